@@ -1,0 +1,11 @@
+"""adcompiler: a source-to-source automatic differentiation compiler for Python.
+
+``grad(f)`` reads the source of ``f``, lowers it to an SSA Wengert list,
+differentiates it in reverse mode, optimises the result and emits a new,
+readable, standalone Python function.
+"""
+from .api import grad, source, value_and_grad
+from .errors import AdcError, CompileError, UsageError
+
+__all__ = ["grad", "value_and_grad", "source", "AdcError", "CompileError", "UsageError"]
+__version__ = "0.1.0"

@@ -1,0 +1,234 @@
+"""Desugaring on the Python AST, before lowering.
+
+Lowering only knows structured control flow, so jumps out of loops are
+rewritten here into flags, the classic way:
+
+* ``break`` sets a flag that ends the loop (a ``for i in range`` with a break
+  becomes a ``while`` so that it really stops early);
+* ``continue`` sets a flag that skips the rest of the iteration;
+* ``return`` inside a loop stores the value, sets a flag and breaks; after the
+  loop, ``if flag: return value``.  Returns outside loops are handled by the
+  lowering (the statements after an ``if`` that returns move into its branches).
+
+Also ``x += e`` becomes ``x = x + e`` and ``x: T = e`` becomes ``x = e``.
+Flag names contain ``#``, so they can never collide with a user's names.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+_LOOPS = (ast.For, ast.While)
+
+
+class Desugarer:
+    def __init__(self, sf, nreturns: int) -> None:
+        self.sf = sf
+        self.nreturns = nreturns
+        self.counter = 0
+
+    def body(self, stmts: list) -> list:
+        out: list = []
+        for s in stmts:
+            out.extend(self.stmt(s))
+        return out
+
+    def stmt(self, s: ast.stmt) -> list:
+        if isinstance(s, ast.AugAssign):
+            if not isinstance(s.target, ast.Name):
+                raise self.sf.error("in-place assignment to an item or attribute is not supported",
+                                    s, "augmented assignment")
+            load = ast.copy_location(ast.Name(s.target.id, ast.Load()), s.target)
+            value = ast.copy_location(ast.BinOp(load, s.op, s.value), s)
+            return [ast.copy_location(ast.Assign([s.target], value), s)]
+        if isinstance(s, ast.AnnAssign):
+            if s.value is None:
+                return []
+            return [ast.copy_location(ast.Assign([s.target], s.value), s)]
+        if isinstance(s, ast.If):
+            s.body, s.orelse = self.body(s.body), self.body(s.orelse)
+            return [s]
+        if isinstance(s, _LOOPS):
+            if s.orelse:
+                kind = "for" if isinstance(s, ast.For) else "while"
+                raise self.sf.error(f"'{kind} ... else' is not supported", s, f"{kind}-else")
+            s.body = self.body(s.body)
+            return self.loop(s)
+        return [s]
+
+    # ------------------------------------------------------------ loops
+    def loop(self, s) -> list:
+        kinds = _jumps(s.body)
+        if not kinds:
+            return [s]
+        self.counter += 1
+        n = self.counter
+        flags = _Flags(n, self.nreturns, kinds)
+        prefix = [_assign(flags.brk, _const(False), s)] if flags.brk else []
+        if "return" in kinds:
+            prefix.append(_assign(flags.ret, _const(False), s))
+            prefix += [_assign(name, _const(None), s) for name in flags.values]
+        body = ([_assign(flags.cont, _const(False), s)] if flags.cont else []) \
+            + self.guard(s.body, flags, s)
+        if isinstance(s, ast.While):
+            test = _and(_not(_name(flags.brk, s), s), s.test, s) if flags.brk else s.test
+            new = [ast.copy_location(ast.While(test, body, []), s)]
+        elif flags.brk and _is_range(s.iter):
+            new = self.range_to_while(s, body, flags)
+        elif flags.brk:
+            guarded = ast.copy_location(ast.If(_not(_name(flags.brk, s), s), body, []), s)
+            new = [ast.copy_location(ast.For(s.target, s.iter, [guarded], []), s)]
+        else:
+            new = [ast.copy_location(ast.For(s.target, s.iter, body, []), s)]
+        suffix = []
+        if "return" in kinds:
+            value = _name(flags.values[0], s) if len(flags.values) == 1 else \
+                ast.copy_location(ast.Tuple([_name(v, s) for v in flags.values], ast.Load()), s)
+            ret = ast.copy_location(ast.Return(value), s)
+            suffix = [ast.copy_location(ast.If(_name(flags.ret, s), [ret], []), s)]
+        return prefix + new + suffix
+
+    def range_to_while(self, s: ast.For, body: list, flags: "_Flags") -> list:
+        args = s.iter.args
+        start, stop, step = (_const(0), args[0], _const(1)) if len(args) == 1 else \
+            (args[0], args[1], args[2] if len(args) > 2 else _const(1))
+        n = flags.n
+        it, end, inc = f"_i#{n}", f"_stop#{n}", f"_step#{n}"
+        pre = [_assign(it, start, s), _assign(end, stop, s), _assign(inc, step, s)]
+        sign = _const_sign(step)
+        less = _cmp(_name(it, s), ast.Lt(), _name(end, s), s)
+        more = _cmp(_name(it, s), ast.Gt(), _name(end, s), s)
+        if sign > 0:
+            in_range = less
+        elif sign < 0:
+            in_range = more
+        else:
+            zero = _const(0)
+            in_range = ast.copy_location(ast.BoolOp(ast.Or(), [
+                _and(_cmp(_name(inc, s), ast.Gt(), zero, s), less, s),
+                _and(_cmp(_name(inc, s), ast.Lt(), zero, s), more, s)]), s)
+        test = _and(_not(_name(flags.brk, s), s), in_range, s)
+        step_stmts = [ast.copy_location(ast.Assign([s.target], _name(it, s)), s),
+                      _assign(it, ast.copy_location(
+                          ast.BinOp(_name(it, s), ast.Add(), _name(inc, s)), s), s)]
+        return pre + [ast.copy_location(ast.While(test, step_stmts + body, []), s)]
+
+    def guard(self, stmts: list, flags: "_Flags", loop) -> list:
+        """Rewrite jumps into flag assignments; statements after a possible
+        jump run only while no flag is set."""
+        out: list = []
+        for k, s in enumerate(stmts):
+            out.extend(self.rewrite(s, flags))
+            rest = stmts[k + 1:]
+            if rest and _jumps([s]):
+                test = _not(_flag_test(flags, s), s)
+                out.append(ast.copy_location(ast.If(test, self.guard(rest, flags, loop), []), s))
+                return out
+        return out
+
+    def rewrite(self, s: ast.stmt, flags: "_Flags") -> list:
+        if isinstance(s, ast.Break):
+            return [_assign(flags.brk, _const(True), s)]
+        if isinstance(s, ast.Continue):
+            return [_assign(flags.cont, _const(True), s)]
+        if isinstance(s, ast.Return):
+            if s.value is None:
+                raise self.sf.error("a return without a value cannot be differentiated", s, "return")
+            values = s.value.elts if isinstance(s.value, ast.Tuple) and len(flags.values) > 1 \
+                else [s.value]
+            if len(values) != len(flags.values):
+                raise self.sf.error("all return statements must return the same number of values",
+                                    s, "return")
+            sets = [_assign(name, v, s) for name, v in zip(flags.values, values)]
+            return sets + [_assign(flags.ret, _const(True), s), _assign(flags.brk, _const(True), s)]
+        if isinstance(s, ast.If):
+            new = copy.copy(s)
+            new.body = self.guard(s.body, flags, None) or [ast.copy_location(ast.Pass(), s)]
+            new.orelse = self.guard(s.orelse, flags, None)
+            return [new]
+        return [s]
+
+
+class _Flags:
+    def __init__(self, n: int, nreturns: int, kinds: set) -> None:
+        self.n = n
+        has_ret = "return" in kinds
+        self.brk = f"_broke#{n}" if ("break" in kinds or has_ret) else None
+        self.cont = f"_skip#{n}" if "continue" in kinds else None
+        self.ret = f"_returned#{n}" if has_ret else None
+        self.values = [f"_result#{n}_{i}" for i in range(nreturns)] if has_ret else []
+
+
+def _flag_test(flags: _Flags, s) -> ast.expr:
+    names = [f for f in (flags.brk, flags.cont) if f]
+    if len(names) == 1:
+        return _name(names[0], s)
+    return ast.copy_location(ast.BoolOp(ast.Or(), [_name(f, s) for f in names]), s)
+
+
+def _jumps(stmts: list) -> set:
+    """Kinds of jump in ``stmts`` that leave the enclosing loop's iteration."""
+    kinds: set = set()
+    for s in stmts:
+        if isinstance(s, ast.Break):
+            kinds.add("break")
+        elif isinstance(s, ast.Continue):
+            kinds.add("continue")
+        elif isinstance(s, ast.Return):
+            kinds.add("return")
+        elif isinstance(s, ast.If):
+            kinds |= _jumps(s.body) | _jumps(s.orelse)
+    return kinds
+
+
+def _is_range(node: ast.expr) -> bool:
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id == "range" and not node.keywords and 1 <= len(node.args) <= 3)
+
+
+def _const_sign(node: ast.expr) -> int:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return 1 if node.value > 0 else -1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
+            and isinstance(node.operand, ast.Constant):
+        return -1
+    return 0
+
+
+def _const(value) -> ast.expr:
+    return ast.Constant(value)
+
+
+def _name(name: str, at) -> ast.expr:
+    return ast.copy_location(ast.Name(name, ast.Load()), at)
+
+
+def _assign(name: str, value: ast.expr, at) -> ast.stmt:
+    target = ast.copy_location(ast.Name(name, ast.Store()), at)
+    return ast.copy_location(ast.Assign([target], value), at)
+
+
+def _not(e: ast.expr, at) -> ast.expr:
+    return ast.copy_location(ast.UnaryOp(ast.Not(), e), at)
+
+
+def _and(a: ast.expr, b: ast.expr, at) -> ast.expr:
+    return ast.copy_location(ast.BoolOp(ast.And(), [a, b]), at)
+
+
+def _cmp(a: ast.expr, op, b: ast.expr, at) -> ast.expr:
+    return ast.copy_location(ast.Compare(a, [op], [b]), at)
+
+
+def count_returns(fn: ast.FunctionDef) -> int:
+    """How many values the function returns (1 unless it returns tuple literals)."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
+            return len(node.value.elts)
+    return 1
+
+
+def desugar(sf) -> list:
+    """The desugared body of a :class:`SourceFunction` (its AST is not changed)."""
+    node = copy.deepcopy(sf.node)
+    return Desugarer(sf, count_returns(node)).body(node.body)

@@ -1,0 +1,457 @@
+"""Emission: IR -> Python AST -> source text.
+
+Three decisions make the output read like hand-written code:
+
+1. *Inlining*: a compiler temporary used once, in the same block, is written
+   into the expression that uses it, so ``l = 4 * l * (1 - l)`` comes back as
+   one line instead of three Wengert entries.
+2. *Naming*: every SSA value gets a Python name derived from the user's name
+   (``w``, ``w_bar``; temporaries ``_t1``), reusing a name once its previous
+   holder is dead, so a loop-carried ``l`` stays ``l`` and an accumulated
+   adjoint reads ``w_bar += ...``.  Names the user's code uses are never given
+   to anything else.
+3. *Comments*: each run of statements from one source line starts with a
+   comment quoting that line.
+
+The tree is printed by :mod:`adcompiler.printer` (astor, behind one function).
+"""
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+import re
+
+from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks, stmt_inputs
+from .primitives import NUMPY_SPELLING, PRIMS
+from .printer import COMMENT_MARK
+
+_INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack"}
+
+
+class Emitter:
+    def __init__(self, fn: Function, reserved: set) -> None:
+        self.fn = fn
+        self.reserved = set(reserved) | set(keyword.kwlist) | {"math", "np", "range", "reversed"}
+        self.imports: set = set()
+        self.inline: dict = {}  # var -> Eqn written into its single use
+        self.pos = 0
+        self.start: dict = {}  # stmt id -> position
+        self.end: dict = {}
+        self.def_loops: dict = {}  # var -> tuple of enclosing loop ids at definition
+        self.last: dict = {}  # var -> last position it is read
+        self.names: dict = {}  # var -> python name
+        self.holder: dict = {}  # python name -> var holding it
+        self.slot_prev: dict = {}  # slot name -> var that held it before the slot
+        self.pref: dict = {}  # var -> preferred (slot) name
+        self.temp_counter = 0
+
+    # ------------------------------------------------------------ analysis
+    def choose_inlines(self, block: Block, is_top: bool) -> None:
+        counts = _use_counts(self.fn.body)
+        local_defs = {}
+        for s in block.stmts:
+            if isinstance(s, Eqn) and len(s.outs) == 1:
+                local_defs[s.outs[0]] = s
+        for s in block.stmts:
+            for a in stmt_inputs(s):
+                self._maybe_inline(a, local_defs, counts)
+            for sub in sub_blocks(s):
+                self.choose_inlines(sub, isinstance(s, While) and sub is s.cond)
+        if is_top:
+            for a in block.results:
+                self._maybe_inline(a, local_defs, counts)
+
+    def _maybe_inline(self, a, local_defs: dict, counts: dict) -> None:
+        e = local_defs.get(a)
+        if e is None or a.hint or counts.get(a, 0) != 1 or e.prim in _INLINE_NEVER:
+            return
+        self.inline[a] = e
+
+    def number(self, block: Block, loops: tuple) -> None:
+        """Give statements positions and record where each variable dies."""
+        for p in block.params:
+            self.def_loops[p] = loops
+        for s in block.stmts:
+            self.pos += 1
+            self.start[id(s)] = self.pos
+            self.read_atoms(self.stmt_reads(s), loops)
+            if isinstance(s, (ForRange, While)):
+                inner = loops + (id(s),)
+                for sub in sub_blocks(s):
+                    self.number(sub, inner)
+            else:
+                for sub in sub_blocks(s):
+                    self.number(sub, loops)
+            self.end[id(s)] = self.pos
+            for o in s.outs:
+                self.def_loops[o] = loops
+        self.pos += 1
+        self.read_atoms(block.results, loops)
+
+    def stmt_reads(self, s) -> list:
+        """Variables a statement reads once inlined expressions are expanded."""
+        out = []
+        for a in stmt_inputs(s):
+            out.extend(self.expand(a))
+        return out
+
+    def expand(self, a) -> list:
+        if isinstance(a, Var) and a in self.inline:
+            return [x for arg in self.inline[a].args for x in self.expand(arg)]
+        return [a]
+
+    def read_atoms(self, atoms, loops: tuple) -> None:
+        for a in atoms:
+            for v in self.expand(a):
+                if isinstance(v, Var):
+                    self.pending.append((v, self.pos, loops))
+
+    def resolve_liveness(self) -> None:
+        for v, pos, loops in self.pending:
+            defl = self.def_loops.get(v, ())
+            for lid in loops:
+                if lid not in defl:
+                    pos = max(pos, self.end[lid])
+                    break
+            if pos > self.last.get(v, -1):
+                self.last[v] = pos
+
+    # ------------------------------------------------------------ naming
+    def dead(self, name: str, pos: int) -> bool:
+        v = self.holder.get(name)
+        return v is None or self.last.get(v, -1) <= pos
+
+    def take(self, v: Var, pos: int) -> str:
+        pref = self.pref.get(v)
+        if pref is not None and pref in self.slot_prev:
+            prev = self.slot_prev[pref][-1]
+            if prev is None or self.last.get(prev, -1) <= pos:
+                return self._assign(v, pref)
+        for cand in self.candidates(v):
+            if self.dead(cand, pos) and cand not in self.slot_prev:
+                return self._assign(v, cand)
+        raise AssertionError("unreachable: candidates are endless")
+
+    def _assign(self, v: Var, name: str) -> str:
+        self.names[v] = name
+        self.holder[name] = v
+        return name
+
+    def candidates(self, v: Var):
+        hint = v.hint
+        if not hint:
+            while True:
+                self.temp_counter += 1
+                name = f"_t{self.temp_counter}"
+                if name not in self.reserved:
+                    yield name
+        derived = hint.startswith("~")
+        base = _sanitize(hint.lstrip("~")) or "_t"
+        if derived and base in self.reserved:
+            base = base + "_"
+        if not derived or base not in self.reserved:
+            yield base
+        k = 0
+        while True:
+            k += 1
+            name = f"{base}_{k}"
+            if name not in self.reserved:
+                yield name
+
+    def name_of(self, a) -> str:
+        return self.names[a]
+
+    # ------------------------------------------------------------ emission
+    def function(self) -> ast.FunctionDef:
+        fn = self.fn
+        self.pending: list = []
+        self.choose_inlines(fn.body, True)
+        for p in fn.params:
+            self.def_loops[p] = ()
+        self.number(fn.body, ())
+        self.resolve_liveness()
+        for p in fn.params:
+            self._assign(p, p.name if p.hint == p.name else self.take(p, 0))
+        body = self.block(fn.body)
+        ret = [self.expr(a) for a in fn.body.results]
+        value = ret[0] if len(ret) == 1 else ast.Tuple(ret, ast.Load())
+        body.append(ast.Return(value))
+        defaults = [_const_node(c.value, self) for _, c in fn.defaults]
+        args = ast.arguments(posonlyargs=[], args=[ast.arg(self.name_of(p)) for p in fn.params],
+                             vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+                             defaults=defaults)
+        node = ast.FunctionDef(fn.name, args, body, [], None)
+        node.type_params = []
+        return node
+
+    def block(self, block: Block) -> list:
+        out: list = []
+        last_loc = None
+        for s in block.stmts:
+            if isinstance(s, Eqn) and s.outs and all(o in self.inline for o in s.outs):
+                continue
+            key = (s.loc.line, s.loc.role)
+            if s.loc.line and key != last_loc:
+                out.append(_comment(s.loc))
+            last_loc = key if s.loc.line else last_loc
+            out.extend(self.stmt(s))
+        return out
+
+    def stmt(self, s) -> list:
+        if isinstance(s, Eqn):
+            return self.eqn(s)
+        if isinstance(s, If):
+            return self.if_(s)
+        if isinstance(s, ForRange):
+            return self.for_(s)
+        return self.while_(s)
+
+    def targets(self, outs: tuple, pos: int) -> ast.expr:
+        names = [ast.Name(self.take(o, pos), ast.Store()) for o in outs]
+        return names[0] if len(names) == 1 else ast.Tuple(names, ast.Store())
+
+    def eqn(self, e: Eqn) -> list:
+        pos = self.start[id(e)]
+        if e.prim == "push":
+            vals = [self.expr(a) for a in e.args[1:]]
+            item = vals[0] if len(vals) == 1 else ast.Tuple(vals, ast.Load())
+            call = ast.Call(ast.Attribute(self.expr(e.args[0]), "append", ast.Load()), [item], [])
+            return [ast.Expr(call)]
+        value = self.value(e)
+        target = self.targets(e.outs, pos)
+        if (len(e.outs) == 1 and e.prim in ("add", "sub", "mul") and isinstance(e.args[0], Var)
+                and e.args[0] not in self.inline and self.names.get(e.args[0]) == target.id):
+            op = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult}[e.prim]()
+            return [ast.AugAssign(ast.Name(target.id, ast.Store()), op, self.expr(e.args[1]))]
+        return [ast.Assign([target], value)]
+
+    def value(self, e: Eqn) -> ast.expr:
+        p = PRIMS[e.prim]
+        args = [self.expr(a) for a in e.args]
+        if p.form == "binop":
+            return ast.BinOp(args[0], p.op(), args[1])
+        if p.form == "unary":
+            return ast.UnaryOp(p.op(), args[0])
+        if p.form == "compare":
+            return ast.Compare(args[0], [p.op()], [args[1]])
+        if p.form == "call":
+            return ast.Call(self.function_name(e), args, [])
+        return self.special(e, args)
+
+    def function_name(self, e: Eqn) -> ast.expr:
+        ns = e.param("ns", "")
+        name = PRIMS[e.prim].op
+        if ns == "np":
+            self.imports.add("numpy")
+            return ast.Attribute(ast.Name("np", ast.Load()), NUMPY_SPELLING.get(name, name), ast.Load())
+        if ns == "math":
+            self.imports.add("math")
+            return ast.Attribute(ast.Name("math", ast.Load()), name, ast.Load())
+        return ast.Name(name, ast.Load())
+
+    def special(self, e: Eqn, args: list) -> ast.expr:
+        prim = e.prim
+        if prim in ("and", "or"):
+            return ast.BoolOp(ast.And() if prim == "and" else ast.Or(), args)
+        if prim == "select":
+            return ast.IfExp(args[0], args[1], args[2])
+        if prim == "sign":
+            if e.param("ns") == "np":
+                self.imports.add("numpy")
+                return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "sign", ast.Load()),
+                                args, [])
+            return _ladder(args[0], ast.Gt(), ast.Lt(), 1.0, -1.0, 0.0)
+        if prim == "max_weight":
+            return ast.IfExp(ast.Compare(args[0], [ast.Gt()], [args[1]]), ast.Constant(1.0),
+                             ast.IfExp(ast.Compare(args[0], [ast.Eq()], [args[1]]),
+                                       ast.Constant(0.5), ast.Constant(0.0)))
+        if prim == "call":
+            return ast.Call(ast.Name(e.param("fn"), ast.Load()), args, [])
+        if prim == "pack":
+            return ast.Tuple(args, ast.Load())
+        if prim == "unpack":
+            return args[0]
+        if prim == "getitem":
+            return ast.Subscript(args[0], ast.Constant(e.param("index")), ast.Load())
+        if prim == "new_tape":
+            return ast.List([], ast.Load())
+        if prim == "pop":
+            return ast.Call(ast.Attribute(args[0], "pop", ast.Load()), [], [])
+        raise NotImplementedError(f"no emission for {prim}")
+
+    def expr(self, a) -> ast.expr:
+        if isinstance(a, Const):
+            return _const_node(a.value, self)
+        if a in self.inline:
+            return self.value(self.inline[a])
+        return ast.Name(self.names[a], ast.Load())
+
+    # ------------------------------------------------------------ control flow
+    def slot_names(self, outs: tuple, inits: tuple, s) -> list:
+        """Choose the Python name shared by each carried value or branch output."""
+        start, end = self.start[id(s)], self.end[id(s)]
+        limit = start if inits else end
+        names: list = []
+        for k, o in enumerate(outs):
+            init = inits[k] if inits else None
+            name = None
+            pref = self.pref.get(o)
+            if pref is not None and pref in self.slot_prev and pref not in names:
+                prev = self.slot_prev[pref][-1]
+                if prev is None or self.last.get(prev, -1) <= limit:
+                    name = pref
+            if name is None and isinstance(init, Var) and init not in self.inline \
+                    and (init.hint == o.hint or not init.hint) \
+                    and init in self.names and self.last.get(init, -1) <= start \
+                    and self.holder.get(self.names[init]) is init \
+                    and self.names[init] not in names and self.names[init] not in self.slot_prev:
+                name = self.names[init]
+            if name is None:
+                for cand in self.candidates(o):
+                    holder = self.holder.get(cand)
+                    if cand not in names and cand not in self.slot_prev and (
+                            holder is None or self.last.get(holder, -1) <= limit):
+                        name = cand
+                        break
+            names.append(name)
+        return names
+
+    def claim(self, names: list, outs: tuple, params: tuple = ()) -> None:
+        """Reserve slot names while the statement's blocks are emitted.  Inside,
+        only a value flowing into the slot may take the name, once the slot's
+        current value (the branch's prior value or the loop parameter) is dead."""
+        for k, (name, o) in enumerate(zip(names, outs)):
+            current = params[k] if params else self.holder.get(name)
+            self.slot_prev.setdefault(name, []).append(current)
+            self.holder[name] = params[k] if params else o
+            self.names[o] = name
+            if params:
+                self.names[params[k]] = name
+
+    def release(self, names: list, outs: tuple) -> None:
+        for name, o in zip(names, outs):
+            stack = self.slot_prev[name]
+            stack.pop()
+            if not stack:
+                del self.slot_prev[name]
+            self.holder[name] = o
+
+    def copies(self, names: list, results: tuple) -> list:
+        """``slot = result`` for each result not already in its slot (in parallel)."""
+        pairs = [(n, r) for n, r in zip(names, results)
+                 if not (isinstance(r, Var) and self.names.get(r) == n and r not in self.inline)]
+        if not pairs:
+            return []
+        if len(pairs) == 1:
+            n, r = pairs[0]
+            return [ast.Assign([ast.Name(n, ast.Store())], self.expr(r))]
+        targets = ast.Tuple([ast.Name(n, ast.Store()) for n, _ in pairs], ast.Store())
+        return [ast.Assign([targets], ast.Tuple([self.expr(r) for _, r in pairs], ast.Load()))]
+
+    def if_(self, s: If) -> list:
+        test = self.expr(s.pred)
+        names = self.slot_names(s.outs, (), s)
+        for blk in (s.then, s.orelse):
+            for n, r in zip(names, blk.results):
+                if isinstance(r, Var) and r not in self.names:
+                    self.pref[r] = n
+        self.claim(names, s.outs)
+        bodies = []
+        for blk in (s.then, s.orelse):
+            stmts = self.block(blk) + self.copies(names, blk.results)
+            bodies.append(stmts)
+        self.release(names, s.outs)
+        then, orelse = bodies
+        if not then and orelse:
+            return [ast.If(ast.UnaryOp(ast.Not(), test), orelse, [])]
+        return [ast.If(test, then or [ast.Pass()], orelse)]
+
+    def loop_slots(self, s, params: tuple, results: tuple) -> list:
+        names = self.slot_names(s.outs, s.inits, s)
+        pre = self.copies(names, s.inits)
+        for n, r in zip(names, results):
+            if isinstance(r, Var) and r not in self.names:
+                self.pref[r] = n
+        self.claim(names, s.outs, params)
+        return names, pre
+
+    def for_(self, s: ForRange) -> list:
+        bounds = [self.expr(a) for a in (s.start, s.stop, s.step)]
+        names, pre = self.loop_slots(s, s.body.params[1:], s.body.results)
+        idx = s.body.params[0]
+        idx_name = self.take(idx, self.start[id(s)]) if idx in self.last else "_"
+        body = self.block(s.body) + self.copies(names, s.body.results)
+        self.release(names, s.outs)
+        iterator = ast.Call(ast.Name("range", ast.Load()), _range_args(bounds), [])
+        if s.reverse:
+            iterator = ast.Call(ast.Name("reversed", ast.Load()), [iterator], [])
+        return pre + [ast.For(ast.Name(idx_name, ast.Store()), iterator, body or [ast.Pass()], [])]
+
+    def while_(self, s: While) -> list:
+        names, pre = self.loop_slots(s, s.body.params, s.body.results)
+        for n, p in zip(names, s.cond.params):
+            self.names[p] = n
+        cond_stmts = self.block(s.cond)
+        test = self.expr(s.cond.results[0])
+        body = self.block(s.body) + self.copies(names, s.body.results)
+        self.release(names, s.outs)
+        if not cond_stmts:
+            return pre + [ast.While(test, body or [ast.Pass()], [])]
+        stop = ast.If(ast.UnaryOp(ast.Not(), test), [ast.Break()], [])
+        return pre + [ast.While(ast.Constant(True), cond_stmts + [stop] + body, [])]
+
+
+# ---------------------------------------------------------------- helpers
+def _use_counts(block: Block) -> dict:
+    from .ir import uses
+    return uses(block)
+
+
+def _sanitize(hint: str) -> str:
+    name = re.sub(r"\W", "_", hint)
+    if not name or name[0].isdigit():
+        name = "_" + name
+    return name
+
+
+def _const_node(value, em) -> ast.expr:
+    if isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
+        em.imports.add("math")
+        node = ast.Attribute(ast.Name("math", ast.Load()), "nan" if math.isnan(value) else "inf",
+                             ast.Load())
+        return ast.UnaryOp(ast.USub(), node) if value < 0 else node
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and (
+            value < 0 or (isinstance(value, float) and math.copysign(1.0, value) < 0)):
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+    return ast.Constant(value)
+
+
+def _ladder(x, gt, lt, pos, neg, zero) -> ast.expr:
+    return ast.IfExp(ast.Compare(x, [gt], [ast.Constant(0)]), ast.Constant(pos),
+                     ast.IfExp(ast.Compare(x, [lt], [ast.Constant(0)]),
+                               _const_node(neg, None), ast.Constant(zero)))
+
+
+def _range_args(bounds: list) -> list:
+    start, stop, step = bounds
+    is_zero = isinstance(start, ast.Constant) and start.value == 0 and not isinstance(start.value, bool)
+    is_one = isinstance(step, ast.Constant) and step.value == 1 and not isinstance(step.value, bool)
+    if is_one:
+        return [stop] if is_zero else [start, stop]
+    return [start, stop, step]
+
+
+def _comment(loc) -> ast.stmt:
+    where = f"line {loc.line}"
+    text = f"adjoint of {where}" if loc.role == "adjoint" else where
+    if loc.text:
+        text += ": " + loc.text
+    return ast.Expr(ast.Constant(COMMENT_MARK + text))
+
+
+def emit_function(fn: Function, reserved: set) -> tuple:
+    """The FunctionDef of ``fn`` and the modules it needs imported."""
+    em = Emitter(fn, reserved)
+    node = em.function()
+    return node, em.imports

@@ -1,0 +1,266 @@
+"""Frontend: find a function's source, parse it, and resolve its free names.
+
+Two environments answer "what is this global name?": :class:`LiveEnv` reads a
+live function's globals and closure, :class:`StaticEnv` reads a file's imports
+and top-level constants *without running the file*.  Both hand back Python
+objects (``math.sin``, ``3.0``, a module) or a :class:`SourceFunction` for a
+user function whose source we will differentiate too.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import importlib
+import inspect
+import math
+import os
+import sys
+import textwrap
+import types
+from dataclasses import dataclass, field
+
+from .errors import CompileError, UsageError
+from .ir import is_number
+
+#: modules the static environment may import by itself: never user code
+SAFE_MODULES = {"math", "numpy", "cmath"}
+
+
+@dataclass(eq=False)
+class SourceFunction:
+    """A parsed ``def`` with everything needed to lower it."""
+
+    node: ast.FunctionDef
+    filename: str
+    lines: list  # the file's lines, for comments in the emitted code
+    env: "Env"
+    name: str = ""
+    live: object = None  # the live function object, when there is one
+
+    def __post_init__(self) -> None:
+        self.name = self.name or self.node.name
+
+    def error(self, message: str, node: ast.AST | None = None, construct: str = "") -> CompileError:
+        line = getattr(node, "lineno", self.node.lineno) if node is not None else self.node.lineno
+        col = getattr(node, "col_offset", 0) if node is not None else 0
+        return CompileError(message, self.filename, line, col + 1, construct)
+
+    def line_text(self, line: int) -> str:
+        return self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
+
+
+class Env:
+    """Resolves global names of one module."""
+
+    filename = "<unknown>"
+
+    def lookup(self, name: str):
+        raise NotImplementedError
+
+    def function(self, obj) -> "SourceFunction | None":
+        """The source of a user function object, or None when it is not one."""
+        return None
+
+
+_MISSING = object()
+
+
+class LiveEnv(Env):
+    """Globals, closure cells and builtins of a live function."""
+
+    def __init__(self, fn: types.FunctionType) -> None:
+        self.fn = fn
+        self.filename = fn.__code__.co_filename
+        closure = {}
+        if fn.__closure__:
+            for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
+                try:
+                    closure[name] = cell.cell_contents
+                except ValueError:
+                    pass
+        self.closure = closure
+
+    def lookup(self, name: str):
+        if name in self.closure:
+            return self.closure[name]
+        if name in self.fn.__globals__:
+            return self.fn.__globals__[name]
+        return getattr(builtins, name, _MISSING)
+
+    def function(self, obj):
+        if isinstance(obj, types.FunctionType) and obj.__module__ not in SAFE_MODULES:
+            return load_live(obj)
+        return None
+
+
+class StaticEnv(Env):
+    """Names of a file read as text: imports of safe modules, top-level numeric
+    constants, functions defined in the file and in sibling modules."""
+
+    def __init__(self, tree: ast.Module, filename: str, lines: list) -> None:
+        self.filename = filename
+        self.lines = lines
+        self.names: dict = {}
+        self.functions: dict = {}
+        for stmt in tree.body:
+            self._scan(stmt)
+
+    def _scan(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.name.split(".")[0] in SAFE_MODULES:
+                    mod = importlib.import_module(alias.name)
+                    if alias.asname:
+                        self.names[alias.asname] = mod
+                    else:
+                        top = alias.name.split(".")[0]
+                        self.names[top] = importlib.import_module(top)
+        elif isinstance(stmt, ast.ImportFrom) and stmt.module:
+            self._scan_from(stmt)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.functions[stmt.name] = stmt
+            self.names.pop(stmt.name, None)
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], ast.Name):
+            value = self._constant(stmt.value)
+            if value is not _MISSING:
+                self.names[stmt.targets[0].id] = value
+            else:
+                self.names.pop(stmt.targets[0].id, None)
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value:
+            value = self._constant(stmt.value)
+            if value is not _MISSING:
+                self.names[stmt.target.id] = value
+
+    def _scan_from(self, stmt: ast.ImportFrom) -> None:
+        top = stmt.module.split(".")[0]
+        if stmt.level == 0 and top in SAFE_MODULES:
+            mod = importlib.import_module(stmt.module)
+            for alias in stmt.names:
+                if hasattr(mod, alias.name):
+                    self.names[alias.asname or alias.name] = getattr(mod, alias.name)
+            return
+        path = self._sibling(stmt.module, stmt.level)
+        if path is None:
+            return
+        other = load_file(path)
+        for alias in stmt.names:
+            name = alias.asname or alias.name
+            if alias.name in other.functions:
+                self.names[name] = SourceFunction(other.functions[alias.name], path,
+                                                  other.lines, other)
+            elif alias.name in other.names:
+                self.names[name] = other.names[alias.name]
+
+    def _sibling(self, module: str, level: int):
+        base = os.path.dirname(os.path.abspath(self.filename))
+        for _ in range(max(level - 1, 0)):
+            base = os.path.dirname(base)
+        path = os.path.join(base, *module.split(".")) + ".py"
+        return path if os.path.isfile(path) else None
+
+    def _constant(self, node: ast.expr):
+        """Evaluate a constant expression (numbers, math names, arithmetic)."""
+        try:
+            value = _static_eval(node, self.names)
+        except Exception:
+            return _MISSING
+        return value if is_number(value) or isinstance(value, bool) else _MISSING
+
+    def lookup(self, name: str):
+        if name in self.names:
+            return self.names[name]
+        if name in self.functions:
+            return SourceFunction(self.functions[name], self.filename, self.lines, self)
+        return getattr(builtins, name, _MISSING)
+
+    def function(self, obj):
+        return obj if isinstance(obj, SourceFunction) else None
+
+
+def _static_eval(node: ast.expr, names: dict):
+    if isinstance(node, ast.Constant) and is_number(node.value):
+        return node.value
+    if isinstance(node, ast.Name):
+        return names[node.id]
+    if isinstance(node, ast.Attribute):
+        base = _static_eval(node.value, names)
+        if isinstance(base, types.ModuleType):
+            return getattr(base, node.attr)
+        raise ValueError
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        v = _static_eval(node.operand, names)
+        return -v if isinstance(node.op, ast.USub) else v
+    if isinstance(node, ast.BinOp):
+        a, b = _static_eval(node.left, names), _static_eval(node.right, names)
+        ops = {ast.Add: lambda: a + b, ast.Sub: lambda: a - b, ast.Mult: lambda: a * b,
+               ast.Div: lambda: a / b, ast.Pow: lambda: a ** b}
+        return ops[type(node.op)]()
+    raise ValueError("not a constant")
+
+
+_FILE_CACHE: dict = {}
+
+
+def load_file(path: str, text: str | None = None) -> StaticEnv:
+    """Parse a file without running it.  Syntax errors become CompileError."""
+    key = os.path.abspath(path)
+    if text is None and key in _FILE_CACHE:
+        return _FILE_CACHE[key]
+    if text is None:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as exc:
+        raise CompileError(f"invalid syntax: {exc.msg}", path, exc.lineno or 0,
+                           exc.offset or 0, "syntax") from None
+    env = StaticEnv(tree, path, text.splitlines())
+    env.tree = tree
+    _FILE_CACHE[key] = env
+    return env
+
+
+def load_live(fn) -> SourceFunction:
+    """The parsed source of a live function, with line numbers of its file."""
+    if isinstance(fn, (types.BuiltinFunctionType, types.BuiltinMethodType)):
+        raise UsageError(f"{getattr(fn, '__name__', fn)!r} is a builtin: it has no Python source to differentiate")
+    if isinstance(fn, types.MethodType):
+        raise UsageError(f"{fn.__qualname__} is a bound method: differentiate a plain function")
+    if inspect.isclass(fn):
+        raise UsageError(f"{fn.__name__} is a class: differentiate a plain function")
+    if not isinstance(fn, types.FunctionType):
+        raise UsageError(f"{fn!r} is not a Python function")
+    code = fn.__code__
+    if fn.__name__ == "<lambda>":
+        raise CompileError("lambda functions are not supported; write a def",
+                           code.co_filename, code.co_firstlineno, 1, "lambda")
+    try:
+        lines, first = inspect.getsourcelines(fn)
+    except (OSError, TypeError):
+        raise CompileError(f"the source of {fn.__name__} is not available "
+                           "(made by exec or in an interactive session?)",
+                           code.co_filename, code.co_firstlineno, 1, "source") from None
+    text = textwrap.dedent("".join(lines))
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as exc:
+        raise CompileError(f"invalid syntax: {exc.msg}", code.co_filename,
+                           (exc.lineno or 1) + first - 1, exc.offset or 0, "syntax") from None
+    node = tree.body[0]
+    if not isinstance(node, ast.FunctionDef):
+        raise CompileError("only functions defined with def can be differentiated",
+                           code.co_filename, first, 1, type(node).__name__)
+    ast.increment_lineno(tree, first - 1)
+    try:
+        with open(code.co_filename, encoding="utf-8") as fh:
+            file_lines = fh.read().splitlines()
+    except OSError:
+        file_lines = [""] * (first - 1) + text.splitlines()
+    return SourceFunction(node, code.co_filename, file_lines, LiveEnv(fn), live=fn)
+
+
+def find_static(env: StaticEnv, name: str) -> SourceFunction:
+    if name not in env.functions:
+        raise UsageError(f"{env.filename} has no top-level function named {name!r}")
+    return SourceFunction(env.functions[name], env.filename, env.lines, env)

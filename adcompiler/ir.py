@@ -1,0 +1,466 @@
+"""The one intermediate representation every pass reads and writes.
+
+A function is a list of parameters, a body and its results, in SSA form: each
+:class:`Var` is bound exactly once.  Control flow is *structured*, never a
+graph of jumps, so that every pass is a plain recursion over nested blocks:
+
+* :class:`Eqn` -- one primitive applied to atoms (the Wengert-list entry);
+* :class:`If` -- two blocks and the values that merge after them;
+* :class:`ForRange` -- ``for i in range(start, stop, step)`` with loop-carried
+  values (block parameters play the role of phi nodes);
+* :class:`While` -- a condition block and a body block over carried values.
+
+Blocks may read any variable bound in an enclosing block before them (lexical
+scope), which keeps the IR close to the Python it comes from and goes back to.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Iterator, Union
+
+
+@dataclass(frozen=True)
+class Var:
+    """An SSA value.  ``name`` is unique in its function; ``hint`` is the user's
+    name it came from ('' for temporaries), used only to choose emitted names."""
+
+    name: str
+    hint: str = ""
+
+    def __repr__(self) -> str:  # short, for IR dumps and test failures
+        return self.name
+
+
+@dataclass(frozen=True)
+class Const:
+    """A literal: a float, int, bool, None or a tuple of those."""
+
+    value: object
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+    def __eq__(self, other: object) -> bool:  # 0.0 and -0.0, 1 and True differ here
+        return (isinstance(other, Const) and type(self.value) is type(other.value)
+                and _same(self.value, other.value))
+
+    def __hash__(self) -> int:
+        return hash((type(self.value).__name__, repr(self.value)))
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return repr(a) == repr(b)  # distinguishes -0.0 and treats nan as equal to nan
+    return a == b
+
+
+Atom = Union[Var, Const]
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where a statement came from: source line and column, and the line's text."""
+
+    line: int = 0
+    col: int = 0
+    text: str = ""
+    role: str = ""  # '' for primal code, 'adjoint' / 'tangent' for derived code
+
+
+NOLOC = Loc()
+
+
+@dataclass(frozen=True)
+class Eqn:
+    """``outs = prim(*args, **params)``: one primitive, one Wengert-list line."""
+
+    outs: tuple
+    prim: str
+    args: tuple
+    params: tuple = ()  # sorted (key, value) pairs of static parameters
+    loc: Loc = NOLOC
+
+    @property
+    def out(self) -> Var:
+        return self.outs[0]
+
+    def param(self, key: str, default: object = None) -> object:
+        for k, v in self.params:
+            if k == key:
+                return v
+        return default
+
+
+@dataclass(frozen=True)
+class Block:
+    """A sequence of statements.  ``params`` are bound on entry (loop index and
+    carried values); ``results`` are what the block hands to its parent."""
+
+    params: tuple
+    stmts: tuple
+    results: tuple
+
+
+@dataclass(frozen=True)
+class If:
+    outs: tuple
+    pred: Atom
+    then: Block
+    orelse: Block
+    loc: Loc = NOLOC
+
+
+@dataclass(frozen=True)
+class ForRange:
+    """``for idx in range(start, stop, step)``; ``body.params`` is
+    ``(idx, *carried)`` and ``body.results`` the next carried values."""
+
+    outs: tuple
+    start: Atom
+    stop: Atom
+    step: Atom
+    inits: tuple
+    body: Block
+    loc: Loc = NOLOC
+    reverse: bool = False  # iterate ``reversed(range(...))`` (adjoint loops)
+
+
+@dataclass(frozen=True)
+class While:
+    """``cond.params`` and ``body.params`` are the carried values;
+    ``cond.results`` is ``(predicate,)``."""
+
+    outs: tuple
+    inits: tuple
+    cond: Block
+    body: Block
+    loc: Loc = NOLOC
+
+
+Stmt = Union[Eqn, If, ForRange, While]
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    params: tuple  # Vars
+    body: Block  # body.params == (); body.results are the outputs
+    defaults: tuple = ()  # (param name, Const) pairs, for emission
+    filename: str = "<unknown>"
+    source_line: int = 0
+
+
+@dataclass(frozen=True)
+class Module:
+    """Several functions emitted together (a gradient and the helpers it calls)."""
+
+    functions: tuple
+
+
+# ---------------------------------------------------------------- traversal
+def sub_blocks(stmt: Stmt) -> tuple:
+    if isinstance(stmt, If):
+        return (stmt.then, stmt.orelse)
+    if isinstance(stmt, ForRange):
+        return (stmt.body,)
+    if isinstance(stmt, While):
+        return (stmt.cond, stmt.body)
+    return ()
+
+
+def stmt_inputs(stmt: Stmt) -> tuple:
+    """Atoms a statement reads directly (not counting its nested blocks)."""
+    if isinstance(stmt, Eqn):
+        return stmt.args
+    if isinstance(stmt, If):
+        return (stmt.pred,)
+    if isinstance(stmt, ForRange):
+        return (stmt.start, stmt.stop, stmt.step) + stmt.inits
+    return stmt.inits
+
+
+def walk(block: Block) -> Iterator[Stmt]:
+    """Every statement in a block and its nested blocks, outer first."""
+    for stmt in block.stmts:
+        yield stmt
+        for sub in sub_blocks(stmt):
+            yield from walk(sub)
+
+
+def free_vars(block: Block) -> set:
+    """Variables read in ``block`` (recursively) but bound outside it."""
+    bound: set = set()
+    used: set = set()
+    _collect(block, bound, used)
+    return used - bound
+
+
+def _collect(block: Block, bound: set, used: set) -> None:
+    bound.update(block.params)
+    for stmt in block.stmts:
+        used.update(a for a in stmt_inputs(stmt) if isinstance(a, Var))
+        for sub in sub_blocks(stmt):
+            _collect(sub, bound, used)
+        bound.update(stmt.outs)
+    used.update(a for a in block.results if isinstance(a, Var))
+
+
+def uses(block: Block) -> dict:
+    """How many times each variable is read in ``block`` (recursively)."""
+    counts: dict = {}
+
+    def visit(b: Block) -> None:
+        for stmt in b.stmts:
+            for a in stmt_inputs(stmt):
+                if isinstance(a, Var):
+                    counts[a] = counts.get(a, 0) + 1
+            for sub in sub_blocks(stmt):
+                visit(sub)
+        for a in b.results:
+            if isinstance(a, Var):
+                counts[a] = counts.get(a, 0) + 1
+
+    visit(block)
+    return counts
+
+
+# ---------------------------------------------------------------- builder
+class Names:
+    """Fresh SSA names for one function: ``v1, v2, ...`` in creation order."""
+
+    def __init__(self, taken: tuple = ()) -> None:
+        self.counter = 0
+        self.taken = set(taken)
+
+    def fresh(self, hint: str = "") -> Var:
+        while True:
+            self.counter += 1
+            name = f"v{self.counter}"
+            if name not in self.taken:
+                self.taken.add(name)
+                return Var(name, hint)
+
+    @staticmethod
+    def for_function(fn: Function) -> "Names":
+        names = Names(taken=tuple(v.name for v in all_vars(fn)))
+        names.counter = max([_index(v.name) for v in all_vars(fn)] + [0])
+        return names
+
+
+def _index(name: str) -> int:
+    return int(name[1:]) if name.startswith("v") and name[1:].isdigit() else 0
+
+
+def all_vars(fn: Function) -> Iterator[Var]:
+    yield from fn.params
+
+    def visit(b: Block) -> Iterator[Var]:
+        yield from b.params
+        for stmt in b.stmts:
+            yield from stmt.outs
+            for sub in sub_blocks(stmt):
+                yield from visit(sub)
+
+    yield from visit(fn.body)
+
+
+class Builder:
+    """Appends statements to a block under construction."""
+
+    def __init__(self, names: Names, loc: Loc = NOLOC) -> None:
+        self.names = names
+        self.stmts: list = []
+        self.loc = loc
+
+    def eqn(self, prim: str, *args: Atom, hint: str = "", nouts: int = 1, **params) -> Atom:
+        outs = tuple(self.names.fresh(hint) for _ in range(nouts))
+        self.stmts.append(Eqn(outs, prim, tuple(args), tuple(sorted(params.items())), self.loc))
+        return outs[0] if nouts == 1 else outs
+
+    def emit(self, stmt: Stmt) -> None:
+        self.stmts.append(stmt)
+
+    def block(self, results: tuple, params: tuple = ()) -> Block:
+        return Block(tuple(params), tuple(self.stmts), tuple(results))
+
+    def child(self) -> "Builder":
+        return Builder(self.names, self.loc)
+
+
+# ---------------------------------------------------------------- verify
+class IRError(AssertionError):
+    """The IR broke an invariant: a bug in a pass, never the user's fault."""
+
+
+def verify(fn: Function) -> None:
+    """Check SSA (each var bound once), scoping (read only after binding, in an
+    enclosing block) and arities.  Tests run it after every pass."""
+    bound: set = set()
+    scope = set(fn.params)
+    for v in fn.params:
+        _bind(v, bound)
+    _verify_block(fn.body, scope, bound)
+
+
+def _bind(v: object, bound: set) -> None:
+    if not isinstance(v, Var):
+        raise IRError(f"binding a non-variable {v!r}")
+    if v in bound:
+        raise IRError(f"{v} is bound twice")
+    bound.add(v)
+
+
+def _check_read(a: object, scope: set, where: str) -> None:
+    if isinstance(a, Const):
+        return
+    if not isinstance(a, Var):
+        raise IRError(f"{where}: {a!r} is not an atom")
+    if a not in scope:
+        raise IRError(f"{where}: {a} is read out of scope")
+
+
+def _verify_block(block: Block, scope: set, bound: set) -> None:
+    scope = set(scope)
+    for p in block.params:
+        _bind(p, bound)
+        scope.add(p)
+    for stmt in block.stmts:
+        for a in stmt_inputs(stmt):
+            _check_read(a, scope, type(stmt).__name__)
+        if isinstance(stmt, If):
+            _check_read(stmt.pred, scope, "If")
+            for b in (stmt.then, stmt.orelse):
+                if b.params or len(b.results) != len(stmt.outs):
+                    raise IRError("If branch shape does not match its outputs")
+                _verify_block(b, scope, bound)
+        elif isinstance(stmt, ForRange):
+            n = len(stmt.inits)
+            if len(stmt.body.params) != n + 1 or len(stmt.body.results) != n or len(stmt.outs) != n:
+                raise IRError("ForRange carried values do not line up")
+            _verify_block(stmt.body, scope, bound)
+        elif isinstance(stmt, While):
+            n = len(stmt.inits)
+            if (len(stmt.cond.params) != n or len(stmt.cond.results) != 1
+                    or len(stmt.body.params) != n or len(stmt.body.results) != n
+                    or len(stmt.outs) != n):
+                raise IRError("While carried values do not line up")
+            _verify_block(stmt.cond, scope, bound)
+            _verify_block(stmt.body, scope, bound)
+        elif not isinstance(stmt, Eqn):
+            raise IRError(f"unknown statement {stmt!r}")
+        for v in stmt.outs:
+            _bind(v, bound)
+            scope.add(v)
+    for a in block.results:
+        _check_read(a, scope, "block result")
+
+
+# ---------------------------------------------------------------- printing
+def is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def fmt_const(value: object) -> str:
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return repr(value)
+
+
+def derived(hint: str, suffix: str = "") -> str:
+    """The hint of a value the compiler made from ``hint`` (``w`` -> ``w_bar``).
+    The leading ``~`` tells the emitter that the user does not own this name."""
+    return "~" + hint.lstrip("~") + suffix
+
+
+# ---------------------------------------------------------------- rewriting
+def substitute(block: Block, mapping: dict) -> Block:
+    """Replace every *read* of a variable in ``mapping`` (recursively)."""
+    if not mapping:
+        return block
+
+    def atom(a):
+        return mapping.get(a, a) if isinstance(a, Var) else a
+
+    def atoms(xs):
+        return tuple(atom(a) for a in xs)
+
+    def stmt(s):
+        if isinstance(s, Eqn):
+            return Eqn(s.outs, s.prim, atoms(s.args), s.params, s.loc)
+        if isinstance(s, If):
+            return If(s.outs, atom(s.pred), sub(s.then), sub(s.orelse), s.loc)
+        if isinstance(s, ForRange):
+            return ForRange(s.outs, atom(s.start), atom(s.stop), atom(s.step), atoms(s.inits),
+                            sub(s.body), s.loc, s.reverse)
+        return While(s.outs, atoms(s.inits), sub(s.cond), sub(s.body), s.loc)
+
+    def sub(b):
+        return Block(b.params, tuple(stmt(s) for s in b.stmts), atoms(b.results))
+
+    return sub(block)
+
+
+def bound_vars(block: Block) -> set:
+    """Variables bound anywhere inside ``block`` (its params included)."""
+    out = set(block.params)
+    for s in block.stmts:
+        out.update(s.outs)
+        for sub in sub_blocks(s):
+            out |= bound_vars(sub)
+    return out
+
+
+def ordered_free_vars(block: Block) -> list:
+    """:func:`free_vars` in order of first reading, for deterministic output."""
+    free = free_vars(block)
+    seen: dict = {}
+
+    def visit(b: Block) -> None:
+        for s in b.stmts:
+            for a in stmt_inputs(s):
+                if a in free:
+                    seen.setdefault(a)
+            for sb in sub_blocks(s):
+                visit(sb)
+        for a in b.results:
+            if a in free:
+                seen.setdefault(a)
+
+    visit(block)
+    return list(seen)
+
+
+def dump(fn: Function) -> str:
+    """A compact, exact text form of the IR (for tests and debugging)."""
+    lines = [f"def {fn.name}({', '.join(map(repr, fn.params))}):"]
+
+    def params(ps):
+        return ", ".join(f"{k}={v!r}" for k, v in ps)
+
+    def block(b: Block, ind: str) -> None:
+        if b.params:
+            lines.append(f"{ind}params {', '.join(map(repr, b.params))}")
+        for s in b.stmts:
+            outs = ", ".join(map(repr, s.outs))
+            if isinstance(s, Eqn):
+                extra = f" [{params(s.params)}]" if s.params else ""
+                lines.append(f"{ind}{outs or '_'} = {s.prim}({', '.join(map(repr, s.args))}){extra}")
+            elif isinstance(s, If):
+                lines.append(f"{ind}{outs} = if {s.pred!r}:")
+                block(s.then, ind + "    ")
+                lines.append(f"{ind}else:")
+                block(s.orelse, ind + "    ")
+            elif isinstance(s, ForRange):
+                rev = "reversed " if s.reverse else ""
+                lines.append(f"{ind}{outs} = for {rev}range({s.start!r}, {s.stop!r}, {s.step!r}) "
+                             f"from ({', '.join(map(repr, s.inits))}):")
+                block(s.body, ind + "    ")
+            else:
+                lines.append(f"{ind}{outs} = while from ({', '.join(map(repr, s.inits))}):")
+                block(s.cond, ind + "  ? ")
+                block(s.body, ind + "    ")
+        lines.append(f"{ind}-> {', '.join(map(repr, b.results))}")
+
+    block(fn.body, "    ")
+    return "\n".join(lines)

@@ -1,0 +1,50 @@
+"""The one place that turns a Python AST into text.
+
+astor prints the tree (it keeps fewer redundant parentheses than
+``ast.unparse``); if it is missing or fails, ``ast.unparse`` takes over, so
+the printer can be swapped here alone.  Comments cannot live in an AST, so the
+emitter writes them as marked string statements that are turned into ``#``
+lines after printing.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+
+COMMENT_MARK = "\u00a7adc-comment\u00a7 "
+
+with warnings.catch_warnings():  # astor 0.8 touches ast.Num, deprecated on 3.12+
+    warnings.simplefilter("ignore", DeprecationWarning)
+    try:
+        import astor
+    except ImportError:  # pragma: no cover - astor is a declared dependency
+        astor = None
+
+_MARKED = re.compile(r"^(\s*)([rbu]?(?:\"\"\"|'\'\'|\"|'))" + re.escape(COMMENT_MARK) + r".*$", re.M)
+
+
+def to_source(tree: ast.AST) -> str:
+    ast.fix_missing_locations(tree)
+    text = None
+    if astor is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            try:
+                text = astor.to_source(tree)
+            except Exception:  # pragma: no cover - fall back to the standard printer
+                text = None
+    if text is None:
+        text = ast.unparse(tree) + "\n"
+    text = _MARKED.sub(_to_comment, text)
+    return re.sub(r"\n{3,}(?=def )", "\n\n\n", text)
+
+
+def _to_comment(match: re.Match) -> str:
+    indent = match.group(1)
+    literal = match.group(0).strip()
+    try:
+        value = ast.literal_eval(literal)
+    except (ValueError, SyntaxError):
+        return match.group(0)
+    return indent + "# " + value[len(COMMENT_MARK):]

@@ -1,0 +1,353 @@
+"""Reverse mode: the forward sweep, then adjoint statements in reverse order.
+
+``bars`` maps each primal variable to the atom holding its adjoint so far
+(absent: zero).  A use of ``x`` contributes ``partial * out_bar`` to
+``x_bar``; several uses accumulate (the "total derivative" of the seeds).
+
+Control flow (see docs/design.md, "The tape"):
+
+* ``If``: the adjoint is an ``If`` on the same predicate.  Values a branch's
+  adjoint needs from inside the primal branch leave it as extra outputs.
+* loops: the adjoint loop runs the iterations backwards.  Each primal
+  iteration pushes, on a list used as a stack, exactly the values of that
+  iteration which the adjoint of the body reads; the adjoint iteration pops
+  them.  Values bound outside the loop are never stored (SSA: they are never
+  overwritten), a ``range`` index is recomputed, and a ``while`` loop counts
+  its trips.  Memory is linear in the number of iterations.
+* calls of user functions: ``f_fwd`` returns the outputs and a residual tuple,
+  ``f_bwd`` takes the residuals and output adjoints and returns the argument
+  adjoints.  Recursion works because nothing is inlined.
+"""
+from __future__ import annotations
+
+from .ir import (Block, Builder, Const, Eqn, ForRange, Function, If, Loc, Names, Var, While,
+                 bound_vars, derived, ordered_free_vars, sub_blocks, substitute)
+from .primitives import PRIMS
+from .rules import partial_times
+
+
+# ---------------------------------------------------------------- activity
+def activity(fn: Function, active_params) -> set:
+    """Variables that depend differentiably on ``active_params``."""
+    varied = set(active_params)
+    _varied_block(fn.body, varied)
+    return varied
+
+
+def _varied_block(block: Block, varied: set) -> None:
+    for s in block.stmts:
+        if isinstance(s, Eqn):
+            diff = s.prim == "call" or PRIMS[s.prim].differentiable
+            if diff and any(a in varied for a in s.args if isinstance(a, Var)):
+                varied.update(s.outs)
+        elif isinstance(s, If):
+            _varied_block(s.then, varied)
+            _varied_block(s.orelse, varied)
+            for o, a, b in zip(s.outs, s.then.results, s.orelse.results):
+                if a in varied or b in varied:
+                    varied.add(o)
+        else:
+            _varied_loop(s, varied)
+
+
+def _varied_loop(s, varied: set) -> None:
+    body = s.body
+    carried = body.params[1:] if isinstance(s, ForRange) else body.params
+    mirrors = [s.cond.params] if isinstance(s, While) else []
+    while True:
+        _varied_block(body, varied)
+        changed = False
+        for k, p in enumerate(carried):
+            if p not in varied and (s.inits[k] in varied or body.results[k] in varied):
+                varied.add(p)
+                for m in mirrors:
+                    varied.add(m[k])
+                changed = True
+        if not changed:
+            break
+    for k, p in enumerate(carried):
+        if p in varied:
+            varied.add(s.outs[k])
+
+
+# ---------------------------------------------------------------- transform
+def zero_like(v) -> Const:
+    return Const(0.0)
+
+
+class Reverser:
+    """Builds forward sweep and adjoint sweep of one function."""
+
+    def __init__(self, names: Names, varied: set) -> None:
+        self.names = names
+        self.varied = varied
+        self.tapes: list = []  # new_tape equations for the function's top
+        self.fwd_calls: set = set()  # callees needing an _fwd/_bwd pair
+        self.primal_calls: set = set()  # callees called without derivatives
+
+    def active(self, a) -> bool:
+        return isinstance(a, Var) and a in self.varied
+
+    def add_bar(self, bars: dict, v, contrib, b: Builder) -> None:
+        """``v_bar += contrib``, naming the result after ``v``."""
+        if not self.active(v) or contrib is None:
+            return
+        hint = _bar_hint(v)
+        old = bars.get(v)
+        if old is None:
+            bars[v] = self._named(b, contrib, hint)
+        else:
+            bars[v] = b.eqn("add", old, contrib, hint=hint)
+
+    def _named(self, b: Builder, atom, hint: str):
+        """Give a just-built temporary the adjoint's name, for readable output."""
+        last = b.stmts[-1] if b.stmts else None
+        if (hint and isinstance(atom, Var) and not atom.hint and isinstance(last, Eqn)
+                and last.outs == (atom,)):
+            named = Var(atom.name, hint)
+            b.stmts[-1] = Eqn((named,), last.prim, last.args, last.params, last.loc)
+            return named
+        return atom
+
+    def block(self, block: Block, bars: dict, ab: Builder) -> list:
+        """Transform ``block``: returns its new primal statements and appends
+        the adjoint statements (in reverse order) to ``ab``."""
+        primal: list = []
+        for s in reversed(block.stmts):
+            ab.loc = Loc(s.loc.line, s.loc.col, s.loc.text, "adjoint")
+            primal.append(self.stmt(s, bars, ab))
+        out: list = []
+        for part in reversed(primal):
+            out.extend(part)
+        return out
+
+    def stmt(self, s, bars: dict, ab: Builder) -> list:
+        if isinstance(s, Eqn):
+            return self.eqn(s, bars, ab)
+        if isinstance(s, If):
+            return self.if_(s, bars, ab)
+        return self.loop(s, bars, ab)
+
+    # ------------------------------------------------------------ equations
+    def eqn(self, e: Eqn, bars: dict, ab: Builder) -> list:
+        if e.prim == "call":
+            return self.call(e, bars, ab)
+        g = bars.get(e.outs[0]) if len(e.outs) == 1 else None
+        if g is None:
+            return [e]
+        for i, a in enumerate(e.args):
+            if self.active(a):
+                self.add_bar(bars, a, partial_times(ab, e, i, g), ab)
+        return [e]
+
+    def call(self, e: Eqn, bars: dict, ab: Builder) -> list:
+        fn = e.param("fn")
+        gs = [bars.get(o) for o in e.outs]
+        if not any(self.active(a) for a in e.args) or all(g is None for g in gs):
+            self.primal_calls.add(fn)
+            return [e]
+        self.fwd_calls.add(fn)
+        res = self.names.fresh(derived(fn, "_res"))
+        fwd = Eqn(e.outs + (res,), "call", e.args, (("fn", fn + "_fwd"),), e.loc)
+        seeds = [g if g is not None else zero_like(o) for g, o in zip(gs, e.outs)]
+        arg_bars = ab.eqn("call", res, *seeds, nouts=len(e.args), fn=fn + "_bwd")
+        arg_bars = arg_bars if isinstance(arg_bars, tuple) else (arg_bars,)
+        for a, c in zip(e.args, arg_bars):
+            self.add_bar(bars, a, c, ab)
+        return [fwd]
+
+    # ------------------------------------------------------------ branches
+    def if_(self, s: If, bars: dict, ab: Builder) -> list:
+        seeds = [(k, bars.get(o)) for k, o in enumerate(s.outs) if bars.get(o) is not None]
+        if not seeds:
+            return [s]
+        branches = []
+        for blk in (s.then, s.orelse):
+            local = dict(bars)
+            cb = ab.child()
+            for k, g in seeds:
+                self.add_bar(local, blk.results[k], g, cb)
+            stmts = self.block(blk, local, cb)
+            branches.append((blk, local, cb, stmts))
+        inside = bound_vars(s.then) | bound_vars(s.orelse)
+        touched: dict = {}
+        for _, local, _, _ in branches:
+            for v, bar in local.items():
+                if v not in inside and bar is not bars.get(v):
+                    touched.setdefault(v)
+        touched = list(touched)
+        adj_blocks = [cb.block(tuple(local.get(v) or zero_like(v) for v in touched))
+                      for _, local, cb, _ in branches]
+        # values the adjoint branches read from inside the primal branches leave as outputs
+        exports = []
+        for (_, _, _, stmts), adj in zip(branches, adj_blocks):
+            mine = bound_vars(Block((), tuple(stmts), ()))
+            exports.append([v for v in ordered_free_vars(adj) if v in mine])
+        new_outs = []
+        mapping = {}
+        for v in exports[0] + exports[1]:
+            if v not in mapping:
+                mapping[v] = self.names.fresh(v.hint)
+                new_outs.append(v)
+        exported = tuple(mapping[v] for v in new_outs)
+
+        def results(blk, own):
+            return blk.results + tuple(v if v in own else Const(None) for v in new_outs)
+
+        then_primal = Block((), tuple(branches[0][3]), results(s.then, set(exports[0])))
+        else_primal = Block((), tuple(branches[1][3]), results(s.orelse, set(exports[1])))
+        primal = If(s.outs + exported, s.pred, then_primal, else_primal, s.loc)
+        outs = tuple(self.names.fresh(_bar_hint(v)) for v in touched)
+        ab.emit(If(outs, s.pred, substitute(adj_blocks[0], mapping),
+                   substitute(adj_blocks[1], mapping), ab.loc))
+        for v, o in zip(touched, outs):
+            bars[v] = o
+        return [primal]
+
+    # ------------------------------------------------------------ loops
+    def loop(self, s, bars: dict, ab: Builder) -> list:
+        if not any(bars.get(o) is not None for o in s.outs):
+            return [s]
+        is_for = isinstance(s, ForRange)
+        body = s.body
+        if not is_for:  # count the trips so the adjoint can run them back
+            s, body = self._counted(s)
+        idx = body.params[0] if is_for else None
+        carried = body.params[1:] if is_for else body.params
+        slots = [k for k, p in enumerate(carried) if p in self.varied]
+        outer = [v for v in ordered_free_vars(body) if v in self.varied]
+
+        cb = ab.child()
+        slot_params = [self.names.fresh(_bar_hint(carried[k])) for k in slots]
+        outer_params = [self.names.fresh(_bar_hint(v)) for v in outer]
+        local = dict(zip(outer, outer_params))
+        for k, sp in zip(slots, slot_params):
+            self.add_bar(local, body.results[k], sp, cb)
+        primal_stmts = self.block(body, local, cb)
+        kept = [(v, p) for v, p in zip(outer, outer_params) if local.get(v) is not p]
+        results = tuple(local.get(carried[k]) or zero_like(carried[k]) for k in slots) + \
+            tuple(local[v] for v, _ in kept)
+        aidx = self.names.fresh(idx.hint if idx is not None else "")
+        params = (aidx,) + tuple(slot_params) + tuple(p for _, p in kept)
+        adj_body = cb.block(results, params)
+        if idx is not None:
+            adj_body = substitute(adj_body, {idx: aidx})
+        primal_stmts, adj_body = self._tape(body, primal_stmts, adj_body)
+
+        new_body = Block(body.params, tuple(primal_stmts), body.results)
+        inits = tuple(bars.get(s.outs[k]) or zero_like(s.outs[k]) for k in slots) + \
+            tuple(bars.get(v) or zero_like(v) for v, _ in kept)
+        outs = tuple(self.names.fresh(_bar_hint(carried[k])) for k in slots) + \
+            tuple(self.names.fresh(_bar_hint(v)) for v, _ in kept)
+        if is_for:
+            primal = ForRange(s.outs, s.start, s.stop, s.step, s.inits, new_body, s.loc)
+            ab.emit(ForRange(outs, s.start, s.stop, s.step, inits, adj_body, ab.loc, reverse=True))
+        else:
+            primal = While(s.outs, s.inits, s.cond, new_body, s.loc)
+            ab.emit(ForRange(outs, Const(0), s.outs[-1], Const(1), inits, adj_body, ab.loc))
+        for k, o in zip(slots, outs):
+            self.add_bar(bars, s.inits[k], o, ab)
+        for (v, _), o in zip(kept, outs[len(slots):]):
+            bars[v] = o
+        return [primal]
+
+    def _counted(self, s: While):
+        """The same loop with a trip counter as its last carried value."""
+        cn, bn, out = (self.names.fresh("~trips") for _ in range(3))
+        b = Builder(self.names, s.loc)
+        nxt = b.eqn("add", bn, Const(1), hint="~trips")
+        cond = Block(s.cond.params + (cn,), s.cond.stmts, s.cond.results)
+        body = Block(s.body.params + (bn,), s.body.stmts + tuple(b.stmts),
+                     s.body.results + (nxt,))
+        loop = While(s.outs + (out,), s.inits + (Const(0),), cond, body, s.loc)
+        return loop, body
+
+    def _tape(self, body: Block, primal_stmts: list, adj_body: Block):
+        """Push what the adjoint body reads from the primal body; pop it back."""
+        level = set(body.params)
+        for st in primal_stmts:
+            level.update(st.outs)
+        residuals = [v for v in ordered_free_vars(adj_body) if v in level]
+        if not residuals:
+            return primal_stmts, adj_body
+        tape = self.names.fresh("~tape")
+        self.tapes.append(Eqn((tape,), "new_tape", (), (), Loc(role="tape")))
+        where = 0
+        for i, st in enumerate(primal_stmts):
+            if any(o in residuals for o in st.outs):
+                where = i + 1
+        loc = primal_stmts[where - 1].loc if where else Loc()
+        push = Eqn((), "push", (tape,) + tuple(residuals), (), loc)
+        primal_stmts = primal_stmts[:where] + [push] + primal_stmts[where:]
+        popped = tuple(self.names.fresh(v.hint) for v in residuals)
+        pop = Eqn(popped, "pop", (tape,), (), Loc(role="adjoint"))
+        adj = substitute(adj_body, dict(zip(residuals, popped)))
+        adj = Block(adj.params, (pop,) + adj.stmts, adj.results)
+        return primal_stmts, adj
+
+
+def _bar_hint(v: Var) -> str:
+    return derived(v.hint, "_bar") if v.hint else ""
+
+
+# ---------------------------------------------------------------- drivers
+def reverse_function(fn: Function, wrt: tuple, with_value: bool = False) -> tuple:
+    """The fused gradient function of an entry point and the set of callees it
+    needs as fwd/bwd pairs and as primal functions."""
+    names = Names.for_function(fn)
+    varied = activity(fn, [fn.params[i] for i in wrt])
+    rev = Reverser(names, varied)
+    if len(fn.body.results) != 1:
+        raise ValueError("gradients need a function with one output")
+    out = fn.body.results[0]
+    bars: dict = {}
+    ab = Builder(names)
+    rev.add_bar(bars, out, Const(1.0), ab)
+    primal = rev.block(fn.body, bars, ab)
+    grads = tuple(bars.get(fn.params[i]) or zero_like(fn.params[i]) for i in wrt)
+    results = ((out,) if with_value else ()) + grads
+    body = Block((), tuple(rev.tapes) + tuple(primal) + tuple(ab.stmts), results)
+    grad = Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
+    return grad, rev.fwd_calls, rev.primal_calls
+
+
+def reverse_callee(fn: Function) -> tuple:
+    """``fn_fwd(*args) -> (*outs, res)`` and ``fn_bwd(res, *out_bars) -> arg_bars``."""
+    names = Names.for_function(fn)
+    varied = activity(fn, fn.params)
+    rev = Reverser(names, varied)
+    bars: dict = {}
+    ab = Builder(names)
+    seeds = tuple(names.fresh(_bar_hint(o) if isinstance(o, Var) and o.hint else "~out_bar")
+                  for o in fn.body.results)
+    for o, g in zip(fn.body.results, seeds):
+        rev.add_bar(bars, o, g, ab)
+    primal = rev.block(fn.body, bars, ab)
+    adj = Block((), tuple(ab.stmts),
+                tuple(bars.get(p) or zero_like(p) for p in fn.params))
+    top = bound_vars(Block(fn.params, tuple(rev.tapes) + tuple(primal), ()))
+    residuals = [v for v in ordered_free_vars(adj) if v in top]
+    fb = Builder(names)
+    res_param = names.fresh(derived(fn.name, "_res"))
+    bb = Builder(names)
+    if not residuals:
+        res = Const(None)
+        mapping = {}
+    elif len(residuals) == 1:
+        res = residuals[0]
+        mapping = {residuals[0]: res_param}
+    else:
+        res = fb.eqn("pack", *residuals, hint=derived(fn.name, "_res"))
+        unpacked = bb.eqn("unpack", res_param, nouts=len(residuals))
+        mapping = dict(zip(residuals, unpacked))
+        bb.stmts[-1] = Eqn(tuple(Var(u.name, r.hint) for u, r in zip(unpacked, residuals)),
+                           "unpack", (res_param,))
+        mapping = dict(zip(residuals, bb.stmts[-1].outs))
+    fwd_body = Block((), tuple(rev.tapes) + tuple(primal) + tuple(fb.stmts),
+                     fn.body.results + (res,))
+    adj = substitute(adj, mapping)
+    bwd_body = Block((), tuple(bb.stmts) + adj.stmts, adj.results)
+    fwd = Function(fn.name + "_fwd", fn.params, fwd_body, (), fn.filename, fn.source_line)
+    bwd = Function(fn.name + "_bwd", (res_param,) + seeds, bwd_body, (), fn.filename,
+                   fn.source_line)
+    return fwd, bwd, rev.fwd_calls, rev.primal_calls
