@@ -89,12 +89,35 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--wrt", help="parameters to differentiate with respect to, "
                                     "comma separated names or indices (default: the first)")
     comp.add_argument("-o", "--output", help="write an importable module instead of printing")
+    comp.set_defaults(run=run_compile)
+    for module in _command_modules():
+        module.register(sub)
     return parser
+
+
+def _command_modules() -> list:
+    """Other subcommands live in their own modules, each with ``register(sub)``
+    adding a subparser whose ``run(args) -> exit code`` is set as a default."""
+    import importlib
+    mods = []
+    for name in COMMANDS:
+        mods.append(importlib.import_module(f"adcompiler.{name}"))
+    return mods
+
+
+#: modules providing further subcommands (see :func:`_command_modules`)
+COMMANDS: list = []
 
 
 def main(argv: list | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    return guarded(args, args.run)
+
+
+def guarded(args, run) -> int:
+    """Run a subcommand that reads ``args.file``: a missing file exits 2, an
+    AdcError prints ``FILE:LINE:COL: error: ...`` and exits 1."""
     try:
         with open(args.file, encoding="utf-8"):
             pass
@@ -102,13 +125,17 @@ def main(argv: list | None = None) -> int:
         print(f"adc: error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
     try:
-        text = compile_file(args.file, args.function, args.wrt)
+        return run(args)
     except CompileError as exc:
         print(exc.format(), file=sys.stderr)
         return 1
     except AdcError as exc:
         print(f"{args.file}: error: {exc}", file=sys.stderr)
         return 1
+
+
+def run_compile(args) -> int:
+    text = compile_file(args.file, args.function, args.wrt)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)

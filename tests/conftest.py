@@ -1,0 +1,36 @@
+import os
+import sys
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import adcompiler.compiler
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+# every pass is followed by ir.verify in the tests
+adcompiler.compiler.CHECK_IR = True
+
+settings.register_profile("ci", max_examples=200, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=3000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def module_from_source(tmp_path):
+    """Write source to a real file and import it, so inspect.getsource works."""
+    import importlib.util
+    counter = [0]
+
+    def make(source: str, name: str = "usermod"):
+        counter[0] += 1
+        path = tmp_path / f"{name}_{counter[0]}.py"
+        path.write_text(source)
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod
+
+    return make
