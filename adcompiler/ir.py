@@ -20,16 +20,23 @@ from dataclasses import dataclass, field
 from typing import Iterator, Union
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Var:
-    """An SSA value.  ``name`` is unique in its function; ``hint`` is the user's
-    name it came from ('' for temporaries), used only to choose emitted names."""
+    """An SSA value.  ``name`` is unique in its function and is its identity;
+    ``hint`` is the user's name it came from ('' for temporaries), metadata
+    used only to choose emitted names."""
 
     name: str
     hint: str = ""
 
     def __repr__(self) -> str:  # short, for IR dumps and test failures
         return self.name
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Var) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
 
 
 @dataclass(frozen=True)

@@ -230,6 +230,7 @@ class Lowerer:
             builders.append(child)
         changed = [n for n in _ordered_union(envs[0], envs[1])
                    if envs[0].get(n) is not env.get(n) or envs[1].get(n) is not env.get(n)]
+        unbound = [n for n in changed if any(isinstance(e.get(n), _Unbound) for e in envs)]
         changed = [n for n in changed if self.mergeable(n, envs, s)]
         outs = tuple(self.names.fresh(_hint(n)) for n in changed)
         blocks = [bl.block(tuple(e.get(n, Const(None)) for n in changed))
@@ -238,6 +239,9 @@ class Lowerer:
         b.emit(If(outs, pred, blocks[0], blocks[1], b.loc))
         env = dict(env)
         env.update(zip(changed, outs))
+        for n in unbound:
+            env[n] = _Unbound(f"{n} is a loop variable of a loop inside a branch; reading it "
+                              "after that loop is not supported")
         return env
 
     def mergeable(self, name: str, envs: list, at) -> bool:
@@ -251,6 +255,7 @@ class Lowerer:
 
     # ------------------------------------------------------------ loops
     def carried(self, body: list, env: dict, exclude: set, at) -> list:
+        exclude = exclude | _loop_targets(body)
         names = [n for n in _assigned(body) if n not in exclude]
         for n in names:
             if isinstance(env.get(n), tuple):
@@ -278,8 +283,7 @@ class Lowerer:
         outs = tuple(self.names.fresh(_hint(n)) for n in names)
         b.loc = self.loc(s)
         b.emit(ForRange(outs, start, stop, step, inits, body, b.loc))
-        env = dict(env)
-        env.update(zip(names, outs))
+        env = self.after_loop(env, names, outs, s.body)
         env[s.target.id] = _Unbound(f"reading the loop variable {s.target.id} after its loop "
                                     "is not supported")
         return env
@@ -340,8 +344,13 @@ class Lowerer:
         outs = tuple(self.names.fresh(_hint(n)) for n in names)
         b.loc = self.loc(s)
         b.emit(While(outs, inits, cond, body, b.loc))
+        return self.after_loop(env, names, outs, s.body)
+
+    def after_loop(self, env: dict, names: list, outs: tuple, body: list) -> dict:
         env = dict(env)
         env.update(zip(names, outs))
+        for n in _loop_targets(body):
+            env[n] = _Unbound(f"reading the loop variable {n} after its loop is not supported")
         return env
 
     # ------------------------------------------------------------ expressions
@@ -587,6 +596,16 @@ def _assigned(stmts: list) -> list:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 found[node.id] = None
     return list(found)
+
+
+def _loop_targets(stmts: list) -> set:
+    """Names bound as the target of a for loop nested in ``stmts``."""
+    found = set()
+    for s in stmts:
+        for node in ast.walk(s):
+            if isinstance(node, ast.For):
+                found |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+    return found
 
 
 def _contains_return(s: ast.stmt) -> bool:

@@ -245,10 +245,10 @@ class Reverser:
         else:
             primal = While(s.outs, s.inits, s.cond, new_body, s.loc)
             ab.emit(ForRange(outs, Const(0), s.outs[-1], Const(1), inits, adj_body, ab.loc))
-        for k, o in zip(slots, outs):
-            self.add_bar(bars, s.inits[k], o, ab)
         for (v, _), o in zip(kept, outs[len(slots):]):
             bars[v] = o
+        for k, o in zip(slots, outs):
+            self.add_bar(bars, s.inits[k], o, ab)
         return [primal]
 
     def _counted(self, s: While):
