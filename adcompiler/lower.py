@@ -109,6 +109,12 @@ class Lowerer:
                         self.sf.filename, node.lineno)
 
     def check_signature(self, node: ast.FunctionDef) -> None:
+        if isinstance(node, ast.AsyncFunctionDef):
+            raise self.sf.error("async def is not supported", node, "async def")
+        for inner in ast.walk(node):
+            if isinstance(inner, (ast.Yield, ast.YieldFrom)):
+                raise self.sf.error("generator functions (yield) are not supported", inner,
+                                    "yield")
         a = node.args
         if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs:
             raise self.sf.error("only plain positional parameters are supported "

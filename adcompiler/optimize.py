@@ -262,15 +262,23 @@ def _free_with_params(block: Block) -> set:
 
 # ---------------------------------------------------------------- tapes
 def prune_tapes(fn: Function) -> Function:
-    """Drop pushed values whose pop result is unused, and unused tapes."""
+    """Drop pushed values whose pop result is unused, and unused tapes.
+
+    Only tapes made, pushed and popped inside ``fn`` are touched: a tape that
+    escapes (a ``_fwd`` function hands it to its ``_bwd``) is left alone."""
     from .ir import uses, walk
     counts = uses(fn.body)
-    pops = {s.args[0]: s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "pop"}
-    plan: dict = {}
-    for tape, pop in pops.items():
-        plan[tape] = [k for k, o in enumerate(pop.outs) if counts.get(o, 0) > 0]
-    pushes = {s.args[0] for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "push"}
-    if all(len(plan.get(t, ())) == len(pops[t].outs) for t in pops) and pushes <= set(pops):
+    made = {s.outs[0] for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "new_tape"}
+    tape_ops: dict = {}
+    for s in walk(fn.body):
+        if isinstance(s, Eqn) and s.prim in ("push", "pop"):
+            tape_ops[s.args[0]] = tape_ops.get(s.args[0], 0) + 1
+    local = {t for t in made if counts.get(t, 0) == tape_ops.get(t, 0)}
+    pops = {s.args[0]: s for s in walk(fn.body)
+            if isinstance(s, Eqn) and s.prim == "pop" and s.args[0] in local}
+    plan = {t: [k for k, o in enumerate(pops[t].outs) if counts.get(o, 0) > 0] if t in pops else []
+            for t in local}
+    if all(t in pops and len(plan[t]) == len(pops[t].outs) for t in local):
         return fn
 
     def block(b: Block) -> Block:
@@ -278,7 +286,10 @@ def prune_tapes(fn: Function) -> Function:
         for s in b.stmts:
             if isinstance(s, Eqn) and s.prim in ("push", "pop", "new_tape"):
                 tape = s.outs[0] if s.prim == "new_tape" else s.args[0]
-                keep = plan.get(tape, [])
+                if tape not in local:
+                    out.append(s)
+                    continue
+                keep = plan[tape]
                 if not keep:
                     continue
                 if s.prim == "push":
