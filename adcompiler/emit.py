@@ -40,6 +40,9 @@ class Emitter:
         self.end: dict = {}
         self.def_loops: dict = {}  # var -> tuple of enclosing loop ids at definition
         self.last: dict = {}  # var -> last position it is read
+        self.reads: dict = {}  # var -> positions it is read at
+        self.ranges: dict = {}  # block id -> (first, last) position inside it
+        self.excluded: list = []  # ranges of sibling branches while emitting a branch
         self.names: dict = {}  # var -> python name
         self.holder: dict = {}  # python name -> var holding it
         self.slot_prev: dict = {}  # slot name -> var that held it before the slot
@@ -72,6 +75,7 @@ class Emitter:
         """Give statements positions and record where each variable dies."""
         for p in block.params:
             self.def_loops[p] = loops
+        first = self.pos + 1
         for s in block.stmts:
             self.pos += 1
             self.start[id(s)] = self.pos
@@ -88,6 +92,7 @@ class Emitter:
                 self.def_loops[o] = loops
         self.pos += 1
         self.read_atoms(block.results, loops)
+        self.ranges[id(block)] = (first, self.pos)
 
     def stmt_reads(self, s) -> list:
         """Variables a statement reads once inlined expressions are expanded."""
@@ -114,24 +119,45 @@ class Emitter:
                 if lid not in defl:
                     pos = max(pos, self.end[lid])
                     break
+            self.reads.setdefault(v, []).append(pos)
             if pos > self.last.get(v, -1):
                 self.last[v] = pos
 
+    def live_after(self, v, pos: int) -> bool:
+        """Is ``v`` read after ``pos`` on a path that can still run?  Reads in
+        the other branch of an ``if`` being emitted do not count."""
+        if v is None:
+            return False
+        for r in self.reads.get(v, ()):
+            if r > pos and not any(lo <= r <= hi for lo, hi in self.excluded):
+                return True
+        return False
+
     # ------------------------------------------------------------ naming
     def dead(self, name: str, pos: int) -> bool:
-        v = self.holder.get(name)
-        return v is None or self.last.get(v, -1) <= pos
+        return not self.live_after(self.holder.get(name), pos)
 
     def take(self, v: Var, pos: int) -> str:
         pref = self.pref.get(v)
-        if pref is not None and pref in self.slot_prev:
-            prev = self.slot_prev[pref][-1]
-            if prev is None or self.last.get(prev, -1) <= pos:
-                return self._assign(v, pref)
+        if pref is not None and pref in self.slot_prev and self.slot_free(pref, pos):
+            return self._assign(v, pref)
         for cand in self.candidates(v):
-            if self.dead(cand, pos) and cand not in self.slot_prev:
+            if cand in self.slot_prev:
+                if cand == _base(v) and self.slot_free(cand, pos):
+                    return self._assign(v, cand)
+            elif self.dead(cand, pos):
                 return self._assign(v, cand)
         raise AssertionError("unreachable: candidates are endless")
+
+    def slot_free(self, name: str, pos: int) -> bool:
+        """May a value flowing into a claimed slot name take it at ``pos``?
+        Only once the slot's current value is dead (for a branch output, the
+        value the name held before the ``if``)."""
+        prev, out = self.slot_prev[name][-1]
+        holder = self.holder.get(name)
+        if holder is not None and holder == out:
+            holder = prev
+        return not self.live_after(holder, pos)
 
     def _assign(self, v: Var, name: str) -> str:
         self.names[v] = name
@@ -297,21 +323,24 @@ class Emitter:
             init = inits[k] if inits else None
             name = None
             pref = self.pref.get(o)
-            if pref is not None and pref in self.slot_prev and pref not in names:
-                prev = self.slot_prev[pref][-1]
-                if prev is None or self.last.get(prev, -1) <= limit:
-                    name = pref
+            if pref is not None and pref in self.slot_prev and pref not in names \
+                    and self.slot_free(pref, limit):
+                name = pref
             if name is None and isinstance(init, Var) and init not in self.inline \
                     and (init.hint == o.hint or not init.hint) \
-                    and init in self.names and self.last.get(init, -1) <= start \
+                    and init in self.names and not self.live_after(init, start) \
                     and self.holder.get(self.names[init]) is init \
                     and self.names[init] not in names and self.names[init] not in self.slot_prev:
                 name = self.names[init]
             if name is None:
                 for cand in self.candidates(o):
-                    holder = self.holder.get(cand)
-                    if cand not in names and cand not in self.slot_prev and (
-                            holder is None or self.last.get(holder, -1) <= limit):
+                    if cand in names:
+                        continue
+                    if cand in self.slot_prev:
+                        if cand == _base(o) and self.slot_free(cand, limit):
+                            name = cand
+                            break
+                    elif not self.live_after(self.holder.get(cand), limit):
                         name = cand
                         break
             names.append(name)
@@ -323,7 +352,7 @@ class Emitter:
         current value (the branch's prior value or the loop parameter) is dead."""
         for k, (name, o) in enumerate(zip(names, outs)):
             current = params[k] if params else self.holder.get(name)
-            self.slot_prev.setdefault(name, []).append(current)
+            self.slot_prev.setdefault(name, []).append((current, o))
             self.holder[name] = params[k] if params else o
             self.names[o] = name
             if params:
@@ -358,8 +387,12 @@ class Emitter:
                     self.pref[r] = n
         self.claim(names, s.outs)
         bodies = []
-        for blk in (s.then, s.orelse):
+        for blk, other in ((s.then, s.orelse), (s.orelse, s.then)):
+            for name, o in zip(names, s.outs):
+                self.holder[name] = o
+            self.excluded.append(self.ranges[id(other)])
             stmts = self.block(blk) + self.copies(names, blk.results)
+            self.excluded.pop()
             bodies.append(stmts)
         self.release(names, s.outs)
         then, orelse = bodies
@@ -406,6 +439,11 @@ class Emitter:
 def _use_counts(block: Block) -> dict:
     from .ir import uses
     return uses(block)
+
+
+def _base(v: Var) -> str:
+    """The name a value's hint asks for (before any ``_1`` suffix)."""
+    return _sanitize(v.hint.lstrip("~")) if v.hint else ""
 
 
 def _sanitize(hint: str) -> str:

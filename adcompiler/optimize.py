@@ -60,12 +60,25 @@ class _Simplifier:
                 return
             out.append(If(s.outs, pred, self.block(s.then, avail), self.block(s.orelse, avail), s.loc))
         elif isinstance(s, ForRange):
+            self.invariant_carried(s, s.body.params[1:])
             atoms = [self.atom(a) for a in (s.start, s.stop, s.step)]
             out.append(ForRange(s.outs, *atoms, tuple(self.atom(a) for a in s.inits),
                                 self.block(s.body, avail), s.loc, s.reverse))
         else:
+            self.invariant_carried(s, s.body.params, s.cond.params)
             out.append(While(s.outs, tuple(self.atom(a) for a in s.inits),
                              self.block(s.cond, avail), self.block(s.body, avail), s.loc))
+
+    def invariant_carried(self, loop, params: tuple, cond_params: tuple = ()) -> None:
+        """A carried value that the body hands back unchanged is its initial
+        value throughout: read the initial value instead (DCE drops the slot)."""
+        for k, p in enumerate(params):
+            if self.atom(loop.body.results[k]) == p:
+                init = self.atom(loop.inits[k])
+                self.subst[p] = init
+                self.subst[loop.outs[k]] = init
+                if cond_params:
+                    self.subst[cond_params[k]] = init
 
     def eqn(self, e: Eqn, avail: dict, out: list) -> None:
         args = tuple(self.atom(a) for a in e.args)
