@@ -352,6 +352,9 @@ class Emitter:
         current value (the branch's prior value or the loop parameter) is dead."""
         for k, (name, o) in enumerate(zip(names, outs)):
             current = params[k] if params else self.holder.get(name)
+            outer = self.slot_prev.get(name)
+            if outer and current is not None and current == outer[-1][1]:
+                current = outer[-1][0]  # nested in a branch that fills the same name
             self.slot_prev.setdefault(name, []).append((current, o))
             self.holder[name] = params[k] if params else o
             self.names[o] = name

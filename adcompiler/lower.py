@@ -188,6 +188,8 @@ class Lowerer:
     def stmt(self, s: ast.stmt, env: dict, b: Builder) -> dict:
         if isinstance(s, ast.Assign):
             value = self.expr(s.value, env, b)
+            if len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
+                value = _named(b, value, s.targets[0].id)
             for target in s.targets:
                 self.bind(target, value, env, s)
             return env
@@ -581,6 +583,18 @@ class Lowerer:
                 raise self.sf.error(f"missing argument {p!r} in call of {callee.name}", node,
                                     "call")
         return out
+
+
+def _named(b: Builder, value, name: str):
+    """Give the value just computed for ``name = ...`` the user's name as its
+    hint (same SSA variable), so emitted code can call it ``name`` too."""
+    last = b.stmts[-1] if b.stmts else None
+    if isinstance(value, Var) and not value.hint and isinstance(last, Eqn) \
+            and len(last.outs) == 1 and last.outs[0] == value:
+        named = Var(value.name, _hint(name))
+        b.stmts[-1] = Eqn((named,), last.prim, last.args, last.params, last.loc)
+        return named
+    return value
 
 
 def _hint(name: str) -> str:

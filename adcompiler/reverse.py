@@ -185,6 +185,10 @@ class Reverser:
             exports.append([v for v in ordered_free_vars(adj) if v in mine])
         new_outs = []
         mapping = {}
+        for blk, mine in zip((s.then, s.orelse), exports):
+            for v in mine:
+                if v in blk.results:  # already leaves the branch as an output
+                    mapping[v] = s.outs[blk.results.index(v)]
         for v in exports[0] + exports[1]:
             if v not in mapping:
                 mapping[v] = self.names.fresh(v.hint)
@@ -232,7 +236,7 @@ class Reverser:
         adj_body = cb.block(results, params)
         if idx is not None:
             adj_body = substitute(adj_body, {idx: aidx})
-        primal_stmts, adj_body = self._tape(body, primal_stmts, adj_body)
+        primal_stmts, adj_body = self._tape(body, primal_stmts, adj_body, idx, aidx)
 
         new_body = Block(body.params, tuple(primal_stmts), body.results)
         inits = tuple(bars.get(s.outs[k]) or zero_like(s.outs[k]) for k in slots) + \
@@ -262,28 +266,69 @@ class Reverser:
         loop = While(s.outs + (out,), s.inits + (Const(0),), cond, body, s.loc)
         return loop, body
 
-    def _tape(self, body: Block, primal_stmts: list, adj_body: Block):
-        """Push what the adjoint body reads from the primal body; pop it back."""
+    def _tape(self, body: Block, primal_stmts: list, adj_body: Block, idx=None, aidx=None):
+        """Push what the adjoint body reads from the primal body; pop it back.
+        Cheap arithmetic on stored values is recomputed rather than stored."""
         level = set(body.params)
         for st in primal_stmts:
             level.update(st.outs)
         residuals = [v for v in ordered_free_vars(adj_body) if v in level]
-        if not residuals:
+        residuals, recompute = self._rematerialize(residuals, primal_stmts, level, idx)
+        if not residuals and not recompute:
             return primal_stmts, adj_body
-        tape = self.names.fresh("~tape")
-        self.tapes.append(Eqn((tape,), "new_tape", (), (), Loc(role="tape")))
-        where = 0
-        for i, st in enumerate(primal_stmts):
-            if any(o in residuals for o in st.outs):
-                where = i + 1
-        loc = primal_stmts[where - 1].loc if where else Loc()
-        push = Eqn((), "push", (tape,) + tuple(residuals), (), loc)
-        primal_stmts = primal_stmts[:where] + [push] + primal_stmts[where:]
-        popped = tuple(self.names.fresh(v.hint) for v in residuals)
-        pop = Eqn(popped, "pop", (tape,), (), Loc(role="adjoint"))
-        adj = substitute(adj_body, dict(zip(residuals, popped)))
-        adj = Block(adj.params, (pop,) + adj.stmts, adj.results)
-        return primal_stmts, adj
+        order = {v: k for k, v in enumerate(body.params)}
+        for k, st in enumerate(primal_stmts):
+            for o in st.outs:
+                order[o] = len(body.params) + k
+        residuals.sort(key=order.get)
+        prefix: list = []
+        mapping = {idx: aidx} if idx is not None else {}
+        if residuals:
+            tape = self.names.fresh("~tape")
+            self.tapes.append(Eqn((tape,), "new_tape", (), (), Loc(role="tape")))
+            where = max(order[r] for r in residuals) - len(body.params) + 1
+            where = max(where, 0)
+            loc = primal_stmts[where - 1].loc if where else Loc()
+            push = Eqn((), "push", (tape,) + tuple(residuals), (), loc)
+            primal_stmts = primal_stmts[:where] + [push] + primal_stmts[where:]
+            popped = tuple(self.names.fresh(v.hint) for v in residuals)
+            prefix.append(Eqn(popped, "pop", (tape,), (), Loc(role="adjoint")))
+            mapping.update(zip(residuals, popped))
+        for e in sorted(recompute, key=lambda e: order[e.outs[0]]):
+            out = self.names.fresh(e.outs[0].hint)
+            args = tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in e.args)
+            prefix.append(Eqn((out,), e.prim, args, e.params, e.loc))
+            mapping[e.outs[0]] = out
+        mapping.pop(idx, None)
+        adj = substitute(adj_body, mapping)
+        return primal_stmts, Block(adj.params, tuple(prefix) + adj.stmts, adj.results)
+
+    @staticmethod
+    def _rematerialize(residuals: list, primal_stmts: list, level: set, idx) -> tuple:
+        """Swap stored values for the operands they are cheaply computed from,
+        whenever that does not store more values per iteration."""
+        defs = {st.outs[0]: st for st in primal_stmts
+                if isinstance(st, Eqn) and len(st.outs) == 1 and st.prim in _CHEAP}
+        recompute: list = []
+        changed = True
+        while changed:
+            changed = False
+            for r in residuals:
+                e = defs.get(r)
+                if e is None:
+                    continue
+                leaves = [a for a in e.args if isinstance(a, Var) and a in level and a != idx]
+                new = [x for x in residuals if x != r]
+                new += [a for a in dict.fromkeys(leaves) if a not in new]
+                if len(new) <= len(residuals):
+                    residuals, changed = new, True
+                    recompute.append(e)
+                    break
+        return residuals, recompute
+
+
+#: primitives cheap enough to recompute in the adjoint instead of storing
+_CHEAP = {"add", "sub", "mul", "neg", "lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or"}
 
 
 def _bar_hint(v: Var) -> str:

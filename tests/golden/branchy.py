@@ -8,20 +8,20 @@ def branchy_grad(a, b):
     if _t1:
         # line 60: c = a * b
         c = a * b
-        _t2, _t3, _t4, _t5 = None, None, None, None
+        _t2, _t3, _t4 = None, None, None
     else:
         # line 61: elif a > 0:
         _t2 = a > 0
         if _t2:
             # line 62: c = a / (1 + b * b)
-            _t6 = 1 + b * b
-            _t7 = a / _t6
-            c, _t3, _t4, _t5 = _t7, _t6, _t7, None
+            _t3 = 1 + b * b
+            c = a / _t3
+            _t4 = None
         else:
             # line 64: c = -a + exp(b)
-            _t8 = math.exp(b)
-            _t9 = _t8 - a
-            c, _t3, _t4, _t5 = _t9, None, None, _t8
+            _t4 = math.exp(b)
+            c = _t4 - a
+            _t3 = None
     # adjoint of line 65: return c * c + (a if a > b else b)
     if _t1:
         a_bar, b_bar = 1.0, 0.0
@@ -37,14 +37,12 @@ def branchy_grad(a, b):
         # adjoint of line 61: elif a > 0:
         if _t2:
             # adjoint of line 62: c = a / (1 + b * b)
-            a_bar_1 = a_bar + c_bar / _t3
-            _t10 = -(c_bar * _t4 / _t3) * b
-            b_bar_1 = b_bar + _t10
-            b_bar_1 += _t10
-            a_bar, b_bar = a_bar_1, b_bar_1
+            a_bar += c_bar / _t3
+            _t5 = -(c_bar * c / _t3) * b
+            b_bar += _t5
+            b_bar += _t5
         else:
             # adjoint of line 64: c = -a + exp(b)
-            a_bar_1 = a_bar - c_bar
-            b_bar_1 = b_bar + c_bar * _t5
-            a_bar, b_bar = a_bar_1, b_bar_1
+            a_bar -= c_bar
+            b_bar += c_bar * _t4
     return a_bar, b_bar

@@ -4,16 +4,16 @@ def data_while_grad(x):
     # line 80: while s < 10:
     s, k, trips = 0.0, 0, 0
     while s < 10:
+        tape.append(k)
         # line 81: s = s + x * (k + 1)
         k += 1
-        tape.append(k)
         s += x * k
         # line 80: while s < 10:
         trips += 1
     # adjoint of line 80: while s < 10:
     x_bar = s
     for _ in range(trips):
-        _t1 = tape.pop()
+        k = tape.pop()
         # adjoint of line 81: s = s + x * (k + 1)
-        x_bar += x * _t1
+        x_bar += x * (k + 1)
     return x_bar

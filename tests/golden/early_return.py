@@ -8,18 +8,16 @@ def early_return_grad(x):
     i_, acc, returned, broke, trips = 0, 0.0, False, False, 0
     while not broke and i_ < 20:
         # line 98: for i in range(20):
-        _t1 = i_ + 1
+        i__1 = i_ + 1
         # line 99: acc = acc + sin(x * i)
-        _t2 = x * i_
-        acc += math.sin(_t2)
+        acc += math.sin(x * i_)
+        tape.append((i_, acc))
         # line 100: if acc > 1.5:
-        _t3 = acc > 1.5
-        tape.append((_t3, acc, _t2, i_))
-        if _t3:
+        if acc > 1.5:
             broke, returned = True, True
         # line 98: for i in range(20):
         trips += 1
-        i_ = _t1
+        i_ = i__1
     # adjoint of line 98: for i in range(20):
     if returned:
         result_bar, acc_bar = 1.0, 0.0
@@ -27,13 +25,13 @@ def early_return_grad(x):
         result_bar, acc_bar = 0.0, 1.0
     x_bar = 0.0
     for _ in range(trips):
-        _t4, _t5, _t6, i_ = tape.pop()
+        i_, acc = tape.pop()
         # adjoint of line 100: if acc > 1.5:
-        if _t4:
+        if acc > 1.5:
             # adjoint of line 101: return acc * x
             acc_bar += result_bar * x
-            x_bar += result_bar * _t5
+            x_bar += result_bar * acc
             result_bar = 0.0
         # adjoint of line 99: acc = acc + sin(x * i)
-        x_bar += acc_bar * math.cos(_t6) * i_
+        x_bar += acc_bar * math.cos(x * i_) * i_
     return x_bar

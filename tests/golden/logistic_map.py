@@ -4,15 +4,13 @@ def logistic_map_grad(x, n=8):
     # line 46: for i in range(n):
     l = x
     for _ in range(n):
+        tape.append(l)
         # line 47: l = 4 * l * (1 - l)
-        _t1 = 4 * l
-        _t2 = 1 - l
-        tape.append((_t2, _t1))
-        l = _t1 * _t2
+        l = 4 * l * (1 - l)
     # adjoint of line 46: for i in range(n):
     l_bar = 1.0
     for _ in reversed(range(n)):
-        _t3, _t4 = tape.pop()
+        l = tape.pop()
         # adjoint of line 47: l = 4 * l * (1 - l)
-        l_bar = l_bar * _t3 * 4 - l_bar * _t4
+        l_bar = l_bar * (1 - l) * 4 - l_bar * (4 * l)
     return l_bar
