@@ -11,7 +11,7 @@ import argparse
 import ast
 import sys
 
-from .compiler import compile_grad, emit_module, reverse_module
+from .compiler import compile_many
 from .errors import AdcError, CompileError, UsageError
 from .frontend import StaticEnv, find_static, load_file
 
@@ -67,14 +67,14 @@ def compile_file(path: str, names: list, wrt_text: str | None) -> str:
     chosen = targets(env, names)
     if not chosen:
         raise CompileError("no function to compile in this file", path, 1, 1, "file")
-    sources = []
+    requests = []
     for name, wrt in chosen:
         sf = find_static(env, name)
         params = [a.arg for a in sf.node.args.args]
         if not params:
             raise sf.error(f"{name} has no parameters to differentiate", sf.node, "parameters")
-        sources.append(compile_grad(sf, parse_wrt(wrt_text, params, wrt, sf)).source)
-    return "\n\n".join(s.rstrip("\n") for s in sources) + "\n"
+        requests.append((sf, parse_wrt(wrt_text, params, wrt, sf)))
+    return compile_many(requests)
 
 
 def build_parser() -> argparse.ArgumentParser:
