@@ -255,6 +255,9 @@ class Emitter:
     def value(self, e: Eqn) -> ast.expr:
         p = PRIMS[e.prim]
         args = [self.expr(a) for a in e.args]
+        if e.prim == "pow" and e.param("ns") == "math":
+            self.imports.add("math")
+            return ast.Call(ast.Attribute(ast.Name("math", ast.Load()), "pow", ast.Load()), args, [])
         if p.form == "binop":
             return ast.BinOp(args[0], p.op(), args[1])
         if p.form == "unary":

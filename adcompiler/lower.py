@@ -527,7 +527,8 @@ class Lowerer:
         if prim == "pow":
             if len(args) != 2:
                 raise self.sf.error(f"{name} takes exactly 2 arguments here", node, name)
-            return b.eqn("pow", *args)
+            # math.pow keeps its own spelling: it raises where ** would go complex
+            return b.eqn("pow", *args, ns="math") if ns == "math" else b.eqn("pow", *args)
         if prim in ("max", "min") and ns == "" and len(args) > 2:
             acc = args[0]
             for a in args[1:]:

@@ -70,12 +70,11 @@ def r_div(b, e, i, g):
 def r_pow(b, e, i, g):
     x, y = e.args
     if i == 0:
-        if isinstance(y, Const):
-            if y.value == 0:
-                return None
-            expo = b.eqn("sub", y, Const(1))
-            return _mul(b, g, _mul(b, y, b.eqn("pow", x, expo)))
-        return _mul(b, g, _mul(b, y, b.eqn("pow", x, b.eqn("sub", y, Const(1)))))
+        if isinstance(y, Const) and y.value == 0:
+            return None
+        expo = b.eqn("sub", y, Const(1))
+        lower = b.eqn("pow", x, expo, **dict(e.params))  # math.pow stays math.pow
+        return _mul(b, g, _mul(b, y, lower))
     # d/dy x**y = x**y * log(x); taken as 0 where x == 0 (the limit from x > 0 for y > 0)
     logx = b.eqn("select", b.eqn("gt", x, Const(0)), _fn(b, e, "log", x), Const(0.0))
     return _mul(b, g, _mul(b, e.out, logx))

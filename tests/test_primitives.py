@@ -104,3 +104,13 @@ def test_nondifferentiable_functions_have_zero_derivative(module_from_source):
     src = "import math\n\ndef f(x):\n    return int(x) * x + round(x) + math.floor(x) * 0.5 + math.ceil(x)\n"
     g = grad(module_from_source(src).f)
     assert g(2.3) == pytest.approx(2.0)  # d/dx int(x)*x = int(x) away from integers
+
+
+def test_math_pow_keeps_raising_where_the_primal_raises(module_from_source):
+    from adcompiler import grad
+    src = "import math\n\ndef f(x, y):\n    return math.pow(x, y)\n"
+    g = grad(module_from_source(src).f, wrt=(0, 1))
+    assert g(2.0, 3.0) == pytest.approx((12.0, 8.0 * math.log(2.0)))
+    with pytest.raises(ValueError):
+        g(-2.0, 0.5)  # math.pow(-2, 0.5) raises; ** would silently go complex
+    assert "math.pow" in g.source
