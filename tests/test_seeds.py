@@ -9,29 +9,8 @@ from adcompiler import grad, value_and_grad
 from oracles import dual_grad
 
 
-def J(w, x=1.0):
-    return x * w * sin(w) + (x * w * sin(w)) ** 2
-
-
-def f002(x1, x2):
-    return log(x1) + x1 * x2
-
-
-def f004(x1, x2):
-    return log(x1) + x1 * sin(x2)
-
-
-def x2_over_cos(x):
-    return x ** 2 / cos(x)
-
-
-def loss003(x):
-    a = x ** 2
-    b = 5 * a
-    c = log(a)
-    g = b * c
-    L = -g
-    return L
+from corpus import reuse as loss003  # seed 003: a = x**2, b = 5a, c = log a, g = b c, L = -g
+from corpus import seed000_J as J, seed002_f as f002, seed004_f as f004, x2_over_cos
 
 
 def test_seed000_gradient_descent_converges():
@@ -92,13 +71,7 @@ def seed004_control(a, b):
     return c
 
 
-def seed004_control_accumulating(a, b):
-    c = 0.0
-    if a > b:
-        for i in range(10):
-            c += a * i
-    c = c + a * b
-    return c
+from corpus import seed004_control as seed004_control_accumulating  # noqa: E402
 
 
 @pytest.mark.parametrize("fn", [seed004_control, seed004_control_accumulating])
@@ -122,8 +95,7 @@ def test_seed001_recursion():
         assert got == pytest.approx(dual_grad(seed001_recursion, (theta,), (0,))[0], rel=1e-12)
 
 
-def seed001_square(x1, x2):
-    return (x1 ** 2 + x2 ** 2) ** 2
+from corpus import square_of_sum as seed001_square  # noqa: E402
 
 
 def test_seed001_square_of_sum():
