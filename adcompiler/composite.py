@@ -191,3 +191,23 @@ def derivative(mod: IRModule, order: int, wrt: int) -> IRModule:
         mod = forward_grad(mod, (wrt,), f"{base}_d{k}",
                            label=f"derivative {k} of {base} (forward mode, {k} nested passes)")
     return mod
+
+
+# ---------------------------------------------------------------- command line
+def cli_source(sf: SourceFunction, wrt: tuple, mode: str, order: int) -> str:
+    """What ``adc compile --mode MODE --order K`` prints for one function:
+    order 1 is the gradient in either mode; order 2 is the Hessian (forward
+    over reverse) or, with ``--mode forward``, forward over forward; higher
+    orders nest forward mode and need a single ``--wrt``."""
+    if order < 1:
+        raise AdcError(f"--order must be at least 1, not {order}")
+    if order == 1:
+        if mode == "reverse":
+            return compiler.compile_grad(sf, wrt).source
+        return forward_grad(primal(sf), wrt, sf.name + "_grad").compiled().source
+    if mode == "reverse" and order == 2:
+        return hessian(sf, wrt).compiled().source
+    if len(wrt) != 1:
+        raise sf.error(f"--order {order} with --mode {mode} needs a single --wrt parameter",
+                       sf.node, "wrt")
+    return derivative(primal(sf), order, wrt[0]).compiled().source
