@@ -44,8 +44,8 @@ class Activity:
     """Which variables vary with the active parameters, and which tape slots
     carry tangents (fixpoint over loops and over the whole function)."""
 
-    def __init__(self, fn: Function, active: list, touches) -> None:
-        self.touches = touches
+    def __init__(self, fn: Function, active: list, must) -> None:
+        self.must = must
         self.local = local_tapes(fn)
         self.slots: dict = {t: set() for t in self.local}
         self.varied = set(active)
@@ -57,9 +57,11 @@ class Activity:
 
     def eqn_varies(self, e: Eqn) -> bool:
         if e.prim == "call":
-            return self.touches(e.param("fn")) or any(a in self.varied for a in e.args)
+            return self.must(e.param("fn")) or any(a in self.varied for a in e.args)
+        if e.prim == "pack":
+            return True  # a residual: its tangent must have its structure
         if e.prim == "pop":
-            return True  # handled per slot in :meth:`block`
+            return True  # handled per slot in :meth:`eqn`
         return PRIMS[e.prim].differentiable and any(a in self.varied for a in e.args)
 
     def block(self, block: Block) -> None:
@@ -168,7 +170,7 @@ class Tangent:
     def call(self, e: Eqn, dots: dict, b: Builder) -> None:
         fn = e.param("fn")
         mask = tuple(isinstance(a, Var) and a in self.varied for a in e.args)
-        if not any(mask) and not self.act.touches(fn):
+        if not any(mask) and not self.act.must(fn):
             b.emit(e)
             return
         self.calls.add((fn, mask))
@@ -262,12 +264,12 @@ def _named(b: Builder, atom, hint: str):
 
 
 # ---------------------------------------------------------------- drivers
-def tangent_function(fn: Function, mask: tuple, name: str, touches, callee_name) -> tuple:
+def tangent_function(fn: Function, mask: tuple, name: str, must, callee_name) -> tuple:
     """``name(*params, *dots of the active params) -> (*outs, *out dots)`` and
     the set of (callee, mask) pairs it calls."""
     names = Names.for_function(fn)
     active = [p for p, m in zip(fn.params, mask) if m]
-    act = Activity(fn, active, touches)
+    act = Activity(fn, active, must)
     dot_params = tuple(names.fresh(derived(p.hint or p.name, "_dot")) for p in active)
     dots = dict(zip(active, dot_params))
     t = Tangent(names, act, callee_name)
@@ -280,20 +282,43 @@ def tangent_function(fn: Function, mask: tuple, name: str, touches, callee_name)
     return out, t.calls
 
 
-def touches_tape(funcs: dict):
-    """``touches(name)``: does the function (or one it calls) use a tape?"""
+def must_transform(funcs: dict):
+    """``must(name)``: calls of this function are transformed even when no
+    argument varies, because it uses a tape (directly or through a call) or
+    returns a residual tuple.  Pushes and pops of a tape then always agree,
+    and the tangent of a residual always has the residual's structure (a
+    residual without tangents would be stood for by a scalar zero)."""
     memo: dict = {}
 
-    def touches(name: str) -> bool:
+    def must(name: str) -> bool:
         if name not in memo:
             memo[name] = False  # recursion: assume no until shown otherwise
             fn = funcs.get(name)
-            stmts = list(walk(fn.body)) if fn is not None else []
-            memo[name] = any(isinstance(s, Eqn) and (s.prim in _TAPE_OPS or (
-                s.prim == "call" and touches(s.param("fn")))) for s in stmts)
+            if fn is not None:
+                memo[name] = any(isinstance(s, Eqn) and (s.prim in _TAPE_OPS or (
+                    s.prim == "call" and must(s.param("fn")))) for s in walk(fn.body)) or \
+                    _returns_residual(fn, must)
         return memo[name]
 
-    return touches
+    return must
+
+
+def _returns_residual(fn: Function, must) -> bool:
+    defs: dict = {}
+    for s in walk(fn.body):
+        for o in s.outs:
+            defs[o] = s
+
+    def residual(a) -> bool:
+        s = defs.get(a)
+        if isinstance(s, Eqn):
+            return s.prim == "pack" or (s.prim == "call" and must(s.param("fn")))
+        if isinstance(s, If):
+            k = s.outs.index(a)
+            return residual(s.then.results[k]) or residual(s.orelse.results[k])
+        return False
+
+    return any(residual(r) for r in fn.body.results)
 
 
 def jvp_name(funcs: dict, fn: str, mask: tuple) -> str:
@@ -310,7 +335,7 @@ def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish) -> list:
     """The tangent version of ``entry`` (named ``name``) and of every function
     it needs, then the untransformed functions still called.  ``finish``
     post-processes each new function (optimisation)."""
-    touches = touches_tape(funcs)
+    must = must_transform(funcs)
     names: dict = {}
 
     def callee_name(fn: str, m: tuple) -> str:
@@ -318,7 +343,7 @@ def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish) -> list:
             names[(fn, m)] = jvp_name(funcs, fn, m)
         return names[(fn, m)]
 
-    top, todo = tangent_function(funcs[entry], mask, name, touches, callee_name)
+    top, todo = tangent_function(funcs[entry], mask, name, must, callee_name)
     out = [finish(top)]
     done: set = set()
     todo = sorted(todo)
@@ -327,7 +352,7 @@ def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish) -> list:
         if key in done:
             continue
         done.add(key)
-        fn, more = tangent_function(funcs[key[0]], key[1], callee_name(*key), touches,
+        fn, more = tangent_function(funcs[key[0]], key[1], callee_name(*key), must,
                                     callee_name)
         out.append(finish(fn))
         todo += sorted(more)

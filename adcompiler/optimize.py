@@ -262,15 +262,19 @@ def _free_with_params(block: Block) -> set:
 
 # ---------------------------------------------------------------- tapes
 def prune_tapes(fn: Function) -> Function:
-    """Drop pushed values whose pop result is unused, and unused tapes."""
+    """Drop pushed values whose pop result is unused, and unused tapes.  Only
+    tapes created and used up in this function: a tape that leaves it (a
+    residual of ``f_fwd``, popped in ``f_bwd``) is left alone."""
+    from .forward import local_tapes
     from .ir import uses, walk
     counts = uses(fn.body)
-    pops = {s.args[0]: s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "pop"}
-    plan: dict = {}
+    local = local_tapes(fn)
+    pops = {s.args[0]: s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "pop"
+            and s.args[0] in local}
+    plan: dict = {t: [] for t in local}
     for tape, pop in pops.items():
         plan[tape] = [k for k, o in enumerate(pop.outs) if counts.get(o, 0) > 0]
-    pushes = {s.args[0] for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "push"}
-    if all(len(plan.get(t, ())) == len(pops[t].outs) for t in pops) and pushes <= set(pops):
+    if all(len(plan[t]) == len(pops[t].outs) for t in pops) and set(pops) == local:
         return fn
 
     def block(b: Block) -> Block:
@@ -278,7 +282,10 @@ def prune_tapes(fn: Function) -> Function:
         for s in b.stmts:
             if isinstance(s, Eqn) and s.prim in ("push", "pop", "new_tape"):
                 tape = s.outs[0] if s.prim == "new_tape" else s.args[0]
-                keep = plan.get(tape, [])
+                if tape not in plan:
+                    out.append(s)
+                    continue
+                keep = plan[tape]
                 if not keep:
                     continue
                 if s.prim == "push":

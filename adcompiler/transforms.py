@@ -332,7 +332,9 @@ def hessian(fn, wrt=0):
 
 def _make_hessian(fn, indices: tuple, many: bool) -> Emitted:
     def shape(result):
-        return tuple(result) if many else (result[0] if isinstance(result, tuple) else result)
+        if len(indices) == 1:
+            return ((result,),) if many else result
+        return tuple(result)
 
     return Emitted(lambda: composite.hessian(load_live(fn), indices), shape, fn, "hessian")
 
