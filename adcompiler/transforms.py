@@ -47,6 +47,10 @@ class Emitted:
     def ir(self) -> composite.IRModule:
         return self._get()[0]
 
+    def emitted_function(self):
+        """The emitted entry function itself, without the result shaping."""
+        return self._get()[2]
+
     @property
     def source(self) -> str:
         return self._get()[1].source
