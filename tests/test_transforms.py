@@ -268,3 +268,17 @@ def test_seed001_both_modes():
     want = dual_grad(seed001_f, point, (0, 1))
     for mode in ("forward", "reverse"):
         assert grad(seed001_f, wrt=(0, 1), mode=mode)(*point) == pytest.approx(want, rel=1e-15)
+
+
+def only_x_varies(x, y):
+    a = sin(y) * y
+    return x * a + exp(x)
+
+
+def test_only_values_depending_on_the_seed_get_tangents():
+    src = grad(only_x_varies, wrt=0, mode="forward").source
+    assert "cos" not in src and "y_dot" not in src
+    assert grad(only_x_varies, wrt=0, mode="forward")(0.5, 2.0) == pytest.approx(
+        dual_grad(only_x_varies, (0.5, 2.0), (0,))[0], rel=1e-15)
+    jsrc = transforms.jvp_function(only_x_varies, 2).source
+    assert "def only_x_varies_jvp(x, y, x_dot, y_dot):" in jsrc and "cos" in jsrc
