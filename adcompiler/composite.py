@@ -176,7 +176,12 @@ def hessian(sf: SourceFunction, wrt: tuple) -> IRModule:
             rows.append(outs[m] if m == 1 else b.eqn("pack", *outs[m:]))
         return tuple(rows)
 
-    entry = _entry(sf.name + "_hessian", reverse(sf, wrt).entry, body)
+    n = len(hv.params) - m
+    primal_names = {p.name for p in hv.params[:n]}
+    like = Function(hv.name, hv.params[:n], hv.body,
+                    tuple(d for d in hv.defaults if d[0] in primal_names), hv.filename,
+                    hv.source_line)
+    entry = _entry(sf.name + "_hessian", like, body)
     return IRModule([entry] + inner.functions, inner.program,
                     f"Hessian of {sf.name} (forward over reverse)")
 
