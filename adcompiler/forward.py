@@ -19,8 +19,10 @@ zero).  An elementwise equation ``out = p(x0, x1, ...)`` is followed by
 A tape created in the function and only pushed and popped there carries
 tangents only for the slots whose values vary; a tape that leaves the
 function (a residual of ``f_fwd`` popped in ``f_bwd``) carries a tangent for
-every slot, and every function that touches such a tape is transformed, so
-pushes and pops always agree.
+every slot.  Every call of a function that touches a tape or returns a
+residual is transformed, even when no argument varies (see
+:func:`must_transform`), so pushes and pops always agree and a residual's
+tangent always has the residual's structure.
 """
 from __future__ import annotations
 
