@@ -4,8 +4,10 @@
 differentiates it in reverse mode, optimises the result and emits a new,
 readable, standalone Python function.
 """
-from .api import grad, source, value_and_grad
 from .errors import AdcError, CompileError, UsageError
+from .transforms import (derivative, grad, hessian, hvp, jacobian, jvp, source, value_and_grad,
+                         vjp)
 
-__all__ = ["grad", "value_and_grad", "source", "AdcError", "CompileError", "UsageError"]
+__all__ = ["grad", "value_and_grad", "source", "jvp", "vjp", "jacobian", "hessian", "hvp",
+           "derivative", "AdcError", "CompileError", "UsageError"]
 __version__ = "0.1.0"

@@ -1,6 +1,6 @@
 """``adc``: the command line.  Files are read and parsed, never imported or run.
 
-    adc compile FILE [-f NAME ...] [--wrt ARGS] [-o OUT.py]
+    adc compile FILE [-f NAME ...] [--wrt ARGS] [--mode reverse|forward] [--order K] [-o OUT.py]
 
 Errors print as ``FILE:LINE:COL: error: MESSAGE`` and exit 1; usage errors
 (a missing file, bad options) exit 2.
@@ -62,7 +62,8 @@ def parse_wrt(text: str | None, params: list, default, sf) -> tuple:
     return tuple(out)
 
 
-def compile_file(path: str, names: list, wrt_text: str | None) -> str:
+def compile_file(path: str, names: list, wrt_text: str | None, mode: str = "reverse",
+                 order: int = 1) -> str:
     env = load_file(path)
     chosen = targets(env, names)
     if not chosen:
@@ -74,7 +75,11 @@ def compile_file(path: str, names: list, wrt_text: str | None) -> str:
         if not params:
             raise sf.error(f"{name} has no parameters to differentiate", sf.node, "parameters")
         requests.append((sf, parse_wrt(wrt_text, params, wrt, sf)))
-    return compile_many(requests)
+    if mode == "reverse" and order == 1:
+        return compile_many(requests)
+    from .composite import cli_source
+    sources = [cli_source(sf, wrt_, mode, order) for sf, wrt_ in requests]
+    return "\n\n".join(s.rstrip("\n") for s in sources) + "\n"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
                            "function, or every top-level function")
     comp.add_argument("--wrt", help="parameters to differentiate with respect to, "
                                     "comma separated names or indices (default: the first)")
+    comp.add_argument("--mode", choices=["reverse", "forward"], default="reverse",
+                      help="reverse (adjoint code, default) or forward (tangent code)")
+    comp.add_argument("--order", type=int, default=1,
+                      help="derivative order: 2 prints second-derivative code (the Hessian, "
+                           "forward over reverse; with --mode forward, forward over forward)")
     comp.add_argument("-o", "--output", help="write an importable module instead of printing")
     comp.set_defaults(run=run_compile)
     for module in _command_modules():
@@ -135,7 +145,7 @@ def guarded(args, run) -> int:
 
 
 def run_compile(args) -> int:
-    text = compile_file(args.file, args.function, args.wrt)
+    text = compile_file(args.file, args.function, args.wrt, args.mode, args.order)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)

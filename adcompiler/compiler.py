@@ -65,7 +65,13 @@ def reverse_module(sf: SourceFunction, wrt: tuple, with_value: bool = False,
                            sf.node.col_offset + 1, "return")
     grad, fwd_needed, primal_needed = reverse_function(entry, wrt, with_value)
     grad = _pass(_renamed(grad, name or f"{sf.name}_grad"), optimize)
-    out = [grad]
+    return [grad] + callee_functions(program, fwd_needed, primal_needed), program
+
+
+def callee_functions(program: Program, fwd_needed, primal_needed) -> list:
+    """``f_fwd``/``f_bwd`` pairs and primal functions of the callees a reverse
+    transform asked for, and of the callees they need in turn."""
+    out: list = []
     done: set = set()
     todo = [(k, "fwd") for k in sorted(fwd_needed)] + [(k, "primal") for k in sorted(primal_needed)]
     while todo:
@@ -81,7 +87,7 @@ def reverse_module(sf: SourceFunction, wrt: tuple, with_value: bool = False,
         fwd, bwd, more_fwd, more_primal = reverse_callee(fn)
         out += [_pass(fwd, optimize), _pass(bwd, optimize)]
         todo += [(k, "fwd") for k in sorted(more_fwd)] + [(k, "primal") for k in sorted(more_primal)]
-    return out, program
+    return out
 
 
 def _callees(fn: Function) -> set:

@@ -275,23 +275,19 @@ def _free_with_params(block: Block) -> set:
 
 # ---------------------------------------------------------------- tapes
 def prune_tapes(fn: Function) -> Function:
-    """Drop pushed values whose pop result is unused, and unused tapes.
-
-    Only tapes made, pushed and popped inside ``fn`` are touched: a tape that
-    escapes (a ``_fwd`` function hands it to its ``_bwd``) is left alone."""
+    """Drop pushed values whose pop result is unused, and unused tapes.  Only
+    tapes created and used up in this function: a tape that leaves it (a
+    residual of ``f_fwd``, popped in ``f_bwd``) is left alone."""
+    from .forward import local_tapes
     from .ir import uses, walk
     counts = uses(fn.body)
-    made = {s.outs[0] for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "new_tape"}
-    tape_ops: dict = {}
-    for s in walk(fn.body):
-        if isinstance(s, Eqn) and s.prim in ("push", "pop"):
-            tape_ops[s.args[0]] = tape_ops.get(s.args[0], 0) + 1
-    local = {t for t in made if counts.get(t, 0) == tape_ops.get(t, 0)}
-    pops = {s.args[0]: s for s in walk(fn.body)
-            if isinstance(s, Eqn) and s.prim == "pop" and s.args[0] in local}
-    plan = {t: [k for k, o in enumerate(pops[t].outs) if counts.get(o, 0) > 0] if t in pops else []
-            for t in local}
-    if all(t in pops and len(plan[t]) == len(pops[t].outs) for t in local):
+    local = local_tapes(fn)
+    pops = {s.args[0]: s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "pop"
+            and s.args[0] in local}
+    plan: dict = {t: [] for t in local}
+    for tape, pop in pops.items():
+        plan[tape] = [k for k, o in enumerate(pop.outs) if counts.get(o, 0) > 0]
+    if all(len(plan[t]) == len(pops[t].outs) for t in pops) and set(pops) == local:
         return fn
 
     def block(b: Block) -> Block:
@@ -299,7 +295,7 @@ def prune_tapes(fn: Function) -> Function:
         for s in b.stmts:
             if isinstance(s, Eqn) and s.prim in ("push", "pop", "new_tape"):
                 tape = s.outs[0] if s.prim == "new_tape" else s.args[0]
-                if tape not in local:
+                if tape not in plan:
                     out.append(s)
                     continue
                 keep = plan[tape]

@@ -187,6 +187,17 @@ def power_forms(x, y):
     return x ** y + pow(x, 3) + math.pow(y, 2) + 2 ** x + math.hypot(x, y) + sqrt(x) * math.log(y, 3)
 
 
+def _looped(u, k=4):
+    acc = u
+    for i in range(k):
+        acc = acc * sin(acc) + u
+    return acc
+
+
+def calls_looped(x, y):
+    return _looped(x) * _looped(y * y) + x * _looped(y)
+
+
 CORPUS = [
     (seed000_J, [(-4.9,), (0.7,)], (0,)),
     (seed002_f, [(2.0, 5.0), (0.5, -1.0)], (0, 1)),
@@ -214,6 +225,7 @@ CORPUS = [
     (hyperbolic, [(0.4,)], (0,)),
     (trig_inverse, [(0.5,)], (0,)),
     (power_forms, [(1.3, 0.7)], (0, 1)),
+    (calls_looped, [(0.4, 0.7)], (0, 1)),
 ]
 
 

@@ -1,0 +1,393 @@
+"""The function transforms, with JAX's conventions: ``grad(f, mode=...)``,
+``jvp``, ``vjp``, ``jacobian``, ``hessian``, ``hvp`` and ``derivative``.
+
+Each returns (or calls) emitted Python code; ``.source`` shows it.  Results
+are compiled on first use and cached.  A compiled derivative is itself a valid
+input: ``grad(grad(f))`` and ``jacobian(grad(f))`` transform the emitted
+reverse-mode code (tape included) by forward mode, i.e. forward over reverse.
+Reverse over reverse is not supported (a clear :class:`AdcError` says so).
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+
+from . import api, composite
+from .api import Derivative, _wrt_indices
+from .errors import AdcError, UsageError
+from .frontend import load_live
+
+_LOCK = threading.RLock()
+_MODES = ("forward", "reverse")
+
+
+class Emitted:
+    """A callable backed by emitted code.  ``.source`` is the module text,
+    ``.ir`` the :class:`composite.IRModule`; ``build()`` makes the module and
+    ``shape(result)`` turns the entry's flat results into what users expect."""
+
+    def __init__(self, build, shape, like, kind: str, name: str = "") -> None:
+        self._build = build
+        self._shape = shape
+        self._kind = kind
+        self._done = None
+        self.__name__ = name or f"{_name(like)}_{kind.replace(' ', '_')}"
+        self.__signature__ = _signature(like)
+
+    def _get(self):
+        with _LOCK:
+            if self._done is None:
+                mod = self._build()
+                code = mod.compiled()
+                self._done = (mod, code, code.load())
+        return self._done
+
+    @property
+    def ir(self) -> composite.IRModule:
+        return self._get()[0]
+
+    def emitted_function(self):
+        """The emitted entry function itself, without the result shaping."""
+        return self._get()[2]
+
+    @property
+    def source(self) -> str:
+        return self._get()[1].source
+
+    def __call__(self, *args):
+        return self._shape(self._get()[2](*args))
+
+    def __repr__(self) -> str:
+        return f"<adcompiler {self._kind}>"
+
+
+def _signature(fn) -> inspect.Signature:
+    try:
+        return inspect.signature(fn)
+    except (TypeError, ValueError):
+        raise UsageError(f"{fn!r} is not a Python function") from None
+
+
+# ---------------------------------------------------------------- sources
+def _is_emitted(fn) -> bool:
+    return isinstance(fn, (Derivative, Emitted))
+
+
+def _module(fn) -> composite.IRModule:
+    """The IR of a user function, or of the code a transform emitted."""
+    if isinstance(fn, Emitted):
+        return fn.ir
+    if isinstance(fn, Derivative):
+        return composite.reverse(load_live(fn.fn), _wrt_indices(fn.fn, fn.wrt), fn.with_value)
+    if not callable(fn):
+        raise UsageError(f"{fn!r} is not a function")
+    return composite.primal(load_live(fn))
+
+
+def _name(fn) -> str:
+    return getattr(fn, "__name__", "f").replace("<", "").replace(">", "")
+
+
+def _check_mode(mode, fn) -> str:
+    if mode is not None and mode not in _MODES:
+        raise UsageError(f"mode must be 'forward' or 'reverse', not {mode!r}")
+    if _is_emitted(fn):
+        if mode == "reverse":
+            raise AdcError("reverse mode over emitted derivative code (reverse over reverse) "
+                           "is not supported; use mode='forward' (forward over reverse), "
+                           "or hessian()/hvp()")
+        return "forward"
+    return mode or "reverse"
+
+
+def _flat(result) -> tuple:
+    return result if isinstance(result, tuple) else (result,)
+
+
+def _defaults_tail(fn, n: int) -> tuple:
+    """Default values of the parameters after the first ``n`` (all must have one)."""
+    params = list(_signature(fn).parameters.values())
+    rest = params[n:]
+    if any(p.default is inspect.Parameter.empty for p in rest):
+        raise UsageError(f"give a value for every parameter without a default "
+                         f"({len(params)} parameter(s), got {n})")
+    return tuple(p.default for p in rest)
+
+
+# ---------------------------------------------------------------- grad
+def grad(fn=None, wrt=0, mode=None):
+    """``grad(f, wrt=0, mode="reverse"|"forward")`` or ``@grad(...)``.  Both
+    modes give the same numbers; forward mode costs one pass per input.  On a
+    compiled derivative, forward mode is used (forward over reverse)."""
+    if fn is None:
+        return lambda f: grad(f, wrt, mode)
+    return _grad(fn, wrt, mode, False)
+
+
+def value_and_grad(fn=None, wrt=0, mode=None):
+    """Like :func:`grad`, but returns ``(f(*args), gradient)``."""
+    if fn is None:
+        return lambda f: value_and_grad(f, wrt, mode)
+    return _grad(fn, wrt, mode, True)
+
+
+def _grad(fn, wrt, mode, with_value: bool):
+    mode = _check_mode(mode, fn)
+    if mode == "reverse":
+        return api.Derivative(fn, wrt, with_value)
+    indices = _wrt_indices(fn, wrt)
+    many = isinstance(wrt, (tuple, list))
+    name = _name(fn) + ("_value_and_grad" if with_value else "_grad")
+
+    def build():
+        mod = _module(fn)
+        if mod.nout != 1:
+            raise AdcError(f"{_name(fn)} has {mod.nout} outputs; grad needs one, use jacobian")
+        return composite.forward_grad(mod, indices, name, with_value)
+
+    def shape(result):
+        flat = _flat(result)
+        grads = flat[1:] if with_value else flat
+        grads = tuple(grads) if many else grads[0]
+        return (flat[0], grads) if with_value else grads
+
+    return Emitted(build, shape, fn, "forward grad", name)
+
+
+def source(fn, wrt=0) -> str:
+    """The emitted source of ``fn``'s gradient, or of any transform's result."""
+    if hasattr(fn, "source"):
+        return fn.source
+    return api.source(fn, wrt)
+
+
+# ---------------------------------------------------------------- jvp / vjp
+def jvp(fn, primals, tangents):
+    """``(f(*primals), J @ tangents)`` by one forward pass (JAX convention).
+    Several outputs give tuples."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise UsageError(f"jvp needs one tangent per primal ({len(primals)} primals, "
+                         f"{len(tangents)} tangents)")
+    return jvp_function(fn, len(primals))(*primals, *tangents)
+
+
+@functools.lru_cache(maxsize=None)
+def _cached(kind: str, fn, *key):
+    return _MAKERS[kind](fn, *key)
+
+
+def jvp_function(fn, nargs: int) -> "Emitted":
+    """``g(*primals, *tangents) -> (out, out_tangent)`` for the first ``nargs``
+    parameters (the rest take their defaults)."""
+    return _cached("jvp", fn, nargs)
+
+
+def _make_jvp(fn, nargs: int) -> Emitted:
+    params = list(_signature(fn).parameters)
+    if not 0 < nargs <= len(params):
+        raise UsageError(f"{_name(fn)} takes {len(params)} parameter(s), got {nargs} primals")
+    mask = tuple(k < nargs for k in range(len(params)))
+    tail = _defaults_tail(fn, nargs)
+    state = {}
+
+    def build():
+        mod = composite.jvp(_module(fn), mask, _name(fn) + "_jvp")
+        state["nout"] = len(mod.entry.body.results) // 2
+        return mod
+
+    em = Emitted(build, lambda r: r, fn, "jvp")
+
+    def call(*args):
+        flat = _flat(em(*args[:nargs], *tail, *args[nargs:]))
+        n = state["nout"]
+        return (flat[0], flat[1]) if n == 1 else (flat[:n], flat[n:])
+
+    return _Callable(em, call)
+
+
+class _Callable:
+    """An :class:`Emitted` with a different calling convention."""
+
+    def __init__(self, emitted: Emitted, call) -> None:
+        self.emitted = emitted
+        self._call = call
+        self.__name__ = emitted.__name__
+
+    source = property(lambda self: self.emitted.source)
+    ir = property(lambda self: self.emitted.ir)
+
+    def __call__(self, *args):
+        return self._call(*args)
+
+
+def vjp(fn, *primals):
+    """``(f(*primals), vjp_fn)``: ``vjp_fn(cotangent)`` returns the cotangent
+    of each primal, by the reverse sweep (JAX convention)."""
+    if _is_emitted(fn):
+        raise AdcError("vjp of emitted derivative code would be reverse over reverse, which "
+                       "is not supported; use jvp (forward over reverse) or hvp")
+    pair = _cached("vjp", fn)
+    tail = _defaults_tail(fn, len(primals))
+    fwd, bwd, nout = pair.functions()
+    flat = _flat(fwd(*primals, *tail))
+    outs, res = flat[:-1], flat[-1]
+
+    def vjp_fn(cotangent):
+        cts = _flat(cotangent) if nout > 1 else (cotangent,)
+        if len(cts) != nout:
+            raise UsageError(f"{_name(fn)} has {nout} outputs; got {len(cts)} cotangents")
+        bars = _flat(bwd(res, *cts))
+        return tuple(bars[:len(primals)])
+
+    vjp_fn.source = pair.source
+    return (outs[0] if nout == 1 else tuple(outs)), vjp_fn
+
+
+class _VjpPair:
+    def __init__(self, fn) -> None:
+        self.fn = fn
+        self._done = None
+
+    def _get(self):
+        with _LOCK:
+            if self._done is None:
+                mod = composite.vjp(load_live(self.fn))
+                code = mod.compiled()
+                fwd = code.load()
+                bwd_name = mod.functions[1].name
+                self._done = (mod, code, fwd, fwd.__globals__[bwd_name],
+                              len(mod.entry.body.results) - 1)
+        return self._done
+
+    def functions(self):
+        _, _, fwd, bwd, nout = self._get()
+        return fwd, bwd, nout
+
+    source = property(lambda self: self._get()[1].source)
+
+
+# ---------------------------------------------------------------- jacobian
+def jacobian(fn, wrt=0, mode="auto"):
+    """``J[i][j] = d out_i / d x_wrt[j]``: forward mode (one pass per input)
+    when inputs <= outputs, reverse mode (one pass per output) otherwise.
+    A scalar output drops ``i``; an integer ``wrt`` drops ``j``."""
+    if mode not in ("auto",) + _MODES:
+        raise UsageError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
+    _check_mode(None if mode == "auto" else mode, fn)
+    indices = _wrt_indices(fn, wrt)
+    return _Jacobian(fn, indices, isinstance(wrt, (tuple, list)), mode)
+
+
+class _Jacobian:
+    def __init__(self, fn, indices: tuple, many: bool, mode: str) -> None:
+        self.fn, self.indices, self.many, self.mode = fn, indices, many, mode
+        self.__name__ = "jacobian_of_" + _name(fn)
+
+    def chosen_mode(self) -> str:
+        if _is_emitted(self.fn) or self.mode == "forward":
+            return "forward"
+        if self.mode == "reverse":
+            return "reverse"
+        return "forward" if len(self.indices) <= _cached("nout", self.fn) else "reverse"
+
+    @property
+    def source(self) -> str:
+        if self.chosen_mode() == "forward":
+            return _cached("jvp", self.fn, len(_signature(self.fn).parameters)).source
+        return _cached("vjp", self.fn).source
+
+    def __call__(self, *args):
+        if self.chosen_mode() == "forward":
+            n = len(_signature(self.fn).parameters)
+            full = args + _defaults_tail(self.fn, len(args))
+            g = _cached("jvp", self.fn, n)
+            cols = []
+            for j in self.indices:
+                _, dot = g(*full, *(1.0 if k == j else 0.0 for k in range(n)))
+                cols.append(_flat(dot))
+            rows = [tuple(col[i] for col in cols) for i in range(len(cols[0]))]
+        else:
+            out, pull = vjp(self.fn, *args)
+            m = len(out) if isinstance(out, tuple) else 1
+            rows = []
+            for i in range(m):
+                bars = pull(1.0 if m == 1 else tuple(float(k == i) for k in range(m)))
+                rows.append(tuple(bars[j] for j in self.indices))
+        rows = [r if self.many else r[0] for r in rows]
+        return rows[0] if _cached("nout", self.fn) == 1 else tuple(rows)
+
+
+def _nout(fn) -> int:
+    return _module(fn).nout
+
+
+# ---------------------------------------------------------------- second order
+def hessian(fn, wrt=0):
+    """Second derivatives by forward over reverse: column ``j`` is the
+    Hessian-vector product with ``e_j``.  An integer ``wrt`` gives a number,
+    a tuple a tuple of rows."""
+    if _is_emitted(fn):
+        raise AdcError("hessian of emitted derivative code is not supported; "
+                       "use jacobian(...) of it (forward mode)")
+    return _cached("hessian", fn, _wrt_indices(fn, wrt), isinstance(wrt, (tuple, list)))
+
+
+def _make_hessian(fn, indices: tuple, many: bool) -> Emitted:
+    def shape(result):
+        if len(indices) == 1:
+            return ((result,),) if many else result
+        return tuple(result)
+
+    return Emitted(lambda: composite.hessian(load_live(fn), indices), shape, fn, "hessian")
+
+
+def hvp(fn, primals, tangents):
+    """``H @ tangents`` at ``primals`` by forward over reverse: one forward
+    pass over the emitted gradient code, a small constant times its cost."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise UsageError("hvp needs one tangent per primal")
+    if _is_emitted(fn):
+        raise AdcError("hvp of emitted derivative code is not supported; use jvp of it")
+    g = hvp_function(fn, len(primals))
+    tail = _defaults_tail(fn, len(primals))
+    flat = _flat(g(*primals, *tail, *tangents))
+    hv = flat[len(flat) // 2:]
+    return hv[0] if len(hv) == 1 else tuple(hv)
+
+
+def hvp_function(fn, nargs: int) -> Emitted:
+    """The emitted ``f_hvp(*params, *v) -> (*gradient, *H v)``."""
+    return _cached("hvp", fn, nargs)
+
+
+def _make_hvp(fn, nargs: int) -> Emitted:
+    return Emitted(lambda: composite.hvp(load_live(fn), tuple(range(nargs))), lambda r: r, fn,
+                   "hvp")
+
+
+def derivative(fn, order: int = 1, wrt=0):
+    """The ``order``-th derivative of a function of one variable (forward mode
+    nested ``order`` times); ``order=0`` is the function itself, emitted."""
+    if isinstance(order, bool) or not isinstance(order, int) or order < 0:
+        raise UsageError(f"order must be a non-negative integer, not {order!r}")
+    index = _wrt_indices(fn, wrt)
+    if len(index) != 1:
+        raise UsageError("derivative takes one variable; use jacobian or hessian for several")
+    return _cached("derivative", fn, order, index[0])
+
+
+def _make_derivative(fn, order: int, index: int) -> Emitted:
+    def build():
+        mod = _module(fn)
+        if mod.nout != 1:
+            raise AdcError(f"{_name(fn)} has {mod.nout} outputs; derivative needs one")
+        return composite.derivative(mod, order, index)
+
+    return Emitted(build, lambda r: r, fn, f"derivative {order}")
+
+
+_MAKERS = {"jvp": _make_jvp, "vjp": _VjpPair, "nout": _nout, "hessian": _make_hessian,
+           "hvp": _make_hvp, "derivative": _make_derivative}
