@@ -6,6 +6,8 @@ readable, standalone Python function.
 """
 from .api import grad, source, value_and_grad
 from .errors import AdcError, CompileError, UsageError
+from .inspection import graph, trace, wengert
 
-__all__ = ["grad", "value_and_grad", "source", "AdcError", "CompileError", "UsageError"]
+__all__ = ["grad", "value_and_grad", "source", "wengert", "trace", "graph",
+           "AdcError", "CompileError", "UsageError"]
 __version__ = "0.1.0"

@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--wrt", help="parameters to differentiate with respect to, "
                                     "comma separated names or indices (default: the first)")
     comp.add_argument("-o", "--output", help="write an importable module instead of printing")
+    comp.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                      help="syntax colours when printing (auto: only on a terminal)")
     comp.set_defaults(run=run_compile)
     for module in _command_modules():
         module.register(sub)
@@ -106,7 +108,7 @@ def _command_modules() -> list:
 
 
 #: modules providing further subcommands (see :func:`_command_modules`)
-COMMANDS: list = []
+COMMANDS: list = ["inspect_cli"]
 
 
 def main(argv: list | None = None) -> int:
@@ -140,7 +142,8 @@ def run_compile(args) -> int:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)
     else:
-        sys.stdout.write(text)
+        from .textstyle import highlight_python, use_color
+        sys.stdout.write(highlight_python(text, use_color(sys.stdout, args.color)))
     return 0
 
 

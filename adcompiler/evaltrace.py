@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .errors import UsageError
 from .interp import Interpreter
-from .partials import partial_text, partial_value
+from .partials import partial_text, partial_value, times
 from .textstyle import Notation, Row, can_print_unicode, fmt_value, render_table
 
 
@@ -58,6 +58,8 @@ class Trace:
     # ------------------------------------------------------------ sweeps
     def partials(self, step) -> list:
         """``[(dep position, source step id, ∂step/∂source)]``, zeros left out."""
+        if not step.deps:
+            return []
         if step.copy:
             return [(i, sid, 1.0) for i, sid in step.deps]
         out = []
@@ -89,19 +91,33 @@ class Trace:
             raise UsageError(f"reverse mode needs one output; {self.wengert.fn.name} "
                              f"returns {len(self.results)}")
         out = self.results[0][1]
-        if out is not None:
+        varied = self._varied()
+        if out is not None and out in varied:
             self.adjoints[out] = 1.0
         for step in reversed(self.steps):
             bar = self.adjoints.get(step.id)
             if bar is None:
                 continue
             for i, sid, p in self.partials(step):
+                if sid not in varied:
+                    continue
                 amount = bar * p
                 total = self.adjoints.get(sid, 0.0) + amount
                 self.adjoints[sid] = total
                 self.contributions.append(Contribution(step, self.steps[sid], i, p, amount, total))
         inputs = [s for s in self.steps if s.entry.kind == "input" and not s.context]
         self.gradient = {s.entry.var.name: self.adjoints.get(s.id, 0.0) for s in inputs}
+
+    def _varied(self) -> set:
+        """Steps that depend differentiably on the inputs (activity analysis on
+        the trace): adjoints flow only between these."""
+        varied = set()
+        for step in self.steps:
+            if step.entry.kind == "input" and not step.context:
+                varied.add(step.id)
+            elif step.deps and _differentiable(step) and any(sid in varied for _, sid in step.deps):
+                varied.add(step.id)
+        return varied
 
     # ------------------------------------------------------------ text
     def to_text(self, nota: Notation | None = None, color: bool = False,
@@ -165,7 +181,7 @@ class _View:
             part = ("1", 9) if step.copy else partial_text(step.entry.stmt, i,
                                                            self.var_name(step), self.nota)
             if part is not None:
-                terms.append(_times(src_dot, part, self.nota))
+                terms.append(times(src_dot, part, self.nota))
         return f"{dot} = {' + '.join(terms) if terms else '0'}"
 
     def var_name(self, step):
@@ -174,15 +190,6 @@ class _View:
     def partial_symbol(self, c: Contribution) -> str:
         p = self.nota.partial
         return f"{p}{self.name(c.step)}/{p}{self.name(c.source)}"
-
-
-def _times(dot: str, part: tuple, nota: Notation) -> str:
-    text, prec = part
-    if text == "1":
-        return dot
-    if text.startswith("1 / "):
-        return f"{dot} / {text[4:]}" if prec >= 6 and " " not in text[4:] else f"{dot} / ({text[4:]})"
-    return f"{dot} {nota.times} {text if prec >= 6 else '(' + text + ')'}"
 
 
 def _differentiable(step) -> bool:

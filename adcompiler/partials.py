@@ -69,3 +69,15 @@ def partial_text(eqn: Eqn, i: int, name, nota) -> tuple:
         return name(atom), 9
 
     return render(result)
+
+
+def times(factor: str, part: tuple, nota) -> str:
+    """``factor`` times a partial ``(text, precedence)``, written as a person
+    would: ``v̇₁`` for a partial of 1, ``v̇₋₁ / v₋₁`` for ``1 / v₋₁``."""
+    text, prec = part
+    if text == "1":
+        return factor
+    if text.startswith("1 / ") and prec >= 6:
+        rest = text[4:]
+        return f"{factor} / {rest}" if " " not in rest else f"{factor} / ({rest})"
+    return f"{factor} {nota.times} {text if prec >= 6 else '(' + text + ')'}"

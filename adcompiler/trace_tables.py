@@ -2,7 +2,7 @@
 ``max_rows`` cap that says what it left out."""
 from __future__ import annotations
 
-from .partials import partial_text
+from .partials import partial_text, times
 from .textstyle import Row, render_table
 
 
@@ -103,7 +103,7 @@ def adjoint_table(view, color: bool, max_rows) -> str:
         step = t.steps[out]
         seed = f"{nota.bar(view.name(step))} = {nota.bar('y')} = 1"
         items.append((step, (view.entry(step), seed, "", "", "1")))
-    seen, last = {out}, None
+    seen, last = {out}, (t.steps[out] if out is not None else None)
     for c in t.contributions:
         verb = "+=" if c.source.id in seen else "="
         seen.add(c.source.id)
@@ -126,10 +126,7 @@ def _update(view, c, verb: str) -> str:
         src += f" (in {c.source.wengert.fn.name})"
     part = ("1", 9) if c.step.copy else partial_text(c.step.entry.stmt, c.position,
                                                      view.var_name(c.step), nota)
-    text, prec = part
-    if text == "1":
-        return f"{src} {verb} {dst}"
-    return f"{src} {verb} {dst} {nota.times} {text if prec >= 6 else '(' + text + ')'}"
+    return f"{src} {verb} {times(dst, part, nota)}"
 
 
 def summary(view) -> str:
