@@ -165,6 +165,8 @@ class _View:
             src = self.trace.steps[step.deps[0][1]]
             if src.wengert is w:
                 return f"{self.name(step)} = {self.name(src)}"
+        if step.copy and not step.deps and e.kind in ("carried", "merge", "exit"):
+            return f"{self.name(step)} = {self.num(step.value)}"
         return w.entry_text(e, self.nota)
 
     def tangent_formula(self, step) -> str:

@@ -58,16 +58,22 @@ def cap(rows: list, max_rows: int | None, view) -> list:
     for r in left:
         for c in getattr(r, "ctx", ()):
             if c.kind == "loop":
-                line, lo, hi = loops.get(id(c.stmt), (c.stmt.loc.line, c.number, c.number))
-                loops[id(c.stmt)] = (line, min(lo, c.number), max(hi, c.number))
+                word = "iteration" if hasattr(c.stmt, "start") else "pass"
+                line, lo, hi, _ = loops.get(id(c.stmt), (c.stmt.loc.line, c.number, c.number, word))
+                loops[id(c.stmt)] = (line, min(lo, c.number), max(hi, c.number), word)
                 break
-    where = "; ".join(f"iterations {lo + 1}-{hi + 1} of the loop at line {line}"
-                      if lo != hi else f"iteration {lo + 1} of the loop at line {line}"
-                      for line, lo, hi in loops.values())
+    where = "; ".join(_span(*loop) for loop in loops.values())
     dots = view.nota.ellipsis
     msg = (f"{dots} {count} rows left out{' (' + where + ')' if where else ''}; "
            f"--max-rows 0 shows every row {dots}")
     return rows[:head] + [Row(note=msg)] + rows[len(rows) - tail:]
+
+
+def _span(line: int, lo: int, hi: int, word: str) -> str:
+    if lo == hi:
+        return f"{word} {lo + 1} of the loop at line {line}"
+    plural = word + ("es" if word == "pass" else "s")
+    return f"{plural} {lo + 1}-{hi + 1} of the loop at line {line}"
 
 
 # ---------------------------------------------------------------- tables
