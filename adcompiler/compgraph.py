@@ -55,7 +55,7 @@ class Graph:
         lines = [f"digraph {quote(w.fn.name)} {{",
                  f"  graph [rankdir=LR, label={quote(title)}, labelloc=t, fontname=Helvetica];",
                  "  node [shape=box, style=\"rounded,filled\", fontname=Helvetica];",
-                 "  edge [fontname=Helvetica, fontsize=10];"]
+                 "  edge [fontname=Helvetica, fontsize=12];"]
         for p in w.fn.params:
             lines.append("  " + self._node(w.by_var[p]))
         self._block(w.fn.body, lines, "  ", [0])

@@ -66,7 +66,12 @@ def cap(rows: list, max_rows: int | None, view) -> list:
     dots = view.nota.ellipsis
     msg = (f"{dots} {count} rows left out{' (' + where + ')' if where else ''}; "
            f"--max-rows 0 shows every row {dots}")
-    return rows[:head] + [Row(note=msg)] + rows[len(rows) - tail:]
+    rest = rows[len(rows) - tail:]
+    first = rest[0] if rest else None
+    again = [] if first is None or first.note else \
+        [Row(note=context_note(c, view) + " (continued)", depth=d)
+         for d, c in enumerate(getattr(first, "ctx", ()))]
+    return rows[:head] + [Row(note=msg)] + again + rest
 
 
 def _span(line: int, lo: int, hi: int, word: str) -> str:
