@@ -101,7 +101,8 @@ def tangent_table(view, color: bool, max_rows) -> str:
     p = view.nota.partial
     seeded = [k for k, v in t.seed.items() if v]
     direction = seeded[0] if len(seeded) == 1 and t.seed[seeded[0]] == 1 else "seed"
-    head = f"tangent trace ({view.nota.dot('v')}i = {p}vi/{p}{direction})"
+    i = "ᵢ" if view.nota.unicode else "i"
+    head = f"tangent trace ({view.nota.dot('v')}{i} = {p}v{i}/{p}{direction})"
     return render_table(("primal trace", "value", head, "tangent"), rows, color,
                         numeric=(1, 3), styles=("", "yellow", "", "magenta"))
 
