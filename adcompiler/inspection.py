@@ -38,7 +38,11 @@ def load_program(sf: SourceFunction) -> Program:
 
 
 def _source_of(f) -> SourceFunction:
-    return f if isinstance(f, SourceFunction) else load_live(getattr(f, "fn", f))
+    """The parsed source of a function, of a ``grad``-decorated one too."""
+    from .api import Derivative
+    if isinstance(f, SourceFunction):
+        return f
+    return load_live(f.fn if isinstance(f, Derivative) else f)
 
 
 def wengert(f) -> WengertList:

@@ -20,6 +20,8 @@ def partial_ir(eqn: Eqn, i: int):
     by the compiler's optimiser; ``None`` where the partial is zero."""
     key = (eqn, i)
     if key not in _CACHE:
+        if len(_CACHE) > 4096:  # a bound for long interactive sessions
+            _CACHE.clear()
         _CACHE[key] = _build(eqn, i)
     return _CACHE[key]
 
