@@ -68,8 +68,10 @@ def cap(rows: list, max_rows: int | None, view) -> list:
            f"--max-rows 0 shows every row {dots}")
     rest = rows[len(rows) - tail:]
     first = rest[0] if rest else None
+    cut_header = rows[len(rows) - tail - 1].note  # the cut ends on the header of first's context
+    suffix = "" if cut_header else " (continued)"
     again = [] if first is None or first.note else \
-        [Row(note=context_note(c, view) + " (continued)", depth=d)
+        [Row(note=context_note(c, view) + suffix, depth=d)
          for d, c in enumerate(getattr(first, "ctx", ()))]
     return rows[:head] + [Row(note=msg)] + again + rest
 
