@@ -5,9 +5,10 @@ differentiates it in reverse mode, optimises the result and emits a new,
 readable, standalone Python function.
 """
 from .errors import AdcError, CompileError, UsageError
+from .inspection import graph, trace, wengert
 from .transforms import (derivative, grad, hessian, hvp, jacobian, jvp, source, value_and_grad,
                          vjp)
 
 __all__ = ["grad", "value_and_grad", "source", "jvp", "vjp", "jacobian", "hessian", "hvp",
-           "derivative", "AdcError", "CompileError", "UsageError"]
+           "derivative", "wengert", "trace", "graph", "AdcError", "CompileError", "UsageError"]
 __version__ = "0.1.0"

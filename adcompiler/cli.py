@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="derivative order: 2 prints second-derivative code (the Hessian, "
                            "forward over reverse; with --mode forward, forward over forward)")
     comp.add_argument("-o", "--output", help="write an importable module instead of printing")
+    comp.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                      help="syntax colours when printing (auto: only on a terminal)")
     comp.set_defaults(run=run_compile)
     for module in _command_modules():
         module.register(sub)
@@ -116,7 +118,7 @@ def _command_modules() -> list:
 
 
 #: modules providing further subcommands (see :func:`_command_modules`)
-COMMANDS: list = []
+COMMANDS: list = ["inspect_cli"]
 
 
 def main(argv: list | None = None) -> int:
@@ -150,7 +152,8 @@ def run_compile(args) -> int:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)
     else:
-        sys.stdout.write(text)
+        from .textstyle import highlight_python, use_color
+        sys.stdout.write(highlight_python(text, use_color(sys.stdout, args.color)))
     return 0
 
 
