@@ -68,12 +68,15 @@ class Derivative:
         self.wrt = wrt
         self.with_value = with_value
         self._tuple = isinstance(wrt, (tuple, list))
-        _wrt_indices(fn, wrt)  # fail early on a bad wrt
+        self._indices = _wrt_indices(fn, wrt)  # fail early on a bad wrt
+        self._hit = None  # (Compiled, loaded function) after the first use
         functools.update_wrapper(self, fn)
 
     def _compiled(self):
-        compiled(self.fn, self.wrt, self.with_value)
-        return _CACHE[(self.fn, _wrt_indices(self.fn, self.wrt), self.with_value)]
+        if self._hit is None:
+            compiled(self.fn, self.wrt, self.with_value)
+            self._hit = _CACHE[(self.fn, self._indices, self.with_value)]
+        return self._hit
 
     @property
     def source(self) -> str:
