@@ -6,6 +6,7 @@ readable, standalone Python function.
 """
 from .api import grad, source, value_and_grad
 from .errors import AdcError, CompileError, UsageError
+from .swell import swell
 
-__all__ = ["grad", "value_and_grad", "source", "AdcError", "CompileError", "UsageError"]
+__all__ = ["grad", "value_and_grad", "source", "swell", "AdcError", "CompileError", "UsageError"]
 __version__ = "0.1.0"

@@ -46,7 +46,8 @@ def _direction(n: int, seed: int = 1) -> tuple:
     return tuple(x / norm for x in v)
 
 
-def fd_study(sf: SourceFunction, wrt: tuple, point: tuple, steps=STEPS) -> FDStudy:
+def fd_study(sf: SourceFunction, wrt: tuple, point: tuple, steps=STEPS,
+             title: str = "") -> FDStudy:
     """Relative errors of forward and central differences along a fixed unit
     direction over the ``wrt`` parameters (the parameter itself if just one)."""
     value_and_grad = compile_grad(sf, wrt, with_value=True).load()
@@ -70,4 +71,4 @@ def fd_study(sf: SourceFunction, wrt: tuple, point: tuple, steps=STEPS) -> FDStu
         forward = (f(*moved(h)) - value) / h
         central = (f(*moved(h)) - f(*moved(-h))) / (2 * h)
         rows.append((h, abs(forward - exact) / scale, abs(central - exact) / scale))
-    return FDStudy(sf.name, tuple(point), d, exact, rows)
+    return FDStudy(title or f"{sf.name} at {tuple(point)}", tuple(point), d, exact, rows)

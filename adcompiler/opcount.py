@@ -1,91 +1,54 @@
 """Count the arithmetic operations that emitted Python code executes.
 
 Counted on the parsed module (``ast``), never on its text: every ``BinOp``,
-``UnaryOp``, ``Compare``, augmented assignment and call of a math function is
+``UnaryOp``, comparison, augmented assignment and call of a math function is
 one operation.  Moving values around is free: tuple packing, ``tape.append``,
-``tape.pop``, ``range``/``reversed``.  A ``for`` over a ``range`` with literal
-bounds counts its body once per iteration; a call of another function of the
-same module counts that function's operations.
+``tape.pop``, ``range``/``reversed``; a call of another function of the module
+costs what that function executes.
+
+Loops, branches and helper calls make the count depend on the path taken, so
+the module is *instrumented*: before each statement an increment of a counter
+by that statement's own operations is inserted (for a ``while``, at each test
+of its condition), and the instrumented code runs once on the given
+arguments.  The count is exact for that call, whatever the control flow.
 """
 from __future__ import annotations
 
 import ast
 
-from .errors import AdcError
-
 #: calls that only move values or drive loops
 _FREE_CALLS = {"range", "reversed", "list", "tuple", "len", "append", "pop", "float"}
+_COUNTER = "_adcompiler_opcount_"
 
 
-class CountError(AdcError):
-    """The emitted code's operation count is not fixed (a loop whose trip count
-    is only known at run time, or recursion)."""
-
-
-def count_module_ops(source: str, entry: str) -> int:
-    """Operations executed by one call of ``entry`` defined in ``source``."""
+def count_executed_ops(source: str, entry: str, args: tuple) -> int:
+    """Operations executed by ``entry(*args)``, ``entry`` defined in ``source``."""
     tree = ast.parse(source)
-    defs = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
-    return _Counter(defs).function(entry)
+    defs = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    tree = ast.fix_missing_locations(_Instrument(defs).visit(tree))
+    counter = [0]
+    namespace: dict = {_COUNTER: counter, "__name__": "adcompiler_opcount"}
+    exec(compile(tree, f"<opcount:{entry}>", "exec"), namespace)
+    counter[0] = 0  # module-level statements (imports, defaults) are not the call
+    namespace[entry](*args)
+    return counter[0]
 
 
-class _Counter:
-    def __init__(self, defs: dict) -> None:
-        self.defs = defs
-        self.done: dict = {}
-        self.active: set = set()
-
-    def function(self, name: str) -> int:
-        if name in self.done:
-            return self.done[name]
-        if name in self.active:
-            raise CountError(f"{name} is recursive: its operation count depends on its inputs")
-        self.active.add(name)
-        total = self.stmts(self.defs[name].body)
-        self.active.discard(name)
-        self.done[name] = total
-        return total
-
-    def stmts(self, stmts: list) -> int:
-        return sum(self.stmt(s) for s in stmts)
-
-    def stmt(self, s: ast.stmt) -> int:
-        if isinstance(s, ast.For):
-            trips = _trip_count(s.iter)
-            if trips is None:
-                raise CountError(f"the loop at line {s.lineno} has a trip count known only at "
-                                 "run time")
-            return self.expr(s.iter) + trips * self.stmts(s.body) + self.stmts(s.orelse)
-        if isinstance(s, ast.While):
-            raise CountError(f"the while loop at line {s.lineno} has a trip count known only "
-                             "at run time")
-        if isinstance(s, ast.If):
-            return self.expr(s.test) + max(self.stmts(s.body), self.stmts(s.orelse))
-        if isinstance(s, ast.AugAssign):
-            return 1 + self.expr(s.value)
-        return sum(self.expr(child) for child in ast.iter_child_nodes(s)
-                   if isinstance(child, ast.expr))
-
-    def expr(self, node: ast.expr) -> int:
-        own = 0
-        if isinstance(node, ast.Call):
-            name = _call_name(node.func)
-            if name in self.defs:
-                own = self.function(name)
-            elif name not in _FREE_CALLS:
-                own = 1
-        elif isinstance(node, (ast.BinOp, ast.UnaryOp)):
-            own = 1
-        elif isinstance(node, ast.Compare):
-            own = len(node.ops)
-        elif isinstance(node, ast.BoolOp):
-            own = len(node.values) - 1
-        return own + sum(self.expr(c) for c in ast.iter_child_nodes(node)
-                         if isinstance(c, ast.expr) and not _is_callee(node, c))
-
-
-def _is_callee(parent: ast.AST, child: ast.AST) -> bool:
-    return isinstance(parent, ast.Call) and parent.func is child
+def expression_ops(node: ast.AST, defs: set) -> int:
+    """Operations in one expression (calls of module functions cost nothing
+    here: their bodies count themselves when they run)."""
+    total = 0
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call):
+            name = _call_name(sub.func)
+            total += 0 if name in defs or name in _FREE_CALLS else 1
+        elif isinstance(sub, (ast.BinOp, ast.UnaryOp)):
+            total += 1
+        elif isinstance(sub, ast.Compare):
+            total += len(sub.ops)
+        elif isinstance(sub, ast.BoolOp):
+            total += len(sub.values) - 1
+    return total
 
 
 def _call_name(func: ast.expr) -> str:
@@ -94,17 +57,41 @@ def _call_name(func: ast.expr) -> str:
     return getattr(func, "id", "")
 
 
-def _trip_count(node: ast.expr):
-    """len(range(...)) when ``node`` is ``range(...)`` or ``reversed(range(...))``
-    with integer literal arguments, else None."""
-    if isinstance(node, ast.Call) and _call_name(node.func) == "reversed" and len(node.args) == 1:
-        node = node.args[0]
-    if not (isinstance(node, ast.Call) and _call_name(node.func) == "range"):
-        return None
-    try:
-        bounds = [ast.literal_eval(a) for a in node.args]
-    except ValueError:
-        return None
-    if not all(isinstance(b, int) for b in bounds):
-        return None
-    return len(range(*bounds))
+def _bump(k: int) -> ast.stmt:
+    """``_adcompiler_opcount_[0] += k``"""
+    target = ast.Subscript(ast.Name(_COUNTER, ast.Load()), ast.Constant(0), ast.Store())
+    return ast.AugAssign(target, ast.Add(), ast.Constant(k))
+
+
+class _Instrument(ast.NodeTransformer):
+    def __init__(self, defs: set) -> None:
+        self.defs = defs
+
+    def own_ops(self, s: ast.stmt) -> int:
+        """Operations of ``s`` itself, outside its nested statement lists."""
+        if isinstance(s, ast.For):
+            return expression_ops(s.iter, self.defs)
+        if isinstance(s, (ast.If, ast.While)):
+            return expression_ops(s.test, self.defs)
+        own = 1 if isinstance(s, ast.AugAssign) else 0
+        return own + sum(expression_ops(c, self.defs) for c in ast.iter_child_nodes(s)
+                         if isinstance(c, ast.expr))
+
+    def body(self, stmts: list) -> list:
+        out: list = []
+        for s in stmts:
+            self.visit(s)
+            k = self.own_ops(s)
+            if k:
+                out.append(_bump(k))
+            out.append(s)
+            if isinstance(s, ast.While) and k:
+                s.body.append(_bump(k))  # the test runs again after each iteration
+        return out
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        for field in ("body", "orelse", "finalbody"):
+            stmts = getattr(node, field, None)
+            if isinstance(stmts, list) and stmts and isinstance(stmts[0], ast.stmt):
+                setattr(node, field, self.body(stmts))
+        return node

@@ -7,8 +7,8 @@ For one function (or a family of them, swept over a parameter) this measures
 * sympy's derivative of the same expression: ``count_ops`` of the raw result,
   its tree size, after ``cse`` and after ``simplify`` (:mod:`sympy_steps`,
   each step under a :class:`Budget`);
-* the operations of adcompiler's emitted gradient, counted on its AST
-  (:mod:`adcompiler.opcount`);
+* the operations adcompiler's emitted gradient executes at the point, counted
+  on its AST (:mod:`adcompiler.opcount`);
 * how far the two derivatives differ at a point (relative error).
 
 Parameters that a sweep varies, and parameters not differentiated whose
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from .compiler import compile_grad, lower
 from .errors import UsageError
 from .frontend import SourceFunction, load_live
-from .opcount import CountError, count_module_ops
+from .opcount import count_executed_ops
 from .optimize import optimize
 from .sympy_steps import OVER, Budget, Failed, Problem, run_steps
 from .to_sympy import function_expression, symbols_for
@@ -156,10 +156,7 @@ def measure(sf: SourceFunction, wrt: tuple, point: tuple | None = None,
     compiled = compile_grad(sf, wrt)
     ours_value = compiled.load()(*point)
     ours_value = list(ours_value) if isinstance(ours_value, tuple) else [ours_value]
-    try:
-        ours = count_module_ops(compiled.source, compiled.entry)
-    except CountError as exc:
-        ours = Failed(str(exc))
+    ours = count_executed_ops(compiled.source, compiled.entry, point)
     problem = Problem(results[0], tuple(symbols[i] for i in wrt),
                       dict(zip(symbols, point)), budget)
     return Row(label or sf.name, value, function_ops, run_steps(problem), ours,

@@ -76,7 +76,7 @@ _MEMBERS = {
 
 FAMILIES = {f.name: f for f in (
     Family("logistic", "logistic map iterated n times, d l_n / dx", "n",
-           tuple(range(1, 13)), tuple(range(1, 9))),
+           tuple(range(1, 13)), (1, 3, 6)),
     Family("tower", "tower of exponentials of height h, dJ/dw (seed 000)", "h",
            tuple(range(1, 6)), tuple(range(1, 5))),
     Family("sines", "product of n sines, gradient of n inputs", "n",

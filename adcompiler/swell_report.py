@@ -5,6 +5,7 @@ backend is chosen and no window ever opens.
 """
 from __future__ import annotations
 
+from .errors import UsageError
 from .sympy_steps import OVER, Failed
 
 COLUMNS = ("function", "sympy raw", "tree size", "sympy cse", "sympy simplify",
@@ -34,7 +35,7 @@ def row_cells(row) -> list:
 
 
 def markdown_table(report) -> str:
-    head = [report.parameter or "function", *COLUMNS]
+    head = [report.parameter or "name", *COLUMNS]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     lines += ["| " + " | ".join(row_cells(r)) + " |" for r in report.rows]
     notes = [f"- {r.label}, {step}: {value}" for r in report.rows
@@ -44,8 +45,11 @@ def markdown_table(report) -> str:
 
 
 def _figure(title: str, xlabel: str, ylabel: str):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise UsageError("plots need matplotlib: pip install 'adcompiler[plot]'") from None
     fig = Figure(figsize=(7, 4.5), dpi=110)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -82,6 +86,9 @@ def plot_ops(report, path: str) -> None:
         if xs:
             ax.plot(xs, ys, style, label=label, color=color)
     ax.set_yscale("log")
+    values = [r.value for r in report.rows if isinstance(r.value, (int, float))]
+    if values and min(values) > 0 and max(values) >= 16 * min(values):
+        ax.set_xscale("log", base=2)
     ax.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(path)
