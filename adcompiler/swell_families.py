@@ -22,6 +22,7 @@ class Family:
     parameter: str
     values: tuple  # the default sweep (and the one in docs/swell.md)
     test_values: tuple  # a quick sweep
+    note: str = ""  # what to look for, for docs/swell.md
 
     def member(self, n: int) -> tuple:
         """(SourceFunction, wrt, point) of the member of size ``n``."""
@@ -76,13 +77,22 @@ _MEMBERS = {
 
 FAMILIES = {f.name: f for f in (
     Family("logistic", "logistic map iterated n times, d l_n / dx", "n",
-           tuple(range(1, 13)), (1, 3, 6)),
+           tuple(range(1, 13)), (1, 3, 6),
+           "Each step reads l twice, so the derivative of step k contains step k-1 and\n"
+           "its derivative, each written out in full: the raw tree roughly doubles or\n"
+           "triples per step.  cse recovers the sharing, but what it finds grows faster than n.\n"),
     Family("tower", "tower of exponentials of height h, dJ/dw (seed 000)", "h",
-           tuple(range(1, 6)), tuple(range(1, 5))),
+           tuple(range(1, 6)), tuple(range(1, 5)),
+           "The chain rule multiplies every level of the tower, and the raw derivative\n"
+           "writes each level out again: quadratic in h.  Larger h overflows a float.\n"),
     Family("sines", "product of n sines, gradient of n inputs", "n",
-           (1, 2, 4, 8, 16, 32), (1, 2, 4, 8)),
+           (1, 2, 4, 8, 16, 32), (1, 2, 4, 8),
+           "Each of the n partial derivatives is a product of n-1 sines and a cosine:\n"
+           "n² operations raw.  Reverse mode shares the partial products.\n"),
     Family("squares", "(x1² + … + xn²)², gradient of n inputs (seed 001 is n = 2)", "n",
-           (1, 2, 4, 8, 16, 32), (1, 2, 4, 8)),
+           (1, 2, 4, 8, 16, 32), (1, 2, 4, 8),
+           "Every partial derivative 4·xi·(x1² + … + xn²) writes the sum out again\n"
+           "(seed 001: the symbolic gradient repeats x1² + x2²); adcompiler computes it once.\n"),
 )}
 
 

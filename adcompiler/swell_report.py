@@ -88,7 +88,9 @@ def plot_ops(report, path: str) -> None:
     ax.set_yscale("log")
     values = [r.value for r in report.rows if isinstance(r.value, (int, float))]
     if values and min(values) > 0 and max(values) >= 16 * min(values):
+        from matplotlib.ticker import ScalarFormatter
         ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_formatter(ScalarFormatter())
     ax.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(path)
