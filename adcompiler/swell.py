@@ -154,9 +154,14 @@ def measure(sf: SourceFunction, wrt: tuple, point: tuple | None = None,
     results, function_ops = function_expression(functions, key, symbols, sf.filename,
                                                  budget.max_ops)
     compiled = compile_grad(sf, wrt)
-    ours_value = compiled.load()(*point)
+    try:
+        ours_value = compiled.load()(*point)
+        ours = count_executed_ops(compiled.source, compiled.entry, point)
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        raise UsageError(f"the gradient of {sf.name} cannot be evaluated at {point} "
+                         f"({type(exc).__name__}: {exc}); choose another point "
+                         "(--at, or at= in Python)") from None
     ours_value = list(ours_value) if isinstance(ours_value, tuple) else [ours_value]
-    ours = count_executed_ops(compiled.source, compiled.entry, point)
     problem = Problem(results[0], tuple(symbols[i] for i in wrt),
                       dict(zip(symbols, point)), budget)
     return Row(label or sf.name, value, function_ops, run_steps(problem), ours,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from .errors import AdcError, UsageError
+from .errors import UsageError
 from .sympy_steps import Budget
 
 
@@ -149,4 +149,4 @@ def _fd(sf, wrt, point, args, suffix: str = "") -> None:
         print(f"plot written to {path}\n")
 
 
-__all__ = ["register", "run", "parse_sweep", "AdcError"]
+__all__ = ["register", "run", "parse_sweep"]

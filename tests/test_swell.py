@@ -166,6 +166,16 @@ def test_opcount_counts_what_runs():
     assert count_executed_ops(src, "g", (-9.0, 2)) == 6 + 1 + 5 + 1 + 3 + 3
 
 
+def test_a_point_outside_the_domain_is_a_clear_error(tmp_path):
+    path = tmp_path / "d.py"
+    path.write_text("from math import log\n\ndef f(x):\n    return log(x) * x\n")
+    proc = _adc("swell", str(path), "--at", "-1")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "cannot be evaluated at (-1.0,)" in proc.stderr
+    ok = _adc("swell", str(path), "--at", "2")
+    assert ok.returncode == 0 and "| f | 2 | 2 | 4 | 2 | 2 |" in ok.stdout, ok.stdout
+
+
 def test_parse_sweep():
     assert parse_sweep("n=1..4") == ("n", [1, 2, 3, 4])
     assert parse_sweep("h=1,2,8..9") == ("h", [1, 2, 8, 9])
@@ -204,3 +214,30 @@ def test_fd_errors_fall_then_rise():
     forward = [row[1] for row in study.rows]
     assert forward[1] == pytest.approx(forward[0] / 10, rel=0.5)  # truncation O(h)
     assert math.isfinite(study.exact)
+
+
+def test_docs_command_writes_page_and_figures(tmp_path, monkeypatch):
+    import dataclasses
+    from adcompiler import swell_families
+    from adcompiler.swell_docs import COMMAND, write_docs
+    small = {k: dataclasses.replace(f, values=f.values[:2]) for k, f in FAMILIES.items()}
+    monkeypatch.setattr(swell_families, "FAMILIES", small)
+    page = write_docs(str(tmp_path), FAST)
+    assert COMMAND in page and page == (tmp_path / "swell.md").read_text()
+    for name in list(FAMILIES) + ["fd"]:
+        assert (tmp_path / f"swell_{name}.png").read_bytes()[:4] == b"\x89PNG"
+        assert f"(swell_{name}.png)" in page
+
+
+def test_committed_docs_match_a_fresh_measurement():
+    """docs/swell.md comes from the command, not from a hand edit."""
+    from adcompiler.swell_report import row_cells
+    with open(os.path.join(ROOT, "docs", "swell.md"), encoding="utf-8") as fh:
+        page = fh.read()
+    logistic = page[page.index("## logistic"):page.index("## tower")]
+    for row in sweep_family("logistic", (4, 8), FAST).rows:
+        cells = row_cells(row)
+        line = next(t for t in logistic.splitlines() if t.startswith(f"| {row.label} |"))
+        committed = [c.strip() for c in line.strip("|").split("|")]
+        keep = [i for i in range(len(cells)) if i != 5]  # simplify depends on the budget
+        assert [committed[i] for i in keep] == [cells[i] for i in keep]
