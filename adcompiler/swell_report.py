@@ -85,15 +85,27 @@ def plot_ops(report, path: str) -> None:
         xs, ys = _series(report, get)
         if xs:
             ax.plot(xs, ys, style, label=label, color=color)
-    ax.set_yscale("log")
-    values = [r.value for r in report.rows if isinstance(r.value, (int, float))]
-    if values and min(values) > 0 and max(values) >= 16 * min(values):
-        from matplotlib.ticker import ScalarFormatter
-        ax.set_xscale("log", base=2)
-        ax.xaxis.set_major_formatter(ScalarFormatter())
+    _axes_ticks(ax, [r.value for r in report.rows if isinstance(r.value, (int, float))])
     ax.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(path)
+
+
+def _axes_ticks(ax, xs: list) -> None:
+    """Log y with plain numbers (1, 2, 5 per decade when the range is short);
+    x in integers, on a log-2 scale when the values double."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+    ax.set_yscale("log")
+    low, high = ax.get_ylim()
+    if high < 1000 * low:
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    if xs and min(xs) > 0 and max(xs) >= 16 * min(xs):
+        ax.set_xscale("log", base=2)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def plot_fd(study, path: str) -> None:
