@@ -144,7 +144,7 @@ def test_sympy_expression_from_the_ir_matches_the_function(fn, points, wrt):
         at = tuple(full[names.index(k)] for k in kept)
         value = numeric(expr, {s: sp.Float(v) for s, v in zip(symbols, at)})
         assert value == pytest.approx(fn(*point), rel=1e-12, abs=1e-12)
-        row = measure(sf, fixed_wrt, at, Budget(seconds=2.0, simplify_seconds=0.2))
+        row = measure(sf, fixed_wrt, at, Budget(seconds=1.0, simplify_seconds=0.2))
         assert row.agrees or (fn.__name__ == "recursive20" and row.sympy["value"] == OVER)
 
 
