@@ -6,9 +6,11 @@ readable, standalone Python function.
 """
 from .errors import AdcError, CompileError, UsageError
 from .inspection import graph, trace, wengert
+from .swell import swell
 from .transforms import (derivative, grad, hessian, hvp, jacobian, jvp, source, value_and_grad,
                          vjp)
 
 __all__ = ["grad", "value_and_grad", "source", "jvp", "vjp", "jacobian", "hessian", "hvp",
-           "derivative", "wengert", "trace", "graph", "AdcError", "CompileError", "UsageError"]
+           "derivative", "wengert", "trace", "graph", "swell", "AdcError", "CompileError",
+           "UsageError"]
 __version__ = "0.1.0"

@@ -118,7 +118,7 @@ def _command_modules() -> list:
 
 
 #: modules providing further subcommands (see :func:`_command_modules`)
-COMMANDS: list = ["inspect_cli"]
+COMMANDS: list = ["inspect_cli", "swell_cli"]
 
 
 def main(argv: list | None = None) -> int:
@@ -131,8 +131,9 @@ def guarded(args, run) -> int:
     """Run a subcommand that reads ``args.file``: a missing file exits 2, an
     AdcError prints ``FILE:LINE:COL: error: ...`` and exits 1."""
     try:
-        with open(args.file, encoding="utf-8"):
-            pass
+        if args.file is not None:  # commands whose FILE is optional pass None
+            with open(args.file, encoding="utf-8"):
+                pass
     except OSError as exc:
         print(f"adc: error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
@@ -142,7 +143,7 @@ def guarded(args, run) -> int:
         print(exc.format(), file=sys.stderr)
         return 1
     except AdcError as exc:
-        print(f"{args.file}: error: {exc}", file=sys.stderr)
+        print(f"{args.file or 'adc'}: error: {exc}", file=sys.stderr)
         return 1
 
 

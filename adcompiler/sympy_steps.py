@@ -1,0 +1,187 @@
+"""The sympy side of the swell comparison, each step under a time budget.
+
+sympy can take minutes (or exhaust memory) on a swollen derivative, and a
+running sympy call cannot be interrupted from Python.  So the steps run in a
+forked child process that reports each result through a pipe as soon as it
+has it; when a step overruns its budget the parent kills the child, marks the
+step ``> budget`` and starts a fresh child for the steps that remain.  A step
+whose input is too large (tree size above the size budget) is marked
+``> budget`` without being tried.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import warnings
+from dataclasses import dataclass
+
+OVER = "> budget"
+STEPS = ("diff", "size", "value", "raw", "cse", "simplify")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Limits of the sympy steps: ``seconds`` per step (``simplify_seconds``
+    for simplify), and tree sizes above which a step is not even tried."""
+
+    seconds: float = 20.0
+    simplify_seconds: float = 3.0
+    max_tree: int = 5_000_000  # count_ops walks the whole tree
+    simplify_max_tree: int = 2_000
+    max_ops: int = 200_000  # Wengert entries when unrolling the function
+
+
+@dataclass
+class Problem:
+    """What the child needs: the expression, the variables, a numeric point."""
+
+    expr: object  # sympy expression of the function's result
+    wrt: tuple  # sympy symbols to differentiate with respect to
+    point: dict  # symbol -> float
+    budget: Budget
+
+
+class Failed(str):
+    """A step that raised: the text says what went wrong."""
+
+
+# ---------------------------------------------------------------- the steps
+def _derivative(problem: Problem, cache: dict) -> list:
+    if "diff" not in cache:
+        import sympy as sp
+        cache["diff"] = [sp.diff(problem.expr, s) for s in problem.wrt]
+    return cache["diff"]
+
+
+def tree_size(exprs) -> int:
+    """Nodes of the expression *trees* (shared subexpressions counted each time
+    they occur), computed on the DAG in linear time."""
+    memo: dict = {}
+
+    def size(e) -> int:
+        if e not in memo:
+            memo[e] = 1 + sum(size(a) for a in e.args)
+        return memo[e]
+
+    return sum(size(e) for e in exprs)
+
+
+def numeric(expr, point: dict) -> float:
+    """``expr`` at ``point``, evaluating each distinct subexpression once."""
+    memo: dict = {}
+
+    def ev(e):
+        if e not in memo:
+            if e.is_Symbol:
+                memo[e] = point[e]
+            elif not e.args:
+                memo[e] = e
+            else:
+                memo[e] = e.func(*(ev(a) for a in e.args))
+        return memo[e]
+
+    return complex(ev(expr).evalf()).real
+
+
+def _size(problem, cache):
+    cache["size"] = tree_size(_derivative(problem, cache))
+    return cache["size"]
+
+
+def _value(problem, cache):
+    import sympy as sp
+    point = {s: sp.Float(v) for s, v in problem.point.items()}
+    return [numeric(d, point) for d in _derivative(problem, cache)]
+
+
+def _too_big(problem, cache, limit) -> bool:
+    size = cache.get("size")
+    if size is None:
+        size = _size(problem, cache)
+    return size > limit
+
+
+def _raw(problem, cache):
+    import sympy as sp
+    if _too_big(problem, cache, problem.budget.max_tree):
+        return OVER
+    return sum(sp.count_ops(d) for d in _derivative(problem, cache))
+
+
+def _cse(problem, cache):
+    return cse_ops(_derivative(problem, cache))
+
+
+def cse_ops(exprs) -> int:
+    """Operations after ``sympy.cse``: the replacements plus the reduced forms."""
+    import sympy as sp
+    replacements, reduced = sp.cse(list(exprs))
+    return (sum(sp.count_ops(rhs) for _, rhs in replacements)
+            + sum(sp.count_ops(e) for e in reduced))
+
+
+def _simplify(problem, cache):
+    import sympy as sp
+    if _too_big(problem, cache, problem.budget.simplify_max_tree):
+        return OVER
+    return sum(sp.count_ops(sp.simplify(d)) for d in _derivative(problem, cache))
+
+
+_RUN = {"diff": lambda p, c: len(_derivative(p, c)), "size": _size, "value": _value,
+        "raw": _raw, "cse": _cse, "simplify": _simplify}
+
+
+def _child(problem: Problem, steps: list, conn) -> None:
+    cache: dict = {}
+    for step in steps:
+        try:
+            value = _RUN[step](problem, cache)
+        except Exception as exc:  # reported in the table, never a crash
+            value = Failed(f"{type(exc).__name__}: {exc}")
+        conn.send((step, value))
+    conn.close()
+
+
+# ---------------------------------------------------------------- the parent
+def run_steps(problem: Problem, steps=STEPS) -> dict:
+    """{step: result or OVER or Failed}, each step within its time budget."""
+    results: dict = {}
+    remaining = list(steps)
+    while remaining:
+        if results.get("diff") == OVER or isinstance(results.get("diff"), Failed):
+            results.update({s: results["diff"] for s in remaining})
+            break
+        remaining = _one_child(problem, remaining, results)
+    return results
+
+
+def _seconds(problem: Problem, step: str) -> float:
+    b = problem.budget
+    return b.simplify_seconds if step == "simplify" else b.seconds
+
+
+def _one_child(problem: Problem, steps: list, results: dict) -> list:
+    """Run ``steps`` in one child until one overruns; return those not run."""
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(problem, steps, sender), daemon=True)
+    with warnings.catch_warnings():  # fork in a threaded parent warns on 3.12+
+        warnings.simplefilter("ignore", DeprecationWarning)
+        proc.start()
+    sender.close()
+    try:
+        for k, step in enumerate(steps):
+            if not receiver.poll(_seconds(problem, step)):
+                results[step] = OVER
+                return steps[k + 1:]
+            try:
+                name, value = receiver.recv()
+            except EOFError:  # the child died (memory, recursion limit)
+                results[step] = Failed("sympy's process ended without an answer")
+                return steps[k + 1:]
+            results[name] = value
+        return []
+    finally:
+        receiver.close()
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
