@@ -12,6 +12,7 @@ import threading
 from .compiler import Compiled, compile_grad
 from .errors import UsageError
 from .frontend import load_live
+from .npcompile import signature, split_signature
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
@@ -45,16 +46,18 @@ def _wrt_indices(fn, wrt) -> tuple:
     return tuple(out)
 
 
-def compiled(fn, wrt=0, with_value: bool = False) -> Compiled:
-    """The compiled derivative of ``fn`` (cached)."""
+def compiled(fn, wrt=0, with_value: bool = False, sig=None) -> Compiled:
+    """The compiled derivative of ``fn`` (cached) for argument shapes ``sig``
+    (see :func:`npcompile.signature`; None: all scalars)."""
     if not callable(fn):
         raise UsageError(f"{fn!r} is not a function")
     indices = _wrt_indices(fn, wrt)
-    key = (fn, indices, with_value)
+    key = (fn, indices, with_value, sig)
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is None:
-            result = compile_grad(load_live(fn), indices, with_value)
+            shapes, dtypes = split_signature(sig)
+            result = compile_grad(load_live(fn), indices, with_value, shapes, dtypes)
             hit = (result, result.load())
             _CACHE[key] = hit
     return hit[0]
@@ -68,19 +71,22 @@ class Derivative:
         self.wrt = wrt
         self.with_value = with_value
         self._tuple = isinstance(wrt, (tuple, list))
+        self._sig = None  # argument shapes of the last call (.source shows that version)
         _wrt_indices(fn, wrt)  # fail early on a bad wrt
         functools.update_wrapper(self, fn)
 
-    def _compiled(self):
-        compiled(self.fn, self.wrt, self.with_value)
-        return _CACHE[(self.fn, _wrt_indices(self.fn, self.wrt), self.with_value)]
+    def _compiled(self, sig=None):
+        compiled(self.fn, self.wrt, self.with_value, sig)
+        return _CACHE[(self.fn, _wrt_indices(self.fn, self.wrt), self.with_value, sig)]
 
     @property
     def source(self) -> str:
-        return self._compiled()[0].source
+        """The emitted code (for the argument shapes of the last call)."""
+        return self._compiled(self._sig)[0].source
 
     def __call__(self, *args, **kwargs):
-        result = self._compiled()[1](*args, **kwargs)
+        self._sig = signature(self.fn, args, kwargs)
+        result = self._compiled(self._sig)[1](*args, **kwargs)
         if self.with_value:
             value, *grads = result
             return value, (tuple(grads) if self._tuple else grads[0])
@@ -109,8 +115,9 @@ def value_and_grad(fn=None, wrt=0):
     return Derivative(fn, wrt, True)
 
 
-def source(fn, wrt=0) -> str:
-    """The emitted source of the gradient of ``fn``."""
+def source(fn, wrt=0, args: tuple | None = None) -> str:
+    """The emitted source of the gradient of ``fn`` (for the shapes of the
+    example arguments ``args``, if given)."""
     if isinstance(fn, Derivative):
-        return fn.source
-    return compiled(fn, wrt).source
+        return fn._compiled(signature(fn.fn, tuple(args), {}))[0].source if args else fn.source
+    return compiled(fn, wrt, sig=signature(fn, tuple(args), {}) if args else None).source

@@ -25,13 +25,16 @@ import re
 from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks, stmt_inputs
 from .primitives import NUMPY_SPELLING, PRIMS
 from .printer import COMMENT_MARK
+from . import npemit
 
-_INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack"}
+_INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add"}
 
 
 class Emitter:
-    def __init__(self, fn: Function, reserved: set) -> None:
+    def __init__(self, fn: Function, reserved: set, shapes: dict | None = None) -> None:
         self.fn = fn
+        self.shapes = shapes  # None: every value is a scalar (see shapes.py)
+        self.owned = npemit.owned_arrays(fn) if shapes is not None else set()
         self.reserved = set(reserved) | set(keyword.kwlist) | {"math", "np", "range", "reversed"}
         self.imports: set = set()
         self.inline: dict = {}  # var -> Eqn written into its single use
@@ -218,13 +221,27 @@ class Emitter:
             item = vals[0] if len(vals) == 1 else ast.Tuple(vals, ast.Load())
             call = ast.Call(ast.Attribute(self.expr(e.args[0]), "append", ast.Load()), [item], [])
             return [ast.Expr(call)]
+        if e.prim == "index_add":
+            return npemit.index_add(self, e, self.targets(e.outs, pos).id)
         value = self.value(e)
         target = self.targets(e.outs, pos)
         if (len(e.outs) == 1 and e.prim in ("add", "sub", "mul") and isinstance(e.args[0], Var)
-                and e.args[0] not in self.inline and self.names.get(e.args[0]) == target.id):
+                and e.args[0] not in self.inline and self.names.get(e.args[0]) == target.id
+                and self.may_update(e.args[0], e.outs[0])):
             op = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult}[e.prim]()
             return [ast.AugAssign(ast.Name(target.id, ast.Store()), op, self.expr(e.args[1]))]
         return [ast.Assign([target], value)]
+
+    def may_update(self, v: Var, result: Var | None = None) -> bool:
+        """May ``v``'s value be overwritten in place (``+=`` on an array writes
+        into it)?  Scalars always; arrays only when owned (npemit.owned_arrays)
+        and when the result has the same shape."""
+        if self.shapes is None or self.shapes.get(v) == ():
+            return True
+        shape = self.shapes.get(v)
+        same = result is None or (self.shapes.get(result) == shape and shape is not None
+                                  and all(d is not None for d in shape))
+        return v in self.owned and same
 
     def value(self, e: Eqn) -> ast.expr:
         p = PRIMS[e.prim]
@@ -278,7 +295,7 @@ class Emitter:
             return ast.List([], ast.Load())
         if prim == "pop":
             return ast.Call(ast.Attribute(args[0], "pop", ast.Load()), [], [])
-        raise NotImplementedError(f"no emission for {prim}")
+        return npemit.value(self, e, args)
 
     def expr(self, a) -> ast.expr:
         if isinstance(a, Const):
@@ -450,8 +467,9 @@ def _comment(loc) -> ast.stmt:
     return ast.Expr(ast.Constant(COMMENT_MARK + text))
 
 
-def emit_function(fn: Function, reserved: set) -> tuple:
-    """The FunctionDef of ``fn`` and the modules it needs imported."""
-    em = Emitter(fn, reserved)
+def emit_function(fn: Function, reserved: set, shapes: dict | None = None) -> tuple:
+    """The FunctionDef of ``fn`` and the modules it needs imported (``shapes``:
+    see :mod:`adcompiler.shapes`; None means all values are scalars)."""
+    em = Emitter(fn, reserved, shapes)
     node = em.function()
     return node, em.imports

@@ -20,10 +20,11 @@ from .desugar import count_returns, desugar
 from .errors import CompileError
 from .frontend import SourceFunction
 from .ir import Block, Builder, Const, Eqn, ForRange, Function, If, Loc, Names, Var, While, is_number
+from .nplower import NumpyLowering, handles, is_local
 from .primitives import BUILTIN_NAMES, MATH_CONSTANTS, MATH_NAMES, NUMPY_NAMES
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
-           ast.FloorDiv: "floordiv", ast.Mod: "mod"}
+           ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.MatMult: "matmul"}
 _CMPOPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
 
 
@@ -398,6 +399,8 @@ class Lowerer:
                             node, "global")
 
     def e_Attribute(self, node, env, b):
+        if is_local(node.value, env):
+            return NumpyLowering(self).attribute(node, env, b)
         obj = self.resolve(node, env)
         return self.as_value(obj, node, _dotted(node))
 
@@ -481,8 +484,10 @@ class Lowerer:
                 return value[index.value]
             except IndexError:
                 raise self.sf.error("tuple index out of range", node, "subscript") from None
-        raise self.sf.error("indexing is supported only on tuples with constant indices",
-                            node, "subscript")
+        if isinstance(value, tuple):
+            raise self.sf.error("indexing is supported only on tuples with constant indices",
+                                node, "subscript")
+        return NumpyLowering(self).subscript(node, value, env, b)
 
     def e_Call(self, node, env, b):
         special = self.special_builtin(node.func, env)
@@ -490,11 +495,17 @@ class Lowerer:
             value = self.expr(node.args[0], env, b) if len(node.args) == 1 else None
             if isinstance(value, tuple):
                 return Const(len(value))
+            if isinstance(value, Var):
+                return b.eqn("len", value)
             raise self.sf.error("len() is supported on tuples built in the function", node, "len")
         if special:
             raise self.sf.error(f"{special}() is only supported as the iterable of a for loop",
                                 node, special)
+        if isinstance(node.func, ast.Attribute) and is_local(node.func.value, env):
+            return NumpyLowering(self).method(node, env, b)
         obj = self.resolve(node.func, env)
+        if handles(obj):
+            return NumpyLowering(self).np_call(node, obj, env, b)
         sf = self.sf.env.function(obj)
         if sf is not None:
             return self.user_call(node, sf, env, b)

@@ -1,0 +1,124 @@
+"""Shapes through the whole pipeline of one compilation (array programs).
+
+The entry's parameter shapes come from the call (API) or the command line.
+Inference walks into user helpers with the shapes of each call; a helper
+called with different shapes is compiled for what the calls have in common
+(:func:`shapes.join`).  After reverse mode and optimisation every emitted
+function is specialised (:func:`npopt.specialize`) and its shapes are kept
+for the emitter's in-place decisions.
+"""
+from __future__ import annotations
+
+from .errors import CompileError
+from .ir import Function, verify
+from .npopt import specialize
+from .optimize import optimize
+from .shapes import Tup, infer, join
+
+
+class ArrayContext:
+    def __init__(self, program, params: dict, dtypes: dict | None = None,
+                 check: bool = False) -> None:
+        self.program = program
+        self.params = params
+        self.dtypes = dtypes or {}
+        self.check = check
+        self.callee_params: dict = {}  # key -> {param name: joined shape}
+        self._memo: dict = {}
+        self._active: set = set()
+        self.emit_shapes: dict = {}  # emitted function name -> {var: shape}
+
+    # ------------------------------------------------------------ callees
+    def callee_shapes(self, key: str, args: tuple) -> list:
+        fn = self.function(key)
+        names = [p.name for p in fn.params]
+        joined = self.callee_params.setdefault(key, dict(zip(names, args)))
+        for n, a in zip(names, args):
+            joined[n] = join(joined[n], a)
+        memo_key = (key, args)
+        if memo_key in self._memo:
+            return self._memo[memo_key]
+        nouts = len(fn.body.results)
+        if key in self._active:  # recursion: only scalars are known to stay scalars
+            return [() if all(a == () for a in args) else None] * nouts
+        self._active.add(key)
+        try:
+            shapes = infer(fn, dict(zip(names, args)), self.callee_shapes)
+        finally:
+            self._active.discard(key)
+        result = [shapes.get(r, ()) if not hasattr(r, "value") else () for r in fn.body.results]
+        self._memo[memo_key] = result
+        return result
+
+    def function(self, key: str) -> Function:
+        return optimize(self.program.functions[key])
+
+    def entry_shapes(self, fn: Function) -> dict:
+        return infer(fn, self.params, self.callee_shapes, self.dtypes)
+
+    def callee_primal_shapes(self, key: str, fn: Function) -> dict:
+        return infer(fn, self.callee_params.get(key, {}), self.callee_shapes)
+
+    def callee_param_shapes(self, key: str) -> dict:
+        return self.callee_params.get(key, {})
+
+    # ------------------------------------------------------------ finishing
+    def finish(self, fn: Function, params: dict, dtypes: dict | None = None) -> Function:
+        """Specialise to the shapes, optimise again, remember shapes for emission."""
+        fn = optimize(specialize(fn, params, self.callee_shapes, dtypes))
+        if self.check:
+            verify(fn)
+        self.emit_shapes[fn.name] = infer(fn, params, self.callee_shapes, dtypes)
+        return fn
+
+    def bwd_params(self, fwd: Function, bwd: Function) -> dict:
+        """Shapes of ``f_bwd(res, *out_bars)``: the residuals and the outputs of ``f_fwd``."""
+        shapes = self.emit_shapes[fwd.name]
+        res = fwd.body.results[-1]
+        outs = fwd.body.results[:-1]
+        res_shape = shapes.get(res) if not hasattr(res, "value") else Tup(())
+        params = {bwd.params[0].name: res_shape}
+        for p, o in zip(bwd.params[1:], outs):
+            params[p.name] = () if hasattr(o, "value") else shapes.get(o)
+        return params
+
+
+def shape_error(sf, exc) -> CompileError:
+    """A rule needed an operand's rank that could not be inferred."""
+    what = getattr(exc.args[0], "hint", "") if exc.args else ""
+    return sf.error(f"the number of dimensions of {what or 'an operand'} is unknown here; "
+                    "call the gradient with arrays (the API specialises on their shapes) or "
+                    "give --shapes on the command line", sf.node, "shape")
+
+
+def signature(fn, args: tuple, kwargs: dict):
+    """What the API specialises on: ``((name, shape, dtype), ...)`` for the
+    arguments of a call of ``fn`` (``None`` when every argument is a scalar,
+    which compiles the plain scalar code)."""
+    import inspect
+
+    import numpy as np
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError:
+        return None  # the generated function reports the bad call itself
+    bound.apply_defaults()
+    sig = []
+    for name, value in bound.arguments.items():
+        if isinstance(value, np.ndarray):
+            kind = value.dtype.kind
+            sig.append((name, value.shape, "b" if kind == "b" else ("i" if kind in "iu" else None)))
+        elif isinstance(value, (int, float, bool, np.generic)):
+            sig.append((name, (), None))
+        else:
+            sig.append((name, None, None))
+    if all(s == () for _, s, _ in sig):
+        return None
+    return tuple(sig)
+
+
+def split_signature(sig):
+    """``(shapes, dtypes)`` dictionaries from a :func:`signature`."""
+    if sig is None:
+        return None, None
+    return {n: s for n, s, _ in sig}, {n: d for n, _, d in sig if d}

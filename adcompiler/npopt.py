@@ -1,0 +1,162 @@
+"""Shape-aware rewrites of array code, run after reverse mode and optimisation.
+
+With shapes known (:mod:`adcompiler.shapes`), generic steps become exact:
+
+* ``unbroadcast(g, x)`` disappears when ``g`` already has ``x``'s shape and
+  otherwise becomes the one or two ``np.sum`` calls it stands for;
+* ``unsum(g, x)`` (a reduction's adjoint, broadcast back) is not materialised
+  when its only job is to feed an elementwise operation that broadcasts it
+  anyway to the same result;
+* ``size(x)`` of a known shape is a constant;
+* scalar-only spellings (``a if c else b``, the ``max`` tie weight, the
+  sign ladder) become their NumPy forms on arrays.
+"""
+from __future__ import annotations
+
+from .ir import Block, Builder, Const, Eqn, ForRange, Function, If, Names, Var, While
+from .shapes import broadcast, infer, known, size
+
+_ELEMENTWISE_BIN = {"add", "sub", "mul", "div"}
+
+
+class _Rewriter:
+    def __init__(self, fn: Function, shapes: dict) -> None:
+        self.shapes = shapes
+        self.names = Names.for_function(fn)
+        self.defs: dict = {}
+
+    def shape(self, a):
+        return () if isinstance(a, Const) else self.shapes.get(a)
+
+    def block(self, blk: Block) -> Block:
+        out: list = []
+        for s in blk.stmts:
+            if isinstance(s, Eqn):
+                out.extend(self.eqn(s))
+            elif isinstance(s, If):
+                out.append(If(s.outs, s.pred, self.block(s.then), self.block(s.orelse), s.loc))
+            elif isinstance(s, ForRange):
+                out.append(ForRange(s.outs, s.start, s.stop, s.step, s.inits, self.block(s.body),
+                                    s.loc, s.reverse))
+            else:
+                out.append(While(s.outs, s.inits, self.block(s.cond), self.block(s.body), s.loc))
+        return Block(blk.params, tuple(out), blk.results)
+
+    def eqn(self, e: Eqn) -> list:
+        for o in e.outs:
+            self.defs[o] = e
+        b = Builder(self.names, e.loc)
+        method = getattr(self, "r_" + e.prim, None)
+        if e.prim in _ELEMENTWISE_BIN:
+            method = self.elementwise
+        if method is None:
+            return [e]
+        value = method(e, b)
+        if value is None:
+            return [e]
+        if isinstance(value, Eqn):
+            return b.stmts + [value]
+        # the result is an atom: bind it to the old output with a trivial alias
+        return b.stmts + [_alias(e, value)]
+
+    def array(self, a) -> bool:
+        return self.shape(a) != ()
+
+    # ------------------------------------------------------------ rewrites
+    def r_unbroadcast(self, e: Eqn, b: Builder):
+        g, like = e.args
+        sg, sl = self.shape(g), self.shape(like)
+        if sg == sl and (sg == () or known(sg)):
+            return g
+        if sl == () and sg is not None:
+            return Eqn(e.outs, "sum", (g,), (("axis", None), ("keepdims", False)), e.loc)
+        if not (known(sg) and known(sl)) or len(sg) < len(sl):
+            return None
+        lead = len(sg) - len(sl)
+        ones = tuple(k for k, d in enumerate(sl) if d == 1 and sg[lead + k] != 1)
+        if lead:
+            axis = tuple(range(lead)) if lead > 1 else 0
+            if not ones:
+                return Eqn(e.outs, "sum", (g,), (("axis", axis), ("keepdims", False)), e.loc)
+            g = b.eqn("sum", g, axis=axis, keepdims=False)
+        if not ones:
+            return g
+        axis = ones if len(ones) > 1 else ones[0]
+        return Eqn(e.outs, "sum", (g,), (("axis", axis), ("keepdims", True)), e.loc)
+
+    def r_size(self, e: Eqn, b: Builder):
+        s = self.shape(e.args[0])
+        return Const(size(s)) if known(s) else None
+
+    def r_select(self, e: Eqn, b: Builder):
+        if not any(self.array(a) for a in e.args):
+            return None
+        return Eqn(e.outs, "where", e.args, (), e.loc)
+
+    def r_max_weight(self, e: Eqn, b: Builder):
+        x, y = e.args
+        if not (self.array(x) or self.array(y)):
+            return None
+        tie = b.eqn("where", b.eqn("eq", x, y), Const(0.5), Const(0.0))
+        return Eqn(e.outs, "where", (b.eqn("gt", x, y), Const(1.0), tie), (), e.loc)
+
+    def r_sign(self, e: Eqn, b: Builder):
+        if not self.array(e.args[0]) or e.param("ns") == "np":
+            return None
+        params = tuple(sorted(dict(e.params, ns="np").items()))
+        return Eqn(e.outs, "sign", e.args, params, e.loc)
+
+    def elementwise(self, e: Eqn, b: Builder):
+        """Feed a reduction's adjoint to an elementwise operation unbroadcast."""
+        out = self.shape(e.out)
+        if not known(out):
+            return None
+        args = list(e.args)
+        changed = False
+        for k, a in enumerate(args):
+            d = self.defs.get(a)
+            if not (isinstance(d, Eqn) and d.prim == "unsum"):
+                continue
+            g = d.args[0]
+            compact = _expanded_shape(self.shape(g), d)
+            trial = [compact if j == k else self.shape(x) for j, x in enumerate(args)]
+            if compact is None or broadcast(*trial) != out:
+                continue
+            if d.param("keepdims") or d.param("axis") is None:
+                args[k] = g
+            else:
+                args[k] = b.eqn("expand_red", g, **dict(d.params))
+                self.shapes[args[k]] = compact
+            changed = True
+        if not changed:
+            return None
+        return Eqn(e.outs, e.prim, tuple(args), e.params, e.loc)
+
+
+def _expanded_shape(g, unsum: Eqn):
+    """Shape of ``g`` with the reduced axes put back as size 1."""
+    if g is None:
+        return None
+    if unsum.param("keepdims") or unsum.param("axis") is None:
+        return g
+    ndim = unsum.param("ndim")
+    if ndim is None:
+        return None
+    axis = unsum.param("axis")
+    axes = sorted(a % ndim for a in (axis if isinstance(axis, tuple) else (axis,)))
+    out = list(g)
+    for a in axes:
+        out.insert(a, 1)
+    return tuple(out)
+
+
+def _alias(e: Eqn, value) -> Eqn:
+    """``out = value`` as an equation the simplifier folds away (``x + 0``)."""
+    return Eqn(e.outs, "add", (value, Const(0)), (), e.loc)
+
+
+def specialize(fn: Function, params: dict, callee_shapes=None, dtypes=None) -> Function:
+    """Rewrite ``fn`` using the shapes its parameters have (``{name: shape}``)."""
+    shapes = infer(fn, params, callee_shapes, dtypes)
+    body = _Rewriter(fn, shapes).block(fn.body)
+    return Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
