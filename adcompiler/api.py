@@ -9,6 +9,8 @@ import functools
 import inspect
 import threading
 
+import numpy as np
+
 from .compiler import Compiled, compile_grad
 from .errors import UsageError
 from .frontend import load_live
@@ -63,6 +65,18 @@ def compiled(fn, wrt=0, with_value: bool = False, sig=None) -> Compiled:
     return hit[0]
 
 
+def _call_key(args: tuple, kwargs: dict) -> tuple:
+    """A cheap key that determines :func:`npcompile.signature` of a call."""
+    def one(a):
+        if isinstance(a, np.ndarray):
+            return (a.shape, a.dtype.char)
+        return type(a)
+    key = tuple(one(a) for a in args)
+    if kwargs:
+        key += tuple((k, one(v)) for k, v in sorted(kwargs.items()))
+    return key
+
+
 class Derivative:
     """A compiled derivative that behaves like a function; ``.source`` shows it."""
 
@@ -72,6 +86,7 @@ class Derivative:
         self.with_value = with_value
         self._tuple = isinstance(wrt, (tuple, list))
         self._sig = None  # argument shapes of the last call (.source shows that version)
+        self._loaded: dict = {}  # _call_key -> (signature, compiled function)
         _wrt_indices(fn, wrt)  # fail early on a bad wrt
         functools.update_wrapper(self, fn)
 
@@ -85,8 +100,13 @@ class Derivative:
         return self._compiled(self._sig)[0].source
 
     def __call__(self, *args, **kwargs):
-        self._sig = signature(self.fn, args, kwargs)
-        result = self._compiled(self._sig)[1](*args, **kwargs)
+        key = _call_key(args, kwargs)
+        entry = self._loaded.get(key)
+        if entry is None:
+            sig = signature(self.fn, args, kwargs)
+            entry = self._loaded[key] = (sig, self._compiled(sig)[1])
+        self._sig = entry[0]
+        result = entry[1](*args, **kwargs)
         if self.with_value:
             value, *grads = result
             return value, (tuple(grads) if self._tuple else grads[0])

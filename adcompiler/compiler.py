@@ -21,6 +21,7 @@ from .reverse import reverse_callee, reverse_function
 from . import npemit
 from .arrayrules import ShapeNeeded
 from .npcompile import ArrayContext, shape_error
+from .inline import inline_calls
 
 CHECK_IR = False  # tests switch this on
 
@@ -79,6 +80,9 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     scalar = shapes is None or all(s == () for s in shapes.values())
     ctx = None if scalar else ArrayContext(program, shapes, dtypes, CHECK_IR)
     program.arrays = ctx
+    if ctx:
+        helpers = {k: optimize(f) for k, f in program.functions.items()}
+        entry = _pass(inline_calls(entry, helpers), optimize)
     primal_shapes = ctx.entry_shapes(entry) if ctx else None
     grad, fwd_needed, primal_needed = reverse_function(entry, wrt, with_value, primal_shapes)
     grad = _pass(_renamed(grad, name or f"{sf.name}_grad"), optimize)
@@ -136,7 +140,11 @@ def emit_module(functions: list, program: Program, header: str = "") -> str:
     arrays = getattr(program, "arrays", None)
     defs, imports = [], set()
     for fn in functions:
-        node, used = emit_function(fn, reserved, arrays.emit_shapes.get(fn.name) if arrays else None)
+        if arrays:
+            node, used = emit_function(fn, reserved, arrays.emit_shapes.get(fn.name),
+                                       arrays.emit_floats.get(fn.name))
+        else:
+            node, used = emit_function(fn, reserved)
         defs.append(node)
         imports |= used
     if npemit.HELPER in imports:

@@ -27,14 +27,18 @@ from .primitives import NUMPY_SPELLING, PRIMS
 from .printer import COMMENT_MARK
 from . import npemit
 
+_AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
 _INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add"}
 
 
 class Emitter:
-    def __init__(self, fn: Function, reserved: set, shapes: dict | None = None) -> None:
+    def __init__(self, fn: Function, reserved: set, shapes: dict | None = None,
+                 floats: set | None = None) -> None:
         self.fn = fn
         self.shapes = shapes  # None: every value is a scalar (see shapes.py)
+        self.floats = floats or set()  # values known to be float arrays
         self.owned = npemit.owned_arrays(fn) if shapes is not None else set()
+        self.inplace: dict = {}  # out -> operand updated in place to make it
         self.reserved = set(reserved) | set(keyword.kwlist) | {"math", "np", "range", "reversed"}
         self.imports: set = set()
         self.inline: dict = {}  # var -> Eqn written into its single use
@@ -57,13 +61,34 @@ class Emitter:
             if isinstance(s, Eqn) and len(s.outs) == 1:
                 local_defs[s.outs[0]] = s
         for s in block.stmts:
+            target = self._inplace_operand(s, local_defs, counts)
+            if target is not None:
+                self.inplace[s.outs[0]] = target
             for a in stmt_inputs(s):
-                self._maybe_inline(a, local_defs, counts)
+                if a is not target:
+                    self._maybe_inline(a, local_defs, counts)
             for sub in sub_blocks(s):
                 self.choose_inlines(sub, isinstance(s, While) and sub is s.cond)
         if is_top:
             for a in block.results:
                 self._maybe_inline(a, local_defs, counts)
+
+    def _inplace_operand(self, s, local_defs: dict, counts: dict):
+        """The operand of an array ``+ - * /`` that can be updated in place to
+        become the result: a float temporary of the result's shape that this
+        function allocated and uses only here (avoids a fresh array)."""
+        if self.shapes is None or not isinstance(s, Eqn) or s.prim not in _AUG_OPS:
+            return None
+        out = self.shapes.get(s.outs[0])
+        if not out or not all(isinstance(d, int) for d in out):
+            return None
+        cands = s.args if s.prim in ("add", "mul") else s.args[:1]
+        for a in cands:
+            if (isinstance(a, Var) and a in local_defs and counts.get(a, 0) == 1
+                    and a in self.owned and a in self.floats and self.shapes.get(a) == out
+                    and local_defs[a].prim not in _INLINE_NEVER):
+                return a
+        return None
 
     def _maybe_inline(self, a, local_defs: dict, counts: dict) -> None:
         e = local_defs.get(a)
@@ -129,8 +154,10 @@ class Emitter:
         pref = self.pref.get(v)
         if pref is not None and pref in self.slot_prev:
             prev = self.slot_prev[pref][-1]
-            if prev is None or self.last.get(prev, -1) <= pos:
+            if (prev is None or self.last.get(prev, -1) <= pos) and self.dead(pref, pos):
                 return self._assign(v, pref)
+        elif pref is not None and self.dead(pref, pos):  # an array updated in place
+            return self._assign(v, pref)
         for cand in self.candidates(v):
             if self.dead(cand, pos) and cand not in self.slot_prev:
                 return self._assign(v, cand)
@@ -222,7 +249,14 @@ class Emitter:
             call = ast.Call(ast.Attribute(self.expr(e.args[0]), "append", ast.Load()), [item], [])
             return [ast.Expr(call)]
         if e.prim == "index_add":
+            base = e.args[1]
+            if isinstance(base, Var) and base in self.names and self.may_update(base):
+                self.pref.setdefault(e.outs[0], self.names[base])  # update in place
             return npemit.index_add(self, e, self.targets(e.outs, pos).id)
+        if e.outs and e.outs[0] in self.inplace:
+            updated = self.inplace_update(e, pos)
+            if updated is not None:
+                return updated
         value = self.value(e)
         target = self.targets(e.outs, pos)
         if (len(e.outs) == 1 and e.prim in ("add", "sub", "mul") and isinstance(e.args[0], Var)
@@ -231,6 +265,19 @@ class Emitter:
             op = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult}[e.prim]()
             return [ast.AugAssign(ast.Name(target.id, ast.Store()), op, self.expr(e.args[1]))]
         return [ast.Assign([target], value)]
+
+    def inplace_update(self, e: Eqn, pos: int):
+        """``t op= other`` where ``t`` is the operand chosen by _inplace_operand."""
+        t = self.inplace[e.outs[0]]
+        if t not in self.names:
+            return None
+        self.pref[e.outs[0]] = self.names[t]
+        target = self.targets(e.outs, pos)
+        if target.id != self.names[t]:
+            return [ast.Assign([target], self.value(e))]
+        other = e.args[1] if e.args[0] is t else e.args[0]
+        return [ast.AugAssign(ast.Name(target.id, ast.Store()), _AUG_OPS[e.prim](),
+                              self.expr(other))]
 
     def may_update(self, v: Var, result: Var | None = None) -> bool:
         """May ``v``'s value be overwritten in place (``+=`` on an array writes
@@ -467,9 +514,10 @@ def _comment(loc) -> ast.stmt:
     return ast.Expr(ast.Constant(COMMENT_MARK + text))
 
 
-def emit_function(fn: Function, reserved: set, shapes: dict | None = None) -> tuple:
+def emit_function(fn: Function, reserved: set, shapes: dict | None = None,
+                  floats: set | None = None) -> tuple:
     """The FunctionDef of ``fn`` and the modules it needs imported (``shapes``:
     see :mod:`adcompiler.shapes`; None means all values are scalars)."""
-    em = Emitter(fn, reserved, shapes)
+    em = Emitter(fn, reserved, shapes, floats)
     node = em.function()
     return node, em.imports

@@ -13,7 +13,7 @@ from .errors import CompileError
 from .ir import Function, verify
 from .npopt import specialize
 from .optimize import optimize
-from .shapes import Tup, infer, join
+from .shapes import Tup, infer, infer_with_dtypes, join
 
 
 class ArrayContext:
@@ -27,9 +27,16 @@ class ArrayContext:
         self._memo: dict = {}
         self._active: set = set()
         self.emit_shapes: dict = {}  # emitted function name -> {var: shape}
+        self.emit_floats: dict = {}  # emitted function name -> set of float values
 
     # ------------------------------------------------------------ callees
     def callee_shapes(self, key: str, args: tuple) -> list:
+        if key not in self.program.functions and key.endswith("_fwd"):
+            return self.callee_shapes(key[:-4], args) + [None]
+        if key not in self.program.functions and key.endswith("_bwd"):
+            base = key[:-4]
+            joined = self.callee_params.get(base, {})
+            return [joined.get(p.name) for p in self.program.functions[base].params]
         fn = self.function(key)
         names = [p.name for p in fn.params]
         joined = self.callee_params.setdefault(key, dict(zip(names, args)))
@@ -65,10 +72,16 @@ class ArrayContext:
     # ------------------------------------------------------------ finishing
     def finish(self, fn: Function, params: dict, dtypes: dict | None = None) -> Function:
         """Specialise to the shapes, optimise again, remember shapes for emission."""
-        fn = optimize(specialize(fn, params, self.callee_shapes, dtypes))
+        for _ in range(4):  # rewrites expose more folding and vice versa
+            new = optimize(specialize(fn, params, self.callee_shapes, dtypes))
+            if new == fn:
+                break
+            fn = new
         if self.check:
             verify(fn)
-        self.emit_shapes[fn.name] = infer(fn, params, self.callee_shapes, dtypes)
+        shapes, kinds = infer_with_dtypes(fn, params, self.callee_shapes, dtypes)
+        self.emit_shapes[fn.name] = shapes
+        self.emit_floats[fn.name] = {v for v, k in kinds.items() if k == "f"}
         return fn
 
     def bwd_params(self, fwd: Function, bwd: Function) -> dict:
@@ -107,14 +120,21 @@ def signature(fn, args: tuple, kwargs: dict):
     for name, value in bound.arguments.items():
         if isinstance(value, np.ndarray):
             kind = value.dtype.kind
-            sig.append((name, value.shape, "b" if kind == "b" else ("i" if kind in "iu" else None)))
-        elif isinstance(value, (int, float, bool, np.generic)):
-            sig.append((name, (), None))
+            sig.append((name, value.shape, _KINDS.get(kind)))
+        elif isinstance(value, (bool, np.bool_)):
+            sig.append((name, (), "b"))
+        elif isinstance(value, (int, np.integer)):
+            sig.append((name, (), "i"))
+        elif isinstance(value, (float, np.floating)):
+            sig.append((name, (), "f"))
         else:
             sig.append((name, None, None))
     if all(s == () for _, s, _ in sig):
         return None
     return tuple(sig)
+
+
+_KINDS = {"b": "b", "i": "i", "u": "i", "f": "f"}
 
 
 def split_signature(sig):

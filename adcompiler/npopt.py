@@ -54,10 +54,11 @@ class _Rewriter:
         value = method(e, b)
         if value is None:
             return [e]
-        if isinstance(value, Eqn):
-            return b.stmts + [value]
-        # the result is an atom: bind it to the old output with a trivial alias
-        return b.stmts + [_alias(e, value)]
+        out = b.stmts + [value if isinstance(value, Eqn) else _alias(e, value)]
+        for s in out:
+            for o in s.outs:
+                self.defs[o] = s
+        return out
 
     def array(self, a) -> bool:
         return self.shape(a) != ()
@@ -118,16 +119,25 @@ class _Rewriter:
             if not (isinstance(d, Eqn) and d.prim == "unsum"):
                 continue
             g = d.args[0]
-            compact = _expanded_shape(self.shape(g), d)
+            compact = () if self.shape(g) == () else _expanded_shape(self.shape(g), d)
             trial = [compact if j == k else self.shape(x) for j, x in enumerate(args)]
             if compact is None or broadcast(*trial) != out:
                 continue
-            if d.param("keepdims") or d.param("axis") is None:
+            if d.param("keepdims") or d.param("axis") is None or self.shape(g) == ():
                 args[k] = g
             else:
                 args[k] = b.eqn("expand_red", g, **dict(d.params))
                 self.shapes[args[k]] = compact
             changed = True
+        if e.prim in ("mul", "div"):
+            for k, a in enumerate(args):
+                d = self.defs.get(a)
+                if isinstance(d, Eqn) and d.prim == "neg" and self.array(e.out):
+                    # (-a) * b -> -(a * b): negations then cancel (exactly) in pairs
+                    args[k] = d.args[0]
+                    inner = b.eqn(e.prim, *args)
+                    self.shapes[inner] = out
+                    return Eqn(e.outs, "neg", (inner,), (), e.loc)
         if not changed:
             return None
         return Eqn(e.outs, e.prim, tuple(args), e.params, e.loc)

@@ -103,7 +103,9 @@ class Inference:
 
     def dtype(self, a):
         if isinstance(a, Const):
-            return "b" if isinstance(a.value, bool) else ("i" if isinstance(a.value, int) else None)
+            v = a.value
+            return "b" if isinstance(v, bool) else ("i" if isinstance(v, int) else
+                                                    ("f" if isinstance(v, float) else None))
         return self.dtypes.get(a)
 
     def run(self, fn: Function, params: dict, dtypes: dict | None = None) -> dict:
@@ -177,6 +179,19 @@ class Inference:
             self.dtypes[e.outs[0]] = "b"
         elif e.prim in ("len", "size", "ndim", "int", "round", "floor", "ceil"):
             self.dtypes[e.outs[0]] = "i"
+        elif e.outs and self.makes_float(e):
+            self.dtypes[e.outs[0]] = "f"
+
+    def makes_float(self, e: Eqn) -> bool:
+        """Is the result a float (so ``+=`` of a float into it is allowed)?"""
+        if e.prim in _FLOAT_RESULT or (PRIMS[e.prim].form == "call" and e.prim not in _INTEGRAL):
+            return True
+        if e.prim in ("add", "sub", "mul", "pow", "neg", "matmul", "sum", "mean", "outer",
+                      "index", "transpose", "reshape", "amax", "amin", "prod", "where",
+                      "concatenate", "stack", "expand_dims", "zeros_like", "index_add",
+                      "unbroadcast", "unsum", "expand_red", "reshape_like", "select"):
+            return any(self.dtype(a) == "f" for a in e.args[:3])
+        return False
 
     def index(self, e: Eqn, args: list):
         from .npprims import index_items
@@ -214,6 +229,8 @@ def _const_shape(value):
     return SCALAR
 
 
+_FLOAT_RESULT = {"div", "norm", "eye_like", "trace", "float"}
+_INTEGRAL = {"int", "round", "floor", "ceil", "abs", "max", "min", "len"}
 _ELEMENTWISE = {"and", "or", "select", "sign", "max_weight", "where", "float", "int", "round",
                 "floor", "ceil"}
 
@@ -378,8 +395,16 @@ _RULES["getitem"] = _getitem
 
 def infer(fn: Function, params: dict, callee_shapes=None, dtypes: dict | None = None) -> dict:
     """``{var: shape}`` for every variable of ``fn`` given ``{param name: shape}``
-    (and, optionally, ``{param name: 'b' | 'i'}`` for boolean/integer arrays)."""
+    (and, optionally, ``{param name: 'b' | 'i' | 'f'}``: boolean, integer or
+    float values)."""
     return Inference(callee_shapes).run(fn, params, dtypes)
+
+
+def infer_with_dtypes(fn: Function, params: dict, callee_shapes=None,
+                      dtypes: dict | None = None) -> tuple:
+    """``(shapes, {var: dtype letter})``."""
+    inf = Inference(callee_shapes)
+    return inf.run(fn, params, dtypes), inf.dtypes
 
 
 def all_scalar(shapes: dict) -> bool:
