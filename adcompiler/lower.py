@@ -478,16 +478,16 @@ class Lowerer:
 
     def e_Subscript(self, node, env, b):
         value = self.expr(node.value, env, b)
+        if not isinstance(value, tuple):
+            return NumpyLowering(self).subscript(node, value, env, b)
         index = self.expr(node.slice, env, b)
-        if isinstance(value, tuple) and isinstance(index, Const) and isinstance(index.value, int):
+        if isinstance(index, Const) and isinstance(index.value, int):
             try:
                 return value[index.value]
             except IndexError:
                 raise self.sf.error("tuple index out of range", node, "subscript") from None
-        if isinstance(value, tuple):
-            raise self.sf.error("indexing is supported only on tuples with constant indices",
-                                node, "subscript")
-        return NumpyLowering(self).subscript(node, value, env, b)
+        raise self.sf.error("indexing is supported only on tuples with constant indices",
+                            node, "subscript")
 
     def e_Call(self, node, env, b):
         special = self.special_builtin(node.func, env)

@@ -38,6 +38,7 @@ _SIGS = {
     "ndim": (("a",), {}),
     "zeros_like": (("a",), {}),
     "pysum": (("iterable",), {}),
+    "array": (("object",), {}),
 }
 
 
@@ -49,7 +50,7 @@ def _table() -> dict:
              (np.expand_dims, "expand_dims"), (np.concatenate, "concatenate"),
              (np.stack, "stack"), (np.square, "square"), (np.clip, "clip"), (np.where, "where"),
              (np.shape, "shape"), (np.size, "size"), (np.ndim, "ndim"),
-             (np.zeros_like, "zeros_like"), (builtins.sum, "pysum")]
+             (np.zeros_like, "zeros_like"), (builtins.sum, "pysum"), (np.array, "array")]
     return {id(f): name for f, name in pairs}
 
 
@@ -161,6 +162,9 @@ class NumpyLowering:
             return b.eqn(name, arg("a"), arg("b"))
         if name in ("transpose", "trace", "shape", "size", "ndim", "zeros_like"):
             return b.eqn(name, arg("a"))
+        if name == "array":
+            return self.int_array(self.lw.expr(vals["object"], env, b) if not isinstance(
+                vals["object"], (Var, Const)) else (vals["object"],), node, b)
         if name == "norm":
             return b.eqn("norm", arg("x"))
         if name == "square":
@@ -229,11 +233,23 @@ class NumpyLowering:
             elif self.is_newaxis(el, env):
                 spec.append(None)
             else:
-                atoms.append(self.lw.scalar(el, env, b))
+                atoms.append(self.index_atom(el, env, b))
                 spec.append("a")
         if spec.count("...") > 1:
             raise self.sf.error("an index can have only one ellipsis", node, "subscript")
         return b.eqn("index", value, *atoms, spec=tuple(spec))
+
+    def index_atom(self, el: ast.expr, env: dict, b: Builder):
+        value = self.lw.expr(el, env, b)
+        if isinstance(value, tuple):  # x[[0, 2, 2]]
+            return self.int_array(value, el, b)
+        return value
+
+    def int_array(self, items: tuple, node, b: Builder):
+        if not items or not all(isinstance(v, Const) and type(v.value) is int for v in items):
+            raise self.sf.error("a list used as an index or in np.array must hold integer "
+                                "constants", node, "array literal")
+        return b.eqn("intarray", values=tuple(v.value for v in items))
 
     def is_newaxis(self, el: ast.expr, env: dict) -> bool:
         if isinstance(el, ast.Constant):

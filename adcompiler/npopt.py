@@ -14,9 +14,11 @@ With shapes known (:mod:`adcompiler.shapes`), generic steps become exact:
 from __future__ import annotations
 
 from .ir import Block, Builder, Const, Eqn, ForRange, Function, If, Names, Var, While
+from .primitives import PRIMS
 from .shapes import broadcast, infer, known, size
 
 _ELEMENTWISE_BIN = {"add", "sub", "mul", "div"}
+_PYTHON_ONLY = {"int", "round", "float", "call"}
 
 
 class _Rewriter:
@@ -49,6 +51,8 @@ class _Rewriter:
         method = getattr(self, "r_" + e.prim, None)
         if e.prim in _ELEMENTWISE_BIN:
             method = self.elementwise
+        if method is None and PRIMS[e.prim].form == "call":
+            method = self.numpy_spelling
         if method is None:
             return [e]
         value = method(e, b)
@@ -84,6 +88,13 @@ class _Rewriter:
             return g
         axis = ones if len(ones) > 1 else ones[0]
         return Eqn(e.outs, "sum", (g,), (("axis", axis), ("keepdims", True)), e.loc)
+
+    def numpy_spelling(self, e: Eqn, b: Builder):
+        """``math.log`` (from a rule) or builtin ``max`` on an array: ``np.log``."""
+        if e.param("ns") == "np" or e.prim in _PYTHON_ONLY or not any(map(self.array, e.args)):
+            return None
+        params = tuple(sorted(dict(e.params, ns="np").items()))
+        return Eqn(e.outs, e.prim, e.args, params, e.loc)
 
     def r_size(self, e: Eqn, b: Builder):
         s = self.shape(e.args[0])

@@ -42,6 +42,9 @@ _def("where", 3)  # np.where(cond, a, b), elementwise
 # values that carry no derivative
 for _name in ("len", "shape", "size", "ndim", "zeros_like", "eye_like"):
     _def(_name, 1, differentiable=False)
+_def("intarray", 0, differentiable=False)  # np.array([0, 2, 2]): params values
+for _name in ():
+    _def(_name, 1, differentiable=False)
 # adjoint-only helpers: they never appear in user code, so they are never
 # differentiated (grad of an emitted gradient is not supported)
 _def("index_add", -1, differentiable=False)  # index_add(x, base, g, *atoms): base + scatter(g)

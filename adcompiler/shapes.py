@@ -177,7 +177,7 @@ class Inference:
             self.shapes[o] = sh
         if PRIMS[e.prim].form == "compare" or e.prim in ("and", "or", "not"):
             self.dtypes[e.outs[0]] = "b"
-        elif e.prim in ("len", "size", "ndim", "int", "round", "floor", "ceil"):
+        elif e.prim in ("len", "size", "ndim", "int", "round", "floor", "ceil", "intarray"):
             self.dtypes[e.outs[0]] = "i"
         elif e.outs and self.makes_float(e):
             self.dtypes[e.outs[0]] = "f"
@@ -365,6 +365,7 @@ _RULES = {
     "unsum": lambda e, a: a[1], "reshape_like": lambda e, a: a[1],
     "expand_red": lambda e, a: _expand_red(e, a[0]),
     "pack": lambda e, a: Tup(tuple(a)),
+    "intarray": lambda e, a: (len(e.param("values")),),
     "new_tape": lambda e, a: None,
 }
 
