@@ -14,6 +14,7 @@ import sys
 from .compiler import compile_grad, emit_module, reverse_module
 from .errors import AdcError, CompileError, UsageError
 from .frontend import StaticEnv, find_static, load_file
+from .npcompile import cli_shapes
 
 
 def _decorator_wrt(deco: ast.expr):
@@ -62,7 +63,8 @@ def parse_wrt(text: str | None, params: list, default, sf) -> tuple:
     return tuple(out)
 
 
-def compile_file(path: str, names: list, wrt_text: str | None) -> str:
+def compile_file(path: str, names: list, wrt_text: str | None, shapes_text: str | None = None,
+                 arrays_text: str | None = None) -> str:
     env = load_file(path)
     chosen = targets(env, names)
     if not chosen:
@@ -73,7 +75,12 @@ def compile_file(path: str, names: list, wrt_text: str | None) -> str:
         params = [a.arg for a in sf.node.args.args]
         if not params:
             raise sf.error(f"{name} has no parameters to differentiate", sf.node, "parameters")
-        sources.append(compile_grad(sf, parse_wrt(wrt_text, params, wrt, sf)).source)
+        try:
+            shapes = cli_shapes(sf.node, shapes_text, arrays_text)
+        except ValueError as exc:
+            raise sf.error(f"{name} has no parameter(s) {exc} (from --shapes/--arrays)",
+                           sf.node, "shapes") from None
+        sources.append(compile_grad(sf, parse_wrt(wrt_text, params, wrt, sf), shapes=shapes).source)
     return "\n\n".join(s.rstrip("\n") for s in sources) + "\n"
 
 
@@ -89,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--wrt", help="parameters to differentiate with respect to, "
                                     "comma separated names or indices (default: the first)")
     comp.add_argument("-o", "--output", help="write an importable module instead of printing")
+    comp.add_argument("--shapes", help="shapes of array parameters, e.g. x=3,M=3x2 (a dimension "
+                                       "may be ?); default: scalars, or arrays of unknown shape "
+                                       "for parameters annotated np.ndarray")
+    comp.add_argument("--arrays", help="comma separated parameters that are arrays of unknown "
+                                       "shape")
     comp.set_defaults(run=run_compile)
     for module in _command_modules():
         module.register(sub)
@@ -135,7 +147,7 @@ def guarded(args, run) -> int:
 
 
 def run_compile(args) -> int:
-    text = compile_file(args.file, args.function, args.wrt)
+    text = compile_file(args.file, args.function, args.wrt, args.shapes, args.arrays)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -142,3 +142,46 @@ def split_signature(sig):
     if sig is None:
         return None, None
     return {n: s for n, s, _ in sig}, {n: d for n, _, d in sig if d}
+
+
+_ARRAY_ANNOTATIONS = {"ndarray", "np.ndarray", "numpy.ndarray", "NDArray", "npt.NDArray",
+                      "numpy.typing.NDArray", "ArrayLike", "npt.ArrayLike"}
+
+
+def parse_shapes(text: str | None) -> dict:
+    """``"x=3,M=3x2,a=scalar,v=?"`` -> ``{'x': (3,), 'M': (3, 2), 'a': (), 'v': None}``."""
+    out: dict = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        name, _, dims = item.partition("=")
+        dims = dims.strip().lower()
+        if dims in ("", "scalar", "()"):
+            out[name.strip()] = ()
+        elif dims == "?":
+            out[name.strip()] = None
+        else:
+            out[name.strip()] = tuple(None if d in ("?", "n") else int(d) for d in dims.split("x"))
+    return out
+
+
+def cli_shapes(node, shapes_text: str | None, arrays_text: str | None):
+    """Parameter shapes for the command line: ``--shapes`` first, then
+    ``--arrays`` and ``np.ndarray`` annotations (arrays of unknown shape);
+    everything else is a scalar.  None when every parameter is a scalar."""
+    import ast
+    given = parse_shapes(shapes_text)
+    arrays = {a.strip() for a in (arrays_text or "").split(",") if a.strip()}
+    shapes = {}
+    for arg in node.args.args:
+        ann = ast.unparse(arg.annotation).split("[")[0] if arg.annotation is not None else ""
+        if arg.arg in given:
+            shapes[arg.arg] = given[arg.arg]
+        elif arg.arg in arrays or ann in _ARRAY_ANNOTATIONS:
+            shapes[arg.arg] = None
+        else:
+            shapes[arg.arg] = ()
+    unknown = (set(given) | arrays) - set(shapes)
+    if unknown:
+        raise ValueError(", ".join(sorted(unknown)))
+    return None if all(s == () for s in shapes.values()) else shapes
