@@ -91,6 +91,8 @@ class Emitter:
         return None
 
     def _maybe_inline(self, a, local_defs: dict, counts: dict) -> None:
+        if a in self.inplace:  # computed in place: a statement of its own
+            return
         e = local_defs.get(a)
         if e is None or a.hint or counts.get(a, 0) != 1 or e.prim in _INLINE_NEVER:
             return

@@ -118,6 +118,21 @@ class _Rewriter:
         params = tuple(sorted(dict(e.params, ns="np").items()))
         return Eqn(e.outs, "sign", e.args, params, e.loc)
 
+    def reciprocal_square(self, args: list):
+        """``(g * r) / y`` with ``r = 1 / y`` (the adjoint of ``r``) is
+        ``(g * r) * r``: a product instead of a quotient, and ``y`` need not be
+        kept for the adjoint (equal in exact arithmetic; as accurate)."""
+        num, y = args
+        d = self.defs.get(num)
+        if not (isinstance(d, Eqn) and d.prim == "mul"):
+            return None
+        for r in d.args:
+            rd = self.defs.get(r)
+            if isinstance(rd, Eqn) and rd.prim == "div" and _is_one(rd.args[0]) \
+                    and rd.args[1] == y and self.shape(r) == self.shape(num):
+                return (num, r)
+        return None
+
     def elementwise(self, e: Eqn, b: Builder):
         """Feed a reduction's adjoint to an elementwise operation unbroadcast."""
         out = self.shape(e.out)
@@ -140,6 +155,10 @@ class _Rewriter:
                 args[k] = b.eqn("expand_red", g, **dict(d.params))
                 self.shapes[args[k]] = compact
             changed = True
+        if e.prim == "div" and self.array(e.out):
+            reciprocal = self.reciprocal_square(args)
+            if reciprocal is not None:
+                return Eqn(e.outs, "mul", reciprocal, (), e.loc)
         if e.prim in ("mul", "div"):
             for k, a in enumerate(args):
                 d = self.defs.get(a)
@@ -152,6 +171,10 @@ class _Rewriter:
         if not changed:
             return None
         return Eqn(e.outs, e.prim, tuple(args), e.params, e.loc)
+
+
+def _is_one(a) -> bool:
+    return isinstance(a, Const) and a.value == 1 and not isinstance(a.value, bool)
 
 
 def _expanded_shape(g, unsum: Eqn):
