@@ -33,6 +33,16 @@ def logistic_grad_by_hand(w, X, y):
     return X.T @ (p - y) / len(y)
 
 
+def softplus_loss(w, X, s):
+    """The same loss written with labels s = 2y - 1 in {-1, 1}: mean log(1 + e^(-s z))."""
+    return np.mean(np.log1p(np.exp(-s * (X @ w))))
+
+
+def softplus_grad_by_hand(w, X, s):
+    e = np.exp(-s * (X @ w))
+    return X.T @ (-s * e / (1 + e)) / len(s)
+
+
 # ---------------------------------------------------------------- seed 003 network
 def sigmoid(z):
     return 1 / (1 + np.exp(-z))
@@ -82,6 +92,8 @@ def problems(quick: bool):
     return [
         (f"logistic regression N={n1} d={d1}", logistic_loss, grad(logistic_loss),
          logistic_grad_by_hand, (w1, X1, y1)),
+        (f"logistic, log1p form N={n1} d={d1}", softplus_loss, grad(softplus_loss),
+         softplus_grad_by_hand, (w1, X1, 2 * y1 - 1)),
         (f"seed 003 network N={n2}", nll, grad(nll, wrt=(0, 1)), nll_grad_by_hand,
          (w0, W, X2, y2)),
     ]
