@@ -127,3 +127,56 @@ def test_scalar_calls_still_compile_scalar_code():
     g = grad(seed000_J)
     g(0.5)
     assert "np." not in g.source and "math.sin" in g.source
+
+
+def sqrt_where(x):
+    return np.sum(np.where(x > 0, np.sqrt(x), 0.0))
+
+
+def sqrt_double_where(x):
+    safe = np.where(x > 0, x, 1.0)
+    return np.sum(np.where(x > 0, np.sqrt(safe), 0.0))
+
+
+def test_where_nan_trap_is_documented_behaviour():
+    """docs/numpy.md: the untaken branch's derivative is still evaluated, so
+    sqrt'(x) at x <= 0 (inf or NaN) times the zero adjoint gives NaN there;
+    the double-where form gives the clean gradient."""
+    x = np.array([4.0, 0.0, -1.0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g = grad(sqrt_where)(x)
+    assert g[0] == 0.25 and np.isnan(g[1]) and np.isnan(g[2])
+    assert np.array_equal(grad(sqrt_double_where)(x), [0.25, 0.0, 0.0])
+
+
+def test_tie_conventions():
+    def f(x, y):
+        return np.sum(np.maximum(x, y) + np.abs(x) + np.clip(x, -1.0, 1.0))
+    gx, gy = grad(f, wrt=(0, 1))(np.array([1.0, 0.0, 2.0]), np.array([1.0, -1.0, 0.0]))
+    # maximum tie splits 0.5/0.5; abs'(0) = 0; clip at its bound: 0.5 (max then min tie)
+    assert np.array_equal(gx, [0.5 + 1.0 + 0.5, 1.0 + 0.0 + 1.0, 1.0 + 1.0 + 0.0])
+    assert np.array_equal(gy, [0.5, 0.0, 0.0])
+
+
+def helper_twice(z):
+    return np.tanh(z) * 2.0
+
+
+def uses_helper_with_two_shapes(x, M):
+    return np.sum(helper_twice(M) * helper_twice(x)) + helper_twice(np.sum(x))
+
+
+def test_helper_called_with_different_shapes_is_inlined():
+    rng = np.random.default_rng(5)
+    x, M = rng.normal(size=3), rng.normal(size=(2, 3))
+    g = grad(uses_helper_with_two_shapes, wrt=(0, 1))
+    gx, gM = g(x, M)
+    np.testing.assert_allclose(gx, central_diff_array(uses_helper_with_two_shapes, [x, M], 0),
+                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(gM, central_diff_array(uses_helper_with_two_shapes, [x, M], 1),
+                               rtol=1e-6, atol=1e-7)
+    assert "helper_twice_fwd" not in g.source
+
+
+def central_diff_array(fn, args, i):
+    return central_differences(fn, args, i)
