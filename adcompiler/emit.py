@@ -39,6 +39,7 @@ class Emitter:
         self.floats = floats or set()  # values known to be float arrays
         self.owned = npemit.owned_arrays(fn) if shapes is not None else set()
         self.inplace: dict = {}  # out -> operand updated in place to make it
+        self.claimed: set = set()  # outputs of branches and loops (they own their slot)
         self.reserved = set(reserved) | set(keyword.kwlist) | {"math", "np", "range", "reversed"}
         self.imports: set = set()
         self.inline: dict = {}  # var -> Eqn written into its single use
@@ -156,7 +157,10 @@ class Emitter:
         pref = self.pref.get(v)
         if pref is not None and pref in self.slot_prev:
             prev = self.slot_prev[pref][-1]
-            if (prev is None or self.last.get(prev, -1) <= pos) and self.dead(pref, pos):
+            holder = self.holder.get(pref)
+            if (prev is None or self.last.get(prev, -1) <= pos) and (
+                    holder is None or holder is prev or holder in self.claimed
+                    or self.last.get(holder, -1) <= pos):
                 return self._assign(v, pref)
         elif pref is not None and self.dead(pref, pos):  # an array updated in place
             return self._assign(v, pref)
@@ -252,7 +256,8 @@ class Emitter:
             return [ast.Expr(call)]
         if e.prim == "index_add":
             base = e.args[1]
-            if isinstance(base, Var) and base in self.names and self.may_update(base):
+            if (isinstance(base, Var) and base in self.names and self.may_update(base)
+                    and self.last.get(base, -1) <= pos):
                 self.pref.setdefault(e.outs[0], self.names[base])  # update in place
             return npemit.index_add(self, e, self.targets(e.outs, pos).id)
         if e.outs and e.outs[0] in self.inplace:
@@ -376,12 +381,23 @@ class Emitter:
             if name is None:
                 for cand in self.candidates(o):
                     holder = self.holder.get(cand)
-                    if cand not in names and cand not in self.slot_prev and (
+                    if cand not in names and (cand not in self.slot_prev
+                                              or self._loop_slot_free(cand, limit)) and (
                             holder is None or self.last.get(holder, -1) <= limit):
                         name = cand
                         break
             names.append(name)
         return names
+
+    def _loop_slot_free(self, name: str, limit: int) -> bool:
+        """Array code: may a branch output take the name of an enclosing loop's
+        carried value whose parameter dies in the branch?  (Lets an adjoint
+        array be updated in place through ``if`` inside a loop.)"""
+        if self.shapes is None:
+            return False
+        holder = self.holder.get(name)
+        return (holder is self.slot_prev[name][-1] and holder not in self.claimed
+                and self.last.get(holder, -1) <= limit)
 
     def claim(self, names: list, outs: tuple, params: tuple = ()) -> None:
         """Reserve slot names while the statement's blocks are emitted.  Inside,
@@ -391,6 +407,7 @@ class Emitter:
             current = params[k] if params else self.holder.get(name)
             self.slot_prev.setdefault(name, []).append(current)
             self.holder[name] = params[k] if params else o
+            self.claimed.add(o)
             self.names[o] = name
             if params:
                 self.names[params[k]] = name

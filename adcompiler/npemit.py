@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import ast
 
-from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks, uses
+from .ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, stmt_inputs,
+                 sub_blocks)
 from .npprims import ALLOCATING, VIEWING, index_items
 
 HELPER = "_unbroadcast"
@@ -123,7 +124,8 @@ def index_add(em, e: Eqn, target: str) -> list:
     pre: list = []
     if isinstance(base, Const):
         pre = [ast.Assign([out], _call(_np("zeros_like"), [em.expr(x)]))]
-    elif not (em.names.get(base) == target and base not in em.inline and em.may_update(base)):
+    elif not (em.names.get(base) == target and base not in em.inline and em.may_update(base)
+              and em.last.get(base, -1) <= em.start[id(e)]):
         pre = [ast.Assign([out], _call(ast.Attribute(em.expr(base), "copy", ast.Load()), []))]
     here = ast.Name(target, ast.Load())
     if e.param("repeats"):
@@ -138,7 +140,7 @@ def index_add(em, e: Eqn, target: str) -> list:
 # ---------------------------------------------------------------- ownership
 def owned_arrays(fn: Function) -> set:
     """Variables holding an array that may be updated in place (see module doc)."""
-    counts = uses(fn.body)
+    counts = dynamic_uses(fn.body)
     shared: set = set()
     eqns: list = []
     merges: list = []  # (outs, [(init or None, result) per branch/iteration], params)
@@ -173,6 +175,36 @@ def owned_arrays(fn: Function) -> set:
                         owned.add(params[k])
                     changed = True
     return owned
+
+
+def dynamic_uses(block: Block) -> dict:
+    """Like :func:`ir.uses`, but the two branches of an ``if`` count as their
+    maximum: a value read once in each branch is read once per run."""
+    counts: dict = {}
+
+    def add(into: dict, atoms) -> None:
+        for a in atoms:
+            if isinstance(a, Var):
+                into[a] = into.get(a, 0) + 1
+
+    def visit(b: Block) -> dict:
+        local: dict = {}
+        for s in b.stmts:
+            if isinstance(s, If):
+                add(local, (s.pred,))
+                then, orelse = visit(s.then), visit(s.orelse)
+                for v in set(then) | set(orelse):
+                    local[v] = local.get(v, 0) + max(then.get(v, 0), orelse.get(v, 0))
+                continue
+            add(local, stmt_inputs(s))
+            for sub in sub_blocks(s):
+                for v, n in visit(sub).items():
+                    local[v] = local.get(v, 0) + n
+        add(local, b.results)
+        return local
+
+    counts.update(visit(block))
+    return counts
 
 
 def helper_def() -> ast.FunctionDef:

@@ -387,3 +387,48 @@ ARRAY_CORPUS = [
     (np_seed003_mse, [(2,), (6, 2), (6,)], (0,)),
     (np_branch_loop, [(3,), (3, 3)], (0, 1)),
 ]
+
+
+def np_loop_carried_array(x, W):
+    acc = x * 0.0
+    h = x
+    for i in range(4):
+        h = np.tanh(W @ h) + 0.5 * h
+        acc = acc + np.sin(h * i) + x
+    return np.sum(acc * acc)
+
+
+def np_loop_rows(M, v):
+    s = 0.0
+    for i in range(M.shape[0]):
+        row = M[i, :]
+        if row @ v > 0:
+            s = s + np.sum(row * v) ** 2
+        else:
+            s = s - M[i, i % 2] * v[-1]
+    return s
+
+
+def np_nested_element_loops(x):
+    s = 0.0
+    for i in range(len(x)):
+        for j in range(i):
+            s = s + x[i] * x[j] * (i - j)
+    return s + x[0] * np.sum(x)
+
+
+def np_while_array(x):
+    y = x
+    k = 0
+    while np.sum(y * y) < 50.0 and k < 20:
+        y = y * 1.5 + 0.1 * np.sin(y)
+        k += 1
+    return np.sum(y ** 3)
+
+
+ARRAY_CORPUS += [
+    (np_loop_carried_array, [(3,), (3, 3)], (0, 1)),
+    (np_loop_rows, [(4, 3), (3,)], (0, 1)),
+    (np_nested_element_loops, [(5,)], (0,)),
+    (np_while_array, [(3,)], (0,)),
+]
