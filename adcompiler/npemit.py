@@ -87,7 +87,9 @@ def value(em, e: Eqn, args: list) -> ast.expr:
         return _expand_red(e, args[0])
     if prim == "unsum":
         g = _expand_red(e, args[0])
-        return _call(_np("broadcast_to"), [g, _call(_np("shape"), [args[1]])])
+        shape = e.param("shape")
+        target = _const(shape) if shape is not None else _call(_np("shape"), [args[1]])
+        return _call(_np("broadcast_to"), [g, target])
     raise NotImplementedError(f"no emission for {prim}")
 
 

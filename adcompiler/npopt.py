@@ -96,6 +96,16 @@ class _Rewriter:
         params = tuple(sorted(dict(e.params, ns="np").items()))
         return Eqn(e.outs, e.prim, e.args, params, e.loc)
 
+    def r_unsum(self, e: Eqn, b: Builder):
+        """Broadcast to a known shape: a constant, so ``x`` need not stay alive."""
+        if e.param("shape") is not None:
+            return None
+        s = self.shape(e.args[1])
+        if not known(s):
+            return None
+        params = tuple(sorted(dict(e.params, shape=s).items()))
+        return Eqn(e.outs, "unsum", (e.args[0],), params, e.loc)
+
     def r_size(self, e: Eqn, b: Builder):
         s = self.shape(e.args[0])
         return Const(size(s)) if known(s) else None

@@ -49,7 +49,7 @@ for _name in ():
 # differentiated (grad of an emitted gradient is not supported)
 _def("index_add", -1, differentiable=False)  # index_add(x, base, g, *atoms): base + scatter(g)
 _def("unbroadcast", 2, differentiable=False)  # sum g down to the shape of like
-_def("unsum", 2, differentiable=False)  # broadcast g back to x's shape (params axis, keepdims)
+_def("unsum", -1, differentiable=False)  # unsum(g, x) or unsum(g, shape=...): g broadcast back
 _def("expand_red", 1, differentiable=False)  # g with reduced axes re-inserted as size 1
 _def("reshape_like", 2, differentiable=False)  # np.reshape(g, np.shape(x))
 

@@ -362,7 +362,7 @@ _RULES = {
     "shape": lambda e, a: None if a[0] is None else Tup(tuple(SCALAR for _ in a[0])),
     "zeros_like": lambda e, a: a[0], "eye_like": lambda e, a: a[0],
     "index_add": lambda e, a: a[0], "unbroadcast": lambda e, a: a[1],
-    "unsum": lambda e, a: a[1], "reshape_like": lambda e, a: a[1],
+    "unsum": lambda e, a: e.param("shape") if e.param("shape") is not None else a[1], "reshape_like": lambda e, a: a[1],
     "expand_red": lambda e, a: _expand_red(e, a[0]),
     "pack": lambda e, a: Tup(tuple(a)),
     "intarray": lambda e, a: (len(e.param("values")),),
