@@ -264,6 +264,7 @@ class Emitter:
             updated = self.inplace_update(e, pos)
             if updated is not None:
                 return updated
+        self.prefer_inplace(e, pos)
         value = self.value(e)
         target = self.targets(e.outs, pos)
         if (len(e.outs) == 1 and e.prim in ("add", "sub", "mul") and isinstance(e.args[0], Var)
@@ -272,6 +273,17 @@ class Emitter:
             op = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult}[e.prim]()
             return [ast.AugAssign(ast.Name(target.id, ast.Store()), op, self.expr(e.args[1]))]
         return [ast.Assign([target], value)]
+
+    def prefer_inplace(self, e: Eqn, pos: int) -> None:
+        """Array code: ``x_bar + c`` whose ``x_bar`` is an owned array dying
+        here takes ``x_bar``'s name, so that it is emitted as ``x_bar += c``."""
+        if self.shapes is None or e.prim not in ("add", "sub", "mul") or len(e.outs) != 1:
+            return
+        a = e.args[0]
+        if (isinstance(a, Var) and a in self.names and a not in self.inline
+                and self.shapes.get(a) != () and a in self.floats
+                and self.may_update(a, e.outs[0]) and self.last.get(a, -1) <= pos):
+            self.pref.setdefault(e.outs[0], self.names[a])
 
     def inplace_update(self, e: Eqn, pos: int):
         """``t op= other`` where ``t`` is the operand chosen by _inplace_operand."""

@@ -126,9 +126,11 @@ def index_add(em, e: Eqn, target: str) -> list:
     pre: list = []
     if isinstance(base, Const):
         pre = [ast.Assign([out], _call(_np("zeros_like"), [em.expr(x)]))]
-    elif not (em.names.get(base) == target and base not in em.inline and em.may_update(base)
+    elif not (base not in em.inline and em.may_update(base)
               and em.last.get(base, -1) <= em.start[id(e)]):
         pre = [ast.Assign([out], _call(ast.Attribute(em.expr(base), "copy", ast.Load()), []))]
+    elif em.names.get(base) != target:  # an owned array nobody else sees: take it over
+        pre = [ast.Assign([out], em.expr(base))]
     here = ast.Name(target, ast.Load())
     if e.param("repeats"):
         add = ast.Expr(_call(ast.Attribute(_np("add"), "at", ast.Load()),

@@ -125,6 +125,8 @@ class Inference:
                 self.block(s.orelse)
                 for o, a, b in zip(s.outs, s.then.results, s.orelse.results):
                     self.shapes[o] = _join_branch(self.of(a), self.of(b), a, b)
+                    if self.dtype(a) == self.dtype(b) == "f":
+                        self.dtypes[o] = "f"
             else:
                 self.loop(s)
 
@@ -135,6 +137,12 @@ class Inference:
         if is_for:
             self.shapes[s.body.params[0]] = SCALAR
         current = [self.of(a) for a in s.inits]
+        floats = [self.dtype(a) == "f" for a in s.inits]
+        for k, p in enumerate(carried):  # optimistic; checked against the results below
+            if floats[k]:
+                self.dtypes[p] = "f"
+                if mirrors:
+                    self.dtypes[mirrors[k]] = "f"
         for _ in range(10):
             for k, p in enumerate(carried):
                 self.shapes[p] = current[k]
@@ -149,8 +157,12 @@ class Inference:
             current = nxt
         else:  # pragma: no cover - the lattice is shallow; this is a safety net
             current = [None] * len(current)
-        for o, c in zip(s.outs, current):
+        for k, (o, c) in enumerate(zip(s.outs, current)):
             self.shapes[o] = c
+            if floats[k] and self.dtype(s.body.results[k]) == "f":
+                self.dtypes[o] = "f"
+            else:
+                self.dtypes.pop(carried[k], None)
 
     def eqn(self, e: Eqn) -> None:
         args = [self.of(a) for a in e.args]
