@@ -183,6 +183,9 @@ class Lowerer:
     def stmt(self, s: ast.stmt, env: dict, b: Builder) -> dict:
         if isinstance(s, ast.Assign):
             value = self.expr(s.value, env, b)
+            if isinstance(value, Var) and any(isinstance(t, (ast.Tuple, ast.List))
+                                              for t in s.targets):
+                value = NumpyLowering(self).unpack(value, s.targets, b)
             for target in s.targets:
                 self.bind(target, value, env, s)
             return env

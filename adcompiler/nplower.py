@@ -216,6 +216,11 @@ class NumpyLowering:
             return b.eqn(node.attr, value)
         raise self.sf.error(f"the attribute .{node.attr} is not supported", node, node.attr)
 
+    def unpack(self, value: Var, targets: list, b: Builder) -> tuple:
+        """``n, d = X.shape`` (or rows of an array): one index per name."""
+        n = next(len(t.elts) for t in targets if isinstance(t, (ast.Tuple, ast.List)))
+        return tuple(b.eqn("index", value, Const(k), spec=("a",)) for k in range(n))
+
     # ------------------------------------------------------------ indexing
     def subscript(self, node: ast.Subscript, value, env: dict, b: Builder):
         elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]

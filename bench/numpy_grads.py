@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import timeit
 
@@ -65,19 +66,23 @@ def nll_grad_by_hand(w0, W, X, y):
 
 
 # ---------------------------------------------------------------- measuring
-def per_call(fns, args, budget=0.05, rounds=15) -> list:
-    """Best per-call time in seconds of each function, measured in alternating
-    rounds so that a busy machine slows all of them alike."""
+def per_call(fns, args, budget=0.05, rounds=21) -> tuple:
+    """Per-call times in seconds of each function, measured in alternating
+    rounds so that a busy machine slows all of them alike: the best time of
+    each, and the median over rounds of each one's time relative to the last
+    function (the hand-written gradient) measured next to it."""
     counts = []
     for fn in fns:
         fn(*args)
         once = max(timeit.timeit(lambda: fn(*args), number=1), 1e-7)
         counts.append(max(1, int(budget / once)))
-    best = [float("inf")] * len(fns)
+    samples = [[] for _ in fns]
     for _ in range(rounds):
         for k, (fn, n) in enumerate(zip(fns, counts)):
-            best[k] = min(best[k], timeit.timeit(lambda: fn(*args), number=n) / n)
-    return best
+            samples[k].append(timeit.timeit(lambda: fn(*args), number=n) / n)
+    best = [min(s) for s in samples]
+    ratios = [statistics.median(a / b for a, b in zip(s, samples[-1])) for s in samples]
+    return best, ratios
 
 
 def problems(quick: bool):
@@ -109,9 +114,8 @@ def run(quick: bool = False, show: bool = False) -> list:
         for a, b in zip(ours if isinstance(ours, tuple) else (ours,),
                         theirs if isinstance(theirs, tuple) else (theirs,)):
             assert np.allclose(a, b, rtol=1e-9, atol=1e-12), name
-        tf, tg, th = per_call([f, g, hand], args)
-        rows.append({"problem": name, "f": tf, "adcompiler": tg, "hand": th,
-                     "ratio": tg / th})
+        (tf, tg, th), (_, ratio, _) = per_call([f, g, hand], args)
+        rows.append({"problem": name, "f": tf, "adcompiler": tg, "hand": th, "ratio": ratio})
     return rows
 
 
@@ -121,6 +125,7 @@ def main(argv=None) -> int:
     parser.add_argument("--show", action="store_true", help="print the emitted gradients")
     args = parser.parse_args(argv)
     rows = run(args.quick, args.show)
+    print("best per-call times; adc/hand is the median ratio of adjacent measurements")
     print(f"{'problem':38} {'f':>10} {'adcompiler':>11} {'by hand':>10} {'adc/hand':>9} {'adc/f':>6}")
     for r in rows:
         print(f"{r['problem']:38} {r['f'] * 1e3:8.3f}ms {r['adcompiler'] * 1e3:9.3f}ms "

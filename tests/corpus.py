@@ -312,7 +312,10 @@ def np_shapes(x, M):
 
 def np_shape_values(M):
     n, total = len(M), M.shape[0] * M.shape[1]
-    return np.sum(M) / total + n * np.sum(M ** 2) / M.size + M.ndim
+    rows, cols = M.shape
+    first, second, third = M
+    return (np.sum(M) / total + n * np.sum(M ** 2) / M.size + M.ndim + rows * cols
+            + np.sum(first * third) - second[0])
 
 
 def np_indexing(x, M):
