@@ -14,7 +14,7 @@ import sys
 from .compiler import compile_grad, emit_module, reverse_module
 from .errors import AdcError, CompileError, UsageError
 from .frontend import StaticEnv, find_static, load_file
-from .npcompile import cli_shapes
+from .npcompile import UNDECLARED, cli_shapes
 
 
 def _decorator_wrt(deco: ast.expr):
@@ -80,7 +80,8 @@ def compile_file(path: str, names: list, wrt_text: str | None, shapes_text: str 
         except ValueError as exc:
             raise sf.error(f"{name} has no parameter(s) {exc} (from --shapes/--arrays)",
                            sf.node, "shapes") from None
-        sources.append(compile_grad(sf, parse_wrt(wrt_text, params, wrt, sf), shapes=shapes).source)
+        sources.append(compile_grad(sf, parse_wrt(wrt_text, params, wrt, sf),
+                                    shapes=UNDECLARED if shapes is None else shapes).source)
     return "\n\n".join(s.rstrip("\n") for s in sources) + "\n"
 
 

@@ -20,7 +20,7 @@ from .printer import to_source
 from .reverse import reverse_callee, reverse_function
 from . import npemit
 from .arrayrules import ShapeNeeded
-from .npcompile import ArrayContext, shape_error
+from .npcompile import UNDECLARED, ArrayContext, shape_error, undeclared_shapes
 from .inline import inline_calls
 
 CHECK_IR = False  # tests switch this on
@@ -77,6 +77,8 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
         raise CompileError(f"{sf.name} returns {len(entry.body.results)} values; a gradient "
                            "needs a single scalar output", sf.filename, sf.node.lineno,
                            sf.node.col_offset + 1, "return")
+    if shapes is UNDECLARED:  # command line without --shapes: arrays only if the code says so
+        shapes = undeclared_shapes(program, entry)
     scalar = shapes is None or all(s == () for s in shapes.values())
     ctx = None if scalar else ArrayContext(program, shapes, dtypes, CHECK_IR)
     program.arrays = ctx

@@ -185,3 +185,21 @@ def cli_shapes(node, shapes_text: str | None, arrays_text: str | None):
     if unknown:
         raise ValueError(", ".join(sorted(unknown)))
     return None if all(s == () for s in shapes.values()) else shapes
+
+
+#: ``shapes`` of a command-line compilation that declared no arrays
+UNDECLARED = "undeclared"
+
+
+def undeclared_shapes(program, entry: Function):
+    """No shapes were given.  Plain scalar code stays scalar; code that uses
+    array operations (``np.sum``, ``@``, indexing, ``x.T`` ...) gets parameters
+    of unknown shape, so that its gradient is right whatever it is called with
+    (never a scalar-only gradient silently applied to arrays)."""
+    from .ir import Eqn, walk
+    from .npprims import ARRAY_ONLY
+    for fn in program.functions.values():
+        for s in walk(fn.body):
+            if isinstance(s, Eqn) and s.prim in ARRAY_ONLY:
+                return {p.name: None for p in entry.params}
+    return None

@@ -82,3 +82,8 @@ def index_items(spec: tuple, atoms: tuple) -> list:
         else:
             out.append(("...",))
     return out
+
+#: primitives only array code uses (the command line then assumes array parameters)
+ARRAY_ONLY = {"matmul", "transpose", "outer", "trace", "sum", "mean", "amax", "amin", "prod",
+              "norm", "reshape", "expand_dims", "concatenate", "stack", "index", "where",
+              "len", "shape", "size", "ndim", "zeros_like", "intarray"}

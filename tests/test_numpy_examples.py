@@ -104,3 +104,17 @@ def test_cli_bad_shapes_name_is_an_error(tmp_path):
     src.write_text(SOURCE)
     out = run_cli(str(src), "-f", "loss", "--shapes", "v=3")
     assert out.returncode == 1 and "no parameter(s) v" in out.stderr
+
+
+def test_cli_without_declarations_never_assumes_scalars_for_array_code(tmp_path):
+    src = tmp_path / "plain.py"
+    src.write_text("import numpy as np\n\n\ndef f(x, b):\n    return np.sum(x * b) + b\n"
+                   "\n\ndef g(u):\n    return np.sin(u) * u\n")
+    out = run_cli(str(src), "--wrt", "0")
+    assert out.returncode == 0, out.stderr
+    mod = load_module(out.stdout, tmp_path, "emitted3")
+    # f uses np.sum: its parameters may be arrays; here x is an array and b a float
+    gx = mod["f_grad"](np.array([1.0, 2.0]), 3.0)
+    np.testing.assert_allclose(gx, [3.0, 3.0])
+    # g is elementwise code: compiled as scalar code, as before
+    assert "_unbroadcast" not in out.stdout.split("def g_grad")[1]
