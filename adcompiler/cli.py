@@ -14,7 +14,7 @@ import sys
 from .compiler import compile_grad, emit_module, reverse_module
 from .errors import AdcError, CompileError, UsageError
 from .frontend import StaticEnv, find_static, load_file
-from .npcompile import UNDECLARED, cli_shapes
+from .npcompile import UNDECLARED, cli_shapes, unknown_names
 
 
 def _decorator_wrt(deco: ast.expr):
@@ -69,17 +69,17 @@ def compile_file(path: str, names: list, wrt_text: str | None, shapes_text: str 
     chosen = targets(env, names)
     if not chosen:
         raise CompileError("no function to compile in this file", path, 1, 1, "file")
+    stray = unknown_names([find_static(env, n).node for n, _ in chosen], shapes_text, arrays_text)
+    if stray:
+        raise CompileError(f"no compiled function has a parameter {', '.join(stray)} "
+                           "(from --shapes/--arrays)", path, 1, 1, "shapes")
     sources = []
     for name, wrt in chosen:
         sf = find_static(env, name)
         params = [a.arg for a in sf.node.args.args]
         if not params:
             raise sf.error(f"{name} has no parameters to differentiate", sf.node, "parameters")
-        try:
-            shapes = cli_shapes(sf.node, shapes_text, arrays_text)
-        except ValueError as exc:
-            raise sf.error(f"{name} has no parameter(s) {exc} (from --shapes/--arrays)",
-                           sf.node, "shapes") from None
+        shapes = cli_shapes(sf.node, shapes_text, arrays_text)
         sources.append(compile_grad(sf, parse_wrt(wrt_text, params, wrt, sf),
                                     shapes=UNDECLARED if shapes is None else shapes).source)
     return "\n\n".join(s.rstrip("\n") for s in sources) + "\n"

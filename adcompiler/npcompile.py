@@ -168,7 +168,8 @@ def parse_shapes(text: str | None) -> dict:
 def cli_shapes(node, shapes_text: str | None, arrays_text: str | None):
     """Parameter shapes for the command line: ``--shapes`` first, then
     ``--arrays`` and ``np.ndarray`` annotations (arrays of unknown shape);
-    everything else is a scalar.  None when every parameter is a scalar."""
+    everything else is a scalar.  None when every parameter is a scalar.
+    Names the function does not have are ignored (see :func:`unknown_names`)."""
     import ast
     given = parse_shapes(shapes_text)
     arrays = {a.strip() for a in (arrays_text or "").split(",") if a.strip()}
@@ -181,9 +182,6 @@ def cli_shapes(node, shapes_text: str | None, arrays_text: str | None):
             shapes[arg.arg] = None
         else:
             shapes[arg.arg] = ()
-    unknown = (set(given) | arrays) - set(shapes)
-    if unknown:
-        raise ValueError(", ".join(sorted(unknown)))
     return None if all(s == () for s in shapes.values()) else shapes
 
 
@@ -203,3 +201,11 @@ def undeclared_shapes(program, entry: Function):
             if isinstance(s, Eqn) and s.prim in ARRAY_ONLY:
                 return {p.name: None for p in entry.params}
     return None
+
+
+def unknown_names(nodes: list, shapes_text: str | None, arrays_text: str | None) -> list:
+    """Names in ``--shapes``/``--arrays`` that no compiled function has."""
+    given = set(parse_shapes(shapes_text)) | {a.strip() for a in (arrays_text or "").split(",")
+                                              if a.strip()}
+    params = {a.arg for node in nodes for a in node.args.args}
+    return sorted(given - params)

@@ -374,7 +374,8 @@ _RULES = {
     "shape": lambda e, a: None if a[0] is None else Tup(tuple(SCALAR for _ in a[0])),
     "zeros_like": lambda e, a: a[0], "eye_like": lambda e, a: a[0],
     "index_add": lambda e, a: a[0], "unbroadcast": lambda e, a: a[1],
-    "unsum": lambda e, a: e.param("shape") if e.param("shape") is not None else a[1], "reshape_like": lambda e, a: a[1],
+    "unsum": lambda e, a: e.param("shape") if e.param("shape") is not None else a[1],
+    "reshape_like": lambda e, a: a[1],
     "expand_red": lambda e, a: _expand_red(e, a[0]),
     "pack": lambda e, a: Tup(tuple(a)),
     "intarray": lambda e, a: (len(e.param("values")),),
@@ -418,7 +419,3 @@ def infer_with_dtypes(fn: Function, params: dict, callee_shapes=None,
     """``(shapes, {var: dtype letter})``."""
     inf = Inference(callee_shapes)
     return inf.run(fn, params, dtypes), inf.dtypes
-
-
-def all_scalar(shapes: dict) -> bool:
-    return all(is_scalar(s) or isinstance(s, Tup) for s in shapes.values())

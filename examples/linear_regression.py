@@ -2,7 +2,7 @@
 on the mean squared error.  The gradient is compiled by adcompiler.
 
 Run it:                python examples/linear_regression.py
-See the derivative:    python -m adcompiler compile examples/linear_regression.py --shapes w=2,X=50,y=50
+See the derivative:    python -m adcompiler compile examples/linear_regression.py -f mse --shapes w=2,X=50,y=50
 """
 import numpy as np
 

@@ -2,7 +2,7 @@
 gradient is compiled by adcompiler and agrees with the textbook X.T @ (p - y) / N.
 
 Run it:                python examples/logistic_regression.py
-See the derivative:    python -m adcompiler compile examples/logistic_regression.py --shapes w=3,X=200x3,y=200
+See the derivative:    python -m adcompiler compile examples/logistic_regression.py -f cross_entropy --shapes w=3,X=200x3,y=200
 """
 import numpy as np
 
