@@ -13,7 +13,7 @@ With shapes known (:mod:`adcompiler.shapes`), generic steps become exact:
 """
 from __future__ import annotations
 
-from .ir import Block, Builder, Const, Eqn, ForRange, Function, If, Names, Var, While
+from .ir import Block, Builder, Const, Eqn, ForRange, Function, If, Names, While
 from .primitives import PRIMS
 from .shapes import broadcast, infer, known, size
 

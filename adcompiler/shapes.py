@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While
+from .ir import Block, Const, Eqn, ForRange, Function, If
 from .primitives import PRIMS
 
 SCALAR = ()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from adcompiler.emit import emit_function
-from adcompiler.ir import Block, Builder, Const, Function, Names, Var
+from adcompiler.ir import Block, Builder, Const, Function, Names
 from adcompiler.printer import to_source
 from adcompiler.rules import ARRAY_RULES
 from adcompiler.shapes import infer
