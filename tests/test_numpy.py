@@ -180,3 +180,31 @@ def test_helper_called_with_different_shapes_is_inlined():
 
 def central_diff_array(fn, args, i):
     return central_differences(fn, args, i)
+
+
+def recursive_helper(x, n):
+    if n == 0:
+        return x
+    return recursive_helper(np.sin(x) + 0.5 * x, n - 1)
+
+
+def calls_recursive_helper(x):
+    return np.sum(recursive_helper(x, 3) ** 2)
+
+
+def test_recursive_helper_on_arrays_stays_a_call():
+    x = np.array([0.3, -0.7, 1.1])
+    g = grad(calls_recursive_helper)
+    np.testing.assert_allclose(g(x), central_differences(calls_recursive_helper, [x], 0),
+                               rtol=1e-6, atol=1e-8)
+    assert "recursive_helper_fwd" in g.source
+
+
+def test_value_and_grad_on_arrays():
+    from adcompiler import value_and_grad
+    from corpus import np_matvec
+    rng = np.random.default_rng(2)
+    A, x = rng.normal(size=(3, 3)), rng.normal(size=3)
+    value, (gA, gx) = value_and_grad(np_matvec, wrt=(0, 1))(A, x)
+    assert value == pytest.approx(np_matvec(A, x), rel=1e-14)
+    np.testing.assert_allclose(gx, central_differences(np_matvec, [A, x], 1), rtol=1e-6)
