@@ -89,6 +89,9 @@ def value(em, e: Eqn, args: list) -> ast.expr:
         g = _expand_red(e, args[0])
         shape = e.param("shape")
         target = _const(shape) if shape is not None else _call(_np("shape"), [args[1]])
+        if e.param("fresh"):  # returned to the user: a writable array of its own
+            return _call(_np("full"), [target, g]) if g is args[0] else _call(
+                ast.Attribute(_call(_np("broadcast_to"), [g, target]), "copy", ast.Load()), [])
         return _call(_np("broadcast_to"), [g, target])
     raise NotImplementedError(f"no emission for {prim}")
 

@@ -25,6 +25,7 @@ class _Rewriter:
     def __init__(self, fn: Function, shapes: dict) -> None:
         self.shapes = shapes
         self.names = Names.for_function(fn)
+        self.results = set(fn.body.results)
         self.defs: dict = {}
 
     def shape(self, a):
@@ -97,7 +98,11 @@ class _Rewriter:
         return Eqn(e.outs, e.prim, e.args, params, e.loc)
 
     def r_unsum(self, e: Eqn, b: Builder):
-        """Broadcast to a known shape: a constant, so ``x`` need not stay alive."""
+        """Broadcast to a known shape: a constant, so ``x`` need not stay alive.
+        A gradient the function returns is a fresh writable array, not a view."""
+        if e.outs[0] in self.results and not e.param("fresh"):
+            params = tuple(sorted(dict(e.params, fresh=True).items()))
+            return Eqn(e.outs, "unsum", e.args, params, e.loc)
         if e.param("shape") is not None:
             return None
         s = self.shape(e.args[1])

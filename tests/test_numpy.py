@@ -111,6 +111,10 @@ def test_results_do_not_alias_each_other():
         return np.sum(x + y) + np.sum(x * x)
     gx, gy = grad(f, wrt=(0, 1))(np.ones(3), np.ones(3))
     assert np.array_equal(gx, [3.0, 3.0, 3.0]) and np.array_equal(gy, [1.0, 1.0, 1.0])
+    assert not np.shares_memory(gx, gy)
+    gy *= 2.0  # a gradient is an ordinary writable array
+    gx, gy = grad(f, wrt=(0, 1))(np.ones(3), np.ones(3))
+    assert np.array_equal(gy, [1.0, 1.0, 1.0])
 
 
 @pytest.mark.parametrize("body", ["x[0] = 1.0", "x[1:] += y", "x[0] *= 2"])
