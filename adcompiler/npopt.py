@@ -100,6 +100,12 @@ class _Rewriter:
     def r_unsum(self, e: Eqn, b: Builder):
         """Broadcast to a known shape: a constant, so ``x`` need not stay alive.
         A gradient the function returns is a fresh writable array, not a view."""
+        inner = self.defs.get(e.args[0])
+        if isinstance(inner, Eqn) and inner.prim == "unsum" and not inner.param("fresh") \
+                and self.shape(inner.args[0]) == () and known(self.shape(e.out)):
+            # a number broadcast twice is one broadcast
+            params = (("axis", None), ("keepdims", False), ("shape", self.shape(e.out)))
+            return Eqn(e.outs, "unsum", (inner.args[0],), params, e.loc)
         if e.outs[0] in self.results and not e.param("fresh"):
             params = tuple(sorted(dict(e.params, fresh=True).items()))
             return Eqn(e.outs, "unsum", e.args, params, e.loc)
@@ -148,8 +154,28 @@ class _Rewriter:
                 return (num, r)
         return None
 
+    def through_broadcast(self, e: Eqn, b: Builder):
+        """``broadcast(g) op c`` with a scalar ``c`` is ``broadcast(g op c)``:
+        the operation runs on the small value."""
+        for k, a in enumerate(e.args):
+            d = self.defs.get(a)
+            if not (isinstance(d, Eqn) and d.prim == "unsum" and not d.param("fresh")):
+                continue
+            if all(self.shape(x) == () for j, x in enumerate(e.args) if j != k):
+                small = [d.args[0] if j == k else x for j, x in enumerate(e.args)]
+                inner = b.eqn(e.prim, *small)
+                self.shapes[inner] = self.shape(d.args[0])
+                return Eqn(e.outs, "unsum", (inner,) + d.args[1:], d.params, e.loc)
+        return None
+
+    def r_neg(self, e: Eqn, b: Builder):
+        return self.through_broadcast(e, b)
+
     def elementwise(self, e: Eqn, b: Builder):
         """Feed a reduction's adjoint to an elementwise operation unbroadcast."""
+        moved = self.through_broadcast(e, b)
+        if moved is not None:
+            return moved
         out = self.shape(e.out)
         if not known(out):
             return None
