@@ -170,7 +170,8 @@ def _matmul_vjp(b, e, i, g, shape):
     x, y = e.args
     nx, ny = _ndim(shape, x), _ndim(shape, y)
     if nx > 2 or ny > 2:
-        raise ShapeNeeded(x if nx > 2 else y)
+        raise ShapeNeeded(x if nx > 2 else y, "@ (matmul) of arrays with more than 2 "
+                          "dimensions is not supported")
     if i == 0:
         if nx == 1 and ny == 1:
             return b.eqn("mul", g, y)

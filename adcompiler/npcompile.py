@@ -98,6 +98,8 @@ class ArrayContext:
 
 def shape_error(sf, exc) -> CompileError:
     """A rule needed an operand's rank that could not be inferred."""
+    if len(exc.args) > 1:
+        return sf.error(exc.args[1], sf.node, "shape")
     what = getattr(exc.args[0], "hint", "") if exc.args else ""
     return sf.error(f"the number of dimensions of {what or 'an operand'} is unknown here; "
                     "call the gradient with arrays (the API specialises on their shapes) or "

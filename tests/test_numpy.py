@@ -212,3 +212,26 @@ def test_value_and_grad_on_arrays():
     value, (gA, gx) = value_and_grad(np_matvec, wrt=(0, 1))(A, x)
     assert value == pytest.approx(np_matvec(A, x), rel=1e-14)
     np.testing.assert_allclose(gx, central_differences(np_matvec, [A, x], 1), rtol=1e-6)
+
+
+def matmul_3d(T, v):
+    return np.sum(T @ v)
+
+
+def test_matmul_beyond_two_dimensions_is_a_clear_error():
+    with pytest.raises(CompileError) as err:
+        grad(matmul_3d)(np.ones((2, 3, 4)), np.ones(4))
+    assert "more than 2 dimensions is not supported" in str(err.value)
+
+
+def loop_over_rows(X):
+    s = 0.0
+    for row in X:
+        s = s + np.sum(row)
+    return s
+
+
+def test_unsupported_array_constructs_name_the_construct():
+    with pytest.raises(CompileError) as err:
+        grad(loop_over_rows)(np.ones((2, 3)))
+    assert "loops run over range" in str(err.value)
