@@ -9,9 +9,12 @@ import functools
 import inspect
 import threading
 
+import numpy as np
+
 from .compiler import Compiled, compile_grad
 from .errors import UsageError
 from .frontend import load_live
+from .npcompile import signature, split_signature
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
@@ -45,19 +48,33 @@ def _wrt_indices(fn, wrt) -> tuple:
     return tuple(out)
 
 
-def compiled(fn, wrt=0, with_value: bool = False) -> Compiled:
-    """The compiled derivative of ``fn`` (cached)."""
+def compiled(fn, wrt=0, with_value: bool = False, sig=None) -> Compiled:
+    """The compiled derivative of ``fn`` (cached) for argument shapes ``sig``
+    (see :func:`npcompile.signature`; None: all scalars)."""
     if not callable(fn):
         raise UsageError(f"{fn!r} is not a function")
     indices = _wrt_indices(fn, wrt)
-    key = (fn, indices, with_value)
+    key = (fn, indices, with_value, sig)
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is None:
-            result = compile_grad(load_live(fn), indices, with_value)
+            shapes, dtypes = split_signature(sig)
+            result = compile_grad(load_live(fn), indices, with_value, shapes, dtypes)
             hit = (result, result.load())
             _CACHE[key] = hit
     return hit[0]
+
+
+def _call_key(args: tuple, kwargs: dict) -> tuple:
+    """A cheap key that determines :func:`npcompile.signature` of a call."""
+    def one(a):
+        if isinstance(a, np.ndarray):
+            return (a.shape, a.dtype.char)
+        return type(a)
+    key = tuple(one(a) for a in args)
+    if kwargs:
+        key += tuple((k, one(v)) for k, v in sorted(kwargs.items()))
+    return key
 
 
 class Derivative:
@@ -68,22 +85,28 @@ class Derivative:
         self.wrt = wrt
         self.with_value = with_value
         self._tuple = isinstance(wrt, (tuple, list))
-        self._indices = _wrt_indices(fn, wrt)  # fail early on a bad wrt
-        self._hit = None  # (Compiled, loaded function) after the first use
+        self._sig = None  # argument shapes of the last call (.source shows that version)
+        self._loaded: dict = {}  # _call_key -> (signature, compiled function)
+        _wrt_indices(fn, wrt)  # fail early on a bad wrt
         functools.update_wrapper(self, fn)
 
-    def _compiled(self):
-        if self._hit is None:
-            compiled(self.fn, self.wrt, self.with_value)
-            self._hit = _CACHE[(self.fn, self._indices, self.with_value)]
-        return self._hit
+    def _compiled(self, sig=None):
+        compiled(self.fn, self.wrt, self.with_value, sig)
+        return _CACHE[(self.fn, _wrt_indices(self.fn, self.wrt), self.with_value, sig)]
 
     @property
     def source(self) -> str:
-        return self._compiled()[0].source
+        """The emitted code (for the argument shapes of the last call)."""
+        return self._compiled(self._sig)[0].source
 
     def __call__(self, *args, **kwargs):
-        result = self._compiled()[1](*args, **kwargs)
+        key = _call_key(args, kwargs)
+        entry = self._loaded.get(key)
+        if entry is None:
+            sig = signature(self.fn, args, kwargs)
+            entry = self._loaded[key] = (sig, self._compiled(sig)[1])
+        self._sig = entry[0]
+        result = entry[1](*args, **kwargs)
         if self.with_value:
             value, *grads = result
             return value, (tuple(grads) if self._tuple else grads[0])
@@ -112,8 +135,9 @@ def value_and_grad(fn=None, wrt=0):
     return Derivative(fn, wrt, True)
 
 
-def source(fn, wrt=0) -> str:
-    """The emitted source of the gradient of ``fn``."""
+def source(fn, wrt=0, args: tuple | None = None) -> str:
+    """The emitted source of the gradient of ``fn`` (for the shapes of the
+    example arguments ``args``, if given)."""
     if isinstance(fn, Derivative):
-        return fn.source
-    return compiled(fn, wrt).source
+        return fn._compiled(signature(fn.fn, tuple(args), {}))[0].source if args else fn.source
+    return compiled(fn, wrt, sig=signature(fn, tuple(args), {}) if args else None).source

@@ -14,6 +14,7 @@ import sys
 from .compiler import compile_many
 from .errors import AdcError, CompileError, UsageError
 from .frontend import StaticEnv, find_static, load_file
+from .npcompile import UNDECLARED, cli_shapes, unknown_names
 
 
 def _decorator_wrt(deco: ast.expr):
@@ -63,22 +64,29 @@ def parse_wrt(text: str | None, params: list, default, sf) -> tuple:
 
 
 def compile_file(path: str, names: list, wrt_text: str | None, mode: str = "reverse",
-                 order: int = 1) -> str:
+                 order: int = 1, shapes_text: str | None = None,
+                 arrays_text: str | None = None) -> str:
     env = load_file(path)
     chosen = targets(env, names)
     if not chosen:
         raise CompileError("no function to compile in this file", path, 1, 1, "file")
+    stray = unknown_names([find_static(env, n).node for n, _ in chosen], shapes_text, arrays_text)
+    if stray:
+        raise CompileError(f"no compiled function has a parameter {', '.join(stray)} "
+                           "(from --shapes/--arrays)", path, 1, 1, "shapes")
     requests = []
     for name, wrt in chosen:
         sf = find_static(env, name)
         params = [a.arg for a in sf.node.args.args]
         if not params:
             raise sf.error(f"{name} has no parameters to differentiate", sf.node, "parameters")
-        requests.append((sf, parse_wrt(wrt_text, params, wrt, sf)))
+        shapes = cli_shapes(sf.node, shapes_text, arrays_text)
+        requests.append((sf, parse_wrt(wrt_text, params, wrt, sf),
+                         UNDECLARED if shapes is None else shapes))
     if mode == "reverse" and order == 1:
         return compile_many(requests)
     from .composite import cli_source
-    sources = [cli_source(sf, wrt_, mode, order) for sf, wrt_ in requests]
+    sources = [cli_source(sf, wrt_, mode, order) for sf, wrt_, _ in requests]
     return "\n\n".join(s.rstrip("\n") for s in sources) + "\n"
 
 
@@ -101,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("-o", "--output", help="write an importable module instead of printing")
     comp.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                       help="syntax colours when printing (auto: only on a terminal)")
+    comp.add_argument("--shapes", help="shapes of array parameters, e.g. x=3,M=3x2 (a dimension "
+                                       "may be ?); default: scalars, or arrays of unknown shape "
+                                       "for parameters annotated np.ndarray")
+    comp.add_argument("--arrays", help="comma separated parameters that are arrays of unknown "
+                                       "shape")
     comp.set_defaults(run=run_compile)
     for module in _command_modules():
         module.register(sub)
@@ -148,7 +161,8 @@ def guarded(args, run) -> int:
 
 
 def run_compile(args) -> int:
-    text = compile_file(args.file, args.function, args.wrt, args.mode, args.order)
+    text = compile_file(args.file, args.function, args.wrt, args.mode, args.order,
+                        args.shapes, args.arrays)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -18,6 +18,10 @@ from .lower import Program, lower_program
 from .optimize import optimize
 from .printer import to_source
 from .reverse import reverse_callee, reverse_function
+from . import npemit
+from .arrayrules import ShapeNeeded
+from .npcompile import UNDECLARED, ArrayContext, shape_error, undeclared_shapes
+from .inline import inline_calls
 
 CHECK_IR = False  # tests switch this on
 
@@ -55,22 +59,44 @@ def lower(sf: SourceFunction) -> tuple:
 
 
 def reverse_module(sf: SourceFunction, wrt: tuple, with_value: bool = False,
-                   name: str | None = None) -> list:
-    """IR of the gradient function of ``sf`` and of every helper it needs."""
+                   name: str | None = None, shapes: dict | None = None,
+                   dtypes: dict | None = None) -> list:
+    """IR of the gradient function of ``sf`` and of every helper it needs.
+    ``shapes`` (``{param name: shape}``, see shapes.py) switches on array
+    support; ``None`` or all-scalar shapes compile plain scalar code."""
+    try:
+        return _reverse_module(sf, wrt, with_value, name, shapes, dtypes)
+    except ShapeNeeded as exc:
+        raise shape_error(sf, exc) from None
+
+
+def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     program, key = lower(sf)
     entry = _pass(program.functions[key], optimize)
     if len(entry.body.results) != 1:
         raise CompileError(f"{sf.name} returns {len(entry.body.results)} values; a gradient "
                            "needs a single scalar output", sf.filename, sf.node.lineno,
                            sf.node.col_offset + 1, "return")
-    grad, fwd_needed, primal_needed = reverse_function(entry, wrt, with_value)
+    if shapes is UNDECLARED:  # command line without --shapes: arrays only if the code says so
+        shapes = undeclared_shapes(program, entry)
+    scalar = shapes is None or all(s == () for s in shapes.values())
+    ctx = None if scalar else ArrayContext(program, shapes, dtypes, CHECK_IR)
+    program.arrays = ctx
+    if ctx:
+        helpers = {k: optimize(f) for k, f in program.functions.items()}
+        entry = _pass(inline_calls(entry, helpers), optimize)
+    primal_shapes = ctx.entry_shapes(entry) if ctx else None
+    grad, fwd_needed, primal_needed = reverse_function(entry, wrt, with_value, primal_shapes)
     grad = _pass(_renamed(grad, name or f"{sf.name}_grad"), optimize)
-    return [grad] + callee_functions(program, fwd_needed, primal_needed), program
+    if ctx:
+        grad = ctx.finish(grad, shapes, dtypes)
+    return [grad] + callee_functions(program, fwd_needed, primal_needed, ctx), program
 
 
-def callee_functions(program: Program, fwd_needed, primal_needed) -> list:
+def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> list:
     """``f_fwd``/``f_bwd`` pairs and primal functions of the callees a reverse
-    transform asked for, and of the callees they need in turn."""
+    transform asked for, and of the callees they need in turn.  ``ctx`` is the
+    array context (shapes) when the entry point is array code."""
     out: list = []
     done: set = set()
     todo = [(k, "fwd") for k in sorted(fwd_needed)] + [(k, "primal") for k in sorted(primal_needed)]
@@ -81,11 +107,16 @@ def callee_functions(program: Program, fwd_needed, primal_needed) -> list:
         done.add((key_, kind))
         fn = _pass(program.functions[key_], optimize)
         if kind == "primal":
-            out.append(fn)
+            out.append(ctx.finish(fn, ctx.callee_param_shapes(key_)) if ctx else fn)
             todo += [(k, "primal") for k in sorted(_callees(fn))]
             continue
-        fwd, bwd, more_fwd, more_primal = reverse_callee(fn)
-        out += [_pass(fwd, optimize), _pass(bwd, optimize)]
+        fwd, bwd, more_fwd, more_primal = reverse_callee(
+            fn, ctx.callee_primal_shapes(key_, fn) if ctx else None)
+        fwd, bwd = _pass(fwd, optimize), _pass(bwd, optimize)
+        if ctx:
+            fwd = ctx.finish(fwd, ctx.callee_param_shapes(key_))
+            bwd = ctx.finish(bwd, ctx.bwd_params(fwd, bwd))
+        out += [fwd, bwd]
         todo += [(k, "fwd") for k in sorted(more_fwd)] + [(k, "primal") for k in sorted(more_primal)]
     return out
 
@@ -115,14 +146,22 @@ def reserved_names(program: Program) -> set:
 
 def emit_module(functions: list, program, header: str = "") -> str:
     """One module holding ``functions``; ``program`` (a Program, or a set of
-    names) tells which names the user's code owns."""
+    names) tells which names the user's code owns (and, for array code, the
+    shapes the emitter needs)."""
     users = reserved_names(program) if isinstance(program, Program) else set(program)
     reserved = users | {fn.name for fn in functions}
+    arrays = getattr(program, "arrays", None)
     defs, imports = [], set()
     for fn in functions:
-        node, used = emit_function(fn, reserved)
+        if arrays:
+            node, used = emit_function(fn, reserved, arrays.emit_shapes.get(fn.name),
+                                       arrays.emit_floats.get(fn.name))
+        else:
+            node, used = emit_function(fn, reserved)
         defs.append(node)
         imports |= used
+    if npemit.HELPER in imports:
+        defs.insert(0, npemit.helper_def())
     body: list = []
     if "math" in imports:
         body.append(ast.Import([ast.alias("math")]))
@@ -141,23 +180,33 @@ def _header_line(sf: SourceFunction, wrt: tuple, with_value: bool) -> str:
             f"line {sf.node.lineno}).\n")
 
 
-def compile_grad(sf: SourceFunction, wrt: tuple, with_value: bool = False) -> Compiled:
+def compile_grad(sf: SourceFunction, wrt: tuple, with_value: bool = False,
+                 shapes: dict | None = None, dtypes: dict | None = None) -> Compiled:
     suffix = "_value_and_grad" if with_value else "_grad"
-    functions, program = reverse_module(sf, wrt, with_value, sf.name + suffix)
+    functions, program = reverse_module(sf, wrt, with_value, sf.name + suffix, shapes, dtypes)
     source = emit_module(functions, program, _header_line(sf, wrt, with_value))
     return Compiled(source, functions[0].name, tuple(functions))
 
 
 def compile_many(requests: list) -> str:
-    """One module with the gradients of several functions ([(sf, wrt)]);
-    helpers they share are emitted once."""
+    """One module with the gradients of several functions ([(sf, wrt, shapes)]);
+    helpers they share are emitted once.  Array code is emitted per function
+    (its shapes differ), scalar code shares one module."""
     functions: dict = {}
     reserved: set = set()
     header = ""
-    for sf, wrt in requests:
-        fns, program = reverse_module(sf, wrt, False, sf.name + "_grad")
+    parts: list = []  # emitted array modules, and None where the shared module goes
+    for sf, wrt, shapes in requests:
+        fns, program = reverse_module(sf, wrt, False, sf.name + "_grad", shapes)
+        if getattr(program, "arrays", None):
+            parts.append(emit_module(fns, program, _header_line(sf, wrt, False)))
+            continue
+        if not functions:
+            parts.append(None)
         reserved |= reserved_names(program)
         header += _header_line(sf, wrt, False)
         for fn in fns:
             functions.setdefault(fn.name, fn)
-    return emit_module(list(functions.values()), reserved, header)
+    shared = emit_module(list(functions.values()), reserved, header) if functions else ""
+    parts = [shared if p is None else p for p in parts]
+    return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"

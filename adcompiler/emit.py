@@ -25,13 +25,21 @@ import re
 from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks, stmt_inputs
 from .primitives import NUMPY_SPELLING, PRIMS
 from .printer import COMMENT_MARK
+from . import npemit
 
-_INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack"}
+_AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
+_INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add"}
 
 
 class Emitter:
-    def __init__(self, fn: Function, reserved: set) -> None:
+    def __init__(self, fn: Function, reserved: set, shapes: dict | None = None,
+                 floats: set | None = None) -> None:
         self.fn = fn
+        self.shapes = shapes  # None: every value is a scalar (see shapes.py)
+        self.floats = floats or set()  # values known to be float arrays
+        self.owned = npemit.owned_arrays(fn) if shapes is not None else set()
+        self.inplace: dict = {}  # out -> operand updated in place to make it
+        self.claimed: set = set()  # outputs of branches and loops (they own their slot)
         self.reserved = set(reserved) | set(keyword.kwlist) | {"math", "np", "range", "reversed"}
         self.imports: set = set()
         self.inline: dict = {}  # var -> Eqn written into its single use
@@ -57,15 +65,38 @@ class Emitter:
             if isinstance(s, Eqn) and len(s.outs) == 1:
                 local_defs[s.outs[0]] = s
         for s in block.stmts:
+            target = self._inplace_operand(s, local_defs, counts)
+            if target is not None:
+                self.inplace[s.outs[0]] = target
             for a in stmt_inputs(s):
-                self._maybe_inline(a, local_defs, counts)
+                if a is not target:
+                    self._maybe_inline(a, local_defs, counts)
             for sub in sub_blocks(s):
                 self.choose_inlines(sub, isinstance(s, While) and sub is s.cond)
         if is_top:
             for a in block.results:
                 self._maybe_inline(a, local_defs, counts)
 
+    def _inplace_operand(self, s, local_defs: dict, counts: dict):
+        """The operand of an array ``+ - * /`` that can be updated in place to
+        become the result: a float temporary of the result's shape that this
+        function allocated and uses only here (avoids a fresh array)."""
+        if self.shapes is None or not isinstance(s, Eqn) or s.prim not in _AUG_OPS:
+            return None
+        out = self.shapes.get(s.outs[0])
+        if not out or not all(isinstance(d, int) for d in out):
+            return None
+        cands = s.args if s.prim in ("add", "mul") else s.args[:1]
+        for a in cands:
+            if (isinstance(a, Var) and a in local_defs and counts.get(a, 0) == 1
+                    and a in self.owned and a in self.floats and self.shapes.get(a) == out
+                    and local_defs[a].prim not in _INLINE_NEVER):
+                return a
+        return None
+
     def _maybe_inline(self, a, local_defs: dict, counts: dict) -> None:
+        if a in self.inplace:  # computed in place: a statement of its own
+            return
         e = local_defs.get(a)
         if e is None or a.hint or counts.get(a, 0) != 1 or e.prim in _INLINE_NEVER:
             return
@@ -139,7 +170,10 @@ class Emitter:
 
     def take(self, v: Var, pos: int) -> str:
         pref = self.pref.get(v)
-        if pref is not None and pref in self.slot_prev and self.slot_free(pref, pos):
+        if pref is not None and pref in self.slot_prev:
+            if self.slot_free(pref, pos):
+                return self._assign(v, pref)
+        elif pref is not None and self.dead(pref, pos):  # an array updated in place
             return self._assign(v, pref)
         for cand in self.candidates(v):
             if cand in self.slot_prev:
@@ -244,13 +278,60 @@ class Emitter:
             item = vals[0] if len(vals) == 1 else ast.Tuple(vals, ast.Load())
             call = ast.Call(ast.Attribute(self.expr(e.args[0]), "append", ast.Load()), [item], [])
             return [ast.Expr(call)]
+        if e.prim == "index_add":
+            base = e.args[1]
+            if (isinstance(base, Var) and base in self.names and self.may_update(base)
+                    and self.last.get(base, -1) <= pos):
+                self.pref.setdefault(e.outs[0], self.names[base])  # update in place
+            return npemit.index_add(self, e, self.targets(e.outs, pos).id)
+        if e.outs and e.outs[0] in self.inplace:
+            updated = self.inplace_update(e, pos)
+            if updated is not None:
+                return updated
+        self.prefer_inplace(e, pos)
         value = self.value(e)
         target = self.targets(e.outs, pos)
         if (len(e.outs) == 1 and e.prim in ("add", "sub", "mul") and isinstance(e.args[0], Var)
-                and e.args[0] not in self.inline and self.names.get(e.args[0]) == target.id):
+                and e.args[0] not in self.inline and self.names.get(e.args[0]) == target.id
+                and self.may_update(e.args[0], e.outs[0])):
             op = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult}[e.prim]()
             return [ast.AugAssign(ast.Name(target.id, ast.Store()), op, self.expr(e.args[1]))]
         return [ast.Assign([target], value)]
+
+    def prefer_inplace(self, e: Eqn, pos: int) -> None:
+        """Array code: ``x_bar + c`` whose ``x_bar`` is an owned array dying
+        here takes ``x_bar``'s name, so that it is emitted as ``x_bar += c``."""
+        if self.shapes is None or e.prim not in ("add", "sub", "mul") or len(e.outs) != 1:
+            return
+        a = e.args[0]
+        if (isinstance(a, Var) and a in self.names and a not in self.inline
+                and self.shapes.get(a) != () and a in self.floats
+                and self.may_update(a, e.outs[0]) and self.last.get(a, -1) <= pos):
+            self.pref.setdefault(e.outs[0], self.names[a])
+
+    def inplace_update(self, e: Eqn, pos: int):
+        """``t op= other`` where ``t`` is the operand chosen by _inplace_operand."""
+        t = self.inplace[e.outs[0]]
+        if t not in self.names:
+            return None
+        self.pref[e.outs[0]] = self.names[t]
+        target = self.targets(e.outs, pos)
+        if target.id != self.names[t]:
+            return [ast.Assign([target], self.value(e))]
+        other = e.args[1] if e.args[0] is t else e.args[0]
+        return [ast.AugAssign(ast.Name(target.id, ast.Store()), _AUG_OPS[e.prim](),
+                              self.expr(other))]
+
+    def may_update(self, v: Var, result: Var | None = None) -> bool:
+        """May ``v``'s value be overwritten in place (``+=`` on an array writes
+        into it)?  Scalars always; arrays only when owned (npemit.owned_arrays)
+        and when the result has the same shape."""
+        if self.shapes is None or self.shapes.get(v) == ():
+            return True
+        shape = self.shapes.get(v)
+        same = result is None or (self.shapes.get(result) == shape and shape is not None
+                                  and all(d is not None for d in shape))
+        return v in self.owned and same
 
     def value(self, e: Eqn) -> ast.expr:
         p = PRIMS[e.prim]
@@ -307,7 +388,7 @@ class Emitter:
             return ast.List([], ast.Load())
         if prim == "pop":
             return ast.Call(ast.Attribute(args[0], "pop", ast.Load()), [], [])
-        raise NotImplementedError(f"no emission for {prim}")
+        return npemit.value(self, e, args)
 
     def expr(self, a) -> ast.expr:
         if isinstance(a, Const):
@@ -340,7 +421,8 @@ class Emitter:
                     if cand in names:
                         continue
                     if cand in self.slot_prev:
-                        if cand == _base(o) and self.slot_free(cand, limit):
+                        if (cand == _base(o) or self._loop_slot_free(cand, limit)) \
+                                and self.slot_free(cand, limit):
                             name = cand
                             break
                     elif not self.live_after(self.holder.get(cand), limit):
@@ -348,6 +430,16 @@ class Emitter:
                         break
             names.append(name)
         return names
+
+    def _loop_slot_free(self, name: str, limit: int) -> bool:
+        """Array code: may a branch output take the name of an enclosing loop's
+        carried value whose parameter dies in the branch?  (Lets an adjoint
+        array be updated in place through ``if`` inside a loop.)"""
+        if self.shapes is None:
+            return False
+        holder = self.holder.get(name)
+        return (holder is self.slot_prev[name][-1][0] and holder not in self.claimed
+                and self.last.get(holder, -1) <= limit)
 
     def claim(self, names: list, outs: tuple, params: tuple = ()) -> None:
         """Reserve slot names while the statement's blocks are emitted.  Inside,
@@ -360,6 +452,7 @@ class Emitter:
                 current = outer[-1][0]  # nested in a branch that fills the same name
             self.slot_prev.setdefault(name, []).append((current, o))
             self.holder[name] = params[k] if params else o
+            self.claimed.add(o)
             self.names[o] = name
             if params:
                 self.names[params[k]] = name
@@ -494,8 +587,10 @@ def _comment(loc) -> ast.stmt:
     return ast.Expr(ast.Constant(COMMENT_MARK + text))
 
 
-def emit_function(fn: Function, reserved: set) -> tuple:
-    """The FunctionDef of ``fn`` and the modules it needs imported."""
-    em = Emitter(fn, reserved)
+def emit_function(fn: Function, reserved: set, shapes: dict | None = None,
+                  floats: set | None = None) -> tuple:
+    """The FunctionDef of ``fn`` and the modules it needs imported (``shapes``:
+    see :mod:`adcompiler.shapes`; None means all values are scalars)."""
+    em = Emitter(fn, reserved, shapes, floats)
     node = em.function()
     return node, em.imports

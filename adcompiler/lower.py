@@ -20,10 +20,11 @@ from .desugar import count_returns, desugar
 from .errors import CompileError
 from .frontend import SourceFunction
 from .ir import Block, Builder, Const, Eqn, ForRange, Function, If, Loc, Names, Var, While, is_number
+from .nplower import NumpyLowering, handles, is_local
 from .primitives import BUILTIN_NAMES, MATH_CONSTANTS, MATH_NAMES, NUMPY_NAMES
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
-           ast.FloorDiv: "floordiv", ast.Mod: "mod"}
+           ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.MatMult: "matmul"}
 _CMPOPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
 
 
@@ -190,6 +191,9 @@ class Lowerer:
             value = self.expr(s.value, env, b)
             if len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
                 value = _named(b, value, s.targets[0].id)
+            if isinstance(value, Var) and any(isinstance(t, (ast.Tuple, ast.List))
+                                              for t in s.targets):
+                value = NumpyLowering(self).unpack(value, s.targets, b)
             for target in s.targets:
                 self.bind(target, value, env, s)
             return env
@@ -406,6 +410,8 @@ class Lowerer:
                             node, "global")
 
     def e_Attribute(self, node, env, b):
+        if is_local(node.value, env):
+            return NumpyLowering(self).attribute(node, env, b)
         obj = self.resolve(node, env)
         return self.as_value(obj, node, _dotted(node))
 
@@ -483,8 +489,10 @@ class Lowerer:
 
     def e_Subscript(self, node, env, b):
         value = self.expr(node.value, env, b)
+        if not isinstance(value, tuple):
+            return NumpyLowering(self).subscript(node, value, env, b)
         index = self.expr(node.slice, env, b)
-        if isinstance(value, tuple) and isinstance(index, Const) and isinstance(index.value, int):
+        if isinstance(index, Const) and isinstance(index.value, int):
             try:
                 return value[index.value]
             except IndexError:
@@ -498,11 +506,17 @@ class Lowerer:
             value = self.expr(node.args[0], env, b) if len(node.args) == 1 else None
             if isinstance(value, tuple):
                 return Const(len(value))
+            if isinstance(value, Var):
+                return b.eqn("len", value)
             raise self.sf.error("len() is supported on tuples built in the function", node, "len")
         if special:
             raise self.sf.error(f"{special}() is only supported as the iterable of a for loop",
                                 node, special)
+        if isinstance(node.func, ast.Attribute) and is_local(node.func.value, env):
+            return NumpyLowering(self).method(node, env, b)
         obj = self.resolve(node.func, env)
+        if handles(obj):
+            return NumpyLowering(self).np_call(node, obj, env, b)
         sf = self.sf.env.function(obj)
         if sf is not None:
             return self.user_call(node, sf, env, b)

@@ -120,3 +120,6 @@ def evaluate(prim: str, args: tuple, params: dict):
     if p.impl is None:
         raise ValueError(f"{prim} cannot be evaluated statically")
     return p.impl(*args)
+
+
+from . import npprims  # noqa: E402,F401  (registers the array primitives)

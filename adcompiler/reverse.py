@@ -23,7 +23,7 @@ from __future__ import annotations
 from .ir import (Block, Builder, Const, Eqn, ForRange, Function, If, Loc, Names, Var, While,
                  bound_vars, derived, ordered_free_vars, sub_blocks, substitute)
 from .primitives import PRIMS
-from .rules import partial_times
+from .rules import ARRAY_RULES, partial_times
 
 
 # ---------------------------------------------------------------- activity
@@ -78,12 +78,45 @@ def zero_like(v) -> Const:
 class Reverser:
     """Builds forward sweep and adjoint sweep of one function."""
 
-    def __init__(self, names: Names, varied: set) -> None:
+    def __init__(self, names: Names, varied: set, shapes: dict | None = None) -> None:
         self.names = names
         self.varied = varied
+        self.shapes = shapes  # None: every value is a scalar (see shapes.py)
         self.tapes: list = []  # new_tape equations for the function's top
         self.fwd_calls: set = set()  # callees needing an _fwd/_bwd pair
         self.primal_calls: set = set()  # callees called without derivatives
+
+    def shape(self, a):
+        if self.shapes is None or isinstance(a, Const):
+            return ()
+        return self.shapes.get(a)
+
+    def zero(self, v, b: Builder):
+        """The zero adjoint of ``v``: ``0.0``, or an array of zeros like ``v``."""
+        if self.shape(v) == ():
+            return zero_like(v)
+        return b.eqn("zeros_like", v, hint=_bar_hint(v))
+
+    def contribution(self, b: Builder, e: Eqn, i: int, g):
+        """Argument ``i``'s share of the output adjoint ``g``, of its shape."""
+        rule = ARRAY_RULES.get(e.prim)
+        if rule is not None:
+            return rule.vjp(b, e, i, g, self.shape)
+        c = partial_times(b, e, i, g)
+        a = e.args[i]
+        if c is None or self.shape(a) == () and self.shape(e.out) == ():
+            return c
+        return b.eqn("unbroadcast", c, a)
+
+    def index_bar(self, e: Eqn, bars: dict, g, ab: Builder) -> None:
+        """``x[idx]``: add ``g`` into ``x_bar`` at ``idx`` (in place when the
+        emitter can), never building a whole zero array per use."""
+        from .arrayrules import index_may_repeat
+        x = e.args[0]
+        old = bars.get(x)
+        bars[x] = ab.eqn("index_add", x, Const(0.0) if old is None else old, g, *e.args[1:],
+                         spec=e.param("spec"), repeats=index_may_repeat(e, self.shape),
+                         hint=_bar_hint(x))
 
     def active(self, a) -> bool:
         return isinstance(a, Var) and a in self.varied
@@ -135,9 +168,12 @@ class Reverser:
         g = bars.get(e.outs[0]) if len(e.outs) == 1 else None
         if g is None:
             return [e]
+        if e.prim == "index" and self.active(e.args[0]):
+            self.index_bar(e, bars, g, ab)
+            return [e]
         for i, a in enumerate(e.args):
             if self.active(a):
-                self.add_bar(bars, a, partial_times(ab, e, i, g), ab)
+                self.add_bar(bars, a, self.contribution(ab, e, i, g), ab)
         return [e]
 
     def call(self, e: Eqn, bars: dict, ab: Builder) -> list:
@@ -149,7 +185,7 @@ class Reverser:
         self.fwd_calls.add(fn)
         res = self.names.fresh(derived(fn, "_res"))
         fwd = Eqn(e.outs + (res,), "call", e.args, (("fn", fn + "_fwd"),), e.loc)
-        seeds = [g if g is not None else zero_like(o) for g, o in zip(gs, e.outs)]
+        seeds = [g if g is not None else self.zero(o, ab) for g, o in zip(gs, e.outs)]
         arg_bars = ab.eqn("call", res, *seeds, nouts=len(e.args), fn=fn + "_bwd")
         arg_bars = arg_bars if isinstance(arg_bars, tuple) else (arg_bars,)
         for a, c in zip(e.args, arg_bars):
@@ -176,7 +212,7 @@ class Reverser:
                 if v not in inside and bar is not bars.get(v):
                     touched.setdefault(v)
         touched = list(touched)
-        adj_blocks = [cb.block(tuple(local.get(v) or zero_like(v) for v in touched))
+        adj_blocks = [cb.block(tuple(local.get(v) or self.zero(v, cb) for v in touched))
                       for _, local, cb, _ in branches]
         # values the adjoint branches read from inside the primal branches leave as outputs
         exports = []
@@ -229,7 +265,7 @@ class Reverser:
             self.add_bar(local, body.results[k], sp, cb)
         primal_stmts = self.block(body, local, cb)
         kept = [(v, p) for v, p in zip(outer, outer_params) if local.get(v) is not p]
-        results = tuple(local.get(carried[k]) or zero_like(carried[k]) for k in slots) + \
+        results = tuple(local.get(carried[k]) or self.zero(s.outs[k], cb) for k in slots) + \
             tuple(local[v] for v, _ in kept)
         aidx = self.names.fresh(idx.hint if idx is not None else "")
         params = (aidx,) + tuple(slot_params) + tuple(p for _, p in kept)
@@ -239,8 +275,8 @@ class Reverser:
         primal_stmts, adj_body = self._tape(body, primal_stmts, adj_body, idx, aidx)
 
         new_body = Block(body.params, tuple(primal_stmts), body.results)
-        inits = tuple(bars.get(s.outs[k]) or zero_like(s.outs[k]) for k in slots) + \
-            tuple(bars.get(v) or zero_like(v) for v, _ in kept)
+        inits = tuple(bars.get(s.outs[k]) or self.zero(s.outs[k], ab) for k in slots) + \
+            tuple(bars.get(v) or self.zero(v, ab) for v, _ in kept)
         outs = tuple(self.names.fresh(_bar_hint(carried[k])) for k in slots) + \
             tuple(self.names.fresh(_bar_hint(v)) for v, _ in kept)
         if is_for:
@@ -336,12 +372,13 @@ def _bar_hint(v: Var) -> str:
 
 
 # ---------------------------------------------------------------- drivers
-def reverse_function(fn: Function, wrt: tuple, with_value: bool = False) -> tuple:
+def reverse_function(fn: Function, wrt: tuple, with_value: bool = False,
+                     shapes: dict | None = None) -> tuple:
     """The fused gradient function of an entry point and the set of callees it
-    needs as fwd/bwd pairs and as primal functions."""
+    needs as fwd/bwd pairs and as primal functions (``shapes``: see shapes.py)."""
     names = Names.for_function(fn)
     varied = activity(fn, [fn.params[i] for i in wrt])
-    rev = Reverser(names, varied)
+    rev = Reverser(names, varied, shapes)
     if len(fn.body.results) != 1:
         raise ValueError("gradients need a function with one output")
     out = fn.body.results[0]
@@ -349,18 +386,18 @@ def reverse_function(fn: Function, wrt: tuple, with_value: bool = False) -> tupl
     ab = Builder(names)
     rev.add_bar(bars, out, Const(1.0), ab)
     primal = rev.block(fn.body, bars, ab)
-    grads = tuple(bars.get(fn.params[i]) or zero_like(fn.params[i]) for i in wrt)
+    grads = tuple(bars.get(fn.params[i]) or rev.zero(fn.params[i], ab) for i in wrt)
     results = ((out,) if with_value else ()) + grads
     body = Block((), tuple(rev.tapes) + tuple(primal) + tuple(ab.stmts), results)
     grad = Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
     return grad, rev.fwd_calls, rev.primal_calls
 
 
-def reverse_callee(fn: Function) -> tuple:
+def reverse_callee(fn: Function, shapes: dict | None = None) -> tuple:
     """``fn_fwd(*args) -> (*outs, res)`` and ``fn_bwd(res, *out_bars) -> arg_bars``."""
     names = Names.for_function(fn)
     varied = activity(fn, fn.params)
-    rev = Reverser(names, varied)
+    rev = Reverser(names, varied, shapes)
     bars: dict = {}
     ab = Builder(names)
     seeds = tuple(names.fresh(_bar_hint(o) if isinstance(o, Var) and o.hint else "~out_bar")
@@ -368,8 +405,8 @@ def reverse_callee(fn: Function) -> tuple:
     for o, g in zip(fn.body.results, seeds):
         rev.add_bar(bars, o, g, ab)
     primal = rev.block(fn.body, bars, ab)
-    adj = Block((), tuple(ab.stmts),
-                tuple(bars.get(p) or zero_like(p) for p in fn.params))
+    arg_bars = tuple(bars.get(p) or rev.zero(p, ab) for p in fn.params)
+    adj = Block((), tuple(ab.stmts), arg_bars)
     top = bound_vars(Block(fn.params, tuple(rev.tapes) + tuple(primal), ()))
     residuals = [v for v in ordered_free_vars(adj) if v in top]
     fb = Builder(names)

@@ -192,6 +192,15 @@ def r_sign(b, e, i, g):
     return None
 
 
+def r_where(b, e, i, g):
+    """``np.where(c, x, y)``: the adjoint flows to the side that was taken."""
+    if i == 0:
+        return None
+    zero = Const(0.0)
+    c = e.args[0]
+    return b.eqn("where", c, g, zero) if i == 1 else b.eqn("where", c, zero, g)
+
+
 RULES = {
     "add": r_add, "sub": r_sub, "mul": r_mul, "div": r_div, "pow": r_pow, "neg": r_neg,
     "float": r_float, "abs": r_abs, "sin": r_sin, "cos": r_cos, "tan": r_tan,
@@ -199,7 +208,12 @@ RULES = {
     "cosh": r_cosh, "tanh": r_tanh, "exp": r_exp, "expm1": r_expm1, "log": r_log,
     "log1p": r_log1p, "log2": r_log2, "log10": r_log10, "sqrt": r_sqrt,
     "hypot": r_hypot, "max": r_max, "min": r_min, "select": r_select, "sign": r_sign,
+    "where": r_where,
 }
+
+#: structural array primitives (reductions, linear algebra, shapes, indexing):
+#: ``jvp``/``vjp`` pairs, see :mod:`adcompiler.arrayrules`
+from .arrayrules import ARRAY_RULES  # noqa: E402
 
 #: primitives whose derivative is handled structurally by the transforms
 STRUCTURAL = {"call", "getitem", "pack", "unpack", "new_tape", "push", "pop"}
@@ -208,7 +222,8 @@ STRUCTURAL = {"call", "getitem", "pack", "unpack", "new_tape", "push", "pop"}
 def missing_rules() -> list:
     """Differentiable primitives without a rule (a test keeps this empty)."""
     return sorted(name for name, p in PRIMS.items()
-                  if p.differentiable and name not in RULES and name not in STRUCTURAL)
+                  if p.differentiable and name not in RULES and name not in STRUCTURAL
+                  and name not in ARRAY_RULES)
 
 
 def partial_times(b: Builder, eqn: Eqn, i: int, g):

@@ -236,3 +236,214 @@ def cases():
         for k, p in enumerate(points):
             out.append((f"{fn.__name__}-{k}", fn, p, wrt))
     return out
+
+
+# ---------------------------------------------------------------- NumPy programs
+# Each entry: (function, argument shapes, wrt).  Arguments are drawn at random
+# (fixed seed) by tests/test_numpy.py and checked against central differences.
+# A shape () is a Python float.  Positive-only arguments are named pos_*.
+
+def np_elementwise(x):
+    return np.sum(np.sin(x) * np.cos(x) + np.tan(x / 4) + np.exp(x / 3) + np.tanh(x)
+                  + np.sinh(x / 2) * np.cosh(x / 3) + np.arctan(x))
+
+
+def np_logs(pos_x):
+    return np.sum(np.log(pos_x) + np.log1p(pos_x) + np.expm1(pos_x / 5) + np.sqrt(pos_x)
+                  + np.log2(pos_x) + np.log10(pos_x))
+
+
+def np_abs_square_power(x, pos_y):
+    return np.sum(np.abs(x) * np.square(x) + np.power(pos_y, 3) + pos_y ** x)
+
+
+def np_max_min_clip(x, y):
+    return np.sum(np.maximum(x, y) * np.minimum(x, 0.3) + np.clip(x, -0.5, 0.5) * y)
+
+
+def np_where_sign(x, y):
+    return np.sum(np.where(x > 0, x * y, y ** 2) + np.sign(x) * y)
+
+
+def np_scalar_array(a, x):
+    return np.sum(a * x + x / (1 + a * a) - a)
+
+
+def np_row_matrix(b, M):
+    return np.sum((M + b) ** 2)
+
+
+def np_column_matrix(c, M):
+    return np.sum(np.tanh(c * M) - M / (2 + c * c))
+
+
+def np_keepdims(M):
+    centred = M - M.mean(axis=1, keepdims=True)
+    return np.sum(centred ** 2 / np.sum(M * M, axis=0, keepdims=True))
+
+
+def np_matmul_2d(A, B):
+    return np.sum(np.tanh(A @ B))
+
+
+def np_matvec(A, x):
+    return np.sum((A @ x) ** 2) + x @ x + np.dot(x, A.T @ x)
+
+
+def np_vecmat(x, A):
+    return np.sum(np.sin(x @ A)) + np.sum(np.matmul(A.T, x))
+
+
+def np_transpose_outer_trace(A, u, v):
+    return np.trace(A @ A.T) + np.sum(np.outer(u, v) * A) + np.sum(np.transpose(A) ** 3)
+
+
+def np_norm(x):
+    return np.linalg.norm(x) + np.linalg.norm(2 * x) ** 2
+
+
+def np_reductions(M):
+    return (np.mean(M, axis=1) @ np.sum(np.sin(M), axis=0)[:3] + M.sum() + M.mean(axis=0).sum()
+            + np.sum(np.prod(M, axis=1)) + M.prod())
+
+
+def np_max_unique(x, M):
+    return np.max(x) * 2 + np.min(x) + np.sum(M.max(axis=0)) + np.sum(np.min(M, axis=1,
+                                                                         keepdims=True) * M)
+
+
+def np_shapes(x, M):
+    a = np.reshape(M, (2, 6)) * 2.0
+    b = np.expand_dims(x, 0) * M[:, :3]
+    c = x[:, None] * M[:3, :]
+    d = np.concatenate([x, x * 2, M[0]])
+    e = np.stack((x, x ** 2), axis=1)
+    f = M.reshape(-1) @ M.ravel() + M.T.flatten()[2]
+    return np.sum(a ** 2) + np.sum(b) + np.sum(c ** 3) + d @ d + np.sum(e[:, 1]) + f
+
+
+def np_shape_values(M):
+    n, total = len(M), M.shape[0] * M.shape[1]
+    rows, cols = M.shape
+    first, second, third = M
+    return (np.sum(M) / total + n * np.sum(M ** 2) / M.size + M.ndim + rows * cols
+            + np.sum(first * third) - second[0])
+
+
+def np_indexing(x, M):
+    idx = np.array([0, 2, 2, 1, 0])
+    return (x[1] * x[-1] + np.sum(x[1:3] ** 2) + np.sum(x[::-2]) + np.sum(M[1, :] * M[:, 2])
+            + np.sum(x[idx] ** 2) + np.sum(M[[0, 0, 2]]) + np.sum(M[..., 1]))
+
+
+def np_boolean_mask(x, y):
+    return np.sum(x[x > 0] ** 2) + np.sum(y[x < 0]) + np.sum(np.where(y > 0, y, 0.0))
+
+
+def np_rosenbrock_loop(x):
+    s = 0.0
+    for i in range(len(x) - 1):
+        s = s + 100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2
+    return s
+
+
+def np_sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def np_seed003_network(w0, W, X, y):
+    h = np_sigmoid(X @ W.T)
+    return -np.sum(np.log(np_sigmoid((2 * y - 1) * (h @ w0))))
+
+
+def np_seed003_mse(w, X, y):
+    a = X @ w
+    b = y - a
+    c = b ** 2
+    g = sum(c)
+    L = g / len(y)
+    return L
+
+
+def np_branch_loop(x, W):
+    h = x
+    for _ in range(3):
+        h = np.tanh(W @ h)
+    if np.sum(h) > 0:
+        out = np.sum(h ** 2)
+    else:
+        out = np.sum(np.abs(h))
+    return out
+
+
+ARRAY_CORPUS = [
+    (np_elementwise, [(5,)], (0,)),
+    (np_logs, [(4,)], (0,)),
+    (np_abs_square_power, [(4,), (4,)], (0, 1)),
+    (np_max_min_clip, [(6,), (6,)], (0, 1)),
+    (np_where_sign, [(6,), (6,)], (0, 1)),
+    (np_scalar_array, [(), (3, 4)], (0, 1)),
+    (np_row_matrix, [(3,), (4, 3)], (0, 1)),
+    (np_column_matrix, [(4, 1), (4, 3)], (0, 1)),
+    (np_keepdims, [(3, 4)], (0,)),
+    (np_matmul_2d, [(3, 4), (4, 2)], (0, 1)),
+    (np_matvec, [(3, 3), (3,)], (0, 1)),
+    (np_vecmat, [(3,), (3, 4)], (0, 1)),
+    (np_transpose_outer_trace, [(3, 2), (3,), (2,)], (0, 1, 2)),
+    (np_norm, [(4,)], (0,)),
+    (np_reductions, [(3, 4)], (0,)),
+    (np_max_unique, [(5,), (3, 4)], (0, 1)),
+    (np_shapes, [(3,), (3, 4)], (0, 1)),
+    (np_shape_values, [(3, 4)], (0,)),
+    (np_indexing, [(4,), (3, 3)], (0, 1)),
+    (np_boolean_mask, [(6,), (6,)], (0, 1)),
+    (np_rosenbrock_loop, [(5,)], (0,)),
+    (np_seed003_network, [(3,), (3, 2), (7, 2), (7,)], (0, 1)),
+    (np_seed003_mse, [(2,), (6, 2), (6,)], (0,)),
+    (np_branch_loop, [(3,), (3, 3)], (0, 1)),
+]
+
+
+def np_loop_carried_array(x, W):
+    acc = x * 0.0
+    h = x
+    for i in range(4):
+        h = np.tanh(W @ h) + 0.5 * h
+        acc = acc + np.sin(h * i) + x
+    return np.sum(acc * acc)
+
+
+def np_loop_rows(M, v):
+    s = 0.0
+    for i in range(M.shape[0]):
+        row = M[i, :]
+        if row @ v > 0:
+            s = s + np.sum(row * v) ** 2
+        else:
+            s = s - M[i, i % 2] * v[-1]
+    return s
+
+
+def np_nested_element_loops(x):
+    s = 0.0
+    for i in range(len(x)):
+        for j in range(i):
+            s = s + x[i] * x[j] * (i - j)
+    return s + x[0] * np.sum(x)
+
+
+def np_while_array(x):
+    y = x
+    k = 0
+    while np.sum(y * y) < 50.0 and k < 20:
+        y = y * 1.5 + 0.1 * np.sin(y)
+        k += 1
+    return np.sum(y ** 3)
+
+
+ARRAY_CORPUS += [
+    (np_loop_carried_array, [(3,), (3, 3)], (0, 1)),
+    (np_loop_rows, [(4, 3), (3,)], (0, 1)),
+    (np_nested_element_loops, [(5,)], (0,)),
+    (np_while_array, [(3,)], (0,)),
+]

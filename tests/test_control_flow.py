@@ -186,7 +186,7 @@ ERRORS = {
     "yield": ("def f(x):\n    yield x\n", "generator", 2),
     "await": ("async def f(x):\n    await x\n    return x\n", "async def", 1),
     "sum of generator": ("def f(x):\n    return sum(x * i for i in range(3))\n",
-                         "function sum", 2),
+                         "generator expression", 2),
     "generator expression": ("def f(x):\n    g = (x * i for i in range(3))\n    return x\n",
                              "generator expression", 2),
     "list comprehension": ("def f(x):\n    g = [x * i for i in range(3)]\n    return x\n",

@@ -1,0 +1,253 @@
+"""Emission of the array primitives (see :mod:`npprims`) as NumPy code.
+
+Also decides where an array may be updated *in place* (``x_bar += c``,
+``x_bar[i] += g``).  NumPy's ``+=`` writes into the array, so it is only
+safe on an array this function allocated and that nothing else can see:
+not a parameter, not a view of another value (``.T``, a slice, a reshape),
+not something stored on a tape, passed to a call or handed out of a branch
+or loop while still in use elsewhere.  :func:`owned_arrays` computes that set;
+everything else gets a fresh array.
+"""
+from __future__ import annotations
+
+import ast
+
+from .ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, stmt_inputs,
+                 sub_blocks)
+from .npprims import ALLOCATING, VIEWING, index_items
+
+HELPER = "_unbroadcast"
+
+
+def _np(name: str) -> ast.expr:
+    return ast.Attribute(ast.Name("np", ast.Load()), name, ast.Load())
+
+
+def _call(func: ast.expr, args: list, keywords: dict | None = None) -> ast.expr:
+    kws = [ast.keyword(k, v) for k, v in (keywords or {}).items()]
+    return ast.Call(func, args, kws)
+
+
+def _const(value) -> ast.expr:
+    if isinstance(value, tuple):
+        return ast.Tuple([_const(v) for v in value], ast.Load())
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+    return ast.Constant(value)
+
+
+_NP_NAMES = {"sum": "sum", "mean": "mean", "amax": "max", "amin": "min", "prod": "prod",
+             "outer": "outer", "trace": "trace", "where": "where", "zeros_like": "zeros_like",
+             "size": "size", "ndim": "ndim"}
+
+
+def value(em, e: Eqn, args: list) -> ast.expr:
+    """The expression computing ``e`` (``args`` are the atoms' expressions)."""
+    em.imports.add("numpy")
+    prim = e.prim
+    if prim in ("sum", "mean", "amax", "amin", "prod"):
+        kws = {}
+        if e.param("axis") is not None:
+            kws["axis"] = _const(e.param("axis"))
+        if e.param("keepdims"):
+            kws["keepdims"] = ast.Constant(True)
+        return _call(_np(_NP_NAMES[prim]), args[:1], kws)
+    if prim in _NP_NAMES:
+        return _call(_np(_NP_NAMES[prim]), args)
+    if prim == "intarray":
+        return _call(_np("array"), [ast.List([_const(v) for v in e.param("values")], ast.Load())])
+    if prim == "transpose":
+        return ast.Attribute(args[0], "T", ast.Load())
+    if prim == "norm":
+        return _call(ast.Attribute(_np("linalg"), "norm", ast.Load()), args)
+    if prim == "len":
+        return _call(ast.Name("len", ast.Load()), args)
+    if prim == "shape":
+        return ast.Attribute(args[0], "shape", ast.Load())
+    if prim == "reshape":
+        dims = args[1] if len(args) == 2 else ast.Tuple(args[1:], ast.Load())
+        return _call(_np("reshape"), [args[0], dims])
+    if prim == "reshape_like":
+        return _call(_np("reshape"), [args[0], _call(_np("shape"), [args[1]])])
+    if prim == "expand_dims":
+        return _call(_np("expand_dims"), [args[0], _const(e.param("axis"))])
+    if prim in ("concatenate", "stack"):
+        kws = {"axis": _const(e.param("axis"))} if e.param("axis", 0) != 0 else {}
+        return _call(_np(prim), [ast.Tuple(args, ast.Load())], kws)
+    if prim == "index":
+        return ast.Subscript(args[0], _index_node(e.param("spec"), args[1:]), ast.Load())
+    if prim == "eye_like":
+        dims = [ast.Subscript(ast.Attribute(args[0], "shape", ast.Load()), ast.Constant(k),
+                              ast.Load()) for k in (0, 1)]
+        return _call(_np("eye"), dims)
+    if prim == "unbroadcast":
+        em.imports.add(HELPER)
+        return _call(ast.Name(HELPER, ast.Load()), args)
+    if prim == "expand_red":
+        return _expand_red(e, args[0])
+    if prim == "unsum":
+        g = _expand_red(e, args[0])
+        shape = e.param("shape")
+        target = _const(shape) if shape is not None else _call(_np("shape"), [args[1]])
+        if e.param("fresh"):  # returned to the user: a writable array of its own
+            return _call(_np("full"), [target, g]) if g is args[0] else _call(
+                ast.Attribute(_call(_np("broadcast_to"), [g, target]), "copy", ast.Load()), [])
+        return _call(_np("broadcast_to"), [g, target])
+    raise NotImplementedError(f"no emission for {prim}")
+
+
+def _expand_red(e: Eqn, g: ast.expr) -> ast.expr:
+    axis = e.param("axis")
+    if e.param("keepdims") or axis is None:
+        return g
+    return _call(_np("expand_dims"), [g, _const(axis)])
+
+
+def _index_node(spec: tuple, atoms: list) -> ast.expr:
+    parts = []
+    for item in index_items(spec, tuple(atoms)):
+        if item[0] == "a":
+            parts.append(item[1])
+        elif item[0] == "s":
+            lo, hi, st = item[1]
+            parts.append(ast.Slice(lo, hi, st))
+        elif item[0] is None:
+            parts.append(ast.Constant(None))
+        else:
+            parts.append(ast.Constant(Ellipsis))
+    return parts[0] if len(parts) == 1 else ast.Tuple(parts, ast.Load())
+
+
+def index_add(em, e: Eqn, target: str) -> list:
+    """``out = base + scatter(g at index)``, updating ``base`` in place when it
+    is an array this function owns and no longer needs."""
+    em.imports.add("numpy")
+    x, base, g = e.args[:3]
+    atoms = e.args[3:]
+    index = _index_node(e.param("spec"), [em.expr(a) for a in atoms])
+    out = ast.Name(target, ast.Store())
+    pre: list = []
+    if isinstance(base, Const):
+        pre = [ast.Assign([out], _call(_np("zeros_like"), [em.expr(x)]))]
+    elif not (base not in em.inline and em.may_update(base)
+              and em.last.get(base, -1) <= em.start[id(e)]):
+        pre = [ast.Assign([out], _call(ast.Attribute(em.expr(base), "copy", ast.Load()), []))]
+    elif em.names.get(base) != target:  # an owned array nobody else sees: take it over
+        pre = [ast.Assign([out], em.expr(base))]
+    here = ast.Name(target, ast.Load())
+    if e.param("repeats"):
+        add = ast.Expr(_call(ast.Attribute(_np("add"), "at", ast.Load()),
+                             [here, index, em.expr(g)]))
+    else:
+        add = ast.AugAssign(ast.Subscript(ast.Name(target, ast.Load()), index, ast.Store()),
+                            ast.Add(), em.expr(g))
+    return pre + [add]
+
+
+# ---------------------------------------------------------------- ownership
+def owned_arrays(fn: Function) -> set:
+    """Variables holding an array that may be updated in place (see module doc)."""
+    counts = dynamic_uses(fn.body)
+    shared: set = set()
+    eqns: list = []
+    merges: list = []  # (outs, [(init or None, result) per branch/iteration], params)
+
+    def visit(b: Block) -> None:
+        for s in b.stmts:
+            if isinstance(s, Eqn):
+                eqns.append(s)
+                if s.prim in VIEWING:
+                    shared.update(a for a in s.args if isinstance(a, Var))
+            elif isinstance(s, If):
+                merges.append((s.outs, list(zip(s.then.results, s.orelse.results)), None))
+            elif isinstance(s, (ForRange, While)):
+                params = s.body.params[1:] if isinstance(s, ForRange) else s.body.params
+                merges.append((s.outs, list(zip(s.inits, s.body.results)), params))
+            for sub in sub_blocks(s):
+                visit(sub)
+
+    visit(fn.body)
+    owned = {o for s in eqns if s.prim in ALLOCATING for o in s.outs}
+    owned -= shared
+    changed = True
+    while changed:
+        changed = False
+        for outs, pairs, params in merges:
+            for k, o in enumerate(outs):
+                ok = all(isinstance(a, Var) and a in owned and counts.get(a, 0) == 1
+                         for a in pairs[k]) and o not in shared
+                if ok and o not in owned:
+                    owned.add(o)
+                    if params is not None and params[k] not in shared:
+                        owned.add(params[k])
+                    changed = True
+    return owned
+
+
+def dynamic_uses(block: Block) -> dict:
+    """Like :func:`ir.uses`, but the two branches of an ``if`` count as their
+    maximum: a value read once in each branch is read once per run."""
+    counts: dict = {}
+
+    def add(into: dict, atoms) -> None:
+        for a in atoms:
+            if isinstance(a, Var):
+                into[a] = into.get(a, 0) + 1
+
+    def visit(b: Block) -> dict:
+        local: dict = {}
+        for s in b.stmts:
+            if isinstance(s, If):
+                add(local, (s.pred,))
+                then, orelse = visit(s.then), visit(s.orelse)
+                for v in set(then) | set(orelse):
+                    local[v] = local.get(v, 0) + max(then.get(v, 0), orelse.get(v, 0))
+                continue
+            add(local, stmt_inputs(s))
+            for sub in sub_blocks(s):
+                for v, n in visit(sub).items():
+                    local[v] = local.get(v, 0) + n
+        add(local, b.results)
+        return local
+
+    counts.update(visit(block))
+    return counts
+
+
+def helper_def() -> ast.FunctionDef:
+    """``_unbroadcast(g, like)``: sum ``g`` down to the shape of ``like`` (used
+    only where shapes were not known when compiling)."""
+    g, like, shape, lead, axes = (ast.Name(n, ast.Load()) for n in
+                                  ("g", "like", "shape", "lead", "axes"))
+
+    def store(n):
+        return ast.Name(n, ast.Store())
+
+    np_shape = _call(_np("shape"), [like])
+    body = [
+        ast.Assign([store("shape")], np_shape),
+        ast.If(ast.Compare(_call(_np("shape"), [g]), [ast.Eq()], [shape]), [ast.Return(g)], []),
+        ast.Assign([store("lead")], ast.BinOp(_call(_np("ndim"), [g]), ast.Sub(),
+                                              _call(ast.Name("len", ast.Load()), [shape]))),
+        ast.Assign([store("g")], _call(_np("sum"), [g], {"axis": _call(
+            ast.Name("tuple", ast.Load()), [_call(ast.Name("range", ast.Load()), [lead])])})),
+        ast.Assign([store("axes")], ast.Call(ast.Name("tuple", ast.Load()), [ast.GeneratorExp(
+            ast.Name("k", ast.Load()),
+            [ast.comprehension(ast.Tuple([store("k"), store("n")], ast.Store()),
+                               _call(ast.Name("enumerate", ast.Load()), [shape]),
+                               [ast.BoolOp(ast.And(), [
+                                   ast.Compare(ast.Name("n", ast.Load()), [ast.Eq()],
+                                               [ast.Constant(1)]),
+                                   ast.Compare(ast.Subscript(ast.Attribute(g, "shape", ast.Load()),
+                                                             ast.Name("k", ast.Load()),
+                                                             ast.Load()),
+                                               [ast.NotEq()], [ast.Constant(1)])])], 0)])], [])),
+        ast.If(axes, [ast.Assign([store("g")], _call(_np("sum"), [g], {
+            "axis": axes, "keepdims": ast.Constant(True)}))], []),
+        ast.Return(ast.IfExp(shape, g, _call(ast.Name("float", ast.Load()), [g]))),
+    ]
+    args = ast.arguments(posonlyargs=[], args=[ast.arg("g"), ast.arg("like")], vararg=None,
+                         kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+    node = ast.FunctionDef(HELPER, args, body, [], None)
+    node.type_params = []
+    return node
