@@ -31,7 +31,10 @@ import re
 from .ir import (Block, Builder, Const, Eqn, ForRange, Function, If, Names, Var, While,
                  derived, stmt_inputs, sub_blocks, substitute, walk)
 from .primitives import PRIMS
-from .rules import partial_times
+from .arrayrules import ShapeNeeded
+from .errors import AdcError
+from .primitives import PRIMS
+from .rules import ARRAY_RULES, RULES, partial_times
 
 ZERO = Const(0.0)
 _TAPE_OPS = ("new_tape", "push", "pop")
@@ -156,6 +159,12 @@ class Tangent:
         b.emit(e)
         if len(e.outs) != 1 or e.out not in self.varied:
             return
+        if e.prim in ARRAY_RULES:
+            self.array_eqn(e, dots, b)
+            return
+        if e.prim not in RULES and PRIMS[e.prim].differentiable:
+            raise AdcError(f"forward mode does not support the primitive {e.prim!r} yet; "
+                           "use reverse mode (grad)")
         terms = []
         for i, a in enumerate(e.args):
             if isinstance(a, Var) and a in dots:
@@ -168,6 +177,21 @@ class Tangent:
         for t in terms[1:]:
             total = b.eqn("add", total, t)
         dots[e.out] = _named(b, total, dot_hint(e.out))
+
+    def array_eqn(self, e: Eqn, dots: dict, b: Builder) -> None:
+        """A structural array primitive: its linear (jvp) rule from the one
+        table.  Forward mode needs no shapes for most of them; a rule that
+        does raises a clear error."""
+        tangents = [dots.get(a) if isinstance(a, Var) else None for a in e.args]
+        if all(t is None for t in tangents):
+            return
+        try:
+            out = ARRAY_RULES[e.prim].jvp(b, e, tangents, lambda a: None)
+        except ShapeNeeded:
+            raise AdcError(f"forward mode of {e.prim!r} needs array shapes it does not have "
+                           "yet; use reverse mode (grad)") from None
+        if out is not None:
+            dots[e.out] = _named(b, out, dot_hint(e.out))
 
     def call(self, e: Eqn, dots: dict, b: Builder) -> None:
         fn = e.param("fn")

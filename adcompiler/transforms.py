@@ -13,6 +13,8 @@ import functools
 import inspect
 import threading
 
+import numpy as np
+
 from . import api, composite
 from .api import Derivative, _wrt_indices
 from .errors import AdcError, UsageError
@@ -56,10 +58,20 @@ class Emitted:
         return self._get()[1].source
 
     def __call__(self, *args):
+        _scalars_only(args, self._kind if hasattr(self, "_kind") else "this transform")
         return self._shape(self._get()[2](*args))
 
     def __repr__(self) -> str:
         return f"<adcompiler {self._kind}>"
+
+
+def _scalars_only(args, what: str) -> None:
+    """Forward mode, vjp, Jacobians and Hessians handle scalar code only so
+    far; array arguments get a clear error instead of a wrong answer."""
+    for a in args:
+        if isinstance(a, np.ndarray) or (hasattr(a, "__len__") and not isinstance(a, str)):
+            raise AdcError(f"{what} takes scalar arguments only so far (got an array); "
+                           "for array code use grad / value_and_grad (reverse mode)")
 
 
 def _signature(fn) -> inspect.Signature:
@@ -167,6 +179,7 @@ def jvp(fn, primals, tangents):
     """``(f(*primals), J @ tangents)`` by one forward pass (JAX convention).
     Several outputs give tuples."""
     primals, tangents = tuple(primals), tuple(tangents)
+    _scalars_only(primals + tangents, "jvp/hvp")
     if len(primals) != len(tangents):
         raise UsageError(f"jvp needs one tangent per primal ({len(primals)} primals, "
                          f"{len(tangents)} tangents)")
@@ -219,12 +232,14 @@ class _Callable:
     ir = property(lambda self: self.emitted.ir)
 
     def __call__(self, *args):
+        _scalars_only(args, "this transform")
         return self._call(*args)
 
 
 def vjp(fn, *primals):
     """``(f(*primals), vjp_fn)``: ``vjp_fn(cotangent)`` returns the cotangent
     of each primal, by the reverse sweep (JAX convention)."""
+    _scalars_only(primals, "vjp")
     if _is_emitted(fn):
         raise AdcError("vjp of emitted derivative code would be reverse over reverse, which "
                        "is not supported; use jvp (forward over reverse) or hvp")
@@ -299,6 +314,7 @@ class _Jacobian:
         return _cached("vjp", self.fn).source
 
     def __call__(self, *args):
+        _scalars_only(args, "jacobian")
         if self.chosen_mode() == "forward":
             n = len(_signature(self.fn).parameters)
             full = args + _defaults_tail(self.fn, len(args))
@@ -347,6 +363,7 @@ def hvp(fn, primals, tangents):
     """``H @ tangents`` at ``primals`` by forward over reverse: one forward
     pass over the emitted gradient code, a small constant times its cost."""
     primals, tangents = tuple(primals), tuple(tangents)
+    _scalars_only(primals + tangents, "jvp/hvp")
     if len(primals) != len(tangents):
         raise UsageError("hvp needs one tangent per primal")
     if _is_emitted(fn):

@@ -235,3 +235,20 @@ def test_unsupported_array_constructs_name_the_construct():
     with pytest.raises(CompileError) as err:
         grad(loop_over_rows)(np.ones((2, 3)))
     assert "loops run over range" in str(err.value)
+
+
+def test_forward_mode_transforms_refuse_arrays_clearly():
+    """Forward mode, Jacobians and Hessians are scalar-only so far: an array
+    argument is a clear AdcError, never a wrong number."""
+    from adcompiler import AdcError, grad, hessian, hvp, jacobian, jvp, vjp
+
+    def f(x):
+        return np.sum(x * x) + np.sin(x[0])
+
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(grad(f)(x), 2 * x + np.array([np.cos(1.0), 0, 0]))
+    for call in (lambda: grad(f, mode="forward")(x), lambda: hessian(f)(x),
+                 lambda: jacobian(f)(x), lambda: jvp(f, (x,), (x,)), lambda: vjp(f, x),
+                 lambda: hvp(f, (x,), (x,)), lambda: grad(grad(f))(x)):
+        with pytest.raises(AdcError, match="scalar arguments only"):
+            call()
