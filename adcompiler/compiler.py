@@ -67,7 +67,11 @@ def reverse_module(sf: SourceFunction, wrt: tuple, with_value: bool = False,
     grad = _pass(_renamed(grad, name or f"{sf.name}_grad"), optimize)
     out = [grad]
     done: set = set()
-    todo = [(k, "fwd") for k in sorted(fwd_needed)] + [(k, "primal") for k in sorted(primal_needed)]
+    # primal callees are read off the optimised code: the transform does not
+    # visit every block (a while condition, an inactive loop), and DCE may
+    # have removed calls it recorded
+    todo = [(k, "fwd") for k in sorted(fwd_needed)] + \
+        [(k, "primal") for k in sorted(_callees(grad) & set(program.functions))]
     while todo:
         key_, kind = todo.pop(0)
         if (key_, kind) in done:
@@ -78,8 +82,10 @@ def reverse_module(sf: SourceFunction, wrt: tuple, with_value: bool = False,
             out.append(fn)
             todo += [(k, "primal") for k in sorted(_callees(fn))]
             continue
-        fwd, bwd, more_fwd, more_primal = reverse_callee(fn)
-        out += [_pass(fwd, optimize), _pass(bwd, optimize)]
+        fwd, bwd, more_fwd, _ = reverse_callee(fn)
+        fwd, bwd = _pass(fwd, optimize), _pass(bwd, optimize)
+        out += [fwd, bwd]
+        more_primal = (_callees(fwd) | _callees(bwd)) & set(program.functions)
         todo += [(k, "fwd") for k in sorted(more_fwd)] + [(k, "primal") for k in sorted(more_primal)]
     return out, program
 

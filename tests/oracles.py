@@ -190,7 +190,13 @@ def dualize(fn, seen=None):
                 for key in list(DUAL_FUNCS) + list(_NP_ALIASES):
                     if getattr(mod, key, None) is value:
                         g[name] = DUAL_FUNCS[_NP_ALIASES.get(key, key)]
+    # float(dual) would drop the derivative (float() must return a float)
+    g.setdefault("float", _dual_float)
     return new
+
+
+def _dual_float(v):
+    return v if isinstance(v, Dual) else float(v)
 
 
 def dual_grad(fn, args, wrt):
