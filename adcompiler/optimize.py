@@ -269,8 +269,14 @@ def prune_tapes(fn: Function) -> Function:
     plan: dict = {}
     for tape, pop in pops.items():
         plan[tape] = [k for k, o in enumerate(pop.outs) if counts.get(o, 0) > 0]
-    pushes = {s.args[0] for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "push"}
-    if all(len(plan.get(t, ())) == len(pops[t].outs) for t in pops) and pushes <= set(pops):
+    pushes = [s.args[0] for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "push"]
+    # a tape read by anything but its own push/pop (a _fwd function returns it
+    # to its _bwd, which pops it) is used elsewhere: leave it whole
+    local_reads = {t: pushes.count(t) + (t in pops) for t in set(pushes) | set(pops)}
+    made = {s.outs[0] for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "new_tape"}
+    escaping = {t for t, n in local_reads.items() if counts.get(t, 0) > n or t not in made}
+    if all(len(plan.get(t, ())) == len(pops[t].outs) for t in pops) \
+            and set(pushes) <= set(pops) | escaping:
         return fn
 
     def block(b: Block) -> Block:
@@ -278,6 +284,9 @@ def prune_tapes(fn: Function) -> Function:
         for s in b.stmts:
             if isinstance(s, Eqn) and s.prim in ("push", "pop", "new_tape"):
                 tape = s.outs[0] if s.prim == "new_tape" else s.args[0]
+                if tape in escaping:
+                    out.append(s)
+                    continue
                 keep = plan.get(tape, [])
                 if not keep:
                     continue

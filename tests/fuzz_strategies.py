@@ -106,8 +106,8 @@ def expressions(draw, scope: Scope, depth: int = 2, flags: dict | None = None):
     kind = draw(st.sampled_from(kinds))
     if kind == "leaf":
         readable = scope.names + scope.ints
-        if draw(st.booleans()) or not readable:
-            return draw(st.sampled_from(readable)) if readable else "x"
+        if draw(st.integers(0, 3)) < 3 and readable:  # mostly names: more dependence
+            return draw(st.sampled_from(readable))
         return draw(st.sampled_from(CONSTANTS))
     if kind == "unary":
         template, sym = draw(st.sampled_from(UNARY))
@@ -189,11 +189,15 @@ def if_statement(draw, scope: Scope, budget: int):
 @st.composite
 def for_statement(draw, scope: Scope, budget: int):
     index = "ij"[min(scope.loop_depth, 1)] if scope.loop_depth < 2 else "k"
-    spec = draw(st.sampled_from(["range({n})", "range(1, {n})", "range({n}, 0, -1)",
-                                 "range(0, {n}, 2)"]))
+    spec, trips = draw(st.sampled_from([
+        ("range({n})", lambda n: n), ("range(1, {n})", lambda n: n - 1),
+        ("range({n}, 0, -1)", lambda n: n), ("range(0, {n}, 2)", lambda n: (n + 1) // 2)]))
     n = draw(st.integers(0, 4))
     body_scope = scope.child(loop=True, ints=[index])
     body = draw(blocks(body_scope, budget - 1))
+    jumps = any(line.strip() in ("break", "continue") for line in body)
+    if trips(n) >= 1 and not jumps:  # the body surely ran: its names are bound after it
+        scope.names[:] = body_scope.names
     return [f"for {index} in {spec.format(n=n)}:"] + _indent(body)
 
 
@@ -274,7 +278,7 @@ def programs(draw, control: bool = True, with_helpers: bool = True):
     helpers, sym = [], True
     if with_helpers:
         for i in range(draw(st.integers(0, 2))):
-            text, ok = draw(helper_functions(i + 1, control=False))
+            text, ok = draw(helper_functions(i + 1, control=control))
             helpers.append(text)
             sym = sym and ok
     scope = Scope(PARAMS, helpers=[(f"h{i + 1}", 2) for i in range(len(helpers))])

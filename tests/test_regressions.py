@@ -29,3 +29,23 @@ def test_helper_called_only_in_while_condition_is_emitted(module_from_source):
         "    return a\n")
     check(mod.f, (1.5,))
     assert "def h1(" in grad(mod.f).source
+
+
+def test_helper_with_loop_keeps_its_tape_across_fwd_and_bwd(module_from_source):
+    # A helper with a loop is split into h_fwd (pushes on a tape, returns it
+    # in its residuals) and h_bwd (pops it).  prune_tapes, run on h_fwd alone,
+    # saw no pop there and deleted the tape and its pushes while the packed
+    # residuals still named it: IR read out of scope / NameError.
+    mod = module_from_source(
+        "def h1(u, v):\n"
+        "    n = 0\n"
+        "    while n < 1 and u < v:\n"
+        "        n += 1\n"
+        "        c, v = 2.0, u * v\n"
+        "    u += v\n"
+        "    return u * v\n"
+        "\n"
+        "def f(x, y):\n"
+        "    return h1(y, x) + h1(x, y)\n")
+    check(mod.f, (-0.376, -0.433), wrt=(0, 1))
+    check(mod.f, (0.5, 0.9), wrt=(0, 1))
