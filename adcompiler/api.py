@@ -11,7 +11,7 @@ import threading
 
 from .compiler import Compiled, compile_grad
 from .errors import UsageError
-from .frontend import load_live
+from .frontend import ensure_function, load_live
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
@@ -19,6 +19,7 @@ _LOCK = threading.RLock()
 
 def _wrt_indices(fn, wrt) -> tuple:
     """Normalise ``wrt`` (index, name, or a tuple of them) to parameter indices."""
+    ensure_function(fn)  # a class or builtin gets its own message, not one about wrt
     try:
         params = list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):

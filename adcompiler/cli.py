@@ -14,6 +14,7 @@ import sys
 from .compiler import compile_grad, emit_module, reverse_module
 from .errors import AdcError, CompileError, UsageError
 from .frontend import StaticEnv, find_static, load_file
+from .lower import Lowerer
 
 
 def _decorator_wrt(deco: ast.expr):
@@ -71,6 +72,7 @@ def compile_file(path: str, names: list, wrt_text: str | None) -> str:
     for name, wrt in chosen:
         sf = find_static(env, name)
         params = [a.arg for a in sf.node.args.args]
+        Lowerer(sf, None, name).check_signature(sf.node)  # *args etc. before "no parameters"
         if not params:
             raise sf.error(f"{name} has no parameters to differentiate", sf.node, "parameters")
         sources.append(compile_grad(sf, parse_wrt(wrt_text, params, wrt, sf)).source)

@@ -49,3 +49,36 @@ def test_helper_with_loop_keeps_its_tape_across_fwd_and_bwd(module_from_source):
         "    return h1(y, x) + h1(x, y)\n")
     check(mod.f, (-0.376, -0.433), wrt=(0, 1))
     check(mod.f, (0.5, 0.9), wrt=(0, 1))
+
+
+def test_cli_refuses_async_def(tmp_path, capsys):
+    # The command line compiled `async def f` as if it were a plain def (the
+    # static reader collected AsyncFunctionDef nodes and lowering never
+    # checked), emitting a gradient for a coroutine function.
+    from adcompiler.cli import main
+    path = tmp_path / "coro.py"
+    path.write_text("async def f(x):\n    return x * x\n")
+    assert main(["compile", str(path)]) == 1
+    assert "async def is not supported" in capsys.readouterr().err
+
+
+def test_class_is_refused_as_a_class_not_by_wrt():
+    # grad(SomeClass) said "wrt=0 is out of range: SomeClass has 0 parameter(s)":
+    # wrt was checked before the kind of object.
+    from adcompiler import UsageError
+
+    class Model:
+        pass
+
+    with pytest.raises(UsageError, match="is a class"):
+        grad(Model)
+
+
+def test_cli_names_varargs_not_missing_parameters(tmp_path, capsys):
+    # `adc compile` on `def f(*xs)` said "f has no parameters to differentiate"
+    # instead of naming the unsupported *args.
+    from adcompiler.cli import main
+    path = tmp_path / "va.py"
+    path.write_text("def f(*xs):\n    return xs[0]\n")
+    assert main(["compile", str(path)]) == 1
+    assert "only plain positional parameters" in capsys.readouterr().err

@@ -1,0 +1,5 @@
+# expect: CompileError
+# message: yield is not supported
+# line: 5
+def f(x):
+    yield x
