@@ -27,6 +27,8 @@ from .primitives import NUMPY_SPELLING, PRIMS
 from .printer import COMMENT_MARK
 
 _INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack"}
+#: primitives whose emitted form mentions an argument twice
+_ARGS_READ_TWICE = {"rdiv", "rpow"}
 
 
 class Emitter:
@@ -54,6 +56,8 @@ class Emitter:
             if isinstance(s, Eqn) and len(s.outs) == 1:
                 local_defs[s.outs[0]] = s
         for s in block.stmts:
+            if isinstance(s, Eqn) and s.prim in _ARGS_READ_TWICE:
+                continue  # an inlined argument would be evaluated twice
             for a in stmt_inputs(s):
                 self._maybe_inline(a, local_defs, counts)
             for sub in sub_blocks(s):
@@ -262,6 +266,15 @@ class Emitter:
                 return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "sign", ast.Load()),
                                 args, [])
             return _ladder(args[0], ast.Gt(), ast.Lt(), 1.0, -1.0, 0.0)
+        if prim == "rdiv":  # a / b, or a * inf when b == 0 (IEEE, where Python raises)
+            self.imports.add("math")
+            return ast.IfExp(args[1], ast.BinOp(args[0], ast.Div(), args[1]),
+                             ast.BinOp(args[0], ast.Mult(), _math_inf()))
+        if prim == "rpow":  # x ** e, or inf for 0 ** negative (where Python raises)
+            self.imports.add("math")
+            return ast.IfExp(ast.BoolOp(ast.Or(), [args[0], ast.Compare(
+                args[1], [ast.GtE()], [ast.Constant(0)])]),
+                ast.BinOp(args[0], ast.Pow(), args[1]), _math_inf())
         if prim == "max_weight":
             return ast.IfExp(ast.Compare(args[0], [ast.Gt()], [args[1]]), ast.Constant(1.0),
                              ast.IfExp(ast.Compare(args[0], [ast.Eq()], [args[1]]),
@@ -425,6 +438,10 @@ def _const_node(value, em) -> ast.expr:
             value < 0 or (isinstance(value, float) and math.copysign(1.0, value) < 0)):
         return ast.UnaryOp(ast.USub(), ast.Constant(-value))
     return ast.Constant(value)
+
+
+def _math_inf() -> ast.expr:
+    return ast.Attribute(ast.Name("math", ast.Load()), "inf", ast.Load())
 
 
 def _ladder(x, gt, lt, pos, neg, zero) -> ast.expr:

@@ -101,7 +101,11 @@ class Dual:
         return self.v // Dual.lift(o).v
 
     def __mod__(self, o):
-        return self.v % Dual.lift(o).v
+        o = Dual.lift(o)  # a % b == a - b * floor(a / b)
+        return Dual(self.v % o.v, self.d - (self.v // o.v) * o.d)
+
+    def __rmod__(self, o):
+        return Dual.lift(o) % self
 
     def __repr__(self):
         return f"Dual({self.v!r}, {self.d!r})"

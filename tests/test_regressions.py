@@ -82,3 +82,15 @@ def test_cli_names_varargs_not_missing_parameters(tmp_path, capsys):
     path.write_text("def f(*xs):\n    return xs[0]\n")
     assert main(["compile", str(path)]) == 1
     assert "only plain positional parameters" in capsys.readouterr().err
+
+
+def test_mod_has_slope_one_in_its_left_operand(module_from_source):
+    # `%` was marked non-differentiable, so d/dx (x % 1.5) came out 0 instead
+    # of 1 (a silently wrong gradient); a % b == a - b * floor(a / b).
+    mod = module_from_source(
+        "def f(x, y):\n"
+        "    return x % 1.5 + 2.0 % (1 + y * y) + (x * y) % y\n")
+    # by hand at (2.0, 0.7): d/dx = 1 + y; d/dy = -floor(2 / 1.49) * 2y + x - floor(xy / y)
+    assert grad(mod.f, wrt=(0, 1))(2.0, 0.7) == pytest.approx((1.7, -1.4 + 2.0 - 2.0))
+    check(mod.f, (2.0, 0.7), wrt=(0, 1))
+    check(mod.f, (-1.3, 1.9), wrt=(0, 1))
