@@ -5,7 +5,9 @@ differentiates it in reverse mode, optimises the result and emits a new,
 readable, standalone Python function.
 """
 from .api import grad, source, value_and_grad
+from .checkgrad import GradCheck, check_grad
 from .errors import AdcError, CompileError, UsageError
 
-__all__ = ["grad", "value_and_grad", "source", "AdcError", "CompileError", "UsageError"]
+__all__ = ["grad", "value_and_grad", "source", "check_grad", "GradCheck", "AdcError",
+           "CompileError", "UsageError"]
 __version__ = "0.1.0"
