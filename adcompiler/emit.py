@@ -176,6 +176,9 @@ class Emitter:
         self.number(fn.body, ())
         self.resolve_liveness()
         for p in fn.params:
+            # an unread parameter is dead at once, but parameters are bound
+            # together: keep each alive past the signature so names differ
+            self.last[p] = max(self.last.get(p, -1), 1)
             self._assign(p, p.name if p.hint == p.name else self.take(p, 0))
         body = self.block(fn.body)
         ret = [self.expr(a) for a in fn.body.results]

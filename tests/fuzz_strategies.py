@@ -83,14 +83,17 @@ class Scope:
     def __init__(self, names, loop_depth=0, helpers=(), counters=0, ints=(), sympy_only=False):
         self.names = list(names)
         self.sympy_only = sympy_only  # only templates sympy can evaluate
+        self.returns = 1  # how many values this function returns
         self.loop_depth = loop_depth
         self.helpers = list(helpers)
         self.counters = counters
         self.ints = list(ints)  # loop indices: readable but never assigned
 
     def child(self, loop=False, ints=()):
-        return Scope(self.names, self.loop_depth + (1 if loop else 0), self.helpers,
-                     self.counters, self.ints + list(ints), self.sympy_only)
+        inner = Scope(self.names, self.loop_depth + (1 if loop else 0), self.helpers,
+                      self.counters, self.ints + list(ints), self.sympy_only)
+        inner.returns = self.returns
+        return inner
 
     def table(self, templates: list) -> list:
         return [t for t in templates if t[1]] if self.sympy_only else templates
@@ -123,9 +126,10 @@ def expressions(draw, scope: Scope, depth: int = 2, flags: dict | None = None):
         a = _paren(draw(expressions(scope, depth - 1, flags)))
         b = _paren(draw(expressions(scope, depth - 1, flags)))
         return template.format(a, b)
-    name, arity = draw(st.sampled_from(scope.helpers))
+    name, arity, results = draw(st.sampled_from(scope.helpers))
     args = [draw(expressions(scope, depth - 1, flags)) for _ in range(arity)]
-    return f"{name}({', '.join(args)})"
+    call = f"{name}({', '.join(args)})"
+    return call if results == 1 else f"{call}[{draw(st.integers(0, results - 1))}]"
 
 
 @st.composite
@@ -162,8 +166,14 @@ def aug_assignment(draw, scope: Scope, flags: dict):
 def tuple_assignment(draw, scope: Scope, flags: dict):
     first = draw(st.sampled_from(list(LOCALS) + scope.names))
     second = draw(st.sampled_from([n for n in list(LOCALS) + scope.names if n != first]))
-    if draw(st.booleans()) and first in scope.names and second in scope.names:
-        line = f"{first}, {second} = {second}, {first}"  # swap
+    pairs = [h for h in scope.helpers if h[2] == 2]
+    how = draw(st.sampled_from(["values", "swap", "call"]))
+    if how == "swap" and first in scope.names and second in scope.names:
+        line = f"{first}, {second} = {second}, {first}"
+    elif how == "call" and pairs:  # a helper returning two values
+        name, arity, _ = draw(st.sampled_from(pairs))
+        args = ", ".join(draw(expressions(scope, 1, flags)) for _ in range(arity))
+        line = f"{first}, {second} = {name}({args})"
     else:
         line = f"{first}, {second} = {draw(expressions(scope, 1, flags))}, " \
                f"{draw(expressions(scope, 1, flags))}"
@@ -227,7 +237,8 @@ def jump(draw, scope: Scope, flags: dict):
     kinds = ["return"] + (["break", "continue"] if scope.loop_depth else [])
     kind = draw(st.sampled_from(kinds))
     cond = draw(conditions(scope))
-    what = kind if kind != "return" else f"return {draw(expressions(scope, 1, flags))}"
+    values = ", ".join(draw(expressions(scope, 1, flags)) for _ in range(scope.returns))
+    what = kind if kind != "return" else f"return {values}"
     return [f"if {cond}:", f"    {what}"]
 
 
@@ -265,28 +276,31 @@ def blocks(draw, scope: Scope, budget: int, flags: dict | None = None, max_size:
 
 
 @st.composite
-def helper_functions(draw, index: int, control: bool, sympy_only: bool = False):
-    """A module-level helper ``h{index}(u, v)``."""
-    scope = Scope(["u", "v"], sympy_only=sympy_only)
+def helper_functions(draw, index: int, control: bool, sympy_only: bool = False,
+                     previous=()):
+    """A module-level helper ``h{index}(u, v)``; it may call the helpers
+    defined before it."""
+    scope = Scope(["u", "v"], helpers=list(previous), sympy_only=sympy_only)
     flags = {"control": control}
+    results = scope.returns = draw(st.sampled_from([1, 2]))
     body = draw(blocks(scope, 1 if control else 0, flags, max_size=2))
-    ret = draw(expressions(scope, 1, flags))
+    ret = ", ".join(draw(expressions(scope, 1, flags)) for _ in range(results))
     text = "\n".join([f"def h{index}(u, v):"] + _indent(body + [f"return {ret}"]))
-    return text, flags.get("sympy", True) and flags.get("straight", True)
+    return text, flags.get("sympy", True) and flags.get("straight", True), results
 
 
 @st.composite
 def programs(draw, control: bool = True, with_helpers: bool = True, sympy_only: bool = False):
     """A module defining ``f(x, y)`` and possibly helpers ``h1``, ``h2``.
     ``control=False, sympy_only=True`` gives straight-line programs sympy can check."""
-    helpers, sym = [], True
+    helpers, signatures, sym = [], [], True
     if with_helpers:
         for i in range(draw(st.integers(0, 2))):
-            text, ok = draw(helper_functions(i + 1, control, sympy_only))
+            text, ok, results = draw(helper_functions(i + 1, control, sympy_only, signatures))
             helpers.append(text)
+            signatures.append((f"h{i + 1}", 2, results))  # (name, arity, results)
             sym = sym and ok
-    scope = Scope(PARAMS, helpers=[(f"h{i + 1}", 2) for i in range(len(helpers))],
-                  sympy_only=sympy_only)
+    scope = Scope(PARAMS, helpers=signatures, sympy_only=sympy_only)
     flags = {"control": control}
     body = draw(blocks(scope, 2 if control else 0, flags))
     body.append(f"return {draw(expressions(scope, 2, flags))}")

@@ -94,3 +94,18 @@ def test_mod_has_slope_one_in_its_left_operand(module_from_source):
     assert grad(mod.f, wrt=(0, 1))(2.0, 0.7) == pytest.approx((1.7, -1.4 + 2.0 - 2.0))
     check(mod.f, (2.0, 0.7), wrt=(0, 1))
     check(mod.f, (-1.3, 1.9), wrt=(0, 1))
+
+
+def test_unused_seed_parameters_of_a_bwd_function_get_distinct_names(module_from_source):
+    # h1 returns two values, the first a constant: h1_bwd's two seed parameters
+    # were both named out_bar (the unread one counted as dead at once, so its
+    # name was free for the next), a SyntaxError in the emitted module.
+    mod = module_from_source(
+        "import numpy as np\n"
+        "def h1(u, v):\n"
+        "    return 1.0, np.maximum(1.0, v)\n"
+        "\n"
+        "def f(x, y):\n"
+        "    return h1(h1(y, x)[1], x)[0] + h1(x, y)[1] * x\n")
+    check(mod.f, (0.552, 1.074), wrt=(0, 1))
+    check(mod.f, (0.552, 0.074), wrt=(0, 1))
