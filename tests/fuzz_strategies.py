@@ -133,10 +133,24 @@ def expressions(draw, scope: Scope, depth: int = 2, flags: dict | None = None):
 
 
 @st.composite
-def conditions(draw, scope: Scope):
+def comparisons(draw, scope: Scope):
     a = _paren(draw(expressions(scope, 1)))
     b = _paren(draw(expressions(scope, 1)))
-    return f"{a} {draw(st.sampled_from(COMPARE))} {b}"
+    text = f"{a} {draw(st.sampled_from(COMPARE))} {b}"
+    if draw(st.integers(0, 4)) == 0:  # chained: a < b < c
+        text += f" {draw(st.sampled_from(COMPARE))} {_paren(draw(expressions(scope, 0)))}"
+    return text
+
+
+@st.composite
+def conditions(draw, scope: Scope):
+    kind = draw(st.sampled_from(["compare", "compare", "and", "or", "not"]))
+    first = draw(comparisons(scope))
+    if kind == "compare":
+        return first
+    if kind == "not":
+        return f"not ({first})"
+    return f"({first}) {kind} ({draw(comparisons(scope))})"
 
 
 def _indent(lines: list) -> list:
@@ -216,6 +230,39 @@ def for_statement(draw, scope: Scope, budget: int):
 
 
 @st.composite
+def for_list_statement(draw, scope: Scope, budget: int):
+    """``for w in [e1, e2, ...]:`` (unrolled by the compiler), sometimes with
+    ``enumerate``."""
+    items = [draw(expressions(scope, 1)) for _ in range(draw(st.integers(1, 3)))]
+    name = f"w{scope.loop_depth}"
+    if draw(st.booleans()):
+        head, ints = f"for {name} in [{', '.join(items)}]:", []
+    else:
+        head, ints = f"for k{scope.loop_depth}, {name} in enumerate(({', '.join(items)},)):", \
+            [f"k{scope.loop_depth}"]
+    body_scope = scope.child(loop=True, ints=ints)
+    body_scope.names.append(name)
+    flags = {"control": False}  # return/break in unrolled loops are not supported
+    body = draw(blocks(body_scope, 0, flags))
+    return [head] + _indent(body)
+
+
+@st.composite
+def data_while_statement(draw, scope: Scope, budget: int):
+    """A while loop whose trip count depends on the data: ``s`` grows by at
+    least 0.5 a trip, so it ends after a few."""
+    scope.counters += 1
+    acc = f"s{scope.counters}"
+    start = draw(expressions(scope, 1))
+    step = draw(expressions(scope, 1))
+    body_scope = scope.child(loop=True, ints=[acc])  # read in the body, never assigned
+    body = draw(blocks(body_scope, budget - 1, {"control": False}))
+    scope.counters = body_scope.counters
+    return [f"{acc} = tanh({start})", f"while {acc} < 2.0:"] + \
+        _indent([f"{acc} = {acc} + 0.5 + ({step}) * ({step})"] + body)
+
+
+@st.composite
 def while_statement(draw, scope: Scope, budget: int):
     scope.counters += 1
     counter = f"n{scope.counters}"
@@ -246,10 +293,14 @@ def jump(draw, scope: Scope, flags: dict):
 def statements(draw, scope: Scope, budget: int, flags: dict):
     kinds = ["assign", "assign", "aug", "tuple"]
     if budget > 0 and flags.get("control", True):
-        kinds += ["if", "for", "while", "jump"]
+        kinds += ["if", "for", "while", "jump", "for_list", "while_data"]
     kind = draw(st.sampled_from(kinds))
-    if kind in ("if", "for", "while", "jump"):
+    if kind in ("if", "for", "while", "jump", "for_list", "while_data"):
         flags["straight"] = False
+    if kind == "for_list":
+        return draw(for_list_statement(scope, budget))
+    if kind == "while_data":
+        return draw(data_while_statement(scope, budget))
     if kind == "assign":
         return draw(assignment(scope, flags))
     if kind == "aug":
