@@ -23,7 +23,7 @@ import sympy
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
-from adcompiler import grad, value_and_grad
+from adcompiler import CompileError, grad, value_and_grad
 from fuzz_strategies import POINTS, programs
 from oracles import dual_grad
 
@@ -136,3 +136,30 @@ def test_straight_line_programs_match_sympy(program, point):
     assume(all(math.isfinite(e) for e in expected))
     got = grad(fn, wrt=WRT)(*point)
     assert close(got, expected, rel=1e-6), f"{got} != sympy {expected}"
+
+
+#: statements adcompiler refuses, each with a fragment of its error message
+UNSUPPORTED = [
+    ("del x", "del statement"), ("assert x > 0", "assert statement"),
+    ("print(x)", "expression statements"), ("import os", "import statement"),
+    ("global q", "global statement"), ("t = {x: y}", "dict literal"),
+    ("t = [v for v in (x, y)]", "list comprehension"), ("t = f'{x}'", "f-string"),
+    ("t = 'text'", "str constants"), ("x.real = 1.0", "assignment to an attribute"),
+    ("t = lambda v: v", "lambda"), ("t = x @ y", "MatMult"),
+    ("t = undefined_name * x", "name 'undefined_name' is not defined"),
+    ("t = math.gamma(x)", "math.gamma"), ("t = (x, y)[0:1]", "slice"),
+]
+
+
+@given(programs(), st.sampled_from(UNSUPPORTED))
+def test_unsupported_statements_are_refused_at_their_line(program, bad):
+    """Any program with one unsupported statement at the top of ``f`` fails
+    with a CompileError pointing at that line, never with anything else."""
+    statement, message = bad
+    lines = program.source.splitlines()
+    at = lines.index("def f(x, y):") + 1
+    lines.insert(at, "    " + statement)
+    fn = load("\n".join(lines) + "\n").f
+    with pytest.raises(CompileError) as info:
+        grad(fn, wrt=WRT).source
+    assert message in info.value.message and info.value.line == at + 1
