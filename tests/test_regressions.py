@@ -109,3 +109,15 @@ def test_unused_seed_parameters_of_a_bwd_function_get_distinct_names(module_from
         "    return h1(h1(y, x)[1], x)[0] + h1(x, y)[1] * x\n")
     check(mod.f, (0.552, 1.074), wrt=(0, 1))
     check(mod.f, (0.552, 0.074), wrt=(0, 1))
+
+
+def test_gradient_at_a_domain_edge_does_not_raise(module_from_source):
+    # The emitted gradient of sqrt(x) computed 0.5 * g / sqrt(x) and raised
+    # ZeroDivisionError at x = 0 although sqrt(0) itself is fine; likewise
+    # x ** 0.5 (0.0 ** -0.5 raises) and asin at 1.  Now inf (conventions.md).
+    import math
+    mod = module_from_source(
+        "from math import sqrt, asin\n"
+        "def f(x):\n"
+        "    return sqrt(x) + x ** 0.5 + asin(x + 1.0)\n")
+    assert grad(mod.f)(0.0) == math.inf
