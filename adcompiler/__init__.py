@@ -4,6 +4,7 @@
 differentiates it in reverse mode, optimises the result and emits a new,
 readable, standalone Python function.
 """
+from .checkgrad import GradCheck, check_grad
 from .errors import AdcError, CompileError, UsageError
 from .inspection import graph, trace, wengert
 from .swell import swell
@@ -11,6 +12,6 @@ from .transforms import (derivative, grad, hessian, hvp, jacobian, jvp, source, 
                          vjp)
 
 __all__ = ["grad", "value_and_grad", "source", "jvp", "vjp", "jacobian", "hessian", "hvp",
-           "derivative", "wengert", "trace", "graph", "swell", "AdcError", "CompileError",
-           "UsageError"]
+           "derivative", "wengert", "trace", "graph", "swell", "check_grad", "GradCheck",
+           "AdcError", "CompileError", "UsageError"]
 __version__ = "0.1.0"

@@ -13,7 +13,7 @@ import numpy as np
 
 from .compiler import Compiled, compile_grad
 from .errors import UsageError
-from .frontend import load_live
+from .frontend import ensure_function, load_live
 from .npcompile import signature, split_signature
 
 _CACHE: dict = {}
@@ -22,6 +22,8 @@ _LOCK = threading.RLock()
 
 def _wrt_indices(fn, wrt) -> tuple:
     """Normalise ``wrt`` (index, name, or a tuple of them) to parameter indices."""
+    if not hasattr(fn, "source"):  # compiled derivatives are transformed further
+        ensure_function(fn)  # a class or builtin gets its own message, not one about wrt
     try:
         params = list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):

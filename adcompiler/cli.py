@@ -14,6 +14,7 @@ import sys
 from .compiler import compile_many
 from .errors import AdcError, CompileError, UsageError
 from .frontend import StaticEnv, find_static, load_file
+from .lower import Lowerer
 from .npcompile import UNDECLARED, cli_shapes, unknown_names
 
 
@@ -78,6 +79,7 @@ def compile_file(path: str, names: list, wrt_text: str | None, mode: str = "reve
     for name, wrt in chosen:
         sf = find_static(env, name)
         params = [a.arg for a in sf.node.args.args]
+        Lowerer(sf, None, name).check_signature(sf.node)  # *args etc. before "no parameters"
         if not params:
             raise sf.error(f"{name} has no parameters to differentiate", sf.node, "parameters")
         shapes = cli_shapes(sf.node, shapes_text, arrays_text)

@@ -90,6 +90,10 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     grad = _pass(_renamed(grad, name or f"{sf.name}_grad"), optimize)
     if ctx:
         grad = ctx.finish(grad, shapes, dtypes)
+    # primal callees are read off the optimised code: the transform does not
+    # visit every block (a while condition, an inactive loop), and DCE may
+    # have removed calls it recorded
+    primal_needed = _callees(grad) & set(program.functions)
     return [grad] + callee_functions(program, fwd_needed, primal_needed, ctx), program
 
 
@@ -99,7 +103,8 @@ def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> l
     array context (shapes) when the entry point is array code."""
     out: list = []
     done: set = set()
-    todo = [(k, "fwd") for k in sorted(fwd_needed)] + [(k, "primal") for k in sorted(primal_needed)]
+    todo = [(k, "fwd") for k in sorted(fwd_needed)] + \
+        [(k, "primal") for k in sorted(set(primal_needed) & set(program.functions))]
     while todo:
         key_, kind = todo.pop(0)
         if (key_, kind) in done:
@@ -117,6 +122,7 @@ def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> l
             fwd = ctx.finish(fwd, ctx.callee_param_shapes(key_))
             bwd = ctx.finish(bwd, ctx.bwd_params(fwd, bwd))
         out += [fwd, bwd]
+        more_primal = (_callees(fwd) | _callees(bwd)) & set(program.functions)
         todo += [(k, "fwd") for k in sorted(more_fwd)] + [(k, "primal") for k in sorted(more_primal)]
     return out
 

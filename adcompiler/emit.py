@@ -29,6 +29,8 @@ from . import npemit
 
 _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
 _INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add"}
+#: primitives whose emitted form mentions an argument twice
+_ARGS_READ_TWICE = {"div", "pow"}  # with ieee=True on Python floats
 
 
 class Emitter:
@@ -65,6 +67,9 @@ class Emitter:
             if isinstance(s, Eqn) and len(s.outs) == 1:
                 local_defs[s.outs[0]] = s
         for s in block.stmts:
+            if isinstance(s, Eqn) and s.prim in _ARGS_READ_TWICE and s.param("ieee") \
+                    and self.shapes is None:
+                continue  # an inlined argument would be evaluated twice
             target = self._inplace_operand(s, local_defs, counts)
             if target is not None:
                 self.inplace[s.outs[0]] = target
@@ -232,6 +237,10 @@ class Emitter:
         self.number(fn.body, ())
         self.resolve_liveness()
         for p in fn.params:
+            # an unread parameter is dead at once, but parameters are bound
+            # together: keep each alive past the signature so names differ
+            self.last[p] = max(self.last.get(p, -1), 1)
+            self.reads.setdefault(p, []).append(1)
             self._assign(p, p.name if p.hint == p.name else self.take(p, 0))
         body = self.block(fn.body)
         ret = [self.expr(a) for a in fn.body.results]
@@ -336,6 +345,8 @@ class Emitter:
     def value(self, e: Eqn) -> ast.expr:
         p = PRIMS[e.prim]
         args = [self.expr(a) for a in e.args]
+        if e.param("ieee") and self.shapes is None:
+            return self.ieee(e.prim, args)
         if e.prim == "pow" and e.param("ns") == "math":
             self.imports.add("math")
             return ast.Call(ast.Attribute(ast.Name("math", ast.Load()), "pow", ast.Load()), args, [])
@@ -348,6 +359,19 @@ class Emitter:
         if p.form == "call":
             return ast.Call(self.function_name(e), args, [])
         return self.special(e, args)
+
+    def ieee(self, prim: str, args: list) -> ast.expr:
+        """Division and power in derivative code at the edge of a domain: IEEE
+        results (inf, nan) on Python floats, which raise instead.  (NumPy
+        arrays already behave so: array code emits the plain operator.)"""
+        self.imports.add("math")
+        if prim == "div":  # a / b, or a * inf when b == 0
+            return ast.IfExp(args[1], ast.BinOp(args[0], ast.Div(), args[1]),
+                             ast.BinOp(args[0], ast.Mult(), _math_inf()))
+        # x ** e, or inf for 0 ** negative
+        return ast.IfExp(ast.BoolOp(ast.Or(), [args[0], ast.Compare(
+            args[1], [ast.GtE()], [ast.Constant(0)])]),
+            ast.BinOp(args[0], ast.Pow(), args[1]), _math_inf())
 
     def function_name(self, e: Eqn) -> ast.expr:
         ns = e.param("ns", "")
@@ -562,6 +586,10 @@ def _const_node(value, em) -> ast.expr:
             value < 0 or (isinstance(value, float) and math.copysign(1.0, value) < 0)):
         return ast.UnaryOp(ast.USub(), ast.Constant(-value))
     return ast.Constant(value)
+
+
+def _math_inf() -> ast.expr:
+    return ast.Attribute(ast.Name("math", ast.Load()), "inf", ast.Load())
 
 
 def _ladder(x, gt, lt, pos, neg, zero) -> ast.expr:

@@ -223,6 +223,12 @@ def load_file(path: str, text: str | None = None) -> StaticEnv:
 
 def load_live(fn) -> SourceFunction:
     """The parsed source of a live function, with line numbers of its file."""
+    ensure_function(fn)
+    return _load_live(fn)
+
+
+def ensure_function(fn) -> None:
+    """Refuse, with a UsageError, anything that is not a plain Python function."""
     if isinstance(fn, (types.BuiltinFunctionType, types.BuiltinMethodType)):
         raise UsageError(f"{getattr(fn, '__name__', fn)!r} is a builtin: it has no Python source to differentiate")
     if isinstance(fn, types.MethodType):
@@ -231,6 +237,9 @@ def load_live(fn) -> SourceFunction:
         raise UsageError(f"{fn.__name__} is a class: differentiate a plain function")
     if not isinstance(fn, types.FunctionType):
         raise UsageError(f"{fn!r} is not a Python function")
+
+
+def _load_live(fn) -> SourceFunction:
     code = fn.__code__
     if fn.__name__ == "<lambda>":
         raise CompileError("lambda functions are not supported; write a def",
@@ -248,7 +257,7 @@ def load_live(fn) -> SourceFunction:
         raise CompileError(f"invalid syntax: {exc.msg}", code.co_filename,
                            (exc.lineno or 1) + first - 1, exc.offset or 0, "syntax") from None
     node = tree.body[0]
-    if not isinstance(node, ast.FunctionDef):
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # async: lower says so
         raise CompileError("only functions defined with def can be differentiated",
                            code.co_filename, first, 1, type(node).__name__)
     ast.increment_lineno(tree, first - 1)

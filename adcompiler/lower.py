@@ -111,7 +111,7 @@ class Lowerer:
 
     def check_signature(self, node: ast.FunctionDef) -> None:
         if isinstance(node, ast.AsyncFunctionDef):
-            raise self.sf.error("async def is not supported", node, "async def")
+            raise self.sf.error("async def is not supported; write a plain def", node, "async def")
         for inner in ast.walk(node):
             if isinstance(inner, (ast.Yield, ast.YieldFrom)):
                 raise self.sf.error("generator functions (yield) are not supported", inner,
@@ -200,6 +200,8 @@ class Lowerer:
         if isinstance(s, ast.Expr):
             if isinstance(s.value, ast.Constant) and isinstance(s.value.value, str):
                 return env  # docstring
+            if isinstance(s.value, (ast.Yield, ast.YieldFrom, ast.Await)):
+                raise self.unsupported(s.value)
             raise self.sf.error("expression statements have no effect on the result and "
                                 "are not supported", s, _describe(s.value))
         if isinstance(s, ast.Pass):
@@ -222,6 +224,10 @@ class Lowerer:
                 env[target.id] = value
             return
         if isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                if isinstance(elt, ast.Starred):
+                    raise self.sf.error("starred assignment (a, *b = ...) is not supported",
+                                        elt, "starred")
             if not isinstance(value, tuple) or len(value) != len(target.elts):
                 raise self.sf.error("cannot unpack this value into "
                                     f"{len(target.elts)} names", at, "tuple assignment")
@@ -423,6 +429,9 @@ class Lowerer:
                 raise self.sf.error(f"{node.id} is a local value, not a function", node, "call")
             return self.sf.env.lookup(node.id)
         if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id in env:
+                raise self.sf.error(f"method calls and attributes of local values "
+                                    f"({_dotted(node)}) are not supported", node, "method")
             base = self.resolve(node.value, env)
             if isinstance(base, types.ModuleType):
                 return getattr(base, node.attr, _MISSING)

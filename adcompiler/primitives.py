@@ -34,6 +34,17 @@ def _log(x):
     return math.log(x)
 
 
+def _ieee_div(a, b):
+    """``a / b`` where a zero ``b`` gives ``a * inf`` (±inf, or nan for 0/0)
+    instead of Python's ZeroDivisionError."""
+    return a / b if b else a * math.inf
+
+
+def _ieee_pow(x, e):
+    """``x ** e`` where ``0 ** negative`` is +inf instead of ZeroDivisionError."""
+    return x ** e if x or e >= 0 else math.inf
+
+
 PRIMS: dict = {}
 
 
@@ -49,7 +60,7 @@ _def("div", 2, operator.truediv, "binop", ast.Div)
 _def("pow", 2, operator.pow, "binop", ast.Pow)
 _def("neg", 1, operator.neg, "unary", ast.USub)
 _def("floordiv", 2, operator.floordiv, "binop", ast.FloorDiv, differentiable=False)
-_def("mod", 2, operator.mod, "binop", ast.Mod, differentiable=False)
+_def("mod", 2, operator.mod, "binop", ast.Mod)  # a - b * floor(a / b): slope 1 in a
 # comparisons and logic: their results are never differentiated
 for _name, _fn, _op in [("lt", operator.lt, ast.Lt), ("le", operator.le, ast.LtE),
                         ("gt", operator.gt, ast.Gt), ("ge", operator.ge, ast.GtE),
@@ -78,6 +89,9 @@ _def("min", 2, min, "call", "min")
 _def("sign", 1, _sign, "special")
 _def("max_weight", 2, _max_weight, "special", differentiable=False)
 _def("select", 3, lambda c, a, b: a if c else b, "special")
+# derivative rules divide by values that reach 0 at the edge of a domain
+# (sqrt'(0), log'(0), asin'(1)): these let inf/nan propagate where Python's
+# float division would raise (docs/conventions.md)
 # calls of differentiated user functions and tape operations (see reverse.py)
 _def("call", -1, None, "special", pure=True)
 _def("getitem", 1, None, "special")  # params: index
@@ -117,6 +131,8 @@ def evaluate(prim: str, args: tuple, params: dict):
     p = PRIMS[prim]
     if prim == "getitem":
         return args[0][params["index"]]
+    if params.get("ieee"):
+        return (_ieee_div if prim == "div" else _ieee_pow)(*args)
     if p.impl is None:
         raise ValueError(f"{prim} cannot be evaluated statically")
     return p.impl(*args)

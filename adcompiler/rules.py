@@ -36,6 +36,12 @@ def _div(b, x, y):
     return b.eqn("div", x, y)
 
 
+def _rdiv(b, x, y):
+    """x / y where y may reach 0 at the edge of a domain: inf/nan, never a
+    crash (``ieee=True`` asks the emitter for IEEE division on Python floats)."""
+    return b.eqn("div", x, y, ieee=True)
+
+
 def _add(b, x, y):
     return b.eqn("add", x, y)
 
@@ -67,14 +73,29 @@ def r_div(b, e, i, g):
     return _neg(b, _div(b, _mul(b, g, e.out), y))
 
 
+def r_mod(b, e, i, g):
+    # a % b == a - b * (a // b), and a // b is piecewise constant
+    if i == 0:
+        return g
+    return _neg(b, _mul(b, g, b.eqn("floordiv", e.args[0], e.args[1])))
+
+
 def r_pow(b, e, i, g):
     x, y = e.args
     if i == 0:
-        if isinstance(y, Const) and y.value == 0:
-            return None
-        expo = b.eqn("sub", y, Const(1))
-        lower = b.eqn("pow", x, expo, **dict(e.params))  # math.pow stays math.pow
-        return _mul(b, g, _mul(b, y, lower))
+        if isinstance(y, Const):
+            if y.value == 0:
+                return None
+            expo = b.eqn("sub", y, Const(1))
+            # x ** (y - 1) at x = 0 with y < 1 is +inf (Python would raise);
+            # math.pow keeps its spelling (it raises where ** would go complex)
+            power = b.eqn("pow", x, expo, **dict(e.params)) if y.value >= 1 \
+                else b.eqn("pow", x, expo, ieee=True)
+            return _mul(b, g, _mul(b, y, power))
+        # y * x ** (y - 1), taken as 0 where y == 0 (x ** 0 is constant), +inf at
+        # x = 0 for 0 < y < 1
+        slope = _mul(b, y, b.eqn("pow", x, b.eqn("sub", y, Const(1)), ieee=True))
+        return _mul(b, g, b.eqn("select", b.eqn("eq", y, Const(0)), Const(0.0), slope))
     # d/dy x**y = x**y * log(x); taken as 0 where x == 0 (the limit from x > 0 for y > 0)
     logx = b.eqn("select", b.eqn("gt", x, Const(0)), _fn(b, e, "log", x), Const(0.0))
     return _mul(b, g, _mul(b, e.out, logx))
@@ -105,11 +126,11 @@ def r_tan(b, e, i, g):
 
 
 def r_asin(b, e, i, g):
-    return _div(b, g, _fn(b, e, "sqrt", _one_minus_sq(b, e.args[0])))
+    return _rdiv(b, g, _fn(b, e, "sqrt", _one_minus_sq(b, e.args[0])))
 
 
 def r_acos(b, e, i, g):
-    return _neg(b, _div(b, g, _fn(b, e, "sqrt", _one_minus_sq(b, e.args[0]))))
+    return _neg(b, _rdiv(b, g, _fn(b, e, "sqrt", _one_minus_sq(b, e.args[0]))))
 
 
 def r_atan(b, e, i, g):
@@ -120,8 +141,8 @@ def r_atan2(b, e, i, g):
     y, x = e.args
     denom = _add(b, _sq(b, x), _sq(b, y))
     if i == 0:
-        return _div(b, _mul(b, g, x), denom)
-    return _neg(b, _div(b, _mul(b, g, y), denom))
+        return _rdiv(b, _mul(b, g, x), denom)
+    return _neg(b, _rdiv(b, _mul(b, g, y), denom))
 
 
 def r_sinh(b, e, i, g):
@@ -144,8 +165,14 @@ def r_expm1(b, e, i, g):
     return _mul(b, g, _add(b, e.out, Const(1.0)))
 
 
+def _log_div(b, e, x, y):
+    """math.log raises at 0 already, so its derivative needs no guard; np.log
+    gives -inf there, and its derivative then gives inf."""
+    return _rdiv(b, x, y) if e.param("ns") == "np" else _div(b, x, y)
+
+
 def r_log(b, e, i, g):
-    return _div(b, g, e.args[0])
+    return _log_div(b, e, g, e.args[0])
 
 
 def r_log1p(b, e, i, g):
@@ -153,19 +180,19 @@ def r_log1p(b, e, i, g):
 
 
 def r_log2(b, e, i, g):
-    return _div(b, g, _mul(b, e.args[0], Const(math.log(2.0))))
+    return _log_div(b, e, g, _mul(b, e.args[0], Const(math.log(2.0))))
 
 
 def r_log10(b, e, i, g):
-    return _div(b, g, _mul(b, e.args[0], Const(math.log(10.0))))
+    return _log_div(b, e, g, _mul(b, e.args[0], Const(math.log(10.0))))
 
 
 def r_sqrt(b, e, i, g):
-    return _div(b, _mul(b, Const(0.5), g), e.out)
+    return _rdiv(b, _mul(b, Const(0.5), g), e.out)
 
 
 def r_hypot(b, e, i, g):
-    return _div(b, _mul(b, g, e.args[i]), e.out)
+    return _rdiv(b, _mul(b, g, e.args[i]), e.out)
 
 
 def r_max(b, e, i, g):
@@ -202,7 +229,7 @@ def r_where(b, e, i, g):
 
 
 RULES = {
-    "add": r_add, "sub": r_sub, "mul": r_mul, "div": r_div, "pow": r_pow, "neg": r_neg,
+    "add": r_add, "sub": r_sub, "mod": r_mod, "mul": r_mul, "div": r_div, "pow": r_pow, "neg": r_neg,
     "float": r_float, "abs": r_abs, "sin": r_sin, "cos": r_cos, "tan": r_tan,
     "asin": r_asin, "acos": r_acos, "atan": r_atan, "atan2": r_atan2, "sinh": r_sinh,
     "cosh": r_cosh, "tanh": r_tanh, "exp": r_exp, "expm1": r_expm1, "log": r_log,

@@ -101,7 +101,11 @@ class Dual:
         return self.v // Dual.lift(o).v
 
     def __mod__(self, o):
-        return self.v % Dual.lift(o).v
+        o = Dual.lift(o)  # a % b == a - b * floor(a / b)
+        return Dual(self.v % o.v, self.d - (self.v // o.v) * o.d)
+
+    def __rmod__(self, o):
+        return Dual.lift(o) % self
 
     def __repr__(self):
         return f"Dual({self.v!r}, {self.d!r})"
@@ -190,7 +194,13 @@ def dualize(fn, seen=None):
                 for key in list(DUAL_FUNCS) + list(_NP_ALIASES):
                     if getattr(mod, key, None) is value:
                         g[name] = DUAL_FUNCS[_NP_ALIASES.get(key, key)]
+    # float(dual) would drop the derivative (float() must return a float)
+    g.setdefault("float", _dual_float)
     return new
+
+
+def _dual_float(v):
+    return v if isinstance(v, Dual) else float(v)
 
 
 def dual_grad(fn, args, wrt):

@@ -1,0 +1,165 @@
+"""``check_grad``: compare the emitted gradient with central differences.
+
+Users run it on their own functions (like ``torch.autograd.gradcheck`` or
+``jax.test_util.check_grads``) to confirm a gradient before trusting it:
+
+    >>> report = check_grad(f, 1.3, 0.7)
+    >>> report.ok, report.worst
+    >>> print(report)
+
+Every other differentiation mode registered with :func:`register_mode` (forward
+mode, when it exists) is compared with reverse mode at the same point, so one
+call checks reverse against finite differences *and* the modes against each
+other.
+"""
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .errors import UsageError
+
+#: name -> gradient_fn(f, args, wrt) -> tuple of derivatives; reverse mode is
+#: always present, other modes register themselves (forward mode: "forward")
+MODES: dict = {}
+
+
+def register_mode(name: str, gradient_fn: Callable) -> None:
+    """Make ``check_grad`` compare mode ``name`` with reverse mode."""
+    MODES[name] = gradient_fn
+
+
+@dataclass
+class Component:
+    """One partial derivative compared two ways."""
+
+    name: str  # parameter name
+    emitted: float  # reverse mode, the emitted code
+    reference: float  # central difference (or the other mode)
+    against: str  # "central difference" or a mode name
+
+    @property
+    def abs_error(self) -> float:
+        if self.emitted == self.reference:  # also equal infinities
+            return 0.0
+        return abs(self.emitted - self.reference)
+
+    @property
+    def rel_error(self) -> float:
+        scale = max(abs(self.emitted), abs(self.reference))
+        return self.abs_error / scale if scale else 0.0
+
+
+@dataclass
+class GradCheck:
+    """The result of :func:`check_grad`; true when every component agrees."""
+
+    function: str
+    point: tuple
+    components: list = field(default_factory=list)
+    rtol: float = 1e-5
+    atol: float = 1e-7
+
+    def agrees(self, c: Component) -> bool:
+        if math.isnan(c.emitted) or math.isnan(c.reference):
+            return math.isnan(c.emitted) and math.isnan(c.reference)
+        return c.abs_error <= self.atol + self.rtol * abs(c.reference)
+
+    @property
+    def ok(self) -> bool:
+        return all(self.agrees(c) for c in self.components)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def worst(self) -> Component | None:
+        """The component furthest outside (or least inside) its tolerance."""
+        def key(c: Component) -> tuple:
+            ratio = c.abs_error / (self.atol + self.rtol * abs(c.reference))
+            return (not self.agrees(c), _finite(ratio))
+        return max(self.components, key=key) if self.components else None
+
+    def __str__(self) -> str:
+        verdict = "OK" if self.ok else "MISMATCH"
+        lines = [f"check_grad {self.function} at {self.point}: {verdict} "
+                 f"(rtol={self.rtol:g}, atol={self.atol:g})",
+                 f"  {'parameter':<12} {'emitted':>22} {'reference':>22} {'abs err':>10} "
+                 f"{'rel err':>10}  against"]
+        for c in self.components:
+            mark = "  " if self.agrees(c) else "!!"
+            lines.append(f"{mark}{c.name:<12} {c.emitted:>22.15g} {c.reference:>22.15g} "
+                         f"{c.abs_error:>10.2e} {c.rel_error:>10.2e}  {c.against}")
+        w = self.worst
+        if w is not None:
+            lines.append(f"  worst: d/d{w.name} against {w.against}: abs error {w.abs_error:.3g}, "
+                         f"rel error {w.rel_error:.3g}")
+        return "\n".join(lines)
+
+
+def _finite(v: float) -> float:
+    return 1e308 if math.isnan(v) or math.isinf(v) else v
+
+
+def _reverse(f, args, wrt) -> tuple:
+    from .api import grad
+    out = grad(f, wrt=tuple(wrt))(*args)
+    return tuple(float(v) for v in out)
+
+
+def central_difference(f, args: tuple, i: int, h: float | None = None) -> float:
+    """``(f(x + h) - f(x - h)) / 2h`` in argument ``i``; by default ``h`` is
+    about the cube root of machine epsilon, scaled by ``|x|``."""
+    x = float(args[i])
+    step = h if h is not None else 6e-6 * max(1.0, abs(x))
+    up, down = list(args), list(args)
+    up[i], down[i] = x + step, x - step
+    return (float(f(*up)) - float(f(*down))) / ((x + step) - (x - step))
+
+
+def _wrt_positions(f, args: tuple, wrt) -> list:
+    params = list(inspect.signature(f).parameters)
+    if wrt is None:  # every float argument given
+        return [i for i, a in enumerate(args) if isinstance(a, float)]
+    items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            if item not in params[:len(args)]:
+                raise UsageError(f"check_grad: no argument named {item!r} was given")
+            out.append(params.index(item))
+        elif isinstance(item, int) and not isinstance(item, bool) and -len(args) <= item < len(args):
+            out.append(item % len(args))
+        else:
+            raise UsageError(f"check_grad: wrt={item!r} names no given argument")
+    return out
+
+
+def check_grad(f, *args, wrt=None, rtol: float = 1e-5, atol: float = 1e-7,
+               h: float | None = None) -> GradCheck:
+    """Compare the emitted gradient of ``f`` at ``args`` with central
+    differences (and with every registered mode).
+
+    ``wrt``: parameter indices or names (default: every float argument).
+    Returns a :class:`GradCheck`: truthy when all agree, ``.worst`` is the
+    worst component, ``str()`` a readable table.
+    """
+    from .frontend import ensure_function
+    ensure_function(f)
+    positions = _wrt_positions(f, args, wrt)
+    if not positions:
+        raise UsageError("check_grad: nothing to differentiate (pass float arguments or wrt=)")
+    names = list(inspect.signature(f).parameters)
+    report = GradCheck(getattr(f, "__name__", repr(f)), tuple(args), rtol=rtol, atol=atol)
+    emitted = _reverse(f, args, positions)
+    for k, i in enumerate(positions):
+        report.components.append(Component(names[i], emitted[k],
+                                           central_difference(f, args, i, h),
+                                           "central difference"))
+    for mode, fn in sorted(MODES.items()):
+        other = tuple(float(v) for v in fn(f, args, positions))
+        for k, i in enumerate(positions):
+            report.components.append(Component(names[i], emitted[k], other[k], f"{mode} mode"))
+    return report

@@ -1,0 +1,6 @@
+# expect: CompileError
+# message: assignment to an attribute
+# line: 5
+def f(x):
+    f.cache = x
+    return x

@@ -1,0 +1,6 @@
+# expect: CompileError
+# message: expression statements
+# line: 5
+def f(x):
+    x + 1
+    return x

@@ -1,0 +1,6 @@
+# expect: CompileError
+# message: bytes constants are not supported
+# line: 5
+def f(x):
+    y = b'a'
+    return x

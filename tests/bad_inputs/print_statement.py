@@ -1,0 +1,6 @@
+# expect: CompileError
+# message: expression statements
+# line: 5
+def f(x):
+    print(x)
+    return x

@@ -1,0 +1,6 @@
+# expect: CompileError
+# message: starred assignment
+# line: 5
+def f(x):
+    a, *b = (x, x, x)
+    return a

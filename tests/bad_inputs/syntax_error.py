@@ -1,0 +1,6 @@
+# expect: CompileError
+# message: invalid syntax
+# line: 6
+# api: skip
+def f(x):
+    return x +

@@ -1,0 +1,6 @@
+# expect: CompileError
+# message: constant indices
+# line: 6
+def f(x, i):
+    t = (x, x)
+    return t[i]

@@ -1,0 +1,5 @@
+# expect: CompileError
+# message: generator functions (yield) are not supported
+# line: 5
+def f(x):
+    yield x

@@ -1,0 +1,6 @@
+# expect: CompileError
+# message: generator functions (yield) are not supported
+# line: 5
+def f(x):
+    y = yield x
+    return y
