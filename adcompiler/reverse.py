@@ -273,8 +273,9 @@ class Reverser:
         tape = self.names.fresh("~tape")
         self.tapes.append(Eqn((tape,), "new_tape", (), (), Loc(role="tape")))
         where = 0
+        stored = set(residuals)  # a set: a list made this loop quadratic in the body's size
         for i, st in enumerate(primal_stmts):
-            if any(o in residuals for o in st.outs):
+            if any(o in stored for o in st.outs):
                 where = i + 1
         loc = primal_stmts[where - 1].loc if where else Loc()
         push = Eqn((), "push", (tape,) + tuple(residuals), (), loc)
