@@ -14,6 +14,7 @@ workload's text with the peer's modules bound to ``np``, ``sin``, ``cos`` and
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import inspect
 import textwrap
 
@@ -241,9 +242,8 @@ def versions() -> dict:
     out = {"python": platform.python_version()}
     for name in ["adcompiler", "numpy", "sympy", "jax", "jaxlib", "autograd", "torch"]:
         try:
-            mod = importlib.import_module(name)
-            out[name] = getattr(mod, "__version__", "?")
-        except Exception:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
 
