@@ -161,7 +161,7 @@ def _rosen_args(quick):
 
 
 WORKLOADS = [
-    Workload("J(w) of seed 000", seed000_J, seed000_J_hand, lambda q: (-4.9,)),
+    Workload("J(w) of seed 000", seed000_J, seed000_J_hand, lambda q: (-4.9, 1.0)),
     Workload("ln(x1) + x1·x2 (seed 002)", seed002_f, seed002_f_hand, lambda q: (2.0, 5.0), (0, 1)),
     Workload("x²/cos(x) (seed 002)", x2_over_cos, x2_over_cos_hand, lambda q: (3.0,)),
     Workload("logistic map, 10 iterations", logistic_map, logistic_map_hand, lambda q: (0.3,)),
