@@ -157,7 +157,7 @@ def plot_gradients(rows, path: str) -> None:
 
     labels = [label for label, _ in BACKENDS if label != "adcompiler grad()"]
     markers = "os^vD<>PX*"
-    fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.8))
+    fig, ax = plt.subplots(figsize=(11, 0.55 * len(rows) + 1.8))
     for k, label in enumerate(labels):
         xs, ys = [], []
         for i, r in enumerate(rows):
@@ -167,13 +167,17 @@ def plot_gradients(rows, path: str) -> None:
                 ys.append(len(rows) - 1 - i + (k - len(labels) / 2) * 0.06)
         ax.scatter(xs, ys, marker=markers[k % len(markers)], label=label,
                    s=70 if label == OURS else 30, zorder=3 if label == OURS else 2)
+    for i, r in enumerate(rows):
+        if r.cells[OURS].seconds is None:
+            ax.annotate("adcompiler: " + r.cells[OURS].status.split(":")[0], (1.0, len(rows) - 1 - i),
+                        xytext=(6, 6), textcoords="offset points", fontsize=7, color="C1")
     ax.axvline(1.0, color="grey", lw=0.8)
     ax.set_xscale("log")
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([r.name for r in reversed(rows)])
     ax.set_xlabel("gradient time ÷ time of f (log scale; lower is better)")
     ax.grid(axis="x", which="both", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -111,3 +111,20 @@ def test_compile_restores_the_garbage_collector(was_enabled):
         assert gc.isenabled() == was_enabled
     finally:
         gc.enable()
+
+
+def test_loop_pushes_the_carried_value_not_a_tuple():
+    import tracemalloc
+
+    from corpus import logistic_map
+    text = code(source(logistic_map))
+    assert "tape.append(l)" in text  # 4*l and 1-l are recomputed in the adjoint
+    g = grad(logistic_map)
+    for x in (0.3, 0.71):
+        assert g(x, 12) == pytest.approx(dual_grad(logistic_map, (x, 12), (0,))[0], rel=1e-12)
+    g(0.3, 10)
+    tracemalloc.start()
+    g(0.3, 20_000)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak / 20_000 < 48  # a float and a list slot (a tuple of two took 112 bytes)
