@@ -87,6 +87,10 @@ class Derivative:
         fn = self._loaded
         if fn is None:
             fn = self._loaded = self._compiled()[1]
+            if self._plain:  # from now on the call goes straight to the emitted
+                # function (0.02 us instead of 0.09 us of forwarding *args)
+                self.__class__ = type(type(self).__name__, (type(self),),
+                                      {"__call__": staticmethod(fn)})
         if self._plain:
             return fn(*args, **kwargs)
         result = fn(*args, **kwargs)

@@ -128,3 +128,16 @@ def test_loop_pushes_the_carried_value_not_a_tuple():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak / 20_000 < 48  # a float and a list slot (a tuple of two took 112 bytes)
+
+
+def test_grad_object_calls_the_emitted_function_directly(monkeypatch):
+    import adcompiler.api as api
+    g = grad(x2_over_cos)
+    first = g(0.3)
+    assert grad(x2_over_cos, wrt=(0,))(0.3) == (first,)  # tuple wrt keeps its wrapper
+    assert "def x2_over_cos_grad" in g.source and isinstance(g, api.Derivative)
+    assert "x2_over_cos" in repr(g) and g.__name__ == "x2_over_cos"
+    monkeypatch.setattr(api, "compiled", lambda *a, **k: pytest.fail("compiled again"))
+    monkeypatch.setattr(api.Derivative, "_compiled", lambda self: pytest.fail("looked up"))
+    assert g(0.3) == first and g(x=0.3) == first
+    assert type(g).__call__ is g._loaded  # calling g is calling the emitted function
