@@ -68,7 +68,9 @@ class Derivative:
         self.wrt = wrt
         self.with_value = with_value
         self._tuple = isinstance(wrt, (tuple, list))
-        self._plain = not with_value and not self._tuple
+        # plain: the emitted function's result is what the caller gets (a tuple
+        # when several parameters are named)
+        self._plain = not with_value and (not self._tuple or len(wrt) > 1)
         self._loaded = None  # the emitted function, kept after the first call
         _wrt_indices(fn, wrt)  # fail early on a bad wrt
         functools.update_wrapper(self, fn)

@@ -147,6 +147,7 @@ def jax_jit(wl, args):
 
 def torch_peer(wl, args):
     torch = _module("torch")
+    torch.set_num_threads(1)  # its pool and JAX's, on 2 cores, slowed it 100x
     ns = {"np": _TorchNumpy(torch), "sin": torch.sin, "cos": torch.cos, "log": torch.log}
     f = rebind(wl.f, ns)
     tensors = [torch.as_tensor(a, dtype=torch.float64) if i in wl.wrt or isinstance(a, np.ndarray)

@@ -141,3 +141,10 @@ def test_grad_object_calls_the_emitted_function_directly(monkeypatch):
     monkeypatch.setattr(api.Derivative, "_compiled", lambda self: pytest.fail("looked up"))
     assert g(0.3) == first and g(x=0.3) == first
     assert type(g).__call__ is g._loaded  # calling g is calling the emitted function
+
+
+def test_grad_of_several_parameters_returns_the_emitted_tuple():
+    g = grad(square_of_sum, wrt=("x1", "x2"))
+    first = g(1.5, -0.5)
+    assert g(1.5, -0.5) == first == tuple(dual_grad(square_of_sum, (1.5, -0.5), (0, 1)))
+    assert type(g).__call__ is g._loaded
