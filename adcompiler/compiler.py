@@ -6,6 +6,8 @@ runs :func:`adcompiler.ir.verify` after every pass.
 from __future__ import annotations
 
 import ast
+import contextlib
+import gc
 import linecache
 import os
 from dataclasses import dataclass
@@ -178,6 +180,20 @@ def emit_module(functions: list, program, header: str = "") -> str:
     return (header + text).lstrip("\n")
 
 
+@contextlib.contextmanager
+def _gc_paused():
+    """Compilation allocates many small long-lived objects (IR nodes, AST
+    nodes) and frees them together; the cyclic collector's full passes over
+    them made compile time grow like n^1.35 on 10 000 statements (1.15 without)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _header_line(sf: SourceFunction, wrt: tuple, with_value: bool) -> str:
     params = [a.arg for a in sf.node.args.args]
     what = "value and gradient" if with_value else "gradient"
@@ -189,8 +205,10 @@ def _header_line(sf: SourceFunction, wrt: tuple, with_value: bool) -> str:
 def compile_grad(sf: SourceFunction, wrt: tuple, with_value: bool = False,
                  shapes: dict | None = None, dtypes: dict | None = None) -> Compiled:
     suffix = "_value_and_grad" if with_value else "_grad"
-    functions, program = reverse_module(sf, wrt, with_value, sf.name + suffix, shapes, dtypes)
-    source = emit_module(functions, program, _header_line(sf, wrt, with_value))
+    with _gc_paused():
+        functions, program = reverse_module(sf, wrt, with_value, sf.name + suffix, shapes,
+                                            dtypes)
+        source = emit_module(functions, program, _header_line(sf, wrt, with_value))
     return Compiled(source, functions[0].name, tuple(functions))
 
 

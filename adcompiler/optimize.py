@@ -163,6 +163,13 @@ class _Simplifier:
             d = self.defs.get(args[0])
             if isinstance(d, Eqn) and d.prim == "neg":
                 return d.args[0]
+            if isinstance(d, Eqn) and d.prim == "mul":  # -((-a) * b) -> a * b (exact)
+                for k in (0, 1):
+                    inner = self.defs.get(d.args[k])
+                    if isinstance(inner, Eqn) and inner.prim == "neg":
+                        rest = d.args[1 - k]
+                        pair = (inner.args[0], rest) if k == 0 else (rest, inner.args[0])
+                        return Eqn(e.outs, "mul", pair, d.params, e.loc)
         if prim == "float" and isinstance(args[0], Const) and is_number(args[0].value):
             return Const(float(args[0].value))
         return None

@@ -20,6 +20,8 @@ Control flow (see docs/design.md, "The tape"):
 """
 from __future__ import annotations
 
+import heapq
+
 from .ir import (Block, Builder, Const, Eqn, ForRange, Function, If, Loc, Names, Var, While,
                  bound_vars, derived, ordered_free_vars, sub_blocks, substitute)
 from .primitives import PRIMS
@@ -342,29 +344,40 @@ class Reverser:
     @staticmethod
     def _rematerialize(residuals: list, primal_stmts: list, level: set, idx) -> tuple:
         """Swap stored values for the operands they are cheaply computed from,
-        whenever that does not store more values per iteration."""
-        defs = {st.outs[0]: st for st in primal_stmts
+        whenever that does not store more values per iteration.  Latest first,
+        each value once: linear in the size of the body."""
+        defs = {st.outs[0]: (k, st) for k, st in enumerate(primal_stmts)
                 if isinstance(st, Eqn) and len(st.outs) == 1 and st.prim in _CHEAP}
+        stored = dict.fromkeys(residuals)
         recompute: list = []
-        changed = True
-        while changed:
-            changed = False
-            for r in residuals:
-                e = defs.get(r)
-                if e is None:
-                    continue
-                leaves = [a for a in e.args if isinstance(a, Var) and a in level and a != idx]
-                new = [x for x in residuals if x != r]
-                new += [a for a in dict.fromkeys(leaves) if a not in new]
-                if len(new) <= len(residuals):
-                    residuals, changed = new, True
-                    recompute.append(e)
-                    break
-        return residuals, recompute
+        heap = [(-defs[r][0], r.name, r) for r in residuals if r in defs]
+        heapq.heapify(heap)
+        seen = set()
+        while heap:
+            _, _, r = heapq.heappop(heap)
+            if r in seen or r not in stored:
+                continue
+            seen.add(r)
+            e = defs[r][1]
+            leaves = [a for a in dict.fromkeys(e.args)
+                      if isinstance(a, Var) and a in level and a != idx]
+            if sum(1 for a in leaves if a not in stored) > 1:
+                continue  # would store more values than it saves
+            del stored[r]
+            recompute.append(e)
+            for a in leaves:
+                if a not in stored:
+                    stored[a] = None
+                    if a in defs:
+                        heapq.heappush(heap, (-defs[a][0], a.name, a))
+        return list(stored), recompute
 
 
 #: primitives cheap enough to recompute in the adjoint instead of storing
 _CHEAP = {"add", "sub", "mul", "neg", "lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or"}
+
+
+_RECOMPUTE = {"add", "sub", "mul", "neg"}
 
 
 def _bar_hint(v: Var) -> str:

@@ -12,8 +12,7 @@ def data_while_grad(x):
         trips += 1
     # adjoint of line 80: while s < 10:
     x_bar = s
-    for _ in range(trips):
-        k = tape.pop()
+    for k in reversed(tape):
         # adjoint of line 81: s = s + x * (k + 1)
         x_bar += x * (k + 1)
     return x_bar

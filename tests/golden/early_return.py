@@ -24,8 +24,7 @@ def early_return_grad(x):
     else:
         result_bar, acc_bar = 0.0, 1.0
     x_bar = 0.0
-    for _ in range(trips):
-        i_, acc = tape.pop()
+    for i_, acc in reversed(tape):
         # adjoint of line 100: if acc > 1.5:
         if acc > 1.5:
             # adjoint of line 101: return acc * x

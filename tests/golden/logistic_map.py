@@ -9,8 +9,7 @@ def logistic_map_grad(x, n=8):
         l = 4 * l * (1 - l)
     # adjoint of line 46: for i in range(n):
     l_bar = 1.0
-    for _ in reversed(range(n)):
-        l = tape.pop()
+    for l in reversed(tape):
         # adjoint of line 47: l = 4 * l * (1 - l)
         l_bar = l_bar * (1 - l) * 4 - l_bar * (4 * l)
     return l_bar

@@ -1,0 +1,152 @@
+"""Compile time and memory as a function of program size, the compile time of
+each seed example, and the memory the tape of a long loop takes.
+
+Programs of 10 … 10 000 statements are generated as source text, written to a
+temporary file and compiled the way ``adc compile`` does (parse, lower,
+reverse, optimise, emit, print), so every pass is in the figure.
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+import tracemalloc
+from math import cos, sin
+
+import numpy as np
+
+from adcompiler.compiler import compile_grad
+from adcompiler.frontend import find_static, load_file, load_live
+
+SIZES = (10, 100, 1000, 10_000)
+QUICK_SIZES = (10, 30)
+
+
+def straight_line(n: int) -> str:
+    """``n`` assignments, each reading the two previous values."""
+    lines = ["from math import sin", "", "", "def f(x):", "    a0 = x", "    a1 = x * x"]
+    for k in range(2, n):
+        lines.append(f"    a{k} = sin(a{k - 1}) * {1 + k % 7} + a{k - 2} * x")
+    lines.append(f"    return a{n - 1}")
+    return "\n".join(lines) + "\n"
+
+
+def loop_body(n: int) -> str:
+    """One loop whose body has ``n`` assignments to two carried values."""
+    lines = ["from math import sin", "", "", "def f(x):", "    a = x", "    b = x * x",
+             "    for i in range(3):"]
+    for k in range(n):
+        target, other = ("a", "b") if k % 2 else ("b", "a")
+        lines.append(f"        {target} = sin({other}) * {1 + k % 7} + {target} * x")
+    lines.append("    return a + b")
+    return "\n".join(lines) + "\n"
+
+
+def _compile_text(text: str, directory: str, tag: str) -> str:
+    """Parse, compile and print ``f`` of ``text``, as ``adc compile`` does
+    (passing the text bypasses the parsed-file cache, so each run parses)."""
+    path = os.path.join(directory, f"gen_{tag}.py")
+    with open(path, "w") as fh:
+        fh.write(text)
+    return compile_grad(find_static(load_file(path, text), "f"), (0,)).source
+
+
+def measure_size(kind: str, n: int, directory: str) -> dict:
+    text = (straight_line if kind == "straight-line" else loop_body)(n)
+    runs = 1 if n >= 5000 else 3
+    best = math.inf
+    for _ in range(runs):
+        start = time.perf_counter()
+        out = _compile_text(text, directory, f"{kind}_{n}")
+        best = min(best, time.perf_counter() - start)
+    tracemalloc.start()
+    _compile_text(text, directory, f"{kind}_{n}")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {"kind": kind, "n": n, "seconds": best, "peak_bytes": peak,
+            "emitted_lines": out.count("\n")}
+
+
+def growth_exponent(points: list, key: str) -> float:
+    """Least-squares slope of log(key) against log(n) over the sizes ≥ 100
+    (below that, fixed costs dominate)."""
+    pts = [(p["n"], p[key]) for p in points if p["n"] >= 100] or [(p["n"], p[key]) for p in points]
+    if len(pts) < 2:
+        return float("nan")
+    xs, ys = np.log([n for n, _ in pts]), np.log([v for _, v in pts])
+    return float(np.polyfit(xs, ys, 1)[0])
+
+
+def compile_growth(quick: bool = False) -> dict:
+    sizes = QUICK_SIZES if quick else SIZES
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("straight-line", "loop body"):
+            points = [measure_size(kind, n, tmp) for n in sizes]
+            out[kind] = {"points": points,
+                         "time_exponent": growth_exponent(points, "seconds"),
+                         "memory_exponent": growth_exponent(points, "peak_bytes")}
+    return out
+
+
+# ---------------------------------------------------------------- seed examples
+def seed_examples() -> list:
+    """(name, function, wrt) of every worked example of the seed notes."""
+    from . import seeds
+    return seeds.EXAMPLES
+
+
+def seed_compile_times(repeat: int = 5) -> list:
+    """Fresh (uncached) compile time of each seed example, best of ``repeat``."""
+    rows = []
+    for name, fn, wrt in seed_examples():
+        best = math.inf
+        for _ in range(repeat):
+            start = time.perf_counter()
+            compile_grad(load_live(fn), wrt).load()
+            best = min(best, time.perf_counter() - start)
+        rows.append({"name": name, "seconds": best})
+    return rows
+
+
+# ---------------------------------------------------------------- tape memory
+def tape_loop(x, n=100_000):
+    s = x
+    for i in range(n):
+        s = s + 0.00001 * sin(s)
+    return s
+
+
+def tape_loop_hand(x, n=100_000):
+    s, d = x, 1.0
+    for i in range(n):
+        d *= 1.0 + 0.00001 * cos(s)
+        s = s + 0.00001 * sin(s)
+    return d
+
+
+def tape_memory(n: int = 100_000) -> dict:
+    """Peak memory per iteration of the gradient of a loop of ``n`` iterations
+    (the tape), its time against ``f`` and the hand-written forward-mode loop."""
+    import adcompiler.api
+    grad = adcompiler.api.compiled(tape_loop).load()
+    got, ref = grad(0.5, n), tape_loop_hand(0.5, n)
+    if not math.isclose(got, ref, rel_tol=1e-9):
+        raise AssertionError(f"tape loop gradient {got} differs from hand-written {ref}")
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    grad(0.5, n)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    times = {}
+    for label, fn in (("f", tape_loop), ("adcompiler", grad), ("hand-written", tape_loop_hand)):
+        best = math.inf
+        for _ in range(3):
+            start = time.perf_counter()
+            fn(0.5, n)
+            best = min(best, time.perf_counter() - start)
+        times[label] = best
+    return {"n": n, "peak_bytes": peak, "bytes_per_iteration": peak / n, "seconds": times,
+            "gradient": got}
+
