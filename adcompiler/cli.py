@@ -12,7 +12,7 @@ import ast
 import sys
 
 from .compiler import compile_many
-from .errors import AdcError, CompileError, UsageError
+from .errors import AdcError, CompileError
 from .frontend import StaticEnv, find_static, load_file
 from .lower import Lowerer
 from .npcompile import UNDECLARED, cli_shapes, unknown_names

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .errors import UsageError
 from .interp import Interpreter
 from .partials import partial_text, partial_value, times
-from .textstyle import Notation, Row, can_print_unicode, fmt_value, render_table
+from .textstyle import Notation, can_print_unicode, fmt_value
 
 
 @dataclass

@@ -30,7 +30,6 @@ import re
 
 from .ir import (Block, Builder, Const, Eqn, ForRange, Function, If, Names, Var, While,
                  derived, stmt_inputs, sub_blocks, substitute, walk)
-from .primitives import PRIMS
 from .arrayrules import ShapeNeeded
 from .errors import AdcError
 from .primitives import PRIMS
@@ -176,7 +175,7 @@ class Tangent:
         total = terms[0]
         for t in terms[1:]:
             total = b.eqn("add", total, t)
-        dots[e.out] = _named(b, total, dot_hint(e.out))
+        dots[e.out] = b.named(total, dot_hint(e.out))
 
     def array_eqn(self, e: Eqn, dots: dict, b: Builder) -> None:
         """A structural array primitive: its linear (jvp) rule from the one
@@ -191,7 +190,7 @@ class Tangent:
             raise AdcError(f"forward mode of {e.prim!r} needs array shapes it does not have "
                            "yet; use reverse mode (grad)") from None
         if out is not None:
-            dots[e.out] = _named(b, out, dot_hint(e.out))
+            dots[e.out] = b.named(out, dot_hint(e.out))
 
     def call(self, e: Eqn, dots: dict, b: Builder) -> None:
         fn = e.param("fn")
@@ -278,15 +277,7 @@ class Tangent:
         dots.update((s.outs[k], o) for k, o in zip(slots, outs))
 
 
-def _named(b: Builder, atom, hint: str):
-    """Give a just-built temporary the tangent's name, for readable output."""
-    last = b.stmts[-1] if b.stmts else None
-    if (hint and isinstance(atom, Var) and not atom.hint and isinstance(last, Eqn)
-            and last.outs == (atom,)):
-        named = Var(atom.name, hint)
-        b.stmts[-1] = Eqn((named,), last.prim, last.args, last.params, last.loc)
-        return named
-    return atom
+
 
 
 # ---------------------------------------------------------------- drivers

@@ -12,12 +12,10 @@ import ast
 import builtins
 import importlib
 import inspect
-import math
 import os
-import sys
 import textwrap
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import CompileError, UsageError
 from .ir import is_number

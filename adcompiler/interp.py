@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import AdcError
-from .ir import Const, Eqn, ForRange, Function, If, Loc, While
+from .ir import Const, Eqn, ForRange, Function, If, While
 from .primitives import evaluate
 from .textstyle import Notation
 from .wengert_list import Entry, WengertList

@@ -16,7 +16,7 @@ scope), which keeps the IR close to the Python it comes from and goes back to.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator, Union
 
 
@@ -287,6 +287,18 @@ class Builder:
 
     def emit(self, stmt: Stmt) -> None:
         self.stmts.append(stmt)
+
+    def named(self, atom, hint: str):
+        """Give the temporary the last equation just made a hint (the same SSA
+        variable, which is identified by its name), so emitted code can call it
+        ``w_bar`` or ``x_dot`` or after the user's variable instead of ``_t3``."""
+        last = self.stmts[-1] if self.stmts else None
+        if (hint and isinstance(atom, Var) and not atom.hint and isinstance(last, Eqn)
+                and last.outs == (atom,)):
+            named = Var(atom.name, hint)
+            self.stmts[-1] = Eqn((named,), last.prim, last.args, last.params, last.loc)
+            return named
+        return atom
 
     def block(self, results: tuple, params: tuple = ()) -> Block:
         return Block(tuple(params), tuple(self.stmts), tuple(results))

@@ -19,9 +19,9 @@ import numpy as np
 from .desugar import count_returns, desugar
 from .errors import CompileError
 from .frontend import SourceFunction
-from .ir import Block, Builder, Const, Eqn, ForRange, Function, If, Loc, Names, Var, While, is_number
+from .ir import Builder, Const, ForRange, Function, If, Loc, Names, Var, While, is_number
 from .nplower import NumpyLowering, handles, is_local
-from .primitives import BUILTIN_NAMES, MATH_CONSTANTS, MATH_NAMES, NUMPY_NAMES
+from .primitives import BUILTIN_NAMES, MATH_NAMES, NUMPY_NAMES
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
            ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.MatMult: "matmul"}
@@ -190,7 +190,7 @@ class Lowerer:
         if isinstance(s, ast.Assign):
             value = self.expr(s.value, env, b)
             if len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
-                value = _named(b, value, s.targets[0].id)
+                value = b.named(value, _hint(s.targets[0].id))
             if isinstance(value, Var) and any(isinstance(t, (ast.Tuple, ast.List))
                                               for t in s.targets):
                 value = NumpyLowering(self).unpack(value, s.targets, b)
@@ -607,18 +607,6 @@ class Lowerer:
                 raise self.sf.error(f"missing argument {p!r} in call of {callee.name}", node,
                                     "call")
         return out
-
-
-def _named(b: Builder, value, name: str):
-    """Give the value just computed for ``name = ...`` the user's name as its
-    hint (same SSA variable), so emitted code can call it ``name`` too."""
-    last = b.stmts[-1] if b.stmts else None
-    if isinstance(value, Var) and not value.hint and isinstance(last, Eqn) \
-            and len(last.outs) == 1 and last.outs[0] == value:
-        named = Var(value.name, _hint(name))
-        b.stmts[-1] = Eqn((named,), last.prim, last.args, last.params, last.loc)
-        return named
-    return value
 
 
 def _hint(name: str) -> str:

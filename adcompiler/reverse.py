@@ -23,7 +23,7 @@ from __future__ import annotations
 import heapq
 
 from .ir import (Block, Builder, Const, Eqn, ForRange, Function, If, Loc, Names, Var, While,
-                 bound_vars, derived, ordered_free_vars, sub_blocks, substitute)
+                 bound_vars, derived, ordered_free_vars, substitute)
 from .primitives import PRIMS
 from .rules import ARRAY_RULES, partial_times
 
@@ -130,19 +130,9 @@ class Reverser:
         hint = _bar_hint(v)
         old = bars.get(v)
         if old is None:
-            bars[v] = self._named(b, contrib, hint)
+            bars[v] = b.named(contrib, hint)
         else:
             bars[v] = b.eqn("add", old, contrib, hint=hint)
-
-    def _named(self, b: Builder, atom, hint: str):
-        """Give a just-built temporary the adjoint's name, for readable output."""
-        last = b.stmts[-1] if b.stmts else None
-        if (hint and isinstance(atom, Var) and not atom.hint and isinstance(last, Eqn)
-                and last.outs == (atom,)):
-            named = Var(atom.name, hint)
-            b.stmts[-1] = Eqn((named,), last.prim, last.args, last.params, last.loc)
-            return named
-        return atom
 
     def block(self, block: Block, bars: dict, ab: Builder) -> list:
         """Transform ``block``: returns its new primal statements and appends

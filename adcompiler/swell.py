@@ -27,7 +27,7 @@ from .errors import UsageError
 from .frontend import SourceFunction, load_live
 from .opcount import count_executed_ops
 from .optimize import optimize
-from .sympy_steps import OVER, Budget, Failed, Problem, run_steps
+from .sympy_steps import OVER, Budget, Problem, run_steps
 from .to_sympy import function_expression, symbols_for
 
 AGREE = 1e-9  # relative difference below which the two derivatives agree

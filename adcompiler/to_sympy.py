@@ -14,7 +14,7 @@ executes: that is the operation count of the function itself.
 from __future__ import annotations
 
 from .errors import CompileError
-from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While
+from .ir import Block, Eqn, ForRange, Function, If, Var, While
 from .primitives import PRIMS, evaluate
 
 #: Wengert entries that are arithmetic (the rest only move values around)

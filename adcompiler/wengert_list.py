@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from .ir import Const, Eqn, ForRange, Function, If, Loc, NOLOC, Var, While, sub_blocks
+from .ir import Const, Eqn, ForRange, Function, If, Loc, NOLOC, Var
 from .primitives import PRIMS
 from .textstyle import Notation, Row, can_print_unicode, render_table
 
