@@ -58,6 +58,7 @@ class Emitter:
         self.slot_prev: dict = {}  # slot name -> var that held it before the slot
         self.pref: dict = {}  # var -> preferred (slot) name
         self.temp_counter = 0
+        self.max_suffix: dict = {}  # base name -> largest numeric suffix given out
         self.tape_walks = _tape_walks(fn)  # adjoint loop id -> its pop (see _tape_walks)
         self.walked_pops: set = set()
 
@@ -219,11 +220,20 @@ class Emitter:
             base = base + "_"
         if not derived or base not in self.reserved:
             yield base
-        k = 0
+        # reuse a small suffix when one is free, but look at a few only: in a
+        # long body where every version stays live, scanning them all would
+        # make naming quadratic; past them, take a suffix never issued
+        top = self.max_suffix.get(base, 0)
+        for k in range(1, min(top, 8) + 1):
+            name = f"{base}_{k}"
+            if name not in self.reserved:
+                yield name
+        k = top
         while True:
             k += 1
             name = f"{base}_{k}"
             if name not in self.reserved:
+                self.max_suffix[base] = k
                 yield name
 
     def name_of(self, a) -> str:
