@@ -67,6 +67,9 @@ def compiled(fn, wrt=0, with_value: bool = False, sig=None) -> Compiled:
     return hit[0]
 
 
+_ndarray = np.ndarray
+
+
 def _call_key(args: tuple, kwargs: dict) -> tuple:
     """A cheap key that determines :func:`npcompile.signature` of a call."""
     def one(a):
@@ -89,6 +92,8 @@ class Derivative:
         self._tuple = isinstance(wrt, (tuple, list))
         self._sig = None  # argument shapes of the last call (.source shows that version)
         self._loaded: dict = {}  # _call_key -> (signature, compiled function)
+        # the emitted function's result is already what the caller gets
+        self._plain = not with_value and (not self._tuple or len(wrt) > 1)
         _wrt_indices(fn, wrt)  # fail early on a bad wrt
         functools.update_wrapper(self, fn)
 
@@ -102,13 +107,17 @@ class Derivative:
         return self._compiled(self._sig)[0].source
 
     def __call__(self, *args, **kwargs):
-        key = _call_key(args, kwargs)
+        key = tuple(map(type, args))  # enough for scalars: the common, cheap case
+        if kwargs or _ndarray in key:
+            key = _call_key(args, kwargs)
         entry = self._loaded.get(key)
         if entry is None:
             sig = signature(self.fn, args, kwargs)
             entry = self._loaded[key] = (sig, self._compiled(sig)[1])
         self._sig = entry[0]
         result = entry[1](*args, **kwargs)
+        if self._plain:
+            return result
         if self.with_value:
             value, *grads = result
             return value, (tuple(grads) if self._tuple else grads[0])

@@ -207,25 +207,24 @@ def r_min(b, e, i, g):
     return _mul(b, g, b.eqn("max_weight", other, mine))
 
 
-def r_select(b, e, i, g):
-    if i == 0:
-        return None
-    zero = Const(0.0)
-    c = e.args[0]
-    return b.eqn("select", c, g, zero) if i == 1 else b.eqn("select", c, zero, g)
+def _chosen_side(prim: str):
+    """Rule of ``select(c, x, y)`` / ``np.where(c, x, y)``: the derivative
+    flows to the side that was taken (the condition has none)."""
+    def rule(b, e, i, g):
+        if i == 0:
+            return None
+        zero = Const(0.0)
+        c = e.args[0]
+        return b.eqn(prim, c, g, zero) if i == 1 else b.eqn(prim, c, zero, g)
+    return rule
+
+
+r_select = _chosen_side("select")
+r_where = _chosen_side("where")
 
 
 def r_sign(b, e, i, g):
     return None
-
-
-def r_where(b, e, i, g):
-    """``np.where(c, x, y)``: the adjoint flows to the side that was taken."""
-    if i == 0:
-        return None
-    zero = Const(0.0)
-    c = e.args[0]
-    return b.eqn("where", c, g, zero) if i == 1 else b.eqn("where", c, zero, g)
 
 
 RULES = {
