@@ -196,13 +196,24 @@ def undeclared_shapes(program, entry: Function):
     array operations (``np.sum``, ``@``, indexing, ``x.T`` ...) gets parameters
     of unknown shape, so that its gradient is right whatever it is called with
     (never a scalar-only gradient silently applied to arrays)."""
+    if _array_program(program):
+        return {p.name: None for p in entry.params}
+    return None
+
+
+def _array_program(program) -> bool:
     from .ir import Eqn, walk
     from .npprims import ARRAY_ONLY
-    for fn in program.functions.values():
-        for s in walk(fn.body):
-            if isinstance(s, Eqn) and s.prim in ARRAY_ONLY:
-                return {p.name: None for p in entry.params}
-    return None
+    return any(isinstance(s, Eqn) and s.prim in ARRAY_ONLY
+               for fn in program.functions.values() for s in walk(fn.body))
+
+
+def uses_array_operations(sf) -> bool:
+    """Whether the function (or a helper it calls) uses array operations
+    (``np.sum``, ``@``, indexing, ``x.T`` ...): its gradient code depends on
+    the shapes of the arguments."""
+    from .lower import lower_program
+    return _array_program(lower_program(sf)[0])
 
 
 def unknown_names(nodes: list, shapes_text: str | None, arrays_text: str | None) -> list:

@@ -128,7 +128,9 @@ def index_add(em, e: Eqn, target: str) -> list:
     out = ast.Name(target, ast.Store())
     pre: list = []
     if isinstance(base, Const):
-        pre = [ast.Assign([out], _call(_np("zeros_like"), [em.expr(x)]))]
+        # a float accumulator even for an integer x (else `+=` truncates)
+        kw = [] if x in em.floats else [ast.keyword("dtype", ast.Name("float", ast.Load()))]
+        pre = [ast.Assign([out], ast.Call(_np("zeros_like"), [em.expr(x)], kw))]
     elif not (base not in em.inline and em.may_update(base)
               and em.last.get(base, -1) <= em.start[id(e)]):
         pre = [ast.Assign([out], _call(ast.Attribute(em.expr(base), "copy", ast.Load()), []))]

@@ -167,11 +167,12 @@ def _grad(fn, wrt, mode, with_value: bool):
     return Emitted(build, shape, fn, "forward grad", name)
 
 
-def source(fn, wrt=0) -> str:
-    """The emitted source of ``fn``'s gradient, or of any transform's result."""
-    if hasattr(fn, "source"):
-        return fn.source
-    return api.source(fn, wrt)
+def source(fn, wrt=0, args: tuple | None = None) -> str:
+    """The emitted source of ``fn``'s gradient, or of any transform's result;
+    ``args``: example arguments (array code is compiled for their shapes)."""
+    if isinstance(fn, Derivative) or not hasattr(fn, "source"):
+        return api.source(fn, wrt, args)
+    return fn.source
 
 
 # ---------------------------------------------------------------- jvp / vjp
