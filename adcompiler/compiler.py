@@ -152,10 +152,11 @@ def reserved_names(program: Program) -> set:
     return names
 
 
-def emit_module(functions: list, program, header: str = "") -> str:
+def emit_module(functions: list, program, header: str = "", checks: dict | None = None) -> str:
     """One module holding ``functions``; ``program`` (a Program, or a set of
     names) tells which names the user's code owns (and, for array code, the
-    shapes the emitter needs)."""
+    shapes the emitter needs).  ``checks``: the entry's declared parameter
+    shapes, checked on entry (see :func:`npemit.shape_checks`)."""
     users = reserved_names(program) if isinstance(program, Program) else set(program)
     reserved = users | {fn.name for fn in functions}
     arrays = getattr(program, "arrays", None)
@@ -166,6 +167,11 @@ def emit_module(functions: list, program, header: str = "") -> str:
                                        arrays.emit_floats.get(fn.name))
         else:
             node, used = emit_function(fn, reserved)
+        if checks and fn is functions[0]:
+            stmts = npemit.shape_checks(node, checks)
+            if stmts:
+                node.body[:0] = stmts
+                used = used | {"numpy"}
         defs.append(node)
         imports |= used
     if npemit.HELPER in imports:
@@ -223,7 +229,8 @@ def compile_many(requests: list) -> str:
     for sf, wrt, shapes in requests:
         fns, program = reverse_module(sf, wrt, False, sf.name + "_grad", shapes)
         if getattr(program, "arrays", None):
-            parts.append(emit_module(fns, program, _header_line(sf, wrt, False)))
+            checks = shapes if isinstance(shapes, dict) else None  # sizes from --shapes
+            parts.append(emit_module(fns, program, _header_line(sf, wrt, False), checks))
             continue
         if not functions:
             parts.append(None)

@@ -253,3 +253,37 @@ def helper_def() -> ast.FunctionDef:
     node = ast.FunctionDef(HELPER, args, body, [], None)
     node.type_params = []
     return node
+
+
+def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:
+    """One statement checking, on entry, the parameters whose shape the code
+    was compiled for (``adc compile --shapes X=200x3``): the sizes are baked
+    into it (``X_bar /= 200.0``), so another shape must raise, not run
+    wrongly.  The number of dimensions is checked too (code is specialised
+    on it); ``?`` dimensions are not."""
+    tests, declared, names = [], [], []
+    for arg in node.args.args:
+        shape = shapes.get(arg.arg)
+        if not shape:  # a scalar, or an array of unknown shape
+            continue
+        x = ast.Name(arg.arg, ast.Load())
+        if all(d is not None for d in shape):
+            tests.append(ast.Compare(_call(_np("shape"), [x]), [ast.NotEq()],
+                                     [ast.Constant(tuple(shape))]))
+        else:
+            tests.append(ast.Compare(_call(_np("ndim"), [x]), [ast.NotEq()],
+                                     [ast.Constant(len(shape))]))
+            tests += [ast.Compare(ast.Subscript(_call(_np("shape"), [x]), ast.Constant(k),
+                                                ast.Load()), [ast.NotEq()], [ast.Constant(d)])
+                      for k, d in enumerate(shape) if d is not None]
+        declared.append(f"{arg.arg}=" + "x".join("?" if d is None else str(d) for d in shape))
+        names.append(arg.arg)
+    if not tests:
+        return []
+    text = (f"{node.name} was compiled for {', '.join(declared)} (adc compile --shapes), "
+            f"got {', '.join(n + '={}' for n in names)}: compile it again for these shapes")
+    got = [_call(_np("shape"), [ast.Name(n, ast.Load())]) for n in names]
+    message = _call(ast.Attribute(ast.Constant(text), "format", ast.Load()), got)
+    error = ast.Raise(_call(ast.Name("ValueError", ast.Load()), [message]), None)
+    test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.Or(), tests)
+    return [ast.If(test, [error], [])]
