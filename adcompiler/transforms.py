@@ -19,6 +19,7 @@ from . import api, composite
 from .api import Derivative, _wrt_indices
 from .errors import AdcError, UsageError
 from .frontend import load_live
+from .realargs import as_real, float_gradient, refuse_complex
 
 _LOCK = threading.RLock()
 _MODES = ("forward", "reverse")
@@ -29,7 +30,8 @@ class Emitted:
     ``.ir`` the :class:`composite.IRModule`; ``build()`` makes the module and
     ``shape(result)`` turns the entry's flat results into what users expect."""
 
-    def __init__(self, build, shape, like, kind: str, name: str = "") -> None:
+    def __init__(self, build, shape, like, kind: str, name: str = "", real: tuple = ()) -> None:
+        self._real = real  # positions of differentiated arguments, made real (realargs.py)
         self._build = build
         self._shape = shape
         self._kind = kind
@@ -59,6 +61,9 @@ class Emitted:
 
     def __call__(self, *args):
         _scalars_only(args, self._kind if hasattr(self, "_kind") else "this transform")
+        if self._real:
+            args = tuple(as_real(a, f"#{k + 1}") if k in self._real else a
+                         for k, a in enumerate(args))
         return self._shape(self._get()[2](*args))
 
     def __repr__(self) -> str:
@@ -67,7 +72,9 @@ class Emitted:
 
 def _scalars_only(args, what: str) -> None:
     """Forward mode, vjp, Jacobians and Hessians handle scalar code only so
-    far; array arguments get a clear error instead of a wrong answer."""
+    far; array arguments get a clear error instead of a wrong answer.
+    Complex arguments are refused (see realargs.py)."""
+    refuse_complex([f"#{k + 1}" for k in range(len(args))], args)
     for a in args:
         if isinstance(a, np.ndarray) or (hasattr(a, "__len__") and not isinstance(a, str)):
             raise AdcError(f"{what} takes scalar arguments only so far (got an array); "
@@ -160,11 +167,11 @@ def _grad(fn, wrt, mode, with_value: bool):
 
     def shape(result):
         flat = _flat(result)
-        grads = flat[1:] if with_value else flat
-        grads = tuple(grads) if many else grads[0]
+        grads = tuple(float_gradient(g) for g in (flat[1:] if with_value else flat))
+        grads = grads if many else grads[0]
         return (flat[0], grads) if with_value else grads
 
-    return Emitted(build, shape, fn, "forward grad", name)
+    return Emitted(build, shape, fn, "forward grad", name, real=indices)
 
 
 def source(fn, wrt=0, args: tuple | None = None) -> str:

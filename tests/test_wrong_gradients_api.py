@@ -1,0 +1,323 @@
+"""Issue 12, API items: integer/boolean/list inputs (9), shape-baked modules
+(12), ``.source`` before the first call (13), complex inputs (14), forward
+mode and higher orders on array code from the command line (15) and
+``check_grad`` comparing forward mode (16).  Each test failed on the code
+before the fix; numerical ones are checked against central differences."""
+import math
+import os
+import runpy
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import adcompiler
+import adcompiler.transforms as transforms
+from adcompiler import UsageError, check_grad, grad, value_and_grad
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def central(f, x, h=1e-6):
+    """Central differences of a scalar function of a float array (or float)."""
+    x = np.asarray(x, dtype=float)
+    out = np.zeros_like(x)
+    for k in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[k] += h
+        down[k] -= h
+        out[k] = (f(up) - f(down)) / (2 * h)
+    return out
+
+
+def assert_float_gradient(g, f, x):
+    assert isinstance(g, np.ndarray) and g.dtype == np.float64, repr(g)
+    np.testing.assert_allclose(g, central(f, x), rtol=1e-6, atol=1e-8)
+
+
+# ---------------------------------------------------------------- item 9
+def scatter_sum(x):
+    return np.sum(x[0] * 0.5 + x[1] * x[2])
+
+
+def loop_of_reads(x):
+    s = 0.0
+    for i in range(3):
+        s = s + x[i] * 0.5
+    return s
+
+
+def repeated_gather(x):
+    return np.sum(x[[0, 0, 1]] * 0.5)
+
+
+@pytest.mark.parametrize("f", [scatter_sum, loop_of_reads, repeated_gather])
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, bool])
+def test_integer_arrays_are_differentiated_as_real(f, dtype):
+    x = np.array([1, 2, 3, 1]).astype(dtype)
+    assert_float_gradient(grad(f)(x), f, x)  # was truncated: [0 2 1 0], [0 0 0 0]
+
+
+def test_integer_argument_is_not_modified():
+    x = np.array([1, 2, 3])
+    grad(scatter_sum)(x)
+    assert x.dtype.kind == "i" and list(x) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("f", [scatter_sum, loop_of_reads])
+def test_lists_of_ints_are_float_arrays(f):
+    g = grad(f)([1, 2, 3])  # was [0, 3, 2]
+    assert_float_gradient(g, f, [1, 2, 3])
+
+
+def square(x):
+    return x * x
+
+
+def gate(x, y):
+    return (x > 0) * y
+
+
+def gate_sum(x, y):
+    return np.sum((x > 0) * y)
+
+
+def test_int_scalar_gradient_is_a_float():
+    g = grad(square)(2)
+    assert type(g) is float and g == 4.0  # was the int 4
+    value, g = value_and_grad(square)(3)
+    assert type(g) is float and g == 6.0
+    assert type(grad(square)(True)) is float
+
+
+def test_boolean_factor_gives_a_float_gradient_not_true():
+    g = grad(gate, wrt=1)(1.0, 2.0)
+    assert type(g) is float and g == 1.0  # was True
+    assert grad(gate, wrt=1)(-1.0, 2.0) == 0.0
+    gs = grad(gate, wrt=(0, 1))(1.0, 2.0)
+    assert all(type(v) is float for v in gs)
+
+
+def test_forward_mode_follows_the_same_rule():
+    g = grad(square, mode="forward")(2)
+    assert type(g) is float and g == 4.0  # was the int 4
+    g = grad(gate, wrt=1, mode="forward")(2.0, 1.0)
+    assert type(g) is float and g == 1.0  # was True
+
+
+def test_boolean_factor_on_arrays_gives_float_arrays():
+    x, y = np.array([-1.0, 2.0, 3.0]), np.array([1.0, 1.0, 1.0])
+    g = grad(gate_sum, wrt=1)(x, y)  # was array([False, True, True])
+    assert_float_gradient(g, lambda v: gate_sum(x, v), y)
+
+
+def test_emitted_scalar_code_keeps_the_float():
+    """The emitted code itself, not only the API, returns a float: the
+    optimiser no longer folds ``(x > 0) * 1.0`` to ``x > 0``."""
+    src = adcompiler.source(gate, wrt=1)
+    namespace = {}
+    exec(src, namespace)
+    assert type(namespace["gate_grad"](1.0, 2.0)) is float
+
+
+def test_integer_array_of_another_parameter_gives_float_gradient():
+    def weighted(w, X):
+        return np.sum(w * X)
+    g = grad(weighted)(np.ones(3), np.array([1, 2, 3]))
+    assert g.dtype == np.float64  # was int64
+    np.testing.assert_allclose(g, [1.0, 2.0, 3.0])
+
+
+def run_cli(*args):
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    return subprocess.run([sys.executable, "-m", "adcompiler", "compile", *args], cwd=ROOT,
+                          env=env, capture_output=True, text=True)
+
+
+ARRAY_SOURCE = '''import numpy as np
+
+
+def scatter_sum(x):
+    return np.sum(x[0] * 0.5 + x[1] * x[2])
+
+
+def loss(X, w):
+    r = X @ w - 1.0
+    return np.mean(r * r)
+
+
+def col_means(X):
+    return np.sum(np.mean(X, axis=0) ** 2)
+'''
+
+
+def test_emitted_module_accumulates_in_floats_for_int_arrays(tmp_path):
+    src = tmp_path / "model.py"
+    src.write_text(ARRAY_SOURCE)
+    out = run_cli(str(src), "-f", "scatter_sum", "--shapes", "x=3")
+    assert out.returncode == 0, out.stderr
+    assert "np.zeros_like(x, dtype=float)" in out.stdout
+    path = tmp_path / "emitted.py"
+    path.write_text(out.stdout)
+    g = runpy.run_path(str(path))["scatter_sum_grad"](np.array([1, 2, 3]))
+    assert_float_gradient(g, scatter_sum, [1, 2, 3])
+
+
+# ---------------------------------------------------------------- item 12
+def test_shape_baked_module_refuses_other_shapes(tmp_path):
+    src = tmp_path / "model.py"
+    src.write_text(ARRAY_SOURCE)
+    out_py = tmp_path / "loss_grad.py"
+    out = run_cli(str(src), "-f", "loss", "--wrt", "w", "--shapes", "X=200x3,w=3",
+                  "-o", str(out_py))
+    assert out.returncode == 0, out.stderr
+    loss_grad = runpy.run_path(str(out_py))["loss_grad"]
+    rng = np.random.default_rng(0)
+
+    def loss(X, w):
+        r = X @ w - 1.0
+        return np.mean(r * r)
+    X, w = rng.normal(size=(200, 3)), rng.normal(size=3)
+    np.testing.assert_allclose(loss_grad(X, w), central(lambda v: loss(X, v), w), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"compiled for X=200x3, w=3.*got X=\(50, 3\)"):
+        loss_grad(rng.normal(size=(50, 3)), w)  # was silently wrong (baked -1/200)
+
+
+def test_partly_declared_shape_checks_rank_and_known_sizes(tmp_path):
+    src = tmp_path / "model.py"
+    src.write_text(ARRAY_SOURCE)
+    out = run_cli(str(src), "-f", "col_means", "--shapes", "X=?x3")
+    assert out.returncode == 0, out.stderr
+    path = tmp_path / "emitted.py"
+    path.write_text(out.stdout)
+    col_means_grad = runpy.run_path(str(path))["col_means_grad"]
+    X = np.random.default_rng(1).normal(size=(7, 3))  # any number of rows works
+
+    def col_means(X):
+        return np.sum(np.mean(X, axis=0) ** 2)
+    np.testing.assert_allclose(col_means_grad(X), central(col_means, X), rtol=1e-6, atol=1e-9)
+    for bad in (np.ones((7, 4)), np.ones(3), np.ones((2, 3, 3))):
+        with pytest.raises(ValueError, match="compiled for X=\\?x3"):
+            col_means_grad(bad)
+
+
+# ---------------------------------------------------------------- item 13
+def mean_of(X):
+    return np.mean(X)
+
+
+def test_source_before_a_call_refuses_array_code():
+    g = grad(mean_of)
+    with pytest.raises(UsageError, match="depends on the shapes.*adcompiler.source"):
+        g.source  # was scalar code without the 1/N of np.mean
+    with pytest.raises(UsageError, match="depends on the shapes"):
+        adcompiler.source(mean_of)
+
+
+def test_source_with_example_arguments_is_the_code_that_runs():
+    X = np.ones(4)
+    text = adcompiler.source(mean_of, args=(X,))
+    assert "0.25" in text  # 1/N
+    g = grad(mean_of)
+    np.testing.assert_allclose(g(X), central(mean_of, X), rtol=1e-6)
+    assert g.source == text
+    assert adcompiler.source(g, args=(X,)) == text
+    namespace = {}
+    exec(text, namespace)
+    np.testing.assert_allclose(namespace["mean_of_grad"](X), g(X))
+
+
+def test_source_before_a_call_is_fine_for_scalar_code():
+    text = grad(square).source
+    assert "def square_grad(x)" in text
+
+
+def test_source_of_integer_arguments_is_the_float_code_that_runs():
+    text = adcompiler.source(scatter_sum, args=(np.array([1, 2, 3]),))
+    assert text == adcompiler.source(scatter_sum, args=(np.array([1.0, 2.0, 3.0]),))
+
+
+# ---------------------------------------------------------------- item 14
+def absolute(x):
+    return abs(x)
+
+
+def sine(x):
+    return math.sin(x)
+
+
+def root(x):
+    return x ** 0.5
+
+
+@pytest.mark.parametrize("f,arg", [(absolute, 3 + 4j), (sine, 1j), (square, np.complex128(1j)),
+                                   (mean_of, np.array([1j, 2.0]))])
+def test_complex_arguments_are_refused(f, arg):
+    with pytest.raises(UsageError, match="complex arguments are not supported"):
+        grad(f)(arg)  # was 0.6+0.8j, 1.54 (though math.sin(1j) raises), ...
+
+
+def test_complex_argument_not_differentiated_is_refused_too():
+    with pytest.raises(UsageError, match="argument y is complex"):
+        grad(gate)(1.0, 2j)
+
+
+def test_complex_gradient_from_real_input_is_refused():
+    with pytest.raises(UsageError, match="the gradient is complex"):
+        grad(root)(-1.0)  # x ** 0.5 of a negative float is complex in Python
+    assert grad(root)(4.0) == pytest.approx(0.25)
+
+
+def test_forward_mode_refuses_complex():
+    with pytest.raises(UsageError, match="complex arguments are not supported"):
+        grad(absolute, mode="forward")(3 + 4j)
+
+
+# ---------------------------------------------------------------- item 15
+@pytest.mark.parametrize("extra", [["--mode", "forward", "--shapes", "X=200x3,w=3"],
+                                   ["--order", "2", "--shapes", "X=200x3,w=3"],
+                                   ["--mode", "forward"],
+                                   ["--mode", "forward", "--arrays", "X,w"]])
+def test_cli_refuses_forward_mode_and_higher_orders_on_arrays(tmp_path, extra):
+    src = tmp_path / "model.py"
+    src.write_text(ARRAY_SOURCE)
+    out = run_cli(str(src), "-f", "loss", "--wrt", "w", *extra)
+    assert out.returncode == 1 and out.stdout == ""  # was 0 with code that cannot run
+    assert f"{src}:8:1: error:" in out.stderr
+    assert "scalar" in out.stderr and "reverse mode" in out.stderr
+
+
+def test_cli_forward_mode_on_scalar_code_still_works(tmp_path):
+    src = tmp_path / "model.py"
+    src.write_text("def f(x, y):\n    return x * y + x\n")
+    out = run_cli(str(src), "--mode", "forward", "--shapes", "x=scalar")
+    assert out.returncode == 0, out.stderr
+    assert "def f_grad" in out.stdout
+
+
+# ---------------------------------------------------------------- item 16
+def product(x, y):
+    return x * math.sin(y) + y
+
+
+def test_check_grad_compares_forward_mode():
+    report = check_grad(product, 0.7, 1.3)
+    assert report.ok
+    assert {c.against for c in report.components} == {"central difference", "forward mode"}
+    assert "forward mode" in str(report)
+
+
+def test_check_grad_catches_a_wrong_forward_mode(monkeypatch):
+    real = transforms.grad
+
+    def wrong(f, wrt=0, mode=None):
+        g = real(f, wrt, mode)
+        if mode != "forward":
+            return g
+        return lambda *a: tuple(2.0 * v for v in g(*a))
+    monkeypatch.setattr(transforms, "grad", wrong)
+    report = check_grad(product, 0.7, 1.3)
+    assert not report.ok  # reverse mode and differences agree; forward mode does not
+    assert report.worst.against == "forward mode"
+    assert all(report.agrees(c) for c in report.components if c.against == "central difference")
