@@ -161,7 +161,12 @@ class Derivative:
         if self._plain:
             if type(result) is float:
                 return result
-            return tuple(map(float_gradient, result)) if self._tuple else float_gradient(result)
+            if not self._tuple:
+                return float_gradient(result)
+            for g in result:  # usually all floats: return the tuple as it is
+                if type(g) is not float:
+                    return tuple(map(float_gradient, result))
+            return result
         if self.with_value:
             value, *grads = result
             grads = [float_gradient(g) for g in grads]

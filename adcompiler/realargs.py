@@ -79,6 +79,8 @@ def float_gradient(value):
         return value
     if isinstance(value, np.ndarray):
         kind = value.dtype.kind
+        if kind == "f":
+            return value
         if kind in "biu":
             return value.astype(np.float64)
         if kind == "c":

@@ -321,3 +321,12 @@ def test_check_grad_catches_a_wrong_forward_mode(monkeypatch):
     assert not report.ok  # reverse mode and differences agree; forward mode does not
     assert report.worst.against == "forward mode"
     assert all(report.agrees(c) for c in report.components if c.against == "central difference")
+
+
+def test_check_grad_says_when_forward_mode_could_not_run(monkeypatch):
+    def unsupported(f, wrt=0, mode=None):
+        raise adcompiler.AdcError("forward mode does not support this construct")
+    monkeypatch.setattr(transforms, "grad", unsupported)
+    report = check_grad(product, 0.7, 1.3)
+    assert report.ok and {c.against for c in report.components} == {"central difference"}
+    assert "not compared: forward mode: forward mode does not support" in str(report)
