@@ -1,13 +1,14 @@
 """The rule for argument and gradient types (docs/conventions.md, "Integer
 and boolean inputs"; "Complex inputs").
 
-* A differentiated argument that is an integer or a boolean (a Python
-  ``int``/``bool``, a NumPy integer, an integer or boolean array, a list or
-  tuple of numbers) is differentiated as if it were real-valued: the emitted
-  code receives it converted to ``float`` / a float64 array.  Otherwise
-  ``np.zeros_like(x)`` accumulators truncate, in-place updates of integer
-  arrays raise ``UFuncTypeError``, and ``f(2)`` would be differentiated on a
-  lattice where no derivative exists.
+* A differentiated argument that is an integer or a boolean array, a list
+  or tuple of numbers, or a NumPy boolean is differentiated as if it were
+  real-valued: the emitted code receives it converted to a float64 array (or
+  ``float``).  Otherwise ``np.zeros_like(x)`` accumulators truncate and
+  in-place updates of integer arrays raise ``UFuncTypeError``.  A Python
+  ``int``/``bool`` or NumPy integer scalar is passed unchanged: it may be a
+  ``range`` bound or an index, and scalar arithmetic on it gives the values
+  the equal float would; only its gradient is made a float.
 * Every gradient returned is a Python ``float`` (or a NumPy float scalar) or a
   float array, never a ``bool`` or an ``int``: ``d/dy (x > 0) * y`` is
   ``1.0``, not ``True``.
@@ -38,7 +39,7 @@ def needs_conversion(value) -> bool:
     so that a plan made for one call holds for every call with the same types)."""
     if isinstance(value, np.ndarray):
         return value.dtype.kind in "biuc"
-    return isinstance(value, _INTEGRAL + _COMPLEX + (list, tuple))
+    return isinstance(value, _COMPLEX + (list, tuple, np.bool_))
 
 
 def as_real(value, name: str):
@@ -58,7 +59,7 @@ def as_real(value, name: str):
         return arr.astype(np.float64) if arr.dtype.kind in "biuf" else value
     if isinstance(value, _COMPLEX):
         raise complex_error(name)
-    if isinstance(value, _INTEGRAL):
+    if isinstance(value, np.bool_):  # `-b` raises on a NumPy bool
         return float(value)
     return value
 

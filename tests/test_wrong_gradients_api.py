@@ -99,6 +99,29 @@ def test_boolean_factor_gives_a_float_gradient_not_true():
     assert all(type(v) is float for v in gs)
 
 
+def counted(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + x * n
+    return s
+
+
+def test_int_scalar_may_still_be_a_range_bound():
+    """A differentiated int scalar is passed unchanged (range(3.0) would
+    raise); its gradient is the partial with the trip count held fixed."""
+    gx, gn = grad(counted, wrt=(0, 1))(2.0, 3)
+    assert (gx, gn) == (9.0, 6.0) and type(gn) is float
+
+
+def scaled_square(b):
+    return b * b * 3.0
+
+
+def test_numpy_bool_scalar_is_differentiated_as_real():
+    g = grad(scaled_square)(np.bool_(True))  # was np.float64 computed on NumPy bools
+    assert type(g) is float and g == 6.0
+
+
 def test_forward_mode_follows_the_same_rule():
     g = grad(square, mode="forward")(2)
     assert type(g) is float and g == 4.0  # was the int 4
