@@ -260,10 +260,12 @@ def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:
     was compiled for (``adc compile --shapes X=200x3``): the sizes are baked
     into it (``X_bar /= 200.0``), so another shape must raise, not run
     wrongly.  The number of dimensions is checked too (code is specialised
-    on it); ``?`` dimensions are not."""
+    on it); ``?`` dimensions are not.  ``shapes``: {the user's parameter
+    name: declared shape}, in parameter order."""
     tests, declared, names = [], [], []
-    for arg in node.args.args:
-        shape = shapes.get(arg.arg)
+    # by position: the emitted parameters are the user's, in order (a name
+    # may have been changed to avoid a collision)
+    for arg, (user, shape) in zip(node.args.args, shapes.items()):
         if not shape:  # a scalar, or an array of unknown shape
             continue
         x = ast.Name(arg.arg, ast.Load())
@@ -276,13 +278,13 @@ def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:
             tests += [ast.Compare(ast.Subscript(_call(_np("shape"), [x]), ast.Constant(k),
                                                 ast.Load()), [ast.NotEq()], [ast.Constant(d)])
                       for k, d in enumerate(shape) if d is not None]
-        declared.append(f"{arg.arg}=" + "x".join("?" if d is None else str(d) for d in shape))
-        names.append(arg.arg)
+        declared.append(f"{user}=" + "x".join("?" if d is None else str(d) for d in shape))
+        names.append((user, arg.arg))
     if not tests:
         return []
     text = (f"{node.name} was compiled for {', '.join(declared)} (adc compile --shapes), "
-            f"got {', '.join(n + '={}' for n in names)}: compile it again for these shapes")
-    got = [_call(_np("shape"), [ast.Name(n, ast.Load())]) for n in names]
+            f"got {', '.join(u + '={}' for u, _ in names)}: compile it again for these shapes")
+    got = [_call(_np("shape"), [ast.Name(n, ast.Load())]) for _, n in names]
     message = _call(ast.Attribute(ast.Constant(text), "format", ast.Load()), got)
     error = ast.Raise(_call(ast.Name("ValueError", ast.Load()), [message]), None)
     test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.Or(), tests)
