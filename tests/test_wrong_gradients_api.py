@@ -353,3 +353,32 @@ def test_check_grad_says_when_forward_mode_could_not_run(monkeypatch):
     report = check_grad(product, 0.7, 1.3)
     assert report.ok and {c.against for c in report.components} == {"central difference"}
     assert "not compared: forward mode: forward mode does not support" in str(report)
+
+
+def _corpus_cases():
+    from corpus import ARRAY_CORPUS
+    return [(fn, shapes, wrt) for fn, shapes, wrt in ARRAY_CORPUS
+            if any(s != () for s in shapes)]
+
+
+@pytest.mark.parametrize("fn,shapes,wrt", _corpus_cases(),
+                         ids=[c[0].__name__ for c in _corpus_cases()])
+def test_corpus_with_integer_arrays_equals_the_float_gradient(fn, shapes, wrt):
+    """Every array program of the corpus, called with int64 arrays of small
+    positive integers: the gradient is the float64 gradient at the same point."""
+    rng = np.random.default_rng(3)
+    names = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    ints = []
+    for name, shape in zip(names, shapes):
+        value = rng.integers(1, 3, size=shape) if shape != () else 1.5
+        if name == "y" and fn.__name__.startswith("np_seed003"):
+            value = rng.integers(0, 2, size=shape)
+        ints.append(value)
+    floats = [np.asarray(v, dtype=float) if np.ndim(v) else v for v in ints]
+    with np.errstate(all="ignore"):
+        expected = grad(fn, wrt=wrt)(*floats)
+        got = grad(fn, wrt=wrt)(*ints)
+    for e, g in zip(expected if isinstance(wrt, tuple) else (expected,),
+                    got if isinstance(wrt, tuple) else (got,)):
+        assert np.asarray(g).dtype == np.float64, repr(g)
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=0, equal_nan=True)
