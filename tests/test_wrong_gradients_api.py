@@ -382,3 +382,30 @@ def test_corpus_with_integer_arrays_equals_the_float_gradient(fn, shapes, wrt):
                     got if isinstance(wrt, tuple) else (got,)):
         assert np.asarray(g).dtype == np.float64, repr(g)
         np.testing.assert_allclose(g, e, rtol=1e-12, atol=0, equal_nan=True)
+
+
+def weighted_sines(x, w):
+    return np.sum(np.sin(x) * w)
+
+
+def test_check_grad_takes_arrays_element_by_element():
+    x = np.array([0.3, -1.2, 2.0])
+    report = check_grad(weighted_sines, x, 1.7)  # was TypeError with wrt=(0, 1)
+    assert report.ok, str(report)
+    assert [c.name for c in report.components] == ["x[0]", "x[1]", "x[2]", "w"]
+    assert report.components[1].reference == pytest.approx(1.7 * math.cos(-1.2), rel=1e-8)
+    assert "not compared: forward mode" in str(report)  # scalars only so far, said
+    assert check_grad(weighted_sines, x, 1.7, wrt=(0, 1)).ok
+
+
+def test_check_grad_catches_a_wrong_array_element(monkeypatch):
+    import adcompiler.checkgrad as checkgrad
+    real = checkgrad._reverse
+
+    def wrong(f, args, wrt):
+        out = list(real(f, args, wrt))
+        out[1] += 1e-3
+        return tuple(out)
+    monkeypatch.setattr(checkgrad, "_reverse", wrong)
+    report = check_grad(weighted_sines, np.array([0.3, -1.2, 2.0]), 1.7)
+    assert not report.ok and report.worst.name == "x[1]"
