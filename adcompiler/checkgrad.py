@@ -186,7 +186,8 @@ def check_grad(f, *args, wrt=None, rtol: float = 1e-5, atol: float = 1e-7,
     """Compare the emitted gradient of ``f`` at ``args`` (reverse mode) with
     central differences and with forward mode (and every registered mode).
 
-    ``wrt``: parameter indices or names (default: every float argument).
+    ``wrt``: parameter indices or names (default: every float argument or
+    float array; an array is checked element by element).
     Returns a :class:`GradCheck`: truthy when all agree, ``.worst`` is the
     worst component, ``str()`` a readable table.
     """
