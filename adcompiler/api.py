@@ -150,16 +150,19 @@ class Derivative:
             key = _call_key(args, kwargs)
         entry = self._loaded.get(key)
         if entry is None:
-            plan = self._plan(args, kwargs)
-            sig = signature(self.fn, *_converted(plan, args, kwargs))
-            entry = self._loaded[key] = (sig, self._compiled(sig)[1], plan)
-        self._sig = entry[0]
-        self._called = True
+            entry = self._loaded[key] = self._entry(args, kwargs)
         if entry[2] is not None:
             args, kwargs = _converted(entry[2], args, kwargs)
+            if entry[1] is None:  # lists became arrays: their shapes choose the code
+                key = _call_key(args, kwargs)
+                entry = self._loaded.get(key)
+                if entry is None:
+                    entry = self._loaded[key] = self._entry(args, kwargs)
+        self._sig = entry[0]
+        self._called = True
         result = entry[1](*args, **kwargs)
         if self._plain:
-            if type(result) is float:
+            if type(result) is float or (type(result) is _ndarray and result.dtype.kind == "f"):
                 return result
             if not self._tuple:
                 return float_gradient(result)
@@ -174,6 +177,18 @@ class Derivative:
         if not isinstance(result, tuple):
             return (float_gradient(result),)
         return tuple(map(float_gradient, result))
+
+    def _entry(self, args: tuple, kwargs: dict) -> tuple:
+        """``(signature, compiled function, plan)`` for calls like this one.
+        A plan converting lists or tuples (whose length the key does not
+        hold) leaves the function None: the converted call looks up again."""
+        plan = self._plan(args, kwargs)
+        real_args, real_kwargs = _converted(plan, args, kwargs)
+        if plan is not None and any(isinstance(v, (list, tuple)) for v in
+                                    args + tuple(kwargs.values())):
+            return None, None, plan
+        sig = signature(self.fn, real_args, real_kwargs)
+        return sig, self._compiled(sig)[1], plan
 
     def _plan(self, args: tuple, kwargs: dict):
         """Which arguments of calls with these types are converted to floats

@@ -71,6 +71,16 @@ def test_lists_of_ints_are_float_arrays(f):
     assert_float_gradient(g, f, [1, 2, 3])
 
 
+def mean_square(x):
+    return np.mean(x * x)
+
+
+def test_lists_of_different_lengths_get_their_own_code():
+    g = grad(mean_square)
+    for x in ([1, 2, 3], [1.0, 2.0, 3.0, 4.0, 5.0], (1, 2), [0.5]):
+        assert_float_gradient(g(x), mean_square, x)
+
+
 def square(x):
     return x * x
 
