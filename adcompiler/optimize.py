@@ -177,7 +177,6 @@ class _Simplifier:
             return Const(float(args[0].value))
         return None
 
-
     def boolean(self, a) -> bool:
         """``a`` is the result of a comparison or ``not``: a bool (array)."""
         d = self.defs.get(a)
