@@ -22,6 +22,7 @@ from .printer import to_source
 from .reverse import reverse_callee, reverse_function
 from . import npemit
 from .arrayrules import ShapeNeeded
+from . import npcompile
 from .npcompile import UNDECLARED, ArrayContext, shape_error, undeclared_shapes
 from .inline import inline_calls
 
@@ -229,8 +230,7 @@ def compile_many(requests: list) -> str:
     for sf, wrt, shapes in requests:
         fns, program = reverse_module(sf, wrt, False, sf.name + "_grad", shapes)
         if getattr(program, "arrays", None):
-            checks = shapes if isinstance(shapes, dict) else None  # sizes from --shapes
-            parts.append(emit_module(fns, program, _header_line(sf, wrt, False), checks))
+            parts.append(_array_module(sf, wrt, shapes, fns, program))
             continue
         if not functions:
             parts.append(None)
@@ -241,3 +241,24 @@ def compile_many(requests: list) -> str:
     shared = emit_module(list(functions.values()), reserved, header) if functions else ""
     parts = [shared if p is None else p for p in parts]
     return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
+
+
+def _array_module(sf, wrt, shapes, fns, program) -> str:
+    """Array code from the command line.  Sizes declared with ``--shapes
+    X=200x3`` are compiled as symbols first: shape-generic code that reads
+    sizes from the arguments at run time, its entry checking the ranks, the
+    sizes declared 1 and which sizes are equal.  If that compilation fails or
+    a size would still be baked into the text, the code specialised to the
+    declared sizes (``fns``) is emitted, checking those sizes on entry."""
+    header = _header_line(sf, wrt, False)
+    declared = shapes if isinstance(shapes, dict) else None
+    generic = npcompile.symbolic(declared) if declared else None
+    if generic is not None:
+        try:
+            gfns, gprogram = reverse_module(sf, wrt, False, sf.name + "_grad", generic)
+            text = emit_module(gfns, gprogram, header, generic)
+        except Exception:  # noqa: BLE001 - the specialised code below compiled
+            text = None
+        if text is not None and "__adc_dim_" not in text:
+            return text
+    return emit_module(fns, program, header, declared)

@@ -187,6 +187,20 @@ def cli_shapes(node, shapes_text: str | None, arrays_text: str | None):
     return None if all(s == () for s in shapes.values()) else shapes
 
 
+def symbolic(shapes: dict):
+    """``shapes`` with every declared size of 2 or more replaced by a
+    :class:`shapes.Sym`, one per distinct size (so sizes declared equal stay
+    equal); None when there is none."""
+    from .shapes import Sym
+    out, any_sym = {}, False
+    for name, shape in shapes.items():
+        if isinstance(shape, tuple) and shape:
+            shape = tuple(Sym(str(d)) if isinstance(d, int) and d >= 2 else d for d in shape)
+            any_sym = any_sym or any(isinstance(d, Sym) for d in shape)
+        out[name] = shape
+    return out if any_sym else None
+
+
 #: ``shapes`` of a command-line compilation that declared no arrays
 UNDECLARED = "undeclared"
 

@@ -256,36 +256,60 @@ def helper_def() -> ast.FunctionDef:
 
 
 def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:
-    """One statement checking, on entry, the parameters whose shape the code
-    was compiled for (``adc compile --shapes X=200x3``): the sizes are baked
-    into it (``X_bar /= 200.0``), so another shape must raise, not run
-    wrongly.  The number of dimensions is checked too (code is specialised
-    on it); ``?`` dimensions are not.  ``shapes``: {the user's parameter
-    name: declared shape}, in parameter order."""
-    tests, declared, names = [], [], []
-    # by position: the emitted parameters are the user's, in order (a name
-    # may have been changed to avoid a collision)
+    """One statement checking, on entry, what the code was compiled for
+    (``adc compile --shapes``), raising ``ValueError`` otherwise.  ``shapes``:
+    {the user's parameter name: declared shape}, in parameter order (the
+    emitted parameters are the user's, in order; a name may have changed).
+
+    A dimension is a number (baked into the code: checked), ``None`` (``?``:
+    not checked) or a :class:`shapes.Sym` (read at run time: any size but 1,
+    and dimensions declared with the same size must stay equal).  The number
+    of dimensions is always checked."""
+    tests, declared, names, first, letters = [], [], [], {}, {}
     for arg, (user, shape) in zip(node.args.args, shapes.items()):
         if not shape:  # a scalar, or an array of unknown shape
             continue
         x = ast.Name(arg.arg, ast.Load())
-        if all(d is not None for d in shape):
-            tests.append(ast.Compare(_call(_np("shape"), [x]), [ast.NotEq()],
-                                     [ast.Constant(tuple(shape))]))
+        if all(isinstance(d, int) for d in shape):
+            tests.append(_cmp(_call(_np("shape"), [x]), ast.NotEq(), ast.Constant(tuple(shape))))
         else:
-            tests.append(ast.Compare(_call(_np("ndim"), [x]), [ast.NotEq()],
-                                     [ast.Constant(len(shape))]))
-            tests += [ast.Compare(ast.Subscript(_call(_np("shape"), [x]), ast.Constant(k),
-                                                ast.Load()), [ast.NotEq()], [ast.Constant(d)])
-                      for k, d in enumerate(shape) if d is not None]
-        declared.append(f"{user}=" + "x".join("?" if d is None else str(d) for d in shape))
+            tests.append(_cmp(_call(_np("ndim"), [x]), ast.NotEq(), ast.Constant(len(shape))))
+            tests += _dim_tests(x, shape, first)
+        for d in shape:
+            if d is not None and not isinstance(d, int):
+                letters.setdefault(d, "nmpqrstuvw"[len(letters) % 10])
+        shown = ("?" if d is None else str(d) if isinstance(d, int) else letters[d] for d in shape)
+        declared.append(f"{user}={'x'.join(shown)}")
         names.append((user, arg.arg))
     if not tests:
         return []
-    text = (f"{node.name} was compiled for {', '.join(declared)} (adc compile --shapes), "
+    sizes = f"; {', '.join(letters.values())}: any size but 1" if letters else ""
+    text = (f"{node.name} was compiled for {', '.join(declared)} (adc compile --shapes{sizes}), "
             f"got {', '.join(u + '={}' for u, _ in names)}: compile it again for these shapes")
     got = [_call(_np("shape"), [ast.Name(n, ast.Load())]) for _, n in names]
     message = _call(ast.Attribute(ast.Constant(text), "format", ast.Load()), got)
     error = ast.Raise(_call(ast.Name("ValueError", ast.Load()), [message]), None)
     test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.Or(), tests)
     return [ast.If(test, [error], [])]
+
+
+def _cmp(left, op, right) -> ast.expr:
+    return ast.Compare(left, [op], [right])
+
+
+def _dim_tests(x, shape: tuple, first: dict) -> list:
+    """Tests of the dimensions of one parameter after its rank: numbers
+    exactly, a symbol's first occurrence not 1, later ones equal to it."""
+    tests = []
+    for k, d in enumerate(shape):
+        if d is None:
+            continue
+        dim = ast.Subscript(_call(_np("shape"), [x]), ast.Constant(k), ast.Load())
+        if isinstance(d, int):
+            tests.append(_cmp(dim, ast.NotEq(), ast.Constant(d)))
+        elif d in first:
+            tests.append(_cmp(dim, ast.NotEq(), first[d]))
+        else:
+            first[d] = dim
+            tests.append(_cmp(dim, ast.Eq(), ast.Constant(1)))
+    return tests

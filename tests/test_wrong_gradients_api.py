@@ -198,41 +198,75 @@ def test_emitted_module_accumulates_in_floats_for_int_arrays(tmp_path):
 
 
 # ---------------------------------------------------------------- item 12
-def test_shape_baked_module_refuses_other_shapes(tmp_path):
+def loss(X, w):
+    r = X @ w - 1.0
+    return np.mean(r * r)
+
+
+def rows_product(M):
+    a, b, c = M
+    return np.sum(a * b * c) / np.size(M)
+
+
+def compile_to_module(tmp_path, *args):
     src = tmp_path / "model.py"
-    src.write_text(ARRAY_SOURCE)
-    out_py = tmp_path / "loss_grad.py"
-    out = run_cli(str(src), "-f", "loss", "--wrt", "w", "--shapes", "X=200x3,w=3",
-                  "-o", str(out_py))
+    src.write_text(ARRAY_SOURCE + "\n\ndef rows_product(M):\n    a, b, c = M\n"
+                   "    return np.sum(a * b * c) / np.size(M)\n")
+    out = run_cli(str(src), *args)
     assert out.returncode == 0, out.stderr
-    loss_grad = runpy.run_path(str(out_py))["loss_grad"]
-    rng = np.random.default_rng(0)
-
-    def loss(X, w):
-        r = X @ w - 1.0
-        return np.mean(r * r)
-    X, w = rng.normal(size=(200, 3)), rng.normal(size=3)
-    np.testing.assert_allclose(loss_grad(X, w), central(lambda v: loss(X, v), w), rtol=1e-6)
-    with pytest.raises(ValueError, match=r"compiled for X=200x3, w=3.*got X=\(50, 3\)"):
-        loss_grad(rng.normal(size=(50, 3)), w)  # was silently wrong (baked -1/200)
-
-
-def test_partly_declared_shape_checks_rank_and_known_sizes(tmp_path):
-    src = tmp_path / "model.py"
-    src.write_text(ARRAY_SOURCE)
-    out = run_cli(str(src), "-f", "col_means", "--shapes", "X=?x3")
-    assert out.returncode == 0, out.stderr
-    path = tmp_path / "emitted.py"
+    path = tmp_path / f"emitted_{abs(hash(args))}.py"
     path.write_text(out.stdout)
-    col_means_grad = runpy.run_path(str(path))["col_means_grad"]
-    X = np.random.default_rng(1).normal(size=(7, 3))  # any number of rows works
+    return out.stdout, runpy.run_path(str(path))
+
+
+def test_declared_sizes_give_shape_generic_code(tmp_path):
+    text, mod = compile_to_module(tmp_path, "-f", "loss", "--wrt", "w",
+                                  "--shapes", "X=200x3,w=3")
+    assert "200" not in text.split("def loss_grad")[1].split("raise")[0]
+    assert "0.005" not in text and "np.size(r)" in text  # 1/N read at run time
+    loss_grad = mod["loss_grad"]
+    rng = np.random.default_rng(0)
+    for n, m in ((200, 3), (50, 3), (7, 5)):  # was silently wrong for N = 50
+        X, w = rng.normal(size=(n, m)), rng.normal(size=m)
+        np.testing.assert_allclose(loss_grad(X, w), central(lambda v: loss(X, v), w),
+                                   rtol=1e-6)
+    for X, w in ((np.ones((1, 3)), np.ones(3)), (np.ones((5, 3)), np.ones(4)),
+                 (np.ones((2, 5, 3)), np.ones(3)), (np.ones(3), np.ones(3))):
+        with pytest.raises(ValueError, match=r"compiled for X=nxm, w=m .*any size but 1"):
+            loss_grad(X, w)
+
+
+def test_partly_declared_shape_is_generic_too(tmp_path):
+    _, mod = compile_to_module(tmp_path, "-f", "col_means", "--shapes", "X=?x3")
+    col_means_grad = mod["col_means_grad"]
 
     def col_means(X):
         return np.sum(np.mean(X, axis=0) ** 2)
-    np.testing.assert_allclose(col_means_grad(X), central(col_means, X), rtol=1e-6, atol=1e-9)
-    for bad in (np.ones((7, 4)), np.ones(3), np.ones((2, 3, 3))):
-        with pytest.raises(ValueError, match="compiled for X=\\?x3"):
+    for shape in ((7, 3), (2, 6)):
+        X = np.random.default_rng(1).normal(size=shape)
+        np.testing.assert_allclose(col_means_grad(X), central(col_means, X), rtol=1e-6,
+                                   atol=1e-9)
+    for bad in (np.ones((7, 1)), np.ones(3), np.ones((2, 3, 3))):
+        with pytest.raises(ValueError, match="compiled for X=\\?xn"):
             col_means_grad(bad)
+
+
+def test_size_that_must_be_baked_is_checked_on_entry(tmp_path):
+    """``a, b, c = M`` needs 3 rows: the code is specialised to M=3x4 and
+    checks it (a size read at run time could not unpack)."""
+    text, mod = compile_to_module(tmp_path, "-f", "rows_product", "--shapes", "M=3x4")
+    assert "np.shape(M) != (3, 4)" in text
+    M = np.random.default_rng(2).normal(size=(3, 4))
+    np.testing.assert_allclose(mod["rows_product_grad"](M), central(rows_product, M),
+                               rtol=1e-6, atol=1e-9)
+    for bad in (np.ones((5, 4)), np.ones((3, 5))):
+        with pytest.raises(ValueError, match="compiled for M=3x4"):
+            mod["rows_product_grad"](bad)
+
+
+def test_unpacking_an_array_of_another_length_is_refused():
+    with pytest.raises(adcompiler.CompileError, match="cannot unpack an array of 5 rows"):
+        grad(rows_product)(np.ones((5, 4)))  # f raises; the gradient was a number
 
 
 # ---------------------------------------------------------------- item 13
@@ -419,3 +453,59 @@ def test_check_grad_catches_a_wrong_array_element(monkeypatch):
     monkeypatch.setattr(checkgrad, "_reverse", wrong)
     report = check_grad(weighted_sines, np.array([0.3, -1.2, 2.0]), 1.7)
     assert not report.ok and report.worst.name == "x[1]"
+
+
+def _array_corpus():
+    from corpus import ARRAY_CORPUS
+    return [c for c in ARRAY_CORPUS if any(s != () for s in c[1])]
+
+
+def _cli_module(fn, shapes, wrt):
+    """``adc compile tests/corpus.py -f NAME --shapes ...`` run in-process."""
+    from adcompiler.cli import compile_file
+    names = fn.__code__.co_varnames[:fn.__code__.co_argcount]
+    spec = ",".join(f"{n}={'x'.join(map(str, s)) if s else 'scalar'}"
+                    for n, s in zip(names, shapes))
+    wrt_text = ",".join(map(str, wrt if isinstance(wrt, tuple) else (wrt,)))
+    text = compile_file(os.path.join(ROOT, "tests", "corpus.py"), [fn.__name__], wrt_text,
+                        shapes_text=spec)
+    namespace = {}
+    exec(compile(text, "<emitted>", "exec"), namespace)
+    return text, namespace[fn.__name__ + "_grad"]
+
+
+@pytest.mark.parametrize("fn,shapes,wrt", _array_corpus(),
+                         ids=[c[0].__name__ for c in _array_corpus()])
+def test_cli_shapes_compile_shape_generic_code(fn, shapes, wrt):
+    """Every array program of the corpus compiled with ``--shapes``: the module
+    runs at the declared sizes and at other sizes (each declared size d >= 2
+    becomes d + 2, equal sizes staying equal), against central differences
+    (where the program itself accepts those sizes); where it fell back to
+    specialised code, other sizes raise ValueError."""
+    from test_numpy import central_differences, random_args
+    text, g = _cli_module(fn, shapes, wrt)
+    generic = "any size but 1" in text
+    other = [tuple(d + 2 if d >= 2 else d for d in s) for s in shapes]
+    positions = wrt if isinstance(wrt, tuple) else (wrt,)
+    for sizes in (shapes, other):
+        args = random_args(fn, sizes, seed=5)
+        if sizes is other and not generic:
+            with pytest.raises(ValueError, match="was compiled for"):
+                g(*args)
+            continue
+        try:
+            fn(*args)
+        except ValueError:  # the program itself needs its sizes (x[:3] @ ..., unpacking)
+            with pytest.raises(ValueError):
+                g(*args)
+            continue
+        got = g(*args)
+        got = got if len(positions) > 1 else (got,)
+        for k, i in enumerate(positions):
+            np.testing.assert_allclose(got[k], central_differences(fn, args, i),
+                                       rtol=1e-5, atol=1e-6)
+
+
+def test_most_of_the_corpus_compiles_shape_generic():
+    generic = [c[0].__name__ for c in _array_corpus() if "any size but 1" in _cli_module(*c)[0]]
+    assert len(generic) >= 0.8 * len(_array_corpus()), generic
