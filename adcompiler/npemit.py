@@ -76,10 +76,8 @@ def value(em, e: Eqn, args: list) -> ast.expr:
         return _call(_np(prim), [ast.Tuple(args, ast.Load())], kws)
     if prim == "index":
         return ast.Subscript(args[0], _index_node(e.param("spec"), args[1:]), ast.Load())
-    if prim == "eye_like":
-        dims = [ast.Subscript(ast.Attribute(args[0], "shape", ast.Load()), ast.Constant(k),
-                              ast.Load()) for k in (0, 1)]
-        return _call(_np("eye"), dims)
+    if prim == "eye_like":  # np.eye(*np.shape(x)): x (maybe an expression) written once
+        return _call(_np("eye"), [ast.Starred(_call(_np("shape"), [args[0]]), ast.Load())])
     if prim == "unbroadcast":
         em.imports.add(HELPER)
         return _call(ast.Name(HELPER, ast.Load()), args)

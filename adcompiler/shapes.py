@@ -306,7 +306,10 @@ def _outer(e, args):
     a, b = args
     if a is None or b is None:
         return (None, None)
-    return (size(a) if known(a) else None, size(b) if known(b) else None)
+
+    def flat(s):  # np.outer flattens its operands
+        return size(s) if known(s) else s[0] if len(s) == 1 else None
+    return (flat(a), flat(b))
 
 
 def _reduce(e, args):
