@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .emit import emit_function
 from .errors import CompileError
-from .frontend import SourceFunction
+from .frontend import SourceFunction, watch
 from .ir import Function, verify
 from .lower import Program, lower_program
 from .optimize import optimize
@@ -35,6 +35,11 @@ class Compiled:
     source: str
     entry: str
     functions: tuple  # IR of every emitted function, for inspection and tests
+    watch: object = None  # frontend.Watch: the free names it was compiled with
+
+    def fresh(self) -> bool:
+        """Is this still the derivative of the functions as they are now?"""
+        return self.watch is None or self.watch.fresh()
 
     def load(self):
         """Execute the module text in a fresh namespace; return the entry function."""
@@ -209,7 +214,7 @@ def compile_grad(sf: SourceFunction, wrt: tuple, with_value: bool = False,
         functions, program = reverse_module(sf, wrt, with_value, sf.name + suffix, shapes,
                                             dtypes)
         source = emit_module(functions, program, _header_line(sf, wrt, with_value))
-    return Compiled(source, functions[0].name, tuple(functions))
+    return Compiled(source, functions[0].name, tuple(functions), watch(program))
 
 
 def compile_many(requests: list) -> str:

@@ -59,36 +59,67 @@ class Env:
         """The source of a user function object, or None when it is not one."""
         return None
 
+    def attribute(self, base, name: str):
+        """``base.name`` for a module ``base``."""
+        return getattr(base, name, _MISSING)
+
 
 _MISSING = object()
 
 
 class LiveEnv(Env):
-    """Globals, closure cells and builtins of a live function."""
+    """Globals, closure cells and builtins of a live function.
+
+    Every name resolved is recorded in ``reads`` with the object it gave, so
+    that a compiled derivative can tell, cheaply on each call, whether it is
+    still the derivative of the function as it would run now (see
+    :class:`Watch` and docs/conventions.md, "Globals and closures")."""
 
     def __init__(self, fn: types.FunctionType) -> None:
         self.fn = fn
         self.filename = fn.__code__.co_filename
-        closure = {}
-        if fn.__closure__:
-            for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
-                try:
-                    closure[name] = cell.cell_contents
-                except ValueError:
-                    pass
-        self.closure = closure
+        self.cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+        self.reads: dict = {}  # (id(holder), kind) -> (kind, holder, {key: value})
+
+    def _record(self, kind: str, holder, key, value) -> None:
+        entry = self.reads.setdefault((id(holder), kind), (kind, holder, {}))
+        entry[2].setdefault(key, value)
 
     def lookup(self, name: str):
-        if name in self.closure:
-            return self.closure[name]
-        if name in self.fn.__globals__:
-            return self.fn.__globals__[name]
+        cell = self.cells.get(name)
+        if cell is not None:
+            try:
+                value = cell.cell_contents
+            except ValueError:  # an empty cell: Python would raise NameError
+                value = _MISSING
+            self._record("cell", cell, name, value)
+            return value
+        found = self.fn.__globals__.get(name, _MISSING)
+        self._record("dict", self.fn.__globals__, name, found)
+        if found is not _MISSING:
+            return found
         return getattr(builtins, name, _MISSING)
+
+    def attribute(self, base, name: str):
+        value = getattr(base, name, _MISSING)
+        top = getattr(base, "__name__", "").split(".")[0]
+        space = getattr(base, "__dict__", None)
+        if top not in SAFE_MODULES and isinstance(space, dict) and name in space:
+            self._record("dict", space, name, value)  # module.h = other is seen
+        return value
 
     def function(self, obj):
         if isinstance(obj, types.FunctionType) and obj.__module__ not in SAFE_MODULES:
             return load_live(obj)
         return None
+
+    def defaults(self) -> tuple:
+        """The default values Python evaluated when the ``def`` ran (not the
+        globals' values now: ``def f(x, n=N)`` keeps the old ``N``)."""
+        values = self.fn.__defaults__ or ()
+        if values:
+            self._record("attr", self.fn, "__defaults__", self.fn.__defaults__)
+        return values
 
 
 class StaticEnv(Env):
@@ -271,3 +302,130 @@ def find_static(env: StaticEnv, name: str) -> SourceFunction:
     if name not in env.functions:
         raise UsageError(f"{env.filename} has no top-level function named {name!r}")
     return SourceFunction(env.functions[name], env.filename, env.lines, env)
+
+
+# ---------------------------------------------------------------- staleness
+class Watch:
+    """The free names one compilation resolved through live functions (module
+    globals, attributes of user modules, closure cells, default values), with
+    the objects they gave.  ``fresh()`` says, cheaply, whether every one still
+    gives the same object (or an equal number); a compiled derivative whose
+    watch is not fresh is compiled again, so that the gradient always agrees
+    with calling the function now.  Numbers are baked into emitted code as
+    constants (they fold, and loop bounds and shapes need them), which is
+    why a change must recompile rather than merely be read."""
+
+    def __init__(self, envs) -> None:
+        merged: dict = {}
+        for env in envs:
+            for key, (kind, holder, values) in getattr(env, "reads", {}).items():
+                entry = merged.setdefault(key, (kind, holder, {}))
+                for k, v in values.items():
+                    entry[2].setdefault(k, v)
+        self.items = [(kind, holder, k, v) for kind, holder, values in merged.values()
+                      for k, v in values.items()]
+        self._checks: list = []
+        self._build()
+        #: ``fresh() -> bool``: does every name still give the same object or an
+        #: equal number?  (When not, the caller compiles again.)
+        self.fresh = self._make_fresh() if self._checks else _always
+
+    def _build(self) -> None:
+        """The fast check: one ``itemgetter`` per dictionary compared with ``==``
+        (identity first, then value), names that must stay undefined checked
+        with a set operation, closure cells read directly."""
+        import operator
+        groups: dict = {}
+        checks = []
+        for kind, holder, key, value in self.items:
+            if kind == "dict" and value is _MISSING:
+                groups.setdefault(id(holder), [holder, [], [], set()])[3].add(key)
+            elif kind == "dict":
+                g = groups.setdefault(id(holder), [holder, [], [], set()])
+                g[1].append(key)
+                g[2].append(value)
+            elif kind == "attr":
+                checks.append((operator.attrgetter(key), holder, value))
+            else:
+                checks.append((_cell_value, holder, value))
+        for holder, keys, values, absent in groups.values():
+            if keys:
+                want = values[0] if len(keys) == 1 else tuple(values)
+                checks.append((operator.itemgetter(*keys), holder, want))
+            if absent:
+                checks.append((_disjoint, (holder.keys(), frozenset(absent)), True))
+        self._checks[:] = checks
+
+    def _make_fresh(self):
+        """``fresh()``, specialised for the usual case of one check (the
+        names of one module): it runs on every call of a derivative."""
+        checks = self._checks
+        recheck = self._recheck
+        if len(checks) == 1:
+            def fresh() -> bool:
+                fetch, holder, want = checks[0]
+                try:
+                    if fetch(holder) == want:
+                        return True
+                except Exception:  # a name deleted, an odd __eq__
+                    pass
+                return recheck()
+            return fresh
+
+        def fresh_all() -> bool:
+            try:
+                for fetch, holder, want in checks:
+                    if not fetch(holder) == want:
+                        return recheck()
+                return True
+            except Exception:
+                return recheck()
+        return fresh_all
+
+    def _recheck(self) -> bool:
+        """Exact comparison; when every name still gives an equivalent value
+        (a new float object of the same value), remember the new objects."""
+        current = []
+        for kind, holder, key, value in self.items:
+            now = holder.get(key, _MISSING) if kind == "dict" else \
+                getattr(holder, key, _MISSING) if kind == "attr" else _cell_value(holder)
+            if not _equivalent(now, value):
+                return False
+            current.append((kind, holder, key, now))
+        self.items = current
+        self._build()
+        return True
+
+
+def _always() -> bool:
+    return True
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:
+        return _MISSING
+
+
+def _disjoint(pair) -> bool:
+    return pair[0].isdisjoint(pair[1])
+
+
+def _equivalent(a, b) -> bool:
+    """Would ``a`` compile to the same code as ``b``?  The same object, or a
+    number (or tuple of numbers) of the same type and value (nan equals nan)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(map(_equivalent, a, b))
+    if is_number(a) or isinstance(a, bool):
+        return a == b or (a != a and b != b)
+    return False
+
+
+def watch(program) -> Watch:
+    """The :class:`Watch` of every live function a program lowered."""
+    return Watch(sf.env for sf in program.sources.values())

@@ -133,10 +133,27 @@ class Lowerer:
     def defaults(self, node: ast.FunctionDef) -> tuple:
         args = node.args.args
         out = []
-        for arg, default in zip(args[len(args) - len(node.args.defaults):], node.args.defaults):
-            value = self.static_value(default)
+        live = self.live_defaults(node)
+        for k, (arg, default) in enumerate(zip(args[len(args) - len(node.args.defaults):],
+                                               node.args.defaults)):
+            value = self.static_value(default) if live is None else \
+                self.as_value(live[k], default, arg.arg).value
             out.append((arg.arg, Const(value)))
         return tuple(out)
+
+    def live_defaults(self, node: ast.FunctionDef):
+        """A live function's default values as the ``def`` evaluated them, or
+        None (a file read as text, or defaults that do not match the source)."""
+        fetch = getattr(self.sf.env, "defaults", None)
+        if fetch is None or node is not self.sf.node:
+            return None
+        values = fetch()
+        if len(values) != len(node.args.defaults):
+            return None
+        for value, default in zip(values, node.args.defaults):
+            if not (is_number(value) or isinstance(value, (bool, np.floating))):
+                raise self.sf.error("default values must be numbers", default, "default")
+        return values
 
     def static_value(self, node: ast.expr):
         b = Builder(Names())
@@ -423,7 +440,6 @@ class Lowerer:
 
     def resolve(self, node: ast.expr, env: dict):
         """The object a global (possibly dotted) name refers to."""
-        from .frontend import _MISSING
         if isinstance(node, ast.Name):
             if node.id in env:
                 raise self.sf.error(f"{node.id} is a local value, not a function", node, "call")
@@ -434,7 +450,7 @@ class Lowerer:
                                     f"({_dotted(node)}) are not supported", node, "method")
             base = self.resolve(node.value, env)
             if isinstance(base, types.ModuleType):
-                return getattr(base, node.attr, _MISSING)
+                return self.sf.env.attribute(base, node.attr)
             raise self.sf.error(f"attribute access {_dotted(node)} is not supported", node,
                                 "attribute")
         raise self.sf.error(f"calling {_describe(node)} is not supported", node, "call")
@@ -572,11 +588,8 @@ class Lowerer:
     def user_call(self, node: ast.Call, sf: SourceFunction, env: dict, b: Builder):
         key = self.program.request(sf) if sf.node is not self.sf.node or \
             sf.filename != self.sf.filename else self.key
-        if key == self.key:
-            callee_node = self.sf.node
-        else:
-            callee_node = self.program.sources[key].node
-        args = self.bind_arguments(node, callee_node, sf, env, b)
+        source = self.sf if key == self.key else self.program.sources[key]
+        args = self.bind_arguments(node, source.node, source, env, b)
         nouts = self.program.arity[key]
         result = b.eqn("call", *args, nouts=nouts, fn=key, hint="")
         return result if nouts == 1 else tuple(result)
@@ -602,7 +615,7 @@ class Lowerer:
                 out.append(values[p])
             elif p in defaults:
                 sub = Lowerer(sf, self.program, self.key)
-                out.append(Const(sub.static_value(defaults[p])))
+                out.append(Const(dict(sub.defaults(callee))[p].value))
             else:
                 raise self.sf.error(f"missing argument {p!r} in call of {callee.name}", node,
                                     "call")
