@@ -24,7 +24,7 @@ import re
 
 from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks, stmt_inputs
 from .primitives import NUMPY_SPELLING, PRIMS
-from .printer import COMMENT_MARK
+from .printer import COMMENT_MARK, comment_text
 from . import npemit
 
 _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
@@ -670,7 +670,7 @@ def _comment(loc) -> ast.stmt:
     text = f"adjoint of {where}" if loc.role == "adjoint" else where
     if loc.text:
         text += ": " + loc.text
-    return ast.Expr(ast.Constant(COMMENT_MARK + text))
+    return ast.Expr(ast.Constant(COMMENT_MARK + comment_text(text)))
 
 
 def emit_function(fn: Function, reserved: set, shapes: dict | None = None,

@@ -13,6 +13,7 @@ import builtins
 import importlib
 import inspect
 import os
+import re
 import textwrap
 import types
 from dataclasses import dataclass
@@ -229,6 +230,19 @@ def _static_eval(node: ast.expr, names: dict):
 
 
 _FILE_CACHE: dict = {}
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str) -> list:
+    """The lines of Python source as the tokenizer numbers them: only ``\\n``,
+    ``\\r\\n`` and ``\\r`` end a line.  (``str.splitlines`` also splits on form
+    feed, NEL, U+2028 ..., which shifts every later line, so emitted comments
+    would quote the wrong source line.)"""
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
 
 
 def load_file(path: str, text: str | None = None) -> StaticEnv:
@@ -244,10 +258,24 @@ def load_file(path: str, text: str | None = None) -> StaticEnv:
     except SyntaxError as exc:
         raise CompileError(f"invalid syntax: {exc.msg}", path, exc.lineno or 0,
                            exc.offset or 0, "syntax") from None
-    env = StaticEnv(tree, path, text.splitlines())
+    env = StaticEnv(tree, path, source_lines(text))
     env.tree = tree
     _FILE_CACHE[key] = env
     return env
+
+
+def read_files() -> list:
+    """Paths of every source file :func:`load_file` has read (the input and
+    the sibling modules it imports)."""
+    return list(_FILE_CACHE)
+
+
+def same_file(a: str, b: str) -> bool:
+    """Do the two paths name one file (symlinks, hard links, ``./x.py``)?"""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, AttributeError, ValueError):  # one does not exist (yet)
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def load_live(fn) -> SourceFunction:
@@ -292,9 +320,9 @@ def _load_live(fn) -> SourceFunction:
     ast.increment_lineno(tree, first - 1)
     try:
         with open(code.co_filename, encoding="utf-8") as fh:
-            file_lines = fh.read().splitlines()
+            file_lines = source_lines(fh.read())
     except OSError:
-        file_lines = [""] * (first - 1) + text.splitlines()
+        file_lines = [""] * (first - 1) + source_lines(text)
     return SourceFunction(node, code.co_filename, file_lines, LiveEnv(fn), live=fn)
 
 
