@@ -36,6 +36,7 @@ class Compiled:
     entry: str
     functions: tuple  # IR of every emitted function, for inspection and tests
     watch: object = None  # frontend.Watch: the free names it was compiled with
+    arrays: dict = None  # module-level arrays the code reads by name (see lower.global_array)
 
     def fresh(self) -> bool:
         """Is this still the derivative of the functions as they are now?"""
@@ -47,7 +48,7 @@ class Compiled:
         lines = self.source.split("\n")  # Python's line breaks only (see frontend.source_lines)
         lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
         linecache.cache[filename] = (len(self.source), None, lines, filename)
-        namespace: dict = {"__name__": "adcompiler_generated"}
+        namespace: dict = {"__name__": "adcompiler_generated", **(self.arrays or {})}
         exec(compile(self.source, filename, "exec"), namespace)
         return namespace[self.entry]
 
@@ -88,7 +89,10 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
                            sf.node.col_offset + 1, "return")
     if shapes is UNDECLARED:  # command line without --shapes: arrays only if the code says so
         shapes = undeclared_shapes(program, entry)
-    scalar = shapes is None or all(s == () for s in shapes.values())
+    if program.global_arrays and shapes is None:  # scalar parameters, global arrays
+        shapes = {p.name: () for p in entry.params}
+    scalar = not program.global_arrays and (shapes is None or
+                                            all(s == () for s in shapes.values()))
     ctx = None if scalar else ArrayContext(program, shapes, dtypes, CHECK_IR)
     program.arrays = ctx
     if ctx:
@@ -216,7 +220,8 @@ def compile_grad(sf: SourceFunction, wrt: tuple, with_value: bool = False,
         functions, program = reverse_module(sf, wrt, with_value, sf.name + suffix, shapes,
                                             dtypes)
         source = emit_module(functions, program, _header_line(sf, wrt, with_value))
-    return Compiled(source, functions[0].name, tuple(functions), watch(program))
+    return Compiled(source, functions[0].name, tuple(functions), watch(program),
+                    dict(program.global_arrays))
 
 
 def compile_many(requests: list) -> str:

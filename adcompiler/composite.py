@@ -69,10 +69,19 @@ def _params(fn: Function) -> list:
     return [p.hint or p.name for p in fn.params]
 
 
+def _scalar_globals(program: Program, sf: SourceFunction) -> None:
+    """These transforms handle scalar code only: a global array is refused."""
+    if program.global_arrays:
+        names = ", ".join(sorted(program.global_arrays))
+        raise sf.error(f"the global array(s) {names} can be read by grad / value_and_grad "
+                       "(reverse mode) only so far", sf.node, "global")
+
+
 # ---------------------------------------------------------------- sources
 def primal(sf: SourceFunction) -> IRModule:
     """The user's function and its helpers, lowered and optimised."""
     program, key = compiler.lower(sf)
+    _scalar_globals(program, sf)
     funcs = {k: _finish(fn) for k, fn in program.functions.items()}
     return IRModule([funcs[key]] + [fn for k, fn in funcs.items() if k != key], program,
                     sf.name)
@@ -82,6 +91,7 @@ def reverse(sf: SourceFunction, wrt: tuple, with_value: bool = False) -> IRModul
     """Reverse mode, as :func:`adcompiler.compiler.reverse_module` emits it."""
     suffix = "_value_and_grad" if with_value else "_grad"
     functions, program = compiler.reverse_module(sf, wrt, with_value, sf.name + suffix)
+    _scalar_globals(program, sf)
     names = [a.arg for a in sf.node.args.args]
     return IRModule(functions, program,
                     f"gradient of {sf.name} with respect to {', '.join(names[i] for i in wrt)}")
@@ -90,6 +100,7 @@ def reverse(sf: SourceFunction, wrt: tuple, with_value: bool = False) -> IRModul
 def vjp(sf: SourceFunction) -> IRModule:
     """``f_fwd(*args) -> (*outs, res)`` first, ``f_bwd(res, *out_bars)`` second."""
     program, key = compiler.lower(sf)
+    _scalar_globals(program, sf)
     entry = _finish(program.functions[key])
     fwd, bwd, fwd_needed, primal_needed = reverse_callee(entry)
     functions = [_finish(fwd), _finish(bwd)] + callee_functions(program, fwd_needed, primal_needed)

@@ -22,7 +22,8 @@ import keyword
 import math
 import re
 
-from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks, stmt_inputs
+from .ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks,
+                 stmt_inputs, walk)
 from .primitives import NUMPY_SPELLING, PRIMS
 from .printer import COMMENT_MARK, comment_text
 from . import npemit
@@ -45,6 +46,12 @@ class Emitter:
         self.reserved = set(reserved) | set(keyword.kwlist) | {"math", "np", "range", "reversed"}
         self.imports: set = set()
         self.inline: dict = {}  # var -> Eqn written into its single use
+        #: module-level names the code reads (global arrays): no local may take
+        #: them, and each read is written where it is used (a name costs nothing)
+        reads = [s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "global"]
+        self.globals = {s.param("name") for s in reads}
+        self.reserved |= self.globals
+        self.inline.update((s.outs[0], s) for s in reads)
         self.pos = 0
         self.start: dict = {}  # stmt id -> position
         self.end: dict = {}
@@ -218,7 +225,7 @@ class Emitter:
         base = _sanitize(hint.lstrip("~")) or "_t"
         if derived and base in self.reserved:
             base = base + "_"
-        if not derived or base not in self.reserved:
+        if (not derived or base not in self.reserved) and base not in self.globals:
             yield base
         # reuse a small suffix when one is free, but look at a few only: in a
         # long body where every version stays live, scanning them all would
@@ -255,7 +262,7 @@ class Emitter:
             self.reads.setdefault(p, []).append(1)
             self._assign(p, p.name if p.hint == p.name else self.take(p, 0))
         body = self.block(fn.body)
-        ret = [self.expr(a) for a in fn.body.results]
+        ret = [self.result(a) for a in fn.body.results]
         value = ret[0] if len(ret) == 1 else ast.Tuple(ret, ast.Load())
         body.append(ast.Return(value))
         defaults = [_const_node(c.value, self) for _, c in fn.defaults]
@@ -357,6 +364,8 @@ class Emitter:
         return v in self.owned and same
 
     def value(self, e: Eqn) -> ast.expr:
+        if e.prim == "global":  # read where it is used: the live array
+            return ast.Name(e.param("name"), ast.Load())
         p = PRIMS[e.prim]
         args = [self.expr(a) for a in e.args]
         if e.param("ieee") and self.shapes is None:
@@ -430,6 +439,14 @@ class Emitter:
         if prim == "pop":
             return ast.Call(ast.Attribute(args[0], "pop", ast.Load()), [], [])
         return npemit.value(self, e, args)
+
+    def result(self, a) -> ast.expr:
+        """A returned value; a global array is copied (the caller may update
+        the gradient in place, which must not change the user's array)."""
+        node = self.expr(a)
+        if a in self.inline and self.inline[a].prim == "global":
+            return ast.Call(ast.Attribute(node, "copy", ast.Load()), [], [])
+        return node
 
     def expr(self, a) -> ast.expr:
         if isinstance(a, Const):

@@ -18,6 +18,8 @@ import textwrap
 import types
 from dataclasses import dataclass
 
+import numpy as np
+
 from .errors import CompileError, UsageError
 from .ir import is_number
 
@@ -352,6 +354,9 @@ class Watch:
                     entry[2].setdefault(k, v)
         self.items = [(kind, holder, k, v) for kind, holder, values in merged.values()
                       for k, v in values.items()]
+        #: arrays are read live by the emitted code, but their shapes are baked in
+        self._array_states = {id(v): (v.shape, v.dtype) for _, _, _, v in self.items
+                              if isinstance(v, np.ndarray)}
         self._checks: list = []
         self._build()
         #: ``fresh() -> bool``: does every name still give the same object or an
@@ -366,7 +371,10 @@ class Watch:
         groups: dict = {}
         checks = []
         for kind, holder, key, value in self.items:
-            if kind == "dict" and value is _MISSING:
+            if isinstance(value, np.ndarray):  # identity and shape, never ==
+                checks.append((_array_same, (holder, key, value, value.shape, value.dtype),
+                               True))
+            elif kind == "dict" and value is _MISSING:
                 groups.setdefault(id(holder), [holder, [], [], set()])[3].add(key)
             elif kind == "dict":
                 g = groups.setdefault(id(holder), [holder, [], [], set()])
@@ -417,7 +425,9 @@ class Watch:
         for kind, holder, key, value in self.items:
             now = holder.get(key, _MISSING) if kind == "dict" else \
                 getattr(holder, key, _MISSING) if kind == "attr" else _cell_value(holder)
-            if not _equivalent(now, value):
+            if not _equivalent(now, value) or (id(now) in self._array_states and
+                                               self._array_states[id(now)] !=
+                                               (now.shape, now.dtype)):
                 return False
             current.append((kind, holder, key, now))
         self.items = current
@@ -434,6 +444,14 @@ def _cell_value(cell):
         return cell.cell_contents
     except ValueError:
         return _MISSING
+
+
+def _array_same(state) -> bool:
+    """Is the name still bound to the same array, of the same shape and dtype?
+    (Its values may change: the emitted code reads it when it runs.)"""
+    holder, key, array, shape, dtype = state
+    now = holder.get(key) if isinstance(holder, dict) else _cell_value(holder)
+    return now is array and array.shape == shape and array.dtype == dtype
 
 
 def _disjoint(pair) -> bool:

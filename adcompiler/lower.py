@@ -18,7 +18,7 @@ import numpy as np
 
 from .desugar import count_returns, desugar
 from .errors import CompileError
-from .frontend import SourceFunction
+from .frontend import LiveEnv, SourceFunction
 from .ir import Builder, Const, ForRange, Function, If, Loc, Names, Var, While, is_number
 from .nplower import NumpyLowering, handles, is_local
 from .primitives import BUILTIN_NAMES, MATH_NAMES, NUMPY_NAMES
@@ -64,6 +64,7 @@ class Program:
         self.functions: dict = {}  # key -> Function
         self.arity: dict = {}  # key -> number of results
         self.sources: dict = {}  # key -> SourceFunction
+        self.global_arrays: dict = {}  # emitted name -> module-level array read live
         self._by_node: dict = {}
 
     def request(self, sf: SourceFunction) -> str:
@@ -92,6 +93,8 @@ class Lowerer:
         self.program = program
         self.key = key
         self.names = Names()
+        self.root: Builder | None = None  # the function body's builder
+        self.global_reads: dict = {}  # emitted name -> Var (global arrays, read once)
 
     # ------------------------------------------------------------ entry
     def lower(self) -> Function:
@@ -100,7 +103,7 @@ class Lowerer:
         params = tuple(Var(a.arg, a.arg) for a in node.args.args)
         self.names.taken.update(p.name for p in params)
         env = {p.hint: p for p in params}
-        b = Builder(self.names)
+        b = self.root = Builder(self.names)
         outcome = self.stmts(desugar(self.sf), env, b)
         if not isinstance(outcome, Returned):
             raise self.sf.error(f"{node.name} can reach its end without returning a value",
@@ -413,16 +416,18 @@ class Lowerer:
             if isinstance(value, _Unbound):
                 raise self.sf.error(value.why, node, "name")
             return value
-        return self.global_value(node, node.id)
+        return self.global_value(node, node.id, b)
 
-    def global_value(self, node, name: str):
+    def global_value(self, node, name: str, b: Builder | None = None):
         obj = self.sf.env.lookup(name)
-        return self.as_value(obj, node, name)
+        return self.as_value(obj, node, name, b)
 
-    def as_value(self, obj, node, name: str):
+    def as_value(self, obj, node, name: str, b: Builder | None = None):
         from .frontend import _MISSING
         if obj is _MISSING:
             raise self.sf.error(f"name {name!r} is not defined", node, "name")
+        if isinstance(obj, np.ndarray) and b is not None and self.program is not None:
+            return self.global_array(obj, node, name, b)
         if is_number(obj) or isinstance(obj, bool):
             return Const(obj)
         if isinstance(obj, np.floating):
@@ -436,7 +441,28 @@ class Lowerer:
         if is_local(node.value, env):
             return NumpyLowering(self).attribute(node, env, b)
         obj = self.resolve(node, env)
-        return self.as_value(obj, node, _dotted(node))
+        return self.as_value(obj, node, _dotted(node), b)
+
+    def global_array(self, obj, node, name: str, b: Builder):
+        """A module-level NumPy array (of a live function): the emitted code
+        reads it by name when it runs, so changes made in place are seen; a
+        rebinding recompiles (see frontend.Watch).  Never differentiated."""
+        kind = {"f": "f", "i": "i", "u": "i", "b": "b"}.get(obj.dtype.kind)
+        if kind is None or not isinstance(self.sf.env, LiveEnv):
+            raise self.sf.error(f"{name} is a {obj.dtype} array; only real numeric global "
+                                "arrays can be read", node, "global")
+        emitted = name.replace(".", "_")
+        arrays = self.program.global_arrays
+        if arrays.get(emitted, obj) is not obj:
+            raise self.sf.error(f"two different global arrays are named {name}; rename one",
+                                node, "global")
+        arrays[emitted] = obj
+        if emitted not in self.global_reads:  # read once, at the top of the function
+            # (so that a loop does not store it on the tape every iteration)
+            root = self.root or b
+            self.global_reads[emitted] = root.eqn("global", name=emitted,
+                                                  shape=tuple(obj.shape), kind=kind)
+        return self.global_reads[emitted]
 
     def resolve(self, node: ast.expr, env: dict):
         """The object a global (possibly dotted) name refers to."""
