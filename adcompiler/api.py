@@ -118,7 +118,7 @@ class Derivative:
         if entry is None or not entry[2]():  # entry[2]: is it still the function's now?
             sig = signature(self.fn, args, kwargs)
             code, loaded = self._compiled(sig)
-            entry = self._loaded[key] = (sig, loaded, code.fresh)
+            entry = self._loaded[key] = (sig, loaded, code.fresh_check())
         self._sig = entry[0]
         result = entry[1](*args, **kwargs)
         if self._plain:

@@ -42,6 +42,10 @@ class Compiled:
         """Is this still the derivative of the functions as they are now?"""
         return self.watch is None or self.watch.fresh()
 
+    def fresh_check(self):
+        """:meth:`fresh` as the cheapest callable (it runs on every call)."""
+        return self.fresh if self.watch is None else self.watch.fresh
+
     def load(self):
         """Execute the module text in a fresh namespace; return the entry function."""
         filename = f"<adcompiler:{self.entry}>"

@@ -12,6 +12,7 @@ import ast
 import builtins
 import importlib
 import inspect
+import operator
 import os
 import re
 import textwrap
@@ -367,7 +368,6 @@ class Watch:
         """The fast check: one ``itemgetter`` per dictionary compared with ``==``
         (identity first, then value), names that must stay undefined checked
         with a set operation, closure cells read directly."""
-        import operator
         groups: dict = {}
         checks = []
         for kind, holder, key, value in self.items:
@@ -393,15 +393,22 @@ class Watch:
         self._checks[:] = checks
 
     def _make_fresh(self):
-        """``fresh()``, specialised for the usual case of one check (the
-        names of one module): it runs on every call of a derivative."""
+        """``fresh()``, specialised for the usual case (the names of one module,
+        perhaps with builtins that must stay unshadowed): it runs on every call
+        of a derivative, so it is one ``itemgetter`` call, one tuple comparison
+        and one set operation.  Rebuilt checks keep their structure, so the
+        closures below stay valid after :meth:`_recheck`."""
         checks = self._checks
         recheck = self._recheck
-        if len(checks) == 1:
+        simple = checks and isinstance(checks[0][0], operator.itemgetter) and (
+            len(checks) == 1 or (len(checks) == 2 and checks[1][0] is _disjoint))
+        if simple:
+            fetch, holder, _ = checks[0]
+            view, absent = checks[1][1] if len(checks) == 2 else ({}.keys(), frozenset())
+
             def fresh() -> bool:
-                fetch, holder, want = checks[0]
                 try:
-                    if fetch(holder) == want:
+                    if fetch(holder) == checks[0][2] and view.isdisjoint(absent):
                         return True
                 except Exception:  # a name deleted, an odd __eq__
                     pass
