@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from .emit import emit_function
 from .errors import CompileError
-from .frontend import SourceFunction, watch
+from .frontend import SourceFunction
+from .watch import watch
 from .ir import Function, verify
 from .lower import Program, lower_program
 from .optimize import optimize

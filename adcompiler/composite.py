@@ -20,7 +20,8 @@ from .compiler import Compiled, callee_functions, emit_module, optimize
 from .printer import comment_line
 from .errors import AdcError
 from .forward import jvp_module, seeded
-from .frontend import SourceFunction, watch
+from .frontend import SourceFunction
+from .watch import watch
 from .ir import Block, Builder, Const, Function, Names, Var
 from .lower import Program
 from .reverse import reverse_callee

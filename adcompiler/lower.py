@@ -452,6 +452,10 @@ class Lowerer:
             raise self.sf.error(f"{name} is a {obj.dtype} array; only real numeric global "
                                 "arrays can be read", node, "global")
         emitted = name.replace(".", "_")
+        entry = next(iter(self.program.sources.values())).node
+        if emitted in {a.arg for a in entry.args.args}:  # emitted code would read the parameter
+            raise self.sf.error(f"the global array {name} has the name of a parameter of "
+                                f"{entry.name}; rename one", node, "global")
         arrays = self.program.global_arrays
         if arrays.get(emitted, obj) is not obj:
             raise self.sf.error(f"two different global arrays are named {name}; rename one",

@@ -385,3 +385,20 @@ def test_global_array_refused_where_unsupported(module_from_source):
         grad(mod.g, mode="forward")(1.0)
     with pytest.raises(CompileError, match="C is a complex128 array"):
         grad(mod.c)(np.ones(2))
+
+
+def test_global_array_named_like_a_parameter_of_the_caller(module_from_source):
+    helpers = module_from_source("""
+import numpy as np
+W = np.array([1.0, 2.0])
+def h(v):
+    return np.sum(W * v)
+""", "helpers")
+    mod = module_from_source("""
+hp = None
+def f(x, W):
+    return hp.h(x) * W
+""")
+    mod.hp = helpers
+    with pytest.raises(CompileError, match="parameter"):
+        grad(mod.f)(np.ones(2), 2.0)
