@@ -438,10 +438,15 @@ class Lowerer:
                             node, "global")
 
     def e_Attribute(self, node, env, b):
-        if is_local(node.value, env):
+        if is_local(node.value, env) or self.is_global_array(node.value, env):
             return NumpyLowering(self).attribute(node, env, b)
         obj = self.resolve(node, env)
         return self.as_value(obj, node, _dotted(node), b)
+
+    def is_global_array(self, node: ast.expr, env: dict) -> bool:
+        """Is ``node`` a global name bound to a NumPy array (``W`` in ``W.T``)?"""
+        return isinstance(node, ast.Name) and node.id not in env and \
+            self.program is not None and isinstance(self.sf.env.lookup(node.id), np.ndarray)
 
     def global_array(self, obj, node, name: str, b: Builder):
         """A module-level NumPy array (of a live function): the emitted code
@@ -567,7 +572,8 @@ class Lowerer:
         if special:
             raise self.sf.error(f"{special}() is only supported as the iterable of a for loop",
                                 node, special)
-        if isinstance(node.func, ast.Attribute) and is_local(node.func.value, env):
+        if isinstance(node.func, ast.Attribute) and (
+                is_local(node.func.value, env) or self.is_global_array(node.func.value, env)):
             return NumpyLowering(self).method(node, env, b)
         obj = self.resolve(node.func, env)
         if handles(obj):

@@ -402,3 +402,30 @@ def f(x, W):
     mod.hp = helpers
     with pytest.raises(CompileError, match="parameter"):
         grad(mod.f)(np.ones(2), 2.0)
+
+
+def test_global_array_attributes_methods_and_indices(module_from_source):
+    mod = module_from_source("""
+import numpy as np
+W = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+IDX = np.array([0, 2, 2])
+MASK = np.array([True, False, True])
+def rows(x):
+    s = 0.0
+    for i in range(len(W)):
+        s = s + np.sum(W[i] * x)
+    return s
+def transposed(x):
+    return np.sum((W.T @ x[IDX]) ** 2)
+def masked(x):
+    return np.sum(x[MASK] * x[MASK]) * W.sum()
+def shaped(x):
+    return np.sum(np.sum(W, axis=0) * x) + W.shape[0] * np.sum(x * x)
+""")
+    for name, x in [("rows", [0.5, -1.0]), ("transposed", [0.3, 0.1, -0.4]),
+                    ("masked", [0.3, 0.1, -0.4]), ("shaped", [0.5, -1.0])]:
+        f, x = getattr(mod, name), np.array(x)
+        g = grad(f)
+        assert np.allclose(g(x), fd_array(f, x), rtol=1e-6), name
+        mod.W *= -0.5  # seen at the next call
+        assert np.allclose(g(x), fd_array(f, x), rtol=1e-6), name
