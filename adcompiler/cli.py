@@ -164,12 +164,12 @@ def guarded(args, run) -> int:
 
 def run_compile(args) -> int:
     if args.output and same_file(args.output, args.file):
-        return _refuse_output(args.output, args.file)
+        return refuse_output(args.output, args.file)
     text = compile_file(args.file, args.function, args.wrt, args.mode, args.order,
                         args.shapes, args.arrays)
     for read in read_files() if args.output else ():
         if same_file(args.output, read):  # a sibling module the input imports
-            return _refuse_output(args.output, read)
+            return refuse_output(args.output, read)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -179,10 +179,10 @@ def run_compile(args) -> int:
     return 0
 
 
-def _refuse_output(output: str, source: str) -> int:
+def refuse_output(output: str, source: str) -> int:
     """``-o`` naming a source file would replace the user's code by its gradient."""
     print(f"adc: error: the output file {output} is the source file {source}; "
-          "choose another -o (refusing to overwrite the source)", file=sys.stderr)
+          "choose another output file (refusing to overwrite the source)", file=sys.stderr)
     return 2
 
 

@@ -160,3 +160,12 @@ def test_output_to_a_new_file_still_works(tmp_path, capsys):
     assert cli.main(["compile", str(src), "-o", str(tmp_path / "mine_grad.py")]) == 0
     assert "def f_grad(x)" in (tmp_path / "mine_grad.py").read_text()
     assert src.read_text() == SOURCE
+
+
+@pytest.mark.parametrize("command", [["graph", "-o"], ["swell", "--plot"], ["swell", "--fd-plot"]])
+def test_other_outputs_equal_to_the_input_are_refused(tmp_path, command):
+    src = tmp_path / "mine.py"
+    src.write_text(SOURCE)
+    r = adc(command[0], str(src), command[1], str(src))
+    assert r.returncode == 2 and "refusing to overwrite the source" in r.stderr
+    assert src.read_text() == SOURCE
