@@ -176,14 +176,20 @@ class Emitter:
     def dead(self, name: str, pos: int) -> bool:
         return not self.live_after(self.holder.get(name), pos)
 
-    def take(self, v: Var, pos: int) -> str:
+    def take(self, v: Var, pos: int, avoid: frozenset | set = frozenset()) -> str:
+        """A name for ``v`` defined at ``pos``; ``avoid``: names still read
+        after the first store of a multi-statement emission."""
         pref = self.pref.get(v)
-        if pref is not None and pref in self.slot_prev:
+        if pref is not None and pref in avoid:
+            pass
+        elif pref is not None and pref in self.slot_prev:
             if self.slot_free(pref, pos):
                 return self._assign(v, pref)
         elif pref is not None and self.dead(pref, pos):  # an array updated in place
             return self._assign(v, pref)
         for cand in self.candidates(v):
+            if cand in avoid:
+                continue
             if cand in self.slot_prev:
                 if cand == _base(v) and self.slot_free(cand, pos):
                     return self._assign(v, cand)
@@ -306,7 +312,12 @@ class Emitter:
             if (isinstance(base, Var) and base in self.names and self.may_update(base)
                     and self.last.get(base, -1) <= pos):
                 self.pref.setdefault(e.outs[0], self.names[base])  # update in place
-            return npemit.index_add(self, e, self.targets(e.outs, pos).id)
+            # the scatter is emitted as ``out = base`` then ``out[idx] += g``:
+            # ``out`` is written before ``g`` and the index are read, so it
+            # must not be the name of anything they read (the old adjoint)
+            late = {self.names[v] for a in e.args[2:] for v in self.expand(a)
+                    if isinstance(v, Var) and v in self.names}
+            return npemit.index_add(self, e, self.take(e.outs[0], pos, avoid=late))
         if e.outs and e.outs[0] in self.inplace:
             updated = self.inplace_update(e, pos)
             if updated is not None:
