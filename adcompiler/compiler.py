@@ -163,7 +163,7 @@ def emit_module(functions: list, program, header: str = "") -> str:
     for fn in functions:
         if arrays:
             node, used = emit_function(fn, reserved, arrays.emit_shapes.get(fn.name),
-                                       arrays.emit_floats.get(fn.name))
+                                       arrays.emit_floats.get(fn.name), fn is functions[0])
         else:
             node, used = emit_function(fn, reserved)
         defs.append(node)

@@ -1,0 +1,84 @@
+"""Which arrays may share memory (NumPy aliasing), as far as the IR can tell.
+
+SSA hides aliasing: ``y = x`` binds ``y`` to the very atom ``x``, and a view
+(``x.T``, ``x[1:]``, ``np.reshape(x, ...)``) is a new value computed from
+``x``.  NumPy code that writes into an array (``y *= 2.0``) or hands it to a
+caller that may write into it (a returned gradient) needs to know which
+buffers a value may live in.  :func:`buffer_roots` answers conservatively:
+
+* a parameter lives in its own caller-owned buffer, ``('param', p)``;
+* the result of an allocating primitive (``+``, ``np.exp``, ``@``, ...) lives
+  in a new buffer named after it;
+* everything else (views, branch outputs, loop-carried values, calls, tape
+  values) may live in any buffer its inputs live in.
+
+Scalars (shape ``()``) are immutable and are left out.
+"""
+from __future__ import annotations
+
+from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks
+from .npprims import ALLOCATING
+
+
+def buffer_roots(fn: Function, shapes: dict | None, allocates=None) -> dict:
+    """``{var: frozenset of roots}`` for every array-valued (or unknown) var.
+
+    ``allocates(eqn)`` says whether an equation's result is a new buffer
+    (default: its primitive is in ``npprims.ALLOCATING``)."""
+    allocates = allocates or (lambda e: e.prim in ALLOCATING)
+    roots: dict = {}
+
+    def is_array(v) -> bool:
+        return isinstance(v, Var) and (shapes is None or shapes.get(v) != ())
+
+    def of(atoms) -> frozenset:
+        out: frozenset = frozenset()
+        for a in atoms:
+            if is_array(a):
+                out |= roots.get(a, frozenset())
+        return out
+
+    def join(v, new: frozenset) -> bool:
+        if not is_array(v):
+            return False
+        old = roots.get(v, frozenset())
+        if new <= old:
+            return False
+        roots[v] = old | new
+        return True
+
+    for p in fn.params:
+        join(p, frozenset({("param", p.name)}))
+
+    def visit(b: Block) -> bool:
+        changed = False
+        for s in b.stmts:
+            if isinstance(s, Eqn):
+                new = frozenset({("new", s.outs[0].name)}) if allocates(s) and s.outs \
+                    else of(a for a in s.args if not isinstance(a, Const))
+                for o in s.outs:
+                    changed |= join(o, new)
+                continue
+            for sub in sub_blocks(s):
+                changed |= visit(sub)
+            if isinstance(s, If):
+                pairs = zip(s.then.results, s.orelse.results)
+                for o, pair in zip(s.outs, pairs):
+                    changed |= join(o, of(pair))
+            else:
+                params = s.body.params[1:] if isinstance(s, ForRange) else s.body.params
+                conds = s.cond.params if isinstance(s, While) else params
+                for k, o in enumerate(s.outs):
+                    flow = of((s.inits[k], s.body.results[k]))
+                    for v in (o, params[k], conds[k]):
+                        changed |= join(v, flow)
+        return changed
+
+    while visit(fn.body):
+        pass
+    return roots
+
+
+def param_roots(roots: frozenset) -> list:
+    """Names of the parameters among ``roots``."""
+    return sorted(name for kind, name in roots if kind == "param")
