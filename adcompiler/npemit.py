@@ -54,6 +54,8 @@ def value(em, e: Eqn, args: list) -> ast.expr:
         return _call(_np(_NP_NAMES[prim]), args[:1], kws)
     if prim in _NP_NAMES:
         return _call(_np(_NP_NAMES[prim]), args)
+    if prim == "copy":
+        return _call(_np("copy"), args)
     if prim == "intarray":
         return _call(_np("array"), [ast.List([_const(v) for v in e.param("values")], ast.Load())])
     if prim == "transpose":
