@@ -16,16 +16,18 @@ Scalars (shape ``()``) are immutable and are left out.
 """
 from __future__ import annotations
 
-from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks
+from .ir import Block, Eqn, ForRange, Function, If, Var, While, sub_blocks
 from .npprims import ALLOCATING
 
 
-def buffer_roots(fn: Function, shapes: dict | None, allocates=None) -> dict:
+def buffer_roots(fn: Function, shapes: dict | None, flows=None) -> dict:
     """``{var: frozenset of roots}`` for every array-valued (or unknown) var.
 
-    ``allocates(eqn)`` says whether an equation's result is a new buffer
-    (default: its primitive is in ``npprims.ALLOCATING``)."""
-    allocates = allocates or (lambda e: e.prim in ALLOCATING)
+    ``flows(eqn)`` is None when an equation's result is a new buffer, else the
+    atoms whose buffers it may share (default: None for the primitives of
+    ``npprims.ALLOCATING``, all arguments for the others).  A result that can
+    share no argument's buffer gets one of its own."""
+    flows = flows or (lambda e: None if e.prim in ALLOCATING else e.args)
     roots: dict = {}
 
     def is_array(v) -> bool:
@@ -38,8 +40,8 @@ def buffer_roots(fn: Function, shapes: dict | None, allocates=None) -> dict:
                 out |= roots.get(a, frozenset())
         return out
 
-    def join(v, new: frozenset) -> bool:
-        if not is_array(v):
+    def join(v, new: frozenset, force: bool = False) -> bool:
+        if not (force or is_array(v)) or not isinstance(v, Var):
             return False
         old = roots.get(v, frozenset())
         if new <= old:
@@ -54,8 +56,14 @@ def buffer_roots(fn: Function, shapes: dict | None, allocates=None) -> dict:
         changed = False
         for s in b.stmts:
             if isinstance(s, Eqn):
-                new = frozenset({("new", s.outs[0].name)}) if allocates(s) and s.outs \
-                    else of(a for a in s.args if not isinstance(a, Const))
+                if s.prim == "push":  # the tape holds the pushed arrays
+                    changed |= join(s.args[0], of(s.args[1:]), force=True)
+                if not s.outs:
+                    continue
+                src = flows(s)
+                new = of(src) if src is not None else frozenset()
+                if not new:
+                    new = frozenset({("new", s.outs[0].name)})
                 for o in s.outs:
                     changed |= join(o, new)
                 continue

@@ -64,6 +64,7 @@ class Program:
         self.functions: dict = {}  # key -> Function
         self.arity: dict = {}  # key -> number of results
         self.sources: dict = {}  # key -> SourceFunction
+        self.inplace: dict = {}  # key -> {out var name: (name, line, col)} of ``x op= e``
         self._by_node: dict = {}
 
     def request(self, sf: SourceFunction) -> str:
@@ -451,7 +452,12 @@ class Lowerer:
                                 type(node.op).__name__)
         left = self.scalar(node.left, env, b)
         right = self.scalar(node.right, env, b)
-        return b.eqn(prim, left, right)
+        out = b.eqn(prim, left, right)
+        target = getattr(node, "adc_inplace", None)
+        if target is not None:  # ``x op= e``: checked by inplace.py on array code
+            self.program.inplace.setdefault(self.key, {})[out.name] = (
+                target, node.lineno, node.col_offset + 1)
+        return out
 
     def e_UnaryOp(self, node, env, b):
         operand = self.scalar(node.operand, env, b)
