@@ -16,7 +16,7 @@ Scalars (shape ``()``) are immutable and are left out.
 """
 from __future__ import annotations
 
-from .ir import Block, Eqn, ForRange, Function, If, Var, While, sub_blocks
+from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks
 from .npprims import ALLOCATING
 
 
@@ -76,10 +76,13 @@ def buffer_roots(fn: Function, shapes: dict | None, flows=None) -> dict:
             else:
                 params = s.body.params[1:] if isinstance(s, ForRange) else s.body.params
                 conds = s.cond.params if isinstance(s, While) else params
+                runs = _runs(s)
                 for k, o in enumerate(s.outs):
                     flow = of((s.inits[k], s.body.results[k]))
-                    for v in (o, params[k], conds[k]):
+                    for v in (params[k], conds[k]):
                         changed |= join(v, flow)
+                    # after a loop known to run, the value is the body's
+                    changed |= join(o, of((s.body.results[k],)) if runs else flow)
         return changed
 
     while visit(fn.body):
@@ -90,3 +93,13 @@ def buffer_roots(fn: Function, shapes: dict | None, flows=None) -> dict:
 def param_roots(roots: frozenset) -> list:
     """Names of the parameters among ``roots``."""
     return sorted(name for kind, name in roots if kind == "param")
+
+
+def _runs(s) -> bool:
+    """Does the loop certainly run its body at least once (``range(2)``)?"""
+    if not isinstance(s, ForRange):
+        return False
+    bounds = (s.start, s.stop, s.step)
+    if not all(isinstance(a, Const) and type(a.value) is int for a in bounds):
+        return False
+    return len(range(*(a.value for a in bounds))) > 0

@@ -170,9 +170,11 @@ class _Rewriter:
         return None
 
     def r_neg(self, e: Eqn, b: Builder):
-        if self.kinds.get(e.args[0]) == "b" and self.shape(e.args[0]) != ():
-            # NumPy refuses ``-mask`` (a boolean array, e.g. ``(x > 0) * 1.0``
-            # folded to the mask): the same numbers as floats
+        if self.kinds.get(e.args[0]) == "b":
+            # NumPy refuses ``-mask`` (a boolean array or np.bool_, e.g.
+            # ``(x > 0) * 1.0`` folded to the mask): the same numbers as floats
+            if self.shape(e.args[0]) == ():
+                return Eqn(e.outs, "neg", (b.eqn("float", e.args[0]),), (), e.loc)
             return Eqn(e.outs, "where", (e.args[0], Const(-1.0), Const(0.0)), (), e.loc)
         return self.through_broadcast(e, b)
 

@@ -92,6 +92,15 @@ def swap_rows_loop(M, x, n=2):
     return np.sum(M * M)
 
 
+def concat_then_loop(a, b):  # found by a random program generator
+    c = a * b
+    c = np.concatenate([c[3:] * b[:3], c[:3]])
+    for _ in range(2):
+        b = np.tanh(a) + b[::-1] * 0.3
+        c = np.sin(c) * b
+    return np.sum(a * a) + np.sum(np.sin(c))
+
+
 def loop_in_branch(u, n=2):
     if u[0] > 0.0:
         for _ in range(n):
@@ -108,9 +117,10 @@ def loop_in_branch(u, n=2):
     (shifted_sum_loop, (U8,)),
     (swap_rows_loop, (M23 * 0.5, X3)),
     (loop_in_branch, (U8,)),
+    (concat_then_loop, (np.linspace(-0.8, 0.9, 6), np.cos(np.arange(6.0)))),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_name_rebound_from_its_own_index(fn, args):
-    check(fn, args)
+    check(fn, args, wrt=tuple(range(len(args))))
 
 
 # ---------------------------------------------------------------- item 2
@@ -257,6 +267,14 @@ def calls_mutating_helper(x):
     return np.sum(helper_mutates(y) * x)
 
 
+def maybe_never_rebound(x, n=2):
+    y = x
+    for _ in range(n):  # n may be 0: y may still be the caller's x
+        y = np.sin(y)
+    y += x
+    return np.sum(y * y)
+
+
 REFUSED = [
     (alias_param, (X3,), "y", "parameter x"),
     (slice_view, (X3,), "v", "parameter x"),
@@ -270,6 +288,7 @@ REFUSED = [
     (view_read_in_loop, (X3,), "y", "with w"),
     (branch_output_shares, (M23, X3), "v", "with u"),
     (calls_mutating_helper, (X3,), "z", "parameter z"),
+    (maybe_never_rebound, (X3,), "y", "parameter x"),
 ]
 
 
@@ -338,9 +357,17 @@ def scalars_inplace(x):
     return s * t
 
 
+def rebound_in_loop(x):
+    y = x
+    for _ in range(2):  # runs: y is a new array afterwards
+        y = np.sin(y)
+    y += x
+    return np.sum(y * y)
+
+
 ACCEPTED = [(fresh_scaled, (X3,)), (fresh_accumulator, (X3,)), (copied, (X3,)),
             (array_copy, (X3,)), (reshaped_fresh, (M23,)), (branch_fresh, (X3,)),
-            (branch_fresh, (-X3,)), (scalars_inplace, (X3,))]
+            (branch_fresh, (-X3,)), (scalars_inplace, (X3,)), (rebound_in_loop, (X3,))]
 
 
 @pytest.mark.parametrize("fn,args", ACCEPTED, ids=[c[0].__name__ for c in ACCEPTED])
