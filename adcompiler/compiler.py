@@ -108,14 +108,16 @@ def check_program_inplace(program: Program, key: str, ctx) -> None:
     from .shapes import infer
     raw = program.functions[key]
     shapes = infer(raw, ctx.params, ctx.callee_shapes, ctx.dtypes)
-    check_inplace(raw, shapes, program.inplace.get(key), program.sources[key].filename)
+    check_inplace(raw, shapes, program.inplace.get(key), program.sources[key].filename,
+                  program.aliases.get(key))
     for other, ops in sorted(program.inplace.items()):
         params = ctx.callee_param_shapes(other)
         if other == key or not params:
             continue
         fn = program.functions[other]
         shapes = infer(fn, params, ctx.callee_shapes)
-        check_inplace(fn, shapes, ops, program.sources[other].filename)
+        check_inplace(fn, shapes, ops, program.sources[other].filename,
+                      program.aliases.get(other))
 
 
 def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> list:

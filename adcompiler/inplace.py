@@ -29,9 +29,11 @@ from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, stmt_inpu
 from .npprims import ALLOCATING
 
 
-def check_inplace(fn: Function, shapes: dict, ops: dict, filename: str) -> None:
+def check_inplace(fn: Function, shapes: dict, ops: dict, filename: str,
+                  aliases: dict | None = None) -> None:
     """Raise CompileError for the first ``x op= e`` on an array that may be
-    shared (``ops``: ``{out var name: (user name, line, col)}`` from lowering)."""
+    shared (``ops``: ``{out var name: (user name, line, col)}`` from lowering;
+    ``aliases``: ``{var name: [other user names]}``, for the message)."""
     if not ops:
         return
     augs = {}
@@ -60,7 +62,8 @@ def check_inplace(fn: Function, shapes: dict, ops: dict, filename: str) -> None:
             if v == e.outs[0] or not (roots.get(v, frozenset()) & mine):
                 continue
             if live.read_after(v, pos):
-                raise _error(name, op, _describe(v, e.args[0], name), filename, line, col)
+                other = _describe(v, name, (aliases or {}).get(v.name, ()))
+                raise _error(name, op, other, filename, line, col)
 
 
 def _is_array(shapes: dict, a) -> bool:
@@ -71,11 +74,12 @@ _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "floord
             "mod": "%", "matmul": "@"}
 
 
-def _describe(v: Var, target: Var, name: str) -> str:
-    hint = v.hint.lstrip("~")
-    if v == target or not hint or hint == name:
-        return "another name bound to it (such as z after z = " + name + "), read later"
-    return hint
+def _describe(v: Var, name: str, also: tuple) -> str:
+    """The user's name for ``v`` other than ``name``."""
+    for n in (v.hint.lstrip("~"),) + tuple(also):
+        if n and n != name:
+            return n
+    return f"another name bound to it (such as z after z = {name}), read later"
 
 
 def _error(name: str, op: str, other: str, filename: str, line: int, col: int) -> CompileError:

@@ -65,6 +65,7 @@ class Program:
         self.arity: dict = {}  # key -> number of results
         self.sources: dict = {}  # key -> SourceFunction
         self.inplace: dict = {}  # key -> {out var name: (name, line, col)} of ``x op= e``
+        self.aliases: dict = {}  # key -> {var name: [names a plain ``z = y`` also gave it]}
         self._by_node: dict = {}
 
     def request(self, sf: SourceFunction) -> str:
@@ -192,6 +193,9 @@ class Lowerer:
             value = self.expr(s.value, env, b)
             if len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
                 value = b.named(value, _hint(s.targets[0].id))
+                if isinstance(value, Var) and value.hint != s.targets[0].id:  # z = y
+                    self.program.aliases.setdefault(self.key, {}).setdefault(
+                        value.name, []).append(s.targets[0].id)
             if isinstance(value, Var) and any(isinstance(t, (ast.Tuple, ast.List))
                                               for t in s.targets):
                 value = NumpyLowering(self).unpack(value, s.targets, b)

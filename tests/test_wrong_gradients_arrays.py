@@ -275,6 +275,16 @@ def maybe_never_rebound(x, n=2):
     return np.sum(y * y)
 
 
+def alias_read_in_while(x):
+    y = x * 2.0
+    w = y
+    k = 0
+    while np.sum(w) < 10.0 and k < 3:
+        y += 1.0
+        k = k + 1
+    return np.sum(y * x)
+
+
 REFUSED = [
     (alias_param, (X3,), "y", "parameter x"),
     (slice_view, (X3,), "v", "parameter x"),
@@ -284,7 +294,8 @@ REFUSED = [
     (normalise_alias, (X3,), "p", "parameter z"),
     (param_itself, (X3,), "x", "parameter x"),
     (row_view, (M23,), "r", "parameter M"),
-    (fresh_then_alias_read, (X3,), "y", "another name"),
+    (fresh_then_alias_read, (X3,), "y", "with z"),
+    (alias_read_in_while, (X3,), "y", "with w"),
     (view_read_in_loop, (X3,), "y", "with w"),
     (branch_output_shares, (M23, X3), "v", "with u"),
     (calls_mutating_helper, (X3,), "z", "parameter z"),
