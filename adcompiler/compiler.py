@@ -87,7 +87,6 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     program.arrays = ctx
     if ctx:
         check_program_inplace(program, key, ctx)
-    if ctx:
         helpers = {k: optimize(f) for k, f in program.functions.items()}
         entry = _pass(inline_calls(entry, helpers), optimize)
     primal_shapes = ctx.entry_shapes(entry) if ctx else None

@@ -181,9 +181,9 @@ class Emitter:
         """A name for ``v`` defined at ``pos``; ``avoid``: names still read
         after the first store of a multi-statement emission."""
         pref = self.pref.get(v)
-        if pref is not None and pref in avoid:
-            pass
-        elif pref is not None and pref in self.slot_prev:
+        if pref in avoid:
+            pref = None
+        if pref is not None and pref in self.slot_prev:
             if self.slot_free(pref, pos):
                 return self._assign(v, pref)
         elif pref is not None and self.dead(pref, pos):  # an array updated in place
