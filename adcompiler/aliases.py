@@ -10,7 +10,9 @@ buffers a value may live in.  :func:`buffer_roots` answers conservatively:
 * the result of an allocating primitive (``+``, ``np.exp``, ``@``, ...) lives
   in a new buffer named after it;
 * everything else (views, branch outputs, loop-carried values, calls, tape
-  values) may live in any buffer its inputs live in.
+  values) may live in any buffer its inputs live in;
+* a broadcast (``np.broadcast_to``, the adjoint of a reduction) is also
+  marked ``('readonly', v)``: NumPy makes it a read-only view.
 
 Scalars (shape ``()``) are immutable and are left out.
 """
@@ -64,6 +66,8 @@ def buffer_roots(fn: Function, shapes: dict | None, flows=None) -> dict:
                 new = of(src) if src is not None else frozenset()
                 if not new:
                     new = frozenset({("new", s.outs[0].name)})
+                if s.prim == "unsum" and not s.param("fresh"):  # np.broadcast_to
+                    new |= {("readonly", s.outs[0].name)}
                 for o in s.outs:
                     changed |= join(o, new)
                 continue
@@ -93,6 +97,12 @@ def buffer_roots(fn: Function, shapes: dict | None, flows=None) -> dict:
 def param_roots(roots: frozenset) -> list:
     """Names of the parameters among ``roots``."""
     return sorted(name for kind, name in roots if kind == "param")
+
+
+def not_the_callers_own(roots: frozenset) -> bool:
+    """May an array living in ``roots`` be a parameter's buffer or a read-only
+    broadcast (so the caller must get a copy)?"""
+    return any(kind in ("param", "readonly") for kind, _ in roots)
 
 
 def _runs(s) -> bool:

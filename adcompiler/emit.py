@@ -279,13 +279,14 @@ class Emitter:
         """The entry point hands its arrays to the caller, who may write into
         them (``g *= lr``): a result that may share memory with a parameter
         (``x`` itself is the gradient of ``np.dot(w, x)``) or with another
-        result is copied; a result this function allocated is returned as is."""
+        result, or is a read-only broadcast, is copied; a result this function
+        allocated is returned as is."""
         roots = aliases.buffer_roots(self.fn, self.shapes)
         seen: set = set()
         out = []
         for a, ex in zip(results, exprs):
             mine = roots.get(a, frozenset()) if isinstance(a, Var) else frozenset()
-            if aliases.param_roots(mine) or mine & seen:
+            if aliases.not_the_callers_own(mine) or mine & seen:
                 ex = self.copied(a, ex)
             seen |= mine
             out.append(ex)

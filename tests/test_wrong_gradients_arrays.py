@@ -415,6 +415,22 @@ def test_gradient_is_never_the_callers_array(fn, args):
     assert not np.shares_memory(gs[0], gs[1])
 
 
+def sum_of_transpose(M):
+    return np.sum(M.T)
+
+
+def mean_of_transpose_scaled(M):
+    return np.mean(M.T * 2.0)
+
+
+@pytest.mark.parametrize("fn", [sum_of_transpose, mean_of_transpose_scaled],
+                         ids=lambda f: f.__name__)
+def test_gradient_is_never_a_read_only_broadcast(fn):
+    g = check(fn, (M23.copy(),))[0]
+    g *= 0.5  # raised "output array is read-only"
+    assert g.flags.writeable
+
+
 def test_fresh_gradient_is_not_copied_again():
     src = grad(product_sum, wrt=(0, 1))
     src(X3, X3 - 2.0)
