@@ -36,7 +36,6 @@ def check_inplace(fn: Function, shapes: dict, ops: dict, filename: str,
     ``aliases``: ``{var name: [other user names]}``, for the message)."""
     if not ops:
         return
-    augs = {}
 
     def flows(e: Eqn):
         if e.outs and e.outs[0].name in ops and _is_array(shapes, e.args[0]):
@@ -45,10 +44,10 @@ def check_inplace(fn: Function, shapes: dict, ops: dict, filename: str,
 
     roots = buffer_roots(fn, shapes, flows)
     live = _Liveness(fn)
+    active = _Active(roots, live)
     for e, pos in live.eqns:
         if not (e.outs and e.outs[0].name in ops) or not _is_array(shapes, e.args[0]):
             continue
-        augs[e.outs[0]] = e
         name, line, col = ops[e.outs[0].name]
         op = _SYMBOLS.get(e.prim, "op")
         mine = roots.get(e.args[0], frozenset())
@@ -58,12 +57,48 @@ def check_inplace(fn: Function, shapes: dict, ops: dict, filename: str,
             if params[0] == name:
                 other = "the caller (it is the parameter " + name + ")"
             raise _error(name, op, other, filename, line, col)
-        for v in live.bound_at(pos):
-            if v == e.outs[0] or not (roots.get(v, frozenset()) & mine):
-                continue
-            if live.read_after(v, pos):
+        for v in active.at(pos, mine):
+            if v != e.outs[0] and live.read_after(v, pos, e):
                 other = _describe(v, name, (aliases or {}).get(v.name, ()))
                 raise _error(name, op, other, filename, line, col)
+
+
+class _Active:
+    """Sweep over positions: the variables bound at or before a position and
+    possibly read after it, by buffer root (so that a long chain of
+    ``acc += ...`` is checked in linear time, not quadratic)."""
+
+    def __init__(self, roots: dict, live: "_Liveness") -> None:
+        self.roots = roots
+        events = []
+        for v in roots:
+            if v in live.defs:
+                bound = live.defs[v][0]
+                events.append((bound, 0, v.name, v))
+                events.append((max(bound, live.last_read(v)), 1, v.name, v))
+        events.sort(key=lambda ev: ev[:3])
+        self.events = events
+        self.k = 0
+        self.by_root: dict = {}
+
+    def at(self, pos: int, mine: frozenset) -> list:
+        """Variables sharing a root with ``mine``, bound by ``pos`` and read
+        after it (before branch exclusion); positions must not decrease."""
+        while self.k < len(self.events):
+            where, kind, _, v = self.events[self.k]
+            if where > pos:  # bound later, or still read after pos
+                break
+            self.k += 1
+            for r in self.roots[v]:
+                bucket = self.by_root.setdefault(r, {})
+                if kind == 0:
+                    bucket[v.name] = v
+                else:
+                    bucket.pop(v.name, None)
+        found = {}
+        for r in mine:
+            found.update(self.by_root.get(r, {}))
+        return [found[n] for n in sorted(found)]
 
 
 def _is_array(shapes: dict, a) -> bool:
@@ -136,12 +171,22 @@ class _Liveness:
             if isinstance(a, Var):
                 self.reads.setdefault(a, []).append((self.pos, loops, path))
 
-    def bound_at(self, pos: int):
-        """Variables bound at or before ``pos`` (candidates for sharing)."""
-        return [v for v, (d, _, _) in self.defs.items() if d <= pos]
+    def last_read(self, v: Var) -> int:
+        """The last position ``v`` may be read at (loops extend reads)."""
+        _, def_loops, _ = self.defs[v]
+        last = -1
+        for r, loops, _ in self.reads.get(v, ()):
+            for lid in loops:
+                if lid not in def_loops:
+                    r = max(r, self.ends[lid])
+                    break
+            last = max(last, r)
+        return last
 
-    def read_after(self, v: Var, pos: int) -> bool:
-        here = self._path_at(pos)
+    def read_after(self, v: Var, pos: int, at: Eqn) -> bool:
+        """Is ``v`` read after the statement ``at`` (at ``pos``) on a path that
+        can follow it?"""
+        here = self.defs[at.outs[0]][2]
         _, def_loops, _ = self.defs[v]
         excluded = [self.branches[p] for p in here]
         for r, loops, _ in self.reads.get(v, ()):
@@ -152,9 +197,3 @@ class _Liveness:
             if r > pos and not any(lo <= r <= hi for lo, hi in excluded):
                 return True
         return False
-
-    def _path_at(self, pos: int) -> tuple:
-        for e, p in self.eqns:
-            if p == pos:
-                return self.defs[e.outs[0]][2] if e.outs else ()
-        return ()
