@@ -29,7 +29,7 @@ def buffer_roots(fn: Function, shapes: dict | None, flows=None) -> dict:
     atoms whose buffers it may share (default: None for the primitives of
     ``npprims.ALLOCATING``, all arguments for the others).  A result that can
     share no argument's buffer gets one of its own."""
-    flows = flows or (lambda e: None if e.prim in ALLOCATING else e.args)
+    flows = flows or default_flows
     roots: dict = {}
 
     def is_array(v) -> bool:
@@ -92,6 +92,21 @@ def buffer_roots(fn: Function, shapes: dict | None, flows=None) -> dict:
     while visit(fn.body):
         pass
     return roots
+
+
+#: primitives whose later arguments only give a shape or an index
+_FIRST_ONLY = {"index", "reshape", "unsum", "unbroadcast", "reshape_like", "expand_red"}
+
+
+def default_flows(e: Eqn):
+    """The arguments whose buffers ``e``'s result may share (None: a new one)."""
+    if e.prim in ALLOCATING or (e.prim == "unsum" and e.param("fresh")):
+        return None
+    if e.prim in _FIRST_ONLY:
+        return e.args[:1]
+    if e.prim == "select":
+        return e.args[1:]
+    return e.args
 
 
 def param_roots(roots: frozenset) -> list:

@@ -23,10 +23,9 @@ different arrays, and ``x.copy()`` as a new one.
 """
 from __future__ import annotations
 
-from .aliases import buffer_roots, param_roots
+from .aliases import buffer_roots, default_flows, param_roots
 from .errors import CompileError
 from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, stmt_inputs, sub_blocks
-from .npprims import ALLOCATING
 
 
 def check_inplace(fn: Function, shapes: dict, ops: dict, filename: str,
@@ -40,7 +39,7 @@ def check_inplace(fn: Function, shapes: dict, ops: dict, filename: str,
     def flows(e: Eqn):
         if e.outs and e.outs[0].name in ops and _is_array(shapes, e.args[0]):
             return (e.args[0],)  # written into the target's own buffer
-        return None if e.prim in ALLOCATING else e.args
+        return default_flows(e)
 
     roots = buffer_roots(fn, shapes, flows)
     live = _Liveness(fn)
