@@ -82,7 +82,8 @@ def _count(b, e, shape):
         # an empty input has an empty gradient: any nonzero count will do
         # (a zero one would divide by zero in the emitted code)
         return Const(float(max(size(sx) // max(size(so), 1), 1)))
-    return b.eqn("div", b.eqn("size", e.args[0]), b.eqn("size", e.out))
+    count = b.eqn("div", b.eqn("size", e.args[0]), b.eqn("size", e.out))
+    return b.eqn("max", count, Const(1))  # 0 for an empty input (see above)
 
 
 def _mean_vjp(b, e, i, g, shape):

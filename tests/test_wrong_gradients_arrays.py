@@ -472,3 +472,24 @@ def test_mean_of_empty_array():
     assert isinstance(g, np.ndarray) and g.shape == (0,)
     M = np.zeros((3, 0))
     assert grad(mean_of)(M).shape == (3, 0)
+
+
+def test_mean_of_empty_array_with_shapes_unknown(tmp_path):
+    """Command line, shapes unknown when compiling: the count is read at run
+    time and an empty input gives an empty gradient, not ZeroDivisionError."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    src = tmp_path / "means.py"
+    src.write_text("import numpy as np\n\n\ndef m(x):\n    return np.mean(x)\n")
+    out = tmp_path / "means_grad.py"
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "-m", "adcompiler", "compile", str(src), "-f", "m",
+                          "--arrays", "x", "-o", str(out)], capture_output=True, text=True,
+                         env={"PYTHONPATH": str(root), "PATH": ""})
+    assert run.returncode == 0, run.stderr
+    namespace: dict = {}
+    exec(compile(out.read_text(), str(out), "exec"), namespace)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
+        assert namespace["m_grad"](np.zeros(0)).shape == (0,)
+    np.testing.assert_allclose(namespace["m_grad"](np.ones(4)), np.full(4, 0.25))
