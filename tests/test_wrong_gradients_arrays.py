@@ -493,3 +493,24 @@ def test_mean_of_empty_array_with_shapes_unknown(tmp_path):
     with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):
         assert namespace["m_grad"](np.zeros(0)).shape == (0,)
     np.testing.assert_allclose(namespace["m_grad"](np.ones(4)), np.full(4, 0.25))
+
+
+VIEWS = ["M", "M.T", "M[0]", "M[:, 1:]", "M[::-1]", "M[..., 0]", "M[:, None]",
+         "np.reshape(M, (6,))", "M.reshape(3, 2)", "M.ravel()", "np.expand_dims(M, 0)",
+         "np.transpose(M)"]
+
+
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("source", ["param", "fresh"])
+def test_every_view_kind_shares_its_base(module_from_source, view, source):
+    """``v = view of M; v *= 2.0``: refused when M is the caller's array, or
+    when M is the function's own array and is read afterwards."""
+    base = "X" if source == "param" else "X * 1.5"
+    text = (f"import numpy as np\n\n\ndef f(X):\n    M = {base}\n    v = {view}\n"
+            "    v *= 2.0\n    return np.sum(v) + np.sum(M * M)\n")
+    mod = module_from_source(text, "views")
+    with pytest.raises(CompileError) as info:
+        grad(mod.f)(M23.copy())
+    assert info.value.line == 7
+    assert ("parameter X" in info.value.message) if source == "param" \
+        else ("with M" in info.value.message)
