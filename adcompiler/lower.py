@@ -64,6 +64,8 @@ class Program:
         self.functions: dict = {}  # key -> Function
         self.arity: dict = {}  # key -> number of results
         self.sources: dict = {}  # key -> SourceFunction
+        self.inplace: dict = {}  # key -> {out var name: (name, line, col)} of ``x op= e``
+        self.aliases: dict = {}  # key -> {var name: [names a plain ``z = y`` also gave it]}
         self.global_arrays: dict = {}  # emitted name -> module-level array read live
         self._by_node: dict = {}
 
@@ -94,6 +96,7 @@ class Lowerer:
         self.key = key
         self.names = Names()
         self.root: Builder | None = None  # the function body's builder
+        self.locals: set = set()  # names the body assigns (while lowering the body)
         self.global_reads: dict = {}  # emitted name -> Var (global arrays, read once)
 
     # ------------------------------------------------------------ entry
@@ -104,7 +107,9 @@ class Lowerer:
         self.names.taken.update(p.name for p in params)
         env = {p.hint: p for p in params}
         b = self.root = Builder(self.names)
+        self.locals = set(_assigned(node.body))  # Python's rule: assigned anywhere = local
         outcome = self.stmts(desugar(self.sf), env, b)
+        self.locals = set()
         if not isinstance(outcome, Returned):
             raise self.sf.error(f"{node.name} can reach its end without returning a value",
                                 node.body[-1], "return")
@@ -211,6 +216,9 @@ class Lowerer:
             value = self.expr(s.value, env, b)
             if len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
                 value = b.named(value, _hint(s.targets[0].id))
+                if isinstance(value, Var) and value.hint != s.targets[0].id:  # z = y
+                    self.program.aliases.setdefault(self.key, {}).setdefault(
+                        value.name, []).append(s.targets[0].id)
             if isinstance(value, Var) and any(isinstance(t, (ast.Tuple, ast.List))
                                               for t in s.targets):
                 value = NumpyLowering(self).unpack(value, s.targets, b)
@@ -416,6 +424,10 @@ class Lowerer:
             if isinstance(value, _Unbound):
                 raise self.sf.error(value.why, node, "name")
             return value
+        if node.id in self.locals:  # assigned later in the function: not the global
+            raise self.sf.error(f"{node.id} is read before it is assigned (it is a local "
+                                "variable of the function: Python raises UnboundLocalError)",
+                                node, "name")
         return self.global_value(node, node.id, b)
 
     def global_value(self, node, name: str, b: Builder | None = None):
@@ -502,7 +514,12 @@ class Lowerer:
                                 type(node.op).__name__)
         left = self.scalar(node.left, env, b)
         right = self.scalar(node.right, env, b)
-        return b.eqn(prim, left, right)
+        out = b.eqn(prim, left, right)
+        target = getattr(node, "adc_inplace", None)
+        if target is not None:  # ``x op= e``: checked by inplace.py on array code
+            self.program.inplace.setdefault(self.key, {})[out.name] = (
+                target, node.lineno, node.col_offset + 1)
+        return out
 
     def e_UnaryOp(self, node, env, b):
         operand = self.scalar(node.operand, env, b)

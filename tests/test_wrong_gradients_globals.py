@@ -429,3 +429,38 @@ def shaped(x):
         assert np.allclose(g(x), fd_array(f, x), rtol=1e-6), name
         mod.W *= -0.5  # seen at the next call
         assert np.allclose(g(x), fd_array(f, x), rtol=1e-6), name
+
+
+def test_global_name_assigned_in_the_function_is_a_local(module_from_source):
+    """``C = C + x`` makes C local: Python raises UnboundLocalError, so the
+    compiler must not differentiate it as if C were the global."""
+    mod = module_from_source("""
+C = 2.0
+def f(x):
+    C = C + x
+    return C * x
+""")
+    with pytest.raises(UnboundLocalError):
+        mod.f(1.0)
+    with pytest.raises(CompileError, match="read before it is assigned"):
+        grad(mod.f)(1.0)
+
+
+def test_in_place_operator_on_a_global_array_is_refused(module_from_source):
+    """``V = W; V *= 2.0`` changes the global array on every call of f."""
+    mod = module_from_source("""
+import numpy as np
+W = np.array([1.0, 2.0])
+def alias(x):
+    V = W
+    V *= 2.0
+    return np.sum(V * x)
+def view(x):
+    V = W[:1]
+    V += 1.0
+    return np.sum(V * x)
+""")
+    for f, x in ((mod.alias, np.ones(2)), (mod.view, np.ones(1))):
+        with pytest.raises(CompileError, match="global array W"):
+            grad(f)(x)
+    assert np.array_equal(mod.W, [1.0, 2.0])
