@@ -83,9 +83,20 @@ class Watch:
         recheck = self._recheck
         simple = checks and isinstance(checks[0][0], operator.itemgetter) and (
             len(checks) == 1 or (len(checks) == 2 and checks[1][0] is _disjoint))
+        if simple and len(checks) == 1:
+            fetch, holder, _ = checks[0]
+
+            def fresh_names() -> bool:
+                try:
+                    if fetch(holder) == checks[0][2]:
+                        return True
+                except Exception:  # a name deleted, an odd __eq__
+                    pass
+                return recheck()
+            return fresh_names
         if simple:
             fetch, holder, _ = checks[0]
-            view, absent = checks[1][1] if len(checks) == 2 else ({}.keys(), frozenset())
+            view, absent = checks[1][1]
 
             def fresh() -> bool:
                 try:
