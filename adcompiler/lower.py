@@ -21,6 +21,7 @@ from .errors import CompileError
 from .frontend import LiveEnv, SourceFunction
 from .ir import Builder, Const, ForRange, Function, If, Loc, Names, Var, While, is_number
 from .nplower import NumpyLowering, handles, is_local
+from .npemit import HELPER
 from .primitives import BUILTIN_NAMES, MATH_NAMES, NUMPY_NAMES
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
@@ -469,6 +470,9 @@ class Lowerer:
             raise self.sf.error(f"{name} is a {obj.dtype} array; only real numeric global "
                                 "arrays can be read", node, "global")
         emitted = name.replace(".", "_")
+        if emitted in _MODULE_NAMES or emitted.endswith(_EMITTED_SUFFIXES):
+            raise self.sf.error(f"the global array {name} has a name the emitted module uses "
+                                "itself; rename it", node, "global")
         entry = next(iter(self.program.sources.values())).node
         if emitted in {a.arg for a in entry.args.args}:  # emitted code would read the parameter
             raise self.sf.error(f"the global array {name} has the name of a parameter of "
@@ -673,6 +677,12 @@ class Lowerer:
                 raise self.sf.error(f"missing argument {p!r} in call of {callee.name}", node,
                                     "call")
         return out
+
+
+#: module-level names of emitted code (imports, the NumPy helper) and the
+#: endings of emitted function names: a global array read by name must differ
+_MODULE_NAMES = {"math", "np", "numpy", HELPER, "__name__", "__builtins__"}
+_EMITTED_SUFFIXES = ("_grad", "_fwd", "_bwd", "_jvp", "_hvp", "_hessian")
 
 
 def _hint(name: str) -> str:

@@ -464,3 +464,18 @@ def view(x):
         with pytest.raises(CompileError, match="global array W"):
             grad(f)(x)
     assert np.array_equal(mod.W, [1.0, 2.0])
+
+
+def test_global_array_named_like_emitted_module_names(module_from_source):
+    mod = module_from_source("""
+import numpy
+np = numpy.array([1.0, 2.0])
+f_grad = numpy.array([1.0, 2.0])
+def f(x):
+    return numpy.sum(np * x)
+def g(x):
+    return numpy.sum(f_grad * x)
+""")
+    for fn in (mod.f, mod.g):
+        with pytest.raises(CompileError, match="rename it"):
+            grad(fn)(np.ones(2))
