@@ -15,6 +15,7 @@ import inspect
 import os
 import re
 import textwrap
+import tokenize
 import types
 from dataclasses import dataclass
 
@@ -234,6 +235,17 @@ _FILE_CACHE: dict = {}
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
+def read_source(path: str) -> str:
+    """A Python file's text, decoded as Python decodes it: a UTF-8 byte-order
+    mark or a coding cookie (PEP 263) is honoured, line endings are
+    universal.  A file Python could not decode is a CompileError."""
+    try:
+        with tokenize.open(path) as fh:
+            return fh.read()
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        raise CompileError(f"cannot decode the file: {exc}", path, 1, 1, "encoding") from None
+
+
 def source_lines(text: str) -> list:
     """The lines of Python source as the tokenizer numbers them: only ``\\n``,
     ``\\r\\n`` and ``\\r`` end a line.  (``str.splitlines`` also splits on form
@@ -252,8 +264,7 @@ def load_file(path: str, text: str | None = None) -> StaticEnv:
     if text is None and key in _FILE_CACHE:
         return _FILE_CACHE[key]
     if text is None:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        text = read_source(path)
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
@@ -320,9 +331,8 @@ def _load_live(fn) -> SourceFunction:
                            code.co_filename, first, 1, type(node).__name__)
     ast.increment_lineno(tree, first - 1)
     try:
-        with open(code.co_filename, encoding="utf-8") as fh:
-            file_lines = source_lines(fh.read())
-    except OSError:
+        file_lines = source_lines(read_source(code.co_filename))
+    except (OSError, CompileError):
         file_lines = [""] * (first - 1) + source_lines(text)
     return SourceFunction(node, code.co_filename, file_lines, LiveEnv(fn), live=fn)
 

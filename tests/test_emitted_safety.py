@@ -169,3 +169,29 @@ def test_other_outputs_equal_to_the_input_are_refused(tmp_path, command):
     r = adc(command[0], str(src), command[1], str(src))
     assert r.returncode == 2 and "refusing to overwrite the source" in r.stderr
     assert src.read_text() == SOURCE
+
+
+# ------------------------------------------------------------ source encodings
+def test_source_is_decoded_as_python_decodes_it(tmp_path):
+    """A coding cookie (PEP 263) or a UTF-8 byte-order mark: Python runs these
+    files, so the compiler reads them too, and quotes the right text."""
+    latin = tmp_path / "latin.py"
+    latin.write_bytes(b"# -*- coding: latin-1 -*-\ndef f(x):\n    y = x * x  # caf\xe9\n"
+                      b"    return y\n")
+    bom = tmp_path / "bom.py"
+    bom.write_bytes(b"\xef\xbb\xbfdef f(x):\n    return x * x * x\n")
+    for path, grad_of_2 in ((latin, 4.0), (bom, 12.0)):
+        out = tmp_path / f"{path.stem}_grad.py"
+        r = adc("compile", str(path), "-o", str(out))
+        assert r.returncode == 0, r.stderr
+        namespace: dict = {}
+        exec(out.read_text(encoding="utf-8"), namespace)
+        assert namespace["f_grad"](2.0) == pytest.approx(grad_of_2)
+    assert "café" in (tmp_path / "latin_grad.py").read_text(encoding="utf-8")
+
+
+def test_undecodable_source_is_a_compile_error(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_bytes(b"def f(x):\n    # \xff\xfe\n    return x\n")
+    r = adc("compile", str(bad))
+    assert r.returncode == 1 and "cannot decode" in r.stderr and "Traceback" not in r.stderr
