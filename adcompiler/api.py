@@ -56,16 +56,21 @@ def compiled(fn, wrt=0, with_value: bool = False, sig=None) -> Compiled:
     (see :func:`npcompile.signature`; None: all scalars)."""
     if not callable(fn):
         raise UsageError(f"{fn!r} is not a function")
-    indices = _wrt_indices(fn, wrt)
+    return _entry(fn, _wrt_indices(fn, wrt), with_value, sig)[0]
+
+
+def _entry(fn, indices: tuple, with_value: bool, sig) -> tuple:
+    """``(Compiled, loaded function)``, compiled again when a global, closure
+    cell or helper it was compiled with has changed since (``Compiled.fresh``)."""
     key = (fn, indices, with_value, sig)
     with _LOCK:
         hit = _CACHE.get(key)
-        if hit is None:
+        if hit is None or not hit[0].fresh():
             shapes, dtypes = split_signature(sig)
             result = compile_grad(load_live(fn), indices, with_value, shapes, dtypes)
             hit = (result, result.load())
             _CACHE[key] = hit
-    return hit[0]
+    return hit
 
 
 _ndarray = np.ndarray
@@ -100,6 +105,10 @@ def _converted(plan, args: tuple, kwargs: dict) -> tuple:
     return args, kwargs
 
 
+def _always() -> bool:
+    return True
+
+
 class Derivative:
     """A compiled derivative that behaves like a function; ``.source`` shows it."""
 
@@ -110,15 +119,14 @@ class Derivative:
         self._tuple = isinstance(wrt, (tuple, list))
         self._sig = None  # argument shapes of the last call (.source shows that version)
         self._called = False
-        self._loaded: dict = {}  # _call_key -> (signature, compiled function)
+        self._loaded: dict = {}  # _call_key -> (signature, function, fresh check, plan)
         # the emitted function's result is already what the caller gets
         self._plain = not with_value and (not self._tuple or len(wrt) > 1)
-        _wrt_indices(fn, wrt)  # fail early on a bad wrt
+        self._indices = _wrt_indices(fn, wrt)  # fail early on a bad wrt
         functools.update_wrapper(self, fn)
 
     def _compiled(self, sig=None):
-        compiled(self.fn, self.wrt, self.with_value, sig)
-        return _CACHE[(self.fn, _wrt_indices(self.fn, self.wrt), self.with_value, sig)]
+        return _entry(self.fn, self._indices, self.with_value, sig)
 
     @property
     def source(self) -> str:
@@ -149,15 +157,15 @@ class Derivative:
         if kwargs or _ndarray in key:
             key = _call_key(args, kwargs)
         entry = self._loaded.get(key)
-        if entry is None:
-            entry = self._loaded[key] = self._entry(args, kwargs)
-        if entry[2] is not None:
-            args, kwargs = _converted(entry[2], args, kwargs)
+        if entry is None or not entry[2]():  # entry[2]: is it still the function's now?
+            entry = self._loaded[key] = self._make_entry(args, kwargs)
+        if entry[3] is not None:
+            args, kwargs = _converted(entry[3], args, kwargs)
             if entry[1] is None:  # lists became arrays: their shapes choose the code
                 key = _call_key(args, kwargs)
                 entry = self._loaded.get(key)
-                if entry is None:
-                    entry = self._loaded[key] = self._entry(args, kwargs)
+                if entry is None or not entry[2]():
+                    entry = self._loaded[key] = self._make_entry(args, kwargs)
         self._sig = entry[0]
         self._called = True
         result = entry[1](*args, **kwargs)
@@ -178,17 +186,19 @@ class Derivative:
             return (float_gradient(result),)
         return tuple(map(float_gradient, result))
 
-    def _entry(self, args: tuple, kwargs: dict) -> tuple:
-        """``(signature, compiled function, plan)`` for calls like this one.
-        A plan converting lists or tuples (whose length the key does not
-        hold) leaves the function None: the converted call looks up again."""
+    def _make_entry(self, args: tuple, kwargs: dict) -> tuple:
+        """``(signature, compiled function, freshness check, plan)`` for calls
+        like this one.  A plan converting lists or tuples (whose length the
+        key does not hold) leaves the function None: the converted call looks
+        up again."""
         plan = self._plan(args, kwargs)
         real_args, real_kwargs = _converted(plan, args, kwargs)
         if plan is not None and any(isinstance(v, (list, tuple)) for v in
                                     args + tuple(kwargs.values())):
-            return None, None, plan
+            return None, None, _always, plan
         sig = signature(self.fn, real_args, real_kwargs)
-        return sig, self._compiled(sig)[1], plan
+        code, loaded = self._compiled(sig)
+        return sig, loaded, code.fresh_check(), plan
 
     def _plan(self, args: tuple, kwargs: dict):
         """Which arguments of calls with these types are converted to floats
@@ -198,7 +208,7 @@ class Derivative:
         names = list(params)
         refuse_complex(names, args)
         refuse_complex(kwargs, kwargs.values())
-        wrt = _wrt_indices(self.fn, self.wrt)
+        wrt = self._indices
         positions = tuple((i, names[i]) for i in wrt
                           if i < len(args) and needs_conversion(args[i]))
         keywords = {names[i]: kwargs[names[i]] for i in wrt if names[i] in kwargs
