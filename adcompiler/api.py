@@ -123,6 +123,7 @@ class Derivative:
         # the emitted function's result is already what the caller gets
         self._plain = not with_value and (not self._tuple or len(wrt) > 1)
         self._indices = _wrt_indices(fn, wrt)  # fail early on a bad wrt
+        self._floats = (float,) * len(self._indices)  # types of an all-float result
         functools.update_wrapper(self, fn)
 
     def _compiled(self, sig=None):
@@ -174,10 +175,9 @@ class Derivative:
                 return result
             if not self._tuple:
                 return float_gradient(result)
-            for g in result:  # usually all floats: return the tuple as it is
-                if type(g) is not float:
-                    return tuple(map(float_gradient, result))
-            return result
+            if tuple(map(type, result)) == self._floats:  # the usual case, as it is
+                return result
+            return tuple(map(float_gradient, result))
         if self.with_value:
             value, *grads = result
             grads = [float_gradient(g) for g in grads]
