@@ -2,16 +2,24 @@
 
 sympy can take minutes (or exhaust memory) on a swollen derivative, and a
 running sympy call cannot be interrupted from Python.  So the steps run in a
-forked child process that reports each result through a pipe as soon as it
-has it; when a step overruns its budget the parent kills the child, marks the
+child process that reports each result through a pipe as soon as it has it; when a step overruns its budget the parent kills the child, marks the
 step ``> budget`` and starts a fresh child for the steps that remain.  A step
 whose input is too large (tree size above the size budget) is marked
 ``> budget`` without being tried.
+
+The child is started the portable way, never by a bare ``fork`` (absent on
+Windows, unsafe on macOS and in threaded parents): with the ``forkserver``
+method where the platform has it, else ``spawn``.  Either way the child
+receives the pickled :class:`Problem` and runs :func:`_child`, a module-level
+function of this importable module, so nothing of the caller's ``__main__``
+is needed (a script that calls ``swell`` at top level still wants the usual
+``if __name__ == "__main__":`` guard under ``spawn``).
 """
 from __future__ import annotations
 
 import multiprocessing
-import warnings
+import os
+import pickle
 from dataclasses import dataclass
 
 OVER = "> budget"
@@ -159,14 +167,38 @@ def _seconds(problem: Problem, step: str) -> float:
     return b.simplify_seconds if step == "simplify" else b.seconds
 
 
+def start_method() -> str:
+    """``forkserver`` where the platform has it (POSIX), else ``spawn``; the
+    environment variable ``ADC_START_METHOD`` chooses another (tests use it)."""
+    chosen = os.environ.get("ADC_START_METHOD")
+    available = multiprocessing.get_all_start_methods()
+    if chosen in available:
+        return chosen
+    return "forkserver" if "forkserver" in available else "spawn"
+
+
+def _context():
+    ctx = multiprocessing.get_context(start_method())
+    if ctx.get_start_method() == "forkserver":
+        # children fork from a server that has sympy imported already (this
+        # only takes effect when the server starts, once per session)
+        ctx.set_forkserver_preload(["adcompiler.sympy_steps", "sympy"])
+    return ctx
+
+
 def _one_child(problem: Problem, steps: list, results: dict) -> list:
     """Run ``steps`` in one child until one overruns; return those not run."""
-    ctx = multiprocessing.get_context("fork")
+    ctx = _context()
     receiver, sender = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(problem, steps, sender), daemon=True)
-    with warnings.catch_warnings():  # fork in a threaded parent warns on 3.12+
-        warnings.simplefilter("ignore", DeprecationWarning)
+    try:
         proc.start()
+    except (RecursionError, pickle.PicklingError) as exc:  # a too-deep expression
+        sender.close()
+        receiver.close()
+        results.update({s: Failed(f"cannot hand the expression to sympy's process: "
+                                  f"{type(exc).__name__}") for s in steps})
+        return []
     sender.close()
     try:
         for k, step in enumerate(steps):
