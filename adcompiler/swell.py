@@ -22,6 +22,7 @@ import copy
 import random
 from dataclasses import dataclass, field
 
+from . import sympy_worker
 from .compiler import compile_grad, lower
 from .errors import UsageError
 from .frontend import SourceFunction, load_live
@@ -146,6 +147,7 @@ def measure(sf: SourceFunction, wrt: tuple, point: tuple | None = None,
     """Measure one function.  Raises :class:`adcompiler.AdcError` (a
     :class:`to_sympy.NotSymbolic`) when it has no symbolic expression."""
     budget = budget or Budget()
+    sympy_worker.prestart()  # sympy's process starts while we build the expression
     point = default_point(sf) if point is None else tuple(point)
     program, key = lower(sf)
     functions = {k: optimize(fn) for k, fn in program.functions.items()}

@@ -2,23 +2,20 @@
 
 sympy can take minutes (or exhaust memory) on a swollen derivative, and a
 running sympy call cannot be interrupted from Python.  So the steps run in a
-child process that reports each result through a pipe as soon as it has it; when a step overruns its budget the parent kills the child, marks the
-step ``> budget`` and starts a fresh child for the steps that remain.  A step
+worker process that reports each result through a pipe as soon as it has it;
+when a step overruns its budget the parent kills the worker, marks the step
+``> budget`` and starts a fresh worker for the steps that remain.  A step
 whose input is too large (tree size above the size budget) is marked
 ``> budget`` without being tried.
 
-The child is started the portable way, never by a bare ``fork`` (absent on
-Windows, unsafe on macOS and in threaded parents): with the ``forkserver``
-method where the platform has it, else ``spawn``.  Either way the child
-receives the pickled :class:`Problem` and runs :func:`_child`, a module-level
-function of this importable module, so nothing of the caller's ``__main__``
-is needed (a script that calls ``swell`` at top level still wants the usual
-``if __name__ == "__main__":`` guard under ``spawn``).
+The worker is a plain ``python`` subprocess (see :mod:`sympy_worker`), never a
+``fork`` (absent on Windows, unsafe on macOS and in threaded parents such as
+Jupyter) nor a ``multiprocessing`` child (``spawn`` re-runs the caller's
+``__main__``, which breaks a script that calls ``swell`` at top level).  It is
+kept between calls and replaced only after an overrun.
 """
 from __future__ import annotations
 
-import multiprocessing
-import os
 import pickle
 from dataclasses import dataclass
 
@@ -138,15 +135,16 @@ _RUN = {"diff": lambda p, c: len(_derivative(p, c)), "size": _size, "value": _va
         "raw": _raw, "cse": _cse, "simplify": _simplify}
 
 
-def _child(problem: Problem, steps: list, conn) -> None:
+def run_in_child(problem: Problem, steps: list, send) -> None:
+    """Run ``steps`` one after another, ``send``-ing each ``(step, result)``
+    as soon as it is known (runs in the worker process)."""
     cache: dict = {}
     for step in steps:
         try:
             value = _RUN[step](problem, cache)
         except Exception as exc:  # reported in the table, never a crash
             value = Failed(f"{type(exc).__name__}: {exc}")
-        conn.send((step, value))
-    conn.close()
+        send((step, value))
 
 
 # ---------------------------------------------------------------- the parent
@@ -158,7 +156,7 @@ def run_steps(problem: Problem, steps=STEPS) -> dict:
         if results.get("diff") == OVER or isinstance(results.get("diff"), Failed):
             results.update({s: results["diff"] for s in remaining})
             break
-        remaining = _one_child(problem, remaining, results)
+        remaining = _one_worker_run(problem, remaining, results)
     return results
 
 
@@ -167,53 +165,38 @@ def _seconds(problem: Problem, step: str) -> float:
     return b.simplify_seconds if step == "simplify" else b.seconds
 
 
-def start_method() -> str:
-    """``forkserver`` where the platform has it (POSIX), else ``spawn``; the
-    environment variable ``ADC_START_METHOD`` chooses another (tests use it)."""
-    chosen = os.environ.get("ADC_START_METHOD")
-    available = multiprocessing.get_all_start_methods()
-    if chosen in available:
-        return chosen
-    return "forkserver" if "forkserver" in available else "spawn"
-
-
-def _context():
-    ctx = multiprocessing.get_context(start_method())
-    if ctx.get_start_method() == "forkserver":
-        # children fork from a server that has sympy imported already (this
-        # only takes effect when the server starts, once per session)
-        ctx.set_forkserver_preload(["adcompiler.sympy_steps", "sympy"])
-    return ctx
-
-
-def _one_child(problem: Problem, steps: list, results: dict) -> list:
-    """Run ``steps`` in one child until one overruns; return those not run."""
-    ctx = _context()
-    receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(problem, steps, sender), daemon=True)
-    try:
-        proc.start()
-    except (RecursionError, pickle.PicklingError) as exc:  # a too-deep expression
-        sender.close()
-        receiver.close()
-        results.update({s: Failed(f"cannot hand the expression to sympy's process: "
-                                  f"{type(exc).__name__}") for s in steps})
-        return []
-    sender.close()
-    try:
-        for k, step in enumerate(steps):
-            if not receiver.poll(_seconds(problem, step)):
-                results[step] = OVER
-                return steps[k + 1:]
-            try:
-                name, value = receiver.recv()
-            except EOFError:  # the child died (memory, recursion limit)
-                results[step] = Failed("sympy's process ended without an answer")
-                return steps[k + 1:]
-            results[name] = value
-        return []
-    finally:
-        receiver.close()
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
+def _one_worker_run(problem: Problem, steps: list, results: dict) -> list:
+    """Run ``steps`` in the worker until one overruns (the worker is then
+    killed, a fresh one serves the rest); return the steps not run."""
+    from . import sympy_worker
+    with sympy_worker.LOCK:
+        worker = sympy_worker.get()
+        try:
+            worker.send(problem, steps)
+        except (RecursionError, pickle.PicklingError) as exc:  # a too-deep expression
+            sympy_worker.stop()
+            results.update({s: Failed("cannot hand the expression to sympy's process: "
+                                      f"{type(exc).__name__}") for s in steps})
+            return []
+        done = interrupted = False
+        try:
+            for k, step in enumerate(steps):
+                answer = worker.receive(_seconds(problem, step))
+                if answer is sympy_worker.TIMEOUT:
+                    results[step] = OVER
+                    return steps[k + 1:]
+                if answer is sympy_worker.ENDED:  # the worker died (memory, recursion)
+                    results[step] = Failed("sympy's process ended without an answer")
+                    return steps[k + 1:]
+                name, value = answer
+                results[name] = value
+            done = True
+            return []
+        except BaseException:
+            interrupted = True
+            raise
+        finally:  # a worker that overran or died, or was busy when we were
+            if interrupted:  # interrupted, is never reused
+                sympy_worker.stop()
+            elif not done:
+                sympy_worker.replace()

@@ -138,43 +138,61 @@ def test_dot_is_called_directly_and_its_failure_is_a_clear_error(monkeypatch, tm
         g.pipe("png")
 
 
-def test_swell_child_needs_no_fork(monkeypatch):
-    """With only ``spawn`` (as on Windows) the sympy steps still run: the child
-    is importable and gets the problem pickled, not inherited by fork."""
+def test_swell_worker_is_a_plain_subprocess_not_a_fork(monkeypatch):
+    """No ``fork`` and no ``multiprocessing`` (absent or unsafe on some OSes):
+    the sympy worker is started by ``subprocess`` and gets the problem pickled."""
     import multiprocessing
 
-    from adcompiler import sympy_steps
-    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    assert sympy_steps.start_method() == "spawn"
-    calls = []
-    real = multiprocessing.get_context
+    from adcompiler import sympy_worker
 
-    def spy(method=None):
-        calls.append(method)
-        return real(method)
+    def no_multiprocessing(*args, **kwargs):
+        raise AssertionError("swell must not use multiprocessing")
 
-    monkeypatch.setattr(multiprocessing, "get_context", spy)
+    monkeypatch.setattr(multiprocessing, "get_context", no_multiprocessing)
+    monkeypatch.setattr(os, "fork", no_multiprocessing, raising=False)
+    sympy_worker.stop()
 
     def f(x):
         return x * x * x
 
     row = adcompiler.swell(f, wrt=0, at=(2.0,)).rows[0]
-    assert calls and set(calls) == {"spawn"}
     assert row.sympy["value"] == [12.0] and row.agrees
+    worker = sympy_worker.get()  # kept for the next call
+    assert worker.alive() and adcompiler.swell(f, wrt=0, at=(1.0,)).rows[0].agrees
+    assert sympy_worker.get() is worker
 
 
-@pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(),
-                    reason="no forkserver on this platform")
-def test_swell_default_is_forkserver_where_available(monkeypatch):
-    from adcompiler import sympy_steps
-    monkeypatch.delenv("ADC_START_METHOD", raising=False)
-    assert sympy_steps.start_method() == "forkserver"
-    with open(sympy_steps.__file__, encoding="utf-8") as fh:
-        assert 'get_context("fork")' not in fh.read()
+def test_an_overrun_kills_the_worker_and_a_fresh_one_serves_the_rest():
+    from adcompiler import sympy_worker
+    from adcompiler.swell_families import sweep_family
+    from adcompiler.sympy_steps import OVER, Budget
+    first = sympy_worker.get()
+    report = sweep_family("logistic", (14,), Budget(seconds=0.3, simplify_seconds=0.3))
+    row = report.rows[0]
+    assert row.sympy["raw"] == OVER and row.sympy["simplify"] == OVER
+    assert not first.alive()
+    assert sympy_worker.get().alive()
 
 
-def test_swell_runs_from_a_script_under_spawn(tmp_path):
-    """A user's script (guarded by ``__main__``) using swell under ``spawn``."""
+def test_interrupting_a_step_never_reuses_the_busy_worker(monkeypatch):
+    from adcompiler import sympy_steps, sympy_worker
+    worker = sympy_worker.get()
+
+    def interrupted(self, seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sympy_worker.Worker, "receive", interrupted)
+    import sympy
+    x = sympy.Symbol("x")
+    problem = sympy_steps.Problem(sympy.sin(x), (x,), {x: 0.5}, sympy_steps.Budget())
+    with pytest.raises(KeyboardInterrupt):
+        sympy_steps.run_steps(problem)
+    assert not worker.alive()
+
+
+def test_swell_runs_from_an_unguarded_script(tmp_path):
+    """A user's script calling swell at top level (no ``__main__`` guard, which
+    ``multiprocessing``'s ``spawn`` would re-run in its child)."""
     script = tmp_path / "user.py"
     script.write_text(textwrap.dedent("""
         import adcompiler
@@ -182,14 +200,13 @@ def test_swell_runs_from_a_script_under_spawn(tmp_path):
         def f(x):
             return x * x * x
 
-        if __name__ == "__main__":
-            print(adcompiler.swell(f, wrt=0, at=(2.0,)).rows[0].sympy["value"])
+        print(adcompiler.swell(f, wrt=0, at=(2.0,)).rows[0].sympy["value"])
     """), encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=ROOT, ADC_START_METHOD="spawn")
+    env = dict(os.environ, PYTHONPATH=ROOT)
     r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                        env=env, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == "[12.0]"
+    assert r.stdout.strip() == "[12.0]" and r.stderr == ""
 
 
 def _read(name: str) -> str:
