@@ -12,9 +12,10 @@ import threading
 import numpy as np
 
 from .compiler import Compiled, compile_grad
-from .errors import UsageError
+from .errors import AdcError, UsageError
 from .frontend import ensure_function, load_live
 from .npcompile import signature, split_signature
+from .tracebacks import user_error, user_facing
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
@@ -102,6 +103,7 @@ class Derivative:
         return _CACHE[(self.fn, _wrt_indices(self.fn, self.wrt), self.with_value, sig)]
 
     @property
+    @user_facing
     def source(self) -> str:
         """The emitted code (for the argument shapes of the last call)."""
         return self._compiled(self._sig)[0].source
@@ -111,9 +113,12 @@ class Derivative:
         if kwargs or _ndarray in key:
             key = _call_key(args, kwargs)
         entry = self._loaded.get(key)
-        if entry is None:
-            sig = signature(self.fn, args, kwargs)
-            entry = self._loaded[key] = (sig, self._compiled(sig)[1])
+        if entry is None:  # compile for this kind of arguments
+            try:
+                sig = signature(self.fn, args, kwargs)
+                entry = self._loaded[key] = (sig, self._compiled(sig)[1])
+            except AdcError as err:  # the user's call, then the message
+                raise user_error(err) from None
         self._sig = entry[0]
         result = entry[1](*args, **kwargs)
         if self._plain:

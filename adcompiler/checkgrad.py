@@ -99,6 +99,19 @@ class GradCheck:
         return "\n".join(lines)
 
 
+    def _repr_html_(self) -> str:
+        from .display import html_table
+        verdict = "OK" if self.ok else "MISMATCH"
+        rows = [(c.name, f"{c.emitted:.15g}", f"{c.reference:.15g}", f"{c.abs_error:.2e}",
+                 f"{c.rel_error:.2e}", c.against, "yes" if self.agrees(c) else "NO")
+                for c in self.components]
+        marks = {i for i, c in enumerate(self.components) if not self.agrees(c)}
+        caption = (f"check_grad {self.function} at {self.point}: {verdict} "
+                   f"(rtol={self.rtol:g}, atol={self.atol:g})")
+        return html_table(("parameter", "emitted", "reference", "abs err", "rel err",
+                           "against", "agrees"), rows, caption, right=(1, 2, 3, 4), marks=marks)
+
+
 def _finite(v: float) -> float:
     return 1e308 if math.isnan(v) or math.isinf(v) else v
 

@@ -192,6 +192,8 @@ class Graph:
     def __str__(self) -> str:
         return self.source
 
+    __repr__ = __str__  # a terminal shows the DOT text, not <Graph at 0x...>
+
     def _repr_svg_(self):
         try:
             return self.pipe("svg").decode("utf-8")

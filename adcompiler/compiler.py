@@ -18,6 +18,7 @@ from .frontend import SourceFunction
 from .ir import Function, verify
 from .lower import Program, lower_program
 from .optimize import optimize
+from .display import Source
 from .printer import to_source
 from .reverse import reverse_callee, reverse_function
 from . import npemit
@@ -35,6 +36,9 @@ class Compiled:
     source: str
     entry: str
     functions: tuple  # IR of every emitted function, for inspection and tests
+
+    def __post_init__(self) -> None:
+        self.source = Source(self.source)  # shows itself highlighted in Jupyter
 
     def load(self):
         """Execute the module text in a fresh namespace; return the entry function."""

@@ -77,6 +77,16 @@ class Report:
         from .swell_report import plot_ops
         plot_ops(self, path)
 
+    def __str__(self) -> str:
+        return self.table()
+
+    def _repr_html_(self) -> str:
+        from .display import html_table
+        from .swell_report import COLUMNS, row_cells
+        head = [self.parameter or "name", *COLUMNS]
+        return html_table(head, [row_cells(r) for r in self.rows], self.title,
+                          right=tuple(range(1, len(head) - 1)))
+
 
 # ---------------------------------------------------------------- specialising
 def specialise(sf: SourceFunction, name: str, value) -> SourceFunction:

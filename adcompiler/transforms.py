@@ -19,6 +19,7 @@ from . import api, composite
 from .api import Derivative, _wrt_indices
 from .errors import AdcError, UsageError
 from .frontend import load_live
+from .tracebacks import user_facing
 
 _LOCK = threading.RLock()
 _MODES = ("forward", "reverse")
@@ -54,9 +55,11 @@ class Emitted:
         return self._get()[2]
 
     @property
+    @user_facing
     def source(self) -> str:
         return self._get()[1].source
 
+    @user_facing
     def __call__(self, *args):
         _scalars_only(args, self._kind if hasattr(self, "_kind") else "this transform")
         return self._shape(self._get()[2](*args))
@@ -231,6 +234,7 @@ class _Callable:
     source = property(lambda self: self.emitted.source)
     ir = property(lambda self: self.emitted.ir)
 
+    @user_facing
     def __call__(self, *args):
         _scalars_only(args, "this transform")
         return self._call(*args)
@@ -249,6 +253,7 @@ def vjp(fn, *primals):
     flat = _flat(fwd(*primals, *tail))
     outs, res = flat[:-1], flat[-1]
 
+    @user_facing
     def vjp_fn(cotangent):
         cts = _flat(cotangent) if nout > 1 else (cotangent,)
         if len(cts) != nout:
@@ -280,7 +285,7 @@ class _VjpPair:
         _, _, fwd, bwd, nout = self._get()
         return fwd, bwd, nout
 
-    source = property(lambda self: self._get()[1].source)
+    source = property(user_facing(lambda self: self._get()[1].source))
 
 
 # ---------------------------------------------------------------- jacobian
@@ -308,11 +313,13 @@ class _Jacobian:
         return "forward" if len(self.indices) <= _cached("nout", self.fn) else "reverse"
 
     @property
+    @user_facing
     def source(self) -> str:
         if self.chosen_mode() == "forward":
             return _cached("jvp", self.fn, len(_signature(self.fn).parameters)).source
         return _cached("vjp", self.fn).source
 
+    @user_facing
     def __call__(self, *args):
         _scalars_only(args, "jacobian")
         if self.chosen_mode() == "forward":
