@@ -117,6 +117,9 @@ class GradCheck:
         return "\n".join(lines)
 
 
+    def __repr__(self) -> str:  # a terminal shows the table too
+        return str(self)
+
     def _repr_html_(self) -> str:
         from .display import html_table
         verdict = "OK" if self.ok else "MISMATCH"

@@ -80,6 +80,9 @@ class Report:
     def __str__(self) -> str:
         return self.table()
 
+    def __repr__(self) -> str:  # a terminal shows the table, not the rows' fields
+        return self.table()
+
     def _repr_html_(self) -> str:
         from .display import html_table
         from .swell_report import COLUMNS, row_cells
