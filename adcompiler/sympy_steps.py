@@ -3,8 +3,8 @@
 sympy can take minutes (or exhaust memory) on a swollen derivative, and a
 running sympy call cannot be interrupted from Python.  So the steps run in a
 worker process that reports each result through a pipe as soon as it has it;
-when a step overruns its budget the parent kills the worker, marks the step
-``> budget`` and starts a fresh worker for the steps that remain.  A step
+a step that overruns its budget is marked ``> budget`` and the remaining
+steps go on.  A step
 whose input is too large (tree size above the size budget) is marked
 ``> budget`` without being tried.
 
@@ -12,7 +12,8 @@ The worker is a plain ``python`` subprocess (see :mod:`sympy_worker`), never a
 ``fork`` (absent on Windows, unsafe on macOS and in threaded parents such as
 Jupyter) nor a ``multiprocessing`` child (``spawn`` re-runs the caller's
 ``__main__``, which breaks a script that calls ``swell`` at top level).  It is
-kept between calls and replaced only after an overrun.
+kept between calls; it stops an overrunning step with its own alarm where
+the OS has one, and is killed and replaced only when it does not answer.
 """
 from __future__ import annotations
 
@@ -135,16 +136,47 @@ _RUN = {"diff": lambda p, c: len(_derivative(p, c)), "size": _size, "value": _va
         "raw": _raw, "cse": _cse, "simplify": _simplify}
 
 
+class _Overrun(BaseException):
+    """Raised in the worker by its own alarm (a BaseException, so no
+    ``except Exception`` inside sympy swallows it)."""
+
+
+def _on_alarm(signum, frame):
+    raise _Overrun
+
+
 def run_in_child(problem: Problem, steps: list, send) -> None:
     """Run ``steps`` one after another, ``send``-ing each ``(step, result)``
-    as soon as it is known (runs in the worker process)."""
+    as soon as it is known (runs in the worker process).
+
+    Where there is ``SIGALRM`` (POSIX) each step is interrupted at its budget
+    and reported ``> budget`` by the worker itself, which then carries on:
+    no new process (and no new import of sympy) per overrun.  The parent
+    still kills a worker that does not answer in time (a long C call, or
+    Windows)."""
+    import signal
+    alarm = hasattr(signal, "setitimer")
+    if alarm:
+        signal.signal(signal.SIGALRM, _on_alarm)
     cache: dict = {}
-    for step in steps:
+    for k, step in enumerate(steps):
         try:
-            value = _RUN[step](problem, cache)
+            if alarm:
+                signal.setitimer(signal.ITIMER_REAL, _seconds(problem, step))
+            try:
+                value = _RUN[step](problem, cache)
+            finally:
+                if alarm:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+        except _Overrun:
+            value = OVER
         except Exception as exc:  # reported in the table, never a crash
             value = Failed(f"{type(exc).__name__}: {exc}")
         send((step, value))
+        if step == "diff" and (value == OVER or isinstance(value, Failed)):
+            for rest in steps[k + 1:]:  # every other step needs the derivative
+                send((rest, value))
+            return
 
 
 # ---------------------------------------------------------------- the parent
@@ -169,6 +201,7 @@ def _one_worker_run(problem: Problem, steps: list, results: dict) -> list:
     """Run ``steps`` in the worker until one overruns (the worker is then
     killed, a fresh one serves the rest); return the steps not run."""
     from . import sympy_worker
+    grace = sympy_worker.GRACE_SECONDS  # the worker's own alarm comes first
     with sympy_worker.LOCK:
         worker = sympy_worker.get()
         try:
@@ -181,7 +214,7 @@ def _one_worker_run(problem: Problem, steps: list, results: dict) -> list:
         done = interrupted = False
         try:
             for k, step in enumerate(steps):
-                answer = worker.receive(_seconds(problem, step))
+                answer = worker.receive(_seconds(problem, step) + grace)
                 if answer is sympy_worker.TIMEOUT:
                     results[step] = OVER
                     return steps[k + 1:]

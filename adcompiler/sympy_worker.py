@@ -8,8 +8,10 @@ sympy is imported (so start-up never counts against a step's budget), then
 reads ``(problem, steps)`` and writes one ``(step, result)`` per step.  A
 reader thread in the parent moves the answers to a queue, so waiting for one
 with a timeout works the same on Windows and POSIX.  One worker serves all
-calls until a step overruns; then it is killed and the next call starts a new
-one.
+calls: on POSIX it interrupts an overrunning step itself (``SIGALRM``) and
+carries on; a worker that does not answer within the budget plus
+:data:`GRACE_SECONDS` (a long C call, or Windows, which has no alarm) is
+killed, and a fresh one is started at once for the next request.
 """
 from __future__ import annotations
 
@@ -25,6 +27,9 @@ READY = "ready"
 TIMEOUT = object()  # no answer within the budget
 ENDED = object()  # the worker's stdout closed (it died)
 START_SECONDS = 120.0  # importing sympy, on a loaded machine
+# the worker interrupts an overrunning step itself (SIGALRM) and carries on;
+# the parent kills it only when it has not answered this long after the budget
+GRACE_SECONDS = 5.0
 LOCK = threading.RLock()
 _current: Worker | None = None
 
