@@ -303,3 +303,44 @@ def test_every_test_runs_under_a_budget(tmp_path):
     assert r.returncode == 1, r.stdout + r.stderr
     assert "BudgetExceeded: test test_hang.py::test_hangs overran its time budget of 0.5 s" \
         in r.stdout
+
+
+# ---------------------------------------------------------------- floors
+def test_numpy_python_functions_are_library_code_not_helpers(module_from_source):
+    """NumPy 1.24 (the floor) implements np.linalg.inv as a Python function of
+    module ``numpy.linalg``; it was inlined as a user helper and failed with
+    '<__array_function__ internals>: decorators other than @grad'."""
+    mod = module_from_source(textwrap.dedent("""
+        def lib(x):
+            return x * 3.0
+
+        lib.__module__ = "numpy.linalg"
+
+        def f(x):
+            return lib(x)
+    """))
+    with pytest.raises(adcompiler.CompileError, match=r":8:12: error: the function lib is "
+                                                      "not supported"):
+        adcompiler.grad(mod.f)(1.0)
+
+
+def test_pyproject_floors_are_the_ones_ci_runs():
+    """The declared floors are exactly what .ci/run installs for its floor run."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        tomllib = pytest.importorskip("tomli")
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as fh:
+        deps = tomllib.load(fh)["project"]["dependencies"]
+    floors = {d.split(">=")[0]: d.split(">=")[1] for d in deps if ">=" in d}
+    ci = _read(os.path.join(".ci", "run"))
+    for package in ("numpy", "sympy"):
+        assert f"{package}=={floors[package]}" in ci, package
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = _read("README.md")
+    block = readme.split("```bash\n", 1)[1].split("```", 1)[0].splitlines()
+    assert block[0] == "pip install -e . && adc compile examples/gradient_descent.py"
+    assert block[1].startswith("pip install -e '.[test]' && python -m pytest")
+    assert block[1] in _read(os.path.join(".ci", "run")).splitlines()
