@@ -25,6 +25,7 @@ def executed(tmp_path_factory):
     return nb
 
 
+@pytest.mark.slow
 @pytest.mark.budget(300)
 def test_notebook_runs_without_errors(executed):
     code = [c for c in executed.cells if c.cell_type == "code"]
@@ -42,6 +43,7 @@ def _output_of(nb, needle: str) -> dict:
     raise AssertionError(f"no cell with {needle!r}")
 
 
+@pytest.mark.slow
 @pytest.mark.budget(300)
 def test_notebook_displays_tables_graph_and_code(executed):
     wengert = _output_of(executed, "adcompiler.wengert(f)")
