@@ -344,3 +344,41 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert block[0] == "pip install -e . && adc compile examples/gradient_descent.py"
     assert block[1].startswith("pip install -e '.[test]' && python -m pytest")
     assert block[1] in _read(os.path.join(".ci", "run")).splitlines()
+
+
+@needs_alarm
+def test_a_budget_overrun_is_not_swallowed_nor_shrunk_by_hypothesis(tmp_path):
+    """An overrun inside a hypothesis test ends it at once (no shrinking that
+    re-runs the slow call), even when the code under test catches Exception."""
+    tests_dir = os.path.dirname(os.path.abspath(__file__))
+    for name in ("conftest.py", "budget.py"):
+        shutil.copy(os.path.join(tests_dir, name), tmp_path / name)
+    (tmp_path / "test_hang.py").write_text(textwrap.dedent("""
+        import time
+        import pytest
+        from hypothesis import given, settings, strategies as st
+
+        CALLS = []
+
+        @pytest.mark.budget(0.5)
+        @settings(max_examples=50, deadline=None, database=None)
+        @given(st.integers())
+        def test_hangs(n):
+            CALLS.append(n)
+            try:
+                while True:
+                    time.sleep(0.01)
+            except Exception:
+                pass
+
+        def test_called_once():
+            assert len(CALLS) == 1
+    """), encoding="utf-8")
+    start = __import__("time").monotonic()
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        "-p", "no:xdist", "-W", "ignore", str(tmp_path)],
+                       capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                       env=dict(os.environ, PYTHONPATH=ROOT))
+    assert "1 failed, 1 passed" in r.stdout, r.stdout + r.stderr
+    assert "BudgetExceeded" in r.stdout
+    assert __import__("time").monotonic() - start < 30
