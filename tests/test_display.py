@@ -116,22 +116,6 @@ def test_inspection_objects_have_plain_text_reprs():
 
 
 # ---------------------------------------------------------------- tracebacks
-BAD = textwrap.dedent("""
-    import adcompiler
-
-
-    def f(x):
-        with open("a") as fh:
-            return x
-
-
-    def user_code():
-        return {call}
-
-
-    user_code()
-""")
-
 CALLS = {
     "grad call": "adcompiler.grad(f)(1.0)",
     "grad source": "adcompiler.grad(f).source",
@@ -142,35 +126,66 @@ CALLS = {
     "check_grad": "adcompiler.check_grad(f, 1.0)",
 }
 
+# each call made from a user's function; the traceback printed exactly as an
+# uncaught exception would be (one process for all the cases)
+BAD = textwrap.dedent("""
+    import sys
+    import traceback
 
-@pytest.mark.parametrize("kind", sorted(CALLS))
-def test_compile_error_traceback_is_the_users_call_and_the_message(tmp_path, kind):
+    import adcompiler
+
+
+    def f(x):
+        with open("a") as fh:
+            return x
+
+
+    def user_code(call):
+        return eval(call)
+
+
+    for call in sys.argv[1:]:
+        try:
+            user_code(call)
+        except Exception as err:
+            traceback.print_exception(err)
+        print("----", file=sys.stderr)
+""")
+
+
+def _tracebacks(tmp_path, env_extra=None) -> dict:
     script = tmp_path / "user.py"
-    script.write_text(BAD.format(call=CALLS[kind]), encoding="utf-8")
+    script.write_text(BAD, encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=ROOT)
     env.pop("ADC_FULL_TRACEBACK", None)
-    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                       env=env, timeout=120)
-    lines = r.stderr.strip().splitlines()
-    frames = [ln for ln in lines if ln.startswith('  File "')]
-    ours = [ln for ln in frames if os.sep + "adcompiler" + os.sep in ln]
-    assert lines[0] == "Traceback (most recent call last):", r.stderr
-    assert frames[:2] == [f'  File "{script}", line 14, in <module>',
-                          f'  File "{script}", line 11, in user_code'], r.stderr
-    assert len(ours) == 1, r.stderr  # the entry point only
-    assert lines[-1].startswith(("adcompiler.errors.CompileError: ",
-                                 "adcompiler.errors.UsageError: ")), r.stderr
-    assert "During handling" not in r.stderr and "direct cause" not in r.stderr
+    env.update(env_extra or {})
+    r = subprocess.run([sys.executable, str(script), *CALLS.values()], capture_output=True,
+                       text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    parts = r.stderr.split("----\n")[:-1]
+    assert len(parts) == len(CALLS), r.stderr
+    return dict(zip(CALLS, parts)), str(script)
+
+
+def test_compile_error_traceback_is_the_users_call_and_the_message(tmp_path):
+    tracebacks, script = _tracebacks(tmp_path)
+    for kind, text in tracebacks.items():
+        lines = text.strip().splitlines()
+        frames = [ln for ln in lines if ln.startswith('  File "')]
+        ours = [ln for ln in frames if os.sep + "adcompiler" + os.sep in ln]
+        assert lines[0] == "Traceback (most recent call last):", (kind, text)
+        assert frames[:2] == [f'  File "{script}", line 19, in <module>',
+                              f'  File "{script}", line 14, in user_code'], (kind, text)
+        assert len(ours) == 1, (kind, text)  # the entry point only
+        assert lines[-1].startswith(("adcompiler.errors.CompileError: ",
+                                     "adcompiler.errors.UsageError: ")), (kind, text)
+        assert "During handling" not in text and "direct cause" not in text, kind
 
 
 def test_full_traceback_on_request(tmp_path):
-    script = tmp_path / "user.py"
-    script.write_text(BAD.format(call=CALLS["grad call"]), encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=ROOT, ADC_FULL_TRACEBACK="1")
-    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                       env=env, timeout=120)
-    assert r.stderr.count(os.sep + "adcompiler" + os.sep) > 5
-    assert "lower.py" in r.stderr
+    tracebacks, _ = _tracebacks(tmp_path, {"ADC_FULL_TRACEBACK": "1"})
+    text = tracebacks["grad call"]
+    assert text.count(os.sep + "adcompiler" + os.sep) > 5 and "lower.py" in text
 
 
 def test_short_traceback_in_process():
