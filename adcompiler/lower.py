@@ -273,7 +273,11 @@ class Lowerer:
 
     # ------------------------------------------------------------ loops
     def carried(self, body: list, env: dict, exclude: set, at) -> list:
-        exclude = exclude | _loop_targets(body)
+        """Names the loop carries: those it assigns, except loop variables
+        (of this loop or nested ones) that have no value before it: those
+        stay unreadable after their loop (Python would raise NameError when
+        the loop runs zero times)."""
+        exclude = exclude | {n for n in _loop_targets(body) if not _has_value(env, n)}
         names = [n for n in _assigned(body) if n not in exclude]
         for n in names:
             if isinstance(env.get(n), tuple):
@@ -290,6 +294,8 @@ class Lowerer:
         start, stop, step = args
         idx = self.names.fresh(s.target.id)
         names = self.carried(s.body, env, {s.target.id}, s)
+        if _has_value(env, s.target.id):  # Python keeps the last index after the loop
+            names.append(s.target.id)
         inits = tuple(self.init(n, env) for n in names)
         params = tuple(self.names.fresh(_hint(n)) for n in names)
         inner = dict(env)
@@ -302,8 +308,9 @@ class Lowerer:
         b.loc = self.loc(s)
         b.emit(ForRange(outs, start, stop, step, inits, body, b.loc))
         env = self.after_loop(env, names, outs, s.body)
-        env[s.target.id] = _Unbound(f"reading the loop variable {s.target.id} after its loop "
-                                    "is not supported")
+        if s.target.id not in names:
+            env[s.target.id] = _Unbound(f"reading the loop variable {s.target.id} after its "
+                                        "loop is not supported")
         return env
 
     def init(self, name: str, env: dict):
@@ -367,7 +374,7 @@ class Lowerer:
     def after_loop(self, env: dict, names: list, outs: tuple, body: list) -> dict:
         env = dict(env)
         env.update(zip(names, outs))
-        for n in _loop_targets(body):
+        for n in _loop_targets(body) - set(names):
             env[n] = _Unbound(f"reading the loop variable {n} after its loop is not supported")
         return env
 
@@ -612,6 +619,11 @@ class Lowerer:
 def _hint(name: str) -> str:
     """The user-visible base name for a Python name (flags carry a '#')."""
     return "~" + name.split("#")[0].lstrip("_") if "#" in name else name
+
+
+def _has_value(env: dict, name: str) -> bool:
+    """Whether ``name`` holds a readable scalar or array value here."""
+    return isinstance(env.get(name), (Var, Const))
 
 
 def _ordered_union(a: dict, b: dict) -> list:
