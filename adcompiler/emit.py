@@ -23,7 +23,7 @@ import math
 import re
 
 from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks, stmt_inputs
-from .primitives import NUMPY_SPELLING, PRIMS
+from .primitives import MATH_SPELLING, NUMPY_SPELLING, PRIMS
 from .printer import COMMENT_MARK
 from . import npemit
 
@@ -398,7 +398,8 @@ class Emitter:
             return ast.Attribute(ast.Name("np", ast.Load()), NUMPY_SPELLING.get(name, name), ast.Load())
         if ns == "math":
             self.imports.add("math")
-            return ast.Attribute(ast.Name("math", ast.Load()), name, ast.Load())
+            return ast.Attribute(ast.Name("math", ast.Load()), MATH_SPELLING.get(name, name),
+                                 ast.Load())
         return ast.Name(name, ast.Load())
 
     def special(self, e: Eqn, args: list) -> ast.expr:
@@ -417,6 +418,10 @@ class Emitter:
             return ast.IfExp(ast.Compare(args[0], [ast.Gt()], [args[1]]), ast.Constant(1.0),
                              ast.IfExp(ast.Compare(args[0], [ast.Eq()], [args[1]]),
                                        ast.Constant(0.5), ast.Constant(0.0)))
+        if prim == "keep_weight":  # 0.0 if challenger > kept else 0.5 if equal else 1.0
+            return ast.IfExp(ast.Compare(args[0], [ast.Gt()], [args[1]]), ast.Constant(0.0),
+                             ast.IfExp(ast.Compare(args[0], [ast.Eq()], [args[1]]),
+                                       ast.Constant(0.5), ast.Constant(1.0)))
         if prim == "call":
             return ast.Call(ast.Name(e.param("fn"), ast.Load()), args, [])
         if prim == "pack":
