@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from .emit import emit_function
 from .errors import CompileError
 from .frontend import SourceFunction
+from .globalnames import alias_globals, import_lines
 from .ir import Function, verify
-from .lower import Program, lower_program
+from .lower import Program, identifiers, lower_program
 from .optimize import optimize
 from .printer import to_source
 from .reverse import reverse_callee, reverse_function
@@ -140,16 +141,7 @@ def _renamed(fn: Function, name: str) -> Function:
 
 def reserved_names(program: Program) -> set:
     """Every identifier in the user's sources: emitted names must avoid them."""
-    names: set = set()
-    for sf in program.sources.values():
-        for node in ast.walk(sf.node):
-            if isinstance(node, ast.Name):
-                names.add(node.id)
-            elif isinstance(node, ast.arg):
-                names.add(node.arg)
-            elif isinstance(node, ast.FunctionDef):
-                names.add(node.name)
-    return names
+    return identifiers(program)
 
 
 def emit_module(functions: list, program, header: str = "") -> str:
@@ -170,12 +162,9 @@ def emit_module(functions: list, program, header: str = "") -> str:
         imports |= used
     if npemit.HELPER in imports:
         defs.insert(0, npemit.helper_def())
-    body: list = []
-    if "math" in imports:
-        body.append(ast.Import([ast.alias("math")]))
-    if "numpy" in imports:
-        body.append(ast.Import([ast.alias("numpy", "np")]))
-    module = ast.Module(body + defs, [])
+    module = ast.Module(defs, [])
+    aliases = alias_globals(module, {npemit.HELPER})
+    module.body[:0] = import_lines(imports, aliases)
     text = to_source(module)
     return (header + text).lstrip("\n")
 

@@ -26,6 +26,7 @@ from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_block
 from .primitives import MATH_SPELLING, NUMPY_SPELLING, PRIMS
 from .printer import COMMENT_MARK
 from . import npemit
+from .globalnames import global_name
 
 _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
 _INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add"}
@@ -363,7 +364,7 @@ class Emitter:
             return self.ieee(e.prim, args)
         if e.prim == "pow" and e.param("ns") == "math":
             self.imports.add("math")
-            return ast.Call(ast.Attribute(ast.Name("math", ast.Load()), "pow", ast.Load()), args, [])
+            return ast.Call(ast.Attribute(global_name("math"), "pow", ast.Load()), args, [])
         if p.form == "binop":
             if e.prim == "pow" and _is_two(e.args[1]) and isinstance(args[0], ast.Name):
                 # x * x: a multiplication instead of a call of pow(), twice as fast
@@ -395,12 +396,12 @@ class Emitter:
         name = PRIMS[e.prim].op
         if ns == "np":
             self.imports.add("numpy")
-            return ast.Attribute(ast.Name("np", ast.Load()), NUMPY_SPELLING.get(name, name), ast.Load())
+            return ast.Attribute(global_name("np"), NUMPY_SPELLING.get(name, name), ast.Load())
         if ns == "math":
             self.imports.add("math")
-            return ast.Attribute(ast.Name("math", ast.Load()), MATH_SPELLING.get(name, name),
+            return ast.Attribute(global_name("math"), MATH_SPELLING.get(name, name),
                                  ast.Load())
-        return ast.Name(name, ast.Load())
+        return global_name(name)
 
     def special(self, e: Eqn, args: list) -> ast.expr:
         prim = e.prim
@@ -411,7 +412,7 @@ class Emitter:
         if prim == "sign":
             if e.param("ns") == "np":
                 self.imports.add("numpy")
-                return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "sign", ast.Load()),
+                return ast.Call(ast.Attribute(global_name("np"), "sign", ast.Load()),
                                 args, [])
             return _ladder(args[0], ast.Gt(), ast.Lt(), 1.0, -1.0, 0.0)
         if prim == "max_weight":
@@ -562,16 +563,16 @@ class Emitter:
         if pop is not None:  # for v in reversed(tape): no index, no pop() call
             self.walked_pops.add(id(pop))
             target = self.targets(pop.outs, self.start[id(pop)])
-            iterator = ast.Call(ast.Name("reversed", ast.Load()), [self.expr(pop.args[0])], [])
+            iterator = ast.Call(global_name("reversed"), [self.expr(pop.args[0])], [])
             body = self.block(s.body) + self.copies(names, s.body.results)
             self.release(names, s.outs)
             return pre + [ast.For(target, iterator, body or [ast.Pass()], [])]
         idx_name = self.take(idx, self.start[id(s)]) if idx in self.last else "_"
         body = self.block(s.body) + self.copies(names, s.body.results)
         self.release(names, s.outs)
-        iterator = ast.Call(ast.Name("range", ast.Load()), _range_args(bounds), [])
+        iterator = ast.Call(global_name("range"), _range_args(bounds), [])
         if s.reverse:
-            iterator = ast.Call(ast.Name("reversed", ast.Load()), [iterator], [])
+            iterator = ast.Call(global_name("reversed"), [iterator], [])
         return pre + [ast.For(ast.Name(idx_name, ast.Store()), iterator, body or [ast.Pass()], [])]
 
     def while_(self, s: While) -> list:
@@ -642,7 +643,7 @@ def _sanitize(hint: str) -> str:
 def _const_node(value, em) -> ast.expr:
     if isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
         em.imports.add("math")
-        node = ast.Attribute(ast.Name("math", ast.Load()), "nan" if math.isnan(value) else "inf",
+        node = ast.Attribute(global_name("math"), "nan" if math.isnan(value) else "inf",
                              ast.Load())
         return ast.UnaryOp(ast.USub(), node) if value < 0 else node
     if isinstance(value, (int, float)) and not isinstance(value, bool) and (
@@ -652,7 +653,7 @@ def _const_node(value, em) -> ast.expr:
 
 
 def _math_inf() -> ast.expr:
-    return ast.Attribute(ast.Name("math", ast.Load()), "inf", ast.Load())
+    return ast.Attribute(global_name("math"), "inf", ast.Load())
 
 
 def _ladder(x, gt, lt, pos, neg, zero) -> ast.expr:

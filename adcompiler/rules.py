@@ -68,9 +68,10 @@ def r_mul(b, e, i, g):
 
 def r_div(b, e, i, g):
     x, y = e.args
+    div = _rdiv if e.param("ieee") else _div  # IEEE division stays IEEE (forward over reverse)
     if i == 0:
-        return _div(b, g, y)
-    return _neg(b, _div(b, _mul(b, g, e.out), y))
+        return div(b, g, y)
+    return _neg(b, div(b, _mul(b, g, e.out), y))
 
 
 def r_mod(b, e, i, g):
