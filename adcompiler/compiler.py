@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 
 from .emit import emit_function
+from .deep import deep
 from .errors import CompileError
 from .frontend import SourceFunction
 from .globalnames import alias_globals, import_lines
@@ -37,6 +38,7 @@ class Compiled:
     entry: str
     functions: tuple  # IR of every emitted function, for inspection and tests
 
+    @deep
     def load(self):
         """Execute the module text in a fresh namespace; return the entry function."""
         filename = f"<adcompiler:{self.entry}>"
@@ -191,6 +193,7 @@ def _header_line(sf: SourceFunction, wrt: tuple, with_value: bool) -> str:
             f"line {sf.node.lineno}).\n")
 
 
+@deep
 def compile_grad(sf: SourceFunction, wrt: tuple, with_value: bool = False,
                  shapes: dict | None = None, dtypes: dict | None = None) -> Compiled:
     suffix = "_value_and_grad" if with_value else "_grad"
@@ -201,6 +204,7 @@ def compile_grad(sf: SourceFunction, wrt: tuple, with_value: bool = False,
     return Compiled(source, functions[0].name, tuple(functions))
 
 
+@deep
 def compile_many(requests: list) -> str:
     """One module with the gradients of several functions ([(sf, wrt, shapes)]);
     helpers they share are emitted once.  Array code is emitted per function

@@ -32,6 +32,8 @@ _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
 _INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add"}
 #: primitives whose emitted form mentions an argument twice
 _ARGS_READ_TWICE = {"div", "pow"}  # with ieee=True on Python floats
+#: deepest expression built by inlining (each level may add parentheses)
+MAX_INLINE_DEPTH = 40
 
 
 class Emitter:
@@ -46,6 +48,7 @@ class Emitter:
         self.reserved = set(reserved) | set(keyword.kwlist) | {"math", "np", "range", "reversed"}
         self.imports: set = set()
         self.inline: dict = {}  # var -> Eqn written into its single use
+        self.depth: dict = {}  # inlined var -> nesting depth of its expression
         self.pos = 0
         self.start: dict = {}  # stmt id -> position
         self.end: dict = {}
@@ -109,6 +112,10 @@ class Emitter:
         e = local_defs.get(a)
         if e is None or a.hint or counts.get(a, 0) != 1 or e.prim in _INLINE_NEVER:
             return
+        depth = 1 + max((self.depth.get(x, 0) for x in e.args), default=0)
+        if depth > MAX_INLINE_DEPTH:  # a temporary of its own: Python's parser
+            return  # refuses more than 200 nested parentheses
+        self.depth[a] = depth
         self.inline[a] = e
 
     def number(self, block: Block, loops: tuple) -> None:
@@ -142,9 +149,16 @@ class Emitter:
         return out
 
     def expand(self, a) -> list:
-        if isinstance(a, Var) and a in self.inline:
-            return [x for arg in self.inline[a].args for x in self.expand(arg)]
-        return [a]
+        """The atoms ``a`` reads once its inlined expression is written out,
+        left to right (iterative: the expression may be deep)."""
+        out, todo = [], [a]
+        while todo:
+            x = todo.pop()
+            if isinstance(x, Var) and x in self.inline:
+                todo.extend(reversed(self.inline[x].args))
+            else:
+                out.append(x)
+        return out
 
     def read_atoms(self, atoms, loops: tuple) -> None:
         for a in atoms:

@@ -145,7 +145,9 @@ class Lowerer:
         self.names.taken.update(p.name for p in params)
         env = {p.hint: p for p in params}
         b = Builder(self.names)
-        outcome = self.stmts(desugar(self.sf), env, b)
+        body = desugar(self.sf)
+        self.check_nesting(body)
+        outcome = self.stmts(body, env, b)
         if not isinstance(outcome, Returned):
             raise self.sf.error(f"{node.name} can reach its end without returning a value",
                                 node.body[-1], "return")
@@ -168,6 +170,17 @@ class Lowerer:
             if not self.is_our_decorator(deco):
                 raise self.sf.error("decorators other than @grad are not supported", deco,
                                     "decorator")
+
+    def check_nesting(self, body: list) -> None:
+        """Refuse code whose emitted form Python cannot compile: more than
+        100 nested blocks (every ``if`` that returns nests the statements
+        after it; conditional expressions become ``if`` statements)."""
+        depth, where = _nesting(body, 1)
+        if depth > MAX_NESTING:
+            raise self.sf.error(f"the code here is nested {depth} blocks deep once the "
+                                "statements after each 'if ...: return' move into its else "
+                                f"branch; Python compiles at most 100 (limit {MAX_NESTING}): "
+                                "split the function", where, "nesting")
 
     def is_our_decorator(self, deco: ast.expr) -> bool:
         target = deco.func if isinstance(deco, ast.Call) else deco
@@ -663,6 +676,44 @@ class Lowerer:
 def _hint(name: str) -> str:
     """The user-visible base name for a Python name (flags carry a '#')."""
     return "~" + name.split("#")[0].lstrip("_") if "#" in name else name
+
+
+#: deepest block nesting allowed in emitted code (Python's limit is 100; the
+#: emitted function and tape loops add a few levels)
+MAX_NESTING = 90
+
+
+def _nesting(stmts: list, level: int) -> tuple:
+    """(deepest block level the emitted code reaches, statement reaching it)."""
+    deepest, where = level, stmts[0] if stmts else None
+    for s in stmts:
+        found = [(level + _ifexp_depth(s), s)]
+        if isinstance(s, ast.If):
+            found += [_nesting(s.body, level + 1), _nesting(s.orelse, level + 1)]
+            if _contains_return(s):
+                level += 1  # the statements after it move into a branch
+        elif isinstance(s, (ast.For, ast.While)):
+            found.append(_nesting(s.body, level + 1))
+        for d, w in found:
+            if d > deepest and w is not None:
+                deepest, where = d, w
+        if deepest > MAX_NESTING:
+            break
+    return deepest, where
+
+
+def _ifexp_depth(stmt: ast.stmt) -> int:
+    """How deeply conditional expressions nest in one statement's own
+    expressions (iterative: a long sum is a deep tree)."""
+    deepest = 0
+    todo = [(child, 0) for child in ast.iter_child_nodes(stmt) if isinstance(child, ast.expr)]
+    while todo:
+        node, d = todo.pop()
+        if isinstance(node, ast.IfExp):
+            d += 1
+            deepest = max(deepest, d)
+        todo.extend((child, d) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _has_value(env: dict, name: str) -> bool:

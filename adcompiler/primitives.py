@@ -138,6 +138,23 @@ BUILTIN_NAMES = {"abs": "abs", "max": "max", "min": "min", "int": "int", "round"
 MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf}
 
 
+#: largest integer (in bits) that folding may build; Python computes
+#: ``10 ** 10 ** 9`` exactly, which takes minutes: bigger ones run at run time
+MAX_FOLD_BITS = 4096
+
+
+def too_big(prim: str, args: tuple) -> bool:
+    """Would folding ``prim(*args)`` build an integer beyond the budget?"""
+    if len(args) != 2 or not all(isinstance(a, int) for a in args):
+        return False
+    a, b = (abs(x) for x in args)
+    if prim == "pow":
+        return a > 1 and args[1] > 0 and b * a.bit_length() > MAX_FOLD_BITS
+    if prim == "mul":
+        return a.bit_length() + b.bit_length() > MAX_FOLD_BITS
+    return False
+
+
 def evaluate(prim: str, args: tuple, params: dict):
     """Apply a foldable primitive to Python values (used by folding and tests)."""
     p = PRIMS[prim]
