@@ -86,6 +86,9 @@ class Reverser:
         self.shapes = shapes  # None: every value is a scalar (see shapes.py)
         self.tapes: list = []  # new_tape equations for the function's top
         self.fwd_calls: set = set()  # callees needing an _fwd/_bwd pair
+        # adjoints that are an exact zero standing for "no adjoint" on some
+        # path (a branch that does not use the value); see :meth:`guarded`
+        self.maybe_zero: set = set()
         self.primal_calls: set = set()  # callees called without derivatives
 
     def shape(self, a):
@@ -104,11 +107,25 @@ class Reverser:
         rule = ARRAY_RULES.get(e.prim)
         if rule is not None:
             return rule.vjp(b, e, i, g, self.shape)
+        start = len(b.stmts)
         c = partial_times(b, e, i, g)
         a = e.args[i]
         if c is None or self.shape(a) == () and self.shape(e.out) == ():
-            return c
+            return self.guarded(b, g, c, start)
         return b.eqn("unbroadcast", c, a)
+
+    def guarded(self, b: Builder, g, c, start: int):
+        """``c = partial * g`` where the partial can be infinite (``sqrt'(0)``)
+        and ``g`` may be a zero standing for "no adjoint" (a branch that did
+        not use the value): such a ``g`` contributes exactly nothing, never
+        ``0 * inf = nan``.  The result may then be such a zero too."""
+        if c is None or g not in self.maybe_zero:
+            return c
+        if any(isinstance(s, Eqn) and s.param("ieee") for s in b.stmts[start:]):
+            c = b.eqn("select", g, c, Const(0.0))
+        if isinstance(c, Var):
+            self.maybe_zero.add(c)
+        return c
 
     def index_bar(self, e: Eqn, bars: dict, g, ab: Builder) -> None:
         """``x[idx]``: add ``g`` into ``x_bar`` at ``idx`` (in place when the
@@ -133,6 +150,8 @@ class Reverser:
             bars[v] = b.named(contrib, hint)
         else:
             bars[v] = b.eqn("add", old, contrib, hint=hint)
+        if contrib in self.maybe_zero and (old is None or old in self.maybe_zero):
+            self.maybe_zero.add(bars[v])
 
     def block(self, block: Block, bars: dict, ab: Builder) -> list:
         """Transform ``block``: returns its new primal statements and appends
@@ -234,6 +253,9 @@ class Reverser:
                    substitute(adj_blocks[1], mapping), ab.loc))
         for v, o in zip(touched, outs):
             bars[v] = o
+            if any(local.get(v) is None or local[v] in self.maybe_zero
+                   for _, local, _, _ in branches):
+                self.maybe_zero.add(o)
         return [primal]
 
     # ------------------------------------------------------------ loops
