@@ -17,15 +17,17 @@ from .deep import deep
 from .errors import CompileError
 from .frontend import SourceFunction
 from .globalnames import alias_globals, import_lines
+from .watch import watch
 from .ir import Function, verify
 from .lower import Program, identifiers, lower_program
 from .optimize import optimize
-from .printer import to_source
+from .printer import comment_line, to_source
 from .reverse import reverse_callee, reverse_function
 from . import npemit
 from .arrayrules import ShapeNeeded
 from .npcompile import UNDECLARED, ArrayContext, shape_error, undeclared_shapes
 from .inline import inline_calls
+from .inplace import check_inplace
 
 CHECK_IR = False  # tests switch this on
 
@@ -37,13 +39,25 @@ class Compiled:
     source: str
     entry: str
     functions: tuple  # IR of every emitted function, for inspection and tests
+    watch: object = None  # frontend.Watch: the free names it was compiled with
+    arrays: dict = None  # module-level arrays the code reads by name (see lower.global_array)
+
+    def fresh(self) -> bool:
+        """Is this still the derivative of the functions as they are now?"""
+        return self.watch is None or self.watch.fresh()
+
+    def fresh_check(self):
+        """:meth:`fresh` as the cheapest callable (it runs on every call)."""
+        return self.fresh if self.watch is None else self.watch.fresh
 
     @deep
     def load(self):
         """Execute the module text in a fresh namespace; return the entry function."""
         filename = f"<adcompiler:{self.entry}>"
-        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True), filename)
-        namespace: dict = {"__name__": "adcompiler_generated"}
+        lines = self.source.split("\n")  # Python's line breaks only (see frontend.source_lines)
+        lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+        linecache.cache[filename] = (len(self.source), None, lines, filename)
+        namespace: dict = {"__name__": "adcompiler_generated", **(self.arrays or {})}
         exec(compile(self.source, filename, "exec"), namespace)
         return namespace[self.entry]
 
@@ -84,10 +98,14 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
                            sf.node.col_offset + 1, "return")
     if shapes is UNDECLARED:  # command line without --shapes: arrays only if the code says so
         shapes = undeclared_shapes(program, entry)
-    scalar = shapes is None or all(s == () for s in shapes.values())
+    if program.global_arrays and shapes is None:  # scalar parameters, global arrays
+        shapes = {p.name: () for p in entry.params}
+    scalar = not program.global_arrays and (shapes is None or
+                                            all(s == () for s in shapes.values()))
     ctx = None if scalar else ArrayContext(program, shapes, dtypes, CHECK_IR)
     program.arrays = ctx
     if ctx:
+        check_program_inplace(program, key, ctx)
         helpers = {k: optimize(f) for k, f in program.functions.items()}
         entry = _pass(inline_calls(entry, helpers), optimize)
     primal_shapes = ctx.entry_shapes(entry) if ctx else None
@@ -100,6 +118,24 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     # have removed calls it recorded
     primal_needed = _callees(grad) & set(program.functions)
     return [grad] + callee_functions(program, fwd_needed, primal_needed, ctx), program
+
+
+def check_program_inplace(program: Program, key: str, ctx) -> None:
+    """``x op= e`` on a shared array (inplace.py), in the entry and in every
+    helper it reaches, checked on the code as lowered (before optimisation)."""
+    from .shapes import infer
+    raw = program.functions[key]
+    shapes = infer(raw, ctx.params, ctx.callee_shapes, ctx.dtypes)
+    check_inplace(raw, shapes, program.inplace.get(key), program.sources[key].filename,
+                  program.aliases.get(key))
+    for other, ops in sorted(program.inplace.items()):
+        params = ctx.callee_param_shapes(other)
+        if other == key or not params:
+            continue
+        fn = program.functions[other]
+        shapes = infer(fn, params, ctx.callee_shapes)
+        check_inplace(fn, shapes, ops, program.sources[other].filename,
+                      program.aliases.get(other))
 
 
 def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> list:
@@ -157,7 +193,7 @@ def emit_module(functions: list, program, header: str = "") -> str:
     for fn in functions:
         if arrays:
             node, used = emit_function(fn, reserved, arrays.emit_shapes.get(fn.name),
-                                       arrays.emit_floats.get(fn.name))
+                                       arrays.emit_floats.get(fn.name), fn is functions[0])
         else:
             node, used = emit_function(fn, reserved)
         defs.append(node)
@@ -188,9 +224,9 @@ def _gc_paused():
 def _header_line(sf: SourceFunction, wrt: tuple, with_value: bool) -> str:
     params = [a.arg for a in sf.node.args.args]
     what = "value and gradient" if with_value else "gradient"
-    return (f"# Generated by adcompiler: {what} of {sf.name} with respect to "
-            f"{', '.join(params[i] for i in wrt)} (from {os.path.basename(sf.filename)}, "
-            f"line {sf.node.lineno}).\n")
+    return comment_line(f"Generated by adcompiler: {what} of {sf.name} with respect to "
+                        f"{', '.join(params[i] for i in wrt)} (from "
+                        f"{os.path.basename(sf.filename)}, line {sf.node.lineno}).")
 
 
 @deep
@@ -201,7 +237,8 @@ def compile_grad(sf: SourceFunction, wrt: tuple, with_value: bool = False,
         functions, program = reverse_module(sf, wrt, with_value, sf.name + suffix, shapes,
                                             dtypes)
         source = emit_module(functions, program, _header_line(sf, wrt, with_value))
-    return Compiled(source, functions[0].name, tuple(functions))
+    return Compiled(source, functions[0].name, tuple(functions), watch(program),
+                    dict(program.global_arrays))
 
 
 @deep

@@ -22,10 +22,11 @@ import keyword
 import math
 import re
 
-from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks, stmt_inputs
+from .ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks,
+                 stmt_inputs, walk)
 from .primitives import MATH_SPELLING, NUMPY_SPELLING, PRIMS
-from .printer import COMMENT_MARK
-from . import npemit
+from .printer import COMMENT_MARK, comment_text
+from . import aliases, npemit
 from .globalnames import global_name
 
 _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
@@ -38,8 +39,9 @@ MAX_INLINE_DEPTH = 40
 
 class Emitter:
     def __init__(self, fn: Function, reserved: set, shapes: dict | None = None,
-                 floats: set | None = None) -> None:
+                 floats: set | None = None, fresh_results: bool = False) -> None:
         self.fn = fn
+        self.fresh_results = fresh_results and shapes is not None
         self.shapes = shapes  # None: every value is a scalar (see shapes.py)
         self.floats = floats or set()  # values known to be float arrays
         self.owned = npemit.owned_arrays(fn) if shapes is not None else set()
@@ -49,6 +51,12 @@ class Emitter:
         self.imports: set = set()
         self.inline: dict = {}  # var -> Eqn written into its single use
         self.depth: dict = {}  # inlined var -> nesting depth of its expression
+        #: module-level names the code reads (global arrays): no local may take
+        #: them, and each read is written where it is used (a name costs nothing)
+        reads = [s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "global"]
+        self.globals = {s.param("name") for s in reads}
+        self.reserved |= self.globals
+        self.inline.update((s.outs[0], s) for s in reads)
         self.pos = 0
         self.start: dict = {}  # stmt id -> position
         self.end: dict = {}
@@ -191,14 +199,20 @@ class Emitter:
     def dead(self, name: str, pos: int) -> bool:
         return not self.live_after(self.holder.get(name), pos)
 
-    def take(self, v: Var, pos: int) -> str:
+    def take(self, v: Var, pos: int, avoid: frozenset | set = frozenset()) -> str:
+        """A name for ``v`` defined at ``pos``; ``avoid``: names still read
+        after the first store of a multi-statement emission."""
         pref = self.pref.get(v)
+        if pref in avoid:
+            pref = None
         if pref is not None and pref in self.slot_prev:
             if self.slot_free(pref, pos):
                 return self._assign(v, pref)
         elif pref is not None and self.dead(pref, pos):  # an array updated in place
             return self._assign(v, pref)
         for cand in self.candidates(v):
+            if cand in avoid:
+                continue
             if cand in self.slot_prev:
                 if cand == _base(v) and self.slot_free(cand, pos):
                     return self._assign(v, cand)
@@ -233,7 +247,7 @@ class Emitter:
         base = _sanitize(hint.lstrip("~")) or "_t"
         if derived and base in self.reserved:
             base = base + "_"
-        if not derived or base not in self.reserved:
+        if (not derived or base not in self.reserved) and base not in self.globals:
             yield base
         # reuse a small suffix when one is free, but look at a few only: in a
         # long body where every version stays live, scanning them all would
@@ -271,6 +285,8 @@ class Emitter:
             self._assign(p, p.name if p.hint == p.name else self.take(p, 0))
         body = self.block(fn.body)
         ret = [self.expr(a) for a in fn.body.results]
+        if self.fresh_results:
+            ret = self.fresh(fn.body.results, ret)
         value = ret[0] if len(ret) == 1 else ast.Tuple(ret, ast.Load())
         body.append(ast.Return(value))
         defaults = [_const_node(c.value, self) for _, c in fn.defaults]
@@ -280,6 +296,29 @@ class Emitter:
         node = ast.FunctionDef(fn.name, args, body, [], None)
         node.type_params = []
         return node
+
+    def fresh(self, results: tuple, exprs: list) -> list:
+        """The entry point hands its arrays to the caller, who may write into
+        them (``g *= lr``): a result that may share memory with a parameter
+        or a global array (``x`` itself is the gradient of ``np.dot(w, x)``)
+        or with another result, or is a read-only broadcast, is copied; a
+        result this function allocated is returned as is."""
+        roots = aliases.buffer_roots(self.fn, self.shapes)
+        seen: set = set()
+        out = []
+        for a, ex in zip(results, exprs):
+            mine = roots.get(a, frozenset()) if isinstance(a, Var) else frozenset()
+            if aliases.not_the_callers_own(mine) or mine & seen:
+                ex = self.copied(a, ex)
+            seen |= mine
+            out.append(ex)
+        return out
+
+    def copied(self, a: Var, ex: ast.expr) -> ast.expr:
+        if self.shapes.get(a):  # known to be an array: x.copy()
+            return ast.Call(ast.Attribute(ex, "copy", ast.Load()), [], [])
+        self.imports.add("numpy")
+        return ast.Call(ast.Attribute(global_name("np"), "copy", ast.Load()), [ex], [])
 
     def block(self, block: Block) -> list:
         out: list = []
@@ -321,7 +360,12 @@ class Emitter:
             if (isinstance(base, Var) and base in self.names and self.may_update(base)
                     and self.last.get(base, -1) <= pos):
                 self.pref.setdefault(e.outs[0], self.names[base])  # update in place
-            return npemit.index_add(self, e, self.targets(e.outs, pos).id)
+            # the scatter is emitted as ``out = base`` then ``out[idx] += g``:
+            # ``out`` is written before ``g`` and the index are read, so it
+            # must not be the name of anything they read (the old adjoint)
+            late = {self.names[v] for a in e.args[2:] for v in self.expand(a)
+                    if isinstance(v, Var) and v in self.names}
+            return npemit.index_add(self, e, self.take(e.outs[0], pos, avoid=late))
         if e.outs and e.outs[0] in self.inplace:
             updated = self.inplace_update(e, pos)
             if updated is not None:
@@ -372,6 +416,8 @@ class Emitter:
         return v in self.owned and same
 
     def value(self, e: Eqn) -> ast.expr:
+        if e.prim == "global":  # read where it is used: the live array
+            return ast.Name(e.param("name"), ast.Load())
         p = PRIMS[e.prim]
         args = [self.expr(a) for a in e.args]
         if e.param("ieee") and self.shapes is None:
@@ -690,13 +736,14 @@ def _comment(loc) -> ast.stmt:
     text = f"adjoint of {where}" if loc.role == "adjoint" else where
     if loc.text:
         text += ": " + loc.text
-    return ast.Expr(ast.Constant(COMMENT_MARK + text))
+    return ast.Expr(ast.Constant(COMMENT_MARK + comment_text(text)))
 
 
 def emit_function(fn: Function, reserved: set, shapes: dict | None = None,
-                  floats: set | None = None) -> tuple:
+                  floats: set | None = None, entry: bool = False) -> tuple:
     """The FunctionDef of ``fn`` and the modules it needs imported (``shapes``:
-    see :mod:`adcompiler.shapes`; None means all values are scalars)."""
-    em = Emitter(fn, reserved, shapes, floats)
+    see :mod:`adcompiler.shapes`; None means all values are scalars; ``entry``:
+    the function the user calls, whose arrays must be fresh)."""
+    em = Emitter(fn, reserved, shapes, floats, entry)
     node = em.function()
     return node, em.imports
