@@ -284,13 +284,19 @@ class Tangent:
         carried = s.body.params[off:]
         slots = [k for k, p in enumerate(carried) if p in self.varied]
         params = tuple(self.names.fresh(dot_hint(carried[k])) for k in slots)
-        local = dict(dots)
-        local.update((carried[k], p) for k, p in zip(slots, params))
         starts_zero = [self.zero_maybe(self.dot(dots, s.inits[k])) for k in slots]
         self.maybe_zero.update(p for p, z in zip(params, starts_zero) if z)
-        cb = b.child()
-        self.block(s.body, local, cb)
-        extra = tuple(self.dot(local, s.body.results[k]) for k in slots)
+        while True:  # a carried tangent the body may hand back as "none" may be one
+            local = dict(dots)
+            local.update((carried[k], p) for k, p in zip(slots, params))
+            cb = b.child()
+            self.block(s.body, local, cb)
+            extra = tuple(self.dot(local, s.body.results[k]) for k in slots)
+            late = [p for p, r in zip(params, extra)
+                    if self.zero_maybe(r) and p not in self.maybe_zero]
+            if not late:
+                break
+            self.maybe_zero.update(late)  # and transform the body again
         body = cb.block(s.body.results + extra, s.body.params + params)
         inits = s.inits + tuple(self.dot(dots, s.inits[k]) for k in slots)
         outs = tuple(self.names.fresh(dot_hint(s.outs[k])) for k in slots)
@@ -304,9 +310,6 @@ class Tangent:
         dots.update((s.outs[k], o) for k, o in zip(slots, outs))
         self.maybe_zero.update(o for o, z, r in zip(outs, starts_zero, extra)
                                if z or self.zero_maybe(r))
-
-
-
 
 
 # ---------------------------------------------------------------- drivers

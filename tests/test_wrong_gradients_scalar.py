@@ -97,6 +97,21 @@ def zeroed_then_looped(x, y):
     return s
 
 
+def rounded_in_loop(x, y):
+    a = x * 0.5
+    b = y
+    for i in range(2):
+        b = math.sqrt(abs(a))  # a's tangent is 0.0 from the second iteration
+        a = round(a)
+    return a + a * b - x * 0.25
+
+
+def test_carried_tangent_that_becomes_absent_in_the_loop():
+    # a = round(...) is piecewise constant: from then on only -x / 4 varies
+    assert central_diff(rounded_in_loop, (0.7, 1.3), 0) == pytest.approx(-0.25)
+    assert_matches(rounded_in_loop, (0.7, 1.3), 0, [-0.25])
+
+
 def test_absent_tangent_times_infinite_partial_is_zero_not_nan():
     # x is overwritten by a constant: the function does not depend on x there
     assert central_diff(zeroed_in_branch, (4.0, 1.0), 0) == 0.0
