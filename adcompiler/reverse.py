@@ -271,13 +271,26 @@ class Reverser:
         slots = [k for k, p in enumerate(carried) if p in self.varied]
         outer = [v for v in ordered_free_vars(body) if v in self.varied]
 
-        cb = ab.child()
         slot_params = [self.names.fresh(_bar_hint(carried[k])) for k in slots]
         outer_params = [self.names.fresh(_bar_hint(v)) for v in outer]
-        local = dict(zip(outer, outer_params))
-        for k, sp in zip(slots, slot_params):
-            self.add_bar(local, body.results[k], sp, cb)
-        primal_stmts = self.block(body, local, cb)
+        for p, init in zip(slot_params + outer_params,
+                           [bars.get(s.outs[k]) for k in slots] + [bars.get(v) for v in outer]):
+            if init is None or init in self.maybe_zero:  # starts as "no adjoint"
+                self.maybe_zero.add(p)
+        ntapes = len(self.tapes)
+        while True:  # an adjoint the body hands back as "none" may be one next time
+            cb = ab.child()
+            local = dict(zip(outer, outer_params))
+            for k, sp in zip(slots, slot_params):
+                self.add_bar(local, body.results[k], sp, cb)
+            primal_stmts = self.block(body, local, cb)
+            ends = [local.get(carried[k]) for k in slots] + [local.get(v) for v in outer]
+            late = [p for p, r in zip(slot_params + outer_params, ends)
+                    if (r is None or r in self.maybe_zero) and p not in self.maybe_zero]
+            if not late:
+                break
+            self.maybe_zero.update(late)
+            del self.tapes[ntapes:]  # built again with the body
         kept = [(v, p) for v, p in zip(outer, outer_params) if local.get(v) is not p]
         results = tuple(local.get(carried[k]) or self.zero(s.outs[k], cb) for k in slots) + \
             tuple(local[v] for v, _ in kept)

@@ -112,6 +112,20 @@ def test_carried_tangent_that_becomes_absent_in_the_loop():
     assert_matches(rounded_in_loop, (0.7, 1.3), 0, [-0.25])
 
 
+def overwritten_in_loop(x, y):
+    z = x * 0.0 + 0.0  # depends on x, but is 0 at every point
+    for i in range(2):
+        y = math.sqrt(z)  # y's adjoint is "none" after the first adjoint iteration
+        z = 0.5
+    return y * x
+
+
+def test_carried_adjoint_that_becomes_absent_in_the_loop():
+    # y = sqrt(0.5) at the end whatever x is (z = x * 0 only feeds the first y)
+    assert central_diff(overwritten_in_loop, (2.6, 0.3), 0) == pytest.approx(math.sqrt(0.5))
+    assert_matches(overwritten_in_loop, (2.6, 0.3), 0, [math.sqrt(0.5)])
+
+
 def test_absent_tangent_times_infinite_partial_is_zero_not_nan():
     # x is overwritten by a constant: the function does not depend on x there
     assert central_diff(zeroed_in_branch, (4.0, 1.0), 0) == 0.0
