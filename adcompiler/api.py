@@ -12,10 +12,11 @@ import threading
 import numpy as np
 
 from .compiler import Compiled, compile_grad
-from .errors import UsageError
+from .errors import AdcError, UsageError
 from .frontend import ensure_function, load_live
 from .npcompile import signature, split_signature, uses_array_operations
 from .realargs import as_real, float_gradient, needs_conversion, refuse_complex
+from .tracebacks import user_error, user_facing
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
@@ -130,6 +131,7 @@ class Derivative:
         return _entry(self.fn, self._indices, self.with_value, sig)
 
     @property
+    @user_facing
     def source(self) -> str:
         """The emitted code for the argument shapes of the last call.  Before
         the first call it is the scalar code, shown only for a function
@@ -191,13 +193,16 @@ class Derivative:
         like this one.  A plan converting lists or tuples (whose length the
         key does not hold) leaves the function None: the converted call looks
         up again."""
-        plan = self._plan(args, kwargs)
-        real_args, real_kwargs = _converted(plan, args, kwargs)
-        if plan is not None and any(isinstance(v, (list, tuple)) for v in
-                                    args + tuple(kwargs.values())):
-            return None, None, _always, plan
-        sig = signature(self.fn, real_args, real_kwargs)
-        code, loaded = self._compiled(sig)
+        try:  # compile for this kind of arguments
+            plan = self._plan(args, kwargs)
+            real_args, real_kwargs = _converted(plan, args, kwargs)
+            if plan is not None and any(isinstance(v, (list, tuple)) for v in
+                                        args + tuple(kwargs.values())):
+                return None, None, _always, plan
+            sig = signature(self.fn, real_args, real_kwargs)
+            code, loaded = self._compiled(sig)
+        except AdcError as err:  # the user's call, then the message
+            raise user_error(err) from None
         return sig, loaded, code.fresh_check(), plan
 
     def _plan(self, args: tuple, kwargs: dict):

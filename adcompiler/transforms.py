@@ -17,9 +17,11 @@ import numpy as np
 
 from . import api, composite
 from .api import Derivative, _wrt_indices
+from .deep import deep
 from .errors import AdcError, UsageError
 from .frontend import load_live
 from .realargs import as_real, float_gradient, refuse_complex
+from .tracebacks import user_facing
 
 _LOCK = threading.RLock()
 _MODES = ("forward", "reverse")
@@ -45,9 +47,7 @@ class Emitted:
             return done
         with _LOCK:  # first use, or a global / closure / helper changed since
             if self._done is None or not self._done[1].fresh():
-                mod = self._build()
-                code = mod.compiled()
-                self._done = (mod, code, code.load())
+                self._done = _build_and_load(self._build)
         return self._done
 
     @property
@@ -59,9 +59,11 @@ class Emitted:
         return self._get()[2]
 
     @property
+    @user_facing
     def source(self) -> str:
         return self._get()[1].source
 
+    @user_facing
     def __call__(self, *args):
         _scalars_only(args, self._kind if hasattr(self, "_kind") else "this transform")
         if self._real:
@@ -71,6 +73,13 @@ class Emitted:
 
     def __repr__(self) -> str:
         return f"<adcompiler {self._kind}>"
+
+
+@deep
+def _build_and_load(build) -> tuple:
+    mod = build()
+    code = mod.compiled()
+    return mod, code, code.load()
 
 
 def _scalars_only(args, what: str) -> None:
@@ -139,16 +148,58 @@ def _defaults_tail(fn, n: int) -> tuple:
 
 # ---------------------------------------------------------------- grad
 def grad(fn=None, wrt=0, mode=None):
-    """``grad(f, wrt=0, mode="reverse"|"forward")`` or ``@grad(...)``.  Both
-    modes give the same numbers; forward mode costs one pass per input.  On a
-    compiled derivative, forward mode is used (forward over reverse)."""
+    """``grad(f)``, ``@grad`` or ``@grad(wrt=..., mode=...)``: a function that
+    computes the gradient of ``f``, compiled from ``f``'s source into readable
+    Python (see ``.source``).  Both modes give the same numbers; forward mode
+    costs one pass per input.  On a compiled derivative, forward mode is used
+    (forward over reverse).
+
+    Parameters:
+        fn: the function to differentiate (its source is read, never run); omit
+            it to get a decorator.
+        wrt: the parameter to differentiate with respect to: an index or a name,
+            or a tuple of them (then a tuple of gradients is returned).
+        mode: ``"reverse"`` (default) or ``"forward"``.
+
+    Returns:
+        A callable with ``f``'s parameters returning the gradient (a number, an
+        array like the argument, or a tuple for a tuple ``wrt``); ``.source`` is
+        the emitted code.  Bad input raises :class:`CompileError` at the first
+        call, naming the file, line and construct.
+
+    Example:
+        >>> from math import sin
+        >>> def f(w, x=2.0):
+        ...     return x * w * sin(w)
+        >>> adcompiler.grad(f)(1.0)
+        2.7635465813520725
+        >>> adcompiler.grad(f, wrt=("w", "x"))(1.0, 3.0)
+        (4.145319872028109, 0.8414709848078965)
+    """
     if fn is None:
         return lambda f: grad(f, wrt, mode)
     return _grad(fn, wrt, mode, False)
 
 
 def value_and_grad(fn=None, wrt=0, mode=None):
-    """Like :func:`grad`, but returns ``(f(*args), gradient)``."""
+    """Like :func:`grad`, but the compiled function returns ``(f(*args),
+    gradient)`` from one pass.
+
+    Parameters:
+        fn: the function (omit it to get a decorator).
+        wrt: an index or name, or a tuple of them, as in :func:`grad`.
+        mode: ``"reverse"`` (default) or ``"forward"``.
+
+    Returns:
+        A callable returning ``(value, gradient)``; ``.source`` is the emitted code.
+
+    Example:
+        >>> from math import sin
+        >>> def f(w, x=2.0):
+        ...     return x * w * sin(w)
+        >>> adcompiler.value_and_grad(f)(1.0)
+        (1.682941969615793, 2.7635465813520725)
+    """
     if fn is None:
         return lambda f: value_and_grad(f, wrt, mode)
     return _grad(fn, wrt, mode, True)
@@ -178,8 +229,36 @@ def _grad(fn, wrt, mode, with_value: bool):
 
 
 def source(fn, wrt=0, args: tuple | None = None) -> str:
-    """The emitted source of ``fn``'s gradient, or of any transform's result;
-    ``args``: example arguments (array code is compiled for their shapes)."""
+    """The emitted source of ``fn``'s gradient, or of any transform's result
+    (anything with a ``.source``).
+
+    Parameters:
+        fn: a function, or the result of :func:`grad`, :func:`jacobian`, ...
+        wrt: for a plain function, the parameter(s) as in :func:`grad`.
+        args: example arguments: array code is compiled for their shapes
+            (and needs them: a function using array operations has no code
+            before its shapes are known).
+
+    Returns:
+        The module text: a ``str`` that prints as plain code and displays
+        highlighted in Jupyter.
+
+    Example:
+        >>> from math import sin
+        >>> def f(w, x=2.0):
+        ...     return x * w * sin(w)
+        >>> print(adcompiler.source(f))  # doctest: +ELLIPSIS
+        # Generated by adcompiler: gradient of f with respect to w (from ...).
+        import math
+        <BLANKLINE>
+        <BLANKLINE>
+        def f_grad(w, x=2.0):
+            # adjoint of line 2: return x * w * sin(w)
+            w_bar = x * w * math.cos(w)
+            w_bar += math.sin(w) * x
+            return w_bar
+        <BLANKLINE>
+    """
     if isinstance(fn, Derivative) or not hasattr(fn, "source"):
         return api.source(fn, wrt, args)
     return fn.source
@@ -188,7 +267,22 @@ def source(fn, wrt=0, args: tuple | None = None) -> str:
 # ---------------------------------------------------------------- jvp / vjp
 def jvp(fn, primals, tangents):
     """``(f(*primals), J @ tangents)`` by one forward pass (JAX convention).
-    Several outputs give tuples."""
+
+    Parameters:
+        fn: a function of scalars.
+        primals: the point, one value per leading parameter.
+        tangents: the direction, one value per primal.
+
+    Returns:
+        ``(output, output tangent)``; several outputs give tuples of each.
+
+    Example:
+        >>> from math import sin
+        >>> def g(x, y):
+        ...     return x * y, x + sin(y)
+        >>> adcompiler.jvp(g, (1.0, 2.0), (1.0, 0.0))
+        ((2.0, 1.9092974268256817), (2.0, 1.0))
+    """
     primals, tangents = tuple(primals), tuple(tangents)
     _scalars_only(primals + tangents, "jvp/hvp")
     if len(primals) != len(tangents):
@@ -242,14 +336,33 @@ class _Callable:
     source = property(lambda self: self.emitted.source)
     ir = property(lambda self: self.emitted.ir)
 
+    @user_facing
     def __call__(self, *args):
         _scalars_only(args, "this transform")
         return self._call(*args)
 
 
 def vjp(fn, *primals):
-    """``(f(*primals), vjp_fn)``: ``vjp_fn(cotangent)`` returns the cotangent
-    of each primal, by the reverse sweep (JAX convention)."""
+    """``(f(*primals), vjp_fn)``: ``vjp_fn(cotangent)`` returns the cotangent of
+    each primal, by the reverse sweep (JAX convention).
+
+    Parameters:
+        fn: a function of scalars.
+        *primals: the point.
+
+    Returns:
+        ``(output, vjp_fn)``; ``vjp_fn.source`` is the emitted code.
+
+    Example:
+        >>> from math import sin
+        >>> def g(x, y):
+        ...     return x * y, x + sin(y)
+        >>> out, pullback = adcompiler.vjp(g, 1.0, 2.0)
+        >>> out
+        (2.0, 1.9092974268256817)
+        >>> pullback((1.0, 0.0))
+        (2.0, 1.0)
+    """
     _scalars_only(primals, "vjp")
     if _is_emitted(fn):
         raise AdcError("vjp of emitted derivative code would be reverse over reverse, which "
@@ -260,6 +373,7 @@ def vjp(fn, *primals):
     flat = _flat(fwd(*primals, *tail))
     outs, res = flat[:-1], flat[-1]
 
+    @user_facing
     def vjp_fn(cotangent):
         cts = _flat(cotangent) if nout > 1 else (cotangent,)
         if len(cts) != nout:
@@ -291,14 +405,29 @@ class _VjpPair:
         _, _, fwd, bwd, nout = self._get()
         return fwd, bwd, nout
 
-    source = property(lambda self: self._get()[1].source)
+    source = property(user_facing(lambda self: self._get()[1].source))
 
 
 # ---------------------------------------------------------------- jacobian
 def jacobian(fn, wrt=0, mode="auto"):
-    """``J[i][j] = d out_i / d x_wrt[j]``: forward mode (one pass per input)
-    when inputs <= outputs, reverse mode (one pass per output) otherwise.
-    A scalar output drops ``i``; an integer ``wrt`` drops ``j``."""
+    """The Jacobian ``J[i][j] = d out_i / d x_wrt[j]``: forward mode (one pass per
+    input) when inputs <= outputs, reverse mode (one pass per output) otherwise.
+
+    Parameters:
+        fn: a function of scalars.
+        wrt: an index or name, or a tuple of them; an integer drops ``j``.
+        mode: ``"auto"`` (default), ``"forward"`` or ``"reverse"``.
+
+    Returns:
+        A callable returning the rows as tuples; a scalar output drops ``i``.
+
+    Example:
+        >>> from math import sin
+        >>> def g(x, y):
+        ...     return x * y, x + sin(y)
+        >>> adcompiler.jacobian(g, wrt=(0, 1))(1.0, 2.0)
+        ((2.0, 1.0), (1.0, -0.4161468365471424))
+    """
     if mode not in ("auto",) + _MODES:
         raise UsageError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
     _check_mode(None if mode == "auto" else mode, fn)
@@ -319,11 +448,13 @@ class _Jacobian:
         return "forward" if len(self.indices) <= _cached("nout", self.fn) else "reverse"
 
     @property
+    @user_facing
     def source(self) -> str:
         if self.chosen_mode() == "forward":
             return _cached("jvp", self.fn, len(_signature(self.fn).parameters)).source
         return _cached("vjp", self.fn).source
 
+    @user_facing
     def __call__(self, *args):
         _scalars_only(args, "jacobian")
         if self.chosen_mode() == "forward":
@@ -353,8 +484,23 @@ def _nout(fn) -> int:
 # ---------------------------------------------------------------- second order
 def hessian(fn, wrt=0):
     """Second derivatives by forward over reverse: column ``j`` is the
-    Hessian-vector product with ``e_j``.  An integer ``wrt`` gives a number,
-    a tuple a tuple of rows."""
+    Hessian-vector product with ``e_j``.
+
+    Parameters:
+        fn: a scalar function of scalars.
+        wrt: an index or name (the result is a number), or a tuple of them
+            (a tuple of rows).
+
+    Returns:
+        A callable returning the Hessian.
+
+    Example:
+        >>> from math import exp
+        >>> def h(x, y):
+        ...     return x * x * y + exp(y)
+        >>> adcompiler.hessian(h, wrt=(0, 1))(1.0, 0.0)
+        ((0.0, 2.0), (2.0, 1.0))
+    """
     if _is_emitted(fn):
         raise AdcError("hessian of emitted derivative code is not supported; "
                        "use jacobian(...) of it (forward mode)")
@@ -371,8 +517,24 @@ def _make_hessian(fn, indices: tuple, many: bool) -> Emitted:
 
 
 def hvp(fn, primals, tangents):
-    """``H @ tangents`` at ``primals`` by forward over reverse: one forward
-    pass over the emitted gradient code, a small constant times its cost."""
+    """``H @ tangents`` at ``primals`` by forward over reverse: one forward pass
+    over the emitted gradient code, a small constant times its cost.
+
+    Parameters:
+        fn: a scalar function of scalars.
+        primals: the point.
+        tangents: the vector, one value per primal.
+
+    Returns:
+        The Hessian-vector product, one value per primal.
+
+    Example:
+        >>> from math import exp
+        >>> def h(x, y):
+        ...     return x * x * y + exp(y)
+        >>> adcompiler.hvp(h, (1.0, 0.0), (1.0, 0.0))
+        (0.0, 2.0)
+    """
     primals, tangents = tuple(primals), tuple(tangents)
     _scalars_only(primals + tangents, "jvp/hvp")
     if len(primals) != len(tangents):
@@ -398,7 +560,22 @@ def _make_hvp(fn, nargs: int) -> Emitted:
 
 def derivative(fn, order: int = 1, wrt=0):
     """The ``order``-th derivative of a function of one variable (forward mode
-    nested ``order`` times); ``order=0`` is the function itself, emitted."""
+    nested ``order`` times); ``order=0`` is the function itself, emitted.
+
+    Parameters:
+        fn: the function.
+        order: a non-negative integer.
+        wrt: the parameter (index or name) that varies.
+
+    Returns:
+        A callable returning the derivative; ``.source`` is the emitted code.
+
+    Example:
+        >>> def cube(x):
+        ...     return x ** 3
+        >>> adcompiler.derivative(cube, order=2)(2.0)
+        12.0
+    """
     if isinstance(order, bool) or not isinstance(order, int) or order < 0:
         raise UsageError(f"order must be a non-negative integer, not {order!r}")
     index = _wrt_indices(fn, wrt)
