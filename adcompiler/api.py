@@ -160,15 +160,18 @@ class Derivative:
         if kwargs or _ndarray in key:
             key = _call_key(args, kwargs)
         entry = self._loaded.get(key)
-        if entry is None or not entry[2]():  # entry[2]: is it still the function's now?
-            entry = self._loaded[key] = self._make_entry(args, kwargs)
-        if entry[3] is not None:
-            args, kwargs = _converted(entry[3], args, kwargs)
-            if entry[1] is None:  # lists became arrays: their shapes choose the code
-                key = _call_key(args, kwargs)
-                entry = self._loaded.get(key)
-                if entry is None or not entry[2]():
-                    entry = self._loaded[key] = self._make_entry(args, kwargs)
+        try:  # compile for this kind of arguments (convert them: realargs.py)
+            if entry is None or not entry[2]():  # entry[2]: still the function's now?
+                entry = self._loaded[key] = self._make_entry(args, kwargs)
+            if entry[3] is not None:
+                args, kwargs = _converted(entry[3], args, kwargs)
+                if entry[1] is None:  # lists became arrays: their shapes choose the code
+                    key = _call_key(args, kwargs)
+                    entry = self._loaded.get(key)
+                    if entry is None or not entry[2]():
+                        entry = self._loaded[key] = self._make_entry(args, kwargs)
+        except AdcError as err:  # the user's call, then the message
+            raise user_error(err) from None
         self._sig = entry[0]
         self._called = True
         result = entry[1](*args, **kwargs)
@@ -193,16 +196,13 @@ class Derivative:
         like this one.  A plan converting lists or tuples (whose length the
         key does not hold) leaves the function None: the converted call looks
         up again."""
-        try:  # compile for this kind of arguments
-            plan = self._plan(args, kwargs)
-            real_args, real_kwargs = _converted(plan, args, kwargs)
-            if plan is not None and any(isinstance(v, (list, tuple)) for v in
-                                        args + tuple(kwargs.values())):
-                return None, None, _always, plan
-            sig = signature(self.fn, real_args, real_kwargs)
-            code, loaded = self._compiled(sig)
-        except AdcError as err:  # the user's call, then the message
-            raise user_error(err) from None
+        plan = self._plan(args, kwargs)
+        real_args, real_kwargs = _converted(plan, args, kwargs)
+        if plan is not None and any(isinstance(v, (list, tuple)) for v in
+                                    args + tuple(kwargs.values())):
+            return None, None, _always, plan
+        sig = signature(self.fn, real_args, real_kwargs)
+        code, loaded = self._compiled(sig)
         return sig, loaded, code.fresh_check(), plan
 
     def _plan(self, args: tuple, kwargs: dict):
