@@ -1,0 +1,163 @@
+"""The independent oracle: central differences with a step check, every
+evaluation under a time budget.
+
+Nothing here imports adcompiler.  For each input coordinate the function is
+evaluated at ``x ± h`` and ``x ± h/2``.  The coordinate counts as *smooth*
+only if (1) the central estimates for ``h`` and ``h/2`` agree and (2) the
+one-sided slopes left and right of ``x`` agree; a branch switch, a kink
+(``abs`` at 0, ``max`` at a tie) or a jump (``floor``) within the step fails
+one of them, and that coordinate is skipped -- and counted, so a run reports
+how much it could not check.  Smooth coordinates are compared with the
+Richardson extrapolation of the two central estimates.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import signal
+import time
+
+import numpy as np
+
+EPS = np.finfo(float).eps
+
+
+class Timeout(BaseException):
+    """A budget ran out (BaseException: user code cannot swallow it)."""
+
+
+@contextlib.contextmanager
+def budget(seconds: float):
+    """Raise :class:`Timeout` in the block after ``seconds`` (main thread,
+    POSIX); budgets nest by keeping the outer one's remaining time."""
+    def expire(signum, frame):
+        raise Timeout(f"over {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    outer = signal.getitimer(signal.ITIMER_REAL)[0]
+    start = time.monotonic()
+    if outer and outer < seconds:  # the outer budget ends first: it fires
+        signal.signal(signal.SIGALRM, previous)
+        previous = None
+    else:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            if outer:
+                left = outer - (time.monotonic() - start)
+                signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
+
+
+def copy_args(args) -> list:
+    return [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
+
+
+def as_float(value):
+    """The function's result as a float, or None if it is not a finite real."""
+    if isinstance(value, (bool, np.bool_)):
+        value = float(value)
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value[()]
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    return float(value)
+
+
+class Partial:
+    """The oracle's estimate for one parameter: ``value`` (float or array)
+    and ``smooth`` (bool or bool array: which coordinates were checkable)."""
+
+    def __init__(self, value, smooth, noise) -> None:
+        self.value, self.smooth, self.noise = value, smooth, noise
+
+
+def _coordinate(call, args, i, index, f0):
+    """(estimate, smooth, noise) for d f / d args[i][index] (index None: scalar)."""
+    x = args[i] if index is None else args[i][index]
+    h = 1e-5 * max(1.0, abs(float(x)))
+
+    def at(step):
+        moved = copy_args(args)
+        if index is None:
+            moved[i] = float(x) + step
+        else:
+            moved[i] = moved[i].astype(float)
+            moved[i][index] = float(x) + step
+        return call(moved)
+
+    up, down, up2, down2 = at(h), at(-h), at(h / 2), at(-h / 2)
+    values = (up, down, up2, down2, f0)
+    if any(v is None or not math.isfinite(v) for v in values):
+        return math.nan, False, 0.0
+    noise = 64 * EPS * max(1.0, *(abs(v) for v in values)) / h
+    c1, c2 = (up - down) / (2 * h), (up2 - down2) / h
+    right, left = (up2 - f0) / (h / 2), (f0 - down2) / (h / 2)
+    scale = max(1.0, abs(c2))
+    smooth = abs(c1 - c2) <= 1e-3 * scale + 4 * noise and \
+        abs(right - left) <= 1e-2 * scale + 8 * noise
+    return (4 * c2 - c1) / 3, bool(smooth), noise + abs(c1 - c2) / 10
+
+
+def partials(fn, args, wrt, seconds: float = 10.0) -> dict:
+    """``{i: Partial}`` for each parameter index in ``wrt``."""
+    def call(moved):
+        try:
+            return as_float(fn(*moved))
+        except (ArithmeticError, ValueError, TypeError, IndexError):
+            return None
+
+    with budget(seconds):
+        f0 = call(copy_args(args))
+        out = {}
+        for i in wrt:
+            a = args[i]
+            if isinstance(a, np.ndarray):
+                est, ok, noise = (np.zeros(a.shape), np.zeros(a.shape, bool),
+                                  np.zeros(a.shape))
+                for index in np.ndindex(a.shape):
+                    est[index], ok[index], noise[index] = _coordinate(call, args, i, index, f0)
+                out[i] = Partial(est, ok, noise)
+            else:
+                out[i] = Partial(*_coordinate(call, args, i, None, f0))
+    return out
+
+
+def second_partial(fn, args, i, j, seconds: float = 10.0):
+    """(d2 f / d args[i] d args[j], smooth) for scalar parameters, by second
+    differences at steps h and h/2 (step check as above)."""
+    def call(moved):
+        try:
+            return as_float(fn(*moved))
+        except (ArithmeticError, ValueError, TypeError):
+            return None
+
+    def estimate(h):
+        def at(di, dj):
+            moved = list(args)
+            moved[i] = float(moved[i]) + di
+            moved[j] = float(moved[j]) + dj
+            return call(moved)
+        if i == j:
+            vals = (at(h, 0), call(list(args)), at(-h, 0))
+            if any(v is None or not math.isfinite(v) for v in vals):
+                return None, 0.0
+            return (vals[0] - 2 * vals[1] + vals[2]) / (h * h), \
+                64 * EPS * max(1.0, *map(abs, vals)) / (h * h)
+        vals = (at(h, h), at(h, -h), at(-h, h), at(-h, -h))
+        if any(v is None or not math.isfinite(v) for v in vals):
+            return None, 0.0
+        return (vals[0] - vals[1] - vals[2] + vals[3]) / (4 * h * h), \
+            64 * EPS * max(1.0, *map(abs, vals)) / (h * h)
+
+    with budget(seconds):
+        h = 1e-3 * max(1.0, abs(float(args[i])), abs(float(args[j])))
+        (e1, n1), (e2, n2) = estimate(h), estimate(h / 2)
+    if e1 is None or e2 is None:
+        return math.nan, False, 0.0
+    scale = max(1.0, abs(e2))
+    smooth = abs(e1 - e2) <= 2e-3 * scale + 4 * (n1 + n2)
+    return (4 * e2 - e1) / 3, smooth, n1 + n2 + abs(e1 - e2) / 10
