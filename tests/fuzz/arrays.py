@@ -14,6 +14,8 @@ values.  Points may be integer arrays, zeros or large values.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .program import Features, Program
@@ -132,17 +134,20 @@ class ArrayGrammar:
         # rebind an existing name, maybe to a new shape (a parameter keeps its
         # shape: CANONICAL spells shapes through the parameters)
         names = [n for n in env if n not in PARAMS or env[n] == shape]
-        if names and self.c.chance(0.3):
-            name = self.c.choice(names)
-        else:
-            name = self.new_name()
-        line = f"{name} = {self.expr(env, shape)}"
+        name = self.c.choice(names) if names and self.c.chance(0.3) else None
+        value = self.expr(env, shape)
+        if name and re.search(rf"\b{name}\b", value) and not self.feats.want("self_index", 1.0):
+            name = None  # ``u = u[::-1]`` is the self_index feature
+        name = name or self.new_name()
         env[name] = shape
-        return [line]
+        return [f"{name} = {value}"]
 
     def aug(self, env: dict) -> list:
         c = self.c
-        name = c.choice(list(env))
+        names = list(env)
+        if not self.feats.want("array_inplace", 0.7):  # in-place on an array
+            names = [n for n in env if env[n] == S0]
+        name = c.choice(names)
         shape = env[name]
         op = c.choice(["+=", "-=", "*=", "/="])
         other = c.choice([S0, shape]) if shape in CANONICAL else S0
@@ -333,5 +338,5 @@ def array_program(chooser, allowed=None) -> Program:
 #: every feature tag the array grammar knows
 ALL_FEATURES = {feat for _, feat in UNARY + BINARY if feat} | \
     {feat for forms in STRUCT.values() for _, _, feat in forms if feat} | {
-        "alias_inplace", "setitem", "self_index", "array_loop", "array_branch", "iter_array",
+        "alias_inplace", "array_inplace", "setitem", "self_index", "array_loop", "array_branch", "iter_array",
         "int_array", "zero_array", "large_array"}

@@ -89,16 +89,21 @@ def _coordinate(call, args, i, index, f0):
             moved[i][index] = float(x) + step
         return call(moved)
 
-    up, down, up2, down2 = at(h), at(-h), at(h / 2), at(-h / 2)
-    values = (up, down, up2, down2, f0)
+    # h3: a small absolute step, so that structure at unit scale (floor at
+    # x = 1e8, where h = 1000) is not mistaken for a smooth slope
+    h3 = min(h / 4, 1e-4)
+    up, down, up2, down2, up3, down3 = at(h), at(-h), at(h / 2), at(-h / 2), at(h3), at(-h3)
+    values = (up, down, up2, down2, up3, down3, f0)
     if any(v is None or not math.isfinite(v) for v in values):
         return math.nan, False, 0.0
-    noise = 64 * EPS * max(1.0, *(abs(v) for v in values)) / h
-    c1, c2 = (up - down) / (2 * h), (up2 - down2) / h
+    big = 64 * EPS * max(1.0, *(abs(v) for v in values))
+    noise = big / h
+    c1, c2, c3 = (up - down) / (2 * h), (up2 - down2) / h, (up3 - down3) / (2 * h3)
     right, left = (up2 - f0) / (h / 2), (f0 - down2) / (h / 2)
     scale = max(1.0, abs(c2))
     smooth = abs(c1 - c2) <= 1e-3 * scale + 4 * noise and \
-        abs(right - left) <= 1e-2 * scale + 8 * noise
+        abs(right - left) <= 1e-2 * scale + 8 * noise and \
+        abs(c3 - c2) <= 1e-2 * scale + 4 * big / h3
     return (4 * c2 - c1) / 3, bool(smooth), noise + abs(c1 - c2) / 10
 
 

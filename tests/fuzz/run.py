@@ -21,15 +21,16 @@ from .choose import SeedChooser
 from .oracle import Timeout, budget
 
 
-def make(seed: int):
-    from .arrays import array_program
-    from .scalar import scalar_program
-    gen = scalar_program if seed % 2 == 0 else array_program
-    return gen(SeedChooser(seed))
+def make(seed: int, exclude=()):
+    from . import arrays, scalar
+    mod = scalar if seed % 2 == 0 else arrays
+    allowed = mod.ALL_FEATURES - set(exclude) if exclude else None
+    gen = scalar.scalar_program if seed % 2 == 0 else arrays.array_program
+    return gen(SeedChooser(seed), allowed)
 
 
-def run_one(seed: int, hessians: bool = True):
-    program = make(seed)
+def run_one(seed: int, hessians: bool = True, exclude=()):
+    program = make(seed, exclude)
     try:
         with budget(120.0):
             return program, check_program(program, hessians)
@@ -54,9 +55,12 @@ def main(argv=None) -> int:
     ap.add_argument("--show", action="store_true")
     ap.add_argument("--jsonl", help="write each failing program here")
     ap.add_argument("--no-hessian", action="store_true")
+    ap.add_argument("--exclude", default="", help="comma-separated features not to generate "
+                    "(triage: look for classes beyond the known ones)")
     args = ap.parse_args(argv)
+    exclude = [f for f in args.exclude.split(",") if f]
     if args.seed is not None:
-        program, result = run_one(args.seed, not args.no_hessian)
+        program, result = run_one(args.seed, not args.no_hessian, exclude)
         print(program.source)
         print("point", result.point if result else None, "wrt", program.wrt,
               "features", sorted(program.features))
@@ -72,7 +76,7 @@ def main(argv=None) -> int:
     out = open(args.jsonl, "w") if args.jsonl else None
     t0 = time.time()
     for seed in range(args.start, args.start + args.count):
-        program, result = run_one(seed, not args.no_hessian)
+        program, result = run_one(seed, not args.no_hessian, exclude)
         status = result.status if result else "timeout"
         counts[status] += 1
         kinds[program.kind] += 1
@@ -88,7 +92,7 @@ def main(argv=None) -> int:
                 if best is None or len(program.source) < len(best[1]):
                     classes[key] = (seed, program.source, f.detail)
                 if out:
-                    out.write(json.dumps({"seed": seed, "key": key, "detail": f.detail,
+                    out.write(json.dumps({"seed": seed, "exclude": exclude, "key": key, "detail": f.detail,
                                           "features": sorted(program.features),
                                           "point": repr(result.point),
                                           "source": program.source}) + "\n")

@@ -39,7 +39,7 @@ UNARY = [
     ("math.log(2 + cos({0}), 3)", None), ("{0} % 1.5", None), ("1.5 % (1 + {0} * {0})", None),
     ("floor({0})", "rounding"), ("ceil({0}) * 0.5", "rounding"), ("int({0})", "rounding"),
     ("round({0})", "rounding"), ("{0} // 1.5", "rounding"),
-    ("fabs({0})", "rounding"), ("math.fabs({0})", "rounding"), ("math.floor({0})", "rounding"),
+    ("fabs({0})", "fabs"), ("math.fabs({0})", "fabs"), ("math.floor({0})", "rounding"),
     ("True * {0}", "bool_arith"), ("-({0} > 0.5)", "bool_arith"),
     ("max({0}, math.nan)", "nan_maxmin"), ("min(math.nan, {0})", "nan_maxmin"),
 ]
@@ -253,6 +253,8 @@ class ScalarGrammar:
         spec = c.choice(["range({n})", "range(1, {n})", "range({n}, 0, -1)", "range(0, {n}, 2)"])
         reused = index in scope.floats
         body_s = scope.child(loop=True, ints=[index])
+        if not self.feats.want("helper_in_while", 0.5):
+            body_s.helpers = []  # a break makes it a while loop: see helper_in_while
         if reused:
             body_s.floats.remove(index)
         body = self.block(body_s, budget - 1)
@@ -264,8 +266,12 @@ class ScalarGrammar:
     def while_stmt(self, scope: Scope, budget: int) -> list:
         self.counter += 1
         counter = f"n{self.counter}"
-        extra = f" and ({self.condition(scope)})" if self.c.chance(0.5) else ""
-        body_s = scope.child(loop=True, ints=[counter])
+        inner = scope.child()
+        # helpers called inside a while loop (tagged: jacobian fails on them)
+        if not (scope.helpers and self.feats.want("helper_in_while", 0.5)):
+            inner.helpers = []
+        extra = f" and ({self.condition(inner)})" if self.c.chance(0.5) else ""
+        body_s = inner.child(loop=True, ints=[counter])
         body = self.block(body_s, budget - 1)
         scope.settle(body_s)
         return [f"{counter} = 0", f"while {counter} < {self.c.randint(0, 4)}{extra}:"] + \
@@ -391,4 +397,5 @@ def scalar_program(chooser, allowed=None) -> Program:
 ALL_FEATURES = {feat for _, feat in UNARY + BINARY if feat} | {
     "global_rebind", "defaults", "kwargs", "eq_ne", "name_collision", "div_assign",
     "int_local", "int_bound", "range_self", "loop_var_reuse", "helper_collision", "recursion",
+    "helper_in_while",
     "zero_point", "int_point", "large_point", "tiny_point", "nan_point"}
