@@ -9,7 +9,23 @@ fuzzes those constructs too.  Feature names are the ones the grammars tag
 """
 
 KNOWN_OPEN: dict = {
-    # feature tag: the issue item its failures belong to (filled by the triage)
+    # feature tag -> what it waits for (issue 12 item; NEW = docs fuzz-findings)
+    "self_index": "issue 12 item 1: a name rebound from an indexed read of itself",
+    "alias_inplace": "issue 12 items 2-3: in-place operators on aliases and views",
+    "array_inplace": "issue 12 items 2-3: in-place on an array another name or view shares",
+    "setitem": "issue 12 item 3 (element assignment; refused today, wrong around views)",
+    "range_self": "issue 12 item 4: for k in range(k) inside another loop",
+    "and_or_value": "issue 12 item 6: and/or used as values",
+    "nan_maxmin": "issue 12 item 7: max/min with NaN",
+    "name_collision": "issue 12 item 8: user names that emitted code also uses",
+    "helper_collision": "issue 12 item 8: a helper named h1_fwd/h1_bwd/h1_jvp beside h1",
+    "bool_arith": "issue 12 item 9: a bool-valued product comes back as the gradient True",
+    "int_point": "issue 12 item 9: integer inputs",
+    "int_array": "issue 12 item 9: integer arrays (int gradients, UFuncTypeError)",
+    "global_rebind": "issue 12 item 10: stale globals",
+    "fabs": "issue 12 crashes: math.fabs emitted as math.abs",
+    "loop_var_reuse": "NEW (fuzz-findings 1): a parameter reused as a loop index in a branch",
+    "helper_in_while": "NEW (fuzz-findings 2): jacobian NameError for helpers in while loops",
 }
 
 

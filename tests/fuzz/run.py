@@ -94,7 +94,7 @@ def main(argv=None) -> int:
                 if out:
                     out.write(json.dumps({"seed": seed, "exclude": exclude, "key": key, "detail": f.detail,
                                           "features": sorted(program.features),
-                                          "point": repr(result.point),
+                                          "point": repr(result.point), "wrt": program.wrt,
                                           "source": program.source}) + "\n")
         if seed % 100 == 99:
             _clear_caches()

@@ -51,7 +51,7 @@ BINARY = [
     ("np.maximum({0}, {1})", None), ("{0} if {0} < {1} else {1} * 0.5", None),
     ("{0} * {1} if {0} > 0 and {1} < 1 else {0} - {1}", None),
     ("({0} > {1}) * {1}", "bool_arith"), ("({0} <= {1}) + {0}", "bool_arith"),
-    ("({0} == {1}) * 3.0 + {0}", "eq_ne"), ("({0} != {1}) * {1}", "eq_ne"),
+    ("({0} == {1}) * 3.0 + {0}", "bool_arith"), ("({0} != {1}) * {1}", "bool_arith"),
     ("({0} and {1})", "and_or_value"), ("({0} or {1})", "and_or_value"),
     ("({0} > 0 and {1})", "and_or_value"), ("({0} < {1} or {1})", "and_or_value"),
     ("max({0}, {1}, math.nan)", "nan_maxmin"), ("{0} // (1 + {1} * {1})", "rounding"),
@@ -246,8 +246,9 @@ class ScalarGrammar:
         plain = [v for v in scope.ints if not v[1:].isdigit()]  # not a while counter
         if plain and self.feats.want("int_bound", 0.3):
             n = c.choice(plain)
-        if plain and self.feats.want("range_self", 0.2):
-            index = n = c.choice(plain)  # for k in range(k)
+        if plain and self.feats.want("range_self", 0.3):
+            locals_ = [v for v in plain if v in ("k", "m", "n")]  # bound before the loops
+            index = n = c.choice(locals_ or plain)  # for k in range(k)
         elif len(scope.floats) > 1 and self.feats.want("loop_var_reuse", 0.05):
             index = c.choice(scope.floats)  # a float name becomes the index
         spec = c.choice(["range({n})", "range(1, {n})", "range({n}, 0, -1)", "range(0, {n}, 2)"])
@@ -296,7 +297,7 @@ class ScalarGrammar:
 
     def statement(self, scope: Scope, budget: int) -> list:
         kinds = ["assign", "assign", "aug", "tuple"]
-        if self.feats.want("int_local", 0.1):
+        if self.feats.want("int_local", 0.2):
             kinds.append("int")
         if budget > 0 and scope.control:
             kinds += ["if", "for", "for", "while", "jump", "for_list"]
