@@ -244,7 +244,10 @@ class ArrayGrammar:
             inner["row"] = S4
             head.append(f"    row = X[i] * {_paren(self.expr(env, S0, 1))}")
         inner[acc] = S4
-        body = [f"{acc} = {acc} + {self.expr(inner, S4, 1)}"]
+        value = self.expr(inner, S4, 1)
+        if re.search(rf"\b{acc}\[", value) and not self.feats.want("self_index", 1.0):
+            value = self.expr({n: sh for n, sh in inner.items() if n != acc}, S4, 1)
+        body = [f"{acc} = {acc} + {value}"]
         if budget > 0 and c.chance(0.4):
             body += self.statement(inner, 0, shape_stable=True)
         env[acc] = S4

@@ -17,6 +17,7 @@ KNOWN_OPEN: dict = {
     "range_self": "issue 12 item 4: for k in range(k) inside another loop",
     "and_or_value": "issue 12 item 6: and/or used as values",
     "nan_maxmin": "issue 12 item 7: max/min with NaN",
+    "nan_point": "issue 12 item 7: a NaN input reaching max/min",
     "name_collision": "issue 12 item 8: user names that emitted code also uses",
     "helper_collision": "issue 12 item 8: a helper named h1_fwd/h1_bwd/h1_jvp beside h1",
     "bool_arith": "issue 12 item 9: a bool-valued product comes back as the gradient True",

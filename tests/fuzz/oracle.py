@@ -132,37 +132,44 @@ def partials(fn, args, wrt, seconds: float = 10.0) -> dict:
 
 
 def second_partial(fn, args, i, j, seconds: float = 10.0):
-    """(d2 f / d args[i] d args[j], smooth) for scalar parameters, by second
-    differences at steps h and h/2 (step check as above)."""
-    def call(moved):
+    """(d2 f / d args[i] d args[j], smooth, noise) for scalar parameters, by
+    second differences at steps h and h/2.  Smooth only if both steps agree
+    and the one-sided stencils (right of and left of the point) agree with
+    them: a branch switch at the point that leaves f and f' continuous
+    (``log(1 + x*x)`` for x > 0, ``0`` below) is caught there."""
+    def call(di, dj):
+        moved = list(args)
+        moved[i] = float(moved[i]) + di
+        moved[j] = float(moved[j]) + dj
         try:
-            return as_float(fn(*moved))
-        except Exception:  # noqa: BLE001
+            v = as_float(fn(*moved))
+        except Exception:  # noqa: BLE001 -- f fails here: no estimate
             return None
+        return v if v is not None and math.isfinite(v) else None
 
-    def estimate(h):
-        def at(di, dj):
-            moved = list(args)
-            moved[i] = float(moved[i]) + di
-            moved[j] = float(moved[j]) + dj
-            return call(moved)
-        if i == j:
-            vals = (at(h, 0), call(list(args)), at(-h, 0))
-            if any(v is None or not math.isfinite(v) for v in vals):
-                return None, 0.0
-            return (vals[0] - 2 * vals[1] + vals[2]) / (h * h), \
-                64 * EPS * max(1.0, *map(abs, vals)) / (h * h)
-        vals = (at(h, h), at(h, -h), at(-h, h), at(-h, -h))
-        if any(v is None or not math.isfinite(v) for v in vals):
+    def stencil(h, weights):
+        vals = [(w, call(di * h, dj * h)) for w, di, dj in weights]
+        if any(v is None for _, v in vals):
             return None, 0.0
-        return (vals[0] - vals[1] - vals[2] + vals[3]) / (4 * h * h), \
-            64 * EPS * max(1.0, *map(abs, vals)) / (h * h)
+        return sum(w * v for w, v in vals) / (h * h), \
+            64 * EPS * max(1.0, *(abs(v) for _, v in vals)) / (h * h)
 
+    if i == j:
+        central = [(1, 1, 0), (-2, 0, 0), (1, -1, 0)]
+        right = [(1, 2, 0), (-2, 1, 0), (1, 0, 0)]
+        left = [(1, 0, 0), (-2, -1, 0), (1, -2, 0)]
+    else:
+        central = [(0.25, 1, 1), (-0.25, 1, -1), (-0.25, -1, 1), (0.25, -1, -1)]
+        right = [(1, 1, 1), (-1, 1, 0), (-1, 0, 1), (1, 0, 0)]
+        left = [(1, 0, 0), (-1, -1, 0), (-1, 0, -1), (1, -1, -1)]
     with budget(seconds):
         h = 1e-3 * max(1.0, abs(float(args[i])), abs(float(args[j])))
-        (e1, n1), (e2, n2) = estimate(h), estimate(h / 2)
-    if e1 is None or e2 is None:
+        (e1, n1), (e2, n2) = stencil(h, central), stencil(h / 2, central)
+        (r, nr), (lf, nl) = stencil(h / 2, right), stencil(h / 2, left)
+    if None in (e1, e2, r, lf):
         return math.nan, False, 0.0
     scale = max(1.0, abs(e2))
-    smooth = abs(e1 - e2) <= 2e-3 * scale + 4 * (n1 + n2)
+    noise = n1 + n2 + nr + nl
+    smooth = abs(e1 - e2) <= 2e-3 * scale + 4 * noise and \
+        abs(r - lf) <= 2e-2 * scale + 4 * noise
     return (4 * e2 - e1) / 3, smooth, n1 + n2 + abs(e1 - e2) / 10

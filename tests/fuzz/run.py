@@ -55,10 +55,15 @@ def main(argv=None) -> int:
     ap.add_argument("--show", action="store_true")
     ap.add_argument("--jsonl", help="write each failing program here")
     ap.add_argument("--no-hessian", action="store_true")
+    ap.add_argument("--ci-features", action="store_true",
+                    help="leave out known.KNOWN_OPEN, as the CI profile does")
     ap.add_argument("--exclude", default="", help="comma-separated features not to generate "
                     "(triage: look for classes beyond the known ones)")
     args = ap.parse_args(argv)
     exclude = [f for f in args.exclude.split(",") if f]
+    if args.ci_features:
+        from .known import KNOWN_OPEN
+        exclude += sorted(KNOWN_OPEN)
     if args.seed is not None:
         program, result = run_one(args.seed, not args.no_hessian, exclude)
         print(program.source)
