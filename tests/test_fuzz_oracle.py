@@ -26,6 +26,7 @@ def test_smooth_derivatives_match():
 @pytest.mark.parametrize("fn, x", [
     (abs, 0.0),                                        # a kink
     (lambda x: float(math.floor(x)), 1e8),             # jumps below the relative step
+    (lambda x: float(math.floor(1e12 * x)), 0.3),      # a steep staircase
     (lambda x: x if x > 0.3 else 2 * x, 0.3 + 1e-7),   # a branch switch inside the step
 ])
 def test_not_smooth_points_are_skipped(fn, x):

@@ -2,9 +2,10 @@
 evaluation under a time budget.
 
 Nothing here imports adcompiler.  For each input coordinate the function is
-evaluated at ``x ± h`` and ``x ± h/2``.  The coordinate counts as *smooth*
-only if (1) the central estimates for ``h`` and ``h/2`` agree and (2) the
-one-sided slopes left and right of ``x`` agree; a branch switch, a kink
+evaluated at ``x ± h``, ``x ± h/2`` and ``x ± h3`` (a small step).  The
+coordinate counts as *smooth* only if (1) the central estimates for ``h``
+and ``h/2`` agree, (2) the one-sided slopes left and right of ``x`` agree
+and (3) the estimate at ``h3`` agrees too; a branch switch, a kink
 (``abs`` at 0, ``max`` at a tie) or a jump (``floor``) within the step fails
 one of them, and that coordinate is skipped -- and counted, so a run reports
 how much it could not check.  Smooth coordinates are compared with the
@@ -89,16 +90,21 @@ def _coordinate(call, args, i, index, f0):
             moved[i][index] = float(x) + step
         return call(moved)
 
-    # h3: a small absolute step, so that structure at unit scale (floor at
-    # x = 1e8, where h = 1000) is not mistaken for a smooth slope
-    h3 = min(h / 4, 1e-4)
-    up, down, up2, down2, up3, down3 = at(h), at(-h), at(h / 2), at(-h / 2), at(h3), at(-h3)
+    up, down, up2, down2 = at(h), at(-h), at(h / 2), at(-h / 2)
+    if any(v is None or not math.isfinite(v) for v in (up, down, up2, down2, f0)):
+        return math.nan, False, 0.0
+    c1, c2 = (up - down) / (2 * h), (up2 - down2) / h
+    # h3: a small step, so that a staircase is not mistaken for a slope:
+    # floor(x) at x = 1e8 (where h = 1000), or floor(g(x)) where g is steep;
+    # at h3 the function moves by about 0.1 at most
+    h3 = max(min(h / 4, 1e-4, 0.1 / max(1.0, abs(c2))), 1e4 * EPS * max(1.0, abs(float(x))))
+    up3, down3 = at(h3), at(-h3)
     values = (up, down, up2, down2, up3, down3, f0)
     if any(v is None or not math.isfinite(v) for v in values):
         return math.nan, False, 0.0
     big = 64 * EPS * max(1.0, *(abs(v) for v in values))
     noise = big / h
-    c1, c2, c3 = (up - down) / (2 * h), (up2 - down2) / h, (up3 - down3) / (2 * h3)
+    c3 = (up3 - down3) / (2 * h3)
     right, left = (up2 - f0) / (h / 2), (f0 - down2) / (h / 2)
     scale = max(1.0, abs(c2))
     smooth = abs(c1 - c2) <= 1e-3 * scale + 4 * noise and \
@@ -163,7 +169,7 @@ def second_partial(fn, args, i, j, seconds: float = 10.0):
         right = [(1, 1, 1), (-1, 1, 0), (-1, 0, 1), (1, 0, 0)]
         left = [(1, 0, 0), (-1, -1, 0), (-1, 0, -1), (1, -1, -1)]
     with budget(seconds):
-        h = 1e-3 * max(1.0, abs(float(args[i])), abs(float(args[j])))
+        h = 1e-3 * min(max(1.0, abs(float(args[i])), abs(float(args[j]))), 100.0)
         (e1, n1), (e2, n2) = stencil(h, central), stencil(h / 2, central)
         (r, nr), (lf, nl) = stencil(h / 2, right), stencil(h / 2, left)
     if None in (e1, e2, r, lf):
