@@ -28,7 +28,7 @@ UNARY = [("np.sin({0})", None), ("np.tanh({0})", None), ("np.exp(np.tanh({0}))",
          ("{0} ** 2", None), ("-{0}", None), ("np.sqrt(1.5 + {0} ** 2)", None),
          ("np.log1p({0} ** 2)", None), ("np.cos({0}) * 0.5", None),
          ("np.abs({0})", "kink"), ("np.maximum({0}, 0.0)", "kink"),
-         ("np.where({0} > 0, {0}, 0.5 * {0})", "kink"), ("np.expm1(np.tanh({0}))", None)]
+         ("np.where({0} > 0, {0}, 0.5 * {0})", "kink"), ("np.expm1(np.tanh({0}))", "expm1")]
 BINARY = [("{0} + {1}", None), ("{0} - {1}", None), ("{0} * {1}", None),
           ("{0} / (1.5 + {1} ** 2)", None), ("np.maximum({0}, {1})", "kink"),
           ("np.minimum({0}, {1})", "kink"), ("np.where({0} > {1}, {0}, {1} * 2.0)", "kink")]

@@ -12,6 +12,8 @@ KNOWN_OPEN: dict = {
     # feature tag -> what it waits for (issue 12 item; NEW = docs fuzz-findings)
     "self_index": "issue 12 item 1: a name rebound from an indexed read of itself",
     "alias_inplace": "issue 12 items 2-3: in-place operators on aliases and views",
+    "expm1": "issue 12 item 2: np.expm1's adjoint is emitted in place on an array a "
+             "branch or loop output still points at",
     "array_inplace": "issue 12 items 2-3: in-place on an array another name or view shares",
     "setitem": "issue 12 item 3 (element assignment; refused today, wrong around views)",
     "range_self": "issue 12 item 4: for k in range(k) inside another loop",
@@ -26,7 +28,8 @@ KNOWN_OPEN: dict = {
     "global_rebind": "issue 12 item 10: stale globals",
     "fabs": "issue 12 crashes: math.fabs emitted as math.abs",
     "loop_var_reuse": "NEW (fuzz-findings 1): a parameter reused as a loop index in a branch",
-    "helper_in_while": "NEW (fuzz-findings 2): jacobian NameError for helpers in while loops",
+    "helper_in_while": "NEW (fuzz-findings 2): jacobian NameError for helpers in while loops "
+                       "and after an early return",
 }
 
 

@@ -39,6 +39,10 @@ class Features:
             return True
         return False
 
+    def allows(self, name: str) -> bool:
+        """Whether feature ``name`` may be used (draws nothing)."""
+        return self.allowed is None or name in self.allowed
+
     def pick(self, options: list) -> str:
         """``options``: (item, feature or None); only allowed ones, simplest first."""
         ok = [item for item, feat in options

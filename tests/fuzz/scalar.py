@@ -291,6 +291,12 @@ class ScalarGrammar:
     def jump(self, scope: Scope) -> list:
         kinds = ["return"] + (["break", "continue"] if scope.loop_depth else [])
         kind = self.c.choice(kinds)
+        if kind == "return" and scope.helpers:
+            # code after an early return moves into a branch: helpers called
+            # there are missing from jacobian's module (see helper_in_while)
+            if not self.feats.allows("helper_in_while"):
+                return self.assign(scope)
+            self.feats.used.add("helper_in_while")
         values = ", ".join(self.expr(scope, 1) for _ in range(scope.returns))
         what = kind if kind != "return" else f"return {values}"
         return [f"if {self.condition(scope)}:", f"    {what}"]
