@@ -55,6 +55,8 @@ def main(argv=None) -> int:
     ap.add_argument("--show", action="store_true")
     ap.add_argument("--jsonl", help="write each failing program here")
     ap.add_argument("--no-hessian", action="store_true")
+    ap.add_argument("--kind", choices=("scalar", "array"), help="only this kind "
+                    "(even seeds are scalar programs, odd ones NumPy programs)")
     ap.add_argument("--ci-features", action="store_true",
                     help="leave out known.KNOWN_OPEN, as the CI profile does")
     ap.add_argument("--exclude", default="", help="comma-separated features not to generate "
@@ -81,6 +83,8 @@ def main(argv=None) -> int:
     out = open(args.jsonl, "w") if args.jsonl else None
     t0 = time.time()
     for seed in range(args.start, args.start + args.count):
+        if args.kind and (seed % 2 == 0) != (args.kind == "scalar"):
+            continue
         program, result = run_one(seed, not args.no_hessian, exclude)
         status = result.status if result else "timeout"
         counts[status] += 1
@@ -97,6 +101,7 @@ def main(argv=None) -> int:
                 if best is None or len(program.source) < len(best[1]):
                     classes[key] = (seed, program.source, f.detail)
                 if out:
+                    out.flush()
                     out.write(json.dumps({"seed": seed, "exclude": exclude, "key": key, "detail": f.detail,
                                           "features": sorted(program.features),
                                           "point": repr(result.point), "wrt": program.wrt,
