@@ -322,8 +322,11 @@ def array_points(c, feats: Features) -> list:
                 args[k] = rng.integers(-2, 3, size=args[k].shape)
             else:
                 args[3] = int(rng.integers(-2, 3))
-        if feats.want("zero_array", 0.05):
-            args[c.randint(0, 2)][...] = 0.0
+        k = c.randint(0, 2) if feats.want("zero_array", 0.05) else None
+        if k is not None and "kink" not in feats.used:
+            # zeros make exact ties for max/min/where, where a flat composite
+            # (min(maximum(X, 0))) gets the documented tie convention, not 0
+            args[k][...] = 0.0
         if feats.want("large_array", 0.05):
             args[0] = args[0] * 1e3
         points.append(tuple(args))

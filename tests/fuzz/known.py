@@ -28,8 +28,9 @@ KNOWN_OPEN: dict = {
     "global_rebind": "issue 12 item 10: stale globals",
     "fabs": "issue 12 crashes: math.fabs emitted as math.abs",
     "loop_var_reuse": "NEW (fuzz-findings 1): a parameter reused as a loop index in a branch",
-    "helper_in_while": "NEW (fuzz-findings 2): jacobian NameError for helpers in while loops "
-                       "and after an early return",
+    "helper_in_while": "NEW (fuzz-findings 2): jacobian NameError for helpers called in "
+                       "code that is not differentiated inside while loops, branches and "
+                       "after an early return",
 }
 
 

@@ -233,6 +233,8 @@ class ScalarGrammar:
     def if_stmt(self, scope: Scope, budget: int) -> list:
         cond = self.condition(scope)
         then_s, else_s = scope.child(), scope.child()
+        if not self.feats.allows("helper_in_while"):  # see known.KNOWN_OPEN
+            then_s.helpers = else_s.helpers = []
         lines = [f"if {cond}:"] + _indent(self.block(then_s, budget - 1))
         if self.c.chance(0.5):
             lines += ["else:"] + _indent(self.block(else_s, budget - 1))
