@@ -25,7 +25,7 @@ from fuzz.scalar import scalar_program
 
 pytestmark = pytest.mark.fuzz
 
-_EXAMPLES = max(20, settings.default.max_examples // 2)
+_EXAMPLES = max(20, settings.default.max_examples // 4)  # 50 each in the ci profile
 
 
 def _check(program):
