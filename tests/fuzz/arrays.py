@@ -147,6 +147,10 @@ class ArrayGrammar:
         names = list(env)
         if not self.feats.want("array_inplace", 0.7):  # in-place on an array
             names = [n for n in env if env[n] == S0]
+        elif c.chance(0.8) and any(n not in PARAMS for n in names):
+            # mostly on the function's own arrays: on a parameter it is refused
+            # (it writes into the caller's array), which hides the rest
+            names = [n for n in names if n not in PARAMS]
         name = c.choice(names)
         shape = env[name]
         op = c.choice(["+=", "-=", "*=", "/="])
@@ -234,7 +238,7 @@ class ArrayGrammar:
         acc = self.new_name()
         head = [f"{acc} = {self.expr(env, S4, 1)}"]
         inner = dict(env)
-        if kind == "rows" and self.feats.want("iter_array", 0.7):
+        if kind == "rows" and self.feats.want("iter_array", 0.3):
             mats = [n for n, s in env.items() if s == M]
             src = c.choice(mats) if mats else "X"
             head.append(f"for row in {src}:")
@@ -277,7 +281,7 @@ class ArrayGrammar:
         if budget > 0:
             kinds += [("loop", "array_loop"), ("branch", "array_branch")]
         kind = self.feats.pick(kinds).strip()
-        if kind == "setitem" and not self.feats.want("setitem", 0.3):
+        if kind == "setitem" and not self.feats.want("setitem", 0.15):
             kind = "aug"  # refused today: keep it from hiding the rest of the program
         if shape_stable and kind in ("assign", "self", "alias"):
             kind = "aug"
