@@ -12,15 +12,17 @@ from __future__ import annotations
 import ast
 import builtins
 import math
+import re
 import types
 
 import numpy as np
 
 from .desugar import count_returns, desugar
 from .errors import CompileError
-from .frontend import SourceFunction
+from .frontend import LiveEnv, SourceFunction
 from .ir import Builder, Const, ForRange, Function, If, Loc, Names, Var, While, is_number
 from .nplower import NumpyLowering, handles, is_local
+from .npemit import HELPER
 from .primitives import BUILTIN_NAMES, MATH_NAMES, NUMPY_NAMES
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
@@ -60,21 +62,24 @@ class Returned:
 class Program:
     """The functions reachable from an entry point, lowered on demand."""
 
-    def __init__(self) -> None:
+    def __init__(self, avoid: set = frozenset()) -> None:
         self.functions: dict = {}  # key -> Function
         self.arity: dict = {}  # key -> number of results
         self.sources: dict = {}  # key -> SourceFunction
         self.inplace: dict = {}  # key -> {out var name: (name, line, col)} of ``x op= e``
         self.aliases: dict = {}  # key -> {var name: [names a plain ``z = y`` also gave it]}
+        self.global_arrays: dict = {}  # emitted name -> module-level array read live
         self._by_node: dict = {}
+        self.avoid = set(avoid)  # the user's identifiers (see lower_program)
 
     def request(self, sf: SourceFunction) -> str:
         ident = (sf.filename, sf.node.lineno, sf.node.name)
         if ident in self._by_node:
             return self._by_node[ident]
         key = sf.name
-        while key in self.sources:
-            key += "_"
+        while key in self.sources or (self.sources and self.clashes(key, self.avoid)):
+            # a trailing _ keeps h_fwd derived from h: a leading one does not
+            key = key + "_" if key in self.sources else "_" + key
         self._by_node[ident] = key
         self.sources[key] = sf
         self.arity[key] = count_returns(sf.node)
@@ -82,10 +87,51 @@ class Program:
         return key
 
 
+    def clashes(self, key: str, names: set) -> bool:
+        """Would a helper named ``key`` share a name with code emitted for
+        another function: its ``key_fwd``/``key_jvp``... with a user's
+        identifier or another helper, or itself with another helper's?"""
+        return any(_derived_from(n, key) for n in names | set(self.sources)) or \
+            any(_derived_from(key, k) for k in self.sources)
+
+
+#: what the transforms append to a function's name (h_fwd, h_jvp_x, f_grad, f_d2)
+_DERIVED = re.compile(r"_(grad|value_and_grad|fwd|bwd|jvp|vjp|hvp|hessian|jacobian|d[0-9]+)"
+                      r"(_|$)")
+
+
+def _derived_from(name: str, key: str) -> bool:
+    return name.startswith(key) and _DERIVED.match(name, len(key)) is not None
+
+
 def lower_program(sf: SourceFunction) -> tuple:
-    program = Program()
-    key = program.request(sf)
-    return program, key
+    """Lower ``sf`` and the helpers it calls.  Helpers are named so that no
+    emitted name (``h_fwd`` of a helper ``h``) is one the user's code uses: a
+    helper named like that is renamed (``h_``), which may take a second pass
+    once every source reached is known."""
+    avoid: set = set()
+    while True:
+        program = Program(avoid)
+        key = program.request(sf)
+        users = identifiers(program)
+        if avoid >= users or not any(program.clashes(k, users) for k in program.sources
+                                     if k != key):
+            return program, key
+        avoid |= users
+
+
+def identifiers(program: Program) -> set:
+    """Every identifier in the user's sources: emitted names must avoid them."""
+    names: set = set()
+    for sf in program.sources.values():
+        for node in ast.walk(sf.node):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.arg):
+                names.add(node.arg)
+            elif isinstance(node, ast.FunctionDef):
+                names.add(node.name)
+    return names
 
 
 class Lowerer:
@@ -94,6 +140,9 @@ class Lowerer:
         self.program = program
         self.key = key
         self.names = Names()
+        self.root: Builder | None = None  # the function body's builder
+        self.locals: set = set()  # names the body assigns (while lowering the body)
+        self.global_reads: dict = {}  # emitted name -> Var (global arrays, read once)
 
     # ------------------------------------------------------------ entry
     def lower(self) -> Function:
@@ -102,8 +151,12 @@ class Lowerer:
         params = tuple(Var(a.arg, a.arg) for a in node.args.args)
         self.names.taken.update(p.name for p in params)
         env = {p.hint: p for p in params}
-        b = Builder(self.names)
-        outcome = self.stmts(desugar(self.sf), env, b)
+        b = self.root = Builder(self.names)
+        self.locals = set(_assigned(node.body))  # Python's rule: assigned anywhere = local
+        body = desugar(self.sf)
+        self.check_nesting(body)
+        outcome = self.stmts(body, env, b)
+        self.locals = set()
         if not isinstance(outcome, Returned):
             raise self.sf.error(f"{node.name} can reach its end without returning a value",
                                 node.body[-1], "return")
@@ -127,6 +180,17 @@ class Lowerer:
                 raise self.sf.error("decorators other than @grad are not supported", deco,
                                     "decorator")
 
+    def check_nesting(self, body: list) -> None:
+        """Refuse code whose emitted form Python cannot compile: more than
+        100 nested blocks (every ``if`` that returns nests the statements
+        after it; conditional expressions become ``if`` statements)."""
+        depth, where = _nesting(body, 1)
+        if depth > MAX_NESTING:
+            raise self.sf.error(f"the code here is nested {depth} blocks deep once the "
+                                "statements after each 'if ...: return' move into its else "
+                                f"branch; Python compiles at most 100 (limit {MAX_NESTING}): "
+                                "split the function", where, "nesting")
+
     def is_our_decorator(self, deco: ast.expr) -> bool:
         target = deco.func if isinstance(deco, ast.Call) else deco
         name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
@@ -135,10 +199,27 @@ class Lowerer:
     def defaults(self, node: ast.FunctionDef) -> tuple:
         args = node.args.args
         out = []
-        for arg, default in zip(args[len(args) - len(node.args.defaults):], node.args.defaults):
-            value = self.static_value(default)
+        live = self.live_defaults(node)
+        for k, (arg, default) in enumerate(zip(args[len(args) - len(node.args.defaults):],
+                                               node.args.defaults)):
+            value = self.static_value(default) if live is None else \
+                self.as_value(live[k], default, arg.arg).value
             out.append((arg.arg, Const(value)))
         return tuple(out)
+
+    def live_defaults(self, node: ast.FunctionDef):
+        """A live function's default values as the ``def`` evaluated them, or
+        None (a file read as text, or defaults that do not match the source)."""
+        fetch = getattr(self.sf.env, "defaults", None)
+        if fetch is None or node is not self.sf.node:
+            return None
+        values = fetch()
+        if len(values) != len(node.args.defaults):
+            return None
+        for value, default in zip(values, node.args.defaults):
+            if not (is_number(value) or isinstance(value, (bool, np.floating))):
+                raise self.sf.error("default values must be numbers", default, "default")
+        return values
 
     def static_value(self, node: ast.expr):
         b = Builder(Names())
@@ -278,7 +359,11 @@ class Lowerer:
 
     # ------------------------------------------------------------ loops
     def carried(self, body: list, env: dict, exclude: set, at) -> list:
-        exclude = exclude | _loop_targets(body)
+        """Names the loop carries: those it assigns, except loop variables
+        (of this loop or nested ones) that have no value before it: those
+        stay unreadable after their loop (Python would raise NameError when
+        the loop runs zero times)."""
+        exclude = exclude | {n for n in _loop_targets(body) if not _has_value(env, n)}
         names = [n for n in _assigned(body) if n not in exclude]
         for n in names:
             if isinstance(env.get(n), tuple):
@@ -295,6 +380,8 @@ class Lowerer:
         start, stop, step = args
         idx = self.names.fresh(s.target.id)
         names = self.carried(s.body, env, {s.target.id}, s)
+        if _has_value(env, s.target.id):  # Python keeps the last index after the loop
+            names.append(s.target.id)
         inits = tuple(self.init(n, env) for n in names)
         params = tuple(self.names.fresh(_hint(n)) for n in names)
         inner = dict(env)
@@ -307,8 +394,9 @@ class Lowerer:
         b.loc = self.loc(s)
         b.emit(ForRange(outs, start, stop, step, inits, body, b.loc))
         env = self.after_loop(env, names, outs, s.body)
-        env[s.target.id] = _Unbound(f"reading the loop variable {s.target.id} after its loop "
-                                    "is not supported")
+        if s.target.id not in names:
+            env[s.target.id] = _Unbound(f"reading the loop variable {s.target.id} after its "
+                                        "loop is not supported")
         return env
 
     def init(self, name: str, env: dict):
@@ -372,7 +460,7 @@ class Lowerer:
     def after_loop(self, env: dict, names: list, outs: tuple, body: list) -> dict:
         env = dict(env)
         env.update(zip(names, outs))
-        for n in _loop_targets(body):
+        for n in _loop_targets(body) - set(names):
             env[n] = _Unbound(f"reading the loop variable {n} after its loop is not supported")
         return env
 
@@ -401,16 +489,22 @@ class Lowerer:
             if isinstance(value, _Unbound):
                 raise self.sf.error(value.why, node, "name")
             return value
-        return self.global_value(node, node.id)
+        if node.id in self.locals:  # assigned later in the function: not the global
+            raise self.sf.error(f"{node.id} is read before it is assigned (it is a local "
+                                "variable of the function: Python raises UnboundLocalError)",
+                                node, "name")
+        return self.global_value(node, node.id, b)
 
-    def global_value(self, node, name: str):
+    def global_value(self, node, name: str, b: Builder | None = None):
         obj = self.sf.env.lookup(name)
-        return self.as_value(obj, node, name)
+        return self.as_value(obj, node, name, b)
 
-    def as_value(self, obj, node, name: str):
+    def as_value(self, obj, node, name: str, b: Builder | None = None):
         from .frontend import _MISSING
         if obj is _MISSING:
             raise self.sf.error(f"name {name!r} is not defined", node, "name")
+        if isinstance(obj, np.ndarray) and b is not None and self.program is not None:
+            return self.global_array(obj, node, name, b)
         if is_number(obj) or isinstance(obj, bool):
             return Const(obj)
         if isinstance(obj, np.floating):
@@ -421,14 +515,46 @@ class Lowerer:
                             node, "global")
 
     def e_Attribute(self, node, env, b):
-        if is_local(node.value, env):
+        if is_local(node.value, env) or self.is_global_array(node.value, env):
             return NumpyLowering(self).attribute(node, env, b)
         obj = self.resolve(node, env)
-        return self.as_value(obj, node, _dotted(node))
+        return self.as_value(obj, node, _dotted(node), b)
+
+    def is_global_array(self, node: ast.expr, env: dict) -> bool:
+        """Is ``node`` a global name bound to a NumPy array (``W`` in ``W.T``)?"""
+        return isinstance(node, ast.Name) and node.id not in env and \
+            self.program is not None and isinstance(self.sf.env.lookup(node.id), np.ndarray)
+
+    def global_array(self, obj, node, name: str, b: Builder):
+        """A module-level NumPy array (of a live function): the emitted code
+        reads it by name when it runs, so changes made in place are seen; a
+        rebinding recompiles (see frontend.Watch).  Never differentiated."""
+        kind = {"f": "f", "i": "i", "u": "i", "b": "b"}.get(obj.dtype.kind)
+        if kind is None or not isinstance(self.sf.env, LiveEnv):
+            raise self.sf.error(f"{name} is a {obj.dtype} array; only real numeric global "
+                                "arrays can be read", node, "global")
+        emitted = name.replace(".", "_")
+        if emitted in _MODULE_NAMES or emitted.endswith(_EMITTED_SUFFIXES):
+            raise self.sf.error(f"the global array {name} has a name the emitted module uses "
+                                "itself; rename it", node, "global")
+        entry = next(iter(self.program.sources.values())).node
+        if emitted in {a.arg for a in entry.args.args}:  # emitted code would read the parameter
+            raise self.sf.error(f"the global array {name} has the name of a parameter of "
+                                f"{entry.name}; rename one", node, "global")
+        arrays = self.program.global_arrays
+        if arrays.get(emitted, obj) is not obj:
+            raise self.sf.error(f"two different global arrays are named {name}; rename one",
+                                node, "global")
+        arrays[emitted] = obj
+        if emitted not in self.global_reads:  # read once, at the top of the function
+            # (so that a loop does not store it on the tape every iteration)
+            root = self.root or b
+            self.global_reads[emitted] = root.eqn("global", name=emitted,
+                                                  shape=tuple(obj.shape), kind=kind)
+        return self.global_reads[emitted]
 
     def resolve(self, node: ast.expr, env: dict):
         """The object a global (possibly dotted) name refers to."""
-        from .frontend import _MISSING
         if isinstance(node, ast.Name):
             if node.id in env:
                 raise self.sf.error(f"{node.id} is a local value, not a function", node, "call")
@@ -439,7 +565,7 @@ class Lowerer:
                                     f"({_dotted(node)}) are not supported", node, "method")
             base = self.resolve(node.value, env)
             if isinstance(base, types.ModuleType):
-                return getattr(base, node.attr, _MISSING)
+                return self.sf.env.attribute(base, node.attr)
             raise self.sf.error(f"attribute access {_dotted(node)} is not supported", node,
                                 "attribute")
         raise self.sf.error(f"calling {_describe(node)} is not supported", node, "call")
@@ -531,7 +657,8 @@ class Lowerer:
         if special:
             raise self.sf.error(f"{special}() is only supported as the iterable of a for loop",
                                 node, special)
-        if isinstance(node.func, ast.Attribute) and is_local(node.func.value, env):
+        if isinstance(node.func, ast.Attribute) and (
+                is_local(node.func.value, env) or self.is_global_array(node.func.value, env)):
             return NumpyLowering(self).method(node, env, b)
         obj = self.resolve(node.func, env)
         if handles(obj):
@@ -582,11 +709,8 @@ class Lowerer:
     def user_call(self, node: ast.Call, sf: SourceFunction, env: dict, b: Builder):
         key = self.program.request(sf) if sf.node is not self.sf.node or \
             sf.filename != self.sf.filename else self.key
-        if key == self.key:
-            callee_node = self.sf.node
-        else:
-            callee_node = self.program.sources[key].node
-        args = self.bind_arguments(node, callee_node, sf, env, b)
+        source = self.sf if key == self.key else self.program.sources[key]
+        args = self.bind_arguments(node, source.node, source, env, b)
         nouts = self.program.arity[key]
         result = b.eqn("call", *args, nouts=nouts, fn=key, hint="")
         return result if nouts == 1 else tuple(result)
@@ -612,16 +736,65 @@ class Lowerer:
                 out.append(values[p])
             elif p in defaults:
                 sub = Lowerer(sf, self.program, self.key)
-                out.append(Const(sub.static_value(defaults[p])))
+                out.append(Const(dict(sub.defaults(callee))[p].value))
             else:
                 raise self.sf.error(f"missing argument {p!r} in call of {callee.name}", node,
                                     "call")
         return out
 
 
+#: module-level names of emitted code (imports, the NumPy helper) and the
+#: endings of emitted function names: a global array read by name must differ
+_MODULE_NAMES = {"math", "np", "numpy", HELPER, "__name__", "__builtins__"}
+_EMITTED_SUFFIXES = ("_grad", "_fwd", "_bwd", "_jvp", "_hvp", "_hessian")
+
+
 def _hint(name: str) -> str:
     """The user-visible base name for a Python name (flags carry a '#')."""
     return "~" + name.split("#")[0].lstrip("_") if "#" in name else name
+
+
+#: deepest block nesting allowed in emitted code (Python's limit is 100; the
+#: emitted function and tape loops add a few levels)
+MAX_NESTING = 90
+
+
+def _nesting(stmts: list, level: int) -> tuple:
+    """(deepest block level the emitted code reaches, statement reaching it)."""
+    deepest, where = level, stmts[0] if stmts else None
+    for s in stmts:
+        found = [(level + _ifexp_depth(s), s)]
+        if isinstance(s, ast.If):
+            found += [_nesting(s.body, level + 1), _nesting(s.orelse, level + 1)]
+            if _contains_return(s):
+                level += 1  # the statements after it move into a branch
+        elif isinstance(s, (ast.For, ast.While)):
+            found.append(_nesting(s.body, level + 1))
+        for d, w in found:
+            if d > deepest and w is not None:
+                deepest, where = d, w
+        if deepest > MAX_NESTING:
+            break
+    return deepest, where
+
+
+def _ifexp_depth(stmt: ast.stmt) -> int:
+    """How deeply conditional expressions nest in one statement's own
+    expressions (iterative: a long sum is a deep tree)."""
+    deepest = 0
+    todo = [(child, 0) for child in ast.iter_child_nodes(stmt) if isinstance(child, ast.expr)]
+    while todo:
+        node, d = todo.pop()
+        if isinstance(node, ast.IfExp):
+            d += 1
+            deepest = max(deepest, d)
+        todo.extend((child, d) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _has_value(env: dict, name: str) -> bool:
+    """Whether ``name`` holds a readable scalar or array value here."""
+    return isinstance(env.get(name), (Var, Const))
 
 
 def _ordered_union(a: dict, b: dict) -> list:
