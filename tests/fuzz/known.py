@@ -25,9 +25,9 @@ KNOWN_OPEN: dict = {
     "global_rebind": "issue 12 item 10: stale globals",
     "fabs": "issue 12 crashes: math.fabs emitted as math.abs",
     "loop_var_reuse": "NEW (fuzz-findings 1): a parameter reused as a loop index in a branch",
-    "helper_in_while": "NEW (fuzz-findings 2): jacobian NameError for helpers called in "
-                       "code that is not differentiated inside while loops, branches and "
-                       "after an early return",
+    "helper_in_while": "NEW (fuzz-findings 2, 3): helpers called inside control flow: "
+                       "jacobian NameError (while loops, branches, after an early return); "
+                       "a wrong, asymmetric hessian (a helper called in a list loop)",
 }
 
 

@@ -286,6 +286,8 @@ class ScalarGrammar:
         body_s = scope.child(loop=True)
         body_s.floats.append(name)
         body_s.control = False
+        if not self.feats.allows("helper_in_while"):  # see known.KNOWN_OPEN
+            body_s.helpers = []
         body = self.block(body_s, 0)
         scope.settle(body_s)
         return [f"for {name} in [{', '.join(items)}]:"] + _indent(body)
@@ -371,9 +373,14 @@ class ScalarGrammar:
 def scalar_points(c, feats: Features, with_z: bool) -> list:
     """Candidate points: mostly ±[0.05, 2]; sometimes 0, integers, large
     values or a NaN coordinate (then only the other is differentiated)."""
+    # truthiness and equality switch at exactly 0: AD takes the branch at
+    # the point, the (continuous) function's limit may differ -- no zeros then
+    switches = bool(feats.used & {"and_or_value", "bool_arith"})
+
     def coord():
         kind = c.choice(["usual", "usual", "usual", "zero", "int", "large", "tiny"])
-        if kind == "usual" or not feats.want(kind + "_point", 0.5):
+        if kind == "usual" or not feats.want(kind + "_point", 0.5) or \
+                (kind == "zero" and switches):
             v = c.uniform(0.05, 2.0)
             return -v if c.chance(0.5) else v
         return {"zero": 0.0, "int": c.randint(-2, 3), "large": c.choice([1e3, -1e4, 1e8]),
