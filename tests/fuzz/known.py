@@ -10,24 +10,21 @@ fuzzes those constructs too.  Feature names are the ones the grammars tag
 
 # Removed after merging main at f900686 (issue 12 items 1-3 fixed for arrays;
 # 600 NumPy programs with these features: 0 wrong, 0 internal): self_index,
-# alias_inplace, array_inplace, setitem, expm1.
+# alias_inplace, array_inplace, setitem, expm1.  Removed after merging main at
+# bad57ea (1,000 scalar programs with them and without the entries below: one
+# failure, nested_return): and_or_value, nan_point, name_collision,
+# helper_collision, global_rebind, fabs, range_self, loop_var_reuse, int_point.
 KNOWN_OPEN: dict = {
     # feature tag -> what it waits for (issue 12 item; NEW = notes/fuzz-findings.md)
-    "range_self": "issue 12 item 4: for k in range(k) inside another loop",
-    "and_or_value": "issue 12 item 6: and/or used as values",
-    "nan_maxmin": "issue 12 item 7: max/min with NaN",
-    "nan_point": "issue 12 item 7: a NaN input reaching max/min",
-    "name_collision": "issue 12 item 8: user names that emitted code also uses",
-    "helper_collision": "issue 12 item 8: a helper named h1_fwd/h1_bwd/h1_jvp beside h1",
+    "nan_maxmin": "issue 12 item 7: max/min with a NaN constant (NaN gradient where f is "
+                  "constant: a zero adjoint times nan)",
     "bool_arith": "issue 12 item 9: a bool-valued product comes back as the gradient True",
-    "int_point": "issue 12 item 9: integer inputs",
     "int_array": "issue 12 item 9: integer arrays (int gradients, UFuncTypeError)",
-    "global_rebind": "issue 12 item 10: stale globals",
-    "fabs": "issue 12 crashes: math.fabs emitted as math.abs",
-    "loop_var_reuse": "NEW (fuzz-findings 1): a parameter reused as a loop index in a branch",
     "helper_in_while": "NEW (fuzz-findings 2, 3): helpers called inside control flow: "
                        "jacobian NameError (while loops, branches, after an early return); "
                        "a wrong, asymmetric hessian (a helper called in a list loop)",
+    "nested_return": "NEW (fuzz-findings 5): forward mode wrong after an early return "
+                     "inside a branch followed by a list loop",
 }
 
 

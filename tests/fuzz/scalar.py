@@ -81,11 +81,12 @@ class Scope:
         self.loop_depth, self.banned = loop_depth, set(banned)
         self.returns = 1
         self.control = True
+        self.in_branch = False
 
     def child(self, loop=False, ints=()):
         inner = Scope(self.floats, self.gen, self.helpers, self.ints + list(ints),
                       self.loop_depth + loop, self.banned)
-        inner.returns, inner.control = self.returns, self.control
+        inner.returns, inner.control, inner.in_branch = self.returns, self.control, self.in_branch
         return inner
 
     def settle(self, *children):
@@ -233,6 +234,7 @@ class ScalarGrammar:
     def if_stmt(self, scope: Scope, budget: int) -> list:
         cond = self.condition(scope)
         then_s, else_s = scope.child(), scope.child()
+        then_s.in_branch = else_s.in_branch = True
         if not self.feats.allows("helper_in_while"):  # see known.KNOWN_OPEN
             then_s.helpers = else_s.helpers = []
         lines = [f"if {cond}:"] + _indent(self.block(then_s, budget - 1))
@@ -295,6 +297,10 @@ class ScalarGrammar:
     def jump(self, scope: Scope) -> list:
         kinds = ["return"] + (["break", "continue"] if scope.loop_depth else [])
         kind = self.c.choice(kinds)
+        if kind == "return" and scope.in_branch:  # an early return inside a branch
+            if not self.feats.allows("nested_return"):
+                return self.assign(scope)
+            self.feats.used.add("nested_return")
         if kind == "return" and scope.helpers:
             # code after an early return moves into a branch: helpers called
             # there are missing from jacobian's module (see helper_in_while)
@@ -413,5 +419,5 @@ def scalar_program(chooser, allowed=None) -> Program:
 ALL_FEATURES = {feat for _, feat in UNARY + BINARY if feat} | {
     "global_rebind", "defaults", "kwargs", "eq_ne", "name_collision", "div_assign",
     "int_local", "int_bound", "range_self", "loop_var_reuse", "helper_collision", "recursion",
-    "helper_in_while",
+    "helper_in_while", "nested_return",
     "zero_point", "int_point", "large_point", "tiny_point", "nan_point"}
