@@ -278,7 +278,11 @@ class Lowerer:
 
     # ------------------------------------------------------------ loops
     def carried(self, body: list, env: dict, exclude: set, at) -> list:
-        exclude = exclude | _loop_targets(body)
+        """Names the loop carries.  A name that must not be read here (a loop
+        variable after its loop) is not carried: a loop cannot start from a
+        value the IR does not hold, so it stays unreadable until assigned in
+        the body, and after the loop (the loop may run zero times)."""
+        exclude = exclude | _loop_targets(body) | _unbound(env, _assigned(body))
         names = [n for n in _assigned(body) if n not in exclude]
         for n in names:
             if isinstance(env.get(n), tuple):
@@ -372,6 +376,10 @@ class Lowerer:
     def after_loop(self, env: dict, names: list, outs: tuple, body: list) -> dict:
         env = dict(env)
         env.update(zip(names, outs))
+        for n in _unbound(env, _assigned(body)):
+            env[n] = _Unbound(f"{n} is a loop variable of an earlier loop, then assigned in a "
+                              "loop that may run zero times; reading it after that loop is "
+                              "not supported")
         for n in _loop_targets(body):
             env[n] = _Unbound(f"reading the loop variable {n} after its loop is not supported")
         return env
@@ -628,6 +636,10 @@ def _ordered_union(a: dict, b: dict) -> list:
     seen = dict.fromkeys(a)
     seen.update(dict.fromkeys(b))
     return list(seen)
+
+
+def _unbound(env: dict, names) -> set:
+    return {n for n in names if isinstance(env.get(n), _Unbound)}
 
 
 def _assigned(stmts: list) -> list:
