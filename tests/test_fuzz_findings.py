@@ -98,6 +98,44 @@ def test_jacobian_reverse_of_two_outputs_with_helper_in_while():
         assert_close(row, want)
 
 
+# ------------------------------------ a parameter reused as a loop variable
+# A parameter (a name with a value) reused as a loop variable inside a branch
+# and read in a later loop gave gradient 0 in both modes (finding 1); with a
+# while loop and an early return, an internal TypeError (finding 2, variant).
+# Python keeps the last index after the loop, so the loop variable is carried:
+# branch scalar-sem, commit 4539a16, fixes both.  Until it is merged they are
+# refused (CompileError), which the strict xfail below accepts; any other
+# failure (a wrong number, an internal exception) fails the test.  Remove the
+# marker when 4539a16 is in.
+def param_loop_var_in_branch(x, y):
+    if y > 3.0:
+        for x in range(2):
+            a = y
+    for i in range(1):
+        x = x + y
+    return x
+
+
+def param_loop_var_then_early_return(x, y):
+    n = 0
+    while n < 0:
+        for x in range(2):
+            n += 1
+    for i in range(1):
+        x = x + y
+        if x < -5.0:
+            return x * 2.0
+    return x
+
+
+@pytest.mark.xfail(strict=True, raises=CompileError,
+                   reason="needs scalar-sem 4539a16 (loop variable shadowing a value)")
+@pytest.mark.parametrize("fn", [param_loop_var_in_branch, param_loop_var_then_early_return])
+@pytest.mark.parametrize("args", [(1.6, -1.1), (1.6, 3.5), (-4.0, -3.0)])
+def test_parameter_reused_as_loop_variable_then_read_in_later_loop(fn, args):
+    check_modes(fn, args)
+
+
 # ------------------------------------ a loop variable read in a later loop
 # After ``for k in range(2)`` with no value of k before it, Python holds the
 # last index (or nothing if the loop ran zero times); the IR holds nothing.
