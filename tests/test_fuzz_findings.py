@@ -9,6 +9,8 @@ compiled correctly must be refused with a CompileError naming its line, never
 answered with an internal exception.  Each test failed on the code before
 its fix.
 """
+import math
+
 import pytest
 
 from adcompiler import CompileError, grad, jacobian, vjp
@@ -44,8 +46,8 @@ def check_modes(fn, args):
 
 
 # ------------------------------------------------ a helper inside a while loop
-# The reverse transform never visits a while condition (nor a loop whose
-# values need no adjoint), so the vjp pipeline, which trusted its record of
+# The reverse transform never visits a while condition (nor a loop or branch
+# whose values need no adjoint, such as code after an early return), so the vjp pipeline, which trusted its record of
 # the helpers called without derivatives, left ``h1`` out of the emitted
 # module: NameError in ``f_fwd``.  grad read them off the emitted code.
 def h1(u, v):
@@ -72,14 +74,34 @@ def helper_in_both(x, y):
     return x * y * k
 
 
+def helper_after_early_return(x, y):
+    # the code after the return moves into a branch that needs no adjoint
+    if y > 5.0:
+        return 2.0
+    if h1(y, x) == x:
+        x = 1.0
+    return math.cos(x // 1.25)  # gradient 0: no adjoint visits the branches
+
+
+def helper_in_loop_with_break(x, y):
+    # a for loop with break becomes a while loop
+    n = 1.0
+    for i in range(5):
+        if h1(n, 1.0) > 4.0:
+            break
+        n = n * 1.5
+    return x * y * n
+
+
 def two_outputs(x, y):
     while h1(x, 1.0) > 5.0:
         x = x * 0.5
     return x * y, x + y
 
 
-@pytest.mark.parametrize("fn", [helper_in_condition, helper_in_body, helper_in_both])
-@pytest.mark.parametrize("args", [(7.0, 2.0), (1.3, -0.7), (23.0, 0.4)])
+@pytest.mark.parametrize("fn", [helper_in_condition, helper_in_body, helper_in_both,
+                                helper_after_early_return, helper_in_loop_with_break])
+@pytest.mark.parametrize("args", [(7.0, 2.0), (1.3, -0.7), (23.0, 0.4), (1.37, 6.0)])
 def test_helper_called_in_while_loop(fn, args):
     check_modes(fn, args)
 
