@@ -13,7 +13,7 @@ import sys
 
 from .compiler import compile_many
 from .errors import AdcError, CompileError
-from .frontend import StaticEnv, find_static, load_file
+from .frontend import StaticEnv, find_static, load_file, read_files, same_file
 from .lower import Lowerer
 from .npcompile import UNDECLARED, cli_shapes, unknown_names
 
@@ -163,8 +163,13 @@ def guarded(args, run) -> int:
 
 
 def run_compile(args) -> int:
+    if args.output and same_file(args.output, args.file):
+        return refuse_output(args.output, args.file)
     text = compile_file(args.file, args.function, args.wrt, args.mode, args.order,
                         args.shapes, args.arrays)
+    for read in read_files() if args.output else ():
+        if same_file(args.output, read):  # a sibling module the input imports
+            return refuse_output(args.output, read)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -172,6 +177,13 @@ def run_compile(args) -> int:
         from .textstyle import highlight_python, use_color
         sys.stdout.write(highlight_python(text, use_color(sys.stdout, args.color)))
     return 0
+
+
+def refuse_output(output: str, source: str) -> int:
+    """``-o`` naming a source file would replace the user's code by its gradient."""
+    print(f"adc: error: the output file {output} is the source file {source}; "
+          "choose another output file (refusing to overwrite the source)", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover
