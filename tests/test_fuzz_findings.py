@@ -231,3 +231,72 @@ def test_loop_variable_assigned_in_later_loop_then_read_after_it_is_refused():
     # first loop, which the IR does not hold
     with pytest.raises(CompileError, match="loop variable of an earlier loop"):
         grad(read_after_later_loop, wrt=(0, 1))(1.6, 0.7)
+
+
+# ------------------------------------------------ tangent versions by name
+# Forward mode makes one tangent version of a callee per set of varying
+# arguments, named after those arguments and merged by name.  The adjoint
+# seeds of a helper with two outputs are both ``out_bar``: forward over
+# reverse (hessian, hvp) named two versions of ``h_bwd`` alike and ran one
+# version's tangent at the other's call site, a silently wrong Hessian (fuzz
+# seed 300690).  Labels that run together (``a_b`` beside ``a``, ``b``) gave
+# a TypeError in the emitted code.
+def two_results(u):
+    return u * u, 0.5
+
+
+def second_result_then_first(y):
+    w0 = y - two_results(y)[1]
+    return math.sin(two_results(w0)[0])
+
+
+def seed_300690(x, y):
+    # the fuzzer's program, reduced: the helper's first output is used at
+    # one call, its second at another
+    x = math.tanh(two_results(y)[0])
+    w0 = y - two_results(x)[1]
+    return math.tanh(two_results(w0)[0]) * x
+
+
+def labels_run_together(a, b, a_b):
+    return a * b + 3.0 * a_b * a_b
+
+
+def calls_with_both_labels(x, y):
+    return labels_run_together(x, y, 1.0) + labels_run_together(1.0, 2.0, x * y)
+
+
+def second_differences(fn, args, h=1e-4):
+    n = len(args)
+
+    def at(i, di, j, dj):
+        a = list(args)
+        a[i] += di
+        a[j] += dj
+        return fn(*a)
+
+    return tuple(tuple((at(i, h, j, h) - at(i, h, j, -h) - at(i, -h, j, h) + at(i, -h, j, -h))
+                       / (4 * h * h) for j in range(n)) for i in range(n))
+
+
+def assert_hessian(got, want, tol=1e-5):
+    for g_row, w_row in zip(got, want):
+        for g, w in zip(g_row, w_row):
+            assert abs(g - w) <= tol * (1 + abs(w)), (got, want)
+
+
+@pytest.mark.parametrize("fn, args", [(second_result_then_first, (-0.5993270532316017,)),
+                                      (second_result_then_first, (1.1,)),
+                                      (seed_300690, (1000.0, -0.5993270532316017)),
+                                      (seed_300690, (0.3, 0.8)),
+                                      (calls_with_both_labels, (0.7, -1.3))])
+def test_tangent_versions_with_alike_parameter_labels(fn, args):
+    from adcompiler import derivative, hessian
+    check_modes(fn, args)
+    wrt = tuple(range(len(args)))
+    want = second_differences(fn, args)
+    got = hessian(fn, wrt=wrt)(*args)
+    got = got if isinstance(got[0], tuple) else (got,)
+    assert_hessian(got, want)
+    for i in wrt:  # forward over forward, one diagonal entry at a time
+        assert abs(derivative(fn, order=2, wrt=i)(*args) - want[i][i]) <= 1e-5 * (1 + abs(want[i][i]))
