@@ -124,11 +124,8 @@ def test_jacobian_reverse_of_two_outputs_with_helper_in_while():
 # A parameter (a name with a value) reused as a loop variable inside a branch
 # and read in a later loop gave gradient 0 in both modes (finding 1); with a
 # while loop and an early return, an internal TypeError (finding 2, variant).
-# Python keeps the last index after the loop, so the loop variable is carried:
-# branch scalar-sem, commit 4539a16, fixes both.  Until it is merged they are
-# refused (CompileError), which the strict xfail below accepts; any other
-# failure (a wrong number, an internal exception) fails the test.  Remove the
-# marker when 4539a16 is in.
+# Python keeps the last index after the loop, so the loop variable is carried
+# (fixed by commit 4539a16 of branch scalar-sem).
 def param_loop_var_in_branch(x, y):
     if y > 3.0:
         for x in range(2):
@@ -150,8 +147,6 @@ def param_loop_var_then_early_return(x, y):
     return x
 
 
-@pytest.mark.xfail(strict=True, raises=CompileError,
-                   reason="needs scalar-sem 4539a16 (loop variable shadowing a value)")
 @pytest.mark.parametrize("fn", [param_loop_var_in_branch, param_loop_var_then_early_return])
 @pytest.mark.parametrize("args", [(1.6, -1.1), (1.6, 3.5), (-4.0, -3.0)])
 def test_parameter_reused_as_loop_variable_then_read_in_later_loop(fn, args):
