@@ -295,3 +295,54 @@ def test_tangent_versions_with_alike_parameter_labels(fn, args):
     assert_hessian(got, want)
     for i in wrt:  # forward over forward, one diagonal entry at a time
         assert abs(derivative(fn, order=2, wrt=i)(*args) - want[i][i]) <= 1e-5 * (1 + abs(want[i][i]))
+
+
+# ------------------------------------------------ names across sibling branches
+# The emitter reuses a name once its holder is dead.  After the first branch
+# of an ``if`` gave a name (``x_dot``) to one of its own values, the second
+# branch saw that value as the name's holder (dead there) instead of the
+# value the name still held on its path (the parameter's tangent, read
+# later), and updated it in place: ``x_dot += ...`` clobbered ``x_dot``.
+# Silently wrong in forward mode and jacobian/jvp (fuzz seed 501294); the
+# code after an early return is such a second branch.
+def early_return_then_reuse(x, y):
+    if y > 5.0:
+        x = x * 0.5
+        return x * x
+    w = x
+    x = x + math.cos(y)
+    x = x + math.sin(w)
+    return x * x
+
+
+def early_return_then_list_loop(x, y):
+    if y > 5.0:
+        x = x * 0.5
+        return x * x
+    for w in [y, x]:
+        x = x + math.cos(w)
+    return x * x
+
+
+def seed_501294(x, y):
+    # the fuzzer's program, reduced
+    if y > 5.0:
+        if 0.5 == y:
+            return x
+    else:
+        for w0 in [y, math.cosh(math.tanh(y)), x]:
+            x -= 0.25 / (2 + math.cos(w0))
+    x -= max(0.5, x)
+    return x ** 3
+
+
+@pytest.mark.parametrize("fn", [early_return_then_reuse, early_return_then_list_loop,
+                                seed_501294])
+@pytest.mark.parametrize("args", [(-0.3, -1.7), (0.4, 6.0), (-0.31265036303509386, -1.71)])
+def test_name_given_in_one_branch_still_held_in_the_other(fn, args):
+    from adcompiler import jvp
+    check_modes(fn, args)
+    want = expected(fn, args)
+    for j in range(len(args)):
+        seed = tuple(float(k == j) for k in range(len(args)))
+        assert_close((jvp(fn, args, seed)[1],), (want[j],))
