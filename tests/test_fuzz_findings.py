@@ -93,6 +93,16 @@ def helper_in_loop_with_break(x, y):
     return x * y * n
 
 
+def h1_fwd(u):
+    return u  # beside h1: the emitted module renames the helper h1
+
+
+def helper_renamed_in_condition(x, y):
+    while h1(x, 1.0) > 5.0:
+        x = x * 0.5
+    return h1_fwd(x) * y
+
+
 def two_outputs(x, y):
     while h1(x, 1.0) > 5.0:
         x = x * 0.5
@@ -100,7 +110,8 @@ def two_outputs(x, y):
 
 
 @pytest.mark.parametrize("fn", [helper_in_condition, helper_in_body, helper_in_both,
-                                helper_after_early_return, helper_in_loop_with_break])
+                                helper_after_early_return, helper_in_loop_with_break,
+                                helper_renamed_in_condition])
 @pytest.mark.parametrize("args", [(7.0, 2.0), (1.3, -0.7), (23.0, 0.4), (1.37, 6.0)])
 def test_helper_called_in_while_loop(fn, args):
     check_modes(fn, args)
@@ -253,6 +264,23 @@ def seed_300690(x, y):
     return math.tanh(two_results(w0)[0]) * x
 
 
+def h3(u, v):
+    a, u = u // 1.5, math.sinh(math.tanh(u))
+    return u, math.hypot(u, 1 + a * a)
+
+
+def h4(u, v):
+    c = 1.0
+    return min(v, c), math.pi
+
+
+def asymmetric_hessian(x, y):
+    # fuzz-findings NEW 3: the Hessian came back asymmetric
+    for w0 in [y - x]:
+        y = y / (1 + (h3(x, w0)[0]) * (h3(x, w0)[0]))
+    return h4(h3(x, y)[1], math.tan(0.5 * math.tanh(y)))[0]
+
+
 def labels_run_together(a, b, a_b):
     return a * b + 3.0 * a_b * a_b
 
@@ -284,7 +312,9 @@ def assert_hessian(got, want, tol=1e-5):
                                       (second_result_then_first, (1.1,)),
                                       (seed_300690, (1000.0, -0.5993270532316017)),
                                       (seed_300690, (0.3, 0.8)),
-                                      (calls_with_both_labels, (0.7, -1.3))])
+                                      (calls_with_both_labels, (0.7, -1.3)),
+                                      (asymmetric_hessian, (0.258, 0.051)),
+                                      (asymmetric_hessian, (-0.4, 0.9))])
 def test_tangent_versions_with_alike_parameter_labels(fn, args):
     from adcompiler import derivative, hessian
     check_modes(fn, args)
