@@ -175,7 +175,8 @@ def run_compile(args) -> int:
             fh.write(text)
     else:
         from .textstyle import highlight_python, use_color
-        sys.stdout.write(highlight_python(text, use_color(sys.stdout, args.color)))
+        sys.stdout.write(highlight_python(text, use_color(sys.stdout, args.color),
+                                          required=args.color == "always"))
     return 0
 
 
