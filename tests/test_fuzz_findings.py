@@ -366,9 +366,22 @@ def seed_501294(x, y):
     return x ** 3
 
 
+def nested_early_return(x, y):
+    # fuzz-findings NEW 5: forward mode -0.1316 for d/dy = -0.2262
+    if not (math.log1p(x * x) > x):
+        if x < x:
+            return y * y
+        for w0 in [x]:
+            y -= 0.25
+    else:
+        y *= math.tanh(y)
+    return math.atan2(math.cosh(math.tanh(x)), 2 + math.cos(y))
+
+
 @pytest.mark.parametrize("fn", [early_return_then_reuse, early_return_then_list_loop,
-                                seed_501294])
-@pytest.mark.parametrize("args", [(-0.3, -1.7), (0.4, 6.0), (-0.31265036303509386, -1.71)])
+                                seed_501294, nested_early_return])
+@pytest.mark.parametrize("args", [(-0.3, -1.7), (0.4, 6.0), (-0.31265036303509386, -1.71),
+                                  (-0.6789173759914306, -1.5507474886097103)])
 def test_name_given_in_one_branch_still_held_in_the_other(fn, args):
     from adcompiler import jvp
     check_modes(fn, args)
