@@ -121,7 +121,7 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     # primal callees are read off the optimised code: the transform does not
     # visit every block (a while condition, an inactive loop), and DCE may
     # have removed calls it recorded
-    primal_needed = _callees(grad) & set(program.functions)
+    primal_needed = primal_callees(program, grad)
     return [grad] + callee_functions(program, fwd_needed, primal_needed, ctx), program
 
 
@@ -171,6 +171,11 @@ def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> l
         more_primal = (_callees(fwd) | _callees(bwd)) & set(program.functions)
         todo += [(k, "fwd") for k in sorted(more_fwd)] + [(k, "primal") for k in sorted(more_primal)]
     return out
+
+
+def primal_callees(program: Program, *fns: Function) -> set:
+    """The user's functions that ``fns`` call as they are (no derivative)."""
+    return set().union(*map(_callees, fns)) & set(program.functions)
 
 
 def _callees(fn: Function) -> set:

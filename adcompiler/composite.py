@@ -104,8 +104,12 @@ def vjp(sf: SourceFunction) -> IRModule:
     program, key = compiler.lower(sf)
     _scalar_globals(program, sf)
     entry = _finish(program.functions[key])
-    fwd, bwd, fwd_needed, primal_needed = reverse_callee(entry)
-    functions = [_finish(fwd), _finish(bwd)] + callee_functions(program, fwd_needed, primal_needed)
+    fwd, bwd, fwd_needed, _ = reverse_callee(entry)
+    fwd, bwd = _finish(fwd), _finish(bwd)
+    # primal callees are read off the optimised code, as reverse_module does:
+    # the transform never visits a while condition or an inactive loop
+    primal_needed = compiler.primal_callees(program, fwd, bwd)
+    functions = [fwd, bwd] + callee_functions(program, fwd_needed, primal_needed)
     return IRModule(_unique(functions), program, f"vector-Jacobian product of {sf.name}")
 
 

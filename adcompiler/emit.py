@@ -592,14 +592,21 @@ class Emitter:
                 if isinstance(r, Var) and r not in self.names:
                     self.pref[r] = n
         self.claim(names, s.outs)
+        # each branch starts from the names as they are before the ``if``: a
+        # name the first branch gave to one of its values still holds the
+        # earlier value on the other path (and after the ``if``, where the
+        # branches' own values are dead)
+        before = dict(self.holder)
         bodies = []
         for blk, other in ((s.then, s.orelse), (s.orelse, s.then)):
+            self.holder = dict(before)
             for name, o in zip(names, s.outs):
                 self.holder[name] = o
             self.excluded.append(self.ranges[id(other)])
             stmts = self.block(blk) + self.copies(names, blk.results)
             self.excluded.pop()
             bodies.append(stmts)
+        self.holder = before
         self.release(names, s.outs)
         then, orelse = bodies
         if not then and orelse:

@@ -371,13 +371,46 @@ def _returns_residual(fn: Function, must) -> bool:
 
 
 def jvp_name(funcs: dict, fn: str, mask: tuple) -> str:
-    """``f_jvp`` when every parameter is active, else ``f_jvp_x_y`` naming them."""
+    """``f_jvp`` when every parameter is active, else ``f_jvp_x_y`` naming them.
+
+    The name must determine the mask: versions are merged by name (also
+    across the passes of one module), so two masks with one name would make
+    one call site run the other version's tangent.  Parameters whose labels
+    coincide (``out_bar`` twice) or run together (``a_b`` and ``a``, ``b``)
+    are named by position instead (``f_jvp_args_1_3``)."""
     if all(mask):
         return fn + "_jvp"
-    params = funcs[fn].params
-    active = [re.sub(r"\W", "_", (p.hint or p.name).lstrip("~")).strip("_") or p.name
-              for p, m in zip(params, mask) if m]
-    return fn + "_jvp_" + ("_".join(active) if active else "none")
+    labels = [re.sub(r"\W", "_", (p.hint or p.name).lstrip("~")).strip("_") or p.name
+              for p in funcs[fn].params]
+    active = [lab for lab, m in zip(labels, mask) if m]
+    tail = "_".join(active) if active else "none"
+    if _spellings(labels, tail) > 1:
+        tail = "args_" + "_".join(str(k) for k, m in enumerate(mask) if m)
+        while _spellings(labels, tail):
+            tail += "_x"
+    return fn + "_jvp_" + tail
+
+
+def _spellings(labels: list, tail: str) -> int:
+    """How many masks (capped at 2) spell ``tail``: the empty mask spells
+    ``none``; any other joins its parameters' labels in order with ``_``."""
+    from functools import lru_cache
+
+    @lru_cache(maxsize=None)
+    def count(i: int, j: int) -> int:  # subsequences of labels[i:] that spell tail[j:]
+        total = 0
+        for k in range(i, len(labels)):
+            if tail.startswith(labels[k], j):
+                end = j + len(labels[k])
+                if end == len(tail):
+                    total += 1
+                elif tail[end] == "_":
+                    total += count(k + 1, end + 1)
+            if total > 1:
+                return 2
+        return total
+
+    return min(2, count(0, 0) + (tail == "none"))
 
 
 def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish) -> list:

@@ -362,8 +362,11 @@ class Lowerer:
         """Names the loop carries: those it assigns, except loop variables
         (of this loop or nested ones) that have no value before it: those
         stay unreadable after their loop (Python would raise NameError when
-        the loop runs zero times)."""
-        exclude = exclude | {n for n in _loop_targets(body) if not _has_value(env, n)}
+        the loop runs zero times).  A name that must not be read here is not
+        carried either: a loop cannot start from a value the IR does not hold,
+        so it stays unreadable until assigned in the body, and after the loop."""
+        exclude = exclude | {n for n in _loop_targets(body) if not _has_value(env, n)} | \
+            _unbound(env, _assigned(body))
         names = [n for n in _assigned(body) if n not in exclude]
         for n in names:
             if isinstance(env.get(n), tuple):
@@ -460,6 +463,10 @@ class Lowerer:
     def after_loop(self, env: dict, names: list, outs: tuple, body: list) -> dict:
         env = dict(env)
         env.update(zip(names, outs))
+        for n in _unbound(env, _assigned(body)):
+            env[n] = _Unbound(f"{n} is a loop variable of an earlier loop, then assigned in a "
+                              "loop that may run zero times; reading it after that loop is "
+                              "not supported")
         for n in _loop_targets(body) - set(names):
             env[n] = _Unbound(f"reading the loop variable {n} after its loop is not supported")
         return env
@@ -801,6 +808,10 @@ def _ordered_union(a: dict, b: dict) -> list:
     seen = dict.fromkeys(a)
     seen.update(dict.fromkeys(b))
     return list(seen)
+
+
+def _unbound(env: dict, names) -> set:
+    return {n for n in names if isinstance(env.get(n), _Unbound)}
 
 
 def _assigned(stmts: list) -> list:
