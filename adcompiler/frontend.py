@@ -11,9 +11,12 @@ from __future__ import annotations
 import ast
 import builtins
 import importlib
+import difflib
 import inspect
+import io
 import os
 import textwrap
+import tokenize
 import types
 from dataclasses import dataclass
 
@@ -107,7 +110,7 @@ class StaticEnv(Env):
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 if alias.name.split(".")[0] in SAFE_MODULES:
-                    mod = importlib.import_module(alias.name)
+                    mod = self._import(alias.name, stmt)
                     if alias.asname:
                         self.names[alias.asname] = mod
                     else:
@@ -133,7 +136,7 @@ class StaticEnv(Env):
     def _scan_from(self, stmt: ast.ImportFrom) -> None:
         top = stmt.module.split(".")[0]
         if stmt.level == 0 and top in SAFE_MODULES:
-            mod = importlib.import_module(stmt.module)
+            mod = self._import(stmt.module, stmt)
             for alias in stmt.names:
                 if hasattr(mod, alias.name):
                     self.names[alias.asname or alias.name] = getattr(mod, alias.name)
@@ -141,6 +144,12 @@ class StaticEnv(Env):
         path = self._sibling(stmt.module, stmt.level)
         if path is None:
             return
+        if os.path.abspath(path) in _LOADING:
+            chain = " -> ".join(os.path.basename(p) for p in _LOADING[_LOADING.index(
+                os.path.abspath(path)):] + [os.path.abspath(path)])
+            raise CompileError(f"circular import ({chain}): adc compile cannot follow "
+                               "files that import each other", self.filename, stmt.lineno,
+                               stmt.col_offset + 1, "import")
         other = load_file(path)
         for alias in stmt.names:
             name = alias.asname or alias.name
@@ -149,6 +158,14 @@ class StaticEnv(Env):
                                                   other.lines, other)
             elif alias.name in other.names:
                 self.names[name] = other.names[alias.name]
+
+    def _import(self, name: str, stmt: ast.stmt):
+        """Import a safe module (math, numpy); a missing one is the user's error."""
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            raise CompileError(f"no module named {name!r}", self.filename, stmt.lineno,
+                               stmt.col_offset + 1, "import") from None
 
     def _sibling(self, module: str, level: int):
         base = os.path.dirname(os.path.abspath(self.filename))
@@ -198,6 +215,44 @@ def _static_eval(node: ast.expr, names: dict):
 
 
 _FILE_CACHE: dict = {}
+#: absolute paths of the files being loaded (outermost first), to refuse import cycles
+_LOADING: list = []
+
+
+def read_source(path: str) -> str:
+    """A Python file's text decoded as Python decodes it: a PEP 263 coding
+    line or a UTF-8 BOM is honoured (the BOM is dropped, so columns of line 1
+    are those Python reports), otherwise UTF-8.  Undecodable bytes become a
+    CompileError at their line and column."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    except SyntaxError as exc:  # unknown coding name, or a BOM with another coding
+        if "encoding declaration" not in str(exc.msg):
+            raise CompileError(str(exc.msg), path, _cookie_line(data), 1, "encoding") from None
+        encoding = "utf-8"  # undecodable bytes on line 1 or 2: located below
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise CompileError(f"byte 0x{data[exc.start]:02x} is not valid {encoding}: save the file "
+                           "as UTF-8 or declare its encoding on line 1 or 2 "
+                           "(# -*- coding: latin-1 -*-)", path, line, col, "encoding") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _cookie_line(data: bytes) -> int:
+    """The line (1 or 2) holding the coding declaration."""
+    first = data.split(b"\n", 1)[0]
+    return 1 if b"coding" in first else 2
+
+
+def syntax_message(exc: SyntaxError) -> str:
+    """``invalid syntax: MSG``, without saying "invalid syntax" twice."""
+    msg = exc.msg or "invalid syntax"
+    return msg if msg.startswith("invalid syntax") else f"invalid syntax: {msg}"
 
 
 def load_file(path: str, text: str | None = None) -> StaticEnv:
@@ -206,14 +261,17 @@ def load_file(path: str, text: str | None = None) -> StaticEnv:
     if text is None and key in _FILE_CACHE:
         return _FILE_CACHE[key]
     if text is None:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        text = read_source(path)
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
-        raise CompileError(f"invalid syntax: {exc.msg}", path, exc.lineno or 0,
+        raise CompileError(syntax_message(exc), path, exc.lineno or 0,
                            exc.offset or 0, "syntax") from None
-    env = StaticEnv(tree, path, text.splitlines())
+    _LOADING.append(key)
+    try:
+        env = StaticEnv(tree, path, text.splitlines())
+    finally:
+        _LOADING.pop()
     env.tree = tree
     _FILE_CACHE[key] = env
     return env
@@ -252,7 +310,7 @@ def _load_live(fn) -> SourceFunction:
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:
-        raise CompileError(f"invalid syntax: {exc.msg}", code.co_filename,
+        raise CompileError(syntax_message(exc), code.co_filename,
                            (exc.lineno or 1) + first - 1, exc.offset or 0, "syntax") from None
     node = tree.body[0]
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # async: lower says so
@@ -260,14 +318,23 @@ def _load_live(fn) -> SourceFunction:
                            code.co_filename, first, 1, type(node).__name__)
     ast.increment_lineno(tree, first - 1)
     try:
-        with open(code.co_filename, encoding="utf-8") as fh:
-            file_lines = fh.read().splitlines()
-    except OSError:
+        file_lines = read_source(code.co_filename).splitlines()
+    except (OSError, CompileError):
         file_lines = [""] * (first - 1) + text.splitlines()
     return SourceFunction(node, code.co_filename, file_lines, LiveEnv(fn), live=fn)
 
 
 def find_static(env: StaticEnv, name: str) -> SourceFunction:
     if name not in env.functions:
-        raise UsageError(f"{env.filename} has no top-level function named {name!r}")
+        raise UsageError(f"{env.filename} has no top-level function named {name!r}"
+                         + did_you_mean(name, list(env.functions)))
     return SourceFunction(env.functions[name], env.filename, env.lines, env)
+
+
+def did_you_mean(name: str, names: list) -> str:
+    """``; did you mean 'loss'? (functions: loss, model)`` for a mistyped name."""
+    if not names:
+        return " (it defines no functions)"
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{hint} (functions: {', '.join(names)})"
