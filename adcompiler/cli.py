@@ -51,9 +51,10 @@ def _decorator_wrt(deco: ast.expr):
 
 
 def targets(env: StaticEnv, names: list) -> list:
-    """[(function name, wrt or None)] to compile from a file."""
+    """[(function name, wrt or None)] to compile from a file; a function
+    named by ``-f`` keeps the ``wrt=`` of its ``@grad`` decorator."""
     if names:
-        return [(n, None) for n in names]
+        return [(n, _own_wrt(env.functions.get(n))) for n in names]
     decorated = []
     for name, node in env.functions.items():
         for deco in node.decorator_list:
@@ -61,6 +62,15 @@ def targets(env: StaticEnv, names: list) -> list:
             if ours:
                 decorated.append((name, wrt))
     return decorated or [(n, None) for n in env.functions]
+
+
+def _own_wrt(node):
+    """The ``wrt=`` of the ``@grad`` decorating ``node``, or None."""
+    for deco in getattr(node, "decorator_list", []):
+        ours, wrt = _decorator_wrt(deco)
+        if ours:
+            return wrt
+    return None
 
 
 def parse_wrt(text: str | None, params: list, default, sf) -> tuple:

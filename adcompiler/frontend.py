@@ -144,13 +144,7 @@ class StaticEnv(Env):
         path = self._sibling(stmt.module, stmt.level)
         if path is None:
             return
-        if os.path.abspath(path) in _LOADING:
-            chain = " -> ".join(os.path.basename(p) for p in _LOADING[_LOADING.index(
-                os.path.abspath(path)):] + [os.path.abspath(path)])
-            raise CompileError(f"circular import ({chain}): adc compile cannot follow "
-                               "files that import each other", self.filename, stmt.lineno,
-                               stmt.col_offset + 1, "import")
-        other = load_file(path)
+        other = self._load_sibling(path, stmt)
         for alias in stmt.names:
             name = alias.asname or alias.name
             if alias.name in other.functions:
@@ -158,6 +152,31 @@ class StaticEnv(Env):
                                                   other.lines, other)
             elif alias.name in other.names:
                 self.names[name] = other.names[alias.name]
+
+    def _load_sibling(self, path: str, stmt: ast.ImportFrom) -> "StaticEnv":
+        """The sibling file's environment.  Files importing each other (or a
+        file importing itself) are refused, as Python's own import of them
+        would fail; the error points at the import that starts the cycle in
+        the first file of it (the file the user gave, usually)."""
+        key = os.path.abspath(path)
+        if key in _LOADING:
+            chain = _LOADING[_LOADING.index(key):] + [key]
+            raise self._cycle_error(chain, stmt)
+        try:
+            return load_file(path)
+        except CompileError as exc:
+            chain = getattr(exc, "cycle", None)
+            if chain and chain[0] == os.path.abspath(self.filename) and exc.filename != self.filename:
+                raise self._cycle_error(chain, stmt) from None
+            raise
+
+    def _cycle_error(self, chain: list, stmt: ast.stmt) -> CompileError:
+        names = " -> ".join(os.path.basename(p) for p in chain)
+        err = CompileError(f"circular import ({names}): adc compile cannot follow files that "
+                           "import each other", self.filename, stmt.lineno,
+                           stmt.col_offset + 1, "import")
+        err.cycle = chain
+        return err
 
     def _import(self, name: str, stmt: ast.stmt):
         """Import a safe module (math, numpy); a missing one is the user's error."""

@@ -104,8 +104,13 @@ def family(name: str) -> Family:
 
 def sweep_family(name: str, values=None, budget: Budget | None = None) -> Report:
     fam = family(name)
+    from .progress import Progress
     rows = []
-    for n in (fam.values if values is None else values):
+    values = list(fam.values if values is None else values)
+    progress = Progress(len(values), f"swell {name}")
+    for n in values:
+        progress.step(f"{fam.parameter}={n}")
         sf, wrt, point = fam.member(n)
         rows.append(measure(sf, wrt, point, budget, f"{fam.parameter}={n}", n))
+    progress.done()
     return Report(fam.title, fam.parameter, rows)
