@@ -181,12 +181,12 @@ def _compile_what_can(chosen: list, build, emit, notes: list) -> str:
 #: an example epilogue for each subcommand's --help
 EXAMPLES = {
     "compile": """examples:
-  adc compile model.py                      every function that can be differentiated
-  adc compile model.py -f loss --wrt w,b    the gradient of loss by w and b
+  adc compile model.py                     # every function that can be differentiated
+  adc compile model.py -f f --wrt x,y      # the gradient of f by x and y
   adc compile model.py -f loss --shapes w=3,X=100x3 -o loss_grad.py
-  adc compile model.py -f f --mode forward  tangent (forward-mode) code
-  adc compile model.py -f f --order 2       second derivatives (Hessian)
-  adc compile model.py -o - | python -      the module on stdout, uncoloured""",
+  adc compile model.py -f f --mode forward # tangent (forward-mode) code
+  adc compile model.py -f f --order 2      # second derivatives (Hessian)
+  adc compile model.py -o - | python -     # the module on stdout, uncoloured""",
     "wengert": """examples:
   adc wengert examples/seed002.py -f f
   adc wengert examples/seed002.py -f f --ascii""",
@@ -195,12 +195,12 @@ EXAMPLES = {
   adc trace examples/seed002.py -f f --at x1=2,x2=5 --mode forward --seed x1
   adc trace examples/seed002.py -f f --at 2,5 --mode reverse""",
     "graph": """examples:
-  adc graph examples/seed002.py -f f                     DOT text on stdout
-  adc graph examples/seed002.py -f f --partials -o f.svg (needs Graphviz dot)""",
+  adc graph examples/seed002.py -f f                      # DOT text on stdout
+  adc graph examples/seed002.py -f f --partials -o f.svg  # needs Graphviz dot""",
     "swell": """examples:
   adc swell --family logistic --sweep n=1..8
   adc swell examples/logistic.py -f logistic --sweep n=1..10 --plot swell.png
-  adc swell --docs docs""",
+  adc swell --docs docs                                   # regenerate docs/swell.md""",
 }
 
 #: the help of the FILE argument every subcommand shares
