@@ -144,7 +144,8 @@ def _refuse_arrays(f, args: tuple, positions: list) -> None:
     for i in positions:
         shape = getattr(args[i], "shape", None)
         if shape or isinstance(args[i], (list, tuple)):
-            what = f"an array of shape {tuple(shape)}" if shape else f"a {type(args[i]).__name__}"
+            kind = type(args[i]).__name__
+            what = f"an array of shape {tuple(shape)}" if shape else f"a {kind}"
             raise UsageError(f"check_grad compares scalar arguments only; {names[i]} is {what}: "
                              "differentiate with respect to scalar parameters, or compare "
                              "grad(f) with a finite difference per element yourself")

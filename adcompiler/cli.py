@@ -95,6 +95,9 @@ def parse_wrt(text: str | None, params: list, default, sf) -> tuple:
                            f" (parameters: {', '.join(params)})", sf.node, "wrt")
         if out[-1] in out[:-1]:
             raise sf.error(f"wrt names parameter {params[out[-1]]!r} twice", sf.node, "wrt")
+    if not out:
+        raise sf.error(f"wrt is empty: name the parameters of {sf.name} to differentiate "
+                       f"(--wrt {params[0]})", sf.node, "wrt")
     return tuple(out)
 
 
@@ -294,11 +297,16 @@ def guarded(args, run) -> int:
         _print_notes(getattr(exc, "skipped", []), args.file)
         return 1
     except AdcError as exc:
-        print(f"{args.file or 'adc'}: error: {exc}", file=sys.stderr)
+        print(f"{args.file or 'adc'}: error: {getattr(exc, 'cli_message', None) or exc}",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("adc: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # an output file (plot, graph) that cannot be written
+        where = exc.filename if exc.filename is not None else args.file
+        print(f"adc: error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # noqa: BLE001 - the one place that hides a traceback
         if os.environ.get("ADC_TRACEBACK"):
             raise

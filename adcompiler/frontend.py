@@ -166,15 +166,16 @@ class StaticEnv(Env):
             return load_file(path)
         except CompileError as exc:
             chain = getattr(exc, "cycle", None)
-            if chain and chain[0] == os.path.abspath(self.filename) and exc.filename != self.filename:
+            here = os.path.abspath(self.filename)
+            if chain and chain[0] == here and exc.filename != self.filename:
                 raise self._cycle_error(chain, stmt) from None
             raise
 
     def _cycle_error(self, chain: list, stmt: ast.stmt) -> CompileError:
         names = " -> ".join(os.path.basename(p) for p in chain)
-        err = CompileError(f"circular import ({names}): adc compile cannot follow files that "
-                           "import each other", self.filename, stmt.lineno,
-                           stmt.col_offset + 1, "import")
+        err = CompileError(f"circular import ({names}): files that import each other cannot "
+                           "be read (Python cannot import them either)", self.filename,
+                           stmt.lineno, stmt.col_offset + 1, "import")
         err.cycle = chain
         return err
 

@@ -132,6 +132,8 @@ def test_wrt_twice_is_refused_like_the_api(tmp_path, capsys):
     assert main(["compile", str(path), "--wrt", "x,x"]) == 1
     assert f"{path}:1:1: error: wrt names parameter 'x' twice" in capsys.readouterr().err
     assert main(["compile", str(path), "--wrt", "x,0"]) == 1
+    assert main(["compile", str(path), "--wrt", ""]) == 1
+    assert "error: wrt is empty" in capsys.readouterr().err
     with pytest.raises(UsageError):
         adcompiler.grad(lambda_free_f, wrt=("x", "x"))
 
@@ -391,3 +393,13 @@ def test_compile_is_quiet_when_stderr_is_not_a_terminal(tmp_path):
     path = write(tmp_path, "m.py", SCALAR)
     r = adc("compile", path)
     assert r.returncode == 0 and r.stderr == ""
+
+
+@pytest.mark.parametrize("argv", [["graph", "{f}", "-o", "{tmp}/missing/g.dot"],
+                                  ["swell", "{f}", "--plot", "{tmp}/missing/p.png"]])
+def test_other_outputs_that_cannot_be_written(tmp_path, argv):
+    path = write(tmp_path, "m.py", SCALAR)
+    r = adc(*[a.format(f=path, tmp=tmp_path) for a in argv])
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "internal error" not in r.stderr
+    target = argv[-1].format(tmp=tmp_path)
+    assert r.stderr == f"adc: error: {target}: No such file or directory\n"
