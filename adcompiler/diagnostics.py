@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from .errors import CompileError
 
+#: constructs of errors about the whole file or the options, not one line
+WHOLE_FILE = {"file", "shapes"}
+
 
 def render(exc: CompileError, kind: str = "error", prefix: str = "") -> str:
     """The full diagnostic of ``exc``: the one-line header, and when the
@@ -17,7 +20,7 @@ def render(exc: CompileError, kind: str = "error", prefix: str = "") -> str:
     line (``--shapes X=NxD`` rather than "call the gradient with arrays")."""
     message = getattr(exc, "cli_message", None) or exc.message
     head = f"{exc.filename}:{exc.line}:{exc.col}: {kind}: {prefix}{message}"
-    text = source_line(exc.filename, exc.line)
+    text = None if exc.construct in WHOLE_FILE else source_line(exc.filename, exc.line)
     if text is None or not text.strip():
         return head
     caret = caret_line(text, exc.col, exc.construct == "syntax")
