@@ -21,8 +21,8 @@ def render(exc: CompileError, kind: str = "error", prefix: str = "") -> str:
     message = getattr(exc, "cli_message", None) or exc.message
     head = f"{exc.filename}:{exc.line}:{exc.col}: {kind}: {prefix}{message}"
     text = None if exc.construct in WHOLE_FILE else source_line(exc.filename, exc.line)
-    if text is None or not text.strip():
-        return head
+    if text is None or not text.strip() or any(c < " " and c != "\t" for c in text):
+        return head  # nothing to show, or not text (a binary file)
     caret = caret_line(text, exc.col, exc.construct == "syntax")
     return f"{head}\n    {text.rstrip()}\n    {caret}".rstrip()
 

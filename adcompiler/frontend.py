@@ -282,6 +282,10 @@ def load_file(path: str, text: str | None = None) -> StaticEnv:
         return _FILE_CACHE[key]
     if text is None:
         text = read_source(path)
+    if "\0" in text:  # Python refuses these too; say where, not "line 0"
+        at = text.index("\0")
+        raise CompileError("invalid syntax: a null byte (\\x00) in the source", path,
+                           text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at), "syntax")
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:

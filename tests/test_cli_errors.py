@@ -403,3 +403,12 @@ def test_other_outputs_that_cannot_be_written(tmp_path, argv):
     assert r.returncode == 1 and "Traceback" not in r.stderr and "internal error" not in r.stderr
     target = argv[-1].format(tmp=tmp_path)
     assert r.stderr == f"adc: error: {target}: No such file or directory\n"
+
+
+def test_binary_file_is_one_diagnostic_without_excerpt(tmp_path, capsys):
+    path = tmp_path / "blob.py"
+    path.write_bytes(b"\x7fELF\x02\x01\x01\x00\x00\xe9\x90\n\x00")
+    assert main(["compile", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}:1:10: error: byte 0xd0 is not valid utf-8")
+    assert err.count("\n") == 1
