@@ -410,5 +410,5 @@ def test_binary_file_is_one_diagnostic_without_excerpt(tmp_path, capsys):
     path.write_bytes(b"\x7fELF\x02\x01\x01\x00\x00\xe9\x90\n\x00")
     assert main(["compile", str(path)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"{path}:1:10: error: byte 0xd0 is not valid utf-8")
+    assert err.startswith(f"{path}:1:10: error: byte 0xe9 is not valid utf-8")
     assert err.count("\n") == 1
