@@ -97,7 +97,7 @@ def parse_wrt(text: str | None, params: list, default, sf) -> tuple:
             raise sf.error(f"wrt names parameter {params[out[-1]]!r} twice", sf.node, "wrt")
     if not out:
         raise sf.error(f"wrt is empty: name the parameters of {sf.name} to differentiate "
-                       f"(--wrt {params[0]})", sf.node, "wrt")
+                       f"({', '.join(params) or 'it has none'})", sf.node, "wrt")
     return tuple(out)
 
 
