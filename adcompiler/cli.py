@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import difflib
 import os
 import sys
 
@@ -91,8 +92,10 @@ def parse_wrt(text: str | None, params: list, default, sf) -> tuple:
         elif isinstance(item, str) and item in params:
             out.append(params.index(item))
         else:
+            close = difflib.get_close_matches(str(item), params, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
             raise sf.error(f"{sf.name} has no parameter {item!r} to differentiate with respect to"
-                           f" (parameters: {', '.join(params)})", sf.node, "wrt")
+                           f"{hint} (parameters: {', '.join(params)})", sf.node, "wrt")
         if out[-1] in out[:-1]:
             raise sf.error(f"wrt names parameter {params[out[-1]]!r} twice", sf.node, "wrt")
     if not out:
@@ -275,7 +278,20 @@ COMMANDS: list = ["inspect_cli", "swell_cli"]
 def main(argv: list | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _tolerant_streams()
     return guarded(args, args.run)
+
+
+def _tolerant_streams() -> None:
+    """On a terminal that cannot show some character (an ASCII locale), write
+    ``\\xe9`` rather than fail: emitted comments quote the user's source."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # pragma: no cover - a stream that cannot
+                pass
 
 
 def guarded(args, run) -> int:
@@ -310,7 +326,8 @@ def guarded(args, run) -> int:
     except Exception as exc:  # noqa: BLE001 - the one place that hides a traceback
         if os.environ.get("ADC_TRACEBACK"):
             raise
-        print(f"adc: internal error ({type(exc).__name__}: {exc}) while running "
+        what = (str(exc).splitlines() or [""])[0][:200]
+        print(f"adc: internal error ({type(exc).__name__}: {what}) while running "
               f"'adc {args.command}' on {args.file}; this is a bug in adcompiler, please "
               "report it with the file (ADC_TRACEBACK=1 shows the traceback)", file=sys.stderr)
         return 3

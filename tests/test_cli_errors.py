@@ -423,3 +423,20 @@ def test_binary_file_is_one_diagnostic_without_excerpt(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"{path}:1:10: error: byte 0xe9 is not valid utf-8")
     assert err.count("\n") == 1
+
+
+def test_wrong_wrt_suggests_the_closest(tmp_path, capsys):
+    path = write(tmp_path, "m.py", "def f(weight, x):\n    return weight * x\n")
+    assert main(["compile", str(path), "--wrt", "wieght"]) == 1
+    assert ("no parameter 'wieght' to differentiate with respect to; did you mean 'weight'? "
+            "(parameters: weight, x)") in capsys.readouterr().err
+
+
+def test_ascii_terminal_gets_escapes_not_a_crash(tmp_path):
+    path = write(tmp_path, "m.py", "def f(x):\n    return x * x  # café\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONIOENCODING="ascii")
+    for command in ("compile", "wengert"):
+        r = subprocess.run([sys.executable, "-m", "adcompiler", command, str(path)],
+                           capture_output=True, text=True, env=env, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert "caf\\xe9" in r.stdout
