@@ -75,6 +75,8 @@ def _own_wrt(node):
 
 
 def parse_wrt(text: str | None, params: list, default, sf) -> tuple:
+    if not params:
+        raise sf.error(f"{sf.name} has no parameters to differentiate", sf.node, "parameters")
     if text is None and isinstance(default, _NotLiteral):
         raise sf.error(f"wrt={ast.unparse(default.node)} is not a literal, and adc compile never "
                        "runs the file: write the parameter names (wrt=\"w\") or give --wrt",
@@ -100,7 +102,7 @@ def parse_wrt(text: str | None, params: list, default, sf) -> tuple:
             raise sf.error(f"wrt names parameter {params[out[-1]]!r} twice", sf.node, "wrt")
     if not out:
         raise sf.error(f"wrt is empty: name the parameters of {sf.name} to differentiate "
-                       f"({', '.join(params) or 'it has none'})", sf.node, "wrt")
+                       f"({', '.join(params)})", sf.node, "wrt")
     return tuple(out)
 
 

@@ -440,3 +440,19 @@ def test_ascii_terminal_gets_escapes_not_a_crash(tmp_path):
                            capture_output=True, text=True, env=env, timeout=120)
         assert r.returncode == 0, r.stderr
         assert "caf\\xe9" in r.stdout
+
+
+def test_every_subcommand_on_every_corpus_file_is_a_diagnostic(capsys):
+    """No corpus file or example makes any subcommand fail internally
+    (exit 3) or print a traceback."""
+    files = sorted((ROOT / "tests" / "bad_inputs").glob("*.py")) + EXAMPLE_FILES
+    for path in files:
+        for extra in (["compile"], ["compile", "--mode", "forward"], ["compile", "--order", "2"],
+                      ["wengert", "-f", "f"], ["trace", "-f", "f", "--at", "1.5"],
+                      ["graph", "-f", "f"]):
+            try:
+                code = main([extra[0], str(path), *extra[1:]])
+            except SystemExit as exc:  # argparse
+                code = exc.code
+            err = capsys.readouterr().err
+            assert code in (0, 1, 2) and "Traceback" not in err, (path, extra, err)
