@@ -18,7 +18,7 @@ import sys
 
 from . import __version__
 from .compiler import compile_many
-from .cli_help import EXAMPLES, FILE_HELP, describe
+from .cli_help import FILE_HELP, describe
 from .diagnostics import render
 from .errors import AdcError, CompileError, UsageError
 from .frontend import StaticEnv, find_static, load_file

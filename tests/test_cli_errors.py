@@ -17,7 +17,8 @@ import pytest
 
 import adcompiler
 from adcompiler import UsageError, check_grad
-from adcompiler.cli import EXAMPLES, build_parser, compile_file, main
+from adcompiler.cli import build_parser, compile_file, main
+from adcompiler.cli_help import EXAMPLES
 from adcompiler.diagnostics import caret_line
 from adcompiler.progress import Progress
 
