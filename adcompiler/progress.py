@@ -1,21 +1,27 @@
 """Progress of long work (a large compile, a ``swell`` sweep, the benchmark)
 on stderr, one line rewritten in place, only when stderr is a terminal: a
 pipe, a file or a test run stays quiet, so the output a program reads never
-changes."""
+changes.
+
+Work that ends within :data:`DELAY` seconds shows nothing (no flicker); past
+it, a timer shows the current step even when that one step is long (one big
+function being compiled).
+"""
 from __future__ import annotations
 
 import os
 import sys
-import time
+import threading
 
-#: seconds of work before the line first appears (short work shows nothing)
+#: seconds of work before the line first appears
 DELAY = 0.5
+WIDTH = 78
 
 
 class Progress:
-    """``with``-less progress: ``step(label)`` before each item, ``done()`` at
-    the end (it erases the line).  Silent unless ``stream`` is a terminal and
-    ``ADC_PROGRESS`` is not ``0``."""
+    """``step(label)`` before each item, ``done()`` at the end (it erases the
+    line).  Silent unless ``stream`` is a terminal and ``ADC_PROGRESS`` is not
+    ``0``."""
 
     def __init__(self, total: int, what: str, stream=None, enabled: bool | None = None) -> None:
         self.total = total
@@ -23,23 +29,42 @@ class Progress:
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = _wanted(self.stream) if enabled is None else enabled
         self.count = 0
-        self.start = time.monotonic()
+        self.label = ""
         self.shown = False
+        self._lock = threading.Lock()
+        self._timer = None
+        if self.enabled:
+            self._timer = threading.Timer(DELAY, self._show)
+            self._timer.daemon = True
+            self._timer.start()
 
     def step(self, label: str = "") -> None:
-        self.count += 1
-        if not self.enabled or time.monotonic() - self.start < DELAY and not self.shown:
-            return
-        text = f"{self.what} {self.count}/{self.total}" + (f": {label}" if label else "")
-        self.stream.write("\r" + text[:78].ljust(78))
-        self.stream.flush()
-        self.shown = True
+        with self._lock:
+            self.count += 1
+            self.label = label
+        if self.shown:
+            self._show()
+
+    def _show(self) -> None:
+        with self._lock:
+            if self._timer is None:  # done() ran
+                return
+            text = f"{self.what} {self.count}/{self.total}"
+            if self.label:
+                text += f": {self.label}"
+            self.stream.write("\r" + text[:WIDTH].ljust(WIDTH))
+            self.stream.flush()
+            self.shown = True
 
     def done(self) -> None:
-        if self.shown:
-            self.stream.write("\r" + " " * 78 + "\r")
-            self.stream.flush()
-            self.shown = False
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self.shown:
+                self.stream.write("\r" + " " * WIDTH + "\r")
+                self.stream.flush()
+                self.shown = False
 
 
 def _wanted(stream) -> bool:

@@ -180,14 +180,16 @@ def sweep(sf: SourceFunction, wrt: tuple, parameter: str, values, budget: Budget
     rows = []
     values = list(values)
     progress = Progress(len(values), f"swell {sf.name}")
-    for v in values:
-        progress.step(f"{parameter}={v}")
-        member = specialise(sf, parameter, v)
-        member, member_wrt = fix_counts(member, tuple(
-            [a.arg for a in member.node.args.args].index(n) for n in wrt_names))
-        at = point(v) if callable(point) else point
-        rows.append(measure(member, member_wrt, at, budget, f"{parameter}={v}", v))
-    progress.done()
+    try:
+        for v in values:
+            progress.step(f"{parameter}={v}")
+            member = specialise(sf, parameter, v)
+            member, member_wrt = fix_counts(member, tuple(
+                [a.arg for a in member.node.args.args].index(n) for n in wrt_names))
+            at = point(v) if callable(point) else point
+            rows.append(measure(member, member_wrt, at, budget, f"{parameter}={v}", v))
+    finally:
+        progress.done()
     return Report(title or sf.name, parameter, rows)
 
 

@@ -108,9 +108,11 @@ def sweep_family(name: str, values=None, budget: Budget | None = None) -> Report
     rows = []
     values = list(fam.values if values is None else values)
     progress = Progress(len(values), f"swell {name}")
-    for n in values:
-        progress.step(f"{fam.parameter}={n}")
-        sf, wrt, point = fam.member(n)
-        rows.append(measure(sf, wrt, point, budget, f"{fam.parameter}={n}", n))
-    progress.done()
+    try:
+        for n in values:
+            progress.step(f"{fam.parameter}={n}")
+            sf, wrt, point = fam.member(n)
+            rows.append(measure(sf, wrt, point, budget, f"{fam.parameter}={n}", n))
+    finally:
+        progress.done()
     return Report(fam.title, fam.parameter, rows)

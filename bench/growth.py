@@ -86,10 +86,12 @@ def compile_growth(quick: bool = False) -> dict:
         for kind in ("straight-line", "loop body"):
             progress = Progress(len(sizes), f"compile growth, {kind}")
             points = []
-            for n in sizes:
-                progress.step(f"size {n}")
-                points.append(measure_size(kind, n, tmp))
-            progress.done()
+            try:
+                for n in sizes:
+                    progress.step(f"size {n}")
+                    points.append(measure_size(kind, n, tmp))
+            finally:
+                progress.done()
             out[kind] = {"points": points,
                          "time_exponent": growth_exponent(points, "seconds"),
                          "memory_exponent": growth_exponent(points, "peak_bytes")}

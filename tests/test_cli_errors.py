@@ -382,23 +382,42 @@ class FakeTerminal:
 
 
 def test_progress_only_on_a_terminal(monkeypatch):
-    monkeypatch.setattr("adcompiler.progress.DELAY", 0.0)
+    monkeypatch.setattr("adcompiler.progress.DELAY", 60.0)  # the timer never fires by itself
     monkeypatch.delenv("ADC_PROGRESS", raising=False)
-    for tty in (True, False):
-        stream = FakeTerminal(tty)
-        p = Progress(2, "swell f", stream)
-        p.step("n=1")
-        p.step("n=2")
-        p.done()
-        if tty:
-            assert "swell f 1/2: n=1" in stream.text and "swell f 2/2: n=2" in stream.text
-            assert stream.text.endswith("\r")
-        else:
-            assert stream.text == ""
+    term = FakeTerminal(True)
+    p = Progress(2, "swell f", term)
+    p.step("n=1")
+    assert term.text == ""  # short work shows nothing
+    p._show()  # what the timer does after DELAY: the step in progress, even a long one
+    assert "swell f 1/2: n=1" in term.text
+    p.step("n=2")
+    assert "swell f 2/2: n=2" in term.text
+    p.done()
+    assert term.text.endswith("\r" + " " * 78 + "\r")
+    p._show()  # a timer firing after done() writes nothing
+    assert term.text.endswith("\r" + " " * 78 + "\r")
+
+    pipe = FakeTerminal(False)
+    q = Progress(1, "x", pipe)
+    q.step()
+    q._show()
+    q.done()
+    assert pipe.text == "" and q._timer is None
     monkeypatch.setenv("ADC_PROGRESS", "0")
-    quiet = FakeTerminal(True)
-    Progress(1, "x", quiet).step()
-    assert quiet.text == ""
+    assert not Progress(1, "x", FakeTerminal(True)).enabled
+
+
+def test_progress_timer_shows_a_long_step(monkeypatch):
+    import time
+    monkeypatch.setattr("adcompiler.progress.DELAY", 0.05)
+    term = FakeTerminal(True)
+    p = Progress(1, "compiling", term)
+    p.step("big")
+    deadline = time.monotonic() + 10
+    while "compiling 1/1: big" not in term.text and time.monotonic() < deadline:
+        time.sleep(0.01)
+    p.done()
+    assert "compiling 1/1: big" in term.text
 
 
 def test_compile_is_quiet_when_stderr_is_not_a_terminal(tmp_path):
