@@ -105,7 +105,7 @@ def shape_error(sf, exc) -> CompileError:
     err = sf.error(f"{known}; call the gradient with arrays (the API specialises on their "
                    "shapes) or give --shapes on the command line", sf.node, "shape")
     example = f"{what}=N for a vector, {what}=NxD for a matrix" if what else \
-        ",".join(f"{a.arg}=N" for a in sf.node.args.args[:2]) + " (NxD for a matrix)"
+        ",".join(f"{a.arg}=N" for a in sf.node.args.args) + " (NxD for a matrix, () a scalar)"
     err.cli_message = f"{known}; give the shapes of the array parameters: --shapes {example}"
     return err
 
