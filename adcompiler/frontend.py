@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ast
 import builtins
-import importlib
 import difflib
+import importlib
 import inspect
 import io
 import os
