@@ -56,7 +56,7 @@ def targets(env: StaticEnv, names: list) -> list:
     """[(function name, wrt or None)] to compile from a file; a function
     named by ``-f`` keeps the ``wrt=`` of its ``@grad`` decorator."""
     if names:
-        return [(n, _own_wrt(env.functions.get(n))) for n in names]
+        return [(n, _own_wrt(env.functions.get(n))) for n in dict.fromkeys(names)]
     decorated = []
     for name, node in env.functions.items():
         for deco in node.decorator_list:

@@ -476,3 +476,9 @@ def test_every_subcommand_on_every_corpus_file_is_a_diagnostic(capsys):
                 code = exc.code
             err = capsys.readouterr().err
             assert code in (0, 1, 2) and "Traceback" not in err, (path, extra, err)
+
+
+def test_function_named_twice_is_compiled_once(tmp_path, capsys):
+    path = write(tmp_path, "m.py", SCALAR)
+    assert main(["compile", str(path), "-f", "f", "-f", "f", "-o", "-"]) == 0
+    assert capsys.readouterr().out == compile_file(str(path), ["f"], None)
