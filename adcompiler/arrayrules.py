@@ -79,8 +79,11 @@ def _count(b, e, shape):
     """How many elements each output of a mean averages."""
     sx, so = shape(e.args[0]), shape(e.out)
     if known(sx) and known(so):
-        return Const(float(size(sx) // max(size(so), 1)))
-    return b.eqn("div", b.eqn("size", e.args[0]), b.eqn("size", e.out))
+        # an empty input has an empty gradient: any nonzero count will do
+        # (a zero one would divide by zero in the emitted code)
+        return Const(float(max(size(sx) // max(size(so), 1), 1)))
+    count = b.eqn("div", b.eqn("size", e.args[0]), b.eqn("size", e.out))
+    return b.eqn("max", count, Const(1))  # 0 for an empty input (see above)
 
 
 def _mean_vjp(b, e, i, g, shape):

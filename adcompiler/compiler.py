@@ -24,6 +24,7 @@ from . import npemit
 from .arrayrules import ShapeNeeded
 from .npcompile import UNDECLARED, ArrayContext, shape_error, undeclared_shapes
 from .inline import inline_calls
+from .inplace import check_inplace
 
 CHECK_IR = False  # tests switch this on
 
@@ -85,6 +86,7 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     ctx = None if scalar else ArrayContext(program, shapes, dtypes, CHECK_IR)
     program.arrays = ctx
     if ctx:
+        check_program_inplace(program, key, ctx)
         helpers = {k: optimize(f) for k, f in program.functions.items()}
         entry = _pass(inline_calls(entry, helpers), optimize)
     primal_shapes = ctx.entry_shapes(entry) if ctx else None
@@ -97,6 +99,24 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     # have removed calls it recorded
     primal_needed = _callees(grad) & set(program.functions)
     return [grad] + callee_functions(program, fwd_needed, primal_needed, ctx), program
+
+
+def check_program_inplace(program: Program, key: str, ctx) -> None:
+    """``x op= e`` on a shared array (inplace.py), in the entry and in every
+    helper it reaches, checked on the code as lowered (before optimisation)."""
+    from .shapes import infer
+    raw = program.functions[key]
+    shapes = infer(raw, ctx.params, ctx.callee_shapes, ctx.dtypes)
+    check_inplace(raw, shapes, program.inplace.get(key), program.sources[key].filename,
+                  program.aliases.get(key))
+    for other, ops in sorted(program.inplace.items()):
+        params = ctx.callee_param_shapes(other)
+        if other == key or not params:
+            continue
+        fn = program.functions[other]
+        shapes = infer(fn, params, ctx.callee_shapes)
+        check_inplace(fn, shapes, ops, program.sources[other].filename,
+                      program.aliases.get(other))
 
 
 def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> list:
@@ -163,7 +183,7 @@ def emit_module(functions: list, program, header: str = "") -> str:
     for fn in functions:
         if arrays:
             node, used = emit_function(fn, reserved, arrays.emit_shapes.get(fn.name),
-                                       arrays.emit_floats.get(fn.name))
+                                       arrays.emit_floats.get(fn.name), fn is functions[0])
         else:
             node, used = emit_function(fn, reserved)
         defs.append(node)

@@ -40,6 +40,7 @@ class Desugarer:
                                     s, "augmented assignment")
             load = ast.copy_location(ast.Name(s.target.id, ast.Load()), s.target)
             value = ast.copy_location(ast.BinOp(load, s.op, s.value), s)
+            value.adc_inplace = s.target.id  # NumPy writes into the array: see inplace.py
             return [ast.copy_location(ast.Assign([s.target], value), s)]
         if isinstance(s, ast.AnnAssign):
             if s.value is None:

@@ -25,7 +25,7 @@ import re
 from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks, stmt_inputs
 from .primitives import NUMPY_SPELLING, PRIMS
 from .printer import COMMENT_MARK
-from . import npemit
+from . import aliases, npemit
 
 _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
 _INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add"}
@@ -35,8 +35,9 @@ _ARGS_READ_TWICE = {"div", "pow"}  # with ieee=True on Python floats
 
 class Emitter:
     def __init__(self, fn: Function, reserved: set, shapes: dict | None = None,
-                 floats: set | None = None) -> None:
+                 floats: set | None = None, fresh_results: bool = False) -> None:
         self.fn = fn
+        self.fresh_results = fresh_results and shapes is not None
         self.shapes = shapes  # None: every value is a scalar (see shapes.py)
         self.floats = floats or set()  # values known to be float arrays
         self.owned = npemit.owned_arrays(fn) if shapes is not None else set()
@@ -176,14 +177,20 @@ class Emitter:
     def dead(self, name: str, pos: int) -> bool:
         return not self.live_after(self.holder.get(name), pos)
 
-    def take(self, v: Var, pos: int) -> str:
+    def take(self, v: Var, pos: int, avoid: frozenset | set = frozenset()) -> str:
+        """A name for ``v`` defined at ``pos``; ``avoid``: names still read
+        after the first store of a multi-statement emission."""
         pref = self.pref.get(v)
+        if pref in avoid:
+            pref = None
         if pref is not None and pref in self.slot_prev:
             if self.slot_free(pref, pos):
                 return self._assign(v, pref)
         elif pref is not None and self.dead(pref, pos):  # an array updated in place
             return self._assign(v, pref)
         for cand in self.candidates(v):
+            if cand in avoid:
+                continue
             if cand in self.slot_prev:
                 if cand == _base(v) and self.slot_free(cand, pos):
                     return self._assign(v, cand)
@@ -256,6 +263,8 @@ class Emitter:
             self._assign(p, p.name if p.hint == p.name else self.take(p, 0))
         body = self.block(fn.body)
         ret = [self.expr(a) for a in fn.body.results]
+        if self.fresh_results:
+            ret = self.fresh(fn.body.results, ret)
         value = ret[0] if len(ret) == 1 else ast.Tuple(ret, ast.Load())
         body.append(ast.Return(value))
         defaults = [_const_node(c.value, self) for _, c in fn.defaults]
@@ -265,6 +274,29 @@ class Emitter:
         node = ast.FunctionDef(fn.name, args, body, [], None)
         node.type_params = []
         return node
+
+    def fresh(self, results: tuple, exprs: list) -> list:
+        """The entry point hands its arrays to the caller, who may write into
+        them (``g *= lr``): a result that may share memory with a parameter
+        (``x`` itself is the gradient of ``np.dot(w, x)``) or with another
+        result, or is a read-only broadcast, is copied; a result this function
+        allocated is returned as is."""
+        roots = aliases.buffer_roots(self.fn, self.shapes)
+        seen: set = set()
+        out = []
+        for a, ex in zip(results, exprs):
+            mine = roots.get(a, frozenset()) if isinstance(a, Var) else frozenset()
+            if aliases.not_the_callers_own(mine) or mine & seen:
+                ex = self.copied(a, ex)
+            seen |= mine
+            out.append(ex)
+        return out
+
+    def copied(self, a: Var, ex: ast.expr) -> ast.expr:
+        if self.shapes.get(a):  # known to be an array: x.copy()
+            return ast.Call(ast.Attribute(ex, "copy", ast.Load()), [], [])
+        self.imports.add("numpy")
+        return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "copy", ast.Load()), [ex], [])
 
     def block(self, block: Block) -> list:
         out: list = []
@@ -306,7 +338,12 @@ class Emitter:
             if (isinstance(base, Var) and base in self.names and self.may_update(base)
                     and self.last.get(base, -1) <= pos):
                 self.pref.setdefault(e.outs[0], self.names[base])  # update in place
-            return npemit.index_add(self, e, self.targets(e.outs, pos).id)
+            # the scatter is emitted as ``out = base`` then ``out[idx] += g``:
+            # ``out`` is written before ``g`` and the index are read, so it
+            # must not be the name of anything they read (the old adjoint)
+            late = {self.names[v] for a in e.args[2:] for v in self.expand(a)
+                    if isinstance(v, Var) and v in self.names}
+            return npemit.index_add(self, e, self.take(e.outs[0], pos, avoid=late))
         if e.outs and e.outs[0] in self.inplace:
             updated = self.inplace_update(e, pos)
             if updated is not None:
@@ -674,9 +711,10 @@ def _comment(loc) -> ast.stmt:
 
 
 def emit_function(fn: Function, reserved: set, shapes: dict | None = None,
-                  floats: set | None = None) -> tuple:
+                  floats: set | None = None, entry: bool = False) -> tuple:
     """The FunctionDef of ``fn`` and the modules it needs imported (``shapes``:
-    see :mod:`adcompiler.shapes`; None means all values are scalars)."""
-    em = Emitter(fn, reserved, shapes, floats)
+    see :mod:`adcompiler.shapes`; None means all values are scalars; ``entry``:
+    the function the user calls, whose arrays must be fresh)."""
+    em = Emitter(fn, reserved, shapes, floats, entry)
     node = em.function()
     return node, em.imports

@@ -64,6 +64,8 @@ class Program:
         self.functions: dict = {}  # key -> Function
         self.arity: dict = {}  # key -> number of results
         self.sources: dict = {}  # key -> SourceFunction
+        self.inplace: dict = {}  # key -> {out var name: (name, line, col)} of ``x op= e``
+        self.aliases: dict = {}  # key -> {var name: [names a plain ``z = y`` also gave it]}
         self._by_node: dict = {}
 
     def request(self, sf: SourceFunction) -> str:
@@ -191,6 +193,9 @@ class Lowerer:
             value = self.expr(s.value, env, b)
             if len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
                 value = b.named(value, _hint(s.targets[0].id))
+                if isinstance(value, Var) and value.hint != s.targets[0].id:  # z = y
+                    self.program.aliases.setdefault(self.key, {}).setdefault(
+                        value.name, []).append(s.targets[0].id)
             if isinstance(value, Var) and any(isinstance(t, (ast.Tuple, ast.List))
                                               for t in s.targets):
                 value = NumpyLowering(self).unpack(value, s.targets, b)
@@ -451,7 +456,12 @@ class Lowerer:
                                 type(node.op).__name__)
         left = self.scalar(node.left, env, b)
         right = self.scalar(node.right, env, b)
-        return b.eqn(prim, left, right)
+        out = b.eqn(prim, left, right)
+        target = getattr(node, "adc_inplace", None)
+        if target is not None:  # ``x op= e``: checked by inplace.py on array code
+            self.program.inplace.setdefault(self.key, {})[out.name] = (
+                target, node.lineno, node.col_offset + 1)
+        return out
 
     def e_UnaryOp(self, node, env, b):
         operand = self.scalar(node.operand, env, b)

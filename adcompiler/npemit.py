@@ -54,6 +54,8 @@ def value(em, e: Eqn, args: list) -> ast.expr:
         return _call(_np(_NP_NAMES[prim]), args[:1], kws)
     if prim in _NP_NAMES:
         return _call(_np(_NP_NAMES[prim]), args)
+    if prim == "copy":
+        return _call(_np("copy"), args)
     if prim == "intarray":
         return _call(_np("array"), [ast.List([_const(v) for v in e.param("values")], ast.Load())])
     if prim == "transpose":
@@ -167,6 +169,12 @@ def owned_arrays(fn: Function) -> set:
                 visit(sub)
 
     visit(fn.body)
+    # a value flowing into a branch output or a loop-carried value that is
+    # also read elsewhere shares its buffer with that output: neither may
+    # be written in place while the other can still be read
+    for _, pairs, _ in merges:
+        for pair in pairs:
+            shared.update(a for a in pair if isinstance(a, Var) and counts.get(a, 0) > 1)
     owned = {o for s in eqns if s.prim in ALLOCATING for o in s.outs}
     owned -= shared
     changed = True

@@ -94,7 +94,7 @@ class NumpyLowering:
         receiver = self.lw.scalar(node.func.value, env, b)
         if name == "copy":
             self.no_args(node, attr)
-            return receiver
+            return b.eqn("copy", receiver)
         if name == "ravel":
             self.no_args(node, attr)
             return b.eqn("reshape", receiver, Const(-1))
@@ -163,8 +163,11 @@ class NumpyLowering:
         if name in ("transpose", "trace", "shape", "size", "ndim", "zeros_like"):
             return b.eqn(name, arg("a"))
         if name == "array":
-            return self.int_array(self.lw.expr(vals["object"], env, b) if not isinstance(
-                vals["object"], (Var, Const)) else (vals["object"],), node, b)
+            value = vals["object"]
+            value = value if isinstance(value, (Var, Const)) else self.lw.expr(value, env, b)
+            if isinstance(value, Var):  # np.array(x) of an array: a copy of it
+                return b.eqn("copy", value)
+            return self.int_array(value if isinstance(value, tuple) else (value,), node, b)
         if name == "norm":
             return b.eqn("norm", arg("x"))
         if name == "square":

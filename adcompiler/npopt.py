@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from .ir import Block, Builder, Const, Eqn, ForRange, Function, If, Names, While
 from .primitives import PRIMS
-from .shapes import broadcast, infer, known, size
+from .shapes import broadcast, infer_with_dtypes, known, size
 
 _ELEMENTWISE_BIN = {"add", "sub", "mul", "div"}
 _PYTHON_ONLY = {"int", "round", "float", "call"}
 
 
 class _Rewriter:
-    def __init__(self, fn: Function, shapes: dict) -> None:
+    def __init__(self, fn: Function, shapes: dict, kinds: dict | None = None) -> None:
         self.shapes = shapes
+        self.kinds = kinds or {}  # var -> dtype letter ('b', 'i', 'f')
         self.names = Names.for_function(fn)
         self.results = set(fn.body.results)
         self.defs: dict = {}
@@ -169,6 +170,12 @@ class _Rewriter:
         return None
 
     def r_neg(self, e: Eqn, b: Builder):
+        if self.kinds.get(e.args[0]) == "b":
+            # NumPy refuses ``-mask`` (a boolean array or np.bool_, e.g.
+            # ``(x > 0) * 1.0`` folded to the mask): the same numbers as floats
+            if self.shape(e.args[0]) == ():
+                return Eqn(e.outs, "neg", (b.eqn("float", e.args[0]),), (), e.loc)
+            return Eqn(e.outs, "where", (e.args[0], Const(-1.0), Const(0.0)), (), e.loc)
         return self.through_broadcast(e, b)
 
     def elementwise(self, e: Eqn, b: Builder):
@@ -242,6 +249,6 @@ def _alias(e: Eqn, value) -> Eqn:
 
 def specialize(fn: Function, params: dict, callee_shapes=None, dtypes=None) -> Function:
     """Rewrite ``fn`` using the shapes its parameters have (``{name: shape}``)."""
-    shapes = infer(fn, params, callee_shapes, dtypes)
-    body = _Rewriter(fn, shapes).block(fn.body)
+    shapes, kinds = infer_with_dtypes(fn, params, callee_shapes, dtypes)
+    body = _Rewriter(fn, shapes, kinds).block(fn.body)
     return Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)

@@ -45,6 +45,9 @@ for _name in ("len", "shape", "size", "ndim", "zeros_like", "eye_like"):
 _def("intarray", 0, differentiable=False)  # np.array([0, 2, 2]): params values
 for _name in ():
     _def(_name, 1, differentiable=False)
+# x.copy(), np.array(x): the same value in a new buffer.  Only the check of
+# in-place operators (inplace.py) tells it from x; the optimiser folds it away
+PRIMS["copy"] = Prim("copy", 1, lambda x: x, "special")
 # adjoint-only helpers: they never appear in user code, so they are never
 # differentiated (grad of an emitted gradient is not supported)
 _def("index_add", -1, differentiable=False)  # index_add(x, base, g, *atoms): base + scatter(g)
@@ -58,7 +61,7 @@ ALLOCATING = {"add", "sub", "mul", "div", "pow", "neg", "matmul", "outer", "sum"
               "amax", "amin", "prod", "where", "zeros_like", "eye_like", "index_add", "concatenate",
               "stack", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh",
               "tanh", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "hypot", "abs",
-              "max", "min", "sign", "max_weight"}
+              "max", "min", "sign", "max_weight", "copy"}
 #: primitives whose result may share memory with an argument (views, aliases)
 VIEWING = {"transpose", "reshape", "expand_dims", "index", "unbroadcast", "unsum",
            "expand_red", "reshape_like", "select", "call", "push", "pack", "float", "unpack"}

@@ -170,6 +170,8 @@ class _Simplifier:
                         rest = d.args[1 - k]
                         pair = (inner.args[0], rest) if k == 0 else (rest, inner.args[0])
                         return Eqn(e.outs, "mul", pair, d.params, e.loc)
+        if prim == "copy":  # a new buffer matters only to the in-place check
+            return args[0]
         if prim == "float" and isinstance(args[0], Const) and is_number(args[0].value):
             return Const(float(args[0].value))
         return None

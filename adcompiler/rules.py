@@ -229,7 +229,7 @@ def r_sign(b, e, i, g):
 
 RULES = {
     "add": r_add, "sub": r_sub, "mod": r_mod, "mul": r_mul, "div": r_div, "pow": r_pow, "neg": r_neg,
-    "float": r_float, "abs": r_abs, "sin": r_sin, "cos": r_cos, "tan": r_tan,
+    "float": r_float, "copy": r_float, "abs": r_abs, "sin": r_sin, "cos": r_cos, "tan": r_tan,
     "asin": r_asin, "acos": r_acos, "atan": r_atan, "atan2": r_atan2, "sinh": r_sinh,
     "cosh": r_cosh, "tanh": r_tanh, "exp": r_exp, "expm1": r_expm1, "log": r_log,
     "log1p": r_log1p, "log2": r_log2, "log10": r_log10, "sqrt": r_sqrt,

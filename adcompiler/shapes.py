@@ -201,7 +201,7 @@ class Inference:
         if e.prim in ("add", "sub", "mul", "pow", "neg", "matmul", "sum", "mean", "outer",
                       "index", "transpose", "reshape", "amax", "amin", "prod", "where",
                       "concatenate", "stack", "expand_dims", "zeros_like", "index_add",
-                      "unbroadcast", "unsum", "expand_red", "reshape_like", "select"):
+                      "unbroadcast", "unsum", "expand_red", "reshape_like", "select", "copy"):
             return any(self.dtype(a) == "f" for a in e.args[:3])
         return False
 
@@ -244,7 +244,7 @@ def _const_shape(value):
 _FLOAT_RESULT = {"div", "norm", "eye_like", "trace", "float"}
 _INTEGRAL = {"int", "round", "floor", "ceil", "abs", "max", "min", "len"}
 _ELEMENTWISE = {"and", "or", "select", "sign", "max_weight", "where", "float", "int", "round",
-                "floor", "ceil"}
+                "floor", "ceil", "copy"}
 
 
 # ---------------------------------------------------------------- rules
