@@ -6,7 +6,8 @@ SSA hides aliasing: ``y = x`` binds ``y`` to the very atom ``x``, and a view
 caller that may write into it (a returned gradient) needs to know which
 buffers a value may live in.  :func:`buffer_roots` answers conservatively:
 
-* a parameter lives in its own caller-owned buffer, ``('param', p)``;
+* a parameter lives in its own caller-owned buffer, ``('param', p)``, and a
+  global array the function reads in the user's, ``('global', name)``;
 * the result of an allocating primitive (``+``, ``np.exp``, ``@``, ...) lives
   in a new buffer named after it;
 * everything else (views, branch outputs, loop-carried values, calls, tape
@@ -64,6 +65,8 @@ def buffer_roots(fn: Function, shapes: dict | None, flows=None) -> dict:
                     continue
                 src = flows(s)
                 new = of(src) if src is not None else frozenset()
+                if s.prim == "global":  # the user's module-level array (lower.global_array)
+                    new = frozenset({("global", s.param("name"))})
                 if not new:
                     new = frozenset({("new", s.outs[0].name)})
                 if s.prim == "unsum" and not s.param("fresh"):  # np.broadcast_to
@@ -114,10 +117,15 @@ def param_roots(roots: frozenset) -> list:
     return sorted(name for kind, name in roots if kind == "param")
 
 
+def global_roots(roots: frozenset) -> list:
+    """Names of the global arrays among ``roots``."""
+    return sorted(name for kind, name in roots if kind == "global")
+
+
 def not_the_callers_own(roots: frozenset) -> bool:
     """May an array living in ``roots`` be a parameter's buffer or a read-only
     broadcast (so the caller must get a copy)?"""
-    return any(kind in ("param", "readonly") for kind, _ in roots)
+    return any(kind in ("param", "readonly", "global") for kind, _ in roots)
 
 
 def _runs(s) -> bool:

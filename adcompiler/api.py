@@ -55,16 +55,21 @@ def compiled(fn, wrt=0, with_value: bool = False, sig=None) -> Compiled:
     (see :func:`npcompile.signature`; None: all scalars)."""
     if not callable(fn):
         raise UsageError(f"{fn!r} is not a function")
-    indices = _wrt_indices(fn, wrt)
+    return _entry(fn, _wrt_indices(fn, wrt), with_value, sig)[0]
+
+
+def _entry(fn, indices: tuple, with_value: bool, sig) -> tuple:
+    """``(Compiled, loaded function)``, compiled again when a global, closure
+    cell or helper it was compiled with has changed since (``Compiled.fresh``)."""
     key = (fn, indices, with_value, sig)
     with _LOCK:
         hit = _CACHE.get(key)
-        if hit is None:
+        if hit is None or not hit[0].fresh():
             shapes, dtypes = split_signature(sig)
             result = compile_grad(load_live(fn), indices, with_value, shapes, dtypes)
             hit = (result, result.load())
             _CACHE[key] = hit
-    return hit[0]
+    return hit
 
 
 _ndarray = np.ndarray
@@ -94,12 +99,11 @@ class Derivative:
         self._loaded: dict = {}  # _call_key -> (signature, compiled function)
         # the emitted function's result is already what the caller gets
         self._plain = not with_value and (not self._tuple or len(wrt) > 1)
-        _wrt_indices(fn, wrt)  # fail early on a bad wrt
+        self._indices = _wrt_indices(fn, wrt)  # fail early on a bad wrt
         functools.update_wrapper(self, fn)
 
     def _compiled(self, sig=None):
-        compiled(self.fn, self.wrt, self.with_value, sig)
-        return _CACHE[(self.fn, _wrt_indices(self.fn, self.wrt), self.with_value, sig)]
+        return _entry(self.fn, self._indices, self.with_value, sig)
 
     @property
     def source(self) -> str:
@@ -111,9 +115,10 @@ class Derivative:
         if kwargs or _ndarray in key:
             key = _call_key(args, kwargs)
         entry = self._loaded.get(key)
-        if entry is None:
+        if entry is None or not entry[2]():  # entry[2]: is it still the function's now?
             sig = signature(self.fn, args, kwargs)
-            entry = self._loaded[key] = (sig, self._compiled(sig)[1])
+            code, loaded = self._compiled(sig)
+            entry = self._loaded[key] = (sig, loaded, code.fresh_check())
         self._sig = entry[0]
         result = entry[1](*args, **kwargs)
         if self._plain:

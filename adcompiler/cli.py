@@ -21,7 +21,7 @@ from .compiler import compile_many
 from .cli_help import FILE_HELP, describe
 from .diagnostics import render
 from .errors import AdcError, CompileError, UsageError
-from .frontend import StaticEnv, find_static, load_file
+from .frontend import StaticEnv, find_static, load_file, read_files, same_file
 from .lower import Lowerer
 from .npcompile import UNDECLARED, cli_shapes, unknown_names
 from .progress import Progress
@@ -305,9 +305,15 @@ def _print_notes(skipped: list, path: str) -> None:
 
 
 def run_compile(args) -> int:
+    to_file = args.output not in (None, "-")
+    if to_file and same_file(args.output, args.file):
+        return refuse_output(args.output, args.file)
     notes: list = []
     text = compile_file(args.file, args.function, args.wrt, args.mode, args.order,
                         args.shapes, args.arrays, notes)
+    for read in read_files() if to_file else ():
+        if same_file(args.output, read):  # a sibling module the input imports
+            return refuse_output(args.output, read)
     _print_notes(notes, args.file)
     if args.output == "-":
         sys.stdout.write(text)
@@ -330,6 +336,13 @@ def write_output(path: str, text: str) -> None:
         if isinstance(exc, FileNotFoundError) and not os.path.isdir(folder):
             reason = f"the folder {folder} does not exist"
         raise UsageError(f"cannot write {path}: {reason}") from None
+
+
+def refuse_output(output: str, source: str) -> int:
+    """``-o`` naming a source file would replace the user's code by its gradient."""
+    print(f"adc: error: the output file {output} is the source file {source}; "
+          "choose another output file (refusing to overwrite the source)", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,9 +22,10 @@ import keyword
 import math
 import re
 
-from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks, stmt_inputs
+from .ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks,
+                 stmt_inputs, walk)
 from .primitives import NUMPY_SPELLING, PRIMS
-from .printer import COMMENT_MARK
+from .printer import COMMENT_MARK, comment_text
 from . import aliases, npemit
 
 _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
@@ -46,6 +47,12 @@ class Emitter:
         self.reserved = set(reserved) | set(keyword.kwlist) | {"math", "np", "range", "reversed"}
         self.imports: set = set()
         self.inline: dict = {}  # var -> Eqn written into its single use
+        #: module-level names the code reads (global arrays): no local may take
+        #: them, and each read is written where it is used (a name costs nothing)
+        reads = [s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "global"]
+        self.globals = {s.param("name") for s in reads}
+        self.reserved |= self.globals
+        self.inline.update((s.outs[0], s) for s in reads)
         self.pos = 0
         self.start: dict = {}  # stmt id -> position
         self.end: dict = {}
@@ -225,7 +232,7 @@ class Emitter:
         base = _sanitize(hint.lstrip("~")) or "_t"
         if derived and base in self.reserved:
             base = base + "_"
-        if not derived or base not in self.reserved:
+        if (not derived or base not in self.reserved) and base not in self.globals:
             yield base
         # reuse a small suffix when one is free, but look at a few only: in a
         # long body where every version stays live, scanning them all would
@@ -278,9 +285,9 @@ class Emitter:
     def fresh(self, results: tuple, exprs: list) -> list:
         """The entry point hands its arrays to the caller, who may write into
         them (``g *= lr``): a result that may share memory with a parameter
-        (``x`` itself is the gradient of ``np.dot(w, x)``) or with another
-        result, or is a read-only broadcast, is copied; a result this function
-        allocated is returned as is."""
+        or a global array (``x`` itself is the gradient of ``np.dot(w, x)``)
+        or with another result, or is a read-only broadcast, is copied; a
+        result this function allocated is returned as is."""
         roots = aliases.buffer_roots(self.fn, self.shapes)
         seen: set = set()
         out = []
@@ -394,6 +401,8 @@ class Emitter:
         return v in self.owned and same
 
     def value(self, e: Eqn) -> ast.expr:
+        if e.prim == "global":  # read where it is used: the live array
+            return ast.Name(e.param("name"), ast.Load())
         p = PRIMS[e.prim]
         args = [self.expr(a) for a in e.args]
         if e.param("ieee") and self.shapes is None:
@@ -707,7 +716,7 @@ def _comment(loc) -> ast.stmt:
     text = f"adjoint of {where}" if loc.role == "adjoint" else where
     if loc.text:
         text += ": " + loc.text
-    return ast.Expr(ast.Constant(COMMENT_MARK + text))
+    return ast.Expr(ast.Constant(COMMENT_MARK + comment_text(text)))
 
 
 def emit_function(fn: Function, reserved: set, shapes: dict | None = None,

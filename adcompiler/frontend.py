@@ -15,6 +15,7 @@ import importlib
 import inspect
 import io
 import os
+import re
 import textwrap
 import tokenize
 import types
@@ -62,36 +63,68 @@ class Env:
         """The source of a user function object, or None when it is not one."""
         return None
 
+    def attribute(self, base, name: str):
+        """``base.name`` for a module ``base``."""
+        return getattr(base, name, _MISSING)
+
 
 _MISSING = object()
 
 
 class LiveEnv(Env):
-    """Globals, closure cells and builtins of a live function."""
+    """Globals, closure cells and builtins of a live function.
+
+    Every name resolved is recorded in ``reads`` with the object it gave, so
+    that a compiled derivative can tell, cheaply on each call, whether it is
+    still the derivative of the function as it would run now (see
+    :class:`adcompiler.watch.Watch` and docs/conventions.md, "Globals and
+    closures")."""
 
     def __init__(self, fn: types.FunctionType) -> None:
         self.fn = fn
         self.filename = fn.__code__.co_filename
-        closure = {}
-        if fn.__closure__:
-            for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
-                try:
-                    closure[name] = cell.cell_contents
-                except ValueError:
-                    pass
-        self.closure = closure
+        self.cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+        self.reads: dict = {}  # (id(holder), kind) -> (kind, holder, {key: value})
+
+    def _record(self, kind: str, holder, key, value) -> None:
+        entry = self.reads.setdefault((id(holder), kind), (kind, holder, {}))
+        entry[2].setdefault(key, value)
 
     def lookup(self, name: str):
-        if name in self.closure:
-            return self.closure[name]
-        if name in self.fn.__globals__:
-            return self.fn.__globals__[name]
+        cell = self.cells.get(name)
+        if cell is not None:
+            try:
+                value = cell.cell_contents
+            except ValueError:  # an empty cell: Python would raise NameError
+                value = _MISSING
+            self._record("cell", cell, name, value)
+            return value
+        found = self.fn.__globals__.get(name, _MISSING)
+        self._record("dict", self.fn.__globals__, name, found)
+        if found is not _MISSING:
+            return found
         return getattr(builtins, name, _MISSING)
+
+    def attribute(self, base, name: str):
+        value = getattr(base, name, _MISSING)
+        top = getattr(base, "__name__", "").split(".")[0]
+        space = getattr(base, "__dict__", None)
+        if top not in SAFE_MODULES and isinstance(space, dict) and name in space:
+            self._record("dict", space, name, value)  # module.h = other is seen
+        return value
 
     def function(self, obj):
         if isinstance(obj, types.FunctionType) and obj.__module__ not in SAFE_MODULES:
             return load_live(obj)
         return None
+
+    def defaults(self) -> tuple:
+        """The default values Python evaluated when the ``def`` ran (not the
+        globals' values now: ``def f(x, n=N)`` keeps the old ``N``)."""
+        values = self.fn.__defaults__ or ()
+        if values:
+            self._record("attr", self.fn, "__defaults__", self.fn.__defaults__)
+        return values
 
 
 class StaticEnv(Env):
@@ -237,6 +270,7 @@ def _static_eval(node: ast.expr, names: dict):
 _FILE_CACHE: dict = {}
 #: absolute paths of the files being loaded (outermost first), to refuse import cycles
 _LOADING: list = []
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def read_source(path: str) -> str:
@@ -250,16 +284,20 @@ def read_source(path: str) -> str:
         encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
     except SyntaxError as exc:  # unknown coding name, or a BOM with another coding
         if "encoding declaration" not in str(exc.msg):
-            raise CompileError(str(exc.msg), path, _cookie_line(data), 1, "encoding") from None
+            raise CompileError(f"cannot decode the file: {exc.msg}", path, _cookie_line(data), 1,
+                               "encoding") from None
         encoding = "utf-8"  # undecodable bytes on line 1 or 2: located below
     try:
         text = data.decode(encoding)
+    except LookupError as exc:  # a codec that is not a text encoding (coding: hex)
+        raise CompileError(f"cannot decode the file: {exc}", path, _cookie_line(data), 1,
+                           "encoding") from None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise CompileError(f"byte 0x{data[exc.start]:02x} is not valid {encoding}: save the file "
-                           "as UTF-8 or declare its encoding on line 1 or 2 "
-                           "(# -*- coding: latin-1 -*-)", path, line, col, "encoding") from None
+        raise CompileError(f"cannot decode the file: byte 0x{data[exc.start]:02x} is not valid "
+                           f"{encoding}; save it as UTF-8 or declare its encoding on line 1 or "
+                           "2 (# -*- coding: latin-1 -*-)", path, line, col, "encoding") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -273,6 +311,17 @@ def syntax_message(exc: SyntaxError) -> str:
     """``invalid syntax: MSG``, without saying "invalid syntax" twice."""
     msg = exc.msg or "invalid syntax"
     return msg if msg.startswith("invalid syntax") else f"invalid syntax: {msg}"
+
+
+def source_lines(text: str) -> list:
+    """The lines of Python source as the tokenizer numbers them: only ``\\n``,
+    ``\\r\\n`` and ``\\r`` end a line.  (``str.splitlines`` also splits on form
+    feed, NEL, U+2028 ..., which shifts every later line, so emitted comments
+    would quote the wrong source line.)"""
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def load_file(path: str, text: str | None = None) -> StaticEnv:
@@ -293,12 +342,26 @@ def load_file(path: str, text: str | None = None) -> StaticEnv:
                            exc.offset or 0, "syntax") from None
     _LOADING.append(key)
     try:
-        env = StaticEnv(tree, path, text.splitlines())
+        env = StaticEnv(tree, path, source_lines(text))
     finally:
         _LOADING.pop()
     env.tree = tree
     _FILE_CACHE[key] = env
     return env
+
+
+def read_files() -> list:
+    """Paths of every source file :func:`load_file` has read (the input and
+    the sibling modules it imports)."""
+    return list(_FILE_CACHE)
+
+
+def same_file(a: str, b: str) -> bool:
+    """Do the two paths name one file (symlinks, hard links, ``./x.py``)?"""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, AttributeError, ValueError):  # one does not exist (yet)
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def load_live(fn) -> SourceFunction:
@@ -342,9 +405,9 @@ def _load_live(fn) -> SourceFunction:
                            code.co_filename, first, 1, type(node).__name__)
     ast.increment_lineno(tree, first - 1)
     try:
-        file_lines = read_source(code.co_filename).splitlines()
+        file_lines = source_lines(read_source(code.co_filename))
     except (OSError, CompileError):
-        file_lines = [""] * (first - 1) + text.splitlines()
+        file_lines = [""] * (first - 1) + source_lines(text)
     return SourceFunction(node, code.co_filename, file_lines, LiveEnv(fn), live=fn)
 
 

@@ -23,7 +23,7 @@ different arrays, and ``x.copy()`` as a new one.
 """
 from __future__ import annotations
 
-from .aliases import buffer_roots, default_flows, param_roots
+from .aliases import buffer_roots, default_flows, global_roots, param_roots
 from .errors import CompileError
 from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, stmt_inputs, sub_blocks
 
@@ -56,6 +56,8 @@ def check_inplace(fn: Function, shapes: dict, ops: dict, filename: str,
             if params[0] == name:
                 other = "the caller (it is the parameter " + name + ")"
             raise _error(name, op, other, filename, line, col)
+        for g in global_roots(mine):
+            raise _error(name, op, "the global array " + g, filename, line, col)
         for v in active.at(pos, mine):
             if v != e.outs[0] and live.read_after(v, pos, e):
                 other = _describe(v, name, (aliases or {}).get(v.name, ()))

@@ -13,7 +13,7 @@ import ast
 import sys
 
 from .errors import UsageError
-from .frontend import find_static, load_file
+from .frontend import find_static, load_file, same_file
 from .inspection import bind_args, load_program, seed_vector
 from .textstyle import can_print_unicode, notation_for, use_color, write
 
@@ -124,7 +124,10 @@ def _seed(text):
 
 
 def run_graph(args) -> int:
+    from .cli import refuse_output
     from .compgraph import Graph
+    if args.output and same_file(args.output, args.file):
+        return refuse_output(args.output, args.file)
     plain = args.ascii or (not args.output and not can_print_unicode(sys.stdout))
     graph = Graph(_program(args).entry, args.partials, ascii_only=plain)
     if args.output:

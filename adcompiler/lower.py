@@ -18,9 +18,10 @@ import numpy as np
 
 from .desugar import count_returns, desugar
 from .errors import CompileError
-from .frontend import SourceFunction
+from .frontend import LiveEnv, SourceFunction
 from .ir import Builder, Const, ForRange, Function, If, Loc, Names, Var, While, is_number
 from .nplower import NumpyLowering, handles, is_local
+from .npemit import HELPER
 from .primitives import BUILTIN_NAMES, MATH_NAMES, NUMPY_NAMES
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
@@ -66,6 +67,7 @@ class Program:
         self.sources: dict = {}  # key -> SourceFunction
         self.inplace: dict = {}  # key -> {out var name: (name, line, col)} of ``x op= e``
         self.aliases: dict = {}  # key -> {var name: [names a plain ``z = y`` also gave it]}
+        self.global_arrays: dict = {}  # emitted name -> module-level array read live
         self._by_node: dict = {}
 
     def request(self, sf: SourceFunction) -> str:
@@ -94,6 +96,9 @@ class Lowerer:
         self.program = program
         self.key = key
         self.names = Names()
+        self.root: Builder | None = None  # the function body's builder
+        self.locals: set = set()  # names the body assigns (while lowering the body)
+        self.global_reads: dict = {}  # emitted name -> Var (global arrays, read once)
 
     # ------------------------------------------------------------ entry
     def lower(self) -> Function:
@@ -102,8 +107,10 @@ class Lowerer:
         params = tuple(Var(a.arg, a.arg) for a in node.args.args)
         self.names.taken.update(p.name for p in params)
         env = {p.hint: p for p in params}
-        b = Builder(self.names)
+        b = self.root = Builder(self.names)
+        self.locals = set(_assigned(node.body))  # Python's rule: assigned anywhere = local
         outcome = self.stmts(desugar(self.sf), env, b)
+        self.locals = set()
         if not isinstance(outcome, Returned):
             raise self.sf.error(f"{node.name} can reach its end without returning a value",
                                 node.body[-1], "return")
@@ -135,10 +142,27 @@ class Lowerer:
     def defaults(self, node: ast.FunctionDef) -> tuple:
         args = node.args.args
         out = []
-        for arg, default in zip(args[len(args) - len(node.args.defaults):], node.args.defaults):
-            value = self.static_value(default)
+        live = self.live_defaults(node)
+        for k, (arg, default) in enumerate(zip(args[len(args) - len(node.args.defaults):],
+                                               node.args.defaults)):
+            value = self.static_value(default) if live is None else \
+                self.as_value(live[k], default, arg.arg).value
             out.append((arg.arg, Const(value)))
         return tuple(out)
+
+    def live_defaults(self, node: ast.FunctionDef):
+        """A live function's default values as the ``def`` evaluated them, or
+        None (a file read as text, or defaults that do not match the source)."""
+        fetch = getattr(self.sf.env, "defaults", None)
+        if fetch is None or node is not self.sf.node:
+            return None
+        values = fetch()
+        if len(values) != len(node.args.defaults):
+            return None
+        for value, default in zip(values, node.args.defaults):
+            if not (is_number(value) or isinstance(value, (bool, np.floating))):
+                raise self.sf.error("default values must be numbers", default, "default")
+        return values
 
     def static_value(self, node: ast.expr):
         b = Builder(Names())
@@ -401,16 +425,22 @@ class Lowerer:
             if isinstance(value, _Unbound):
                 raise self.sf.error(value.why, node, "name")
             return value
-        return self.global_value(node, node.id)
+        if node.id in self.locals:  # assigned later in the function: not the global
+            raise self.sf.error(f"{node.id} is read before it is assigned (it is a local "
+                                "variable of the function: Python raises UnboundLocalError)",
+                                node, "name")
+        return self.global_value(node, node.id, b)
 
-    def global_value(self, node, name: str):
+    def global_value(self, node, name: str, b: Builder | None = None):
         obj = self.sf.env.lookup(name)
-        return self.as_value(obj, node, name)
+        return self.as_value(obj, node, name, b)
 
-    def as_value(self, obj, node, name: str):
+    def as_value(self, obj, node, name: str, b: Builder | None = None):
         from .frontend import _MISSING
         if obj is _MISSING:
             raise self.sf.error(f"name {name!r} is not defined", node, "name")
+        if isinstance(obj, np.ndarray) and b is not None and self.program is not None:
+            return self.global_array(obj, node, name, b)
         if is_number(obj) or isinstance(obj, bool):
             return Const(obj)
         if isinstance(obj, np.floating):
@@ -421,14 +451,46 @@ class Lowerer:
                             node, "global")
 
     def e_Attribute(self, node, env, b):
-        if is_local(node.value, env):
+        if is_local(node.value, env) or self.is_global_array(node.value, env):
             return NumpyLowering(self).attribute(node, env, b)
         obj = self.resolve(node, env)
-        return self.as_value(obj, node, _dotted(node))
+        return self.as_value(obj, node, _dotted(node), b)
+
+    def is_global_array(self, node: ast.expr, env: dict) -> bool:
+        """Is ``node`` a global name bound to a NumPy array (``W`` in ``W.T``)?"""
+        return isinstance(node, ast.Name) and node.id not in env and \
+            self.program is not None and isinstance(self.sf.env.lookup(node.id), np.ndarray)
+
+    def global_array(self, obj, node, name: str, b: Builder):
+        """A module-level NumPy array (of a live function): the emitted code
+        reads it by name when it runs, so changes made in place are seen; a
+        rebinding recompiles (see frontend.Watch).  Never differentiated."""
+        kind = {"f": "f", "i": "i", "u": "i", "b": "b"}.get(obj.dtype.kind)
+        if kind is None or not isinstance(self.sf.env, LiveEnv):
+            raise self.sf.error(f"{name} is a {obj.dtype} array; only real numeric global "
+                                "arrays can be read", node, "global")
+        emitted = name.replace(".", "_")
+        if emitted in _MODULE_NAMES or emitted.endswith(_EMITTED_SUFFIXES):
+            raise self.sf.error(f"the global array {name} has a name the emitted module uses "
+                                "itself; rename it", node, "global")
+        entry = next(iter(self.program.sources.values())).node
+        if emitted in {a.arg for a in entry.args.args}:  # emitted code would read the parameter
+            raise self.sf.error(f"the global array {name} has the name of a parameter of "
+                                f"{entry.name}; rename one", node, "global")
+        arrays = self.program.global_arrays
+        if arrays.get(emitted, obj) is not obj:
+            raise self.sf.error(f"two different global arrays are named {name}; rename one",
+                                node, "global")
+        arrays[emitted] = obj
+        if emitted not in self.global_reads:  # read once, at the top of the function
+            # (so that a loop does not store it on the tape every iteration)
+            root = self.root or b
+            self.global_reads[emitted] = root.eqn("global", name=emitted,
+                                                  shape=tuple(obj.shape), kind=kind)
+        return self.global_reads[emitted]
 
     def resolve(self, node: ast.expr, env: dict):
         """The object a global (possibly dotted) name refers to."""
-        from .frontend import _MISSING
         if isinstance(node, ast.Name):
             if node.id in env:
                 raise self.sf.error(f"{node.id} is a local value, not a function", node, "call")
@@ -439,7 +501,7 @@ class Lowerer:
                                     f"({_dotted(node)}) are not supported", node, "method")
             base = self.resolve(node.value, env)
             if isinstance(base, types.ModuleType):
-                return getattr(base, node.attr, _MISSING)
+                return self.sf.env.attribute(base, node.attr)
             raise self.sf.error(f"attribute access {_dotted(node)} is not supported", node,
                                 "attribute")
         raise self.sf.error(f"calling {_describe(node)} is not supported", node, "call")
@@ -531,7 +593,8 @@ class Lowerer:
         if special:
             raise self.sf.error(f"{special}() is only supported as the iterable of a for loop",
                                 node, special)
-        if isinstance(node.func, ast.Attribute) and is_local(node.func.value, env):
+        if isinstance(node.func, ast.Attribute) and (
+                is_local(node.func.value, env) or self.is_global_array(node.func.value, env)):
             return NumpyLowering(self).method(node, env, b)
         obj = self.resolve(node.func, env)
         if handles(obj):
@@ -582,11 +645,8 @@ class Lowerer:
     def user_call(self, node: ast.Call, sf: SourceFunction, env: dict, b: Builder):
         key = self.program.request(sf) if sf.node is not self.sf.node or \
             sf.filename != self.sf.filename else self.key
-        if key == self.key:
-            callee_node = self.sf.node
-        else:
-            callee_node = self.program.sources[key].node
-        args = self.bind_arguments(node, callee_node, sf, env, b)
+        source = self.sf if key == self.key else self.program.sources[key]
+        args = self.bind_arguments(node, source.node, source, env, b)
         nouts = self.program.arity[key]
         result = b.eqn("call", *args, nouts=nouts, fn=key, hint="")
         return result if nouts == 1 else tuple(result)
@@ -612,11 +672,17 @@ class Lowerer:
                 out.append(values[p])
             elif p in defaults:
                 sub = Lowerer(sf, self.program, self.key)
-                out.append(Const(sub.static_value(defaults[p])))
+                out.append(Const(dict(sub.defaults(callee))[p].value))
             else:
                 raise self.sf.error(f"missing argument {p!r} in call of {callee.name}", node,
                                     "call")
         return out
+
+
+#: module-level names of emitted code (imports, the NumPy helper) and the
+#: endings of emitted function names: a global array read by name must differ
+_MODULE_NAMES = {"math", "np", "numpy", HELPER, "__name__", "__builtins__"}
+_EMITTED_SUFFIXES = ("_grad", "_fwd", "_bwd", "_jvp", "_hvp", "_hessian")
 
 
 def _hint(name: str) -> str:

@@ -43,6 +43,9 @@ _def("where", 3)  # np.where(cond, a, b), elementwise
 for _name in ("len", "shape", "size", "ndim", "zeros_like", "eye_like"):
     _def(_name, 1, differentiable=False)
 _def("intarray", 0, differentiable=False)  # np.array([0, 2, 2]): params values
+# a module-level array the function reads (params name, shape, kind): emitted
+# as that name, read when the derivative runs (never copied, never updated)
+_def("global", 0, differentiable=False)
 for _name in ():
     _def(_name, 1, differentiable=False)
 # x.copy(), np.array(x): the same value in a new buffer.  Only the check of
@@ -89,4 +92,4 @@ def index_items(spec: tuple, atoms: tuple) -> list:
 #: primitives only array code uses (the command line then assumes array parameters)
 ARRAY_ONLY = {"matmul", "transpose", "outer", "trace", "sum", "mean", "amax", "amin", "prod",
               "norm", "reshape", "expand_dims", "concatenate", "stack", "index", "where",
-              "len", "shape", "size", "ndim", "zeros_like", "intarray"}
+              "len", "shape", "size", "ndim", "zeros_like", "intarray", "global"}

@@ -47,4 +47,21 @@ def _to_comment(match: re.Match) -> str:
         value = ast.literal_eval(literal)
     except (ValueError, SyntaxError):
         return match.group(0)
-    return indent + "# " + value[len(COMMENT_MARK):]
+    return indent + "# " + comment_text(value[len(COMMENT_MARK):])
+
+
+def comment_text(text: str) -> str:
+    """``text`` made safe to follow ``#``: every character that is not
+    printable (line breaks of any kind -- ``\\n``, ``\\r``, form feed, NEL,
+    U+2028 -- and other control characters) is written as its escape, the way
+    ``repr`` would, so nothing from the user's input (a file name, a source
+    line) can end the comment and become a line of emitted code.  Idempotent."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == "\t" else
+                   c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def comment_line(text: str) -> str:
+    """One ``# text`` line (ending in a newline), safe as :func:`comment_text`."""
+    return "# " + comment_text(text) + "\n"

@@ -191,6 +191,8 @@ class Inference:
             self.dtypes[e.outs[0]] = "b"
         elif e.prim in ("len", "size", "ndim", "int", "round", "floor", "ceil", "intarray"):
             self.dtypes[e.outs[0]] = "i"
+        elif e.prim == "global":
+            self.dtypes[e.outs[0]] = e.param("kind")
         elif e.outs and self.makes_float(e):
             self.dtypes[e.outs[0]] = "f"
 
@@ -379,6 +381,7 @@ _RULES = {
     "expand_red": lambda e, a: _expand_red(e, a[0]),
     "pack": lambda e, a: Tup(tuple(a)),
     "intarray": lambda e, a: (len(e.param("values")),),
+    "global": lambda e, a: e.param("shape"),
     "new_tape": lambda e, a: None,
 }
 

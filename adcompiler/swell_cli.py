@@ -85,8 +85,11 @@ def _run_families(args) -> int:
 
 
 def _run_file(args) -> int:
-    from .cli import parse_wrt
-    from .frontend import find_static, load_file
+    from .cli import parse_wrt, refuse_output
+    from .frontend import find_static, load_file, same_file
+    for output in (args.plot, args.fd_plot):
+        if output and same_file(output, args.file):
+            return refuse_output(output, args.file)
     from .swell import Report, fix_counts, measure, specialise, sweep
     env = load_file(args.file)
     name = args.function or next(iter(env.functions), None)

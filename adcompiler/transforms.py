@@ -38,8 +38,11 @@ class Emitted:
         self.__signature__ = _signature(like)
 
     def _get(self):
-        with _LOCK:
-            if self._done is None:
+        done = self._done
+        if done is not None and done[1].fresh():
+            return done
+        with _LOCK:  # first use, or a global / closure / helper changed since
+            if self._done is None or not self._done[1].fresh():
                 mod = self._build()
                 code = mod.compiled()
                 self._done = (mod, code, code.load())
@@ -267,7 +270,7 @@ class _VjpPair:
 
     def _get(self):
         with _LOCK:
-            if self._done is None:
+            if self._done is None or not self._done[1].fresh():
                 mod = composite.vjp(load_live(self.fn))
                 code = mod.compiled()
                 fwd = code.load()

@@ -247,7 +247,8 @@ def test_not_utf8_points_at_the_byte(tmp_path, capsys):
     path.write_bytes(b"def f(x):\n    return x  # caf\xe9\n")
     assert main(["compile", str(path)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"{path}:2:20: error: byte 0xe9 is not valid utf-8")
+    assert err.startswith(f"{path}:2:20: error: cannot decode the file: byte 0xe9 is not valid "
+                          "utf-8")
     assert "coding" in err
 
 
@@ -441,7 +442,7 @@ def test_binary_file_is_one_diagnostic_without_excerpt(tmp_path, capsys):
     path.write_bytes(b"\x7fELF\x02\x01\x01\x00\x00\xe9\x90\n\x00")
     assert main(["compile", str(path)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"{path}:1:10: error: byte 0xe9 is not valid utf-8")
+    assert err.startswith(f"{path}:1:10: error: cannot decode the file: byte 0xe9")
     assert err.count("\n") == 1
 
 
@@ -482,3 +483,10 @@ def test_function_named_twice_is_compiled_once(tmp_path, capsys):
     path = write(tmp_path, "m.py", SCALAR)
     assert main(["compile", str(path), "-f", "f", "-f", "f", "-o", "-"]) == 0
     assert capsys.readouterr().out == compile_file(str(path), ["f"], None)
+
+
+def test_coding_that_is_not_a_text_encoding(tmp_path, capsys):
+    path = write(tmp_path, "m.py", "# coding: hex\ndef f(x):\n    return x\n")
+    assert main(["compile", str(path)]) == 1
+    assert capsys.readouterr().err.startswith(f"{path}:1:1: error: cannot decode the file: "
+                                              "'hex' is not a text encoding")
