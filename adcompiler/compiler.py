@@ -13,11 +13,13 @@ import os
 from dataclasses import dataclass
 
 from .emit import emit_function
+from .deep import deep
 from .errors import CompileError
 from .frontend import SourceFunction
+from .globalnames import alias_globals, import_lines
 from .watch import watch
 from .ir import Function, verify
-from .lower import Program, lower_program
+from .lower import Program, identifiers, lower_program
 from .optimize import optimize
 from .printer import comment_line, to_source
 from .reverse import reverse_callee, reverse_function
@@ -48,6 +50,7 @@ class Compiled:
         """:meth:`fresh` as the cheapest callable (it runs on every call)."""
         return self.fresh if self.watch is None else self.watch.fresh
 
+    @deep
     def load(self):
         """Execute the module text in a fresh namespace; return the entry function."""
         filename = f"<adcompiler:{self.entry}>"
@@ -176,16 +179,7 @@ def _renamed(fn: Function, name: str) -> Function:
 
 def reserved_names(program: Program) -> set:
     """Every identifier in the user's sources: emitted names must avoid them."""
-    names: set = set()
-    for sf in program.sources.values():
-        for node in ast.walk(sf.node):
-            if isinstance(node, ast.Name):
-                names.add(node.id)
-            elif isinstance(node, ast.arg):
-                names.add(node.arg)
-            elif isinstance(node, ast.FunctionDef):
-                names.add(node.name)
-    return names
+    return identifiers(program)
 
 
 def emit_module(functions: list, program, header: str = "") -> str:
@@ -206,12 +200,9 @@ def emit_module(functions: list, program, header: str = "") -> str:
         imports |= used
     if npemit.HELPER in imports:
         defs.insert(0, npemit.helper_def())
-    body: list = []
-    if "math" in imports:
-        body.append(ast.Import([ast.alias("math")]))
-    if "numpy" in imports:
-        body.append(ast.Import([ast.alias("numpy", "np")]))
-    module = ast.Module(body + defs, [])
+    module = ast.Module(defs, [])
+    aliases = alias_globals(module, {npemit.HELPER})
+    module.body[:0] = import_lines(imports, aliases)
     text = to_source(module)
     return (header + text).lstrip("\n")
 
@@ -238,6 +229,7 @@ def _header_line(sf: SourceFunction, wrt: tuple, with_value: bool) -> str:
                         f"{os.path.basename(sf.filename)}, line {sf.node.lineno}).")
 
 
+@deep
 def compile_grad(sf: SourceFunction, wrt: tuple, with_value: bool = False,
                  shapes: dict | None = None, dtypes: dict | None = None) -> Compiled:
     suffix = "_value_and_grad" if with_value else "_grad"
@@ -249,6 +241,7 @@ def compile_grad(sf: SourceFunction, wrt: tuple, with_value: bool = False,
                     dict(program.global_arrays))
 
 
+@deep
 def compile_many(requests: list, progress=None) -> str:
     """One module with the gradients of several functions ([(sf, wrt, shapes)]);
     helpers they share are emitted once.  Array code is emitted per function

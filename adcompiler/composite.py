@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from . import compiler
 from .compiler import Compiled, callee_functions, emit_module, optimize
+from .deep import deep
 from .printer import comment_line
 from .errors import AdcError
 from .forward import jvp_module, seeded
@@ -212,6 +213,7 @@ def derivative(mod: IRModule, order: int, wrt: int) -> IRModule:
 
 
 # ---------------------------------------------------------------- command line
+@deep
 def cli_source(sf: SourceFunction, wrt: tuple, mode: str, order: int) -> str:
     """What ``adc compile --mode MODE --order K`` prints for one function:
     order 1 is the gradient in either mode; order 2 is the Hessian (forward

@@ -47,12 +47,14 @@ class Desugarer:
                 return []
             return [ast.copy_location(ast.Assign([s.target], s.value), s)]
         if isinstance(s, ast.If):
+            s = copy.copy(s)  # the user's tree is never changed
             s.body, s.orelse = self.body(s.body), self.body(s.orelse)
             return [s]
         if isinstance(s, _LOOPS):
             if s.orelse:
                 kind = "for" if isinstance(s, ast.For) else "while"
                 raise self.sf.error(f"'{kind} ... else' is not supported", s, f"{kind}-else")
+            s = copy.copy(s)
             s.body = self.body(s.body)
             return self.loop(s)
         return [s]
@@ -230,6 +232,7 @@ def count_returns(fn: ast.FunctionDef) -> int:
 
 
 def desugar(sf) -> list:
-    """The desugared body of a :class:`SourceFunction` (its AST is not changed)."""
-    node = copy.deepcopy(sf.node)
-    return Desugarer(sf, count_returns(node)).body(node.body)
+    """The desugared body of a :class:`SourceFunction`.  Its AST is not
+    changed: statements that get new bodies are copied (shallowly; a deep copy
+    recursed once per term of a long sum)."""
+    return Desugarer(sf, count_returns(sf.node)).body(sf.node.body)

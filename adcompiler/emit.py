@@ -24,14 +24,17 @@ import re
 
 from .ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks,
                  stmt_inputs, walk)
-from .primitives import NUMPY_SPELLING, PRIMS
+from .primitives import MATH_SPELLING, NUMPY_SPELLING, PRIMS
 from .printer import COMMENT_MARK, comment_text
 from . import aliases, npemit
+from .globalnames import global_name
 
 _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
 _INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add"}
 #: primitives whose emitted form mentions an argument twice
 _ARGS_READ_TWICE = {"div", "pow"}  # with ieee=True on Python floats
+#: deepest expression built by inlining (each level may add parentheses)
+MAX_INLINE_DEPTH = 40
 
 
 class Emitter:
@@ -47,6 +50,7 @@ class Emitter:
         self.reserved = set(reserved) | set(keyword.kwlist) | {"math", "np", "range", "reversed"}
         self.imports: set = set()
         self.inline: dict = {}  # var -> Eqn written into its single use
+        self.depth: dict = {}  # inlined var -> nesting depth of its expression
         #: module-level names the code reads (global arrays): no local may take
         #: them, and each read is written where it is used (a name costs nothing)
         reads = [s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "global"]
@@ -116,6 +120,10 @@ class Emitter:
         e = local_defs.get(a)
         if e is None or a.hint or counts.get(a, 0) != 1 or e.prim in _INLINE_NEVER:
             return
+        depth = 1 + max((self.depth.get(x, 0) for x in e.args), default=0)
+        if depth > MAX_INLINE_DEPTH:  # a temporary of its own: Python's parser
+            return  # refuses more than 200 nested parentheses
+        self.depth[a] = depth
         self.inline[a] = e
 
     def number(self, block: Block, loops: tuple) -> None:
@@ -149,9 +157,16 @@ class Emitter:
         return out
 
     def expand(self, a) -> list:
-        if isinstance(a, Var) and a in self.inline:
-            return [x for arg in self.inline[a].args for x in self.expand(arg)]
-        return [a]
+        """The atoms ``a`` reads once its inlined expression is written out,
+        left to right (iterative: the expression may be deep)."""
+        out, todo = [], [a]
+        while todo:
+            x = todo.pop()
+            if isinstance(x, Var) and x in self.inline:
+                todo.extend(reversed(self.inline[x].args))
+            else:
+                out.append(x)
+        return out
 
     def read_atoms(self, atoms, loops: tuple) -> None:
         for a in atoms:
@@ -303,7 +318,7 @@ class Emitter:
         if self.shapes.get(a):  # known to be an array: x.copy()
             return ast.Call(ast.Attribute(ex, "copy", ast.Load()), [], [])
         self.imports.add("numpy")
-        return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "copy", ast.Load()), [ex], [])
+        return ast.Call(ast.Attribute(global_name("np"), "copy", ast.Load()), [ex], [])
 
     def block(self, block: Block) -> list:
         out: list = []
@@ -409,7 +424,7 @@ class Emitter:
             return self.ieee(e.prim, args)
         if e.prim == "pow" and e.param("ns") == "math":
             self.imports.add("math")
-            return ast.Call(ast.Attribute(ast.Name("math", ast.Load()), "pow", ast.Load()), args, [])
+            return ast.Call(ast.Attribute(global_name("math"), "pow", ast.Load()), args, [])
         if p.form == "binop":
             if e.prim == "pow" and _is_two(e.args[1]) and isinstance(args[0], ast.Name):
                 # x * x: a multiplication instead of a call of pow(), twice as fast
@@ -441,11 +456,12 @@ class Emitter:
         name = PRIMS[e.prim].op
         if ns == "np":
             self.imports.add("numpy")
-            return ast.Attribute(ast.Name("np", ast.Load()), NUMPY_SPELLING.get(name, name), ast.Load())
+            return ast.Attribute(global_name("np"), NUMPY_SPELLING.get(name, name), ast.Load())
         if ns == "math":
             self.imports.add("math")
-            return ast.Attribute(ast.Name("math", ast.Load()), name, ast.Load())
-        return ast.Name(name, ast.Load())
+            return ast.Attribute(global_name("math"), MATH_SPELLING.get(name, name),
+                                 ast.Load())
+        return global_name(name)
 
     def special(self, e: Eqn, args: list) -> ast.expr:
         prim = e.prim
@@ -456,13 +472,17 @@ class Emitter:
         if prim == "sign":
             if e.param("ns") == "np":
                 self.imports.add("numpy")
-                return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "sign", ast.Load()),
+                return ast.Call(ast.Attribute(global_name("np"), "sign", ast.Load()),
                                 args, [])
             return _ladder(args[0], ast.Gt(), ast.Lt(), 1.0, -1.0, 0.0)
         if prim == "max_weight":
             return ast.IfExp(ast.Compare(args[0], [ast.Gt()], [args[1]]), ast.Constant(1.0),
                              ast.IfExp(ast.Compare(args[0], [ast.Eq()], [args[1]]),
                                        ast.Constant(0.5), ast.Constant(0.0)))
+        if prim == "keep_weight":  # 0.0 if challenger > kept else 0.5 if equal else 1.0
+            return ast.IfExp(ast.Compare(args[0], [ast.Gt()], [args[1]]), ast.Constant(0.0),
+                             ast.IfExp(ast.Compare(args[0], [ast.Eq()], [args[1]]),
+                                       ast.Constant(0.5), ast.Constant(1.0)))
         if prim == "call":
             return ast.Call(ast.Name(e.param("fn"), ast.Load()), args, [])
         if prim == "pack":
@@ -603,16 +623,16 @@ class Emitter:
         if pop is not None:  # for v in reversed(tape): no index, no pop() call
             self.walked_pops.add(id(pop))
             target = self.targets(pop.outs, self.start[id(pop)])
-            iterator = ast.Call(ast.Name("reversed", ast.Load()), [self.expr(pop.args[0])], [])
+            iterator = ast.Call(global_name("reversed"), [self.expr(pop.args[0])], [])
             body = self.block(s.body) + self.copies(names, s.body.results)
             self.release(names, s.outs)
             return pre + [ast.For(target, iterator, body or [ast.Pass()], [])]
         idx_name = self.take(idx, self.start[id(s)]) if idx in self.last else "_"
         body = self.block(s.body) + self.copies(names, s.body.results)
         self.release(names, s.outs)
-        iterator = ast.Call(ast.Name("range", ast.Load()), _range_args(bounds), [])
+        iterator = ast.Call(global_name("range"), _range_args(bounds), [])
         if s.reverse:
-            iterator = ast.Call(ast.Name("reversed", ast.Load()), [iterator], [])
+            iterator = ast.Call(global_name("reversed"), [iterator], [])
         return pre + [ast.For(ast.Name(idx_name, ast.Store()), iterator, body or [ast.Pass()], [])]
 
     def while_(self, s: While) -> list:
@@ -683,7 +703,7 @@ def _sanitize(hint: str) -> str:
 def _const_node(value, em) -> ast.expr:
     if isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
         em.imports.add("math")
-        node = ast.Attribute(ast.Name("math", ast.Load()), "nan" if math.isnan(value) else "inf",
+        node = ast.Attribute(global_name("math"), "nan" if math.isnan(value) else "inf",
                              ast.Load())
         return ast.UnaryOp(ast.USub(), node) if value < 0 else node
     if isinstance(value, (int, float)) and not isinstance(value, bool) and (
@@ -693,7 +713,7 @@ def _const_node(value, em) -> ast.expr:
 
 
 def _math_inf() -> ast.expr:
-    return ast.Attribute(ast.Name("math", ast.Load()), "inf", ast.Load())
+    return ast.Attribute(global_name("math"), "inf", ast.Load())
 
 
 def _ladder(x, gt, lt, pos, neg, zero) -> ast.expr:

@@ -134,6 +134,9 @@ class Tangent:
         self.varied = act.varied
         self.callee_name = callee_name  # (fn, mask) -> name of its jvp function
         self.calls: set = set()  # (fn, mask) pairs this function needs
+        # tangents that are an exact zero standing for "no tangent" on some
+        # path (a branch or a first iteration without one); see :meth:`term`
+        self.maybe_zero: set = set()
 
     def dot(self, dots: dict, a):
         return dots.get(a, ZERO) if isinstance(a, Var) else ZERO
@@ -164,18 +167,37 @@ class Tangent:
         if e.prim not in RULES and PRIMS[e.prim].differentiable:
             raise AdcError(f"forward mode does not support the primitive {e.prim!r} yet; "
                            "use reverse mode (grad)")
-        terms = []
+        terms, absent = [], True
         for i, a in enumerate(e.args):
             if isinstance(a, Var) and a in dots:
-                term = partial_times(b, e, i, dots[a])
+                term = self.term(b, e, i, dots[a])
                 if term is not None:
                     terms.append(term)
+                    absent = absent and self.zero_maybe(dots[a])
         if not terms:
             return
         total = terms[0]
         for t in terms[1:]:
             total = b.eqn("add", total, t)
         dots[e.out] = b.named(total, dot_hint(e.out))
+        if absent and isinstance(dots[e.out], Var):
+            self.maybe_zero.add(dots[e.out])
+
+    def zero_maybe(self, t) -> bool:
+        return isinstance(t, Const) or t in self.maybe_zero
+
+    def term(self, b: Builder, e: Eqn, i: int, t):
+        """``partial_i * t``.  Where the partial can be infinite (``sqrt'(0)``)
+        and ``t`` may be a zero that stands for "no tangent", the product is
+        guarded: an absent tangent contributes exactly nothing, as in reverse
+        mode, instead of ``0 * inf = nan``."""
+        start = len(b.stmts)
+        term = partial_times(b, e, i, t)
+        if term is None or not self.zero_maybe(t) or isinstance(t, Const):
+            return term
+        if any(isinstance(s, Eqn) and s.param("ieee") for s in b.stmts[start:]):
+            return b.eqn("select", t, term, ZERO)
+        return term
 
     def array_eqn(self, e: Eqn, dots: dict, b: Builder) -> None:
         """A structural array primitive: its linear (jvp) rule from the one
@@ -253,6 +275,9 @@ class Tangent:
         outs = tuple(self.names.fresh(dot_hint(s.outs[k])) for k in slots)
         b.emit(If(s.outs + outs, s.pred, blocks[0], blocks[1], s.loc))
         dots.update((s.outs[k], o) for k, o in zip(slots, outs))
+        for j, o in enumerate(outs):
+            if any(self.zero_maybe(blk.results[len(s.outs) + j]) for blk in blocks):
+                self.maybe_zero.add(o)
 
     # ------------------------------------------------------------ loops
     def loop(self, s, dots: dict, b: Builder) -> None:
@@ -261,11 +286,19 @@ class Tangent:
         carried = s.body.params[off:]
         slots = [k for k, p in enumerate(carried) if p in self.varied]
         params = tuple(self.names.fresh(dot_hint(carried[k])) for k in slots)
-        local = dict(dots)
-        local.update((carried[k], p) for k, p in zip(slots, params))
-        cb = b.child()
-        self.block(s.body, local, cb)
-        extra = tuple(self.dot(local, s.body.results[k]) for k in slots)
+        starts_zero = [self.zero_maybe(self.dot(dots, s.inits[k])) for k in slots]
+        self.maybe_zero.update(p for p, z in zip(params, starts_zero) if z)
+        while True:  # a carried tangent the body may hand back as "none" may be one
+            local = dict(dots)
+            local.update((carried[k], p) for k, p in zip(slots, params))
+            cb = b.child()
+            self.block(s.body, local, cb)
+            extra = tuple(self.dot(local, s.body.results[k]) for k in slots)
+            late = [p for p, r in zip(params, extra)
+                    if self.zero_maybe(r) and p not in self.maybe_zero]
+            if not late:
+                break
+            self.maybe_zero.update(late)  # and transform the body again
         body = cb.block(s.body.results + extra, s.body.params + params)
         inits = s.inits + tuple(self.dot(dots, s.inits[k]) for k in slots)
         outs = tuple(self.names.fresh(dot_hint(s.outs[k])) for k in slots)
@@ -277,9 +310,8 @@ class Tangent:
             cond = Block(s.cond.params + mirror, s.cond.stmts, s.cond.results)
             b.emit(While(s.outs + outs, inits, cond, body, s.loc))
         dots.update((s.outs[k], o) for k, o in zip(slots, outs))
-
-
-
+        self.maybe_zero.update(o for o, z, r in zip(outs, starts_zero, extra)
+                               if z or self.zero_maybe(r))
 
 
 # ---------------------------------------------------------------- drivers

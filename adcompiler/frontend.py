@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from .errors import CompileError, UsageError
 from .ir import is_number
+from .primitives import too_big
 
 #: modules the static environment may import by itself: never user code
 SAFE_MODULES = {"math", "numpy", "cmath"}
@@ -261,6 +262,8 @@ def _static_eval(node: ast.expr, names: dict):
         return -v if isinstance(node.op, ast.USub) else v
     if isinstance(node, ast.BinOp):
         a, b = _static_eval(node.left, names), _static_eval(node.right, names)
+        if too_big({ast.Pow: "pow", ast.Mult: "mul"}.get(type(node.op), ""), (a, b)):
+            raise ValueError("too large to evaluate statically")
         ops = {ast.Add: lambda: a + b, ast.Sub: lambda: a - b, ast.Mult: lambda: a * b,
                ast.Div: lambda: a / b, ast.Pow: lambda: a ** b}
         return ops[type(node.op)]()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import builtins
 import math
+import re
 import types
 
 import numpy as np
@@ -61,7 +62,7 @@ class Returned:
 class Program:
     """The functions reachable from an entry point, lowered on demand."""
 
-    def __init__(self) -> None:
+    def __init__(self, avoid: set = frozenset()) -> None:
         self.functions: dict = {}  # key -> Function
         self.arity: dict = {}  # key -> number of results
         self.sources: dict = {}  # key -> SourceFunction
@@ -69,14 +70,16 @@ class Program:
         self.aliases: dict = {}  # key -> {var name: [names a plain ``z = y`` also gave it]}
         self.global_arrays: dict = {}  # emitted name -> module-level array read live
         self._by_node: dict = {}
+        self.avoid = set(avoid)  # the user's identifiers (see lower_program)
 
     def request(self, sf: SourceFunction) -> str:
         ident = (sf.filename, sf.node.lineno, sf.node.name)
         if ident in self._by_node:
             return self._by_node[ident]
         key = sf.name
-        while key in self.sources:
-            key += "_"
+        while key in self.sources or (self.sources and self.clashes(key, self.avoid)):
+            # a trailing _ keeps h_fwd derived from h: a leading one does not
+            key = key + "_" if key in self.sources else "_" + key
         self._by_node[ident] = key
         self.sources[key] = sf
         self.arity[key] = count_returns(sf.node)
@@ -84,10 +87,51 @@ class Program:
         return key
 
 
+    def clashes(self, key: str, names: set) -> bool:
+        """Would a helper named ``key`` share a name with code emitted for
+        another function: its ``key_fwd``/``key_jvp``... with a user's
+        identifier or another helper, or itself with another helper's?"""
+        return any(_derived_from(n, key) for n in names | set(self.sources)) or \
+            any(_derived_from(key, k) for k in self.sources)
+
+
+#: what the transforms append to a function's name (h_fwd, h_jvp_x, f_grad, f_d2)
+_DERIVED = re.compile(r"_(grad|value_and_grad|fwd|bwd|jvp|vjp|hvp|hessian|jacobian|d[0-9]+)"
+                      r"(_|$)")
+
+
+def _derived_from(name: str, key: str) -> bool:
+    return name.startswith(key) and _DERIVED.match(name, len(key)) is not None
+
+
 def lower_program(sf: SourceFunction) -> tuple:
-    program = Program()
-    key = program.request(sf)
-    return program, key
+    """Lower ``sf`` and the helpers it calls.  Helpers are named so that no
+    emitted name (``h_fwd`` of a helper ``h``) is one the user's code uses: a
+    helper named like that is renamed (``h_``), which may take a second pass
+    once every source reached is known."""
+    avoid: set = set()
+    while True:
+        program = Program(avoid)
+        key = program.request(sf)
+        users = identifiers(program)
+        if avoid >= users or not any(program.clashes(k, users) for k in program.sources
+                                     if k != key):
+            return program, key
+        avoid |= users
+
+
+def identifiers(program: Program) -> set:
+    """Every identifier in the user's sources: emitted names must avoid them."""
+    names: set = set()
+    for sf in program.sources.values():
+        for node in ast.walk(sf.node):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.arg):
+                names.add(node.arg)
+            elif isinstance(node, ast.FunctionDef):
+                names.add(node.name)
+    return names
 
 
 class Lowerer:
@@ -109,7 +153,9 @@ class Lowerer:
         env = {p.hint: p for p in params}
         b = self.root = Builder(self.names)
         self.locals = set(_assigned(node.body))  # Python's rule: assigned anywhere = local
-        outcome = self.stmts(desugar(self.sf), env, b)
+        body = desugar(self.sf)
+        self.check_nesting(body)
+        outcome = self.stmts(body, env, b)
         self.locals = set()
         if not isinstance(outcome, Returned):
             raise self.sf.error(f"{node.name} can reach its end without returning a value",
@@ -133,6 +179,17 @@ class Lowerer:
             if not self.is_our_decorator(deco):
                 raise self.sf.error("decorators other than @grad are not supported", deco,
                                     "decorator")
+
+    def check_nesting(self, body: list) -> None:
+        """Refuse code whose emitted form Python cannot compile: more than
+        100 nested blocks (every ``if`` that returns nests the statements
+        after it; conditional expressions become ``if`` statements)."""
+        depth, where = _nesting(body, 1)
+        if depth > MAX_NESTING:
+            raise self.sf.error(f"the code here is nested {depth} blocks deep once the "
+                                "statements after each 'if ...: return' move into its else "
+                                f"branch; Python compiles at most 100 (limit {MAX_NESTING}): "
+                                "split the function", where, "nesting")
 
     def is_our_decorator(self, deco: ast.expr) -> bool:
         target = deco.func if isinstance(deco, ast.Call) else deco
@@ -302,7 +359,11 @@ class Lowerer:
 
     # ------------------------------------------------------------ loops
     def carried(self, body: list, env: dict, exclude: set, at) -> list:
-        exclude = exclude | _loop_targets(body)
+        """Names the loop carries: those it assigns, except loop variables
+        (of this loop or nested ones) that have no value before it: those
+        stay unreadable after their loop (Python would raise NameError when
+        the loop runs zero times)."""
+        exclude = exclude | {n for n in _loop_targets(body) if not _has_value(env, n)}
         names = [n for n in _assigned(body) if n not in exclude]
         for n in names:
             if isinstance(env.get(n), tuple):
@@ -319,6 +380,8 @@ class Lowerer:
         start, stop, step = args
         idx = self.names.fresh(s.target.id)
         names = self.carried(s.body, env, {s.target.id}, s)
+        if _has_value(env, s.target.id):  # Python keeps the last index after the loop
+            names.append(s.target.id)
         inits = tuple(self.init(n, env) for n in names)
         params = tuple(self.names.fresh(_hint(n)) for n in names)
         inner = dict(env)
@@ -331,8 +394,9 @@ class Lowerer:
         b.loc = self.loc(s)
         b.emit(ForRange(outs, start, stop, step, inits, body, b.loc))
         env = self.after_loop(env, names, outs, s.body)
-        env[s.target.id] = _Unbound(f"reading the loop variable {s.target.id} after its loop "
-                                    "is not supported")
+        if s.target.id not in names:
+            env[s.target.id] = _Unbound(f"reading the loop variable {s.target.id} after its "
+                                        "loop is not supported")
         return env
 
     def init(self, name: str, env: dict):
@@ -396,7 +460,7 @@ class Lowerer:
     def after_loop(self, env: dict, names: list, outs: tuple, body: list) -> dict:
         env = dict(env)
         env.update(zip(names, outs))
-        for n in _loop_targets(body):
+        for n in _loop_targets(body) - set(names):
             env[n] = _Unbound(f"reading the loop variable {n} after its loop is not supported")
         return env
 
@@ -688,6 +752,49 @@ _EMITTED_SUFFIXES = ("_grad", "_fwd", "_bwd", "_jvp", "_hvp", "_hessian")
 def _hint(name: str) -> str:
     """The user-visible base name for a Python name (flags carry a '#')."""
     return "~" + name.split("#")[0].lstrip("_") if "#" in name else name
+
+
+#: deepest block nesting allowed in emitted code (Python's limit is 100; the
+#: emitted function and tape loops add a few levels)
+MAX_NESTING = 90
+
+
+def _nesting(stmts: list, level: int) -> tuple:
+    """(deepest block level the emitted code reaches, statement reaching it)."""
+    deepest, where = level, stmts[0] if stmts else None
+    for s in stmts:
+        found = [(level + _ifexp_depth(s), s)]
+        if isinstance(s, ast.If):
+            found += [_nesting(s.body, level + 1), _nesting(s.orelse, level + 1)]
+            if _contains_return(s):
+                level += 1  # the statements after it move into a branch
+        elif isinstance(s, (ast.For, ast.While)):
+            found.append(_nesting(s.body, level + 1))
+        for d, w in found:
+            if d > deepest and w is not None:
+                deepest, where = d, w
+        if deepest > MAX_NESTING:
+            break
+    return deepest, where
+
+
+def _ifexp_depth(stmt: ast.stmt) -> int:
+    """How deeply conditional expressions nest in one statement's own
+    expressions (iterative: a long sum is a deep tree)."""
+    deepest = 0
+    todo = [(child, 0) for child in ast.iter_child_nodes(stmt) if isinstance(child, ast.expr)]
+    while todo:
+        node, d = todo.pop()
+        if isinstance(node, ast.IfExp):
+            d += 1
+            deepest = max(deepest, d)
+        todo.extend((child, d) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _has_value(env: dict, name: str) -> bool:
+    """Whether ``name`` holds a readable scalar or array value here."""
+    return isinstance(env.get(name), (Var, Const))
 
 
 def _ordered_union(a: dict, b: dict) -> list:

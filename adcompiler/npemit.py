@@ -14,13 +14,14 @@ import ast
 
 from .ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, stmt_inputs,
                  sub_blocks)
+from .globalnames import global_name
 from .npprims import ALLOCATING, VIEWING, index_items
 
 HELPER = "_unbroadcast"
 
 
 def _np(name: str) -> ast.expr:
-    return ast.Attribute(ast.Name("np", ast.Load()), name, ast.Load())
+    return ast.Attribute(global_name("np"), name, ast.Load())
 
 
 def _call(func: ast.expr, args: list, keywords: dict | None = None) -> ast.expr:
@@ -63,7 +64,7 @@ def value(em, e: Eqn, args: list) -> ast.expr:
     if prim == "norm":
         return _call(ast.Attribute(_np("linalg"), "norm", ast.Load()), args)
     if prim == "len":
-        return _call(ast.Name("len", ast.Load()), args)
+        return _call(global_name("len"), args)
     if prim == "shape":
         return ast.Attribute(args[0], "shape", ast.Load())
     if prim == "reshape":
@@ -84,7 +85,7 @@ def value(em, e: Eqn, args: list) -> ast.expr:
         return _call(_np("eye"), dims)
     if prim == "unbroadcast":
         em.imports.add(HELPER)
-        return _call(ast.Name(HELPER, ast.Load()), args)
+        return _call(global_name(HELPER), args)
     if prim == "expand_red":
         return _expand_red(e, args[0])
     if prim == "unsum":
@@ -236,13 +237,13 @@ def helper_def() -> ast.FunctionDef:
         ast.Assign([store("shape")], np_shape),
         ast.If(ast.Compare(_call(_np("shape"), [g]), [ast.Eq()], [shape]), [ast.Return(g)], []),
         ast.Assign([store("lead")], ast.BinOp(_call(_np("ndim"), [g]), ast.Sub(),
-                                              _call(ast.Name("len", ast.Load()), [shape]))),
+                                              _call(global_name("len"), [shape]))),
         ast.Assign([store("g")], _call(_np("sum"), [g], {"axis": _call(
-            ast.Name("tuple", ast.Load()), [_call(ast.Name("range", ast.Load()), [lead])])})),
-        ast.Assign([store("axes")], ast.Call(ast.Name("tuple", ast.Load()), [ast.GeneratorExp(
+            global_name("tuple"), [_call(global_name("range"), [lead])])})),
+        ast.Assign([store("axes")], ast.Call(global_name("tuple"), [ast.GeneratorExp(
             ast.Name("k", ast.Load()),
             [ast.comprehension(ast.Tuple([store("k"), store("n")], ast.Store()),
-                               _call(ast.Name("enumerate", ast.Load()), [shape]),
+                               _call(global_name("enumerate"), [shape]),
                                [ast.BoolOp(ast.And(), [
                                    ast.Compare(ast.Name("n", ast.Load()), [ast.Eq()],
                                                [ast.Constant(1)]),
@@ -252,7 +253,7 @@ def helper_def() -> ast.FunctionDef:
                                                [ast.NotEq()], [ast.Constant(1)])])], 0)])], [])),
         ast.If(axes, [ast.Assign([store("g")], _call(_np("sum"), [g], {
             "axis": axes, "keepdims": ast.Constant(True)}))], []),
-        ast.Return(ast.IfExp(shape, g, _call(ast.Name("float", ast.Load()), [g]))),
+        ast.Return(ast.IfExp(shape, g, _call(global_name("float"), [g]))),
     ]
     args = ast.arguments(posonlyargs=[], args=[ast.arg("g"), ast.arg("like")], vararg=None,
                          kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, is_number, sub_blocks
-from .primitives import PRIMS, evaluate
+from .primitives import PRIMS, evaluate, too_big
 
 _COMMUTATIVE = {"add", "mul", "eq", "ne", "and", "or", "max", "min", "hypot"}
 _NO_CSE = {"new_tape", "push", "pop", "call"}
@@ -114,6 +114,8 @@ class _Simplifier:
             return e.args[1] if e.args[0].value else e.args[2]
         if p.impl is None or not p.pure or not all(isinstance(a, Const) for a in e.args):
             return None
+        if too_big(e.prim, tuple(a.value for a in e.args)):
+            return None  # left to run time: folding would not finish
         try:
             value = evaluate(e.prim, tuple(a.value for a in e.args), dict(e.params))
         except Exception:

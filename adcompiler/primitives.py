@@ -30,6 +30,13 @@ def _max_weight(a, b):
     return 1.0 if a > b else (0.5 if a == b else 0.0)
 
 
+def _keep_weight(challenger, kept):
+    """Share of the derivative of builtin ``max(kept, challenger)`` that flows
+    to ``kept``: Python keeps the first operand unless the other compares
+    greater (so a NaN challenger never wins); ties split it."""
+    return 0.0 if challenger > kept else (0.5 if challenger == kept else 1.0)
+
+
 def _log(x):
     return math.log(x)
 
@@ -67,8 +74,10 @@ for _name, _fn, _op in [("lt", operator.lt, ast.Lt), ("le", operator.le, ast.LtE
                         ("eq", operator.eq, ast.Eq), ("ne", operator.ne, ast.NotEq)]:
     _def(_name, 2, _fn, "compare", _op, differentiable=False)
 _def("not", 1, operator.not_, "unary", ast.Not, differentiable=False)
-_def("and", 2, lambda a, b: a and b, "special", differentiable=False)
-_def("or", 2, lambda a, b: a or b, "special", differentiable=False)
+# ``a and b`` is ``b`` if ``a`` is true else ``a``; ``a or b`` is ``a`` if true else
+# ``b``: as values they pass one operand on, so the derivative flows to it
+_def("and", 2, lambda a, b: a and b, "special")
+_def("or", 2, lambda a, b: a or b, "special")
 # piecewise-constant functions: derivative zero where it exists (documented)
 _def("int", 1, int, "call", "int", differentiable=False)
 _def("round", 1, round, "call", "round", differentiable=False)
@@ -88,6 +97,7 @@ _def("min", 2, min, "call", "min")
 # helpers that derivative rules introduce
 _def("sign", 1, _sign, "special")
 _def("max_weight", 2, _max_weight, "special", differentiable=False)
+_def("keep_weight", 2, _keep_weight, "special", differentiable=False)
 _def("select", 3, lambda c, a, b: a if c else b, "special")
 # derivative rules divide by values that reach 0 at the edge of a domain
 # (sqrt'(0), log'(0), asin'(1)): these let inf/nan propagate where Python's
@@ -121,9 +131,28 @@ NUMPY_NAMES = {
 #: spelling of a prim in numpy where it differs from its IR name
 NUMPY_SPELLING = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2",
                   "pow": "power", "max": "maximum", "min": "minimum"}
+#: spelling of a prim in math where it differs from its IR name
+MATH_SPELLING = {"abs": "fabs"}
 BUILTIN_NAMES = {"abs": "abs", "max": "max", "min": "min", "int": "int", "round": "round",
                  "float": "float", "pow": "pow"}
 MATH_CONSTANTS = {"pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf}
+
+
+#: largest integer (in bits) that folding may build; Python computes
+#: ``10 ** 10 ** 9`` exactly, which takes minutes: bigger ones run at run time
+MAX_FOLD_BITS = 4096
+
+
+def too_big(prim: str, args: tuple) -> bool:
+    """Would folding ``prim(*args)`` build an integer beyond the budget?"""
+    if len(args) != 2 or not all(isinstance(a, int) for a in args):
+        return False
+    a, b = (abs(x) for x in args)
+    if prim == "pow":
+        return a > 1 and args[1] > 0 and b * a.bit_length() > MAX_FOLD_BITS
+    if prim == "mul":
+        return a.bit_length() + b.bit_length() > MAX_FOLD_BITS
+    return False
 
 
 def evaluate(prim: str, args: tuple, params: dict):

@@ -86,6 +86,9 @@ class Reverser:
         self.shapes = shapes  # None: every value is a scalar (see shapes.py)
         self.tapes: list = []  # new_tape equations for the function's top
         self.fwd_calls: set = set()  # callees needing an _fwd/_bwd pair
+        # adjoints that are an exact zero standing for "no adjoint" on some
+        # path (a branch that does not use the value); see :meth:`guarded`
+        self.maybe_zero: set = set()
         self.primal_calls: set = set()  # callees called without derivatives
 
     def shape(self, a):
@@ -104,11 +107,25 @@ class Reverser:
         rule = ARRAY_RULES.get(e.prim)
         if rule is not None:
             return rule.vjp(b, e, i, g, self.shape)
+        start = len(b.stmts)
         c = partial_times(b, e, i, g)
         a = e.args[i]
         if c is None or self.shape(a) == () and self.shape(e.out) == ():
-            return c
+            return self.guarded(b, g, c, start)
         return b.eqn("unbroadcast", c, a)
+
+    def guarded(self, b: Builder, g, c, start: int):
+        """``c = partial * g`` where the partial can be infinite (``sqrt'(0)``)
+        and ``g`` may be a zero standing for "no adjoint" (a branch that did
+        not use the value): such a ``g`` contributes exactly nothing, never
+        ``0 * inf = nan``.  The result may then be such a zero too."""
+        if c is None or g not in self.maybe_zero:
+            return c
+        if any(isinstance(s, Eqn) and s.param("ieee") for s in b.stmts[start:]):
+            c = b.eqn("select", g, c, Const(0.0))
+        if isinstance(c, Var):
+            self.maybe_zero.add(c)
+        return c
 
     def index_bar(self, e: Eqn, bars: dict, g, ab: Builder) -> None:
         """``x[idx]``: add ``g`` into ``x_bar`` at ``idx`` (in place when the
@@ -133,6 +150,8 @@ class Reverser:
             bars[v] = b.named(contrib, hint)
         else:
             bars[v] = b.eqn("add", old, contrib, hint=hint)
+        if contrib in self.maybe_zero and (old is None or old in self.maybe_zero):
+            self.maybe_zero.add(bars[v])
 
     def block(self, block: Block, bars: dict, ab: Builder) -> list:
         """Transform ``block``: returns its new primal statements and appends
@@ -234,6 +253,9 @@ class Reverser:
                    substitute(adj_blocks[1], mapping), ab.loc))
         for v, o in zip(touched, outs):
             bars[v] = o
+            if any(local.get(v) is None or local[v] in self.maybe_zero
+                   for _, local, _, _ in branches):
+                self.maybe_zero.add(o)
         return [primal]
 
     # ------------------------------------------------------------ loops
@@ -249,13 +271,26 @@ class Reverser:
         slots = [k for k, p in enumerate(carried) if p in self.varied]
         outer = [v for v in ordered_free_vars(body) if v in self.varied]
 
-        cb = ab.child()
         slot_params = [self.names.fresh(_bar_hint(carried[k])) for k in slots]
         outer_params = [self.names.fresh(_bar_hint(v)) for v in outer]
-        local = dict(zip(outer, outer_params))
-        for k, sp in zip(slots, slot_params):
-            self.add_bar(local, body.results[k], sp, cb)
-        primal_stmts = self.block(body, local, cb)
+        for p, init in zip(slot_params + outer_params,
+                           [bars.get(s.outs[k]) for k in slots] + [bars.get(v) for v in outer]):
+            if init is None or init in self.maybe_zero:  # starts as "no adjoint"
+                self.maybe_zero.add(p)
+        ntapes = len(self.tapes)
+        while True:  # an adjoint the body hands back as "none" may be one next time
+            cb = ab.child()
+            local = dict(zip(outer, outer_params))
+            for k, sp in zip(slots, slot_params):
+                self.add_bar(local, body.results[k], sp, cb)
+            primal_stmts = self.block(body, local, cb)
+            ends = [local.get(carried[k]) for k in slots] + [local.get(v) for v in outer]
+            late = [p for p, r in zip(slot_params + outer_params, ends)
+                    if (r is None or r in self.maybe_zero) and p not in self.maybe_zero]
+            if not late:
+                break
+            self.maybe_zero.update(late)
+            del self.tapes[ntapes:]  # built again with the body
         kept = [(v, p) for v, p in zip(outer, outer_params) if local.get(v) is not p]
         results = tuple(local.get(carried[k]) or self.zero(s.outs[k], cb) for k in slots) + \
             tuple(local[v] for v, _ in kept)

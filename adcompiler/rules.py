@@ -68,9 +68,10 @@ def r_mul(b, e, i, g):
 
 def r_div(b, e, i, g):
     x, y = e.args
+    div = _rdiv if e.param("ieee") else _div  # IEEE division stays IEEE (forward over reverse)
     if i == 0:
-        return _div(b, g, y)
-    return _neg(b, _div(b, _mul(b, g, e.out), y))
+        return div(b, g, y)
+    return _neg(b, div(b, _mul(b, g, e.out), y))
 
 
 def r_mod(b, e, i, g):
@@ -197,12 +198,16 @@ def r_hypot(b, e, i, g):
 
 def r_max(b, e, i, g):
     x, y = e.args
+    if i == 0 and e.param("ns", "") == "":  # builtin max keeps x unless y > x (NaN y)
+        return _mul(b, g, b.eqn("keep_weight", y, x))
     mine, other = (x, y) if i == 0 else (y, x)
     return _mul(b, g, b.eqn("max_weight", mine, other))
 
 
 def r_min(b, e, i, g):
     x, y = e.args
+    if i == 0 and e.param("ns", "") == "":  # builtin min keeps x unless y < x (NaN y)
+        return _mul(b, g, b.eqn("keep_weight", x, y))
     mine, other = (x, y) if i == 0 else (y, x)
     return _mul(b, g, b.eqn("max_weight", other, mine))
 
@@ -217,6 +222,20 @@ def _chosen_side(prim: str):
         c = e.args[0]
         return b.eqn(prim, c, g, zero) if i == 1 else b.eqn(prim, c, zero, g)
     return rule
+
+
+def r_and(b, e, i, g):
+    """``a and b`` is ``b`` where ``a`` is true, else ``a``."""
+    zero = Const(0.0)
+    a = e.args[0]
+    return b.eqn("select", a, zero, g) if i == 0 else b.eqn("select", a, g, zero)
+
+
+def r_or(b, e, i, g):
+    """``a or b`` is ``a`` where ``a`` is true, else ``b``."""
+    zero = Const(0.0)
+    a = e.args[0]
+    return b.eqn("select", a, g, zero) if i == 0 else b.eqn("select", a, zero, g)
 
 
 r_select = _chosen_side("select")
@@ -234,7 +253,7 @@ RULES = {
     "cosh": r_cosh, "tanh": r_tanh, "exp": r_exp, "expm1": r_expm1, "log": r_log,
     "log1p": r_log1p, "log2": r_log2, "log10": r_log10, "sqrt": r_sqrt,
     "hypot": r_hypot, "max": r_max, "min": r_min, "select": r_select, "sign": r_sign,
-    "where": r_where,
+    "where": r_where, "and": r_and, "or": r_or,
 }
 
 #: structural array primitives (reductions, linear algebra, shapes, indexing):

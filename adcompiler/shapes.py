@@ -245,8 +245,8 @@ def _const_shape(value):
 
 _FLOAT_RESULT = {"div", "norm", "eye_like", "trace", "float"}
 _INTEGRAL = {"int", "round", "floor", "ceil", "abs", "max", "min", "len"}
-_ELEMENTWISE = {"and", "or", "select", "sign", "max_weight", "where", "float", "int", "round",
-                "floor", "ceil", "copy"}
+_ELEMENTWISE = {"and", "or", "select", "sign", "max_weight", "keep_weight", "where", "float",
+                "int", "round", "floor", "ceil", "copy"}
 
 
 # ---------------------------------------------------------------- rules

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import api, composite
 from .api import Derivative, _wrt_indices
+from .deep import deep
 from .errors import AdcError, UsageError
 from .frontend import load_live
 
@@ -43,9 +44,7 @@ class Emitted:
             return done
         with _LOCK:  # first use, or a global / closure / helper changed since
             if self._done is None or not self._done[1].fresh():
-                mod = self._build()
-                code = mod.compiled()
-                self._done = (mod, code, code.load())
+                self._done = _build_and_load(self._build)
         return self._done
 
     @property
@@ -66,6 +65,13 @@ class Emitted:
 
     def __repr__(self) -> str:
         return f"<adcompiler {self._kind}>"
+
+
+@deep
+def _build_and_load(build) -> tuple:
+    mod = build()
+    code = mod.compiled()
+    return mod, code, code.load()
 
 
 def _scalars_only(args, what: str) -> None:

@@ -1,0 +1,82 @@
+"""Module-level names in emitted code (``math``, ``np``, builtins such as
+``range`` and ``reversed``, the ``_unbroadcast`` helper) never collide with
+the user's names.
+
+Emitted functions keep the user's names for parameters and locals, so a
+parameter called ``math`` or ``reversed`` would shadow the module or builtin
+the emitted code calls.  Every such reference is built by
+:func:`global_name`, which marks the node; :func:`alias_globals` then renames
+the marked references whose name the module also uses for something else
+(``_math``, imported as ``import math as _math``) and returns the import
+lines the module needs.  Unmarked names are never touched, and the result
+depends only on the module, so output stays deterministic.
+"""
+from __future__ import annotations
+
+import ast
+
+_MARK = "_adc_global"
+#: how each module-level name is brought into scope under an alias
+_MODULES = {"math": "math", "np": "numpy"}
+
+
+def global_name(name: str) -> ast.Name:
+    """A load of the module-level (or builtin) ``name``."""
+    node = ast.Name(name, ast.Load())
+    setattr(node, _MARK, True)
+    return node
+
+
+def _is_global(node: ast.AST) -> bool:
+    return isinstance(node, ast.Name) and getattr(node, _MARK, False)
+
+
+def _local_names(module: ast.Module) -> set:
+    """Names the module binds or reads other than through :func:`global_name`."""
+    names: set = set()
+    for node in ast.walk(module):
+        if isinstance(node, ast.Name) and not _is_global(node):
+            names.add(node.id)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.FunctionDef):
+            names.add(node.name)
+    return names
+
+
+def alias_globals(module: ast.Module, helpers: set) -> dict:
+    """Rename clashing global references in ``module``; returns
+    ``{global name: alias}`` for the ones renamed.  ``helpers`` are names of
+    functions the module defines for itself (their ``def`` is renamed too)."""
+    used = sorted({node.id for node in ast.walk(module) if _is_global(node)})
+    taken = _local_names(module) - helpers
+    aliases: dict = {}
+    for name in used:
+        if name in taken:
+            alias = "_" + name
+            while alias in taken or alias in used:
+                alias = "_" + alias
+            aliases[name] = alias
+            taken.add(alias)
+    if aliases:
+        for node in ast.walk(module):
+            if _is_global(node) and node.id in aliases:
+                node.id = aliases[node.id]
+            elif isinstance(node, ast.FunctionDef) and node.name in helpers \
+                    and node.name in aliases:
+                node.name = aliases[node.name]
+    return aliases
+
+
+def import_lines(imports: set, aliases: dict) -> list:
+    """``import math`` / ``import numpy as np``, under an alias where needed,
+    and ``from builtins import range as _range`` for renamed builtins."""
+    out = []
+    for short, module in _MODULES.items():
+        if module in imports:
+            alias = aliases.get(short, short)
+            out.append(ast.Import([ast.alias(module, None if alias == module else alias)]))
+    builtins = sorted(n for n in aliases if n not in _MODULES and not n.startswith("_"))
+    if builtins:
+        out.append(ast.ImportFrom("builtins", [ast.alias(n, aliases[n]) for n in builtins], 0))
+    return out
