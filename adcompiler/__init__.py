@@ -3,13 +3,32 @@
 ``grad(f)`` reads the source of ``f``, lowers it to an SSA Wengert list,
 differentiates it in reverse mode, optimises the result and emits a new,
 readable, standalone Python function.
+
+Every public function here is an entry point whose errors arrive with a short
+traceback (:mod:`adcompiler.tracebacks`): the user's call, then the message.
 """
-from .checkgrad import GradCheck, check_grad
+from . import checkgrad as _checkgrad
+from . import inspection as _inspection
+from . import swell as _swell
+from . import transforms as _transforms
+from .checkgrad import GradCheck
 from .errors import AdcError, CompileError, UsageError
-from .inspection import graph, trace, wengert
-from .swell import swell
-from .transforms import (derivative, grad, hessian, hvp, jacobian, jvp, source, value_and_grad,
-                         vjp)
+from .tracebacks import user_facing as _user_facing
+
+grad = _user_facing(_transforms.grad)
+value_and_grad = _user_facing(_transforms.value_and_grad)
+source = _user_facing(_transforms.source)
+jvp = _user_facing(_transforms.jvp)
+vjp = _user_facing(_transforms.vjp)
+jacobian = _user_facing(_transforms.jacobian)
+hessian = _user_facing(_transforms.hessian)
+hvp = _user_facing(_transforms.hvp)
+derivative = _user_facing(_transforms.derivative)
+wengert = _user_facing(_inspection.wengert)
+trace = _user_facing(_inspection.trace)
+graph = _user_facing(_inspection.graph)
+swell = _user_facing(_swell.swell)
+check_grad = _user_facing(_checkgrad.check_grad)
 
 __all__ = ["grad", "value_and_grad", "source", "jvp", "vjp", "jacobian", "hessian", "hvp",
            "derivative", "wengert", "trace", "graph", "swell", "check_grad", "GradCheck",

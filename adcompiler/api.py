@@ -12,9 +12,10 @@ import threading
 import numpy as np
 
 from .compiler import Compiled, compile_grad
-from .errors import UsageError
+from .errors import AdcError, UsageError
 from .frontend import ensure_function, load_live
 from .npcompile import signature, split_signature
+from .tracebacks import user_error, user_facing
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
@@ -106,6 +107,7 @@ class Derivative:
         return _entry(self.fn, self._indices, self.with_value, sig)
 
     @property
+    @user_facing
     def source(self) -> str:
         """The emitted code (for the argument shapes of the last call)."""
         return self._compiled(self._sig)[0].source
@@ -116,8 +118,11 @@ class Derivative:
             key = _call_key(args, kwargs)
         entry = self._loaded.get(key)
         if entry is None or not entry[2]():  # entry[2]: is it still the function's now?
-            sig = signature(self.fn, args, kwargs)
-            code, loaded = self._compiled(sig)
+            try:  # compile for this kind of arguments
+                sig = signature(self.fn, args, kwargs)
+                code, loaded = self._compiled(sig)
+            except AdcError as err:  # the user's call, then the message
+                raise user_error(err) from None
             entry = self._loaded[key] = (sig, loaded, code.fresh_check())
         self._sig = entry[0]
         result = entry[1](*args, **kwargs)

@@ -54,7 +54,25 @@ class Component:
 
 @dataclass
 class GradCheck:
-    """The result of :func:`check_grad`; true when every component agrees."""
+    """The result of :func:`check_grad`; true when every component agrees.
+
+    Parameters:
+        function: the function's name.
+        point: the arguments.
+        components: one ``Component`` (name, emitted, reference, against) per
+            compared partial derivative.
+        rtol, atol: the tolerance used.
+
+    Returns:
+        (a class) ``bool(check)``, ``.ok``, ``.worst``, ``str(check)``.
+
+    Example:
+        >>> def f(x):
+        ...     return x * x
+        >>> check = adcompiler.check_grad(f, 3.0)
+        >>> isinstance(check, adcompiler.GradCheck), check.ok, check.worst.emitted
+        (True, True, 6.0)
+    """
 
     function: str
     point: tuple
@@ -97,6 +115,22 @@ class GradCheck:
             lines.append(f"  worst: d/d{w.name} against {w.against}: abs error {w.abs_error:.3g}, "
                          f"rel error {w.rel_error:.3g}")
         return "\n".join(lines)
+
+
+    def __repr__(self) -> str:  # a terminal shows the table too
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        from .display import html_table
+        verdict = "OK" if self.ok else "MISMATCH"
+        rows = [(c.name, f"{c.emitted:.15g}", f"{c.reference:.15g}", f"{c.abs_error:.2e}",
+                 f"{c.rel_error:.2e}", c.against, "yes" if self.agrees(c) else "NO")
+                for c in self.components]
+        marks = {i for i, c in enumerate(self.components) if not self.agrees(c)}
+        caption = (f"check_grad {self.function} at {self.point}: {verdict} "
+                   f"(rtol={self.rtol:g}, atol={self.atol:g})")
+        return html_table(("parameter", "emitted", "reference", "abs err", "rel err",
+                           "against", "agrees"), rows, caption, right=(1, 2, 3, 4), marks=marks)
 
 
 def _finite(v: float) -> float:
@@ -153,12 +187,27 @@ def _refuse_arrays(f, args: tuple, positions: list) -> None:
 
 def check_grad(f, *args, wrt=None, rtol: float = 1e-5, atol: float = 1e-7,
                h: float | None = None) -> GradCheck:
-    """Compare the emitted gradient of ``f`` at ``args`` with central
-    differences (and with every registered mode).
+    """Compare the emitted gradient of ``f`` at ``args`` with central differences
+    (and with every registered mode).
 
-    ``wrt``: parameter indices or names (default: every float argument).
-    Returns a :class:`GradCheck`: truthy when all agree, ``.worst`` is the
-    worst component, ``str()`` a readable table.
+    Parameters:
+        f: the function.
+        *args: the point.
+        wrt: parameter indices or names (default: every float argument).
+        rtol, atol: the tolerance, ``|emitted - reference| <= atol + rtol * |reference|``.
+        h: the finite-difference step (default: scaled to each argument).
+
+    Returns:
+        A :class:`GradCheck`: truthy when all agree, ``.worst`` is the worst
+        component, ``str()`` a readable table (an HTML table in Jupyter).
+
+    Example:
+        >>> from math import exp
+        >>> def h(x, y):
+        ...     return x * x * y + exp(y)
+        >>> report = adcompiler.check_grad(h, 1.0, 0.5)
+        >>> bool(report), [c.name for c in report.components]
+        (True, ['x', 'y'])
     """
     from .frontend import ensure_function
     ensure_function(f)

@@ -321,7 +321,8 @@ def run_compile(args) -> int:
         write_output(args.output, text)
     else:
         from .textstyle import highlight_python, use_color
-        sys.stdout.write(highlight_python(text, use_color(sys.stdout, args.color)))
+        sys.stdout.write(highlight_python(text, use_color(sys.stdout, args.color),
+                                          required=args.color == "always"))
     return 0
 
 

@@ -7,14 +7,15 @@ loop's next-iteration edges dashed.  With ``partials`` every edge carries the
 local partial derivative ``∂v/∂u`` built by the compiler's rule table.
 
 DOT is text in Graphviz's own language, not Python, so it is written here
-directly; rendering to SVG/PNG goes through the ``graphviz`` package and needs
-the Graphviz ``dot`` program.
+directly; rendering to SVG/PNG pipes it to the Graphviz ``dot`` program (no
+Python wrapper package is needed).
 """
 from __future__ import annotations
 
 import html
 import os
 import shutil
+import subprocess
 
 from .errors import AdcError, UsageError
 from .ir import Eqn, ForRange, If, Var
@@ -160,15 +161,18 @@ class Graph:
     # ------------------------------------------------------------ rendering
     def pipe(self, fmt: str = "svg") -> bytes:
         """The graph rendered by Graphviz ``dot`` (``svg``, ``png``, ``pdf``)."""
-        if shutil.which("dot") is None:
+        dot = shutil.which("dot")
+        if dot is None:
             raise RenderError(NO_DOT.format(fmt=fmt.upper()))
-        import graphviz
         try:
-            return graphviz.Source(self.source).pipe(format=fmt)
-        except graphviz.ExecutableNotFound:
-            raise RenderError(NO_DOT.format(fmt=fmt.upper())) from None
-        except graphviz.CalledProcessError as exc:
-            raise RenderError(f"Graphviz dot failed: {exc.stderr.decode(errors='replace')}") from None
+            done = subprocess.run([dot, f"-T{fmt}"], input=self.source.encode("utf-8"),
+                                  capture_output=True, timeout=120, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise RenderError(f"Graphviz dot could not run: {exc}") from None
+        if done.returncode != 0:
+            raise RenderError("Graphviz dot failed: "
+                              + done.stderr.decode("utf-8", errors="replace").strip())
+        return done.stdout
 
     def render(self, path: str) -> str:
         """Write ``path``: DOT text for ``.dot``/``.gv``, an image for
@@ -187,6 +191,8 @@ class Graph:
 
     def __str__(self) -> str:
         return self.source
+
+    __repr__ = __str__  # a terminal shows the DOT text, not <Graph at 0x...>
 
     def _repr_svg_(self):
         try:

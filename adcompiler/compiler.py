@@ -21,6 +21,7 @@ from .watch import watch
 from .ir import Function, verify
 from .lower import Program, identifiers, lower_program
 from .optimize import optimize
+from .display import Source
 from .printer import comment_line, to_source
 from .reverse import reverse_callee, reverse_function
 from . import npemit
@@ -49,6 +50,9 @@ class Compiled:
     def fresh_check(self):
         """:meth:`fresh` as the cheapest callable (it runs on every call)."""
         return self.fresh if self.watch is None else self.watch.fresh
+
+    def __post_init__(self) -> None:
+        self.source = Source(self.source)  # shows itself highlighted in Jupyter
 
     @deep
     def load(self):

@@ -4,11 +4,42 @@ from __future__ import annotations
 
 
 class AdcError(Exception):
-    """Base class of every error adcompiler raises on purpose."""
+    """Base class of every error adcompiler raises on purpose.
+
+    Parameters:
+        message: what went wrong, in one line.
+
+    Returns:
+        (an exception class) catch it to handle any adcompiler refusal.
+
+    Example:
+        >>> try:
+        ...     adcompiler.grad(len)
+        ... except adcompiler.AdcError as err:
+        ...     print(type(err).__name__)
+        UsageError
+    """
 
 
 class CompileError(AdcError):
-    """Source that adcompiler cannot differentiate (yet), with its location."""
+    """Source that adcompiler cannot differentiate (yet), with its location.
+
+    Parameters:
+        message: what is not supported and why.
+        filename, line, col: where, in the user's file.
+        construct: the construct refused (``"while"``, ``"lambda"``...).
+
+    Returns:
+        (an exception class) ``str(err)`` is ``FILE:LINE:COL: error: MESSAGE``.
+
+    Example:
+        >>> def f(x):
+        ...     return str(x)
+        >>> adcompiler.grad(f)(1.0)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        adcompiler.errors.CompileError: <doctest ...>:2:12: error: the function str is not supported
+    """
 
     def __init__(self, message: str, filename: str = "<unknown>", line: int = 0,
                  col: int = 0, construct: str = "") -> None:
@@ -25,4 +56,19 @@ class CompileError(AdcError):
 
 
 class UsageError(AdcError):
-    """A wrong call of the API (bad ``wrt``, not a function, ...)."""
+    """A wrong call of the API (bad ``wrt``, not a function, ...).
+
+    Parameters:
+        message: what is wrong with the call.
+
+    Returns:
+        (an exception class)
+
+    Example:
+        >>> def f(x):
+        ...     return x * x
+        >>> adcompiler.grad(f, wrt="y")
+        Traceback (most recent call last):
+        ...
+        adcompiler.errors.UsageError: f has no parameter named 'y' (it has x)
+    """

@@ -140,6 +140,8 @@ class Trace:
     def __str__(self) -> str:
         return self.to_text(Notation(can_print_unicode(sys.stdout)))
 
+    __repr__ = __str__  # a terminal shows the tables, not <Trace at 0x...>
+
     def _repr_html_(self) -> str:
         return "<pre>" + html.escape(self.to_text(Notation(), max_rows=200)) + "</pre>"
 

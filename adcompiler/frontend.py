@@ -115,7 +115,10 @@ class LiveEnv(Env):
         return value
 
     def function(self, obj):
-        if isinstance(obj, types.FunctionType) and obj.__module__ not in SAFE_MODULES:
+        # numpy's own Python functions (np.linalg.inv in NumPy 1.x) are library
+        # code, not helpers to inline: the module's top package decides
+        module = (getattr(obj, "__module__", None) or "").split(".")[0]
+        if isinstance(obj, types.FunctionType) and module not in SAFE_MODULES:
             return load_live(obj)
         return None
 

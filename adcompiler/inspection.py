@@ -46,8 +46,31 @@ def _source_of(f) -> SourceFunction:
 
 
 def wengert(f) -> WengertList:
-    """The Wengert list of ``f`` (prints in the seeds' notation; shows itself
-    as a table in Jupyter)."""
+    """The Wengert list of ``f``: one numbered entry per elementary operation, in
+    the notation of AD lectures (inputs ``v₋ₙ₊₁ … v₀``).
+
+    Parameters:
+        f: a function (or a compiled derivative: its function is shown).
+
+    Returns:
+        A :class:`WengertList`: ``print`` it (or just show it in a terminal)
+        for the table; in Jupyter it displays as an HTML table.
+
+    Example:
+        >>> from math import exp
+        >>> def h(x, y):
+        ...     return x * x * y + exp(y)
+        >>> print(adcompiler.wengert(h).to_text())
+        Wengert list of h(x, y)
+        entry           name  role     line  source
+        v₋₁ = x         x     input 1  1     def h(x, y):
+        v₀ = y          y     input 2
+        v₁ = v₋₁ × v₋₁                 2     return x * x * y + exp(y)
+        v₂ = v₁ × v₀
+        v₃ = exp(v₀)
+        v₄ = v₂ + v₃
+        out = v₄              output
+    """
     return load_program(_source_of(f)).entry
 
 
@@ -91,9 +114,24 @@ def seed_vector(w: WengertList, seed) -> dict:
 def trace(f, *args, mode: str = "primal", seed=None, **kwargs):
     """The evaluation trace of ``f`` at ``args`` (and keyword arguments).
 
-    ``mode="forward"`` adds the tangent trace for ``seed`` (a parameter name or
-    index, or a dict of tangent values); ``mode="reverse"`` adds the adjoint
-    trace in reverse order and ``.gradient``.  ``print`` it for the tables."""
+    Parameters:
+        f: a function.
+        *args: the point (and ``**kwargs``).
+        mode: ``"primal"`` (values only), ``"forward"`` (adds the tangent trace
+            for ``seed``) or ``"reverse"`` (adds the adjoint trace, in reverse
+            order, and ``.gradient``).
+        seed: for forward mode, a parameter name or index, or a dict of tangents.
+
+    Returns:
+        A :class:`Trace`; ``print`` it for the tables.
+
+    Example:
+        >>> from math import exp
+        >>> def h(x, y):
+        ...     return x * x * y + exp(y)
+        >>> adcompiler.trace(h, 1.0, 0.0, mode="reverse").gradient
+        {'x': 0.0, 'y': 2.0}
+    """
     from .evaltrace import Trace
     prog = load_program(_source_of(f))
     values = bind_args(prog.entry, args, kwargs)
@@ -102,7 +140,31 @@ def trace(f, *args, mode: str = "primal", seed=None, **kwargs):
 
 
 def graph(f, partials: bool = False, ascii_only: bool = False):
-    """The computational graph of ``f`` as Graphviz DOT (``.source``);
-    ``.render(path)`` writes SVG/PNG; Jupyter shows it as SVG."""
+    """The computational graph of ``f`` as Graphviz DOT.
+
+    Parameters:
+        f: a function.
+        partials: label each edge with its local partial derivative.
+        ascii_only: spell ``v-1`` instead of ``v₋₁``.
+
+    Returns:
+        A :class:`Graph`: ``.source`` is the DOT text, ``.render(path)`` writes
+        ``.dot``, or ``.svg``/``.png``/``.pdf`` through Graphviz's ``dot``
+        program; Jupyter shows it as SVG.
+
+    Example:
+        >>> def cube(x):
+        ...     return x ** 3
+        >>> print(adcompiler.graph(cube).source)
+        digraph "cube" {
+          graph [rankdir=LR, label="Computational graph of cube(x)", labelloc=t, fontname=Helvetica];
+          node [shape=box, style="rounded,filled", fontname=Helvetica];
+          edge [fontname=Helvetica, fontsize=12];
+          "x" [label="v₀ = x", fillcolor="#9ecae1"];
+          "v1" [label="v₁ = v₀ ** 3\\noutput", fillcolor="#fed976", peripheries=2];
+          "x" -> "v1";
+        }
+        <BLANKLINE>
+    """
     from .compgraph import Graph
     return Graph(load_program(_source_of(f)).entry, partials, ascii_only)

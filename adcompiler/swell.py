@@ -22,6 +22,7 @@ import copy
 import random
 from dataclasses import dataclass, field
 
+from . import sympy_worker
 from .compiler import compile_grad, lower
 from .errors import UsageError
 from .frontend import SourceFunction, load_live
@@ -76,6 +77,19 @@ class Report:
     def plot(self, path: str) -> None:
         from .swell_report import plot_ops
         plot_ops(self, path)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def __repr__(self) -> str:  # a terminal shows the table, not the rows' fields
+        return self.table()
+
+    def _repr_html_(self) -> str:
+        from .display import html_table
+        from .swell_report import COLUMNS, row_cells
+        head = [self.parameter or "name", *COLUMNS]
+        return html_table(head, [row_cells(r) for r in self.rows], self.title,
+                          right=tuple(range(1, len(head) - 1)))
 
 
 # ---------------------------------------------------------------- specialising
@@ -147,6 +161,7 @@ def measure(sf: SourceFunction, wrt: tuple, point: tuple | None = None,
     """Measure one function.  Raises :class:`adcompiler.AdcError` (a
     :class:`to_sympy.NotSymbolic`) when it has no symbolic expression."""
     budget = budget or Budget()
+    sympy_worker.prestart()  # sympy's process starts while we build the expression
     point = default_point(sf) if point is None else tuple(point)
     program, key = lower(sf)
     functions = {k: optimize(fn) for k, fn in program.functions.items()}
@@ -194,12 +209,31 @@ def sweep(sf: SourceFunction, wrt: tuple, parameter: str, values, budget: Budget
 
 
 def swell(f, wrt=0, sweep_over: dict | None = None, at=None, budget: Budget | None = None):
-    """Compare sympy's derivative of ``f`` with adcompiler's gradient.
+    """Compare sympy's derivative of ``f`` with adcompiler's gradient: sizes,
+    operation counts and values (expression swell).
 
-    ``wrt`` as in :func:`adcompiler.grad`; ``sweep_over={"n": range(1, 9)}``
-    measures ``f`` with ``n`` fixed to each value; ``at`` is the point (all
-    parameters but the swept one) where the derivatives are compared.
-    Returns a :class:`Report` (``.rows``, ``.table()``, ``.plot(path)``)."""
+    Parameters:
+        f: a function with a symbolic expression (loops are unrolled).
+        wrt: as in :func:`grad`.
+        sweep_over: ``{"n": range(1, 9)}`` measures ``f`` with ``n`` fixed to
+            each value.
+        at: the point (all parameters but the swept one) where the derivatives
+            are compared; default: a fixed pseudo-random point.
+        budget: a ``Budget`` of seconds and sizes for the sympy steps.
+
+    Returns:
+        A ``Report``: ``.rows``, ``.table()`` (markdown; also ``print``),
+        ``.plot(path)``; in Jupyter it displays as a table.
+
+    Example:
+        >>> def squares(x, n=3):
+        ...     for _ in range(n):
+        ...         x = x * x
+        ...     return x
+        >>> report = adcompiler.swell(squares, sweep_over={"n": [1, 2]}, at=(1.1,))
+        >>> [row.agrees for row in report.rows]
+        [True, True]
+    """
     from .api import _wrt_indices
     sf = load_live(f)
     indices = _wrt_indices(f, wrt)

@@ -2,16 +2,22 @@
 
 sympy can take minutes (or exhaust memory) on a swollen derivative, and a
 running sympy call cannot be interrupted from Python.  So the steps run in a
-forked child process that reports each result through a pipe as soon as it
-has it; when a step overruns its budget the parent kills the child, marks the
-step ``> budget`` and starts a fresh child for the steps that remain.  A step
+worker process that reports each result through a pipe as soon as it has it;
+a step that overruns its budget is marked ``> budget`` and the remaining
+steps go on.  A step
 whose input is too large (tree size above the size budget) is marked
 ``> budget`` without being tried.
+
+The worker is a plain ``python`` subprocess (see :mod:`sympy_worker`), never a
+``fork`` (absent on Windows, unsafe on macOS and in threaded parents such as
+Jupyter) nor a ``multiprocessing`` child (``spawn`` re-runs the caller's
+``__main__``, which breaks a script that calls ``swell`` at top level).  It is
+kept between calls; it stops an overrunning step with its own alarm where
+the OS has one, and is killed and replaced only when it does not answer.
 """
 from __future__ import annotations
 
-import multiprocessing
-import warnings
+import pickle
 from dataclasses import dataclass
 
 OVER = "> budget"
@@ -130,15 +136,47 @@ _RUN = {"diff": lambda p, c: len(_derivative(p, c)), "size": _size, "value": _va
         "raw": _raw, "cse": _cse, "simplify": _simplify}
 
 
-def _child(problem: Problem, steps: list, conn) -> None:
+class _Overrun(BaseException):
+    """Raised in the worker by its own alarm (a BaseException, so no
+    ``except Exception`` inside sympy swallows it)."""
+
+
+def _on_alarm(signum, frame):
+    raise _Overrun
+
+
+def run_in_child(problem: Problem, steps: list, send) -> None:
+    """Run ``steps`` one after another, ``send``-ing each ``(step, result)``
+    as soon as it is known (runs in the worker process).
+
+    Where there is ``SIGALRM`` (POSIX) each step is interrupted at its budget
+    and reported ``> budget`` by the worker itself, which then carries on:
+    no new process (and no new import of sympy) per overrun.  The parent
+    still kills a worker that does not answer in time (a long C call, or
+    Windows)."""
+    import signal
+    alarm = hasattr(signal, "setitimer")
+    if alarm:
+        signal.signal(signal.SIGALRM, _on_alarm)
     cache: dict = {}
-    for step in steps:
+    for k, step in enumerate(steps):
         try:
-            value = _RUN[step](problem, cache)
+            if alarm:
+                signal.setitimer(signal.ITIMER_REAL, _seconds(problem, step))
+            try:
+                value = _RUN[step](problem, cache)
+            finally:
+                if alarm:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+        except _Overrun:
+            value = OVER
         except Exception as exc:  # reported in the table, never a crash
             value = Failed(f"{type(exc).__name__}: {exc}")
-        conn.send((step, value))
-    conn.close()
+        send((step, value))
+        if step == "diff" and (value == OVER or isinstance(value, Failed)):
+            for rest in steps[k + 1:]:  # every other step needs the derivative
+                send((rest, value))
+            return
 
 
 # ---------------------------------------------------------------- the parent
@@ -150,7 +188,7 @@ def run_steps(problem: Problem, steps=STEPS) -> dict:
         if results.get("diff") == OVER or isinstance(results.get("diff"), Failed):
             results.update({s: results["diff"] for s in remaining})
             break
-        remaining = _one_child(problem, remaining, results)
+        remaining = _one_worker_run(problem, remaining, results)
     return results
 
 
@@ -159,29 +197,39 @@ def _seconds(problem: Problem, step: str) -> float:
     return b.simplify_seconds if step == "simplify" else b.seconds
 
 
-def _one_child(problem: Problem, steps: list, results: dict) -> list:
-    """Run ``steps`` in one child until one overruns; return those not run."""
-    ctx = multiprocessing.get_context("fork")
-    receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(problem, steps, sender), daemon=True)
-    with warnings.catch_warnings():  # fork in a threaded parent warns on 3.12+
-        warnings.simplefilter("ignore", DeprecationWarning)
-        proc.start()
-    sender.close()
-    try:
-        for k, step in enumerate(steps):
-            if not receiver.poll(_seconds(problem, step)):
-                results[step] = OVER
-                return steps[k + 1:]
-            try:
-                name, value = receiver.recv()
-            except EOFError:  # the child died (memory, recursion limit)
-                results[step] = Failed("sympy's process ended without an answer")
-                return steps[k + 1:]
-            results[name] = value
-        return []
-    finally:
-        receiver.close()
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
+def _one_worker_run(problem: Problem, steps: list, results: dict) -> list:
+    """Run ``steps`` in the worker until one overruns (the worker is then
+    killed, a fresh one serves the rest); return the steps not run."""
+    from . import sympy_worker
+    grace = sympy_worker.GRACE_SECONDS  # the worker's own alarm comes first
+    with sympy_worker.LOCK:
+        worker = sympy_worker.get()
+        try:
+            worker.send(problem, steps)
+        except (RecursionError, pickle.PicklingError) as exc:  # a too-deep expression
+            sympy_worker.stop()
+            results.update({s: Failed("cannot hand the expression to sympy's process: "
+                                      f"{type(exc).__name__}") for s in steps})
+            return []
+        done = interrupted = False
+        try:
+            for k, step in enumerate(steps):
+                answer = worker.receive(_seconds(problem, step) + grace)
+                if answer is sympy_worker.TIMEOUT:
+                    results[step] = OVER
+                    return steps[k + 1:]
+                if answer is sympy_worker.ENDED:  # the worker died (memory, recursion)
+                    results[step] = Failed("sympy's process ended without an answer")
+                    return steps[k + 1:]
+                name, value = answer
+                results[name] = value
+            done = True
+            return []
+        except BaseException:
+            interrupted = True
+            raise
+        finally:  # a worker that overran or died, or was busy when we were
+            if interrupted:  # interrupted, is never reused
+                sympy_worker.stop()
+            elif not done:
+                sympy_worker.replace()

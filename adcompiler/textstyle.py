@@ -7,14 +7,15 @@ import os
 import sys
 import unicodedata
 
-from pygments import highlight
-from pygments.console import colorize
-from pygments.formatters import TerminalFormatter
-from pygments.lexers import PythonLexer
+from .extras import require
 
 _SUBSCRIPT = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
 _DOT, _BAR = "\u0307", "\u0304"  # combining dot above, combining macron
 _PROBE = "v₋₁ v̇₀ v̄₁ × φ ∂ ȳ … ─"
+# ANSI SGR codes of the few styles the tables use (no library needed for these)
+_SGR = {"bold": "01", "faint": "02", "green": "32", "yellow": "33", "magenta": "35",
+        "cyan": "36"}
+_RESET = "\x1b[39;49;00m"
 
 
 class Notation:
@@ -64,20 +65,30 @@ def use_color(stream, mode: str = "auto") -> bool:
 
 
 def paint(text: str, style: str, color: bool) -> str:
-    """``text`` in a pygments console style (``bold``, ``cyan``...) when ``color``."""
+    """``text`` in a terminal style (``bold``, ``cyan``, ``bold+cyan``...) when
+    ``color``; plain ANSI codes, so tables colour without pygments."""
     if not color or not style or not text:
         return text
     out = text
     for part in style.split("+"):
-        out = colorize(part, out)
+        out = f"\x1b[{_SGR[part]}m{out}{_RESET}"
     return out
 
 
-def highlight_python(source: str, color: bool) -> str:
-    """Python source with syntax colours for a terminal (unchanged without colour)."""
+def highlight_python(source: str, color: bool, required: bool = False) -> str:
+    """Python source with syntax colours for a terminal (unchanged without colour).
+
+    Highlighting needs pygments (the ``[color]`` extra): without it the source
+    is returned plain, or, when colour was ``required`` (``--color always``),
+    a one-line :class:`~adcompiler.errors.MissingExtra` says what to install."""
     if not color:
         return source
-    return highlight(source, PythonLexer(), TerminalFormatter())
+    pygments = require("pygments", "color", "colour highlighting", strict=required)
+    if pygments is None:
+        return source
+    from pygments.formatters import TerminalFormatter
+    from pygments.lexers import PythonLexer
+    return pygments.highlight(source, PythonLexer(), TerminalFormatter())
 
 
 def width(text: str) -> int:

@@ -236,6 +236,8 @@ class WengertList:
         import sys
         return self.to_text(Notation(can_print_unicode(sys.stdout)))
 
+    __repr__ = __str__  # a terminal shows the list, not <WengertList at 0x...>
+
     def _repr_html_(self) -> str:
         rows = self.rows(Notation())
         cells = "".join("<tr>" + "".join(f"<td style='text-align:left'><code>"

@@ -34,3 +34,20 @@ def module_from_source(tmp_path):
         return mod
 
     return make
+
+
+# ---------------------------------------------------------------- time budget
+def pytest_configure(config):
+    config.addinivalue_line("markers", "budget(seconds): this test's time budget "
+                            "(default tests/budget.py TEST_SECONDS)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Every test runs under a time budget, so no call (sympy's above all) can
+    hang the suite: an overrun fails the test at the line it was on."""
+    from budget import TEST_SECONDS, time_budget
+    marker = item.get_closest_marker("budget")
+    seconds = marker.args[0] if marker else TEST_SECONDS
+    with time_budget(seconds, f"test {item.nodeid}"):
+        yield

@@ -15,6 +15,8 @@ import types
 import numpy as np
 import sympy
 
+from budget import SYMPY_SECONDS, time_budget
+
 
 class Dual:
     __slots__ = ("v", "d")
@@ -228,4 +230,5 @@ def sympy_grad(expr_fn, args, wrt, names=None):
     syms = sympy.symbols(names or [f"x{i}" for i in range(len(args))])
     expr = expr_fn(*syms)
     point = dict(zip(syms, args))
-    return [float(sympy.diff(expr, syms[i]).evalf(subs=point)) for i in wrt]
+    with time_budget(SYMPY_SECONDS, "sympy"):
+        return [float(sympy.diff(expr, syms[i]).evalf(subs=point)) for i in wrt]

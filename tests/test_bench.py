@@ -80,6 +80,7 @@ def _calls_to_compile(n: int) -> int:
     return pstats.Stats(profile).total_calls
 
 
+@pytest.mark.slow
 def test_compile_work_grows_linearly():
     # function calls, not seconds: deterministic.  Before the fix in
     # reverse._tape (list membership in a loop over the body) the ratio was 4.55.

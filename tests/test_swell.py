@@ -30,6 +30,7 @@ def _exponent(ns, counts) -> float:
     return float(np.polyfit(np.log(ns), np.log(counts), 1)[0])
 
 
+@pytest.mark.slow
 def test_logistic_sympy_swells_while_ours_grows_linearly():
     report = sweep_family("logistic", range(1, 9), FAST)
     ns = [r.value for r in report.rows]
@@ -189,6 +190,7 @@ def _adc(*args):
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_cli_sweep_writes_table_and_plots(tmp_path):
     path = tmp_path / "fam.py"
     path.write_text("def logistic(x, n=3):\n    l = x\n    for i in range(n):\n"
@@ -216,6 +218,7 @@ def test_fd_errors_fall_then_rise():
     assert math.isfinite(study.exact)
 
 
+@pytest.mark.slow
 def test_docs_command_writes_page_and_figures(tmp_path, monkeypatch):
     import dataclasses
     from adcompiler import swell_families
