@@ -1,5 +1,8 @@
 """Property-based program fuzzing: random programs from the supported grammar
-are compiled and their gradients compared with independent oracles.
+are compiled and their gradients compared with dual numbers (under a time
+budget; sympy is no longer a fuzz oracle: its ``evalf`` once hung a run for
+11 minutes).  The wider grammar (arrays, forward mode, Jacobians, Hessians,
+the constructs of issue 12) is ``tests/fuzz`` + ``tests/test_fuzz_programs.py``.
 
 CI runs the ``ci`` profile; the long run is
 
@@ -19,12 +22,12 @@ import tempfile
 from pathlib import Path
 
 import pytest
-import sympy
-from hypothesis import assume, given, note, settings
+from hypothesis import assume, given, note
 from hypothesis import strategies as st
 
 from adcompiler import CompileError, grad, value_and_grad
 from fuzz_strategies import POINTS, programs
+from fuzz.oracle import budget
 from oracles import dual_grad
 
 pytestmark = pytest.mark.fuzz
@@ -75,8 +78,9 @@ def check_program(program, point, wrt=WRT):
     note(program.source)
     note(f"point = {point}, wrt = {wrt}")
     fn = load(program.source).f
-    value = primal_or_reject(fn, point)
-    expected = dual_grad(fn, point, wrt)
+    with budget(30.0):  # no oracle call may hang the run
+        value = primal_or_reject(fn, point)
+        expected = dual_grad(fn, point, wrt)
     assume(all(math.isfinite(e) for e in expected))
     for mode, checker in CHECKERS.items():
         got = checker(fn, point, wrt)
@@ -92,50 +96,6 @@ def test_programs_match_dual_numbers(program, point, wrt):
     # differentiating with respect to one parameter leaves the other inactive:
     # activity analysis decides what gets adjoints
     check_program(program, point, wrt)
-
-
-SYMPY_FUNCS = {name: getattr(sympy, name) for name in
-               ("sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh",
-                "tanh", "exp", "log", "sqrt")}
-SYMPY_FUNCS.update(expm1=lambda a: sympy.exp(a) - 1, log1p=lambda a: sympy.log(1 + a),
-                   log2=lambda a: sympy.log(a, 2), log10=lambda a: sympy.log(a, 10),
-                   hypot=lambda a, b: sympy.sqrt(a * a + b * b), pow=lambda a, b: a ** b)
-
-
-class _SympyMath:
-    """``math`` as seen by a straight-line program evaluated on sympy symbols."""
-
-    pi = sympy.pi
-
-    def __getattr__(self, name):
-        return SYMPY_FUNCS[name]
-
-    @staticmethod
-    def log(a, base=None):
-        return sympy.log(a) if base is None else sympy.log(a, base)
-
-
-def sympy_derivatives(program, point):
-    namespace = dict(SYMPY_FUNCS, math=_SympyMath(), float=lambda a: a, pow=lambda a, b: a ** b)
-    exec(compile(program.body, "<fuzz-sympy>", "exec"), namespace)
-    syms = sympy.symbols("x y")
-    expr = namespace["f"](*syms)
-    subs = dict(zip(syms, point))
-    return [float(sympy.diff(expr, s).evalf(subs=subs)) for s in syms]
-
-
-_SYMPY_EXAMPLES = max(10, settings.default.max_examples // 5)
-
-
-@settings(max_examples=_SYMPY_EXAMPLES)
-@given(programs(control=False, sympy_only=True), POINTS)
-def test_straight_line_programs_match_sympy(program, point):
-    assert program.straight
-    fn = check_program(program, point)
-    expected = sympy_derivatives(program, point)
-    assume(all(math.isfinite(e) for e in expected))
-    got = grad(fn, wrt=WRT)(*point)
-    assert close(got, expected, rel=1e-6), f"{got} != sympy {expected}"
 
 
 #: statements adcompiler refuses, each with a fragment of its error message

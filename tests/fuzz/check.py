@@ -1,0 +1,304 @@
+"""One generated program through every checker that applies, classified.
+
+Accepted outcomes per checker: the numbers match the oracle, or adcompiler
+refuses with a ``CompileError`` that names a line (or a ``UsageError``).  A
+wrong number, a wrong type or shape, an exception of any other kind, or a
+time-out is a failure.  Coordinates where the oracle's step check says the
+function is not smooth are not compared (and counted).
+"""
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import math
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from adcompiler import (AdcError, CompileError, UsageError, grad, hessian, jacobian, jvp,
+                        value_and_grad)
+
+from .oracle import Timeout, as_float, budget, copy_args, partials, second_partial
+
+_DIR = Path(tempfile.mkdtemp(prefix="adc_fuzz_"))
+_COUNTER = itertools.count()
+SECONDS = 20.0  # per checker (compilation included)
+
+
+def load(source: str):
+    """Write ``source`` to a fresh file and import it (inspect needs a file)."""
+    path = _DIR / f"fuzzmod_{next(_COUNTER)}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@dataclass
+class Finding:
+    checker: str
+    verdict: str  # ok | refused | wrong | internal | timeout | unchecked
+    detail: str = ""
+
+    @property
+    def key(self) -> str:
+        """The failure class: verdict, checker and the kind of error."""
+        head = self.detail.split(":")[0] if self.verdict != "wrong" else self.detail.split(" ")[0]
+        return f"{self.verdict}:{self.checker}:{head}"
+
+
+@dataclass
+class Result:
+    program: object
+    status: str  # passed | refused | wrong | internal | timeout | invalid | unchecked
+    point: tuple = ()
+    findings: list = field(default_factory=list)
+
+    def failures(self) -> list:
+        return [f for f in self.findings if f.verdict in ("wrong", "internal", "timeout")]
+
+
+def refusal_category(err: Exception) -> str:
+    text = getattr(err, "message", str(err))
+    text = re.sub(r"'[^']*'|`[^`]*`", "'…'", text)
+    text = re.sub(r"\d+", "N", text)
+    return f"{type(err).__name__}: {text[:70]}"
+
+
+def guarded(checker: str, thunk):
+    """(Finding or None, value): run ``thunk`` under the time budget and
+    classify what it raised."""
+    try:
+        with budget(SECONDS):
+            return None, thunk()
+    except CompileError as err:
+        if err.line > 0:
+            return Finding(checker, "refused", refusal_category(err)), None
+        return Finding(checker, "internal", "CompileError without a line: " + err.message[:80]), None
+    except UsageError as err:
+        return Finding(checker, "refused", refusal_category(err)), None
+    except AdcError as err:  # neither a located CompileError nor a UsageError
+        return Finding(checker, "internal", "AdcError: " + str(err)[:100]), None
+    except Timeout:
+        return Finding(checker, "timeout", f"over {SECONDS:g} s"), None
+    except RecursionError as err:
+        return Finding(checker, "internal", f"RecursionError: {str(err)[:80]}"), None
+    except Exception as err:  # noqa: BLE001 -- every other exception is a finding
+        return Finding(checker, "internal", f"{type(err).__name__}: {str(err)[:100]}"), None
+
+
+# ---------------------------------------------------------------- comparing
+def _type_problem(got, arg) -> str:
+    if isinstance(arg, np.ndarray):
+        if not isinstance(got, np.ndarray):
+            return f"type: {type(got).__name__} for an array parameter"
+        if got.shape != arg.shape:
+            return f"shape: {got.shape} for {arg.shape}"
+        if got.dtype.kind != "f":
+            return f"dtype: {got.dtype}"
+        return ""
+    if isinstance(got, (bool, np.bool_)):
+        return "type: bool gradient"
+    if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind == "f":
+        return ""  # a 0-d float array: numerically a float (np.where returns one)
+    if not isinstance(got, (int, float, np.integer, np.floating)):
+        return f"type: {type(got).__name__}"
+    return ""
+
+
+def compare(checker: str, got, oracle, arg) -> Finding:
+    """One gradient against the oracle's estimate for that parameter."""
+    problem = _type_problem(got, arg)
+    if problem:
+        return Finding(checker, "wrong", problem)
+    g = np.asarray(got, dtype=float)
+    est, smooth, noise = (np.asarray(a) for a in (oracle.value, oracle.smooth, oracle.noise))
+    if not smooth.any():
+        return Finding(checker, "unchecked", "not smooth here")
+    tol = 1e-5 * np.maximum(1.0, np.abs(est)) + 10 * noise
+    bad = smooth & ~(np.abs(g - est) <= tol)  # NaN counts as bad
+    if bad.any():
+        where = np.argwhere(bad)[0] if g.shape else ()
+        return Finding(checker, "wrong", f"value: {g[tuple(where)]!r} != oracle "
+                                         f"{float(est[tuple(where)])!r} at {tuple(where)}")
+    return Finding(checker, "ok")
+
+
+def same_value(a, b) -> bool:
+    fa, fb = as_float(a), as_float(b)
+    if fa is None or fb is None:
+        return False
+    if math.isnan(fa) or math.isnan(fb):
+        return math.isnan(fa) and math.isnan(fb)
+    return math.isclose(fa, fb, rel_tol=1e-9, abs_tol=1e-12)
+
+
+# ---------------------------------------------------------------- checkers
+def _gradients(checker, fn, point, wrt, oracles, make):
+    finding, got = guarded(checker, make)
+    if finding:
+        return [finding]
+    got = got if isinstance(got, tuple) else (got,)
+    if len(got) != len(wrt):
+        return [Finding(checker, "wrong", f"arity: {len(got)} gradients for {len(wrt)}")]
+    return [compare(checker, g, oracles[i], point[i]) for g, i in zip(got, wrt)]
+
+
+def check_scalar(fn, point, wrt, oracles, value, hessians=True) -> list:
+    findings = []
+    findings += _gradients("reverse", fn, point, wrt, oracles,
+                           lambda: grad(fn, wrt=wrt)(*point))
+    findings += _gradients("forward", fn, point, wrt, oracles,
+                           lambda: grad(fn, wrt=wrt, mode="forward")(*point))
+    findings += _gradients("jacobian", fn, point, wrt, oracles,
+                           lambda: jacobian(fn, wrt=wrt)(*point))
+    finding, got = guarded("value_and_grad", lambda: value_and_grad(fn, wrt=wrt)(*point))
+    if finding:
+        findings.append(finding)
+    elif not same_value(got[0], value):
+        findings.append(Finding("value_and_grad", "wrong", f"value: {got[0]!r} != f {value!r}"))
+    for i in wrt:
+        tangent = tuple(1.0 if k == i else 0.0 for k in range(len(point)))
+        finding, got = guarded("jvp", lambda: jvp(fn, point, tangent))
+        if finding:
+            findings.append(finding)
+            break
+        if not same_value(got[0], value):
+            findings.append(Finding("jvp", "wrong", f"value: {got[0]!r} != f {value!r}"))
+        findings.append(compare("jvp", got[1], oracles[i], point[i]))
+    if hessians:
+        findings += check_hessian(fn, point, wrt, oracles)
+    return findings
+
+
+def check_hessian(fn, point, wrt, oracles) -> list:
+    """Second derivatives where the first-order oracle found both
+    coordinates smooth, and the second differences pass their own check."""
+    finding, got = guarded("hessian", lambda: hessian(fn, wrt=wrt)(*point))
+    if finding:
+        return [finding]
+    rows = got if isinstance(got, tuple) else ((got,),)
+    out = []
+    for r, i in enumerate(wrt):
+        for k, j in enumerate(wrt):
+            est, smooth, noise = second_partial(fn, point, i, j)
+            if not (smooth and oracles[i].smooth and oracles[j].smooth):
+                out.append(Finding("hessian", "unchecked", "not smooth here"))
+                continue
+            g = rows[r][k]
+            problem = _type_problem(g, point[i])
+            if problem or not abs(float(g) - est) <= 1e-3 * max(1.0, abs(est)) + 10 * noise:
+                out.append(Finding("hessian", "wrong", problem or
+                                   f"value: H[{i}][{j}] = {g!r} != oracle {est!r}"))
+            else:
+                out.append(Finding("hessian", "ok"))
+    return out
+
+
+def check_array(fn, point, wrt, oracles, value) -> list:
+    findings = []
+    args = copy_args(point)
+    finding, got = guarded("reverse", lambda: grad(fn, wrt=wrt)(*args))
+    if finding:
+        return [finding]
+    got = got if isinstance(got, tuple) else (got,)
+    for g, i in zip(got, wrt):
+        findings.append(compare("reverse", g, oracles[i], point[i]))
+        if isinstance(g, np.ndarray) and any(isinstance(a, np.ndarray) and np.shares_memory(g, a)
+                                             for a in args):
+            findings.append(Finding("reverse", "wrong", "aliasing: a gradient shares memory "
+                                                        "with an argument"))
+    args = copy_args(point)
+    finding, got = guarded("value_and_grad", lambda: value_and_grad(fn, wrt=wrt)(*args))
+    if finding:
+        findings.append(finding)
+    elif not same_value(got[0], value):
+        findings.append(Finding("value_and_grad", "wrong", f"value: {got[0]!r} != f {value!r}"))
+    return findings
+
+
+def check_rebind(fn, mod, program, point, wrt) -> list:
+    """Rebind module globals after a first gradient: the old derivative
+    object and a fresh one must both follow ``f`` as it is now."""
+    old = grad(fn, wrt=wrt)
+    finding, _ = guarded("rebind", lambda: old(*point))
+    if finding:
+        return [finding]
+    for name, value in program.rebind.items():
+        setattr(mod, name, value)
+    oracles = partials(fn, point, wrt)
+    findings = []
+    for label, d in (("rebind-old", old), ("rebind-fresh", grad(fn, wrt=wrt))):
+        findings += _gradients(label, fn, point, wrt, oracles, lambda: d(*point))
+    return findings
+
+
+# ---------------------------------------------------------------- a program
+def _usable_point(fn, program):
+    """The first point where ``f`` runs and returns a finite real, with the
+    parameters to differentiate (NaN coordinates dropped)."""
+    for point in program.points:
+        try:
+            with budget(SECONDS):
+                value = fn(*copy_args(point))
+        except Timeout:
+            return None, None, None, "timeout"
+        except Exception:  # noqa: BLE001 -- f itself fails here: try another point
+            continue
+        v = as_float(value)
+        if v is None or not math.isfinite(v) or abs(v) > 1e12:
+            continue
+        wrt = tuple(i for i in program.wrt
+                    if not (isinstance(point[i], float) and math.isnan(point[i])))
+        if wrt:
+            return point, wrt, value, ""
+    return None, None, None, "invalid"
+
+
+def _int_semantics_differ(fn, point) -> bool:
+    """Integer arguments where ``f`` computes something else than at the same
+    values as floats: its derivative there is not defined by the float oracle."""
+    if not any(isinstance(a, (int, np.integer)) or (isinstance(a, np.ndarray) and a.dtype.kind == "i")
+               for a in point):
+        return False
+    floats = [np.asarray(a, float) if isinstance(a, np.ndarray) else float(a) for a in point]
+    try:
+        return not same_value(fn(*copy_args(point)), fn(*floats))
+    except Exception:  # noqa: BLE001
+        return True
+
+
+def check_program(program, hessians: bool = True) -> Result:
+    try:
+        mod = load(program.source)
+        fn = mod.f
+    except Exception:  # noqa: BLE001 -- only the reducer writes such modules
+        return Result(program, "invalid")
+    point, wrt, value, why = _usable_point(fn, program)
+    if point is None:
+        return Result(program, why)
+    if _int_semantics_differ(fn, point):
+        return Result(program, "invalid", point)
+    try:
+        oracles = partials(fn, point, wrt)
+    except Timeout:
+        return Result(program, "invalid", point)
+    if program.kind == "scalar":
+        findings = check_scalar(fn, point, wrt, oracles, value, hessians)
+        if program.rebind:
+            findings += check_rebind(fn, mod, program, point, wrt)
+    else:
+        findings = check_array(fn, point, wrt, oracles, value)
+    verdicts = {f.verdict for f in findings}
+    for status in ("wrong", "internal", "timeout"):
+        if status in verdicts:
+            return Result(program, status, point, findings)
+    if "ok" in verdicts:
+        return Result(program, "passed", point, findings)
+    if verdicts == {"refused"} or "refused" in verdicts:
+        return Result(program, "refused", point, findings)
+    return Result(program, "unchecked", point, findings)

@@ -1,0 +1,423 @@
+"""Scalar programs: ``def f(x, y[, z=...])`` returning a float.
+
+Beyond smooth primitives and control flow the grammar writes the constructs
+that hid wrong gradients (issue 12): rounding (``floor``/``ceil``/``int``/
+``round``/``//``/``fabs``), bool arithmetic and ``==``/``!=``, ``and``/``or``
+as values, ``max``/``min`` with NaN, ``/=``, helpers with defaults, keyword
+calls and recursion, integer locals and ``for k in range(k)``, names reused as
+loop variables, names the emitted code also uses (``tape``, ``reversed``,
+``math``, ``h1_fwd`` beside ``h1``), a module global rebound after the first
+gradient, and points at zero, at integers, NaN and large values.
+
+Every template keeps its operand where the primitive is defined (``log(1 + a
+* a)``); names bound in only one branch or only inside a loop body are not
+read afterwards, so ``f`` never raises ``NameError``.  Each construct is
+tagged with a feature name (:mod:`.known`) so CI can leave out open bugs.
+"""
+from __future__ import annotations
+
+from .program import Features, Program
+
+MATH_IMPORTS = ("sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh",
+                "tanh", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "hypot",
+                "floor", "ceil", "fabs")
+HEADER = "import math\nimport numpy as np\nfrom math import " + ", ".join(MATH_IMPORTS)
+
+# (template, feature or None); {0} {1} are parenthesised operands
+UNARY = [
+    ("{0} * {0}", None), ("-{0}", None), ("sin({0})", None), ("cos({0})", None),
+    ("tanh({0})", None), ("atan({0})", None), ("exp(tanh({0}))", None),
+    ("log(1 + {0} * {0})", None), ("sqrt(1 + {0} * {0})", None),
+    ("asin(0.5 * tanh({0}))", None), ("acos(0.5 * tanh({0}))", None),
+    ("tan(0.5 * tanh({0}))", None), ("sinh(tanh({0}))", None), ("cosh(tanh({0}))", None),
+    ("expm1(tanh({0}))", None), ("log1p({0} * {0})", None), ("log2(2 + sin({0}))", None),
+    ("log10(1 + {0} * {0})", None), ("math.sin({0})", None), ("math.exp(-{0} * {0})", None),
+    ("np.sin({0})", None), ("np.arctan({0})", None), ("np.sqrt(2 + np.cos({0}))", None),
+    ("{0} ** 2", None), ("{0} ** 3", None), ("(1 + {0} ** 2) ** 0.5", None),
+    ("pow({0}, 2)", None), ("math.pow(1 + {0} * {0}, 1.5)", None), ("hypot({0}, 1.5)", None),
+    ("2 ** tanh({0})", None), ("abs({0})", None), ("float({0})", None),
+    ("math.log(2 + cos({0}), 3)", None), ("{0} % 1.5", None), ("1.5 % (1 + {0} * {0})", None),
+    ("floor({0})", "rounding"), ("ceil({0}) * 0.5", "rounding"), ("int({0})", "rounding"),
+    ("round({0})", "rounding"), ("{0} // 1.5", "rounding"),
+    ("fabs({0})", "fabs"), ("math.fabs({0})", "fabs"), ("math.floor({0})", "rounding"),
+    ("True * {0}", "bool_arith"), ("-({0} > 0.5)", "bool_arith"),
+    ("max({0}, math.nan)", "nan_maxmin"), ("min(math.nan, {0})", "nan_maxmin"),
+]
+BINARY = [
+    ("{0} + {1}", None), ("{0} - {1}", None), ("{0} * {1}", None),
+    ("{0} / (1 + {1} * {1})", None), ("{0} / (2 + cos({1}))", None),
+    ("atan2({0}, 2 + cos({1}))", None), ("hypot({0}, 1 + {1} * {1})", None),
+    ("(1 + {0} * {0}) ** tanh({1})", None), ("max({0}, {1})", None), ("min({0}, {1})", None),
+    ("np.maximum({0}, {1})", None), ("{0} if {0} < {1} else {1} * 0.5", None),
+    ("{0} * {1} if {0} > 0 and {1} < 1 else {0} - {1}", None),
+    ("({0} > {1}) * {1}", "bool_arith"), ("({0} <= {1}) + {0}", "bool_arith"),
+    ("({0} == {1}) * 3.0 + {0}", "bool_arith"), ("({0} != {1}) * {1}", "bool_arith"),
+    ("({0} and {1})", "and_or_value"), ("({0} or {1})", "and_or_value"),
+    ("({0} > 0 and {1})", "and_or_value"), ("({0} < {1} or {1})", "and_or_value"),
+    ("max({0}, {1}, math.nan)", "nan_maxmin"), ("{0} // (1 + {1} * {1})", "rounding"),
+]
+CONSTANTS = ("1.0", "2", "0.5", "3.0", "-1.5", "0.25", "math.pi", "1e-3", "0", "0.0")
+COMPARE = ("<", ">", "<=", ">=")
+#: local names the emitted code also uses (or that shadow what it calls)
+COLLIDING = ("tape", "reversed", "_t1", "x_bar", "a_bar", "out_bar", "f_grad", "h1_res",
+             "y_dot", "x_dot")
+
+
+def _paren(text: str) -> str:
+    return text if text.replace("_", "").replace(".", "").isalnum() else f"({text})"
+
+
+def _indent(lines: list) -> list:
+    return ["    " + line for line in lines]
+
+
+class Scope:
+    """Names certainly bound here: ``floats`` may be assigned, ``ints`` are
+    integer-valued (loop indices, counters, ``k = 3``)."""
+
+    def __init__(self, floats, gen, helpers=(), ints=(), loop_depth=0, banned=()):
+        self.floats, self.ints = list(floats), list(ints)
+        self.gen, self.helpers = gen, list(helpers)
+        self.loop_depth, self.banned = loop_depth, set(banned)
+        self.returns = 1
+        self.control = True
+        self.in_branch = False
+
+    def child(self, loop=False, ints=()):
+        inner = Scope(self.floats, self.gen, self.helpers, self.ints + list(ints),
+                      self.loop_depth + loop, self.banned)
+        inner.returns, inner.control, inner.in_branch = self.returns, self.control, self.in_branch
+        return inner
+
+    def settle(self, *children):
+        """After a branch or loop: keep only names bound on every path."""
+        self.floats[:] = [n for n in self.floats if all(n in ch.floats for ch in children)]
+        self.ints[:] = [n for n in self.ints if all(n in ch.ints for ch in children)]
+
+
+class ScalarGrammar:
+    """One program's generator (``c``: a chooser, ``feats``: :class:`Features`)."""
+
+    def __init__(self, chooser, allowed=None) -> None:
+        self.c = chooser
+        self.feats = Features(chooser, allowed)
+        self.counter = 0
+        self.globals_used = False
+
+    # ------------------------------------------------------------ expressions
+    def _ok(self, template: str, scope: Scope) -> bool:
+        return not any(m + "." in template for m in scope.banned)
+
+    def expr(self, scope: Scope, depth: int = 2) -> str:
+        c = self.c
+        kinds = ["leaf"] if depth <= 0 else ["leaf", "unary", "binary"]
+        if depth > 0 and scope.helpers:
+            kinds.append("call")
+        kind = c.choice(kinds)
+        if kind == "leaf":
+            return self.leaf(scope)
+        if kind == "call":
+            return self.call(scope, depth)
+        table = UNARY if kind == "unary" else BINARY
+        table = [t for t in table if self._ok(t[0], scope)]
+        template = self.feats.pick(table)
+        args = [_paren(self.expr(scope, depth - 1)) for _ in range(template.count("{1}") + 1)]
+        return template.format(*args)
+
+    def leaf(self, scope: Scope) -> str:
+        c = self.c
+        if self.globals_used is not None and self.feats.want("global_rebind", 0.03):
+            self.globals_used = True
+            return "K"
+        if scope.ints and c.chance(0.15):
+            return c.choice(scope.ints)
+        if scope.floats and c.randint(0, 3) < 3:
+            return c.choice(scope.floats)
+        consts = [k for k in CONSTANTS if self._ok(k, scope)]
+        return c.choice(consts)
+
+    def call(self, scope: Scope, depth: int) -> str:
+        c = self.c
+        name, arity, results, default, params = c.choice(scope.helpers)
+        args = [self.expr(scope, depth - 1) for _ in range(arity)]
+        if name.startswith("r"):  # recursive helper: (value, depth)
+            args[-1] = str(c.randint(0, 3))
+        if default and self.feats.want("defaults", 0.4):
+            args = args[:-1]
+        if self.feats.want("kwargs", 0.3):
+            named = [f"{p}={a}" for p, a in zip(params, args)]
+            k = c.randint(0, len(args))
+            tail = named[k:]
+            if c.chance(0.5):
+                tail = tail[::-1]
+            args = args[:k] + tail
+        text = f"{name}({', '.join(args)})"
+        return text if results == 1 else f"{text}[{c.randint(0, results - 1)}]"
+
+    def condition(self, scope: Scope) -> str:
+        c = self.c
+        def compare():
+            ops = list(COMPARE)
+            if self.feats.want("eq_ne", 0.15):
+                ops = ["==", "!="]
+            return f"{_paren(self.expr(scope, 1))} {c.choice(ops)} {_paren(self.expr(scope, 1))}"
+        kind = c.choice(["compare", "compare", "and", "or", "not", "int"])
+        if kind == "int" and scope.ints:
+            return f"{c.choice(scope.ints)} % 2 == {c.randint(0, 1)}"
+        first = compare()
+        if kind in ("compare", "int"):
+            return first
+        if kind == "not":
+            return f"not ({first})"
+        return f"({first}) {kind} ({compare()})"
+
+    # ------------------------------------------------------------ statements
+    def new_name(self, scope: Scope) -> str:
+        c = self.c
+        pool = ["a", "b", "c", "d"]
+        if self.feats.want("name_collision", 0.08):
+            return c.choice(list(COLLIDING) + sorted(scope.banned))
+        return c.choice(pool + scope.floats)
+
+    def assign(self, scope: Scope) -> list:
+        value = self.expr(scope)
+        target = self.new_name(scope)
+        if target in scope.ints:
+            scope.ints.remove(target)
+        if target not in scope.floats:
+            scope.floats.append(target)
+        return [f"{target} = {value}"]
+
+    def aug(self, scope: Scope) -> list:
+        c = self.c
+        if not scope.floats:
+            return self.assign(scope)
+        target = c.choice(scope.floats)
+        ops = ["+=", "-=", "*="] + (["/="] if self.feats.want("div_assign", 0.3) else [])
+        op = c.choice(ops)
+        value = self.expr(scope, 1)
+        if op == "*=":
+            value = f"tanh({value})"
+        if op == "/=":
+            value = f"1 + {_paren(value)} ** 2"
+        return [f"{target} {op} {value}"]
+
+    def int_local(self, scope: Scope) -> list:
+        name = self.c.choice(["k", "m", "n"])
+        if name not in scope.ints:
+            scope.ints.append(name)
+        if name in scope.floats:
+            scope.floats.remove(name)
+        return [f"{name} = {self.c.randint(0, 3)}"]
+
+    def tuple_assign(self, scope: Scope) -> list:
+        c = self.c
+        first = self.new_name(scope)
+        second = c.choice([n for n in ["a", "b", "c", "d"] + scope.floats if n != first])
+        pairs = [h for h in scope.helpers if h[2] == 2]
+        how = c.choice(["values", "swap", "call"])
+        if how == "swap" and first in scope.floats and second in scope.floats:
+            line = f"{first}, {second} = {second}, {first}"
+        elif how == "call" and pairs:
+            name, arity, _, _, _ = c.choice(pairs)
+            args = ", ".join(self.expr(scope, 1) for _ in range(arity))
+            line = f"{first}, {second} = {name}({args})"
+        else:
+            line = f"{first}, {second} = {self.expr(scope, 1)}, {self.expr(scope, 1)}"
+        for n in (first, second):
+            if n in scope.ints:
+                scope.ints.remove(n)
+            if n not in scope.floats:
+                scope.floats.append(n)
+        return [line]
+
+    def if_stmt(self, scope: Scope, budget: int) -> list:
+        cond = self.condition(scope)
+        then_s, else_s = scope.child(), scope.child()
+        then_s.in_branch = else_s.in_branch = True
+        if not self.feats.allows("helper_in_while"):  # see known.KNOWN_OPEN
+            then_s.helpers = else_s.helpers = []
+        lines = [f"if {cond}:"] + _indent(self.block(then_s, budget - 1))
+        if self.c.chance(0.5):
+            lines += ["else:"] + _indent(self.block(else_s, budget - 1))
+            scope.settle(then_s, else_s)
+        return lines
+
+    def for_stmt(self, scope: Scope, budget: int) -> list:
+        c = self.c
+        index = "ij"[min(scope.loop_depth, 1)] if scope.loop_depth < 2 else "k"
+        n = str(c.randint(0, 4))
+        plain = [v for v in scope.ints if not v[1:].isdigit()]  # not a while counter
+        if plain and self.feats.want("int_bound", 0.3):
+            n = c.choice(plain)
+        if plain and self.feats.want("range_self", 0.3):
+            locals_ = [v for v in plain if v in ("k", "m", "n")]  # bound before the loops
+            index = n = c.choice(locals_ or plain)  # for k in range(k)
+        elif len(scope.floats) > 1 and self.feats.want("loop_var_reuse", 0.05):
+            index = c.choice(scope.floats)  # a float name becomes the index
+        spec = c.choice(["range({n})", "range(1, {n})", "range({n}, 0, -1)", "range(0, {n}, 2)"])
+        reused = index in scope.floats
+        body_s = scope.child(loop=True, ints=[index])
+        if not self.feats.want("helper_in_while", 0.5):
+            body_s.helpers = []  # a break makes it a while loop: see helper_in_while
+        if reused:
+            body_s.floats.remove(index)
+        body = self.block(body_s, budget - 1)
+        scope.settle(body_s)  # names bound only in the body may be unbound
+        if reused:  # bound before the loop: still bound (an int or the old float)
+            scope.floats.append(index)
+        return [f"for {index} in {spec.format(n=n)}:"] + _indent(body)
+
+    def while_stmt(self, scope: Scope, budget: int) -> list:
+        self.counter += 1
+        counter = f"n{self.counter}"
+        inner = scope.child()
+        # helpers called inside a while loop (tagged: jacobian fails on them)
+        if not (scope.helpers and self.feats.want("helper_in_while", 0.5)):
+            inner.helpers = []
+        extra = f" and ({self.condition(inner)})" if self.c.chance(0.5) else ""
+        body_s = inner.child(loop=True, ints=[counter])
+        body = self.block(body_s, budget - 1)
+        scope.settle(body_s)
+        return [f"{counter} = 0", f"while {counter} < {self.c.randint(0, 4)}{extra}:"] + \
+            _indent([f"{counter} += 1"] + body)
+
+    def for_list(self, scope: Scope, budget: int) -> list:
+        items = [self.expr(scope, 1) for _ in range(self.c.randint(1, 3))]
+        name = f"w{scope.loop_depth}"
+        body_s = scope.child(loop=True)
+        body_s.floats.append(name)
+        body_s.control = False
+        if not self.feats.allows("helper_in_while"):  # see known.KNOWN_OPEN
+            body_s.helpers = []
+        body = self.block(body_s, 0)
+        scope.settle(body_s)
+        return [f"for {name} in [{', '.join(items)}]:"] + _indent(body)
+
+    def jump(self, scope: Scope) -> list:
+        kinds = ["return"] + (["break", "continue"] if scope.loop_depth else [])
+        kind = self.c.choice(kinds)
+        if kind == "return" and scope.in_branch:  # an early return inside a branch
+            if not self.feats.allows("nested_return"):
+                return self.assign(scope)
+            self.feats.used.add("nested_return")
+        if kind == "return" and scope.helpers:
+            # code after an early return moves into a branch: helpers called
+            # there are missing from jacobian's module (see helper_in_while)
+            if not self.feats.allows("helper_in_while"):
+                return self.assign(scope)
+            self.feats.used.add("helper_in_while")
+        values = ", ".join(self.expr(scope, 1) for _ in range(scope.returns))
+        what = kind if kind != "return" else f"return {values}"
+        return [f"if {self.condition(scope)}:", f"    {what}"]
+
+    def statement(self, scope: Scope, budget: int) -> list:
+        kinds = ["assign", "assign", "aug", "tuple"]
+        if self.feats.want("int_local", 0.2):
+            kinds.append("int")
+        if budget > 0 and scope.control:
+            kinds += ["if", "for", "for", "while", "jump", "for_list"]
+        kind = self.c.choice(kinds)
+        if kind in ("if", "for", "while", "for_list"):
+            return getattr(self, kind + ("_stmt" if kind != "for_list" else ""))(scope, budget)
+        return {"assign": self.assign, "aug": self.aug, "tuple": self.tuple_assign,
+                "int": self.int_local, "jump": self.jump}[kind](scope)
+
+    def block(self, scope: Scope, budget: int, max_size: int = 3) -> list:
+        lines = []
+        for _ in range(self.c.randint(1, max_size)):
+            lines += self.statement(scope, budget)
+        return lines
+
+    # ------------------------------------------------------------ functions
+    def helper(self, name: str, previous: list) -> tuple:
+        """``def name(u, v[=default])``; may call the helpers before it."""
+        c = self.c
+        default = self.feats.want("defaults", 0.3)
+        scope = Scope(["u", "v"], self, previous)
+        scope.returns = c.choice([1, 2])
+        scope.control = c.chance(0.5)
+        body = self.block(scope, 1, max_size=2)
+        ret = ", ".join(self.expr(scope, 1) for _ in range(scope.returns))
+        head = f"def {name}(u, v{'=1.5' if default else ''}):"
+        return "\n".join([head] + _indent(body + [f"return {ret}"])), \
+            (name, 2, scope.returns, default, ("u", "v"))
+
+    def recursive(self, name: str) -> tuple:
+        scope = Scope(["u"], self)
+        scope.control = False
+        step = self.expr(scope, 1)
+        text = "\n".join([f"def {name}(u, n):", "    if n <= 0:", "        return u",
+                          f"    return 0.5 * {name}({step}, n - 1) + u"])
+        return text, (name, 2, 1, False, ("u", "n"))
+
+    def module(self) -> tuple:
+        c = self.c
+        helpers, sigs = [], []
+        for i in range(c.randint(0, 2)):
+            name = f"h{i + 1}"
+            if i == 1 and self.feats.want("helper_collision", 0.3):
+                name = c.choice(["h1_fwd", "h1_bwd", "h1_jvp", "h1_grad"])
+            text, sig = self.helper(name, list(sigs))
+            helpers.append(text)
+            sigs.append(sig)
+        if self.feats.want("recursion", 0.1):
+            text, sig = self.recursive("r1")
+            helpers.append(text)
+            sigs.append(sig)
+        with_z = self.feats.want("defaults", 0.2)
+        # a local named math or np shadows the module in all of f: f spells
+        # no call through it then
+        banned = [m for m in ("math", "np") if self.feats.want("name_collision", 0.04)]
+        scope = Scope(["x", "y"] + (["z"] if with_z else []), self, sigs, banned=banned)
+        body = self.block(scope, 2)
+        body.append(f"return {self.expr(scope, 2)}")
+        head = "def f(x, y, z=0.5):" if with_z else "def f(x, y):"
+        return helpers + ["\n".join([head] + _indent(body))], with_z
+
+
+def scalar_points(c, feats: Features, with_z: bool) -> list:
+    """Candidate points: mostly ±[0.05, 2]; sometimes 0, integers, large
+    values or a NaN coordinate (then only the other is differentiated)."""
+    # truthiness and equality switch at exactly 0: AD takes the branch at
+    # the point, the (continuous) function's limit may differ -- no zeros then
+    switches = bool(feats.used & {"and_or_value", "bool_arith"})
+
+    def coord():
+        kind = c.choice(["usual", "usual", "usual", "zero", "int", "large", "tiny"])
+        if kind == "usual" or not feats.want(kind + "_point", 0.5) or \
+                (kind == "zero" and switches):
+            v = c.uniform(0.05, 2.0)
+            return -v if c.chance(0.5) else v
+        return {"zero": 0.0, "int": c.randint(-2, 3), "large": c.choice([1e3, -1e4, 1e8]),
+                "tiny": c.choice([1e-9, -1e-12])}[kind]
+    points = []
+    for _ in range(3):
+        p = [coord(), coord()]
+        if feats.want("nan_point", 0.05):
+            p[c.randint(0, 1)] = float("nan")
+        if with_z and c.chance(0.5):
+            p.append(coord())
+        points.append(tuple(p))
+    return points
+
+
+def scalar_program(chooser, allowed=None) -> Program:
+    g = ScalarGrammar(chooser, allowed)
+    defs, with_z = g.module()
+    header = HEADER
+    if g.globals_used:
+        header += "\n\nK = 1.5"
+    source = header + "\n\n\n" + "\n\n\n".join(defs) + "\n"
+    points = scalar_points(chooser, g.feats, with_z)
+    wrt = chooser.choice([(0, 1), (0,), (1,)])
+    return Program(source, "scalar", points, wrt, set(g.feats.used),
+                   {"K": 2.5} if g.globals_used else {})
+
+
+#: every feature tag the scalar grammar knows
+ALL_FEATURES = {feat for _, feat in UNARY + BINARY if feat} | {
+    "global_rebind", "defaults", "kwargs", "eq_ne", "name_collision", "div_assign",
+    "int_local", "int_bound", "range_self", "loop_var_reuse", "helper_collision", "recursion",
+    "helper_in_while", "nested_return",
+    "zero_point", "int_point", "large_point", "tiny_point", "nan_point"}
