@@ -14,7 +14,8 @@ import numpy as np
 from .compiler import Compiled, compile_grad
 from .errors import AdcError, UsageError
 from .frontend import ensure_function, load_live
-from .npcompile import signature, split_signature
+from .npcompile import signature, split_signature, uses_array_operations
+from .realargs import as_real, float_gradient, needs_conversion, refuse_complex
 from .tracebacks import user_error, user_facing
 
 _CACHE: dict = {}
@@ -23,7 +24,7 @@ _LOCK = threading.RLock()
 
 def _wrt_indices(fn, wrt) -> tuple:
     """Normalise ``wrt`` (index, name, or a tuple of them) to parameter indices."""
-    if not hasattr(fn, "source"):  # compiled derivatives are transformed further
+    if not hasattr(type(fn), "source"):  # compiled derivatives are transformed further
         ensure_function(fn)  # a class or builtin gets its own message, not one about wrt
     try:
         params = list(inspect.signature(fn).parameters)
@@ -88,6 +89,27 @@ def _call_key(args: tuple, kwargs: dict) -> tuple:
     return key
 
 
+def _converted(plan, args: tuple, kwargs: dict) -> tuple:
+    """``(args, kwargs)`` with the arguments named by ``plan`` made real."""
+    if plan is None:
+        return args, kwargs
+    positions, keywords = plan
+    if positions:
+        args = list(args)
+        for i, name in positions:
+            args[i] = as_real(args[i], name)
+        args = tuple(args)
+    if keywords:
+        kwargs = dict(kwargs)
+        for name, default in keywords.items():
+            kwargs[name] = as_real(kwargs.get(name, default), name)
+    return args, kwargs
+
+
+def _always() -> bool:
+    return True
+
+
 class Derivative:
     """A compiled derivative that behaves like a function; ``.source`` shows it."""
 
@@ -97,10 +119,12 @@ class Derivative:
         self.with_value = with_value
         self._tuple = isinstance(wrt, (tuple, list))
         self._sig = None  # argument shapes of the last call (.source shows that version)
-        self._loaded: dict = {}  # _call_key -> (signature, compiled function)
+        self._called = False
+        self._loaded: dict = {}  # _call_key -> (signature, function, fresh check, plan)
         # the emitted function's result is already what the caller gets
         self._plain = not with_value and (not self._tuple or len(wrt) > 1)
         self._indices = _wrt_indices(fn, wrt)  # fail early on a bad wrt
+        self._floats = (float,) * len(self._indices)  # types of an all-float result
         functools.update_wrapper(self, fn)
 
     def _compiled(self, sig=None):
@@ -109,31 +133,99 @@ class Derivative:
     @property
     @user_facing
     def source(self) -> str:
-        """The emitted code (for the argument shapes of the last call)."""
+        """The emitted code for the argument shapes of the last call.  Before
+        the first call it is the scalar code, shown only for a function
+        without array operations: array code depends on the shapes (the API
+        compiles one version per shape), so it is refused with a pointer to
+        ``adcompiler.source(f, args=...)``."""
+        if not self._called and uses_array_operations(load_live(self.fn)):
+            name = self.fn.__name__
+            raise UsageError(
+                f"the gradient code of {name} depends on the shapes of its arguments (it uses "
+                f"array operations): call the gradient first (.source then shows the code "
+                f"for the last call), or use adcompiler.source({name}, args=(...)) with "
+                "example arguments")
         return self._compiled(self._sig)[0].source
+
+    def source_for(self, args) -> str:
+        """The emitted code run for a call with the positional ``args``."""
+        if args is None:
+            return self.source
+        args = tuple(args)
+        plan = self._plan(args, {})
+        return self._compiled(signature(self.fn, *_converted(plan, args, {})))[0].source
 
     def __call__(self, *args, **kwargs):
         key = tuple(map(type, args))  # enough for scalars: the common, cheap case
         if kwargs or _ndarray in key:
             key = _call_key(args, kwargs)
         entry = self._loaded.get(key)
-        if entry is None or not entry[2]():  # entry[2]: is it still the function's now?
-            try:  # compile for this kind of arguments
-                sig = signature(self.fn, args, kwargs)
-                code, loaded = self._compiled(sig)
-            except AdcError as err:  # the user's call, then the message
-                raise user_error(err) from None
-            entry = self._loaded[key] = (sig, loaded, code.fresh_check())
+        try:  # compile for this kind of arguments (convert them: realargs.py)
+            if entry is None or not entry[2]():  # entry[2]: still the function's now?
+                entry = self._loaded[key] = self._make_entry(args, kwargs)
+            if entry[3] is not None:
+                args, kwargs = _converted(entry[3], args, kwargs)
+                if entry[1] is None:  # lists became arrays: their shapes choose the code
+                    key = _call_key(args, kwargs)
+                    entry = self._loaded.get(key)
+                    if entry is None or not entry[2]():
+                        entry = self._loaded[key] = self._make_entry(args, kwargs)
+        except AdcError as err:  # the user's call, then the message
+            raise user_error(err) from None
         self._sig = entry[0]
+        self._called = True
         result = entry[1](*args, **kwargs)
         if self._plain:
-            return result
+            if type(result) is float or (type(result) is _ndarray and result.dtype.kind == "f"):
+                return result
+            if not self._tuple:
+                return float_gradient(result)
+            if tuple(map(type, result)) == self._floats:  # the usual case, as it is
+                return result
+            return tuple(map(float_gradient, result))
         if self.with_value:
             value, *grads = result
+            grads = [float_gradient(g) for g in grads]
             return value, (tuple(grads) if self._tuple else grads[0])
-        if self._tuple and not isinstance(result, tuple):
-            return (result,)
-        return result
+        if not isinstance(result, tuple):
+            return (float_gradient(result),)
+        return tuple(map(float_gradient, result))
+
+    def _make_entry(self, args: tuple, kwargs: dict) -> tuple:
+        """``(signature, compiled function, freshness check, plan)`` for calls
+        like this one.  A plan converting lists or tuples (whose length the
+        key does not hold) leaves the function None: the converted call looks
+        up again."""
+        plan = self._plan(args, kwargs)
+        real_args, real_kwargs = _converted(plan, args, kwargs)
+        if plan is not None and any(isinstance(v, (list, tuple)) for v in
+                                    args + tuple(kwargs.values())):
+            return None, None, _always, plan
+        sig = signature(self.fn, real_args, real_kwargs)
+        code, loaded = self._compiled(sig)
+        return sig, loaded, code.fresh_check(), plan
+
+    def _plan(self, args: tuple, kwargs: dict):
+        """Which arguments of calls with these types are converted to floats
+        (differentiated integers, booleans, lists: see realargs.py); refuses
+        complex arguments.  None: nothing to convert."""
+        params = inspect.signature(self.fn).parameters
+        names = list(params)
+        refuse_complex(names, args)
+        refuse_complex(kwargs, kwargs.values())
+        wrt = self._indices
+        positions = tuple((i, names[i]) for i in wrt
+                          if i < len(args) and needs_conversion(args[i]))
+        keywords = {names[i]: kwargs[names[i]] for i in wrt if names[i] in kwargs
+                    and needs_conversion(kwargs[names[i]])}
+        for i in wrt:  # a differentiated parameter left at an integer default
+            p = params[names[i]]
+            if i >= len(args) and names[i] not in kwargs and needs_conversion(p.default) \
+                    and p.default is not inspect.Parameter.empty:
+                keywords[names[i]] = p.default
+        if not positions and not keywords:
+            return None
+        return positions, keywords
 
     def __repr__(self) -> str:
         kind = "value_and_grad" if self.with_value else "grad"
@@ -158,7 +250,9 @@ def value_and_grad(fn=None, wrt=0):
 
 def source(fn, wrt=0, args: tuple | None = None) -> str:
     """The emitted source of the gradient of ``fn`` (for the shapes of the
-    example arguments ``args``, if given)."""
-    if isinstance(fn, Derivative):
-        return fn._compiled(signature(fn.fn, tuple(args), {}))[0].source if args else fn.source
-    return compiled(fn, wrt, sig=signature(fn, tuple(args), {}) if args else None).source
+    example arguments ``args``, if given; array code needs them)."""
+    if not isinstance(fn, Derivative):
+        if not callable(fn):
+            raise UsageError(f"{fn!r} is not a function")
+        fn = Derivative(fn, wrt, False)
+    return fn.source_for(args)

@@ -212,7 +212,7 @@ def _concat_vjp(b, e, i, g, shape):
     for k, a in enumerate(e.args[: i + 1]):
         s = shape(a)
         ax = axis if axis >= 0 or s is None else axis % len(s)
-        width = Const(s[ax]) if s is not None and s[ax] is not None else \
+        width = Const(s[ax]) if s is not None and isinstance(s[ax], int) else \
             b.eqn("index", b.eqn("shape", a), Const(ax), spec=("a",))
         lo, hi = hi, (width if hi == Const(0) else b.eqn("add", hi, width))
     return b.eqn("index", g, lo, hi, spec=_along(axis, ("s", True, True, False)))

@@ -153,6 +153,8 @@ def _is_decorated(node: ast.FunctionDef) -> bool:
 def _emit(requests: list, mode: str, order: int) -> str:
     if mode == "reverse" and order == 1:
         return compile_many(requests, progress=Progress(len(requests), "compiling"))
+    for sf, _, shapes in requests:
+        _refuse_arrays(sf, shapes, mode, order)
     from .composite import cli_source
     sources = [cli_source(sf, wrt_, mode, order) for sf, wrt_, _ in requests]
     return "\n\n".join(s.rstrip("\n") for s in sources) + "\n"
@@ -185,6 +187,26 @@ def _compile_what_can(chosen: list, build, emit, notes: list) -> str:
         raise first
     notes.extend(skipped)
     return text
+
+
+def _refuse_arrays(sf, shapes, mode: str, order: int) -> None:
+    """Forward mode and higher orders emit scalar code only so far: array
+    parameters would be silently dropped (code like ``X @ 1.0`` that cannot
+    run), so they are refused."""
+    what = "--mode forward" if mode == "forward" else f"--order {order}"
+    if shapes is UNDECLARED:
+        from .npcompile import uses_array_operations
+        if uses_array_operations(sf):
+            raise sf.error(f"{what} supports scalar code only so far, and {sf.name} uses array "
+                           "operations; use reverse mode (the default) with --order 1",
+                           sf.node, "mode")
+        return
+    arrays = [name for name, shape in shapes.items() if shape != ()]
+    if arrays:
+        raise sf.error(f"{what} supports scalar parameters only so far, but {', '.join(arrays)} "
+                       f"of {sf.name} {'is an array' if len(arrays) == 1 else 'are arrays'} "
+                       "(--shapes/--arrays); use reverse mode (the default) with --order 1",
+                       sf.node, "mode")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,6 +26,7 @@ from .printer import comment_line, to_source
 from .reverse import reverse_callee, reverse_function
 from . import npemit
 from .arrayrules import ShapeNeeded
+from . import npcompile
 from .npcompile import UNDECLARED, ArrayContext, shape_error, undeclared_shapes
 from .inline import inline_calls
 from .inplace import check_inplace
@@ -186,10 +187,11 @@ def reserved_names(program: Program) -> set:
     return identifiers(program)
 
 
-def emit_module(functions: list, program, header: str = "") -> str:
+def emit_module(functions: list, program, header: str = "", checks: dict | None = None) -> str:
     """One module holding ``functions``; ``program`` (a Program, or a set of
     names) tells which names the user's code owns (and, for array code, the
-    shapes the emitter needs)."""
+    shapes the emitter needs).  ``checks``: the entry's declared parameter
+    shapes, checked on entry (see :func:`npemit.shape_checks`)."""
     users = reserved_names(program) if isinstance(program, Program) else set(program)
     reserved = users | {fn.name for fn in functions}
     arrays = getattr(program, "arrays", None)
@@ -200,6 +202,11 @@ def emit_module(functions: list, program, header: str = "") -> str:
                                        arrays.emit_floats.get(fn.name), fn is functions[0])
         else:
             node, used = emit_function(fn, reserved)
+        if checks and fn is functions[0]:
+            stmts = npemit.shape_checks(node, checks)
+            if stmts:
+                node.body[:0] = stmts
+                used = used | {"numpy"}
         defs.append(node)
         imports |= used
     if npemit.HELPER in imports:
@@ -268,7 +275,7 @@ def _compile_many(requests: list, progress) -> str:
             progress.step(sf.name)
         fns, program = reverse_module(sf, wrt, False, sf.name + "_grad", shapes)
         if getattr(program, "arrays", None):
-            parts.append(emit_module(fns, program, _header_line(sf, wrt, False)))
+            parts.append(_array_module(sf, wrt, shapes, fns, program))
             continue
         if not functions:
             parts.append(None)
@@ -279,3 +286,24 @@ def _compile_many(requests: list, progress) -> str:
     shared = emit_module(list(functions.values()), reserved, header) if functions else ""
     parts = [shared if p is None else p for p in parts]
     return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
+
+
+def _array_module(sf, wrt, shapes, fns, program) -> str:
+    """Array code from the command line.  Sizes declared with ``--shapes
+    X=200x3`` are compiled as symbols first: shape-generic code that reads
+    sizes from the arguments at run time, its entry checking the ranks, the
+    sizes declared 1 and which sizes are equal.  If that compilation fails or
+    a size would still be baked into the text, the code specialised to the
+    declared sizes (``fns``) is emitted, checking those sizes on entry."""
+    header = _header_line(sf, wrt, False)
+    declared = shapes if isinstance(shapes, dict) else None
+    generic = npcompile.symbolic(declared) if declared else None
+    if generic is not None:
+        try:
+            gfns, gprogram = reverse_module(sf, wrt, False, sf.name + "_grad", generic)
+            text = emit_module(gfns, gprogram, header, generic)
+        except Exception:  # noqa: BLE001 - the specialised code below compiled
+            text = None
+        if text is not None and "__adc_dim_" not in text:
+            return text
+    return emit_module(fns, program, header, declared)

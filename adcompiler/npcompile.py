@@ -205,6 +205,20 @@ def cli_shapes(node, shapes_text: str | None, arrays_text: str | None):
     return None if all(s == () for s in shapes.values()) else shapes
 
 
+def symbolic(shapes: dict):
+    """``shapes`` with every declared size of 2 or more replaced by a
+    :class:`shapes.Sym`, one per distinct size (so sizes declared equal stay
+    equal); None when there is none."""
+    from .shapes import Sym
+    out, any_sym = {}, False
+    for name, shape in shapes.items():
+        if isinstance(shape, tuple) and shape:
+            shape = tuple(Sym(str(d)) if isinstance(d, int) and d >= 2 else d for d in shape)
+            any_sym = any_sym or any(isinstance(d, Sym) for d in shape)
+        out[name] = shape
+    return out if any_sym else None
+
+
 #: ``shapes`` of a command-line compilation that declared no arrays
 UNDECLARED = "undeclared"
 
@@ -214,13 +228,24 @@ def undeclared_shapes(program, entry: Function):
     array operations (``np.sum``, ``@``, indexing, ``x.T`` ...) gets parameters
     of unknown shape, so that its gradient is right whatever it is called with
     (never a scalar-only gradient silently applied to arrays)."""
+    if _array_program(program):
+        return {p.name: None for p in entry.params}
+    return None
+
+
+def _array_program(program) -> bool:
     from .ir import Eqn, walk
     from .npprims import ARRAY_ONLY
-    for fn in program.functions.values():
-        for s in walk(fn.body):
-            if isinstance(s, Eqn) and s.prim in ARRAY_ONLY:
-                return {p.name: None for p in entry.params}
-    return None
+    return any(isinstance(s, Eqn) and s.prim in ARRAY_ONLY
+               for fn in program.functions.values() for s in walk(fn.body))
+
+
+def uses_array_operations(sf) -> bool:
+    """Whether the function (or a helper it calls) uses array operations
+    (``np.sum``, ``@``, indexing, ``x.T`` ...): its gradient code depends on
+    the shapes of the arguments."""
+    from .lower import lower_program
+    return _array_program(lower_program(sf)[0])
 
 
 def unknown_names(nodes: list, shapes_text: str | None, arrays_text: str | None) -> list:

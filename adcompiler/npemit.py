@@ -79,10 +79,8 @@ def value(em, e: Eqn, args: list) -> ast.expr:
         return _call(_np(prim), [ast.Tuple(args, ast.Load())], kws)
     if prim == "index":
         return ast.Subscript(args[0], _index_node(e.param("spec"), args[1:]), ast.Load())
-    if prim == "eye_like":
-        dims = [ast.Subscript(ast.Attribute(args[0], "shape", ast.Load()), ast.Constant(k),
-                              ast.Load()) for k in (0, 1)]
-        return _call(_np("eye"), dims)
+    if prim == "eye_like":  # np.eye(*np.shape(x)): x (maybe an expression) written once
+        return _call(_np("eye"), [ast.Starred(_call(_np("shape"), [args[0]]), ast.Load())])
     if prim == "unbroadcast":
         em.imports.add(HELPER)
         return _call(global_name(HELPER), args)
@@ -131,7 +129,9 @@ def index_add(em, e: Eqn, target: str) -> list:
     out = ast.Name(target, ast.Store())
     pre: list = []
     if isinstance(base, Const):
-        pre = [ast.Assign([out], _call(_np("zeros_like"), [em.expr(x)]))]
+        # a float accumulator even for an integer x (else `+=` truncates)
+        kw = [] if x in em.floats else [ast.keyword("dtype", ast.Name("float", ast.Load()))]
+        pre = [ast.Assign([out], ast.Call(_np("zeros_like"), [em.expr(x)], kw))]
     elif not (base not in em.inline and em.may_update(base)
               and em.last.get(base, -1) <= em.start[id(e)]):
         pre = [ast.Assign([out], _call(ast.Attribute(em.expr(base), "copy", ast.Load()), []))]
@@ -260,3 +260,63 @@ def helper_def() -> ast.FunctionDef:
     node = ast.FunctionDef(HELPER, args, body, [], None)
     node.type_params = []
     return node
+
+
+def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:
+    """One statement checking, on entry, what the code was compiled for
+    (``adc compile --shapes``), raising ``ValueError`` otherwise.  ``shapes``:
+    {the user's parameter name: declared shape}, in parameter order (the
+    emitted parameters are the user's, in order; a name may have changed).
+
+    A dimension is a number (baked into the code: checked), ``None`` (``?``:
+    not checked) or a :class:`shapes.Sym` (read at run time: any size but 1,
+    and dimensions declared with the same size must stay equal).  The number
+    of dimensions is always checked."""
+    tests, declared, names, first, letters = [], [], [], {}, {}
+    for arg, (user, shape) in zip(node.args.args, shapes.items()):
+        if not shape:  # a scalar, or an array of unknown shape
+            continue
+        x = ast.Name(arg.arg, ast.Load())
+        if all(isinstance(d, int) for d in shape):
+            tests.append(_cmp(_call(_np("shape"), [x]), ast.NotEq(), ast.Constant(tuple(shape))))
+        else:
+            tests.append(_cmp(_call(_np("ndim"), [x]), ast.NotEq(), ast.Constant(len(shape))))
+            tests += _dim_tests(x, shape, first)
+        for d in shape:
+            if d is not None and not isinstance(d, int):
+                letters.setdefault(d, "nmpqrstuvw"[len(letters) % 10])
+        shown = ("?" if d is None else str(d) if isinstance(d, int) else letters[d] for d in shape)
+        declared.append(f"{user}={'x'.join(shown)}")
+        names.append((user, arg.arg))
+    if not tests:
+        return []
+    sizes = f"; {', '.join(letters.values())}: any size but 1" if letters else ""
+    text = (f"{node.name} was compiled for {', '.join(declared)} (adc compile --shapes{sizes}), "
+            f"got {', '.join(u + '={}' for u, _ in names)}: compile it again for these shapes")
+    got = [_call(_np("shape"), [ast.Name(n, ast.Load())]) for _, n in names]
+    message = _call(ast.Attribute(ast.Constant(text), "format", ast.Load()), got)
+    error = ast.Raise(_call(ast.Name("ValueError", ast.Load()), [message]), None)
+    test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.Or(), tests)
+    return [ast.If(test, [error], [])]
+
+
+def _cmp(left, op, right) -> ast.expr:
+    return ast.Compare(left, [op], [right])
+
+
+def _dim_tests(x, shape: tuple, first: dict) -> list:
+    """Tests of the dimensions of one parameter after its rank: numbers
+    exactly, a symbol's first occurrence not 1, later ones equal to it."""
+    tests = []
+    for k, d in enumerate(shape):
+        if d is None:
+            continue
+        dim = ast.Subscript(_call(_np("shape"), [x]), ast.Constant(k), ast.Load())
+        if isinstance(d, int):
+            tests.append(_cmp(dim, ast.NotEq(), ast.Constant(d)))
+        elif d in first:
+            tests.append(_cmp(dim, ast.NotEq(), first[d]))
+        else:
+            first[d] = dim
+            tests.append(_cmp(dim, ast.Eq(), ast.Constant(1)))
+    return tests

@@ -222,7 +222,8 @@ class NumpyLowering:
     def unpack(self, value: Var, targets: list, b: Builder) -> tuple:
         """``n, d = X.shape`` (or rows of an array): one index per name."""
         n = next(len(t.elts) for t in targets if isinstance(t, (ast.Tuple, ast.List)))
-        return tuple(b.eqn("index", value, Const(k), spec=("a",)) for k in range(n))
+        # ``unpack=n``: shape inference checks that an array has n rows
+        return tuple(b.eqn("index", value, Const(k), spec=("a",), unpack=n) for k in range(n))
 
     # ------------------------------------------------------------ indexing
     def subscript(self, node: ast.Subscript, value, env: dict, b: Builder):

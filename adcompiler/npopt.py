@@ -13,9 +13,9 @@ With shapes known (:mod:`adcompiler.shapes`), generic steps become exact:
 """
 from __future__ import annotations
 
-from .ir import Block, Builder, Const, Eqn, ForRange, Function, If, Names, While
+from .ir import Block, Builder, Const, Eqn, ForRange, Function, If, Names, While, uses
 from .primitives import PRIMS
-from .shapes import broadcast, infer_with_dtypes, known, size
+from .shapes import broadcast, fixed, infer_with_dtypes, known, size
 
 _ELEMENTWISE_BIN = {"add", "sub", "mul", "div"}
 _PYTHON_ONLY = {"int", "round", "float", "call"}
@@ -28,6 +28,7 @@ class _Rewriter:
         self.names = Names.for_function(fn)
         self.results = set(fn.body.results)
         self.defs: dict = {}
+        self.uses = uses(fn.body)
 
     def shape(self, a):
         return () if isinstance(a, Const) else self.shapes.get(a)
@@ -73,11 +74,11 @@ class _Rewriter:
     def r_unbroadcast(self, e: Eqn, b: Builder):
         g, like = e.args
         sg, sl = self.shape(g), self.shape(like)
-        if sg == sl and (sg == () or known(sg)):
+        if sg == sl and (sg == () or fixed(sg)):
             return g
         if sl == () and sg is not None:
             return Eqn(e.outs, "sum", (g,), (("axis", None), ("keepdims", False)), e.loc)
-        if not (known(sg) and known(sl)) or len(sg) < len(sl):
+        if not (fixed(sg) and fixed(sl)) or len(sg) < len(sl):
             return None
         lead = len(sg) - len(sl)
         ones = tuple(k for k, d in enumerate(sl) if d == 1 and sg[lead + k] != 1)
@@ -120,7 +121,17 @@ class _Rewriter:
 
     def r_size(self, e: Eqn, b: Builder):
         s = self.shape(e.args[0])
-        return Const(size(s)) if known(s) else None
+        if known(s):
+            return Const(size(s))
+        # shape-generic code: the size of an elementwise result is the size of
+        # an operand of the same shape (so the result need not be kept for it)
+        d = self.defs.get(e.args[0])
+        if fixed(s) and isinstance(d, Eqn) and d.prim in _ELEMENTWISE_BIN \
+                and self.uses.get(e.args[0]) == 1:
+            for a in d.args:
+                if not isinstance(a, Const) and self.shape(a) == s:
+                    return Eqn(e.outs, "size", (a,), e.params, e.loc)
+        return None
 
     def r_select(self, e: Eqn, b: Builder):
         if not any(self.array(a) for a in e.args):
@@ -184,7 +195,7 @@ class _Rewriter:
         if moved is not None:
             return moved
         out = self.shape(e.out)
-        if not known(out):
+        if not fixed(out):
             return None
         args = list(e.args)
         changed = False

@@ -131,6 +131,9 @@ class _Simplifier:
         def const(a, *values):
             return isinstance(a, Const) and is_number(a.value) and a.value in values
 
+        if prim in ("add", "sub", "mul", "div") and any(self.boolean(a) for a in args):
+            return None  # `b * 1.0` is a float, `b` a bool: the identity changes the type
+
         if prim == "add":
             if const(args[1], 0):
                 return args[0]
@@ -177,6 +180,14 @@ class _Simplifier:
         if prim == "float" and isinstance(args[0], Const) and is_number(args[0].value):
             return Const(float(args[0].value))
         return None
+
+    def boolean(self, a) -> bool:
+        """``a`` is the result of a comparison or ``not``: a bool (array)."""
+        d = self.defs.get(a)
+        return isinstance(d, Eqn) and d.prim in _BOOLEAN
+
+
+_BOOLEAN = {"lt", "le", "gt", "ge", "eq", "ne", "not"}
 
 
 def simplify(fn: Function) -> Function:

@@ -28,6 +28,19 @@ class Tup:
     items: tuple
 
 
+@dataclass(frozen=True)
+class Sym:
+    """A dimension whose size is read from the arguments at run time
+    (``adc compile --shapes X=200x3`` compiles shape-generic code): equal to
+    itself, never 1 (the emitted entry checks both), and not a number, so
+    nothing folds it into a constant (arithmetic on it raises)."""
+
+    label: str
+
+    def __repr__(self) -> str:  # never valid code: a leak into emitted text is found
+        return f"__adc_dim_{self.label}__"
+
+
 def is_scalar(shape) -> bool:
     return shape == ()
 
@@ -60,6 +73,12 @@ def join(a, b):
 
 
 def known(shape) -> bool:
+    """Every dimension is a number (sizes may be folded into the code)."""
+    return isinstance(shape, tuple) and all(isinstance(d, int) for d in shape)
+
+
+def fixed(shape) -> bool:
+    """Every dimension is a number or a :class:`Sym` (shapes can be compared)."""
     return isinstance(shape, tuple) and all(d is not None for d in shape)
 
 
@@ -209,6 +228,7 @@ class Inference:
 
     def index(self, e: Eqn, args: list):
         from .npprims import index_items
+        _check_unpack(e, args[0])
         items = []
         for it in index_items(e.param("spec"), e.args[1:]):
             if it[0] == "a":
@@ -225,6 +245,21 @@ class Inference:
         if all(is_scalar(a) for a in args):
             return [SCALAR] * len(e.outs)
         return [None] * len(e.outs)
+
+
+def _check_unpack(e: Eqn, x) -> None:
+    """``a, b, c = M`` needs M to have exactly 3 rows (Python raises
+    otherwise): a known other number is an error, a size read at run time
+    (:class:`Sym`) cannot be compiled shape-generic (the caller falls back to
+    checked sizes)."""
+    n = e.param("unpack")
+    if n is None or not isinstance(x, tuple) or not x:
+        return
+    from .arrayrules import ShapeNeeded
+    if isinstance(x[0], Sym):
+        raise ShapeNeeded(e.args[0], "unpacking an array needs its number of rows")
+    if isinstance(x[0], int) and x[0] != n:
+        raise ShapeNeeded(e.args[0], f"cannot unpack an array of {x[0]} rows into {n} names")
 
 
 def _join_branch(a, b, va, vb):
@@ -273,7 +308,10 @@ def _outer(e, args):
     a, b = args
     if a is None or b is None:
         return (None, None)
-    return (size(a) if known(a) else None, size(b) if known(b) else None)
+
+    def flat(s):  # np.outer flattens its operands
+        return size(s) if known(s) else s[0] if len(s) == 1 else None
+    return (flat(a), flat(b))
 
 
 def _reduce(e, args):
@@ -305,7 +343,7 @@ def _concatenate(e, args):
     nd = len(args[0])
     axis = e.param("axis", 0) % nd
     dims = [a[axis] for a in args]
-    total = None if any(d is None for d in dims) else sum(dims)
+    total = sum(dims) if all(isinstance(d, int) for d in dims) else None
     return args[0][:axis] + (total,) + args[0][axis + 1:]
 
 
@@ -359,7 +397,7 @@ def index_shape(x, items: list) -> object:
 
 
 def _slice_len(n, bounds):
-    if n is None or not all(b is None or (isinstance(b, Const) and isinstance(b.value, int))
+    if not isinstance(n, int) or not all(b is None or (isinstance(b, Const) and isinstance(b.value, int))
                             for b in bounds):
         return None
     lo, hi, st = (None if b is None else b.value for b in bounds)

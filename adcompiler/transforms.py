@@ -20,6 +20,7 @@ from .api import Derivative, _wrt_indices
 from .deep import deep
 from .errors import AdcError, UsageError
 from .frontend import load_live
+from .realargs import as_real, float_gradient, refuse_complex
 from .tracebacks import user_facing
 
 _LOCK = threading.RLock()
@@ -31,7 +32,8 @@ class Emitted:
     ``.ir`` the :class:`composite.IRModule`; ``build()`` makes the module and
     ``shape(result)`` turns the entry's flat results into what users expect."""
 
-    def __init__(self, build, shape, like, kind: str, name: str = "") -> None:
+    def __init__(self, build, shape, like, kind: str, name: str = "", real: tuple = ()) -> None:
+        self._real = real  # positions of differentiated arguments, made real (realargs.py)
         self._build = build
         self._shape = shape
         self._kind = kind
@@ -64,6 +66,9 @@ class Emitted:
     @user_facing
     def __call__(self, *args):
         _scalars_only(args, self._kind if hasattr(self, "_kind") else "this transform")
+        if self._real:
+            args = tuple(as_real(a, f"#{k + 1}") if k in self._real else a
+                         for k, a in enumerate(args))
         return self._shape(self._get()[2](*args))
 
     def __repr__(self) -> str:
@@ -79,7 +84,9 @@ def _build_and_load(build) -> tuple:
 
 def _scalars_only(args, what: str) -> None:
     """Forward mode, vjp, Jacobians and Hessians handle scalar code only so
-    far; array arguments get a clear error instead of a wrong answer."""
+    far; array arguments get a clear error instead of a wrong answer.
+    Complex arguments are refused (see realargs.py)."""
+    refuse_complex([f"#{k + 1}" for k in range(len(args))], args)
     for a in args:
         if isinstance(a, np.ndarray) or (hasattr(a, "__len__") and not isinstance(a, str)):
             raise AdcError(f"{what} takes scalar arguments only so far (got an array); "
@@ -214,20 +221,23 @@ def _grad(fn, wrt, mode, with_value: bool):
 
     def shape(result):
         flat = _flat(result)
-        grads = flat[1:] if with_value else flat
-        grads = tuple(grads) if many else grads[0]
+        grads = tuple(float_gradient(g) for g in (flat[1:] if with_value else flat))
+        grads = grads if many else grads[0]
         return (flat[0], grads) if with_value else grads
 
-    return Emitted(build, shape, fn, "forward grad", name)
+    return Emitted(build, shape, fn, "forward grad", name, real=indices)
 
 
-def source(fn, wrt=0) -> str:
+def source(fn, wrt=0, args: tuple | None = None) -> str:
     """The emitted source of ``fn``'s gradient, or of any transform's result
     (anything with a ``.source``).
 
     Parameters:
         fn: a function, or the result of :func:`grad`, :func:`jacobian`, ...
         wrt: for a plain function, the parameter(s) as in :func:`grad`.
+        args: example arguments: array code is compiled for their shapes
+            (and needs them: a function using array operations has no code
+            before its shapes are known).
 
     Returns:
         The module text: a ``str`` that prints as plain code and displays
@@ -249,9 +259,9 @@ def source(fn, wrt=0) -> str:
             return w_bar
         <BLANKLINE>
     """
-    if hasattr(fn, "source"):
-        return fn.source
-    return api.source(fn, wrt)
+    if isinstance(fn, Derivative) or not hasattr(fn, "source"):
+        return api.source(fn, wrt, args)
+    return fn.source
 
 
 # ---------------------------------------------------------------- jvp / vjp
