@@ -12,11 +12,10 @@ import sys
 import textwrap
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import adcompiler
-from adcompiler import UsageError, check_grad
+from adcompiler import UsageError
 from adcompiler.cli import build_parser, compile_file, main
 from adcompiler.cli_help import EXAMPLES
 from adcompiler.diagnostics import caret_line
@@ -47,7 +46,6 @@ def f(x, w):
 """
 
 ARRAYS = """\
-import numpy as np
 
 
 def f(w, X):
@@ -353,18 +351,6 @@ def test_most_examples_compile_plainly(capsys):
     ok = [p.stem for p in EXAMPLE_FILES if main(["compile", str(p), "-o", "-"]) == 0]
     capsys.readouterr()
     assert len(ok) >= len(EXAMPLE_FILES) - 1, ok
-
-
-# ---------------------------------------------------------------- check_grad
-def arrays_fn(w, X):
-    return np.sum(X @ w)
-
-
-def test_check_grad_refuses_array_wrt_by_name():
-    with pytest.raises(UsageError, match="X is an array of shape \\(2, 3\\)"):
-        check_grad(arrays_fn, np.ones(3), np.ones((2, 3)), wrt=1)
-    with pytest.raises(UsageError, match="w is a list"):
-        check_grad(arrays_fn, [1.0, 2.0], np.ones((2, 2)), wrt="w")
 
 
 # ---------------------------------------------------------------- progress
