@@ -46,6 +46,7 @@ def f(x, w):
 """
 
 ARRAYS = """\
+import numpy as np
 
 
 def f(w, X):
