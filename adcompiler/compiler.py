@@ -258,15 +258,26 @@ def compile_grad(sf: SourceFunction, wrt: tuple, with_value: bool = False,
 
 
 @deep
-def compile_many(requests: list) -> str:
+def compile_many(requests: list, progress=None) -> str:
     """One module with the gradients of several functions ([(sf, wrt, shapes)]);
     helpers they share are emitted once.  Array code is emitted per function
-    (its shapes differ), scalar code shares one module."""
+    (its shapes differ), scalar code shares one module.  ``progress``: a
+    :class:`~adcompiler.progress.Progress` told of each function."""
+    try:
+        return _compile_many(requests, progress)
+    finally:
+        if progress is not None:
+            progress.done()
+
+
+def _compile_many(requests: list, progress) -> str:
     functions: dict = {}
     reserved: set = set()
     header = ""
     parts: list = []  # emitted array modules, and None where the shared module goes
     for sf, wrt, shapes in requests:
+        if progress is not None:
+            progress.step(sf.name)
         fns, program = reverse_module(sf, wrt, False, sf.name + "_grad", shapes)
         if getattr(program, "arrays", None):
             parts.append(_array_module(sf, wrt, shapes, fns, program))

@@ -209,8 +209,10 @@ class Tangent:
         try:
             out = ARRAY_RULES[e.prim].jvp(b, e, tangents, lambda a: None)
         except ShapeNeeded:
-            raise AdcError(f"forward mode of {e.prim!r} needs array shapes it does not have "
-                           "yet; use reverse mode (grad)") from None
+            err = AdcError(f"forward mode of {e.prim!r} needs array shapes it does not have "
+                           "yet; use reverse mode (grad)")
+            err.cli_message = str(err).replace("(grad)", "(--mode reverse)")
+            raise err from None
         if out is not None:
             dots[e.out] = b.named(out, dot_hint(e.out))
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import difflib
 import importlib
 import inspect
+import io
 import os
 import re
 import textwrap
@@ -145,7 +147,7 @@ class StaticEnv(Env):
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 if alias.name.split(".")[0] in SAFE_MODULES:
-                    mod = importlib.import_module(alias.name)
+                    mod = self._import(alias.name, stmt)
                     if alias.asname:
                         self.names[alias.asname] = mod
                     else:
@@ -171,7 +173,7 @@ class StaticEnv(Env):
     def _scan_from(self, stmt: ast.ImportFrom) -> None:
         top = stmt.module.split(".")[0]
         if stmt.level == 0 and top in SAFE_MODULES:
-            mod = importlib.import_module(stmt.module)
+            mod = self._import(stmt.module, stmt)
             for alias in stmt.names:
                 if hasattr(mod, alias.name):
                     self.names[alias.asname or alias.name] = getattr(mod, alias.name)
@@ -179,7 +181,7 @@ class StaticEnv(Env):
         path = self._sibling(stmt.module, stmt.level)
         if path is None:
             return
-        other = load_file(path)
+        other = self._load_sibling(path, stmt)
         for alias in stmt.names:
             name = alias.asname or alias.name
             if alias.name in other.functions:
@@ -187,6 +189,40 @@ class StaticEnv(Env):
                                                   other.lines, other)
             elif alias.name in other.names:
                 self.names[name] = other.names[alias.name]
+
+    def _load_sibling(self, path: str, stmt: ast.ImportFrom) -> "StaticEnv":
+        """The sibling file's environment.  Files importing each other (or a
+        file importing itself) are refused, as Python's own import of them
+        would fail; the error points at the import that starts the cycle in
+        the first file of it (the file the user gave, usually)."""
+        key = os.path.abspath(path)
+        if key in _LOADING:
+            chain = _LOADING[_LOADING.index(key):] + [key]
+            raise self._cycle_error(chain, stmt)
+        try:
+            return load_file(path)
+        except CompileError as exc:
+            chain = getattr(exc, "cycle", None)
+            here = os.path.abspath(self.filename)
+            if chain and chain[0] == here and exc.filename != self.filename:
+                raise self._cycle_error(chain, stmt) from None
+            raise
+
+    def _cycle_error(self, chain: list, stmt: ast.stmt) -> CompileError:
+        names = " -> ".join(os.path.basename(p) for p in chain)
+        err = CompileError(f"circular import ({names}): files that import each other cannot "
+                           "be read (Python cannot import them either)", self.filename,
+                           stmt.lineno, stmt.col_offset + 1, "import")
+        err.cycle = chain
+        return err
+
+    def _import(self, name: str, stmt: ast.stmt):
+        """Import a safe module (math, numpy); a missing one is the user's error."""
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            raise CompileError(f"no module named {name!r}", self.filename, stmt.lineno,
+                               stmt.col_offset + 1, "import") from None
 
     def _sibling(self, module: str, level: int):
         base = os.path.dirname(os.path.abspath(self.filename))
@@ -238,18 +274,49 @@ def _static_eval(node: ast.expr, names: dict):
 
 
 _FILE_CACHE: dict = {}
+#: absolute paths of the files being loaded (outermost first), to refuse import cycles
+_LOADING: list = []
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def read_source(path: str) -> str:
-    """A Python file's text, decoded as Python decodes it: a UTF-8 byte-order
-    mark or a coding cookie (PEP 263) is honoured, line endings are
-    universal.  A file Python could not decode is a CompileError."""
+    """A Python file's text decoded as Python decodes it: a PEP 263 coding
+    line or a UTF-8 BOM is honoured (the BOM is dropped, so columns of line 1
+    are those Python reports), otherwise UTF-8.  Undecodable bytes become a
+    CompileError at their line and column."""
+    with open(path, "rb") as fh:
+        data = fh.read()
     try:
-        with tokenize.open(path) as fh:
-            return fh.read()
-    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
-        raise CompileError(f"cannot decode the file: {exc}", path, 1, 1, "encoding") from None
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    except SyntaxError as exc:  # unknown coding name, or a BOM with another coding
+        if "encoding declaration" not in str(exc.msg):
+            raise CompileError(f"cannot decode the file: {exc.msg}", path, _cookie_line(data), 1,
+                               "encoding") from None
+        encoding = "utf-8"  # undecodable bytes on line 1 or 2: located below
+    try:
+        text = data.decode(encoding)
+    except LookupError as exc:  # a codec that is not a text encoding (coding: hex)
+        raise CompileError(f"cannot decode the file: {exc}", path, _cookie_line(data), 1,
+                           "encoding") from None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise CompileError(f"cannot decode the file: byte 0x{data[exc.start]:02x} is not valid "
+                           f"{encoding}; save it as UTF-8 or declare its encoding on line 1 or "
+                           "2 (# -*- coding: latin-1 -*-)", path, line, col, "encoding") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _cookie_line(data: bytes) -> int:
+    """The line (1 or 2) holding the coding declaration."""
+    first = data.split(b"\n", 1)[0]
+    return 1 if b"coding" in first else 2
+
+
+def syntax_message(exc: SyntaxError) -> str:
+    """``invalid syntax: MSG``, without saying "invalid syntax" twice."""
+    msg = exc.msg or "invalid syntax"
+    return msg if msg.startswith("invalid syntax") else f"invalid syntax: {msg}"
 
 
 def source_lines(text: str) -> list:
@@ -263,7 +330,6 @@ def source_lines(text: str) -> list:
     return lines
 
 
-
 def load_file(path: str, text: str | None = None) -> StaticEnv:
     """Parse a file without running it.  Syntax errors become CompileError."""
     key = os.path.abspath(path)
@@ -271,12 +337,20 @@ def load_file(path: str, text: str | None = None) -> StaticEnv:
         return _FILE_CACHE[key]
     if text is None:
         text = read_source(path)
+    if "\0" in text:  # Python refuses these too; say where, not "line 0"
+        at = text.index("\0")
+        raise CompileError("invalid syntax: a null byte (\\x00) in the source", path,
+                           text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at), "syntax")
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
-        raise CompileError(f"invalid syntax: {exc.msg}", path, exc.lineno or 0,
+        raise CompileError(syntax_message(exc), path, exc.lineno or 0,
                            exc.offset or 0, "syntax") from None
-    env = StaticEnv(tree, path, source_lines(text))
+    _LOADING.append(key)
+    try:
+        env = StaticEnv(tree, path, source_lines(text))
+    finally:
+        _LOADING.pop()
     env.tree = tree
     _FILE_CACHE[key] = env
     return env
@@ -329,7 +403,7 @@ def _load_live(fn) -> SourceFunction:
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:
-        raise CompileError(f"invalid syntax: {exc.msg}", code.co_filename,
+        raise CompileError(syntax_message(exc), code.co_filename,
                            (exc.lineno or 1) + first - 1, exc.offset or 0, "syntax") from None
     node = tree.body[0]
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # async: lower says so
@@ -345,5 +419,15 @@ def _load_live(fn) -> SourceFunction:
 
 def find_static(env: StaticEnv, name: str) -> SourceFunction:
     if name not in env.functions:
-        raise UsageError(f"{env.filename} has no top-level function named {name!r}")
+        raise UsageError(f"{env.filename} has no top-level function named {name!r}"
+                         + did_you_mean(name, list(env.functions)))
     return SourceFunction(env.functions[name], env.filename, env.lines, env)
+
+
+def did_you_mean(name: str, names: list) -> str:
+    """``; did you mean 'loss'? (functions: loss, model)`` for a mistyped name."""
+    if not names:
+        return " (it defines no functions)"
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{hint} (functions: {', '.join(names)})"

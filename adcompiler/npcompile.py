@@ -9,7 +9,7 @@ for the emitter's in-place decisions.
 """
 from __future__ import annotations
 
-from .errors import CompileError
+from .errors import CompileError, UsageError
 from .ir import Function, verify
 from .npopt import specialize
 from .optimize import optimize
@@ -101,9 +101,13 @@ def shape_error(sf, exc) -> CompileError:
     if len(exc.args) > 1:
         return sf.error(exc.args[1], sf.node, "shape")
     what = getattr(exc.args[0], "hint", "") if exc.args else ""
-    return sf.error(f"the number of dimensions of {what or 'an operand'} is unknown here; "
-                    "call the gradient with arrays (the API specialises on their shapes) or "
-                    "give --shapes on the command line", sf.node, "shape")
+    known = f"the number of dimensions of {what or 'an operand'} is unknown here"
+    err = sf.error(f"{known}; call the gradient with arrays (the API specialises on their "
+                   "shapes) or give --shapes on the command line", sf.node, "shape")
+    example = f"{what}=N for a vector, {what}=NxD for a matrix" if what else \
+        ",".join(f"{a.arg}=N" for a in sf.node.args.args) + " (NxD for a matrix, () a scalar)"
+    err.cli_message = f"{known}; give the shapes of the array parameters: --shapes {example}"
+    return err
 
 
 def signature(fn, args: tuple, kwargs: dict):
@@ -163,8 +167,22 @@ def parse_shapes(text: str | None) -> dict:
         elif dims == "?":
             out[name.strip()] = None
         else:
-            out[name.strip()] = tuple(None if d in ("?", "n") else int(d) for d in dims.split("x"))
+            out[name.strip()] = tuple(_dimension(d, item) for d in dims.split("x"))
+        if not name.strip().isidentifier():
+            raise UsageError(f"--shapes: {item.strip()!r} does not start with a parameter name "
+                             "(write NAME=3 or NAME=3x2)")
     return out
+
+
+def _dimension(text: str, item: str):
+    """One dimension of ``--shapes``: a size, or ``?``/``n`` for unknown."""
+    text = text.strip()
+    if text in ("?", "n"):
+        return None
+    if text.isdigit():
+        return int(text)
+    raise UsageError(f"--shapes: {item.strip()!r} has a dimension {text!r}; dimensions are "
+                     "numbers or ?, joined by x (x=3, M=3x2, v=?)")
 
 
 def cli_shapes(node, shapes_text: str | None, arrays_text: str | None):

@@ -28,6 +28,7 @@ from .errors import UsageError
 from .frontend import SourceFunction, load_live
 from .opcount import count_executed_ops
 from .optimize import optimize
+from .progress import Progress
 from .sympy_steps import OVER, Budget, Problem, run_steps
 from .to_sympy import function_expression, symbols_for
 
@@ -192,12 +193,18 @@ def sweep(sf: SourceFunction, wrt: tuple, parameter: str, values, budget: Budget
     if parameter in wrt_names:
         raise UsageError(f"cannot sweep over {parameter!r}: it is differentiated")
     rows = []
-    for v in values:
-        member = specialise(sf, parameter, v)
-        member, member_wrt = fix_counts(member, tuple(
-            [a.arg for a in member.node.args.args].index(n) for n in wrt_names))
-        at = point(v) if callable(point) else point
-        rows.append(measure(member, member_wrt, at, budget, f"{parameter}={v}", v))
+    values = list(values)
+    progress = Progress(len(values), f"swell {sf.name}")
+    try:
+        for v in values:
+            progress.step(f"{parameter}={v}")
+            member = specialise(sf, parameter, v)
+            member, member_wrt = fix_counts(member, tuple(
+                [a.arg for a in member.node.args.args].index(n) for n in wrt_names))
+            at = point(v) if callable(point) else point
+            rows.append(measure(member, member_wrt, at, budget, f"{parameter}={v}", v))
+    finally:
+        progress.done()
     return Report(title or sf.name, parameter, rows)
 
 

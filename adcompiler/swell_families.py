@@ -104,8 +104,15 @@ def family(name: str) -> Family:
 
 def sweep_family(name: str, values=None, budget: Budget | None = None) -> Report:
     fam = family(name)
+    from .progress import Progress
     rows = []
-    for n in (fam.values if values is None else values):
-        sf, wrt, point = fam.member(n)
-        rows.append(measure(sf, wrt, point, budget, f"{fam.parameter}={n}", n))
+    values = list(fam.values if values is None else values)
+    progress = Progress(len(values), f"swell {name}")
+    try:
+        for n in values:
+            progress.step(f"{fam.parameter}={n}")
+            sf, wrt, point = fam.member(n)
+            rows.append(measure(sf, wrt, point, budget, f"{fam.parameter}={n}", n))
+    finally:
+        progress.done()
     return Report(fam.title, fam.parameter, rows)

@@ -7,6 +7,7 @@ table and writes nothing; it exits 1 if any gradient is wrong or crashes.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 
@@ -23,8 +24,11 @@ def main(argv=None) -> int:
     ap.add_argument("--out", help="markdown file to write (default docs/benchmarks.md; "
                     "--quick writes none unless given)")
     ap.add_argument("--no-growth", action="store_true", help="skip compile growth")
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="log each measurement on stderr even when it is not a terminal")
     args = ap.parse_args(argv)
-    log = sys.stderr
+    # progress on a terminal only (a CI log or a pipe gets the results alone)
+    log = sys.stderr if args.verbose or sys.stderr.isatty() else io.StringIO()
     print("gradients:", file=log)
     rows = gradients.run(quick=args.quick, only=args.only, log=log)
     print("seed compile times, tape memory, compile growth:", file=log)
@@ -43,12 +47,12 @@ def main(argv=None) -> int:
     if out:
         with open(out, "w", encoding="utf-8") as fh:
             fh.write(text)
-        print(f"wrote {out}", file=log)
+        print(f"wrote {out}", file=sys.stderr)
     else:
         print(text)
     bad = gradients.problems(rows)
     for name, label, status in bad:
-        print(f"FAILED: {name}: {label}: {status}", file=log)
+        print(f"FAILED: {name}: {label}: {status}", file=sys.stderr)
     return 1 if bad else 0
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from adcompiler.compiler import compile_grad
 from adcompiler.frontend import find_static, load_file, load_live
+from adcompiler.progress import Progress
 
 SIZES = (10, 100, 1000, 10_000)
 QUICK_SIZES = (10, 30)
@@ -83,7 +84,14 @@ def compile_growth(quick: bool = False) -> dict:
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ("straight-line", "loop body"):
-            points = [measure_size(kind, n, tmp) for n in sizes]
+            progress = Progress(len(sizes), f"compile growth, {kind}")
+            points = []
+            try:
+                for n in sizes:
+                    progress.step(f"size {n}")
+                    points.append(measure_size(kind, n, tmp))
+            finally:
+                progress.done()
             out[kind] = {"points": points,
                          "time_exponent": growth_exponent(points, "seconds"),
                          "memory_exponent": growth_exponent(points, "peak_bytes")}
