@@ -27,6 +27,7 @@ from .reverse import reverse_callee, reverse_function
 from . import npemit
 from .arrayrules import ShapeNeeded
 from . import npcompile
+from .shapes import Tup, shown_dim
 from .npcompile import UNDECLARED, ArrayContext, shape_error, undeclared_shapes
 from .inline import inline_calls
 from .inplace import check_inplace
@@ -114,7 +115,10 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
         helpers = {k: optimize(f) for k, f in program.functions.items()}
         entry = _pass(inline_calls(entry, helpers), optimize)
     primal_shapes = ctx.entry_shapes(entry) if ctx else None
-    grad, fwd_needed, primal_needed = reverse_function(entry, wrt, with_value, primal_shapes)
+    check = ctx is not None and not scalar_output(sf, entry, primal_shapes)
+    program.scalar_check = (sf.name, with_value) if check else None
+    grad, fwd_needed, primal_needed = reverse_function(entry, wrt, with_value or check,
+                                                       primal_shapes)
     grad = _pass(_renamed(grad, name or f"{sf.name}_grad"), optimize)
     if ctx:
         grad = ctx.finish(grad, shapes, dtypes)
@@ -123,6 +127,64 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     # have removed calls it recorded
     primal_needed = primal_callees(program, grad)
     return [grad] + callee_functions(program, fwd_needed, primal_needed, ctx), program
+
+
+def scalar_output(sf: SourceFunction, entry: Function, shapes: dict) -> bool:
+    """A gradient is defined for a scalar output only (as JAX's ``grad``).
+    An output known to be an array is refused at the return line; False
+    when its shape is unknown (the emitted code checks it on every call,
+    see :func:`npemit.scalar_output_check`); True when it is a scalar."""
+    out = entry.body.results[0]
+    shape = shapes.get(out) if not hasattr(out, "value") else ()
+    if shape == () or isinstance(shape, Tup):
+        return True
+    if shape is None:
+        return False
+    dims = ["?" if d is None else str(shown_dim(d)) for d in shape]
+    shown = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+    node = _return_node(sf, entry, shapes)
+    raise sf.error(f"{sf.name} returns an array of shape {shown}, but a gradient needs a "
+                   "scalar output (like JAX's grad); reduce it (np.sum, a norm), or use "
+                   "jacobian or vjp for an array output", node, "return")
+
+
+def _return_node(sf: SourceFunction, entry: Function, shapes: dict):
+    """The ``return`` statement of ``sf`` whose value is the array: the one
+    on the line of the statement that makes it (through branches), else the
+    first."""
+    returns = [n for n in _own_nodes(sf.node) if isinstance(n, ast.Return)]
+    lines: list = []
+    _array_lines(entry.body, entry.body.results[0], shapes, lines)
+    for line in lines:
+        for r in returns:
+            if r.lineno == line:
+                return r
+    return returns[0] if returns else sf.node
+
+
+def _own_nodes(node):
+    """The nodes of a function body, not of the functions defined in it."""
+    todo = list(node.body)
+    while todo:
+        n = todo.pop(0)
+        yield n
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(n))
+
+
+def _array_lines(block, var, shapes, lines) -> None:
+    """Source lines of the statements defining ``var`` as an array, branches included."""
+    from .ir import Eqn, If, walk
+    for s in walk(block):
+        if isinstance(s, Eqn) and var in s.outs:
+            lines.append(s.loc.line)
+        elif isinstance(s, If) and var in s.outs:
+            k = s.outs.index(var)
+            lines.append(s.loc.line)
+            for b in (s.then, s.orelse):
+                r = b.results[k]
+                if shapes.get(r) not in ((), None):
+                    _array_lines(b, r, shapes, lines)
 
 
 def check_program_inplace(program: Program, key: str, ctx) -> None:
@@ -207,6 +269,10 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
                                        arrays.emit_floats.get(fn.name), fn is functions[0])
         else:
             node, used = emit_function(fn, reserved)
+        check = getattr(program, "scalar_check", None)
+        if check and fn is functions[0]:
+            npemit.scalar_output_check(node, *check)
+            used = used | {"numpy"}
         if checks and fn is functions[0]:
             stmts = npemit.shape_checks(node, checks)
             if stmts:

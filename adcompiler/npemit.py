@@ -300,6 +300,25 @@ def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:
     return [ast.If(test, [error], [])]
 
 
+def scalar_output_check(node: ast.FunctionDef, user: str, with_value: bool) -> None:
+    """The output's shape was unknown when compiling (``--arrays``, no
+    ``--shapes``): the gradient was compiled to return the output first, and
+    its final ``return`` becomes a check that the output is a scalar (a
+    gradient of an array output is not defined) and the return of the rest."""
+    ret = node.body[-1]
+    items = list(ret.value.elts)
+    out = items[0]
+    text = (f"{user} returned an array of shape {{}}, but a gradient needs a scalar output; "
+            "reduce it (np.sum, a norm), or use jacobian or vjp for an array output")
+    message = _call(ast.Attribute(ast.Constant(text), "format", ast.Load()),
+                    [_call(_np("shape"), [out])])
+    error = ast.Raise(_call(ast.Name("ValueError", ast.Load()), [message]), None)
+    test = _cmp(_call(_np("ndim"), [out]), ast.NotEq(), ast.Constant(0))
+    rest = items if with_value else items[1:]
+    ret.value = rest[0] if len(rest) == 1 else ast.Tuple(rest, ast.Load())
+    node.body[-1:] = [ast.If(test, [error], []), ret]
+
+
 def _cmp(left, op, right) -> ast.expr:
     return ast.Compare(left, [op], [right])
 

@@ -114,6 +114,7 @@ class Inference:
         self.dtypes: dict = {}  # var -> 'b' (boolean) or 'i' (integer) where known
         self.pushed: dict = {}  # tape var -> shapes of the pushed values
         self.callee_shapes = callee_shapes  # fn(key, arg shapes) -> result shapes, or None
+        self.filename = "<unknown>"
 
     def of(self, a):
         if isinstance(a, Const):
@@ -128,6 +129,7 @@ class Inference:
         return self.dtypes.get(a)
 
     def run(self, fn: Function, params: dict, dtypes: dict | None = None) -> dict:
+        self.filename = fn.filename
         for p in fn.params:
             self.shapes[p] = params.get(p.name)
             if dtypes and dtypes.get(p.name):
@@ -201,6 +203,7 @@ class Inference:
         elif rule is not None:
             shapes = [rule(e, args)]
         elif PRIMS[e.prim].form in ("binop", "unary", "compare", "call") or e.prim in _ELEMENTWISE:
+            self.check_broadcast(e, args)
             shapes = [broadcast(*args)]
         else:
             shapes = [None] * len(e.outs)
@@ -214,6 +217,24 @@ class Inference:
             self.dtypes[e.outs[0]] = e.param("kind")
         elif e.outs and self.makes_float(e):
             self.dtypes[e.outs[0]] = "f"
+
+    def check_broadcast(self, e: Eqn, args: list) -> None:
+        """Operands whose sizes can never broadcast (3 against 4, or two
+        sizes declared different) are an error at their line: NumPy would
+        raise there, and the gradient must not be emitted for it."""
+        fixed_args = [a for a in args if isinstance(a, tuple) and a]
+        if len(fixed_args) < 2:
+            return
+        ndim = max(len(a) for a in fixed_args)
+        for k in range(1, ndim + 1):
+            dims = {a[-k] for a in fixed_args if len(a) >= k and a[-k] is not None and a[-k] != 1}
+            ints, syms = {d for d in dims if isinstance(d, int)}, dims - {d for d in dims if isinstance(d, int)}
+            if len(ints) > 1 or len(syms) > 1:
+                from .errors import CompileError
+                shown = " and ".join(str(tuple(shown_dim(d) for d in a)) for a in fixed_args)
+                where = f": {e.loc.text}" if e.loc.text else ""
+                raise CompileError(f"operands of shapes {shown} cannot be broadcast together"
+                                   f"{where}", self.filename, e.loc.line, e.loc.col, "shape")
 
     def makes_float(self, e: Eqn) -> bool:
         """Is the result a float (so ``+=`` of a float into it is allowed)?"""
@@ -245,6 +266,11 @@ class Inference:
         if all(is_scalar(a) for a in args):
             return [SCALAR] * len(e.outs)
         return [None] * len(e.outs)
+
+
+def shown_dim(d):
+    """A dimension as the user declared it (a :class:`Sym` carries the size)."""
+    return int(d.label) if isinstance(d, Sym) and d.label.isdigit() else d
 
 
 def _check_unpack(e: Eqn, x) -> None:
