@@ -33,6 +33,7 @@ class _Simplifier:
     def __init__(self) -> None:
         self.subst: dict = {}
         self.defs: dict = {}
+        self.bools: set = set()  # branch outputs that may carry a comparison's bool
 
     def atom(self, a):
         while isinstance(a, Var) and a in self.subst:
@@ -58,7 +59,11 @@ class _Simplifier:
                 for o, r in zip(s.outs, taken.results):
                     self.subst[o] = self.atom(r)
                 return
-            out.append(If(s.outs, pred, self.block(s.then, avail), self.block(s.orelse, avail), s.loc))
+            then, orelse = self.block(s.then, avail), self.block(s.orelse, avail)
+            for o, *results in zip(s.outs, then.results, orelse.results):
+                if any(self.boolean(r) for r in results):
+                    self.bools.add(o)
+            out.append(If(s.outs, pred, then, orelse, s.loc))
         elif isinstance(s, ForRange):
             self.invariant_carried(s, s.body.params[1:])
             atoms = [self.atom(a) for a in (s.start, s.stop, s.step)]
@@ -184,7 +189,7 @@ class _Simplifier:
     def boolean(self, a) -> bool:
         """``a`` is the result of a comparison or ``not``: a bool (array)."""
         d = self.defs.get(a)
-        return isinstance(d, Eqn) and d.prim in _BOOLEAN
+        return a in self.bools or (isinstance(d, Eqn) and d.prim in _BOOLEAN)
 
 
 _BOOLEAN = {"lt", "le", "gt", "ge", "eq", "ne", "not"}

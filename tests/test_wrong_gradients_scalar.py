@@ -348,3 +348,23 @@ def test_cli_static_evaluator_skips_huge_constants(tmp_path):
     out = _run(f"from adcompiler.cli import main; main(['compile', {str(path)!r}])", 60)
     assert out.returncode == 0, out.stderr
     assert "def f_grad(x):" in out.stdout
+
+
+# ---------------------------------------------------------------- bool partials across a branch
+def bool_partial_after_branch(x, y):
+    x = numpy.sqrt(x)  # a NumPy float: `y > x` is a numpy.bool_, which `-` rejects
+    if y > 5.0:
+        return y * y
+    y -= (y > x) * x
+    return y
+
+
+@pytest.mark.parametrize("point", [(2.0, 3.0), (16.0, 1.0)])
+def test_bool_partial_leaving_a_branch_is_not_negated_as_a_bool(point):
+    """The partial of ``(y > x) * x`` wrt ``x`` is the bool ``y > x``; carried
+    out of the branch it must still not be folded to ``-b`` (a NumPy bool
+    raises there): fuzz seed 6698."""
+    expected = [central_diff(bool_partial_after_branch, point, i) for i in (0, 1)]
+    for got in both_modes(bool_partial_after_branch, point, (0, 1)):
+        assert got == pytest.approx(tuple(expected), rel=1e-6, abs=1e-8)
+        assert not any(isinstance(g, (bool, numpy.bool_)) for g in got)

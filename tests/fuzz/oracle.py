@@ -79,7 +79,10 @@ class Partial:
 def _coordinate(call, args, i, index, f0):
     """(estimate, smooth, noise) for d f / d args[i][index] (index None: scalar)."""
     x = args[i] if index is None else args[i][index]
-    h = 1e-5 * max(1.0, abs(float(x)))
+    # the step grows with |x| (rounding) but is capped: at x = 1e8 a relative
+    # step of 1000 skips whole periods of sin(x) (a false alarm once), while
+    # x + 1e-2 still has eight significant digits of step there
+    h = 1e-5 * min(max(1.0, abs(float(x))), 1e3)
 
     def at(step):
         moved = copy_args(args)
