@@ -388,23 +388,31 @@ def ensure_function(fn) -> None:
         raise UsageError(f"{fn!r} is not a Python function")
 
 
+def _defines(node, fn) -> bool:
+    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == fn.__name__
+
+
 def _load_live(fn) -> SourceFunction:
     code = fn.__code__
     if fn.__name__ == "<lambda>":
         raise CompileError("lambda functions are not supported; write a def",
                            code.co_filename, code.co_firstlineno, 1, "lambda")
+    unavailable = CompileError(f"the source of {fn.__name__} is not available "
+                               "(made by exec or in an interactive session?)",
+                               code.co_filename, code.co_firstlineno, 1, "source")
     try:
         lines, first = inspect.getsourcelines(fn)
     except (OSError, TypeError):
-        raise CompileError(f"the source of {fn.__name__} is not available "
-                           "(made by exec or in an interactive session?)",
-                           code.co_filename, code.co_firstlineno, 1, "source") from None
+        raise unavailable from None
     text = textwrap.dedent("".join(lines))
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:
         raise CompileError(syntax_message(exc), code.co_filename,
                            (exc.lineno or 1) + first - 1, exc.offset or 0, "syntax") from None
+    if not tree.body or (code.co_filename.startswith("<") and not _defines(tree.body[0], fn)):
+        # Python 3.13's linecache answers for '<string>' with unrelated text
+        raise unavailable
     node = tree.body[0]
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # async: lower says so
         raise CompileError("only functions defined with def can be differentiated",
