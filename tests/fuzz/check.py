@@ -185,7 +185,12 @@ def check_scalar(fn, point, wrt, oracles, value, hessians=True) -> list:
         if not same_value(got[0], value):
             findings.append(Finding("jvp", "wrong", f"value: {got[0]!r} != f {value!r}"))
         findings.append(compare("jvp", got[1], oracles[i], point[i]))
-    if hessians and _abs_kink_possible(fn, point):
+    if hessians and any(abs(float(a)) >= 1e3 for a in point if isinstance(a, (int, float))):
+        # second differences need a step far below the scale on which f
+        # oscillates (sin(x) * x at x = -1e4 once passed the smoothness test
+        # at h = 0.01 and gave a false alarm); first order is checked above
+        findings.append(Finding("hessian", "unchecked", "large point"))
+    elif hessians and _abs_kink_possible(fn, point):
         # sign(0) = 0 (docs/conventions.md): through abs at exactly 0 the
         # second derivative follows the kink convention (|x*x| at 0 gives 0,
         # the smooth composite 2); first derivatives above are still checked

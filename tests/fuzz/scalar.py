@@ -381,12 +381,13 @@ def scalar_points(c, feats: Features, with_z: bool) -> list:
     values or a NaN coordinate (then only the other is differentiated)."""
     # truthiness and equality switch at exactly 0: AD takes the branch at
     # the point, the (continuous) function's limit may differ -- no zeros then
-    switches = bool(feats.used & {"and_or_value", "bool_arith"})
+    # (equality also switches at integers: (1 + y*y) ** t == 2 ** t at y = -1)
+    switches = bool(feats.used & {"and_or_value", "bool_arith", "eq_ne"})
 
     def coord():
         kind = c.choice(["usual", "usual", "usual", "zero", "int", "large", "tiny"])
         if kind == "usual" or not feats.want(kind + "_point", 0.5) or \
-                (kind == "zero" and switches):
+                (kind in ("zero", "int") and switches):
             v = c.uniform(0.05, 2.0)
             return -v if c.chance(0.5) else v
         return {"zero": 0.0, "int": c.randint(-2, 3), "large": c.choice([1e3, -1e4, 1e8]),
