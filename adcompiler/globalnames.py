@@ -31,17 +31,23 @@ def _is_global(node: ast.AST) -> bool:
     return isinstance(node, ast.Name) and getattr(node, _MARK, False)
 
 
-def _local_names(module: ast.Module) -> set:
-    """Names the module binds or reads other than through :func:`global_name`."""
+def identifiers_in(tree: ast.AST, skip=lambda node: False) -> set:
+    """Every name, parameter and function name written in ``tree`` (but the
+    ``ast.Name`` nodes ``skip`` accepts): what emitted names must avoid."""
     names: set = set()
-    for node in ast.walk(module):
-        if isinstance(node, ast.Name) and not _is_global(node):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not skip(node):
             names.add(node.id)
         elif isinstance(node, ast.arg):
             names.add(node.arg)
         elif isinstance(node, ast.FunctionDef):
             names.add(node.name)
     return names
+
+
+def _local_names(module: ast.Module) -> set:
+    """Names the module binds or reads other than through :func:`global_name`."""
+    return identifiers_in(module, skip=_is_global)
 
 
 def alias_globals(module: ast.Module, helpers: set) -> dict:

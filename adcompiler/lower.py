@@ -20,6 +20,7 @@ import numpy as np
 from .desugar import count_returns, desugar
 from .errors import CompileError
 from .frontend import LiveEnv, SourceFunction
+from .globalnames import identifiers_in
 from .ir import Builder, Const, ForRange, Function, If, Loc, Names, Var, While, is_number
 from .nplower import NumpyLowering, handles, is_local
 from .npemit import HELPER
@@ -122,16 +123,7 @@ def lower_program(sf: SourceFunction) -> tuple:
 
 def identifiers(program: Program) -> set:
     """Every identifier in the user's sources: emitted names must avoid them."""
-    names: set = set()
-    for sf in program.sources.values():
-        for node in ast.walk(sf.node):
-            if isinstance(node, ast.Name):
-                names.add(node.id)
-            elif isinstance(node, ast.arg):
-                names.add(node.arg)
-            elif isinstance(node, ast.FunctionDef):
-                names.add(node.name)
-    return names
+    return set().union(*(identifiers_in(sf.node) for sf in program.sources.values()))
 
 
 class Lowerer:
