@@ -375,7 +375,7 @@ class Emitter:
         target = self.targets(e.outs, pos)
         if (len(e.outs) == 1 and e.prim in ("add", "sub", "mul") and isinstance(e.args[0], Var)
                 and e.args[0] not in self.inline and self.names.get(e.args[0]) == target.id
-                and self.may_update(e.args[0], e.outs[0])):
+                and self.may_update(e.args[0], e.outs[0]) and self.holds_floats(e.args[0])):
             op = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult}[e.prim]()
             return [ast.AugAssign(ast.Name(target.id, ast.Store()), op, self.expr(e.args[1]))]
         return [ast.Assign([target], value)]
@@ -403,6 +403,11 @@ class Emitter:
         other = e.args[1] if e.args[0] is t else e.args[0]
         return [ast.AugAssign(ast.Name(target.id, ast.Store()), _AUG_OPS[e.prim](),
                               self.expr(other))]
+
+    def holds_floats(self, v: Var) -> bool:
+        """``v += float_array`` keeps NumPy's result only if ``v`` is a float
+        array (an int64 one raises UFuncTypeError): scalars always may."""
+        return self.shapes is None or self.shapes.get(v) == () or v in self.floats
 
     def may_update(self, v: Var, result: Var | None = None) -> bool:
         """May ``v``'s value be overwritten in place (``+=`` on an array writes

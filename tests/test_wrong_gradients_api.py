@@ -540,3 +540,24 @@ def test_random_programs_compiled_with_shapes_run_at_other_sizes(seed, tmp_path)
     want = grad(f, wrt=(0, 1, 2, 3))(*args)
     for x, y in zip(got, want):
         np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-12)
+
+
+# ---------------------------------------------------------------- int arrays not differentiated
+def _int_rows_then_float(X, v):
+    c = np.sum(X, axis=1)[:, None]
+    B1 = X.T @ c[:, 0]  # an int64 array: X is an integer argument not differentiated
+    B1 = B1 + v  # a float array: must not be emitted as B1 += v (UFuncTypeError)
+    return np.sum(np.sin(c)) + np.sum(B1 * B1)
+
+
+def test_integer_array_argument_not_differentiated_is_not_updated_in_place():
+    """Fuzz seed 206583: an int64 intermediate plus a float array was emitted
+    as ``B1 += v``, which NumPy refuses for an int64 ``B1``."""
+    X = np.array([[1, -2, -2, 2], [0, 1, 3, -1], [2, 2, 1, 0]])
+    v = np.array([0.5, -1.0, 2.0, 0.25])
+    got = grad(_int_rows_then_float, wrt=1)(X, v)
+    h = 1e-6
+    expected = [(_int_rows_then_float(X, v + h * e) - _int_rows_then_float(X, v - h * e)) / (2 * h)
+                for e in np.eye(4)]
+    assert got.dtype == np.float64
+    assert np.allclose(got, expected, rtol=1e-6, atol=1e-6)
