@@ -15,7 +15,10 @@ import math
 from .ir import Block, Const, Eqn, ForRange, Function, If, Var, While, is_number, sub_blocks
 from .primitives import PRIMS, evaluate, too_big
 
-_COMMUTATIVE = {"add", "mul", "eq", "ne", "and", "or", "max", "min", "hypot"}
+# not `and`/`or` (`x and y` is y or x, a value since issue 12) nor the builtin
+# `max`/`min` (Python keeps the first argument unless the other compares
+# greater: max(x, nan) is x, max(nan, x) is nan)
+_COMMUTATIVE = {"add", "mul", "eq", "ne", "hypot"}
 _NO_CSE = {"new_tape", "push", "pop", "call"}
 
 

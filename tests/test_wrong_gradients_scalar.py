@@ -368,3 +368,35 @@ def test_bool_partial_leaving_a_branch_is_not_negated_as_a_bool(point):
     for got in both_modes(bool_partial_after_branch, point, (0, 1)):
         assert got == pytest.approx(tuple(expected), rel=1e-6, abs=1e-8)
         assert not any(isinstance(g, (bool, numpy.bool_)) for g in got)
+
+
+# ---------------------------------------------------------------- and/or/max/min are not commutative
+def and_swapped(x, y):
+    if (y and x) != (x and y):  # x != y: the two values differ
+        return y * 2.0
+    return x * 3.0
+
+
+def max_swapped(x, y):
+    return max(x, y, NAN) * 2.0 + max(NAN, x, y)  # the first is max(x, y), the second nan
+
+
+@pytest.mark.parametrize("point", [(1.3, 1.58), (-0.7, 0.4)])
+def test_and_values_with_swapped_operands_are_not_one_value(point):
+    """Fuzz seed 301416: CSE took ``x and y`` for ``y and x`` and ran the
+    wrong branch (the value of value_and_grad differed from f)."""
+    value, grads = value_and_grad(and_swapped, wrt=(0, 1))(*point)
+    assert value == and_swapped(*point)
+    expected = [central_diff(and_swapped, point, i) for i in (0, 1)]
+    for got in both_modes(and_swapped, point, (0, 1)):
+        assert got == pytest.approx(tuple(expected), rel=1e-6, abs=1e-8)
+
+
+def test_max_with_swapped_nan_operands_are_not_one_value():
+    value, _ = value_and_grad(max_swapped, wrt=(0, 1))(1.0, 2.0)
+    assert math.isnan(value) and math.isnan(max_swapped(1.0, 2.0))
+    assert value_and_grad(lambda_free_max, wrt=(0, 1))(1.0, 2.0)[1] == (0.0, 2.0)
+
+
+def lambda_free_max(x, y):
+    return max(x, y, NAN) * 2.0 + 0.0 * max(y, x)
