@@ -132,6 +132,11 @@ def index_add(em, e: Eqn, target: str) -> list:
         # a float accumulator even for an integer x (else `+=` truncates)
         kw = [] if x in em.floats else [ast.keyword("dtype", ast.Name("float", ast.Load()))]
         pre = [ast.Assign([out], ast.Call(_np("zeros_like"), [em.expr(x)], kw))]
+    elif base not in em.floats and em.shapes.get(base) != ():
+        # an adjoint built from an integer array (d/dv np.dot(v, X[0]) of an
+        # int X) accumulates floats: a float copy, else `+=` raises
+        pre = [ast.Assign([out], _call(ast.Attribute(em.expr(base), "astype", ast.Load()),
+                                       [ast.Name("float", ast.Load())]))]
     elif not (base not in em.inline and em.may_update(base)
               and em.last.get(base, -1) <= em.start[id(e)]):
         pre = [ast.Assign([out], _call(ast.Attribute(em.expr(base), "copy", ast.Load()), []))]

@@ -561,3 +561,28 @@ def test_integer_array_argument_not_differentiated_is_not_updated_in_place():
                 for e in np.eye(4)]
     assert got.dtype == np.float64
     assert np.allclose(got, expected, rtol=1e-6, atol=1e-6)
+
+
+def _int_row_scattered(X, c):
+    v = (np.cos(X) * 0.5).T @ c[:, 0]
+    P1 = v
+    for _ in range(0):
+        P1 = P1 + np.sin(v)
+    v = 0.5 * v[::-1] + v  # adjoint: X[-1, :] (int) plus a scatter of floats into it
+    return np.sum(c * c) + np.sum(np.sin(P1)) + np.dot(v, X[-1, :])
+
+
+def test_adjoint_seeded_by_an_integer_array_accumulates_floats():
+    """Fuzz seed 304281: the adjoint of np.dot(v, X[-1, :]) with an int X is an
+    int array; a later scatter ``v_bar[::-1] += ...`` raised UFuncTypeError."""
+    X = np.array([[-1, -2, -2, 0], [0, 2, -1, 2], [2, 0, 2, 2]])
+    c = np.array([[0.1], [1.1], [-1.3]])
+    got = grad(_int_row_scattered, wrt=1)(X, c)
+    h = 1e-6
+    expected = np.zeros_like(c)
+    for k in range(3):
+        e = np.zeros_like(c)
+        e[k, 0] = h
+        expected[k, 0] = (_int_row_scattered(X, c + e) - _int_row_scattered(X, c - e)) / (2 * h)
+    assert got.dtype == np.float64
+    assert np.allclose(got, expected, rtol=1e-6, atol=1e-6)

@@ -208,8 +208,13 @@ def check_scalar(fn, point, wrt, oracles, value, hessians=True) -> list:
 
 
 def _coordinates(point) -> list:
-    return [abs(float(a)) for a in point
-            if isinstance(a, (int, float)) and math.isfinite(a)]
+    """Sizes of the point's finite coordinates (array elements included)."""
+    out = []
+    for a in point:
+        values = np.abs(np.asarray(a, dtype=float)).ravel() if isinstance(a, np.ndarray) else \
+            [abs(float(a))] if isinstance(a, (int, float)) else []
+        out.extend(float(v) for v in values if math.isfinite(v))
+    return out
 
 
 def _large(point) -> bool:
