@@ -15,36 +15,21 @@ template to ``fuzz_strategies.UNARY``/``BINARY``.
 """
 from __future__ import annotations
 
-import importlib.util
-import itertools
 import math
-import tempfile
-from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, note
 from hypothesis import strategies as st
 
 from adcompiler import CompileError, grad, value_and_grad
-from fuzz_strategies import POINTS, programs
+from fuzz.check import load
 from fuzz.oracle import budget
+from fuzz_strategies import POINTS, programs
 from oracles import dual_grad
 
 pytestmark = pytest.mark.fuzz
 
-_DIR = Path(tempfile.mkdtemp(prefix="adc_fuzz_"))
-_COUNTER = itertools.count()
 WRT = (0, 1)
-
-
-def load(source: str):
-    """Write ``source`` to a fresh file and import it (so inspect.getsource works)."""
-    path = _DIR / f"fuzzmod_{next(_COUNTER)}.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def reverse_checker(fn, point, wrt):
