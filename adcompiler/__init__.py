@@ -5,15 +5,15 @@ differentiates it in reverse mode, optimises the result and emits a new,
 readable, standalone Python function.
 
 Every public function here is an entry point whose errors arrive with a short
-traceback (:mod:`adcompiler.tracebacks`): the user's call, then the message.
+traceback (:mod:`adcompiler.runtime.tracebacks`): the user's call, then the message.
 """
 from . import checkgrad as _checkgrad
-from . import inspection as _inspection
-from . import swell as _swell
+from .views import inspection as _inspection
+from .swellstudy import measure as _swell
 from . import transforms as _transforms
 from .checkgrad import GradCheck
 from .errors import AdcError, CompileError, UsageError
-from .tracebacks import user_facing as _user_facing
+from .runtime.tracebacks import user_facing as _user_facing
 
 grad = _user_facing(_transforms.grad)
 value_and_grad = _user_facing(_transforms.value_and_grad)

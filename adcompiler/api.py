@@ -13,10 +13,10 @@ import numpy as np
 
 from .compiler import Compiled, compile_grad
 from .errors import AdcError, UsageError
-from .frontend import ensure_function, load_live
-from .npcompile import signature, split_signature, uses_array_operations
-from .realargs import as_real, float_gradient, needs_conversion, refuse_complex
-from .tracebacks import user_error, user_facing
+from .frontend.source import ensure_function, load_live
+from .arrays.context import signature, split_signature, uses_array_operations
+from .runtime.realargs import as_real, float_gradient, needs_conversion, refuse_complex
+from .runtime.tracebacks import user_error, user_facing
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()

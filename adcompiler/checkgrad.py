@@ -130,7 +130,7 @@ class GradCheck:
         return str(self)
 
     def _repr_html_(self) -> str:
-        from .display import html_table
+        from .runtime.display import html_table
         verdict = "OK" if self.ok else "MISMATCH"
         rows = [(c.name, f"{c.emitted:.15g}", f"{c.reference:.15g}", f"{c.abs_error:.2e}",
                  f"{c.rel_error:.2e}", c.against, "yes" if self.agrees(c) else "NO")
@@ -242,7 +242,7 @@ def check_grad(f, *args, wrt=None, rtol: float = 1e-5, atol: float = 1e-7,
         >>> bool(report), [(c.name, c.against) for c in report.components]
         (True, [('x', 'central difference'), ('y', 'central difference'), ('x', 'forward mode'), ('y', 'forward mode')])
     """
-    from .frontend import ensure_function
+    from .frontend.source import ensure_function
     ensure_function(f)
     positions = _wrt_positions(f, args, wrt)
     if not positions:

@@ -1,7 +1,7 @@
 """The pipeline: lower -> optimise -> reverse -> optimise -> emit.
 
 Each stage is a pure function of the IR; ``check=True`` (the tests' setting)
-runs :func:`adcompiler.ir.verify` after every pass.
+runs :func:`adcompiler.core.ir.verify` after every pass.
 """
 from __future__ import annotations
 
@@ -12,25 +12,25 @@ import linecache
 import os
 from dataclasses import dataclass
 
-from .emit import emit_function
-from .deep import deep
+from .emit.emitter import emit_function
+from .runtime.deep import deep
 from .errors import CompileError
-from .frontend import SourceFunction
-from .globalnames import alias_globals, import_lines
-from .watch import watch
-from .ir import Function, verify
-from .lower import Program, identifiers, lower_program
-from .optimize import optimize
-from .display import Source
-from .printer import comment_line, to_source
-from .reverse import reverse_callee, reverse_function
-from . import npemit
-from .arrayrules import ShapeNeeded
-from . import npcompile
-from .shapes import Tup, shown_dim
-from .npcompile import UNDECLARED, ArrayContext, shape_error, undeclared_shapes
-from .inline import inline_calls
-from .inplace import check_inplace
+from .frontend.source import SourceFunction
+from .emit.globalnames import alias_globals, import_lines
+from .runtime.watch import watch
+from .core.ir import Function, verify
+from .frontend.lower import Program, identifiers, lower_program
+from .optimize.passes import optimize
+from .runtime.display import Source
+from .emit.printer import comment_line, to_source
+from .transform.reverse import reverse_callee, reverse_function
+from .arrays import emit as npemit
+from .prims.arrayrules import ShapeNeeded
+from .arrays import context as npcompile
+from .arrays.shapes import Tup, shown_dim
+from .arrays.context import UNDECLARED, ArrayContext, shape_error, undeclared_shapes
+from .frontend.inline import inline_calls
+from .arrays.inplace import check_inplace
 
 CHECK_IR = False  # tests switch this on
 
@@ -174,7 +174,7 @@ def _own_nodes(node):
 
 def _array_lines(block, var, shapes, lines) -> None:
     """Source lines of the statements defining ``var`` as an array, branches included."""
-    from .ir import Eqn, If, walk
+    from .core.ir import Eqn, If, walk
     for s in walk(block):
         if isinstance(s, Eqn) and var in s.outs:
             lines.append(s.loc.line)
@@ -190,7 +190,7 @@ def _array_lines(block, var, shapes, lines) -> None:
 def check_program_inplace(program: Program, key: str, ctx) -> None:
     """``x op= e`` on a shared array (inplace.py), in the entry and in every
     helper it reaches, checked on the code as lowered (before optimisation)."""
-    from .shapes import infer
+    from .arrays.shapes import infer
     raw = program.functions[key]
     shapes = infer(raw, ctx.params, ctx.callee_shapes, ctx.dtypes)
     check_inplace(raw, shapes, program.inplace.get(key), program.sources[key].filename,
@@ -241,7 +241,7 @@ def primal_callees(program: Program, *fns: Function) -> set:
 
 
 def _callees(fn: Function) -> set:
-    from .ir import Eqn, walk
+    from .core.ir import Eqn, walk
     return {s.param("fn") for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "call"}
 
 
@@ -328,7 +328,7 @@ def compile_many(requests: list, progress=None) -> str:
     """One module with the gradients of several functions ([(sf, wrt, shapes)]);
     helpers they share are emitted once.  Array code is emitted per function
     (its shapes differ), scalar code shares one module.  ``progress``: a
-    :class:`~adcompiler.progress.Progress` told of each function."""
+    :class:`~adcompiler.cli.progress.Progress` told of each function."""
     try:
         return _compile_many(requests, progress)
     finally:

@@ -15,13 +15,15 @@ import threading
 
 import numpy as np
 
-from . import api, composite
+from . import api
+
+from .transform import composite
 from .api import Derivative, _wrt_indices
-from .deep import deep
+from .runtime.deep import deep
 from .errors import AdcError, UsageError
-from .frontend import load_live
-from .realargs import as_real, float_gradient, refuse_complex
-from .tracebacks import user_facing
+from .frontend.source import load_live
+from .runtime.realargs import as_real, float_gradient, refuse_complex
+from .runtime.tracebacks import user_facing
 
 _LOCK = threading.RLock()
 _MODES = ("forward", "reverse")

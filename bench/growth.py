@@ -17,8 +17,8 @@ from math import cos, sin
 import numpy as np
 
 from adcompiler.compiler import compile_grad
-from adcompiler.frontend import find_static, load_file, load_live
-from adcompiler.progress import Progress
+from adcompiler.frontend.source import find_static, load_file, load_live
+from adcompiler.cli.progress import Progress
 
 SIZES = (10, 100, 1000, 10_000)
 QUICK_SIZES = (10, 30)

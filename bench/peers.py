@@ -53,7 +53,7 @@ def _argnums(wl):
 def adcompiler_emitted(wl, args):
     """The emitted function itself, as ``adc compile -o`` writes it."""
     import adcompiler.api
-    from adcompiler.npcompile import signature
+    from adcompiler.arrays.context import signature
     try:
         sig = signature(wl.f, tuple(args), {})  # array shapes, as grad() specialises
         fn = adcompiler.api.compiled(wl.f, _argnums(wl), False, sig).load()

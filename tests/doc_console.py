@@ -35,7 +35,7 @@ def commands(block: str) -> list:
 
 def run(cmd: str, cwd: str) -> str:
     """What ``adc ...`` prints (stdout and stderr, as a terminal shows them)."""
-    from adcompiler.cli import main
+    from adcompiler.cli.commands import main
     argv = shlex.split(cmd)
     assert argv[0] == "adc", cmd
     raw = io.BytesIO()

@@ -5,11 +5,11 @@ checked end to end by test_numpy.py.)"""
 import numpy as np
 import pytest
 
-from adcompiler.emit import emit_function
-from adcompiler.ir import Block, Builder, Const, Function, Names
-from adcompiler.printer import to_source
-from adcompiler.rules import ARRAY_RULES
-from adcompiler.shapes import infer
+from adcompiler.emit.emitter import emit_function
+from adcompiler.core.ir import Block, Builder, Const, Function, Names
+from adcompiler.emit.printer import to_source
+from adcompiler.prims.rules import ARRAY_RULES
+from adcompiler.arrays.shapes import infer
 
 # (primitive, argument shapes, static params, extra constant args)
 CASES = [

@@ -15,7 +15,7 @@ import pytest
 
 import adcompiler
 from adcompiler import CompileError, UsageError, grad
-from adcompiler.cli import main
+from adcompiler.cli.commands import main
 
 HERE = Path(__file__).parent
 CORPUS = sorted((HERE / "bad_inputs").glob("*.py"))

@@ -16,10 +16,10 @@ import pytest
 
 import adcompiler
 from adcompiler import UsageError
-from adcompiler.cli import build_parser, compile_file, main
-from adcompiler.cli_help import EXAMPLES
-from adcompiler.diagnostics import caret_line
-from adcompiler.progress import Progress
+from adcompiler.cli.commands import build_parser, compile_file, main
+from adcompiler.cli.help import EXAMPLES
+from adcompiler.cli.diagnostics import caret_line
+from adcompiler.cli.progress import Progress
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_FILES = sorted((ROOT / "examples").glob("*.py"))
@@ -192,13 +192,13 @@ def test_shape_hint_is_worded_for_the_command_line(tmp_path, capsys):
     assert "--shapes X=N for a vector, X=NxD for a matrix" in err
     assert "call the gradient" not in err
     with pytest.raises(adcompiler.CompileError, match="call the gradient with arrays"):
-        from adcompiler.cli import compile_file as cf
+        from adcompiler.cli.commands import compile_file as cf
         cf(str(path), ["f"], None)  # the API-facing message is unchanged
 
 
 def test_internal_error_is_one_line(tmp_path, capsys, monkeypatch):
     path = write(tmp_path, "m.py", SCALAR)
-    import adcompiler.cli as cli
+    import adcompiler.cli.commands as cli
 
     def broken(*a, **k):
         raise RuntimeError("boom")
@@ -370,7 +370,7 @@ class FakeTerminal:
 
 
 def test_progress_only_on_a_terminal(monkeypatch):
-    monkeypatch.setattr("adcompiler.progress.DELAY", 60.0)  # the timer never fires by itself
+    monkeypatch.setattr("adcompiler.cli.progress.DELAY", 60.0)  # the timer never fires by itself
     monkeypatch.delenv("ADC_PROGRESS", raising=False)
     term = FakeTerminal(True)
     p = Progress(2, "swell f", term)
@@ -397,7 +397,7 @@ def test_progress_only_on_a_terminal(monkeypatch):
 
 def test_progress_timer_shows_a_long_step(monkeypatch):
     import time
-    monkeypatch.setattr("adcompiler.progress.DELAY", 0.05)
+    monkeypatch.setattr("adcompiler.cli.progress.DELAY", 0.05)
     term = FakeTerminal(True)
     p = Progress(1, "compiling", term)
     p.step("big")

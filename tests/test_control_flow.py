@@ -214,7 +214,7 @@ ERRORS = {
 
 @pytest.mark.parametrize("name", sorted(ERRORS))
 def test_out_of_scope_constructs_raise_compile_error(name, tmp_path):
-    from adcompiler.cli import compile_file
+    from adcompiler.cli.commands import compile_file
     source, fragment, line = ERRORS[name]
     path = tmp_path / "bad.py"
     path.write_text(source)

@@ -17,7 +17,7 @@ CORPUS_FILE = Path(__file__).resolve().parent / "corpus.py"
 
 def _fresh_source(fn, wrt):
     """Compile without the API cache."""
-    from adcompiler.frontend import load_live
+    from adcompiler.frontend.source import load_live
     return compiler.compile_grad(load_live(fn), tuple(wrt)).source
 
 
@@ -100,7 +100,7 @@ def test_cli_does_not_import_sibling_modules(tmp_path):
                                          "def h(u):\n    return u * u\n")
     user = tmp_path / "main.py"
     user.write_text("from helpers import h\n\ndef f(x):\n    return h(x) + x\n")
-    from adcompiler.cli import main
+    from adcompiler.cli.commands import main
     assert main(["compile", str(user), "-o", str(tmp_path / "out.py")]) == 0
     assert not marker.exists()
 

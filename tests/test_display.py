@@ -11,7 +11,7 @@ from math import sin
 import pytest
 
 import adcompiler
-from adcompiler import display
+from adcompiler.runtime import display
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -54,7 +54,7 @@ def test_source_html_is_highlighted_with_pygments():
 
 
 def test_source_html_without_pygments_is_escaped_pre(monkeypatch):
-    from adcompiler import extras
+    from adcompiler.runtime import extras
     monkeypatch.setattr(extras.importlib, "import_module",
                         lambda name: (_ for _ in ()).throw(ImportError(name)))
     src = display.Source("def f(x):\n    return x < 1 and x > 0\n")

@@ -47,7 +47,7 @@ def test_cse_computes_repeated_product_once():
 def test_emitted_source_is_deterministic():
     first = compiled(square_of_sum, (0, 1)).source
     from adcompiler.compiler import compile_grad
-    from adcompiler.frontend import load_live
+    from adcompiler.frontend.source import load_live
     again = compile_grad(load_live(square_of_sum), (0, 1)).source
     assert first == again
 
@@ -122,8 +122,8 @@ def test_printer_can_be_swapped_for_ast_unparse(fn_name):
     """The same tree printed by ast.unparse defines the same function."""
     import corpus
     from adcompiler.compiler import emit_module, reverse_module
-    from adcompiler.frontend import load_live
-    from adcompiler import printer
+    from adcompiler.frontend.source import load_live
+    from adcompiler.emit import printer
     fn = getattr(corpus, fn_name)
     functions, program = reverse_module(load_live(fn), (0,))
     saved = printer.astor

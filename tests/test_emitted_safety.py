@@ -8,10 +8,11 @@ import sys
 
 import pytest
 
-from adcompiler import cli, grad
+from adcompiler import grad
+from adcompiler.cli import commands as cli
 from adcompiler.compiler import compile_grad
-from adcompiler.frontend import load_file, find_static, source_lines
-from adcompiler.printer import comment_text
+from adcompiler.frontend.source import load_file, find_static, source_lines
+from adcompiler.emit.printer import comment_text
 from oracles import central_diff
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

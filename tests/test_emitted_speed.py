@@ -102,7 +102,7 @@ def test_compile_restores_the_garbage_collector(was_enabled):
 
     from adcompiler import CompileError
     from adcompiler.compiler import compile_grad
-    from adcompiler.frontend import load_live
+    from adcompiler.frontend.source import load_live
     (gc.enable if was_enabled else gc.disable)()
     try:
         compile_grad(load_live(x2_over_cos), (0,))

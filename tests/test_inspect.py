@@ -17,9 +17,9 @@ import pytest
 
 import adcompiler
 from adcompiler import UsageError
-from adcompiler.compgraph import Graph, RenderError
-from adcompiler.interp import EvaluationError
-from adcompiler.textstyle import Notation, can_print_unicode, notation_for
+from adcompiler.views.compgraph import Graph, RenderError
+from adcompiler.core.interp import EvaluationError
+from adcompiler.views.textstyle import Notation, can_print_unicode, notation_for
 from corpus import (branchy, calls_helpers, cases, conditional_expr, data_while, early_return,
                     logistic_map, nested_loops, seed002_f, seed004_control, seed004_f)
 from oracles import dual_grad

@@ -12,9 +12,9 @@ import textwrap
 import pytest
 
 import adcompiler
-from adcompiler import textstyle
-from adcompiler.compgraph import RenderError
-from adcompiler.extras import MissingExtra, require
+from adcompiler.views import textstyle
+from adcompiler.views.compgraph import RenderError
+from adcompiler.runtime.extras import MissingExtra, require
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, "examples", "gradient_descent.py")
@@ -77,7 +77,7 @@ def test_package_works_without_pygments_and_graphviz():
 def test_color_always_without_pygments_is_one_line_naming_the_extra():
     r = run_python(f"""
         import sys
-        from adcompiler.cli import main
+        from adcompiler.cli.commands import main
         sys.exit(main(["compile", {EXAMPLE!r}, "--color", "always"]))
     """, blocked=("pygments",))
     assert r.returncode != 0
@@ -90,7 +90,7 @@ def test_color_always_without_pygments_is_one_line_naming_the_extra():
 def test_color_auto_without_pygments_prints_plain_code():
     r = run_python(f"""
         import sys
-        from adcompiler.cli import main
+        from adcompiler.cli.commands import main
         sys.exit(main(["compile", {EXAMPLE!r}, "--color", "auto"]))
     """, blocked=("pygments",))
     assert r.returncode == 0, r.stderr
@@ -143,7 +143,7 @@ def test_swell_worker_is_a_plain_subprocess_not_a_fork(monkeypatch):
     the sympy worker is started by ``subprocess`` and gets the problem pickled."""
     import multiprocessing
 
-    from adcompiler import sympy_worker
+    from adcompiler.swellstudy import sympy_worker
 
     def no_multiprocessing(*args, **kwargs):
         raise AssertionError("swell must not use multiprocessing")
@@ -165,9 +165,9 @@ def test_swell_worker_is_a_plain_subprocess_not_a_fork(monkeypatch):
 def test_an_overrun_is_reported_and_the_worker_carries_on():
     """The worker stops an overrunning sympy step with its own alarm: the
     step is ``> budget``, and the same process serves the next request."""
-    from adcompiler import sympy_worker
-    from adcompiler.swell_families import sweep_family
-    from adcompiler.sympy_steps import OVER, Budget
+    from adcompiler.swellstudy import sympy_worker
+    from adcompiler.swellstudy.families import sweep_family
+    from adcompiler.swellstudy.sympy_steps import OVER, Budget
     first = sympy_worker.get()
     row = sweep_family("logistic", (14,), Budget(seconds=0.3, simplify_seconds=0.3)).rows[0]
     assert row.sympy["raw"] == OVER and row.sympy["simplify"] == OVER
@@ -178,9 +178,9 @@ def test_an_overrun_is_reported_and_the_worker_carries_on():
 def test_a_worker_that_does_not_answer_is_killed_and_replaced(monkeypatch):
     """The parent's backstop (a long C call, or no SIGALRM): no answer within
     the budget plus the grace kills the worker; a fresh one is started."""
-    from adcompiler import sympy_worker
-    from adcompiler.swell_families import sweep_family
-    from adcompiler.sympy_steps import OVER, Budget
+    from adcompiler.swellstudy import sympy_worker
+    from adcompiler.swellstudy.families import sweep_family
+    from adcompiler.swellstudy.sympy_steps import OVER, Budget
     first = sympy_worker.get()
     monkeypatch.setattr(sympy_worker, "GRACE_SECONDS", -2.7)  # parent waits 0.3 s
     row = sweep_family("logistic", (14,), Budget(seconds=3.0, simplify_seconds=3.0)).rows[0]
@@ -190,7 +190,8 @@ def test_a_worker_that_does_not_answer_is_killed_and_replaced(monkeypatch):
 
 
 def test_interrupting_a_step_never_reuses_the_busy_worker(monkeypatch):
-    from adcompiler import sympy_steps, sympy_worker
+    from adcompiler.swellstudy import sympy_steps
+    from adcompiler.swellstudy import sympy_worker
     worker = sympy_worker.get()
 
     def interrupted(self, seconds):

@@ -4,11 +4,11 @@ from math import log, sin
 
 import pytest
 
-from adcompiler.frontend import load_live
-from adcompiler.ir import (Block, Const, Eqn, Function, IRError, Names, Var, dump, verify)
-from adcompiler.lower import lower_program
-from adcompiler.optimize import dce, optimize, simplify
-from adcompiler.reverse import reverse_function
+from adcompiler.frontend.source import load_live
+from adcompiler.core.ir import (Block, Const, Eqn, Function, IRError, Names, Var, dump, verify)
+from adcompiler.frontend.lower import lower_program
+from adcompiler.optimize.passes import dce, optimize, simplify
+from adcompiler.transform.reverse import reverse_function
 
 
 def lowered(fn):

@@ -4,9 +4,9 @@ import math
 import pytest
 import sympy
 
-from adcompiler.primitives import PRIMS
+from adcompiler.prims.primitives import PRIMS
 from budget import SYMPY_SECONDS, time_budget
-from adcompiler.rules import RULES, STRUCTURAL, missing_rules
+from adcompiler.prims.rules import RULES, STRUCTURAL, missing_rules
 
 # (spelling in the user's code, sympy expression, safe points)
 X, Y = sympy.symbols("x y", real=True)

@@ -55,7 +55,7 @@ def test_cli_refuses_async_def(tmp_path, capsys):
     # The command line compiled `async def f` as if it were a plain def (the
     # static reader collected AsyncFunctionDef nodes and lowering never
     # checked), emitting a gradient for a coroutine function.
-    from adcompiler.cli import main
+    from adcompiler.cli.commands import main
     path = tmp_path / "coro.py"
     path.write_text("async def f(x):\n    return x * x\n")
     assert main(["compile", str(path)]) == 1
@@ -77,7 +77,7 @@ def test_class_is_refused_as_a_class_not_by_wrt():
 def test_cli_names_varargs_not_missing_parameters(tmp_path, capsys):
     # `adc compile` on `def f(*xs)` said "f has no parameters to differentiate"
     # instead of naming the unsupported *args.
-    from adcompiler.cli import main
+    from adcompiler.cli.commands import main
     path = tmp_path / "va.py"
     path.write_text("def f(*xs):\n    return xs[0]\n")
     assert main(["compile", str(path)]) == 1

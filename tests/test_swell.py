@@ -12,13 +12,13 @@ import pytest
 import sympy as sp
 
 import adcompiler
-from adcompiler.frontend import load_live
-from adcompiler.opcount import count_executed_ops
-from adcompiler.swell import OVER, Budget, fix_counts, measure
-from adcompiler.swell_cli import parse_sweep
-from adcompiler.swell_families import FAMILIES, family, sweep_family
-from adcompiler.sympy_steps import numeric
-from adcompiler.to_sympy import NotSymbolic, function_expression, symbols_for
+from adcompiler.frontend.source import load_live
+from adcompiler.swellstudy.opcount import count_executed_ops
+from adcompiler.swellstudy.measure import OVER, Budget, fix_counts, measure
+from adcompiler.swellstudy.cli import parse_sweep
+from adcompiler.swellstudy.families import FAMILIES, family, sweep_family
+from adcompiler.swellstudy.sympy_steps import numeric
+from adcompiler.swellstudy.to_sympy import NotSymbolic, function_expression, symbols_for
 from corpus import CORPUS, data_while, logistic_map, square_of_sum
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -206,7 +206,7 @@ def test_cli_sweep_writes_table_and_plots(tmp_path):
 
 
 def test_fd_errors_fall_then_rise():
-    from adcompiler.fdstudy import fd_study
+    from adcompiler.swellstudy.fdstudy import fd_study
     sf, wrt, point = family("logistic").member(3)
     study = fd_study(sf, wrt, point)
     central = [row[2] for row in study.rows]
@@ -221,8 +221,8 @@ def test_fd_errors_fall_then_rise():
 @pytest.mark.slow
 def test_docs_command_writes_page_and_figures(tmp_path, monkeypatch):
     import dataclasses
-    from adcompiler import swell_families
-    from adcompiler.swell_docs import COMMAND, write_docs
+    from adcompiler.swellstudy import families as swell_families
+    from adcompiler.swellstudy.docs import COMMAND, write_docs
     small = {k: dataclasses.replace(f, values=f.values[:2]) for k, f in FAMILIES.items()}
     monkeypatch.setattr(swell_families, "FAMILIES", small)
     page = write_docs(str(tmp_path), FAST)
@@ -234,7 +234,7 @@ def test_docs_command_writes_page_and_figures(tmp_path, monkeypatch):
 
 def test_committed_docs_match_a_fresh_measurement():
     """docs/swell.md comes from the command, not from a hand edit."""
-    from adcompiler.swell_report import row_cells
+    from adcompiler.swellstudy.report import row_cells
     with open(os.path.join(ROOT, "docs", "swell.md"), encoding="utf-8") as fh:
         page = fh.read()
     logistic = page[page.index("## logistic"):page.index("## tower")]

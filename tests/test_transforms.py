@@ -12,8 +12,9 @@ import sympy
 
 from adcompiler import (AdcError, UsageError, derivative, grad, hessian, hvp, jacobian, jvp,
                         value_and_grad, vjp)
-from adcompiler import composite, transforms
-from adcompiler.frontend import load_live
+from adcompiler import transforms
+from adcompiler.transform import composite
+from adcompiler.frontend.source import load_live
 from budget import SYMPY_SECONDS, time_budget
 from oracles import Dual, dual_grad, dualize
 

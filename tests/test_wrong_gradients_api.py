@@ -462,7 +462,7 @@ def _array_corpus():
 
 def _cli_module(fn, shapes, wrt):
     """``adc compile tests/corpus.py -f NAME --shapes ...`` run in-process."""
-    from adcompiler.cli import compile_file
+    from adcompiler.cli.commands import compile_file
     names = fn.__code__.co_varnames[:fn.__code__.co_argcount]
     spec = ",".join(f"{n}={'x'.join(map(str, s)) if s else 'scalar'}"
                     for n, s in zip(names, shapes))
@@ -518,7 +518,7 @@ def test_random_programs_compiled_with_shapes_run_at_other_sizes(seed, tmp_path)
     gradient the API compiles for 5x6 (itself checked against differences),
     or an error where the program itself fails at that size.  (200 seeds
     were run once: 146 agree, 54 fail as the program does, 0 differ.)"""
-    from adcompiler.cli import compile_file
+    from adcompiler.cli.commands import compile_file
     from test_numpy_random import program
     path = tmp_path / f"p{seed}.py"
     path.write_text(program(seed))

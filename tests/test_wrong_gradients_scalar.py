@@ -345,7 +345,7 @@ def test_huge_integer_power_is_not_folded(tmp_path):
 def test_cli_static_evaluator_skips_huge_constants(tmp_path):
     path = tmp_path / "huge_const.py"
     path.write_text("N = 10 ** 10 ** 9\n\ndef f(x):\n    return x * x + 1.0\n")
-    out = _run(f"from adcompiler.cli import main; main(['compile', {str(path)!r}])", 60)
+    out = _run(f"from adcompiler.cli.commands import main; main(['compile', {str(path)!r}])", 60)
     assert out.returncode == 0, out.stderr
     assert "def f_grad(x):" in out.stdout
 

@@ -1,0 +1,138 @@
+"""Which arrays may share memory (NumPy aliasing), as far as the IR can tell.
+
+SSA hides aliasing: ``y = x`` binds ``y`` to the very atom ``x``, and a view
+(``x.T``, ``x[1:]``, ``np.reshape(x, ...)``) is a new value computed from
+``x``.  NumPy code that writes into an array (``y *= 2.0``) or hands it to a
+caller that may write into it (a returned gradient) needs to know which
+buffers a value may live in.  :func:`buffer_roots` answers conservatively:
+
+* a parameter lives in its own caller-owned buffer, ``('param', p)``, and a
+  global array the function reads in the user's, ``('global', name)``;
+* the result of an allocating primitive (``+``, ``np.exp``, ``@``, ...) lives
+  in a new buffer named after it;
+* everything else (views, branch outputs, loop-carried values, calls, tape
+  values) may live in any buffer its inputs live in;
+* a broadcast (``np.broadcast_to``, the adjoint of a reduction) is also
+  marked ``('readonly', v)``: NumPy makes it a read-only view.
+
+Scalars (shape ``()``) are immutable and are left out.
+"""
+from __future__ import annotations
+
+from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks
+from ..prims.npprims import ALLOCATING
+
+
+def buffer_roots(fn: Function, shapes: dict | None, flows=None) -> dict:
+    """``{var: frozenset of roots}`` for every array-valued (or unknown) var.
+
+    ``flows(eqn)`` is None when an equation's result is a new buffer, else the
+    atoms whose buffers it may share (default: None for the primitives of
+    ``npprims.ALLOCATING``, all arguments for the others).  A result that can
+    share no argument's buffer gets one of its own."""
+    flows = flows or default_flows
+    roots: dict = {}
+
+    def is_array(v) -> bool:
+        return isinstance(v, Var) and (shapes is None or shapes.get(v) != ())
+
+    def of(atoms) -> frozenset:
+        out: frozenset = frozenset()
+        for a in atoms:
+            if is_array(a):
+                out |= roots.get(a, frozenset())
+        return out
+
+    def join(v, new: frozenset, force: bool = False) -> bool:
+        if not (force or is_array(v)) or not isinstance(v, Var):
+            return False
+        old = roots.get(v, frozenset())
+        if new <= old:
+            return False
+        roots[v] = old | new
+        return True
+
+    for p in fn.params:
+        join(p, frozenset({("param", p.name)}))
+
+    def visit(b: Block) -> bool:
+        changed = False
+        for s in b.stmts:
+            if isinstance(s, Eqn):
+                if s.prim == "push":  # the tape holds the pushed arrays
+                    changed |= join(s.args[0], of(s.args[1:]), force=True)
+                if not s.outs:
+                    continue
+                src = flows(s)
+                new = of(src) if src is not None else frozenset()
+                if s.prim == "global":  # the user's module-level array (lower.global_array)
+                    new = frozenset({("global", s.param("name"))})
+                if not new:
+                    new = frozenset({("new", s.outs[0].name)})
+                if s.prim == "unsum" and not s.param("fresh"):  # np.broadcast_to
+                    new |= {("readonly", s.outs[0].name)}
+                for o in s.outs:
+                    changed |= join(o, new)
+                continue
+            for sub in sub_blocks(s):
+                changed |= visit(sub)
+            if isinstance(s, If):
+                pairs = zip(s.then.results, s.orelse.results)
+                for o, pair in zip(s.outs, pairs):
+                    changed |= join(o, of(pair))
+            else:
+                params = s.body.params[1:] if isinstance(s, ForRange) else s.body.params
+                conds = s.cond.params if isinstance(s, While) else params
+                runs = _runs(s)
+                for k, o in enumerate(s.outs):
+                    flow = of((s.inits[k], s.body.results[k]))
+                    for v in (params[k], conds[k]):
+                        changed |= join(v, flow)
+                    # after a loop known to run, the value is the body's
+                    changed |= join(o, of((s.body.results[k],)) if runs else flow)
+        return changed
+
+    while visit(fn.body):
+        pass
+    return roots
+
+
+#: primitives whose later arguments only give a shape or an index
+_FIRST_ONLY = {"index", "reshape", "unsum", "unbroadcast", "reshape_like", "expand_red"}
+
+
+def default_flows(e: Eqn):
+    """The arguments whose buffers ``e``'s result may share (None: a new one)."""
+    if e.prim in ALLOCATING or (e.prim == "unsum" and e.param("fresh")):
+        return None
+    if e.prim in _FIRST_ONLY:
+        return e.args[:1]
+    if e.prim == "select":
+        return e.args[1:]
+    return e.args
+
+
+def param_roots(roots: frozenset) -> list:
+    """Names of the parameters among ``roots``."""
+    return sorted(name for kind, name in roots if kind == "param")
+
+
+def global_roots(roots: frozenset) -> list:
+    """Names of the global arrays among ``roots``."""
+    return sorted(name for kind, name in roots if kind == "global")
+
+
+def not_the_callers_own(roots: frozenset) -> bool:
+    """May an array living in ``roots`` be a parameter's buffer or a read-only
+    broadcast (so the caller must get a copy)?"""
+    return any(kind in ("param", "readonly", "global") for kind, _ in roots)
+
+
+def _runs(s) -> bool:
+    """Does the loop certainly run its body at least once (``range(2)``)?"""
+    if not isinstance(s, ForRange):
+        return False
+    bounds = (s.start, s.stop, s.step)
+    if not all(isinstance(a, Const) and type(a.value) is int for a in bounds):
+        return False
+    return len(range(*(a.value for a in bounds))) > 0

@@ -1,0 +1,1 @@
+"""IR to Python: the emitter builds an AST and prints it as readable source."""

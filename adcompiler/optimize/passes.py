@@ -1,0 +1,353 @@
+"""Optimisation passes over the IR, repeated until nothing changes.
+
+* :func:`simplify`: constant folding, exact algebraic identities (``x*1``,
+  ``x+0``, ``-(-x)``, ``x + (-y)`` -> ``x - y``; never ``x*0``, which would turn
+  a NaN or an infinity into 0) and common-subexpression elimination across the
+  primal and adjoint code (an expression computed in an enclosing block is
+  reused inside nested blocks);
+* :func:`dce`: dead code, dead branch outputs and dead loop-carried values;
+* :func:`prune_tapes`: values pushed on a tape that the adjoint no longer reads.
+"""
+from __future__ import annotations
+
+import math
+
+from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Var, While, is_number, sub_blocks
+from ..prims.primitives import PRIMS, evaluate, too_big
+
+# not `and`/`or` (`x and y` is y or x, a value since issue 12) nor the builtin
+# `max`/`min` (Python keeps the first argument unless the other compares
+# greater: max(x, nan) is x, max(nan, x) is nan)
+_COMMUTATIVE = {"add", "mul", "eq", "ne", "hypot"}
+_NO_CSE = {"new_tape", "push", "pop", "call"}
+
+
+def optimize(fn: Function, max_rounds: int = 20) -> Function:
+    for _ in range(max_rounds):
+        new = prune_tapes(dce(simplify(fn)))
+        if new == fn:
+            return new
+        fn = new
+    return fn
+
+
+# ---------------------------------------------------------------- simplify
+class _Simplifier:
+    def __init__(self) -> None:
+        self.subst: dict = {}
+        self.defs: dict = {}
+        self.bools: set = set()  # branch outputs that may carry a comparison's bool
+
+    def atom(self, a):
+        while isinstance(a, Var) and a in self.subst:
+            a = self.subst[a]
+        return a
+
+    def block(self, block: Block, avail: dict) -> Block:
+        avail = dict(avail)
+        out: list = []
+        for s in block.stmts:
+            self.stmt(s, avail, out)
+        return Block(block.params, tuple(out), tuple(self.atom(a) for a in block.results))
+
+    def stmt(self, s, avail: dict, out: list) -> None:
+        if isinstance(s, Eqn):
+            self.eqn(s, avail, out)
+        elif isinstance(s, If):
+            pred = self.atom(s.pred)
+            if isinstance(pred, Const):
+                taken = s.then if pred.value else s.orelse
+                for inner in taken.stmts:
+                    self.stmt(inner, avail, out)
+                for o, r in zip(s.outs, taken.results):
+                    self.subst[o] = self.atom(r)
+                return
+            then, orelse = self.block(s.then, avail), self.block(s.orelse, avail)
+            for o, *results in zip(s.outs, then.results, orelse.results):
+                if any(self.boolean(r) for r in results):
+                    self.bools.add(o)
+            out.append(If(s.outs, pred, then, orelse, s.loc))
+        elif isinstance(s, ForRange):
+            self.invariant_carried(s, s.body.params[1:])
+            atoms = [self.atom(a) for a in (s.start, s.stop, s.step)]
+            out.append(ForRange(s.outs, *atoms, tuple(self.atom(a) for a in s.inits),
+                                self.block(s.body, avail), s.loc, s.reverse))
+        else:
+            self.invariant_carried(s, s.body.params, s.cond.params)
+            out.append(While(s.outs, tuple(self.atom(a) for a in s.inits),
+                             self.block(s.cond, avail), self.block(s.body, avail), s.loc))
+
+    def invariant_carried(self, loop, params: tuple, cond_params: tuple = ()) -> None:
+        """A carried value that the body hands back unchanged is its initial
+        value throughout: read the initial value instead (DCE drops the slot)."""
+        for k, p in enumerate(params):
+            if self.atom(loop.body.results[k]) == p:
+                init = self.atom(loop.inits[k])
+                self.subst[p] = init
+                self.subst[loop.outs[k]] = init
+                if cond_params:
+                    self.subst[cond_params[k]] = init
+
+    def eqn(self, e: Eqn, avail: dict, out: list) -> None:
+        args = tuple(self.atom(a) for a in e.args)
+        e = Eqn(e.outs, e.prim, args, e.params, e.loc)
+        if len(e.outs) == 1:
+            repl = self.fold(e) or self.identity(e)
+            if isinstance(repl, Eqn):
+                e = repl
+            elif repl is not None:
+                self.subst[e.outs[0]] = repl
+                return
+        if e.prim not in _NO_CSE and PRIMS[e.prim].pure and e.outs:
+            key = self.key(e)
+            if key in avail:
+                for o, prev in zip(e.outs, avail[key]):
+                    self.subst[o] = prev
+                return
+            avail[key] = e.outs
+        for o in e.outs:
+            self.defs[o] = e
+        out.append(e)
+
+    @staticmethod
+    def key(e: Eqn):
+        args = e.args
+        if e.prim in _COMMUTATIVE:
+            args = tuple(sorted(args, key=lambda a: (isinstance(a, Const), repr(a))))
+        return (e.prim, args, e.params, len(e.outs))
+
+    def fold(self, e: Eqn):
+        p = PRIMS[e.prim]
+        if e.prim == "select" and isinstance(e.args[0], Const):
+            return e.args[1] if e.args[0].value else e.args[2]
+        if p.impl is None or not p.pure or not all(isinstance(a, Const) for a in e.args):
+            return None
+        if too_big(e.prim, tuple(a.value for a in e.args)):
+            return None  # left to run time: folding would not finish
+        try:
+            value = evaluate(e.prim, tuple(a.value for a in e.args), dict(e.params))
+        except Exception:
+            return None
+        if isinstance(value, bool) or (is_number(value) and math.isfinite(value)):
+            return Const(value)
+        return None
+
+    def identity(self, e: Eqn):
+        """Exact rewrites only: each keeps NaN and infinity behaviour."""
+        prim, args = e.prim, e.args
+
+        def const(a, *values):
+            return isinstance(a, Const) and is_number(a.value) and a.value in values
+
+        if prim in ("add", "sub", "mul", "div") and any(self.boolean(a) for a in args):
+            return None  # `b * 1.0` is a float, `b` a bool: the identity changes the type
+
+        if prim == "add":
+            if const(args[1], 0):
+                return args[0]
+            if const(args[0], 0):
+                return args[1]
+            for x, y in (args, args[::-1]):
+                d = self.defs.get(y)
+                if isinstance(d, Eqn) and d.prim == "neg":
+                    return Eqn(e.outs, "sub", (x, d.args[0]), (), e.loc)
+        if prim == "sub":
+            if const(args[1], 0):
+                return args[0]
+            if const(args[0], 0) and isinstance(args[0].value, float):
+                return Eqn(e.outs, "neg", (args[1],), (), e.loc)
+            d = self.defs.get(args[1])
+            if isinstance(d, Eqn) and d.prim == "neg":
+                return Eqn(e.outs, "add", (args[0], d.args[0]), (), e.loc)
+        if prim == "mul":
+            if const(args[1], 1):
+                return args[0]
+            if const(args[0], 1):
+                return args[1]
+            if const(args[1], -1):
+                return Eqn(e.outs, "neg", (args[0],), (), e.loc)
+            if const(args[0], -1):
+                return Eqn(e.outs, "neg", (args[1],), (), e.loc)
+        if prim == "div" and const(args[1], 1):
+            return args[0]
+        if prim == "pow" and const(args[1], 1):
+            return args[0]
+        if prim == "neg":
+            d = self.defs.get(args[0])
+            if isinstance(d, Eqn) and d.prim == "neg":
+                return d.args[0]
+            if isinstance(d, Eqn) and d.prim == "mul":  # -((-a) * b) -> a * b (exact)
+                for k in (0, 1):
+                    inner = self.defs.get(d.args[k])
+                    if isinstance(inner, Eqn) and inner.prim == "neg":
+                        rest = d.args[1 - k]
+                        pair = (inner.args[0], rest) if k == 0 else (rest, inner.args[0])
+                        return Eqn(e.outs, "mul", pair, d.params, e.loc)
+        if prim == "copy":  # a new buffer matters only to the in-place check
+            return args[0]
+        if prim == "float" and isinstance(args[0], Const) and is_number(args[0].value):
+            return Const(float(args[0].value))
+        return None
+
+    def boolean(self, a) -> bool:
+        """``a`` is the result of a comparison or ``not``: a bool (array)."""
+        d = self.defs.get(a)
+        return a in self.bools or (isinstance(d, Eqn) and d.prim in _BOOLEAN)
+
+
+_BOOLEAN = {"lt", "le", "gt", "ge", "eq", "ne", "not"}
+
+
+def simplify(fn: Function) -> Function:
+    s = _Simplifier()
+    body = s.block(fn.body, {})
+    return Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
+
+
+# ---------------------------------------------------------------- dead code
+def _is_effect(s) -> bool:
+    if isinstance(s, Eqn):
+        return s.prim in ("push",)
+    return any(_is_effect(x) for b in sub_blocks(s) for x in b.stmts)
+
+
+def dce(fn: Function) -> Function:
+    body = _dce_block(fn.body, set())
+    return Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
+
+
+def _reads(atoms, live: set) -> None:
+    live.update(a for a in atoms if isinstance(a, Var))
+
+
+def _dce_block(block: Block, live_after: set, keep_results=None) -> Block:
+    """``live_after``: outer variables needed after this block (they stay live
+    through it).  Returns the block with dead statements removed."""
+    live = set(live_after)
+    _reads(block.results, live)
+    kept: list = []
+    for s in reversed(block.stmts):
+        new = _dce_stmt(s, live)
+        if new is not None:
+            kept.append(new)
+    return Block(block.params, tuple(reversed(kept)), block.results)
+
+
+def _dce_stmt(s, live: set):
+    if isinstance(s, Eqn):
+        if any(o in live for o in s.outs) or _is_effect(s):
+            _reads(s.args, live)
+            return s
+        return None
+    if isinstance(s, If):
+        keep = [k for k, o in enumerate(s.outs) if o in live]
+        if not keep and not _is_effect(s):
+            return None
+        then = _trim(s.then, keep)
+        orelse = _trim(s.orelse, keep)
+        then = _dce_block(then, live)
+        orelse = _dce_block(orelse, live)
+        new = If(tuple(s.outs[k] for k in keep), s.pred, then, orelse, s.loc)
+        _reads((s.pred,), live)
+        _reads(_free(then) | _free(orelse), live)
+        return new
+    return _dce_loop(s, live)
+
+
+def _trim(block: Block, keep: list) -> Block:
+    return Block(block.params, block.stmts, tuple(block.results[k] for k in keep))
+
+
+def _free(block: Block) -> set:
+    from ..core.ir import free_vars
+    return free_vars(block)
+
+
+def _dce_loop(s, live: set):
+    is_for = isinstance(s, ForRange)
+    n = len(s.inits)
+    off = 1 if is_for else 0
+    needed = {k for k in range(n) if s.outs[k] in live}
+    while True:
+        body = _dce_block(_trim(s.body, sorted(needed)), set())
+        reads = _free_with_params(body)
+        if not is_for:
+            reads |= _free_with_params(s.cond)
+        more = {k for k in range(n) if s.body.params[off + k] in reads}
+        if not is_for:
+            more |= {k for k in range(n) if s.cond.params[k] in reads}
+        if more <= needed:
+            break
+        needed |= more
+    if not needed and not any(_is_effect(x) for x in body.stmts):
+        return None
+    keep = sorted(needed)
+    params = s.body.params[:off] + tuple(s.body.params[off + k] for k in keep)
+    body = Block(params, body.stmts, body.results)
+    inits = tuple(s.inits[k] for k in keep)
+    outs = tuple(s.outs[k] for k in keep)
+    _reads(inits, live)
+    _reads(_free(body), live)
+    if is_for:
+        _reads((s.start, s.stop, s.step), live)
+        return ForRange(outs, s.start, s.stop, s.step, inits, body, s.loc, s.reverse)
+    cond = Block(tuple(s.cond.params[k] for k in keep), s.cond.stmts, s.cond.results)
+    cond = _dce_block(cond, set())
+    _reads(_free(cond), live)
+    return While(outs, inits, cond, body, s.loc)
+
+
+def _free_with_params(block: Block) -> set:
+    """Variables read in ``block``, including reads of its own parameters."""
+    from ..core.ir import uses
+    return set(uses(block))
+
+
+# ---------------------------------------------------------------- tapes
+def prune_tapes(fn: Function) -> Function:
+    """Drop pushed values whose pop result is unused, and unused tapes.  Only
+    tapes created and used up in this function: a tape that leaves it (a
+    residual of ``f_fwd``, popped in ``f_bwd``) is left alone."""
+    from ..transform.forward import local_tapes
+    from ..core.ir import uses, walk
+    counts = uses(fn.body)
+    local = local_tapes(fn)
+    pops = {s.args[0]: s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "pop"
+            and s.args[0] in local}
+    plan: dict = {t: [] for t in local}
+    for tape, pop in pops.items():
+        plan[tape] = [k for k, o in enumerate(pop.outs) if counts.get(o, 0) > 0]
+    if all(len(plan[t]) == len(pops[t].outs) for t in pops) and set(pops) == local:
+        return fn
+
+    def block(b: Block) -> Block:
+        out = []
+        for s in b.stmts:
+            if isinstance(s, Eqn) and s.prim in ("push", "pop", "new_tape"):
+                tape = s.outs[0] if s.prim == "new_tape" else s.args[0]
+                if tape not in plan:
+                    out.append(s)
+                    continue
+                keep = plan[tape]
+                if not keep:
+                    continue
+                if s.prim == "push":
+                    s = Eqn((), "push", (tape,) + tuple(s.args[1 + k] for k in keep), (), s.loc)
+                elif s.prim == "pop":
+                    s = Eqn(tuple(s.outs[k] for k in keep), "pop", s.args, (), s.loc)
+                out.append(s)
+                continue
+            out.append(_map_blocks(s, block))
+        return Block(b.params, tuple(out), b.results)
+
+    return Function(fn.name, fn.params, block(fn.body), fn.defaults, fn.filename, fn.source_line)
+
+
+def _map_blocks(s, f):
+    if isinstance(s, If):
+        return If(s.outs, s.pred, f(s.then), f(s.orelse), s.loc)
+    if isinstance(s, ForRange):
+        return ForRange(s.outs, s.start, s.stop, s.step, s.inits, f(s.body), s.loc, s.reverse)
+    if isinstance(s, While):
+        return While(s.outs, s.inits, f(s.cond), f(s.body), s.loc)
+    return s

@@ -1,0 +1,473 @@
+"""Reverse mode: the forward sweep, then adjoint statements in reverse order.
+
+``bars`` maps each primal variable to the atom holding its adjoint so far
+(absent: zero).  A use of ``x`` contributes ``partial * out_bar`` to
+``x_bar``; several uses accumulate (the "total derivative" of the seeds).
+
+Control flow (see docs/design.md, "The tape"):
+
+* ``If``: the adjoint is an ``If`` on the same predicate.  Values a branch's
+  adjoint needs from inside the primal branch leave it as extra outputs.
+* loops: the adjoint loop runs the iterations backwards.  Each primal
+  iteration pushes, on a list used as a stack, exactly the values of that
+  iteration which the adjoint of the body reads; the adjoint iteration pops
+  them.  Values bound outside the loop are never stored (SSA: they are never
+  overwritten), a ``range`` index is recomputed, and a ``while`` loop counts
+  its trips.  Memory is linear in the number of iterations.
+* calls of user functions: ``f_fwd`` returns the outputs and a residual tuple,
+  ``f_bwd`` takes the residuals and output adjoints and returns the argument
+  adjoints.  Recursion works because nothing is inlined.
+"""
+from __future__ import annotations
+
+import heapq
+
+from ..core.ir import (Block, Builder, Const, Eqn, ForRange, Function, If, Loc, Names, Var, While,
+                 bound_vars, derived, ordered_free_vars, substitute)
+from ..prims.primitives import PRIMS
+from ..prims.rules import ARRAY_RULES, partial_times
+
+
+# ---------------------------------------------------------------- activity
+def activity(fn: Function, active_params) -> set:
+    """Variables that depend differentiably on ``active_params``."""
+    varied = set(active_params)
+    _varied_block(fn.body, varied)
+    return varied
+
+
+def _varied_block(block: Block, varied: set) -> None:
+    for s in block.stmts:
+        if isinstance(s, Eqn):
+            diff = s.prim == "call" or PRIMS[s.prim].differentiable
+            if diff and any(a in varied for a in s.args if isinstance(a, Var)):
+                varied.update(s.outs)
+        elif isinstance(s, If):
+            _varied_block(s.then, varied)
+            _varied_block(s.orelse, varied)
+            for o, a, b in zip(s.outs, s.then.results, s.orelse.results):
+                if a in varied or b in varied:
+                    varied.add(o)
+        else:
+            _varied_loop(s, varied)
+
+
+def _varied_loop(s, varied: set) -> None:
+    body = s.body
+    carried = body.params[1:] if isinstance(s, ForRange) else body.params
+    mirrors = [s.cond.params] if isinstance(s, While) else []
+    while True:
+        _varied_block(body, varied)
+        changed = False
+        for k, p in enumerate(carried):
+            if p not in varied and (s.inits[k] in varied or body.results[k] in varied):
+                varied.add(p)
+                for m in mirrors:
+                    varied.add(m[k])
+                changed = True
+        if not changed:
+            break
+    for k, p in enumerate(carried):
+        if p in varied:
+            varied.add(s.outs[k])
+
+
+# ---------------------------------------------------------------- transform
+def zero_like(v) -> Const:
+    return Const(0.0)
+
+
+class Reverser:
+    """Builds forward sweep and adjoint sweep of one function."""
+
+    def __init__(self, names: Names, varied: set, shapes: dict | None = None) -> None:
+        self.names = names
+        self.varied = varied
+        self.shapes = shapes  # None: every value is a scalar (see shapes.py)
+        self.tapes: list = []  # new_tape equations for the function's top
+        self.fwd_calls: set = set()  # callees needing an _fwd/_bwd pair
+        # adjoints that are an exact zero standing for "no adjoint" on some
+        # path (a branch that does not use the value); see :meth:`guarded`
+        self.maybe_zero: set = set()
+        self.primal_calls: set = set()  # callees called without derivatives
+
+    def shape(self, a):
+        if self.shapes is None or isinstance(a, Const):
+            return ()
+        return self.shapes.get(a)
+
+    def zero(self, v, b: Builder):
+        """The zero adjoint of ``v``: ``0.0``, or an array of zeros like ``v``."""
+        if self.shape(v) == ():
+            return zero_like(v)
+        return b.eqn("zeros_like", v, hint=_bar_hint(v))
+
+    def contribution(self, b: Builder, e: Eqn, i: int, g):
+        """Argument ``i``'s share of the output adjoint ``g``, of its shape."""
+        rule = ARRAY_RULES.get(e.prim)
+        if rule is not None:
+            return rule.vjp(b, e, i, g, self.shape)
+        start = len(b.stmts)
+        c = partial_times(b, e, i, g)
+        a = e.args[i]
+        if c is None or self.shape(a) == () and self.shape(e.out) == ():
+            return self.guarded(b, g, c, start)
+        return b.eqn("unbroadcast", c, a)
+
+    def guarded(self, b: Builder, g, c, start: int):
+        """``c = partial * g`` where the partial can be infinite (``sqrt'(0)``)
+        and ``g`` may be a zero standing for "no adjoint" (a branch that did
+        not use the value): such a ``g`` contributes exactly nothing, never
+        ``0 * inf = nan``.  The result may then be such a zero too."""
+        if c is None or g not in self.maybe_zero:
+            return c
+        if any(isinstance(s, Eqn) and s.param("ieee") for s in b.stmts[start:]):
+            c = b.eqn("select", g, c, Const(0.0))
+        if isinstance(c, Var):
+            self.maybe_zero.add(c)
+        return c
+
+    def index_bar(self, e: Eqn, bars: dict, g, ab: Builder) -> None:
+        """``x[idx]``: add ``g`` into ``x_bar`` at ``idx`` (in place when the
+        emitter can), never building a whole zero array per use."""
+        from ..prims.arrayrules import index_may_repeat
+        x = e.args[0]
+        old = bars.get(x)
+        bars[x] = ab.eqn("index_add", x, Const(0.0) if old is None else old, g, *e.args[1:],
+                         spec=e.param("spec"), repeats=index_may_repeat(e, self.shape),
+                         hint=_bar_hint(x))
+
+    def active(self, a) -> bool:
+        return isinstance(a, Var) and a in self.varied
+
+    def add_bar(self, bars: dict, v, contrib, b: Builder) -> None:
+        """``v_bar += contrib``, naming the result after ``v``."""
+        if not self.active(v) or contrib is None:
+            return
+        hint = _bar_hint(v)
+        old = bars.get(v)
+        if old is None:
+            bars[v] = b.named(contrib, hint)
+        else:
+            bars[v] = b.eqn("add", old, contrib, hint=hint)
+        if contrib in self.maybe_zero and (old is None or old in self.maybe_zero):
+            self.maybe_zero.add(bars[v])
+
+    def block(self, block: Block, bars: dict, ab: Builder) -> list:
+        """Transform ``block``: returns its new primal statements and appends
+        the adjoint statements (in reverse order) to ``ab``."""
+        primal: list = []
+        for s in reversed(block.stmts):
+            ab.loc = Loc(s.loc.line, s.loc.col, s.loc.text, "adjoint")
+            primal.append(self.stmt(s, bars, ab))
+        out: list = []
+        for part in reversed(primal):
+            out.extend(part)
+        return out
+
+    def stmt(self, s, bars: dict, ab: Builder) -> list:
+        if isinstance(s, Eqn):
+            return self.eqn(s, bars, ab)
+        if isinstance(s, If):
+            return self.if_(s, bars, ab)
+        return self.loop(s, bars, ab)
+
+    # ------------------------------------------------------------ equations
+    def eqn(self, e: Eqn, bars: dict, ab: Builder) -> list:
+        if e.prim == "call":
+            return self.call(e, bars, ab)
+        g = bars.get(e.outs[0]) if len(e.outs) == 1 else None
+        if g is None:
+            return [e]
+        if e.prim == "index" and self.active(e.args[0]):
+            self.index_bar(e, bars, g, ab)
+            return [e]
+        for i, a in enumerate(e.args):
+            if self.active(a):
+                self.add_bar(bars, a, self.contribution(ab, e, i, g), ab)
+        return [e]
+
+    def call(self, e: Eqn, bars: dict, ab: Builder) -> list:
+        fn = e.param("fn")
+        gs = [bars.get(o) for o in e.outs]
+        if not any(self.active(a) for a in e.args) or all(g is None for g in gs):
+            self.primal_calls.add(fn)
+            return [e]
+        self.fwd_calls.add(fn)
+        res = self.names.fresh(derived(fn, "_res"))
+        fwd = Eqn(e.outs + (res,), "call", e.args, (("fn", fn + "_fwd"),), e.loc)
+        seeds = [g if g is not None else self.zero(o, ab) for g, o in zip(gs, e.outs)]
+        arg_bars = ab.eqn("call", res, *seeds, nouts=len(e.args), fn=fn + "_bwd")
+        arg_bars = arg_bars if isinstance(arg_bars, tuple) else (arg_bars,)
+        for a, c in zip(e.args, arg_bars):
+            self.add_bar(bars, a, c, ab)
+        return [fwd]
+
+    # ------------------------------------------------------------ branches
+    def if_(self, s: If, bars: dict, ab: Builder) -> list:
+        seeds = [(k, bars.get(o)) for k, o in enumerate(s.outs) if bars.get(o) is not None]
+        if not seeds:
+            return [s]
+        branches = []
+        for blk in (s.then, s.orelse):
+            local = dict(bars)
+            cb = ab.child()
+            for k, g in seeds:
+                self.add_bar(local, blk.results[k], g, cb)
+            stmts = self.block(blk, local, cb)
+            branches.append((blk, local, cb, stmts))
+        inside = bound_vars(s.then) | bound_vars(s.orelse)
+        touched: dict = {}
+        for _, local, _, _ in branches:
+            for v, bar in local.items():
+                if v not in inside and bar is not bars.get(v):
+                    touched.setdefault(v)
+        touched = list(touched)
+        adj_blocks = [cb.block(tuple(local.get(v) or self.zero(v, cb) for v in touched))
+                      for _, local, cb, _ in branches]
+        # values the adjoint branches read from inside the primal branches leave as outputs
+        exports = []
+        for (_, _, _, stmts), adj in zip(branches, adj_blocks):
+            mine = bound_vars(Block((), tuple(stmts), ()))
+            exports.append([v for v in ordered_free_vars(adj) if v in mine])
+        new_outs = []
+        mapping = {}
+        for blk, mine in zip((s.then, s.orelse), exports):
+            for v in mine:
+                if v in blk.results:  # already leaves the branch as an output
+                    mapping[v] = s.outs[blk.results.index(v)]
+        for v in exports[0] + exports[1]:
+            if v not in mapping:
+                mapping[v] = self.names.fresh(v.hint)
+                new_outs.append(v)
+        exported = tuple(mapping[v] for v in new_outs)
+
+        def results(blk, own):
+            return blk.results + tuple(v if v in own else Const(None) for v in new_outs)
+
+        then_primal = Block((), tuple(branches[0][3]), results(s.then, set(exports[0])))
+        else_primal = Block((), tuple(branches[1][3]), results(s.orelse, set(exports[1])))
+        primal = If(s.outs + exported, s.pred, then_primal, else_primal, s.loc)
+        outs = tuple(self.names.fresh(_bar_hint(v)) for v in touched)
+        ab.emit(If(outs, s.pred, substitute(adj_blocks[0], mapping),
+                   substitute(adj_blocks[1], mapping), ab.loc))
+        for v, o in zip(touched, outs):
+            bars[v] = o
+            if any(local.get(v) is None or local[v] in self.maybe_zero
+                   for _, local, _, _ in branches):
+                self.maybe_zero.add(o)
+        return [primal]
+
+    # ------------------------------------------------------------ loops
+    def loop(self, s, bars: dict, ab: Builder) -> list:
+        if not any(bars.get(o) is not None for o in s.outs):
+            return [s]
+        is_for = isinstance(s, ForRange)
+        body = s.body
+        if not is_for:  # count the trips so the adjoint can run them back
+            s, body = self._counted(s)
+        idx = body.params[0] if is_for else None
+        carried = body.params[1:] if is_for else body.params
+        slots = [k for k, p in enumerate(carried) if p in self.varied]
+        outer = [v for v in ordered_free_vars(body) if v in self.varied]
+
+        slot_params = [self.names.fresh(_bar_hint(carried[k])) for k in slots]
+        outer_params = [self.names.fresh(_bar_hint(v)) for v in outer]
+        for p, init in zip(slot_params + outer_params,
+                           [bars.get(s.outs[k]) for k in slots] + [bars.get(v) for v in outer]):
+            if init is None or init in self.maybe_zero:  # starts as "no adjoint"
+                self.maybe_zero.add(p)
+        ntapes = len(self.tapes)
+        while True:  # an adjoint the body hands back as "none" may be one next time
+            cb = ab.child()
+            local = dict(zip(outer, outer_params))
+            for k, sp in zip(slots, slot_params):
+                self.add_bar(local, body.results[k], sp, cb)
+            primal_stmts = self.block(body, local, cb)
+            ends = [local.get(carried[k]) for k in slots] + [local.get(v) for v in outer]
+            late = [p for p, r in zip(slot_params + outer_params, ends)
+                    if (r is None or r in self.maybe_zero) and p not in self.maybe_zero]
+            if not late:
+                break
+            self.maybe_zero.update(late)
+            del self.tapes[ntapes:]  # built again with the body
+        kept = [(v, p) for v, p in zip(outer, outer_params) if local.get(v) is not p]
+        results = tuple(local.get(carried[k]) or self.zero(s.outs[k], cb) for k in slots) + \
+            tuple(local[v] for v, _ in kept)
+        aidx = self.names.fresh(idx.hint if idx is not None else "")
+        params = (aidx,) + tuple(slot_params) + tuple(p for _, p in kept)
+        adj_body = cb.block(results, params)
+        if idx is not None:
+            adj_body = substitute(adj_body, {idx: aidx})
+        primal_stmts, adj_body = self._tape(body, primal_stmts, adj_body, idx, aidx)
+
+        new_body = Block(body.params, tuple(primal_stmts), body.results)
+        inits = tuple(bars.get(s.outs[k]) or self.zero(s.outs[k], ab) for k in slots) + \
+            tuple(bars.get(v) or self.zero(v, ab) for v, _ in kept)
+        outs = tuple(self.names.fresh(_bar_hint(carried[k])) for k in slots) + \
+            tuple(self.names.fresh(_bar_hint(v)) for v, _ in kept)
+        if is_for:
+            primal = ForRange(s.outs, s.start, s.stop, s.step, s.inits, new_body, s.loc)
+            ab.emit(ForRange(outs, s.start, s.stop, s.step, inits, adj_body, ab.loc, reverse=True))
+        else:
+            primal = While(s.outs, s.inits, s.cond, new_body, s.loc)
+            ab.emit(ForRange(outs, Const(0), s.outs[-1], Const(1), inits, adj_body, ab.loc))
+        for (v, _), o in zip(kept, outs[len(slots):]):
+            bars[v] = o
+        for k, o in zip(slots, outs):
+            self.add_bar(bars, s.inits[k], o, ab)
+        return [primal]
+
+    def _counted(self, s: While):
+        """The same loop with a trip counter as its last carried value."""
+        cn, bn, out = (self.names.fresh("~trips") for _ in range(3))
+        b = Builder(self.names, s.loc)
+        nxt = b.eqn("add", bn, Const(1), hint="~trips")
+        cond = Block(s.cond.params + (cn,), s.cond.stmts, s.cond.results)
+        body = Block(s.body.params + (bn,), s.body.stmts + tuple(b.stmts),
+                     s.body.results + (nxt,))
+        loop = While(s.outs + (out,), s.inits + (Const(0),), cond, body, s.loc)
+        return loop, body
+
+    def _tape(self, body: Block, primal_stmts: list, adj_body: Block, idx=None, aidx=None):
+        """Push what the adjoint body reads from the primal body; pop it back.
+        Cheap arithmetic on stored values is recomputed rather than stored."""
+        level = set(body.params)
+        for st in primal_stmts:
+            level.update(st.outs)
+        residuals = [v for v in ordered_free_vars(adj_body) if v in level]
+        residuals, recompute = self._rematerialize(residuals, primal_stmts, level, idx)
+        if not residuals and not recompute:
+            return primal_stmts, adj_body
+        order = {v: k for k, v in enumerate(body.params)}
+        for k, st in enumerate(primal_stmts):
+            for o in st.outs:
+                order[o] = len(body.params) + k
+        residuals.sort(key=order.get)
+        prefix: list = []
+        mapping = {idx: aidx} if idx is not None else {}
+        if residuals:
+            tape = self.names.fresh("~tape")
+            self.tapes.append(Eqn((tape,), "new_tape", (), (), Loc(role="tape")))
+            where = max(order[r] for r in residuals) - len(body.params) + 1
+            where = max(where, 0)
+            loc = primal_stmts[where - 1].loc if where else Loc()
+            push = Eqn((), "push", (tape,) + tuple(residuals), (), loc)
+            primal_stmts = primal_stmts[:where] + [push] + primal_stmts[where:]
+            popped = tuple(self.names.fresh(v.hint) for v in residuals)
+            prefix.append(Eqn(popped, "pop", (tape,), (), Loc(role="adjoint")))
+            mapping.update(zip(residuals, popped))
+        for e in sorted(recompute, key=lambda e: order[e.outs[0]]):
+            out = self.names.fresh(e.outs[0].hint)
+            args = tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in e.args)
+            prefix.append(Eqn((out,), e.prim, args, e.params, e.loc))
+            mapping[e.outs[0]] = out
+        mapping.pop(idx, None)
+        adj = substitute(adj_body, mapping)
+        return primal_stmts, Block(adj.params, tuple(prefix) + adj.stmts, adj.results)
+
+    @staticmethod
+    def _rematerialize(residuals: list, primal_stmts: list, level: set, idx) -> tuple:
+        """Swap stored values for the operands they are cheaply computed from,
+        whenever that does not store more values per iteration.  Latest first,
+        each value once: linear in the size of the body."""
+        defs = {st.outs[0]: (k, st) for k, st in enumerate(primal_stmts)
+                if isinstance(st, Eqn) and len(st.outs) == 1 and st.prim in _CHEAP}
+        stored = dict.fromkeys(residuals)
+        recompute: list = []
+        heap = [(-defs[r][0], r.name, r) for r in residuals if r in defs]
+        heapq.heapify(heap)
+        seen = set()
+        while heap:
+            _, _, r = heapq.heappop(heap)
+            if r in seen or r not in stored:
+                continue
+            seen.add(r)
+            e = defs[r][1]
+            leaves = [a for a in dict.fromkeys(e.args)
+                      if isinstance(a, Var) and a in level and a != idx]
+            if sum(1 for a in leaves if a not in stored) > 1:
+                continue  # would store more values than it saves
+            del stored[r]
+            recompute.append(e)
+            for a in leaves:
+                if a not in stored:
+                    stored[a] = None
+                    if a in defs:
+                        heapq.heappush(heap, (-defs[a][0], a.name, a))
+        return list(stored), recompute
+
+
+#: primitives cheap enough to recompute in the adjoint instead of storing
+_CHEAP = {"add", "sub", "mul", "neg", "lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or"}
+
+
+_RECOMPUTE = {"add", "sub", "mul", "neg"}
+
+
+def _bar_hint(v: Var) -> str:
+    return derived(v.hint, "_bar") if v.hint else ""
+
+
+# ---------------------------------------------------------------- drivers
+def reverse_function(fn: Function, wrt: tuple, with_value: bool = False,
+                     shapes: dict | None = None) -> tuple:
+    """The fused gradient function of an entry point and the set of callees it
+    needs as fwd/bwd pairs and as primal functions (``shapes``: see shapes.py)."""
+    names = Names.for_function(fn)
+    varied = activity(fn, [fn.params[i] for i in wrt])
+    rev = Reverser(names, varied, shapes)
+    if len(fn.body.results) != 1:
+        raise ValueError("gradients need a function with one output")
+    out = fn.body.results[0]
+    bars: dict = {}
+    ab = Builder(names)
+    rev.add_bar(bars, out, Const(1.0), ab)
+    primal = rev.block(fn.body, bars, ab)
+    grads = tuple(bars.get(fn.params[i]) or rev.zero(fn.params[i], ab) for i in wrt)
+    results = ((out,) if with_value else ()) + grads
+    body = Block((), tuple(rev.tapes) + tuple(primal) + tuple(ab.stmts), results)
+    grad = Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
+    return grad, rev.fwd_calls, rev.primal_calls
+
+
+def reverse_callee(fn: Function, shapes: dict | None = None) -> tuple:
+    """``fn_fwd(*args) -> (*outs, res)`` and ``fn_bwd(res, *out_bars) -> arg_bars``."""
+    names = Names.for_function(fn)
+    varied = activity(fn, fn.params)
+    rev = Reverser(names, varied, shapes)
+    bars: dict = {}
+    ab = Builder(names)
+    seeds = tuple(names.fresh(_bar_hint(o) if isinstance(o, Var) and o.hint else "~out_bar")
+                  for o in fn.body.results)
+    for o, g in zip(fn.body.results, seeds):
+        rev.add_bar(bars, o, g, ab)
+    primal = rev.block(fn.body, bars, ab)
+    arg_bars = tuple(bars.get(p) or rev.zero(p, ab) for p in fn.params)
+    adj = Block((), tuple(ab.stmts), arg_bars)
+    top = bound_vars(Block(fn.params, tuple(rev.tapes) + tuple(primal), ()))
+    residuals = [v for v in ordered_free_vars(adj) if v in top]
+    fb = Builder(names)
+    res_param = names.fresh(derived(fn.name, "_res"))
+    bb = Builder(names)
+    if not residuals:
+        res = Const(None)
+        mapping = {}
+    elif len(residuals) == 1:
+        res = residuals[0]
+        mapping = {residuals[0]: res_param}
+    else:
+        res = fb.eqn("pack", *residuals, hint=derived(fn.name, "_res"))
+        unpacked = bb.eqn("unpack", res_param, nouts=len(residuals))
+        mapping = dict(zip(residuals, unpacked))
+        bb.stmts[-1] = Eqn(tuple(Var(u.name, r.hint) for u, r in zip(unpacked, residuals)),
+                           "unpack", (res_param,))
+        mapping = dict(zip(residuals, bb.stmts[-1].outs))
+    fwd_body = Block((), tuple(rev.tapes) + tuple(primal) + tuple(fb.stmts),
+                     fn.body.results + (res,))
+    adj = substitute(adj, mapping)
+    bwd_body = Block((), tuple(bb.stmts) + adj.stmts, adj.results)
+    fwd = Function(fn.name + "_fwd", fn.params, fwd_body, (), fn.filename, fn.source_line)
+    bwd = Function(fn.name + "_bwd", (res_param,) + seeds, bwd_body, (), fn.filename,
+                   fn.source_line)
+    return fwd, bwd, rev.fwd_calls, rev.primal_calls

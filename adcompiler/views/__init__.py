@@ -1,0 +1,1 @@
+"""The teaching views: Wengert lists, evaluation traces, computational graphs, local partials."""
