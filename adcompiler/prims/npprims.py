@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import ast
 
-from .primitives import PRIMS, Prim
+from .record import register
 
 
 def _def(name, nargs, differentiable=True, form="special", op=None, pure=True):
-    PRIMS[name] = Prim(name, nargs, None, form, op, differentiable, pure)
+    register(name, nargs, form=form, op=op, differentiable=differentiable, pure=pure)
 
 
 # linear algebra
@@ -50,7 +50,7 @@ for _name in ():
     _def(_name, 1, differentiable=False)
 # x.copy(), np.array(x): the same value in a new buffer.  Only the check of
 # in-place operators (inplace.py) tells it from x; the optimiser folds it away
-PRIMS["copy"] = Prim("copy", 1, lambda x: x, "special")
+register("copy", 1, impl=lambda x: x)
 # adjoint-only helpers: they never appear in user code, so they are never
 # differentiated (grad of an emitted gradient is not supported)
 _def("index_add", -1, differentiable=False)  # index_add(x, base, g, *atoms): base + scatter(g)

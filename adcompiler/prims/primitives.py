@@ -6,19 +6,12 @@ from __future__ import annotations
 import ast
 import math
 import operator
-from dataclasses import dataclass
-from typing import Callable, Optional
+
+from .record import REGISTRY, Primitive, register
 
 
-@dataclass(frozen=True)
-class Prim:
-    name: str
-    nargs: int  # -1: variadic
-    impl: Optional[Callable]  # evaluation on Python numbers; None: not foldable
-    form: str  # 'binop' | 'unary' | 'compare' | 'call' | 'special'
-    op: object = None  # ast operator class for binop/unary/compare; function name for call
-    differentiable: bool = True  # False: derivative is zero by definition (documented)
-    pure: bool = True
+#: the record type (historical name)
+Prim = Primitive
 
 
 def _sign(x):
@@ -52,11 +45,12 @@ def _ieee_pow(x, e):
     return x ** e if x or e >= 0 else math.inf
 
 
-PRIMS: dict = {}
+#: name -> record (the registry itself)
+PRIMS: dict = REGISTRY
 
 
 def _def(name, nargs, impl, form, op=None, differentiable=True, pure=True):
-    PRIMS[name] = Prim(name, nargs, impl, form, op, differentiable, pure)
+    register(name, nargs, impl=impl, form=form, op=op, differentiable=differentiable, pure=pure)
 
 
 # arithmetic
