@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import difflib
 import os
 import sys
@@ -341,7 +342,7 @@ def run_compile(args) -> int:
         return refuse_output(args.output, args.file)
     notes: list = []
     dump = args.dump_ir or args.after is not None
-    with passlog.recording() as log:
+    with passlog.recording() if dump else contextlib.nullcontext() as log:
         text = compile_file(args.file, args.function, args.wrt, args.mode, args.order,
                             args.shapes, args.arrays, notes)
     if dump:
