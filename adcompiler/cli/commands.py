@@ -246,8 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="print the IR (jaxpr-like text) instead of the emitted code, as the "
                            "emitter receives it, or after the pass named by --after")
     comp.add_argument("--after", metavar="PASS", choices=list(passlog.PASSES),
-                      help="with --dump-ir: print the IR after every run of PASS, one of: " +
-                           "; ".join(f"{k} ({v})" for k, v in passlog.PASSES.items()))
+                      help="with --dump-ir: print the IR after every run of PASS. " +
+                           "; ".join(f"{k}: {v}" for k, v in passlog.PASSES.items()))
     comp.set_defaults(run=run_compile)
     for module in _command_modules():
         module.register(sub)

@@ -19,12 +19,12 @@ from .pretty import pformat
 #: every pass ``adc compile --dump-ir --after PASS`` can show, in pipeline order
 PASSES = {
     "lower": "source to IR, every function of the program",
-    "inline": "array code: the user's helpers inlined into the entry",
-    "reverse": "the reverse-mode transform (a gradient, or f_fwd/f_bwd of a helper)",
-    "forward": "the forward-mode (tangent) transform, also over reverse-mode code (HVP)",
-    "optimize": "folding, exact identities, CSE, DCE, tape pruning (after every transform)",
-    "specialize": "array code: shape-aware rewrites for the known shapes, then optimize",
-    "emit": "the IR handed to the emitter (the default)",
+    "inline": "array code, the user's helpers inlined into the entry",
+    "reverse": "the reverse-mode transform, a gradient or f_fwd/f_bwd of a helper",
+    "forward": "the forward-mode (tangent) transform, also over reverse-mode code for an HVP",
+    "optimize": "folding, exact identities, CSE, DCE, tape pruning, after every transform",
+    "specialize": "array code, shape-aware rewrites for the known shapes, then optimize",
+    "emit": "the IR handed to the emitter, the default",
 }
 
 #: what ``--dump-ir`` shows without ``--after``
