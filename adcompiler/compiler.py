@@ -83,8 +83,9 @@ def observed(name: str, fn: Function, types=None) -> Function:
     return fn
 
 
-def _pass(fn: Function, stage, name: str = "optimize", types=None) -> Function:
-    return observed(name, stage(fn), types)
+def _pass(fn: Function, stage, name: str = "", types=None) -> Function:
+    """Run pass ``stage``, named ``name`` or after the function (``optimize``)."""
+    return observed(name or stage.__name__, stage(fn), types)
 
 
 def lower(sf: SourceFunction) -> tuple:

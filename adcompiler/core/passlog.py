@@ -72,7 +72,7 @@ def recording():
 
 
 def record(name: str, fn: Function, types=None) -> None:
-    assert name in PASSES, name
+    assert name in PASSES, f"pass {name!r}: give every pass a name and a line in PASSES"
     if _LOG is not None:
         _LOG.events.append(PassEvent(name, fn, types))
 
