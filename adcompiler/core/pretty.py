@@ -2,18 +2,27 @@
 
 ``print(fn)`` shows a :class:`~adcompiler.core.ir.Function` as::
 
-    f_grad = { lambda x, n=8. let
-        # line 47
-        v3 = mul 4 l_2
-        l_5 = for i_1 in range(0, n, 1) carry (l_2 = x) { let ... in (v5) }
-      in (l_bar_9) }
+    logistic_grad = { lambda x, n=3. let
+        tape_14 = new_tape
+        # line 3
+        l_6 = for range(0, n, 1) init (x) { lambda i_1, l_2. let
+            push tape_14 l_2
+            # line 4
+            v3 = mul 4 l_2
+            ...
+          in (l_5) }
+        ...
+      in (l_bar_18) }
 
 * a variable prints as its SSA name, or as ``hint_k`` when it came from the
   user's (or a derived) name ``hint`` and is SSA variable ``vk``, so both the
   source name and the identity are visible;
 * an equation is ``outs = prim[params] args``, constants as Python literals;
-* ``If``, ``ForRange`` and ``While`` print their blocks nested, each block a
-  ``{ lambda PARAMS. let STMTS in (RESULTS) }`` like a jaxpr's sub-jaxprs;
+* ``If`` (``then``/``else``), ``ForRange`` (``for [reversed] range(...)
+  init (CARRIED)``) and ``While`` (``while init (CARRIED)``, ``cond``/``body``)
+  print their blocks nested, each a ``{ lambda PARAMS. let STMTS in
+  (RESULTS) }`` like a jaxpr's sub-jaxprs (a loop body's params are the
+  index and the carried values);
 * ``# line N`` (``# adjoint of line N``) starts each run of statements from
   one source line;
 * with ``shapes`` (``{var: shape}``, as array shape inference computes them)
