@@ -20,7 +20,6 @@ run of consecutive lines of the text, possibly indented less):
 * ``file PATH`` -- a file of the repository (an example's source);
 * ``eval MODULE EXPR`` -- the string EXPR evaluates to, with examples/MODULE's
   names, ``adcompiler`` and ``transforms`` in scope;
-* ``ir MODULE FUNC`` -- ``str()`` of the IR of FUNC's emitted gradient (``print(fn)``);
 * ``run`` -- the block is Python that runs (written to a file and imported);
   a line ``EXPR  # ... = NUMBER`` also checks that EXPR equals NUMBER;
 * ``from-run EXPR`` -- the string EXPR evaluates to in the module of the
@@ -105,11 +104,6 @@ def produce(kind: str, args: str, workdir: str, ran: dict | None = None) -> str:
     if kind == "eval":
         module, _, expr = args.partition(" ")
         return str(eval(expr, _namespace(module))).rstrip("\n") + "\n"  # noqa: S307 - our docs
-    if kind == "ir":
-        module, _, func = args.partition(" ")
-        from adcompiler import api
-        fns = api.compiled(_namespace(module)[func]).functions
-        return "\n\n".join(map(str, fns)) + "\n"
     raise ValueError(f"unknown listing kind {kind!r}")
 
 
