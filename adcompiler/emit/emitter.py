@@ -29,6 +29,7 @@ from .printer import COMMENT_MARK, comment_text
 from ..arrays import aliases
 from ..arrays import emit as npemit
 from .globalnames import global_name
+from ..optimize.tapes import walked_loops
 
 _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
 _INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add"}
@@ -72,7 +73,7 @@ class Emitter:
         self.pref: dict = {}  # var -> preferred (slot) name
         self.temp_counter = 0
         self.max_suffix: dict = {}  # base name -> largest numeric suffix given out
-        self.tape_walks = _tape_walks(fn)  # adjoint loop id -> its pop (see _tape_walks)
+        self.tape_walks = walked_loops(fn.body)  # adjoint loop id -> its pop (optimize.tapes)
         self.walked_pops: set = set()
 
     # ------------------------------------------------------------ analysis
@@ -501,6 +502,8 @@ class Emitter:
             return ast.List([], ast.Load())
         if prim == "pop":
             return ast.Call(ast.Attribute(args[0], "pop", ast.Load()), [], [])
+        if prim == "tape_len":
+            return ast.Call(global_name("len"), args, [])
         return npemit.value(self, e, args)
 
     def expr(self, a) -> ast.expr:
@@ -671,36 +674,6 @@ def _use_counts(block: Block) -> dict:
 def _base(v: Var) -> str:
     """The name a value's hint asks for (before any ``_1`` suffix)."""
     return _sanitize(v.hint.lstrip("~")) if v.hint else ""
-
-def _tape_walks(fn: Function) -> dict:
-    """Adjoint loops that may read their tape as ``for v in reversed(tape)``.
-
-    That holds when the tape is filled by one run of a loop at the top of the
-    function (one push, directly in that loop's body) and emptied by one run of
-    another top-level loop whose body starts with the tape's only pop: then the
-    adjoint loop runs once per pushed entry, newest first.  Iterating saves the
-    range iterator and a ``pop()`` call per iteration (about 15 % of a scalar
-    loop's gradient); the tape is freed when the function returns.
-    """
-    from ..core.ir import walk
-    pushes: dict = {}
-    pops: dict = {}
-    for st in walk(fn.body):
-        if isinstance(st, Eqn) and st.prim in ("push", "pop"):
-            (pushes if st.prim == "push" else pops).setdefault(st.args[0], []).append(st)
-    top_loops = [st for st in fn.body.stmts if isinstance(st, (ForRange, While))]
-    filled = {st.args[0] for loop in top_loops for st in loop.body.stmts
-              if isinstance(st, Eqn) and st.prim == "push"}
-    out = {}
-    for loop in top_loops:
-        first = loop.body.stmts[0] if isinstance(loop, ForRange) and loop.body.stmts else None
-        if not (isinstance(first, Eqn) and first.prim == "pop"):
-            continue
-        tape = first.args[0]
-        if tape in filled and len(pushes.get(tape, ())) == 1 and len(pops.get(tape, ())) == 1:
-            out[id(loop)] = first
-    return out
-
 
 def _is_two(a) -> bool:
     return isinstance(a, Const) and type(a.value) in (int, float) and a.value == 2

@@ -6,7 +6,12 @@
   primal and adjoint code (an expression computed in an enclosing block is
   reused inside nested blocks);
 * :func:`dce`: dead code, dead branch outputs and dead loop-carried values;
-* :func:`prune_tapes`: values pushed on a tape that the adjoint no longer reads.
+* :func:`prune_tapes`: values pushed on a tape that the adjoint no longer reads;
+
+:func:`finish` runs once on the optimised IR, before emission:
+:func:`~adcompiler.optimize.tapes.walk_tapes` (an adjoint loop that empties a
+tape counts the tape's length, so a ``while`` loop's trip counter dies), then
+DCE.
 """
 from __future__ import annotations
 
@@ -29,6 +34,16 @@ def optimize(fn: Function, max_rounds: int = 20) -> Function:
             return new
         fn = new
     return fn
+
+
+def finish(fn: Function) -> Function:
+    """The last passes before emission, run once on optimised IR: tape walks
+    (:mod:`.tapes`), then DCE removes the trip counters they no longer read.
+    Not part of :func:`optimize`: after the walk no pass may drop a walked
+    loop's ``pop`` (its tape's length is the loop's trip count)."""
+    from .tapes import walk_tapes
+    walked = walk_tapes(fn)
+    return fn if walked is fn else dce(walked)
 
 
 # ---------------------------------------------------------------- simplify
