@@ -52,6 +52,7 @@ class _Simplifier:
         self.subst: dict = {}
         self.defs: dict = {}
         self.bools: set = set()  # branch outputs that may carry a comparison's bool
+        self.nums: set = set()  # values known never to be a bool (see numeric)
 
     def atom(self, a):
         while isinstance(a, Var) and a in self.subst:
@@ -81,6 +82,8 @@ class _Simplifier:
             for o, *results in zip(s.outs, then.results, orelse.results):
                 if any(self.boolean(r) for r in results):
                     self.bools.add(o)
+                elif all(self.numeric(r) for r in results):
+                    self.nums.add(o)
             out.append(If(s.outs, pred, then, orelse, s.loc))
         elif isinstance(s, ForRange):
             self.invariant_carried(s, s.body.params[1:])
@@ -122,6 +125,9 @@ class _Simplifier:
             avail[key] = e.outs
         for o in e.outs:
             self.defs[o] = e
+        if len(e.outs) == 1 and (e.prim in _NEVER_BOOL or e.prim in ("add", "mul") and any(
+                self.numeric(a) for a in e.args)):
+            self.nums.add(e.outs[0])
         out.append(e)
 
     @staticmethod
@@ -158,6 +164,8 @@ class _Simplifier:
             return None  # `b * 1.0` is a float, `b` a bool: the identity changes the type
 
         if prim == "add":
+            if isinstance(args[0], Var) and args[0] == args[1] and self.numeric(args[0]):
+                return Eqn(e.outs, "mul", (Const(2), args[0]), (), e.loc)  # exact in IEEE
             if const(args[1], 0):
                 return args[0]
             if const(args[0], 0):
@@ -204,6 +212,20 @@ class _Simplifier:
             return Const(float(args[0].value))
         return None
 
+    def numeric(self, a) -> bool:
+        """``a`` is known never to be a bool: then ``a + a`` is ``2 * a``
+        exactly (IEEE doubling is exact; Python's and NumPy's ints too), while
+        a NumPy bool (array) adds as logical or (``m + m`` is ``m``).  Known:
+        number literals, results of primitives that never give a bool, sums
+        and products with such a value, branch outputs that are such values
+        on both sides, and adjoints and tangents (the transforms make them
+        floats: ``~x_bar``, ``~x_dot``)."""
+        if isinstance(a, Const):
+            return is_number(a.value)
+        if self.boolean(a):
+            return False
+        return a in self.nums or (a.hint.startswith("~") and a.hint.endswith(("_bar", "_dot")))
+
     def boolean(self, a) -> bool:
         """``a`` is the result of a comparison or ``not``: a bool (array)."""
         d = self.defs.get(a)
@@ -211,6 +233,11 @@ class _Simplifier:
 
 
 _BOOLEAN = {"lt", "le", "gt", "ge", "eq", "ne", "not"}
+#: primitives whose result is never a bool (NumPy's bool + bool and bool * bool are)
+_NEVER_BOOL = {"div", "sub", "neg", "pow", "mod", "floordiv", "float", "int", "round", "floor",
+               "ceil", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+               "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "atan2", "hypot",
+               "max_weight", "keep_weight", "sum", "mean", "norm"}
 
 
 def simplify(fn: Function) -> Function:
