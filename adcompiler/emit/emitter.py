@@ -7,7 +7,8 @@ The :class:`Emitter` is the driver; each decision has a module of its own:
 * :mod:`.liveness`: where each value dies, and which arrays may be overwritten;
 * :mod:`.naming`: the register-style names (``w``, ``w_bar``, ``_t1``);
 * :mod:`.expressions`: the AST of atoms and primitives;
-* this module: statements, control flow and comments: each run of
+* :mod:`.control`: ``if``, ``for`` and ``while``;
+* this module: the function, its statements and comments: each run of
   statements from one source line starts with a comment quoting that line.
 
 A loop that :mod:`adcompiler.optimize.tapes` bounded by its tape's length is
@@ -19,9 +20,9 @@ import ast
 
 from ..arrays import aliases
 from ..arrays import emit as npemit
-from ..core.ir import Block, Eqn, ForRange, Function, If, Var, While
-from ..optimize.tapes import walked_loops
-from .expressions import Expressions, const_node, range_args
+from ..core.ir import Block, Eqn, ForRange, Function, If, Var
+from .control import ControlFlow
+from .expressions import Expressions, const_node
 from .globalnames import global_name
 from .inlining import Inlining
 from .liveness import Liveness, Ownership
@@ -45,8 +46,7 @@ class Emitter:
         self.live = Liveness(self.inl.expand)
         self.namer = Namer(self.live, reserved, self.inl.globals, shapes is not None)
         self.ex = Expressions(self.namer, self.inl, shapes is not None)
-        self.tape_walks = walked_loops(fn.body)  # adjoint loop id -> its pop
-        self.walked_pops: set = set()
+        self.control = ControlFlow(self)
 
     # ------------------------------------------------ the interface arrays/emit.py uses
     def expr(self, a) -> ast.expr:
@@ -120,7 +120,7 @@ class Emitter:
         for s in block.stmts:
             if isinstance(s, Eqn) and s.outs and all(o in self.inl for o in s.outs):
                 continue
-            if isinstance(s, Eqn) and s.prim == "pop" and id(s) in self.walked_pops:
+            if isinstance(s, Eqn) and s.prim == "pop" and id(s) in self.control.walked_pops:
                 continue
             key = (s.loc.line, s.loc.role)
             if s.loc.line and key != last_loc:
@@ -133,10 +133,10 @@ class Emitter:
         if isinstance(s, Eqn):
             return self.eqn(s)
         if isinstance(s, If):
-            return self.if_(s)
+            return self.control.if_(s)
         if isinstance(s, ForRange):
-            return self.for_(s)
-        return self.while_(s)
+            return self.control.for_(s)
+        return self.control.while_(s)
 
     def targets(self, outs: tuple, pos: int) -> ast.expr:
         names = [ast.Name(self.namer.take(o, pos), ast.Store()) for o in outs]
@@ -203,91 +203,6 @@ class Emitter:
         other = e.args[1] if e.args[0] is t else e.args[0]
         return [ast.AugAssign(ast.Name(target.id, ast.Store()), _AUG_OPS[e.prim](),
                               self.expr(other))]
-
-    # ------------------------------------------------------------ control flow
-    def copies(self, names: list, results: tuple) -> list:
-        """``slot = result`` for each result not already in its slot (in parallel)."""
-        pairs = [(n, r) for n, r in zip(names, results)
-                 if not (isinstance(r, Var) and self.namer.names.get(r) == n
-                         and r not in self.inl)]
-        if not pairs:
-            return []
-        if len(pairs) == 1:
-            n, r = pairs[0]
-            return [ast.Assign([ast.Name(n, ast.Store())], self.expr(r))]
-        targets = ast.Tuple([ast.Name(n, ast.Store()) for n, _ in pairs], ast.Store())
-        return [ast.Assign([targets], ast.Tuple([self.expr(r) for _, r in pairs], ast.Load()))]
-
-    def slot_names(self, s, inits: tuple) -> list:
-        return self.namer.slot_names(s.outs, inits, self.live.start[id(s)],
-                                     self.live.end[id(s)], self.inl)
-
-    def if_(self, s: If) -> list:
-        test = self.expr(s.pred)
-        names = self.slot_names(s, ())
-        for blk in (s.then, s.orelse):
-            self.namer.prefer(blk.results, names)
-        self.namer.claim(names, s.outs)
-        # each branch starts from the names as they are before the ``if``: a
-        # name the first branch gave to one of its values still holds the
-        # earlier value on the other path (and after the ``if``, where the
-        # branches' own values are dead)
-        before = dict(self.namer.holder)
-        bodies = []
-        for blk, other in ((s.then, s.orelse), (s.orelse, s.then)):
-            self.namer.holder = dict(before)
-            for name, o in zip(names, s.outs):
-                self.namer.holder[name] = o
-            self.live.excluded.append(self.live.ranges[id(other)])
-            stmts = self.block(blk) + self.copies(names, blk.results)
-            self.live.excluded.pop()
-            bodies.append(stmts)
-        self.namer.holder = before
-        self.namer.release(names, s.outs)
-        then, orelse = bodies
-        if not then and orelse:
-            return [ast.If(ast.UnaryOp(ast.Not(), test), orelse, [])]
-        return [ast.If(test, then or [ast.Pass()], orelse)]
-
-    def loop_slots(self, s, params: tuple, results: tuple) -> tuple:
-        names = self.slot_names(s, s.inits)
-        pre = self.copies(names, s.inits)
-        self.namer.prefer(results, names)
-        self.namer.claim(names, s.outs, params)
-        return names, pre
-
-    def for_(self, s: ForRange) -> list:
-        bounds = [self.expr(a) for a in (s.start, s.stop, s.step)]
-        names, pre = self.loop_slots(s, s.body.params[1:], s.body.results)
-        idx = s.body.params[0]
-        pop = self.tape_walks.get(id(s)) if idx not in self.live.last else None
-        if pop is not None:  # for v in reversed(tape): no index, no pop() call
-            self.walked_pops.add(id(pop))
-            target = self.targets(pop.outs, self.live.start[id(pop)])
-            iterator = ast.Call(global_name("reversed"), [self.expr(pop.args[0])], [])
-            body = self.block(s.body) + self.copies(names, s.body.results)
-            self.namer.release(names, s.outs)
-            return pre + [ast.For(target, iterator, body or [ast.Pass()], [])]
-        idx_name = self.namer.take(idx, self.live.start[id(s)]) if idx in self.live.last else "_"
-        body = self.block(s.body) + self.copies(names, s.body.results)
-        self.namer.release(names, s.outs)
-        iterator = ast.Call(global_name("range"), range_args(bounds), [])
-        if s.reverse:
-            iterator = ast.Call(global_name("reversed"), [iterator], [])
-        return pre + [ast.For(ast.Name(idx_name, ast.Store()), iterator, body or [ast.Pass()], [])]
-
-    def while_(self, s: While) -> list:
-        names, pre = self.loop_slots(s, s.body.params, s.body.results)
-        for n, p in zip(names, s.cond.params):
-            self.namer.names[p] = n
-        cond_stmts = self.block(s.cond)
-        test = self.expr(s.cond.results[0])
-        body = self.block(s.body) + self.copies(names, s.body.results)
-        self.namer.release(names, s.outs)
-        if not cond_stmts:
-            return pre + [ast.While(test, body or [ast.Pass()], [])]
-        stop = ast.If(ast.UnaryOp(ast.Not(), test), [ast.Break()], [])
-        return pre + [ast.While(ast.Constant(True), cond_stmts + [stop] + body, [])]
 
 
 def _comment(loc) -> ast.stmt:
