@@ -6,7 +6,7 @@
   primal and adjoint code (an expression computed in an enclosing block is
   reused inside nested blocks);
 * :func:`dce`: dead code, dead branch outputs and dead loop-carried values;
-* :func:`prune_tapes`: values pushed on a tape that the adjoint no longer reads;
+* :func:`prune_tapes`: values pushed on a tape that the adjoint no longer reads.
 
 :func:`finish` runs once on the optimised IR, before emission:
 :func:`~adcompiler.optimize.tapes.walk_tapes` (an adjoint loop that empties a

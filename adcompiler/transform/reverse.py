@@ -114,19 +114,6 @@ class Reverser:
             return self.guarded(b, g, c, start)
         return b.eqn("unbroadcast", c, a)
 
-    def doubled(self, b: Builder, e: Eqn, g):
-        """``x + x`` and ``x * x`` give ``x`` two equal shares: ``2 * share``,
-        exactly their sum (doubling a float is exact; an active value and its
-        adjoint are floats), so that ``x_bar`` is not written ``x_bar += t``
-        twice."""
-        c = self.contribution(b, e, 0, g)
-        if c is None:
-            return None
-        total = b.eqn("mul", Const(2), c)
-        if c in self.maybe_zero:
-            self.maybe_zero.add(total)
-        return total
-
     def guarded(self, b: Builder, g, c, start: int):
         """``c = partial * g`` where the partial can be infinite (``sqrt'(0)``)
         and ``g`` may be a zero standing for "no adjoint" (a branch that did
@@ -196,7 +183,7 @@ class Reverser:
             self.index_bar(e, bars, g, ab)
             return [e]
         if e.prim in ("add", "mul") and e.args[0] == e.args[1] and self.active(e.args[0]):
-            self.add_bar(bars, e.args[0], self.doubled(ab, e, g), ab)  # x + x, x * x
+            self.add_bar(bars, e.args[0], _doubled(self, ab, e, g), ab)  # x + x, x * x
             return [e]
         for i, a in enumerate(e.args):
             if self.active(a):
@@ -419,6 +406,20 @@ _CHEAP = {"add", "sub", "mul", "neg", "lt", "le", "gt", "ge", "eq", "ne", "not",
 
 
 _RECOMPUTE = {"add", "sub", "mul", "neg"}
+
+
+def _doubled(rev, b: Builder, e: Eqn, g):
+    """``x + x`` and ``x * x`` give ``x`` two equal shares: ``2 * share``,
+    exactly their sum (doubling a float is exact; an active value and its
+    adjoint are floats), so that ``x_bar`` is not written ``x_bar += t``
+    twice."""
+    c = rev.contribution(b, e, 0, g)
+    if c is None:
+        return None
+    total = b.eqn("mul", Const(2), c)
+    if c in rev.maybe_zero:
+        rev.maybe_zero.add(total)
+    return total
 
 
 def _bar_hint(v: Var) -> str:
