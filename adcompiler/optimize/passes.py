@@ -53,6 +53,7 @@ class _Simplifier:
         self.defs: dict = {}
         self.bools: set = set()  # branch outputs that may carry a comparison's bool
         self.nums: set = set()  # values known never to be a bool (see numeric)
+        self.floats: set = set()  # values known to be floats (see float_valued)
 
     def atom(self, a):
         while isinstance(a, Var) and a in self.subst:
@@ -84,6 +85,8 @@ class _Simplifier:
                     self.bools.add(o)
                 elif all(self.numeric(r) for r in results):
                     self.nums.add(o)
+                    if all(self.float_valued(r) for r in results):
+                        self.floats.add(o)
             out.append(If(s.outs, pred, then, orelse, s.loc))
         elif isinstance(s, ForRange):
             self.invariant_carried(s, s.body.params[1:])
@@ -125,9 +128,8 @@ class _Simplifier:
             avail[key] = e.outs
         for o in e.outs:
             self.defs[o] = e
-        if len(e.outs) == 1 and (e.prim in _NEVER_BOOL or e.prim in ("add", "mul") and any(
-                self.numeric(a) for a in e.args)):
-            self.nums.add(e.outs[0])
+        if len(e.outs) == 1:
+            self.classify(e)
         out.append(e)
 
     @staticmethod
@@ -165,7 +167,9 @@ class _Simplifier:
 
         if prim == "add":
             if isinstance(args[0], Var) and args[0] == args[1] and self.numeric(args[0]):
-                return Eqn(e.outs, "mul", (Const(2), args[0]), (), e.loc)  # exact in IEEE
+                # exact; 2.0 * x is CPython's fast float product (2 * x converts the int)
+                two = Const(2.0) if self.float_valued(args[0]) else Const(2)
+                return Eqn(e.outs, "mul", (two, args[0]), (), e.loc)
             if const(args[1], 0):
                 return args[0]
             if const(args[0], 0):
@@ -212,6 +216,23 @@ class _Simplifier:
             return Const(float(args[0].value))
         return None
 
+    def classify(self, e: Eqn) -> None:
+        """Record whether ``e``'s result is known never to be a bool, or a float."""
+        out = e.outs[0]
+        if e.prim in _FLOAT_RESULT or e.prim in _FLOAT_IF_ANY and any(
+                self.float_valued(a) for a in e.args):
+            self.floats.add(out)
+        if out in self.floats or e.prim in _NEVER_BOOL or e.prim in ("add", "mul") and any(
+                self.numeric(a) for a in e.args):
+            self.nums.add(out)
+
+    def float_valued(self, a) -> bool:
+        """``a`` is known to be a float (array): a float literal, an adjoint or
+        tangent, or the result of a primitive that gives floats."""
+        if isinstance(a, Const):
+            return isinstance(a.value, float)
+        return a in self.floats or (a.hint.startswith("~") and a.hint.endswith(("_bar", "_dot")))
+
     def numeric(self, a) -> bool:
         """``a`` is known never to be a bool: then ``a + a`` is ``2 * a``
         exactly (IEEE doubling is exact; Python's and NumPy's ints too), while
@@ -222,9 +243,7 @@ class _Simplifier:
         floats: ``~x_bar``, ``~x_dot``)."""
         if isinstance(a, Const):
             return is_number(a.value)
-        if self.boolean(a):
-            return False
-        return a in self.nums or (a.hint.startswith("~") and a.hint.endswith(("_bar", "_dot")))
+        return not self.boolean(a) and (a in self.nums or self.float_valued(a))
 
     def boolean(self, a) -> bool:
         """``a`` is the result of a comparison or ``not``: a bool (array)."""
@@ -238,6 +257,12 @@ _NEVER_BOOL = {"div", "sub", "neg", "pow", "mod", "floordiv", "float", "int", "r
                "ceil", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
                "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "atan2", "hypot",
                "max_weight", "keep_weight", "sum", "mean", "norm"}
+#: primitives whose result is a float (array) whatever their arguments
+_FLOAT_RESULT = {"div", "float", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
+                 "tanh", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "atan2",
+                 "hypot", "max_weight", "keep_weight", "mean", "norm"}
+#: ... and those whose result is a float when an argument is
+_FLOAT_IF_ANY = {"add", "sub", "mul", "neg", "pow"}
 
 
 def simplify(fn: Function) -> Function:

@@ -409,14 +409,14 @@ _RECOMPUTE = {"add", "sub", "mul", "neg"}
 
 
 def _doubled(rev, b: Builder, e: Eqn, g):
-    """``x + x`` and ``x * x`` give ``x`` two equal shares: ``2 * share``,
+    """``x + x`` and ``x * x`` give ``x`` two equal shares: ``2.0 * share``,
     exactly their sum (doubling a float is exact; an active value and its
     adjoint are floats), so that ``x_bar`` is not written ``x_bar += t``
     twice."""
     c = rev.contribution(b, e, 0, g)
     if c is None:
         return None
-    total = b.eqn("mul", Const(2), c)
+    total = b.eqn("mul", Const(2.0), c)  # 2.0 * x: CPython's fast float product
     if c in rev.maybe_zero:
         rev.maybe_zero.add(total)
     return total
