@@ -1,5 +1,7 @@
 """The pipeline: lower -> optimise -> [inline] -> reverse -> optimise ->
-[specialize] -> emit (forward mode and its compositions: transform/composite.py).
+[specialize] -> finish -> emit (``finish``: the tape walks and a last DCE,
+:func:`optimize.passes.finish`; forward mode and its compositions:
+transform/composite.py).
 
 Each stage is a pure function of the IR and goes through :func:`observed`
 under one of the names in :data:`adcompiler.core.passlog.PASSES`: with
@@ -25,7 +27,7 @@ from .runtime.watch import watch
 from .core import passlog
 from .core.ir import Function, verify
 from .frontend.lower import Program, identifiers, lower_program
-from .optimize.passes import optimize
+from .optimize.passes import finish, optimize
 from .runtime.display import Source
 from .emit.printer import comment_line, to_source
 from .transform.reverse import reverse_callee, reverse_function
@@ -290,6 +292,7 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
     names) tells which names the user's code owns (and, for array code, the
     shapes the emitter needs).  ``checks``: the entry's declared parameter
     shapes, checked on entry (see :func:`npemit.shape_checks`)."""
+    functions = [_pass(fn, finish) for fn in functions]
     users = reserved_names(program) if isinstance(program, Program) else set(program)
     reserved = users | {fn.name for fn in functions}
     arrays = getattr(program, "arrays", None)

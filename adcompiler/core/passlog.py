@@ -24,6 +24,7 @@ PASSES = {
     "forward": "the forward-mode (tangent) transform, also over reverse-mode code for an HVP",
     "optimize": "folding, exact identities, CSE, DCE, tape pruning, after every transform",
     "specialize": "array code, shape-aware rewrites for the known shapes, then optimize",
+    "finish": "once before emission, tape walks (a loop reading its tape back) and a last DCE",
     "emit": "the IR handed to the emitter, the default",
 }
 

@@ -27,12 +27,11 @@ def branchy_grad_a(a, b):
             c = math.exp(b) - a
             c_dot = -1.0
     # line 65: return c * c + (a if a > b else b)
-    _t3 = c_dot * c
     if _t1:
-        _t4 = 1.0
+        _t3 = 1.0
     else:
-        _t4 = 0.0
-    return _t3 + _t3 + _t4
+        _t3 = 0.0
+    return 2.0 * (c_dot * c) + _t3
 
 
 def branchy_grad_b(a, b):
@@ -48,15 +47,14 @@ def branchy_grad_b(a, b):
             # line 62: c = a / (1 + b * b)
             _t2 = 1 + b * b
             c = a / _t2
-            c_dot = -((b + b) * c / _t2)
+            c_dot = -(2.0 * b * c / _t2)
         else:
             # line 64: c = -a + exp(b)
             c_dot = math.exp(b)
             c = c_dot - a
     # line 65: return c * c + (a if a > b else b)
-    _t3 = c_dot * c
     if _t1:
-        _t4 = 0.0
+        _t3 = 0.0
     else:
-        _t4 = 1.0
-    return _t3 + _t3 + _t4
+        _t3 = 1.0
+    return 2.0 * (c_dot * c) + _t3

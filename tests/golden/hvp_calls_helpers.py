@@ -45,10 +45,8 @@ def _helper_bwd_jvp_helper_res(_helper_res, out_bar, _helper_res_dot):
     u, _t1, scale = _helper_res
     u_dot, _t2, scale_dot = _helper_res_dot
     # adjoint of line 141: return scale * sin(u) + u * u
-    u_bar = out_bar * u
-    u_bar_dot = u_dot * out_bar
-    u_bar += u_bar
-    u_bar_dot += u_bar_dot
+    u_bar = 2.0 * (out_bar * u)
+    u_bar_dot = u_dot * out_bar * 2.0
     scale_bar = out_bar * _t1
     scale_bar_dot = _t2 * out_bar
     _t3 = out_bar * scale
@@ -62,21 +60,18 @@ def _helper_fwd_jvp(u, scale, u_dot, scale_dot):
     # line 141: return scale * sin(u) + u * u
     _t1 = math.sin(u)
     _t2 = u_dot * math.cos(u)
-    _t3 = u_dot * u
     _helper_res = u, _t1, scale
     _helper_res_dot = u_dot, _t2, scale_dot
-    return scale * _t1 + u * u, _helper_res, scale_dot * _t1 + _t2 * scale + (
-        _t3 + _t3), _helper_res_dot
+    return (scale * _t1 + u * u, _helper_res, scale_dot * _t1 + _t2 * scale +
+        2.0 * (u_dot * u), _helper_res_dot)
 
 
 def _helper_bwd_jvp(_helper_res, out_bar, _helper_res_dot, out_bar_dot):
     u, _t1, scale = _helper_res
     u_dot, _t2, scale_dot = _helper_res_dot
     # adjoint of line 141: return scale * sin(u) + u * u
-    u_bar = out_bar * u
-    u_bar_dot = out_bar_dot * u + u_dot * out_bar
-    u_bar += u_bar
-    u_bar_dot += u_bar_dot
+    u_bar = 2.0 * (out_bar * u)
+    u_bar_dot = (out_bar_dot * u + u_dot * out_bar) * 2.0
     scale_bar = out_bar * _t1
     scale_bar_dot = out_bar_dot * _t1 + _t2 * out_bar
     _t3 = out_bar * scale
@@ -91,8 +86,7 @@ def _helper_fwd_jvp_u(u, scale, u_dot):
     # line 141: return scale * sin(u) + u * u
     _t1 = math.sin(u)
     _t2 = u_dot * math.cos(u)
-    _t3 = u_dot * u
     _helper_res = u, _t1, scale
     _helper_res_dot = u_dot, _t2, 0.0
-    return scale * _t1 + u * u, _helper_res, _t2 * scale + (_t3 + _t3
+    return scale * _t1 + u * u, _helper_res, _t2 * scale + 2.0 * (u_dot * u
         ), _helper_res_dot
