@@ -24,16 +24,16 @@ import re
 
 from ..core.ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks,
                  stmt_inputs, walk)
-from ..prims.primitives import MATH_SPELLING, NUMPY_SPELLING, PRIMS
+from ..prims.formula import fold, reads, tree_of
+from ..prims.primitives import PRIMS
+from ..prims.spelling import emitted_name, names
 from .printer import COMMENT_MARK, comment_text
 from ..arrays import aliases
 from ..arrays import emit as npemit
-from .globalnames import global_name
+from .globalnames import global_name, module_import
 
 _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
 _INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add"}
-#: primitives whose emitted form mentions an argument twice
-_ARGS_READ_TWICE = {"div", "pow"}  # with ieee=True on Python floats
 #: deepest expression built by inlining (each level may add parentheses)
 MAX_INLINE_DEPTH = 40
 
@@ -83,8 +83,7 @@ class Emitter:
             if isinstance(s, Eqn) and len(s.outs) == 1:
                 local_defs[s.outs[0]] = s
         for s in block.stmts:
-            if isinstance(s, Eqn) and s.prim in _ARGS_READ_TWICE and s.param("ieee") \
-                    and self.shapes is None:
+            if isinstance(s, Eqn) and self.reads_twice(s):
                 continue  # an inlined argument would be evaluated twice
             target = self._inplace_operand(s, local_defs, counts)
             if target is not None:
@@ -426,69 +425,79 @@ class Emitter:
             return ast.Name(e.param("name"), ast.Load())
         p = PRIMS[e.prim]
         args = [self.expr(a) for a in e.args]
-        if e.param("ieee") and self.shapes is None:
-            return self.ieee(e.prim, args)
+        tree = self.formula(e)
+        if tree is not None:
+            return fold(tree, lambda k: args[k], lambda v: _const_node(v, self), self.apply)
         if e.prim == "pow" and e.param("ns") == "math":
             self.imports.add("math")
             return ast.Call(ast.Attribute(global_name("math"), "pow", ast.Load()), args, [])
+        if p.form == "binop" and e.prim == "pow" and _is_two(e.args[1]) \
+                and isinstance(args[0], ast.Name):
+            # x * x: a multiplication instead of a call of pow(), twice as fast
+            return ast.BinOp(args[0], ast.Mult(), ast.Name(args[0].id, ast.Load()))
+        if p.form == "call" or (p.form == "special" and self.spelled(e)):
+            return ast.Call(self.function_name(e), args, [])
+        return self.apply(e.prim, args, e)
+
+    def formula(self, e: Eqn):
+        """The formula the record defines ``e`` by (:mod:`adcompiler.prims.formula`):
+        ``sign``, the tie weights, IEEE division and power on Python floats
+        (NumPy arrays divide so already); None where the primitive is written
+        as itself, or as its function in the namespace the user's code used."""
+        if self.spelled(e):
+            return None
+        return tree_of(PRIMS[e.prim], dict(e.params), arrays=self.shapes is not None)
+
+    def spelled(self, e: Eqn) -> bool:
+        ns = e.param("ns")
+        return bool(ns) and bool(names(PRIMS[e.prim], ns))
+
+    def reads_twice(self, e: Eqn) -> bool:
+        """Does ``e``'s emitted form mention an argument twice?"""
+        tree = self.formula(e)
+        return tree is not None and any(n > 1 for n in reads(tree).values())
+
+    def apply(self, prim: str, args: list, e: Eqn | None = None) -> ast.expr:
+        """``prim`` applied to the expressions ``args`` (its operator, or its
+        special form)."""
+        p = PRIMS[prim]
         if p.form == "binop":
-            if e.prim == "pow" and _is_two(e.args[1]) and isinstance(args[0], ast.Name):
-                # x * x: a multiplication instead of a call of pow(), twice as fast
-                return ast.BinOp(args[0], ast.Mult(), ast.Name(args[0].id, ast.Load()))
             return ast.BinOp(args[0], p.op(), args[1])
         if p.form == "unary":
             return ast.UnaryOp(p.op(), args[0])
         if p.form == "compare":
             return ast.Compare(args[0], [p.op()], [args[1]])
-        if p.form == "call":
-            return ast.Call(self.function_name(e), args, [])
-        return self.special(e, args)
+        return self.special(e, args) if e is not None else self.special_form(prim, args)
 
-    def ieee(self, prim: str, args: list) -> ast.expr:
-        """Division and power in derivative code at the edge of a domain: IEEE
-        results (inf, nan) on Python floats, which raise instead.  (NumPy
-        arrays already behave so: array code emits the plain operator.)"""
-        self.imports.add("math")
-        if prim == "div":  # a / b, or a * inf when b == 0
-            return ast.IfExp(args[1], ast.BinOp(args[0], ast.Div(), args[1]),
-                             ast.BinOp(args[0], ast.Mult(), _math_inf()))
-        # x ** e, or inf for 0 ** negative
-        return ast.IfExp(ast.BoolOp(ast.Or(), [args[0], ast.Compare(
-            args[1], [ast.GtE()], [ast.Constant(0)])]),
-            ast.BinOp(args[0], ast.Pow(), args[1]), _math_inf())
-
-    def function_name(self, e: Eqn) -> ast.expr:
-        ns = e.param("ns", "")
-        name = PRIMS[e.prim].op
-        if ns == "np":
-            self.imports.add("numpy")
-            return ast.Attribute(global_name("np"), NUMPY_SPELLING.get(name, name), ast.Load())
-        if ns == "math":
-            self.imports.add("math")
-            return ast.Attribute(global_name("math"), MATH_SPELLING.get(name, name),
-                                 ast.Load())
-        return global_name(name)
-
-    def special(self, e: Eqn, args: list) -> ast.expr:
-        prim = e.prim
+    def special_form(self, prim: str, args: list) -> ast.expr:
         if prim in ("and", "or"):
             return ast.BoolOp(ast.And() if prim == "and" else ast.Or(), args)
         if prim == "select":
             return ast.IfExp(args[0], args[1], args[2])
-        if prim == "sign":
-            if e.param("ns") == "np":
-                self.imports.add("numpy")
-                return ast.Call(ast.Attribute(global_name("np"), "sign", ast.Load()),
-                                args, [])
-            return _ladder(args[0], ast.Gt(), ast.Lt(), 1.0, -1.0, 0.0)
-        if prim == "max_weight":
-            return ast.IfExp(ast.Compare(args[0], [ast.Gt()], [args[1]]), ast.Constant(1.0),
-                             ast.IfExp(ast.Compare(args[0], [ast.Eq()], [args[1]]),
-                                       ast.Constant(0.5), ast.Constant(0.0)))
-        if prim == "keep_weight":  # 0.0 if challenger > kept else 0.5 if equal else 1.0
-            return ast.IfExp(ast.Compare(args[0], [ast.Gt()], [args[1]]), ast.Constant(0.0),
-                             ast.IfExp(ast.Compare(args[0], [ast.Eq()], [args[1]]),
-                                       ast.Constant(0.5), ast.Constant(1.0)))
+        raise AssertionError(f"{prim} has no Python form")  # pragma: no cover
+
+    def function_name(self, e: Eqn) -> ast.expr:
+        ns = e.param("ns", "")
+        name = emitted_name(e.prim, ns)
+        if ns == "np":
+            self.imports.add("numpy")
+            return ast.Attribute(global_name("np"), name, ast.Load())
+        if ns == "math":
+            self.imports.add("math")
+            return ast.Attribute(global_name("math"), name, ast.Load())
+        if not ns:
+            return global_name(name)
+        self.imports.add(module_import(ns))  # a function of another module
+        top, *rest = ns.split(".")
+        node = global_name(top)
+        for part in rest + name.split("."):
+            node = ast.Attribute(node, part, ast.Load())
+        return node
+
+    def special(self, e: Eqn, args: list) -> ast.expr:
+        prim = e.prim
+        if prim in ("and", "or", "select"):
+            return self.special_form(prim, args)
         if prim == "call":
             return ast.Call(ast.Name(e.param("fn"), ast.Load()), args, [])
         if prim == "pack":
@@ -723,16 +732,6 @@ def _const_node(value, em) -> ast.expr:
             value < 0 or (isinstance(value, float) and math.copysign(1.0, value) < 0)):
         return ast.UnaryOp(ast.USub(), ast.Constant(-value))
     return ast.Constant(value)
-
-
-def _math_inf() -> ast.expr:
-    return ast.Attribute(global_name("math"), "inf", ast.Load())
-
-
-def _ladder(x, gt, lt, pos, neg, zero) -> ast.expr:
-    return ast.IfExp(ast.Compare(x, [gt], [ast.Constant(0)]), ast.Constant(pos),
-                     ast.IfExp(ast.Compare(x, [lt], [ast.Constant(0)]),
-                               _const_node(neg, None), ast.Constant(zero)))
 
 
 def _range_args(bounds: list) -> list:
