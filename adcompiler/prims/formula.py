@@ -83,9 +83,12 @@ def reads(tree) -> Counter:
     return counts
 
 
-def expand(tree, b, args: list, rename: dict):
-    """``tree`` as IR built into ``b`` over the atoms ``args``, each operation
-    renamed through ``rename`` (array code: ``{'select': 'where'}``)."""
-    from ..core.ir import Const
-    return fold(tree, lambda k: args[k], Const,
-                lambda prim, kids: b.eqn(rename.get(prim, prim), *kids))
+def expand(tree, b, args: list, rename: dict, outs: tuple, loc):
+    """``tree`` as IR over the atoms ``args``: the inner operations built into
+    ``b``, the outermost returned as the equation defining ``outs``; each
+    operation renamed through ``rename`` (array code: ``{'select': 'where'}``)."""
+    from ..core.ir import Const, Eqn
+    prim, *kids = tree
+    atoms = [fold(k, lambda i: args[i], Const,
+                  lambda p, xs: b.eqn(rename.get(p, p), *xs)) for k in kids]
+    return Eqn(outs, rename.get(prim, prim), tuple(atoms), (), loc)

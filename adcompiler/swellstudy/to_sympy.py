@@ -31,27 +31,6 @@ class NotSymbolic(CompileError):
     flow, piecewise-constant operations of the inputs, or too large)."""
 
 
-def _sympy_table() -> dict:
-    import sympy as sp
-    table = {name: getattr(sp, name) for name in
-             ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp",
-              "sqrt", "log", "atan2", "sign")}
-    table.update({
-        "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-        "div": lambda a, b: a / b, "pow": lambda a, b: a ** b, "neg": lambda a: -a,
-        "abs": sp.Abs, "max": sp.Max, "min": sp.Min, "float": lambda a: a,
-        "expm1": lambda a: sp.exp(a) - 1, "log1p": lambda a: sp.log(1 + a),
-        "log2": lambda a: sp.log(a) / sp.log(2), "log10": lambda a: sp.log(a) / sp.log(10),
-        "hypot": lambda a, b: sp.sqrt(a ** 2 + b ** 2),
-        "lt": lambda a, b: sp.Lt(a, b), "le": lambda a, b: sp.Le(a, b),
-        "gt": lambda a, b: sp.Gt(a, b), "ge": lambda a, b: sp.Ge(a, b),
-        "eq": lambda a, b: sp.true if a == b else (sp.false if _numbers(a, b) else sp.Eq(a, b)),
-        "ne": lambda a, b: sp.false if a == b else (sp.true if _numbers(a, b) else sp.Ne(a, b)),
-        "not": sp.Not, "and": sp.And, "or": sp.Or,
-    })
-    return table
-
-
 def _numbers(*xs) -> bool:
     import sympy as sp
     return all(isinstance(x, sp.Number) for x in xs)
@@ -78,7 +57,6 @@ class SymbolicRun:
         self.max_ops = max_ops
         self.ops = 0
         self.depth = 0
-        self.table = _sympy_table()
 
     def refuse(self, why: str, loc, construct: str) -> NotSymbolic:
         return NotSymbolic(f"cannot build a symbolic expression: {why}", self.filename,
@@ -171,7 +149,7 @@ class SymbolicRun:
             return (args[1] if self.truth(args[0], s.loc, "conditional expression") else args[2],)
         if s.prim in _PIECEWISE_CONSTANT:
             return (self.piecewise_constant(s, args),)
-        fn = self.table.get(s.prim)
+        fn = PRIMS[s.prim].sympy  # the record's sympy form
         if fn is None:
             raise self.refuse(f"the operation {s.prim} has no symbolic form", s.loc, s.prim)
         return (fn(*args),)
