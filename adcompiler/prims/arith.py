@@ -110,7 +110,7 @@ _binop("pow", operator.pow, ast.Pow, r_pow, sympy=operator.pow,
        spellings=spellings(math="pow", np="power", builtin="pow"),
        domain=((0.5, 2.0), (-1.5, 1.5)), formula={"ieee": IEEE_POW})
 # a % b is a - b * floor(a / b): slope 1 in a (jumps where a / b is an integer)
-_binop("mod", operator.mod, ast.Mod, r_mod, domain=((0.1, 0.9), (1.1, 2.0)))
+_binop("mod", operator.mod, ast.Mod, r_mod, domain=((1.2, 1.8), (1.0, 1.1)))
 _binop("floordiv", operator.floordiv, ast.FloorDiv, zero, differentiable=False, domain=None)
 register("neg", 1, impl=operator.neg, form="unary", op=ast.USub, partial=r_neg,
          sympy=operator.neg, domain=ANY)

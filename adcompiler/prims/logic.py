@@ -87,7 +87,8 @@ register("floor", 1, impl=math.floor, form="call", op="floor", differentiable=Fa
 register("ceil", 1, impl=math.ceil, form="call", op="ceil", differentiable=False,
          partial=zero, dtype="int", spellings=spellings(math="ceil", np="ceil"))
 # helpers that derivative rules introduce
-_by_formula("sign", 1, SIGN, partial=zero, spellings=spellings(np="sign"), sympy=sp("sign"))
+_by_formula("sign", 1, SIGN, partial=zero, spellings=spellings(np="sign"), sympy=sp("sign"),
+            domain=((-2.0, 2.0),))
 _by_formula("max_weight", 2, MAX_WEIGHT, differentiable=False, partial=zero, dtype="float")
 _by_formula("keep_weight", 2, KEEP_WEIGHT, differentiable=False, partial=zero,
             dtype="float")
