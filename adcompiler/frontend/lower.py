@@ -648,13 +648,13 @@ class Lowerer:
         obj = self.resolve(node.func, env)
         if handles(obj):
             return NumpyLowering(self).np_call(node, obj, env, b)
-        sf = self.sf.env.function(obj)
-        if sf is not None:
-            return self.user_call(node, sf, env, b)
-        if isinstance(obj, SourceFunction):
-            return self.user_call(node, obj, env, b)
         entry = lookup_object(obj)  # a primitive, by its spellings in the registry
         if entry is None:
+            sf = self.sf.env.function(obj)
+            if sf is not None:
+                return self.user_call(node, sf, env, b)
+            if isinstance(obj, SourceFunction):
+                return self.user_call(node, obj, env, b)
             name = _dotted(node.func)
             raise self.sf.error(f"the function {name} is not supported", node, name)
         if node.keywords:
