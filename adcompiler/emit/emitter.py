@@ -428,15 +428,11 @@ class Emitter:
         tree = self.formula(e)
         if tree is not None:
             return fold(tree, lambda k: args[k], lambda v: _const_node(v, self), self.apply)
-        if e.prim == "pow" and e.param("ns") == "math":
-            self.imports.add("math")
-            return ast.Call(ast.Attribute(global_name("math"), "pow", ast.Load()), args, [])
-        if p.form == "binop" and e.prim == "pow" and _is_two(e.args[1]) \
-                and isinstance(args[0], ast.Name):
+        if p.form == "call" or self.spelled(e):  # math.pow(x, y), np.sign(x) ...
+            return ast.Call(self.function_name(e), args, [])
+        if e.prim == "pow" and _is_two(e.args[1]) and isinstance(args[0], ast.Name):
             # x * x: a multiplication instead of a call of pow(), twice as fast
             return ast.BinOp(args[0], ast.Mult(), ast.Name(args[0].id, ast.Load()))
-        if p.form == "call" or (p.form == "special" and self.spelled(e)):
-            return ast.Call(self.function_name(e), args, [])
         return self.apply(e.prim, args, e)
 
     def formula(self, e: Eqn):
@@ -449,6 +445,8 @@ class Emitter:
         return tree_of(PRIMS[e.prim], dict(e.params), arrays=self.shapes is not None)
 
     def spelled(self, e: Eqn) -> bool:
+        """Does ``e`` name a namespace where its record has a function (the
+        user wrote ``math.pow``, ``np.sign``): then it is written as that call."""
         ns = e.param("ns")
         return bool(ns) and bool(names(PRIMS[e.prim], ns))
 

@@ -666,22 +666,14 @@ class Lowerer:
     def prim_call(self, entry, args: list, node, b: Builder):
         prim, ns = entry
         name = _dotted(node.func)
-        if prim == "log" and len(args) == 2:
-            num = b.eqn("log", args[0], ns=ns)
-            return b.eqn("div", num, b.eqn("log", args[1], ns=ns))
-        if prim == "pow":
-            if len(args) != 2:
-                raise self.sf.error(f"{name} takes exactly 2 arguments here", node, name)
-            # math.pow keeps its own spelling: it raises where ** would go complex
-            return b.eqn("pow", *args, ns="math") if ns == "math" else b.eqn("pow", *args)
-        if prim in ("max", "min") and ns == "" and len(args) > 2:
-            acc = args[0]
-            for a in args[1:]:
-                acc = b.eqn(prim, acc, a, ns=ns)
-            return acc
-        want = PRIMS[prim].nargs
-        if len(args) != want:
-            raise self.sf.error(f"{name} takes {want} argument(s), got {len(args)}", node, name)
+        record = PRIMS[prim]
+        special = record.extra.get("lower")  # e.g. math.log(x, base), max(a, b, c)
+        result = special(b, args, ns) if special is not None else None
+        if result is not None:
+            return result
+        if len(args) != record.nargs:
+            raise self.sf.error(f"{name} takes {record.nargs} argument(s), got {len(args)}",
+                                node, name)
         return b.eqn(prim, *args, ns=ns)
 
     def special_builtin(self, func: ast.expr, env: dict):

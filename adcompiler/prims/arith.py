@@ -97,6 +97,26 @@ def r_min(b, e, i, g):
     return mul(b, g, b.eqn("max_weight", other, mine))
 
 
+def _lower_pow(b, args, ns):
+    """``math.pow`` keeps its own spelling (it raises where ``**`` would go
+    complex); ``pow(x, y)`` and ``np.power`` are ``**``."""
+    if len(args) != 2:
+        return None
+    return b.eqn("pow", *args, ns="math") if ns == "math" else b.eqn("pow", *args)
+
+
+def _variadic(prim):
+    """Lowering of builtin ``max(a, b, c, ...)``: ``max(max(a, b), c) ...``."""
+    def lower(b, args, ns):
+        if ns != "" or len(args) <= 2:
+            return None
+        acc = args[0]
+        for a in args[1:]:
+            acc = b.eqn(prim, acc, a, ns=ns)
+        return acc
+    return lower
+
+
 def _binop(name, impl, op, partial, domain=ANY2, **facts):
     register(name, 2, impl=impl, form="binop", op=op, partial=partial, domain=domain, **facts)
 
@@ -108,7 +128,8 @@ _binop("div", operator.truediv, ast.Div, r_div, sympy=operator.truediv, dtype="f
        domain=((-2.0, 2.0), (0.5, 2.0)), formula={"ieee": IEEE_DIV})
 _binop("pow", operator.pow, ast.Pow, r_pow, sympy=operator.pow,
        spellings=spellings(math="pow", np="power", builtin="pow"),
-       domain=((0.5, 2.0), (-1.5, 1.5)), formula={"ieee": IEEE_POW})
+       domain=((0.5, 2.0), (-1.5, 1.5)), formula={"ieee": IEEE_POW},
+       extra={"lower": _lower_pow})
 # a % b is a - b * floor(a / b): slope 1 in a (jumps where a / b is an integer)
 _binop("mod", operator.mod, ast.Mod, r_mod, domain=((1.2, 1.8), (1.0, 1.1)))
 _binop("floordiv", operator.floordiv, ast.FloorDiv, zero, differentiable=False, domain=None)
@@ -120,6 +141,8 @@ register("abs", 1, impl=abs, form="call", op="abs", partial=r_abs,
          spellings=spellings(math="fabs", np=("abs", "absolute"), builtin="abs"),
          sympy=sp("Abs"), domain=ANY)
 register("max", 2, impl=max, form="call", op="max", partial=r_max,
-         spellings=spellings(np="maximum", builtin="max"), sympy=sp("Max"), domain=ANY2)
+         spellings=spellings(np="maximum", builtin="max"), sympy=sp("Max"), domain=ANY2,
+         extra={"lower": _variadic("max")})
 register("min", 2, impl=min, form="call", op="min", partial=r_min,
-         spellings=spellings(np="minimum", builtin="min"), sympy=sp("Min"), domain=ANY2)
+         spellings=spellings(np="minimum", builtin="min"), sympy=sp("Min"), domain=ANY2,
+         extra={"lower": _variadic("min")})

@@ -119,12 +119,19 @@ def _log(x):
     return math.log(x)
 
 
-def _elementary(name, partial, domain, np=None, sympy=None, nargs=1, impl=None):
+def _log_base(b, args, ns):
+    """Lowering of ``math.log(x, base)``: ``log(x) / log(base)``."""
+    if len(args) != 2:
+        return None
+    return b.eqn("div", b.eqn("log", args[0], ns=ns), b.eqn("log", args[1], ns=ns))
+
+
+def _elementary(name, partial, domain, np=None, sympy=None, nargs=1, impl=None, **facts):
     """A function of ``math`` (and of ``numpy``, as ``np`` or the same name)."""
     register(name, nargs, impl=impl or getattr(math, name), form="call", op=name,
              partial=partial, dtype="float", domain=domain,
              spellings=spellings(math=name, np=np),
-             sympy=sympy or sp(name))
+             sympy=sympy or sp(name), **facts)
 
 
 _elementary("sin", r_sin, ((-3.0, 3.0),), np="sin")
@@ -139,7 +146,7 @@ _elementary("tanh", r_tanh, ((-2.0, 2.0),), np="tanh")
 _elementary("exp", r_exp, ((-2.0, 2.0),), np="exp")
 _elementary("expm1", r_expm1, ((-2.0, 2.0),), np="expm1",
             sympy=lambda a: sp("exp")(a) - 1)
-_elementary("log", r_log, ((0.2, 3.0),), np="log", impl=_log)
+_elementary("log", r_log, ((0.2, 3.0),), np="log", impl=_log, extra={"lower": _log_base})
 _elementary("log1p", r_log1p, ((-0.5, 3.0),), np="log1p",
             sympy=lambda a: sp("log")(1 + a))
 _elementary("log2", r_log2, ((0.2, 3.0),), np="log2",

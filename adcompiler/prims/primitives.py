@@ -9,12 +9,7 @@ the trace views)."""
 from __future__ import annotations
 
 from .formula import evaluate as run_formula, tree_of
-from .record import REGISTRY, Primitive, register
-
-
-#: the record type (historical name)
-Prim = Primitive
-
+from .record import REGISTRY, register
 
 #: name -> record (the registry itself)
 PRIMS: dict = REGISTRY

@@ -17,11 +17,14 @@ from ..errors import CompileError
 from ..core.ir import Block, Eqn, ForRange, Function, If, Var, While
 from ..prims.primitives import PRIMS, evaluate
 
-#: Wengert entries that are arithmetic (the rest only move values around)
-ARITHMETIC = frozenset(
-    name for name, p in PRIMS.items()
-    if p.form in ("binop", "unary", "call", "compare") and name not in ("not", "float", "int")
-) | {"sign"}
+def arithmetic(prim: str) -> bool:
+    """Is a Wengert entry of ``prim`` arithmetic (the rest only move values
+    around)?  Read from the registry, so a record added later counts too."""
+    p = PRIMS.get(prim)
+    return p is not None and (prim == "sign" or p.form in ("binop", "unary", "call", "compare")
+                              and prim not in ("not", "float", "int"))
+
+
 _PIECEWISE_CONSTANT = {"int", "round", "floor", "ceil", "floordiv", "mod"}
 MAX_CALL_DEPTH = 64
 
@@ -134,7 +137,7 @@ class SymbolicRun:
 
     def eqn(self, s: Eqn, env: dict) -> tuple:
         args = tuple(self.atom(a, env) for a in s.args)
-        if s.prim in ARITHMETIC:
+        if arithmetic(s.prim):
             self.ops += 1
             self.check_size(s.loc)
         if s.prim == "call":
