@@ -117,8 +117,9 @@ def _variadic(prim):
     return lower
 
 
-def _binop(name, impl, op, partial, domain=ANY2, **facts):
-    register(name, 2, impl=impl, form="binop", op=op, partial=partial, domain=domain, **facts)
+def _binop(name, impl, op, partial, domain=ANY2, memory="fresh", **facts):
+    register(name, 2, impl=impl, form="binop", op=op, partial=partial, domain=domain,
+             memory=memory, **facts)
 
 
 _binop("add", operator.add, ast.Add, identity, sympy=operator.add)
@@ -131,18 +132,20 @@ _binop("pow", operator.pow, ast.Pow, r_pow, sympy=operator.pow,
        domain=((0.5, 2.0), (-1.5, 1.5)), formula={"ieee": IEEE_POW},
        extra={"lower": _lower_pow})
 # a % b is a - b * floor(a / b): slope 1 in a (jumps where a / b is an integer)
-_binop("mod", operator.mod, ast.Mod, r_mod, domain=((1.2, 1.8), (1.0, 1.1)))
-_binop("floordiv", operator.floordiv, ast.FloorDiv, zero, differentiable=False, domain=None)
+_binop("mod", operator.mod, ast.Mod, r_mod, domain=((1.2, 1.8), (1.0, 1.1)), memory=None)
+_binop("floordiv", operator.floordiv, ast.FloorDiv, zero, differentiable=False, domain=None,
+       memory=None)
 register("neg", 1, impl=operator.neg, form="unary", op=ast.USub, partial=r_neg,
-         sympy=operator.neg, domain=ANY)
+         sympy=operator.neg, domain=ANY, memory="fresh")
 register("float", 1, impl=float, form="call", op="float", partial=identity,
-         spellings=spellings(builtin="float"), sympy=lambda a: a, dtype="float", domain=ANY)
+         spellings=spellings(builtin="float"), sympy=lambda a: a, dtype="float", domain=ANY,
+         memory="view")
 register("abs", 1, impl=abs, form="call", op="abs", partial=r_abs,
          spellings=spellings(math="fabs", np=("abs", "absolute"), builtin="abs"),
-         sympy=sp("Abs"), domain=ANY)
+         sympy=sp("Abs"), domain=ANY, memory="fresh")
 register("max", 2, impl=max, form="call", op="max", partial=r_max,
          spellings=spellings(np="maximum", builtin="max"), sympy=sp("Max"), domain=ANY2,
-         extra={"lower": _variadic("max")})
+         extra={"lower": _variadic("max")}, memory="fresh")
 register("min", 2, impl=min, form="call", op="min", partial=r_min,
          spellings=spellings(np="minimum", builtin="min"), sympy=sp("Min"), domain=ANY2,
-         extra={"lower": _variadic("min")})
+         extra={"lower": _variadic("min")}, memory="fresh")

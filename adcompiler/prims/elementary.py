@@ -129,7 +129,7 @@ def _log_base(b, args, ns):
 def _elementary(name, partial, domain, np=None, sympy=None, nargs=1, impl=None, **facts):
     """A function of ``math`` (and of ``numpy``, as ``np`` or the same name)."""
     register(name, nargs, impl=impl or getattr(math, name), form="call", op=name,
-             partial=partial, dtype="float", domain=domain,
+             partial=partial, dtype="float", domain=domain, memory="fresh",
              spellings=spellings(math=name, np=np),
              sympy=sympy or sp(name), **facts)
 

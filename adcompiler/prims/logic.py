@@ -76,7 +76,7 @@ register("and", 2, impl=lambda a, b: a and b, partial=r_and, sympy=sp("And"),
 register("or", 2, impl=lambda a, b: a or b, partial=r_or, sympy=sp("Or"),
          domain=((0.5, 2.0), (-2.0, 2.0)))
 register("select", 3, impl=lambda c, a, b: a if c else b, partial=chosen_side("select"),
-         domain=((0.5, 2.0), (-2.0, 2.0), (-2.0, 2.0)))
+         memory="view", domain=((0.5, 2.0), (-2.0, 2.0), (-2.0, 2.0)))
 # piecewise-constant functions: derivative zero where it exists (documented)
 register("int", 1, impl=int, form="call", op="int", differentiable=False, partial=zero,
          dtype="int", spellings=spellings(builtin="int"))
@@ -88,7 +88,8 @@ register("ceil", 1, impl=math.ceil, form="call", op="ceil", differentiable=False
          partial=zero, dtype="int", spellings=spellings(math="ceil", np="ceil"))
 # helpers that derivative rules introduce
 _by_formula("sign", 1, SIGN, partial=zero, spellings=spellings(np="sign"), sympy=sp("sign"),
-            domain=((-2.0, 2.0),))
-_by_formula("max_weight", 2, MAX_WEIGHT, differentiable=False, partial=zero, dtype="float")
+            domain=((-2.0, 2.0),), memory="fresh")
+_by_formula("max_weight", 2, MAX_WEIGHT, differentiable=False, partial=zero, dtype="float",
+            memory="fresh")
 _by_formula("keep_weight", 2, KEEP_WEIGHT, differentiable=False, partial=zero,
             dtype="float")

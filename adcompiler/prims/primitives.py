@@ -19,12 +19,12 @@ from . import arith, elementary, logic  # noqa: E402,F401
 
 # calls of differentiated user functions and tape operations (see reverse.py):
 # their derivatives are handled structurally by the transforms
-register("call", -1, pure=True)
+register("call", -1, pure=True, memory="view")
 register("getitem", 1)  # params: index
-register("pack", -1, impl=lambda *xs: tuple(xs))
-register("unpack", 1)
+register("pack", -1, impl=lambda *xs: tuple(xs), memory="view")
+register("unpack", 1, memory="view")
 register("new_tape", 0, differentiable=False)
-register("push", -1, differentiable=False, pure=False)
+register("push", -1, differentiable=False, pure=False, memory="view")
 register("pop", 1, differentiable=False, pure=False)
 
 
