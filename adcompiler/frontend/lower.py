@@ -667,7 +667,7 @@ class Lowerer:
         prim, ns = entry
         name = _dotted(node.func)
         record = PRIMS[prim]
-        special = record.extra.get("lower")  # e.g. math.log(x, base), max(a, b, c)
+        special = record.extra.get("lower_call")  # math.log(x, base), max(a, b, c)
         result = special(b, args, ns) if special is not None else None
         if result is not None:
             return result

@@ -130,11 +130,11 @@ _binop("div", operator.truediv, ast.Div, r_div, sympy=operator.truediv, dtype="f
 _binop("pow", operator.pow, ast.Pow, r_pow, sympy=operator.pow,
        spellings=spellings(math="pow", np="power", builtin="pow"),
        domain=((0.5, 2.0), (-1.5, 1.5)), formula={"ieee": IEEE_POW},
-       extra={"lower": _lower_pow})
+       extra={"lower_call": _lower_pow})
 # a % b is a - b * floor(a / b): slope 1 in a (jumps where a / b is an integer)
-_binop("mod", operator.mod, ast.Mod, r_mod, domain=((1.2, 1.8), (1.0, 1.1)), memory=None)
+_binop("mod", operator.mod, ast.Mod, r_mod, domain=((1.2, 1.8), (1.0, 1.1)), memory="value")
 _binop("floordiv", operator.floordiv, ast.FloorDiv, zero, differentiable=False, domain=None,
-       memory=None)
+       memory="value")
 register("neg", 1, impl=operator.neg, form="unary", op=ast.USub, partial=r_neg,
          sympy=operator.neg, domain=ANY, memory="fresh")
 register("float", 1, impl=float, form="call", op="float", partial=identity,
@@ -145,7 +145,7 @@ register("abs", 1, impl=abs, form="call", op="abs", partial=r_abs,
          sympy=sp("Abs"), domain=ANY, memory="fresh")
 register("max", 2, impl=max, form="call", op="max", partial=r_max,
          spellings=spellings(np="maximum", builtin="max"), sympy=sp("Max"), domain=ANY2,
-         extra={"lower": _variadic("max")}, memory="fresh")
+         extra={"lower_call": _variadic("max")}, memory="fresh")
 register("min", 2, impl=min, form="call", op="min", partial=r_min,
          spellings=spellings(np="minimum", builtin="min"), sympy=sp("Min"), domain=ANY2,
-         extra={"lower": _variadic("min")}, memory="fresh")
+         extra={"lower_call": _variadic("min")}, memory="fresh")

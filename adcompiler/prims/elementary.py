@@ -146,7 +146,7 @@ _elementary("tanh", r_tanh, ((-2.0, 2.0),), np="tanh")
 _elementary("exp", r_exp, ((-2.0, 2.0),), np="exp")
 _elementary("expm1", r_expm1, ((-2.0, 2.0),), np="expm1",
             sympy=lambda a: sp("exp")(a) - 1)
-_elementary("log", r_log, ((0.2, 3.0),), np="log", impl=_log, extra={"lower": _log_base})
+_elementary("log", r_log, ((0.2, 3.0),), np="log", impl=_log, extra={"lower_call": _log_base})
 _elementary("log1p", r_log1p, ((-0.5, 3.0),), np="log1p",
             sympy=lambda a: sp("log")(1 + a))
 _elementary("log2", r_log2, ((0.2, 3.0),), np="log2",

@@ -61,14 +61,18 @@ def _by_formula(name: str, nargs: int, tree, **facts):
     register(name, nargs, impl=impl, form="special", formula={"": tree}, **facts)
 
 
+# memory (how array code may reuse a result's buffer, see record.py): 'fresh'
+# a new array, 'value' a new value never updated in place, 'view' may share
+# an argument's buffer (and/or pass an operand on: undeclared, so 'view')
+
 # comparisons and logic: their results are never differentiated
 for _name, _fn, _op, _sym in [("lt", operator.lt, ast.Lt, sp("Lt")), ("le", operator.le, ast.LtE, sp("Le")),
                               ("gt", operator.gt, ast.Gt, sp("Gt")), ("ge", operator.ge, ast.GtE, sp("Ge")),
                               ("eq", operator.eq, ast.Eq, _sympy_eq), ("ne", operator.ne, ast.NotEq, _sympy_ne)]:
     register(_name, 2, impl=_fn, form="compare", op=_op, differentiable=False, partial=zero,
-             sympy=_sym)
+             sympy=_sym, memory="value")
 register("not", 1, impl=operator.not_, form="unary", op=ast.Not, differentiable=False,
-         partial=zero, sympy=sp("Not"))
+         partial=zero, sympy=sp("Not"), memory="value")
 # ``a and b`` is ``b`` if ``a`` is true else ``a``; ``a or b`` is ``a`` if true else
 # ``b``: as values they pass one operand on, so the derivative flows to it
 register("and", 2, impl=lambda a, b: a and b, partial=r_and, sympy=sp("And"),
@@ -79,17 +83,17 @@ register("select", 3, impl=lambda c, a, b: a if c else b, partial=chosen_side("s
          memory="view", domain=((0.5, 2.0), (-2.0, 2.0), (-2.0, 2.0)))
 # piecewise-constant functions: derivative zero where it exists (documented)
 register("int", 1, impl=int, form="call", op="int", differentiable=False, partial=zero,
-         dtype="int", spellings=spellings(builtin="int"))
+         dtype="int", spellings=spellings(builtin="int"), memory="value")
 register("round", 1, impl=round, form="call", op="round", differentiable=False, partial=zero,
-         dtype="int", spellings=spellings(builtin="round"))
+         dtype="int", spellings=spellings(builtin="round"), memory="value")
 register("floor", 1, impl=math.floor, form="call", op="floor", differentiable=False,
-         partial=zero, dtype="int", spellings=spellings(math="floor", np="floor"))
+         partial=zero, dtype="int", spellings=spellings(math="floor", np="floor"), memory="value")
 register("ceil", 1, impl=math.ceil, form="call", op="ceil", differentiable=False,
-         partial=zero, dtype="int", spellings=spellings(math="ceil", np="ceil"))
+         partial=zero, dtype="int", spellings=spellings(math="ceil", np="ceil"), memory="value")
 # helpers that derivative rules introduce
 _by_formula("sign", 1, SIGN, partial=zero, spellings=spellings(np="sign"), sympy=sp("sign"),
             domain=((-2.0, 2.0),), memory="fresh")
 _by_formula("max_weight", 2, MAX_WEIGHT, differentiable=False, partial=zero, dtype="float",
             memory="fresh")
 _by_formula("keep_weight", 2, KEEP_WEIGHT, differentiable=False, partial=zero,
-            dtype="float")
+            dtype="float", memory="value")

@@ -23,7 +23,7 @@ register("call", -1, pure=True, memory="view")
 register("getitem", 1)  # params: index
 register("pack", -1, impl=lambda *xs: tuple(xs), memory="view")
 register("unpack", 1, memory="view")
-register("new_tape", 0, differentiable=False)
+register("new_tape", 0, differentiable=False, memory="value")
 register("push", -1, differentiable=False, pure=False, memory="view")
 register("pop", 1, differentiable=False, pure=False)
 

@@ -3,7 +3,8 @@
 A record says under which names the user's code may call it:
 ``{'math': 'fabs', 'np': ('abs', 'absolute'), 'builtin': 'abs'}``.  The
 namespace is ``'math'``, ``'np'`` (NumPy), ``'builtin'``, or the dotted name
-of any other module (``'scipy.special'``).  The lowering maps the function
+of any other module (``'scipy.special'``); ``'method'`` and ``'attr'``
+(``x.sum()``, ``x.T``) are the array lowering's.  The lowering maps the function
 object the user's code calls to ``(primitive, namespace)``
 (:func:`lookup_object`); the emitter writes the primitive back in that
 namespace under its first name there (:func:`emitted_name`).  Nothing else
@@ -20,6 +21,9 @@ from .record import REGISTRY
 _MODULES = {"np": "numpy", "builtin": "builtins"}
 #: the ``ns`` parameter of an equation for each namespace (builtins: '')
 _NS_PARAM = {"builtin": ""}
+#: namespaces that name no module: ``x.sum()`` and ``x.T`` (the array
+#: lowering reads those spellings itself)
+_NOT_MODULES = {"method", "attr"}
 
 _cache: dict = {"key": None, "table": {}}
 
@@ -34,6 +38,8 @@ def module_of(namespace: str):
     """The module a namespace names (None: it cannot be imported)."""
     if namespace == "builtin":
         return builtins
+    if namespace in _NOT_MODULES:
+        return None
     try:
         return importlib.import_module(_MODULES.get(namespace, namespace))
     except ImportError:
