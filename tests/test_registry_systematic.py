@@ -61,6 +61,8 @@ def uses(record) -> list:
         op = ast.And() if record.name == "and" else ast.Or()
         found.append(("operator", "", ast.BoolOp(op, args)))
     for ns in sorted(record.spellings):
+        if module_of(ns) is None:  # an optional module (scipy) that is not installed
+            continue
         for spelled in names(record, ns):
             if ns == "builtin":
                 func, imports = ast.Name(spelled, ast.Load()), ""

@@ -104,3 +104,36 @@ def test_checked_by_the_systematic_test(module_from_source, softplus):
 
 def test_registry_restored():
     assert "softplus" not in REGISTRY
+
+
+SHADOWED = """\
+import scipy.special
+import throwaway_fns
+
+
+def f(scipy, throwaway_fns):
+    return g(scipy) * h(throwaway_fns)
+
+
+def g(x):
+    return scipy.special.erf(x)
+
+
+def h(x):
+    return throwaway_fns.softplus(x)
+"""
+
+
+def test_a_parameter_may_shadow_the_module_a_primitive_lives_in(module_from_source, softplus):
+    """The emitted helpers still reach the modules (imported under another
+    name), as the user's helpers do."""
+    f = module_from_source(SHADOWED).f
+    x, y = 0.4, -0.8
+    both = adcompiler.value_and_grad(f, wrt=(0, 1))
+    value, (dx, dy) = both(x, y)
+    erf, sp = math.erf(x), throwaway_fns.softplus(y)
+    assert value == pytest.approx(erf * sp, rel=1e-15)
+    assert dx == pytest.approx(2 / math.sqrt(math.pi) * math.exp(-x * x) * sp, rel=1e-14)
+    assert dy == pytest.approx(erf * sigmoid(y), rel=1e-14)
+    assert "import throwaway_fns as _throwaway_fns\n" in both.source
+    assert "import scipy.special\n_scipy = scipy\n" in both.source

@@ -126,12 +126,16 @@ def _log_base(b, args, ns):
     return b.eqn("div", b.eqn("log", args[0], ns=ns), b.eqn("log", args[1], ns=ns))
 
 
-def _elementary(name, partial, domain, np=None, sympy=None, nargs=1, impl=None, **facts):
-    """A function of ``math`` (and of ``numpy``, as ``np`` or the same name)."""
+def _elementary(name, partial, domain, np=None, sympy=None, nargs=1, impl=None, scipy=None,
+                **facts):
+    """A function of ``math`` (and of ``numpy``, as ``np``, and of
+    ``scipy.special``, as ``scipy``)."""
+    names = spellings(math=name, np=np)
+    if scipy:
+        names["scipy.special"] = scipy
     register(name, nargs, impl=impl or getattr(math, name), form="call", op=name,
              partial=partial, dtype="float", domain=domain, memory="fresh",
-             spellings=spellings(math=name, np=np),
-             sympy=sympy or sp(name), **facts)
+             spellings=names, sympy=sympy or sp(name), **facts)
 
 
 _elementary("sin", r_sin, ((-3.0, 3.0),), np="sin")
@@ -158,5 +162,5 @@ _elementary("sqrt", r_sqrt, ((0.2, 3.0),), np="sqrt")
 _elementary("atan2", r_atan2, ((-2.0, 2.0), (0.3, 2.0)), np="arctan2", nargs=2)
 _elementary("hypot", r_hypot, ((-2.0, 2.0), (-2.0, 2.0)), np="hypot", nargs=2,
             sympy=lambda a, c: sp("sqrt")(a ** 2 + c ** 2))
-_elementary("erf", r_erf, ((-2.0, 2.0),))
-_elementary("erfc", r_erfc, ((-2.0, 2.0),))
+_elementary("erf", r_erf, ((-2.0, 2.0),), scipy="erf")
+_elementary("erfc", r_erfc, ((-2.0, 2.0),), scipy="erfc")
