@@ -25,7 +25,6 @@ def arithmetic(prim: str) -> bool:
                               and prim not in ("not", "float", "int"))
 
 
-_PIECEWISE_CONSTANT = {"int", "round", "floor", "ceil", "floordiv", "mod"}
 MAX_CALL_DEPTH = 64
 
 
@@ -150,19 +149,25 @@ class SymbolicRun:
             return (args[0][s.param("index")],)
         if s.prim == "select":
             return (args[1] if self.truth(args[0], s.loc, "conditional expression") else args[2],)
-        if s.prim in _PIECEWISE_CONSTANT:
-            return (self.piecewise_constant(s, args),)
         fn = PRIMS[s.prim].sympy  # the record's sympy form
         if fn is None:
-            raise self.refuse(f"the operation {s.prim} has no symbolic form", s.loc, s.prim)
+            return (self.numeric(s, args),)
         return (fn(*args),)
 
-    def piecewise_constant(self, s: Eqn, args: tuple):
-        if not _numbers(*args):
-            raise self.refuse(f"{s.prim} of a value that depends on the inputs is piecewise "
-                              "constant, not a formula", s.loc, s.prim)
+    def numeric(self, s: Eqn, args: tuple):
+        """A primitive without a sympy form (``int``, ``floor``, ``%``) applied
+        to numbers: its value.  Of the inputs, it is no formula."""
+        record = PRIMS[s.prim]
+        if not (_numbers(*args) and record.impl is not None):
+            why = (f"{s.prim} of a value that depends on the inputs is piecewise constant, "
+                   "not a formula") if not record.differentiable \
+                else f"the operation {s.prim} has no symbolic form"
+            raise self.refuse(why, s.loc, s.prim)
         plain = tuple(int(a) if a.is_Integer else float(a) for a in args)
-        return to_sympy_value(evaluate(s.prim, plain, dict(s.params)))
+        try:
+            return to_sympy_value(evaluate(s.prim, plain, dict(s.params)))
+        except (ArithmeticError, ValueError, TypeError) as exc:  # 1 // 0, math.floor(inf)
+            raise self.refuse(f"{s.prim}{plain} fails ({exc})", s.loc, s.prim) from None
 
 
 def symbols_for(fn: Function) -> tuple:
