@@ -1,5 +1,22 @@
 """Building blocks of the scalar primitives' records.
 
+A scalar (elementwise) record, in :mod:`.arith`, :mod:`.elementary` or
+:mod:`.logic`, holds (see :mod:`.record`):
+
+* ``impl``: its value on Python numbers (constant folding, the trace views);
+* ``form`` and ``op``: how Python writes it (``'binop'`` and ``ast.Add``,
+  ``'call'`` and a name...);
+* ``spellings``: the functions the user's code may call for it
+  (:func:`spellings`; read by :mod:`.spelling`);
+* ``partial``: its derivative rule, beside it in the same module;
+* ``sympy``: its sympy form (the swell study; :func:`sp`);
+* ``dtype`` ('float', 'int' or None: follows the arguments) and ``memory``;
+* ``domain``: one ``(low, high)`` per argument, where the systematic test
+  (tests/test_registry_systematic.py) checks the derivative;
+* ``formula``: for a primitive defined by other primitives (:mod:`.formula`);
+* ``extra['lower_call']``: ``(builder, args, ns) -> atom or None``, a call
+  the lowering writes otherwise (``math.log(x, base)``, ``max(a, b, c)``).
+
 A derivative rule ``partial(b, e, i, g)`` builds, as IR into the builder
 ``b``, the product of ``d e.out / d e.args[i]`` with a seed ``g`` (forward
 mode seeds it with ``xi_dot``, reverse mode with ``out_bar``: the local

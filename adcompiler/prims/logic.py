@@ -66,9 +66,10 @@ def _by_formula(name: str, nargs: int, tree, **facts):
 # an argument's buffer (and/or pass an operand on: undeclared, so 'view')
 
 # comparisons and logic: their results are never differentiated
-for _name, _fn, _op, _sym in [("lt", operator.lt, ast.Lt, sp("Lt")), ("le", operator.le, ast.LtE, sp("Le")),
-                              ("gt", operator.gt, ast.Gt, sp("Gt")), ("ge", operator.ge, ast.GtE, sp("Ge")),
-                              ("eq", operator.eq, ast.Eq, _sympy_eq), ("ne", operator.ne, ast.NotEq, _sympy_ne)]:
+_COMPARISONS = [("lt", operator.lt, ast.Lt, sp("Lt")), ("le", operator.le, ast.LtE, sp("Le")),
+                ("gt", operator.gt, ast.Gt, sp("Gt")), ("ge", operator.ge, ast.GtE, sp("Ge")),
+                ("eq", operator.eq, ast.Eq, _sympy_eq), ("ne", operator.ne, ast.NotEq, _sympy_ne)]
+for _name, _fn, _op, _sym in _COMPARISONS:
     register(_name, 2, impl=_fn, form="compare", op=_op, differentiable=False, partial=zero,
              sympy=_sym, memory="value")
 register("not", 1, impl=operator.not_, form="unary", op=ast.Not, differentiable=False,
