@@ -96,6 +96,9 @@ def test_trace_views(module_from_source, softplus):
     assert "softplus" in str(forward)
     text = adcompiler.wengert(f).to_text()
     assert "softplus(" in text
+    # the graph's edge labels are the rule's partial, written out
+    dot = adcompiler.graph(f, partials=True, ascii_only=True).source
+    assert "softplus(v" in dot and "1 / (1 + exp(-v" in dot
 
 
 def test_checked_by_the_systematic_test(module_from_source, softplus):
