@@ -26,6 +26,9 @@ register("unpack", 1, memory="view")
 register("new_tape", 0, differentiable=False, memory="value")
 register("push", -1, differentiable=False, pure=False, memory="view")
 register("pop", 1, differentiable=False, pure=False)
+# the number of entries on a tape: the trip count of an adjoint loop that
+# walks it (optimize/tapes.py); reads the tape's state, so never CSE'd
+register("tape_len", 1, impl=len, differentiable=False, pure=False, memory="value")
 
 
 #: largest integer (in bits) that folding may build; Python computes

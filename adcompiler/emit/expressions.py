@@ -1,0 +1,162 @@
+"""Python expressions (AST nodes) for IR atoms and primitive applications.
+
+:class:`Expressions` writes an atom as its name, its constant, or, when it is
+inlined (:mod:`.inlining`), as the expression of its equation.  How a
+primitive is spelled lives here; the call spelling of elementary functions
+(``math.NAME``/``np.NAME``) is one function, :meth:`Expressions.function_name`.
+"""
+from __future__ import annotations
+
+import ast
+import math
+
+from ..core.ir import Const, Eqn
+from ..prims.formula import fold, reads, tree_of
+from ..prims.primitives import PRIMS
+from ..prims.spelling import emitted_name, names
+from .globalnames import global_name, module_import
+
+
+class Expressions:
+    """``names``: var -> Python name (naming.Namer); ``inline``: the
+    inlining decisions; ``array_code``: values may be NumPy arrays."""
+
+    def __init__(self, names, inline, array_code: bool) -> None:
+        self.names = names
+        self.inline = inline
+        self.array_code = array_code
+        self.imports: set = set()
+
+    def need(self, module: str) -> None:
+        """The emitted module must import ``module`` (``math``, ``numpy``, a helper)."""
+        self.imports.add(module)
+
+    def expr(self, a) -> ast.expr:
+        if isinstance(a, Const):
+            return const_node(a.value, self)
+        if a in self.inline:
+            return self.value(self.inline.inline[a])
+        return ast.Name(self.names[a], ast.Load())
+
+    def value(self, e: Eqn) -> ast.expr:
+        if e.prim == "global":  # read where it is used: the live array
+            return ast.Name(e.param("name"), ast.Load())
+        p = PRIMS[e.prim]
+        args = [self.expr(a) for a in e.args]
+        tree = formula_of(e, self.array_code)
+        if tree is not None:
+            return fold(tree, lambda k: args[k], lambda v: const_node(v, self), self.apply)
+        if p.form == "call" or spelled(e):  # math.pow(x, y), np.sign(x) ...
+            return ast.Call(self.function_name(e), args, [])
+        if e.prim == "pow" and _is_two(e.args[1]) and isinstance(args[0], ast.Name):
+            # x * x: a multiplication instead of a call of pow(), twice as fast
+            return ast.BinOp(args[0], ast.Mult(), ast.Name(args[0].id, ast.Load()))
+        return self.apply(e.prim, args, e)
+
+    def apply(self, prim: str, args: list, e: Eqn | None = None) -> ast.expr:
+        """``prim`` applied to the expressions ``args`` (its operator, or its
+        special form)."""
+        p = PRIMS[prim]
+        if p.form == "binop":
+            return ast.BinOp(args[0], p.op(), args[1])
+        if p.form == "unary":
+            return ast.UnaryOp(p.op(), args[0])
+        if p.form == "compare":
+            return ast.Compare(args[0], [p.op()], [args[1]])
+        if prim in ("and", "or"):
+            return ast.BoolOp(ast.And() if prim == "and" else ast.Or(), args)
+        if prim == "select":
+            return ast.IfExp(args[0], args[1], args[2])
+        return self.structural(e, args)
+
+    def function_name(self, e: Eqn) -> ast.expr:
+        """How a called primitive is spelled: in the namespace the user's code
+        used (``ns``: ``math``, ``np``, another module) under the record's
+        name there (:mod:`adcompiler.prims.spelling`), else the builtin."""
+        ns = e.param("ns", "")
+        name = emitted_name(e.prim, ns)
+        if ns == "np":
+            self.need("numpy")
+            return ast.Attribute(global_name("np"), name, ast.Load())
+        if ns == "math":
+            self.need("math")
+            return ast.Attribute(global_name("math"), name, ast.Load())
+        if not ns:
+            return global_name(name)
+        self.need(module_import(ns))  # a function of another module
+        top, *rest = ns.split(".")
+        node = global_name(top)
+        for part in rest + name.split("."):
+            node = ast.Attribute(node, part, ast.Load())
+        return node
+
+    def structural(self, e: Eqn, args: list) -> ast.expr:
+        """Calls, tuples and tapes; array primitives are NumPy's (arrays/emit.py)."""
+        prim = e.prim
+        if prim == "call":
+            return ast.Call(ast.Name(e.param("fn"), ast.Load()), args, [])
+        if prim == "pack":
+            return ast.Tuple(args, ast.Load())
+        if prim == "unpack":
+            return args[0]
+        if prim == "getitem":
+            return ast.Subscript(args[0], ast.Constant(e.param("index")), ast.Load())
+        if prim == "new_tape":
+            return ast.List([], ast.Load())
+        if prim == "pop":
+            return ast.Call(ast.Attribute(args[0], "pop", ast.Load()), [], [])
+        if prim == "tape_len":
+            return ast.Call(global_name("len"), args, [])
+        from ..arrays import emit as npemit
+        return npemit.value(self, e, args)
+
+
+def spelled(e: Eqn) -> bool:
+    """Does ``e`` name a namespace where its record has a function (the user
+    wrote ``math.pow``, ``np.sign``): then it is written as that call."""
+    ns = e.param("ns")
+    return bool(ns) and bool(names(PRIMS[e.prim], ns))
+
+
+def formula_of(e: Eqn, array_code: bool):
+    """The formula the record defines ``e`` by (:mod:`adcompiler.prims.formula`):
+    ``sign``, the tie weights, IEEE division and power on Python floats
+    (NumPy arrays divide so already); None where the primitive is written as
+    itself, or as its function in the namespace the user's code used."""
+    if spelled(e):
+        return None
+    return tree_of(PRIMS[e.prim], dict(e.params), arrays=array_code)
+
+
+def reads_twice(e: Eqn, array_code: bool) -> bool:
+    """Does ``e``'s emitted form mention an argument twice?"""
+    tree = formula_of(e, array_code)
+    return tree is not None and any(n > 1 for n in reads(tree).values())
+
+
+def _is_two(a) -> bool:
+    return isinstance(a, Const) and type(a.value) in (int, float) and a.value == 2
+
+
+def const_node(value, em=None) -> ast.expr:
+    """A literal; ``em`` (an :class:`Expressions`) is told when ``math`` is
+    needed (``math.inf``, ``math.nan``)."""
+    if isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
+        em.need("math")
+        node = ast.Attribute(global_name("math"), "nan" if math.isnan(value) else "inf",
+                             ast.Load())
+        return ast.UnaryOp(ast.USub(), node) if value < 0 else node
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and (
+            value < 0 or (isinstance(value, float) and math.copysign(1.0, value) < 0)):
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+    return ast.Constant(value)
+
+
+def range_args(bounds: list) -> list:
+    """``range`` arguments without a default start of 0 or step of 1."""
+    start, stop, step = bounds
+    is_zero = isinstance(start, ast.Constant) and start.value == 0 and not isinstance(start.value, bool)
+    is_one = isinstance(step, ast.Constant) and step.value == 1 and not isinstance(step.value, bool)
+    if is_one:
+        return [stop] if is_zero else [start, stop]
+    return [start, stop, step]
