@@ -19,7 +19,8 @@ run of consecutive lines of the text, possibly indented less):
   byte by test_golden.py);
 * ``file PATH`` -- a file of the repository (an example's source);
 * ``eval MODULE EXPR`` -- the string EXPR evaluates to, with examples/MODULE's
-  names, ``adcompiler`` and ``transforms`` in scope;
+  names, ``adcompiler``, ``composite`` (transform/composite.py) and
+  ``load_live`` in scope;
 * ``run`` -- the block is Python that runs (written to a file and imported);
   a line ``EXPR  # ... = NUMBER`` also checks that EXPR equals NUMBER;
 * ``from-run EXPR`` -- the string EXPR evaluates to in the module of the
@@ -114,13 +115,15 @@ def _read(path: str) -> str:
 
 def _namespace(module: str) -> dict:
     import adcompiler
-    from adcompiler import transforms
+    from adcompiler.frontend.source import load_live
+    from adcompiler.transform import composite
     sys.path.insert(0, os.path.join(ROOT, "examples"))
     try:
         mod = importlib.import_module(module)
     finally:
         sys.path.pop(0)
-    return {**vars(mod), "adcompiler": adcompiler, "transforms": transforms}
+    return {**vars(mod), "adcompiler": adcompiler, "composite": composite,
+            "load_live": load_live}
 
 
 def top_def(text: str, name: str) -> str:

@@ -16,7 +16,8 @@ import pytest
 
 import adcompiler
 import corpus
-from adcompiler import transforms
+from adcompiler.frontend.source import load_live
+from adcompiler.transform import composite
 
 GOLDEN = Path(__file__).parent / "golden"
 ROOT = Path(__file__).parent.parent
@@ -62,6 +63,12 @@ def _seed003_api() -> str:
     return adcompiler.source(net.nll, wrt=(0, 1), args=(w0, W, X, y))
 
 
+def _hvp(fn, nargs: int) -> str:
+    """``f_hvp(*params, *v)`` of the first ``nargs`` parameters, forward over
+    reverse, as ``hvp_function(fn, nargs).source`` emits it."""
+    return composite.hvp(load_live(fn), tuple(range(nargs))).compiled().source
+
+
 MORE = [
     ("array_logistic_regression", lambda: _cli(
         "logistic_regression.py", "-f", "cross_entropy", "--shapes", "w=3,X=200x3,y=200")),
@@ -74,8 +81,8 @@ MORE = [
                                                 mode="forward").source),
     ("forward_seed002", lambda: _cli("seed002_modes.py", "--wrt", "x1,x2", "--mode",
                                      "forward")),
-    ("hvp_logistic_map", lambda: transforms.hvp_function(corpus.logistic_map, 1).source),
-    ("hvp_calls_helpers", lambda: transforms.hvp_function(corpus.calls_helpers, 2).source),
+    ("hvp_logistic_map", lambda: _hvp(corpus.logistic_map, 1)),
+    ("hvp_calls_helpers", lambda: _hvp(corpus.calls_helpers, 2)),
     ("hessian_seed002", lambda: _cli("seed002_modes.py", "--wrt", "x1,x2", "--order", "2")),
 ]
 
