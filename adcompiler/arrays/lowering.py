@@ -58,9 +58,18 @@ def _signature(name: str) -> Signature:
     return _SUGAR.get(name) or PRIMS[name].extra["lower"]
 
 
-_BY_ID = _table()
-_METHODS = dict(_spelled("method"))
-_ATTRIBUTES = dict(_spelled("attr"))  # x.T -> transpose, x.shape -> shape
+_TABLES: dict = {}
+
+
+def _tables() -> dict:
+    """The spelling tables, rebuilt when a record is added or replaced (so a
+    new record is lowered without further edits): ``by_id`` (NumPy functions),
+    ``methods`` (``x.sum()``) and ``attrs`` (``x.T``, ``x.shape``)."""
+    key = tuple(map(id, PRIMS.values()))
+    if _TABLES.get("key") != key:
+        _TABLES.update(key=key, by_id=_table(), methods=dict(_spelled("method")),
+                       attrs=dict(_spelled("attr")))
+    return _TABLES
 
 
 def is_local(node: ast.expr, env: dict) -> bool:
@@ -73,7 +82,7 @@ def is_local(node: ast.expr, env: dict) -> bool:
 
 
 def handles(obj) -> bool:
-    return id(obj) in _BY_ID
+    return id(obj) in _tables()["by_id"]
 
 
 class NumpyLowering:
@@ -85,12 +94,12 @@ class NumpyLowering:
 
     # ------------------------------------------------------------ calls
     def np_call(self, node: ast.Call, obj, env: dict, b: Builder):
-        name = _BY_ID[id(obj)]
+        name = _tables()["by_id"][id(obj)]
         return self.apply(name, node, list(node.args), node.keywords, env, b)
 
     def method(self, node: ast.Call, env: dict, b: Builder):
         attr = node.func.attr
-        name = _METHODS.get(attr)
+        name = _tables()["methods"].get(attr)
         if name is None:
             raise self.sf.error(f"the array method .{attr}() is not supported", node, attr)
         receiver = self.lw.scalar(node.func.value, env, b)
@@ -207,7 +216,7 @@ class NumpyLowering:
     # ------------------------------------------------------------ attributes
     def attribute(self, node: ast.Attribute, env: dict, b: Builder):
         value = self.lw.scalar(node.value, env, b)
-        name = _ATTRIBUTES.get(node.attr)
+        name = _tables()["attrs"].get(node.attr)
         if name is not None:
             return b.eqn(name, value)
         raise self.sf.error(f"the attribute .{node.attr} is not supported", node, node.attr)

@@ -71,6 +71,8 @@ def _index_shape(e, args, dtype):
             atom, sh = it[1]
             kind = "int" if sh == () else {"b": "mask", "i": "int"}.get(dtype(atom), "?")
             items.append((kind, sh))
+        elif it[0] == "s":
+            items.append(("s", tuple(None if b is None else b[0] for b in it[1])))
         else:
             items.append(it)
     return index_shape(args[0], items)
