@@ -329,3 +329,35 @@ def test_a_new_structural_record_is_checked_and_differentiated(flip_record):
         fd = (flipped_twice(x + H * e) - flipped_twice(x - H * e)) / (2 * H)
         assert abs(g(x)[k] - fd) < 1e-6 * max(1.0, abs(fd))
     assert "np.flip(" in g.source
+
+
+# ---------------------------------------------------------------- memory
+@pytest.mark.parametrize("name,k", _cases(), ids=_IDS)
+def test_memory_declaration_holds_on_numpy_values(name, k):
+    """A record that says its result is a new buffer ('fresh', 'value') must
+    never return memory of an argument (in-place updates rely on it)."""
+    case = _case(name, k)
+    assert case.record.memory in ("fresh", "value", "view")
+    if case.record.memory == "view":
+        return
+    out = case.value()
+    for v in case.env.values():
+        assert not np.shares_memory(out, v)
+
+
+def test_an_undeclared_memory_counts_as_a_view():
+    """Left out of every list, a primitive must not be updated in place nor
+    let its arguments be: the answer that is never wrong."""
+    from adcompiler.arrays.aliases import default_flows
+    from adcompiler.prims.record import REGISTRY, register
+    from adcompiler.prims.structural import memory
+    register("throwaway_view", 2)
+    try:
+        assert memory("throwaway_view") == "view"
+        names = Names()
+        x, y = names.fresh("x"), names.fresh("y")
+        b = Builder(names)
+        b.eqn("throwaway_view", x, y)
+        assert default_flows(b.stmts[-1]) == (x, y)
+    finally:
+        del REGISTRY["throwaway_view"]

@@ -20,6 +20,7 @@ Scalars (shape ``()``) are immutable and are left out.
 from __future__ import annotations
 
 from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks
+from ..prims.primitives import PRIMS
 from ..prims.structural import memory
 
 
@@ -98,16 +99,15 @@ def buffer_roots(fn: Function, shapes: dict | None, flows=None) -> dict:
     return roots
 
 
-#: primitives whose later arguments only give a shape or an index
-_FIRST_ONLY = {"index", "reshape", "unsum", "unbroadcast", "reshape_like", "expand_red"}
-
-
 def default_flows(e: Eqn):
-    """The arguments whose buffers ``e``'s result may share (None: a new one)."""
+    """The arguments whose buffers ``e``'s result may share (None: a new
+    one): a view's record may say which (``extra['shares']``: positions; its
+    other arguments only give a shape or an index), else all of them."""
     if memory(e.prim) != "view" or (e.prim == "unsum" and e.param("fresh")):
         return None
-    if e.prim in _FIRST_ONLY:
-        return e.args[:1]
+    shares = PRIMS[e.prim].extra.get("shares") if e.prim in PRIMS else None
+    if shares is not None:
+        return tuple(e.args[k] for k in shares if k < len(e.args))
     if e.prim == "select":
         return e.args[1:]
     return e.args

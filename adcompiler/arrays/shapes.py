@@ -18,9 +18,8 @@ from ..core.ir import Block, Const, Eqn, ForRange, Function, If
 from ..prims.primitives import PRIMS
 
 # the shape algebra lives with the records' shape rules (a leaf module)
-from ..prims.shapecalc import (SCALAR, ShapeNeeded, Sym, Tup, broadcast, fixed,  # noqa: F401
-                               index_items, index_shape, is_scalar, join, known,
-                               normalize_axis, reduced, size)
+from ..prims.shapecalc import (SCALAR, Sym, Tup, broadcast, fixed, is_scalar,  # noqa: F401
+                               join, known, size)
 
 
 # ---------------------------------------------------------------- inference

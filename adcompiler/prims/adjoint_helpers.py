@@ -87,14 +87,16 @@ define("index_add", -1, differentiable=False, memory="fresh", impl=_index_add,
        shape=lambda e, args, dtype: args[0])
 define("unbroadcast", 2, differentiable=False, memory="view", impl=_unbroadcast,
        shape=lambda e, args, dtype: args[1],
-       extra={"emit": lambda kit, e, args: kit.call(kit.helper("_unbroadcast"), args)})
+       extra={"emit": lambda kit, e, args: kit.call(kit.helper("_unbroadcast"), args),
+              "shares": (0,)})
 define("unsum", -1, differentiable=False, memory="view", impl=_unsum, shape=_unsum_shape,
-       extra={"emit": _unsum_emit})
+       extra={"emit": _unsum_emit, "shares": (0,)})
 define("expand_red", 1, differentiable=False, memory="view", impl=_expand_red,
        shape=_expand_red_shape,
-       extra={"emit": lambda kit, e, args: _expand_red_emit(kit, e, args[0])})
+       extra={"emit": lambda kit, e, args: _expand_red_emit(kit, e, args[0]), "shares": (0,)})
 define("reshape_like", 2, differentiable=False, memory="view",
        impl=lambda g, x, **_: np.reshape(g, np.shape(x)),
        shape=lambda e, args, dtype: args[1],
        extra={"emit": lambda kit, e, args: kit.call(
-           kit.np("reshape"), [args[0], kit.call(kit.np("shape"), [args[1]])])})
+           kit.np("reshape"), [args[0], kit.call(kit.np("shape"), [args[1]])]),
+              "shares": (0,)})

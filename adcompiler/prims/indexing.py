@@ -109,7 +109,7 @@ define("index", -1, array_only=True, memory="view",  # index(x, *atoms), params 
        spellings={"operator": "x[...]"},
        impl=lambda x, *atoms, spec, **_: x[index_key(spec, atoms)], shape=_index_shape,
        extra={"emit": lambda kit, e, args: ast.Subscript(
-           args[0], index_node(e.param("spec"), args[1:]), ast.Load())},
+           args[0], index_node(e.param("spec"), args[1:]), ast.Load()), "shares": (0,)},
        **linear(_scatter_back),
        domain=(_case((3, 4), [_slice(1, None, None), ("a", (0,))]),
                _case((5,), [("a", lambda r: (np.array([0, 2, 2, 4]),))]),

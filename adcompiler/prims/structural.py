@@ -8,6 +8,9 @@ A structural record (see :mod:`.record`) keeps two pass-specific facts in
 * ``extra['lower']``: a :class:`Signature`, how a NumPy call binds its
   arguments (``np.sum(a, axis=None, keepdims=False)``): positional names are
   operands, keyword defaults are static parameters of the equation;
+* ``extra['shares']``: for a view (``memory='view'``), the positions of the
+  arguments whose buffer the result may share (default: all of them; a
+  reshape's dimensions or an index's atoms are not among them);
 * ``extra['emit']``: ``(kit, eqn, args) -> ast.expr``, the NumPy expression
   computing the equation from its arguments' expressions.  ``kit`` (given by
   :mod:`adcompiler.arrays.emit`) builds the names emitted code may use:
@@ -19,7 +22,6 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from ..core.ir import Const
 from .record import REGISTRY, register
 from .shapecalc import ShapeNeeded
 
