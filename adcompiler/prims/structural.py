@@ -2,20 +2,38 @@
 registered, how the lowering reads their signature, how emission spells
 them, and the small helpers their derivative rules use.
 
-A structural record (see :mod:`.record`) keeps two pass-specific facts in
-``extra``:
+An array record (see :mod:`.record`) holds:
+
+* ``spellings``: ``{'np': ('max', 'amax'), 'method': ('max',), 'attr': 'T'}``
+  (``np`` names may be dotted: ``linalg.norm``);
+* ``impl``: its value on NumPy arrays, the equation's params as keywords
+  (the IR interpreter runs array IR with it);
+* ``shape``: ``(eqn, arg_shapes, dtype) -> shape`` in the algebra of
+  :mod:`.shapecalc`;
+* ``memory``: 'fresh', 'value' or 'view' (:func:`memory`);
+* ``array_only``, ``dtype``, ``differentiable``;
+* ``jvp`` and ``vjp`` (:mod:`.derive` builds them for linear and bilinear
+  primitives);
+* ``domain``: argument cases for the systematic test, each a callable
+  ``rng -> (args, params)``; float arrays among the args are differentiated,
+  ints become constants, int and boolean arrays fixed inputs;
+
+and, in ``extra``, facts only one pass reads:
 
 * ``extra['lower']``: a :class:`Signature`, how a NumPy call binds its
   arguments (``np.sum(a, axis=None, keepdims=False)``): positional names are
   operands, keyword defaults are static parameters of the equation;
-* ``extra['shares']``: for a view (``memory='view'``), the positions of the
-  arguments whose buffer the result may share (default: all of them; a
-  reshape's dimensions or an index's atoms are not among them);
 * ``extra['emit']``: ``(kit, eqn, args) -> ast.expr``, the NumPy expression
   computing the equation from its arguments' expressions.  ``kit`` (given by
   :mod:`adcompiler.arrays.emit`) builds the names emitted code may use:
-  ``kit.np('sum')``, ``kit.builtin('len')``, ``kit.call(f, args, kws)``,
-  ``kit.const(v)``; so these modules need no emission internals.
+  ``kit.np('sum')``, ``kit.builtin('len')``, ``kit.helper('_unbroadcast')``,
+  ``kit.call(f, args, kws)``, ``kit.const(v)``; so these modules need no
+  emission internals;
+* ``extra['shares']``: for a view (``memory='view'``), the positions of the
+  arguments whose buffer the result may share (default: all of them; a
+  reshape's dimensions or an index's atoms are not among them);
+* ``extra['structural']``: set by :func:`define` (False for the elementwise
+  ones, whose derivative is a partial).
 """
 from __future__ import annotations
 
