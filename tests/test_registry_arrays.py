@@ -52,6 +52,7 @@ class Case:
         values, self.params = record.domain[k](self.rng)
         self.names = Names()
         self.env, self.atoms, self.wrt = {}, [], []
+        self.extra: dict = {}  # values of seeds and tangents the emitted checks add
         for k, v in enumerate(values):
             if isinstance(v, np.ndarray):
                 var = self.names.fresh(f"a{k}")
@@ -182,6 +183,59 @@ def check_transpose(case: Case) -> None:
     np.testing.assert_allclose(lhs, rhs, rtol=1e-10, atol=1e-12)
 
 
+def emitted(case: Case, stmts: list, inputs: list, result):
+    """The NumPy function the emitter writes for ``stmts`` (run on ``inputs``)."""
+    import ast
+
+    from adcompiler.arrays.emit import HELPER, helper_def
+    from adcompiler.emit.emitter import emit_function
+    from adcompiler.emit.printer import to_source
+    fn = Function("f", tuple(inputs), Block((), tuple(stmts), (result,)))
+    values = {v: case.env.get(v, case.extra.get(v)) for v in inputs}
+    shapes, dtypes = infer_with_dtypes(fn, {v.name: np.shape(x) for v, x in values.items()},
+                                       dtypes={v.name: _dtype_letter(x)
+                                               for v, x in values.items()})
+    floats = {v for v, d in dtypes.items() if d == "f"}
+    node, imports = emit_function(fn, set(), shapes, floats)
+    body = [ast.Import([ast.alias("numpy", "np")])]
+    body += [helper_def()] if HELPER in imports else []
+    text = to_source(ast.Module(body + [node], []))
+    namespace: dict = {}
+    exec(compile(text, "<emitted>", "exec"), namespace)
+    return namespace["f"](*(values[v] for v in inputs)), text
+
+
+def check_emitted(case: Case) -> None:
+    """The emitted NumPy spelling of the primitive, of its jvp and of its vjp
+    computes what the records' ``impl`` computes (two separate writings)."""
+    params = [a for a in case.atoms if isinstance(a, Var)]
+    got, text = emitted(case, [case.eqn], params, case.out)
+    np.testing.assert_allclose(got, case.value(), rtol=1e-12, err_msg=text)
+    g = case.random_like(case.value())
+    gvar = case.names.fresh("g")
+    case.extra[gvar] = g
+    for i in case.wrt:
+        b = Builder(case.names)
+        out = case.record.vjp(b, case.eqn, i, gvar, case.shape)
+        if isinstance(out, Var):
+            got, text = emitted(case, [case.eqn] + b.stmts, params + [gvar], out)
+            np.testing.assert_allclose(np.broadcast_to(got, np.shape(case.env[case.atoms[i]])),
+                                       case.vjp(i, g), rtol=1e-12, err_msg=text)
+    tangents = [case.names.fresh(f"t{k}") if k in case.wrt else None
+                for k in range(len(case.atoms))]
+    for k, t in enumerate(tangents):
+        if t is not None:
+            case.extra[t] = case.random_like(case.env[case.atoms[k]])
+    b = Builder(case.names)
+    out = case.record.jvp(b, case.eqn, tangents, lambda a: None)
+    if isinstance(out, Var):
+        got, text = emitted(case, [case.eqn] + b.stmts,
+                            params + [t for t in tangents if t is not None], out)
+        want = case.jvp({k: case.extra[t] for k, t in enumerate(tangents) if t is not None},
+                        with_shapes=False)
+        np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=text)
+
+
 def incomplete(records) -> list:
     return [r.name for r in records if r.differentiable
             and (r.jvp is None or r.vjp is None or not r.domain)]
@@ -218,6 +272,11 @@ def test_jvp_matches_central_differences(name, k):
 @pytest.mark.parametrize("name,k", _cases(), ids=_IDS)
 def test_vjp_matches_central_differences(name, k):
     check_vjp(_case(name, k))
+
+
+@pytest.mark.parametrize("name,k", _cases(), ids=_IDS)
+def test_emitted_numpy_agrees_with_the_records_impl(name, k):
+    check_emitted(_case(name, k))
 
 
 @pytest.mark.parametrize("name,k", _cases(), ids=_IDS)

@@ -53,6 +53,8 @@ def _expand_red_shape(e, args, dtype):
         return g
     if axis is None:
         return g if g == () else None
+    if ndim is None:  # forward mode builds it without shapes
+        return None
     out = list(g)
     for a in normalize_axis(axis, ndim):
         out.insert(a, 1)
