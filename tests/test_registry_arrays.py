@@ -344,50 +344,74 @@ def test_a_record_without_domain_or_rule_is_incomplete():
 
 
 # ---------------------------------------------------------------- a new record
-def flipped_dot(x, w):
-    return np.sum(np.flip(x) * w)
+def cumulative(x, w):
+    return np.sum(np.cumsum(x, axis=1) * w) + np.sum(x.cumsum(axis=0) ** 2)
 
 
-def flipped_twice(x):
-    y = np.flip(x) * x
-    return np.sum(y * np.flip(y))
+def cumulative_flat(x):
+    return np.sum(np.cumsum(x) * x.ravel())
 
 
 @pytest.fixture
-def flip_record():
-    """``np.flip`` added through the registry alone: one record (spelling,
-    signature, impl, shape, memory, emission, rules from ``linear``, domain)."""
+def cumsum_record():
+    """``np.cumsum`` added through the registry alone: one record (spellings,
+    signature with a static axis, impl, shape, memory, emission, rules from
+    ``linear``, domain), no other edit."""
     from adcompiler.prims.derive import linear
     from adcompiler.prims.record import REGISTRY
-    from adcompiler.prims.structural import Signature, define, np_call, uniform
+    from adcompiler.prims.structural import Signature, define, uniform
 
-    def flip_back(b, e, i, g, shape):
-        return b.eqn("flip", g)
-    record = define("flip", 1, array_only=True, memory="view", spellings={"np": ("flip",)},
-                    impl=lambda x, **_: np.flip(x), shape=lambda e, args, dtype: args[0],
-                    extra={"lower": Signature(), "emit": np_call("flip")},
-                    **linear(flip_back),
-                    domain=(lambda r: ((uniform(r, 4),), {}),
-                            lambda r: ((uniform(r, 2, 3),), {})))
+    def shape(e, args, dtype):
+        x = args[0]
+        if x is None or e.param("axis") is not None:
+            return x
+        return (int(np.prod(x)),) if known(x) else (None,)
+
+    def emit(kit, e, args):
+        kws = {} if e.param("axis") is None else {"axis": kit.const(e.param("axis"))}
+        return kit.call(kit.np("cumsum"), args, kws)
+
+    def reversed_cumsum(b, e, i, g, shape):
+        """The transpose: sum over j >= i, i.e. total - cumsum + g."""
+        total = b.eqn("sum", g, axis=e.param("axis"), keepdims=True)
+        rev = b.eqn("add", b.eqn("sub", total, b.eqn("cumsum", g, axis=e.param("axis"))), g)
+        return b.eqn("reshape_like", rev, e.args[0])
+    record = define("cumsum", 1, array_only=True, memory="fresh",
+                    spellings={"np": ("cumsum",), "method": ("cumsum",)},
+                    impl=lambda x, axis=None, **_: np.cumsum(x, axis=axis), shape=shape,
+                    extra={"lower": Signature(statics={"axis": None}), "emit": emit},
+                    **linear(reversed_cumsum),
+                    domain=(lambda r: ((uniform(r, 5),), {"axis": None}),
+                            lambda r: ((uniform(r, 3, 4),), {"axis": 1}),
+                            lambda r: ((uniform(r, 2, 3),), {"axis": None}),
+                            lambda r: ((uniform(r, 3, 4),), {"axis": -2})))
     yield record
-    del REGISTRY["flip"]
+    del REGISTRY["cumsum"]
 
 
-def test_a_new_structural_record_is_checked_and_differentiated(flip_record):
+def _central_gradient(f, x, *rest):
+    out = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = H
+        out[i] = (f(x + e, *rest) - f(x - e, *rest)) / (2 * H)
+    return out
+
+
+def test_a_new_structural_record_is_checked_and_differentiated(cumsum_record):
     import adcompiler
-    assert ("flip", 1) in _cases()
-    for k in range(2):
-        for check in (check_shape, check_jvp, check_vjp, check_transpose):
-            check(Case(flip_record, k))
+    assert [k for n, k in _cases() if n == "cumsum"] == [0, 1, 2, 3]
+    for k in range(4):
+        case = Case(cumsum_record, k)
+        for check in (check_shape, check_jvp, check_vjp, check_transpose, check_emitted):
+            check(case)
     rng = np.random.default_rng(5)
-    x, w = rng.normal(size=5), rng.normal(size=5)
-    assert np.allclose(adcompiler.grad(flipped_dot)(x, w), np.flip(w))
-    g = adcompiler.grad(flipped_twice)
-    for k in range(5):
-        e = np.eye(5)[k]
-        fd = (flipped_twice(x + H * e) - flipped_twice(x - H * e)) / (2 * H)
-        assert abs(g(x)[k] - fd) < 1e-6 * max(1.0, abs(fd))
-    assert "np.flip(" in g.source
+    x, w = rng.normal(size=(3, 4)), rng.normal(size=(3, 4))
+    g = adcompiler.grad(cumulative)
+    np.testing.assert_allclose(g(x, w), _central_gradient(cumulative, x, w), atol=1e-6)
+    assert "np.cumsum(" in g.source
+    np.testing.assert_allclose(adcompiler.grad(cumulative_flat)(x),
+                               _central_gradient(cumulative_flat, x), atol=1e-6)
 
 
 # ---------------------------------------------------------------- memory
