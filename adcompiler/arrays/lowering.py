@@ -162,8 +162,7 @@ class NumpyLowering:
         if name in _SUGAR:
             return self.sugar(name, vals, arg, node, env, b)
         if sig.build:
-            return getattr(self, sig.build)(arg("a"), self.lw.expr(vals["newshape"], env, b),
-                                            node, b)
+            return getattr(self, sig.build)(vals, arg, node, env, b)
         if sig.sequence:
             items = self.lw.expr(vals[sig.args[0]], env, b)
             if not isinstance(items, tuple) or not items:
@@ -198,9 +197,13 @@ class NumpyLowering:
         low = b.eqn("max", arg("a"), arg("a_min"), ns="np")  # clip
         return b.eqn("min", low, arg("a_max"), ns="np")
 
-    def reshape(self, x, dims, node, b: Builder):
-        if not isinstance(dims, list):
-            dims = list(dims) if isinstance(dims, tuple) else [dims]
+    def lower_reshape(self, vals: dict, arg, node, env: dict, b: Builder):
+        """``np.reshape(a, newshape)``: the dimensions are lowered first."""
+        dims = self.lw.expr(vals["newshape"], env, b)
+        return self.reshape(arg("a"), list(dims) if isinstance(dims, tuple) else [dims],
+                            node, b)
+
+    def reshape(self, x, dims: list, node, b: Builder):
         if not dims or any(isinstance(d, tuple) for d in dims):
             raise self.sf.error("reshape takes integer dimensions", node, "reshape")
         return b.eqn("reshape", x, *dims)

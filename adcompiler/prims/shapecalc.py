@@ -172,8 +172,9 @@ def index_shape(x, items: list) -> object:
 
 
 def _slice_len(n, bounds):
-    if not isinstance(n, int) or not all(b is None or (isinstance(b, Const) and isinstance(b.value, int))
-                                         for b in bounds):
+    def constant(b) -> bool:
+        return b is None or (isinstance(b, Const) and isinstance(b.value, int))
+    if not isinstance(n, int) or not all(constant(b) for b in bounds):
         return None
     lo, hi, st = (None if b is None else b.value for b in bounds)
     return len(range(n)[slice(lo, hi, st)])

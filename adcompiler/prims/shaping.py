@@ -39,7 +39,7 @@ def _back_to_shape(b, e, i, g, shape):
 define("reshape", -1, array_only=True, memory="view",  # reshape(x, *dims)
        spellings={"np": ("reshape",), "method": ("reshape", "ravel", "flatten")},
        impl=lambda x, *dims, **_: np.reshape(x, dims), shape=_reshape_shape,
-       extra={"lower": Signature(("a", "newshape"), build="reshape"), "emit": _reshape_emit,
+       extra={"lower": Signature(("a", "newshape"), build="lower_reshape"), "emit": _reshape_emit,
               "shares": (0,)},
        **linear(_back_to_shape),
        domain=(lambda r: ((uniform(r, 3, 4), 2, 6), {}),

@@ -53,7 +53,9 @@ class Signature:
     ints: tuple = ()  #: statics that must be constant integers
     sequence: bool = False  #: the one operand is a list of arrays written in the call
     label: str = ""  #: how error messages name it (default ``np.NAME``)
-    build: str = ""  #: a method of the NumPy lowering that builds it instead
+    #: a method of the NumPy lowering that builds it instead:
+    #: ``(vals, arg, node, env, builder) -> atom`` (``arg(name)`` lowers an operand)
+    build: str = ""
     bools: tuple = ()  #: statics read as booleans (``keepdims``)
 
 
