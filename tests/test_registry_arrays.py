@@ -22,13 +22,43 @@ from adcompiler.core.interp import eval_eqn
 from adcompiler.core.ir import Block, Builder, Const, Eqn, Function, Names, Var
 from adcompiler.arrays.shapes import infer_with_dtypes, known
 from adcompiler.prims.shapecalc import ShapeNeeded
-from adcompiler.prims.structural import structural_records
+from adcompiler.prims.structural import array_records
 
 H = 1e-6
 
 
 def _differentiable():
-    return [r for r in structural_records() if r.differentiable]
+    return [r for r in array_records() if r.differentiable]
+
+
+def jvp_rule(record):
+    """The record's jvp; for an elementwise one (``np.where``), what forward
+    mode builds from its partial: the sum of ``partial_i * t_i``."""
+    if record.partial is None:
+        return record.jvp
+
+    def jvp(b, e, tangents, shape):
+        terms = [record.partial(b, e, i, t) for i, t in enumerate(tangents) if t is not None]
+        terms = [t for t in terms if t is not None]
+        if not terms:
+            return None
+        total = terms[0]
+        for t in terms[1:]:
+            total = b.eqn("add", total, t)
+        return total
+    return jvp
+
+
+def vjp_rule(record):
+    """The record's vjp; for an elementwise one, what reverse mode builds from
+    its partial: ``partial_i * g`` summed back to argument ``i``'s shape."""
+    if record.partial is None:
+        return record.vjp
+
+    def vjp(b, e, i, g, shape):
+        c = record.partial(b, e, i, g)
+        return None if c is None else b.eqn("unbroadcast", c, e.args[i])
+    return vjp
 
 
 def _cases():
@@ -108,7 +138,7 @@ class Case:
             else:
                 tvars.append(None)
         shape = self.shape if with_shapes else (lambda a: None)
-        out = self.record.jvp(b, self.eqn, tvars, shape)
+        out = jvp_rule(self.record)(b, self.eqn, tvars, shape)
         if out is None:
             return np.zeros(np.shape(env[self.out]))
         env = self.run(b.stmts, env)
@@ -120,7 +150,7 @@ class Case:
         env = self.run([self.eqn], self.env)
         gvar = self.names.fresh("g")
         env[gvar] = g
-        out = self.record.vjp(b, self.eqn, k, gvar, self.shape)
+        out = vjp_rule(self.record)(b, self.eqn, k, gvar, self.shape)
         if out is None:
             return np.zeros(np.shape(self.env[self.atoms[k]]))
         env = self.run(b.stmts, env)
@@ -138,7 +168,7 @@ def _close(got, want, what: str, case: Case) -> None:
 
 
 def _case(name: str, k: int) -> Case:
-    record = next(r for r in structural_records() if r.name == name)
+    record = next(r for r in array_records() if r.name == name)
     return Case(record, k)
 
 
@@ -216,7 +246,7 @@ def check_emitted(case: Case) -> None:
     case.extra[gvar] = g
     for i in case.wrt:
         b = Builder(case.names)
-        out = case.record.vjp(b, case.eqn, i, gvar, case.shape)
+        out = vjp_rule(case.record)(b, case.eqn, i, gvar, case.shape)
         if isinstance(out, Var):
             got, text = emitted(case, [case.eqn] + b.stmts, params + [gvar], out)
             np.testing.assert_allclose(np.broadcast_to(got, np.shape(case.env[case.atoms[i]])),
@@ -227,7 +257,7 @@ def check_emitted(case: Case) -> None:
         if t is not None:
             case.extra[t] = case.random_like(case.env[case.atoms[k]])
     b = Builder(case.names)
-    out = case.record.jvp(b, case.eqn, tangents, lambda a: None)
+    out = jvp_rule(case.record)(b, case.eqn, tangents, lambda a: None)
     if isinstance(out, Var):
         got, text = emitted(case, [case.eqn] + b.stmts,
                             params + [t for t in tangents if t is not None], out)
@@ -237,21 +267,25 @@ def check_emitted(case: Case) -> None:
 
 
 def incomplete(records) -> list:
-    return [r.name for r in records if r.differentiable
-            and (r.jvp is None or r.vjp is None or not r.domain)]
+    """Differentiable array records the walk cannot check: no jvp and vjp
+    (nor an elementwise partial), or no domain."""
+    return [r.name for r in records if r.differentiable and not r.domain
+            or r.differentiable and r.partial is None and (r.jvp is None or r.vjp is None)]
 
 
 # ---------------------------------------------------------------- completeness
 def test_every_differentiable_array_primitive_has_both_rules_and_a_domain():
     """The systematic test can only check what a record declares: a
-    differentiable structural record must bring a jvp, a vjp and a domain."""
-    assert incomplete(structural_records()) == []
+    differentiable array record must bring a jvp and a vjp (or, elementwise,
+    a partial) and a domain."""
+    assert incomplete(array_records()) == []
 
 
 def test_the_walk_covers_the_structural_primitives():
     names = {n for n, _ in _cases()}
     assert {"matmul", "outer", "transpose", "trace", "sum", "mean", "amax", "amin", "prod",
-            "norm", "reshape", "expand_dims", "index", "concatenate", "stack"} <= names
+            "norm", "reshape", "expand_dims", "index", "concatenate", "stack", "where",
+            "copy"} <= names
     assert all(sum(1 for n, _ in _cases() if n == name) >= 2 for name in names)
 
 
@@ -287,7 +321,7 @@ def test_vjp_is_the_transpose_of_jvp(name, k):
 # ---------------------------------------------------------------- the test can fail
 def _broken(name: str, **facts):
     from dataclasses import replace
-    record = next(r for r in structural_records() if r.name == name)
+    record = next(r for r in array_records() if r.name == name)
     return replace(record, **facts)
 
 

@@ -50,7 +50,8 @@ def _table() -> dict:
     by_id = {id(np.square): "square", id(np.clip): "clip", id(builtins.sum): "pysum",
              id(np.array): "array"}
     for dotted, name in _spelled("np"):
-        by_id.setdefault(id(_resolve(dotted)), name)
+        if "lower" in PRIMS[name].extra:  # else an elementwise call (frontend/lower.py)
+            by_id.setdefault(id(_resolve(dotted)), name)
     return by_id
 
 

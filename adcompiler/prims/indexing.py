@@ -105,8 +105,7 @@ def _case(shape, spec_atoms, *extra):
     return make
 
 
-define("index", -1, array_only=True, memory="view",  # index(x, *atoms), params spec
-       spellings={"operator": "x[...]"},
+define("index", -1, array_only=True, memory="view",  # x[...]: index(x, *atoms), params spec
        impl=lambda x, *atoms, spec, **_: x[index_key(spec, atoms)], shape=_index_shape,
        extra={"emit": lambda kit, e, args: ast.Subscript(
            args[0], index_node(e.param("spec"), args[1:]), ast.Load()), "shares": (0,)},
@@ -119,7 +118,7 @@ define("index", -1, array_only=True, memory="view",  # index(x, *atoms), params 
                _case((6,), [_slice(-1, 0, -2)])))
 
 define("intarray", 0, differentiable=False, array_only=True,  # params values
-       memory="value", impl=lambda values, **_: np.array(values),
+       memory="value", dtype="int", impl=lambda values, **_: np.array(values),
        shape=lambda e, args, dtype: (len(e.param("values")),),
        extra={"emit": lambda kit, e, args: kit.call(kit.np("array"), [ast.List(
            [kit.const(v) for v in e.param("values")], ast.Load())])})

@@ -62,7 +62,7 @@ def _matmul_right(b, e, g, shape):
 
 
 define("matmul", 2, form="binop", op=ast.MatMult, array_only=True, memory="fresh",
-       spellings={"np": ("dot", "matmul"), "method": ("dot",), "operator": "@"},
+       spellings={"np": ("dot", "matmul"), "method": ("dot",)},  # and x @ y (form binop)
        impl=lambda a, b, **_: a @ b, shape=_matmul_shape,
        extra={"lower": Signature(("a", "b"))},
        **bilinear(_matmul_left, _matmul_right),

@@ -18,17 +18,17 @@ def _like(e, args, dtype):
 
 
 # len(x) is lowered with the other builtins (frontend/lower.py)
-define("len", 1, differentiable=False, array_only=True, memory="value",
+define("len", 1, differentiable=False, array_only=True, memory="value", dtype="int",
        spellings={"builtin": "len"}, impl=lambda x, **_: len(x), shape=_scalar,
        extra={"emit": lambda kit, e, args: kit.call(kit.builtin("len"), args)})
-define("shape", 1, differentiable=False, array_only=True, memory="value",
+define("shape", 1, differentiable=False, array_only=True, memory="value", dtype="int",
        spellings={"np": ("shape",), "attr": "shape"}, impl=lambda x, **_: np.shape(x),
        shape=lambda e, a, dtype: None if a[0] is None else Tup(tuple(SCALAR for _ in a[0])),
        extra={"lower": Signature(), "emit": attribute("shape")})
-define("size", 1, differentiable=False, array_only=True, memory="value",
+define("size", 1, differentiable=False, array_only=True, memory="value", dtype="int",
        spellings={"np": ("size",), "attr": "size"}, impl=lambda x, **_: np.size(x),
        shape=_scalar, extra={"lower": Signature(), "emit": np_call("size")})
-define("ndim", 1, differentiable=False, array_only=True, memory="value",
+define("ndim", 1, differentiable=False, array_only=True, memory="value", dtype="int",
        spellings={"np": ("ndim",), "attr": "ndim"}, impl=lambda x, **_: np.ndim(x),
        shape=_scalar, extra={"lower": Signature(), "emit": np_call("ndim")})
 define("zeros_like", 1, differentiable=False, array_only=True, memory="fresh",

@@ -136,12 +136,39 @@ define("stack", -1, array_only=True, memory="fresh", spellings={"np": ("stack",)
 
 
 # ---------------------------------------------------------------- elementwise
-# np.where(cond, a, b): broadcasting; its partial is rules.r_where
-define("where", 3, elementwise=True, array_only=True, memory="fresh",
+def _chosen_side(b, e, i, g):
+    """np.where(c, x, y): the derivative flows to the side taken."""
+    if i == 0:
+        return None
+    zero = Const(0.0)
+    c = e.args[0]
+    return b.eqn("where", c, g, zero) if i == 1 else b.eqn("where", c, zero, g)
+
+
+def _identity(b, e, i, g):
+    return g
+
+
+
+# np.where(cond, a, b): broadcasting; the derivative flows to the side taken
+define("where", 3, elementwise=True, array_only=True, memory="fresh", partial=_chosen_side,
        spellings={"np": ("where",)}, impl=lambda c, a, b, **_: np.where(c, a, b),
-       extra={"lower": Signature(("condition", "x", "y")), "emit": np_call("where")})
+       extra={"lower": Signature(("condition", "x", "y")), "emit": np_call("where")},
+       domain=(lambda r: ((r.uniform(size=4) > 0.5, uniform(r, 4), uniform(r, 4)), {}),
+               lambda r: ((r.uniform(size=(2, 3)) > 0.5, uniform(r, 2, 3), uniform(r, 3)), {}),
+               lambda r: ((r.uniform(size=(3, 1)) > 0.5, uniform(r, 1, 4), uniform(r, 3, 4)),
+                          {})))
+
+
+def _copy(x):
+    """A new buffer for an array; a Python number (folding) is itself."""
+    return x.copy() if isinstance(x, np.ndarray) else x
+
+
 # x.copy(), np.array(x): the same value in a new buffer.  Only the check of
 # in-place operators (inplace.py) tells it from x; the optimiser folds it
 # away (so its impl is a plain one, which folding may call)
 define("copy", 1, elementwise=True, memory="fresh", spellings={"method": ("copy",)},
-       impl=lambda x: x, impl_params=False, extra={"emit": np_call("copy")})
+       partial=_identity, array_only=True,
+       domain=(lambda r: ((uniform(r, 3),), {}), lambda r: ((uniform(r, 2, 3),), {})),
+       impl=_copy, impl_params=False, extra={"emit": np_call("copy")})

@@ -86,6 +86,13 @@ def structural_records() -> list:
                   key=lambda r: r.name)
 
 
+def array_records() -> list:
+    """The records registered by :func:`define` (structural and elementwise
+    array primitives), by name."""
+    return sorted((r for r in REGISTRY.values() if "structural" in r.extra),
+                  key=lambda r: r.name)
+
+
 def memory(prim: str) -> str:
     """'fresh', 'value' or 'view' (an undeclared primitive counts as a view:
     its result may share an argument's buffer, the answer that is never wrong)."""
