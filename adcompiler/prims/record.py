@@ -62,7 +62,8 @@ class Primitive:
     #: sympy form ``(*sympy_args) -> sympy expr`` for the swell study, or None
     sympy: Optional[Callable] = None
     #: values where the derivative is checked by the systematic test:
-    #: a tuple of (low, high) per argument, or a callable ``rng -> args``
+    #: a tuple of (low, high) per argument, or, for an array record, a tuple
+    #: of argument cases, each a callable ``rng -> (args, params)``
     domain: object = None
     #: free-form facts specific to one pass, keyed by the pass's name
     extra: dict = field(default_factory=dict)
