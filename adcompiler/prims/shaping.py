@@ -149,7 +149,6 @@ def _identity(b, e, i, g):
     return g
 
 
-
 # np.where(cond, a, b): broadcasting; the derivative flows to the side taken
 define("where", 3, elementwise=True, array_only=True, memory="fresh", partial=_chosen_side,
        spellings={"np": ("where",)}, impl=lambda c, a, b, **_: np.where(c, a, b),
