@@ -482,3 +482,22 @@ def test_an_undeclared_memory_counts_as_a_view():
         assert default_flows(b.stmts[-1]) == (x, y)
     finally:
         del REGISTRY["throwaway_view"]
+
+
+# ---------------------------------------------------------------- the trace views
+def squares(x):
+    return np.sum(x * x)
+
+
+def test_the_interpreter_runs_array_code_and_the_sweeps_refuse_it():
+    """The records' ``impl`` lets the interpreter (and so the primal trace)
+    evaluate array code; the tangent and adjoint sweeps multiply scalar
+    partials, so they refuse arrays with a clear error (not a KeyError)."""
+    import adcompiler
+    from adcompiler.core.interp import EvaluationError
+    t = adcompiler.trace(squares, np.array([1.0, 2.0]))
+    assert t.value == 5.0
+    for mode in ("forward", "reverse"):
+        with pytest.raises(EvaluationError, match="follows scalar values.*x.*array"):
+            adcompiler.trace(squares, np.array([1.0, 2.0]), mode=mode,
+                             **({"seed": "x"} if mode == "forward" else {}))
