@@ -501,3 +501,13 @@ def test_the_interpreter_runs_array_code_and_the_sweeps_refuse_it():
         with pytest.raises(EvaluationError, match="follows scalar values.*x.*array"):
             adcompiler.trace(squares, np.array([1.0, 2.0]), mode=mode,
                              **({"seed": "x"} if mode == "forward" else {}))
+
+
+def test_the_graph_refuses_partials_of_array_primitives():
+    """graph(partials=True) labels edges with scalar local partials; an array
+    primitive has none, which is said (it raised KeyError: 'sum')."""
+    import adcompiler
+    from adcompiler.errors import AdcError
+    with pytest.raises(AdcError, match="sum mixes array elements"):
+        adcompiler.graph(squares, partials=True)
+    assert "sum" in adcompiler.graph(squares).source
