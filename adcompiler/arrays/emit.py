@@ -62,7 +62,7 @@ class _Kit:
 
     def helper(self, name: str) -> ast.expr:
         """A helper function the module defines (``_unbroadcast``)."""
-        self.em.imports.add(name)
+        self.em.need(name)
         return global_name(name)
 
     call = staticmethod(_call)
@@ -71,8 +71,9 @@ class _Kit:
 
 def value(em, e: Eqn, args: list) -> ast.expr:
     """The expression computing ``e`` (``args`` are the atoms' expressions),
-    as its record's ``extra['emit']`` spells it."""
-    em.imports.add("numpy")
+    as its record's ``extra['emit']`` spells it; ``em.need(module)`` records
+    an import)."""
+    em.need("numpy")
     record = PRIMS.get(e.prim)
     spell = record.extra.get("emit") if record is not None else None
     if spell is None:
@@ -82,8 +83,10 @@ def value(em, e: Eqn, args: list) -> ast.expr:
 
 def index_add(em, e: Eqn, target: str) -> list:
     """``out = base + scatter(g at index)``, updating ``base`` in place when it
-    is an array this function owns and no longer needs."""
-    em.imports.add("numpy")
+    is an array this function owns and no longer needs.  ``em`` is the
+    emitter's public interface: ``expr(atom)``, ``need(module)``,
+    ``is_float(v)``, ``can_overwrite(v, eqn)``, ``name_of(v)``."""
+    em.need("numpy")
     x, base, g = e.args[:3]
     atoms = e.args[3:]
     index = index_node(e.param("spec"), [em.expr(a) for a in atoms])
@@ -91,17 +94,16 @@ def index_add(em, e: Eqn, target: str) -> list:
     pre: list = []
     if isinstance(base, Const):
         # a float accumulator even for an integer x (else `+=` truncates)
-        kw = [] if x in em.floats else [ast.keyword("dtype", ast.Name("float", ast.Load()))]
+        kw = [] if em.is_float(x) else [ast.keyword("dtype", ast.Name("float", ast.Load()))]
         pre = [ast.Assign([out], ast.Call(_np("zeros_like"), [em.expr(x)], kw))]
-    elif base not in em.floats and em.shapes.get(base) != ():
+    elif not em.is_float(base):
         # an adjoint built from an integer array (d/dv np.dot(v, X[0]) of an
         # int X) accumulates floats: a float copy, else `+=` raises
         pre = [ast.Assign([out], _call(ast.Attribute(em.expr(base), "astype", ast.Load()),
                                        [ast.Name("float", ast.Load())]))]
-    elif not (base not in em.inline and em.may_update(base)
-              and em.last.get(base, -1) <= em.start[id(e)]):
+    elif not em.can_overwrite(base, e):
         pre = [ast.Assign([out], _call(ast.Attribute(em.expr(base), "copy", ast.Load()), []))]
-    elif em.names.get(base) != target:  # an owned array nobody else sees: take it over
+    elif em.name_of(base) != target:  # an owned array nobody else sees: take it over
         pre = [ast.Assign([out], em.expr(base))]
     here = ast.Name(target, ast.Load())
     if e.param("repeats"):
