@@ -33,7 +33,7 @@ _SCALAR_MEMORY = {
               "atan", "atan2", "sinh", "cosh", "tanh", "exp", "expm1", "log", "log1p", "log2",
               "log10", "sqrt", "hypot", "abs", "max", "min", "sign", "max_weight"),
     "value": ("floordiv", "mod", "lt", "le", "gt", "ge", "eq", "ne", "not", "int", "round",
-              "floor", "ceil", "keep_weight", "new_tape"),
+              "floor", "ceil", "keep_weight", "new_tape", "tape_len"),
 }
 for _memory, _names in _SCALAR_MEMORY.items():
     for _name in _names:
