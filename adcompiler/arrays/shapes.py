@@ -119,7 +119,7 @@ class Inference:
             shapes = [rule(e, args, self.dtype)]
         elif e.prim in _CORE_RULES:
             shapes = [_CORE_RULES[e.prim](e, args)]
-        elif PRIMS[e.prim].form in ("binop", "unary", "compare", "call") or e.prim in _ELEMENTWISE:
+        elif _elementwise(e.prim):
             self.check_broadcast(e, args)
             shapes = [broadcast(*args)]
         else:
@@ -128,7 +128,7 @@ class Inference:
             self.shapes[o] = sh
         if PRIMS[e.prim].form == "compare" or e.prim in ("and", "or", "not"):
             self.dtypes[e.outs[0]] = "b"
-        elif e.prim in ("len", "size", "ndim", "int", "round", "floor", "ceil", "intarray"):
+        elif PRIMS[e.prim].dtype == "int":
             self.dtypes[e.outs[0]] = "i"
         elif e.prim == "global":
             self.dtypes[e.outs[0]] = e.param("kind")
@@ -155,12 +155,10 @@ class Inference:
 
     def makes_float(self, e: Eqn) -> bool:
         """Is the result a float (so ``+=`` of a float into it is allowed)?"""
-        if e.prim in _FLOAT_RESULT or (PRIMS[e.prim].form == "call" and e.prim not in _INTEGRAL):
+        p = PRIMS[e.prim]
+        if p.dtype == "float":
             return True
-        if e.prim in ("add", "sub", "mul", "pow", "neg", "matmul", "sum", "mean", "outer",
-                      "index", "transpose", "reshape", "amax", "amin", "prod", "where",
-                      "concatenate", "stack", "expand_dims", "zeros_like", "index_add",
-                      "unbroadcast", "unsum", "expand_red", "reshape_like", "select", "copy"):
+        if p.dtype is None and (p.partial is not None or p.extra.get("structural")):
             return any(self.dtype(a) == "f" for a in e.args[:3])
         return False
 
@@ -193,10 +191,16 @@ def _const_shape(value):
     return SCALAR
 
 
-_FLOAT_RESULT = {"div", "norm", "eye_like", "trace", "float"}
-_INTEGRAL = {"int", "round", "floor", "ceil", "abs", "max", "min", "len"}
-_ELEMENTWISE = {"and", "or", "select", "sign", "max_weight", "keep_weight", "where", "float",
-                "int", "round", "floor", "ceil", "copy"}
+# the dtype facts are the records' (``dtype``: 'float' always float, 'int'
+# always integral, None follows the arguments, for an elementwise record (one
+# with a ``partial``) or an array one); a record with a ``partial`` is
+# elementwise
+
+
+def _elementwise(prim: str) -> bool:
+    """Does ``prim`` broadcast its operands (elementwise result shape)?"""
+    p = PRIMS[prim]
+    return p.partial is not None or p.form in ("binop", "unary", "compare", "call")
 
 
 # ---------------------------------------------------------------- rules

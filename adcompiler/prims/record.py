@@ -71,6 +71,10 @@ class Primitive:
     #: and evaluates NumPy values; constant folding leaves such records alone
     #: (a folded NumPy value is no Python literal)
     impl_params: bool = False
+    #: the primitive as an expression over other primitives, read by
+    #: evaluation, scalar emission and array code alike (see :mod:`.formula`):
+    #: {variant: tree}, variant '' the primitive itself, else a parameter name
+    formula: dict = field(default_factory=dict)
 
     @property
     def elementwise(self) -> bool:
@@ -90,3 +94,8 @@ def register(name: str, nargs: int, **facts) -> Primitive:
     record = Primitive(name, nargs, **facts)
     REGISTRY[name] = record
     return record
+
+
+def unregister(name: str) -> None:
+    """Remove the record of ``name`` (a test's throwaway primitive)."""
+    REGISTRY.pop(name, None)

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..core.ir import Const
 from .derive import linear
+from .helpers import chosen_side, identity
 from .shapecalc import known, size
 from .structural import REQUIRED, Signature, define, np_call, uniform
 
@@ -136,22 +137,10 @@ define("stack", -1, array_only=True, memory="fresh", spellings={"np": ("stack",)
 
 
 # ---------------------------------------------------------------- elementwise
-def _chosen_side(b, e, i, g):
-    """np.where(c, x, y): the derivative flows to the side taken."""
-    if i == 0:
-        return None
-    zero = Const(0.0)
-    c = e.args[0]
-    return b.eqn("where", c, g, zero) if i == 1 else b.eqn("where", c, zero, g)
-
-
-def _identity(b, e, i, g):
-    return g
-
-
 # np.where(cond, a, b): broadcasting; the derivative flows to the side taken
-define("where", 3, elementwise=True, array_only=True, memory="fresh", partial=_chosen_side,
-       spellings={"np": ("where",)}, impl=lambda c, a, b, **_: np.where(c, a, b),
+define("where", 3, elementwise=True, array_only=True, memory="fresh",
+       partial=chosen_side("where"), spellings={"np": ("where",)},
+       impl=lambda c, a, b, **_: np.where(c, a, b),
        extra={"lower": Signature(("condition", "x", "y")), "emit": np_call("where")},
        domain=(lambda r: ((r.uniform(size=4) > 0.5, uniform(r, 4), uniform(r, 4)), {}),
                lambda r: ((r.uniform(size=(2, 3)) > 0.5, uniform(r, 2, 3), uniform(r, 3)), {}),
@@ -168,6 +157,6 @@ def _copy(x):
 # in-place operators (inplace.py) tells it from x; the optimiser folds it
 # away (so its impl is a plain one, which folding may call)
 define("copy", 1, elementwise=True, memory="fresh", spellings={"method": ("copy",)},
-       partial=_identity, array_only=True,
+       partial=identity, array_only=True,
        domain=(lambda r: ((uniform(r, 3),), {}), lambda r: ((uniform(r, 2, 3),), {})),
        impl=_copy, impl_params=False, extra={"emit": np_call("copy")})
