@@ -482,32 +482,3 @@ def test_an_undeclared_memory_counts_as_a_view():
         assert default_flows(b.stmts[-1]) == (x, y)
     finally:
         del REGISTRY["throwaway_view"]
-
-
-# ---------------------------------------------------------------- the trace views
-def squares(x):
-    return np.sum(x * x)
-
-
-def test_the_interpreter_runs_array_code_and_the_sweeps_refuse_it():
-    """The records' ``impl`` lets the interpreter (and so the primal trace)
-    evaluate array code; the tangent and adjoint sweeps multiply scalar
-    partials, so they refuse arrays with a clear error (not a KeyError)."""
-    import adcompiler
-    from adcompiler.core.interp import EvaluationError
-    t = adcompiler.trace(squares, np.array([1.0, 2.0]))
-    assert t.value == 5.0
-    for mode in ("forward", "reverse"):
-        with pytest.raises(EvaluationError, match="follows scalar values.*x.*array"):
-            adcompiler.trace(squares, np.array([1.0, 2.0]), mode=mode,
-                             **({"seed": "x"} if mode == "forward" else {}))
-
-
-def test_the_graph_refuses_partials_of_array_primitives():
-    """graph(partials=True) labels edges with scalar local partials; an array
-    primitive has none, which is said (it raised KeyError: 'sum')."""
-    import adcompiler
-    from adcompiler.errors import AdcError
-    with pytest.raises(AdcError, match="sum mixes array elements"):
-        adcompiler.graph(squares, partials=True)
-    assert "sum" in adcompiler.graph(squares).source
