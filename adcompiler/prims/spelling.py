@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import sys
 
 from .record import REGISTRY
 
@@ -46,6 +47,18 @@ def module_of(namespace: str):
         return None
 
 
+def loaded_module(namespace: str):
+    """The module a namespace names if it is loaded already, else None.  The
+    user's code holds a function of ``scipy.special`` only once that module
+    is imported, so the spelling table never imports an optional module
+    itself: compiling code that does not mention SciPy leaves it unloaded."""
+    if namespace in _NOT_MODULES:
+        return None
+    if namespace == "builtin":
+        return builtins
+    return sys.modules.get(_MODULES.get(namespace, namespace))
+
+
 def _resolve(module, dotted: str):
     obj = module
     for part in dotted.split("."):
@@ -55,13 +68,16 @@ def _resolve(module, dotted: str):
 
 def _table() -> dict:
     """id(function object) -> (primitive, ns parameter), rebuilt whenever the
-    registry changes (a test may register and remove a record)."""
-    key = tuple((name, id(r)) for name, r in REGISTRY.items())
+    registry changes (a test may register and remove a record) or one of the
+    modules it spells is imported."""
+    spaces = sorted({ns for r in REGISTRY.values() for ns in r.spellings})
+    key = (tuple((name, id(r)) for name, r in REGISTRY.items()),
+           tuple(id(loaded_module(ns)) for ns in spaces))
     if _cache["key"] != key:
         table: dict = {}
         for name, record in REGISTRY.items():
             for namespace in record.spellings:
-                module = module_of(namespace)
+                module = loaded_module(namespace)
                 for spelled in names(record, namespace) if module is not None else ():
                     obj = _resolve(module, spelled)
                     if obj is not None:
