@@ -99,19 +99,27 @@ def central(f, point: tuple, k: int) -> float:
     return (float(f(*up)) - float(f(*down))) / (2 * h)
 
 
+def continuous_args(record) -> tuple:
+    """The arguments differentiated: all but those a record declares integer
+    (``extra['integer_args']``: the order of ``polygamma``, whose partial is
+    zero by convention and has no central difference)."""
+    integer = record.extra.get("integer_args", ())
+    return tuple(k for k in range(record.nargs) if k not in integer)
+
+
 def check_derivatives(f, record, where: str) -> None:
     """``f`` applies ``record``: its derivative in both modes against central
     differences of ``f`` itself, and forward against reverse."""
     n = record.nargs
-    wrt = tuple(range(n))
+    wrt = continuous_args(record)
     reverse = adcompiler.grad(f, wrt=wrt)
     forward = adcompiler.grad(f, wrt=wrt, mode="forward")
     for point in points(record):
-        want = [central(f, point, k) for k in range(n)]
+        want = [central(f, point, k) for k in wrt]
         rev = tuple(reverse(*point))
         fwd = tuple(forward(*point))
         jvps = []
-        for k in range(n):
+        for k in wrt:
             value, tangent = adcompiler.jvp(f, point, tuple(float(j == k) for j in range(n)))
             assert value == pytest.approx(float(f(*point)), rel=1e-15, abs=1e-300)
             jvps.append(tangent)
@@ -139,7 +147,7 @@ def check_partial_alone(record) -> None:
     def f(*xs):
         return evaluate(record.name, xs, {})
     for point in points(record):
-        for k in range(record.nargs):
+        for k in continuous_args(record):
             got = partial_value(eqn, k, list(point), f(*point)) or 0.0
             assert got == pytest.approx(central(f, point, k), rel=REL, abs=ABS), \
                 f"partial {k} of {record.name} at {point}"
