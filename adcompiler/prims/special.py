@@ -71,6 +71,11 @@ def digamma(b, e, x):
     return b.eqn("digamma", x, ns=SCIPY)
 
 
+def _plus_one(b, n):
+    """``n + 1`` for an order (a constant in derivative rules)."""
+    return Const(n.value + 1) if isinstance(n, Const) else b.eqn("add", n, Const(1))
+
+
 def r_lgamma(b, e, i, g):
     return mul(b, g, digamma(b, e, e.args[0]))
 
@@ -80,7 +85,19 @@ def r_gamma(b, e, i, g):
 
 
 def r_digamma(b, e, i, g):
-    return mul(b, g, b.eqn("polygamma", Const(1), e.args[0], ns=SCIPY))
+    """digamma' = polygamma(1, x) = zeta(2, x), Hurwitz's zeta: a ufunc, so a
+    number on numbers (``polygamma`` returns a 0-d array there)."""
+    return mul(b, g, b.eqn("zeta", Const(2), e.args[0], ns=SCIPY))
+
+
+def r_zeta(b, e, i, g):
+    """d/dx zeta(s, x) = -s zeta(s + 1, x).  Only derivative rules build
+    ``zeta``, with a constant integer ``s`` (``integer_args``): no partial in s."""
+    if i == 0:
+        return None
+    s, x = e.args
+    minus_s = Const(-s.value) if isinstance(s, Const) else b.eqn("neg", s)
+    return mul(b, g, mul(b, minus_s, b.eqn("zeta", _plus_one(b, s), x, ns=SCIPY)))
 
 
 def r_polygamma(b, e, i, g):
@@ -89,13 +106,14 @@ def r_polygamma(b, e, i, g):
     if i == 0:
         return None
     n, x = e.args
-    up = Const(n.value + 1) if isinstance(n, Const) else b.eqn("add", n, Const(1))
-    return mul(b, g, b.eqn("polygamma", up, x, ns=SCIPY))
+    return mul(b, g, b.eqn("polygamma", _plus_one(b, n), x, ns=SCIPY))
 
 
 def r_expit(b, e, i, g):
-    """expit' = out * (1 - out), from the output: no exp(-x) to overflow."""
-    return mul(b, g, mul(b, e.out, b.eqn("sub", Const(1.0), e.out)))
+    """expit' = out * (1 - out), with 1 - out written expit(-x): no exp to
+    overflow, and right to rounding where expit saturates (at x = 40, 1 - out
+    is 0.0 in floating point, expit(-40) is 4.2e-18)."""
+    return mul(b, g, mul(b, e.out, b.eqn("expit", b.eqn("neg", e.args[0]), ns=SCIPY)))
 
 
 def r_logit(b, e, i, g):
@@ -181,6 +199,15 @@ def _orders(rng):
     return rng.choice((0, 1, 2)), rng.uniform(0.3, 3.0)
 
 
+def _zeta_orders(rng):
+    return rng.choice((2, 3, 4)), rng.uniform(0.3, 3.0)
+
+
+# Hurwitz's zeta(s, x), for derivative rules only (no spelling: a user's
+# scipy.special.zeta(s) of one argument is Riemann's, a different function)
+register("zeta", 2, impl=_scipy("zeta"), form="call", op="zeta", partial=r_zeta,
+         dtype="float", domain=_zeta_orders, memory="fresh", sympy=sp("zeta"),
+         extra={"integer_args": (0,)})
 register("polygamma", 2, impl=_scipy("polygamma"), form="call", op="polygamma",
          partial=r_polygamma, dtype="float", domain=_orders, memory="fresh",
          spellings={SCIPY: "polygamma"}, sympy=sp("polygamma"),
