@@ -344,3 +344,41 @@ def test_compiling_math_code_does_not_import_scipy():
     """)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------- the command line, SciPy's other functions
+def test_command_line_reads_scipy_imports(tmp_path):
+    """``adc compile`` reads the file as text: it imports SciPy for a file that
+    imports it (a library, like NumPy) and compiles its functions."""
+    from test_cli import adc, write
+    path = write(tmp_path, "lik.py", """
+        import math
+        import numpy as np
+        from scipy.special import expit, gammaln
+
+
+        def loglik(a, x):
+            return math.lgamma(a) + gammaln(x) + np.logaddexp(a, x) * expit(a)
+    """)
+    r = adc("compile", str(path))
+    assert r.returncode == 0, r.stderr
+    assert "import scipy.special\n" in r.stdout
+    ns: dict = {}
+    exec(r.stdout, ns)
+    a, x = 0.8, 1.7
+    def lik(v):
+        return math.lgamma(v) + scipy_special.gammaln(x) + np.logaddexp(v, x) * \
+            scipy_special.expit(v)
+    assert ns["loglik_grad"](a, x) == pytest.approx((lik(a + 1e-6) - lik(a - 1e-6)) / 2e-6,
+                                                    rel=1e-7)
+
+
+def test_scipy_function_that_is_not_a_primitive_is_refused_at_its_call(module_from_source):
+    """SciPy's own Python code is library code: refused by name at the user's
+    line, never inlined (before: "_logsumexp.py: decorators other than @grad")."""
+    f = user_function(module_from_source, "logsumexp(x)",
+                      imports="import numpy as np\nfrom scipy.special import logsumexp\n")
+    with pytest.raises(CompileError) as err:
+        adcompiler.grad(f)(np.array([1.0, 2.0]))
+    assert err.value.line == 6 and "logsumexp" in err.value.message
+    assert "_logsumexp.py" not in str(err.value)
