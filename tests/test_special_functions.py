@@ -106,6 +106,18 @@ def test_np_clip_on_scalars_inside_below_and_above(module_from_source):
     assert adcompiler.grad(f, mode="forward")(0.8) == pytest.approx(0.5, rel=1e-15)
 
 
+def test_np_clip_with_a_none_bound(module_from_source):
+    """``np.clip(x, None, hi)``: no lower bound (it raised TypeError: '>=' between
+    float and NoneType in the gradient code)."""
+    upper = user_function(module_from_source, "np.sum(np.clip(x, None, 0.5) * x)")
+    x = np.array([0.2, 0.9, -3.0])
+    np.testing.assert_allclose(adcompiler.grad(upper)(x), [0.4, 0.5, -6.0], rtol=1e-15)
+    lower = user_function(module_from_source, "np.clip(x, 0.0, None) * x")
+    assert adcompiler.grad(lower)(0.3) == pytest.approx(0.6, rel=1e-15)
+    assert adcompiler.grad(lower)(-0.3) == 0.0
+    assert adcompiler.grad(lower, mode="forward")(0.3) == pytest.approx(0.6, rel=1e-15)
+
+
 # ---------------------------------------------------------------- stable forms
 def no_warnings():
     catcher = warnings.catch_warnings()

@@ -172,9 +172,13 @@ class NumpyLowering:
             return b.eqn("norm", arg("x"))
         if name == "square":
             return b.eqn("pow", arg("x"), Const(2))
-        if name == "clip":
-            low = b.eqn("max", arg("a"), arg("a_min"), ns="np")
-            return b.eqn("min", low, arg("a_max"), ns="np")
+        if name == "clip":  # np.maximum, then np.minimum; a None bound is no bound
+            out = arg("a")
+            for bound, prim in (("a_min", "max"), ("a_max", "min")):
+                limit = arg(bound)
+                if not (isinstance(limit, Const) and limit.value is None):
+                    out = b.eqn(prim, out, limit, ns="np")
+            return out
         if name == "where":
             return b.eqn("where", arg("condition"), arg("x"), arg("y"))
         if name == "expand_dims":
