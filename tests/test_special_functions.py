@@ -394,3 +394,58 @@ def test_scipy_function_that_is_not_a_primitive_is_refused_at_its_call(module_fr
         adcompiler.grad(f)(np.array([1.0, 2.0]))
     assert err.value.line == 6 and "logsumexp" in err.value.message
     assert "_logsumexp.py" not in str(err.value)
+
+
+# ---------------------------------------------------------------- realistic programs
+PROGRAMS = """\
+import numpy as np
+import scipy.special as sc
+from scipy.special import expit, gammaln, xlogy
+
+
+def logistic_nll(w, X, y):
+    p = expit(X @ w)
+    return -np.sum(xlogy(y, p) + xlogy(1.0 - y, 1.0 - p))
+
+
+def softplus_nll(w, X, y):
+    z = X @ w
+    return np.sum(np.logaddexp(0.0, z) - y * z)
+
+
+def gamma_loglik(alpha, beta, x):
+    n = x.shape[0]
+    return (n * (alpha * np.log(beta) - gammaln(alpha))
+            + (alpha - 1.0) * np.sum(np.log(x)) - beta * np.sum(x))
+
+
+def beta_binomial(a, b, k, n):
+    return np.sum(sc.gammaln(k + a) + sc.gammaln(n - k + b) - sc.gammaln(n + a + b)
+                  + sc.gammaln(a + b) - sc.gammaln(a) - sc.gammaln(b))
+"""
+
+
+def test_realistic_programs(module_from_source):
+    mod = module_from_source(PROGRAMS)
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(20, 3))
+    y = (rng.random(20) < 0.5).astype(float)
+    w = rng.normal(size=3)
+    for fn in (mod.logistic_nll, mod.softplus_nll):
+        got = adcompiler.grad(fn)(w, X, y)
+        np.testing.assert_allclose(got, central(lambda v: fn(v, X, y), w), rtol=1e-6, atol=1e-8)
+    # the two are the same likelihood
+    np.testing.assert_allclose(adcompiler.grad(mod.logistic_nll)(w, X, y),
+                               adcompiler.grad(mod.softplus_nll)(w, X, y), rtol=1e-10)
+    x = rng.gamma(2.0, 1.0, size=30)
+    ga, gb = adcompiler.grad(mod.gamma_loglik, wrt=(0, 1))(2.3, 1.4, x)
+    assert ga == pytest.approx(30 * (math.log(1.4) - scipy_special.digamma(2.3))
+                               + np.sum(np.log(x)), rel=1e-12)
+    assert gb == pytest.approx(30 * 2.3 / 1.4 - np.sum(x), rel=1e-12)
+    k = np.array([3.0, 0.0, 7.0, 5.0])
+    n = np.array([10.0, 4.0, 9.0, 12.0])
+    g = adcompiler.grad(mod.beta_binomial, wrt=(0, 1))(1.5, 2.5, k, n)
+    h = 1e-6
+    want_a = (mod.beta_binomial(1.5 + h, 2.5, k, n) - mod.beta_binomial(1.5 - h, 2.5, k, n)) / (2 * h)
+    want_b = (mod.beta_binomial(1.5, 2.5 + h, k, n) - mod.beta_binomial(1.5, 2.5 - h, k, n)) / (2 * h)
+    assert g == pytest.approx((want_a, want_b), rel=1e-6)
