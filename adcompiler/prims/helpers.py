@@ -1,7 +1,7 @@
 """Building blocks of the scalar primitives' records.
 
-A scalar (elementwise) record, in :mod:`.arith`, :mod:`.elementary` or
-:mod:`.logic`, holds (see :mod:`.record`):
+A scalar (elementwise) record, in :mod:`.arith`, :mod:`.elementary`,
+:mod:`.logic` or :mod:`.special`, holds (see :mod:`.record`):
 
 * ``impl``: its value on Python numbers (constant folding, the trace views);
 * ``form`` and ``op``: how Python writes it (``'binop'`` and ``ast.Add``,

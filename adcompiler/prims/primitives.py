@@ -1,7 +1,8 @@
 """The primitives of the IR, all in one registry (:mod:`.record`).
 
 Importing this module registers every record: the scalar ones (:mod:`.arith`,
-:mod:`.elementary`, :mod:`.logic`, each record with its derivative rule),
+:mod:`.elementary`, :mod:`.logic`, :mod:`.special`, each record with its
+derivative rule),
 the structural ones the transforms handle themselves (calls, tapes,
 tuples, below) and the array ones (:mod:`.npprims`).  :func:`evaluate`
 applies a primitive to Python values (constant folding, the interpreter of
