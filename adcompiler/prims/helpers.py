@@ -16,6 +16,9 @@ A scalar (elementwise) record, in :mod:`.arith`, :mod:`.elementary`,
 * ``formula``: for a primitive defined by other primitives (:mod:`.formula`);
 * ``extra['lower_call']``: ``(builder, args, ns) -> atom or None``, a call
   the lowering writes otherwise (``math.log(x, base)``, ``max(a, b, c)``).
+* ``extra['integer_args']``: positions of arguments that only take integers
+  (``polygamma``'s order): their partial is zero by convention, and the
+  systematic test takes no central difference in them.
 
 A derivative rule ``partial(b, e, i, g)`` builds, as IR into the builder
 ``b``, the product of ``d e.out / d e.args[i]`` with a seed ``g`` (forward
