@@ -241,6 +241,10 @@ def test_scalar_derivatives_are_numbers(module_from_source):
     assert np.ndim(adcompiler.grad(f)(0.5)) == 0
     assert isinstance(adcompiler.grad(f)(0.5), float)
     assert "zeta(2, x)" in adcompiler.grad(f).source
+    p = user_function(module_from_source, "sc.polygamma(1, x)")  # the user's: a 0-d array
+    assert isinstance(adcompiler.grad(p)(0.5), float)
+    assert adcompiler.grad(p)(0.5) == pytest.approx(float(scipy_special.polygamma(2, 0.5)),
+                                                    rel=1e-13)
 
 
 # ---------------------------------------------------------------- second order

@@ -102,10 +102,16 @@ def r_zeta(b, e, i, g):
 
 def r_polygamma(b, e, i, g):
     """d/dx polygamma(n, x) = polygamma(n + 1, x); the order ``n`` is an
-    integer, so its partial is zero by convention (docs/conventions.md)."""
+    integer, so its partial is zero by convention (docs/conventions.md).  A
+    constant order is written with Hurwitz's zeta, ``polygamma(k, x) =
+    (-1)**(k + 1) k! zeta(k + 1, x)``: a number on numbers, like digamma'."""
     if i == 0:
         return None
     n, x = e.args
+    if isinstance(n, Const) and isinstance(n.value, int) and n.value >= 0:
+        k = n.value + 1
+        scale = Const((-1) ** (k + 1) * math.factorial(k))
+        return mul(b, g, mul(b, scale, b.eqn("zeta", Const(k + 1), x, ns=SCIPY)))
     return mul(b, g, b.eqn("polygamma", _plus_one(b, n), x, ns=SCIPY))
 
 
