@@ -453,3 +453,39 @@ def test_realistic_programs(module_from_source):
     want_a = (mod.beta_binomial(1.5 + h, 2.5, k, n) - mod.beta_binomial(1.5 - h, 2.5, k, n)) / (2 * h)
     want_b = (mod.beta_binomial(1.5, 2.5 + h, k, n) - mod.beta_binomial(1.5, 2.5 - h, k, n)) / (2 * h)
     assert g == pytest.approx((want_a, want_b), rel=1e-6)
+
+
+# ---------------------------------------------------------------- sympy as a second oracle
+#: (record, user expression, point, the record's sympy arguments for symbol s)
+SYMPY_CASES = [
+    ("gamma", "math.gamma(x)", 1.3, lambda s: (s,)),
+    ("lgamma", "sc.gammaln(x)", 0.7, lambda s: (s,)),
+    ("digamma", "sc.digamma(x)", 1.9, lambda s: (s,)),
+    ("polygamma", "sc.polygamma(2, x)", 0.9, lambda s: (2, s)),
+    ("zeta", "-0.5 * sc.polygamma(1, x)", 1.1, lambda s: (2, s)),  # -0.5 * (zeta(2, x))
+    ("expit", "sc.expit(x)", -1.2, lambda s: (s,)),
+    ("logit", "sc.logit(x)", 0.35, lambda s: (s,)),
+    ("sinc", "np.sinc(x)", 0.45, lambda s: (s,)),
+    ("logaddexp", "np.logaddexp(x, 0.3)", -0.8, lambda s: (s, 0.3)),
+    ("xlogy", "sc.xlogy(x, 1.7)", 0.6, lambda s: (s, 1.7)),
+]
+
+
+@pytest.mark.parametrize("name,expr,x,args", SYMPY_CASES, ids=[c[0] for c in SYMPY_CASES])
+def test_records_sympy_forms_agree_with_the_rules(module_from_source, name, expr, x, args):
+    """Each record's sympy form (what the swell study reads), differentiated
+    by sympy, against adcompiler's first and second derivatives.  (The zeta
+    case differentiates polygamma(1, x) = zeta(2, x), whose derivatives are
+    written with zeta; the -0.5 makes the form's scale differ from 1.)"""
+    sympy = pytest.importorskip("sympy")
+    from adcompiler.prims.record import REGISTRY
+    s = sympy.Symbol("s")
+    form = REGISTRY[name].sympy(*(sympy.nsimplify(a) if not isinstance(a, sympy.Basic) else a
+                                  for a in args(s)))
+    if name == "zeta":
+        form = -form / 2
+    d1, d2 = (float(sympy.diff(form, s, k).subs(s, x).evalf(30)) for k in (1, 2))
+    f = user_function(module_from_source, expr,
+                      imports="import math\nimport numpy as np\nimport scipy.special as sc\n")
+    assert float(adcompiler.grad(f)(x)) == pytest.approx(d1, rel=1e-12)
+    assert float(adcompiler.hessian(f)(x)) == pytest.approx(d2, rel=1e-10)
