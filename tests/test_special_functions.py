@@ -118,6 +118,15 @@ def test_np_clip_with_a_none_bound(module_from_source):
     assert adcompiler.grad(lower, mode="forward")(0.3) == pytest.approx(0.6, rel=1e-15)
 
 
+def test_clip_method_on_arrays(module_from_source):
+    """``x.clip(lo, hi)`` is ``np.clip(x, lo, hi)`` (it was "the array method
+    .clip() is not supported")."""
+    f = user_function(module_from_source,
+                      "(x.clip(-0.5, 0.5) * x).sum() + x.clip(None, 0.0).sum()")
+    x = np.array([-0.9, -0.2, 0.3, 0.8])
+    np.testing.assert_allclose(adcompiler.grad(f)(x), central(f, x), rtol=1e-7, atol=1e-9)
+
+
 # ---------------------------------------------------------------- stable forms
 def no_warnings():
     catcher = warnings.catch_warnings()
@@ -344,7 +353,8 @@ def test_without_scipy_installed_a_subprocess():
     assert r.returncode == 0, r.stderr
     lines = r.stdout.split("\n")
     w = 0.5
-    assert float(lines[0]) == round(math.erf(w) + w * 2 / math.sqrt(math.pi) * math.exp(-w * w), 12)
+    slope = math.erf(w) + w * 2 / math.sqrt(math.pi) * math.exp(-w * w)
+    assert float(lines[0]) == round(slope, 12)
     assert lines[1].startswith("refused:") and lines[1].endswith("math.lgamma")
     assert lines[2] == "False"
 
@@ -362,7 +372,7 @@ def test_compiling_math_code_does_not_import_scipy():
     assert r.stdout.strip() == "False"
 
 
-# ---------------------------------------------------------------- the command line, SciPy's other functions
+# ---------------------------------------------------------------- the command line, other SciPy
 def test_command_line_reads_scipy_imports(tmp_path):
     """``adc compile`` reads the file as text: it imports SciPy for a file that
     imports it (a library, like NumPy) and compiles its functions."""
@@ -450,8 +460,9 @@ def test_realistic_programs(module_from_source):
     n = np.array([10.0, 4.0, 9.0, 12.0])
     g = adcompiler.grad(mod.beta_binomial, wrt=(0, 1))(1.5, 2.5, k, n)
     h = 1e-6
-    want_a = (mod.beta_binomial(1.5 + h, 2.5, k, n) - mod.beta_binomial(1.5 - h, 2.5, k, n)) / (2 * h)
-    want_b = (mod.beta_binomial(1.5, 2.5 + h, k, n) - mod.beta_binomial(1.5, 2.5 - h, k, n)) / (2 * h)
+    bb = mod.beta_binomial
+    want_a = (bb(1.5 + h, 2.5, k, n) - bb(1.5 - h, 2.5, k, n)) / (2 * h)
+    want_b = (bb(1.5, 2.5 + h, k, n) - bb(1.5, 2.5 - h, k, n)) / (2 * h)
     assert g == pytest.approx((want_a, want_b), rel=1e-6)
 
 

@@ -68,7 +68,7 @@ def _tables() -> dict:
     ``methods`` (``x.sum()``) and ``attrs`` (``x.T``, ``x.shape``)."""
     key = tuple(map(id, PRIMS.values()))
     if _TABLES.get("key") != key:
-        _TABLES.update(key=key, by_id=_table(), methods=dict(_spelled("method")),
+        _TABLES.update(key=key, by_id=_table(), methods=dict(_spelled("method"), clip="clip"),
                        attrs=dict(_spelled("attr")))
     return _TABLES
 
