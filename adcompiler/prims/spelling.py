@@ -13,7 +13,6 @@ keeps a list of names: a new record is callable by being registered.
 from __future__ import annotations
 
 import builtins
-import importlib
 import sys
 
 from .record import REGISTRY
@@ -36,26 +35,16 @@ def names(record, namespace: str) -> tuple:
 
 
 def module_of(namespace: str):
-    """The module a namespace names (None: it cannot be imported)."""
+    """The module a namespace names, if it is loaded (None otherwise).
+
+    Only loaded modules count: a function object of a module nobody imported
+    cannot reach the compiler (the frontend imports the modules the user's
+    code names before it looks a call up), and importing, say, SciPy just to
+    list its spellings would cost a second on every first compile."""
     if namespace == "builtin":
         return builtins
     if namespace in _NOT_MODULES:
         return None
-    try:
-        return importlib.import_module(_MODULES.get(namespace, namespace))
-    except ImportError:
-        return None
-
-
-def loaded_module(namespace: str):
-    """The module a namespace names if it is loaded already, else None.  The
-    user's code holds a function of ``scipy.special`` only once that module
-    is imported, so the spelling table never imports an optional module
-    itself: compiling code that does not mention SciPy leaves it unloaded."""
-    if namespace in _NOT_MODULES:
-        return None
-    if namespace == "builtin":
-        return builtins
     return sys.modules.get(_MODULES.get(namespace, namespace))
 
 
@@ -68,16 +57,15 @@ def _resolve(module, dotted: str):
 
 def _table() -> dict:
     """id(function object) -> (primitive, ns parameter), rebuilt whenever the
-    registry changes (a test may register and remove a record) or one of the
-    modules it spells is imported."""
-    spaces = sorted({ns for r in REGISTRY.values() for ns in r.spellings})
+    registry changes (a test may register and remove a record)."""
+    spaces = {ns for r in REGISTRY.values() for ns in r.spellings}
     key = (tuple((name, id(r)) for name, r in REGISTRY.items()),
-           tuple(id(loaded_module(ns)) for ns in spaces))
+           tuple(sorted(ns for ns in spaces if module_of(ns) is not None)))
     if _cache["key"] != key:
         table: dict = {}
         for name, record in REGISTRY.items():
             for namespace in record.spellings:
-                module = loaded_module(namespace)
+                module = module_of(namespace)
                 for spelled in names(record, namespace) if module is not None else ():
                     obj = _resolve(module, spelled)
                     if obj is not None:
