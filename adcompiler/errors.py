@@ -2,6 +2,8 @@
 :class:`CompileError` that names the construct and where it is."""
 from __future__ import annotations
 
+import functools
+
 
 class AdcError(Exception):
     """Base class of every error adcompiler raises on purpose.
@@ -100,8 +102,6 @@ def located_refusals(driver):
     """Decorate a transform driver whose first argument is the IR function:
     a rule's :class:`DerivativeRefused` leaves it as a :class:`CompileError`
     naming that function's file and the line."""
-    import functools
-
     @functools.wraps(driver)
     def run(fn, *args, **kwargs):
         try:
