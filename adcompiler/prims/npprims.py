@@ -20,6 +20,6 @@ derivative of linear and bilinear ones.
 """
 from __future__ import annotations
 
-from . import (adjoint_helpers, cumulative, indexing, linalg, queries,  # noqa: F401
+from . import (adjoint_helpers, cumulative, indexing, linalg, queries, statistics,  # noqa: F401
                reductions, shaping)
 from .shapecalc import index_items  # noqa: F401  (historical home)
