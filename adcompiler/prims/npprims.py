@@ -21,5 +21,5 @@ derivative of linear and bilinear ones.
 from __future__ import annotations
 
 from . import (adjoint_helpers, cumulative, indexing, linalg, queries, statistics,  # noqa: F401
-               reductions, shaping, stacking)
+               linalg_more, reductions, shaping, stacking)
 from .shapecalc import index_items  # noqa: F401  (historical home)
