@@ -212,6 +212,8 @@ class NumpyLowering:
         return b.eqn("reshape", x, *dims)
 
     def static(self, node, env: dict, fn: str, what: str):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value  # np.einsum('ij->ji', ...), ord='fro', mode='constant'
         value = self.lw.expr(node, env, Builder(self.lw.names))
         if isinstance(value, Const):
             return value.value
