@@ -98,7 +98,9 @@ def _vjp(b, e, i, g, shape):
     if out:
         share = b.eqn("einsum", g, *rest, subscripts=",".join([out] + others) + "->" + kept)
     elif rest:  # a scalar output: g times the einsum of the other operands
-        share = b.eqn("mul", g, b.eqn("einsum", *rest, subscripts=",".join(others) + "->" + kept))
+        same = len(rest) == 1 and others[0] == kept  # 'ij,ij->': that operand itself
+        share = b.eqn("mul", g, rest[0] if same else
+                      b.eqn("einsum", *rest, subscripts=",".join(others) + "->" + kept))
     else:
         share = g
     alone = tuple(k for k, c in enumerate(ins[i]) if c not in seen)

@@ -1,0 +1,278 @@
+"""NumPy structural functions of issue 14 (one registry record each), end to
+end: realistic user functions through ``adcompiler.grad`` against central
+differences, the emitted spelling, ``adc compile --shapes``, the derivative
+where a function has none (``std`` and ``norm`` at zero spread), and the
+refusals.  Each record's own rules (shape, jvp, vjp, transpose, emission,
+memory) are checked over its ``domain`` by tests/test_registry_arrays.py."""
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import adcompiler
+from adcompiler import CompileError
+
+ROOT = Path(__file__).resolve().parent.parent
+H = 1e-6
+
+
+def central(f, args, k):
+    """Central differences of ``f`` with respect to argument ``k``."""
+    x = np.asarray(args[k], dtype=float)
+    out = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = H
+        up, down = list(args), list(args)
+        up[k], down[k] = x + e, x - e
+        out[i] = (f(*up) - f(*down)) / (2 * H)
+    return out
+
+
+def check(f, args, wrt=(0,), atol=1e-6, rtol=1e-5):
+    """``grad(f)`` against central differences for each argument in ``wrt``;
+    returns the emitted source."""
+    g = adcompiler.grad(f, wrt=wrt if len(wrt) > 1 else wrt[0])
+    got = g(*args)
+    got = got if len(wrt) > 1 else (got,)
+    for k, value in zip(wrt, got):
+        np.testing.assert_allclose(value, central(f, args, k), atol=atol, rtol=rtol,
+                                   err_msg=f"argument {k} of {f.__name__}")
+    return g.source
+
+
+# ---------------------------------------------------------------- running, shifting
+def smoothness(x, w):
+    """A finite-difference smoothness penalty with a running total."""
+    curvature = np.diff(x, n=2)
+    slope = np.diff(x)
+    total = np.cumsum(x)
+    return (np.sum(curvature ** 2) + 0.1 * np.sum(slope ** 2) + np.sum(total * w)
+            + np.sum((np.roll(x, 1) - x) ** 2) + np.sum(np.flip(x) * w))
+
+
+def growth(rates, x0):
+    """Compound growth: a running product along time, per series (rows)."""
+    path = x0 * np.cumprod(1.0 + rates, axis=1)
+    return np.sum(path[:, -1]) + np.sum(rates.cumsum(axis=0) ** 2)
+
+
+def padded_conv(x, k):
+    """A 3-tap convolution over the zero-padded signal."""
+    p = np.pad(x, 1)
+    return np.sum((k[0] * p[:-2] + k[1] * p[1:-1] + k[2] * p[2:]) ** 2)
+
+
+def test_smoothness_penalty_with_diff_cumsum_roll_flip():
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=7), rng.normal(size=7)
+    src = check(smoothness, (x, w))
+    assert "np.diff(x, n=2)" in src and "np.cumsum(" in src and "np.roll(" in src
+
+
+def test_growth_with_cumprod_and_the_cumsum_method():
+    rng = np.random.default_rng(1)
+    rates, x0 = rng.uniform(-0.1, 0.2, size=(3, 5)), rng.uniform(1, 2, size=(3, 1))
+    src = check(growth, (rates, x0), wrt=(0, 1))
+    assert "np.cumprod(" in src
+
+
+def test_zero_padding_and_diff_along_an_axis():
+    rng = np.random.default_rng(2)
+    check(padded_conv, (rng.normal(size=6), rng.normal(size=3)), wrt=(0, 1))
+
+    def rows(M):
+        return np.sum(np.diff(M, axis=0) ** 2) + np.sum(np.diff(M, n=2, axis=1) ** 3)
+    check(rows, (rng.normal(size=(4, 5)),))
+
+
+# ---------------------------------------------------------------- spread
+def standardise(X, w):
+    """Standardised features (sample std), scored by a linear model."""
+    Z = (X - X.mean(axis=0)) / X.std(axis=0, ddof=1)
+    return np.sum((Z @ w) ** 2) + np.var(X) + np.std(X[:, 0], ddof=0)
+
+
+def test_standardisation_with_mean_std_var():
+    rng = np.random.default_rng(3)
+    X, w = rng.normal(size=(6, 3)), rng.normal(size=3)
+    src = check(standardise, (X, w), wrt=(0, 1))
+    assert "np.std(X, axis=0, ddof=1)" in src
+
+
+def test_var_std_keepdims_and_axis_tuples():
+    def f(X):
+        return np.sum(np.var(X, axis=(0, 2), keepdims=True) * X) + np.sum(X.std(axis=-1) ** 3)
+    check(f, (np.random.default_rng(4).normal(size=(2, 3, 4)),))
+
+
+def test_std_and_norm_at_zero_spread_have_derivative_zero_without_warnings():
+    """``std`` (and the 2-norm) at zero spread have no derivative: they are
+    ``|h| * std(t)`` along ``x + h t``.  The emitted derivative is 0 (a
+    subgradient at the minimum, and what central differences give), finite,
+    without a 0/0 warning."""
+    def spread(x):
+        return np.std(x) + np.linalg.norm(x - x[0])
+
+    x = np.full(4, 0.7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = adcompiler.grad(spread)(x)
+    np.testing.assert_array_equal(got, np.zeros(4))
+    np.testing.assert_allclose(central(spread, (x,), 0), 0.0, atol=1e-9)
+
+
+# ---------------------------------------------------------------- stacking
+def features(a, b):
+    """Feature blocks built by stacking, tiling and repeating."""
+    row = np.hstack([a, b])
+    block = np.vstack((a, b))
+    grid = np.tile(a, (2, 1))
+    up = np.repeat(b, 2)
+    M = np.atleast_2d(a)
+    return (np.sum(row ** 2) + np.sum(block[0] * block[1]) + np.sum(np.sin(grid))
+            + np.sum(up * np.repeat(a, 2)) + np.sum(M.T @ M) + np.sum(np.atleast_1d(a) ** 3))
+
+
+def test_features_with_hstack_vstack_tile_repeat_atleast():
+    rng = np.random.default_rng(5)
+    src = check(features, (rng.normal(size=3), rng.normal(size=3)), wrt=(0, 1))
+    for name in ("hstack", "vstack", "tile", "repeat", "atleast_2d"):
+        assert f"np.{name}(" in src
+
+
+def test_stacks_of_matrices_and_repeat_along_an_axis():
+    def f(A, B):
+        return (np.sum(np.hstack((A, B)) ** 3) + np.sum(np.repeat(A, 3, axis=0) ** 2)
+                + np.sum(np.vstack([A, A[0] * B[0, 1]]) ** 2))
+    rng = np.random.default_rng(6)
+    check(f, (rng.normal(size=(2, 3)), rng.normal(size=(2, 2))), wrt=(0, 1))
+
+
+# ---------------------------------------------------------------- linear algebra
+def gaussian_nll(L, r, D):
+    """Negative log-likelihood of ``r`` under N(0, L L^T + D)."""
+    S = L @ L.T + D
+    sign, logdet = np.linalg.slogdet(S)
+    alpha = np.linalg.solve(S, r)
+    return 0.5 * logdet + 0.5 * r @ alpha
+
+
+def test_gaussian_log_likelihood_with_slogdet_and_solve():
+    rng = np.random.default_rng(7)
+    L, r = rng.normal(size=(3, 3)), rng.normal(size=3)
+    src = check(gaussian_nll, (L, r, np.eye(3)), wrt=(0, 1))
+    assert "np.linalg.slogdet(" in src or "np.linalg.inv(" in src
+
+
+def test_cholesky_whitening_and_eigenvalues():
+    """cholesky and eigvalsh read the lower triangle only: derivatives with
+    respect to the entries above the diagonal are 0 (as the differences say)."""
+    def f(A, y):
+        C = np.linalg.cholesky(A)
+        z = np.linalg.solve(C, y)
+        return np.sum(z ** 2) + np.sum(np.linalg.eigvalsh(A) ** 2) + np.sum(np.tril(C, -1))
+    rng = np.random.default_rng(8)
+    Q = rng.normal(size=(3, 3))
+    A = Q @ Q.T + np.diag([1.0, 2.0, 3.0])
+    grad_a = adcompiler.grad(f)(A, rng.normal(size=3))
+    assert np.all(np.triu(grad_a, 1) == 0)
+    check(f, (A, rng.normal(size=3)), wrt=(0, 1))
+
+
+def test_inverse_and_determinant():
+    def f(A, B):
+        return np.sum(np.linalg.inv(A) @ B) + np.linalg.det(A) ** 2 + np.trace(np.triu(A @ B))
+    rng = np.random.default_rng(9)
+    A = rng.normal(size=(3, 3)) + 3 * np.eye(3)
+    check(f, (A, rng.normal(size=(3, 3))), wrt=(0, 1))
+
+
+def test_einsum_and_norms_along_axes():
+    def f(W, X, y):
+        pred = np.einsum("ij,nj->ni", W, X)
+        return (np.sum((pred - y) ** 2) + np.einsum("ij,ij->", W, W)
+                + np.sum(np.linalg.norm(W, axis=1)) + np.linalg.norm(W, ord=1, axis=0).sum()
+                + np.linalg.norm(X, "fro") + np.einsum("nj,nj,j->", X, X, W[0]))
+    rng = np.random.default_rng(10)
+    src = check(f, (rng.normal(size=(2, 3)), rng.normal(size=(4, 3)),
+                    rng.normal(size=(4, 2))), wrt=(0, 1))
+    assert "np.einsum('ni,nj->ij'," in src
+
+
+def test_adc_compile_with_shapes_emits_a_working_gradient(tmp_path):
+    """The command line path: ``adc compile --shapes`` on the likelihood."""
+    path = tmp_path / "nll.py"
+    path.write_text(textwrap.dedent("""\
+        import numpy as np
+
+
+        def nll(L, r, D):
+            S = L @ L.T + D
+            sign, logdet = np.linalg.slogdet(S)
+            return 0.5 * logdet + 0.5 * r @ np.linalg.solve(S, r)
+        """))
+    out = tmp_path / "nll_grad.py"
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-m", "adcompiler", "compile", str(path), "--shapes",
+                           "L=3x3,r=3,D=3x3", "-o", str(out)], capture_output=True, text=True,
+                          env=env)
+    assert done.returncode == 0, done.stderr
+    namespace: dict = {}
+    exec(compile(out.read_text(), str(out), "exec"), namespace)
+    rng = np.random.default_rng(11)
+    args = (rng.normal(size=(3, 3)), rng.normal(size=3), np.eye(3))
+    np.testing.assert_allclose(namespace["nll_grad"](*args), central(gaussian_nll, args, 0),
+                               atol=1e-6)
+
+
+# ---------------------------------------------------------------- refusals
+def _einsum_diagonal(W):
+    return np.sum(np.einsum("ii->i", W))
+
+
+def _einsum_implicit(W):
+    return np.sum(np.einsum("ij,jk", W, W))
+
+
+def _einsum_ellipsis(W):
+    return np.sum(np.einsum("...i->...", W))
+
+
+def _matrix_2_norm(W):
+    return np.linalg.norm(W, 2)
+
+
+def _edge_pad(W):
+    return np.sum(np.pad(W, 1, mode="edge"))
+
+
+def _array_repeats(W):
+    return np.sum(np.repeat(W, np.array([1, 2])))
+
+
+def _uplo(W):
+    return np.sum(np.linalg.eigvalsh(W, UPLO="U"))
+
+
+@pytest.mark.parametrize("fn,words", [
+    (_einsum_diagonal, "repeated in 'ii'"), (_einsum_implicit, "explicit output"),
+    (_einsum_ellipsis, "'...'"), (_matrix_2_norm, "matrix norm"),
+    (_edge_pad, "zeros only"), (_array_repeats, "repeats of np.repeat must be a constant"),
+    (_uplo, "UPLO")])
+def test_unsupported_forms_are_refused_by_name(fn, words):
+    with pytest.raises(CompileError) as err:
+        adcompiler.grad(fn)(np.eye(2) + 1.0)
+    assert words in str(err.value) and "test_array_functions.py" in str(err.value)
+
+
+def test_the_registry_walk_covers_the_new_records():
+    from test_registry_arrays import _cases
+    names = {n for n, _ in _cases()}
+    assert {"cumsum", "cumprod", "diff", "pad", "roll", "flip", "var", "std", "hstack",
+            "vstack", "atleast_1d", "atleast_2d", "tile", "repeat", "inv", "solve", "det",
+            "logabsdet", "cholesky", "eigvalsh", "tril", "triu", "einsum", "norm"} <= names
