@@ -276,3 +276,15 @@ def test_the_registry_walk_covers_the_new_records():
     assert {"cumsum", "cumprod", "diff", "pad", "roll", "flip", "var", "std", "hstack",
             "vstack", "atleast_1d", "atleast_2d", "tile", "repeat", "inv", "solve", "det",
             "logabsdet", "cholesky", "eigvalsh", "tril", "triu", "einsum", "norm"} <= names
+
+
+def _stacked_inverse(A, b):
+    return np.sum(np.linalg.solve(A, b))
+
+
+def test_stacks_of_matrices_are_refused_not_misdifferentiated():
+    """The rules transpose one 2-d matrix: a stack of them would get a wrong
+    adjoint (``.T`` reverses every axis), so it is refused by name."""
+    A = np.broadcast_to(np.eye(2) * 2.0, (3, 2, 2)).copy()
+    with pytest.raises(CompileError, match="np.linalg.solve of an array of 3 dimensions"):
+        adcompiler.grad(_stacked_inverse, wrt=1)(A, np.ones((3, 2, 1)))

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.ir import Const
 from .derive import linear
-from .shapecalc import SCALAR
+from .shapecalc import SCALAR, ShapeNeeded
 from .structural import Signature, define, ndim, np_call
 
 
@@ -69,6 +69,25 @@ def sym_lower_bar(b, m):
     return b.eqn("add", b.eqn("tril", m, k=0), b.eqn("tril", _t(b, m), k=-1))
 
 
+def _matrices(e, args) -> None:
+    """The rules are those of one 2-d matrix (a stack of them is refused)."""
+    if args[0] is not None and len(args[0]) != 2:
+        raise ShapeNeeded(e.args[0], f"np.linalg.{_NP_NAME.get(e.prim, e.prim)} of an array "
+                          f"of {len(args[0])} dimensions is not supported (one 2-d matrix is)")
+
+
+_NP_NAME = {"logabsdet": "slogdet", "eigh_vectors": "eigh"}
+
+
+def _checked(rule):
+    """``rule`` after :func:`_matrices`."""
+    def shape(e, args, dtype):
+        _matrices(e, args)
+        return rule(e, args, dtype)
+    return shape
+
+
+@_checked
 def _square_shape(e, args, dtype):
     return args[0]
 
@@ -120,7 +139,7 @@ def _solve_vjp(b, e, i, g, shape):
     return b.eqn("neg", b.eqn(prod, b_bar, x))
 
 
-_define("solve", 2, "solve", lambda e, args, dtype: args[1],
+_define("solve", 2, "solve", _checked(lambda e, args, dtype: args[1]),
         {"jvp": _solve_jvp, "vjp": _solve_vjp},
         (lambda r: ((_square(r, 3), r.uniform(-1, 1, size=3)), {}),
          lambda r: ((_square(r, 3), r.uniform(-1, 1, size=(3, 2))), {})))
@@ -153,7 +172,7 @@ def _logdet_vjp(b, e, i, g, shape):
 
 _SQUARES = (lambda r: ((_square(r, 3),), {}), lambda r: ((-_square(r, 2),), {}),
             lambda r: ((_square(r, 1),), {}))
-_define("det", 1, "det", lambda e, args, dtype: SCALAR,
+_define("det", 1, "det", _checked(lambda e, args, dtype: SCALAR),
         {"jvp": _det_jvp, "vjp": _det_vjp}, _SQUARES, memory="value")
 
 
@@ -175,7 +194,7 @@ def _lower_slogdet(lowering, node, args, keywords, env, b):
 
 define("logabsdet", 1, array_only=True, memory="value", dtype="float",
        spellings={"np": ("linalg.slogdet",)},
-       impl=lambda a, **_: np.linalg.slogdet(a)[1], shape=lambda e, args, dtype: SCALAR,
+       impl=lambda a, **_: np.linalg.slogdet(a)[1], shape=_checked(lambda e, args, dtype: SCALAR),
        extra={"lower": Signature(build=_lower_slogdet, label="np.linalg.slogdet"),
               "emit": _slogdet_part(1)},
        jvp=_logdet_jvp, vjp=_logdet_vjp, domain=_SQUARES)
@@ -230,8 +249,8 @@ def _eigvalsh_vjp(b, e, i, g, shape):
     return sym_lower_bar(b, _mm(b, b.eqn("mul", v, g), _t(b, v)))
 
 
-_define("eigvalsh", 1, "eigvalsh", lambda e, args, dtype: None if args[0] is None
-        else args[0][:1], {"jvp": _eigvalsh_jvp, "vjp": _eigvalsh_vjp},
+_define("eigvalsh", 1, "eigvalsh", _checked(lambda e, args, dtype: None if args[0] is None
+        else args[0][:1]), {"jvp": _eigvalsh_jvp, "vjp": _eigvalsh_vjp},
         (lambda r: ((_spd(r, 3),), {}), lambda r: ((_spd(r, 2),), {})))
 
 
