@@ -275,7 +275,8 @@ def test_the_registry_walk_covers_the_new_records():
     names = {n for n, _ in _cases()}
     assert {"cumsum", "cumprod", "diff", "pad", "roll", "flip", "var", "std", "hstack",
             "vstack", "atleast_1d", "atleast_2d", "tile", "repeat", "inv", "solve", "det",
-            "logabsdet", "cholesky", "eigvalsh", "tril", "triu", "einsum", "norm"} <= names
+            "logabsdet", "cholesky", "eigvalsh", "tril", "triu", "einsum", "norm",
+            "trapezoid", "linspace"} <= names
 
 
 def _stacked_inverse(A, b):
@@ -288,3 +289,33 @@ def test_stacks_of_matrices_are_refused_not_misdifferentiated():
     A = np.broadcast_to(np.eye(2) * 2.0, (3, 2, 2)).copy()
     with pytest.raises(CompileError, match="np.linalg.solve of an array of 3 dimensions"):
         adcompiler.grad(_stacked_inverse, wrt=1)(A, np.ones((3, 2, 1)))
+
+
+# ---------------------------------------------------------------- integration, grids
+def energy(y, x, a):
+    """Trapezoid integrals over sample points and over a grid from linspace."""
+    t = np.linspace(0.0, a, 5)
+    return (np.trapezoid(y ** 2, x) + np.trapezoid(np.sin(t * y[0]))
+            + np.trapezoid(y * t, dx=0.5))
+
+
+NEW_TRAPEZOID = pytest.mark.skipif(not hasattr(np, "trapezoid"),
+                                   reason="np.trapezoid is NumPy 2.0's name (np.trapz before)")
+
+
+@NEW_TRAPEZOID
+def test_trapezoid_over_points_and_steps_with_linspace():
+    rng = np.random.default_rng(12)
+    y, x = rng.normal(size=5), np.cumsum(rng.uniform(0.5, 1.0, size=5))
+    src = check(energy, (y, x, 1.3), wrt=(0, 1, 2))
+    assert "np.trapezoid(" in src or "np.linspace(0.0, 1.0, 5)" in src
+
+
+@NEW_TRAPEZOID
+def test_trapezoid_along_an_axis_of_a_matrix():
+    def f(Y, X):
+        return (np.sum(np.trapezoid(Y ** 2, X, axis=0))
+                + np.sum(np.trapezoid(Y, dx=0.1, axis=0) ** 2))
+    rng = np.random.default_rng(13)
+    check(f, (rng.normal(size=(4, 3)), np.cumsum(rng.uniform(0.5, 1, size=(4, 3)), axis=0)),
+          wrt=(0, 1))
