@@ -319,3 +319,21 @@ def test_trapezoid_along_an_axis_of_a_matrix():
     rng = np.random.default_rng(13)
     check(f, (rng.normal(size=(4, 3)), np.cumsum(rng.uniform(0.5, 1, size=(4, 3)), axis=0)),
           wrt=(0, 1))
+
+
+def weighted_by_position(x):
+    k = np.arange(len(x))
+    return np.sum(x * k) + np.sum(x * np.arange(0.5, 3.0, 0.5)) + np.sum(np.arange(3) * x[:3])
+
+
+def _arange_of_a_float(x, a):
+    return np.sum(x * np.arange(a, a + 5.0))
+
+
+def test_arange_is_a_constant_builder_and_refuses_computed_floats():
+    """``np.arange`` carries no derivative: its bounds are integers or
+    constants; a computed float bound would have one, so it is refused."""
+    x = np.linspace(0.1, 1.0, 5)
+    check(weighted_by_position, (x,))
+    with pytest.raises(CompileError, match="np.arange of a computed value"):
+        adcompiler.grad(_arange_of_a_float)(x, 0.5)

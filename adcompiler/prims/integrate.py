@@ -166,3 +166,32 @@ define("linspace", 2, array_only=True, memory="fresh", dtype="float",
        domain=(lambda r: ((np.array(r.uniform(-1, 0)), np.array(r.uniform(1, 2))), {"num": 5}),
                lambda r: ((np.array(r.uniform(-1, 0)), 2.0), {"num": 3}),
                lambda r: ((0.0, np.array(r.uniform(1, 2))), {"num": 1})))
+
+
+# ---------------------------------------------------------------- arange
+def _arange_shape(e, args, dtype):
+    """Known length for constant bounds; a computed bound must be an integer
+    (a computed float would carry a derivative this record does not give)."""
+    from ..core.ir import Var
+    from .shapecalc import ShapeNeeded
+    for a in e.args:
+        if isinstance(a, Var) and dtype(a) != "i":
+            raise ShapeNeeded(a, "np.arange of a computed value that may be a float is not "
+                              "supported (use integers: start + step * np.arange(n))")
+    if all(isinstance(a, Const) for a in e.args):
+        return (len(np.arange(*(a.value for a in e.args))),)
+    return (None,)
+
+
+def _lower_arange(lowering, node, args, keywords, env, b):
+    if keywords or not 1 <= len(args) <= 3:
+        raise lowering.sf.error("np.arange takes one to three positional arguments here",
+                                node, "np.arange")
+    return b.eqn("arange", *[lowering.lw.scalar(a, env, b) for a in args])
+
+
+define("arange", -1, differentiable=False, array_only=True, memory="fresh",
+       spellings={"np": ("arange",)}, impl=lambda *xs, **_: np.arange(*xs),
+       shape=_arange_shape, extra={"lower": Signature(build=_lower_arange, label="np.arange"),
+                                   "emit": lambda kit, e, args: kit.call(kit.np("arange"),
+                                                                         list(args))})
