@@ -276,7 +276,7 @@ def test_the_registry_walk_covers_the_new_records():
     assert {"cumsum", "cumprod", "diff", "pad", "roll", "flip", "var", "std", "hstack",
             "vstack", "atleast_1d", "atleast_2d", "tile", "repeat", "inv", "solve", "det",
             "logabsdet", "cholesky", "eigvalsh", "tril", "triu", "einsum", "norm",
-            "trapezoid", "linspace"} <= names
+            "trapezoid", "linspace", "meshgrid"} <= names
 
 
 def _stacked_inverse(A, b):
@@ -337,3 +337,13 @@ def test_arange_is_a_constant_builder_and_refuses_computed_floats():
     check(weighted_by_position, (x,))
     with pytest.raises(CompileError, match="np.arange of a computed value"):
         adcompiler.grad(_arange_of_a_float)(x, 0.5)
+
+
+def surface(x, y):
+    X, Y = np.meshgrid(x, y)
+    A, B = np.meshgrid(x, y, indexing="ij")
+    return np.sum(np.sin(X * Y)) + np.sum(A ** 2 * B)
+
+
+def test_meshgrid_of_two_vectors_both_indexings():
+    check(surface, (np.array([0.1, 0.5, 0.9]), np.array([0.3, 1.2])), wrt=(0, 1))

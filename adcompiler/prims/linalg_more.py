@@ -12,6 +12,8 @@ derivative is that of distinct eigenvalues (repeated ones have none).
 """
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 
 from ..core.ir import Const
@@ -178,8 +180,7 @@ _define("det", 1, "det", _checked(lambda e, args, dtype: SCALAR),
 
 def _slogdet_part(k: int):
     def emit(kit, e, args):
-        import ast
-        return ast.Subscript(kit.call(kit.np("linalg.slogdet"), args), kit.const(k), ast.Load())
+            return ast.Subscript(kit.call(kit.np("linalg.slogdet"), args), kit.const(k), ast.Load())
     return emit
 
 
@@ -255,7 +256,6 @@ _define("eigvalsh", 1, "eigvalsh", _checked(lambda e, args, dtype: None if args[
 
 
 def _eigh_vectors_emit(kit, e, args):
-    import ast
     return ast.Subscript(kit.call(kit.np("linalg.eigh"), args), kit.const(1), ast.Load())
 
 

@@ -1,5 +1,6 @@
 """Joining and repeating: ``np.hstack``, ``np.vstack``, ``np.atleast_1d``,
-``np.atleast_2d``, ``np.tile``, ``np.repeat`` (an integer count).
+``np.atleast_2d``, ``np.tile``, ``np.repeat`` (an integer count),
+``np.meshgrid`` of two vectors.
 
 All are linear: :func:`.derive.linear` builds the jvp (the primitive on
 the tangents); the transposes cut ``g`` back into the arguments' pieces
@@ -8,6 +9,8 @@ depends on the arguments' ranks, which reverse mode knows (forward mode
 needs none: it applies the primitive itself).
 """
 from __future__ import annotations
+
+import ast
 
 import numpy as np
 
@@ -83,7 +86,6 @@ def _joined(name, axis_of, promote, width, cases):
 
 
 def _tuple(args):
-    import ast
     return ast.Tuple(list(args), ast.Load())
 
 
@@ -200,3 +202,70 @@ define("repeat", 1, array_only=True, memory="fresh",
                lambda r: ((uniform(r, 2, 3),), {"repeats": 2, "axis": 1}),
                lambda r: ((uniform(r, 2, 3),), {"repeats": 2, "axis": None}),
                lambda r: ((uniform(r, 2, 3, 2),), {"repeats": 3, "axis": -3})))
+
+
+# ---------------------------------------------------------------- meshgrid
+def _grid_axis(e) -> int:
+    """The axis along which grid ``k`` varies (its own vector's)."""
+    k, ij = e.param("k"), e.param("indexing", "xy") == "ij"
+    return k if ij else 1 - k
+
+
+def _grid_shape(e, args, dtype):
+    from .shapecalc import ShapeNeeded
+    for a, s in zip(e.args, args):
+        if s is not None and len(s) != 1:
+            raise ShapeNeeded(a, "np.meshgrid of arrays that are not vectors is not supported")
+    if any(s is None for s in args):
+        return (None, None)
+    n = (args[0][0], args[1][0])
+    return n if e.param("indexing", "xy") == "ij" else n[::-1]
+
+
+def _grid_jvp(b, e, tangents, shape):
+    """Grid ``k`` is linear in vector ``k`` (the other gives only a length)."""
+    k = e.param("k")
+    if tangents[k] is None:
+        return None
+    args = list(e.args)
+    args[k] = tangents[k]
+    return b.eqn("meshgrid", *args, **dict(e.params))
+
+
+def _grid_vjp(b, e, i, g, shape):
+    if i != e.param("k"):
+        return None
+    return b.eqn("sum", g, axis=1 - _grid_axis(e), keepdims=False)
+
+
+def _lower_meshgrid(lowering, node, args, keywords, env, b):
+    """``X, Y = np.meshgrid(x, y, indexing='xy')``: one primitive per grid."""
+    label = "np.meshgrid"
+    extra = [kw for kw in keywords if kw.arg != "indexing"]
+    if len(args) != 2 or extra:
+        raise lowering.sf.error(f"{label} of two vectors (and indexing=) is supported", node,
+                                label)
+    indexing = "xy"
+    for kw in keywords:
+        indexing = lowering.static(kw.value, env, label, "indexing")
+    if indexing not in ("xy", "ij"):
+        raise lowering.sf.error(f"{label} takes indexing='xy' or 'ij'", node, label)
+    x, y = (lowering.lw.scalar(a, env, b) for a in args)
+    return tuple(b.eqn("meshgrid", x, y, k=k, indexing=indexing) for k in (0, 1))
+
+
+def _grid_emit(kit, e, args):
+    kws = {} if e.param("indexing") == "xy" else {"indexing": kit.const("ij")}
+    return ast.Subscript(kit.call(kit.np("meshgrid"), list(args), kws), kit.const(e.param("k")),
+                         ast.Load())
+
+
+define("meshgrid", 2, array_only=True, memory="fresh", spellings={"np": ("meshgrid",)},
+       impl=lambda x, y, k, indexing="xy", **_: np.meshgrid(x, y, indexing=indexing)[k],
+       shape=_grid_shape,
+       extra={"lower": Signature(build=_lower_meshgrid, label="np.meshgrid"),
+              "emit": _grid_emit},
+       jvp=_grid_jvp, vjp=_grid_vjp,
+       domain=tuple((lambda k, ix: lambda r: ((uniform(r, 3), uniform(r, 2)),
+                                              {"k": k, "indexing": ix}))(k, ix)
+                    for k in (0, 1) for ix in ("xy", "ij")))
