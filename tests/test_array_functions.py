@@ -347,3 +347,13 @@ def surface(x, y):
 
 def test_meshgrid_of_two_vectors_both_indexings():
     check(surface, (np.array([0.1, 0.5, 0.9]), np.array([0.3, 1.2])), wrt=(0, 1))
+
+
+def padded_and_rolled(M):
+    return (np.sum(np.pad(M, ((1, 0), (0, 2))) ** 2) + np.sum(np.roll(M, (1, 2), axis=(0, 1)) * M)
+            + np.sum(np.pad(M, (1, 2)) ** 3))
+
+
+def test_nested_constant_tuples_as_static_arguments():
+    """``np.pad(M, ((1, 0), (0, 2)))``: a tuple of tuples is a constant too."""
+    check(padded_and_rolled, (np.random.default_rng(14).normal(size=(2, 3)),))

@@ -218,6 +218,9 @@ class NumpyLowering:
     def static(self, node, env: dict, fn: str, what: str):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value  # np.einsum('ij->ji', ...), ord='fro', mode='constant'
+        if isinstance(node, (ast.Tuple, ast.List)) and any(
+                isinstance(e, (ast.Tuple, ast.List)) for e in node.elts):
+            return tuple(self.static(e, env, fn, what) for e in node.elts)  # ((1, 0), (2, 3))
         value = self.lw.expr(node, env, Builder(self.lw.names))
         if isinstance(value, Const):
             return value.value
