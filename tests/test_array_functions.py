@@ -276,7 +276,7 @@ def test_the_registry_walk_covers_the_new_records():
     assert {"cumsum", "cumprod", "diff", "pad", "roll", "flip", "var", "std", "hstack",
             "vstack", "atleast_1d", "atleast_2d", "tile", "repeat", "inv", "solve", "det",
             "logabsdet", "cholesky", "eigvalsh", "tril", "triu", "einsum", "norm",
-            "trapezoid", "linspace", "meshgrid"} <= names
+            "trapezoid", "linspace", "meshgrid", "sort"} <= names
 
 
 def _stacked_inverse(A, b):
@@ -357,3 +357,25 @@ def padded_and_rolled(M):
 def test_nested_constant_tuples_as_static_arguments():
     """``np.pad(M, ((1, 0), (0, 2)))``: a tuple of tuples is a constant too."""
     check(padded_and_rolled, (np.random.default_rng(14).normal(size=(2, 3)),))
+
+
+# ---------------------------------------------------------------- order
+def trimmed(x, w):
+    """A trimmed, rank-weighted score; the best and worst by weight."""
+    s = np.sort(x)
+    order = np.argsort(w)
+    best = x[np.argmax(w)] + x[w.argmin()]
+    return (np.sum(s[1:-1] * np.linspace(0.0, 1.0, 4)) + np.sum(x[order] * w) + best
+            + np.sum(np.sort(x * w, axis=None) ** 2))
+
+
+def test_sort_and_indexing_by_argsort_argmax_argmin():
+    rng = np.random.default_rng(15)
+    src = check(trimmed, (rng.normal(size=6), rng.normal(size=6)), wrt=(0, 1))
+    assert "np.argsort(w)" in src and "x_bar[np.argmax(w)]" in src
+
+
+def test_sort_along_an_axis_of_a_matrix():
+    def f(M):
+        return np.sum(np.sort(M, axis=0)[-1] ** 2) + np.sum(np.sort(M)[:, 0])
+    check(f, (np.random.default_rng(16).normal(size=(3, 4)),))
