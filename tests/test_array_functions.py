@@ -135,7 +135,8 @@ def features(a, b):
     up = np.repeat(b, 2)
     M = np.atleast_2d(a)
     return (np.sum(row ** 2) + np.sum(block[0] * block[1]) + np.sum(np.sin(grid))
-            + np.sum(up * np.repeat(a, 2)) + np.sum(M.T @ M) + np.sum(np.atleast_1d(a) ** 3))
+            + np.sum(up * np.repeat(a, 2)) + np.sum(M.T @ M) + np.sum(np.atleast_1d(a) ** 3)
+            + np.sum(np.atleast_3d(M) ** 2))
 
 
 def test_features_with_hstack_vstack_tile_repeat_atleast():
@@ -274,7 +275,7 @@ def test_the_registry_walk_covers_the_new_records():
     from test_registry_arrays import _cases
     names = {n for n, _ in _cases()}
     assert {"cumsum", "cumprod", "diff", "pad", "roll", "flip", "var", "std", "hstack",
-            "vstack", "atleast_1d", "atleast_2d", "tile", "repeat", "inv", "solve", "det",
+            "vstack", "atleast_1d", "atleast_2d", "atleast_3d", "tile", "repeat", "inv", "solve", "det",
             "logabsdet", "cholesky", "eigvalsh", "tril", "triu", "einsum", "norm",
             "trapezoid", "linspace", "meshgrid", "sort"} <= names
 

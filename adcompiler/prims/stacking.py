@@ -1,6 +1,6 @@
 """Joining and repeating: ``np.hstack``, ``np.vstack``, ``np.atleast_1d``,
-``np.atleast_2d``, ``np.tile``, ``np.repeat`` (an integer count),
-``np.meshgrid`` of two vectors.
+``np.atleast_2d``, ``np.atleast_3d``, ``np.tile``, ``np.repeat`` (an integer
+count), ``np.meshgrid`` of two vectors.
 
 All are linear: :func:`.derive.linear` builds the jvp (the primitive on
 the tangents); the transposes cut ``g`` back into the arguments' pieces
@@ -118,6 +118,7 @@ def _atleast(name: str, promote) -> None:
 
 _atleast("atleast_1d", _promote_1d)
 _atleast("atleast_2d", _promote_2d)
+_atleast("atleast_3d", lambda s: {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}.get(len(s), s))
 
 
 # ---------------------------------------------------------------- tile
