@@ -256,6 +256,10 @@ def _array_repeats(W):
     return np.sum(np.repeat(W, np.array([1, 2])))
 
 
+def _string_axis(W):
+    return np.sum(W, axis="rows")
+
+
 def _uplo(W):
     return np.sum(np.linalg.eigvalsh(W, UPLO="U"))
 
@@ -264,7 +268,7 @@ def _uplo(W):
     (_einsum_diagonal, "repeated in 'ii'"), (_einsum_implicit, "explicit output"),
     (_einsum_ellipsis, "'...'"), (_matrix_2_norm, "matrix norm"),
     (_edge_pad, "zeros only"), (_array_repeats, "repeats of np.repeat must be a constant"),
-    (_uplo, "UPLO")])
+    (_uplo, "UPLO"), (_string_axis, "axis of np.sum cannot be a string")])
 def test_unsupported_forms_are_refused_by_name(fn, words):
     with pytest.raises(CompileError) as err:
         adcompiler.grad(fn)(np.eye(2) + 1.0)
@@ -275,7 +279,8 @@ def test_the_registry_walk_covers_the_new_records():
     from test_registry_arrays import _cases
     names = {n for n, _ in _cases()}
     assert {"cumsum", "cumprod", "diff", "pad", "roll", "flip", "var", "std", "hstack",
-            "vstack", "atleast_1d", "atleast_2d", "atleast_3d", "tile", "repeat", "inv", "solve", "det",
+            "vstack", "atleast_1d", "atleast_2d", "atleast_3d", "tile", "repeat", "inv", "solve",
+            "det",
             "logabsdet", "cholesky", "eigvalsh", "tril", "triu", "einsum", "norm",
             "trapezoid", "linspace", "meshgrid", "sort"} <= names
 

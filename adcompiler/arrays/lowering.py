@@ -160,6 +160,8 @@ class NumpyLowering:
             value = self.static(vals[p], env, _label(name), p)
             if p in sig.ints and not isinstance(value, int):
                 raise self.sf.error(f"{_label(name)} needs a constant integer {p}", node, p)
+            if isinstance(value, str) and p not in sig.strings:
+                raise self.sf.error(f"{p} of {_label(name)} cannot be a string", node, p)
             return bool(value) if p in sig.bools else value
 
         if name in _SUGAR:

@@ -180,7 +180,8 @@ _define("det", 1, "det", _checked(lambda e, args, dtype: SCALAR),
 
 def _slogdet_part(k: int):
     def emit(kit, e, args):
-            return ast.Subscript(kit.call(kit.np("linalg.slogdet"), args), kit.const(k), ast.Load())
+        call = kit.call(kit.np("linalg.slogdet"), args)
+        return ast.Subscript(call, kit.const(k), ast.Load())
     return emit
 
 

@@ -38,7 +38,7 @@ define("argsort", 1, differentiable=False, array_only=True, memory="value", dtyp
        spellings={"np": ("argsort",), "method": ("argsort",)},
        impl=lambda x, axis=-1, kind=None, **_: np.argsort(x, axis=axis, kind=kind),
        shape=_flat_shape,
-       extra={"lower": Signature(statics={"axis": -1, "kind": None}),
+       extra={"lower": Signature(statics={"axis": -1, "kind": None}, strings=("kind",)),
               "emit": _call("argsort", {"axis": -1, "kind": None})})
 
 for _name in ("argmax", "argmin"):

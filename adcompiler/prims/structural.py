@@ -59,6 +59,7 @@ class Signature:
     #: lowers the whole call (a tuple result, variadic operands)
     build: object = ""
     bools: tuple = ()  #: statics read as booleans (``keepdims``)
+    strings: tuple = ()  #: statics that may be constant strings (``ord='fro'``)
 
 
 #: a static parameter without default (``np.expand_dims(a, axis)``)
