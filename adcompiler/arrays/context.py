@@ -233,6 +233,11 @@ def undeclared_shapes(program, entry: Function):
     return None
 
 
+def uses_arrays(program) -> bool:
+    """Does the code use array operations (then it is compiled as array code)?"""
+    return _array_program(program)
+
+
 def _array_program(program) -> bool:
     from ..core.ir import Eqn, walk
     from ..prims.npprims import ARRAY_ONLY

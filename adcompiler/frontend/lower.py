@@ -17,6 +17,7 @@ import types
 
 import numpy as np
 
+from . import loops
 from .desugar import count_returns, desugar
 from ..errors import CompileError
 from .source import LiveEnv, SourceFunction
@@ -367,6 +368,8 @@ class Lowerer:
         return names
 
     def for_stmt(self, s: ast.For, env: dict, b: Builder) -> dict:
+        if loops.over_tuple(self, s, env):
+            return loops.unroll(self, s, env, b)
         kind, args = self.iteration(s.iter, env, b)
         if kind == "unroll":
             return self.unrolled_for(s, args, env, b)
@@ -374,9 +377,13 @@ class Lowerer:
             raise self.sf.error("a range loop needs a single loop variable", s.target, "for target")
         start, stop, step = args
         idx = self.names.fresh(s.target.id)
-        names = self.carried(s.body, env, {s.target.id}, s)
-        if _has_value(env, s.target.id):  # Python keeps the last index after the loop
-            names.append(s.target.id)
+        runs = loops.runs_once(start, stop, step)
+        targets = [s.target.id] + getattr(s, "adc_targets", [])
+        hidden = {t for t in targets if not (_has_value(env, t) or runs)}
+        names = self.carried(s.body, env, set(targets), s)
+        # Python keeps the last index after the loop (or the value before a loop that
+        # runs zero times); see loops.py for the loop variables of sequence loops
+        names += [t for t in dict.fromkeys(targets) if t not in hidden]
         inits = tuple(self.init(n, env) for n in names)
         params = tuple(self.names.fresh(_hint(n)) for n in names)
         inner = dict(env)
@@ -389,9 +396,8 @@ class Lowerer:
         b.loc = self.loc(s)
         b.emit(ForRange(outs, start, stop, step, inits, body, b.loc))
         env = self.after_loop(env, names, outs, s.body)
-        if s.target.id not in names:
-            env[s.target.id] = _Unbound(f"reading the loop variable {s.target.id} after its "
-                                        "loop is not supported")
+        for t in hidden:
+            env[t] = _Unbound(_after_loop_message(t))
         return env
 
     def init(self, name: str, env: dict):
@@ -433,7 +439,9 @@ class Lowerer:
         return env
 
     def while_stmt(self, s: ast.While, env: dict, b: Builder) -> dict:
-        names = self.carried(s.body, env, set(), s)
+        targets = getattr(s, "adc_targets", [])  # a range loop with a break (desugar.py)
+        hidden = {t for t in targets if not (_has_value(env, t) or s.adc_runs)}
+        names = self.carried(s.body, env, hidden, s)
         inits = tuple(self.init(n, env) for n in names)
         cparams = tuple(self.names.fresh(_hint(n)) for n in names)
         cenv = dict(env)
@@ -450,7 +458,10 @@ class Lowerer:
         outs = tuple(self.names.fresh(_hint(n)) for n in names)
         b.loc = self.loc(s)
         b.emit(While(outs, inits, cond, body, b.loc))
-        return self.after_loop(env, names, outs, s.body)
+        env = self.after_loop(env, names, outs, s.body)
+        for t in hidden:
+            env[t] = _Unbound(_after_loop_message(t))
+        return env
 
     def after_loop(self, env: dict, names: list, outs: tuple, body: list) -> dict:
         env = dict(env)
@@ -462,6 +473,7 @@ class Lowerer:
         for n in _loop_targets(body) - set(names):
             env[n] = _Unbound(f"reading the loop variable {n} after its loop is not supported")
         return env
+
 
     # ------------------------------------------------------------ expressions
     def scalar(self, node: ast.expr, env: dict, b: Builder):
@@ -791,6 +803,12 @@ def _ifexp_depth(stmt: ast.stmt) -> int:
     return deepest
 
 
+def _after_loop_message(name: str) -> str:
+    return (f"{name} is a loop variable read after its loop, which may run zero times (Python "
+            f"would then raise UnboundLocalError); give {name} a value before the loop "
+            f"(e.g. {name} = 0) or read it inside the loop")
+
+
 def _has_value(env: dict, name: str) -> bool:
     """Whether ``name`` holds a readable scalar or array value here."""
     return isinstance(env.get(name), (Var, Const))
@@ -823,6 +841,8 @@ def _loop_targets(stmts: list) -> set:
         for node in ast.walk(s):
             if isinstance(node, ast.For):
                 found |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+            if isinstance(node, (ast.For, ast.While)):  # the marks of loops.py
+                found |= set(getattr(node, "adc_targets", ()))
     return found
 
 
