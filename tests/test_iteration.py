@@ -148,7 +148,29 @@ def tuple_loop_break(x, y):
     return s + v
 
 
+def tuple_loop_inside_while(x, y):
+    """Found by test_fuzz: the loop's hidden tuple was carried by the while
+    loop around it (the IR did not verify)."""
+    n = 0
+    while n < 2 and y < 50.0:
+        n += 1
+        for k, w in enumerate((x * y, math.sin(y), y)):
+            y = y + k * w
+    return y
+
+
+def tuple_in_branch_not_read_after(x, y):
+    """A tuple bound in one branch only: refused only where read after it."""
+    if x > 0:
+        t = (x, y)
+        for a in t:
+            y = y * a
+    return y
+
+
 SCALAR = [
+    (tuple_loop_inside_while, [(0.5, 1.5), (2.0, -0.3)]),
+    (tuple_in_branch_not_read_after, [(0.5, 1.5), (-0.5, 1.5)]),
     (while_true_return, [(5.0,), (0.3,), (37.0,)]),
     (while_true_break_and_return, [(0.5,), (3.0,), (-0.7,)]),
     (while_true_dead_code, [(1.3,), (3.0,)]),
@@ -322,6 +344,15 @@ def reassigned_in_body(x):
     return s
 
 
+def inplace_on_a_copy_then_iterated(x):
+    y = x * 1.0
+    s = 0.0
+    for v in y:
+        s = s + v * np.sum(y)
+        y = y * 2.0  # a new array: the loop still runs over the first one
+    return s
+
+
 def expression_iterable(X):
     s = 0.0
     for col in X.T:
@@ -356,6 +387,7 @@ ARRAYS = [
     (jumps_in_array_loop, [(np.array([0.3, -1.2, 1.5, 0.5]),), (np.array([0.3, 2.5, 1.5]),)]),
     (return_in_array_loop, [(np.array([0.3, 0.2, 0.9, 0.5]),), (np.array([0.3, 0.2]),)]),
     (reassigned_in_body, [(np.array([0.3, -1.2, 2.0]),)]),
+    (inplace_on_a_copy_then_iterated, [(np.array([1.0, 2.0, 3.0]),)]),
     (expression_iterable, [(np.array([[0.3, -1.2], [2.0, 0.5], [1.1, 0.7]]),)]),
     (last_item_bound_before, [(np.array([0.3, -1.2, 2.0]),), (np.array([0.7]),)]),
     (loop_variable_after_loop, [(np.array([[0.3, -1.2], [2.0, 0.5]]), np.array([0.4, 0.6])),
@@ -487,3 +519,30 @@ def test_while_true_without_exit_and_inplace_on_a_row_are_refused():
     # row is a view of X: NumPy would change X too (see docs/conventions.md)
     line = inplace_on_row.__code__.co_firstlineno + 3
     _refused(inplace_on_row, np.ones((2, 2)), fragment="shared with the parameter X", line=line)
+
+
+def inplace_on_the_iterated_array(x):
+    y = x * 1.0
+    s = 0.0
+    for v in y:
+        y *= 2.0  # Python's loop would see the doubled values
+        s = s + v * v
+    return s
+
+
+def tuple_read_after_branch(x, y):
+    if x > 0:
+        t = (x, y)
+    else:
+        t = (y, x)
+    return t[0]
+
+
+def test_inplace_on_the_iterated_array_and_branch_tuples_are_refused_where_they_matter():
+    line = inplace_on_the_iterated_array.__code__.co_firstlineno + 4
+    err = _refused(inplace_on_the_iterated_array, np.ones(3), fragment="the y that a for loop "
+                   "runs over", line=line)
+    assert "#" not in err.message  # no hidden name in the message
+    line = tuple_read_after_branch.__code__.co_firstlineno + 5
+    _refused(tuple_read_after_branch, 1.0, 2.0, fragment="holds a tuple that depends on a "
+             "branch", line=line)

@@ -10,6 +10,12 @@ rewritten here into flags, the classic way:
   loop, ``if flag: return value``.  Returns outside loops are handled by the
   lowering (the statements after an ``if`` that returns move into its branches).
 
+Loops over sequences, ``enumerate``/``zip``/``reversed`` are first rewritten
+into range loops by :mod:`.loops`.  A loop's ``else`` clause follows it,
+guarded by ``not broke`` when the loop has a ``break``.  ``while True`` ends
+only by a jump: when that is always a ``return``, the return after the loop is
+unconditional and the statements after it (unreachable) are dropped.
+
 Also ``x += e`` becomes ``x = x + e`` and ``x: T = e`` becomes ``x = e``.
 Flag names contain ``#``, so they can never collide with a user's names.
 """

@@ -237,6 +237,12 @@ def _tree_expr(item, at) -> ast.expr:
     return item
 
 
+def is_hidden_temp(name: str) -> bool:
+    """A hidden name of this module bound before a loop and read only by
+    that loop (never carried by an enclosing loop: it may hold a tuple)."""
+    return name.startswith(("_seq#", "_start#", "_r#"))
+
+
 def rewrite_for(sf, s: ast.For, n: int) -> list:
     """The statements replacing ``s`` (``[s]`` when it needs no rewrite)."""
     if not needs_rewrite(s):

@@ -328,7 +328,8 @@ class Lowerer:
         changed = [n for n in _ordered_union(envs[0], envs[1])
                    if envs[0].get(n) is not env.get(n) or envs[1].get(n) is not env.get(n)]
         unbound = [n for n in changed if any(isinstance(e.get(n), _Unbound) for e in envs)]
-        changed = [n for n in changed if self.mergeable(n, envs, s)]
+        tuples = [n for n in changed if _branch_tuple(n, envs)]
+        changed = [n for n in changed if n not in tuples and self.mergeable(n, envs, s)]
         outs = tuple(self.names.fresh(_hint(n)) for n in changed)
         blocks = [bl.block(tuple(e.get(n, Const(None)) for n in changed))
                   for bl, e in zip(builders, envs)]
@@ -339,15 +340,15 @@ class Lowerer:
         for n in unbound:
             env[n] = _Unbound(f"{n} is a loop variable of a loop inside a branch; reading it "
                               "after that loop is not supported")
+        for n in tuples:  # an error only where it is read after the branch
+            env[n] = _Unbound(f"{n} holds a tuple that depends on a branch; unpack it into "
+                              "separate names")
         return env
 
     def mergeable(self, name: str, envs: list, at) -> bool:
         values = [e.get(name) for e in envs]
-        if any(isinstance(v, tuple) for v in values):
-            if values[0] is values[1]:
-                return False
-            raise self.sf.error(f"{name} holds a tuple that depends on a branch; unpack it "
-                                "into separate names", at, "tuple in branch")
+        if any(isinstance(v, tuple) for v in values):  # the same tuple on both sides
+            return False
         return not any(isinstance(v, _Unbound) for v in values)
 
     # ------------------------------------------------------------ loops
@@ -359,7 +360,7 @@ class Lowerer:
         carried either: a loop cannot start from a value the IR does not hold,
         so it stays unreadable until assigned in the body, and after the loop."""
         exclude = exclude | {n for n in _loop_targets(body) if not _has_value(env, n)} | \
-            _unbound(env, _assigned(body))
+            _unbound(env, _assigned(body)) | set(filter(loops.is_hidden_temp, _assigned(body)))
         names = [n for n in _assigned(body) if n not in exclude]
         for n in names:
             if isinstance(env.get(n), tuple):
@@ -807,6 +808,12 @@ def _after_loop_message(name: str) -> str:
     return (f"{name} is a loop variable read after its loop, which may run zero times (Python "
             f"would then raise UnboundLocalError); give {name} a value before the loop "
             f"(e.g. {name} = 0) or read it inside the loop")
+
+
+def _branch_tuple(name: str, envs: list) -> bool:
+    """Does ``name`` hold a tuple that differs between the branches?"""
+    values = [e.get(name) for e in envs]
+    return any(isinstance(v, tuple) for v in values) and values[0] is not values[1]
 
 
 def _has_value(env: dict, name: str) -> bool:
