@@ -93,7 +93,7 @@ def reversed_range(x):
         s = s * x + k
     for m in reversed(range(9, 0, -4)):  # 1, 5, 9
         s = s * x - m
-    return s
+    return s + i + (j + 10 * m) * x  # the last values: 0, 2 and 9
 
 
 def reversed_range_runtime(x, n, a, step):
@@ -546,3 +546,31 @@ def test_inplace_on_the_iterated_array_and_branch_tuples_are_refused_where_they_
     line = tuple_read_after_branch.__code__.co_firstlineno + 5
     _refused(tuple_read_after_branch, 1.0, 2.0, fragment="holds a tuple that depends on a "
              "branch", line=line)
+
+
+CLI_SOURCE = """import numpy as np
+
+
+def f(X, w):
+    s = 0.0
+    for i, row in enumerate(X):
+        s = s + (i + 1) * np.tanh(row @ w)
+    return s
+"""
+
+
+def test_command_line_asks_for_the_parameters_shapes_not_the_loop_variables(tmp_path):
+    from adcompiler.cli.commands import compile_file
+    path = tmp_path / "rows.py"
+    path.write_text(CLI_SOURCE)
+    with pytest.raises(CompileError) as info:
+        compile_file(str(path), ["f"], None)
+    assert "--shapes X=N,w=N" in info.value.cli_message  # not row=N: row is no parameter
+    code = compile_file(str(path), ["f"], None, shapes_text="X=5x3,w=3")
+    namespace = {}
+    exec(compile(code, "f_grad", "exec"), namespace)
+    X, w = np.linspace(-1, 1, 15).reshape(5, 3), np.array([0.3, -0.2, 0.5])
+    namespace_f = {}
+    exec(compile(CLI_SOURCE, "f", "exec"), namespace_f)
+    want = fd_grad(namespace_f["f"], (X, w), 0)
+    np.testing.assert_allclose(namespace["f_grad"](X, w), want, rtol=1e-7, atol=1e-9)

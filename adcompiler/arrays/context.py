@@ -101,6 +101,8 @@ def shape_error(sf, exc) -> CompileError:
     if len(exc.args) > 1:
         return sf.error(exc.args[1], sf.node, "shape")
     what = getattr(exc.args[0], "hint", "") if exc.args else ""
+    if what not in {a.arg for a in sf.node.args.args}:
+        what = ""  # a local (a loop's row): the shapes to give are the parameters'
     known = f"the number of dimensions of {what or 'an operand'} is unknown here"
     err = sf.error(f"{known}; call the gradient with arrays (the API specialises on their "
                    "shapes) or give --shapes on the command line", sf.node, "shape")

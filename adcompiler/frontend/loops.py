@@ -182,6 +182,11 @@ class LoopRewriter:
         exactly when the range is; simpler forms for one and two arguments)."""
         if rng.keywords or not 1 <= len(rng.args) <= 3:
             raise self.sf.error("range() takes 1 to 3 positional arguments", rng, "range")
+        values = [_literal_int(a) for a in rng.args]
+        if None not in values and values[-1] != 0:  # literal bounds: count down literally
+            down = range(*values)[::-1]
+            bounds = [ast.Constant(down.start), ast.Constant(down.stop), ast.Constant(down.step)]
+            return self.counting_down(s, rng, bounds)
         args = [a if _simple(a) else self.hidden(a, "r") for a in rng.args]
         one = ast.Constant(1)
         if len(args) == 1:
@@ -197,6 +202,9 @@ class LoopRewriter:
             bounds = [_bin(a, ast.Sub(), _bin(trips, ast.Mult(), st, rng), rng),
                       _bin(a, ast.Sub(), st, rng),
                       ast.copy_location(ast.UnaryOp(ast.USub(), st), rng)]
+        return self.counting_down(s, rng, bounds)
+
+    def counting_down(self, s: ast.For, rng: ast.Call, bounds: list) -> list:
         new = copy.copy(s)
         new.iter = _call("range", [ast.copy_location(x, rng) for x in bounds], s.iter)
         return self.pre + [new]
