@@ -49,6 +49,19 @@ def while_true_dead_code(x):
     raise ValueError("unreachable")  # never runs, as in Python
 
 
+def newton_sqrt(a):
+    x = a
+    while True:
+        nx = 0.5 * (x + a / x)
+        if abs(nx - x) < 1e-12:
+            return nx
+        x = nx
+
+
+def calls_newton(a, b):
+    return newton_sqrt(a) * b + newton_sqrt(b * b)
+
+
 def for_else_no_break(x):
     for i in range(3):
         if x > 100.0:
@@ -174,6 +187,7 @@ SCALAR = [
     (while_true_return, [(5.0,), (0.3,), (37.0,)]),
     (while_true_break_and_return, [(0.5,), (3.0,), (-0.7,)]),
     (while_true_dead_code, [(1.3,), (3.0,)]),
+    (calls_newton, [(2.0, 3.0), (0.7, 1.1)]),
     (for_else_no_break, [(0.7,), (11.0,)]),
     (for_else_return_and_break, [(1.5, 2.0), (1.5, 5.0), (1.5, -6.0), (0.5, 1.1)]),
     (while_else, [(0.3,), (2.5,)]),
@@ -299,6 +313,15 @@ def reversed_array(x):
     return s
 
 
+def reversed_indices(x):
+    s = 0.0
+    for i in reversed(range(len(x))):
+        s = s * 0.5 + x[i] * (i + 1)
+    for i, (a, b) in enumerate(np.reshape(x[:4], (2, 2))):
+        s = s + i * a * b
+    return s
+
+
 def unpack_rows(P):
     s = 0.0
     for a, b in P:
@@ -382,6 +405,7 @@ ARRAYS = [
     (zip_shortest, [(np.array([0.3, -1.2, 2.0]), np.array([0.5, 1.5])),
                     (np.array([0.3]), np.array([0.5, 1.5]))]),
     (reversed_array, [(np.array([0.3, -1.2, 2.0]),)]),
+    (reversed_indices, [(np.array([0.3, -1.2, 2.0, 0.5, 0.9]),)]),
     (unpack_rows, [(np.array([[0.3, -1.2], [2.0, 0.5], [1.1, 0.7]]),)]),
     (nested_targets, [(np.array([[0.3, -1.2], [2.0, 0.5], [1.1, 0.7]]), np.array([0.4, -0.9, 1.3]))]),
     (jumps_in_array_loop, [(np.array([0.3, -1.2, 1.5, 0.5]),), (np.array([0.3, 2.5, 1.5]),)]),

@@ -111,6 +111,8 @@ class Desugarer:
             ret = ast.copy_location(ast.Return(value), s)
             suffix = [ret] if forever and "break" not in kinds else \
                 [ast.copy_location(ast.If(_name(flags.ret, s), [ret], []), s)]
+            if suffix == [ret]:
+                return prefix + new + suffix  # the else clause never runs
         if orelse and "break" in kinds:
             orelse = [ast.copy_location(ast.If(_not(_name(flags.brk, s), s), orelse, []), s)]
         return prefix + new + suffix + orelse

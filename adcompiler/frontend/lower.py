@@ -327,9 +327,15 @@ class Lowerer:
             builders.append(child)
         changed = [n for n in _ordered_union(envs[0], envs[1])
                    if envs[0].get(n) is not env.get(n) or envs[1].get(n) is not env.get(n)]
-        unbound = [n for n in changed if any(isinstance(e.get(n), _Unbound) for e in envs)]
+        # a loop variable bound in one branch only (by a loop that certainly runs)
+        # stays unreadable, as Python's UnboundLocalError on the other path
+        one_sided = {n for n in _loop_targets(s.body + s.orelse)
+                     if not _has_value(env, n) and not all(_has_value(e, n) for e in envs)}
+        unbound = [n for n in changed
+                   if n in one_sided or any(isinstance(e.get(n), _Unbound) for e in envs)]
         tuples = [n for n in changed if _branch_tuple(n, envs)]
-        changed = [n for n in changed if n not in tuples and self.mergeable(n, envs, s)]
+        changed = [n for n in changed if n not in tuples and n not in one_sided and
+                   self.mergeable(n, envs, s)]
         outs = tuple(self.names.fresh(_hint(n)) for n in changed)
         blocks = [bl.block(tuple(e.get(n, Const(None)) for n in changed))
                   for bl, e in zip(builders, envs)]
