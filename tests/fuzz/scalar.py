@@ -342,7 +342,7 @@ class ScalarGrammar:
             exit_ = f"return {', '.join(self.expr(body_s, 1) for _ in range(scope.returns))}"
         body = self.block(body_s, budget - 1)
         check = [f"if {counter} > {c.randint(0, 3)}:", f"    {exit_}"]
-        body = [f"{counter} += 1"] + (check + body if c.chance(0.5) else body + check)
+        body = [f"{counter} += 1"] + check + body  # first: a continue cannot skip it
         lines = [f"{counter} = 0", "while True:"] + _indent(body)
         if exit_ == "break":
             lines += self.loop_else(scope, budget, body_s)
