@@ -149,6 +149,18 @@ def tuple_loops(x, y):
     return s + v + c  # loop variables after loops over tuples keep their last value
 
 
+def range_inside_zip_and_enumerate(x, y):
+    xs = (x, y, x * y)
+    s = 0.0
+    for i, v in zip(range(1, 10, 2), xs):
+        s = s + i * v * v
+    for k, i in enumerate(reversed(range(3, 9, 2))):
+        s = s + k * i * x
+    for i, a in zip(reversed(range(5)), xs):
+        s = s * 0.5 + i * a
+    return s
+
+
 def tuple_loop_break(x, y):
     xs = (x, y, x + y, x * y)
     s = 0.0
@@ -195,6 +207,7 @@ SCALAR = [
     (index_after_loop, [(0.9,)]),
     (index_bound_before, [(0.9, 3), (0.9, 0)]),
     (tuple_loops, [(0.6, 1.7), (-0.4, 2.2)]),
+    (range_inside_zip_and_enumerate, [(0.7, 1.3), (-0.2, 0.4)]),
     (tuple_loop_break, [(0.5, 1.0), (0.5, 4.0), (0.1, 0.2)]),
 ]
 CASES = [(fn, p) for fn, points in SCALAR for p in points]
@@ -322,6 +335,17 @@ def reversed_indices(x):
     return s
 
 
+def ranges_zipped_with_an_array(x, n):
+    s = 0.0
+    for i, v in zip(range(n), x):
+        s = s + i * v * v
+    for i, v in zip(reversed(range(1, n, 2)), x):
+        s = s + i * v
+    for j, i in enumerate(range(n, 0, -1)):
+        s = s + j * i * x[0]
+    return s
+
+
 def unpack_rows(P):
     s = 0.0
     for a, b in P:
@@ -406,6 +430,9 @@ ARRAYS = [
                     (np.array([0.3]), np.array([0.5, 1.5]))]),
     (reversed_array, [(np.array([0.3, -1.2, 2.0]),)]),
     (reversed_indices, [(np.array([0.3, -1.2, 2.0, 0.5, 0.9]),)]),
+    (ranges_zipped_with_an_array, [(np.array([0.5, -1.0, 2.0, 0.3]), 0),
+                                   (np.array([0.5, -1.0, 2.0, 0.3]), 3),
+                                   (np.array([0.5, -1.0, 2.0, 0.3]), 6)]),
     (unpack_rows, [(np.array([[0.3, -1.2], [2.0, 0.5], [1.1, 0.7]]),)]),
     (nested_targets, [(np.array([[0.3, -1.2], [2.0, 0.5], [1.1, 0.7]]), np.array([0.4, -0.9, 1.3]))]),
     (jumps_in_array_loop, [(np.array([0.3, -1.2, 1.5, 0.5]),), (np.array([0.3, 2.5, 1.5]),)]),
@@ -423,13 +450,14 @@ ARRAY_CASES = [(fn, p) for fn, points in ARRAYS for p in points]
 @pytest.mark.parametrize("fn, point", ARRAY_CASES,
                          ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(ARRAY_CASES)])
 def test_array_loops_against_central_differences(fn, point):
-    wrt = tuple(range(len(point)))
+    wrt = tuple(i for i, a in enumerate(point) if not isinstance(a, int))  # n stays an int
     value, got = adcompiler.value_and_grad(fn, wrt=wrt)(*point)
     assert value == pytest.approx(fn(*point), rel=1e-12)
-    for i in wrt:
+    got = got if isinstance(got, tuple) else (got,)
+    for g, i in zip(got, wrt):
         want = fd_grad(fn, point, i)
-        assert np.shape(got[i]) == np.shape(point[i])
-        np.testing.assert_allclose(got[i], want, rtol=1e-7, atol=1e-8)
+        assert np.shape(g) == np.shape(point[i])
+        np.testing.assert_allclose(g, want, rtol=1e-7, atol=1e-8)
 
 
 def test_array_loop_emits_an_indexed_range_loop():

@@ -101,17 +101,44 @@ class LoopRewriter:
             return lengths, lambda k: tuple(p[1](k) for p in parts)
         if is_call_of(node, "reversed"):
             arg = self.one_arg(node, "reversed")
-            if any(is_call_of(arg, w) for w in ("range",) + _WRAPPERS):
+            if is_call_of(arg, "range"):
+                return self.range_source(arg, backwards=True)
+            if any(is_call_of(arg, w) for w in _WRAPPERS):
                 self.refuse_nested(arg, "reversed")
             seq = self.sequence(arg)
             return [_call("len", [_name(seq, node)], node)], \
                 lambda k: _subscript(seq, _neg_index(k, node), node)
         if is_call_of(node, "range"):
-            self.refuse_nested(node, "zip or enumerate")
+            return self.range_source(node)
         if isinstance(node, ast.Starred):
             raise self.sf.error("a starred iterable is not supported in a loop", node, "starred")
         seq = self.sequence(node)
         return [_call("len", [_name(seq, node)], node)], lambda k: _subscript(seq, k, node)
+
+    def range_source(self, rng: ast.Call, backwards: bool = False):
+        """``range(a, b, s)`` inside ``zip``/``enumerate``: its length
+        ``-((a - b) // s)`` (zero or less: empty) and its k-th item
+        ``a + k * s`` (from the end: ``a + (length - 1 - k) * s``)."""
+        if rng.keywords or not 1 <= len(rng.args) <= 3:
+            raise self.sf.error("range() takes 1 to 3 positional arguments", rng, "range")
+        args = [a if _simple(a) else self.hidden(a, "r") for a in rng.args]
+        a, b, st = ([ast.Constant(0)] + args + [ast.Constant(1)])[:3] if len(args) == 1 else \
+            (args + [ast.Constant(1)])[:3]
+        unit = _literal_int(st) == 1
+        if unit:
+            length = b if _literal_int(a) == 0 else _bin(b, ast.Sub(), a, rng)
+        else:
+            neg = _bin(_bin(a, ast.Sub(), b, rng), ast.FloorDiv(), st, rng)
+            length = ast.copy_location(ast.UnaryOp(ast.USub(), neg), rng)
+        if backwards:
+            length = self.hidden(length, "r")
+
+        def item(k):
+            if backwards:
+                k = _bin(_bin(length, ast.Sub(), ast.Constant(1), rng), ast.Sub(), k, rng)
+            step = k if unit else _bin(k, ast.Mult(), st, rng)
+            return step if _literal_int(a) == 0 else _bin(a, ast.Add(), step, rng)
+        return [length], item
 
     def enumerate(self, node: ast.Call):
         args = list(node.args)
@@ -317,6 +344,17 @@ def static_int(node: ast.expr, env: dict, lw):
     """The integer value of a length expression of a tuple loop, or None."""
     if isinstance(node, ast.Constant) and type(node.value) is int:
         return node.value
+    if isinstance(node, ast.Name):
+        value = env.get(node.id)
+        return value.value if isinstance(value, Const) and type(value.value) is int else None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = static_int(node.operand, env, lw)
+        return None if inner is None else -inner
+    if isinstance(node, ast.BinOp) and type(node.op) in _AST_FOLD:
+        left, right = static_int(node.left, env, lw), static_int(node.right, env, lw)
+        if None in (left, right) or (isinstance(node.op, ast.FloorDiv) and right == 0):
+            return None
+        return _AST_FOLD[type(node.op)](left, right)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args:
         vals = [static_int(a, env, lw) for a in node.args]
         if node.func.id == "min" and None not in vals:
@@ -328,6 +366,8 @@ def static_int(node: ast.expr, env: dict, lw):
     return None
 
 
+_AST_FOLD = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+             ast.FloorDiv: operator.floordiv}
 _FOLD = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "neg": operator.neg,
          "floordiv": operator.floordiv}
 

@@ -264,7 +264,7 @@ class ArrayGrammar:
         vecs = [n for n, s in env.items() if s in (S3, S4)] or ["v"]
         src = c.choice(mats)
         inner = dict(env)
-        form = c.choice(["rows", "elements", "enumerate", "zip", "reversed", "zip3"])
+        form = c.choice(["rows", "elements", "enumerate", "zip", "reversed", "zip3", "range"])
         names = {"row": S4}
         if form == "rows":
             loop = f"for row in {src}:"
@@ -278,6 +278,10 @@ class ArrayGrammar:
             loop, names = f"for row, e in zip({src}, {vec}):", {"row": S4, "e": S0}
         elif form == "reversed":
             loop = f"for row in reversed({src}):"
+        elif form == "range":
+            vec = c.choice(vecs)
+            rng = c.choice(["range(1, 9, 2)", "reversed(range(5))", "range(3, 0, -1)"])
+            loop, names = f"for k, e in zip({rng}, {vec}):", {"e": S0, "k": S0}
         else:
             vec = c.choice(vecs)
             loop = f"for k, (row, e) in enumerate(zip(reversed({src}), {vec})):"

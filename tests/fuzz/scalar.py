@@ -298,7 +298,7 @@ class ScalarGrammar:
         lines = [f"{seq} = ({', '.join(items)}{',' if len(items) == 1 else ''})"]
         body_s = scope.child(loop=True)
         body_s.floats.append(var)
-        form = c.choice(["plain", "enumerate", "zip", "reversed", "literal"])
+        form = c.choice(["plain", "enumerate", "zip", "reversed", "literal", "range"])
         ints = []
         if form == "plain":
             head = f"for {var} in {seq}:"
@@ -314,6 +314,12 @@ class ScalarGrammar:
             body_s.floats.append(other)
         elif form == "reversed":
             head = f"for {var} in reversed({seq}):"
+        elif form == "range":  # a range zipped with the tuple: its items are ints
+            idx = f"i{self.counter}"
+            rng = c.choice(["range(3)", "range(1, 9, 3)", "reversed(range(2, 6))",
+                            "range(4, -2, -2)"])
+            head = f"for {idx}, {var} in zip({rng}, {seq}):"
+            ints.append(idx)
         else:
             head = f"for {var} in reversed([{', '.join(items)}]):"
         body_s.ints += ints
