@@ -193,7 +193,23 @@ def tuple_in_branch_not_read_after(x, y):
     return y
 
 
+def tuple_built_in_loop_body(x, y):
+    """Found by test_fuzz_programs: a tuple first bound in a loop body was
+    carried by the loop (the IR did not verify)."""
+    n = 0
+    while n < 3:
+        n += 1
+        t = (x * y, y)
+        for w in t:
+            y = y + 0.25 * w
+    for i in range(2):
+        p = (x, y * i)
+        x = p[0] * p[1] + x
+    return x + y
+
+
 SCALAR = [
+    (tuple_built_in_loop_body, [(0.5, 1.5), (-0.3, 0.8)]),
     (tuple_loop_inside_while, [(0.5, 1.5), (2.0, -0.3)]),
     (tuple_in_branch_not_read_after, [(0.5, 1.5), (-0.5, 1.5)]),
     (while_true_return, [(5.0,), (0.3,), (37.0,)]),
@@ -626,3 +642,15 @@ def test_command_line_asks_for_the_parameters_shapes_not_the_loop_variables(tmp_
     exec(compile(CLI_SOURCE, "f", "exec"), namespace_f)
     want = fd_grad(namespace_f["f"], (X, w), 0)
     np.testing.assert_allclose(namespace["f_grad"](X, w), want, rtol=1e-7, atol=1e-9)
+
+
+def tuple_read_after_its_loop(x, y):
+    for i in range(2):
+        t = (x * y, y)
+    return t[0]
+
+
+def test_a_tuple_built_in_a_loop_is_refused_only_when_read_after_it():
+    line = tuple_read_after_its_loop.__code__.co_firstlineno + 3
+    _refused(tuple_read_after_its_loop, 0.5, 1.5, fragment="t holds a tuple built in a loop; "
+             "read it inside the loop", line=line)
