@@ -208,7 +208,25 @@ def tuple_built_in_loop_body(x, y):
     return x + y
 
 
+def tuple_loop_in_guarded_while_body(x, y):
+    """Found by test_fuzz_programs: after a break the while body is guarded;
+    the tuple and the loop variable bound under that guard were carried
+    unreadable (the IR did not verify)."""
+    n1 = 0
+    while True:
+        n1 += 1
+        if n1 > 2:
+            break
+        a = x + y * n1
+        t2 = (y, a)
+        for w2 in t2:
+            a = a * w2
+        y = y + 0.1 * a
+    return y
+
+
 SCALAR = [
+    (tuple_loop_in_guarded_while_body, [(0.4, 0.13), (-0.7, 1.1)]),
     (tuple_built_in_loop_body, [(0.5, 1.5), (-0.3, 0.8)]),
     (tuple_loop_inside_while, [(0.5, 1.5), (2.0, -0.3)]),
     (tuple_in_branch_not_read_after, [(0.5, 1.5), (-0.5, 1.5)]),

@@ -374,8 +374,9 @@ class Lowerer:
                                     "into separate names", at, "tuple in loop")
         return names
 
-    def for_stmt(self, s: ast.For, env: dict, b: Builder, skip=frozenset()) -> dict:
-        """``skip``: names that hold tuples built in the body (not carried)."""
+    def for_stmt(self, s: ast.For, env: dict, b: Builder, skip=None) -> dict:
+        """``skip``: names the loop cannot carry (see :meth:`uncarried`)."""
+        skip = skip or {}
         if loops.over_tuple(self, s, env):
             return loops.unroll(self, s, env, b)
         kind, args = self.iteration(s.iter, env, b)
@@ -387,8 +388,8 @@ class Lowerer:
         idx = self.names.fresh(s.target.id)
         runs = loops.runs_once(start, stop, step)
         targets = [s.target.id] + getattr(s, "adc_targets", [])
-        hidden = {t for t in targets if not (_has_value(env, t) or runs)} | skip
-        names = self.carried(s.body, env, set(targets) | skip, s)
+        hidden = {t for t in targets if not (_has_value(env, t) or runs)} | set(skip)
+        names = self.carried(s.body, env, set(targets) | set(skip), s)
         # Python keeps the last index after the loop (or the value before a loop that
         # runs zero times); see loops.py for the loop variables of sequence loops
         names += [t for t in dict.fromkeys(targets) if t not in hidden]
@@ -397,29 +398,37 @@ class Lowerer:
         inner = dict(env)
         inner.update(zip(names, params))
         inner[s.target.id] = idx
+        inner.update(skip)
         child = b.child()
         inner = self.stmts(s.body, inner, child)
-        tuples = self.tuples_built(names, inner, env, s)
-        if tuples:  # lower the loop again without carrying them
-            return self.for_stmt(s, env, b, skip | tuples)
+        more = self.uncarried(names, inner, env, s)
+        if more:  # lower the loop again without carrying them
+            return self.for_stmt(s, env, b, {**skip, **more})
         body = child.block(tuple(inner[n] for n in names), (idx,) + params)
         outs = tuple(self.names.fresh(_hint(n)) for n in names)
         b.loc = self.loc(s)
         b.emit(ForRange(outs, start, stop, step, inits, body, b.loc))
         env = self.after_loop(env, names, outs, s.body)
         for t in hidden:
-            env[t] = _Unbound(_tuple_message(t) if t in skip else _after_loop_message(t))
+            env[t] = skip.get(t) or _Unbound(_after_loop_message(t))
         return env
 
-    def tuples_built(self, names: list, inner: dict, env: dict, at) -> set:
-        """Carried names that the body made tuples: a loop carries scalars and
-        arrays only.  A tuple built in the body (first bound there) is simply
-        not carried; one that had another value before the loop is refused."""
-        found = {n for n in names if isinstance(inner.get(n), tuple)}
-        for n in found:
-            if _has_value(env, n):
-                raise self.sf.error(f"{n} holds a tuple and is reassigned in a loop; unpack it "
-                                    "into separate names", at, "tuple in loop")
+    def uncarried(self, names: list, inner: dict, env: dict, at) -> dict:
+        """Carried names the body leaves as a tuple, or unreadable (bound on
+        one path only): a loop carries scalars and arrays.  They are lowered
+        again as unreadable from the start of each iteration to after the
+        loop (``{name: _Unbound}``); a tuple that had another value before the
+        loop is refused."""
+        found = {}
+        for n in names:
+            value = inner.get(n)
+            if isinstance(value, tuple):
+                if _has_value(env, n):
+                    raise self.sf.error(f"{n} holds a tuple and is reassigned in a loop; "
+                                        "unpack it into separate names", at, "tuple in loop")
+                found[n] = _Unbound(_tuple_message(n))
+            elif isinstance(value, _Unbound):
+                found[n] = value
         return found
 
     def init(self, name: str, env: dict):
@@ -460,14 +469,16 @@ class Lowerer:
                 raise self.sf.error("return inside a loop over a list is not supported", s, "return")
         return env
 
-    def while_stmt(self, s: ast.While, env: dict, b: Builder, skip=frozenset()) -> dict:
+    def while_stmt(self, s: ast.While, env: dict, b: Builder, skip=None) -> dict:
+        skip = skip or {}
         targets = getattr(s, "adc_targets", [])  # a range loop with a break (desugar.py)
-        hidden = {t for t in targets if not (_has_value(env, t) or s.adc_runs)} | skip
+        hidden = {t for t in targets if not (_has_value(env, t) or s.adc_runs)} | set(skip)
         names = self.carried(s.body, env, hidden, s)
         inits = tuple(self.init(n, env) for n in names)
         cparams = tuple(self.names.fresh(_hint(n)) for n in names)
         cenv = dict(env)
         cenv.update(zip(names, cparams))
+        cenv.update(skip)
         cb = b.child()
         pred = self.scalar(s.test, cenv, cb)
         cond = cb.block((pred,), cparams)
@@ -475,17 +486,18 @@ class Lowerer:
         benv = dict(env)
         benv.update(zip(names, bparams))
         bb = b.child()
+        benv.update(skip)
         benv = self.stmts(s.body, benv, bb)
-        tuples = self.tuples_built(names, benv, env, s)
-        if tuples:  # lower the loop again without carrying them
-            return self.while_stmt(s, env, b, skip | tuples)
+        more = self.uncarried(names, benv, env, s)
+        if more:  # lower the loop again without carrying them
+            return self.while_stmt(s, env, b, {**skip, **more})
         body = bb.block(tuple(benv[n] for n in names), bparams)
         outs = tuple(self.names.fresh(_hint(n)) for n in names)
         b.loc = self.loc(s)
         b.emit(While(outs, inits, cond, body, b.loc))
         env = self.after_loop(env, names, outs, s.body)
         for t in hidden:
-            env[t] = _Unbound(_tuple_message(t) if t in skip else _after_loop_message(t))
+            env[t] = skip.get(t) or _Unbound(_after_loop_message(t))
         return env
 
     def after_loop(self, env: dict, names: list, outs: tuple, body: list) -> dict:
