@@ -158,6 +158,8 @@ def range_inside_zip_and_enumerate(x, y):
         s = s + k * i * x
     for i, a in zip(reversed(range(5)), xs):
         s = s * 0.5 + i * a
+    for i, a in zip(reversed(range(2, 6)), reversed(xs)):  # found by the fuzzer
+        s = s + i * a * x
     return s
 
 
@@ -580,7 +582,7 @@ def zip_tuple_and_array(a, x):
 def test_zip_of_a_tuple_and_an_array_is_refused():
     line = zip_tuple_and_array.__code__.co_firstlineno + 2
     err = _refused(zip_tuple_and_array, 1.0, np.ones(2), fragment="tuple together with an "
-                   "array", line=line)
+                   "array or a range", line=line)
     assert "np.array" in err.message
 
 

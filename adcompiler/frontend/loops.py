@@ -125,12 +125,15 @@ class LoopRewriter:
         a, b, st = ([ast.Constant(0)] + args + [ast.Constant(1)])[:3] if len(args) == 1 else \
             (args + [ast.Constant(1)])[:3]
         unit = _literal_int(st) == 1
-        if unit:
+        literal = [_literal_int(x) for x in (a, b, st)]
+        if None not in literal and literal[2] != 0:  # a number (a tuple loop folds it)
+            length = ast.copy_location(ast.Constant(len(range(*literal))), rng)
+        elif unit:
             length = b if _literal_int(a) == 0 else _bin(b, ast.Sub(), a, rng)
         else:
             neg = _bin(_bin(a, ast.Sub(), b, rng), ast.FloorDiv(), st, rng)
             length = ast.copy_location(ast.UnaryOp(ast.USub(), neg), rng)
-        if backwards:
+        if backwards and not _simple(length):
             length = self.hidden(length, "r")
 
         def item(k):
@@ -326,8 +329,9 @@ def unroll(lw, s: ast.For, env: dict, b: Builder) -> dict:
     ``k + start`` stay constant indices)."""
     bounds = [static_int(a, env, lw) for a in s.iter.args]
     if None in bounds:
-        raise lw.sf.error("this loop runs over a tuple together with an array (zip or "
-                          "enumerate); convert the tuple with np.array(...) or index both",
+        raise lw.sf.error("this loop runs over a tuple together with an array or a range "
+                          "whose length is not known when compiling (zip); convert the tuple "
+                          "with np.array(...), or index the tuple with constants",
                           s.iter, "for iterable")
     folding = _Folding(b)
     for k in range(*bounds):
