@@ -228,7 +228,7 @@ class ArrayGrammar:
 
     def loop(self, env: dict, budget: int) -> list:
         c = self.c
-        kind = c.choice(["range", "rows", "roll"])
+        kind = c.choice(["range", "rows", "rows", "roll"])
         if kind == "roll":
             vecs = [n for n, s in env.items() if s in (S3, S4)]
             if vecs and self.feats.want("self_index", 0.8):
@@ -240,7 +240,7 @@ class ArrayGrammar:
         acc = self.new_name()
         head = [f"{acc} = {self.expr(env, S4, 1)}"]
         inner = dict(env)
-        if kind == "rows" and self.feats.want("iter_array", 0.5):
+        if kind == "rows" and self.feats.want("iter_array", 0.8):
             return self.sequence_loop(env, budget, acc, head)
         head.append(f"for i in range({c.randint(0, 3)}):")
         inner["row"] = S4
