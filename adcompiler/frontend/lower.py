@@ -10,8 +10,6 @@ needs a jump.
 from __future__ import annotations
 
 import ast
-import builtins
-import math
 import re
 import types
 
@@ -25,26 +23,14 @@ from ..emit.globalnames import identifiers_in
 from ..core.ir import Builder, Const, ForRange, Function, If, Loc, Names, Var, While, is_number
 from ..arrays.lowering import NumpyLowering, handles, is_local
 from ..arrays.emit import HELPER
-from ..prims.primitives import BUILTIN_NAMES, MATH_NAMES, NUMPY_NAMES
+from ..prims.primitives import PRIMS
+from ..prims.spelling import lookup_object
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
            ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.MatMult: "matmul"}
 _CMPOPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
 
 
-def _prim_table() -> dict:
-    table = {}
-    for py, prim in MATH_NAMES.items():
-        table[id(getattr(math, py))] = (prim, "math")
-    for py, prim in NUMPY_NAMES.items():
-        if hasattr(np, py):
-            table[id(getattr(np, py))] = (prim, "np")
-    for py, prim in BUILTIN_NAMES.items():
-        table[id(getattr(builtins, py))] = (prim, "")
-    return table
-
-
-_PRIM_BY_ID = _prim_table()
 _SPECIAL_BUILTINS = {id(range): "range", id(len): "len", id(enumerate): "enumerate",
                      id(zip): "zip"}
 
@@ -711,13 +697,13 @@ class Lowerer:
         obj = self.resolve(node.func, env)
         if handles(obj):
             return NumpyLowering(self).np_call(node, obj, env, b)
-        sf = self.sf.env.function(obj)
-        if sf is not None:
-            return self.user_call(node, sf, env, b)
-        if isinstance(obj, SourceFunction):
-            return self.user_call(node, obj, env, b)
-        entry = _PRIM_BY_ID.get(id(obj))
+        entry = lookup_object(obj)  # a primitive, by its spellings in the registry
         if entry is None:
+            sf = self.sf.env.function(obj)
+            if sf is not None:
+                return self.user_call(node, sf, env, b)
+            if isinstance(obj, SourceFunction):
+                return self.user_call(node, obj, env, b)
             name = _dotted(node.func)
             raise self.sf.error(f"the function {name} is not supported", node, name)
         if node.keywords:
@@ -729,23 +715,14 @@ class Lowerer:
     def prim_call(self, entry, args: list, node, b: Builder):
         prim, ns = entry
         name = _dotted(node.func)
-        if prim == "log" and len(args) == 2:
-            num = b.eqn("log", args[0], ns=ns)
-            return b.eqn("div", num, b.eqn("log", args[1], ns=ns))
-        if prim == "pow":
-            if len(args) != 2:
-                raise self.sf.error(f"{name} takes exactly 2 arguments here", node, name)
-            # math.pow keeps its own spelling: it raises where ** would go complex
-            return b.eqn("pow", *args, ns="math") if ns == "math" else b.eqn("pow", *args)
-        if prim in ("max", "min") and ns == "" and len(args) > 2:
-            acc = args[0]
-            for a in args[1:]:
-                acc = b.eqn(prim, acc, a, ns=ns)
-            return acc
-        from ..prims.primitives import PRIMS
-        want = PRIMS[prim].nargs
-        if len(args) != want:
-            raise self.sf.error(f"{name} takes {want} argument(s), got {len(args)}", node, name)
+        record = PRIMS[prim]
+        special = record.extra.get("lower_call")  # math.log(x, base), max(a, b, c)
+        result = special(b, args, ns) if special is not None else None
+        if result is not None:
+            return result
+        if len(args) != record.nargs:
+            raise self.sf.error(f"{name} takes {record.nargs} argument(s), got {len(args)}",
+                                node, name)
         return b.eqn(prim, *args, ns=ns)
 
     def special_builtin(self, func: ast.expr, env: dict):
