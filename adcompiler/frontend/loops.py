@@ -70,11 +70,10 @@ class LoopRewriter:
                 new = copy.copy(s)
                 new.iter = ast.copy_location(ast.Tuple(arg.elts[::-1], ast.Load()), arg)
                 return [new]
-        lengths, item = self.source(s.iter, s)
+        lengths, item = self.source(s.iter)
         k = f"_k#{self.n}"
         at = s
-        stop = lengths[0] if len(lengths) == 1 else \
-            _call("min", lengths, at)
+        stop = lengths[0] if len(lengths) == 1 else _call("min", lengths, at)
         rng = _call("range", [stop], s.iter)
         body = self.bind(s.target, item(_name(k, at)), at) + list(s.body)
         new = ast.copy_location(ast.For(ast.copy_location(ast.Name(k, ast.Store()), s.target),
@@ -84,7 +83,7 @@ class LoopRewriter:
         return self.pre + [new]
 
     # ------------------------------------------------------------ sources
-    def source(self, node: ast.expr, loop: ast.For):
+    def source(self, node: ast.expr):
         """(length expressions, item: index expr -> item tree) of an iterable;
         an item tree is an expression or a tuple of item trees."""
         if is_call_of(node, "enumerate"):
@@ -96,7 +95,7 @@ class LoopRewriter:
             if not node.args or any(isinstance(a, ast.Starred) for a in node.args):
                 raise self.sf.error("zip() needs its sequences written out here (no zip(*xs))",
                                     node, "zip")
-            parts = [self.source(a, loop) for a in node.args]
+            parts = [self.source(a) for a in node.args]
             lengths = [length for p in parts for length in p[0]]
             return lengths, lambda k: tuple(p[1](k) for p in parts)
         if is_call_of(node, "reversed"):
@@ -153,7 +152,7 @@ class LoopRewriter:
         if not 1 <= len(args) <= 2:
             raise self.sf.error("enumerate() takes a sequence and an optional start here",
                                 node, "enumerate")
-        lengths, item = self.source(args[0], None)
+        lengths, item = self.source(args[0])
         start = args[1] if len(args) == 2 else None
         if start is not None and not _simple(start):
             start = self.hidden(start, "start")
