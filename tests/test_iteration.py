@@ -227,7 +227,17 @@ def tuple_loop_in_guarded_while_body(x, y):
     return y
 
 
+def inplace_on_a_folded_constant(x, y):
+    """Found by test_fuzz: in a tuple loop ``w += w`` of an integer item folds
+    to a constant, which the in-place bookkeeping took for a variable."""
+    for k, w in enumerate((2, x)):
+        w += w
+        y = y * w + k
+    return y
+
+
 SCALAR = [
+    (inplace_on_a_folded_constant, [(0.5, 1.5)]),
     (tuple_loop_in_guarded_while_body, [(0.4, 0.13), (-0.7, 1.1)]),
     (tuple_built_in_loop_body, [(0.5, 1.5), (-0.3, 0.8)]),
     (tuple_loop_inside_while, [(0.5, 1.5), (2.0, -0.3)]),

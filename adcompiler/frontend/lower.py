@@ -618,7 +618,8 @@ class Lowerer:
         right = self.scalar(node.right, env, b)
         out = b.eqn(prim, left, right)
         target = getattr(node, "adc_inplace", None)
-        if target is not None:  # ``x op= e``: checked by inplace.py on array code
+        if target is not None and isinstance(out, Var):  # ``x op= e``: see inplace.py
+            # (a tuple loop folds integer constants: loops.py)
             self.program.inplace.setdefault(self.key, {})[out.name] = (
                 target, node.lineno, node.col_offset + 1)
         return out
