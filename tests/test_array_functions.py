@@ -282,7 +282,7 @@ def test_the_registry_walk_covers_the_new_records():
             "vstack", "atleast_1d", "atleast_2d", "atleast_3d", "tile", "repeat", "inv", "solve",
             "det",
             "logabsdet", "cholesky", "eigvalsh", "tril", "triu", "einsum", "norm",
-            "trapezoid", "linspace", "meshgrid", "sort"} <= names
+            "trapezoid", "linspace", "meshgrid", "sort", "polyval"} <= names
 
 
 def _stacked_inverse(A, b):
@@ -385,3 +385,16 @@ def test_sort_along_an_axis_of_a_matrix():
     def f(M):
         return np.sum(np.sort(M, axis=0)[-1] ** 2) + np.sum(np.sort(M)[:, 0])
     check(f, (np.random.default_rng(16).normal(size=(3, 4)),))
+
+
+# ---------------------------------------------------------------- polynomials
+def poly_fit(c, x, y):
+    """Least squares of a cubic, plus its value at a point."""
+    return np.sum((np.polyval(c, x) - y) ** 2) + np.polyval(c, 0.5)
+
+
+def test_polyval_in_coefficients_and_points():
+    rng = np.random.default_rng(17)
+    src = check(poly_fit, (rng.normal(size=4), rng.uniform(-1, 1, size=6), rng.normal(size=6)),
+                wrt=(0, 1))
+    assert "np.polyval(c[:-1] * np.arange(3, 0, -1), x)" in src

@@ -26,6 +26,8 @@ def dim(b, x, k: int, shape):
     s = shape(x)
     if s is not None and isinstance(s[k], int):
         return Const(s[k])
+    if k == 0:
+        return b.eqn("len", x)
     return b.eqn("index", b.eqn("shape", x), Const(k), spec=("a",))
 
 
