@@ -282,7 +282,7 @@ def test_the_registry_walk_covers_the_new_records():
             "vstack", "atleast_1d", "atleast_2d", "atleast_3d", "tile", "repeat", "inv", "solve",
             "det",
             "logabsdet", "cholesky", "eigvalsh", "tril", "triu", "einsum", "norm",
-            "trapezoid", "linspace", "meshgrid", "sort", "polyval"} <= names
+            "trapezoid", "linspace", "meshgrid", "sort", "polyval", "interp"} <= names
 
 
 def _stacked_inverse(A, b):
@@ -398,3 +398,17 @@ def test_polyval_in_coefficients_and_points():
     src = check(poly_fit, (rng.normal(size=4), rng.uniform(-1, 1, size=6), rng.normal(size=6)),
                 wrt=(0, 1))
     assert "np.polyval(c[:-1] * np.arange(3, 0, -1), x)" in src
+
+
+def lookup(fp, x, xp):
+    """A piecewise linear curve through ``(xp, fp)``, read inside and outside."""
+    return np.sum(np.interp(x, xp, fp) ** 2) + np.interp(1.7, xp, fp)
+
+
+def test_interp_in_values_and_points_not_in_knots():
+    rng = np.random.default_rng(18)
+    xp = np.array([0.0, 0.5, 1.5, 2.0])
+    args = (rng.normal(size=4), rng.uniform(-0.3, 2.3, size=7), xp)
+    check(lookup, args, wrt=(0, 1))
+    with pytest.raises(CompileError, match="with respect to the knots xp is not supported"):
+        adcompiler.grad(lookup, wrt=2)(*args)

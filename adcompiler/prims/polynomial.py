@@ -83,3 +83,85 @@ define("polyval", 2, array_only=True, memory="fresh", dtype="float",
                lambda r: ((uniform(r, 3), uniform(r, 2, 3)), {}),
                lambda r: ((uniform(r, 1), uniform(r, 3)), {}),
                lambda r: ((uniform(r, 3), np.array(uniform(r, 1)[0])), {})))
+
+
+# ---------------------------------------------------------------- interp
+define("searchsorted", 2, differentiable=False, array_only=True, memory="value", dtype="int",
+       spellings={"np": ("searchsorted",)},
+       impl=lambda a, v, side="left", **_: np.searchsorted(a, v, side=side),
+       shape=lambda e, args, dtype: args[1],
+       extra={"lower": Signature(("a", "v"), {"side": "left"}, strings=("side",)),
+              "emit": lambda kit, e, args: kit.call(
+                  kit.np("searchsorted"), list(args),
+                  {} if e.param("side") == "left" else {"side": kit.const(e.param("side"))})})
+
+
+def _segment(b, e):
+    """The segment ``j`` (``xp[j] <= x < xp[j + 1]``, clamped to the first
+    and last) each ``x`` lies in."""
+    x, xp = e.args[0], e.args[1]
+    return b.eqn("searchsorted", _slice(b, xp, 1, -1), x, side="right")
+
+
+def _select(b, cond, then, other):
+    return b.eqn("where", cond, then, other)
+
+
+def _slope(b, e):
+    """``diff(fp) / diff(xp)`` of each ``x``'s segment; 0 outside the knots."""
+    x, xp, fp = e.args
+    steps = b.eqn("div", b.eqn("diff", fp, n=1, axis=-1), b.eqn("diff", xp, n=1, axis=-1))
+    slope = b.eqn("index", steps, _segment(b, e), spec=("a",))
+    return _select(b, b.eqn("lt", x, _at(b, xp, 0)), Const(0.0),
+                   _select(b, b.eqn("gt", x, _at(b, xp, -1)), Const(0.0), slope))
+
+
+def _no_knots(e):
+    return ShapeNeeded(e.args[1], "the derivative of np.interp with respect to the knots xp "
+                       "is not supported (with respect to x and fp it is)")
+
+
+def _interp_jvp(b, e, tangents, shape):
+    tx, txp, tfp = tangents
+    if txp is not None:
+        raise _no_knots(e)
+    terms = []
+    if tfp is not None:
+        terms.append(b.eqn("interp", e.args[0], e.args[1], tfp))
+    if tx is not None:
+        terms.append(b.eqn("mul", _slope(b, e), tx))
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else b.eqn("add", terms[0], terms[1])
+
+
+def _interp_vjp(b, e, i, g, shape):
+    if i == 1:
+        raise _no_knots(e)
+    if i == 0:
+        return b.eqn("mul", g, _slope(b, e))
+    # fp: each output mixes fp[j] and fp[j + 1] with weights 1 - t and t
+    x, xp = e.args[0], e.args[1]
+    j = _segment(b, e)
+    k = b.eqn("add", j, Const(1))
+    lo, hi = (b.eqn("index", xp, a, spec=("a",)) for a in (j, k))
+    t = b.eqn("div", b.eqn("sub", x, lo), b.eqn("sub", hi, lo))
+    t = _select(b, b.eqn("lt", t, Const(0.0)), Const(0.0),
+                _select(b, b.eqn("gt", t, Const(1.0)), Const(1.0), t))
+    fp = e.args[2]
+    left = b.eqn("index_add", fp, Const(0.0), b.eqn("mul", g, b.eqn("sub", Const(1.0), t)), j,
+                 spec=("a",), repeats=True)
+    return b.eqn("index_add", fp, left, b.eqn("mul", g, t), k, spec=("a",), repeats=True)
+
+
+def _interp_case(x_shape):
+    knots = np.array([0, 1, 3, 4])  # integers: fixed inputs (no derivative in xp)
+    return lambda r: ((r.uniform(-0.5, 4.5, size=x_shape), knots, uniform(r, 4)), {})
+
+
+define("interp", 3, array_only=True, memory="fresh", dtype="float",
+       spellings={"np": ("interp",)}, impl=lambda x, xp, fp, **_: np.interp(x, xp, fp),
+       shape=lambda e, args, dtype: args[0],
+       extra={"lower": Signature(("x", "xp", "fp")), "emit": np_call("interp")},
+       jvp=_interp_jvp, vjp=_interp_vjp,
+       domain=(_interp_case(7), _interp_case((2, 3)), _interp_case(1)))
