@@ -15,6 +15,7 @@ import types
 
 import numpy as np
 
+from . import loops
 from .desugar import count_returns, desugar
 from ..errors import CompileError
 from .source import LiveEnv, SourceFunction
@@ -312,8 +313,15 @@ class Lowerer:
             builders.append(child)
         changed = [n for n in _ordered_union(envs[0], envs[1])
                    if envs[0].get(n) is not env.get(n) or envs[1].get(n) is not env.get(n)]
-        unbound = [n for n in changed if any(isinstance(e.get(n), _Unbound) for e in envs)]
-        changed = [n for n in changed if self.mergeable(n, envs, s)]
+        # a loop variable bound in one branch only (by a loop that certainly runs)
+        # stays unreadable, as Python's UnboundLocalError on the other path
+        one_sided = {n for n in _loop_targets(s.body + s.orelse)
+                     if not _has_value(env, n) and not all(_has_value(e, n) for e in envs)}
+        unbound = [n for n in changed
+                   if n in one_sided or any(isinstance(e.get(n), _Unbound) for e in envs)]
+        tuples = [n for n in changed if _branch_tuple(n, envs)]
+        changed = [n for n in changed if n not in tuples and n not in one_sided and
+                   self.mergeable(n, envs, s)]
         outs = tuple(self.names.fresh(_hint(n)) for n in changed)
         blocks = [bl.block(tuple(e.get(n, Const(None)) for n in changed))
                   for bl, e in zip(builders, envs)]
@@ -324,15 +332,15 @@ class Lowerer:
         for n in unbound:
             env[n] = _Unbound(f"{n} is a loop variable of a loop inside a branch; reading it "
                               "after that loop is not supported")
+        for n in tuples:  # an error only where it is read after the branch
+            env[n] = _Unbound(f"{n} holds a tuple that depends on a branch; unpack it into "
+                              "separate names")
         return env
 
     def mergeable(self, name: str, envs: list, at) -> bool:
         values = [e.get(name) for e in envs]
-        if any(isinstance(v, tuple) for v in values):
-            if values[0] is values[1]:
-                return False
-            raise self.sf.error(f"{name} holds a tuple that depends on a branch; unpack it "
-                                "into separate names", at, "tuple in branch")
+        if any(isinstance(v, tuple) for v in values):  # the same tuple on both sides
+            return False
         return not any(isinstance(v, _Unbound) for v in values)
 
     # ------------------------------------------------------------ loops
@@ -344,7 +352,7 @@ class Lowerer:
         carried either: a loop cannot start from a value the IR does not hold,
         so it stays unreadable until assigned in the body, and after the loop."""
         exclude = exclude | {n for n in _loop_targets(body) if not _has_value(env, n)} | \
-            _unbound(env, _assigned(body))
+            _unbound(env, _assigned(body)) | set(filter(loops.is_hidden_temp, _assigned(body)))
         names = [n for n in _assigned(body) if n not in exclude]
         for n in names:
             if isinstance(env.get(n), tuple):
@@ -352,7 +360,11 @@ class Lowerer:
                                     "into separate names", at, "tuple in loop")
         return names
 
-    def for_stmt(self, s: ast.For, env: dict, b: Builder) -> dict:
+    def for_stmt(self, s: ast.For, env: dict, b: Builder, skip=None) -> dict:
+        """``skip``: names the loop cannot carry (see :meth:`uncarried`)."""
+        skip = skip or {}
+        if loops.over_tuple(self, s, env):
+            return loops.unroll(self, s, env, b)
         kind, args = self.iteration(s.iter, env, b)
         if kind == "unroll":
             return self.unrolled_for(s, args, env, b)
@@ -360,25 +372,50 @@ class Lowerer:
             raise self.sf.error("a range loop needs a single loop variable", s.target, "for target")
         start, stop, step = args
         idx = self.names.fresh(s.target.id)
-        names = self.carried(s.body, env, {s.target.id}, s)
-        if _has_value(env, s.target.id):  # Python keeps the last index after the loop
-            names.append(s.target.id)
+        runs = loops.runs_once(start, stop, step)
+        targets = [s.target.id] + getattr(s, "adc_targets", [])
+        hidden = {t for t in targets if not (_has_value(env, t) or runs)} | set(skip)
+        names = self.carried(s.body, env, set(targets) | set(skip), s)
+        # Python keeps the last index after the loop (or the value before a loop that
+        # runs zero times); see loops.py for the loop variables of sequence loops
+        names += [t for t in dict.fromkeys(targets) if t not in hidden]
         inits = tuple(self.init(n, env) for n in names)
         params = tuple(self.names.fresh(_hint(n)) for n in names)
         inner = dict(env)
         inner.update(zip(names, params))
         inner[s.target.id] = idx
+        inner.update(skip)
         child = b.child()
         inner = self.stmts(s.body, inner, child)
+        more = self.uncarried(names, inner, env, s)
+        if more:  # lower the loop again without carrying them
+            return self.for_stmt(s, env, b, {**skip, **more})
         body = child.block(tuple(inner[n] for n in names), (idx,) + params)
         outs = tuple(self.names.fresh(_hint(n)) for n in names)
         b.loc = self.loc(s)
         b.emit(ForRange(outs, start, stop, step, inits, body, b.loc))
         env = self.after_loop(env, names, outs, s.body)
-        if s.target.id not in names:
-            env[s.target.id] = _Unbound(f"reading the loop variable {s.target.id} after its "
-                                        "loop is not supported")
+        for t in hidden:
+            env[t] = skip.get(t) or _Unbound(_after_loop_message(t))
         return env
+
+    def uncarried(self, names: list, inner: dict, env: dict, at) -> dict:
+        """Carried names the body leaves as a tuple, or unreadable (bound on
+        one path only): a loop carries scalars and arrays.  They are lowered
+        again as unreadable from the start of each iteration to after the
+        loop (``{name: _Unbound}``); a tuple that had another value before the
+        loop is refused."""
+        found = {}
+        for n in names:
+            value = inner.get(n)
+            if isinstance(value, tuple):
+                if _has_value(env, n):
+                    raise self.sf.error(f"{n} holds a tuple and is reassigned in a loop; "
+                                        "unpack it into separate names", at, "tuple in loop")
+                found[n] = _Unbound(_tuple_message(n))
+            elif isinstance(value, _Unbound):
+                found[n] = value
+        return found
 
     def init(self, name: str, env: dict):
         value = env.get(name, Const(None))
@@ -418,12 +455,16 @@ class Lowerer:
                 raise self.sf.error("return inside a loop over a list is not supported", s, "return")
         return env
 
-    def while_stmt(self, s: ast.While, env: dict, b: Builder) -> dict:
-        names = self.carried(s.body, env, set(), s)
+    def while_stmt(self, s: ast.While, env: dict, b: Builder, skip=None) -> dict:
+        skip = skip or {}
+        targets = getattr(s, "adc_targets", [])  # a range loop with a break (desugar.py)
+        hidden = {t for t in targets if not (_has_value(env, t) or s.adc_runs)} | set(skip)
+        names = self.carried(s.body, env, hidden, s)
         inits = tuple(self.init(n, env) for n in names)
         cparams = tuple(self.names.fresh(_hint(n)) for n in names)
         cenv = dict(env)
         cenv.update(zip(names, cparams))
+        cenv.update(skip)
         cb = b.child()
         pred = self.scalar(s.test, cenv, cb)
         cond = cb.block((pred,), cparams)
@@ -431,12 +472,19 @@ class Lowerer:
         benv = dict(env)
         benv.update(zip(names, bparams))
         bb = b.child()
+        benv.update(skip)
         benv = self.stmts(s.body, benv, bb)
+        more = self.uncarried(names, benv, env, s)
+        if more:  # lower the loop again without carrying them
+            return self.while_stmt(s, env, b, {**skip, **more})
         body = bb.block(tuple(benv[n] for n in names), bparams)
         outs = tuple(self.names.fresh(_hint(n)) for n in names)
         b.loc = self.loc(s)
         b.emit(While(outs, inits, cond, body, b.loc))
-        return self.after_loop(env, names, outs, s.body)
+        env = self.after_loop(env, names, outs, s.body)
+        for t in hidden:
+            env[t] = skip.get(t) or _Unbound(_after_loop_message(t))
+        return env
 
     def after_loop(self, env: dict, names: list, outs: tuple, body: list) -> dict:
         env = dict(env)
@@ -448,6 +496,7 @@ class Lowerer:
         for n in _loop_targets(body) - set(names):
             env[n] = _Unbound(f"reading the loop variable {n} after its loop is not supported")
         return env
+
 
     # ------------------------------------------------------------ expressions
     def scalar(self, node: ast.expr, env: dict, b: Builder):
@@ -569,7 +618,8 @@ class Lowerer:
         right = self.scalar(node.right, env, b)
         out = b.eqn(prim, left, right)
         target = getattr(node, "adc_inplace", None)
-        if target is not None:  # ``x op= e``: checked by inplace.py on array code
+        if target is not None and isinstance(out, Var):  # ``x op= e``: see inplace.py
+            # (a tuple loop folds integer constants: loops.py)
             self.program.inplace.setdefault(self.key, {})[out.name] = (
                 target, node.lineno, node.col_offset + 1)
         return out
@@ -768,6 +818,23 @@ def _ifexp_depth(stmt: ast.stmt) -> int:
     return deepest
 
 
+def _tuple_message(name: str) -> str:
+    return (f"{name} holds a tuple built in a loop; read it inside the loop, or unpack it "
+            "into separate names")
+
+
+def _after_loop_message(name: str) -> str:
+    return (f"{name} is a loop variable read after its loop, which may run zero times (Python "
+            f"would then raise UnboundLocalError); give {name} a value before the loop "
+            f"(e.g. {name} = 0) or read it inside the loop")
+
+
+def _branch_tuple(name: str, envs: list) -> bool:
+    """Does ``name`` hold a tuple that differs between the branches?"""
+    values = [e.get(name) for e in envs]
+    return any(isinstance(v, tuple) for v in values) and values[0] is not values[1]
+
+
 def _has_value(env: dict, name: str) -> bool:
     """Whether ``name`` holds a readable scalar or array value here."""
     return isinstance(env.get(name), (Var, Const))
@@ -800,6 +867,8 @@ def _loop_targets(stmts: list) -> set:
         for node in ast.walk(s):
             if isinstance(node, ast.For):
                 found |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+            if isinstance(node, (ast.For, ast.While)):  # the marks of loops.py
+                found |= set(getattr(node, "adc_targets", ()))
     return found
 
 
