@@ -177,14 +177,18 @@ def parse_shapes(text: str | None) -> dict:
 
 
 def _dimension(text: str, item: str):
-    """One dimension of ``--shapes``: a size, or ``?``/``n`` for unknown."""
+    """One dimension of ``--shapes``: a size, or ``?`` or a letter name
+    (``N``, ``D``, ``batch``) for a size known only at run time.  Named sizes
+    are not tied to each other: the emitted code reads every size it needs
+    from its arguments, so ``X=NxD,w=D`` compiles the same code as
+    ``X=?x?,w=?`` (only ``x`` itself cannot name a size: it joins them)."""
     text = text.strip()
-    if text in ("?", "n"):
+    if text == "?" or (text.isidentifier() and text.isalpha()):
         return None
     if text.isdigit():
         return int(text)
     raise UsageError(f"--shapes: {item.strip()!r} has a dimension {text!r}; dimensions are "
-                     "numbers or ?, joined by x (x=3, M=3x2, v=?)")
+                     "numbers, names or ?, joined by x (x=3, M=3x2, X=NxD, v=?)")
 
 
 def cli_shapes(node, shapes_text: str | None, arrays_text: str | None):
