@@ -19,7 +19,7 @@ from .frontend.source import SourceFunction
 from .emit.globalnames import alias_globals, import_lines
 from .runtime.watch import watch
 from .core.ir import Function, verify
-from .frontend.lower import Program, identifiers, lower_program
+from .frontend.program import Program, identifiers, lower_program
 from .optimize.passes import optimize
 from .runtime.display import Source
 from .emit.printer import comment_line, to_source

@@ -6,7 +6,7 @@ import pytest
 
 from adcompiler.frontend.source import load_live
 from adcompiler.core.ir import (Block, Const, Eqn, Function, IRError, Names, Var, dump, verify)
-from adcompiler.frontend.lower import lower_program
+from adcompiler.frontend.program import lower_program
 from adcompiler.optimize.passes import dce, optimize, simplify
 from adcompiler.transform.reverse import reverse_function
 

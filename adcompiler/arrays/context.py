@@ -244,7 +244,7 @@ def uses_array_operations(sf) -> bool:
     """Whether the function (or a helper it calls) uses array operations
     (``np.sum``, ``@``, indexing, ``x.T`` ...): its gradient code depends on
     the shapes of the arguments."""
-    from ..frontend.lower import lower_program
+    from ..frontend.program import lower_program
     return _array_program(lower_program(sf)[0])
 
 

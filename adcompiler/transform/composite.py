@@ -24,7 +24,7 @@ from .forward import jvp_module, seeded
 from ..frontend.source import SourceFunction
 from ..runtime.watch import watch
 from ..core.ir import Block, Builder, Const, Function, Names, Var
-from ..frontend.lower import Program
+from ..frontend.program import Program
 from .reverse import reverse_callee
 
 
