@@ -25,14 +25,15 @@ CORE = ("core", "frontend", "transform", "optimize", "emit", "prims")
 #: (module importing, array module imported).  This list may only shrink.
 ALLOWED_ARRAY_IMPORTS = {
     # the lowering hands NumPy calls, methods, attributes and subscripts to
-    # the array lowering; a registry of spellings (prims/) that both read, with
-    # the array lowering plugged in by a hook, would remove it
-    ("frontend/expressions.py", "arrays/lowering"),
-    ("frontend/calls.py", "arrays/lowering"),
-    ("frontend/statements.py", "arrays/lowering"),
+    # the array lowering (Lowerer.numpy, is_array, is_numpy_function: the one
+    # door).  Removed when the array lowering plugs itself in through the
+    # primitive registry (the records holding the NumPy spellings), so the
+    # frontend asks the registry instead of importing arrays/
+    ("frontend/lower.py", "arrays/lowering"),
     # the name of the emitted NumPy helper (_unbroadcast) that a global array
-    # must not take; moving HELPER to emit/globalnames.py would remove it
-    ("frontend/globals.py", "arrays/emit"),
+    # must not take; moving HELPER to emit/globalnames.py (which already
+    # decides the emitted module's global names) would remove it
+    ("frontend/globalvalues.py", "arrays/emit"),
     # the emitter asks the array half how to spell array primitives and which
     # arrays may share a buffer; the emitter split (issue 13) is to route
     # this through the primitive registry and an ownership pass

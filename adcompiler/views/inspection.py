@@ -39,7 +39,7 @@ def load_program(sf: SourceFunction) -> Program:
 
 def _source_of(f) -> SourceFunction:
     """The parsed source of a function, of a ``grad``-decorated one too."""
-    from ..api import Derivative
+    from ..api.reverse_grad import Derivative
     if isinstance(f, SourceFunction):
         return f
     return load_live(f.fn if isinstance(f, Derivative) else f)
