@@ -52,6 +52,7 @@ def _argnums(wl):
 # ---------------------------------------------------------------- our own
 def adcompiler_emitted(wl, args):
     """The emitted function itself, as ``adc compile -o`` writes it."""
+    import adcompiler
     from adcompiler.api.reverse_grad import compiled
     from adcompiler.arrays.context import signature
     try:
