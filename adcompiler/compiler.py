@@ -117,8 +117,7 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     primal_shapes = ctx.entry_shapes(entry) if ctx else None
     check = ctx is not None and not scalar_output(sf, entry, primal_shapes)
     program.scalar_check = (sf.name, with_value) if check else None
-    grad, fwd_needed, primal_needed = reverse_function(entry, wrt, with_value or check,
-                                                       primal_shapes)
+    grad, fwd_needed = reverse_function(entry, wrt, with_value or check, primal_shapes)
     grad = _pass(_renamed(grad, name or f"{sf.name}_grad"), optimize)
     if ctx:
         grad = ctx.finish(grad, shapes, dtypes)
@@ -223,7 +222,7 @@ def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> l
             out.append(ctx.finish(fn, ctx.callee_param_shapes(key_)) if ctx else fn)
             todo += [(k, "primal") for k in sorted(_callees(fn))]
             continue
-        fwd, bwd, more_fwd, more_primal = reverse_callee(
+        fwd, bwd, more_fwd = reverse_callee(
             fn, ctx.callee_primal_shapes(key_, fn) if ctx else None)
         fwd, bwd = _pass(fwd, optimize), _pass(bwd, optimize)
         if ctx:

@@ -104,7 +104,7 @@ def vjp(sf: SourceFunction) -> IRModule:
     program, key = compiler.lower(sf)
     _scalar_globals(program, sf)
     entry = _finish(program.functions[key])
-    fwd, bwd, fwd_needed, _ = reverse_callee(entry)
+    fwd, bwd, fwd_needed = reverse_callee(entry)
     fwd, bwd = _finish(fwd), _finish(bwd)
     # primal callees are read off the optimised code, as reverse_module does:
     # the transform never visits a while condition or an inactive loop
