@@ -1,6 +1,6 @@
 """The pipeline: lower -> optimise -> reverse -> optimise -> emit.
 
-Each stage is a pure function of the IR; ``check=True`` (the tests' setting)
+Each stage is a pure function of the IR; ``CHECK_IR = True`` (the tests set it)
 runs :func:`adcompiler.core.ir.verify` after every pass.
 """
 from __future__ import annotations
@@ -42,8 +42,8 @@ class Compiled:
     source: str
     entry: str
     functions: tuple  # IR of every emitted function, for inspection and tests
-    watch: object = None  # frontend.Watch: the free names it was compiled with
-    arrays: dict = None  # module-level arrays the code reads by name (see lower.global_array)
+    watch: object = None  # runtime.watch.Watch: the free names it was compiled with
+    arrays: dict = None  # module-level arrays the code reads by name (see frontend/globalvalues.py)
 
     def fresh(self) -> bool:
         """Is this still the derivative of the functions as they are now?"""
@@ -60,7 +60,7 @@ class Compiled:
     def load(self):
         """Execute the module text in a fresh namespace; return the entry function."""
         filename = f"<adcompiler:{self.entry}>"
-        lines = self.source.split("\n")  # Python's line breaks only (see frontend.source_lines)
+        lines = self.source.split("\n")  # Python's line breaks (frontend.source)
         lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
         linecache.cache[filename] = (len(self.source), None, lines, filename)
         namespace: dict = {"__name__": "adcompiler_generated", **(self.arrays or {})}
