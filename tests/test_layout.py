@@ -9,8 +9,6 @@ from __future__ import annotations
 import ast
 import os
 
-import pytest
-
 PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "adcompiler")
 MAX_MODULE_LINES = 500
 MAX_CLASS_LINES = 300
@@ -45,48 +43,48 @@ ALLOWED_ARRAY_IMPORTS = {
 }
 
 
-def modules() -> list:
+def modules(root: str = PACKAGE) -> list:
+    """Every module under ``root``, as a path relative to it (``core/ir.py``)."""
     found = []
-    for root, _, files in os.walk(PACKAGE):
-        for name in sorted(files):
+    for folder, _, files in os.walk(root):
+        for name in files:
             if name.endswith(".py"):
-                path = os.path.join(root, name)
-                found.append(os.path.relpath(path, PACKAGE).replace(os.sep, "/"))
+                found.append(os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/"))
     return sorted(found)
 
 
-def parse(rel: str) -> tuple:
-    with open(os.path.join(PACKAGE, rel), encoding="utf-8") as fh:
+def parse(rel: str, root: str = PACKAGE) -> tuple:
+    with open(os.path.join(root, rel), encoding="utf-8") as fh:
         text = fh.read()
     return text, ast.parse(text)
 
 
-def test_no_module_over_500_lines():
+def long_modules(root: str = PACKAGE) -> dict:
+    """``{module: lines}`` of the modules over the limit."""
     long = {}
-    for rel in modules():
-        if rel in NOT_YET:
-            continue
-        text, _ = parse(rel)
-        if text.count("\n") > MAX_MODULE_LINES:
+    for rel in modules(root):
+        text, _ = parse(rel, root)
+        if rel not in NOT_YET and text.count("\n") > MAX_MODULE_LINES:
             long[rel] = text.count("\n")
-    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
+    return long
 
 
-def test_no_class_over_300_lines():
+def long_classes(root: str = PACKAGE) -> dict:
+    """``{module:Class: lines}`` of the classes over the limit (nested ones too)."""
     long = {}
-    for rel in modules():
+    for rel in modules(root):
         if rel in NOT_YET:
             continue
-        _, tree = parse(rel)
+        _, tree = parse(rel, root)
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
                 lines = node.end_lineno - node.lineno + 1
                 if lines > MAX_CLASS_LINES:
                     long[f"{rel}:{node.name}"] = lines
-    assert not long, f"classes over {MAX_CLASS_LINES} lines: {long}"
+    return long
 
 
-def imported_modules(rel: str, tree: ast.Module) -> set:
+def imported_modules(rel: str, tree: ast.Module, root: str = PACKAGE) -> set:
     """The adcompiler modules ``rel`` imports (at the top or inside a
     function), as paths like ``arrays/shapes``."""
     package = rel.split("/")[:-1]
@@ -94,16 +92,15 @@ def imported_modules(rel: str, tree: ast.Module) -> set:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package[:len(package) - node.level + 1]
+                parts = package[:len(package) - node.level + 1]
             elif node.module and node.module.split(".")[0] == "adcompiler":
-                base, node_module = [], node.module.split(".", 1)[1:]
-                found |= _targets(base + node_module[0].split(".") if node_module else [],
-                                  node.names)
-                continue
+                parts = []
             else:
                 continue
-            parts = base + (node.module.split(".") if node.module else [])
-            found |= _targets(parts, node.names)
+            parts = parts + (node.module.split(".") if node.module else [])
+            if not node.level:
+                parts = parts[1:]  # adcompiler.x.y -> x/y
+            found |= {_module_path(parts + [a.name], root) for a in node.names}
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 parts = alias.name.split(".")
@@ -112,29 +109,34 @@ def imported_modules(rel: str, tree: ast.Module) -> set:
     return found
 
 
-def _targets(parts: list, names: list) -> set:
-    """``from a.b import c``: ``a/b/c`` when c is a module, else ``a/b``."""
-    out = set()
-    for alias in names:
-        full = parts + [alias.name]
-        if os.path.exists(os.path.join(PACKAGE, *full) + ".py") or \
-                os.path.isdir(os.path.join(PACKAGE, *full)):
-            out.add("/".join(full))
-        else:
-            out.add("/".join(parts))
-    return out
+def _module_path(parts: list, root: str) -> str:
+    """``a/b/c`` when ``from a.b import c`` names a module c, else ``a/b``."""
+    if os.path.exists(os.path.join(root, *parts) + ".py") or \
+            os.path.isdir(os.path.join(root, *parts)):
+        return "/".join(parts)
+    return "/".join(parts[:-1])
 
 
-def core_array_imports() -> set:
+def core_array_imports(root: str = PACKAGE) -> set:
+    """``(core module, arrays module)`` for every import of the array half
+    by the core pipeline."""
     found = set()
-    for rel in modules():
+    for rel in modules(root):
         if rel.split("/")[0] not in CORE:
             continue
-        _, tree = parse(rel)
-        for target in imported_modules(rel, tree):
+        _, tree = parse(rel, root)
+        for target in imported_modules(rel, tree, root):
             if target.split("/")[0] == "arrays":
                 found.add((rel, target))
     return found
+
+
+def test_no_module_over_500_lines():
+    assert not long_modules(), f"modules over {MAX_MODULE_LINES} lines: {long_modules()}"
+
+
+def test_no_class_over_300_lines():
+    assert not long_classes(), f"classes over {MAX_CLASS_LINES} lines: {long_classes()}"
 
 
 def test_core_imports_of_the_array_half_do_not_grow():
@@ -143,16 +145,33 @@ def test_core_imports_of_the_array_half_do_not_grow():
                      f"beyond the allow-list: {sorted(new)}")
 
 
-def test_the_import_scan_sees_imports():
-    """The scan is not blind: it finds a relative, an absolute and a lazy import."""
-    tree = ast.parse("from ..arrays.shapes import known\n"
-                     "import adcompiler.arrays.emit\n"
-                     "def f():\n    from ..arrays import aliases\n")
-    assert imported_modules("prims/x.py", tree) == {"arrays/shapes", "arrays/emit",
-                                                    "arrays/aliases"}
+def _tree(tmp_path, files: dict) -> str:
+    for rel, text in files.items():
+        path = tmp_path.joinpath(*rel.split("/"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return str(tmp_path)
 
 
-@pytest.mark.parametrize("limit", [MAX_MODULE_LINES])
-def test_the_limits_bite(limit):
-    """A module of limit + 1 lines would be reported (the count is the one used)."""
-    assert ("x = 1\n" * (limit + 1)).count("\n") > limit
+def test_the_checks_see_what_they_look_for(tmp_path):
+    """Each check reports a violation planted in a throwaway package: a long
+    module, a long nested class, and arrays/ imported relatively, absolutely
+    and lazily (so none of the tests above can pass by being blind)."""
+    klass = "class Outer:\n    class Inner:\n" + "        x = 1\n" * MAX_CLASS_LINES
+    root = _tree(tmp_path, {
+        "arrays/__init__.py": "", "arrays/shapes.py": "", "arrays/emit.py": "",
+        "arrays/aliases.py": "",
+        "core/big.py": "x = 1\n" * (MAX_MODULE_LINES + 1),
+        "core/ok.py": "x = 1\n" * MAX_MODULE_LINES,
+        "views/klass.py": klass,
+        "prims/rel.py": "from ..arrays.shapes import known\n",
+        "emit/absolute.py": "import adcompiler.arrays.emit\n",
+        "frontend/lazy.py": "def f():\n    from ..arrays import aliases\n",
+        "frontend/fine.py": "from ..core import big\nfrom .rel import x\n",
+        "views/outside.py": "from ..arrays import emit\n",  # not the core: allowed
+    })
+    assert long_modules(root) == {"core/big.py": MAX_MODULE_LINES + 1}
+    assert set(long_classes(root)) == {"views/klass.py:Outer", "views/klass.py:Inner"}
+    assert core_array_imports(root) == {("prims/rel.py", "arrays/shapes"),
+                                        ("emit/absolute.py", "arrays/emit"),
+                                        ("frontend/lazy.py", "arrays/aliases")}
