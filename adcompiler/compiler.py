@@ -43,7 +43,7 @@ class Compiled:
     entry: str
     functions: tuple  # IR of every emitted function, for inspection and tests
     watch: object = None  # runtime.watch.Watch: the free names it was compiled with
-    arrays: dict = None  # module-level arrays the code reads by name (see frontend/globalvalues.py)
+    arrays: dict = None  # module-level arrays the code reads by name (see frontend/lower_globals.py)
 
     def fresh(self) -> bool:
         """Is this still the derivative of the functions as they are now?"""

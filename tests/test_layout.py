@@ -31,7 +31,7 @@ ALLOWED_ARRAY_IMPORTS = {
     # the name of the emitted NumPy helper (_unbroadcast) that a global array
     # must not take; moving HELPER to emit/globalnames.py (which already
     # decides the emitted module's global names) would remove it
-    ("frontend/globalvalues.py", "arrays/emit"),
+    ("frontend/lower_globals.py", "arrays/emit"),
     # the emitter asks the array half how to spell array primitives and which
     # arrays may share a buffer; the emitter split (issue 13) is to route
     # this through the primitive registry and an ownership pass

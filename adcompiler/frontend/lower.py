@@ -8,8 +8,9 @@ statements that follow into the branch that does not return, so the IR never
 needs a jump.
 
 :class:`Lowerer` lowers one function; its parts live in one module each:
-statements.py (assignment, ``return``, ``if``), loops.py, expressions.py,
-globalvalues.py (names, attributes, global arrays) and calls.py.  What it
+lower_statements.py (assignment, ``return``, ``if``), lower_loops.py,
+lower_expressions.py, lower_globals.py (names, attributes, global arrays) and
+lower_calls.py.  What it
 does not know itself (NumPy calls, methods, attributes, subscripts) it hands
 to the array half, :mod:`adcompiler.arrays.lowering`, through :meth:`numpy`.
 :mod:`adcompiler.frontend.program` lowers a function with every helper it calls.
@@ -23,14 +24,14 @@ import numpy as np
 from ..arrays.lowering import NumpyLowering, handles, is_local
 from ..core.ir import Builder, Const, Function, Loc, Names, Var, is_number
 from ..errors import CompileError
-from .calls import CallLowering
+from .lower_calls import CallLowering
 from .checks import check_nesting, check_signature
 from .desugar import desugar
-from .expressions import ExpressionLowering
-from .globalvalues import GlobalLowering
-from .loops import LoopLowering
+from .lower_expressions import ExpressionLowering
+from .lower_globals import GlobalLowering
+from .lower_loops import LoopLowering
 from .source import SourceFunction
-from .statements import StatementLowering
+from .lower_statements import StatementLowering
 from .syntax import Returned, assigned, describe
 
 

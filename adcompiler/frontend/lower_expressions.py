@@ -1,6 +1,6 @@
 """Lowering of expressions: operators, comparisons, conditional expressions,
 tuples and tuple indexing.  Names, attributes and calls have their own
-modules (globalvalues.py, calls.py); array subscripts go to the array half."""
+modules (lower_globals.py, lower_calls.py); array subscripts go to the array half."""
 from __future__ import annotations
 
 import ast
