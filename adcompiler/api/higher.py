@@ -39,6 +39,9 @@ def jacobian(fn, wrt=0, mode="auto"):
 
 
 class Jacobian:
+    """What ``jacobian`` returns: columns by forward passes (one per input) or
+    rows by reverse sweeps (one per output), whichever ``chosen_mode`` says."""
+
     def __init__(self, fn, indices: tuple, many: bool, mode: str) -> None:
         self.fn, self.indices, self.many, self.mode = fn, indices, many, mode
         self.__name__ = "jacobian_of_" + name_of(fn)
@@ -81,6 +84,7 @@ class Jacobian:
 
 
 def _nout(fn) -> int:
+    """How many outputs ``fn`` returns (from its IR: cached, it is lowered once)."""
     return module_of(fn).nout
 
 

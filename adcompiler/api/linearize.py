@@ -36,13 +36,15 @@ def jvp(fn, primals, tangents):
     return jvp_function(fn, len(primals))(*primals, *tangents)
 
 
-def jvp_function(fn, nargs: int) -> "Emitted":
+def jvp_function(fn, nargs: int) -> Callable:
     """``g(*primals, *tangents) -> (out, out_tangent)`` for the first ``nargs``
     parameters (the rest take their defaults)."""
     return cached(make_jvp, fn, nargs)
 
 
 def make_jvp(fn, nargs: int) -> Callable:
+    """The emitted ``f_jvp`` called with primals then tangents, its flat
+    results split into ``(outputs, output tangents)``."""
     params = list(signature_of(fn).parameters)
     if not 0 < nargs <= len(params):
         raise UsageError(f"{name_of(fn)} takes {len(params)} parameter(s), got {nargs} primals")
@@ -109,6 +111,9 @@ def vjp(fn, *primals):
 
 
 class VjpPair:
+    """The emitted ``f_fwd``/``f_bwd`` pair of ``fn``, loaded on first use and
+    again when ``fn``, a global or a helper it reads has changed."""
+
     def __init__(self, fn) -> None:
         self.fn = fn
         self._done = None
