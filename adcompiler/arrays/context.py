@@ -4,8 +4,8 @@ The entry's parameter shapes come from the call (API) or the command line.
 Inference walks into user helpers with the shapes of each call; a helper
 called with different shapes is compiled for what the calls have in common
 (:func:`shapes.join`).  After reverse mode and optimisation every emitted
-function is specialised (:func:`npopt.specialize`) and its shapes are kept
-for the emitter's in-place decisions.
+function is specialised (:func:`adcompiler.arrays.specialize.specialize`)
+and its shapes are kept for the emitter's in-place decisions.
 """
 from __future__ import annotations
 
