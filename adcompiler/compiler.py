@@ -1,4 +1,5 @@
-"""The pipeline: lower -> optimise -> reverse -> optimise -> emit.
+"""The pipeline: lower -> optimise -> reverse -> optimise -> finish -> emit
+(``finish``: the tape walks and a last DCE, :func:`optimize.passes.finish`).
 
 Each stage is a pure function of the IR; ``CHECK_IR = True`` (the tests set it)
 runs :func:`adcompiler.core.ir.verify` after every pass.
@@ -20,7 +21,7 @@ from .emit.globalnames import alias_globals, import_lines
 from .runtime.watch import watch
 from .core.ir import Function, verify
 from .frontend.program import Program, identifiers, lower_program
-from .optimize.passes import optimize
+from .optimize.passes import finish, optimize
 from .runtime.display import Source
 from .emit.printer import comment_line, to_source
 from .transform.reverse import reverse_callee, reverse_function
@@ -258,6 +259,7 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
     names) tells which names the user's code owns (and, for array code, the
     shapes the emitter needs).  ``checks``: the entry's declared parameter
     shapes, checked on entry (see :func:`npemit.shape_checks`)."""
+    functions = [_pass(fn, finish) for fn in functions]
     users = reserved_names(program) if isinstance(program, Program) else set(program)
     reserved = users | {fn.name for fn in functions}
     arrays = getattr(program, "arrays", None)

@@ -43,8 +43,9 @@ _NP_NAMES = {"sum": "sum", "mean": "mean", "amax": "max", "amin": "min", "prod":
 
 
 def value(em, e: Eqn, args: list) -> ast.expr:
-    """The expression computing ``e`` (``args`` are the atoms' expressions)."""
-    em.imports.add("numpy")
+    """The expression computing ``e`` (``args`` are the atoms' expressions;
+    ``em.need(module)`` records an import)."""
+    em.need("numpy")
     prim = e.prim
     if prim in ("sum", "mean", "amax", "amin", "prod"):
         kws = {}
@@ -82,7 +83,7 @@ def value(em, e: Eqn, args: list) -> ast.expr:
     if prim == "eye_like":  # np.eye(*np.shape(x)): x (maybe an expression) written once
         return _call(_np("eye"), [ast.Starred(_call(_np("shape"), [args[0]]), ast.Load())])
     if prim == "unbroadcast":
-        em.imports.add(HELPER)
+        em.need(HELPER)
         return _call(global_name(HELPER), args)
     if prim == "expand_red":
         return _expand_red(e, args[0])
@@ -121,8 +122,10 @@ def _index_node(spec: tuple, atoms: list) -> ast.expr:
 
 def index_add(em, e: Eqn, target: str) -> list:
     """``out = base + scatter(g at index)``, updating ``base`` in place when it
-    is an array this function owns and no longer needs."""
-    em.imports.add("numpy")
+    is an array this function owns and no longer needs.  ``em`` is the
+    emitter's public interface: ``expr(atom)``, ``need(module)``,
+    ``is_float(v)``, ``can_overwrite(v, eqn)``, ``name_of(v)``."""
+    em.need("numpy")
     x, base, g = e.args[:3]
     atoms = e.args[3:]
     index = _index_node(e.param("spec"), [em.expr(a) for a in atoms])
@@ -130,17 +133,16 @@ def index_add(em, e: Eqn, target: str) -> list:
     pre: list = []
     if isinstance(base, Const):
         # a float accumulator even for an integer x (else `+=` truncates)
-        kw = [] if x in em.floats else [ast.keyword("dtype", ast.Name("float", ast.Load()))]
+        kw = [] if em.is_float(x) else [ast.keyword("dtype", ast.Name("float", ast.Load()))]
         pre = [ast.Assign([out], ast.Call(_np("zeros_like"), [em.expr(x)], kw))]
-    elif base not in em.floats and em.shapes.get(base) != ():
+    elif not em.is_float(base):
         # an adjoint built from an integer array (d/dv np.dot(v, X[0]) of an
         # int X) accumulates floats: a float copy, else `+=` raises
         pre = [ast.Assign([out], _call(ast.Attribute(em.expr(base), "astype", ast.Load()),
                                        [ast.Name("float", ast.Load())]))]
-    elif not (base not in em.inline and em.may_update(base)
-              and em.last.get(base, -1) <= em.start[id(e)]):
+    elif not em.can_overwrite(base, e):
         pre = [ast.Assign([out], _call(ast.Attribute(em.expr(base), "copy", ast.Load()), []))]
-    elif em.names.get(base) != target:  # an owned array nobody else sees: take it over
+    elif em.name_of(base) != target:  # an owned array nobody else sees: take it over
         pre = [ast.Assign([out], em.expr(base))]
     here = ast.Name(target, ast.Load())
     if e.param("repeats"):

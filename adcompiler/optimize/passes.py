@@ -7,6 +7,11 @@
   reused inside nested blocks);
 * :func:`dce`: dead code, dead branch outputs and dead loop-carried values;
 * :func:`prune_tapes`: values pushed on a tape that the adjoint no longer reads.
+
+:func:`finish` runs once on the optimised IR, before emission:
+:func:`~adcompiler.optimize.tapes.walk_tapes` (an adjoint loop that empties a
+tape counts the tape's length, so a ``while`` loop's trip counter dies), then
+DCE.
 """
 from __future__ import annotations
 
@@ -31,12 +36,24 @@ def optimize(fn: Function, max_rounds: int = 20) -> Function:
     return fn
 
 
+def finish(fn: Function) -> Function:
+    """The last passes before emission, run once on optimised IR: tape walks
+    (:mod:`.tapes`), then DCE removes the trip counters they no longer read.
+    Not part of :func:`optimize`: after the walk no pass may drop a walked
+    loop's ``pop`` (its tape's length is the loop's trip count)."""
+    from .tapes import walk_tapes
+    walked = walk_tapes(fn)
+    return fn if walked is fn else dce(walked)
+
+
 # ---------------------------------------------------------------- simplify
 class _Simplifier:
     def __init__(self) -> None:
         self.subst: dict = {}
         self.defs: dict = {}
         self.bools: set = set()  # branch outputs that may carry a comparison's bool
+        self.nums: set = set()  # values known never to be a bool (see numeric)
+        self.floats: set = set()  # values known to be floats (see float_valued)
 
     def atom(self, a):
         while isinstance(a, Var) and a in self.subst:
@@ -66,6 +83,10 @@ class _Simplifier:
             for o, *results in zip(s.outs, then.results, orelse.results):
                 if any(self.boolean(r) for r in results):
                     self.bools.add(o)
+                elif all(self.numeric(r) for r in results):
+                    self.nums.add(o)
+                    if all(self.float_valued(r) for r in results):
+                        self.floats.add(o)
             out.append(If(s.outs, pred, then, orelse, s.loc))
         elif isinstance(s, ForRange):
             self.invariant_carried(s, s.body.params[1:])
@@ -107,6 +128,8 @@ class _Simplifier:
             avail[key] = e.outs
         for o in e.outs:
             self.defs[o] = e
+        if len(e.outs) == 1:
+            self.classify(e)
         out.append(e)
 
     @staticmethod
@@ -143,6 +166,10 @@ class _Simplifier:
             return None  # `b * 1.0` is a float, `b` a bool: the identity changes the type
 
         if prim == "add":
+            if isinstance(args[0], Var) and args[0] == args[1] and self.numeric(args[0]):
+                # exact; 2.0 * x is CPython's fast float product (2 * x converts the int)
+                two = Const(2.0) if self.float_valued(args[0]) else Const(2)
+                return Eqn(e.outs, "mul", (two, args[0]), (), e.loc)
             if const(args[1], 0):
                 return args[0]
             if const(args[0], 0):
@@ -189,6 +216,35 @@ class _Simplifier:
             return Const(float(args[0].value))
         return None
 
+    def classify(self, e: Eqn) -> None:
+        """Record whether ``e``'s result is known never to be a bool, or a float."""
+        out = e.outs[0]
+        if e.prim in _FLOAT_RESULT or e.prim in _FLOAT_IF_ANY and any(
+                self.float_valued(a) for a in e.args):
+            self.floats.add(out)
+        if out in self.floats or e.prim in _NEVER_BOOL or e.prim in ("add", "mul") and any(
+                self.numeric(a) for a in e.args):
+            self.nums.add(out)
+
+    def float_valued(self, a) -> bool:
+        """``a`` is known to be a float (array): a float literal, an adjoint or
+        tangent, or the result of a primitive that gives floats."""
+        if isinstance(a, Const):
+            return isinstance(a.value, float)
+        return a in self.floats or (a.hint.startswith("~") and a.hint.endswith(("_bar", "_dot")))
+
+    def numeric(self, a) -> bool:
+        """``a`` is known never to be a bool: then ``a + a`` is ``2 * a``
+        exactly (IEEE doubling is exact; Python's and NumPy's ints too), while
+        a NumPy bool (array) adds as logical or (``m + m`` is ``m``).  Known:
+        number literals, results of primitives that never give a bool, sums
+        and products with such a value, branch outputs that are such values
+        on both sides, and adjoints and tangents (the transforms make them
+        floats: ``~x_bar``, ``~x_dot``)."""
+        if isinstance(a, Const):
+            return is_number(a.value)
+        return not self.boolean(a) and (a in self.nums or self.float_valued(a))
+
     def boolean(self, a) -> bool:
         """``a`` is the result of a comparison or ``not``: a bool (array)."""
         d = self.defs.get(a)
@@ -196,6 +252,17 @@ class _Simplifier:
 
 
 _BOOLEAN = {"lt", "le", "gt", "ge", "eq", "ne", "not"}
+#: primitives whose result is never a bool (NumPy's bool + bool and bool * bool are)
+_NEVER_BOOL = {"div", "sub", "neg", "pow", "mod", "floordiv", "float", "int", "round", "floor",
+               "ceil", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
+               "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "atan2", "hypot",
+               "max_weight", "keep_weight", "sum", "mean", "norm"}
+#: primitives whose result is a float (array) whatever their arguments
+_FLOAT_RESULT = {"div", "float", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
+                 "tanh", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "atan2",
+                 "hypot", "max_weight", "keep_weight", "mean", "norm"}
+#: ... and those whose result is a float when an argument is
+_FLOAT_IF_ANY = {"add", "sub", "mul", "neg", "pow"}
 
 
 def simplify(fn: Function) -> Function:

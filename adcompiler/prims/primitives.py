@@ -104,6 +104,9 @@ _def("unpack", 1, None, "special")
 _def("new_tape", 0, None, "special", differentiable=False, pure=True)
 _def("push", -1, None, "special", differentiable=False, pure=False)
 _def("pop", 1, None, "special", differentiable=False, pure=False)
+# the number of entries on a tape: the trip count of an adjoint loop that
+# walks it (optimize/tapes.py); reads the tape's state, so never CSE'd
+_def("tape_len", 1, len, "special", differentiable=False, pure=False)
 
 
 #: names under which the user's code may reach each elementary function

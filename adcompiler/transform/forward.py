@@ -116,7 +116,7 @@ def local_tapes(fn: Function) -> set:
     escaped = {a for a in fn.body.results if isinstance(a, Var)}
     for s in walk(fn.body):
         reads = stmt_inputs(s)
-        if isinstance(s, Eqn) and s.prim in ("push", "pop"):
+        if isinstance(s, Eqn) and s.prim in ("push", "pop", "tape_len"):
             reads = reads[1:]
         escaped.update(a for a in reads if isinstance(a, Var))
         for sub in sub_blocks(s):

@@ -180,6 +180,9 @@ class Reverser:
         if e.prim == "index" and self.active(e.args[0]):
             self.index_bar(e, bars, g, ab)
             return [e]
+        if e.prim in ("add", "mul") and e.args[0] == e.args[1] and self.active(e.args[0]):
+            self.add_bar(bars, e.args[0], _doubled(self, ab, e, g), ab)  # x + x, x * x
+            return [e]
         for i, a in enumerate(e.args):
             if self.active(a):
                 self.add_bar(bars, a, self.contribution(ab, e, i, g), ab)
@@ -315,6 +318,20 @@ class Reverser:
         for k, o in zip(slots, outs):
             self.add_bar(bars, s.inits[k], o, ab)
         return [primal]
+
+
+def _doubled(rev, b: Builder, e: Eqn, g):
+    """``x + x`` and ``x * x`` give ``x`` two equal shares: ``2.0 * share``,
+    exactly their sum (doubling a float is exact; an active value and its
+    adjoint are floats), so that ``x_bar`` is not written ``x_bar += t``
+    twice."""
+    c = rev.contribution(b, e, 0, g)
+    if c is None:
+        return None
+    total = b.eqn("mul", Const(2.0), c)  # 2.0 * x: CPython's fast float product
+    if c in rev.maybe_zero:
+        rev.maybe_zero.add(total)
+    return total
 
 
 def _bar_hint(v: Var) -> str:

@@ -27,7 +27,7 @@ def branchy_grad(a, b):
         a_bar, b_bar = 1.0, 0.0
     else:
         a_bar, b_bar = 0.0, 1.0
-    c_bar = c + c
+    c_bar = 2.0 * c
     # adjoint of line 59: if a > b:
     if _t1:
         # adjoint of line 60: c = a * b
@@ -38,9 +38,7 @@ def branchy_grad(a, b):
         if _t2:
             # adjoint of line 62: c = a / (1 + b * b)
             a_bar += c_bar / _t3
-            _t5 = -(c_bar * c / _t3) * b
-            b_bar += _t5
-            b_bar += _t5
+            b_bar += 2.0 * (-(c_bar * c / _t3) * b)
         else:
             # adjoint of line 64: c = -a + exp(b)
             a_bar -= c_bar

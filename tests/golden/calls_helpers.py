@@ -24,8 +24,7 @@ def _helper_fwd(u, scale):
 def _helper_bwd(_helper_res, out_bar):
     u, _t1, scale = _helper_res
     # adjoint of line 141: return scale * sin(u) + u * u
-    u_bar = out_bar * u
-    u_bar += u_bar
+    u_bar = 2.0 * (out_bar * u)
     scale_bar = out_bar * _t1
     u_bar += out_bar * scale * math.cos(u)
     return u_bar, scale_bar

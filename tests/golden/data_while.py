@@ -2,14 +2,12 @@
 def data_while_grad(x):
     tape = []
     # line 80: while s < 10:
-    s, k, trips = 0.0, 0, 0
+    s, k = 0.0, 0
     while s < 10:
         tape.append(k)
         # line 81: s = s + x * (k + 1)
         k += 1
         s += x * k
-        # line 80: while s < 10:
-        trips += 1
     # adjoint of line 80: while s < 10:
     x_bar = s
     for k in reversed(tape):

@@ -5,7 +5,7 @@ import math
 def early_return_grad(x):
     tape = []
     # line 98: for i in range(20):
-    i_, acc, returned, broke, trips = 0, 0.0, False, False, 0
+    i_, acc, returned, broke = 0, 0.0, False, False
     while not broke and i_ < 20:
         # line 98: for i in range(20):
         i__1 = i_ + 1
@@ -15,8 +15,6 @@ def early_return_grad(x):
         # line 100: if acc > 1.5:
         if acc > 1.5:
             broke, returned = True, True
-        # line 98: for i in range(20):
-        trips += 1
         i_ = i__1
     # adjoint of line 98: for i in range(20):
     if returned:

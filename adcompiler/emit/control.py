@@ -1,0 +1,109 @@
+"""Emission of ``if``, ``for`` and ``while``: the names their merged and
+carried values share (:mod:`.naming` slots), the copies into those names,
+and the loop headers (``range``, ``reversed``, ``for v in reversed(tape)``
+for a loop :mod:`adcompiler.optimize.tapes` bounded by its tape's length).
+"""
+from __future__ import annotations
+
+import ast
+
+from ..core.ir import ForRange, If, Var, While
+from ..optimize.tapes import walked_loops
+from .expressions import range_args
+from .globalnames import global_name
+
+
+class ControlFlow:
+    """Writes the structured statements of the function ``em`` (an
+    :class:`~adcompiler.emit.emitter.Emitter`) emits; their blocks go back
+    through ``em.block``."""
+
+    def __init__(self, em) -> None:
+        self.em = em
+        self.namer, self.live, self.inl = em.namer, em.live, em.inl
+        self.walks = walked_loops(em.fn.body)  # adjoint loop id -> its pop
+        self.walked_pops: set = set()  # pops written as the loop's target
+
+    def copies(self, names: list, results: tuple) -> list:
+        """``slot = result`` for each result not already in its slot (in parallel)."""
+        pairs = [(n, r) for n, r in zip(names, results)
+                 if not (isinstance(r, Var) and self.namer.names.get(r) == n
+                         and r not in self.inl)]
+        if not pairs:
+            return []
+        if len(pairs) == 1:
+            n, r = pairs[0]
+            return [ast.Assign([ast.Name(n, ast.Store())], self.em.expr(r))]
+        targets = ast.Tuple([ast.Name(n, ast.Store()) for n, _ in pairs], ast.Store())
+        return [ast.Assign([targets], ast.Tuple([self.em.expr(r) for _, r in pairs], ast.Load()))]
+
+    def slot_names(self, s, inits: tuple) -> list:
+        return self.namer.slot_names(s.outs, inits, self.live.start[id(s)],
+                                     self.live.end[id(s)], self.inl)
+
+    def if_(self, s: If) -> list:
+        test = self.em.expr(s.pred)
+        names = self.slot_names(s, ())
+        for blk in (s.then, s.orelse):
+            self.namer.prefer(blk.results, names)
+        self.namer.claim(names, s.outs)
+        # each branch starts from the names as they are before the ``if``: a
+        # name the first branch gave to one of its values still holds the
+        # earlier value on the other path (and after the ``if``, where the
+        # branches' own values are dead)
+        before = dict(self.namer.holder)
+        bodies = []
+        for blk, other in ((s.then, s.orelse), (s.orelse, s.then)):
+            self.namer.holder = dict(before)
+            for name, o in zip(names, s.outs):
+                self.namer.holder[name] = o
+            self.live.excluded.append(self.live.ranges[id(other)])
+            stmts = self.em.block(blk) + self.copies(names, blk.results)
+            self.live.excluded.pop()
+            bodies.append(stmts)
+        self.namer.holder = before
+        self.namer.release(names, s.outs)
+        then, orelse = bodies
+        if not then and orelse:
+            return [ast.If(ast.UnaryOp(ast.Not(), test), orelse, [])]
+        return [ast.If(test, then or [ast.Pass()], orelse)]
+
+    def loop_slots(self, s, params: tuple, results: tuple) -> tuple:
+        names = self.slot_names(s, s.inits)
+        pre = self.copies(names, s.inits)
+        self.namer.prefer(results, names)
+        self.namer.claim(names, s.outs, params)
+        return names, pre
+
+    def for_(self, s: ForRange) -> list:
+        bounds = [self.em.expr(a) for a in (s.start, s.stop, s.step)]
+        names, pre = self.loop_slots(s, s.body.params[1:], s.body.results)
+        idx = s.body.params[0]
+        pop = self.walks.get(id(s)) if idx not in self.live.last else None
+        if pop is not None:  # for v in reversed(tape): no index, no pop() call
+            self.walked_pops.add(id(pop))
+            target = self.em.targets(pop.outs, self.live.start[id(pop)])
+            iterator = ast.Call(global_name("reversed"), [self.em.expr(pop.args[0])], [])
+            body = self.em.block(s.body) + self.copies(names, s.body.results)
+            self.namer.release(names, s.outs)
+            return pre + [ast.For(target, iterator, body or [ast.Pass()], [])]
+        idx_name = self.namer.take(idx, self.live.start[id(s)]) if idx in self.live.last else "_"
+        body = self.em.block(s.body) + self.copies(names, s.body.results)
+        self.namer.release(names, s.outs)
+        iterator = ast.Call(global_name("range"), range_args(bounds), [])
+        if s.reverse:
+            iterator = ast.Call(global_name("reversed"), [iterator], [])
+        return pre + [ast.For(ast.Name(idx_name, ast.Store()), iterator, body or [ast.Pass()], [])]
+
+    def while_(self, s: While) -> list:
+        names, pre = self.loop_slots(s, s.body.params, s.body.results)
+        for n, p in zip(names, s.cond.params):
+            self.namer.names[p] = n
+        cond_stmts = self.em.block(s.cond)
+        test = self.em.expr(s.cond.results[0])
+        body = self.em.block(s.body) + self.copies(names, s.body.results)
+        self.namer.release(names, s.outs)
+        if not cond_stmts:
+            return pre + [ast.While(test, body or [ast.Pass()], [])]
+        stop = ast.If(ast.UnaryOp(ast.Not(), test), [ast.Break()], [])
+        return pre + [ast.While(ast.Constant(True), cond_stmts + [stop] + body, [])]

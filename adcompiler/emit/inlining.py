@@ -1,0 +1,102 @@
+"""Which values are written into the expression that uses them.
+
+A compiler temporary used once, in the same block, is inlined, so
+``l = 4 * l * (1 - l)`` comes back as one line instead of three Wengert
+entries.  In array code, an ``+ - * /`` whose operand is a float temporary
+this function allocated and uses only there updates that operand in place
+instead (``t *= 2``): that operand stays a statement of its own.
+"""
+from __future__ import annotations
+
+from ..core.ir import Block, Eqn, Function, Var, While, stmt_inputs, sub_blocks, uses, walk
+
+#: operators with an augmented form (``+=`` ...)
+AUG_PRIMS = ("add", "sub", "mul", "div")
+#: never inlined: effects, multiple results, statements of their own
+INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add"}
+#: primitives whose emitted form mentions an argument twice
+_ARGS_READ_TWICE = {"div", "pow"}  # with ieee=True on Python floats
+#: deepest expression built by inlining (each level may add parentheses)
+MAX_INLINE_DEPTH = 40
+
+
+class Inlining:
+    """The inlining decisions for one function (``inline``: var -> the Eqn
+    written into its single use; ``inplace``: result -> the operand updated
+    in place to make it)."""
+
+    def __init__(self, fn: Function, owner) -> None:
+        self.fn = fn
+        self.owner = owner  # liveness.Ownership: shapes, floats, owned arrays
+        self.inline: dict = {}
+        self.depth: dict = {}  # inlined var -> nesting depth of its expression
+        self.inplace: dict = {}
+        #: module-level names the code reads (global arrays): each read is
+        #: written where it is used (a name costs nothing)
+        reads = [s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "global"]
+        self.globals = {s.param("name") for s in reads}
+        self.inline.update((s.outs[0], s) for s in reads)
+
+    def __contains__(self, v) -> bool:
+        return v in self.inline
+
+    def choose(self, block: Block, is_top: bool, counts: dict | None = None) -> None:
+        counts = uses(self.fn.body) if counts is None else counts
+        local_defs = {s.outs[0]: s for s in block.stmts if isinstance(s, Eqn) and len(s.outs) == 1}
+        for s in block.stmts:
+            if isinstance(s, Eqn) and s.prim in _ARGS_READ_TWICE and s.param("ieee") \
+                    and self.owner.shapes is None:
+                continue  # an inlined argument would be evaluated twice
+            target = self._inplace_operand(s, local_defs, counts)
+            if target is not None:
+                self.inplace[s.outs[0]] = target
+            for a in stmt_inputs(s):
+                if a is not target:
+                    self._maybe_inline(a, local_defs, counts)
+            for sub in sub_blocks(s):
+                self.choose(sub, isinstance(s, While) and sub is s.cond, counts)
+        if is_top:
+            for a in block.results:
+                self._maybe_inline(a, local_defs, counts)
+
+    def _inplace_operand(self, s, local_defs: dict, counts: dict):
+        """The operand of an array ``+ - * /`` that can be updated in place to
+        become the result: a float temporary of the result's shape that this
+        function allocated and uses only here (avoids a fresh array)."""
+        shapes = self.owner.shapes
+        if shapes is None or not isinstance(s, Eqn) or s.prim not in AUG_PRIMS:
+            return None
+        out = shapes.get(s.outs[0])
+        if not out or not all(isinstance(d, int) for d in out):
+            return None
+        cands = s.args if s.prim in ("add", "mul") else s.args[:1]
+        for a in cands:
+            if (isinstance(a, Var) and a in local_defs and counts.get(a, 0) == 1
+                    and a in self.owner.owned and a in self.owner.floats
+                    and shapes.get(a) == out and local_defs[a].prim not in INLINE_NEVER):
+                return a
+        return None
+
+    def _maybe_inline(self, a, local_defs: dict, counts: dict) -> None:
+        if a in self.inplace:  # computed in place: a statement of its own
+            return
+        e = local_defs.get(a)
+        if e is None or a.hint or counts.get(a, 0) != 1 or e.prim in INLINE_NEVER:
+            return
+        depth = 1 + max((self.depth.get(x, 0) for x in e.args), default=0)
+        if depth > MAX_INLINE_DEPTH:  # a temporary of its own: Python's parser
+            return  # refuses more than 200 nested parentheses
+        self.depth[a] = depth
+        self.inline[a] = e
+
+    def expand(self, a) -> list:
+        """The atoms ``a`` reads once its inlined expression is written out,
+        left to right (iterative: the expression may be deep)."""
+        out, todo = [], [a]
+        while todo:
+            x = todo.pop()
+            if isinstance(x, Var) and x in self.inline:
+                todo.extend(reversed(self.inline[x].args))
+            else:
+                out.append(x)
+        return out

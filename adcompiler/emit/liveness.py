@@ -1,0 +1,119 @@
+"""Where each value is read and when it dies, and which arrays may be
+written in place.
+
+Statements get positions in emission order; a read inside a loop of a value
+defined outside it counts at the loop's end (the next iteration reads it
+again).  The name allocator (:mod:`.naming`) gives a dead value's name to
+the next value, and ``+=`` may update a value that dies at that statement.
+"""
+from __future__ import annotations
+
+from ..core.ir import Block, Function, ForRange, Var, While, stmt_inputs, sub_blocks
+
+
+class Ownership:
+    """What array code may overwrite: ``shapes`` (None: scalar code, see
+    :mod:`adcompiler.arrays.shapes`), ``floats`` (values known to be float
+    arrays) and ``owned`` (arrays this function allocated that nothing else
+    sees, :func:`adcompiler.arrays.emit.owned_arrays`)."""
+
+    def __init__(self, fn: Function, shapes: dict | None, floats: set | None) -> None:
+        from ..arrays.emit import owned_arrays
+        self.shapes = shapes
+        self.floats = floats or set()
+        self.owned = owned_arrays(fn) if shapes is not None else set()
+
+    def holds_floats(self, v: Var) -> bool:
+        """``v += float_array`` keeps NumPy's result only if ``v`` is a float
+        array (an int64 one raises UFuncTypeError): scalars always may."""
+        return self.shapes is None or self.shapes.get(v) == () or v in self.floats
+
+    def may_update(self, v: Var, result: Var | None = None) -> bool:
+        """May ``v``'s value be overwritten in place (``+=`` on an array writes
+        into it)?  Scalars always; arrays only when owned and when the result
+        has the same shape."""
+        if self.shapes is None or self.shapes.get(v) == ():
+            return True
+        shape = self.shapes.get(v)
+        same = result is None or (self.shapes.get(result) == shape and shape is not None
+                                  and all(d is not None for d in shape))
+        return v in self.owned and same
+
+
+class Liveness:
+    """Positions of statements (``start``/``end`` by statement id), of reads
+    (``reads``, ``last`` by variable) and of blocks (``ranges``).  ``expand``
+    maps an atom to the atoms it reads once inlined expressions are written."""
+
+    def __init__(self, expand) -> None:
+        self.expand = expand
+        self.pos = 0
+        self.start: dict = {}
+        self.end: dict = {}
+        self.def_loops: dict = {}  # var -> tuple of enclosing loop ids at definition
+        self.last: dict = {}  # var -> last position it is read
+        self.reads: dict = {}  # var -> positions it is read at
+        self.ranges: dict = {}  # block id -> (first, last) position inside it
+        self.excluded: list = []  # ranges of sibling branches while emitting a branch
+        self.pending: list = []
+
+    def run(self, fn: Function) -> None:
+        for p in fn.params:
+            self.def_loops[p] = ()
+        self.number(fn.body, ())
+        self.resolve()
+        for p in fn.params:
+            # an unread parameter is dead at once, but parameters are bound
+            # together: keep each alive past the signature so names differ
+            self.last[p] = max(self.last.get(p, -1), 1)
+            self.reads.setdefault(p, []).append(1)
+
+    def number(self, block: Block, loops: tuple) -> None:
+        """Give statements positions and record where each variable is read."""
+        for p in block.params:
+            self.def_loops[p] = loops
+        first = self.pos + 1
+        for s in block.stmts:
+            self.pos += 1
+            self.start[id(s)] = self.pos
+            self.read_atoms(stmt_inputs(s), loops)
+            inner = loops + (id(s),) if isinstance(s, (ForRange, While)) else loops
+            for sub in sub_blocks(s):
+                self.number(sub, inner)
+            self.end[id(s)] = self.pos
+            for o in s.outs:
+                self.def_loops[o] = loops
+        self.pos += 1
+        self.read_atoms(block.results, loops)
+        self.ranges[id(block)] = (first, self.pos)
+
+    def read_atoms(self, atoms, loops: tuple) -> None:
+        for a in atoms:
+            for v in self.expand(a):
+                if isinstance(v, Var):
+                    self.pending.append((v, self.pos, loops))
+
+    def resolve(self) -> None:
+        for v, pos, loops in self.pending:
+            defl = self.def_loops.get(v, ())
+            for lid in loops:
+                if lid not in defl:
+                    pos = max(pos, self.end[lid])
+                    break
+            self.reads.setdefault(v, []).append(pos)
+            if pos > self.last.get(v, -1):
+                self.last[v] = pos
+
+    def live_after(self, v, pos: int) -> bool:
+        """Is ``v`` read after ``pos`` on a path that can still run?  Reads in
+        the other branch of an ``if`` being emitted do not count."""
+        if v is None:
+            return False
+        for r in self.reads.get(v, ()):
+            if r > pos and not any(lo <= r <= hi for lo, hi in self.excluded):
+                return True
+        return False
+
+    def dies_by(self, v, pos: int) -> bool:
+        """Is ``pos`` at or after ``v``'s last read?"""
+        return self.last.get(v, -1) <= pos

@@ -1,0 +1,110 @@
+"""Tape walks: an adjoint loop that reads a tape back as ``for v in reversed(tape)``.
+
+The reverse transform makes a loop's adjoint run once per primal iteration
+and pop, at the top of each adjoint iteration, what that iteration pushed.
+When the tape is filled by one run of a top-level loop (one push, directly
+in its body) and emptied by one run of a later top-level loop (its body
+starts with the tape's only pop, its index unread), the adjoint loop's trip
+count is the tape's length.  :func:`walk_tapes` proves that count equal to
+the primal loop's and then makes the adjoint loop count ``tape_len(tape)``
+instead: ``range(tape_len(t))`` with a ``pop`` per iteration is the same
+computation, and a ``while`` loop's trip counter (carried only to bound its
+adjoint) is no longer read, so dead-code elimination, which runs next,
+removes it.
+
+:func:`walked_loops` recognises the result; the emitter spells such a loop
+``for v in reversed(tape)`` (no range iterator, no ``pop()`` call: about
+15 % of a scalar loop's gradient).  Every other pass reads ``tape_len`` as
+the plain primitive it is (``len`` of the list).
+"""
+from __future__ import annotations
+
+from ..core.ir import Block, Const, Eqn, ForRange, Function, Names, Var, While, uses, walk
+
+
+def walk_tapes(fn: Function) -> Function:
+    """``fn`` with each provably walkable adjoint loop bounded by ``tape_len``."""
+    tapes = {s.outs[0] for s in fn.body.stmts if isinstance(s, Eqn) and s.prim == "new_tape"}
+    if not tapes:
+        return fn
+    ops = _tape_ops(fn.body)
+    names = None
+    pusher: dict = {}  # tape -> the top-level loop whose body pushes it
+    out: list = []
+    for s in fn.body.stmts:
+        if isinstance(s, (ForRange, While)):
+            tape = _walkable(s, tapes, ops, pusher)
+            if tape is not None:
+                names = names or Names.for_function(fn)
+                n = names.fresh()
+                out.append(Eqn((n,), "tape_len", (tape,), (), s.loc))
+                s = ForRange(s.outs, Const(0), n, Const(1), s.inits, s.body, s.loc, s.reverse)
+            for st in s.body.stmts:
+                if isinstance(st, Eqn) and st.prim == "push" and st.args[0] in tapes:
+                    pusher[st.args[0]] = s
+        out.append(s)
+    if names is None:
+        return fn
+    body = Block(fn.body.params, tuple(out), fn.body.results)
+    return Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
+
+
+def _tape_ops(block: Block) -> dict:
+    """``{tape: {"push": n, "pop": n, "tape_len": n}}`` over the whole block."""
+    ops: dict = {}
+    for st in walk(block):
+        if isinstance(st, Eqn) and st.prim in ("push", "pop", "tape_len"):
+            counts = ops.setdefault(st.args[0], {"push": 0, "pop": 0, "tape_len": 0})
+            counts[st.prim] += 1
+    return ops
+
+
+def _walkable(loop, tapes: set, ops: dict, pusher: dict):
+    """The tape ``loop`` empties, if ``loop`` may count its length instead."""
+    if not isinstance(loop, ForRange) or not loop.body.stmts:
+        return None
+    pop = loop.body.stmts[0]
+    if not (isinstance(pop, Eqn) and pop.prim == "pop"):
+        return None
+    tape = pop.args[0]
+    if (tape not in tapes or tape not in pusher
+            or ops.get(tape) != {"push": 1, "pop": 1, "tape_len": 0}
+            or uses(loop.body).get(loop.body.params[0], 0)):
+        return None
+    return tape if _same_trips(pusher[tape], loop) else None
+
+
+def _same_trips(primal, adjoint: ForRange) -> bool:
+    """Does ``adjoint`` run exactly as many times as ``primal``?  A ``for``
+    adjoint of a ``for`` loop has its bounds; a ``while`` loop's adjoint runs
+    ``range(0, trips, 1)`` over a carried counter that starts at 0 and goes
+    up by 1 per iteration."""
+    if isinstance(primal, ForRange):
+        return (adjoint.start, adjoint.stop, adjoint.step) == (primal.start, primal.stop,
+                                                               primal.step)
+    if adjoint.start != Const(0) or adjoint.step != Const(1) or adjoint.stop not in primal.outs:
+        return False
+    k = primal.outs.index(adjoint.stop)
+    if primal.inits[k] != Const(0):
+        return False
+    param, result = primal.body.params[k], primal.body.results[k]
+    return any(isinstance(st, Eqn) and st.outs == (result,) and st.prim == "add"
+               and set(st.args) == {param, Const(1)} for st in primal.body.stmts)
+
+
+def walked_loops(block: Block) -> dict:
+    """``{id(loop): pop}`` for the top-level loops of ``block`` that
+    :func:`walk_tapes` bounded by their tape's length: each may be written
+    ``for <pop's outputs> in reversed(tape)``."""
+    lens = {s.outs[0]: s.args[0] for s in block.stmts
+            if isinstance(s, Eqn) and s.prim == "tape_len"}
+    out = {}
+    for s in block.stmts:
+        if not (isinstance(s, ForRange) and isinstance(s.stop, Var) and s.stop in lens
+                and s.start == Const(0) and s.step == Const(1) and s.body.stmts):
+            continue
+        pop = s.body.stmts[0]
+        if (isinstance(pop, Eqn) and pop.prim == "pop" and pop.args[0] == lens[s.stop]
+                and not uses(s.body).get(s.body.params[0], 0)):
+            out[id(s)] = pop
+    return out
