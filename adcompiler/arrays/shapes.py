@@ -202,7 +202,7 @@ class Inference:
             shapes = packed.items if isinstance(packed, Tup) else [None] * len(e.outs)
         elif rule is not None:
             shapes = [rule(e, args)]
-        elif PRIMS[e.prim].form in ("binop", "unary", "compare", "call") or e.prim in _ELEMENTWISE:
+        elif _elementwise(e.prim):
             self.check_broadcast(e, args)
             shapes = [broadcast(*args)]
         else:
@@ -211,7 +211,7 @@ class Inference:
             self.shapes[o] = sh
         if PRIMS[e.prim].form == "compare" or e.prim in ("and", "or", "not"):
             self.dtypes[e.outs[0]] = "b"
-        elif e.prim in ("len", "size", "ndim", "int", "round", "floor", "ceil", "intarray"):
+        elif e.prim in ("len", "size", "ndim", "intarray") or PRIMS[e.prim].dtype == "int":
             self.dtypes[e.outs[0]] = "i"
         elif e.prim == "global":
             self.dtypes[e.outs[0]] = e.param("kind")
@@ -238,12 +238,10 @@ class Inference:
 
     def makes_float(self, e: Eqn) -> bool:
         """Is the result a float (so ``+=`` of a float into it is allowed)?"""
-        if e.prim in _FLOAT_RESULT or (PRIMS[e.prim].form == "call" and e.prim not in _INTEGRAL):
+        p = PRIMS[e.prim]
+        if p.dtype == "float" or e.prim in _FLOAT_RESULT:
             return True
-        if e.prim in ("add", "sub", "mul", "pow", "neg", "matmul", "sum", "mean", "outer",
-                      "index", "transpose", "reshape", "amax", "amin", "prod", "where",
-                      "concatenate", "stack", "expand_dims", "zeros_like", "index_add",
-                      "unbroadcast", "unsum", "expand_red", "reshape_like", "select", "copy"):
+        if (p.dtype is None and p.partial is not None) or e.prim in _FOLLOWS_ARGS:
             return any(self.dtype(a) == "f" for a in e.args[:3])
         return False
 
@@ -304,10 +302,22 @@ def _const_shape(value):
     return SCALAR
 
 
-_FLOAT_RESULT = {"div", "norm", "eye_like", "trace", "float"}
-_INTEGRAL = {"int", "round", "floor", "ceil", "abs", "max", "min", "len"}
-_ELEMENTWISE = {"and", "or", "select", "sign", "max_weight", "keep_weight", "where", "float",
-                "int", "round", "floor", "ceil", "copy"}
+#: the dtype facts of scalar primitives are their records' (``dtype``:
+#: 'float' always float, 'int' always integral, None follows the arguments;
+#: a record with a ``partial`` is elementwise); these name the array
+#: primitives whose records do not say it yet
+_FLOAT_RESULT = {"norm", "eye_like", "trace"}
+_FOLLOWS_ARGS = {"matmul", "sum", "mean", "outer", "index", "transpose", "reshape", "amax",
+                 "amin", "prod", "where", "concatenate", "stack", "expand_dims", "zeros_like",
+                 "index_add", "unbroadcast", "unsum", "expand_red", "reshape_like", "copy"}
+_ELEMENTWISE_ARRAY = {"where", "copy"}
+
+
+def _elementwise(prim: str) -> bool:
+    """Does ``prim`` broadcast its operands (elementwise result shape)?"""
+    p = PRIMS[prim]
+    return p.partial is not None or p.form in ("binop", "unary", "compare", "call") \
+        or prim in _ELEMENTWISE_ARRAY
 
 
 # ---------------------------------------------------------------- rules

@@ -8,17 +8,19 @@ With shapes known (:mod:`adcompiler.arrays.shapes`), generic steps become exact:
   when its only job is to feed an elementwise operation that broadcasts it
   anyway to the same result;
 * ``size(x)`` of a known shape is a constant;
-* scalar-only spellings (``a if c else b``, the ``max`` tie weight, the
-  sign ladder) become their NumPy forms on arrays.
+* scalar-only spellings (``a if c else b``, and the formulas of
+  :mod:`adcompiler.prims.formula`: the ``max`` tie weight, the sign ladder)
+  become their NumPy forms on arrays.
 """
 from __future__ import annotations
 
 from ..core.ir import Block, Builder, Const, Eqn, ForRange, Function, If, Names, While, uses
+from ..prims.formula import expand, tree_of
 from ..prims.primitives import PRIMS
+from ..prims.spelling import names
 from .shapes import broadcast, fixed, infer_with_dtypes, known, size
 
 _ELEMENTWISE_BIN = {"add", "sub", "mul", "div"}
-_PYTHON_ONLY = {"int", "round", "float", "call"}
 
 
 class _Rewriter:
@@ -56,6 +58,8 @@ class _Rewriter:
             method = self.elementwise
         if method is None and PRIMS[e.prim].form == "call":
             method = self.numpy_spelling
+        if method is None and PRIMS[e.prim].formula:
+            method = self.by_formula
         if method is None:
             return [e]
         value = method(e, b)
@@ -94,7 +98,8 @@ class _Rewriter:
 
     def numpy_spelling(self, e: Eqn, b: Builder):
         """``math.log`` (from a rule) or builtin ``max`` on an array: ``np.log``."""
-        if e.param("ns") == "np" or e.prim in _PYTHON_ONLY or not any(map(self.array, e.args)):
+        if e.param("ns") == "np" or not names(PRIMS[e.prim], "np") \
+                or not any(map(self.array, e.args)):
             return None
         params = tuple(sorted(dict(e.params, ns="np").items()))
         return Eqn(e.outs, e.prim, e.args, params, e.loc)
@@ -138,18 +143,18 @@ class _Rewriter:
             return None
         return Eqn(e.outs, "where", e.args, (), e.loc)
 
-    def r_max_weight(self, e: Eqn, b: Builder):
-        x, y = e.args
-        if not (self.array(x) or self.array(y)):
+    def by_formula(self, e: Eqn, b: Builder):
+        """A primitive its record defines by a formula (``sign``, the tie
+        weights of ``max``) on arrays: its NumPy function if it has one
+        (``np.sign``), else the formula with ``np.where`` for ``select``."""
+        if not any(map(self.array, e.args)):
             return None
-        tie = b.eqn("where", b.eqn("eq", x, y), Const(0.5), Const(0.0))
-        return Eqn(e.outs, "where", (b.eqn("gt", x, y), Const(1.0), tie), (), e.loc)
-
-    def r_sign(self, e: Eqn, b: Builder):
-        if not self.array(e.args[0]) or e.param("ns") == "np":
+        if names(PRIMS[e.prim], "np"):
+            return self.numpy_spelling(e, b)
+        tree = tree_of(PRIMS[e.prim], dict(e.params), arrays=True)
+        if tree is None:
             return None
-        params = tuple(sorted(dict(e.params, ns="np").items()))
-        return Eqn(e.outs, "sign", e.args, params, e.loc)
+        return expand(tree, b, list(e.args), {"select": "where"}, e.outs, e.loc)
 
     def reciprocal_square(self, args: list):
         """``(g * r) / y`` with ``r = 1 / y`` (the adjoint of ``r``) is

@@ -11,8 +11,10 @@ import ast
 import math
 
 from ..core.ir import Const, Eqn
-from ..prims.primitives import MATH_SPELLING, NUMPY_SPELLING, PRIMS
-from .globalnames import global_name
+from ..prims.formula import fold, reads, tree_of
+from ..prims.primitives import PRIMS
+from ..prims.spelling import emitted_name, names
+from .globalnames import global_name, module_import
 
 
 class Expressions:
@@ -41,70 +43,52 @@ class Expressions:
             return ast.Name(e.param("name"), ast.Load())
         p = PRIMS[e.prim]
         args = [self.expr(a) for a in e.args]
-        if e.param("ieee") and not self.array_code:
-            return self.ieee(e.prim, args)
-        if e.prim == "pow" and e.param("ns") == "math":
-            self.need("math")
-            return ast.Call(ast.Attribute(global_name("math"), "pow", ast.Load()), args, [])
+        tree = formula_of(e, self.array_code)
+        if tree is not None:
+            return fold(tree, lambda k: args[k], lambda v: const_node(v, self), self.apply)
+        if p.form == "call" or spelled(e):  # math.pow(x, y), np.sign(x) ...
+            return ast.Call(self.function_name(e), args, [])
+        if e.prim == "pow" and _is_two(e.args[1]) and isinstance(args[0], ast.Name):
+            # x * x: a multiplication instead of a call of pow(), twice as fast
+            return ast.BinOp(args[0], ast.Mult(), ast.Name(args[0].id, ast.Load()))
+        return self.apply(e.prim, args, e)
+
+    def apply(self, prim: str, args: list, e: Eqn | None = None) -> ast.expr:
+        """``prim`` applied to the expressions ``args`` (its operator, or its
+        special form)."""
+        p = PRIMS[prim]
         if p.form == "binop":
-            if e.prim == "pow" and _is_two(e.args[1]) and isinstance(args[0], ast.Name):
-                # x * x: a multiplication instead of a call of pow(), twice as fast
-                return ast.BinOp(args[0], ast.Mult(), ast.Name(args[0].id, ast.Load()))
             return ast.BinOp(args[0], p.op(), args[1])
         if p.form == "unary":
             return ast.UnaryOp(p.op(), args[0])
         if p.form == "compare":
             return ast.Compare(args[0], [p.op()], [args[1]])
-        if p.form == "call":
-            return ast.Call(self.function_name(e), args, [])
-        return self.special(e, args)
-
-    def ieee(self, prim: str, args: list) -> ast.expr:
-        """Division and power in derivative code at the edge of a domain: IEEE
-        results (inf, nan) on Python floats, which raise instead.  (NumPy
-        arrays already behave so: array code emits the plain operator.)"""
-        self.need("math")
-        if prim == "div":  # a / b, or a * inf when b == 0
-            return ast.IfExp(args[1], ast.BinOp(args[0], ast.Div(), args[1]),
-                             ast.BinOp(args[0], ast.Mult(), _math_inf()))
-        # x ** e, or inf for 0 ** negative
-        return ast.IfExp(ast.BoolOp(ast.Or(), [args[0], ast.Compare(
-            args[1], [ast.GtE()], [ast.Constant(0)])]),
-            ast.BinOp(args[0], ast.Pow(), args[1]), _math_inf())
-
-    def function_name(self, e: Eqn) -> ast.expr:
-        """How a called primitive is spelled: ``np.NAME`` or ``math.NAME`` as
-        the user wrote it (``ns``), else the builtin."""
-        ns = e.param("ns", "")
-        name = PRIMS[e.prim].op
-        if ns == "np":
-            self.need("numpy")
-            return ast.Attribute(global_name("np"), NUMPY_SPELLING.get(name, name), ast.Load())
-        if ns == "math":
-            self.need("math")
-            return ast.Attribute(global_name("math"), MATH_SPELLING.get(name, name),
-                                 ast.Load())
-        return global_name(name)
-
-    def special(self, e: Eqn, args: list) -> ast.expr:
-        prim = e.prim
         if prim in ("and", "or"):
             return ast.BoolOp(ast.And() if prim == "and" else ast.Or(), args)
         if prim == "select":
             return ast.IfExp(args[0], args[1], args[2])
-        if prim == "sign":
-            if e.param("ns") == "np":
-                self.need("numpy")
-                return ast.Call(ast.Attribute(global_name("np"), "sign", ast.Load()),
-                                args, [])
-            return _ladder(args[0], ast.Gt(), ast.Lt(), 1.0, -1.0, 0.0)
-        if prim in ("max_weight", "keep_weight"):
-            # max: 1.0 if a > b else 0.5 if equal else 0.0; keep: the other way round
-            hi, lo = (1.0, 0.0) if prim == "max_weight" else (0.0, 1.0)
-            return ast.IfExp(ast.Compare(args[0], [ast.Gt()], [args[1]]), ast.Constant(hi),
-                             ast.IfExp(ast.Compare(args[0], [ast.Eq()], [args[1]]),
-                                       ast.Constant(0.5), ast.Constant(lo)))
         return self.structural(e, args)
+
+    def function_name(self, e: Eqn) -> ast.expr:
+        """How a called primitive is spelled: in the namespace the user's code
+        used (``ns``: ``math``, ``np``, another module) under the record's
+        name there (:mod:`adcompiler.prims.spelling`), else the builtin."""
+        ns = e.param("ns", "")
+        name = emitted_name(e.prim, ns)
+        if ns == "np":
+            self.need("numpy")
+            return ast.Attribute(global_name("np"), name, ast.Load())
+        if ns == "math":
+            self.need("math")
+            return ast.Attribute(global_name("math"), name, ast.Load())
+        if not ns:
+            return global_name(name)
+        self.need(module_import(ns))  # a function of another module
+        top, *rest = ns.split(".")
+        node = global_name(top)
+        for part in rest + name.split("."):
+            node = ast.Attribute(node, part, ast.Load())
+        return node
 
     def structural(self, e: Eqn, args: list) -> ast.expr:
         """Calls, tuples and tapes; array primitives are NumPy's (arrays/emit.py)."""
@@ -127,6 +111,29 @@ class Expressions:
         return npemit.value(self, e, args)
 
 
+def spelled(e: Eqn) -> bool:
+    """Does ``e`` name a namespace where its record has a function (the user
+    wrote ``math.pow``, ``np.sign``): then it is written as that call."""
+    ns = e.param("ns")
+    return bool(ns) and bool(names(PRIMS[e.prim], ns))
+
+
+def formula_of(e: Eqn, array_code: bool):
+    """The formula the record defines ``e`` by (:mod:`adcompiler.prims.formula`):
+    ``sign``, the tie weights, IEEE division and power on Python floats
+    (NumPy arrays divide so already); None where the primitive is written as
+    itself, or as its function in the namespace the user's code used."""
+    if spelled(e):
+        return None
+    return tree_of(PRIMS[e.prim], dict(e.params), arrays=array_code)
+
+
+def reads_twice(e: Eqn, array_code: bool) -> bool:
+    """Does ``e``'s emitted form mention an argument twice?"""
+    tree = formula_of(e, array_code)
+    return tree is not None and any(n > 1 for n in reads(tree).values())
+
+
 def _is_two(a) -> bool:
     return isinstance(a, Const) and type(a.value) in (int, float) and a.value == 2
 
@@ -143,16 +150,6 @@ def const_node(value, em=None) -> ast.expr:
             value < 0 or (isinstance(value, float) and math.copysign(1.0, value) < 0)):
         return ast.UnaryOp(ast.USub(), ast.Constant(-value))
     return ast.Constant(value)
-
-
-def _math_inf() -> ast.expr:
-    return ast.Attribute(global_name("math"), "inf", ast.Load())
-
-
-def _ladder(x, gt, lt, pos, neg, zero) -> ast.expr:
-    return ast.IfExp(ast.Compare(x, [gt], [ast.Constant(0)]), ast.Constant(pos),
-                     ast.IfExp(ast.Compare(x, [lt], [ast.Constant(0)]),
-                               const_node(neg), ast.Constant(zero)))
 
 
 def range_args(bounds: list) -> list:

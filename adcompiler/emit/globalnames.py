@@ -20,6 +20,16 @@ _MARK = "_adc_global"
 _MODULES = {"math": "math", "np": "numpy"}
 
 
+#: prefix of an ``imports`` entry naming another module the code calls into
+#: (a primitive spelled ``scipy.special.erf``: ``import scipy.special``)
+_OTHER = "import "
+
+
+def module_import(module: str) -> str:
+    """The ``imports`` entry for code that calls a function of ``module``."""
+    return _OTHER + module
+
+
 def global_name(name: str) -> ast.Name:
     """A load of the module-level (or builtin) ``name``."""
     node = ast.Name(name, ast.Load())
@@ -82,7 +92,20 @@ def import_lines(imports: set, aliases: dict) -> list:
         if module in imports:
             alias = aliases.get(short, short)
             out.append(ast.Import([ast.alias(module, None if alias == module else alias)]))
-    builtins = sorted(n for n in aliases if n not in _MODULES and not n.startswith("_"))
+    for entry in sorted(i for i in imports if i.startswith(_OTHER)):
+        module = entry[len(_OTHER):]
+        top = module.split(".")[0]
+        alias = aliases.get(top, top)
+        if alias == top:
+            out.append(ast.Import([ast.alias(module, None)]))
+        elif "." not in module:
+            out.append(ast.Import([ast.alias(module, alias)]))
+        else:  # import a.b, then reach it as _a (a user's name shadows a)
+            out.append(ast.Import([ast.alias(module, None)]))
+            out.append(ast.Assign([ast.Name(alias, ast.Store())], ast.Name(top, ast.Load())))
+    others = {i[len(_OTHER):].split(".")[0] for i in imports if i.startswith(_OTHER)}
+    builtins = sorted(n for n in aliases if n not in _MODULES and n not in others
+                      and not n.startswith("_"))
     if builtins:
         out.append(ast.ImportFrom("builtins", [ast.alias(n, aliases[n]) for n in builtins], 0))
     return out

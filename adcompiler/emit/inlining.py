@@ -9,13 +9,12 @@ instead (``t *= 2``): that operand stays a statement of its own.
 from __future__ import annotations
 
 from ..core.ir import Block, Eqn, Function, Var, While, stmt_inputs, sub_blocks, uses, walk
+from .expressions import reads_twice
 
 #: operators with an augmented form (``+=`` ...)
 AUG_PRIMS = ("add", "sub", "mul", "div")
 #: never inlined: effects, multiple results, statements of their own
 INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add"}
-#: primitives whose emitted form mentions an argument twice
-_ARGS_READ_TWICE = {"div", "pow"}  # with ieee=True on Python floats
 #: deepest expression built by inlining (each level may add parentheses)
 MAX_INLINE_DEPTH = 40
 
@@ -44,8 +43,7 @@ class Inlining:
         counts = uses(self.fn.body) if counts is None else counts
         local_defs = {s.outs[0]: s for s in block.stmts if isinstance(s, Eqn) and len(s.outs) == 1}
         for s in block.stmts:
-            if isinstance(s, Eqn) and s.prim in _ARGS_READ_TWICE and s.param("ieee") \
-                    and self.owner.shapes is None:
+            if isinstance(s, Eqn) and reads_twice(s, self.owner.shapes is not None):
                 continue  # an inlined argument would be evaluated twice
             target = self._inplace_operand(s, local_defs, counts)
             if target is not None:

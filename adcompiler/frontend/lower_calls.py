@@ -8,9 +8,13 @@ import ast
 
 from ..core.ir import Builder, Const, Var
 from ..prims.primitives import PRIMS
+from ..prims.spelling import lookup_object
 from .source import SourceFunction
-from .spellings import primitive_of, special_builtin_of
 from .syntax import dotted
+
+#: builtins the lowering treats as syntax (loops over them, ``len`` of a tuple)
+_SPECIAL_BUILTINS = {id(range): "range", id(len): "len", id(enumerate): "enumerate",
+                     id(zip): "zip"}
 
 
 class CallLowering:
@@ -33,13 +37,13 @@ class CallLowering:
         obj = self.resolve(node.func, env)
         if self.is_numpy_function(obj):
             return self.numpy().np_call(node, obj, env, b)
-        sf = self.sf.env.function(obj)
-        if sf is not None:
-            return self.user_call(node, sf, env, b)
-        if isinstance(obj, SourceFunction):
-            return self.user_call(node, obj, env, b)
-        entry = primitive_of(obj)
+        entry = lookup_object(obj)  # a primitive, by its spellings in the registry
         if entry is None:
+            sf = self.sf.env.function(obj)
+            if sf is not None:
+                return self.user_call(node, sf, env, b)
+            if isinstance(obj, SourceFunction):
+                return self.user_call(node, obj, env, b)
             name = dotted(node.func)
             raise self.sf.error(f"the function {name} is not supported", node, name)
         if node.keywords:
@@ -51,27 +55,19 @@ class CallLowering:
     def prim_call(self, entry, args: list, node, b: Builder):
         prim, ns = entry
         name = dotted(node.func)
-        if prim == "log" and len(args) == 2:
-            num = b.eqn("log", args[0], ns=ns)
-            return b.eqn("div", num, b.eqn("log", args[1], ns=ns))
-        if prim == "pow":
-            if len(args) != 2:
-                raise self.sf.error(f"{name} takes exactly 2 arguments here", node, name)
-            # math.pow keeps its own spelling: it raises where ** would go complex
-            return b.eqn("pow", *args, ns="math") if ns == "math" else b.eqn("pow", *args)
-        if prim in ("max", "min") and ns == "" and len(args) > 2:
-            acc = args[0]
-            for a in args[1:]:
-                acc = b.eqn(prim, acc, a, ns=ns)
-            return acc
-        want = PRIMS[prim].nargs
-        if len(args) != want:
-            raise self.sf.error(f"{name} takes {want} argument(s), got {len(args)}", node, name)
+        record = PRIMS[prim]
+        special = record.extra.get("lower_call")  # math.log(x, base), max(a, b, c)
+        result = special(b, args, ns) if special is not None else None
+        if result is not None:
+            return result
+        if len(args) != record.nargs:
+            raise self.sf.error(f"{name} takes {record.nargs} argument(s), got {len(args)}",
+                                node, name)
         return b.eqn(prim, *args, ns=ns)
 
     def special_builtin(self, func: ast.expr, env: dict):
         if isinstance(func, ast.Name) and func.id not in env:
-            return special_builtin_of(self.sf.env.lookup(func.id))
+            return _SPECIAL_BUILTINS.get(id(self.sf.env.lookup(func.id)))
         return None
 
     def user_call(self, node: ast.Call, sf: SourceFunction, env: dict, b: Builder):

@@ -62,6 +62,10 @@ class Primitive:
     domain: object = None
     #: free-form facts specific to one pass, keyed by the pass's name
     extra: dict = field(default_factory=dict)
+    #: the primitive as an expression over other primitives, read by
+    #: evaluation, scalar emission and array code alike (see :mod:`.formula`):
+    #: {variant: tree}, variant '' the primitive itself, else a parameter name
+    formula: dict = field(default_factory=dict)
 
     @property
     def elementwise(self) -> bool:
@@ -81,3 +85,8 @@ def register(name: str, nargs: int, **facts) -> Primitive:
     record = Primitive(name, nargs, **facts)
     REGISTRY[name] = record
     return record
+
+
+def unregister(name: str) -> None:
+    """Remove the record of ``name`` (a test's throwaway primitive)."""
+    REGISTRY.pop(name, None)

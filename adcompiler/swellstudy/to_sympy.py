@@ -17,39 +17,20 @@ from ..errors import CompileError
 from ..core.ir import Block, Eqn, ForRange, Function, If, Var, While
 from ..prims.primitives import PRIMS, evaluate
 
-#: Wengert entries that are arithmetic (the rest only move values around)
-ARITHMETIC = frozenset(
-    name for name, p in PRIMS.items()
-    if p.form in ("binop", "unary", "call", "compare") and name not in ("not", "float", "int")
-) | {"sign"}
-_PIECEWISE_CONSTANT = {"int", "round", "floor", "ceil", "floordiv", "mod"}
+def arithmetic(prim: str) -> bool:
+    """Is a Wengert entry of ``prim`` arithmetic (the rest only move values
+    around)?  Read from the registry, so a record added later counts too."""
+    p = PRIMS.get(prim)
+    return p is not None and (prim == "sign" or p.form in ("binop", "unary", "call", "compare")
+                              and prim not in ("not", "float", "int"))
+
+
 MAX_CALL_DEPTH = 64
 
 
 class NotSymbolic(CompileError):
     """The function has no single symbolic expression (data-dependent control
     flow, piecewise-constant operations of the inputs, or too large)."""
-
-
-def _sympy_table() -> dict:
-    import sympy as sp
-    table = {name: getattr(sp, name) for name in
-             ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp",
-              "sqrt", "log", "atan2", "sign")}
-    table.update({
-        "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-        "div": lambda a, b: a / b, "pow": lambda a, b: a ** b, "neg": lambda a: -a,
-        "abs": sp.Abs, "max": sp.Max, "min": sp.Min, "float": lambda a: a,
-        "expm1": lambda a: sp.exp(a) - 1, "log1p": lambda a: sp.log(1 + a),
-        "log2": lambda a: sp.log(a) / sp.log(2), "log10": lambda a: sp.log(a) / sp.log(10),
-        "hypot": lambda a, b: sp.sqrt(a ** 2 + b ** 2),
-        "lt": lambda a, b: sp.Lt(a, b), "le": lambda a, b: sp.Le(a, b),
-        "gt": lambda a, b: sp.Gt(a, b), "ge": lambda a, b: sp.Ge(a, b),
-        "eq": lambda a, b: sp.true if a == b else (sp.false if _numbers(a, b) else sp.Eq(a, b)),
-        "ne": lambda a, b: sp.false if a == b else (sp.true if _numbers(a, b) else sp.Ne(a, b)),
-        "not": sp.Not, "and": sp.And, "or": sp.Or,
-    })
-    return table
 
 
 def _numbers(*xs) -> bool:
@@ -78,7 +59,6 @@ class SymbolicRun:
         self.max_ops = max_ops
         self.ops = 0
         self.depth = 0
-        self.table = _sympy_table()
 
     def refuse(self, why: str, loc, construct: str) -> NotSymbolic:
         return NotSymbolic(f"cannot build a symbolic expression: {why}", self.filename,
@@ -156,7 +136,7 @@ class SymbolicRun:
 
     def eqn(self, s: Eqn, env: dict) -> tuple:
         args = tuple(self.atom(a, env) for a in s.args)
-        if s.prim in ARITHMETIC:
+        if arithmetic(s.prim):
             self.ops += 1
             self.check_size(s.loc)
         if s.prim == "call":
@@ -169,19 +149,25 @@ class SymbolicRun:
             return (args[0][s.param("index")],)
         if s.prim == "select":
             return (args[1] if self.truth(args[0], s.loc, "conditional expression") else args[2],)
-        if s.prim in _PIECEWISE_CONSTANT:
-            return (self.piecewise_constant(s, args),)
-        fn = self.table.get(s.prim)
+        fn = PRIMS[s.prim].sympy  # the record's sympy form
         if fn is None:
-            raise self.refuse(f"the operation {s.prim} has no symbolic form", s.loc, s.prim)
+            return (self.numeric(s, args),)
         return (fn(*args),)
 
-    def piecewise_constant(self, s: Eqn, args: tuple):
-        if not _numbers(*args):
-            raise self.refuse(f"{s.prim} of a value that depends on the inputs is piecewise "
-                              "constant, not a formula", s.loc, s.prim)
+    def numeric(self, s: Eqn, args: tuple):
+        """A primitive without a sympy form (``int``, ``floor``, ``%``) applied
+        to numbers: its value.  Of the inputs, it is no formula."""
+        record = PRIMS[s.prim]
+        if not (_numbers(*args) and record.impl is not None):
+            why = (f"{s.prim} of a value that depends on the inputs is piecewise constant, "
+                   "not a formula") if not record.differentiable \
+                else f"the operation {s.prim} has no symbolic form"
+            raise self.refuse(why, s.loc, s.prim)
         plain = tuple(int(a) if a.is_Integer else float(a) for a in args)
-        return to_sympy_value(evaluate(s.prim, plain, dict(s.params)))
+        try:
+            return to_sympy_value(evaluate(s.prim, plain, dict(s.params)))
+        except (ArithmeticError, ValueError, TypeError) as exc:  # 1 // 0, math.floor(inf)
+            raise self.refuse(f"{s.prim}{plain} fails ({exc})", s.loc, s.prim) from None
 
 
 def symbols_for(fn: Function) -> tuple:
