@@ -26,7 +26,7 @@ from .runtime.display import Source
 from .emit.printer import comment_line, to_source
 from .transform.reverse import reverse_callee, reverse_function
 from .arrays import emit as npemit
-from .prims.arrayrules import ShapeNeeded
+from .prims.shapecalc import ShapeNeeded
 from .arrays import context as npcompile
 from .arrays.shapes import Tup, shown_dim
 from .arrays.context import UNDECLARED, ArrayContext, shape_error, undeclared_shapes

@@ -39,9 +39,6 @@ ALLOWED_ARRAY_IMPORTS = {
     ("emit/emitter.py", "arrays/emit"),
     ("emit/expressions.py", "arrays/emit"),
     ("emit/liveness.py", "arrays/emit"),
-    # array derivative rules read static shapes; shape facts in the
-    # primitive records would remove it
-    ("prims/arrayrules.py", "arrays/shapes"),
 }
 
 

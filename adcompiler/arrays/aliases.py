@@ -20,15 +20,17 @@ Scalars (shape ``()``) are immutable and are left out.
 from __future__ import annotations
 
 from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks
-from ..prims.npprims import ALLOCATING
+from ..prims.primitives import PRIMS
+from ..prims.structural import memory
 
 
 def buffer_roots(fn: Function, shapes: dict | None, flows=None) -> dict:
     """``{var: frozenset of roots}`` for every array-valued (or unknown) var.
 
     ``flows(eqn)`` is None when an equation's result is a new buffer, else the
-    atoms whose buffers it may share (default: None for the primitives of
-    ``npprims.ALLOCATING``, all arguments for the others).  A result that can
+    atoms whose buffers it may share (default: None for the primitives whose
+    record says ``memory='fresh'`` or ``'value'``, all arguments for the
+    others).  A result that can
     share no argument's buffer gets one of its own."""
     flows = flows or default_flows
     roots: dict = {}
@@ -97,16 +99,15 @@ def buffer_roots(fn: Function, shapes: dict | None, flows=None) -> dict:
     return roots
 
 
-#: primitives whose later arguments only give a shape or an index
-_FIRST_ONLY = {"index", "reshape", "unsum", "unbroadcast", "reshape_like", "expand_red"}
-
-
 def default_flows(e: Eqn):
-    """The arguments whose buffers ``e``'s result may share (None: a new one)."""
-    if e.prim in ALLOCATING or (e.prim == "unsum" and e.param("fresh")):
+    """The arguments whose buffers ``e``'s result may share (None: a new
+    one): a view's record may say which (``extra['shares']``: positions; its
+    other arguments only give a shape or an index), else all of them."""
+    if memory(e.prim) != "view" or (e.prim == "unsum" and e.param("fresh")):
         return None
-    if e.prim in _FIRST_ONLY:
-        return e.args[:1]
+    shares = PRIMS[e.prim].extra.get("shares") if e.prim in PRIMS else None
+    if shares is not None:
+        return tuple(e.args[k] for k in shares if k < len(e.args))
     if e.prim == "select":
         return e.args[1:]
     return e.args

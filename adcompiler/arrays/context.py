@@ -235,8 +235,8 @@ def undeclared_shapes(program, entry: Function):
 
 def _array_program(program) -> bool:
     from ..core.ir import Eqn, walk
-    from ..prims.npprims import ARRAY_ONLY
-    return any(isinstance(s, Eqn) and s.prim in ARRAY_ONLY
+    from ..prims.primitives import PRIMS
+    return any(isinstance(s, Eqn) and PRIMS[s.prim].array_only
                for fn in program.functions.values() for s in walk(fn.body))
 
 

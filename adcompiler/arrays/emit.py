@@ -1,4 +1,6 @@
-"""Emission of the array primitives (see :mod:`npprims`) as NumPy code.
+"""Emission of the array primitives as NumPy code: each record's
+``extra['emit']`` spells its expression (see :mod:`adcompiler.prims.structural`);
+``index_add``, a statement that may update an array in place, is spelled here.
 
 Also decides where an array may be updated *in place* (``x_bar += c``,
 ``x_bar[i] += g``).  NumPy's ``+=`` writes into the array, so it is only
@@ -15,7 +17,9 @@ import ast
 from ..core.ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, stmt_inputs,
                  sub_blocks)
 from ..emit.globalnames import global_name
-from ..prims.npprims import ALLOCATING, VIEWING, index_items
+from ..prims.indexing import index_node
+from ..prims.primitives import PRIMS
+from ..prims.structural import memory
 
 HELPER = "_unbroadcast"
 
@@ -37,87 +41,44 @@ def _const(value) -> ast.expr:
     return ast.Constant(value)
 
 
-_NP_NAMES = {"sum": "sum", "mean": "mean", "amax": "max", "amin": "min", "prod": "prod",
-             "outer": "outer", "trace": "trace", "where": "where", "zeros_like": "zeros_like",
-             "size": "size", "ndim": "ndim"}
+class _Kit:
+    """What a record's ``extra['emit']`` may build names with (see
+    :mod:`adcompiler.prims.structural`)."""
+
+    def __init__(self, em) -> None:
+        self.em = em
+
+    @staticmethod
+    def np(name: str) -> ast.expr:
+        """``np.NAME`` (``linalg.norm`` -> ``np.linalg.norm``)."""
+        node = global_name("np")
+        for part in name.split("."):
+            node = ast.Attribute(node, part, ast.Load())
+        return node
+
+    @staticmethod
+    def builtin(name: str) -> ast.expr:
+        return global_name(name)
+
+    def helper(self, name: str) -> ast.expr:
+        """A helper function the module defines (``_unbroadcast``)."""
+        self.em.need(name)
+        return global_name(name)
+
+    call = staticmethod(_call)
+    const = staticmethod(_const)
 
 
 def value(em, e: Eqn, args: list) -> ast.expr:
-    """The expression computing ``e`` (``args`` are the atoms' expressions;
-    ``em.need(module)`` records an import)."""
+    """The expression computing ``e`` (``args`` are the atoms' expressions),
+    as its record's ``extra['emit']`` spells it; ``em.need(module)`` records
+    an import)."""
     em.need("numpy")
-    prim = e.prim
-    if prim in ("sum", "mean", "amax", "amin", "prod"):
-        kws = {}
-        if e.param("axis") is not None:
-            kws["axis"] = _const(e.param("axis"))
-        if e.param("keepdims"):
-            kws["keepdims"] = ast.Constant(True)
-        return _call(_np(_NP_NAMES[prim]), args[:1], kws)
-    if prim in _NP_NAMES:
-        return _call(_np(_NP_NAMES[prim]), args)
-    if prim == "copy":
-        return _call(_np("copy"), args)
-    if prim == "intarray":
-        return _call(_np("array"), [ast.List([_const(v) for v in e.param("values")], ast.Load())])
-    if prim == "transpose":
-        return ast.Attribute(args[0], "T", ast.Load())
-    if prim == "norm":
-        return _call(ast.Attribute(_np("linalg"), "norm", ast.Load()), args)
-    if prim == "len":
-        return _call(global_name("len"), args)
-    if prim == "shape":
-        return ast.Attribute(args[0], "shape", ast.Load())
-    if prim == "reshape":
-        dims = args[1] if len(args) == 2 else ast.Tuple(args[1:], ast.Load())
-        return _call(_np("reshape"), [args[0], dims])
-    if prim == "reshape_like":
-        return _call(_np("reshape"), [args[0], _call(_np("shape"), [args[1]])])
-    if prim == "expand_dims":
-        return _call(_np("expand_dims"), [args[0], _const(e.param("axis"))])
-    if prim in ("concatenate", "stack"):
-        kws = {"axis": _const(e.param("axis"))} if e.param("axis", 0) != 0 else {}
-        return _call(_np(prim), [ast.Tuple(args, ast.Load())], kws)
-    if prim == "index":
-        return ast.Subscript(args[0], _index_node(e.param("spec"), args[1:]), ast.Load())
-    if prim == "eye_like":  # np.eye(*np.shape(x)): x (maybe an expression) written once
-        return _call(_np("eye"), [ast.Starred(_call(_np("shape"), [args[0]]), ast.Load())])
-    if prim == "unbroadcast":
-        em.need(HELPER)
-        return _call(global_name(HELPER), args)
-    if prim == "expand_red":
-        return _expand_red(e, args[0])
-    if prim == "unsum":
-        g = _expand_red(e, args[0])
-        shape = e.param("shape")
-        target = _const(shape) if shape is not None else _call(_np("shape"), [args[1]])
-        if e.param("fresh"):  # returned to the user: a writable array of its own
-            return _call(_np("full"), [target, g]) if g is args[0] else _call(
-                ast.Attribute(_call(_np("broadcast_to"), [g, target]), "copy", ast.Load()), [])
-        return _call(_np("broadcast_to"), [g, target])
-    raise NotImplementedError(f"no emission for {prim}")
-
-
-def _expand_red(e: Eqn, g: ast.expr) -> ast.expr:
-    axis = e.param("axis")
-    if e.param("keepdims") or axis is None:
-        return g
-    return _call(_np("expand_dims"), [g, _const(axis)])
-
-
-def _index_node(spec: tuple, atoms: list) -> ast.expr:
-    parts = []
-    for item in index_items(spec, tuple(atoms)):
-        if item[0] == "a":
-            parts.append(item[1])
-        elif item[0] == "s":
-            lo, hi, st = item[1]
-            parts.append(ast.Slice(lo, hi, st))
-        elif item[0] is None:
-            parts.append(ast.Constant(None))
-        else:
-            parts.append(ast.Constant(Ellipsis))
-    return parts[0] if len(parts) == 1 else ast.Tuple(parts, ast.Load())
+    record = PRIMS.get(e.prim)
+    spell = record.extra.get("emit") if record is not None else None
+    if spell is None:
+        raise NotImplementedError(f"no emission for {e.prim}")
+    return spell(_Kit(em), e, args)
 
 
 def index_add(em, e: Eqn, target: str) -> list:
@@ -128,7 +89,7 @@ def index_add(em, e: Eqn, target: str) -> list:
     em.need("numpy")
     x, base, g = e.args[:3]
     atoms = e.args[3:]
-    index = _index_node(e.param("spec"), [em.expr(a) for a in atoms])
+    index = index_node(e.param("spec"), [em.expr(a) for a in atoms])
     out = ast.Name(target, ast.Store())
     pre: list = []
     if isinstance(base, Const):
@@ -166,7 +127,7 @@ def owned_arrays(fn: Function) -> set:
         for s in b.stmts:
             if isinstance(s, Eqn):
                 eqns.append(s)
-                if s.prim in VIEWING:
+                if memory(s.prim) == "view":
                     shared.update(a for a in s.args if isinstance(a, Var))
             elif isinstance(s, If):
                 merges.append((s.outs, list(zip(s.then.results, s.orelse.results)), None))
@@ -183,7 +144,7 @@ def owned_arrays(fn: Function) -> set:
     for _, pairs, _ in merges:
         for pair in pairs:
             shared.update(a for a in pair if isinstance(a, Var) and counts.get(a, 0) > 1)
-    owned = {o for s in eqns if s.prim in ALLOCATING for o in s.outs}
+    owned = {o for s in eqns if memory(s.prim) == "fresh" for o in s.outs}
     owned -= shared
     changed = True
     while changed:

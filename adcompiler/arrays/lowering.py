@@ -2,8 +2,11 @@
 
 :class:`adcompiler.frontend.lower.Lowerer` hands over what it does not know itself:
 ``np.sum(x, axis=0)``, ``x.sum()``, ``x.T``, ``x.shape``, ``x[i, 1:]``,
-``len(x)``.  Everything lowers to the primitives of :mod:`npprims`; static
-arguments (``axis``, ``keepdims``) must be constants and become parameters.
+``len(x)``.  Everything lowers to the array primitives, read from their
+records (:mod:`adcompiler.prims.npprims`): a record's ``np``, ``method`` and
+``attr`` spellings say which construct it is, its ``extra['lower']``
+signature how the call binds (operands, and static arguments such as
+``axis``, ``keepdims`` that must be constants and become parameters).
 """
 from __future__ import annotations
 
@@ -13,52 +16,61 @@ import builtins
 import numpy as np
 
 from ..core.ir import Builder, Const, Var
+from ..prims.primitives import PRIMS
+from ..prims.structural import REQUIRED, Signature
 
-# numpy function -> (lowering method name, positional parameter names, keyword defaults)
-_SIGS = {
-    "sum": (("a",), {"axis": None, "keepdims": False}),
-    "mean": (("a",), {"axis": None, "keepdims": False}),
-    "amax": (("a",), {"axis": None, "keepdims": False}),
-    "amin": (("a",), {"axis": None, "keepdims": False}),
-    "prod": (("a",), {"axis": None, "keepdims": False}),
-    "matmul": (("a", "b"), {}),
-    "transpose": (("a",), {}),
-    "outer": (("a", "b"), {}),
-    "trace": (("a",), {}),
-    "norm": (("x",), {}),
-    "reshape": (("a", "newshape"), {}),
-    "expand_dims": (("a", "axis"), {}),
-    "concatenate": (("arrays",), {"axis": 0}),
-    "stack": (("arrays",), {"axis": 0}),
-    "square": (("x",), {}),
-    "clip": (("a", "a_min", "a_max"), {}),
-    "where": (("condition", "x", "y"), {}),
-    "shape": (("a",), {}),
-    "size": (("a",), {}),
-    "ndim": (("a",), {}),
-    "zeros_like": (("a",), {}),
-    "pysum": (("iterable",), {}),
-    "array": (("object",), {}),
+# constructs that are not one primitive (sugar): their own signatures
+_SUGAR = {
+    "square": Signature(("x",)),
+    "clip": Signature(("a", "a_min", "a_max")),
+    "pysum": Signature(("iterable",), label="sum()"),
+    "array": Signature(("object",)),
 }
 
 
+def _resolve(dotted: str):
+    obj = np
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _spelled(kind: str) -> list:
+    """``(spelling, name)`` of the array records' spellings of one kind."""
+    out = []
+    for name, record in PRIMS.items():
+        if "structural" in record.extra:  # an array record (prims.structural.define)
+            names = record.spellings.get(kind, ())
+            out += [(n, name) for n in ((names,) if isinstance(names, str) else names)]
+    return out
+
+
 def _table() -> dict:
-    pairs = [(np.sum, "sum"), (np.mean, "mean"), (np.max, "amax"), (np.amax, "amax"),
-             (np.min, "amin"), (np.amin, "amin"), (np.prod, "prod"), (np.dot, "matmul"),
-             (np.matmul, "matmul"), (np.transpose, "transpose"), (np.outer, "outer"),
-             (np.trace, "trace"), (np.linalg.norm, "norm"), (np.reshape, "reshape"),
-             (np.expand_dims, "expand_dims"), (np.concatenate, "concatenate"),
-             (np.stack, "stack"), (np.square, "square"), (np.clip, "clip"), (np.where, "where"),
-             (np.shape, "shape"), (np.size, "size"), (np.ndim, "ndim"),
-             (np.zeros_like, "zeros_like"), (builtins.sum, "pysum"), (np.array, "array")]
-    return {id(f): name for f, name in pairs}
+    """``id(numpy function) -> name``: the records' ``np`` spellings, and the sugar."""
+    by_id = {id(np.square): "square", id(np.clip): "clip", id(builtins.sum): "pysum",
+             id(np.array): "array"}
+    for dotted, name in _spelled("np"):
+        if "lower" in PRIMS[name].extra:  # else an elementwise call (frontend/lower.py)
+            by_id.setdefault(id(_resolve(dotted)), name)
+    return by_id
 
 
-_BY_ID = _table()
-_METHODS = {"sum": "sum", "mean": "mean", "max": "amax", "min": "amin", "prod": "prod",
-            "dot": "matmul", "reshape": "reshape", "transpose": "transpose", "copy": "copy",
-            "flatten": "ravel", "ravel": "ravel"}
-_REDUCTIONS = {"sum", "mean", "amax", "amin", "prod"}
+def _signature(name: str) -> Signature:
+    return _SUGAR.get(name) or PRIMS[name].extra["lower"]
+
+
+_TABLES: dict = {}
+
+
+def _tables() -> dict:
+    """The spelling tables, rebuilt when a record is added or replaced (so a
+    new record is lowered without further edits): ``by_id`` (NumPy functions),
+    ``methods`` (``x.sum()``) and ``attrs`` (``x.T``, ``x.shape``)."""
+    key = tuple(map(id, PRIMS.values()))
+    if _TABLES.get("key") != key:
+        _TABLES.update(key=key, by_id=_table(), methods=dict(_spelled("method")),
+                       attrs=dict(_spelled("attr")))
+    return _TABLES
 
 
 def is_local(node: ast.expr, env: dict) -> bool:
@@ -71,7 +83,7 @@ def is_local(node: ast.expr, env: dict) -> bool:
 
 
 def handles(obj) -> bool:
-    return id(obj) in _BY_ID
+    return id(obj) in _tables()["by_id"]
 
 
 class NumpyLowering:
@@ -83,19 +95,19 @@ class NumpyLowering:
 
     # ------------------------------------------------------------ calls
     def np_call(self, node: ast.Call, obj, env: dict, b: Builder):
-        name = _BY_ID[id(obj)]
+        name = _tables()["by_id"][id(obj)]
         return self.apply(name, node, list(node.args), node.keywords, env, b)
 
     def method(self, node: ast.Call, env: dict, b: Builder):
         attr = node.func.attr
-        name = _METHODS.get(attr)
+        name = _tables()["methods"].get(attr)
         if name is None:
             raise self.sf.error(f"the array method .{attr}() is not supported", node, attr)
         receiver = self.lw.scalar(node.func.value, env, b)
         if name == "copy":
             self.no_args(node, attr)
             return b.eqn("copy", receiver)
-        if name == "ravel":
+        if attr in ("ravel", "flatten"):
             self.no_args(node, attr)
             return b.eqn("reshape", receiver, Const(-1))
         if name == "reshape":
@@ -113,28 +125,28 @@ class NumpyLowering:
             raise self.sf.error(f".{attr}() takes no arguments here", node, attr)
 
     def bind(self, name: str, node: ast.Call, args: list, keywords: list) -> dict:
-        positional, defaults = _SIGS[name]
-        if len(args) > len(positional) + len(defaults):
-            raise self.sf.error(f"too many arguments to {_label(name)}", node, _label(name))
-        values = {}
-        names = list(positional) + list(defaults)
-        for p, a in zip(names, args):
-            values[p] = a
+        sig = _signature(name)
+        label = _label(name)
+        names = list(sig.args) + list(sig.statics)
+        if len(args) > len(names):
+            raise self.sf.error(f"too many arguments to {label}", node, label)
+        values = dict(zip(names, args))
         for kw in keywords:
             if kw.arg not in names or kw.arg in values:
-                raise self.sf.error(f"{_label(name)} does not take the keyword argument "
+                raise self.sf.error(f"{label} does not take the keyword argument "
                                     f"{kw.arg!r} here", node, "keyword arguments")
             values[kw.arg] = kw.value
-        for p in positional:
-            if p not in values:
-                raise self.sf.error(f"{_label(name)} is missing its argument {p!r}", node,
-                                    _label(name))
+        for p in names:
+            if p not in values and sig.statics.get(p, REQUIRED) is REQUIRED:
+                raise self.sf.error(f"{label} is missing its argument {p!r}", node, label)
         return values
 
     def apply(self, name: str, node: ast.Call, args: list, keywords: list, env: dict,
               b: Builder):
+        """The equation of a NumPy call, bound by its record's signature:
+        operands become atoms, statics constant params."""
         vals = self.bind(name, node, args, keywords)
-        _, defaults = _SIGS[name]
+        sig = _signature(name)
 
         def arg(p):
             v = vals[p]
@@ -142,11 +154,28 @@ class NumpyLowering:
 
         def static(p):
             if p not in vals:
-                return defaults[p]
-            return self.static(vals[p], env, _label(name), p)
+                return sig.statics[p]
+            value = self.static(vals[p], env, _label(name), p)
+            if p in sig.ints and not isinstance(value, int):
+                raise self.sf.error(f"{_label(name)} needs a constant integer {p}", node, p)
+            return bool(value) if p in sig.bools else value
 
-        if name in _REDUCTIONS:
-            return b.eqn(name, arg("a"), axis=static("axis"), keepdims=bool(static("keepdims")))
+        if name in _SUGAR:
+            return self.sugar(name, vals, arg, node, env, b)
+        if sig.build:
+            return getattr(self, sig.build)(vals, arg, node, env, b)
+        if sig.sequence:
+            items = self.lw.expr(vals[sig.args[0]], env, b)
+            if not isinstance(items, tuple) or not items:
+                raise self.sf.error(f"{_label(name)} needs a list or tuple of arrays written "
+                                    "in the call", node, _label(name))
+            operands = list(items)
+        else:
+            operands = [arg(p) for p in sig.args]
+        return b.eqn(name, *operands, **{p: static(p) for p in sig.statics})
+
+    def sugar(self, name: str, vals: dict, arg, node, env: dict, b: Builder):
+        """NumPy calls that lower to other primitives (``np.square`` is ``x ** 2``)."""
         if name == "pysum":
             items = vals["iterable"]
             value = items if isinstance(items, (Var, Const)) else self.lw.expr(items, env, b)
@@ -158,44 +187,22 @@ class NumpyLowering:
                     acc = b.eqn("add", acc, v)
                 return acc
             return b.eqn("sum", value, axis=0, keepdims=False)
-        if name in ("matmul", "outer"):
-            return b.eqn(name, arg("a"), arg("b"))
-        if name in ("transpose", "trace", "shape", "size", "ndim", "zeros_like"):
-            return b.eqn(name, arg("a"))
         if name == "array":
             value = vals["object"]
             value = value if isinstance(value, (Var, Const)) else self.lw.expr(value, env, b)
             if isinstance(value, Var):  # np.array(x) of an array: a copy of it
                 return b.eqn("copy", value)
             return self.int_array(value if isinstance(value, tuple) else (value,), node, b)
-        if name == "norm":
-            return b.eqn("norm", arg("x"))
         if name == "square":
             return b.eqn("pow", arg("x"), Const(2))
-        if name == "clip":
-            low = b.eqn("max", arg("a"), arg("a_min"), ns="np")
-            return b.eqn("min", low, arg("a_max"), ns="np")
-        if name == "where":
-            return b.eqn("where", arg("condition"), arg("x"), arg("y"))
-        if name == "expand_dims":
-            axis = static("axis")
-            if not isinstance(axis, int):
-                raise self.sf.error("np.expand_dims needs a constant integer axis", node, "axis")
-            return b.eqn("expand_dims", arg("a"), axis=axis)
-        if name == "reshape":
-            dims = self.lw.expr(vals["newshape"], env, b)
-            return self.reshape(arg("a"), list(dims) if isinstance(dims, tuple) else [dims],
-                                node, b)
-        if name in ("concatenate", "stack"):
-            items = self.lw.expr(vals["arrays"], env, b)
-            if not isinstance(items, tuple) or not items:
-                raise self.sf.error(f"{_label(name)} needs a list or tuple of arrays written "
-                                    "in the call", node, _label(name))
-            axis = static("axis")
-            if not isinstance(axis, int):
-                raise self.sf.error(f"{_label(name)} needs a constant integer axis", node, "axis")
-            return b.eqn(name, *items, axis=axis)
-        raise AssertionError(name)  # pragma: no cover - every name of _SIGS is handled
+        low = b.eqn("max", arg("a"), arg("a_min"), ns="np")  # clip
+        return b.eqn("min", low, arg("a_max"), ns="np")
+
+    def lower_reshape(self, vals: dict, arg, node, env: dict, b: Builder):
+        """``np.reshape(a, newshape)``: the dimensions are lowered first."""
+        dims = self.lw.expr(vals["newshape"], env, b)
+        return self.reshape(arg("a"), list(dims) if isinstance(dims, tuple) else [dims],
+                            node, b)
 
     def reshape(self, x, dims: list, node, b: Builder):
         if not dims or any(isinstance(d, tuple) for d in dims):
@@ -213,10 +220,9 @@ class NumpyLowering:
     # ------------------------------------------------------------ attributes
     def attribute(self, node: ast.Attribute, env: dict, b: Builder):
         value = self.lw.scalar(node.value, env, b)
-        if node.attr == "T":
-            return b.eqn("transpose", value)
-        if node.attr in ("shape", "size", "ndim"):
-            return b.eqn(node.attr, value)
+        name = _tables()["attrs"].get(node.attr)
+        if name is not None:
+            return b.eqn(name, value)
         raise self.sf.error(f"the attribute .{node.attr} is not supported", node, node.attr)
 
     def unpack(self, value: Var, targets: list, b: Builder) -> tuple:
@@ -272,5 +278,4 @@ class NumpyLowering:
 
 
 def _label(name: str) -> str:
-    return {"pysum": "sum()", "amax": "np.max", "amin": "np.min", "norm": "np.linalg.norm"}.get(
-        name, f"np.{name}")
+    return _signature(name).label or f"np.{name}"

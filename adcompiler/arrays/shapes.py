@@ -13,96 +13,13 @@ scalar and the emitted code is exactly the scalar code.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from ..core.ir import Block, Const, Eqn, ForRange, Function, If
 from ..prims.primitives import PRIMS
 
-SCALAR = ()
-
-
-@dataclass(frozen=True)
-class Tup:
-    """A Python tuple of values (``x.shape``, packed residuals)."""
-
-    items: tuple
-
-
-@dataclass(frozen=True)
-class Sym:
-    """A dimension whose size is read from the arguments at run time
-    (``adc compile --shapes X=200x3`` compiles shape-generic code): equal to
-    itself, never 1 (the emitted entry checks both), and not a number, so
-    nothing folds it into a constant (arithmetic on it raises)."""
-
-    label: str
-
-    def __repr__(self) -> str:  # never valid code: a leak into emitted text is found
-        return f"__adc_dim_{self.label}__"
-
-
-def is_scalar(shape) -> bool:
-    return shape == ()
-
-
-def broadcast(*shapes):
-    """The shape of an elementwise result (``None`` if any operand is unknown)."""
-    if any(s is None or isinstance(s, Tup) for s in shapes):
-        return None
-    ndim = max(len(s) for s in shapes)
-    out = []
-    for k in range(ndim):
-        dims = [s[len(s) - ndim + k] for s in shapes if len(s) - ndim + k >= 0]
-        known = [d for d in dims if d is not None and d != 1]
-        if any(d is None for d in dims) and not known:
-            out.append(None)
-        elif known:
-            out.append(known[0])
-        else:
-            out.append(1)
-    return tuple(out)
-
-
-def join(a, b):
-    """What is known of a value that may have shape ``a`` or ``b``."""
-    if a == b:
-        return a
-    if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b) and a and b:
-        return tuple(x if x == y else None for x, y in zip(a, b))
-    return None
-
-
-def known(shape) -> bool:
-    """Every dimension is a number (sizes may be folded into the code)."""
-    return isinstance(shape, tuple) and all(isinstance(d, int) for d in shape)
-
-
-def fixed(shape) -> bool:
-    """Every dimension is a number or a :class:`Sym` (shapes can be compared)."""
-    return isinstance(shape, tuple) and all(d is not None for d in shape)
-
-
-def size(shape):
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-
-
-def normalize_axis(axis, ndim: int):
-    if axis is None:
-        return tuple(range(ndim))
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    return tuple(sorted(a % ndim for a in axes))
-
-
-def reduced(shape, axis, keepdims):
-    if shape is None:
-        return None
-    axes = normalize_axis(axis, len(shape))
-    if keepdims:
-        return tuple(1 if k in axes else d for k, d in enumerate(shape))
-    return tuple(d for k, d in enumerate(shape) if k not in axes)
+# the shape algebra lives with the records' shape rules (a leaf module)
+from ..prims.shapecalc import (SCALAR, Sym, Tup, broadcast, fixed, is_scalar,  # noqa: F401
+                               join, known, size)
 
 
 # ---------------------------------------------------------------- inference
@@ -187,7 +104,7 @@ class Inference:
 
     def eqn(self, e: Eqn) -> None:
         args = [self.of(a) for a in e.args]
-        rule = _RULES.get(e.prim)
+        rule = PRIMS[e.prim].shape
         if e.prim == "push":
             self.pushed[e.args[0]] = args[1:]
             return
@@ -195,13 +112,13 @@ class Inference:
             shapes = self.pushed.get(e.args[0], [None] * len(e.outs))
         elif e.prim == "call":
             shapes = self.call(e, args)
-        elif e.prim == "index" and not isinstance(args[0], Tup):
-            shapes = [self.index(e, args)]
         elif e.prim == "unpack":
             packed = args[0]
             shapes = packed.items if isinstance(packed, Tup) else [None] * len(e.outs)
         elif rule is not None:
-            shapes = [rule(e, args)]
+            shapes = [rule(e, args, self.dtype)]
+        elif e.prim in _CORE_RULES:
+            shapes = [_CORE_RULES[e.prim](e, args)]
         elif _elementwise(e.prim):
             self.check_broadcast(e, args)
             shapes = [broadcast(*args)]
@@ -211,7 +128,7 @@ class Inference:
             self.shapes[o] = sh
         if PRIMS[e.prim].form == "compare" or e.prim in ("and", "or", "not"):
             self.dtypes[e.outs[0]] = "b"
-        elif e.prim in ("len", "size", "ndim", "intarray") or PRIMS[e.prim].dtype == "int":
+        elif PRIMS[e.prim].dtype == "int":
             self.dtypes[e.outs[0]] = "i"
         elif e.prim == "global":
             self.dtypes[e.outs[0]] = e.param("kind")
@@ -239,24 +156,11 @@ class Inference:
     def makes_float(self, e: Eqn) -> bool:
         """Is the result a float (so ``+=`` of a float into it is allowed)?"""
         p = PRIMS[e.prim]
-        if p.dtype == "float" or e.prim in _FLOAT_RESULT:
+        if p.dtype == "float":
             return True
-        if (p.dtype is None and p.partial is not None) or e.prim in _FOLLOWS_ARGS:
+        if p.dtype is None and (p.partial is not None or p.extra.get("structural")):
             return any(self.dtype(a) == "f" for a in e.args[:3])
         return False
-
-    def index(self, e: Eqn, args: list):
-        from ..prims.npprims import index_items
-        _check_unpack(e, args[0])
-        items = []
-        for it in index_items(e.param("spec"), e.args[1:]):
-            if it[0] == "a":
-                sh = self.of(it[1])
-                kind = "int" if sh == () else {"b": "mask", "i": "int"}.get(self.dtype(it[1]), "?")
-                items.append((kind, sh))
-            else:
-                items.append(it)
-        return index_shape(args[0], items)
 
     def call(self, e: Eqn, args: list) -> list:
         if self.callee_shapes is not None:
@@ -269,21 +173,6 @@ class Inference:
 def shown_dim(d):
     """A dimension as the user declared it (a :class:`Sym` carries the size)."""
     return int(d.label) if isinstance(d, Sym) and d.label.isdigit() else d
-
-
-def _check_unpack(e: Eqn, x) -> None:
-    """``a, b, c = M`` needs M to have exactly 3 rows (Python raises
-    otherwise): a known other number is an error, a size read at run time
-    (:class:`Sym`) cannot be compiled shape-generic (the caller falls back to
-    checked sizes)."""
-    n = e.param("unpack")
-    if n is None or not isinstance(x, tuple) or not x:
-        return
-    from ..prims.arrayrules import ShapeNeeded
-    if isinstance(x[0], Sym):
-        raise ShapeNeeded(e.args[0], "unpacking an array needs its number of rows")
-    if isinstance(x[0], int) and x[0] != n:
-        raise ShapeNeeded(e.args[0], f"cannot unpack an array of {x[0]} rows into {n} names")
 
 
 def _join_branch(a, b, va, vb):
@@ -302,177 +191,21 @@ def _const_shape(value):
     return SCALAR
 
 
-#: the dtype facts of scalar primitives are their records' (``dtype``:
-#: 'float' always float, 'int' always integral, None follows the arguments;
-#: a record with a ``partial`` is elementwise); these name the array
-#: primitives whose records do not say it yet
-_FLOAT_RESULT = {"norm", "eye_like", "trace"}
-_FOLLOWS_ARGS = {"matmul", "sum", "mean", "outer", "index", "transpose", "reshape", "amax",
-                 "amin", "prod", "where", "concatenate", "stack", "expand_dims", "zeros_like",
-                 "index_add", "unbroadcast", "unsum", "expand_red", "reshape_like", "copy"}
-_ELEMENTWISE_ARRAY = {"where", "copy"}
+# the dtype facts are the records' (``dtype``: 'float' always float, 'int'
+# always integral, None follows the arguments, for an elementwise record (one
+# with a ``partial``) or an array one); a record with a ``partial`` is
+# elementwise
 
 
 def _elementwise(prim: str) -> bool:
     """Does ``prim`` broadcast its operands (elementwise result shape)?"""
     p = PRIMS[prim]
-    return p.partial is not None or p.form in ("binop", "unary", "compare", "call") \
-        or prim in _ELEMENTWISE_ARRAY
+    return p.partial is not None or p.form in ("binop", "unary", "compare", "call")
 
 
 # ---------------------------------------------------------------- rules
-def _matmul(e, args):
-    a, b = args
-    if a is None or b is None or isinstance(a, Tup) or isinstance(b, Tup):
-        return None
-    if len(a) == 1 and len(b) == 1:
-        return SCALAR
-    if len(a) == 2 and len(b) == 2:
-        return (a[0], b[1])
-    if len(a) == 1 and len(b) == 2:
-        return (b[1],)
-    if len(a) == 2 and len(b) == 1:
-        return (a[0],)
-    return None
-
-
-def _transpose(e, args):
-    return None if args[0] is None else tuple(reversed(args[0]))
-
-
-def _outer(e, args):
-    a, b = args
-    if a is None or b is None:
-        return (None, None)
-
-    def flat(s):  # np.outer flattens its operands
-        return size(s) if known(s) else s[0] if len(s) == 1 else None
-    return (flat(a), flat(b))
-
-
-def _reduce(e, args):
-    return reduced(args[0], e.param("axis"), e.param("keepdims", False))
-
-
-def _reshape(e, args):
-    x = args[0]
-    dims = []
-    for a in e.args[1:]:
-        dims.append(a.value if isinstance(a, Const) and isinstance(a.value, int) else None)
-    if -1 in dims and known(x) and all(d is not None for d in dims):
-        rest = size(tuple(d for d in dims if d != -1))
-        dims[dims.index(-1)] = size(x) // rest if rest else None
-    return tuple(None if d == -1 else d for d in dims)
-
-
-def _expand_dims(e, args):
-    x = args[0]
-    if x is None:
-        return None
-    axis = e.param("axis") % (len(x) + 1)
-    return x[:axis] + (1,) + x[axis:]
-
-
-def _concatenate(e, args):
-    if any(a is None for a in args):
-        return None
-    nd = len(args[0])
-    axis = e.param("axis", 0) % nd
-    dims = [a[axis] for a in args]
-    total = sum(dims) if all(isinstance(d, int) for d in dims) else None
-    return args[0][:axis] + (total,) + args[0][axis + 1:]
-
-
-def _stack(e, args):
-    first = args[0]
-    if first is None:
-        return None
-    axis = e.param("axis", 0) % (len(first) + 1)
-    return first[:axis] + (len(args),) + first[axis:]
-
-
-def index_shape(x, items: list) -> object:
-    """Shape of ``x[...]``; ``items`` are :func:`npprims.index_items` pairs with
-    each atom replaced by ``('int', shape)``, ``('mask', shape)`` or
-    ``('?', shape)`` (an array of unknown dtype)."""
-    if x is None or isinstance(x, Tup):
-        return None
-    if any(it[0] in ("int", "mask", "?") and it[1] is None for it in items):
-        return None
-    if any(it[0] == "?" and it[1] != () for it in items):
-        return None
-    width = {"s": 1, "int": 1, "?": 1}
-    used = sum(len(it[1]) if it[0] == "mask" else width.get(it[0], 0) for it in items)
-    rest = [("s", (None, None, None))] * (len(x) - used)
-    if any(it[0] == "..." for it in items):
-        k = next(i for i, it in enumerate(items) if it[0] == "...")
-        items = items[:k] + rest + items[k + 1:]
-    else:
-        items = items + rest
-    out, dim, fancy = [], 0, []
-    for kind, *more in items:
-        if kind is None:
-            out.append(1)
-        elif kind == "s":
-            out.append(_slice_len(x[dim], more[0]) if dim < len(x) else None)
-            dim += 1
-        elif kind == "mask":
-            fancy.append((len(out), (None,)))
-            dim += len(more[0])
-        elif more[0] == ():
-            dim += 1
-        else:
-            fancy.append((len(out), more[0]))
-            dim += 1
-    if dim > len(x) or len(fancy) > 1:
-        return None
-    if fancy:
-        pos, sh = fancy[0]
-        out = out[:pos] + list(sh) + out[pos:]
-    return tuple(out)
-
-
-def _slice_len(n, bounds):
-    if not isinstance(n, int) or not all(b is None or (isinstance(b, Const) and isinstance(b.value, int))
-                            for b in bounds):
-        return None
-    lo, hi, st = (None if b is None else b.value for b in bounds)
-    return len(range(n)[slice(lo, hi, st)])
-
-
-_RULES = {
-    "matmul": _matmul, "transpose": _transpose, "outer": _outer,
-    "trace": lambda e, a: SCALAR, "norm": lambda e, a: SCALAR,
-    "sum": _reduce, "mean": _reduce, "amax": _reduce, "amin": _reduce, "prod": _reduce,
-    "reshape": _reshape, "expand_dims": _expand_dims, "concatenate": _concatenate,
-    "stack": _stack, "len": lambda e, a: SCALAR, "size": lambda e, a: SCALAR,
-    "ndim": lambda e, a: SCALAR,
-    "shape": lambda e, a: None if a[0] is None else Tup(tuple(SCALAR for _ in a[0])),
-    "zeros_like": lambda e, a: a[0], "eye_like": lambda e, a: a[0],
-    "index_add": lambda e, a: a[0], "unbroadcast": lambda e, a: a[1],
-    "unsum": lambda e, a: e.param("shape") if e.param("shape") is not None else a[1],
-    "reshape_like": lambda e, a: a[1],
-    "expand_red": lambda e, a: _expand_red(e, a[0]),
-    "pack": lambda e, a: Tup(tuple(a)),
-    "intarray": lambda e, a: (len(e.param("values")),),
-    "global": lambda e, a: e.param("shape"),
-    "new_tape": lambda e, a: None,
-}
-
-
-def _expand_red(e, g):
-    axis, keepdims, ndim = e.param("axis"), e.param("keepdims", False), e.param("ndim")
-    if keepdims or g is None:
-        return g
-    if axis is None:
-        return g if g == () else None
-    axes = normalize_axis(axis, ndim)
-    out = list(g)
-    for a in axes:
-        out.insert(a, 1)
-    return tuple(out)
-
-
+# the shape rules of the primitives the transforms themselves introduce
+# (every other primitive's rule is its record's ``shape``)
 def _getitem(e, args):
     x = args[0]
     if isinstance(x, Tup):
@@ -481,7 +214,11 @@ def _getitem(e, args):
     return None
 
 
-_RULES["getitem"] = _getitem
+_CORE_RULES = {
+    "pack": lambda e, a: Tup(tuple(a)),
+    "new_tape": lambda e, a: None,
+    "getitem": _getitem,
+}
 
 
 def infer(fn: Function, params: dict, callee_shapes=None, dtypes: dict | None = None) -> dict:

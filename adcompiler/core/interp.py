@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..errors import AdcError
 from .ir import Const, Eqn, ForRange, Function, If, While
-from ..prims.primitives import evaluate
+from ..prims.primitives import PRIMS, evaluate
 from ..views.textstyle import Notation
 from .wengert_list import Entry, WengertList
 
@@ -63,6 +63,8 @@ def eval_eqn(eqn: Eqn, values: list):
     if prim == "pop":
         item = values[0].pop()
         return item if len(eqn.outs) > 1 else item[0]
+    if PRIMS[prim].impl_params:  # an array primitive: NumPy values, params as keywords
+        return PRIMS[prim].impl(*values, **params)
     return evaluate(prim, tuple(values), params)
 
 

@@ -143,7 +143,7 @@ class _Simplifier:
         p = PRIMS[e.prim]
         if e.prim == "select" and isinstance(e.args[0], Const):
             return e.args[1] if e.args[0].value else e.args[2]
-        if p.impl is None or not p.pure or not all(isinstance(a, Const) for a in e.args):
+        if p.impl is None or p.impl_params or not p.pure or not all(isinstance(a, Const) for a in e.args):
             return None
         if too_big(e.prim, tuple(a.value for a in e.args)):
             return None  # left to run time: folding would not finish

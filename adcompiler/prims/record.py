@@ -46,9 +46,13 @@ class Primitive:
     #: structural derivative pair (see module docstring), or None
     jvp: Optional[Callable] = None
     vjp: Optional[Callable] = None
-    #: 'fresh': result is a new array; 'view': may share memory with an argument
+    #: 'fresh': result is a new array the function owns (may be updated in
+    #: place); 'value': a new value never updated in place (a scalar, a
+    #: mask, a shape), sharing no argument's memory; 'view': may share memory
+    #: with an argument.  None (not declared) counts as 'view', the safe answer
     memory: Optional[str] = None
-    #: shape rule ``(eqn, arg_shapes) -> shape`` (None: elementwise broadcasting)
+    #: shape rule ``(eqn, arg_shapes, dtype) -> shape`` (None: elementwise
+    #: broadcasting); ``dtype(atom)`` is 'b', 'i', 'f' or None (unknown)
     shape: Optional[Callable] = None
     #: dtype of the result: 'float' always float, 'int' integral for integral
     #: arguments, None: follows the arguments
@@ -58,10 +62,15 @@ class Primitive:
     #: sympy form ``(*sympy_args) -> sympy expr`` for the swell study, or None
     sympy: Optional[Callable] = None
     #: values where the derivative is checked by the systematic test:
-    #: a tuple of (low, high) per argument, or a callable ``rng -> args``
+    #: a tuple of (low, high) per argument, or, for an array record, a tuple
+    #: of argument cases, each a callable ``rng -> (args, params)``
     domain: object = None
     #: free-form facts specific to one pass, keyed by the pass's name
     extra: dict = field(default_factory=dict)
+    #: ``impl`` takes the equation's params as keywords (``axis``, ``spec``...)
+    #: and evaluates NumPy values; constant folding leaves such records alone
+    #: (a folded NumPy value is no Python literal)
+    impl_params: bool = False
     #: the primitive as an expression over other primitives, read by
     #: evaluation, scalar emission and array code alike (see :mod:`.formula`):
     #: {variant: tree}, variant '' the primitive itself, else a parameter name

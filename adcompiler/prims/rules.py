@@ -17,12 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..core.ir import Builder, Eqn
-from .helpers import chosen_side, identity
 from .primitives import PRIMS
-
-#: elementwise array primitives whose record (npprims) does not carry its
-#: partial yet: ``np.where`` and ``x.copy()``
-_ARRAY_PARTIALS = {"where": chosen_side("where"), "copy": identity}
 
 
 class _Rules(Mapping):
@@ -31,8 +26,7 @@ class _Rules(Mapping):
 
     def _rule(self, name):
         record = PRIMS.get(name)
-        rule = record.partial if record is not None else None
-        return rule if rule is not None else _ARRAY_PARTIALS.get(name)
+        return record.partial if record is not None else None
 
     def __getitem__(self, name):
         rule = self._rule(name)
@@ -41,7 +35,7 @@ class _Rules(Mapping):
         return rule
 
     def __iter__(self):
-        return (name for name in set(PRIMS) | set(_ARRAY_PARTIALS) if self._rule(name))
+        return (name for name in PRIMS if self._rule(name))
 
     def __len__(self):
         return sum(1 for _ in self)

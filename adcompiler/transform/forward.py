@@ -30,10 +30,10 @@ import re
 
 from ..core.ir import (Block, Builder, Const, Eqn, ForRange, Function, If, Names, Var, While,
                  derived, stmt_inputs, sub_blocks, substitute, walk)
-from ..prims.arrayrules import ShapeNeeded
+from ..prims.shapecalc import ShapeNeeded
 from ..errors import AdcError
 from ..prims.primitives import PRIMS
-from ..prims.rules import ARRAY_RULES, RULES, partial_times
+from ..prims.rules import RULES, partial_times
 
 ZERO = Const(0.0)
 _TAPE_OPS = ("new_tape", "push", "pop")
@@ -161,7 +161,7 @@ class Tangent:
         b.emit(e)
         if len(e.outs) != 1 or e.out not in self.varied:
             return
-        if e.prim in ARRAY_RULES:
+        if PRIMS[e.prim].jvp is not None:
             self.array_eqn(e, dots, b)
             return
         if e.prim not in RULES and PRIMS[e.prim].differentiable:
@@ -200,14 +200,14 @@ class Tangent:
         return term
 
     def array_eqn(self, e: Eqn, dots: dict, b: Builder) -> None:
-        """A structural array primitive: its linear (jvp) rule from the one
-        table.  Forward mode needs no shapes for most of them; a rule that
+        """A structural array primitive: its linear (jvp) rule from its
+        record.  Forward mode needs no shapes for most of them; a rule that
         does raises a clear error."""
         tangents = [dots.get(a) if isinstance(a, Var) else None for a in e.args]
         if all(t is None for t in tangents):
             return
         try:
-            out = ARRAY_RULES[e.prim].jvp(b, e, tangents, lambda a: None)
+            out = PRIMS[e.prim].jvp(b, e, tangents, lambda a: None)
         except ShapeNeeded:
             err = AdcError(f"forward mode of {e.prim!r} needs array shapes it does not have "
                            "yet; use reverse mode (grad)")

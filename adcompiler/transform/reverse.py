@@ -23,7 +23,7 @@ from __future__ import annotations
 from ..core.ir import (Block, Builder, Const, Eqn, ForRange, Function, If, Loc, Names, Var, While,
                  bound_vars, derived, ordered_free_vars, substitute)
 from ..prims.primitives import PRIMS
-from ..prims.rules import ARRAY_RULES, partial_times
+from ..prims.rules import partial_times
 from .tape import counted, tape
 
 
@@ -102,9 +102,9 @@ class Reverser:
 
     def contribution(self, b: Builder, e: Eqn, i: int, g):
         """Argument ``i``'s share of the output adjoint ``g``, of its shape."""
-        rule = ARRAY_RULES.get(e.prim)
-        if rule is not None:
-            return rule.vjp(b, e, i, g, self.shape)
+        vjp = PRIMS[e.prim].vjp
+        if vjp is not None:
+            return vjp(b, e, i, g, self.shape)
         start = len(b.stmts)
         c = partial_times(b, e, i, g)
         a = e.args[i]
@@ -128,7 +128,7 @@ class Reverser:
     def index_bar(self, e: Eqn, bars: dict, g, ab: Builder) -> None:
         """``x[idx]``: add ``g`` into ``x_bar`` at ``idx`` (in place when the
         emitter can), never building a whole zero array per use."""
-        from ..prims.arrayrules import index_may_repeat
+        from ..prims.indexing import index_may_repeat
         x = e.args[0]
         old = bars.get(x)
         bars[x] = ab.eqn("index_add", x, Const(0.0) if old is None else old, g, *e.args[1:],

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 
 from ..errors import UsageError
-from ..core.interp import Interpreter
+from ..core.interp import EvaluationError, Interpreter
 from .partials import partial_text, partial_value, times
 from .textstyle import Notation, can_print_unicode, fmt_value
 
@@ -50,10 +50,23 @@ class Trace:
         self.tangents: dict = {}
         self.adjoints: dict = {}
         self.contributions: list = []
+        if mode != "primal":
+            self._scalars_only()
         if mode == "forward":
             self._forward()
         elif mode == "reverse":
             self._reverse()
+
+    def _scalars_only(self) -> None:
+        """The sweeps multiply scalar local partials: array values (which the
+        interpreter evaluates with NumPy) are refused, never swept wrongly."""
+        for step in self.steps:
+            if hasattr(step.value, "shape") and getattr(step.value, "ndim", 0) > 0:
+                what = step.entry.user_name or "a value"
+                where = f" (line {step.entry.loc.line})" if step.entry.loc.line else ""
+                raise EvaluationError(
+                    f"the {self.mode} trace follows scalar values, but {what}{where} is an "
+                    "array: trace array code with mode='primal', or use grad")
 
     # ------------------------------------------------------------ sweeps
     def partials(self, step) -> list:

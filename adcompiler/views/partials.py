@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from ..core.ir import Block, Builder, Const, Eqn, Function, Names, Var
 from ..optimize.passes import optimize
+from ..errors import AdcError
+from ..prims.primitives import PRIMS
 from ..prims.rules import partial_times
 from ..core.wengert_list import const_text, op_text
 
@@ -29,6 +31,9 @@ def partial_ir(eqn: Eqn, i: int):
 def _build(eqn: Eqn, i: int):
     if eqn.prim == "call" or len(eqn.outs) != 1:
         return None
+    if PRIMS[eqn.prim].structural:  # np.sum, @, x[i]: no scalar local partial
+        raise AdcError(f"{eqn.prim} mixes array elements: its local partial is not a "
+                       "number (the partials of the views follow scalar code)")
     inputs = tuple(dict.fromkeys(a for a in eqn.args + eqn.outs if isinstance(a, Var)))
     b = Builder(Names(taken=tuple(v.name for v in inputs)))
     result = partial_times(b, eqn, i, Const(1.0))

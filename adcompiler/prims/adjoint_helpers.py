@@ -1,0 +1,104 @@
+"""Helpers that adjoint code needs.  They never appear in user code, so they
+are never differentiated (grad of an emitted gradient is not supported), but
+the IR interpreter can run them (``impl``) and emission spells them.
+
+* ``index_add(x, base, g, *atoms, spec, repeats)``: ``base`` plus ``g``
+  scattered into zeros like ``x`` at the index (``np.add.at`` when an element
+  may repeat); emitted as statements that update ``base`` in place when the
+  function owns it (:func:`adcompiler.arrays.emit.index_add`);
+* ``unbroadcast(g, like)``: ``g`` summed down to the shape of ``like``;
+* ``unsum(g, x, axis, keepdims, ndim)`` or ``unsum(g, shape=...)``: ``g``
+  broadcast back over a reduction's axes (``fresh``: a writable copy);
+* ``expand_red(g, axis, keepdims, ndim)``: ``g`` with reduced axes
+  re-inserted as size 1;
+* ``reshape_like(g, x)``: ``np.reshape(g, np.shape(x))``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .indexing import index_key
+from .shapecalc import normalize_axis
+from .structural import define
+
+
+def _index_add(x, base, g, *atoms, spec, repeats=False, **_):
+    out = np.zeros(np.shape(x)) + base
+    np.add.at(out, index_key(spec, atoms), g)
+    return out
+
+
+def _unbroadcast(g, like, **_):
+    shape = np.shape(like)
+    g = np.sum(g, axis=tuple(range(np.ndim(g) - len(shape))))
+    axes = tuple(k for k, n in enumerate(shape) if n == 1 and np.shape(g)[k] != 1)
+    return np.sum(g, axis=axes, keepdims=True) if axes else g
+
+
+def _expand_red(g, axis=None, keepdims=False, ndim=None, **_):
+    if keepdims or axis is None:
+        return g
+    return np.expand_dims(g, axis)
+
+
+def _unsum(g, x=None, shape=None, **red):
+    target = shape if shape is not None else np.shape(x)
+    return np.broadcast_to(_expand_red(g, **red), target).copy()
+
+
+def _expand_red_shape(e, args, dtype):
+    g = args[0]
+    axis, keepdims, ndim = e.param("axis"), e.param("keepdims", False), e.param("ndim")
+    if keepdims or g is None:
+        return g
+    if axis is None:
+        return g if g == () else None
+    if ndim is None:  # forward mode builds it without shapes
+        return None
+    out = list(g)
+    for a in normalize_axis(axis, ndim):
+        out.insert(a, 1)
+    return tuple(out)
+
+
+def _expand_red_emit(kit, e, g):
+    axis = e.param("axis")
+    if e.param("keepdims") or axis is None:
+        return g
+    return kit.call(kit.np("expand_dims"), [g, kit.const(axis)])
+
+
+def _unsum_emit(kit, e, args):
+    g = _expand_red_emit(kit, e, args[0])
+    shape = e.param("shape")
+    target = kit.const(shape) if shape is not None else kit.call(kit.np("shape"), [args[1]])
+    if e.param("fresh"):  # returned to the user: a writable array of its own
+        if g is args[0]:
+            return kit.call(kit.np("full"), [target, g])
+        import ast
+        copy = ast.Attribute(kit.call(kit.np("broadcast_to"), [g, target]), "copy", ast.Load())
+        return kit.call(copy, [])
+    return kit.call(kit.np("broadcast_to"), [g, target])
+
+
+def _unsum_shape(e, args, dtype):
+    return e.param("shape") if e.param("shape") is not None else args[1]
+
+
+define("index_add", -1, differentiable=False, memory="fresh", impl=_index_add,
+       shape=lambda e, args, dtype: args[0])
+define("unbroadcast", 2, differentiable=False, memory="view", impl=_unbroadcast,
+       shape=lambda e, args, dtype: args[1],
+       extra={"emit": lambda kit, e, args: kit.call(kit.helper("_unbroadcast"), args),
+              "shares": (0,)})
+define("unsum", -1, differentiable=False, memory="view", impl=_unsum, shape=_unsum_shape,
+       extra={"emit": _unsum_emit, "shares": (0,)})
+define("expand_red", 1, differentiable=False, memory="view", impl=_expand_red,
+       shape=_expand_red_shape,
+       extra={"emit": lambda kit, e, args: _expand_red_emit(kit, e, args[0]), "shares": (0,)})
+define("reshape_like", 2, differentiable=False, memory="view",
+       impl=lambda g, x, **_: np.reshape(g, np.shape(x)),
+       shape=lambda e, args, dtype: args[1],
+       extra={"emit": lambda kit, e, args: kit.call(
+           kit.np("reshape"), [args[0], kit.call(kit.np("shape"), [args[1]])]),
+              "shares": (0,)})

@@ -1,0 +1,129 @@
+"""Indexing ``x[...]``, integer array literals ``np.array([0, 2, 2])``, and
+module-level arrays a function reads.
+
+An index is ``index(x, *atoms, spec=...)``; :func:`.shapecalc.index_items`
+says how ``spec`` pairs with the atoms (ints, int arrays, boolean masks,
+slice bounds, ``None``, ``...``).  Its adjoint scatters ``g`` back
+(``index_add`` of :mod:`.adjoint_helpers`), with ``np.add.at`` where an
+element may be selected twice.
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from .derive import linear
+from .shapecalc import ShapeNeeded, Sym, Tup, index_items, index_shape
+from .structural import define, uniform
+
+
+def index_key(spec: tuple, atoms: tuple) -> tuple:
+    """The Python subscript of ``spec`` with the atoms' values."""
+    parts = []
+    for item in index_items(spec, atoms):
+        if item[0] == "a":
+            parts.append(item[1])
+        elif item[0] == "s":
+            parts.append(slice(*item[1]))
+        else:
+            parts.append(None if item[0] is None else Ellipsis)
+    return tuple(parts)
+
+
+def index_node(spec: tuple, atoms: list) -> ast.expr:
+    """The subscript of ``spec`` with the atoms' expressions."""
+    parts = []
+    for item in index_items(spec, tuple(atoms)):
+        if item[0] == "a":
+            parts.append(item[1])
+        elif item[0] == "s":
+            lo, hi, st = item[1]
+            parts.append(ast.Slice(lo, hi, st))
+        elif item[0] is None:
+            parts.append(ast.Constant(None))
+        else:
+            parts.append(ast.Constant(Ellipsis))
+    return parts[0] if len(parts) == 1 else ast.Tuple(parts, ast.Load())
+
+
+def _check_unpack(e, x) -> None:
+    """``a, b, c = M`` needs M to have exactly 3 rows (Python raises
+    otherwise): a known other number is an error, a size read at run time
+    (:class:`Sym`) cannot be compiled shape-generic (the caller falls back to
+    checked sizes)."""
+    n = e.param("unpack")
+    if n is None or not isinstance(x, tuple) or not x:
+        return
+    if isinstance(x[0], Sym):
+        raise ShapeNeeded(e.args[0], "unpacking an array needs its number of rows")
+    if isinstance(x[0], int) and x[0] != n:
+        raise ShapeNeeded(e.args[0], f"cannot unpack an array of {x[0]} rows into {n} names")
+
+
+def _index_shape(e, args, dtype):
+    if isinstance(args[0], Tup):
+        return None
+    _check_unpack(e, args[0])
+    items = []
+    for it in index_items(e.param("spec"), tuple(zip(e.args[1:], args[1:]))):
+        if it[0] == "a":
+            atom, sh = it[1]
+            kind = "int" if sh == () else {"b": "mask", "i": "int"}.get(dtype(atom), "?")
+            items.append((kind, sh))
+        elif it[0] == "s":
+            items.append(("s", tuple(None if b is None else b[0] for b in it[1])))
+        else:
+            items.append(it)
+    return index_shape(args[0], items)
+
+
+def index_may_repeat(e, shape) -> bool:
+    """Can an element be selected twice (an integer-array index)?"""
+    return any(shape(a) != () for a in e.args[1:])
+
+
+def _scatter_back(b, e, i, g, shape):
+    from ..core.ir import Const
+    return b.eqn("index_add", e.args[0], Const(0.0), g, *e.args[1:], spec=e.param("spec"),
+                 repeats=index_may_repeat(e, shape))
+
+
+def _slice(lo, hi, st):
+    return ("s", lo is not None, hi is not None, st is not None), \
+        tuple(v for v in (lo, hi, st) if v is not None)
+
+
+def _case(shape, spec_atoms, *extra):
+    """A domain case: ``x`` of ``shape`` indexed by spec items with atoms."""
+    spec = tuple(s for s, _ in spec_atoms)
+
+    def make(r):
+        atoms = tuple(a for _, atoms in spec_atoms for a in (atoms(r) if callable(atoms)
+                                                             else atoms))
+        return (uniform(r, *shape),) + atoms, {"spec": spec}
+    return make
+
+
+define("index", -1, array_only=True, memory="view",  # x[...]: index(x, *atoms), params spec
+       impl=lambda x, *atoms, spec, **_: x[index_key(spec, atoms)], shape=_index_shape,
+       extra={"emit": lambda kit, e, args: ast.Subscript(
+           args[0], index_node(e.param("spec"), args[1:]), ast.Load()), "shares": (0,)},
+       **linear(_scatter_back),
+       domain=(_case((3, 4), [_slice(1, None, None), ("a", (0,))]),
+               _case((5,), [("a", lambda r: (np.array([0, 2, 2, 4]),))]),
+               _case((4, 3), [("a", lambda r: (np.array([True, False, True, True]),))]),
+               _case((3, 4), [(None, ()), ("...", ()), _slice(None, None, -2)]),
+               _case((2, 3, 4), [("a", (1,)), ("...", ()), ("a", (-1,))]),
+               _case((6,), [_slice(-1, 0, -2)])))
+
+define("intarray", 0, differentiable=False, array_only=True,  # params values
+       memory="value", dtype="int", impl=lambda values, **_: np.array(values),
+       shape=lambda e, args, dtype: (len(e.param("values")),),
+       extra={"emit": lambda kit, e, args: kit.call(kit.np("array"), [ast.List(
+           [kit.const(v) for v in e.param("values")], ast.Load())])})
+
+# a module-level array the function reads (params name, shape, kind): emitted
+# as that name, read when the derivative runs (never copied, never updated)
+define("global", 0, differentiable=False, array_only=True, memory="value",
+       shape=lambda e, args, dtype: e.param("shape"))

@@ -1,0 +1,47 @@
+"""Values about an array that carry no derivative: ``len``, ``x.shape``,
+``np.size``, ``np.ndim``, ``np.zeros_like``, and ``eye_like`` (an identity
+of ``x``'s shape, which the adjoint of ``np.trace`` uses)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .shapecalc import SCALAR, Tup
+from .structural import Signature, attribute, define, np_call
+
+
+def _scalar(e, args, dtype):
+    return SCALAR
+
+
+def _like(e, args, dtype):
+    return args[0]
+
+
+# len(x) is lowered with the other builtins (frontend/lower.py)
+define("len", 1, differentiable=False, array_only=True, memory="value", dtype="int",
+       spellings={"builtin": "len"}, impl=lambda x, **_: len(x), shape=_scalar,
+       extra={"emit": lambda kit, e, args: kit.call(kit.builtin("len"), args)})
+define("shape", 1, differentiable=False, array_only=True, memory="value", dtype="int",
+       spellings={"np": ("shape",), "attr": "shape"}, impl=lambda x, **_: np.shape(x),
+       shape=lambda e, a, dtype: None if a[0] is None else Tup(tuple(SCALAR for _ in a[0])),
+       extra={"lower": Signature(), "emit": attribute("shape")})
+define("size", 1, differentiable=False, array_only=True, memory="value", dtype="int",
+       spellings={"np": ("size",), "attr": "size"}, impl=lambda x, **_: np.size(x),
+       shape=_scalar, extra={"lower": Signature(), "emit": np_call("size")})
+define("ndim", 1, differentiable=False, array_only=True, memory="value", dtype="int",
+       spellings={"np": ("ndim",), "attr": "ndim"}, impl=lambda x, **_: np.ndim(x),
+       shape=_scalar, extra={"lower": Signature(), "emit": np_call("ndim")})
+define("zeros_like", 1, differentiable=False, array_only=True, memory="fresh",
+       spellings={"np": ("zeros_like",)}, impl=lambda x, **_: np.zeros_like(x), shape=_like,
+       extra={"lower": Signature(), "emit": np_call("zeros_like")})
+
+
+def _eye_emit(kit, e, args):
+    """``np.eye(*np.shape(x))``: ``x`` (maybe an expression) written once."""
+    import ast
+    shape = ast.Starred(kit.call(kit.np("shape"), [args[0]]), ast.Load())
+    return kit.call(kit.np("eye"), [shape])
+
+
+define("eye_like", 1, differentiable=False, memory="value", dtype="float",
+       impl=lambda x, **_: np.eye(*np.shape(x)), shape=_like, extra={"emit": _eye_emit})
