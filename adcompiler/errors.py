@@ -2,6 +2,8 @@
 :class:`CompileError` that names the construct and where it is."""
 from __future__ import annotations
 
+import functools
+
 
 class AdcError(Exception):
     """Base class of every error adcompiler raises on purpose.
@@ -72,3 +74,38 @@ class UsageError(AdcError):
         ...
         adcompiler.errors.UsageError: f has no parameter named 'y' (it has x)
     """
+
+
+class DerivativeRefused(AdcError):
+    """A derivative rule cannot write this derivative (``math.lgamma``'s
+    needs ``digamma``, which only SciPy provides).  Rules know the
+    equation's line, not its file: the transform drivers
+    (:func:`located_refusals`) turn it into a :class:`CompileError` there.
+
+    Parameters:
+        message: what cannot be differentiated and the workaround.
+        loc: the equation's location (``adcompiler.core.ir.Loc``).
+        construct: the function refused (``"math.lgamma"``).
+    """
+
+    def __init__(self, message: str, loc, construct: str = "") -> None:
+        self.message = message
+        self.loc = loc
+        self.construct = construct
+        super().__init__(f"line {loc.line}: {message}")
+
+    def located(self, filename: str) -> CompileError:
+        return CompileError(self.message, filename, self.loc.line, self.loc.col, self.construct)
+
+
+def located_refusals(driver):
+    """Decorate a transform driver whose first argument is the IR function:
+    a rule's :class:`DerivativeRefused` leaves it as a :class:`CompileError`
+    naming that function's file and the line."""
+    @functools.wraps(driver)
+    def run(fn, *args, **kwargs):
+        try:
+            return driver(fn, *args, **kwargs)
+        except DerivativeRefused as exc:
+            raise exc.located(fn.filename) from None
+    return run

@@ -205,7 +205,7 @@ ERRORS = {
     "no return": ("def f(x):\n    y = x\n", "without returning", 2),
     "print": ("def f(x):\n    print(x)\n    return x\n", "expression statements", 2),
     "string": ("def f(x):\n    s = 'a'\n    return x\n", "str constants", 2),
-    "unknown function": ("import math\ndef f(x):\n    return math.gamma(x)\n", "math.gamma", 3),
+    "unknown function": ("import math\ndef f(x):\n    return math.frexp(x)[0]\n", "math.frexp", 3),
     "undefined name": ("def f(x):\n    return x * nowhere\n", "'nowhere' is not defined", 2),
     "loop var after loop": ("def f(x):\n    for i in range(3):\n        x = x * 2\n    return x * i\n",
                             "after its loop", 4),

@@ -68,7 +68,7 @@ def _tables() -> dict:
     ``methods`` (``x.sum()``) and ``attrs`` (``x.T``, ``x.shape``)."""
     key = tuple(map(id, PRIMS.values()))
     if _TABLES.get("key") != key:
-        _TABLES.update(key=key, by_id=_table(), methods=dict(_spelled("method")),
+        _TABLES.update(key=key, by_id=_table(), methods=dict(_spelled("method"), clip="clip"),
                        attrs=dict(_spelled("attr")))
     return _TABLES
 
@@ -195,8 +195,12 @@ class NumpyLowering:
             return self.int_array(value if isinstance(value, tuple) else (value,), node, b)
         if name == "square":
             return b.eqn("pow", arg("x"), Const(2))
-        low = b.eqn("max", arg("a"), arg("a_min"), ns="np")  # clip
-        return b.eqn("min", low, arg("a_max"), ns="np")
+        out = arg("a")  # clip: np.maximum, then np.minimum; a None bound is no bound
+        for bound, prim in (("a_min", "max"), ("a_max", "min")):
+            limit = arg(bound)
+            if not (isinstance(limit, Const) and limit.value is None):
+                out = b.eqn(prim, out, limit, ns="np")
+        return out
 
     def lower_reshape(self, vals: dict, arg, node, env: dict, b: Builder):
         """``np.reshape(a, newshape)``: the dimensions are lowered first."""

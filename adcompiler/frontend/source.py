@@ -25,8 +25,11 @@ from ..errors import CompileError, UsageError
 from ..core.ir import is_number
 from ..prims.primitives import too_big
 
-#: modules the static environment may import by itself: never user code
-SAFE_MODULES = {"math", "numpy", "cmath"}
+#: modules the static environment may import by itself: never user code.  Their
+#: Python functions are library code, never inlined as helpers (SciPy's
+#: ``logsumexp`` is "not supported", not its source read); SciPy is imported
+#: only for a file that imports it
+SAFE_MODULES = {"math", "numpy", "cmath", "scipy"}
 
 
 @dataclass(eq=False)

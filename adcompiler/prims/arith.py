@@ -16,7 +16,7 @@ import operator
 from ..core.ir import Const
 from .formula import X, Y
 from .helpers import div, fn, identity, mul, neg, rdiv, sp, spellings, zero
-from .record import register
+from .record import REGISTRY, register
 
 INF = math.inf
 #: ``a / b`` where a zero ``b`` gives ``a * inf`` (±inf, or nan for 0/0)
@@ -105,6 +105,18 @@ def _lower_pow(b, args, ns):
     return b.eqn("pow", *args, ns="math") if ns == "math" else b.eqn("pow", *args)
 
 
+def _ufunc(prim, **params):
+    """Lowering of NumPy's name for an operator (``np.add(x, y)``,
+    ``np.negative(x)``): the operator itself, whose emitted spelling works
+    on numbers and arrays alike.  ``np.divide`` keeps NumPy's IEEE result on
+    Python floats (``1.0 / 0.0`` is ``inf``, not ZeroDivisionError)."""
+    def lower(b, args, ns):
+        if ns != "np" or len(args) != REGISTRY[prim].nargs:
+            return None
+        return b.eqn(prim, *args, **params)
+    return lower
+
+
 def _variadic(prim):
     """Lowering of builtin ``max(a, b, c, ...)``: ``max(max(a, b), c) ...``."""
     def lower(b, args, ns):
@@ -122,11 +134,16 @@ def _binop(name, impl, op, partial, domain=ANY2, memory="fresh", **facts):
              memory=memory, **facts)
 
 
-_binop("add", operator.add, ast.Add, identity, sympy=operator.add)
-_binop("sub", operator.sub, ast.Sub, r_sub, sympy=operator.sub)
-_binop("mul", operator.mul, ast.Mult, r_mul, sympy=operator.mul)
+_binop("add", operator.add, ast.Add, identity, sympy=operator.add, spellings=spellings(np="add"),
+       extra={"lower_call": _ufunc("add")})
+_binop("sub", operator.sub, ast.Sub, r_sub, sympy=operator.sub,
+       spellings=spellings(np="subtract"), extra={"lower_call": _ufunc("sub")})
+_binop("mul", operator.mul, ast.Mult, r_mul, sympy=operator.mul,
+       spellings=spellings(np="multiply"), extra={"lower_call": _ufunc("mul")})
 _binop("div", operator.truediv, ast.Div, r_div, sympy=operator.truediv, dtype="float",
-       domain=((-2.0, 2.0), (0.5, 2.0)), formula={"ieee": IEEE_DIV})
+       domain=((-2.0, 2.0), (0.5, 2.0)), formula={"ieee": IEEE_DIV},
+       spellings=spellings(np=("divide", "true_divide")),
+       extra={"lower_call": _ufunc("div", ieee=True)})
 _binop("pow", operator.pow, ast.Pow, r_pow, sympy=operator.pow,
        spellings=spellings(math="pow", np="power", builtin="pow"),
        domain=((0.5, 2.0), (-1.5, 1.5)), formula={"ieee": IEEE_POW},
@@ -136,7 +153,8 @@ _binop("mod", operator.mod, ast.Mod, r_mod, domain=((1.2, 1.8), (1.0, 1.1)), mem
 _binop("floordiv", operator.floordiv, ast.FloorDiv, zero, differentiable=False, domain=None,
        memory="value")
 register("neg", 1, impl=operator.neg, form="unary", op=ast.USub, partial=r_neg,
-         sympy=operator.neg, domain=ANY, memory="fresh")
+         sympy=operator.neg, domain=ANY, memory="fresh", spellings=spellings(np="negative"),
+         extra={"lower_call": _ufunc("neg")})
 register("float", 1, impl=float, form="call", op="float", partial=identity,
          spellings=spellings(builtin="float"), sympy=lambda a: a, dtype="float", domain=ANY,
          memory="view")

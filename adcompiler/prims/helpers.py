@@ -1,7 +1,7 @@
 """Building blocks of the scalar primitives' records.
 
-A scalar (elementwise) record, in :mod:`.arith`, :mod:`.elementary` or
-:mod:`.logic`, holds (see :mod:`.record`):
+A scalar (elementwise) record, in :mod:`.arith`, :mod:`.elementary`,
+:mod:`.logic` or :mod:`.special`, holds (see :mod:`.record`):
 
 * ``impl``: its value on Python numbers (constant folding, the trace views);
 * ``form`` and ``op``: how Python writes it (``'binop'`` and ``ast.Add``,
@@ -16,6 +16,9 @@ A scalar (elementwise) record, in :mod:`.arith`, :mod:`.elementary` or
 * ``formula``: for a primitive defined by other primitives (:mod:`.formula`);
 * ``extra['lower_call']``: ``(builder, args, ns) -> atom or None``, a call
   the lowering writes otherwise (``math.log(x, base)``, ``max(a, b, c)``).
+* ``extra['integer_args']``: positions of arguments that only take integers
+  (``polygamma``'s order): their partial is zero by convention, and the
+  systematic test takes no central difference in them.
 
 A derivative rule ``partial(b, e, i, g)`` builds, as IR into the builder
 ``b``, the product of ``d e.out / d e.args[i]`` with a seed ``g`` (forward

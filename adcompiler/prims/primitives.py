@@ -1,7 +1,8 @@
 """The primitives of the IR, all in one registry (:mod:`.record`).
 
 Importing this module registers every record: the scalar ones (:mod:`.arith`,
-:mod:`.elementary`, :mod:`.logic`, each record with its derivative rule),
+:mod:`.elementary`, :mod:`.logic`, :mod:`.special`, each record with its
+derivative rule),
 the structural ones the transforms handle themselves (calls, tapes,
 tuples, below) and the array ones (:mod:`.npprims`).  :func:`evaluate`
 applies a primitive to Python values (constant folding, the interpreter of
@@ -15,7 +16,7 @@ from .record import REGISTRY, register
 PRIMS: dict = REGISTRY
 
 # the scalar primitives, one module per family (each registers its records)
-from . import arith, elementary, logic  # noqa: E402,F401
+from . import arith, elementary, logic, special  # noqa: E402,F401
 
 # calls of differentiated user functions and tape operations (see reverse.py):
 # their derivatives are handled structurally by the transforms

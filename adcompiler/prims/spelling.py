@@ -13,7 +13,7 @@ keeps a list of names: a new record is callable by being registered.
 from __future__ import annotations
 
 import builtins
-import importlib
+import sys
 
 from .record import REGISTRY
 
@@ -35,15 +35,17 @@ def names(record, namespace: str) -> tuple:
 
 
 def module_of(namespace: str):
-    """The module a namespace names (None: it cannot be imported)."""
+    """The module a namespace names, if it is loaded (None otherwise).
+
+    Only loaded modules count: a function object of a module nobody imported
+    cannot reach the compiler (the frontend imports the modules the user's
+    code names before it looks a call up), and importing, say, SciPy just to
+    list its spellings would cost a second on every first compile."""
     if namespace == "builtin":
         return builtins
     if namespace in _NOT_MODULES:
         return None
-    try:
-        return importlib.import_module(_MODULES.get(namespace, namespace))
-    except ImportError:
-        return None
+    return sys.modules.get(_MODULES.get(namespace, namespace))
 
 
 def _resolve(module, dotted: str):
@@ -56,7 +58,9 @@ def _resolve(module, dotted: str):
 def _table() -> dict:
     """id(function object) -> (primitive, ns parameter), rebuilt whenever the
     registry changes (a test may register and remove a record)."""
-    key = tuple((name, id(r)) for name, r in REGISTRY.items())
+    spaces = {ns for r in REGISTRY.values() for ns in r.spellings}
+    key = (tuple((name, id(r)) for name, r in REGISTRY.items()),
+           tuple(sorted(ns for ns in spaces if module_of(ns) is not None)))
     if _cache["key"] != key:
         table: dict = {}
         for name, record in REGISTRY.items():

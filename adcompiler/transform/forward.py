@@ -31,7 +31,7 @@ import re
 from ..core.ir import (Block, Builder, Const, Eqn, ForRange, Function, If, Names, Var, While,
                  derived, stmt_inputs, sub_blocks, substitute, walk)
 from ..prims.shapecalc import ShapeNeeded
-from ..errors import AdcError
+from ..errors import AdcError, located_refusals
 from ..prims.primitives import PRIMS
 from ..prims.rules import RULES, partial_times
 
@@ -315,6 +315,7 @@ class Tangent:
 
 
 # ---------------------------------------------------------------- drivers
+@located_refusals
 def tangent_function(fn: Function, mask: tuple, name: str, must, callee_name) -> tuple:
     """``name(*params, *dots of the active params) -> (*outs, *out dots)`` and
     the set of (callee, mask) pairs it calls."""

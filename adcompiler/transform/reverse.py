@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from ..core.ir import (Block, Builder, Const, Eqn, ForRange, Function, If, Loc, Names, Var, While,
                  bound_vars, derived, ordered_free_vars, substitute)
+from ..errors import located_refusals
 from ..prims.primitives import PRIMS
 from ..prims.rules import partial_times
 from .tape import counted, tape
@@ -339,6 +340,7 @@ def _bar_hint(v: Var) -> str:
 
 
 # ---------------------------------------------------------------- drivers
+@located_refusals
 def reverse_function(fn: Function, wrt: tuple, with_value: bool = False,
                      shapes: dict | None = None) -> tuple:
     """The fused gradient function of an entry point and the set of callees it
@@ -361,6 +363,7 @@ def reverse_function(fn: Function, wrt: tuple, with_value: bool = False,
     return grad, rev.fwd_calls
 
 
+@located_refusals
 def reverse_callee(fn: Function, shapes: dict | None = None) -> tuple:
     """``fn_fwd(*args) -> (*outs, res)`` and ``fn_bwd(res, *out_bars) -> arg_bars``."""
     names = Names.for_function(fn)

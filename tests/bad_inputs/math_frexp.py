@@ -1,0 +1,8 @@
+# expect: CompileError
+# message: the function math.frexp is not supported
+# line: 8
+import math
+
+
+def f(x):
+    return math.frexp(x)[0]
