@@ -105,10 +105,12 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
                            sf.node.col_offset + 1, "return")
     if shapes is UNDECLARED:  # command line without --shapes: arrays only if the code says so
         shapes = undeclared_shapes(program, entry)
-    if program.global_arrays and shapes is None:  # scalar parameters, global arrays
+    # scalar parameters of code that reads global arrays or uses array operations
+    # (indexing, iterating): array code, whose shapes are checked
+    array_code = program.global_arrays or npcompile.uses_arrays(program)
+    if array_code and shapes is None:
         shapes = {p.name: () for p in entry.params}
-    scalar = not program.global_arrays and (shapes is None or
-                                            all(s == () for s in shapes.values()))
+    scalar = not array_code and (shapes is None or all(s == () for s in shapes.values()))
     ctx = None if scalar else ArrayContext(program, shapes, dtypes, CHECK_IR)
     program.arrays = ctx
     if ctx:

@@ -231,10 +231,19 @@ def loop_over_rows(X):
     return s
 
 
+def loop_over_rows_strict(X, w):
+    s = 0.0
+    for row, a in zip(X, w, strict=True):
+        s = s + a * np.sum(row)
+    return s
+
+
 def test_unsupported_array_constructs_name_the_construct():
+    # for row in X is supported since issue 14 (tests/test_iteration.py)
+    assert np.array_equal(grad(loop_over_rows)(np.ones((2, 3))), np.ones((2, 3)))
     with pytest.raises(CompileError) as err:
-        grad(loop_over_rows)(np.ones((2, 3)))
-    assert "loops run over range" in str(err.value)
+        grad(loop_over_rows_strict)(np.ones((2, 3)), np.ones(2))
+    assert "zip() with keyword arguments (strict=)" in str(err.value)
 
 
 def test_forward_mode_transforms_refuse_arrays_clearly():

@@ -101,6 +101,8 @@ def shape_error(sf, exc) -> CompileError:
     if len(exc.args) > 1:
         return sf.error(exc.args[1], sf.node, "shape")
     what = getattr(exc.args[0], "hint", "") if exc.args else ""
+    if what not in {a.arg for a in sf.node.args.args}:
+        what = ""  # a local (a loop's row): the shapes to give are the parameters'
     known = f"the number of dimensions of {what or 'an operand'} is unknown here"
     err = sf.error(f"{known}; call the gradient with arrays (the API specialises on their "
                    "shapes) or give --shapes on the command line", sf.node, "shape")
@@ -231,6 +233,11 @@ def undeclared_shapes(program, entry: Function):
     if _array_program(program):
         return {p.name: None for p in entry.params}
     return None
+
+
+def uses_arrays(program) -> bool:
+    """Does the code use array operations (then it is compiled as array code)?"""
+    return _array_program(program)
 
 
 def _array_program(program) -> bool:

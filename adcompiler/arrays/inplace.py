@@ -112,9 +112,12 @@ _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "floord
 
 def _describe(v: Var, name: str, also: tuple) -> str:
     """The user's name for ``v`` other than ``name``."""
-    for n in (v.hint.lstrip("~"),) + tuple(also):
-        if n and n != name:
+    names = (v.hint.lstrip("~"),) + tuple(also)
+    for n in names:
+        if n and n != name and "#" not in n:  # '#': a hidden name (desugar.py, loops.py)
             return n
+    if any(n.startswith("_seq#") for n in names):
+        return f"the {name} that a for loop runs over (Python's loop would see the change)"
     return f"another name bound to it (such as z after z = {name}), read later"
 
 

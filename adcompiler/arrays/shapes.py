@@ -105,6 +105,8 @@ class Inference:
     def eqn(self, e: Eqn) -> None:
         args = [self.of(a) for a in e.args]
         rule = PRIMS[e.prim].shape
+        if e.prim in ("len", "index") and args and args[0] == ():
+            self.not_a_sequence(e)
         if e.prim == "push":
             self.pushed[e.args[0]] = args[1:]
             return
@@ -152,6 +154,12 @@ class Inference:
                 where = f": {e.loc.text}" if e.loc.text else ""
                 raise CompileError(f"operands of shapes {shown} cannot be broadcast together"
                                    f"{where}", self.filename, e.loc.line, e.loc.col, "shape")
+
+    def not_a_sequence(self, e: Eqn) -> None:
+        """``len``, indexing or a ``for`` loop on a number: Python raises
+        TypeError there, so no gradient is emitted for it."""
+        from ..errors import not_a_sequence
+        raise not_a_sequence(e, self.filename)
 
     def makes_float(self, e: Eqn) -> bool:
         """Is the result a float (so ``+=`` of a float into it is allowed)?"""
@@ -233,3 +241,4 @@ def infer_with_dtypes(fn: Function, params: dict, callee_shapes=None,
     """``(shapes, {var: dtype letter})``."""
     inf = Inference(callee_shapes)
     return inf.run(fn, params, dtypes), inf.dtypes
+

@@ -10,6 +10,12 @@ rewritten here into flags, the classic way:
   loop, ``if flag: return value``.  Returns outside loops are handled by the
   lowering (the statements after an ``if`` that returns move into its branches).
 
+Loops over sequences, ``enumerate``/``zip``/``reversed`` are first rewritten
+into range loops by :mod:`.loops`.  A loop's ``else`` clause follows it,
+guarded by ``not broke`` when the loop has a ``break``.  ``while True`` ends
+only by a jump: when that is always a ``return``, the return after the loop is
+unconditional and the statements after it (unreachable) are dropped.
+
 Also ``x += e`` becomes ``x = x + e`` and ``x: T = e`` becomes ``x = e``.
 Flag names contain ``#``, so they can never collide with a user's names.
 """
@@ -17,6 +23,8 @@ from __future__ import annotations
 
 import ast
 import copy
+
+from .loops import names_in, rewrite_for, static_nonempty
 
 _LOOPS = (ast.For, ast.While)
 
@@ -31,6 +39,8 @@ class Desugarer:
         out: list = []
         for s in stmts:
             out.extend(self.stmt(s))
+            if out and isinstance(out[-1], ast.Return):
+                break  # what follows is unreachable (after a 'while True' that returns)
         return out
 
     def stmt(self, s: ast.stmt) -> list:
@@ -51,19 +61,29 @@ class Desugarer:
             s.body, s.orelse = self.body(s.body), self.body(s.orelse)
             return [s]
         if isinstance(s, _LOOPS):
-            if s.orelse:
-                kind = "for" if isinstance(s, ast.For) else "while"
-                raise self.sf.error(f"'{kind} ... else' is not supported", s, f"{kind}-else")
             s = copy.copy(s)
+            orelse, s.orelse = s.orelse, []
+            pre = []
+            if isinstance(s, ast.For):
+                self.counter += 1
+                *pre, s = rewrite_for(self.sf, s, self.counter)
             s.body = self.body(s.body)
-            return self.loop(s)
+            return pre + self.loop(s, self.body(orelse))
         return [s]
 
     # ------------------------------------------------------------ loops
-    def loop(self, s) -> list:
+    def loop(self, s, orelse: list) -> list:
+        """The loop with its jumps as flags, then its ``else`` clause (run
+        when no ``break`` ended the loop).  ``while True`` ends only by a jump:
+        when only ``return`` can end it, the return after it is unconditional."""
         kinds = _jumps(s.body)
+        forever = isinstance(s, ast.While) and _always_true(s.test)
+        if forever and not kinds & {"break", "return"}:
+            raise self.sf.error("this 'while True' loop has no break or return, so it never "
+                                "ends; add a break or return, or write the condition in the "
+                                "while", s, "while True")
         if not kinds:
-            return [s]
+            return [s] + orelse
         self.counter += 1
         n = self.counter
         flags = _Flags(n, self.nreturns, kinds)
@@ -74,22 +94,28 @@ class Desugarer:
         body = ([_assign(flags.cont, _const(False), s)] if flags.cont else []) \
             + self.guard(s.body, flags, s)
         if isinstance(s, ast.While):
-            test = _and(_not(_name(flags.brk, s), s), s.test, s) if flags.brk else s.test
+            test = s.test if not flags.brk else _not(_name(flags.brk, s), s) if forever else \
+                _and(_not(_name(flags.brk, s), s), s.test, s)
             new = [ast.copy_location(ast.While(test, body, []), s)]
-        elif flags.brk and _is_range(s.iter):
+        elif flags.brk and _is_range(s.iter) and not hasattr(s, "adc_sequences"):
             new = self.range_to_while(s, body, flags)
         elif flags.brk:
             guarded = ast.copy_location(ast.If(_not(_name(flags.brk, s), s), body, []), s)
-            new = [ast.copy_location(ast.For(s.target, s.iter, [guarded], []), s)]
+            new = [_like(s, ast.For(s.target, s.iter, [guarded], []))]
         else:
-            new = [ast.copy_location(ast.For(s.target, s.iter, body, []), s)]
+            new = [_like(s, ast.For(s.target, s.iter, body, []))]
         suffix = []
         if "return" in kinds:
             value = _name(flags.values[0], s) if len(flags.values) == 1 else \
                 ast.copy_location(ast.Tuple([_name(v, s) for v in flags.values], ast.Load()), s)
             ret = ast.copy_location(ast.Return(value), s)
-            suffix = [ast.copy_location(ast.If(_name(flags.ret, s), [ret], []), s)]
-        return prefix + new + suffix
+            suffix = [ret] if forever and "break" not in kinds else \
+                [ast.copy_location(ast.If(_name(flags.ret, s), [ret], []), s)]
+            if suffix == [ret]:
+                return prefix + new + suffix  # the else clause never runs
+        if orelse and "break" in kinds:
+            orelse = [ast.copy_location(ast.If(_not(_name(flags.brk, s), s), orelse, []), s)]
+        return prefix + new + suffix + orelse
 
     def range_to_while(self, s: ast.For, body: list, flags: "_Flags") -> list:
         args = s.iter.args
@@ -114,7 +140,10 @@ class Desugarer:
         step_stmts = [ast.copy_location(ast.Assign([s.target], _name(it, s)), s),
                       _assign(it, ast.copy_location(
                           ast.BinOp(_name(it, s), ast.Add(), _name(inc, s)), s), s)]
-        return pre + [ast.copy_location(ast.While(test, step_stmts + body, []), s)]
+        loop = ast.copy_location(ast.While(test, step_stmts + body, []), s)
+        loop.adc_targets = names_in(s.target)  # a loop variable: see loops.py
+        loop.adc_runs = static_nonempty(args)
+        return pre + [loop]
 
     def guard(self, stmts: list, flags: "_Flags", loop) -> list:
         """Rewrite jumps into flag assignments; statements after a possible
@@ -182,6 +211,19 @@ def _jumps(stmts: list) -> set:
         elif isinstance(s, ast.If):
             kinds |= _jumps(s.body) | _jumps(s.orelse)
     return kinds
+
+
+def _always_true(test: ast.expr) -> bool:
+    """``while True`` / ``while 1``: a loop only a jump can end."""
+    return isinstance(test, ast.Constant) and bool(test.value) and test.value is not ...
+
+
+def _like(old: ast.For, new: ast.For) -> ast.For:
+    """``new`` at ``old``'s place, keeping the marks of loops.py."""
+    for mark in ("adc_targets", "adc_sequences"):
+        if hasattr(old, mark):
+            setattr(new, mark, getattr(old, mark))
+    return ast.copy_location(new, old)
 
 
 def _is_range(node: ast.expr) -> bool:

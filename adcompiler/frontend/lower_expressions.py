@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from ..core.ir import Builder, Const, If, is_number
+from ..core.ir import Builder, Const, If, Var, is_number
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
            ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.MatMult: "matmul"}
@@ -50,7 +50,8 @@ class ExpressionLowering:
         right = self.scalar(node.right, env, b)
         out = b.eqn(prim, left, right)
         target = getattr(node, "adc_inplace", None)
-        if target is not None:  # ``x op= e``: checked by inplace.py on array code
+        if target is not None and isinstance(out, Var):  # ``x op= e``: see inplace.py
+            # (a tuple loop folds integer constants: loops.py)
             self.program.inplace.setdefault(self.key, {})[out.name] = (
                 target, node.lineno, node.col_offset + 1)
         return out

@@ -7,7 +7,8 @@ from __future__ import annotations
 import ast
 
 from ..core.ir import Builder, Const, If, Var
-from .syntax import Returned, Unbound, contains_return, describe, hint, ordered_union
+from .syntax import (Returned, Unbound, contains_return, describe, has_value, hint, loop_targets,
+                     ordered_union)
 
 
 class StatementLowering:
@@ -113,8 +114,15 @@ class StatementLowering:
             builders.append(child)
         changed = [n for n in ordered_union(envs[0], envs[1])
                    if envs[0].get(n) is not env.get(n) or envs[1].get(n) is not env.get(n)]
-        unbound = [n for n in changed if any(isinstance(e.get(n), Unbound) for e in envs)]
-        changed = [n for n in changed if self.mergeable(n, envs, s)]
+        # a loop variable bound in one branch only (by a loop that certainly runs)
+        # stays unreadable, as Python's UnboundLocalError on the other path
+        one_sided = {n for n in loop_targets(s.body + s.orelse)
+                     if not has_value(env, n) and not all(has_value(e, n) for e in envs)}
+        unbound = [n for n in changed
+                   if n in one_sided or any(isinstance(e.get(n), Unbound) for e in envs)]
+        tuples = [n for n in changed if _branch_tuple(n, envs)]
+        changed = [n for n in changed if n not in tuples and n not in one_sided and
+                   self.mergeable(n, envs, s)]
         outs = tuple(self.names.fresh(hint(n)) for n in changed)
         blocks = [bl.block(tuple(e.get(n, Const(None)) for n in changed))
                   for bl, e in zip(builders, envs)]
@@ -124,14 +132,20 @@ class StatementLowering:
         env.update(zip(changed, outs))
         for n in unbound:
             env[n] = Unbound(f"{n} is a loop variable of a loop inside a branch; reading it "
-                             "after that loop is not supported")
+                              "after that loop is not supported")
+        for n in tuples:  # an error only where it is read after the branch
+            env[n] = Unbound(f"{n} holds a tuple that depends on a branch; unpack it into "
+                              "separate names")
         return env
 
     def mergeable(self, name: str, envs: list, at) -> bool:
         values = [e.get(name) for e in envs]
-        if any(isinstance(v, tuple) for v in values):
-            if values[0] is values[1]:
-                return False
-            raise self.sf.error(f"{name} holds a tuple that depends on a branch; unpack it "
-                                "into separate names", at, "tuple in branch")
+        if any(isinstance(v, tuple) for v in values):  # the same tuple on both sides
+            return False
         return not any(isinstance(v, Unbound) for v in values)
+
+
+def _branch_tuple(name: str, envs: list) -> bool:
+    """Does ``name`` hold a tuple that differs between the branches?"""
+    values = [e.get(name) for e in envs]
+    return any(isinstance(v, tuple) for v in values) and values[0] is not values[1]

@@ -62,6 +62,8 @@ def loop_targets(stmts: list) -> set:
         for node in ast.walk(s):
             if isinstance(node, ast.For):
                 found |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+            if isinstance(node, (ast.For, ast.While)):  # the marks of loops.py
+                found |= set(getattr(node, "adc_targets", ()))
     return found
 
 

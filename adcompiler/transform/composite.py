@@ -19,11 +19,11 @@ from .. import compiler
 from ..compiler import Compiled, callee_functions, emit_module, optimize
 from ..runtime.deep import deep
 from ..emit.printer import comment_line
-from ..errors import AdcError
+from ..errors import AdcError, not_a_sequence
 from .forward import jvp_module, seeded
 from ..frontend.source import SourceFunction
 from ..runtime.watch import watch
-from ..core.ir import Block, Builder, Const, Function, Names, Var
+from ..core.ir import Block, Builder, Const, Eqn, Function, Names, Var, walk
 from ..frontend.program import Program
 from .reverse import reverse_callee
 
@@ -72,11 +72,17 @@ def _params(fn: Function) -> list:
 
 
 def _scalar_globals(program: Program, sf: SourceFunction) -> None:
-    """These transforms handle scalar code only: a global array is refused."""
+    """These transforms handle scalar code only: a global array is refused,
+    and so is indexing or iterating a number (a loop over a tuple is unrolled,
+    so any ``len``/``index`` left is on a number)."""
     if program.global_arrays:
         names = ", ".join(sorted(program.global_arrays))
         raise sf.error(f"the global array(s) {names} can be read by grad / value_and_grad "
                        "(reverse mode) only so far", sf.node, "global")
+    for k, fn in program.functions.items():
+        for s in walk(fn.body):
+            if isinstance(s, Eqn) and s.prim in ("len", "index"):
+                raise not_a_sequence(s, program.sources[k].filename)
 
 
 # ---------------------------------------------------------------- sources

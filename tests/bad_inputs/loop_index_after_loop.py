@@ -1,7 +1,8 @@
 # expect: CompileError
-# message: loop variable i after its loop
-# line: 7
-def f(x):
-    for i in range(3):
+# message: i is a loop variable read after its loop, which may run zero times
+# line: 8
+# (range(n) may run zero times: Python would raise UnboundLocalError; range(3) is fine)
+def f(x, n=3):
+    for i in range(n):
         x = x * 2
     return x * i

@@ -10,7 +10,9 @@ and views followed by them (``B = A; B *= 2.0``, ``V = A[:2]; V *= 3.0``,
 ``T = A.T; T += 1.0``), element assignment, a name rebuilt from an index of
 itself (``u = np.concatenate([u[1:], u[:1]])``, ``P = np.stack([v, P[1],
 P[2]])``), loops over arrays (also in such rebuilds) and branches on array
-values.  Points may be integer arrays, zeros or large values.
+values; loops over an array's rows or elements (plain, ``enumerate``, ``zip``,
+``reversed``, with ``break``/``continue``/``else``, the loop variable read
+after the loop).  Points may be integer arrays, zeros or large values.
 """
 from __future__ import annotations
 
@@ -226,7 +228,7 @@ class ArrayGrammar:
 
     def loop(self, env: dict, budget: int) -> list:
         c = self.c
-        kind = c.choice(["range", "rows", "roll"])
+        kind = c.choice(["range", "rows", "rows", "roll"])
         if kind == "roll":
             vecs = [n for n, s in env.items() if s in (S3, S4)]
             if vecs and self.feats.want("self_index", 0.8):
@@ -238,15 +240,11 @@ class ArrayGrammar:
         acc = self.new_name()
         head = [f"{acc} = {self.expr(env, S4, 1)}"]
         inner = dict(env)
-        if kind == "rows" and self.feats.want("iter_array", 0.3):
-            mats = [n for n, s in env.items() if s == M]
-            src = c.choice(mats) if mats else "X"
-            head.append(f"for row in {src}:")
-            inner["row"] = S4
-        else:
-            head.append(f"for i in range({c.randint(0, 3)}):")
-            inner["row"] = S4
-            head.append(f"    row = X[i] * {_paren(self.expr(env, S0, 1))}")
+        if kind == "rows" and self.feats.want("iter_array", 0.8):
+            return self.sequence_loop(env, budget, acc, head)
+        head.append(f"for i in range({c.randint(0, 3)}):")
+        inner["row"] = S4
+        head.append(f"    row = X[i] * {_paren(self.expr(env, S0, 1))}")
         inner[acc] = S4
         value = self.expr(inner, S4, 1)
         if re.search(rf"\b{acc}\[", value) and not self.feats.want("self_index", 1.0):
@@ -256,6 +254,59 @@ class ArrayGrammar:
             body += self.statement(inner, 0, shape_stable=True)
         env[acc] = S4
         return head + _indent(body)
+
+    def sequence_loop(self, env: dict, budget: int, acc: str, head: list) -> list:
+        """A loop over an array's rows or elements: plain, ``enumerate``,
+        ``zip`` (of different lengths), ``reversed``, maybe a ``break`` and an
+        ``else``, maybe the loop variable read after the loop (bound before it)."""
+        c = self.c
+        mats = [n for n, s in env.items() if s == M] or ["X"]
+        vecs = [n for n, s in env.items() if s in (S3, S4)] or ["v"]
+        src = c.choice(mats)
+        inner = dict(env)
+        form = c.choice(["rows", "elements", "enumerate", "zip", "reversed", "zip3", "range"])
+        names = {"row": S4}
+        if form == "rows":
+            loop = f"for row in {src}:"
+        elif form == "elements":
+            vec = c.choice(vecs)
+            loop, names = f"for e in {vec}:", {"e": S0}
+        elif form == "enumerate":
+            loop, names = f"for k, row in enumerate({src}):", {"row": S4, "k": S0}
+        elif form == "zip":
+            vec = c.choice(vecs)
+            loop, names = f"for row, e in zip({src}, {vec}):", {"row": S4, "e": S0}
+        elif form == "reversed":
+            loop = f"for row in reversed({src}):"
+        elif form == "range":
+            vec = c.choice(vecs)
+            rng = c.choice(["range(1, 9, 2)", "reversed(range(5))", "range(3, 0, -1)"])
+            loop, names = f"for k, e in zip({rng}, {vec}):", {"e": S0, "k": S0}
+        else:
+            vec = c.choice(vecs)
+            loop = f"for k, (row, e) in enumerate(zip(reversed({src}), {vec})):"
+            names = {"row": S4, "e": S0, "k": S0}
+        after = self.feats.want("loop_var_after", 0.3)
+        if after:  # bound before the loop: readable after it even if it ran zero times
+            head += [f"{n} = {self.expr(env, sh, 1)}" for n, sh in names.items()]
+        inner.update(names)
+        inner[acc] = S4
+        value = self.expr(inner, S4, 1)
+        if re.search(rf"\b{acc}\[", value) and not self.feats.want("self_index", 1.0):
+            value = self.expr({n: sh for n, sh in inner.items() if n != acc}, S4, 1)
+        body = [f"{acc} = {acc} + {value}"]
+        if self.feats.want("loop_break", 0.3):
+            body = [f"if {self.expr(inner, S0, 1)} > {c.choice(CONSTANTS)}:",
+                    f"    {c.choice(['break', 'continue'])}"] + body
+        if budget > 0 and c.chance(0.4):
+            body += self.statement(inner, 0, shape_stable=True)
+        lines = head + [loop] + _indent(body)
+        if self.feats.want("loop_else", 0.2):
+            lines += ["else:", f"    {acc} = {acc} * {_paren(self.expr(env, S0, 1))}"]
+        env[acc] = S4
+        if after:
+            env.update(names)
+        return lines
 
     def branch(self, env: dict, budget: int) -> list:
         c = self.c
@@ -349,4 +400,5 @@ def array_program(chooser, allowed=None) -> Program:
 ALL_FEATURES = {feat for _, feat in UNARY + BINARY if feat} | \
     {feat for forms in STRUCT.values() for _, _, feat in forms if feat} | {
         "alias_inplace", "array_inplace", "setitem", "self_index", "array_loop", "array_branch", "iter_array",
+        "loop_var_after", "loop_break", "loop_else",
         "int_array", "zero_array", "large_array"}

@@ -288,6 +288,15 @@ def check_rebind(fn, mod, program, point, wrt) -> list:
         return [finding]
     for name, value in program.rebind.items():
         setattr(mod, name, value)
+    try:  # f itself may fail with the new value (overflow): nothing to compare then
+        with budget(SECONDS):
+            v = as_float(fn(*copy_args(point)))
+    except Timeout:
+        raise
+    except Exception:  # noqa: BLE001 -- f's own error, as in _usable_point
+        return []
+    if v is None or not math.isfinite(v) or abs(v) > 1e12:
+        return []
     oracles = partials(fn, point, wrt)
     findings = []
     for label, d in (("rebind-old", old), ("rebind-fresh", grad(fn, wrt=wrt))):

@@ -5,7 +5,9 @@ that hid wrong gradients (issue 12): rounding (``floor``/``ceil``/``int``/
 ``round``/``//``/``fabs``), bool arithmetic and ``==``/``!=``, ``and``/``or``
 as values, ``max``/``min`` with NaN, ``/=``, helpers with defaults, keyword
 calls and recursion, integer locals and ``for k in range(k)``, names reused as
-loop variables, names the emitted code also uses (``tape``, ``reversed``,
+loop variables, loops over tuples (``enumerate``/``zip``/``reversed``),
+``reversed(range(...))``, ``for``/``while ... else``, ``while True`` ending by a
+break or a return, a loop index read after a loop that certainly runs, names the emitted code also uses (``tape``, ``reversed``,
 ``math``, ``h1_fwd`` beside ``h1``), a module global rebound after the first
 gradient, and points at zero, at integers, NaN and large values.
 
@@ -256,6 +258,9 @@ class ScalarGrammar:
         elif len(scope.floats) > 1 and self.feats.want("loop_var_reuse", 0.05):
             index = c.choice(scope.floats)  # a float name becomes the index
         spec = c.choice(["range({n})", "range(1, {n})", "range({n}, 0, -1)", "range(0, {n}, 2)"])
+        if self.feats.want("reversed_range", 0.2):
+            spec = c.choice(["reversed(range({n}))", "reversed(range(1, {n}))",
+                             "reversed(range({n}, 0, -1))", "reversed(range(0, {n}, 2))"])
         reused = index in scope.floats
         body_s = scope.child(loop=True, ints=[index])
         if not self.feats.want("helper_in_while", 0.5):
@@ -263,10 +268,93 @@ class ScalarGrammar:
         if reused:
             body_s.floats.remove(index)
         body = self.block(body_s, budget - 1)
-        scope.settle(body_s)  # names bound only in the body may be unbound
+        lines = [f"for {index} in {spec.format(n=n)}:"] + _indent(body)
+        lines += self.loop_else(scope, budget, body_s)
         if reused:  # bound before the loop: still bound (an int or the old float)
             scope.floats.append(index)
-        return [f"for {index} in {spec.format(n=n)}:"] + _indent(body)
+        elif n.isdigit() and _literal_range_runs(spec, int(n)) and \
+                self.feats.want("index_after", 0.5):
+            scope.ints.append(index)  # the loop certainly runs: its index stays bound
+        return lines
+
+    def loop_else(self, scope: Scope, budget: int, body_s: Scope) -> list:
+        """Maybe an ``else:`` clause (runs when no break ended the loop); then
+        only names bound before the loop are certainly bound."""
+        lines = []
+        if self.feats.want("loop_else", 0.15):
+            else_s = scope.child()
+            lines = ["else:"] + _indent(self.block(else_s, max(budget - 1, 0), 2))
+            scope.settle(body_s, else_s)
+        else:
+            scope.settle(body_s)  # names bound only in the body may be unbound
+        return lines
+
+    def for_tuple(self, scope: Scope, budget: int) -> list:
+        """A loop over a tuple: plain, enumerate, zip, reversed (all unrolled)."""
+        c = self.c
+        self.counter += 1
+        seq, var = f"t{self.counter}", f"w{self.counter}"
+        items = [self.expr(scope, 1) for _ in range(c.randint(1, 3))]
+        lines = [f"{seq} = ({', '.join(items)}{',' if len(items) == 1 else ''})"]
+        body_s = scope.child(loop=True)
+        body_s.floats.append(var)
+        form = c.choice(["plain", "enumerate", "zip", "reversed", "literal", "range"])
+        ints = []
+        if form == "plain":
+            head = f"for {var} in {seq}:"
+        elif form == "enumerate":
+            idx = f"i{self.counter}"
+            start = c.choice(["", ", 1", ", start=2"])
+            head = f"for {idx}, {var} in enumerate({seq}{start}):"
+            ints.append(idx)
+        elif form == "zip":
+            other = f"u{self.counter}"
+            more = ", ".join(self.expr(scope, 1) for _ in range(c.randint(1, 3)))
+            head = f"for {var}, {other} in zip({seq}, ({more},)):"
+            body_s.floats.append(other)
+        elif form == "reversed":
+            head = f"for {var} in reversed({seq}):"
+        elif form == "range":  # a range zipped with the tuple: its items are ints
+            idx = f"i{self.counter}"
+            rng = c.choice(["range(3)", "range(1, 9, 3)", "reversed(range(2, 6))",
+                            "range(4, -2, -2)"])
+            head = f"for {idx}, {var} in zip({rng}, {seq}):"
+            ints.append(idx)
+        else:
+            head = f"for {var} in reversed([{', '.join(items)}]):"
+        body_s.ints += ints
+        if not self.feats.allows("helper_in_while"):  # see known.KNOWN_OPEN
+            body_s.helpers = []
+        body = self.block(body_s, budget - 1)
+        lines += [head] + _indent(body) + self.loop_else(scope, budget, body_s)
+        # the tuple is never empty: the loop variables stay bound after the loop
+        scope.floats.append(var)
+        if form == "zip":
+            scope.floats.append(other)
+        scope.ints += ints
+        return lines
+
+    def while_true(self, scope: Scope, budget: int) -> list:
+        """``while True:`` that ends by a break or a return after a few trips."""
+        c = self.c
+        self.counter += 1
+        counter = f"n{self.counter}"
+        inner = scope.child()
+        if not (scope.helpers and self.feats.want("helper_in_while", 0.5)):
+            inner.helpers = []
+        body_s = inner.child(loop=True, ints=[counter])
+        exit_ = "break"
+        if (not scope.in_branch or self.feats.allows("nested_return")) and c.chance(0.3):
+            exit_ = f"return {', '.join(self.expr(body_s, 1) for _ in range(scope.returns))}"
+        body = self.block(body_s, budget - 1)
+        check = [f"if {counter} > {c.randint(0, 3)}:", f"    {exit_}"]
+        body = [f"{counter} += 1"] + check + body  # first: a continue cannot skip it
+        lines = [f"{counter} = 0", "while True:"] + _indent(body)
+        if exit_ == "break":
+            lines += self.loop_else(scope, budget, body_s)
+        else:
+            scope.settle(body_s)
+        return lines
 
     def while_stmt(self, scope: Scope, budget: int) -> list:
         self.counter += 1
@@ -278,9 +366,9 @@ class ScalarGrammar:
         extra = f" and ({self.condition(inner)})" if self.c.chance(0.5) else ""
         body_s = inner.child(loop=True, ints=[counter])
         body = self.block(body_s, budget - 1)
-        scope.settle(body_s)
-        return [f"{counter} = 0", f"while {counter} < {self.c.randint(0, 4)}{extra}:"] + \
+        lines = [f"{counter} = 0", f"while {counter} < {self.c.randint(0, 4)}{extra}:"] + \
             _indent([f"{counter} += 1"] + body)
+        return lines + self.loop_else(scope, budget, body_s)
 
     def for_list(self, scope: Scope, budget: int) -> list:
         items = [self.expr(scope, 1) for _ in range(self.c.randint(1, 3))]
@@ -317,7 +405,12 @@ class ScalarGrammar:
             kinds.append("int")
         if budget > 0 and scope.control:
             kinds += ["if", "for", "for", "while", "jump", "for_list"]
+            kinds += [k for k, feat in (("for_tuple", "iter_tuple"), ("while_true", "while_true"))
+                      if self.feats.allows(feat)]
         kind = self.c.choice(kinds)
+        if kind in ("for_tuple", "while_true"):
+            self.feats.used.add("iter_tuple" if kind == "for_tuple" else kind)
+            return getattr(self, kind)(scope, budget)
         if kind in ("if", "for", "while", "for_list"):
             return getattr(self, kind + ("_stmt" if kind != "for_list" else ""))(scope, budget)
         return {"assign": self.assign, "aug": self.aug, "tuple": self.tuple_assign,
@@ -376,6 +469,12 @@ class ScalarGrammar:
         return helpers + ["\n".join([head] + _indent(body))], with_z
 
 
+def _literal_range_runs(spec: str, n: int) -> bool:
+    """Does the range written by ``spec`` with the literal ``n`` run at least once?"""
+    inner = spec.replace("reversed(", "", 1)[:-1] if spec.startswith("reversed(") else spec
+    return len(eval(inner.format(n=n), {"range": range})) > 0
+
+
 def scalar_points(c, feats: Features, with_z: bool) -> list:
     """Candidate points: mostly ±[0.05, 2]; sometimes 0, integers, large
     values or a NaN coordinate (then only the other is differentiated)."""
@@ -421,4 +520,5 @@ ALL_FEATURES = {feat for _, feat in UNARY + BINARY if feat} | {
     "global_rebind", "defaults", "kwargs", "eq_ne", "name_collision", "div_assign",
     "int_local", "int_bound", "range_self", "loop_var_reuse", "helper_collision", "recursion",
     "helper_in_while", "nested_return",
+    "reversed_range", "index_after", "loop_else", "iter_tuple", "while_true",
     "zero_point", "int_point", "large_point", "tiny_point", "nan_point"}
