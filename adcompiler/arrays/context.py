@@ -4,8 +4,8 @@ The entry's parameter shapes come from the call (API) or the command line.
 Inference walks into user helpers with the shapes of each call; a helper
 called with different shapes is compiled for what the calls have in common
 (:func:`shapes.join`).  After reverse mode and optimisation every emitted
-function is specialised (:func:`npopt.specialize`) and its shapes are kept
-for the emitter's in-place decisions.
+function is specialised (:func:`adcompiler.arrays.specialize.specialize`)
+and its shapes are kept for the emitter's in-place decisions.
 """
 from __future__ import annotations
 
@@ -255,7 +255,7 @@ def uses_array_operations(sf) -> bool:
     """Whether the function (or a helper it calls) uses array operations
     (``np.sum``, ``@``, indexing, ``x.T`` ...): its gradient code depends on
     the shapes of the arguments."""
-    from ..frontend.lower import lower_program
+    from ..frontend.program import lower_program
     return _array_program(lower_program(sf)[0])
 
 
