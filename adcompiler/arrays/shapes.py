@@ -164,7 +164,7 @@ class Inference:
     def makes_float(self, e: Eqn) -> bool:
         """Is the result a float (so ``+=`` of a float into it is allowed)?"""
         p = PRIMS[e.prim]
-        if p.dtype == "float":
+        if p.dtype == "float" or e.param("as_float"):
             return True
         if p.dtype is None and (p.partial is not None or p.extra.get("structural")):
             return any(self.dtype(a) == "f" for a in e.args[:3])

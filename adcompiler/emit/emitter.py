@@ -45,7 +45,7 @@ class Emitter:
         self.inl = Inlining(fn, self.own)
         self.live = Liveness(self.inl.expand)
         self.namer = Namer(self.live, reserved, self.inl.globals, shapes is not None)
-        self.ex = Expressions(self.namer, self.inl, shapes is not None)
+        self.ex = Expressions(self.namer, self.inl, shapes is not None, self.own.holds_floats)
         self.control = ControlFlow(self)
 
     # ------------------------------------------------ the interface arrays/emit.py uses

@@ -19,13 +19,19 @@ from .globalnames import global_name, module_import
 
 class Expressions:
     """``names``: var -> Python name (naming.Namer); ``inline``: the
-    inlining decisions; ``array_code``: values may be NumPy arrays."""
+    inlining decisions; ``array_code``: values may be NumPy arrays;
+    ``holds_floats(v)``: is ``v`` known to be a float (array)?"""
 
-    def __init__(self, names, inline, array_code: bool) -> None:
+    def __init__(self, names, inline, array_code: bool, holds_floats=None) -> None:
         self.names = names
         self.inline = inline
         self.array_code = array_code
+        self.holds_floats = holds_floats
         self.imports: set = set()
+
+    def is_float(self, v) -> bool:
+        """Is ``v`` known to hold floats (records' emission may ask)?"""
+        return self.holds_floats is None or self.holds_floats(v)
 
     def need(self, module: str) -> None:
         """The emitted module must import ``module`` (``math``, ``numpy``, a helper)."""

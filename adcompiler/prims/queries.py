@@ -31,9 +31,23 @@ define("size", 1, differentiable=False, array_only=True, memory="value", dtype="
 define("ndim", 1, differentiable=False, array_only=True, memory="value", dtype="int",
        spellings={"np": ("ndim",), "attr": "ndim"}, impl=lambda x, **_: np.ndim(x),
        shape=_scalar, extra={"lower": Signature(), "emit": np_call("ndim")})
+def _zeros_like(x, as_float=False, **_):
+    return np.zeros_like(x, dtype=np.float64 if as_float else None)
+
+
+def _zeros_like_emit(kit, e, args):
+    """``np.zeros_like(x)``; an adjoint accumulator (``as_float``) of an ``x``
+    not known to hold floats is ``np.zeros_like(x, dtype=float)``, made float
+    once rather than converted at every update."""
+    kws = {}
+    if e.param("as_float") and not kit.em.is_float(e.args[0]):
+        kws["dtype"] = kit.builtin("float")
+    return kit.call(kit.np("zeros_like"), args, kws)
+
+
 define("zeros_like", 1, differentiable=False, array_only=True, memory="fresh",
-       spellings={"np": ("zeros_like",)}, impl=lambda x, **_: np.zeros_like(x), shape=_like,
-       extra={"lower": Signature(), "emit": np_call("zeros_like")})
+       spellings={"np": ("zeros_like",)}, impl=_zeros_like, shape=_like,
+       extra={"lower": Signature(), "emit": _zeros_like_emit})
 
 
 def _eye_emit(kit, e, args):

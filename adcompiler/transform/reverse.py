@@ -99,7 +99,7 @@ class Reverser:
         """The zero adjoint of ``v``: ``0.0``, or an array of zeros like ``v``."""
         if self.shape(v) == ():
             return zero_like(v)
-        return b.eqn("zeros_like", v, hint=_bar_hint(v))
+        return b.eqn("zeros_like", v, as_float=True, hint=_bar_hint(v))
 
     def contribution(self, b: Builder, e: Eqn, i: int, g):
         """Argument ``i``'s share of the output adjoint ``g``, of its shape."""

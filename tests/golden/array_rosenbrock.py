@@ -15,12 +15,11 @@ def rosenbrock_grad(x):
         _t2 = x[i]
         tape.append((_t2, x[i + 1] - _t2 * _t2))
     # adjoint of line 15: for i in range(len(x) - 1):
-    x_bar = np.zeros_like(x)
+    x_bar = np.zeros_like(x, dtype=float)
     for i in reversed(range(_t1)):
         _t3, _t4 = tape.pop()
         # adjoint of line 16: s = s + 100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2
         _t5 = 100.0 * (2 * _t4)
-        x_bar = x_bar.astype(float)
         x_bar[i] += -_t5 * (2 * _t3) - 2 * (1 - _t3)
         x_bar[i + 1] += _t5
     return x_bar
