@@ -1,9 +1,8 @@
 """AST rewrites run on a function body before :mod:`.desugar`:
 
-1. statements that do not change the result are dropped: ``print(...)``
-   (see below) and ``assert`` (the derivative does not check it: the IR has
-   no statement with an effect and no output yet, so it would be removed as
-   dead code anyway; docs/supported.md says so);
+1. ``print(...)`` statements are dropped (see below); ``assert`` is refused
+   (the IR has no statement with an effect and no output yet, so it could
+   not be kept as a check, and dropping it would hide a failing check);
 2. ``float("inf")``, ``float("-inf")``, ``float("nan")`` become constants;
 3. comprehensions (:mod:`.comprehensions`);
 4. nested ``def`` and ``lambda`` lifted into helpers (:mod:`.closures`);
@@ -93,7 +92,9 @@ class _Statements:
             elif isinstance(value, list) and value and isinstance(value[0], ast.expr):
                 setattr(new, field, [self.expr(v) for v in value])
         if isinstance(new, ast.Assert):
-            return []  # not kept yet: see the module docstring
+            raise self.sf.error("assert statement is not supported in a differentiated function "
+                                "yet (the derivative could not check it); check the condition "
+                                "before calling, or move the assert to the caller", s, "assert")
         return [new]
 
     def expr(self, node: ast.expr) -> ast.expr:

@@ -1,5 +1,5 @@
 # expect: CompileError
-# message: expression statements
+# message: t.append(...): building a list by mutation is not supported
 # line: 6
 def f(x):
     t = [x]
