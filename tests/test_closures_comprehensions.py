@@ -284,3 +284,40 @@ def test_closure_over_array_is_not_called_a_global():
     v = np.array([1.0, 2.0])
     got = adcompiler.grad(f)(v)
     assert np.allclose(got, _fd_array(f, (v,), 0), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- keyword-only parameters
+SHIFT = 3.0
+
+
+def kwonly(x, *, scale=2.0, shift=SHIFT):
+    return math.sin(scale * x) + shift * x * x
+
+
+def kwonly_no_default(x, *, n):
+    return x ** n
+
+
+def _kw_helper(t, *, p=2.0):
+    return t ** p
+
+
+def kwonly_helper(x):
+    return _kw_helper(x) + _kw_helper(x, p=3.0)
+
+
+def test_keyword_only_parameters_both_modes():
+    def oracle(x, scale, shift):
+        return _oracle(lambda a, b, c: kwonly(a, scale=b, shift=c), (x, scale, shift))
+    want = oracle(0.7, 2.0, 3.0)
+    assert adcompiler.grad(kwonly)(0.7) == pytest.approx(want[0], rel=1e-9)
+    want = oracle(0.7, 0.5, 3.0)
+    assert adcompiler.grad(kwonly)(0.7, scale=0.5) == pytest.approx(want[0], rel=1e-9)
+    assert adcompiler.grad(kwonly, wrt="scale")(0.7, scale=0.5) == pytest.approx(want[1],
+                                                                                  rel=1e-9)
+    got = adcompiler.grad(kwonly, wrt=("x", "shift"), mode="forward")(0.7, 0.5)
+    assert np.allclose(got, (want[0], want[2]), rtol=1e-9)
+    assert adcompiler.grad(kwonly_no_default)(1.3, n=3) == pytest.approx(3 * 1.3 ** 2)
+    want = _oracle(kwonly_helper, (1.3,))
+    for mode in ("reverse", "forward"):
+        assert adcompiler.grad(kwonly_helper, mode=mode)(1.3) == pytest.approx(want[0], rel=1e-9)

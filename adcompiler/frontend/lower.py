@@ -152,8 +152,11 @@ class Lowerer:
                                     "yield")
         a = node.args
         if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs:
-            raise self.sf.error("only plain positional parameters are supported "
-                                "(no *args, **kwargs or keyword-only parameters)", node, "parameters")
+            raise self.sf.error("only plain positional parameters and keyword-only ones are "
+                                "supported (no "
+                                "*args, **kwargs, positional-only markers, or a keyword-only "
+                                "parameter without a default after one with a default)", node,
+                                "parameters")
         for deco in node.decorator_list:
             if not self.is_our_decorator(deco):
                 raise self.sf.error("decorators other than @grad are not supported", deco,
