@@ -321,3 +321,16 @@ def test_keyword_only_parameters_both_modes():
     want = _oracle(kwonly_helper, (1.3,))
     for mode in ("reverse", "forward"):
         assert adcompiler.grad(kwonly_helper, mode=mode)(1.3) == pytest.approx(want[0], rel=1e-9)
+
+
+def test_closure_cell_of_a_live_function_is_not_called_a_global():
+    def make(table):
+        def f(x):
+            return x * table
+        return f
+    with pytest.raises(CompileError) as info:
+        adcompiler.grad(make("abc"))(1.0)
+    assert "table is a variable of an enclosing function (a closure)" in info.value.message
+    assert "global" not in info.value.message.split(";")[0]
+    assert info.value.line == test_closure_cell_of_a_live_function_is_not_called_a_global \
+        .__code__.co_firstlineno + 3
