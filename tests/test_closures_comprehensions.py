@@ -122,7 +122,17 @@ def printing(x, y):
     return z * z
 
 
-SCALAR = [gen_sum, gen_sum_runtime, list_sum_start_if, gen_over_tuple, gen_min_max, nested_gen,
+def appended(x, y):
+    ys = []
+    for i in range(4):
+        v = x ** i
+        ys.append(v * y)
+    for c in (0.5, y):
+        ys.append(math.sin(c * x))
+    return sum(ys) + ys[-1] * len(ys)
+
+
+SCALAR = [appended, gen_sum, gen_sum_runtime, list_sum_start_if, gen_over_tuple, gen_min_max, nested_gen,
           gen_two_fors, comp_var_shadows, list_comp_static, closure, closure_late, lambdas,
           helpers_calling, nested_deeper, closure_with_gen, recursive_closure, infinities,
           printing]
@@ -197,7 +207,15 @@ def np_lambda_over_array(W, v):
     return np.sum(act(W @ v)) + max(np.sum(W[i]) * v[i] for i in range(3))
 
 
-ARRAYS = [np_gen_over_rows, np_array_comp, np_closure_over_array, np_lambda_over_array]
+def np_appended(W, v):
+    rows = []
+    for i in range(3):
+        rows.append(np.tanh(W[i] @ v))
+    a = np.array(rows)
+    return np.sum(a * a) + rows[0]
+
+
+ARRAYS = [np_appended, np_gen_over_rows, np_array_comp, np_closure_over_array, np_lambda_over_array]
 
 
 def _fd_array(fn, args, i, h=1e-6):
@@ -243,8 +261,13 @@ REFUSED = {
     "np.array runtime": ("import numpy as np\n\ndef f(x, n):\n"
                          "    return np.sum(np.array([x * i for i in range(n)]))\n",
                          "write a for loop with an accumulator", 4),
-    "append": ("def f(x):\n    ys = []\n    for i in range(3):\n        ys.append(x * i)\n"
-               "    return sum(ys)\n", "ys.append(...): building a list by mutation", 4),
+    "append runtime": ("def f(x, n):\n    ys = []\n    for i in range(n):\n"
+                       "        ys.append(x * i)\n    return sum(ys)\n",
+                       "ys.append(...) in a loop whose number of iterations is known only", 3),
+    "append while": ("def f(x):\n    ys = []\n    while x < 3.0:\n        ys.append(x)\n"
+                     "        x = x * 2.0\n    return sum(ys)\n", "inside a while loop", 3),
+    "extend": ("def f(x):\n    ys = []\n    ys.extend([x])\n    return sum(ys)\n",
+               "ys.extend(...): building a list by mutation is not supported", 3),
     "generator as value": ("def f(x):\n    g = (x * i for i in range(3))\n    return x\n",
                            "generator expression is supported only as the argument", 2),
     "nonlocal": ("def f(x):\n    z = x\n\n    def g(t):\n        nonlocal z\n        z = t\n"

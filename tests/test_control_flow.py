@@ -189,7 +189,8 @@ ERRORS = {
                              "generator expression", 2),
     "list comprehension": ("def f(x, n):\n    g = [x * i for i in range(n)]\n    return x\n",
                            "length must be known when compiling", 2),
-    "list append": ("def f(x):\n    xs = [x]\n    xs.append(x)\n    return x\n", None, 3),
+    "list append": ("def f(x, n):\n    xs = [x]\n    for i in range(n):\n        xs.append(x)\n"
+                    "    return x\n", "list of unknown length", 3),
     "item assignment": ("def f(x):\n    xs = [x, x]\n    xs[0] = 2.0\n    return xs[1]\n",
                         "assignment to an item", 3),
     "class": ("def f(x):\n    class A:\n        pass\n    return x\n", "class definition", 2),

@@ -6,8 +6,9 @@
 2. ``float("inf")``, ``float("-inf")``, ``float("nan")`` become constants;
 3. comprehensions (:mod:`.comprehensions`);
 4. nested ``def`` and ``lambda`` lifted into helpers (:mod:`.closures`);
-5. ``ys.append(v)`` is refused with the workaround (a list built by appending
-   has a length the lowering would have to track; see docs/supported.md).
+5. ``ys = []`` then ``ys.append(v)`` in loops of known trip count becomes a
+   tuple built by concatenation (:mod:`.appends`); any other list mutation
+   is refused with the workaround.
 
 ``print`` is dropped, not emitted: the emitted derivative replays the primal
 once per transform (a gradient, then a Hessian over it) so a kept print
@@ -21,6 +22,7 @@ import ast
 import builtins
 import copy
 
+from .appends import rewrite_appends
 from .closures import lift_closures
 from .comprehensions import rewrite_comprehensions
 
@@ -31,7 +33,7 @@ _FLOATS = {"inf": float("inf"), "-inf": float("-inf"), "+inf": float("inf"),
 
 def prepare(sf) -> list:
     """The body of ``sf`` with the rewrites above (the user's tree unchanged)."""
-    body = _Statements(sf).body(sf.node.body)
+    body = _Statements(sf).body(rewrite_appends(sf, sf.node.body))
     local = local_names(sf.node, body)
     body = rewrite_comprehensions(sf, body, local)
     return lift_closures(sf, body, local_names(sf.node, body))
