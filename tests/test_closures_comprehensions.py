@@ -132,8 +132,8 @@ def appended(x, y):
     return sum(ys) + ys[-1] * len(ys)
 
 
-SCALAR = [appended, gen_sum, gen_sum_runtime, list_sum_start_if, gen_over_tuple, gen_min_max, nested_gen,
-          gen_two_fors, comp_var_shadows, list_comp_static, closure, closure_late, lambdas,
+SCALAR = [appended, gen_sum, gen_sum_runtime, list_sum_start_if, gen_over_tuple, gen_min_max,
+          nested_gen, gen_two_fors, comp_var_shadows, list_comp_static, closure, closure_late, lambdas,
           helpers_calling, nested_deeper, closure_with_gen, recursive_closure, infinities,
           printing]
 POINTS = [(0.7, 1.3), (-1.1, 0.4)]
@@ -357,3 +357,48 @@ def test_closure_cell_of_a_live_function_is_not_called_a_global():
     assert "global" not in info.value.message.split(";")[0]
     assert info.value.line == test_closure_cell_of_a_live_function_is_not_called_a_global \
         .__code__.co_firstlineno + 3
+
+
+# ---------------------------------------------------------------- scoping corners
+def lambda_in_generator(x, y):
+    return sum((lambda t: t * c)(x) for c in (y, 2.0))
+
+
+def inner_shadows_parameter(x, y):
+    def g(x):
+        return x * y
+    return g(2.0 * x) + x
+
+
+def lambda_returning_lambda_call(x, y):
+    f = lambda a: (lambda b: a * b * y)(x)  # noqa: E731
+    return f(y)
+
+
+def generator_in_closure(x, y):
+    def g(t):
+        return sum(t ** k for k in range(3))
+    return g(x) * y
+
+
+def predicate_closure(x, y):
+    def keep(v):
+        return v > 0.5
+    return sum(x * c for c in (0.2, 0.7, y) if keep(c))
+
+
+def generator_zip_enumerate(x, y):
+    return sum(a * b for a, b in zip((x, y), (y, 2.0))) + \
+        sum(i * v for i, v in enumerate((x, y, x * y)))
+
+
+@pytest.mark.parametrize("fn", [lambda_in_generator, inner_shadows_parameter,
+                                lambda_returning_lambda_call, generator_in_closure,
+                                predicate_closure, generator_zip_enumerate],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("point", [(1.3, 0.7), (0.4, 0.3)])
+def test_scoping_corners(fn, point):
+    want = _oracle(fn, point)
+    for mode in ("reverse", "forward"):
+        got = adcompiler.grad(fn, wrt=(0, 1), mode=mode)(*point)
+        assert np.allclose(got, want, rtol=1e-9, atol=1e-12), (mode, got, want)

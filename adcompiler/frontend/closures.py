@@ -46,7 +46,8 @@ class Lifted:
                 raise sf.error("a default value of a nested function must be a constant; pass "
                                "the value at each call instead", d, "default")
         self.defaults = defaults
-        self.captured: list = []
+        self.captured: list = []  # outer names it reads, in order of first use
+        self.renames: dict = {}  # hidden captured names -> parameter names
         self.source: SourceFunction | None = None
 
 
@@ -55,7 +56,6 @@ class Lifter:
         self.sf = sf
         self.outer = outer_locals  # params and names the body assigns
         self.helpers: dict = {}  # name -> Lifted
-        self.anonymous = 0
 
     def lift(self, body: list) -> list:
         self.check_scopes(body)
@@ -161,7 +161,7 @@ class Lifter:
     def rewrite(self, s: ast.stmt) -> ast.stmt:
         return _CallRewriter(self).visit(copy.deepcopy(s))
 
-    def call(self, h: Lifted, call: ast.Call, renames: dict | None = None) -> ast.Call:
+    def call(self, h: Lifted, call: ast.Call) -> ast.Call:
         """``g(a, k=b)`` as the lifted helper's positional call."""
         values: dict = {}
         if any(isinstance(a, ast.Starred) for a in call.args) or \
@@ -186,9 +186,7 @@ class Lifter:
             else:
                 raise self.sf.error(f"missing argument {p!r} in call of "
                                     f"{h.name or 'the lambda'}", call, "call")
-        renames = renames or {}
-        args += [ast.copy_location(ast.Name(renames.get(c, c), ast.Load()), call)
-                 for c in h.captured]
+        args += [ast.copy_location(ast.Name(c, ast.Load()), call) for c in h.captured]
         func = ast.copy_location(ast.Name(h.source.name, ast.Load()), call.func)
         new = ast.copy_location(ast.Call(func, args, []), call)
         new.adc_lifted = h.source
@@ -198,7 +196,6 @@ class Lifter:
         """A lambda called where it is written."""
         h = Lifted("", lam, self.sf)
         self.capture(h)
-        self.anonymous += 1
         h.source = self.shell(h, f"lambda_{lam.lineno}_{lam.col_offset}")
         self.fill(h)
         return h
