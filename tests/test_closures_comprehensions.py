@@ -215,7 +215,18 @@ def np_appended(W, v):
     return np.sum(a * a) + rows[0]
 
 
-ARRAYS = [np_appended, np_gen_over_rows, np_array_comp, np_closure_over_array, np_lambda_over_array]
+COEFFS = (0.5, 1.5, 2.0)
+SIZE = 3
+
+
+def np_array_over_tuples(W, v):
+    a = np.array([np.sum(W[i] * c) for c in COEFFS for i in range(SIZE)])
+    cs = (v[0], v[1] * 2.0)
+    b = [c * c for c in cs]
+    return np.sum(a * a) + b[1]
+
+
+ARRAYS = [np_array_over_tuples, np_appended, np_gen_over_rows, np_array_comp, np_closure_over_array, np_lambda_over_array]
 
 
 def _fd_array(fn, args, i, h=1e-6):

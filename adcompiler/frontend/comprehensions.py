@@ -16,7 +16,9 @@
   where Python raises ValueError).  ``np.sum`` of a list of arrays sums the
   accumulated array again (NumPy sums every element).
 * A list comprehension whose length is known when compiling (``range`` of
-  integer literals, a literal tuple or list, no ``if``) is unrolled into a
+  integer literals or global integer constants, a literal tuple or list, a
+  module-level tuple, a local name assigned once to a tuple display; no
+  ``if``) is unrolled into a
   list display, which the lowering keeps as a tuple; ``np.array([...])`` and
   ``np.asarray([...])`` of one become ``np.stack((e0, e1, ...))``.  A length
   known only at run time is refused, with a loop as the workaround.
@@ -46,9 +48,10 @@ _COMPS = (ast.GeneratorExp, ast.ListComp)
 class Comprehensions:
     """Rewrites the comprehensions of one function body."""
 
-    def __init__(self, sf, local_names: set) -> None:
+    def __init__(self, sf, local_names: set, displays: dict) -> None:
         self.sf = sf
         self.locals = local_names  # a local name shadows sum/min/max/np
+        self.displays = displays  # local name -> length of the one tuple display it holds
         self.counter = 0
 
     # ------------------------------------------------------------ statements
@@ -86,6 +89,25 @@ class Comprehensions:
         return _Rewriter(self, pre).visit(copy.deepcopy(node))
 
     # ------------------------------------------------------------ names
+    def static_int(self, node: ast.expr):
+        """An integer literal, or a global integer constant (``range(N)``)."""
+        value = _literal_int(node)
+        if value is None and isinstance(node, ast.Name) and node.id not in self.locals:
+            try:
+                obj = self.sf.env.lookup(node.id)
+            except Exception:
+                return None
+            value = obj if type(obj) is int else None
+        return value
+
+    def global_length(self, name: str):
+        """The length of a module-level tuple or list of numbers, or None."""
+        try:
+            obj = self.sf.env.lookup(name)
+        except Exception:
+            return None
+        return len(obj) if isinstance(obj, tuple) else None
+
     def fresh(self, what: str) -> str:
         self.counter += 1
         return f"_{what}#{self.counter}"
@@ -263,17 +285,23 @@ class _Rewriter(ast.NodeTransformer):
         if isinstance(it, (ast.Tuple, ast.List)) and \
                 not any(isinstance(e, ast.Starred) for e in it.elts):
             return list(it.elts)
+        if isinstance(it, ast.Name):  # a tuple of known length: its items by index
+            n = self.owner.displays.get(it.id) if it.id in self.owner.locals else \
+                self.owner.global_length(it.id)
+            if n is not None:
+                return [ast.copy_location(ast.Subscript(
+                    _load(it.id, it), ast.Constant(k), ast.Load()), it) for k in range(n)]
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
                 and not it.keywords and 1 <= len(it.args) <= 3 \
                 and self.owner.builtin(it.func) is range:
-            vals = [_literal_int(a) for a in it.args]
+            vals = [self.owner.static_int(a) for a in it.args]
             if None not in vals and vals[-1] != 0:
                 return [ast.Constant(k) for k in range(*vals)]
         raise self.runtime_length(comp, what, "its length is known only when it runs")
 
     def runtime_length(self, comp, what: str, why: str):
         return self.sf.error(f"{what} builds a sequence whose length must be known when "
-                             f"compiling (range of integer literals, a literal tuple), but {why}; "
+                             f"compiling (range of integer constants, a tuple), but {why}; "
                              "write a for loop with an accumulator (s = s + e), or sum(...) "
                              "of a generator", comp, "comprehension")
 
@@ -352,4 +380,24 @@ def _substitute(node, env: dict):
 
 
 def rewrite_comprehensions(sf, body: list, local_names: set) -> list:
-    return Comprehensions(sf, local_names).body(body)
+    return Comprehensions(sf, local_names, _displays(body)).body(body)
+
+
+def _displays(body: list) -> dict:
+    """Local names assigned exactly once, to a tuple or list display: their
+    lengths (``cs = (a, b, 2.0)``, then ``[f(c) for c in cs]`` unrolls)."""
+    counts: dict = {}
+    lengths: dict = {}
+    todo = list(body)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, _SCOPES):
+            continue
+        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+            counts[n.id] = counts.get(n.id, 0) + 1
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and \
+                isinstance(n.targets[0], ast.Name) and isinstance(n.value, (ast.Tuple, ast.List)) \
+                and not any(isinstance(e, ast.Starred) for e in n.value.elts):
+            lengths[n.targets[0].id] = len(n.value.elts)
+        todo.extend(ast.iter_child_nodes(n))
+    return {k: v for k, v in lengths.items() if counts.get(k) == 1}
