@@ -180,6 +180,7 @@ def dualize(fn, seen=None):
         return seen[fn]
     g = dict(fn.__globals__)
     new = types.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, fn.__closure__)
+    new.__kwdefaults__ = fn.__kwdefaults__
     seen[fn] = new
     for name, value in list(g.items()):
         if value is math:

@@ -21,8 +21,10 @@ def check_signature(sf: SourceFunction, node: ast.FunctionDef) -> None:
             raise sf.error("generator functions (yield) are not supported", inner, "yield")
     a = node.args
     if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs:
-        raise sf.error("only plain positional parameters are supported "
-                       "(no *args, **kwargs or keyword-only parameters)", node, "parameters")
+        raise sf.error("only plain positional parameters and keyword-only ones are supported "
+                       "(no *args, **kwargs, positional-only markers, or a keyword-only "
+                       "parameter without a default after one with a default)", node,
+                       "parameters")
     for deco in node.decorator_list:
         if not is_our_decorator(deco):
             raise sf.error("decorators other than @grad are not supported", deco, "decorator")

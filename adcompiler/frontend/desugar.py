@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import copy
 
+from .prepass import prepare
 from .loops import names_in, rewrite_for, static_nonempty
 
 _LOOPS = (ast.For, ast.While)
@@ -267,14 +268,18 @@ def _cmp(a: ast.expr, op, b: ast.expr, at) -> ast.expr:
 
 def count_returns(fn: ast.FunctionDef) -> int:
     """How many values the function returns (1 unless it returns tuple literals)."""
-    for node in ast.walk(fn):
+    todo = list(fn.body)  # not the returns of nested functions
+    while todo:
+        node = todo.pop(0)
         if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
             return len(node.value.elts)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
     return 1
 
 
 def desugar(sf) -> list:
-    """The desugared body of a :class:`SourceFunction`.  Its AST is not
+    """The desugared body (after :mod:`.prepass`: comprehensions, closures) of a :class:`SourceFunction`.  Its AST is not
     changed: statements that get new bodies are copied (shallowly; a deep copy
     recursed once per term of a long sum)."""
-    return Desugarer(sf, count_returns(sf.node)).body(sf.node.body)
+    return Desugarer(sf, count_returns(sf.node)).body(prepare(sf))

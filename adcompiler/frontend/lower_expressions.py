@@ -46,8 +46,13 @@ class ExpressionLowering:
         if prim is None:
             raise self.sf.error(f"the operator {type(node.op).__name__} is not supported", node,
                                 type(node.op).__name__)
-        left = self.scalar(node.left, env, b)
-        right = self.scalar(node.right, env, b)
+        left = self.expr(node.left, env, b)
+        right = self.expr(node.right, env, b)
+        if isinstance(left, tuple) and isinstance(right, tuple) and prim == "add":
+            return left + right  # concatenation (``ys = ys + [v]``: appends.py)
+        for side, value in ((node.left, left), (node.right, right)):
+            if isinstance(value, tuple):
+                raise self.sf.error("a tuple is not allowed here", side, "tuple")
         out = b.eqn(prim, left, right)
         target = getattr(node, "adc_inplace", None)
         if target is not None and isinstance(out, Var):  # ``x op= e``: see inplace.py

@@ -51,8 +51,11 @@ class GlobalLowering:
             return Const(float(obj))
         if isinstance(obj, tuple) and all(is_number(x) for x in obj):
             return tuple(Const(x) for x in obj)
-        raise self.sf.error(f"{name} is not a number; only numeric globals can be used as values",
-                            node, "global")
+        where = "a variable of an enclosing function (a closure)" if _is_cell(self.sf, name) \
+            else "a global"
+        raise self.sf.error(f"{name} is {where} holding a {type(obj).__name__}, not a number; "
+                            "only numbers, tuples of numbers and arrays can be read from outside "
+                            "the function (pass it as a parameter)", node, "global")
 
     def e_Attribute(self, node, env, b):
         if self.is_array(node.value, env):
@@ -71,8 +74,9 @@ class GlobalLowering:
         rebinding recompiles (see runtime/watch.py).  Never differentiated."""
         kind = {"f": "f", "i": "i", "u": "i", "b": "b"}.get(obj.dtype.kind)
         if kind is None or not isinstance(self.sf.env, LiveEnv):
-            raise self.sf.error(f"{name} is a {obj.dtype} array; only real numeric global "
-                                "arrays can be read", node, "global")
+            where = "closure" if _is_cell(self.sf, name) else "global"
+            raise self.sf.error(f"{name} is a {obj.dtype} array; only real numeric {where} "
+                                "arrays can be read", node, where)
         emitted = name.replace(".", "_")
         if emitted in _MODULE_NAMES or emitted.endswith(_EMITTED_SUFFIXES):
             raise self.sf.error(f"the global array {name} has a name the emitted module uses "
@@ -109,3 +113,8 @@ class GlobalLowering:
             raise self.sf.error(f"attribute access {dotted(node)} is not supported", node,
                                 "attribute")
         raise self.sf.error(f"calling {describe(node)} is not supported", node, "call")
+
+
+def _is_cell(sf, name: str) -> bool:
+    """Is ``name`` a closure variable of a live function (not a global)?"""
+    return isinstance(sf.env, LiveEnv) and name in sf.env.cells

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import difflib
 import importlib
 import inspect
@@ -45,6 +46,7 @@ class SourceFunction:
 
     def __post_init__(self) -> None:
         self.name = self.name or self.node.name
+        self.node = positional_signature(self.node)
 
     def error(self, message: str, node: ast.AST | None = None, construct: str = "") -> CompileError:
         line = getattr(node, "lineno", self.node.lineno) if node is not None else self.node.lineno
@@ -53,6 +55,38 @@ class SourceFunction:
 
     def line_text(self, line: int) -> str:
         return self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
+
+
+def positional_signature(node):
+    """``def f(x, *, scale=2.0)`` read as ``def f(x, scale=2.0)``: keyword-only
+    parameters become ordinary ones after the others (the emitted code then
+    takes them by keyword or by position; ``wrt="scale"`` names them).  A
+    node that cannot be read so (``*args``, or a keyword-only parameter
+    without a default after defaults) is returned as it is, for the lowering
+    to refuse."""
+    a = node.args
+    if not a.kwonlyargs or a.vararg or a.kwarg:
+        return node
+    if _needs_order(a):
+        return node
+    kw_defaults = [d for d in a.kw_defaults if d is not None]
+    new_args = copy.copy(a)
+    new_args.args = a.args + a.kwonlyargs
+    new_args.defaults = a.defaults + kw_defaults
+    new_args.kwonlyargs, new_args.kw_defaults = [], []
+    new = copy.copy(node)
+    new.args = new_args
+    return new
+
+
+def _needs_order(a) -> bool:
+    """Would the flattened parameters put one without a default after one with?"""
+    seen_default = bool(a.defaults)
+    for d in a.kw_defaults:
+        if d is None and seen_default:
+            return True
+        seen_default = seen_default or d is not None
+    return False
 
 
 class Env:
@@ -131,6 +165,13 @@ class LiveEnv(Env):
         values = self.fn.__defaults__ or ()
         if values:
             self._record("attr", self.fn, "__defaults__", self.fn.__defaults__)
+        kw = self.fn.__kwdefaults__ or {}
+        if kw:  # keyword-only ones, in the order positional_signature puts them
+            self._record("attr", self.fn, "__kwdefaults__", self.fn.__kwdefaults__)
+            names = self.fn.__code__.co_varnames[self.fn.__code__.co_argcount:
+                                                 self.fn.__code__.co_argcount +
+                                                 self.fn.__code__.co_kwonlyargcount]
+            values = tuple(values) + tuple(kw[n] for n in names if n in kw)
         return values
 
 

@@ -1,7 +1,8 @@
 # expect: CompileError
-# message: expression statements
+# message: t.append(...) in a loop whose number of iterations is known only when it runs
 # line: 6
-def f(x):
+def f(x, n):
     t = [x]
-    t.append(x)
+    for i in range(n):
+        t.append(x)
     return x

@@ -1,6 +1,6 @@
 # expect: CompileError
-# message: list comprehension is not supported
+# message: whose length must be known when compiling
 # line: 5
-def f(x):
-    ys = [x * i for i in range(3)]
+def f(x, n):
+    ys = [x * i for i in range(n)]
     return x

@@ -1,7 +1,8 @@
 # expect: CompileError
-# message: nested function definition is not supported
-# line: 5
+# message: g is a nested function used as a value
+# line: 7
 def f(x):
     def g(t):
         return t
-    return g(x)
+    h = g
+    return h(x)

@@ -3,7 +3,7 @@
 # line: 12
 # function: outer
 # api-target: outer(1.0)
-# cli-message: nested function definition is not supported
+# cli-message: nonlocal z: a nested function that rebinds a name of the enclosing function
 # cli-line: 11
 def outer(x):
     z = 1.0

@@ -407,7 +407,12 @@ class ScalarGrammar:
             kinds += ["if", "for", "for", "while", "jump", "for_list"]
             kinds += [k for k, feat in (("for_tuple", "iter_tuple"), ("while_true", "while_true"))
                       if self.feats.allows(feat)]
+        if self.feats.allows("gen_sum"):
+            kinds.append("comprehension")
         kind = self.c.choice(kinds)
+        if kind == "comprehension":
+            self.feats.used.add("gen_sum")
+            return self.comprehension(scope)
         if kind in ("for_tuple", "while_true"):
             self.feats.used.add("iter_tuple" if kind == "for_tuple" else kind)
             return getattr(self, kind)(scope, budget)
@@ -415,6 +420,51 @@ class ScalarGrammar:
             return getattr(self, kind + ("_stmt" if kind != "for_list" else ""))(scope, budget)
         return {"assign": self.assign, "aug": self.aug, "tuple": self.tuple_assign,
                 "int": self.int_local, "jump": self.jump}[kind](scope)
+
+    def comprehension(self, scope: Scope) -> list:
+        """``a = sum(e for g in range(k) if cond)``, over a tuple of
+        expressions, ``min``/``max`` of a non-empty one, ``sum([...])``."""
+        c = self.c
+        self.counter += 1
+        var = f"g{self.counter}"
+        inner = scope.child()
+        reducer = c.choice(["sum", "sum", "sum_list", "max", "min"])
+        low = 1 if reducer in ("max", "min") else 0
+        if c.chance(0.5):
+            source = f"range({c.randint(low, 4)})"
+            inner.ints = inner.ints + [var]
+        else:
+            items = [self.expr(scope, 1) for _ in range(c.randint(max(low, 1), 3))]
+            source = f"({', '.join(items)},)"
+            inner.floats = inner.floats + [var]
+        elt = self.expr(inner, 2)
+        cond = f" if {self.condition(inner)}" if reducer.startswith("sum") and \
+            c.chance(0.3) else ""
+        gen = f"{elt} for {var} in {source}{cond}"
+        value = f"sum([{gen}])" if reducer == "sum_list" else f"{reducer}({gen})"
+        return self.bind_new(scope, value)
+
+    def bind_new(self, scope: Scope, value: str) -> list:
+        target = self.new_name(scope)
+        if target in scope.ints:
+            scope.ints.remove(target)
+        if target not in scope.floats:
+            scope.floats.append(target)
+        return [f"{target} = {value}"]
+
+    def closure(self, scope: Scope, sigs: list) -> list:
+        """A nested ``def c1(u)`` or ``c1 = lambda u: ...`` reading f's
+        parameters (a closure); calls of it then appear like a helper's."""
+        c = self.c
+        inner = Scope(["u"] + scope.floats, self, sigs)
+        inner.control = False
+        if c.chance(0.5):
+            lines = [f"c1 = lambda u: {self.expr(inner, 2)}"]
+        else:
+            body = self.block(inner, 0, max_size=2)
+            lines = ["def c1(u):"] + _indent(body + [f"return {self.expr(inner, 2)}"])
+        scope.helpers.append(("c1", 1, 1, False, ("u",)))
+        return lines
 
     def block(self, scope: Scope, budget: int, max_size: int = 3) -> list:
         lines = []
@@ -463,7 +513,8 @@ class ScalarGrammar:
         # no call through it then
         banned = [m for m in ("math", "np") if self.feats.want("name_collision", 0.04)]
         scope = Scope(["x", "y"] + (["z"] if with_z else []), self, sigs, banned=banned)
-        body = self.block(scope, 2)
+        body = self.closure(scope, sigs) if self.feats.want("closure", 0.2) else []
+        body += self.block(scope, 2)
         body.append(f"return {self.expr(scope, 2)}")
         head = "def f(x, y, z=0.5):" if with_z else "def f(x, y):"
         return helpers + ["\n".join([head] + _indent(body))], with_z
@@ -519,6 +570,6 @@ def scalar_program(chooser, allowed=None) -> Program:
 ALL_FEATURES = {feat for _, feat in UNARY + BINARY if feat} | {
     "global_rebind", "defaults", "kwargs", "eq_ne", "name_collision", "div_assign",
     "int_local", "int_bound", "range_self", "loop_var_reuse", "helper_collision", "recursion",
-    "helper_in_while", "nested_return",
+    "helper_in_while", "nested_return", "gen_sum", "closure",
     "reversed_range", "index_after", "loop_else", "iter_tuple", "while_true",
     "zero_point", "int_point", "large_point", "tiny_point", "nan_point"}

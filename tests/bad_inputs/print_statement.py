@@ -1,6 +1,0 @@
-# expect: CompileError
-# message: expression statements
-# line: 5
-def f(x):
-    print(x)
-    return x
