@@ -11,6 +11,7 @@ import threading
 
 import numpy as np
 
+from . import treegrad
 from .compiler import Compiled, compile_grad
 from .errors import AdcError, UsageError
 from .frontend.source import ensure_function, load_live
@@ -75,6 +76,7 @@ def _entry(fn, indices: tuple, with_value: bool, sig) -> tuple:
 
 
 _ndarray = np.ndarray
+_CONTAINERS = frozenset((dict, list, tuple))
 
 
 def _call_key(args: tuple, kwargs: dict) -> tuple:
@@ -125,6 +127,8 @@ class Derivative:
         self._plain = not with_value and (not self._tuple or len(wrt) > 1)
         self._indices = _wrt_indices(fn, wrt)  # fail early on a bad wrt
         self._floats = (float,) * len(self._indices)  # types of an all-float result
+        self._trees: dict = {}  # calls with structures (treegrad.py): key -> (Compiled, function)
+        self._last = None  # the Compiled of the last call with structures, if it was one
         functools.update_wrapper(self, fn)
 
     def _compiled(self, sig=None):
@@ -145,6 +149,8 @@ class Derivative:
                 f"array operations): call the gradient first (.source then shows the code "
                 f"for the last call), or use adcompiler.source({name}, args=(...)) with "
                 "example arguments")
+        if self._last is not None:
+            return self._last.source
         return self._compiled(self._sig)[0].source
 
     def source_for(self, args) -> str:
@@ -152,11 +158,27 @@ class Derivative:
         if args is None:
             return self.source
         args = tuple(args)
+        if any(type(a) in _CONTAINERS for a in args):
+            try:
+                if treegrad.call(self, args, {}, run=False) is not None:
+                    return self._last.source
+            except AdcError as err:
+                raise user_error(err) from None
         plan = self._plan(args, {})
         return self._compiled(signature(self.fn, *_converted(plan, args, {})))[0].source
 
     def __call__(self, *args, **kwargs):
         key = tuple(map(type, args))  # enough for scalars: the common, cheap case
+        if not _CONTAINERS.isdisjoint(key) or kwargs and not _CONTAINERS.isdisjoint(
+                map(type, kwargs.values())):
+            try:  # a dict, list or tuple: a structure of parameters (treegrad.py)?
+                result = treegrad.call(self, args, kwargs)
+            except AdcError as err:
+                raise user_error(err) from None
+            if result is not None:
+                self._called = True
+                return result
+        self._last = None
         if kwargs or _ndarray in key:
             key = _call_key(args, kwargs)
         entry = self._loaded.get(key)

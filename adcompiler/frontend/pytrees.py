@@ -1,0 +1,409 @@
+"""Parameters as pytrees: dicts, lists and tuples (nested) of arrays and numbers.
+
+The structure of such an argument (keys, lengths, nesting) is known when the
+API compiles (it is part of the call signature, like shapes), so the function
+is rewritten on the AST into a *flat* function in which every leaf is its own
+parameter, named after its path (``params["W"]`` -> ``params_W``,
+``params[0][1]`` -> ``params_0_1``).  The rest of the pipeline then sees plain
+array and scalar parameters; the API packs the flat gradient back into the
+structure (emit/packing.py).
+
+Rewritten here:
+
+* ``params["W"]``, ``params[0]``, ``params[-1]``, ``params[1:]`` (literal keys,
+  indices and slices, through any nesting);
+* ``layer = params[0]`` and ``W, b = params`` (names for parts of the structure);
+* ``for layer in params`` and ``for i, layer in enumerate(params)`` over a list
+  or tuple (unrolled: its length is known);
+* ``len(params)``.
+
+Everything else that touches a structure is refused at its line with a
+workaround: keys that are not literals, writes into the structure, dict
+methods, attributes, passing a structure to a helper function.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import re
+from dataclasses import dataclass
+
+from ..emit.globalnames import identifiers_in
+from .source import SourceFunction
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One array or number of a structure: its parameter of the flat function."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Node:
+    """A dict, list or tuple: ``keys`` are the dict's keys or ``0..n-1``."""
+
+    kind: str  # 'dict' | 'list' | 'tuple'
+    keys: tuple
+    children: tuple
+
+    def child(self, key):
+        return self.children[self.keys.index(key)]
+
+
+def leaves(tree) -> list:
+    """The leaves of a tree in order (depth first, keys in their order)."""
+    if isinstance(tree, Leaf):
+        return [tree]
+    return [leaf for child in tree.children for leaf in leaves(child)]
+
+
+def has_dict(tree) -> bool:
+    return isinstance(tree, Node) and (tree.kind == "dict" or any(map(has_dict, tree.children)))
+
+
+def name_tree(spec, base: str, taken: set):
+    """The :class:`Node`/:class:`Leaf` tree of a runtime spec (see
+    runtime/pytrees.py: ``('leaf', ...)`` or ``(kind, keys, children)``), its
+    leaves named ``base_key_key`` and kept clear of ``taken`` (updated)."""
+    if spec[0] == "leaf":
+        name = base
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        return Leaf(name)
+    kind, keys, children = spec
+    return Node(kind, tuple(keys), tuple(name_tree(c, f"{base}_{_part(k)}", taken)
+                                         for k, c in zip(keys, children)))
+
+
+def _part(key) -> str:
+    text = re.sub(r"\W", "_", str(key).replace("-", "m", 1) if str(key).startswith("-")
+                  else str(key))
+    return text or "_"
+
+
+def flatten_function(sf: SourceFunction, specs: dict) -> tuple:
+    """``(flat SourceFunction, {param: Node})`` for ``sf`` called with the
+    structures ``specs`` (``{param name: spec}``)."""
+    node = copy.deepcopy(sf.node)
+    taken = identifiers_in(node)
+    trees = {p: name_tree(spec, p, taken) for p, spec in specs.items()}
+    rewriter = _Rewriter(sf, trees, node)
+    node.body = rewriter.stmts(node.body) or [ast.Pass()]
+    args = []
+    for a in node.args.args:
+        if a.arg in trees:
+            args += [ast.arg(leaf.name) for leaf in leaves(trees[a.arg])]
+        else:
+            args.append(ast.arg(a.arg))
+    node.args = ast.arguments(posonlyargs=[], args=args, vararg=None, kwonlyargs=[],
+                              kw_defaults=[], kwarg=None, defaults=[])
+    for a in node.args.args:
+        ast.copy_location(a, sf.node)
+    node.decorator_list = []
+    flat = SourceFunction(node, sf.filename, sf.lines, _FlatEnv(sf.env), sf.name, sf.live)
+    return flat, trees
+
+
+class _FlatEnv:
+    """The function's environment, but no default values: the packing
+    wrapper passes every argument (the flat function has none)."""
+
+    def __init__(self, base) -> None:
+        self._base = base
+        self.filename = base.filename
+
+    def __getattr__(self, name):
+        return getattr(self._base, name)
+
+    def defaults(self) -> tuple:
+        return ()
+
+
+def _constant_key(node: ast.expr):
+    """A literal key or index (``"W"``, ``0``, ``-1``), else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int)) \
+            and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
+            and isinstance(node.operand, ast.Constant) and type(node.operand.value) is int:
+        return -node.operand.value
+    return None
+
+
+def _stores(node: ast.AST) -> dict:
+    """How many times each name is assigned in ``node`` (targets of any kind)."""
+    counts: dict = {}
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+            counts[n.id] = counts.get(n.id, 0) + 1
+    return counts
+
+
+def _jumps(body: list) -> ast.AST | None:
+    """A ``break``/``continue`` of this loop body (not of an inner loop)."""
+    todo = list(body)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, (ast.Break, ast.Continue)):
+            return n
+        if not isinstance(n, (ast.For, ast.While, ast.FunctionDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(n))
+        elif isinstance(n, (ast.For, ast.While)):
+            todo.extend(n.orelse)
+    return None
+
+
+class _Rewriter(ast.NodeTransformer):
+    def __init__(self, sf: SourceFunction, trees: dict, node: ast.FunctionDef) -> None:
+        self.sf = sf
+        self.aliases = dict(trees)  # name -> Node (parameters and names for their parts)
+        self.owner = {name: name for name in trees}  # alias -> the parameter it is part of
+        self.stores = _stores(node)
+        for name in trees:
+            if self.stores.get(name):
+                where = next(n for n in ast.walk(node) if isinstance(n, ast.Name)
+                             and n.id == name and isinstance(n.ctx, ast.Store))
+                raise self.error(f"{name} is assigned here, but it is a {trees[name].kind} of "
+                                 "parameters (a structure), which is read-only; use another name",
+                                 where, "assignment to a structure")
+
+    def error(self, message: str, node: ast.AST, construct: str):
+        return self.sf.error(message, node, construct)
+
+    # ------------------------------------------------------------ statements
+    def stmts(self, body: list) -> list:
+        out: list = []
+        for s in body:
+            out += self.stmt(s)
+        return out
+
+    def stmt(self, s: ast.stmt) -> list:
+        if isinstance(s, ast.Assign):
+            return self.assign(s)
+        if isinstance(s, ast.AugAssign):
+            self.refuse_write(s.target)
+            return [self.visit(s)]
+        if isinstance(s, ast.For):
+            tree = self.container(s.iter)
+            if tree is not None:
+                return self.unrolled(s, s.target, tree, None)
+            if _is_enumerate(s.iter):
+                tree = self.container(s.iter.args[0])
+                if tree is not None:
+                    return self.unrolled(s, s.target, tree, "enumerate")
+            s.iter = self.visit(s.iter)
+            s.target = self.visit(s.target)
+            s.body = self.stmts(s.body) or [ast.Pass()]
+            s.orelse = self.stmts(s.orelse)
+            return [s]
+        if isinstance(s, (ast.If, ast.While)):
+            s.test = self.visit(s.test)
+            s.body = self.stmts(s.body) or [ast.Pass()]
+            s.orelse = self.stmts(s.orelse)
+            return [s]
+        return [self.visit(s)]
+
+    def assign(self, s: ast.Assign) -> list:
+        for t in s.targets:
+            self.refuse_write(t)
+        tree = self.container(s.value)
+        if tree is None or len(s.targets) != 1:
+            return [self.visit(s)]
+        pairs: list = []
+        self.destructure(s.targets[0], tree, s, pairs)
+        return self.assignments(pairs, s)
+
+    def assignments(self, pairs: list, at: ast.AST) -> list:
+        if not pairs:
+            return []
+        if len(pairs) == 1:
+            new = ast.Assign([pairs[0][0]], pairs[0][1])
+        else:
+            new = ast.Assign([ast.Tuple([t for t, _ in pairs], ast.Store())],
+                             ast.Tuple([v for _, v in pairs], ast.Load()))
+        return [ast.fix_missing_locations(ast.copy_location(new, at))]
+
+    def destructure(self, target: ast.expr, tree, at: ast.AST, pairs: list) -> None:
+        """Bind ``target`` to ``tree``: leaves become assignments (``pairs``),
+        parts become names of parts (aliases)."""
+        if isinstance(tree, Leaf):
+            pairs.append((self.visit(target), self.leaf_name(tree, target)))
+            return
+        if isinstance(target, ast.Name):
+            if self.stores.get(target.id, 0) > 1:
+                raise self.error(f"{target.id} names a part of a structure here and is assigned "
+                                 "again elsewhere in the function; use a different name",
+                                 target, "name of a part of a structure")
+            self.aliases[target.id] = tree
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if tree.kind == "dict":
+                raise self.error("unpacking a dict gives its keys, not its values; read the "
+                                 "items by key: W = params['W']", at, "dict unpacking")
+            for elt in target.elts:
+                if isinstance(elt, ast.Starred):
+                    raise self.error("starred unpacking of a structure is not supported; "
+                                     "index it: first = params[0]", elt, "starred")
+            if len(target.elts) != len(tree.children):
+                raise self.error(f"cannot unpack a {tree.kind} of {len(tree.children)} items "
+                                 f"into {len(target.elts)} names", at, "tuple assignment")
+            for elt, child in zip(target.elts, tree.children):
+                self.destructure(elt, child, at, pairs)
+            return
+        raise self.error("a structure can be assigned only to names", target,
+                         "assignment of a structure")
+
+    def unrolled(self, s: ast.For, target: ast.expr, tree: Node, how) -> list:
+        """``for x in params`` over a list or tuple: one copy of the body per item."""
+        if tree.kind == "dict":
+            raise self.error("iterating over a dict of parameters (its keys) is not supported; "
+                             "read the items by key: params['W']", s.iter, "for over a dict")
+        jump = _jumps(s.body)
+        if jump is not None:
+            word = "break" if isinstance(jump, ast.Break) else "continue"
+            raise self.error(f"{word} in a loop over a structure (the loop is unrolled when "
+                             "compiling, its length being known) is not supported; use an if",
+                             jump, word)
+        out: list = []
+        for k, child in enumerate(tree.children):
+            pairs: list = []
+            if how == "enumerate":
+                if not (isinstance(target, ast.Tuple) and len(target.elts) == 2):
+                    raise self.error("write for i, item in enumerate(params)", target,
+                                     "enumerate")
+                pairs.append((self.visit(copy.deepcopy(target.elts[0])), ast.Constant(k)))
+                self.destructure(copy.deepcopy(target.elts[1]), child, s, pairs)
+            else:
+                self.destructure(copy.deepcopy(target), child, s, pairs)
+            out += self.assignments(pairs, s)
+            out += self.stmts(copy.deepcopy(s.body))
+        return out + self.stmts(s.orelse)
+
+    def refuse_write(self, target: ast.expr) -> None:
+        for n in ast.walk(target):
+            if isinstance(n, (ast.Subscript, ast.Attribute)) and self.container(n.value) is not None:
+                raise self.error(f"{ast.unparse(n)} = ...: writing into a structure of "
+                                 "parameters is not supported (it is read-only); build the new "
+                                 "value in a name: W = params['W'] - step", n,
+                                 "write into a structure")
+
+    # ------------------------------------------------------------ expressions
+    def container(self, node: ast.expr):
+        """The :class:`Node` that ``node`` denotes, or None."""
+        tree = self.resolve(node)
+        return tree if isinstance(tree, Node) else None
+
+    def resolve(self, node: ast.expr):
+        """The part of a structure that ``node`` denotes (Node or Leaf), or None."""
+        if isinstance(node, ast.Name):
+            return self.aliases.get(node.id)
+        if not isinstance(node, ast.Subscript):
+            return None
+        base = self.resolve(node.value)
+        if not isinstance(base, Node):
+            return None
+        if isinstance(node.slice, ast.Slice) and base.kind != "dict":
+            return self.sliced(base, node)
+        key = _constant_key(node.slice)
+        shown = ast.unparse(node)
+        if key is None:
+            raise self.error(
+                f"{shown}: the key is not a literal; a structure of parameters is flattened "
+                "when compiling, so its items are read with literal keys (params['W'], "
+                "params[0]); to visit every item of a list write for item in params",
+                node, "non-literal key")
+        if base.kind == "dict":
+            if key not in base.keys:
+                keys = ", ".join(map(repr, base.keys)) or "none"
+                raise self.error(f"{shown}: the dict has no key {key!r} (its keys: {keys})",
+                                 node, "missing key")
+            return base.child(key)
+        if not isinstance(key, int) or not -len(base.children) <= key < len(base.children):
+            raise self.error(f"{shown}: index {key!r} out of range for a {base.kind} of "
+                             f"{len(base.children)} items", node, "index out of range")
+        return base.children[key]
+
+    def sliced(self, base: Node, node: ast.Subscript) -> Node:
+        bounds = []
+        for part in (node.slice.lower, node.slice.upper, node.slice.step):
+            value = None if part is None else _constant_key(part)
+            if part is not None and not isinstance(value, int):
+                raise self.error(f"{ast.unparse(node)}: slices of a structure need literal "
+                                 "bounds", node, "non-literal slice")
+            bounds.append(value)
+        children = base.children[slice(*bounds)]
+        return Node(base.kind, tuple(range(len(children))), children)
+
+    def leaf_name(self, leaf: Leaf, at: ast.AST) -> ast.Name:
+        return ast.copy_location(ast.Name(leaf.name, ast.Load()), at)
+
+    def visit_Name(self, node: ast.Name):
+        tree = self.aliases.get(node.id)
+        if tree is None:
+            return node
+        return self.as_value(tree, node)
+
+    def visit_Subscript(self, node: ast.Subscript):
+        tree = self.resolve(node)
+        if tree is None:
+            return self.generic_visit(node)
+        if isinstance(tree, Leaf):
+            return self.leaf_name(tree, node)
+        return self.as_value(tree, node)
+
+    def visit_Attribute(self, node: ast.Attribute):
+        if self.container(node.value) is not None:
+            what = ast.unparse(node)
+            kind = "dict methods" if node.attr in _DICT_METHODS else "attributes"
+            raise self.error(f"{what}: {kind} of a structure of parameters are not "
+                             "supported (it is flattened when compiling); read the items "
+                             "with literal keys: params['W'], params['b']", node,
+                             f".{node.attr} of a structure")
+        return self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call):
+        if isinstance(node.func, ast.Name) and node.func.id == "len" and len(node.args) == 1:
+            tree = self.container(node.args[0])
+            if tree is not None:
+                return ast.copy_location(ast.Constant(len(tree.children)), node)
+        for arg in list(node.args) + [k.value for k in node.keywords]:
+            tree = self.container(arg)
+            if tree is not None and not isinstance(node.func, ast.Attribute) and \
+                    not (isinstance(node.func, ast.Name) and node.func.id in _BUILTIN_SEQUENCE):
+                name = ast.unparse(node.func)
+                raise self.error(
+                    f"passing {ast.unparse(arg)} (a {tree.kind} of parameters) to {name} is not "
+                    f"supported; pass its items instead: {name}({_items_hint(arg, tree)}, ...)",
+                    arg, "structure passed to a function")
+        return self.generic_visit(node)
+
+    def as_value(self, tree: Node | Leaf, node: ast.expr):
+        """A structure used as a value elsewhere: a list or tuple of lists,
+        tuples and leaves is the tuple of its leaves (the lowering handles
+        tuples); a dict is refused."""
+        if isinstance(tree, Leaf):
+            return self.leaf_name(tree, node)
+        if has_dict(tree):
+            raise self.error(f"{ast.unparse(node)} is a {tree.kind} of parameters holding a "
+                             "dict; use its items with literal keys (params['W'])", node,
+                             "structure used as a value")
+        return ast.copy_location(ast.Tuple([self.as_value(c, node) for c in tree.children],
+                                            ast.Load()), node)
+
+
+_DICT_METHODS = {"items", "keys", "values", "get", "copy", "update", "pop", "setdefault"}
+#: builtins that take a list or tuple of leaves as the lowering's tuples
+_BUILTIN_SEQUENCE = {"zip", "sum", "min", "max", "reversed", "enumerate", "tuple", "list"}
+
+
+def _is_enumerate(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+        node.func.id == "enumerate" and len(node.args) == 1 and not node.keywords
+
+
+def _items_hint(arg: ast.expr, tree: Node) -> str:
+    base = ast.unparse(arg)
+    keys = tree.keys[:2]
+    return ", ".join(f"{base}[{k!r}]" for k in keys)
