@@ -16,6 +16,7 @@ import types
 import numpy as np
 
 from . import loops
+from .pytrees import string_key_error
 from .desugar import count_returns, desugar
 from ..errors import CompileError
 from .source import LiveEnv, SourceFunction
@@ -668,6 +669,8 @@ class Lowerer:
         return out
 
     def e_Subscript(self, node, env, b):
+        if string_key_error(self.sf, node):  # a dict parameter read without its structure
+            raise string_key_error(self.sf, node)
         value = self.expr(node.value, env, b)
         if not isinstance(value, tuple):
             return NumpyLowering(self).subscript(node, value, env, b)

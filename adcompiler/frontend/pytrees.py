@@ -309,11 +309,11 @@ class _Rewriter(ast.NodeTransformer):
         key = _constant_key(node.slice)
         shown = ast.unparse(node)
         if key is None:
-            raise self.error(
-                f"{shown}: the key is not a literal; a structure of parameters is flattened "
-                "when compiling, so its items are read with literal keys (params['W'], "
-                "params[0]); to visit every item of a list write for item in params",
-                node, "non-literal key")
+            hint = f"read its items with literal keys: {_items_hint(node.value, base)}"
+            if base.kind != "dict":
+                hint += f"; to visit every item write for item in {ast.unparse(node.value)}"
+            raise self.error(f"{shown}: the key is not a literal; a structure of parameters is "
+                             f"flattened when compiling, so {hint}", node, "non-literal key")
         if base.kind == "dict":
             if key not in base.keys:
                 keys = ", ".join(map(repr, base.keys)) or "none"
@@ -357,10 +357,10 @@ class _Rewriter(ast.NodeTransformer):
         if self.container(node.value) is not None:
             what = ast.unparse(node)
             kind = "dict methods" if node.attr in _DICT_METHODS else "attributes"
+            hint = _items_hint(node.value, self.container(node.value))
             raise self.error(f"{what}: {kind} of a structure of parameters are not "
                              "supported (it is flattened when compiling); read the items "
-                             "with literal keys: params['W'], params['b']", node,
-                             f".{node.attr} of a structure")
+                             f"with literal keys: {hint}", node, f".{node.attr} of a structure")
         return self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call):
@@ -375,7 +375,7 @@ class _Rewriter(ast.NodeTransformer):
                 name = ast.unparse(node.func)
                 raise self.error(
                     f"passing {ast.unparse(arg)} (a {tree.kind} of parameters) to {name} is not "
-                    f"supported; pass its items instead: {name}({_items_hint(arg, tree)}, ...)",
+                    f"supported; pass its items instead: {name}({_items_hint(arg, tree)})",
                     arg, "structure passed to a function")
         return self.generic_visit(node)
 
@@ -404,6 +404,27 @@ def _is_enumerate(node: ast.expr) -> bool:
 
 
 def _items_hint(arg: ast.expr, tree: Node) -> str:
+    """``params['W'], params['b']``: the first items of ``tree`` by their keys."""
     base = ast.unparse(arg)
-    keys = tree.keys[:2]
-    return ", ".join(f"{base}[{k!r}]" for k in keys)
+    shown = ", ".join(f"{base}[{k!r}]" for k in tree.keys[:2])
+    return shown + (", ..." if len(tree.keys) > 2 else "") if shown else f"{base}[0]"
+
+
+def string_key_error(sf: SourceFunction, node: ast.Subscript):
+    """``params["W"]`` compiled without knowing that ``params`` is a dict
+    (the command line, or ``.source`` before a call): say where the structure
+    has to come from.  None for anything else."""
+    if not (isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
+        return None
+    root = node.value
+    while isinstance(root, ast.Subscript):
+        root = root.value
+    if not (isinstance(root, ast.Name) and root.id in {a.arg for a in sf.node.args.args}):
+        return None
+    base = ast.unparse(node.value)
+    return sf.error(f"{ast.unparse(node)}: {base} is read as a dict (a string key), and "
+                    "the structure of a dict of parameters is known only from a call: call "
+                    "the gradient with it (grad(f)(params, ...) compiles for its keys and "
+                    f"shapes) or use adcompiler.source({sf.name}, args=(...)) with example "
+                    "arguments; the command line compiles arrays and numbers only",
+                    node, "dict of parameters")
