@@ -6,7 +6,9 @@ keys, and packs the leaf gradients into the same structure, so the emitted
 module shows the structure::
 
     def loss_grad(params, X, y):
-        params_W_bar, params_b_bar = loss_grad_flat(params['W'], params['b'], X, y)
+        params_W = params['W']
+        params_b = params['b']
+        params_W_bar, params_b_bar = loss_grad_flat(params_W, params_b, X, y)
         return {'W': params_W_bar, 'b': params_b_bar}
 """
 from __future__ import annotations
@@ -55,11 +57,17 @@ def wrapper(name: str, flat_name: str, params: list, trees: dict, wrt: tuple,
         return base
 
     args: list = []
+    reads: list = []  # params_W = params['W']: the leaves, by the flat function's names
     for p in params:
-        if p in trees:
-            _access(_load(p), trees[p], args)
-        else:
+        if p not in trees:
             args.append(_load(p))
+            continue
+        access: list = []
+        _access(_load(p), trees[p], access)
+        for leaf, expr in zip(leaves(trees[p]), access):
+            taken.add(leaf.name)
+            reads.append(ast.Assign([ast.Name(leaf.name, ast.Store())], expr))
+            args.append(_load(leaf.name))
     bars: dict = {}
     outs: list = [fresh("value")] if with_value else []
     for i in wrt:
@@ -77,7 +85,7 @@ def wrapper(name: str, flat_name: str, params: list, trees: dict, wrt: tuple,
     result = ast.Tuple(grads, ast.Load()) if many else grads[0]
     if with_value:
         result = ast.Tuple([_load(outs[0]), result], ast.Load())
-    body = [ast.Assign([target], call), ast.Return(result)]
+    body = reads + [ast.Assign([target], call), ast.Return(result)]
     signature = ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in params], vararg=None,
                               kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
     fn = ast.FunctionDef(name=name, args=signature, body=body, decorator_list=[], returns=None)
