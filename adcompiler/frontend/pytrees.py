@@ -208,12 +208,29 @@ class _Rewriter(ast.NodeTransformer):
     def assign(self, s: ast.Assign) -> list:
         for t in s.targets:
             self.refuse_write(t)
-        tree = self.container(s.value)
-        if tree is None or len(s.targets) != 1:
+        if len(s.targets) != 1:
             return [self.visit(s)]
         pairs: list = []
-        self.destructure(s.targets[0], tree, s, pairs)
-        return self.assignments(pairs, s)
+        if self.paired(s.targets[0], s.value, s, pairs):
+            return self.assignments(pairs, s)
+        return [self.visit(s)]
+
+    def paired(self, target: ast.expr, value: ast.expr, at: ast.AST, pairs: list) -> bool:
+        """``target = value`` as ``pairs`` when a structure is assigned, also
+        inside tuples (``a, (b, c) = p['a'], p['bc']``); False when none is."""
+        tree = self.container(value)
+        if tree is not None:
+            self.destructure(target, tree, at, pairs)
+            return True
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
+                and len(target.elts) == len(value.elts) and \
+                not any(isinstance(e, ast.Starred) for e in target.elts + value.elts) and \
+                any(self.container(v) is not None for v in value.elts):
+            for t, v in zip(target.elts, value.elts):
+                if not self.paired(t, v, at, pairs):
+                    pairs.append((self.visit(t), self.visit(v)))
+            return True
+        return False
 
     def assignments(self, pairs: list, at: ast.AST) -> list:
         if not pairs:
