@@ -145,8 +145,10 @@ class NumpyLowering:
               b: Builder):
         """The equation of a NumPy call, bound by its record's signature:
         operands become atoms, statics constant params."""
-        vals = self.bind(name, node, args, keywords)
         sig = _signature(name)
+        if callable(sig.build):  # the record lowers the call itself (a tuple result)
+            return sig.build(self, node, args, keywords, env, b)
+        vals = self.bind(name, node, args, keywords)
 
         def arg(p):
             v = vals[p]
@@ -158,6 +160,8 @@ class NumpyLowering:
             value = self.static(vals[p], env, _label(name), p)
             if p in sig.ints and not isinstance(value, int):
                 raise self.sf.error(f"{_label(name)} needs a constant integer {p}", node, p)
+            if isinstance(value, str) and p not in sig.strings:
+                raise self.sf.error(f"{p} of {_label(name)} cannot be a string", node, p)
             return bool(value) if p in sig.bools else value
 
         if name in _SUGAR:
@@ -214,6 +218,11 @@ class NumpyLowering:
         return b.eqn("reshape", x, *dims)
 
     def static(self, node, env: dict, fn: str, what: str):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value  # np.einsum('ij->ji', ...), ord='fro', mode='constant'
+        if isinstance(node, (ast.Tuple, ast.List)) and any(
+                isinstance(e, (ast.Tuple, ast.List)) for e in node.elts):
+            return tuple(self.static(e, env, fn, what) for e in node.elts)  # ((1, 0), (2, 3))
         value = self.lw.expr(node, env, Builder(self.lw.names))
         if isinstance(value, Const):
             return value.value

@@ -1,5 +1,6 @@
 """Linear algebra: ``@``/``np.dot``, ``.T``, ``np.outer``, ``np.trace``,
-``np.linalg.norm`` (the vector 2-norm).  One record each (see
+``np.linalg.norm`` (2-norm of all entries or along
+``axis``, Frobenius, and the vector 1- and 2-norms).  One record each (see
 :mod:`.structural` for the facts a record holds)."""
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import ast
 
 import numpy as np
 
+from ..core.ir import Const
 from .derive import bilinear, linear
-from .shapecalc import SCALAR, ShapeNeeded, Tup, known, size
-from .structural import Signature, attribute, define, ndim, np_call, uniform
+from .shapecalc import SCALAR, ShapeNeeded, Tup, known, reduced, size
+from .structural import Signature, attribute, define, ndim, np_call, red_params, uniform
 
 
 # ---------------------------------------------------------------- matmul
@@ -127,23 +129,82 @@ define("trace", 1, array_only=True, memory="value", dtype="float",
 
 
 # ---------------------------------------------------------------- norm
+def _norm_shape(e, args, dtype):
+    """``reduced`` over ``axis``; refuses the norms the rules do not know."""
+    x, order, axis = args[0], e.param("ord"), e.param("axis")
+    if order not in (None, 1, 2, "fro"):
+        raise ShapeNeeded(e.args[0], f"np.linalg.norm with ord={order!r} is not supported "
+                          "(ord=None, 'fro', 1 or 2 is)")
+    if x is None:
+        return None
+    vector = isinstance(axis, int) or (axis is None and len(x) == 1)
+    if order in (1, 2) and not vector:
+        raise ShapeNeeded(e.args[0], f"the matrix norm np.linalg.norm(..., ord={order!r}) is "
+                          "not supported (the vector norms along an axis are)")
+    if order == "fro" and vector:
+        raise ShapeNeeded(e.args[0], "ord='fro' is a matrix norm: a 2-d array is needed")
+    return reduced(x, axis, e.param("keepdims", False))
+
+
+def _positive(b, out):
+    """The norm where positive, else 1: at 0 (every entry 0) the 2-norm has no
+    derivative; its numerator is then 0, so the emitted derivative is 0 (a
+    subgradient), without a 0/0."""
+    return b.eqn("where", b.eqn("gt", out, Const(0.0)), out, Const(1.0))
+
+
+def _sign(b, x):
+    """``np.sign(x)`` as two selections (the IR interpreter evaluates the
+    scalar ``sign`` on numbers only): 0 at 0, a subgradient of ``|x|``."""
+    negative = b.eqn("where", b.eqn("lt", x, Const(0.0)), Const(-1.0), Const(0.0))
+    return b.eqn("where", b.eqn("gt", x, Const(0.0)), Const(1.0), negative)
+
+
 def _norm_jvp(b, e, tangents, shape):
     t = tangents[0]
     if t is None:
         return None
-    inner = b.eqn("sum", b.eqn("mul", e.args[0], t), axis=None, keepdims=False)
-    return b.eqn("div", inner, e.out)
+    axis, keep = e.param("axis"), e.param("keepdims", False)
+    if e.param("ord") == 1:
+        return b.eqn("sum", b.eqn("mul", _sign(b, e.args[0]), t), axis=axis,
+                     keepdims=keep)
+    inner = b.eqn("sum", b.eqn("mul", e.args[0], t), axis=axis, keepdims=keep)
+    return b.eqn("div", inner, _positive(b, e.out))
 
 
 def _norm_vjp(b, e, i, g, shape):
-    return b.eqn("div", b.eqn("mul", g, e.args[0]), e.out)
+    p = red_params(e, shape)
+    if e.param("ord") == 1:
+        return b.eqn("mul", _sign(b, e.args[0]), b.eqn("expand_red", g, **p))
+    share = b.eqn("div", g, _positive(b, e.out))
+    return b.eqn("mul", e.args[0], b.eqn("expand_red", share, **p))
 
 
-define("norm", 1, array_only=True, memory="value", dtype="float",
-       spellings={"np": ("linalg.norm",)}, impl=lambda x, **_: np.linalg.norm(x),
-       shape=lambda e, args, dtype: SCALAR,
-       extra={"lower": Signature(("x",), label="np.linalg.norm"),
-              "emit": np_call("linalg.norm")},
+def _norm_emit(kit, e, args):
+    """``np.linalg.norm(x, ord, axis=..., keepdims=True)``, defaults left out."""
+    pos = list(args) + ([kit.const(e.param("ord"))] if e.param("ord") is not None else [])
+    kws = {"axis": kit.const(e.param("axis"))} if e.param("axis") is not None else {}
+    if e.param("keepdims"):
+        kws["keepdims"] = kit.const(True)
+    return kit.call(kit.np("linalg.norm"), pos, kws)
+
+
+def _norm_case(shape, order, axis, keepdims=False):
+    return lambda r: ((r.uniform(-1.5, 1.5, size=shape),),
+                      {"ord": order, "axis": axis, "keepdims": keepdims})
+
+
+define("norm", 1, array_only=True, memory="fresh", dtype="float",
+       spellings={"np": ("linalg.norm",)},
+       impl=lambda x, ord=None, axis=None, keepdims=False, **_: np.linalg.norm(
+           x, ord, axis=axis, keepdims=keepdims),
+       shape=_norm_shape,
+       extra={"lower": Signature(("x",), {"ord": None, "axis": None, "keepdims": False},
+                                 bools=("keepdims",), strings=("ord",), label="np.linalg.norm"),
+              "emit": _norm_emit},
        jvp=_norm_jvp, vjp=_norm_vjp,
-       domain=(lambda r: ((uniform(r, 4),), {}), lambda r: ((uniform(r, 1),), {}),
-               lambda r: ((uniform(r, 2, 3),), {})))
+       domain=(_norm_case((4,), None, None), _norm_case((1,), None, None),
+               _norm_case((2, 3), None, None), _norm_case((3, 4), None, 1),
+               _norm_case((3, 4), 2, 0, True), _norm_case((3, 4), 1, -1),
+               _norm_case((5,), 1, None), _norm_case((2, 3), "fro", None),
+               _norm_case((2, 3, 4), None, (0, 2))))

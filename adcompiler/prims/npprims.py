@@ -6,7 +6,17 @@ helpers that adjoint code needs) each have one record, holding everything
 the pipeline knows of them, in a small module by kind:
 
 * :mod:`.linalg`: ``matmul``, ``transpose``, ``outer``, ``trace``, ``norm``;
+* :mod:`.linalg_more`: ``inv``, ``solve``, ``det``, ``logabsdet`` (and
+  ``slogdet_sign``), ``cholesky``, ``eigvalsh``, ``tril``, ``triu``;
+  :mod:`.einsum`: ``einsum``;
 * :mod:`.reductions`: ``sum``, ``mean``, ``amax``, ``amin``, ``prod``;
+  :mod:`.statistics`: ``var``, ``std``;
+* :mod:`.cumulative`: ``cumsum``, ``cumprod``, ``diff``, ``pad``, ``roll``,
+  ``flip``; :mod:`.stacking`: ``hstack``, ``vstack``, ``atleast_1d/2d/3d``,
+  ``tile``, ``repeat``, ``meshgrid``;
+* :mod:`.integrate`: ``trapezoid``, ``linspace``, ``arange``;
+  :mod:`.polynomial`: ``polyval``, ``interp``, ``searchsorted``;
+  :mod:`.ordering`: ``sort``, ``argsort``, ``argmax``, ``argmin``;
 * :mod:`.shaping`: ``reshape``, ``expand_dims``, ``concatenate``, ``stack``,
   and the elementwise ``where`` and ``copy``;
 * :mod:`.queries`: ``len``, ``shape``, ``size``, ``ndim``, ``zeros_like``,
@@ -20,5 +30,7 @@ derivative of linear and bilinear ones.
 """
 from __future__ import annotations
 
-from . import adjoint_helpers, indexing, linalg, queries, reductions, shaping  # noqa: F401
+from . import (adjoint_helpers, cumulative, einsum, indexing, linalg, queries,  # noqa: F401
+               integrate, linalg_more, ordering, polynomial, reductions, shaping, stacking,
+               statistics)
 from .shapecalc import index_items  # noqa: F401  (historical home)

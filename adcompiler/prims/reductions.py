@@ -20,10 +20,17 @@ def _shape(e, args, dtype):
 
 def _emit(np_name: str):
     """``np.NAME(x, axis=..., keepdims=True)``, defaults left out."""
+    return _emit_kws(np_name, {})
+
+
+def _emit_kws(np_name: str, more: dict):
+    """As :func:`_emit`, with more keyword params (name -> default, left out
+    when it has it): ``np.var(x, axis=0, ddof=1)``."""
     def emit(kit, e, args):
         kws = {}
         if e.param("axis") is not None:
             kws["axis"] = kit.const(e.param("axis"))
+        kws.update({k: kit.const(e.param(k, d)) for k, d in more.items() if e.param(k, d) != d})
         if e.param("keepdims"):
             kws["keepdims"] = kit.const(True)
         return kit.call(kit.np(np_name), args[:1], kws)

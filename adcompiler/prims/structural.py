@@ -54,9 +54,12 @@ class Signature:
     sequence: bool = False  #: the one operand is a list of arrays written in the call
     label: str = ""  #: how error messages name it (default ``np.NAME``)
     #: a method of the NumPy lowering that builds it instead:
-    #: ``(vals, arg, node, env, builder) -> atom`` (``arg(name)`` lowers an operand)
-    build: str = ""
+    #: ``(vals, arg, node, env, builder) -> atom`` (``arg(name)`` lowers an operand);
+    #: or a function ``(lowering, node, args, keywords, env, builder) -> value`` that
+    #: lowers the whole call (a tuple result, variadic operands)
+    build: object = ""
     bools: tuple = ()  #: statics read as booleans (``keepdims``)
+    strings: tuple = ()  #: statics that may be constant strings (``ord='fro'``)
 
 
 #: a static parameter without default (``np.expand_dims(a, axis)``)
