@@ -412,3 +412,33 @@ def test_mlp_example_runs_as_a_script():
                          capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("loss: ")
+
+
+def test_forward_mode_says_structures_are_reverse_mode_only():
+    def f(p):
+        return p["a"] * p["b"]
+
+    with pytest.raises(adcompiler.AdcError, match="structures of parameters use grad"):
+        adcompiler.grad(f, mode="forward")({"a": 1.0, "b": 2.0})
+
+
+def test_name_for_a_part_assigned_twice_refused():
+    def f(params, flag):
+        if flag > 0:
+            layer = params[0]
+        else:
+            layer = params[1]
+        return np.sum(layer["W"])
+
+    _refused(f, ([{"W": np.ones(2)}, {"W": np.ones(2)}], 1.0), 2, ["assigned again"])
+
+
+def test_keyword_call_and_default_after_a_structure():
+    def f(params, x, scale=2.0):
+        return scale * np.sum(params["W"] * x)
+
+    x = RNG.normal(size=3)
+    g = adcompiler.grad(f)(x=x, params={"W": np.ones(3)})
+    np.testing.assert_allclose(g["W"], 2.0 * x)
+    g = adcompiler.grad(f)({"W": np.ones(3)}, x, scale=3.0)
+    np.testing.assert_allclose(g["W"], 3.0 * x)
