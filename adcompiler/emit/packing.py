@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 
-from ..frontend.pytrees import Leaf, Node, leaves
+from ..frontend.pytrees import Leaf, leaves
 
 
 def _load(name: str) -> ast.Name:
@@ -98,5 +98,3 @@ def flat_count(trees: dict, params: list, wrt: tuple) -> int:
     """How many gradients the flat function returns."""
     return sum(len(leaves(trees[params[i]])) if params[i] in trees else 1 for i in wrt)
 
-
-__all__ = ["wrapper", "flat_count", "Node"]

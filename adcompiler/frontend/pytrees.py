@@ -300,7 +300,8 @@ class _Rewriter(ast.NodeTransformer):
 
     def refuse_write(self, target: ast.expr) -> None:
         for n in ast.walk(target):
-            if isinstance(n, (ast.Subscript, ast.Attribute)) and self.container(n.value) is not None:
+            if isinstance(n, (ast.Subscript, ast.Attribute)) and \
+                    self.container(n.value) is not None:
                 raise self.error(f"{ast.unparse(n)} = ...: writing into a structure of "
                                  "parameters is not supported (it is read-only); build the new "
                                  "value in a name: W = params['W'] - step", n,
@@ -443,5 +444,6 @@ def string_key_error(sf: SourceFunction, node: ast.Subscript):
                     "the structure of a dict of parameters is known only from a call: call "
                     "the gradient with it (grad(f)(params, ...) compiles for its keys and "
                     f"shapes) or use adcompiler.source({sf.name}, args=(...)) with example "
-                    "arguments; the command line compiles arrays and numbers only",
+                    "arguments; the command line compiles functions of arrays (--shapes) "
+                    "and numbers only",
                     node, "dict of parameters")
