@@ -311,15 +311,44 @@ def test_attribute_refused():
     _refused(f, ({"W": np.ones(2)},), 1, ["params.W", "attributes"])
 
 
-def _helper(p):
-    return np.sum(p["W"])
+def _predict(params, X):
+    return np.tanh(X @ params["W"] + params["b"])
 
 
-def test_structure_passed_to_a_helper_refused():
+def _penalty(w, scale=1.0):
+    return scale * np.sum(w * w)
+
+
+def _layer(p, h):
+    W, b = p
+    return np.tanh(W @ h + b)
+
+
+def helper_loss(params, X, y):
+    r = _predict(params, X) - y
+    return np.sum(r * r) + 0.1 * _penalty(params["W"], scale=2.0)
+
+
+def helper_net(params, x):
+    h = x
+    for p in params:
+        h = _layer(p, h)
+    return np.sum(h)
+
+
+def test_structure_passed_to_a_helper_is_flattened_with_it():
+    X, y = X_data()
+    check(helper_loss, ({"W": RNG.normal(size=3), "b": 0.2}, X, y))
+    p = [(RNG.normal(size=(4, 3)), RNG.normal(size=4)), (RNG.normal(size=(2, 4)),
+                                                         RNG.normal(size=2))]
+    check(helper_net, (p, RNG.normal(size=3)))
+
+
+def test_structure_passed_to_a_library_function_refused():
     def f(params):
-        return _helper(params)
+        return np.sum(params)
 
-    _refused(f, ({"W": np.ones(2)},), 1, ["passing params", "_helper(params['W'])"],
+    _refused(f, ({"W": np.ones(2)},), 1, ["passing params", "np.sum(params['W'])"],
              "structure passed to a function")
 
 
@@ -442,3 +471,18 @@ def test_keyword_call_and_default_after_a_structure():
     np.testing.assert_allclose(g["W"], 2.0 * x)
     g = adcompiler.grad(f)({"W": np.ones(3)}, x, scale=3.0)
     np.testing.assert_allclose(g["W"], 3.0 * x)
+
+
+def _inner(p, x):
+    return p["a"] * math.sin(p["b"] * x)
+
+
+def test_structure_passed_to_a_helper_in_a_loop_scalar_code():
+    def outer(p, x):
+        s = 0.0
+        for i in range(3):
+            s = s + _inner(p, x + i)
+        return s
+
+    g = check(outer, ({"a": 1.5, "b": 0.7}, 0.3))
+    assert "_inner_flat_fwd" in adcompiler.grad(outer).source_for(({"a": 1.5, "b": 0.7}, 0.3))

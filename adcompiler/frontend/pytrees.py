@@ -15,11 +15,13 @@ Rewritten here:
 * ``layer = params[0]`` and ``W, b = params`` (names for parts of the structure);
 * ``for layer in params`` and ``for i, layer in enumerate(params)`` over a list
   or tuple (unrolled: its length is known);
-* ``len(params)``.
+* ``len(params)``;
+* ``predict(params, X)``: a helper passed a structure is flattened too, once
+  per structure (``predict_flat(params_W, params_b, X)``).
 
 Everything else that touches a structure is refused at its line with a
 workaround: keys that are not literals, writes into the structure, dict
-methods, attributes, passing a structure to a helper function.
+methods, attributes, passing a dict to a library function.
 """
 from __future__ import annotations
 
@@ -83,13 +85,20 @@ def _part(key) -> str:
     return text or "_"
 
 
-def flatten_function(sf: SourceFunction, specs: dict) -> tuple:
+def flatten_function(sf: SourceFunction, specs: dict, session: "_Session | None" = None,
+                     name: str | None = None) -> tuple:
     """``(flat SourceFunction, {param: Node})`` for ``sf`` called with the
-    structures ``specs`` (``{param name: spec}``)."""
+    structures ``specs`` (``{param name: spec}``).  Helpers it passes a
+    structure to are flattened too (``session`` holds them: one flat helper
+    per helper and structure)."""
+    session = session or _Session()
     node = copy.deepcopy(sf.node)
+    node.name = name or node.name
     taken = identifiers_in(node)
     trees = {p: name_tree(spec, p, taken) for p, spec in specs.items()}
-    rewriter = _Rewriter(sf, trees, node)
+    env = _FlatEnv(sf.env, session.functions)
+    flat = SourceFunction(node, sf.filename, sf.lines, env, name or sf.name, sf.live)
+    rewriter = _Rewriter(sf, trees, node, session)
     node.body = rewriter.stmts(node.body) or [ast.Pass()]
     args = []
     for a in node.args.args:
@@ -102,20 +111,55 @@ def flatten_function(sf: SourceFunction, specs: dict) -> tuple:
     for a in node.args.args:
         ast.copy_location(a, sf.node)
     node.decorator_list = []
-    flat = SourceFunction(node, sf.filename, sf.lines, _FlatEnv(sf.env), sf.name, sf.live)
     return flat, trees
 
 
-class _FlatEnv:
-    """The function's environment, but no default values: the packing
-    wrapper passes every argument (the flat function has none)."""
+class _Session:
+    """The flat helpers of one compilation: ``(helper, structures) -> name``
+    and ``name -> SourceFunction`` (what the flat functions' calls resolve to)."""
 
-    def __init__(self, base) -> None:
+    def __init__(self) -> None:
+        self.names: dict = {}
+        self.functions: dict = {}
+
+    def helper(self, callee: SourceFunction, specs: dict, avoid: set) -> str:
+        key = (callee.filename, callee.node.lineno, callee.node.name,
+               tuple(sorted(specs.items())))
+        if key not in self.names:
+            name = callee.node.name + "_flat"
+            while name in avoid or name in self.functions:
+                name += "_"
+            self.names[key] = name
+            self.functions[name] = None  # a recursive call finds the name already
+            self.functions[name] = flatten_function(callee, specs, self, name)[0]
+        return self.names[key]
+
+
+def to_spec(tree) -> tuple:
+    """A :class:`Node`/:class:`Leaf` tree as the runtime spec it was named from."""
+    if isinstance(tree, Leaf):
+        return ("leaf", None)
+    return (tree.kind, tree.keys, tuple(map(to_spec, tree.children)))
+
+
+class _FlatEnv:
+    """The function's environment, and the flat helpers by name; no default
+    values: the packing wrapper (or the caller) passes every argument."""
+
+    def __init__(self, base, functions: dict) -> None:
         self._base = base
+        self._functions = functions
         self.filename = base.filename
 
     def __getattr__(self, name):
         return getattr(self._base, name)
+
+    def lookup(self, name: str):
+        found = self._functions.get(name)
+        return found if found is not None else self._base.lookup(name)
+
+    def function(self, obj):
+        return obj if isinstance(obj, SourceFunction) else self._base.function(obj)
 
     def defaults(self) -> tuple:
         return ()
@@ -156,8 +200,11 @@ def _jumps(body: list) -> ast.AST | None:
 
 
 class _Rewriter(ast.NodeTransformer):
-    def __init__(self, sf: SourceFunction, trees: dict, node: ast.FunctionDef) -> None:
+    def __init__(self, sf: SourceFunction, trees: dict, node: ast.FunctionDef,
+                 session: _Session) -> None:
         self.sf = sf
+        self.session = session
+        self.avoid = identifiers_in(node)
         self.aliases = dict(trees)  # name -> Node (parameters and names for their parts)
         self.owner = {name: name for name in trees}  # alias -> the parameter it is part of
         self.stores = _stores(node)
@@ -386,16 +433,67 @@ class _Rewriter(ast.NodeTransformer):
             tree = self.container(node.args[0])
             if tree is not None:
                 return ast.copy_location(ast.Constant(len(tree.children)), node)
-        for arg in list(node.args) + [k.value for k in node.keywords]:
-            tree = self.container(arg)
-            if tree is not None and not isinstance(node.func, ast.Attribute) and \
-                    not (isinstance(node.func, ast.Name) and node.func.id in _BUILTIN_SEQUENCE):
+        structures = [a for a in list(node.args) + [k.value for k in node.keywords]
+                      if self.container(a) is not None]
+        if structures and \
+                not (isinstance(node.func, ast.Name) and node.func.id in _BUILTIN_SEQUENCE):
+            callee = self.helper(node.func)
+            if callee is None and not any(has_dict(self.container(a)) for a in structures):
+                return self.generic_visit(node)  # a list of arrays: a tuple of them
+            if callee is None:
+                arg = structures[0]
+                tree = self.container(arg)
                 name = ast.unparse(node.func)
                 raise self.error(
                     f"passing {ast.unparse(arg)} (a {tree.kind} of parameters) to {name} is not "
-                    f"supported; pass its items instead: {name}({_items_hint(arg, tree)})",
-                    arg, "structure passed to a function")
+                    f"supported (only to functions defined in Python); pass its items instead: "
+                    f"{name}({_items_hint(arg, tree)})", arg, "structure passed to a function")
+            return self.helper_call(node, callee)
         return self.generic_visit(node)
+
+    def helper(self, func: ast.expr):
+        """The user function ``func`` names (its source is read), or None."""
+        if not isinstance(func, ast.Name) or func.id in self.stores:
+            return None
+        try:
+            return self.sf.env.function(self.sf.env.lookup(func.id))
+        except Exception:  # noqa: BLE001 - not a function whose source we read
+            return None
+
+    def helper_call(self, node: ast.Call, callee: SourceFunction) -> ast.Call:
+        """``predict(params, X)`` -> ``predict_flat(params_W, params_b, X)``:
+        the helper flattened for the structures it is passed."""
+        a = callee.node.args
+        if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or \
+                any(isinstance(x, ast.Starred) for x in node.args) or \
+                any(k.arg is None for k in node.keywords):
+            raise self.error(f"passing a structure of parameters to {callee.name}: only plain "
+                             "positional parameters and arguments are supported", node,
+                             "structure passed to a function")
+        params = [x.arg for x in a.args]
+        given = dict(zip(params, node.args))
+        for k in node.keywords:
+            if k.arg not in params or k.arg in given:
+                raise self.error(f"bad keyword argument {k.arg!r} in call of {callee.name}",
+                                 node, "keyword arguments")
+            given[k.arg] = k.value
+        defaults = dict(zip(params[len(params) - len(a.defaults):], a.defaults))
+        specs, args = {}, []
+        for p in params:
+            if p not in given:
+                if not isinstance(defaults.get(p), ast.Constant):
+                    raise self.error(f"call of {callee.name} with a structure of parameters: "
+                                     f"give {p} explicitly", node, "structure passed to a function")
+                args.append(copy.deepcopy(defaults[p]))
+                continue
+            tree = self.container(given[p])
+            if tree is None:
+                args.append(self.visit(given[p]))
+            else:
+                specs[p] = to_spec(tree)
+                args += [self.leaf_name(leaf, given[p]) for leaf in leaves(tree)]
+        name = self.session.helper(callee, specs, self.avoid)
+        return ast.copy_location(ast.Call(ast.Name(name, ast.Load()), args, []), node)
 
     def as_value(self, tree: Node | Leaf, node: ast.expr):
         """A structure used as a value elsewhere: a list or tuple of lists,
@@ -404,9 +502,10 @@ class _Rewriter(ast.NodeTransformer):
         if isinstance(tree, Leaf):
             return self.leaf_name(tree, node)
         if has_dict(tree):
-            raise self.error(f"{ast.unparse(node)} is a {tree.kind} of parameters holding a "
-                             "dict; use its items with literal keys (params['W'])", node,
-                             "structure used as a value")
+            what = "" if tree.kind == "dict" else " holding a dict"
+            raise self.error(f"{ast.unparse(node)} is a {tree.kind} of parameters{what}, used "
+                             "here as a value; use its items with literal keys: "
+                             f"{_items_hint(node, tree)}", node, "structure used as a value")
         return ast.copy_location(ast.Tuple([self.as_value(c, node) for c in tree.children],
                                             ast.Load()), node)
 
