@@ -486,3 +486,44 @@ def test_structure_passed_to_a_helper_in_a_loop_scalar_code():
 
     g = check(outer, ({"a": 1.5, "b": 0.7}, 0.3))
     assert "_inner_flat_fwd" in adcompiler.grad(outer).source_for(({"a": 1.5, "b": 0.7}, 0.3))
+
+
+# ------------------------------------------------------------ the command line
+UNPACKING = '''import numpy as np
+
+
+def mlp(params, x):
+    W1, b1, W2, b2 = params
+    h = np.tanh(W1 @ x + b1)
+    return np.sum(W2 @ h + b2)
+
+
+def loop(params, x):
+    h = x
+    for W, b in params:
+        h = np.tanh(W @ h + b)
+    return np.sum(h)
+
+
+def keyed(params, x):
+    return np.sum(params["W"] * x)
+'''
+
+
+@pytest.mark.parametrize("name, line, words", [
+    ("mlp", 5, ["params is unpacked into names here", "list or tuple of arrays",
+                "grad(mlp)(params, ...)", "--shapes params="]),
+    ("loop", 12, ["params is unpacked into names here", "grad(loop)(params, ...)"]),
+    ("keyed", 18, ["params['W']: params is read as a dict", "--shapes"]),
+])
+def test_command_line_points_at_the_structure(tmp_path, capsys, name, line, words):
+    """Issue 14: a list of parameters unpacked gave "the number of dimensions
+    of an operand is unknown here" at the def line."""
+    from adcompiler.cli.commands import main
+    path = tmp_path / "m.py"
+    path.write_text(UNPACKING)
+    assert main(["compile", str(path), "-f", name]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}:{line}:"), err
+    for w in words:
+        assert w in err, err

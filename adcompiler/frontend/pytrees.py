@@ -546,3 +546,31 @@ def string_key_error(sf: SourceFunction, node: ast.Subscript):
                     "arguments; the command line compiles functions of arrays (--shapes) "
                     "and numbers only",
                     node, "dict of parameters")
+
+
+def unpacked_parameter_error(sf: SourceFunction):
+    """A parameter unpacked into names (``W1, b1 = params``, ``for W, b in
+    params``) in code whose ranks could not be inferred (the command line,
+    ``.source`` before a call): most likely a list or tuple of arrays, whose
+    structure only a call gives.  The error at that line, or None."""
+    params = {a.arg for a in sf.node.args.args}
+    for n in ast.walk(sf.node):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1:
+            target, value = n.targets[0], n.value
+        elif isinstance(n, ast.For):
+            target, value = n.target, n.iter
+            if isinstance(target, ast.Name):
+                continue
+        else:
+            continue
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, ast.Name) \
+                and value.id in params:
+            p = value.id
+            return sf.error(f"{p} is unpacked into names here, and the number of dimensions "
+                            "of what it holds is unknown: if it is a list or tuple of arrays "
+                            f"(a structure of parameters), call the gradient with it "
+                            f"(grad({sf.name})({p}, ...) compiles for its structure and shapes, "
+                            f"adcompiler.source({sf.name}, args=(...)) shows the code); if it "
+                            f"is an array, give its shape (--shapes {p}=KxN on the command "
+                            "line)", n, "unpacked parameter")
+    return None
