@@ -10,20 +10,20 @@ traceback (:mod:`adcompiler.runtime.tracebacks`): the user's call, then the mess
 from . import checkgrad as _checkgrad
 from .views import inspection as _inspection
 from .swellstudy import measure as _swell
-from . import transforms as _transforms
+from . import api as _api
 from .checkgrad import GradCheck
 from .errors import AdcError, CompileError, UsageError
 from .runtime.tracebacks import user_facing as _user_facing
 
-grad = _user_facing(_transforms.grad)
-value_and_grad = _user_facing(_transforms.value_and_grad)
-source = _user_facing(_transforms.source)
-jvp = _user_facing(_transforms.jvp)
-vjp = _user_facing(_transforms.vjp)
-jacobian = _user_facing(_transforms.jacobian)
-hessian = _user_facing(_transforms.hessian)
-hvp = _user_facing(_transforms.hvp)
-derivative = _user_facing(_transforms.derivative)
+grad = _user_facing(_api.grad)
+value_and_grad = _user_facing(_api.value_and_grad)
+source = _user_facing(_api.source)
+jvp = _user_facing(_api.jvp)
+vjp = _user_facing(_api.vjp)
+jacobian = _user_facing(_api.jacobian)
+hessian = _user_facing(_api.hessian)
+hvp = _user_facing(_api.hvp)
+derivative = _user_facing(_api.derivative)
 wengert = _user_facing(_inspection.wengert)
 trace = _user_facing(_inspection.trace)
 graph = _user_facing(_inspection.graph)

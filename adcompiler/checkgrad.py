@@ -24,7 +24,7 @@ import numpy as np
 from .errors import AdcError, UsageError
 
 def _forward(f, args, wrt) -> tuple:
-    from .transforms import grad
+    from .api import grad
     return _flat(grad(f, wrt=tuple(wrt), mode="forward")(*args))
 
 

@@ -1,7 +1,7 @@
 """The pipeline: lower -> optimise -> reverse -> optimise -> finish -> emit
 (``finish``: the tape walks and a last DCE, :func:`optimize.passes.finish`).
 
-Each stage is a pure function of the IR; ``check=True`` (the tests' setting)
+Each stage is a pure function of the IR; ``CHECK_IR = True`` (the tests set it)
 runs :func:`adcompiler.core.ir.verify` after every pass.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .frontend.source import SourceFunction
 from .emit.globalnames import alias_globals, import_lines
 from .runtime.watch import watch
 from .core.ir import Function, verify
-from .frontend.lower import Program, identifiers, lower_program
+from .frontend.program import Program, identifiers, lower_program
 from .optimize.passes import finish, optimize
 from .runtime.display import Source
 from .emit.printer import comment_line, to_source
@@ -43,8 +43,8 @@ class Compiled:
     source: str
     entry: str
     functions: tuple  # IR of every emitted function, for inspection and tests
-    watch: object = None  # frontend.Watch: the free names it was compiled with
-    arrays: dict = None  # module-level arrays the code reads by name (see lower.global_array)
+    watch: object = None  # runtime.watch.Watch: the free names it was compiled with
+    arrays: dict = None  # module-level arrays the code reads by name (see frontend/lower_globals.py)
 
     def fresh(self) -> bool:
         """Is this still the derivative of the functions as they are now?"""
@@ -61,7 +61,7 @@ class Compiled:
     def load(self):
         """Execute the module text in a fresh namespace; return the entry function."""
         filename = f"<adcompiler:{self.entry}>"
-        lines = self.source.split("\n")  # Python's line breaks only (see frontend.source_lines)
+        lines = self.source.split("\n")  # Python's line breaks (frontend.source)
         lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
         linecache.cache[filename] = (len(self.source), None, lines, filename)
         namespace: dict = {"__name__": "adcompiler_generated", **(self.arrays or {})}
@@ -120,8 +120,7 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     primal_shapes = ctx.entry_shapes(entry) if ctx else None
     check = ctx is not None and not scalar_output(sf, entry, primal_shapes)
     program.scalar_check = (sf.name, with_value) if check else None
-    grad, fwd_needed, primal_needed = reverse_function(entry, wrt, with_value or check,
-                                                       primal_shapes)
+    grad, fwd_needed = reverse_function(entry, wrt, with_value or check, primal_shapes)
     grad = _pass(_renamed(grad, name or f"{sf.name}_grad"), optimize)
     if ctx:
         grad = ctx.finish(grad, shapes, dtypes)
@@ -226,7 +225,7 @@ def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> l
             out.append(ctx.finish(fn, ctx.callee_param_shapes(key_)) if ctx else fn)
             todo += [(k, "primal") for k in sorted(_callees(fn))]
             continue
-        fwd, bwd, more_fwd, more_primal = reverse_callee(
+        fwd, bwd, more_fwd = reverse_callee(
             fn, ctx.callee_primal_shapes(key_, fn) if ctx else None)
         fwd, bwd = _pass(fwd, optimize), _pass(bwd, optimize)
         if ctx:

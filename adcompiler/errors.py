@@ -109,3 +109,14 @@ def located_refusals(driver):
         except DerivativeRefused as exc:
             raise exc.located(fn.filename) from None
     return run
+
+
+def not_a_sequence(e, filename: str) -> CompileError:
+    """``len``, indexing or a ``for`` loop on a number (the IR equation
+    ``e``): Python raises TypeError there, so no derivative is emitted.
+    Both the scalar transforms and the array shape inference refuse it."""
+    what = "indexing" if e.prim == "index" else "this loop (or len())"
+    where = f" ({e.loc.text.strip()})" if e.loc.text else ""
+    return CompileError(f"{what} gets a number, not an array, a list or a tuple{where}: Python "
+                        "raises TypeError there", filename, e.loc.line, e.loc.col,
+                        "not a sequence")

@@ -27,8 +27,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 
 from adcompiler import jacobian  # noqa: E402
-from adcompiler.api import compiled  # noqa: E402
-from adcompiler.transforms import _cached, _defaults_tail, hvp_function, jvp_function  # noqa: E402
+from adcompiler.api.arguments import defaults_tail  # noqa: E402
+from adcompiler.api.reverse_grad import compiled  # noqa: E402
+from adcompiler.api.emitted import cached  # noqa: E402
+from adcompiler.api.higher import hvp_function  # noqa: E402
+from adcompiler.api.linearize import VjpPair, jvp_function  # noqa: E402
 
 N = 100
 
@@ -79,7 +82,7 @@ def hvp_table() -> list:
     rows = []
     for label, fn, point in cases:
         n = len(point)
-        full = point + _defaults_tail(fn, n)  # the HVP's tangents follow every parameter
+        full = point + defaults_tail(fn, n)  # the HVP's tangents follow every parameter
         g = emitted_gradient(fn, n)
         h = hvp_function(fn, n).emitted_function()
         t_f = per_call(fn, *point)
@@ -98,7 +101,7 @@ def forward_jacobian(fn, n: int):
 
 def reverse_jacobian(fn, m: int):
     """All m rows: one forward sweep, then one adjoint sweep per output."""
-    fwd, bwd, _ = _cached("vjp", fn).functions()
+    fwd, bwd, _ = cached(VjpPair, fn).functions()
     seeds = [tuple(float(k == i) for k in range(m)) for i in range(m)]
 
     def jac(*x):

@@ -52,11 +52,12 @@ def _argnums(wl):
 # ---------------------------------------------------------------- our own
 def adcompiler_emitted(wl, args):
     """The emitted function itself, as ``adc compile -o`` writes it."""
-    import adcompiler.api
+    import adcompiler
+    from adcompiler.api.reverse_grad import compiled
     from adcompiler.arrays.context import signature
     try:
         sig = signature(wl.f, tuple(args), {})  # array shapes, as grad() specialises
-        fn = adcompiler.api.compiled(wl.f, _argnums(wl), False, sig).load()
+        fn = compiled(wl.f, _argnums(wl), False, sig).load()
     except adcompiler.AdcError as exc:
         raise Unavailable(f"unsupported: {_first_line(exc)}") from None
     return fn, args

@@ -6,7 +6,7 @@ import pytest
 
 import adcompiler
 from adcompiler import AdcError, CompileError, UsageError, grad, value_and_grad
-from adcompiler.api import compiled
+from adcompiler.api.reverse_grad import compiled
 
 SCALE = 3.0
 

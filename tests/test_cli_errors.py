@@ -120,7 +120,7 @@ def test_output_that_cannot_be_written(tmp_path, where, reason):
     assert r.stderr.count("\n") == 1
 
 
-@pytest.mark.parametrize("shapes,bad", [("w=3x", "''"), ("X=3xq", "'q'"), ("=3", "parameter")])
+@pytest.mark.parametrize("shapes,bad", [("w=3x", "''"), ("X=3xq!", "'q!'"), ("=3", "parameter")])
 def test_malformed_shapes(tmp_path, shapes, bad):
     path = write(tmp_path, "m.py", ARRAYS)
     r = adc("compile", path, "--shapes", shapes)

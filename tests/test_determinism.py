@@ -6,7 +6,7 @@ import sys
 import threading
 from pathlib import Path
 
-import adcompiler.api as api
+import adcompiler.api.reverse_grad as api
 import adcompiler.compiler as compiler
 from adcompiler import grad, source
 from corpus import CORPUS

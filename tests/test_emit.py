@@ -10,7 +10,7 @@ import pytest
 
 import adcompiler
 from adcompiler import grad
-from adcompiler.api import compiled
+from adcompiler.api.reverse_grad import compiled
 from oracles import dual_grad
 
 

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from adcompiler import grad, value_and_grad
-from adcompiler.transforms import derivative, hessian, hvp, jacobian
+from adcompiler.api import derivative, hessian, hvp, jacobian
 from corpus import CORPUS, cases
 from oracles import central_diff, dual_grad
 

@@ -12,7 +12,8 @@ import sympy
 
 from adcompiler import (AdcError, UsageError, derivative, grad, hessian, hvp, jacobian, jvp,
                         value_and_grad, vjp)
-from adcompiler import transforms
+from adcompiler.api.linearize import jvp_function
+from adcompiler.api.higher import hvp_function
 from adcompiler.transform import composite
 from adcompiler.frontend.source import load_live
 from budget import SYMPY_SECONDS, time_budget
@@ -46,7 +47,7 @@ def test_seed002_tangent_trace():
 
 
 def test_seed002_tangent_code_has_the_trace():
-    src = transforms.jvp_function(f002, 2).source
+    src = jvp_function(f002, 2).source
     assert "x1_dot / x1" in src and "x2_dot" in src
 
 
@@ -184,7 +185,7 @@ def test_emitted_code_is_deterministic():
 
 def test_hvp_code_pushes_tangents_on_the_tape():
     from corpus import logistic_map
-    src = transforms.hvp_function(logistic_map, 1).source
+    src = hvp_function(logistic_map, 1).source
     assert "def logistic_map_hvp(x, n=8, x_dot=0.0):" in src
     assert "tape.append((l, l_dot))" in src and "l_bar_dot" in src
     hv = hvp(logistic_map, (0.3,), (2.0,))
@@ -254,7 +255,7 @@ def test_docs_show_the_emitted_code():
         import seed002_modes
     finally:
         sys.path.pop(0)
-    emitted += transforms.jvp_function(seed002_modes.f, 2).source
+    emitted += jvp_function(seed002_modes.f, 2).source
     blocks = [b for b in re.findall(r"```python\n(.*?)```", doc, re.S) if b.startswith("def f_")]
     assert len(blocks) == 3
     for block in blocks:
@@ -282,5 +283,5 @@ def test_only_values_depending_on_the_seed_get_tangents():
     assert "cos" not in src and "y_dot" not in src
     assert grad(only_x_varies, wrt=0, mode="forward")(0.5, 2.0) == pytest.approx(
         dual_grad(only_x_varies, (0.5, 2.0), (0,))[0], rel=1e-15)
-    jsrc = transforms.jvp_function(only_x_varies, 2).source
+    jsrc = jvp_function(only_x_varies, 2).source
     assert "def only_x_varies_jvp(x, y, x_dot, y_dot):" in jsrc and "cos" in jsrc

@@ -11,7 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from adcompiler import api, grad, hessian, jvp, source, value_and_grad, vjp
+from adcompiler import grad, hessian, jvp, source, value_and_grad, vjp
+from adcompiler.api import reverse_grad as api
 from adcompiler.errors import CompileError
 from oracles import central_diff
 

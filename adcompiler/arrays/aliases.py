@@ -67,7 +67,7 @@ def buffer_roots(fn: Function, shapes: dict | None, flows=None) -> dict:
                     continue
                 src = flows(s)
                 new = of(src) if src is not None else frozenset()
-                if s.prim == "global":  # the user's module-level array (lower.global_array)
+                if s.prim == "global":  # the user's module-level array (see frontend/lower_globals.py)
                     new = frozenset({("global", s.param("name"))})
                 if not new:
                     new = frozenset({("new", s.outs[0].name)})

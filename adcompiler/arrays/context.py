@@ -4,8 +4,8 @@ The entry's parameter shapes come from the call (API) or the command line.
 Inference walks into user helpers with the shapes of each call; a helper
 called with different shapes is compiled for what the calls have in common
 (:func:`shapes.join`).  After reverse mode and optimisation every emitted
-function is specialised (:func:`npopt.specialize`) and its shapes are kept
-for the emitter's in-place decisions.
+function is specialised (:func:`adcompiler.arrays.specialize.specialize`)
+and its shapes are kept for the emitter's in-place decisions.
 """
 from __future__ import annotations
 
@@ -181,14 +181,18 @@ def parse_shapes(text: str | None) -> dict:
 
 
 def _dimension(text: str, item: str):
-    """One dimension of ``--shapes``: a size, or ``?``/``n`` for unknown."""
+    """One dimension of ``--shapes``: a size, or ``?`` or a letter name
+    (``N``, ``D``, ``batch``) for a size known only at run time.  Named sizes
+    are not tied to each other: the emitted code reads every size it needs
+    from its arguments, so ``X=NxD,w=D`` compiles the same code as
+    ``X=?x?,w=?`` (only ``x`` itself cannot name a size: it joins them)."""
     text = text.strip()
-    if text in ("?", "n"):
+    if text == "?" or (text.isidentifier() and text.isalpha()):
         return None
     if text.isdigit():
         return int(text)
     raise UsageError(f"--shapes: {item.strip()!r} has a dimension {text!r}; dimensions are "
-                     "numbers or ?, joined by x (x=3, M=3x2, v=?)")
+                     "numbers, names or ?, joined by x (x=3, M=3x2, X=NxD, v=?)")
 
 
 def cli_shapes(node, shapes_text: str | None, arrays_text: str | None):
@@ -255,7 +259,7 @@ def uses_array_operations(sf) -> bool:
     """Whether the function (or a helper it calls) uses array operations
     (``np.sum``, ``@``, indexing, ``x.T`` ...): its gradient code depends on
     the shapes of the arguments."""
-    from ..frontend.lower import lower_program
+    from ..frontend.program import lower_program
     return _array_program(lower_program(sf)[0])
 
 

@@ -158,9 +158,8 @@ class Inference:
     def not_a_sequence(self, e: Eqn) -> None:
         """``len``, indexing or a ``for`` loop on a number: Python raises
         TypeError there, so no gradient is emitted for it."""
-        from ..errors import CompileError
-        raise CompileError(not_a_sequence_message(e), self.filename, e.loc.line, e.loc.col,
-                           "not a sequence")
+        from ..errors import not_a_sequence
+        raise not_a_sequence(e, self.filename)
 
     def makes_float(self, e: Eqn) -> bool:
         """Is the result a float (so ``+=`` of a float into it is allowed)?"""
@@ -243,9 +242,3 @@ def infer_with_dtypes(fn: Function, params: dict, callee_shapes=None,
     inf = Inference(callee_shapes)
     return inf.run(fn, params, dtypes), inf.dtypes
 
-
-def not_a_sequence_message(e: Eqn) -> str:
-    what = "indexing" if e.prim == "index" else "this loop (or len())"
-    where = f" ({e.loc.text.strip()})" if e.loc.text else ""
-    return (f"{what} gets a number, not an array, a list or a tuple{where}: Python raises "
-            "TypeError there")

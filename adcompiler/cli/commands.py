@@ -22,7 +22,7 @@ from .help import FILE_HELP, describe
 from .diagnostics import render
 from ..errors import AdcError, CompileError, UsageError
 from ..frontend.source import StaticEnv, find_static, load_file, read_files, same_file
-from ..frontend.lower import Lowerer
+from ..frontend.checks import check_signature
 from ..arrays.context import UNDECLARED, cli_shapes, unknown_names
 from .progress import Progress
 
@@ -130,7 +130,7 @@ def compile_file(path: str, names: list, wrt_text: str | None, mode: str = "reve
     def build(name, wrt):
         sf = find_static(env, name)
         params = [a.arg for a in sf.node.args.args]
-        Lowerer(sf, None, name).check_signature(sf.node)  # *args etc. before "no parameters"
+        check_signature(sf, sf.node)  # *args etc. before "no parameters"
         if not params:
             raise sf.error(f"{name} has no parameters to differentiate", sf.node, "parameters")
         shapes = cli_shapes(sf.node, shapes_text, arrays_text)

@@ -15,7 +15,6 @@ scope), which keeps the IR close to the Python it comes from and goes back to.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Iterator, Union
 
@@ -72,7 +71,10 @@ class Loc:
     line: int = 0
     col: int = 0
     text: str = ""
-    role: str = ""  # '' for primal code, 'adjoint' / 'tangent' for derived code
+    # '' for primal code (forward mode's tangent code keeps its primal's Loc),
+    # 'adjoint' for the adjoint sweep (commented "adjoint of line N"), 'tape'
+    # for the creation of a loop's tape at the top of the function
+    role: str = ""
 
 
 NOLOC = Loc()
@@ -378,12 +380,6 @@ def _verify_block(block: Block, scope: set, bound: set) -> None:
 # ---------------------------------------------------------------- printing
 def is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def fmt_const(value: object) -> str:
-    if isinstance(value, float) and math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return repr(value)
 
 
 def derived(hint: str, suffix: str = "") -> str:

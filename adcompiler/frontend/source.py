@@ -417,7 +417,7 @@ def _load_live(fn) -> SourceFunction:
         # Python 3.13's linecache answers for '<string>' with unrelated text
         raise unavailable
     node = tree.body[0]
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # async: lower says so
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # async: checks.py says so
         raise CompileError("only functions defined with def can be differentiated",
                            code.co_filename, first, 1, type(node).__name__)
     ast.increment_lineno(tree, first - 1)

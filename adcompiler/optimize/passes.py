@@ -287,7 +287,7 @@ def _reads(atoms, live: set) -> None:
     live.update(a for a in atoms if isinstance(a, Var))
 
 
-def _dce_block(block: Block, live_after: set, keep_results=None) -> Block:
+def _dce_block(block: Block, live_after: set) -> Block:
     """``live_after``: outer variables needed after this block (they stay live
     through it).  Returns the block with dead statements removed."""
     live = set(live_after)

@@ -234,9 +234,9 @@ def swell(f, wrt=0, sweep_over: dict | None = None, at=None, budget: Budget | No
         >>> [row.agrees for row in report.rows]
         [True, True]
     """
-    from ..api import _wrt_indices
+    from ..api.arguments import wrt_indices
     sf = load_live(f)
-    indices = _wrt_indices(f, wrt)
+    indices = wrt_indices(f, wrt)
     if sweep_over:
         if len(sweep_over) != 1:
             raise UsageError("sweep over exactly one parameter")

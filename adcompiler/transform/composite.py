@@ -19,13 +19,12 @@ from .. import compiler
 from ..compiler import Compiled, callee_functions, emit_module, optimize
 from ..runtime.deep import deep
 from ..emit.printer import comment_line
-from ..errors import AdcError, CompileError
-from ..arrays.shapes import not_a_sequence_message
+from ..errors import AdcError, not_a_sequence
 from .forward import jvp_module, seeded
 from ..frontend.source import SourceFunction
 from ..runtime.watch import watch
 from ..core.ir import Block, Builder, Const, Eqn, Function, Names, Var, walk
-from ..frontend.lower import Program
+from ..frontend.program import Program
 from .reverse import reverse_callee
 
 
@@ -83,8 +82,7 @@ def _scalar_globals(program: Program, sf: SourceFunction) -> None:
     for k, fn in program.functions.items():
         for s in walk(fn.body):
             if isinstance(s, Eqn) and s.prim in ("len", "index"):
-                raise CompileError(not_a_sequence_message(s), program.sources[k].filename,
-                                   s.loc.line, s.loc.col, "not a sequence")
+                raise not_a_sequence(s, program.sources[k].filename)
 
 
 # ---------------------------------------------------------------- sources
@@ -112,7 +110,7 @@ def vjp(sf: SourceFunction) -> IRModule:
     program, key = compiler.lower(sf)
     _scalar_globals(program, sf)
     entry = _finish(program.functions[key])
-    fwd, bwd, fwd_needed, _ = reverse_callee(entry)
+    fwd, bwd, fwd_needed = reverse_callee(entry)
     fwd, bwd = _finish(fwd), _finish(bwd)
     # primal callees are read off the optimised code, as reverse_module does:
     # the transform never visits a while condition or an inactive loop

@@ -20,13 +20,12 @@ Control flow (see docs/design.md, "The tape"):
 """
 from __future__ import annotations
 
-import heapq
-
 from ..core.ir import (Block, Builder, Const, Eqn, ForRange, Function, If, Loc, Names, Var, While,
                  bound_vars, derived, ordered_free_vars, substitute)
 from ..errors import located_refusals
 from ..prims.primitives import PRIMS
 from ..prims.rules import partial_times
+from .tape import counted, tape
 
 
 # ---------------------------------------------------------------- activity
@@ -90,7 +89,6 @@ class Reverser:
         # adjoints that are an exact zero standing for "no adjoint" on some
         # path (a branch that does not use the value); see :meth:`guarded`
         self.maybe_zero: set = set()
-        self.primal_calls: set = set()  # callees called without derivatives
 
     def shape(self, a):
         if self.shapes is None or isinstance(a, Const):
@@ -195,7 +193,6 @@ class Reverser:
         fn = e.param("fn")
         gs = [bars.get(o) for o in e.outs]
         if not any(self.active(a) for a in e.args) or all(g is None for g in gs):
-            self.primal_calls.add(fn)
             return [e]
         self.fwd_calls.add(fn)
         res = self.names.fresh(derived(fn, "_res"))
@@ -269,7 +266,7 @@ class Reverser:
         is_for = isinstance(s, ForRange)
         body = s.body
         if not is_for:  # count the trips so the adjoint can run them back
-            s, body = self._counted(s)
+            s, body = counted(self.names, s)
         idx = body.params[0] if is_for else None
         carried = body.params[1:] if is_for else body.params
         slots = [k for k, p in enumerate(carried) if p in self.varied]
@@ -303,7 +300,8 @@ class Reverser:
         adj_body = cb.block(results, params)
         if idx is not None:
             adj_body = substitute(adj_body, {idx: aidx})
-        primal_stmts, adj_body = self._tape(body, primal_stmts, adj_body, idx, aidx)
+        primal_stmts, adj_body = tape(self.names, self.tapes, body, primal_stmts, adj_body,
+                                      idx, aidx)
 
         new_body = Block(body.params, tuple(primal_stmts), body.results)
         inits = tuple(bars.get(s.outs[k]) or self.zero(s.outs[k], ab) for k in slots) + \
@@ -321,92 +319,6 @@ class Reverser:
         for k, o in zip(slots, outs):
             self.add_bar(bars, s.inits[k], o, ab)
         return [primal]
-
-    def _counted(self, s: While):
-        """The same loop with a trip counter as its last carried value."""
-        cn, bn, out = (self.names.fresh("~trips") for _ in range(3))
-        b = Builder(self.names, s.loc)
-        nxt = b.eqn("add", bn, Const(1), hint="~trips")
-        cond = Block(s.cond.params + (cn,), s.cond.stmts, s.cond.results)
-        body = Block(s.body.params + (bn,), s.body.stmts + tuple(b.stmts),
-                     s.body.results + (nxt,))
-        loop = While(s.outs + (out,), s.inits + (Const(0),), cond, body, s.loc)
-        return loop, body
-
-    def _tape(self, body: Block, primal_stmts: list, adj_body: Block, idx=None, aidx=None):
-        """Push what the adjoint body reads from the primal body; pop it back.
-        Cheap arithmetic on stored values is recomputed rather than stored."""
-        level = set(body.params)
-        for st in primal_stmts:
-            level.update(st.outs)
-        residuals = [v for v in ordered_free_vars(adj_body) if v in level]
-        residuals, recompute = self._rematerialize(residuals, primal_stmts, level, idx)
-        if not residuals and not recompute:
-            return primal_stmts, adj_body
-        order = {v: k for k, v in enumerate(body.params)}
-        for k, st in enumerate(primal_stmts):
-            for o in st.outs:
-                order[o] = len(body.params) + k
-        residuals.sort(key=order.get)
-        prefix: list = []
-        mapping = {idx: aidx} if idx is not None else {}
-        if residuals:
-            tape = self.names.fresh("~tape")
-            self.tapes.append(Eqn((tape,), "new_tape", (), (), Loc(role="tape")))
-            where = max(order[r] for r in residuals) - len(body.params) + 1
-            where = max(where, 0)
-            loc = primal_stmts[where - 1].loc if where else Loc()
-            push = Eqn((), "push", (tape,) + tuple(residuals), (), loc)
-            primal_stmts = primal_stmts[:where] + [push] + primal_stmts[where:]
-            popped = tuple(self.names.fresh(v.hint) for v in residuals)
-            prefix.append(Eqn(popped, "pop", (tape,), (), Loc(role="adjoint")))
-            mapping.update(zip(residuals, popped))
-        for e in sorted(recompute, key=lambda e: order[e.outs[0]]):
-            out = self.names.fresh(e.outs[0].hint)
-            args = tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in e.args)
-            prefix.append(Eqn((out,), e.prim, args, e.params, e.loc))
-            mapping[e.outs[0]] = out
-        mapping.pop(idx, None)
-        adj = substitute(adj_body, mapping)
-        return primal_stmts, Block(adj.params, tuple(prefix) + adj.stmts, adj.results)
-
-    @staticmethod
-    def _rematerialize(residuals: list, primal_stmts: list, level: set, idx) -> tuple:
-        """Swap stored values for the operands they are cheaply computed from,
-        whenever that does not store more values per iteration.  Latest first,
-        each value once: linear in the size of the body."""
-        defs = {st.outs[0]: (k, st) for k, st in enumerate(primal_stmts)
-                if isinstance(st, Eqn) and len(st.outs) == 1 and st.prim in _CHEAP}
-        stored = dict.fromkeys(residuals)
-        recompute: list = []
-        heap = [(-defs[r][0], r.name, r) for r in residuals if r in defs]
-        heapq.heapify(heap)
-        seen = set()
-        while heap:
-            _, _, r = heapq.heappop(heap)
-            if r in seen or r not in stored:
-                continue
-            seen.add(r)
-            e = defs[r][1]
-            leaves = [a for a in dict.fromkeys(e.args)
-                      if isinstance(a, Var) and a in level and a != idx]
-            if sum(1 for a in leaves if a not in stored) > 1:
-                continue  # would store more values than it saves
-            del stored[r]
-            recompute.append(e)
-            for a in leaves:
-                if a not in stored:
-                    stored[a] = None
-                    if a in defs:
-                        heapq.heappush(heap, (-defs[a][0], a.name, a))
-        return list(stored), recompute
-
-
-#: primitives cheap enough to recompute in the adjoint instead of storing
-_CHEAP = {"add", "sub", "mul", "neg", "lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or"}
-
-
-_RECOMPUTE = {"add", "sub", "mul", "neg"}
 
 
 def _doubled(rev, b: Builder, e: Eqn, g):
@@ -432,7 +344,8 @@ def _bar_hint(v: Var) -> str:
 def reverse_function(fn: Function, wrt: tuple, with_value: bool = False,
                      shapes: dict | None = None) -> tuple:
     """The fused gradient function of an entry point and the set of callees it
-    needs as fwd/bwd pairs and as primal functions (``shapes``: see shapes.py)."""
+    needs as fwd/bwd pairs (``shapes``: see shapes.py).  The callees it calls
+    as they are are read off the optimised result (compiler.primal_callees)."""
     names = Names.for_function(fn)
     varied = activity(fn, [fn.params[i] for i in wrt])
     rev = Reverser(names, varied, shapes)
@@ -447,7 +360,7 @@ def reverse_function(fn: Function, wrt: tuple, with_value: bool = False,
     results = ((out,) if with_value else ()) + grads
     body = Block((), tuple(rev.tapes) + tuple(primal) + tuple(ab.stmts), results)
     grad = Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
-    return grad, rev.fwd_calls, rev.primal_calls
+    return grad, rev.fwd_calls
 
 
 @located_refusals
@@ -490,4 +403,4 @@ def reverse_callee(fn: Function, shapes: dict | None = None) -> tuple:
     fwd = Function(fn.name + "_fwd", fn.params, fwd_body, (), fn.filename, fn.source_line)
     bwd = Function(fn.name + "_bwd", (res_param,) + seeds, bwd_body, (), fn.filename,
                    fn.source_line)
-    return fwd, bwd, rev.fwd_calls, rev.primal_calls
+    return fwd, bwd, rev.fwd_calls

@@ -204,10 +204,6 @@ class _View:
     def var_name(self, step):
         return lambda v: self.nota.var(step.wengert.index[v])
 
-    def partial_symbol(self, c: Contribution) -> str:
-        p = self.nota.partial
-        return f"{p}{self.name(c.step)}/{p}{self.name(c.source)}"
-
 
 def _differentiable(step) -> bool:
     from ..core.wengert_list import is_differentiable

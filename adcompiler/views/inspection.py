@@ -15,8 +15,10 @@ from ..core.wengert_list import WengertList
 
 
 @dataclass
-class Program:
-    """The entry's key, its optimised IR functions and their Wengert lists."""
+class WengertProgram:
+    """The entry's key, its optimised IR functions and their Wengert lists
+    (what the views show; the lowering's own record of the functions reached
+    is :class:`adcompiler.frontend.program.Program`)."""
 
     key: str
     functions: dict
@@ -27,19 +29,19 @@ class Program:
         return self.wengerts[self.key]
 
 
-def load_program(sf: SourceFunction) -> Program:
+def load_program(sf: SourceFunction) -> WengertProgram:
     program, key = lower(sf)
     functions = {k: _pass(fn, optimize) for k, fn in program.functions.items()}
     wengerts = {k: WengertList(fn, line_text=program.sources[k].line_text)
                 for k, fn in functions.items()}
     others = tuple(w for k, w in wengerts.items() if k != key)
     wengerts[key].callees = others
-    return Program(key, functions, wengerts)
+    return WengertProgram(key, functions, wengerts)
 
 
 def _source_of(f) -> SourceFunction:
     """The parsed source of a function, of a ``grad``-decorated one too."""
-    from ..api import Derivative
+    from ..api.reverse_grad import Derivative
     if isinstance(f, SourceFunction):
         return f
     return load_live(f.fn if isinstance(f, Derivative) else f)

@@ -41,10 +41,9 @@ def run_one(seed: int, hessians: bool = True, exclude=()):
 def _clear_caches() -> None:
     """Compiled derivatives are cached per function object; a run of
     thousands of throwaway programs would keep them all."""
-    import adcompiler.api as api
-    import adcompiler.transforms as transforms
-    api._CACHE.clear()
-    transforms._cached.cache_clear()
+    from adcompiler.api import emitted, reverse_grad
+    reverse_grad._CACHE.clear()
+    emitted.cached.cache_clear()
 
 
 def main(argv=None) -> int:

@@ -14,16 +14,16 @@ import threading
 
 import numpy as np
 
-from .compiler import Compiled, _gc_paused, _header_line, emit_module, reverse_module
-from .arrays.context import _KINDS, split_signature
-from .emit.packing import flat_count, wrapper
-from .errors import UsageError
-from .frontend.pytrees import flatten_function, leaves
-from .frontend.source import load_live
-from .runtime.deep import deep
-from .runtime.pytrees import flat_values, float_leaves, is_tree, made_real, needs_real, spec
-from .runtime.realargs import as_real, needs_conversion, refuse_complex
-from .runtime.watch import watch
+from ..compiler import Compiled, _gc_paused, _header_line, emit_module, reverse_module
+from ..arrays.context import _KINDS, split_signature
+from ..emit.packing import flat_count, wrapper
+from ..errors import UsageError
+from ..frontend.pytrees import flatten_function, leaves
+from ..frontend.source import load_live
+from ..runtime.deep import deep
+from ..runtime.pytrees import flat_values, float_leaves, is_tree, made_real, needs_real, spec
+from ..runtime.realargs import as_real, needs_conversion, refuse_complex
+from ..runtime.watch import watch
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()

@@ -1,7 +1,8 @@
-"""The user-facing API: ``grad``, ``value_and_grad``, ``source``.
-
-Compilation happens on first use (so helpers defined later in a module are
-found), once per (function, wrt), under a lock so threads share one result.
+"""Reverse-mode gradients, the API's main path: :class:`Derivative` is what
+``grad(f)`` returns.  Compilation happens on first use (so helpers defined
+later in a module are found), once per (function, wrt, argument shapes),
+under a lock so threads share one result, and again when a global, closure
+cell or helper it was compiled with has changed.
 """
 from __future__ import annotations
 
@@ -11,54 +12,25 @@ import threading
 
 import numpy as np
 
-from . import treegrad
-from .compiler import Compiled, compile_grad
-from .errors import AdcError, UsageError
-from .frontend.source import ensure_function, load_live
-from .arrays.context import signature, split_signature, uses_array_operations
-from .runtime.realargs import as_real, float_gradient, needs_conversion, refuse_complex
-from .runtime.tracebacks import user_error, user_facing
+from ..arrays.context import signature, split_signature, uses_array_operations
+from ..compiler import Compiled, compile_grad
+from ..errors import AdcError, UsageError
+from ..frontend.source import load_live
+from ..runtime.realargs import as_real, float_gradient, needs_conversion, refuse_complex
+from ..runtime.tracebacks import user_error, user_facing
+from .arguments import wrt_indices
+from . import pytree_grad
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
 
 
-def _wrt_indices(fn, wrt) -> tuple:
-    """Normalise ``wrt`` (index, name, or a tuple of them) to parameter indices."""
-    if not hasattr(type(fn), "source"):  # compiled derivatives are transformed further
-        ensure_function(fn)  # a class or builtin gets its own message, not one about wrt
-    try:
-        params = list(inspect.signature(fn).parameters)
-    except (TypeError, ValueError):
-        raise UsageError(f"{fn!r} is not a Python function") from None
-    items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
-    if not items:
-        raise UsageError("wrt is empty: name at least one parameter")
-    out = []
-    for item in items:
-        if isinstance(item, bool) or not isinstance(item, (int, str)):
-            raise UsageError(f"wrt must be a parameter index or name, not {item!r}")
-        if isinstance(item, int):
-            if not -len(params) <= item < len(params):
-                raise UsageError(f"wrt={item} is out of range: {fn.__name__} has "
-                                 f"{len(params)} parameter(s)")
-            out.append(item % len(params))
-        else:
-            if item not in params:
-                raise UsageError(f"{fn.__name__} has no parameter named {item!r} "
-                                 f"(it has {', '.join(params) or 'none'})")
-            out.append(params.index(item))
-    if len(set(out)) != len(out):
-        raise UsageError(f"wrt names a parameter twice: {wrt!r}")
-    return tuple(out)
-
-
 def compiled(fn, wrt=0, with_value: bool = False, sig=None) -> Compiled:
     """The compiled derivative of ``fn`` (cached) for argument shapes ``sig``
-    (see :func:`npcompile.signature`; None: all scalars)."""
+    (see :func:`adcompiler.arrays.context.signature`; None: all scalars)."""
     if not callable(fn):
         raise UsageError(f"{fn!r} is not a function")
-    return _entry(fn, _wrt_indices(fn, wrt), with_value, sig)[0]
+    return _entry(fn, wrt_indices(fn, wrt), with_value, sig)[0]
 
 
 def _entry(fn, indices: tuple, with_value: bool, sig) -> tuple:
@@ -80,7 +52,7 @@ _CONTAINERS = frozenset((dict, list, tuple))
 
 
 def _call_key(args: tuple, kwargs: dict) -> tuple:
-    """A cheap key that determines :func:`npcompile.signature` of a call."""
+    """A cheap key that determines :func:`adcompiler.arrays.context.signature` of a call."""
     def one(a):
         if isinstance(a, np.ndarray):
             return (a.shape, a.dtype.char)
@@ -125,9 +97,9 @@ class Derivative:
         self._loaded: dict = {}  # _call_key -> (signature, function, fresh check, plan)
         # the emitted function's result is already what the caller gets
         self._plain = not with_value and (not self._tuple or len(wrt) > 1)
-        self._indices = _wrt_indices(fn, wrt)  # fail early on a bad wrt
+        self._indices = wrt_indices(fn, wrt)  # fail early on a bad wrt
         self._floats = (float,) * len(self._indices)  # types of an all-float result
-        self._trees: dict = {}  # calls with structures (treegrad.py): key -> (Compiled, function)
+        self._trees: dict = {}  # calls with structures (pytree_grad.py): key -> (code, fn)
         self._last = None  # the Compiled of the last call with structures, if it was one
         functools.update_wrapper(self, fn)
 
@@ -160,7 +132,7 @@ class Derivative:
         args = tuple(args)
         if any(type(a) in _CONTAINERS for a in args):
             try:
-                if treegrad.call(self, args, {}, run=False) is not None:
+                if pytree_grad.call(self, args, {}, run=False) is not None:
                     return self._last.source
             except AdcError as err:
                 raise user_error(err) from None
@@ -171,8 +143,8 @@ class Derivative:
         key = tuple(map(type, args))  # enough for scalars: the common, cheap case
         if not _CONTAINERS.isdisjoint(key) or kwargs and not _CONTAINERS.isdisjoint(
                 map(type, kwargs.values())):
-            try:  # a dict, list or tuple: a structure of parameters (treegrad.py)?
-                result = treegrad.call(self, args, kwargs)
+            try:  # a dict, list or tuple: a structure of parameters (pytree_grad.py)?
+                result = pytree_grad.call(self, args, kwargs)
             except AdcError as err:
                 raise user_error(err) from None
             if result is not None:
@@ -252,29 +224,3 @@ class Derivative:
     def __repr__(self) -> str:
         kind = "value_and_grad" if self.with_value else "grad"
         return f"<adcompiler {kind} of {self.fn.__name__} wrt {self.wrt!r}>"
-
-
-def grad(fn=None, wrt=0):
-    """``grad(f, wrt=0)`` or ``@grad`` / ``@grad(wrt=...)``: the gradient of a
-    scalar function with respect to one parameter (index or name) or a tuple
-    of them (then a tuple of gradients)."""
-    if fn is None:
-        return lambda f: Derivative(f, wrt, False)
-    return Derivative(fn, wrt, False)
-
-
-def value_and_grad(fn=None, wrt=0):
-    """Like :func:`grad`, but returns ``(f(*args), gradient)``."""
-    if fn is None:
-        return lambda f: Derivative(f, wrt, True)
-    return Derivative(fn, wrt, True)
-
-
-def source(fn, wrt=0, args: tuple | None = None) -> str:
-    """The emitted source of the gradient of ``fn`` (for the shapes of the
-    example arguments ``args``, if given; array code needs them)."""
-    if not isinstance(fn, Derivative):
-        if not callable(fn):
-            raise UsageError(f"{fn!r} is not a function")
-        fn = Derivative(fn, wrt, False)
-    return fn.source_for(args)

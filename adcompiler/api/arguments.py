@@ -1,0 +1,83 @@
+"""Reading a call of the API: which parameters ``wrt`` names, the function's
+signature and defaults, and the scalar-only rule of the forward transforms."""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from ..errors import AdcError, UsageError
+from ..frontend.source import ensure_function
+from ..runtime.pytrees import is_tree
+from ..runtime.realargs import refuse_complex
+
+
+def wrt_indices(fn, wrt) -> tuple:
+    """Normalise ``wrt`` (index, name, or a tuple of them) to parameter indices."""
+    if not hasattr(type(fn), "source"):  # compiled derivatives are transformed further
+        ensure_function(fn)  # a class or builtin gets its own message, not one about wrt
+    try:
+        params = list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        raise UsageError(f"{fn!r} is not a Python function") from None
+    items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
+    if not items:
+        raise UsageError("wrt is empty: name at least one parameter")
+    out = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            raise UsageError(f"wrt must be a parameter index or name, not {item!r}")
+        if isinstance(item, int):
+            if not -len(params) <= item < len(params):
+                raise UsageError(f"wrt={item} is out of range: {fn.__name__} has "
+                                 f"{len(params)} parameter(s)")
+            out.append(item % len(params))
+        else:
+            if item not in params:
+                raise UsageError(f"{fn.__name__} has no parameter named {item!r} "
+                                 f"(it has {', '.join(params) or 'none'})")
+            out.append(params.index(item))
+    if len(set(out)) != len(out):
+        raise UsageError(f"wrt names a parameter twice: {wrt!r}")
+    return tuple(out)
+
+
+def signature_of(fn) -> inspect.Signature:
+    try:
+        return inspect.signature(fn)
+    except (TypeError, ValueError):
+        raise UsageError(f"{fn!r} is not a Python function") from None
+
+
+def defaults_tail(fn, n: int) -> tuple:
+    """Default values of the parameters after the first ``n`` (all must have one)."""
+    params = list(signature_of(fn).parameters.values())
+    rest = params[n:]
+    if any(p.default is inspect.Parameter.empty for p in rest):
+        raise UsageError(f"give a value for every parameter without a default "
+                         f"({len(params)} parameter(s), got {n})")
+    return tuple(p.default for p in rest)
+
+
+def name_of(fn) -> str:
+    """The function's name as emitted names start (``f`` in ``f_jvp``)."""
+    return getattr(fn, "__name__", "f").replace("<", "").replace(">", "")
+
+
+def as_tuple(result) -> tuple:
+    return result if isinstance(result, tuple) else (result,)
+
+
+def scalars_only(args, what: str) -> None:
+    """Forward mode, vjp, Jacobians and Hessians handle scalar code only so
+    far; array arguments get a clear error instead of a wrong answer.
+    Complex arguments are refused (see realargs.py)."""
+    refuse_complex([f"#{k + 1}" for k in range(len(args))], args)
+    for a in args:
+        if isinstance(a, dict) or (isinstance(a, (list, tuple)) and is_tree(a)):
+            raise AdcError(f"{what} takes scalar arguments only so far (got a dict, list or "
+                           "tuple of parameters); for structures of parameters use grad / "
+                           "value_and_grad (reverse mode)")
+        if isinstance(a, np.ndarray) or (hasattr(a, "__len__") and not isinstance(a, str)):
+            raise AdcError(f"{what} takes scalar arguments only so far (got an array); "
+                           "for array code use grad / value_and_grad (reverse mode)")

@@ -1,0 +1,201 @@
+"""Derivatives built from the others: ``jacobian`` (forward or reverse
+passes, whichever is fewer), ``hessian`` and ``hvp`` (forward over reverse)
+and ``derivative`` (forward mode nested to any order)."""
+from __future__ import annotations
+
+from ..errors import AdcError, UsageError
+from ..frontend.source import load_live
+from ..runtime.tracebacks import user_facing
+from ..transform import composite
+from .arguments import as_tuple, defaults_tail, name_of, scalars_only, signature_of, wrt_indices
+from .emitted import MODES, Emitted, cached, check_mode, is_emitted, module_of
+from .linearize import VjpPair, make_jvp, vjp
+
+
+def jacobian(fn, wrt=0, mode="auto"):
+    """The Jacobian ``J[i][j] = d out_i / d x_wrt[j]``: forward mode (one pass per
+    input) when inputs <= outputs, reverse mode (one pass per output) otherwise.
+
+    Parameters:
+        fn: a function of scalars.
+        wrt: an index or name, or a tuple of them; an integer drops ``j``.
+        mode: ``"auto"`` (default), ``"forward"`` or ``"reverse"``.
+
+    Returns:
+        A callable returning the rows as tuples; a scalar output drops ``i``.
+
+    Example:
+        >>> from math import sin
+        >>> def g(x, y):
+        ...     return x * y, x + sin(y)
+        >>> adcompiler.jacobian(g, wrt=(0, 1))(1.0, 2.0)
+        ((2.0, 1.0), (1.0, -0.4161468365471424))
+    """
+    if mode not in ("auto",) + MODES:
+        raise UsageError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
+    check_mode(None if mode == "auto" else mode, fn)
+    indices = wrt_indices(fn, wrt)
+    return Jacobian(fn, indices, isinstance(wrt, (tuple, list)), mode)
+
+
+class Jacobian:
+    """What ``jacobian`` returns: columns by forward passes (one per input) or
+    rows by reverse sweeps (one per output), whichever ``chosen_mode`` says."""
+
+    def __init__(self, fn, indices: tuple, many: bool, mode: str) -> None:
+        self.fn, self.indices, self.many, self.mode = fn, indices, many, mode
+        self.__name__ = "jacobian_of_" + name_of(fn)
+
+    def chosen_mode(self) -> str:
+        if is_emitted(self.fn) or self.mode == "forward":
+            return "forward"
+        if self.mode == "reverse":
+            return "reverse"
+        return "forward" if len(self.indices) <= cached(_nout, self.fn) else "reverse"
+
+    @property
+    @user_facing
+    def source(self) -> str:
+        if self.chosen_mode() == "forward":
+            return cached(make_jvp, self.fn, len(signature_of(self.fn).parameters)).source
+        return cached(VjpPair, self.fn).source
+
+    @user_facing
+    def __call__(self, *args):
+        scalars_only(args, "jacobian")
+        if self.chosen_mode() == "forward":
+            n = len(signature_of(self.fn).parameters)
+            full = args + defaults_tail(self.fn, len(args))
+            g = cached(make_jvp, self.fn, n)
+            cols = []
+            for j in self.indices:
+                _, dot = g(*full, *(1.0 if k == j else 0.0 for k in range(n)))
+                cols.append(as_tuple(dot))
+            rows = [tuple(col[i] for col in cols) for i in range(len(cols[0]))]
+        else:
+            out, pull = vjp(self.fn, *args)
+            m = len(out) if isinstance(out, tuple) else 1
+            rows = []
+            for i in range(m):
+                bars = pull(1.0 if m == 1 else tuple(float(k == i) for k in range(m)))
+                rows.append(tuple(bars[j] for j in self.indices))
+        rows = [r if self.many else r[0] for r in rows]
+        return rows[0] if cached(_nout, self.fn) == 1 else tuple(rows)
+
+
+def _nout(fn) -> int:
+    """How many outputs ``fn`` returns (from its IR: cached, it is lowered once)."""
+    return module_of(fn).nout
+
+
+# ---------------------------------------------------------------- second order
+def hessian(fn, wrt=0):
+    """Second derivatives by forward over reverse: column ``j`` is the
+    Hessian-vector product with ``e_j``.
+
+    Parameters:
+        fn: a scalar function of scalars.
+        wrt: an index or name (the result is a number), or a tuple of them
+            (a tuple of rows).
+
+    Returns:
+        A callable returning the Hessian.
+
+    Example:
+        >>> from math import exp
+        >>> def h(x, y):
+        ...     return x * x * y + exp(y)
+        >>> adcompiler.hessian(h, wrt=(0, 1))(1.0, 0.0)
+        ((0.0, 2.0), (2.0, 1.0))
+    """
+    if is_emitted(fn):
+        raise AdcError("hessian of emitted derivative code is not supported; "
+                       "use jacobian(...) of it (forward mode)")
+    return cached(_make_hessian, fn, wrt_indices(fn, wrt), isinstance(wrt, (tuple, list)))
+
+
+def _make_hessian(fn, indices: tuple, many: bool) -> Emitted:
+    def shape(result):
+        if len(indices) == 1:
+            return ((result,),) if many else result
+        return tuple(result)
+
+    return Emitted(lambda: composite.hessian(load_live(fn), indices), shape, fn, "hessian")
+
+
+def hvp(fn, primals, tangents):
+    """``H @ tangents`` at ``primals`` by forward over reverse: one forward pass
+    over the emitted gradient code, a small constant times its cost.
+
+    Parameters:
+        fn: a scalar function of scalars.
+        primals: the point.
+        tangents: the vector, one value per primal.
+
+    Returns:
+        The Hessian-vector product, one value per primal.
+
+    Example:
+        >>> from math import exp
+        >>> def h(x, y):
+        ...     return x * x * y + exp(y)
+        >>> adcompiler.hvp(h, (1.0, 0.0), (1.0, 0.0))
+        (0.0, 2.0)
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    scalars_only(primals + tangents, "jvp/hvp")
+    if len(primals) != len(tangents):
+        raise UsageError("hvp needs one tangent per primal")
+    if is_emitted(fn):
+        raise AdcError("hvp of emitted derivative code is not supported; use jvp of it")
+    g = hvp_function(fn, len(primals))
+    tail = defaults_tail(fn, len(primals))
+    flat = as_tuple(g(*primals, *tail, *tangents))
+    hv = flat[len(flat) // 2:]
+    return hv[0] if len(hv) == 1 else tuple(hv)
+
+
+def hvp_function(fn, nargs: int) -> Emitted:
+    """The emitted ``f_hvp(*params, *v) -> (*gradient, *H v)``."""
+    return cached(_make_hvp, fn, nargs)
+
+
+def _make_hvp(fn, nargs: int) -> Emitted:
+    return Emitted(lambda: composite.hvp(load_live(fn), tuple(range(nargs))), lambda r: r, fn,
+                   "hvp")
+
+
+def derivative(fn, order: int = 1, wrt=0):
+    """The ``order``-th derivative of a function of one variable (forward mode
+    nested ``order`` times); ``order=0`` is the function itself, emitted.
+
+    Parameters:
+        fn: the function.
+        order: a non-negative integer.
+        wrt: the parameter (index or name) that varies.
+
+    Returns:
+        A callable returning the derivative; ``.source`` is the emitted code.
+
+    Example:
+        >>> def cube(x):
+        ...     return x ** 3
+        >>> adcompiler.derivative(cube, order=2)(2.0)
+        12.0
+    """
+    if isinstance(order, bool) or not isinstance(order, int) or order < 0:
+        raise UsageError(f"order must be a non-negative integer, not {order!r}")
+    index = wrt_indices(fn, wrt)
+    if len(index) != 1:
+        raise UsageError("derivative takes one variable; use jacobian or hessian for several")
+    return cached(_make_derivative, fn, order, index[0])
+
+
+def _make_derivative(fn, order: int, index: int) -> Emitted:
+    def build():
+        mod = module_of(fn)
+        if mod.nout != 1:
+            raise AdcError(f"{name_of(fn)} has {mod.nout} outputs; derivative needs one")
+        return composite.derivative(mod, order, index)
+
+    return Emitted(build, lambda r: r, fn, f"derivative {order}")

@@ -1,0 +1,111 @@
+"""Lowering of names and attributes: local values from the environment;
+globals (numbers, tuples of numbers, module attributes) become constants;
+a module-level NumPy array of a live function is read by name when the
+emitted code runs."""
+from __future__ import annotations
+
+import ast
+import types
+
+import numpy as np
+
+from ..arrays.emit import HELPER
+from ..core.ir import Builder, Const, is_number
+from .source import LiveEnv
+from .syntax import Unbound, describe, dotted
+
+#: module-level names of emitted code (imports, the NumPy helper) and the
+#: endings of emitted function names: a global array read by name must differ
+_MODULE_NAMES = {"math", "np", "numpy", HELPER, "__name__", "__builtins__"}
+_EMITTED_SUFFIXES = ("_grad", "_fwd", "_bwd", "_jvp", "_hvp", "_hessian")
+
+
+class GlobalLowering:
+    """Names and attributes for :class:`adcompiler.frontend.lower.Lowerer`."""
+
+    def e_Name(self, node, env, b):
+        if node.id in env:
+            value = env[node.id]
+            if isinstance(value, Unbound):
+                raise self.sf.error(value.why, node, "name")
+            return value
+        if node.id in self.locals:  # assigned later in the function: not the global
+            raise self.sf.error(f"{node.id} is read before it is assigned (it is a local "
+                                "variable of the function: Python raises UnboundLocalError)",
+                                node, "name")
+        return self.global_value(node, node.id, b)
+
+    def global_value(self, node, name: str, b: Builder | None = None):
+        obj = self.sf.env.lookup(name)
+        return self.as_value(obj, node, name, b)
+
+    def as_value(self, obj, node, name: str, b: Builder | None = None):
+        from .source import _MISSING
+        if obj is _MISSING:
+            raise self.sf.error(f"name {name!r} is not defined", node, "name")
+        if isinstance(obj, np.ndarray) and b is not None and self.program is not None:
+            return self.global_array(obj, node, name, b)
+        if is_number(obj) or isinstance(obj, bool):
+            return Const(obj)
+        if isinstance(obj, np.floating):
+            return Const(float(obj))
+        if isinstance(obj, tuple) and all(is_number(x) for x in obj):
+            return tuple(Const(x) for x in obj)
+        raise self.sf.error(f"{name} is not a number; only numeric globals can be used as values",
+                            node, "global")
+
+    def e_Attribute(self, node, env, b):
+        if self.is_array(node.value, env):
+            return self.numpy().attribute(node, env, b)
+        obj = self.resolve(node, env)
+        return self.as_value(obj, node, dotted(node), b)
+
+    def is_global_array(self, node: ast.expr, env: dict) -> bool:
+        """Is ``node`` a global name bound to a NumPy array (``W`` in ``W.T``)?"""
+        return isinstance(node, ast.Name) and node.id not in env and \
+            self.program is not None and isinstance(self.sf.env.lookup(node.id), np.ndarray)
+
+    def global_array(self, obj, node, name: str, b: Builder):
+        """A module-level NumPy array (of a live function): the emitted code
+        reads it by name when it runs, so changes made in place are seen; a
+        rebinding recompiles (see runtime/watch.py).  Never differentiated."""
+        kind = {"f": "f", "i": "i", "u": "i", "b": "b"}.get(obj.dtype.kind)
+        if kind is None or not isinstance(self.sf.env, LiveEnv):
+            raise self.sf.error(f"{name} is a {obj.dtype} array; only real numeric global "
+                                "arrays can be read", node, "global")
+        emitted = name.replace(".", "_")
+        if emitted in _MODULE_NAMES or emitted.endswith(_EMITTED_SUFFIXES):
+            raise self.sf.error(f"the global array {name} has a name the emitted module uses "
+                                "itself; rename it", node, "global")
+        entry = next(iter(self.program.sources.values())).node
+        if emitted in {a.arg for a in entry.args.args}:  # emitted code would read the parameter
+            raise self.sf.error(f"the global array {name} has the name of a parameter of "
+                                f"{entry.name}; rename one", node, "global")
+        arrays = self.program.global_arrays
+        if arrays.get(emitted, obj) is not obj:
+            raise self.sf.error(f"two different global arrays are named {name}; rename one",
+                                node, "global")
+        arrays[emitted] = obj
+        if emitted not in self.global_reads:  # read once, at the top of the function
+            # (so that a loop does not store it on the tape every iteration)
+            root = self.root or b
+            self.global_reads[emitted] = root.eqn("global", name=emitted,
+                                                  shape=tuple(obj.shape), kind=kind)
+        return self.global_reads[emitted]
+
+    def resolve(self, node: ast.expr, env: dict):
+        """The object a global (possibly dotted) name refers to."""
+        if isinstance(node, ast.Name):
+            if node.id in env:
+                raise self.sf.error(f"{node.id} is a local value, not a function", node, "call")
+            return self.sf.env.lookup(node.id)
+        if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id in env:
+                raise self.sf.error(f"method calls and attributes of local values "
+                                    f"({dotted(node)}) are not supported", node, "method")
+            base = self.resolve(node.value, env)
+            if isinstance(base, types.ModuleType):
+                return self.sf.env.attribute(base, node.attr)
+            raise self.sf.error(f"attribute access {dotted(node)} is not supported", node,
+                                "attribute")
+        raise self.sf.error(f"calling {describe(node)} is not supported", node, "call")

@@ -1,0 +1,151 @@
+"""Lowering of statements: assignment, ``return`` (a ``return`` inside an
+``if`` moves the statements after it into the branch that does not return),
+and ``if`` statements, whose branches merge names through :class:`If` outputs.
+"""
+from __future__ import annotations
+
+import ast
+
+from ..core.ir import Builder, Const, If, Var
+from .syntax import (Returned, Unbound, contains_return, describe, has_value, hint, loop_targets,
+                     ordered_union)
+
+
+class StatementLowering:
+    """The statement half of :class:`adcompiler.frontend.lower.Lowerer`."""
+
+    def stmts(self, stmts: list, env: dict, b: Builder):
+        """Lower ``stmts``; the environment after them, or :class:`Returned`."""
+        for k, s in enumerate(stmts):
+            b.loc = self.loc(s)
+            if isinstance(s, ast.Return):
+                return Returned(self.return_values(s, env, b))
+            if isinstance(s, ast.If) and contains_return(s):
+                return self.returning_if(s, stmts[k + 1:], env, b)
+            env = self.stmt(s, env, b)
+        return env
+
+    def return_values(self, s: ast.Return, env: dict, b: Builder) -> tuple:
+        if s.value is None:
+            raise self.sf.error("a return without a value cannot be differentiated", s, "return")
+        value = self.expr(s.value, env, b)
+        values = value if isinstance(value, tuple) else (value,)
+        if len(values) != self.program.arity[self.key]:
+            raise self.sf.error("all return statements must return the same number of values",
+                                s, "return")
+        return values
+
+    def returning_if(self, s: ast.If, rest: list, env: dict, b: Builder) -> Returned:
+        pred = self.scalar(s.test, env, b)
+        branches = []
+        for body in (s.body, s.orelse):
+            child = b.child()
+            outcome = self.stmts(body + rest, dict(env), child)
+            if not isinstance(outcome, Returned):
+                last = (body + rest)[-1] if body + rest else s
+                raise self.sf.error(f"{self.sf.node.name} can reach its end without returning a value",
+                                    last, "return")
+            branches.append(child.block(outcome.values))
+        outs = tuple(self.names.fresh("~result") for _ in branches[0].results)
+        b.loc = self.loc(s)
+        b.emit(If(outs, pred, branches[0], branches[1], b.loc))
+        return Returned(outs)
+
+    def stmt(self, s: ast.stmt, env: dict, b: Builder) -> dict:
+        if isinstance(s, ast.Assign):
+            return self.assign(s, env, b)
+        if isinstance(s, ast.Expr):
+            if isinstance(s.value, ast.Constant) and isinstance(s.value.value, str):
+                return env  # docstring
+            if isinstance(s.value, (ast.Yield, ast.YieldFrom, ast.Await)):
+                raise self.unsupported(s.value)
+            raise self.sf.error("expression statements have no effect on the result and "
+                                "are not supported", s, describe(s.value))
+        if isinstance(s, ast.Pass):
+            return env
+        if isinstance(s, ast.If):
+            return self.if_stmt(s, env, b)
+        if isinstance(s, ast.For):
+            return self.for_stmt(s, env, b)
+        if isinstance(s, ast.While):
+            return self.while_stmt(s, env, b)
+        raise self.unsupported(s)
+
+    def assign(self, s: ast.Assign, env: dict, b: Builder) -> dict:
+        value = self.expr(s.value, env, b)
+        if len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
+            value = b.named(value, hint(s.targets[0].id))
+            if isinstance(value, Var) and value.hint != s.targets[0].id:  # z = y
+                self.program.aliases.setdefault(self.key, {}).setdefault(
+                    value.name, []).append(s.targets[0].id)
+        if isinstance(value, Var) and any(isinstance(t, (ast.Tuple, ast.List))
+                                          for t in s.targets):
+            value = self.numpy().unpack(value, s.targets, b)
+        for target in s.targets:
+            self.bind(target, value, env, s)
+        return env
+
+    def bind(self, target: ast.expr, value, env: dict, at: ast.AST) -> None:
+        if isinstance(target, ast.Name):
+            if isinstance(value, tuple) or isinstance(value, (Var, Const)):
+                env[target.id] = value
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                if isinstance(elt, ast.Starred):
+                    raise self.sf.error("starred assignment (a, *b = ...) is not supported",
+                                        elt, "starred")
+            if not isinstance(value, tuple) or len(value) != len(target.elts):
+                raise self.sf.error("cannot unpack this value into "
+                                    f"{len(target.elts)} names", at, "tuple assignment")
+            for t, v in zip(target.elts, value):
+                self.bind(t, v, env, at)
+            return
+        kind = "item" if isinstance(target, ast.Subscript) else "attribute"
+        raise self.sf.error(f"assignment to an {kind} (in-place mutation) is not supported",
+                            target, f"{kind} assignment")
+
+    def if_stmt(self, s: ast.If, env: dict, b: Builder) -> dict:
+        pred = self.scalar(s.test, env, b)
+        envs, builders = [], []
+        for body in (s.body, s.orelse):
+            child = b.child()
+            envs.append(self.stmts(body, dict(env), child))
+            builders.append(child)
+        changed = [n for n in ordered_union(envs[0], envs[1])
+                   if envs[0].get(n) is not env.get(n) or envs[1].get(n) is not env.get(n)]
+        # a loop variable bound in one branch only (by a loop that certainly runs)
+        # stays unreadable, as Python's UnboundLocalError on the other path
+        one_sided = {n for n in loop_targets(s.body + s.orelse)
+                     if not has_value(env, n) and not all(has_value(e, n) for e in envs)}
+        unbound = [n for n in changed
+                   if n in one_sided or any(isinstance(e.get(n), Unbound) for e in envs)]
+        tuples = [n for n in changed if _branch_tuple(n, envs)]
+        changed = [n for n in changed if n not in tuples and n not in one_sided and
+                   self.mergeable(n, envs, s)]
+        outs = tuple(self.names.fresh(hint(n)) for n in changed)
+        blocks = [bl.block(tuple(e.get(n, Const(None)) for n in changed))
+                  for bl, e in zip(builders, envs)]
+        b.loc = self.loc(s)
+        b.emit(If(outs, pred, blocks[0], blocks[1], b.loc))
+        env = dict(env)
+        env.update(zip(changed, outs))
+        for n in unbound:
+            env[n] = Unbound(f"{n} is a loop variable of a loop inside a branch; reading it "
+                              "after that loop is not supported")
+        for n in tuples:  # an error only where it is read after the branch
+            env[n] = Unbound(f"{n} holds a tuple that depends on a branch; unpack it into "
+                              "separate names")
+        return env
+
+    def mergeable(self, name: str, envs: list, at) -> bool:
+        values = [e.get(name) for e in envs]
+        if any(isinstance(v, tuple) for v in values):  # the same tuple on both sides
+            return False
+        return not any(isinstance(v, Unbound) for v in values)
+
+
+def _branch_tuple(name: str, envs: list) -> bool:
+    """Does ``name`` hold a tuple that differs between the branches?"""
+    values = [e.get(name) for e in envs]
+    return any(isinstance(v, tuple) for v in values) and values[0] is not values[1]

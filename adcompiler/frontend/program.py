@@ -1,0 +1,75 @@
+"""The functions reachable from an entry point, lowered on demand, and the
+names their helpers get so that no emitted name meets one the user wrote."""
+from __future__ import annotations
+
+import re
+
+from ..emit.globalnames import identifiers_in
+from .desugar import count_returns
+from .lower import Lowerer
+from .source import SourceFunction
+
+
+class Program:
+    """The functions reachable from an entry point, lowered on demand."""
+
+    def __init__(self, avoid: set = frozenset()) -> None:
+        self.functions: dict = {}  # key -> Function
+        self.arity: dict = {}  # key -> number of results
+        self.sources: dict = {}  # key -> SourceFunction
+        self.inplace: dict = {}  # key -> {out var name: (name, line, col)} of ``x op= e``
+        self.aliases: dict = {}  # key -> {var name: [names a plain ``z = y`` also gave it]}
+        self.global_arrays: dict = {}  # emitted name -> module-level array read live
+        self._by_node: dict = {}
+        self.avoid = set(avoid)  # the user's identifiers (see lower_program)
+
+    def request(self, sf: SourceFunction) -> str:
+        ident = (sf.filename, sf.node.lineno, sf.node.name)
+        if ident in self._by_node:
+            return self._by_node[ident]
+        key = sf.name
+        while key in self.sources or (self.sources and self.clashes(key, self.avoid)):
+            # a trailing _ keeps h_fwd derived from h: a leading one does not
+            key = key + "_" if key in self.sources else "_" + key
+        self._by_node[ident] = key
+        self.sources[key] = sf
+        self.arity[key] = count_returns(sf.node)
+        self.functions[key] = Lowerer(sf, self, key).lower()
+        return key
+
+    def clashes(self, key: str, names: set) -> bool:
+        """Would a helper named ``key`` share a name with code emitted for
+        another function: its ``key_fwd``/``key_jvp``... with a user's
+        identifier or another helper, or itself with another helper's?"""
+        return any(_derived_from(n, key) for n in names | set(self.sources)) or \
+            any(_derived_from(key, k) for k in self.sources)
+
+
+#: what the transforms append to a function's name (h_fwd, h_jvp_x, f_grad, f_d2)
+_DERIVED = re.compile(r"_(grad|value_and_grad|fwd|bwd|jvp|vjp|hvp|hessian|jacobian|d[0-9]+)"
+                      r"(_|$)")
+
+
+def _derived_from(name: str, key: str) -> bool:
+    return name.startswith(key) and _DERIVED.match(name, len(key)) is not None
+
+
+def lower_program(sf: SourceFunction) -> tuple:
+    """Lower ``sf`` and the helpers it calls.  Helpers are named so that no
+    emitted name (``h_fwd`` of a helper ``h``) is one the user's code uses: a
+    helper named like that is renamed (``h_``), which may take a second pass
+    once every source reached is known."""
+    avoid: set = set()
+    while True:
+        program = Program(avoid)
+        key = program.request(sf)
+        users = identifiers(program)
+        if avoid >= users or not any(program.clashes(k, users) for k in program.sources
+                                     if k != key):
+            return program, key
+        avoid |= users
+
+
+def identifiers(program: Program) -> set:
+    """Every identifier in the user's sources: emitted names must avoid them."""
+    return set().union(*(identifiers_in(sf.node) for sf in program.sources.values()))
