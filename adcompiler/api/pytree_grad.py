@@ -31,7 +31,12 @@ _LOCK = threading.RLock()
 
 def bound(fn, args: tuple, kwargs: dict) -> dict | None:
     """``{name: value}`` for a call (defaults applied), or None when Python
-    would refuse the call (the plain path then reports it)."""
+    would refuse the call (the plain path then reports it).  A call passing
+    every parameter by position skips ``inspect`` (the common case)."""
+    code = getattr(fn, "__code__", None)
+    if not kwargs and code is not None and code.co_argcount == len(args) and \
+            not code.co_kwonlyargcount and not code.co_flags & 0x0C:  # no *args, **kw
+        return dict(zip(code.co_varnames, args))
     try:
         ba = inspect.signature(fn).bind(*args, **kwargs)
     except TypeError:
@@ -53,9 +58,19 @@ def call_key(values: dict) -> tuple:
             key.append(("tree", spec(value, name)))
         elif hasattr(value, "shape") and hasattr(value, "dtype"):
             key.append((value.shape, value.dtype.char))
+        elif isinstance(value, (list, tuple)):  # numbers: converted, its shape matters
+            key.append((type(value), repr(value) if _ragged(value) else np.shape(value)))
         else:
             key.append(type(value))
     return tuple(key)
+
+
+def _ragged(value) -> bool:
+    try:
+        np.shape(value)
+    except ValueError:
+        return True
+    return False
 
 
 def prepared(values: dict, wrt_names: set) -> dict:
@@ -144,14 +159,19 @@ def call(derivative, args: tuple, kwargs: dict, run: bool = True):
     values = bound(derivative.fn, args, kwargs)
     if values is None or not has_tree(values.values()):
         return None
-    names = list(values)
-    values = prepared(values, {names[i] for i in derivative._indices})
-    key = call_key(values)
+    key = call_key(values)  # of the values as given: conversions depend on types only
     entry = derivative._trees.get(key)
     if entry is None or not entry[0].fresh():
+        names = list(values)
+        real = prepared(values, {names[i] for i in derivative._indices})
+        convert = any(real[k] is not values[k] for k in values)
         entry = derivative._trees[key] = compiled(
             derivative.fn, derivative._indices, derivative._tuple, derivative.with_value,
-            values, key)
+            real, call_key(real)) + (convert,)
+        values = real
+    elif entry[2]:
+        names = list(values)
+        values = prepared(values, {names[i] for i in derivative._indices})
     derivative._last = entry[0]
     if not run:
         return entry[0]

@@ -49,7 +49,9 @@ def _leaf_kind(value, where: str):
             raise UsageError(f"{where} is an array of {value.dtype}: a structure of parameters "
                              "holds arrays of numbers and numbers")
         return ("array", value.shape, value.dtype.char)
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, np.bool_):  # made a float when differentiated
+        return ("B",)
+    if isinstance(value, bool):
         return ("b",)
     if isinstance(value, (int, np.integer)):
         return ("i",)
