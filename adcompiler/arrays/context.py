@@ -100,7 +100,7 @@ def shape_error(sf, exc) -> CompileError:
     """A rule needed an operand's rank that could not be inferred."""
     if len(exc.args) > 1:
         return sf.error(exc.args[1], sf.node, "shape")
-    from ..frontend.pytrees import unpacked_parameter_error
+    from ..frontend.pytree_errors import unpacked_parameter_error
     unpacked = unpacked_parameter_error(sf)  # a list of arrays, most likely: say where
     if unpacked is not None:
         return unpacked

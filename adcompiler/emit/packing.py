@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 
-from ..frontend.pytrees import Leaf, leaves
+from ..frontend.pytree_nodes import Leaf, leaves
 
 
 def _load(name: str) -> ast.Name:

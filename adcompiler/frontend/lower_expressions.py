@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from ..core.ir import Builder, Const, If, Var, is_number
-from .pytrees import string_key_error
+from .pytree_errors import string_key_error
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
            ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.MatMult: "matmul"}

@@ -27,62 +27,12 @@ from __future__ import annotations
 
 import ast
 import copy
-import re
-from dataclasses import dataclass
 
 from ..emit.globalnames import identifiers_in
+from .pytree_calls import HelperCalls
+from .pytree_errors import items_hint
+from .pytree_nodes import Leaf, Node, has_dict, leaves, name_tree
 from .source import SourceFunction
-
-
-@dataclass(frozen=True)
-class Leaf:
-    """One array or number of a structure: its parameter of the flat function."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Node:
-    """A dict, list or tuple: ``keys`` are the dict's keys or ``0..n-1``."""
-
-    kind: str  # 'dict' | 'list' | 'tuple'
-    keys: tuple
-    children: tuple
-
-    def child(self, key):
-        return self.children[self.keys.index(key)]
-
-
-def leaves(tree) -> list:
-    """The leaves of a tree in order (depth first, keys in their order)."""
-    if isinstance(tree, Leaf):
-        return [tree]
-    return [leaf for child in tree.children for leaf in leaves(child)]
-
-
-def has_dict(tree) -> bool:
-    return isinstance(tree, Node) and (tree.kind == "dict" or any(map(has_dict, tree.children)))
-
-
-def name_tree(spec, base: str, taken: set):
-    """The :class:`Node`/:class:`Leaf` tree of a runtime spec (see
-    runtime/pytrees.py: ``('leaf', ...)`` or ``(kind, keys, children)``), its
-    leaves named ``base_key_key`` and kept clear of ``taken`` (updated)."""
-    if spec[0] == "leaf":
-        name = base
-        while name in taken:
-            name += "_"
-        taken.add(name)
-        return Leaf(name)
-    kind, keys, children = spec
-    return Node(kind, tuple(keys), tuple(name_tree(c, f"{base}_{_part(k)}", taken)
-                                         for k, c in zip(keys, children)))
-
-
-def _part(key) -> str:
-    text = re.sub(r"\W", "_", str(key).replace("-", "m", 1) if str(key).startswith("-")
-                  else str(key))
-    return text or "_"
 
 
 def flatten_function(sf: SourceFunction, specs: dict, session: "_Session | None" = None,
@@ -133,13 +83,6 @@ class _Session:
             self.functions[name] = None  # a recursive call finds the name already
             self.functions[name] = flatten_function(callee, specs, self, name)[0]
         return self.names[key]
-
-
-def to_spec(tree) -> tuple:
-    """A :class:`Node`/:class:`Leaf` tree as the runtime spec it was named from."""
-    if isinstance(tree, Leaf):
-        return ("leaf", None)
-    return (tree.kind, tree.keys, tuple(map(to_spec, tree.children)))
 
 
 class _FlatEnv:
@@ -199,7 +142,7 @@ def _jumps(body: list) -> ast.AST | None:
     return None
 
 
-class _Rewriter(ast.NodeTransformer):
+class _Rewriter(HelperCalls, ast.NodeTransformer):
     def __init__(self, sf: SourceFunction, trees: dict, node: ast.FunctionDef,
                  session: _Session) -> None:
         self.sf = sf
@@ -374,7 +317,7 @@ class _Rewriter(ast.NodeTransformer):
         key = _constant_key(node.slice)
         shown = ast.unparse(node)
         if key is None:
-            hint = f"read its items with literal keys: {_items_hint(node.value, base)}"
+            hint = f"read its items with literal keys: {items_hint(node.value, base)}"
             if base.kind != "dict":
                 hint += f"; to visit every item write for item in {ast.unparse(node.value)}"
             raise self.error(f"{shown}: the key is not a literal; a structure of parameters is "
@@ -422,7 +365,7 @@ class _Rewriter(ast.NodeTransformer):
         if self.container(node.value) is not None:
             what = ast.unparse(node)
             kind = "dict methods" if node.attr in _DICT_METHODS else "attributes"
-            hint = _items_hint(node.value, self.container(node.value))
+            hint = items_hint(node.value, self.container(node.value))
             raise self.error(f"{what}: {kind} of a structure of parameters are not "
                              "supported (it is flattened when compiling); read the items "
                              f"with literal keys: {hint}", node, f".{node.attr} of a structure")
@@ -447,53 +390,9 @@ class _Rewriter(ast.NodeTransformer):
                 raise self.error(
                     f"passing {ast.unparse(arg)} (a {tree.kind} of parameters) to {name} is not "
                     f"supported (only to functions defined in Python); pass its items instead: "
-                    f"{name}({_items_hint(arg, tree)})", arg, "structure passed to a function")
+                    f"{name}({items_hint(arg, tree)})", arg, "structure passed to a function")
             return self.helper_call(node, callee)
         return self.generic_visit(node)
-
-    def helper(self, func: ast.expr):
-        """The user function ``func`` names (its source is read), or None."""
-        if not isinstance(func, ast.Name) or func.id in self.stores:
-            return None
-        try:
-            return self.sf.env.function(self.sf.env.lookup(func.id))
-        except Exception:  # noqa: BLE001 - not a function whose source we read
-            return None
-
-    def helper_call(self, node: ast.Call, callee: SourceFunction) -> ast.Call:
-        """``predict(params, X)`` -> ``predict_flat(params_W, params_b, X)``:
-        the helper flattened for the structures it is passed."""
-        a = callee.node.args
-        if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs or \
-                any(isinstance(x, ast.Starred) for x in node.args) or \
-                any(k.arg is None for k in node.keywords):
-            raise self.error(f"passing a structure of parameters to {callee.name}: only plain "
-                             "positional parameters and arguments are supported", node,
-                             "structure passed to a function")
-        params = [x.arg for x in a.args]
-        given = dict(zip(params, node.args))
-        for k in node.keywords:
-            if k.arg not in params or k.arg in given:
-                raise self.error(f"bad keyword argument {k.arg!r} in call of {callee.name}",
-                                 node, "keyword arguments")
-            given[k.arg] = k.value
-        defaults = dict(zip(params[len(params) - len(a.defaults):], a.defaults))
-        specs, args = {}, []
-        for p in params:
-            if p not in given:
-                if not isinstance(defaults.get(p), ast.Constant):
-                    raise self.error(f"call of {callee.name} with a structure of parameters: "
-                                     f"give {p} explicitly", node, "structure passed to a function")
-                args.append(copy.deepcopy(defaults[p]))
-                continue
-            tree = self.container(given[p])
-            if tree is None:
-                args.append(self.visit(given[p]))
-            else:
-                specs[p] = to_spec(tree)
-                args += [self.leaf_name(leaf, given[p]) for leaf in leaves(tree)]
-        name = self.session.helper(callee, specs, self.avoid)
-        return ast.copy_location(ast.Call(ast.Name(name, ast.Load()), args, []), node)
 
     def as_value(self, tree: Node | Leaf, node: ast.expr):
         """A structure used as a value elsewhere: a list or tuple of lists,
@@ -505,7 +404,7 @@ class _Rewriter(ast.NodeTransformer):
             what = "" if tree.kind == "dict" else " holding a dict"
             raise self.error(f"{ast.unparse(node)} is a {tree.kind} of parameters{what}, used "
                              "here as a value; use its items with literal keys: "
-                             f"{_items_hint(node, tree)}", node, "structure used as a value")
+                             f"{items_hint(node, tree)}", node, "structure used as a value")
         return ast.copy_location(ast.Tuple([self.as_value(c, node) for c in tree.children],
                                             ast.Load()), node)
 
@@ -518,59 +417,3 @@ _BUILTIN_SEQUENCE = {"zip", "sum", "min", "max", "reversed", "enumerate", "tuple
 def _is_enumerate(node: ast.expr) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
         node.func.id == "enumerate" and len(node.args) == 1 and not node.keywords
-
-
-def _items_hint(arg: ast.expr, tree: Node) -> str:
-    """``params['W'], params['b']``: the first items of ``tree`` by their keys."""
-    base = ast.unparse(arg)
-    shown = ", ".join(f"{base}[{k!r}]" for k in tree.keys[:2])
-    return shown + (", ..." if len(tree.keys) > 2 else "") if shown else f"{base}[0]"
-
-
-def string_key_error(sf: SourceFunction, node: ast.Subscript):
-    """``params["W"]`` compiled without knowing that ``params`` is a dict
-    (the command line, or ``.source`` before a call): say where the structure
-    has to come from.  None for anything else."""
-    if not (isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
-        return None
-    root = node.value
-    while isinstance(root, ast.Subscript):
-        root = root.value
-    if not (isinstance(root, ast.Name) and root.id in {a.arg for a in sf.node.args.args}):
-        return None
-    base = ast.unparse(node.value)
-    return sf.error(f"{ast.unparse(node)}: {base} is read as a dict (a string key), and "
-                    "the structure of a dict of parameters is known only from a call: call "
-                    "the gradient with it (grad(f)(params, ...) compiles for its keys and "
-                    f"shapes) or use adcompiler.source({sf.name}, args=(...)) with example "
-                    "arguments; the command line compiles functions of arrays (--shapes) "
-                    "and numbers only",
-                    node, "dict of parameters")
-
-
-def unpacked_parameter_error(sf: SourceFunction):
-    """A parameter unpacked into names (``W1, b1 = params``, ``for W, b in
-    params``) in code whose ranks could not be inferred (the command line,
-    ``.source`` before a call): most likely a list or tuple of arrays, whose
-    structure only a call gives.  The error at that line, or None."""
-    params = {a.arg for a in sf.node.args.args}
-    for n in ast.walk(sf.node):
-        if isinstance(n, ast.Assign) and len(n.targets) == 1:
-            target, value = n.targets[0], n.value
-        elif isinstance(n, ast.For):
-            target, value = n.target, n.iter
-            if isinstance(target, ast.Name):
-                continue
-        else:
-            continue
-        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, ast.Name) \
-                and value.id in params:
-            p = value.id
-            return sf.error(f"{p} is unpacked into names here, and the number of dimensions "
-                            "of what it holds is unknown: if it is a list or tuple of arrays "
-                            f"(a structure of parameters), call the gradient with it "
-                            f"(grad({sf.name})({p}, ...) compiles for its structure and shapes, "
-                            f"adcompiler.source({sf.name}, args=(...)) shows the code); if it "
-                            f"is an array, give its shape (--shapes {p}=KxN on the command "
-                            "line)", n, "unpacked parameter")
-    return None
