@@ -1,8 +1,13 @@
-"""The pipeline: lower -> optimise -> reverse -> optimise -> finish -> emit
-(``finish``: the tape walks and a last DCE, :func:`optimize.passes.finish`).
+"""The pipeline: lower -> optimise -> [inline] -> reverse -> optimise ->
+[specialize] -> finish -> emit (``finish``: the tape walks and a last DCE,
+:func:`optimize.passes.finish`; forward mode and its compositions:
+transform/composite.py).
 
-Each stage is a pure function of the IR; ``CHECK_IR = True`` (the tests set it)
-runs :func:`adcompiler.core.ir.verify` after every pass.
+Each stage is a pure function of the IR and goes through :func:`observed`
+under one of the names in :data:`adcompiler.core.passlog.PASSES`: with
+``CHECK_IR`` (the tests' setting) it runs :func:`adcompiler.core.ir.verify`
+after every pass, and inside :func:`passlog.recording` it logs each function as
+the pass left it, which is what ``adc compile --dump-ir --after PASS`` prints.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from .errors import CompileError
 from .frontend.source import SourceFunction
 from .emit.globalnames import alias_globals, import_lines
 from .runtime.watch import watch
+from .core import passlog
 from .core.ir import Function, verify
 from .frontend.program import Program, identifiers, lower_program
 from .optimize.passes import finish, optimize
@@ -69,18 +75,25 @@ class Compiled:
         return namespace[self.entry]
 
 
-def _pass(fn: Function, stage) -> Function:
-    out = stage(fn)
+def observed(name: str, fn: Function, types=None) -> Function:
+    """``fn`` just came out of pass ``name`` (one of :data:`passlog.PASSES`):
+    verify it (tests) and record it (``--dump-ir``).  Every pass of the
+    pipeline goes through here."""
     if CHECK_IR:
-        verify(out)
-    return out
+        verify(fn)
+    passlog.record(name, fn, types)
+    return fn
+
+
+def _pass(fn: Function, stage, name: str = "", types=None) -> Function:
+    """Run pass ``stage``, named ``name`` or after the function (``optimize``)."""
+    return observed(name or stage.__name__, stage(fn), types)
 
 
 def lower(sf: SourceFunction) -> tuple:
     program, key = lower_program(sf)
-    if CHECK_IR:
-        for fn in program.functions.values():
-            verify(fn)
+    for fn in program.functions.values():
+        observed("lower", fn)
     return program, key
 
 
@@ -113,22 +126,40 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     scalar = not array_code and (shapes is None or all(s == () for s in shapes.values()))
     ctx = None if scalar else ArrayContext(program, shapes, dtypes, CHECK_IR)
     program.arrays = ctx
+    types = _typer(ctx, shapes, dtypes)
     if ctx:
         check_program_inplace(program, key, ctx)
         helpers = {k: optimize(f) for k, f in program.functions.items()}
-        entry = _pass(inline_calls(entry, helpers), optimize)
+        entry = observed("inline", inline_calls(entry, helpers), types)
+        entry = _pass(entry, optimize, types=types)
     primal_shapes = ctx.entry_shapes(entry) if ctx else None
     check = ctx is not None and not scalar_output(sf, entry, primal_shapes)
     program.scalar_check = (sf.name, with_value) if check else None
     grad, fwd_needed = reverse_function(entry, wrt, with_value or check, primal_shapes)
-    grad = _pass(_renamed(grad, name or f"{sf.name}_grad"), optimize)
+    grad = observed("reverse", _renamed(grad, name or f"{sf.name}_grad"), types)
+    grad = _pass(grad, optimize, types=types)
     if ctx:
-        grad = ctx.finish(grad, shapes, dtypes)
+        grad = _specialized(ctx, grad, shapes, dtypes)
     # primal callees are read off the optimised code: the transform does not
     # visit every block (a while condition, an inactive loop), and DCE may
     # have removed calls it recorded
     primal_needed = primal_callees(program, grad)
     return [grad] + callee_functions(program, fwd_needed, primal_needed, ctx), program
+
+
+def _typer(ctx, params: dict, dtypes: dict | None = None):
+    """``fn -> (shapes, kinds)`` for a function with parameter shapes
+    ``params`` in array code (what ``--dump-ir`` prints); None for scalar code."""
+    if ctx is None:
+        return None
+    from .arrays.shapes import infer_with_dtypes
+    return lambda fn: infer_with_dtypes(fn, params, ctx.callee_shapes, dtypes)
+
+
+def _specialized(ctx, fn: Function, params: dict, dtypes: dict | None = None) -> Function:
+    """The ``specialize`` pass: :meth:`ArrayContext.finish` (it optimises again)."""
+    return _pass(fn, lambda f: ctx.finish(f, params, dtypes), "specialize",
+                 _typer(ctx, params, dtypes))
 
 
 def scalar_output(sf: SourceFunction, entry: Function, shapes: dict) -> bool:
@@ -222,15 +253,16 @@ def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> l
         done.add((key_, kind))
         fn = _pass(program.functions[key_], optimize)
         if kind == "primal":
-            out.append(ctx.finish(fn, ctx.callee_param_shapes(key_)) if ctx else fn)
+            out.append(_specialized(ctx, fn, ctx.callee_param_shapes(key_)) if ctx else fn)
             todo += [(k, "primal") for k in sorted(_callees(fn))]
             continue
         fwd, bwd, more_fwd = reverse_callee(
             fn, ctx.callee_primal_shapes(key_, fn) if ctx else None)
+        fwd, bwd = observed("reverse", fwd), observed("reverse", bwd)
         fwd, bwd = _pass(fwd, optimize), _pass(bwd, optimize)
         if ctx:
-            fwd = ctx.finish(fwd, ctx.callee_param_shapes(key_))
-            bwd = ctx.finish(bwd, ctx.bwd_params(fwd, bwd))
+            fwd = _specialized(ctx, fwd, ctx.callee_param_shapes(key_))
+            bwd = _specialized(ctx, bwd, ctx.bwd_params(fwd, bwd))
         out += [fwd, bwd]
         more_primal = (_callees(fwd) | _callees(bwd)) & set(program.functions)
         todo += [(k, "fwd") for k in sorted(more_fwd)] + [(k, "primal") for k in sorted(more_primal)]
@@ -269,6 +301,7 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
     arrays = getattr(program, "arrays", None)
     defs, imports = [], set()
     for fn in functions:
+        observed("emit", fn, _emit_types(arrays, fn))
         if arrays:
             node, used = emit_function(fn, reserved, arrays.emit_shapes.get(fn.name),
                                        arrays.emit_floats.get(fn.name), fn is functions[0])
@@ -293,6 +326,13 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
     module.body[:0] = import_lines(imports, aliases)
     text = to_source(module)
     return (header + text).lstrip("\n")
+
+
+def _emit_types(arrays, fn: Function):
+    """The shapes the emitter uses for ``fn`` (array code), for ``--dump-ir``."""
+    if not arrays or fn.name not in arrays.emit_shapes:
+        return None
+    return lambda _: (arrays.emit_shapes[fn.name], arrays.emit_kinds.get(fn.name))
 
 
 @contextlib.contextmanager
@@ -350,9 +390,10 @@ def _compile_many(requests: list, progress) -> str:
     for sf, wrt, shapes in requests:
         if progress is not None:
             progress.step(sf.name)
+        mark = passlog.mark()
         fns, program = reverse_module(sf, wrt, False, sf.name + "_grad", shapes)
         if getattr(program, "arrays", None):
-            parts.append(_array_module(sf, wrt, shapes, fns, program))
+            parts.append(_array_module(sf, wrt, shapes, fns, program, mark))
             continue
         if not functions:
             parts.append(None)
@@ -365,7 +406,7 @@ def _compile_many(requests: list, progress) -> str:
     return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
 
 
-def _array_module(sf, wrt, shapes, fns, program) -> str:
+def _array_module(sf, wrt, shapes, fns, program, mark: int = 0) -> str:
     """Array code from the command line.  Sizes declared with ``--shapes
     X=200x3`` are compiled as symbols first: shape-generic code that reads
     sizes from the arguments at run time, its entry checking the ranks, the
@@ -376,11 +417,14 @@ def _array_module(sf, wrt, shapes, fns, program) -> str:
     declared = shapes if isinstance(shapes, dict) else None
     generic = npcompile.symbolic(declared) if declared else None
     if generic is not None:
+        trial = passlog.mark()  # --dump-ir shows the passes of the compilation emitted
         try:
             gfns, gprogram = reverse_module(sf, wrt, False, sf.name + "_grad", generic)
             text = emit_module(gfns, gprogram, header, generic)
         except Exception:  # noqa: BLE001 - the specialised code below compiled
             text = None
         if text is not None and "__adc_dim_" not in text:
+            passlog.forget(mark, trial)
             return text
+        passlog.forget(trial)
     return emit_module(fns, program, header, declared)

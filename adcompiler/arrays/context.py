@@ -28,6 +28,7 @@ class ArrayContext:
         self._active: set = set()
         self.emit_shapes: dict = {}  # emitted function name -> {var: shape}
         self.emit_floats: dict = {}  # emitted function name -> set of float values
+        self.emit_kinds: dict = {}  # emitted function name -> {var: 'b' | 'i' | 'f'}
 
     # ------------------------------------------------------------ callees
     def callee_shapes(self, key: str, args: tuple) -> list:
@@ -82,6 +83,7 @@ class ArrayContext:
         shapes, kinds = infer_with_dtypes(fn, params, self.callee_shapes, dtypes)
         self.emit_shapes[fn.name] = shapes
         self.emit_floats[fn.name] = {v for v, k in kinds.items() if k == "f"}
+        self.emit_kinds[fn.name] = kinds
         return fn
 
     def bwd_params(self, fwd: Function, bwd: Function) -> dict:

@@ -1,6 +1,7 @@
 """``adc``: the command line.  Files are read and parsed, never imported or run.
 
     adc compile FILE [-f NAME ...] [--wrt ARGS] [--mode reverse|forward] [--order K] [-o OUT.py|-]
+    adc compile FILE ... --dump-ir [--after PASS]
 
 Errors print as ``FILE:LINE:COL: error: MESSAGE`` followed by the source line
 and a caret (see :mod:`adcompiler.cli.diagnostics`) and exit 1; usage errors (a
@@ -12,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import difflib
 import os
 import sys
 
 from .. import __version__
 from ..compiler import compile_many
+from ..core import passlog
 from .help import FILE_HELP, describe
 from .diagnostics import render
 from ..errors import AdcError, CompileError, UsageError
@@ -151,6 +154,7 @@ def _is_decorated(node: ast.FunctionDef) -> bool:
 
 
 def _emit(requests: list, mode: str, order: int) -> str:
+    passlog.restart()  # --dump-ir shows the last compilation, the one printed
     if mode == "reverse" and order == 1:
         return compile_many(requests, progress=Progress(len(requests), "compiling"))
     for sf, _, shapes in requests:
@@ -238,6 +242,12 @@ def build_parser() -> argparse.ArgumentParser:
                                        "for parameters annotated np.ndarray")
     comp.add_argument("--arrays", help="comma separated parameters that are arrays of unknown "
                                        "shape")
+    comp.add_argument("--dump-ir", action="store_true",
+                      help="print the IR (jaxpr-like text) instead of the emitted code, as the "
+                           "emitter receives it, or after the pass named by --after")
+    comp.add_argument("--after", metavar="PASS", choices=list(passlog.PASSES),
+                      help="with --dump-ir: print the IR after every run of PASS. " +
+                           "; ".join(f"{k}: {v}" for k, v in passlog.PASSES.items()))
     comp.set_defaults(run=run_compile)
     for module in _command_modules():
         module.register(sub)
@@ -331,8 +341,12 @@ def run_compile(args) -> int:
     if to_file and same_file(args.output, args.file):
         return refuse_output(args.output, args.file)
     notes: list = []
-    text = compile_file(args.file, args.function, args.wrt, args.mode, args.order,
-                        args.shapes, args.arrays, notes)
+    dump = args.dump_ir or args.after is not None
+    with passlog.recording() if dump else contextlib.nullcontext() as log:
+        text = compile_file(args.file, args.function, args.wrt, args.mode, args.order,
+                            args.shapes, args.arrays, notes)
+    if dump:
+        text = passlog.render(log, args.after or passlog.DEFAULT)
     for read in read_files() if to_file else ():
         if same_file(args.output, read):  # a sibling module the input imports
             return refuse_output(args.output, read)
@@ -341,6 +355,8 @@ def run_compile(args) -> int:
         sys.stdout.write(text)
     elif args.output:
         write_output(args.output, text)
+    elif dump:
+        sys.stdout.write(text)
     else:
         from ..views.textstyle import highlight_python, use_color
         sys.stdout.write(highlight_python(text, use_color(sys.stdout, args.color),

@@ -159,12 +159,20 @@ class Function:
     filename: str = "<unknown>"
     source_line: int = 0
 
+    def __str__(self) -> str:  # print(fn): the jaxpr-like form of core/pretty.py
+        from .pretty import pformat
+        return pformat(self)
+
 
 @dataclass(frozen=True)
 class Module:
     """Several functions emitted together (a gradient and the helpers it calls)."""
 
     functions: tuple
+
+    def __str__(self) -> str:
+        from .pretty import pformat_module
+        return pformat_module(self)
 
 
 # ---------------------------------------------------------------- traversal

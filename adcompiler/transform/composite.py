@@ -57,6 +57,11 @@ def _finish(fn: Function) -> Function:
     return compiler._pass(fn, optimize)
 
 
+def _tangent_finish(fn: Function) -> Function:
+    """A function the forward transform just made: logged as ``forward``, then optimised."""
+    return _finish(compiler.observed("forward", fn))
+
+
 def _unique(functions: list) -> list:
     seen: set = set()
     out = []
@@ -111,7 +116,7 @@ def vjp(sf: SourceFunction) -> IRModule:
     _scalar_globals(program, sf)
     entry = _finish(program.functions[key])
     fwd, bwd, fwd_needed = reverse_callee(entry)
-    fwd, bwd = _finish(fwd), _finish(bwd)
+    fwd, bwd = (_finish(compiler.observed("reverse", f)) for f in (fwd, bwd))
     # primal callees are read off the optimised code, as reverse_module does:
     # the transform never visits a while condition or an inactive loop
     primal_needed = compiler.primal_callees(program, fwd, bwd)
@@ -122,7 +127,7 @@ def vjp(sf: SourceFunction) -> IRModule:
 # ---------------------------------------------------------------- forward
 def jvp(mod: IRModule, mask: tuple, name: str, label: str = "") -> IRModule:
     """``name(*params, *tangents of the active params) -> (*outs, *out tangents)``."""
-    functions = jvp_module(mod.by_name(), mod.entry.name, mask, name, _finish)
+    functions = jvp_module(mod.by_name(), mod.entry.name, mask, name, _tangent_finish)
     what = ", ".join(p for p, m in zip(_params(mod.entry), mask) if m)
     return IRModule(_unique(functions), mod.program,
                     label or f"tangent of {mod.label} along {what or 'nothing'}")
@@ -138,7 +143,7 @@ def forward_grad(mod: IRModule, wrt: tuple, name: str, with_value: bool = False,
     for i in wrt:
         mask = tuple(k == i for k in range(n))
         fname = name if len(wrt) == 1 else f"{name}_{params[i]}"
-        functions = jvp_module(mod.by_name(), mod.entry.name, mask, fname, _finish)
+        functions = jvp_module(mod.by_name(), mod.entry.name, mask, fname, _tangent_finish)
         passes.append(_finish(seeded(functions[0], n, with_value and not passes, fname)))
         helpers += functions[1:]
     label = label or (f"derivative of {mod.label} with respect to "
