@@ -288,11 +288,13 @@ def reserved_names(program: Program) -> set:
     return identifiers(program)
 
 
-def emit_module(functions: list, program, header: str = "", checks: dict | None = None) -> str:
+def emit_module(functions: list, program, header: str = "", checks: dict | None = None,
+                extra: tuple = ()) -> str:
     """One module holding ``functions``; ``program`` (a Program, or a set of
     names) tells which names the user's code owns (and, for array code, the
     shapes the emitter needs).  ``checks``: the entry's declared parameter
-    shapes, checked on entry (see :func:`npemit.shape_checks`)."""
+    shapes, checked on entry (see :func:`npemit.shape_checks`).  ``extra``:
+    function definitions (AST) appended as they are (emit/packing.py)."""
     functions = [_pass(fn, finish) for fn in functions]
     users = reserved_names(program) if isinstance(program, Program) else set(program)
     reserved = users | {fn.name for fn in functions}
@@ -316,6 +318,7 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
                 used = used | {"numpy"}
         defs.append(node)
         imports |= used
+    defs += extra
     if npemit.HELPER in imports:
         defs.insert(0, npemit.helper_def())
     module = ast.Module(defs, [])

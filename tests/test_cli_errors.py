@@ -348,10 +348,16 @@ def test_example_commands_work_as_written(path, capsys, monkeypatch):
                    for line in err.splitlines()), err
 
 
+#: examples whose functions take structures (dicts) of parameters: the command
+#: line cannot know a structure, only a call can (docs/supported.md)
+API_ONLY = {"mlp_dict_params"}
+
+
 def test_most_examples_compile_plainly(capsys):
-    ok = [p.stem for p in EXAMPLE_FILES if main(["compile", str(p), "-o", "-"]) == 0]
+    files = [p for p in EXAMPLE_FILES if p.stem not in API_ONLY]
+    ok = [p.stem for p in files if main(["compile", str(p), "-o", "-"]) == 0]
     capsys.readouterr()
-    assert len(ok) >= len(EXAMPLE_FILES) - 1, ok
+    assert len(ok) >= len(files) - 1, ok
 
 
 # ---------------------------------------------------------------- progress

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import AdcError, UsageError
 from ..frontend.source import ensure_function
+from ..runtime.pytrees import is_tree
 from ..runtime.realargs import refuse_complex
 
 
@@ -73,6 +74,10 @@ def scalars_only(args, what: str) -> None:
     Complex arguments are refused (see realargs.py)."""
     refuse_complex([f"#{k + 1}" for k in range(len(args))], args)
     for a in args:
+        if isinstance(a, dict) or (isinstance(a, (list, tuple)) and is_tree(a)):
+            raise AdcError(f"{what} takes scalar arguments only so far (got a dict, list or "
+                           "tuple of parameters); for structures of parameters use grad / "
+                           "value_and_grad (reverse mode)")
         if isinstance(a, np.ndarray) or (hasattr(a, "__len__") and not isinstance(a, str)):
             raise AdcError(f"{what} takes scalar arguments only so far (got an array); "
                            "for array code use grad / value_and_grad (reverse mode)")

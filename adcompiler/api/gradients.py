@@ -22,13 +22,16 @@ def grad(fn=None, wrt=0, mode=None):
         fn: the function to differentiate (its source is read, never run); omit
             it to get a decorator.
         wrt: the parameter to differentiate with respect to: an index or a name,
-            or a tuple of them (then a tuple of gradients is returned).
+            or a tuple of them (then a tuple of gradients is returned).  A
+            parameter may be a dict, list or tuple (nested) of arrays and
+            numbers, read with literal keys (``params["W"]``): its gradient
+            has the same structure (reverse mode).
         mode: ``"reverse"`` (default) or ``"forward"``.
 
     Returns:
         A callable with ``f``'s parameters returning the gradient (a number, an
-        array like the argument, or a tuple for a tuple ``wrt``); ``.source`` is
-        the emitted code.  Bad input raises :class:`CompileError` at the first
+        array like the argument, a structure like a dict or list argument, or
+        a tuple for a tuple ``wrt``); ``.source`` is the emitted code.  Bad input raises :class:`CompileError` at the first
         call, naming the file, line and construct.
 
     Example:

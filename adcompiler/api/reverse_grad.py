@@ -19,6 +19,7 @@ from ..frontend.source import load_live
 from ..runtime.realargs import as_real, float_gradient, needs_conversion, refuse_complex
 from ..runtime.tracebacks import user_error, user_facing
 from .arguments import wrt_indices
+from . import pytree_grad
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
@@ -47,6 +48,7 @@ def _entry(fn, indices: tuple, with_value: bool, sig) -> tuple:
 
 
 _ndarray = np.ndarray
+_CONTAINERS = frozenset((dict, list, tuple))
 
 
 def _call_key(args: tuple, kwargs: dict) -> tuple:
@@ -97,6 +99,8 @@ class Derivative:
         self._plain = not with_value and (not self._tuple or len(wrt) > 1)
         self._indices = wrt_indices(fn, wrt)  # fail early on a bad wrt
         self._floats = (float,) * len(self._indices)  # types of an all-float result
+        self._trees: dict = {}  # calls with structures (pytree_grad.py): key -> (code, fn)
+        self._last = None  # the Compiled of the last call with structures, if it was one
         functools.update_wrapper(self, fn)
 
     def _compiled(self, sig=None):
@@ -117,6 +121,8 @@ class Derivative:
                 f"array operations): call the gradient first (.source then shows the code "
                 f"for the last call), or use adcompiler.source({name}, args=(...)) with "
                 "example arguments")
+        if self._last is not None:
+            return self._last.source
         return self._compiled(self._sig)[0].source
 
     def source_for(self, args) -> str:
@@ -124,11 +130,27 @@ class Derivative:
         if args is None:
             return self.source
         args = tuple(args)
+        if any(type(a) in _CONTAINERS for a in args):
+            try:
+                if pytree_grad.call(self, args, {}, run=False) is not None:
+                    return self._last.source
+            except AdcError as err:
+                raise user_error(err) from None
         plan = self._plan(args, {})
         return self._compiled(signature(self.fn, *_converted(plan, args, {})))[0].source
 
     def __call__(self, *args, **kwargs):
         key = tuple(map(type, args))  # enough for scalars: the common, cheap case
+        if not _CONTAINERS.isdisjoint(key) or kwargs and not _CONTAINERS.isdisjoint(
+                map(type, kwargs.values())):
+            try:  # a dict, list or tuple: a structure of parameters (pytree_grad.py)?
+                result = pytree_grad.call(self, args, kwargs)
+            except AdcError as err:
+                raise user_error(err) from None
+            if result is not None:
+                self._called = True
+                return result
+        self._last = None
         if kwargs or _ndarray in key:
             key = _call_key(args, kwargs)
         entry = self._loaded.get(key)

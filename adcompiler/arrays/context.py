@@ -102,6 +102,10 @@ def shape_error(sf, exc) -> CompileError:
     """A rule needed an operand's rank that could not be inferred."""
     if len(exc.args) > 1:
         return sf.error(exc.args[1], sf.node, "shape")
+    from ..frontend.pytree_errors import unpacked_parameter_error
+    unpacked = unpacked_parameter_error(sf)  # a list of arrays, most likely: say where
+    if unpacked is not None:
+        return unpacked
     what = getattr(exc.args[0], "hint", "") if exc.args else ""
     if what not in {a.arg for a in sf.node.args.args}:
         what = ""  # a local (a loop's row): the shapes to give are the parameters'

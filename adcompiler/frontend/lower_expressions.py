@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 
 from ..core.ir import Builder, Const, If, Var, is_number
+from .pytree_errors import string_key_error
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
            ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.MatMult: "matmul"}
@@ -105,6 +106,8 @@ class ExpressionLowering:
         return out
 
     def e_Subscript(self, node, env, b):
+        if string_key_error(self.sf, node):  # a dict parameter read without its structure
+            raise string_key_error(self.sf, node)
         value = self.expr(node.value, env, b)
         if not isinstance(value, tuple):
             return self.numpy().subscript(node, value, env, b)
