@@ -8,7 +8,8 @@ import ast
 
 from ..core.ir import Builder, Const, ForRange, While
 from . import loops
-from .syntax import Returned, Unbound, assigned, has_value, hint, loop_targets, unbound_names
+from .syntax import (Returned, Unbound, assigned, definitely_assigned, has_value, hint,
+                     loop_targets, unbound_names)
 
 
 class LoopLowering:
@@ -64,7 +65,7 @@ class LoopLowering:
         outs = tuple(self.names.fresh(hint(n)) for n in names)
         b.loc = self.loc(s)
         b.emit(ForRange(outs, start, stop, step, inits, body, b.loc))
-        env = self.after_loop(env, names, outs, s.body)
+        env = self.after_loop(env, names, outs, s.body, runs, targets)
         for t in hidden:
             env[t] = skip.get(t) or Unbound(_after_loop_message(t))
         return env
@@ -151,13 +152,16 @@ class LoopLowering:
         outs = tuple(self.names.fresh(hint(n)) for n in names)
         b.loc = self.loc(s)
         b.emit(While(outs, inits, cond, body, b.loc))
-        env = self.after_loop(env, names, outs, s.body)
+        env = self.after_loop(env, names, outs, s.body, getattr(s, "adc_runs", False), targets)
         for t in hidden:
             env[t] = skip.get(t) or Unbound(_after_loop_message(t))
         return env
 
-    def after_loop(self, env: dict, names: list, outs: tuple, body: list) -> dict:
-        env = dict(env)
+    def after_loop(self, env: dict, names: list, outs: tuple, body: list, runs: bool,
+                   targets: list) -> dict:
+        """The names after a loop; ``runs``: the body certainly runs once;
+        ``targets``: its loop variables (their rules are in the callers)."""
+        before, env = env, dict(env)
         env.update(zip(names, outs))
         for n in unbound_names(env, assigned(body)):
             env[n] = Unbound(f"{n} is a loop variable of an earlier loop, then assigned in a "
@@ -165,6 +169,14 @@ class LoopLowering:
                              "not supported")
         for n in loop_targets(body) - set(names):
             env[n] = Unbound(f"reading the loop variable {n} after its loop is not supported")
+        bound = definitely_assigned(body) if runs else set()
+        for n in names:  # first bound in the body: Python raises if it did not run
+            if "#" not in n and not has_value(before, n) and n not in bound \
+                    and n not in targets and n not in loop_targets(body):
+                env[n] = Unbound(f"{n} is first assigned inside a loop that may run zero "
+                                 "times (or on only some paths of its body); Python then "
+                                 f"raises UnboundLocalError when it is read after the loop: "
+                                 f"give {n} a value before the loop")
         return env
 
 

@@ -107,6 +107,7 @@ class StatementLowering:
 
     def if_stmt(self, s: ast.If, env: dict, b: Builder) -> dict:
         pred = self.scalar(s.test, env, b)
+        env_before = env
         envs, builders = [], []
         for body in (s.body, s.orelse):
             child = b.child()
@@ -136,13 +137,33 @@ class StatementLowering:
         for n in tuples:  # an error only where it is read after the branch
             env[n] = Unbound(f"{n} holds a tuple that depends on a branch; unpack it into "
                               "separate names")
+        for n in one_branch_only(changed, env_before, envs, self.loop_names()):
+            env[n] = Unbound(f"{n} is assigned in only one branch of the if on line "
+                             f"{s.lineno}; Python raises UnboundLocalError when it is read "
+                             f"after the other branch: give {n} a value before the if")
         return env
+
+    def loop_names(self) -> set:
+        """The loop variables of the function's loops (as desugared)."""
+        if getattr(self, "_loop_names", None) is None:
+            self._loop_names = loop_targets([self.sf.node])
+        return self._loop_names
 
     def mergeable(self, name: str, envs: list, at) -> bool:
         values = [e.get(name) for e in envs]
         if any(isinstance(v, tuple) for v in values):  # the same tuple on both sides
             return False
         return not any(isinstance(v, Unbound) for v in values)
+
+
+def one_branch_only(changed: list, before: dict, envs: list, loop_names: set) -> list:
+    """User names merged after an if that had no value before it and get
+    none on one branch: reading them after the if is Python's
+    UnboundLocalError on that path, which the merged IR value (None) would
+    hide (hidden names of the desugaring, with a '#', are always guarded;
+    loop variables have their own rules, in lower_loops.py)."""
+    return [n for n in changed if "#" not in n and n not in loop_names and not has_value(before, n)
+            and not all(has_value(e, n) for e in envs)]
 
 
 def _branch_tuple(name: str, envs: list) -> bool:

@@ -55,6 +55,20 @@ def assigned(stmts: list) -> list:
     return list(found)
 
 
+def definitely_assigned(stmts: list) -> set:
+    """Names that ``stmts`` assign on every path through them (a loop inside
+    may run zero times, so it counts for nothing; an if counts for the names
+    both of its branches assign)."""
+    found: set = set()
+    for s in stmts:
+        if isinstance(s, ast.Assign):
+            found |= {n.id for t in s.targets for n in ast.walk(t)
+                      if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        elif isinstance(s, ast.If):
+            found |= definitely_assigned(s.body) & definitely_assigned(s.orelse)
+    return found
+
+
 def loop_targets(stmts: list) -> set:
     """Names bound as the target of a for loop nested in ``stmts``."""
     found = set()
