@@ -56,12 +56,17 @@ class Emitted:
         return self._get()[1].source
 
     @user_facing
-    def __call__(self, *args):
-        scalars_only(args, self._kind if hasattr(self, "_kind") else "this transform")
+    def __call__(self, *args, **kwargs):
+        if kwargs:  # by name, as the user's function takes them (TypeError as Python's)
+            bound = self.__signature__.bind(*args, **kwargs)
+            bound.apply_defaults()  # so a differentiated argument has its position
+            args, kwargs = bound.args, bound.kwargs
+        scalars_only(args + tuple(kwargs.values()),
+                     self._kind if hasattr(self, "_kind") else "this transform")
         if self._real:
             args = tuple(as_real(a, f"#{k + 1}") if k in self._real else a
                          for k, a in enumerate(args))
-        return self._shape(self._get()[2](*args))
+        return self._shape(self._get()[2](*args, **kwargs))
 
     def __repr__(self) -> str:
         return f"<adcompiler {self._kind}>"
