@@ -80,6 +80,17 @@ def _converted(plan, args: tuple, kwargs: dict) -> tuple:
     return args, kwargs
 
 
+def _not_an_array(fn, args: tuple, kwargs: dict) -> UsageError:
+    """The error for a differentiated list or tuple that NumPy cannot make an
+    array of numbers (ragged, like ``[[1.0], [2.0, 3.0]]``, or not numbers)."""
+    names = list(inspect.signature(fn).parameters)
+    named = list(zip(names, args)) + list(kwargs.items())
+    bad = [n for n, v in named if isinstance(v, (list, tuple))]
+    return UsageError(f"argument {bad[0] if bad else '?'} of {fn.__name__} is a list or tuple "
+                      "that is not an array of numbers (a ragged nested sequence, or items "
+                      "that are not numbers); pass equal-length rows of numbers, or a NumPy array")
+
+
 def _always() -> bool:
     return True
 
@@ -164,6 +175,8 @@ class Derivative:
                     entry = self._loaded.get(key)
                     if entry is None or not entry[2]():
                         entry = self._loaded[key] = self._make_entry(args, kwargs)
+                    if entry[1] is None:  # still a list: not an array of numbers
+                        raise _not_an_array(self.fn, args, kwargs)
         except AdcError as err:  # the user's call, then the message
             raise user_error(err) from None
         self._sig = entry[0]
