@@ -339,12 +339,50 @@ def _int_semantics_differ(fn, point) -> bool:
         return True
 
 
+def check_unbound(fn, program) -> list:
+    """At the first point where ``f`` raises UnboundLocalError (a name bound
+    on some paths only), its gradient in both modes must raise too (a
+    refusal, or Python's error): a number there is a wrong gradient.
+    ``(point, failures)``."""
+    for point in program.points:
+        try:
+            with budget(SECONDS):
+                fn(*copy_args(point))
+        except UnboundLocalError:
+            break
+        except Exception:  # noqa: BLE001 -- f's other errors: not this check's
+            continue
+    else:
+        return (), []
+    wrt = tuple(program.wrt)
+    findings = []
+    for mode in ("reverse", "forward"):
+        try:
+            with budget(SECONDS):
+                got = grad(fn, wrt=wrt, mode=mode)(*copy_args(point))
+        except (AdcError, UnboundLocalError, NameError):
+            continue
+        except Timeout:
+            findings.append(Finding("unbound-" + mode, "timeout", f"over {SECONDS:g} s"))
+            continue
+        except Exception as err:  # noqa: BLE001 -- an internal error
+            findings.append(Finding("unbound-" + mode, "internal",
+                                    f"{type(err).__name__}: {str(err)[:100]}"))
+            continue
+        findings.append(Finding("unbound-" + mode, "wrong",
+                                f"gradient {got!r} where f raises UnboundLocalError"))
+    return point, findings
+
+
 def check_program(program, hessians: bool = True) -> Result:
     try:
         mod = load(program.source)
         fn = mod.f
     except Exception:  # noqa: BLE001 -- only the reducer writes such modules
         return Result(program, "invalid")
+    at, unbound = check_unbound(fn, program)
+    if unbound:
+        return Result(program, unbound[0].verdict, at, unbound)
     point, wrt, value, why = _usable_point(fn, program)
     if point is None:
         return Result(program, why)

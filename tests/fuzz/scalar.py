@@ -13,7 +13,8 @@ gradient, and points at zero, at integers, NaN and large values.
 
 Every template keeps its operand where the primitive is defined (``log(1 + a
 * a)``); names bound in only one branch or only inside a loop body are not
-read afterwards, so ``f`` never raises ``NameError``.  Each construct is
+read afterwards (except with the ``maybe_unbound`` feature: then ``f`` may
+raise UnboundLocalError, and the derivative must raise or refuse there too).  Each construct is
 tagged with a feature name (:mod:`.known`) so CI can leave out open bugs.
 """
 from __future__ import annotations
@@ -243,7 +244,16 @@ class ScalarGrammar:
         if self.c.chance(0.5):
             lines += ["else:"] + _indent(self.block(else_s, budget - 1))
             scope.settle(then_s, else_s)
+        else:
+            self.maybe_unbound(scope, then_s)
         return lines
+
+    def maybe_unbound(self, scope: Scope, inner: Scope) -> None:
+        """Sometimes keep readable the names bound only in ``inner`` (one
+        branch, a loop body): Python raises UnboundLocalError where they are
+        unbound, and the derivative must raise or be refused there too."""
+        if self.feats.want("maybe_unbound", 0.1):
+            scope.floats += [n for n in inner.floats if n not in scope.floats]
 
     def for_stmt(self, scope: Scope, budget: int) -> list:
         c = self.c
@@ -287,6 +297,7 @@ class ScalarGrammar:
             scope.settle(body_s, else_s)
         else:
             scope.settle(body_s)  # names bound only in the body may be unbound
+            self.maybe_unbound(scope, body_s)
         return lines
 
     def for_tuple(self, scope: Scope, budget: int) -> list:
@@ -570,6 +581,6 @@ def scalar_program(chooser, allowed=None) -> Program:
 ALL_FEATURES = {feat for _, feat in UNARY + BINARY if feat} | {
     "global_rebind", "defaults", "kwargs", "eq_ne", "name_collision", "div_assign",
     "int_local", "int_bound", "range_self", "loop_var_reuse", "helper_collision", "recursion",
-    "helper_in_while", "nested_return", "gen_sum", "closure",
+    "helper_in_while", "nested_return", "gen_sum", "closure", "maybe_unbound",
     "reversed_range", "index_after", "loop_else", "iter_tuple", "while_true",
     "zero_point", "int_point", "large_point", "tiny_point", "nan_point"}
