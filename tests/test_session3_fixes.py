@@ -130,3 +130,30 @@ def test_rectangular_list_argument_still_works():
     import numpy as np
     g = grad(first_item)([[2.0, 0.0], [5.0, 1.0]])
     assert np.allclose(g, [[5.0, 0.0], [2.0, 0.0]])
+
+
+def shadowed_reversed(x):
+    s = x
+    for i in reversed(range(2)):
+        s = s * x + i
+    reversed = 1.0
+    return s * reversed
+
+
+def shadowed_range(x):
+    s = x
+    for i in range(2):
+        s = s * x
+    range = 3.0
+    return s + range
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("fn", [shadowed_reversed, shadowed_range])
+def test_loop_builtin_shadowed_by_a_local_is_refused(fn, mode):
+    """Found by the fuzzer's new unbound check: Python calls the local (not
+    yet assigned: UnboundLocalError); the loop rewriting took the builtin."""
+    with pytest.raises(UnboundLocalError):
+        fn(1.5)
+    with pytest.raises(CompileError, match="local variable"):
+        grad(fn, mode=mode)(1.5)

@@ -283,9 +283,26 @@ def is_hidden_temp(name: str) -> bool:
 
 def rewrite_for(sf, s: ast.For, n: int) -> list:
     """The statements replacing ``s`` (``[s]`` when it needs no rewrite)."""
+    refuse_shadowed(sf, s.iter)
     if not needs_rewrite(s):
         return [s]
     return LoopRewriter(sf, n).rewrite(s)
+
+
+def refuse_shadowed(sf, node: ast.expr) -> None:
+    """``range``, ``reversed``, ``enumerate`` or ``zip`` called in a loop
+    header while the function assigns that name: Python calls the local
+    there (UnboundLocalError before its assignment), not the builtin the
+    loop rewriting recognises by name."""
+    params = {a.arg for a in ast.walk(sf.node.args) if isinstance(a, ast.arg)}
+    local = params | {t.id for t in ast.walk(sf.node) if isinstance(t, ast.Name)
+                      and isinstance(t.ctx, ast.Store)}
+    for call in ast.walk(node):
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and \
+                call.func.id in ("range",) + _WRAPPERS and call.func.id in local:
+            raise sf.error(f"{call.func.id} is a local variable of this function (assigned "
+                           f"in it), so Python calls that local here, not the builtin "
+                           f"{call.func.id}; rename the variable", call.func, "name")
 
 
 def static_nonempty(args: list) -> bool:

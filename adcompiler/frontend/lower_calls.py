@@ -69,7 +69,7 @@ class CallLowering:
         return b.eqn(prim, *args, ns=ns)
 
     def special_builtin(self, func: ast.expr, env: dict):
-        if isinstance(func, ast.Name) and func.id not in env:
+        if isinstance(func, ast.Name) and func.id not in env and func.id not in self.locals:
             return _SPECIAL_BUILTINS.get(id(self.sf.env.lookup(func.id)))
         return None
 
