@@ -157,3 +157,53 @@ def test_loop_builtin_shadowed_by_a_local_is_refused(fn, mode):
         fn(1.5)
     with pytest.raises(CompileError, match="local variable"):
         grad(fn, mode=mode)(1.5)
+
+
+def read_before_first_assignment(x):
+    s = 0.0
+    for i in range(3):
+        s = s + y
+        y = x * x
+    return s
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_loop_read_before_first_assignment_is_refused(mode):
+    with pytest.raises(UnboundLocalError):
+        read_before_first_assignment(1.5)
+    with pytest.raises(CompileError, match="y is read in a loop before it is assigned"):
+        grad(read_before_first_assignment, mode=mode)(1.5)
+
+
+def carried_after_first_assignment(x):
+    s = 0.0
+    for i in range(3):
+        y = x * i
+        s = s + y
+        if x > i:
+            y = s * x
+        s = s + y
+    return s
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_loop_names_assigned_before_their_read_still_compile(mode):
+    want = central_diff(carried_after_first_assignment, (1.7,), 0)
+    got = grad(carried_after_first_assignment, mode=mode)(1.7)
+    assert got == pytest.approx(want, rel=1e-6)
+
+
+def assigned_by_a_loop_that_runs(x):
+    s = 0.0
+    for i in range(3):
+        for j in range(1):
+            a = x * x
+        s = s + a
+    return s
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_assignment_by_an_inner_loop_that_certainly_runs_counts(mode):
+    """Found by test_fuzz: a name a nested range(1) loop assigns is bound."""
+    want = central_diff(assigned_by_a_loop_that_runs, (1.3,), 0)
+    assert grad(assigned_by_a_loop_that_runs, mode=mode)(1.3) == pytest.approx(want, rel=1e-6)

@@ -9,7 +9,7 @@ import ast
 from ..core.ir import Builder, Const, ForRange, While
 from . import loops
 from .syntax import (Returned, Unbound, assigned, definitely_assigned, has_value, hint,
-                     loop_targets, unbound_names)
+                     loop_targets, read_before_assigned, unbound_names)
 
 
 class LoopLowering:
@@ -29,7 +29,23 @@ class LoopLowering:
             if isinstance(env.get(n), tuple):
                 raise self.sf.error(f"{n} holds a tuple and is reassigned in a loop; unpack it "
                                     "into separate names", at, "tuple in loop")
+        self.refuse_first_iteration_reads(names, env, at)
         return names
+
+    def refuse_first_iteration_reads(self, names: list, env: dict, loop) -> None:
+        """A carried name with no value before the loop, read in it before it
+        is assigned: Python raises UnboundLocalError there on the first
+        iteration, where the IR would start the loop from None."""
+        fresh = {n for n in names if "#" not in n and not has_value(env, n)}
+        if not fresh:
+            return
+        head = [ast.Expr(loop.test)] if isinstance(loop, ast.While) else []
+        read = read_before_assigned(head + loop.body, fresh)
+        if read is not None:
+            raise self.sf.error(f"{read.id} is read in a loop before it is assigned and has no "
+                                "value before the loop: Python raises UnboundLocalError on the "
+                                f"first iteration; give {read.id} a value before the loop",
+                                read, "name")
 
     def for_stmt(self, s: ast.For, env: dict, b: Builder, skip=None) -> dict:
         """``skip``: names the loop cannot carry (see :meth:`uncarried`)."""

@@ -66,7 +66,52 @@ def definitely_assigned(stmts: list) -> set:
                       if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         elif isinstance(s, ast.If):
             found |= definitely_assigned(s.body) & definitely_assigned(s.orelse)
+        elif _runs_once(s):
+            found |= definitely_assigned(s.body)
     return found
+
+
+def _runs_once(s: ast.stmt) -> bool:
+    """A loop whose body certainly runs: ``for`` over a non-empty range of
+    integer literals, or a ``while`` the desugaring marked so."""
+    if isinstance(s, ast.While):
+        return bool(getattr(s, "adc_runs", False))
+    if not (isinstance(s, ast.For) and isinstance(s.iter, ast.Call)
+            and isinstance(s.iter.func, ast.Name) and s.iter.func.id == "range"):
+        return False
+    args = s.iter.args
+    if s.iter.keywords or not 1 <= len(args) <= 3 or not all(
+            isinstance(a, ast.Constant) and type(a.value) is int for a in args):
+        return False
+    vals = [a.value for a in args]
+    return (len(vals) < 3 or vals[2] != 0) and len(range(*vals)) > 0
+
+
+def read_before_assigned(stmts: list, names: set, bound: set | None = None):
+    """The first ``ast.Name`` reading one of ``names`` where it may not be
+    assigned yet, walking ``stmts`` in order (None if there is none): a
+    name a loop carries but that has no value before the loop is unbound at
+    such a read on the first iteration (conservative: a read in a branch
+    counts, whatever its condition)."""
+    bound = set(bound or ())
+    for s in stmts:
+        if isinstance(s, ast.If):
+            heads, blocks = [s.test], [s.body, s.orelse]
+        elif isinstance(s, (ast.For, ast.While)):
+            heads, blocks = [s.iter if isinstance(s, ast.For) else s.test], [s.body, s.orelse]
+        else:
+            heads, blocks = [s], []
+        for head in heads:
+            for node in ast.walk(head):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) \
+                        and node.id in names and node.id not in bound:
+                    return node
+        for block in blocks:
+            found = read_before_assigned(block, names, bound)
+            if found is not None:
+                return found
+        bound |= definitely_assigned([s])
+    return None
 
 
 def loop_targets(stmts: list) -> set:
