@@ -80,6 +80,10 @@ class StatementLowering:
                     value.name, []).append(s.targets[0].id)
         if isinstance(value, Var) and any(isinstance(t, (ast.Tuple, ast.List))
                                           for t in s.targets):
+            for t in s.targets:
+                if isinstance(t, (ast.Tuple, ast.List)):
+                    self.bind_starred(t, [k for k, e in enumerate(t.elts)
+                                          if isinstance(e, ast.Starred)][:1], value, env, s)
             value = self.numpy().unpack(value, s.targets, b)
         for target in s.targets:
             self.bind(target, value, env, s)
@@ -91,10 +95,9 @@ class StatementLowering:
                 env[target.id] = value
             return
         if isinstance(target, (ast.Tuple, ast.List)):
-            for elt in target.elts:
-                if isinstance(elt, ast.Starred):
-                    raise self.sf.error("starred assignment (a, *b = ...) is not supported",
-                                        elt, "starred")
+            stars = [k for k, elt in enumerate(target.elts) if isinstance(elt, ast.Starred)]
+            if stars:
+                return self.bind_starred(target, stars, value, env, at)
             if not isinstance(value, tuple) or len(value) != len(target.elts):
                 raise self.sf.error("cannot unpack this value into "
                                     f"{len(target.elts)} names", at, "tuple assignment")
@@ -104,6 +107,30 @@ class StatementLowering:
         kind = "item" if isinstance(target, ast.Subscript) else "attribute"
         raise self.sf.error(f"assignment to an {kind} (in-place mutation) is not supported",
                             target, f"{kind} assignment")
+
+    def bind_starred(self, target, stars: list, value, env: dict, at) -> None:
+        """``first, *rest = t`` for a tuple ``t`` of known length: ``rest``
+        is the tuple of the values the other names leave (as Python's list)."""
+        if not stars:
+            return
+        star = target.elts[stars[0]]
+        if len(stars) > 1:
+            raise self.sf.error("two starred names in one assignment (Python refuses it too)",
+                                star, "starred")
+        if not isinstance(value, tuple):
+            raise self.sf.error("starred assignment (a, *b = ...) of an array or number is not "
+                                "supported: unpack a tuple or list, or index the array "
+                                "(b = x[1:])", star, "starred")
+        k, after = stars[0], len(target.elts) - stars[0] - 1
+        if len(value) < len(target.elts) - 1:
+            raise self.sf.error(f"cannot unpack {len(value)} values into "
+                                f"{len(target.elts) - 1} or more names", at, "tuple assignment")
+        middle = value[k:len(value) - after]
+        for t, v in zip(target.elts[:k], value[:k]):
+            self.bind(t, v, env, at)
+        self.bind(star.value, middle, env, at)
+        for t, v in zip(target.elts[k + 1:], value[len(value) - after:]):
+            self.bind(t, v, env, at)
 
     def if_stmt(self, s: ast.If, env: dict, b: Builder) -> dict:
         pred = self.scalar(s.test, env, b)

@@ -1,0 +1,164 @@
+"""SciPy-style ``def f(x, *args)``, starred unpacking, bound methods and
+``assert`` (issue 14, "Functions and names").
+
+Scalar cases are checked in reverse mode (grad) and forward mode against
+dual numbers and central differences; NumPy ones in reverse mode against
+central differences.
+"""
+import math
+
+import numpy as np
+import pytest
+
+import adcompiler
+from adcompiler import CompileError, UsageError
+from tests.oracles import central_diff, dual_grad
+
+
+def _array_fd(f, x, *rest, h=1e-6):
+    g = np.zeros_like(x)
+    for k in range(x.size):
+        e = np.zeros_like(x)
+        e.flat[k] = h
+        g.flat[k] = (f(x + e, *rest) - f(x - e, *rest)) / (2 * h)
+    return g
+
+
+# ------------------------------------------------------------ *args (SciPy)
+def poly_args(x, *coef):
+    s = 0.0
+    for k, c in enumerate(coef):
+        s = s + c * x ** k
+    return s * math.sin(x)
+
+
+def args_indexed(x, y, *args):
+    a, b = args
+    return a * math.exp(x * y) + args[1] * x * x
+
+
+def rosen_args(x, a, *args):
+    (b,) = args
+    return np.sum(b * (x[1:] - x[:-1] ** 2) ** 2 + (a - x[:-1]) ** 2)
+
+
+def array_consts(w, *args):
+    X, y = args
+    r = X @ w - y
+    return 0.5 * np.sum(r * r)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("fn,args", [
+    (poly_args, (0.7, 2.0, -1.0, 0.5)),
+    (poly_args, (0.7, 3.0)),
+    (poly_args, (0.7,)),
+    (args_indexed, (0.3, 1.2, 2.0, -0.5)),
+])
+def test_varargs_scalar(fn, args, mode):
+    got = adcompiler.grad(fn, mode=mode)(*args)
+    assert got == pytest.approx(dual_grad(fn, args, [0])[0], rel=1e-9, abs=1e-12)
+    assert got == pytest.approx(central_diff(fn, args, 0), rel=1e-6, abs=1e-8)
+
+
+def test_varargs_counts_compile_separately():
+    g = adcompiler.grad(poly_args)
+    for args in [(0.4, 1.0), (0.4, 1.0, 2.0, 3.0), (0.4, 1.0, 2.0)]:
+        assert g(*args) == pytest.approx(dual_grad(poly_args, args, [0])[0], rel=1e-9)
+    assert "coef_1" in g.source and "coef_2" not in g.source  # the last call's version
+    assert "coef_2" in adcompiler.source(poly_args, args=(0.4, 1.0, 2.0, 3.0))
+
+
+def test_varargs_wrt_named_parameter():
+    args = (0.3, 1.2, 2.0, -0.5)
+    got = adcompiler.grad(args_indexed, wrt="y")(*args)
+    assert got == pytest.approx(dual_grad(args_indexed, args, [1])[0], rel=1e-9)
+
+
+def test_varargs_arrays_as_constants():
+    rng = np.random.default_rng(3)
+    X, y, w = rng.normal(size=(5, 3)), rng.normal(size=5), rng.normal(size=3)
+    got = adcompiler.grad(array_consts)(w, X, y)
+    np.testing.assert_allclose(got, _array_fd(array_consts, w, X, y), rtol=1e-6, atol=1e-8)
+
+
+def test_scipy_minimize_with_args_and_jac():
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    x0 = np.array([-1.2, 1.0, 0.5, 0.0])
+    jac = adcompiler.grad(rosen_args)
+    np.testing.assert_allclose(jac(x0, 1.0, 100.0), _array_fd(rosen_args, x0, 1.0, 100.0),
+                               rtol=1e-6, atol=1e-6)
+    res = scipy_optimize.minimize(rosen_args, x0, args=(1.0, 100.0), jac=jac, method="BFGS")
+    assert res.success
+    np.testing.assert_allclose(res.x, np.ones(4), atol=1e-4)
+
+
+def test_varargs_wrt_star_refused():
+    with pytest.raises(UsageError, match=r"\*coef"):
+        adcompiler.grad(poly_args, wrt="coef")
+
+
+def with_default_and_star(x, n=2.0, *args):
+    return x * n
+
+
+def test_varargs_with_defaults_refused():
+    with pytest.raises(CompileError, match=r"\*args is supported after plain parameters") as e:
+        adcompiler.grad(with_default_and_star)(1.0, 2.0, 3.0)
+    assert e.value.line == with_default_and_star.__code__.co_firstlineno
+
+
+def test_varargs_source_before_call_refused():
+    with pytest.raises(UsageError, match="call the gradient first"):
+        adcompiler.grad(poly_args).source
+
+
+# ------------------------------------------------------------ starred unpacking
+def star_middle(x, y):
+    t = (x, y, x * y, 2.0)
+    first, *mid, last = t
+    s = first * last
+    for m in mid:
+        s = s + math.sin(m)
+    return s
+
+
+def star_rest(x, y):
+    head, *rest = (x * x, y, x)
+    a, b = rest
+    return head * a + b
+
+
+def star_empty(x, y):
+    *front, z = (x * y,)
+    return z + len(front)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("fn", [star_middle, star_rest, star_empty])
+def test_starred_unpacking(fn, mode):
+    args = (0.8, -1.3)
+    got = adcompiler.grad(fn, wrt=(0, 1), mode=mode)(*args)
+    want = dual_grad(fn, args, [0, 1])
+    assert got == pytest.approx(tuple(want), rel=1e-9, abs=1e-12)
+    for i in range(2):
+        assert got[i] == pytest.approx(central_diff(fn, args, i), rel=1e-6, abs=1e-8)
+
+
+def star_array(x):
+    a, *b = x
+    return a * b[0]
+
+
+def star_short(x):
+    a, b, *c = (x,)
+    return a
+
+
+def test_starred_refusals():
+    with pytest.raises(CompileError, match="starred assignment .* of an array") as e:
+        adcompiler.grad(star_array)(np.array([1.0, 2.0, 3.0]))
+    assert e.value.line == star_array.__code__.co_firstlineno + 1
+    with pytest.raises(CompileError, match="cannot unpack 1 values into 2 or more") as e:
+        adcompiler.grad(star_short)(1.0)
+    assert e.value.line == star_short.__code__.co_firstlineno + 1
