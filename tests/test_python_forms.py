@@ -5,6 +5,7 @@ Scalar cases are checked in reverse mode (grad) and forward mode against
 dual numbers and central differences; NumPy ones in reverse mode against
 central differences.
 """
+import ast
 import math
 
 import numpy as np
@@ -162,3 +163,119 @@ def test_starred_refusals():
     with pytest.raises(CompileError, match="cannot unpack 1 values into 2 or more") as e:
         adcompiler.grad(star_short)(1.0)
     assert e.value.line == star_short.__code__.co_firstlineno + 1
+
+
+# ------------------------------------------------------------ bound methods
+class Oscillator:
+    damping = 0.3  # a class attribute, read through the instance
+
+    def __init__(self, k, shift):
+        self.k = k
+        self.shift = shift
+        self.coefs = (1.0, -0.5)
+
+    def energy(self, x, v):
+        return 0.5 * self.k * (x - self.shift) ** 2 + 0.5 * v * v + self.friction(v)
+
+    def friction(self, v):
+        a, b = self.coefs
+        return self.damping * math.sin(a * v) + b * v
+
+
+class Regression:
+    def __init__(self, X, y, lam):
+        self.X, self.y, self.lam = X, y, lam
+
+    def predict(self, w, X):
+        return np.tanh(X @ w)
+
+    def loss(self, w):
+        r = self.predict(w, self.X) - self.y
+        return np.sum(r * r) + self.lam * np.sum(w * w)
+
+    def remember(self, w):
+        self.last = w
+        return np.sum(w)
+
+    @classmethod
+    def scaled(cls, w):
+        return 2.0 * w
+
+    @property
+    def size(self):
+        return 3.0
+
+    def uses_property(self, w):
+        return self.size * np.sum(w)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_bound_method_scalar(mode):
+    osc = Oscillator(2.0, 0.5)
+    args = (0.9, -0.4)
+    got = adcompiler.grad(osc.energy, wrt=(0, 1), mode=mode)(*args)
+    plain = lambda x, v: Oscillator.energy(osc, x, v)  # noqa: E731
+    for i in range(2):
+        assert got[i] == pytest.approx(central_diff(plain, args, i), rel=1e-6, abs=1e-8)
+    want = dual_grad(lambda x, v: 0.5 * 2.0 * (x - 0.5) ** 2 + 0.5 * v * v
+                     + 0.3 * math.sin(v) - 0.5 * v, args, [0, 1])
+    assert got == pytest.approx(tuple(want), rel=1e-9)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_bound_method_attributes_fresh(mode):
+    """A changed instance or class attribute recompiles: never a stale gradient."""
+    osc = Oscillator(2.0, 0.5)
+    g = adcompiler.grad(osc.energy, mode=mode)
+    plain = lambda x, v: osc.energy(x, v)  # noqa: E731
+    for change in [None, ("k", 7.0), ("shift", -1.0), ("coefs", (3.0, 2.0))]:
+        if change:
+            setattr(osc, *change)
+        assert g(0.9, -0.4) == pytest.approx(central_diff(plain, (0.9, -0.4), 0), rel=1e-6)
+    Oscillator.damping = 1.5  # the class's own attribute
+    try:
+        g_v = adcompiler.grad(osc.energy, wrt=1, mode=mode)
+        assert g_v(0.9, -0.4) == pytest.approx(central_diff(plain, (0.9, -0.4), 1), rel=1e-6)
+        osc.damping = 0.0  # an instance attribute now shadows it
+        assert g_v(0.9, -0.4) == pytest.approx(central_diff(plain, (0.9, -0.4), 1), rel=1e-6)
+    finally:
+        Oscillator.damping = 0.3
+
+
+def test_bound_method_arrays():
+    rng = np.random.default_rng(5)
+    model = Regression(rng.normal(size=(6, 3)), rng.normal(size=6), 0.1)
+    w = rng.normal(size=3)
+    g = adcompiler.grad(model.loss)
+    np.testing.assert_allclose(g(w), _array_fd(model.loss, w), rtol=1e-6, atol=1e-8)
+    names = {n.id for n in ast.walk(ast.parse(g.source)) if isinstance(n, ast.Name)}
+    assert "self" not in names  # the instance is bound: its arrays are read by name
+    model.X *= 2.0  # changed in place: the emitted code reads the array when it runs
+    np.testing.assert_allclose(g(w), _array_fd(model.loss, w), rtol=1e-6, atol=1e-8)
+    model.X = rng.normal(size=(6, 3))  # rebound: compiled again
+    np.testing.assert_allclose(g(w), _array_fd(model.loss, w), rtol=1e-6, atol=1e-8)
+    model.X = rng.normal(size=(4, 3))  # another shape
+    model.y = rng.normal(size=4)
+    np.testing.assert_allclose(g(w), _array_fd(model.loss, w), rtol=1e-6, atol=1e-8)
+    model.lam = 3.0
+    np.testing.assert_allclose(g(w), _array_fd(model.loss, w), rtol=1e-6, atol=1e-8)
+
+
+def test_two_instances_are_two_functions():
+    a, b = Oscillator(1.0, 0.0), Oscillator(5.0, 2.0)
+    ga, gb = adcompiler.grad(a.energy), adcompiler.grad(b.energy)
+    assert ga(0.7, 0.1) == pytest.approx(central_diff(a.energy, (0.7, 0.1), 0), rel=1e-6)
+    assert gb(0.7, 0.1) == pytest.approx(central_diff(b.energy, (0.7, 0.1), 0), rel=1e-6)
+
+
+def test_bound_method_refusals():
+    model = Regression(np.ones((2, 3)), np.ones(2), 0.1)
+    w = np.ones(3)
+    with pytest.raises(CompileError, match=r"assignment to an attribute \(self.last = ...\)") as e:
+        adcompiler.grad(model.remember)(w)
+    assert e.value.line == Regression.remember.__code__.co_firstlineno + 1
+    with pytest.raises(CompileError, match=r"self.size cannot be read here") as e:
+        adcompiler.grad(model.uses_property)(w)
+    assert e.value.line == Regression.uses_property.__code__.co_firstlineno + 1
+    with pytest.raises(UsageError, match="bound method of a class"):
+        adcompiler.grad(Regression.scaled)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..arrays.emit import HELPER
 from ..core.ir import Builder, Const, is_number
+from .methods import BoundEnv
 from .source import LiveEnv
 from .syntax import Unbound, describe, dotted
 
@@ -110,9 +111,22 @@ class GlobalLowering:
             base = self.resolve(node.value, env)
             if isinstance(base, types.ModuleType):
                 return self.sf.env.attribute(base, node.attr)
+            if isinstance(self.sf.env, BoundEnv):  # self.W in a bound method (methods.py)
+                return self.object_attribute(base, node)
             raise self.sf.error(f"attribute access {dotted(node)} is not supported", node,
                                 "attribute")
         raise self.sf.error(f"calling {describe(node)} is not supported", node, "call")
+
+
+    def object_attribute(self, base, node: ast.Attribute):
+        from .source import _MISSING
+        value = self.sf.env.attribute(base, node.attr)
+        if value is _MISSING:
+            raise self.sf.error(f"{dotted(node)} cannot be read here: an object's attributes "
+                                "are read from its __dict__ or its class (not properties, "
+                                "__slots__ or missing ones); pass the value as a parameter",
+                                node, "attribute")
+        return value
 
 
 def _is_cell(sf, name: str) -> bool:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import ast
 
 from ..core.ir import Builder, Const, If, Var
-from .syntax import (Returned, Unbound, contains_return, describe, has_value, hint, loop_targets,
+from .syntax import (Returned, Unbound, contains_return, describe, dotted, has_value, hint,
+                     loop_targets,
                      ordered_union)
 
 
@@ -104,7 +105,12 @@ class StatementLowering:
             for t, v in zip(target.elts, value):
                 self.bind(t, v, env, at)
             return
-        kind = "item" if isinstance(target, ast.Subscript) else "attribute"
+        if isinstance(target, ast.Attribute):
+            raise self.sf.error(f"assignment to an attribute ({dotted(target)} = ...) is not "
+                                "supported: differentiated code cannot change an object; "
+                                "use a local name, or return the value", target,
+                                "attribute assignment")
+        kind = "item"
         raise self.sf.error(f"assignment to an {kind} (in-place mutation) is not supported",
                             target, f"{kind} assignment")
 

@@ -20,7 +20,8 @@ def has_varargs(fn) -> bool:
 
 def extra_count(fn, nargs: int) -> int:
     """How many positional values of a call with ``nargs`` land in ``*args``."""
-    return max(0, nargs - fn.__code__.co_argcount)
+    bound = 1 if hasattr(fn, "__self__") else 0  # model.loss: self is given
+    return max(0, nargs - fn.__code__.co_argcount + bound)
 
 
 def specialize(sf: SourceFunction, count: int) -> SourceFunction:
