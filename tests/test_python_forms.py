@@ -279,3 +279,80 @@ def test_bound_method_refusals():
     assert e.value.line == Regression.uses_property.__code__.co_firstlineno + 1
     with pytest.raises(UsageError, match="bound method of a class"):
         adcompiler.grad(Regression.scaled)
+
+
+# ------------------------------------------------------------ assert
+def assert_helper(t):
+    assert t < 10.0, "too big"
+    return t * t
+
+
+def asserts(x, y):
+    assert x > 0, "x must be positive"
+    s = 0.0
+    for i in range(3):
+        assert y * i < 100
+        s = s + math.log(x) * y ** i
+    if y > 0:
+        assert x != 1.0, "x is one"
+    return s + assert_helper(x) * y
+
+
+def assert_array(w, X):
+    assert np.sum(w * w) < 1e6, "w is too large"
+    assert w[0] > 0
+    return np.sum(np.tanh(X @ w))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_assert_passes_derivative_unchanged(mode):
+    args = (2.0, 1.5)
+    got = adcompiler.grad(asserts, wrt=(0, 1), mode=mode)(*args)
+    assert got == pytest.approx(tuple(dual_grad(asserts, args, [0, 1])), rel=1e-9)
+    for i in range(2):
+        assert got[i] == pytest.approx(central_diff(asserts, args, i), rel=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("args,message", [((-2.0, 1.5), "x must be positive"),
+                                          ((1.0, 1.5), "x is one"),
+                                          ((12.0, -1.0), "too big"),
+                                          ((2.0, 60.0), "")])
+def test_assert_raises_like_python(args, message, mode):
+    with pytest.raises(AssertionError):  # (pytest rewrites the messages of this file's asserts)
+        asserts(*args)
+    with pytest.raises(AssertionError) as compiled:
+        adcompiler.grad(asserts, mode=mode)(*args)
+    assert str(compiled.value) == message
+
+
+def test_assert_in_emitted_source():
+    src = adcompiler.grad(asserts, mode="reverse").source
+    tree = ast.parse(src)
+    checks = [n for n in ast.walk(tree) if isinstance(n, ast.Assert)]
+    assert len(checks) == 4  # three in the primal of asserts_grad, one in assert_helper_fwd
+    assert "assert x > 0, 'x must be positive'" in src
+    bwd = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.endswith("_bwd"))
+    assert not any(isinstance(n, ast.Assert) for n in ast.walk(bwd))  # none in the adjoint
+
+
+def test_assert_array_code():
+    rng = np.random.default_rng(2)
+    X, w = rng.normal(size=(4, 3)), np.abs(rng.normal(size=3))
+    got = adcompiler.grad(assert_array)(w, X)
+    np.testing.assert_allclose(got, _array_fd(assert_array, w, X), rtol=1e-6, atol=1e-8)
+    with pytest.raises(AssertionError, match="w is too large"):
+        adcompiler.grad(assert_array)(w * 1e4, X)
+    with pytest.raises(AssertionError):
+        adcompiler.grad(assert_array)(-w, X)
+
+
+def assert_computed_message(x):
+    assert x > 0, f"x is {x}"
+    return x * x
+
+
+def test_assert_computed_message_refused():
+    with pytest.raises(CompileError, match="message of an assert must be a string literal") as e:
+        adcompiler.grad(assert_computed_message)(1.0)
+    assert e.value.line == assert_computed_message.__code__.co_firstlineno + 1

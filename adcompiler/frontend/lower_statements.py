@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from ..core.ir import Builder, Const, If, Var
+from ..core.ir import Builder, Const, Eqn, If, Var
 from .syntax import (Returned, Unbound, contains_return, describe, dotted, has_value, hint,
                      loop_targets,
                      ordered_union)
@@ -64,6 +64,8 @@ class StatementLowering:
                                 "are not supported", s, describe(s.value))
         if isinstance(s, ast.Pass):
             return env
+        if isinstance(s, ast.Assert):
+            return self.assert_stmt(s, env, b)
         if isinstance(s, ast.If):
             return self.if_stmt(s, env, b)
         if isinstance(s, ast.For):
@@ -113,6 +115,19 @@ class StatementLowering:
         kind = "item"
         raise self.sf.error(f"assignment to an {kind} (in-place mutation) is not supported",
                             target, f"{kind} assignment")
+
+    def assert_stmt(self, s: ast.Assert, env: dict, b: Builder) -> dict:
+        """``assert cond, "message"``: a check that runs in the primal of every
+        emitted function, raising AssertionError as Python would; it has no
+        derivative.  The message must be a string literal."""
+        msg = s.msg
+        if msg is not None and not (isinstance(msg, ast.Constant) and isinstance(msg.value, str)):
+            raise self.sf.error("the message of an assert must be a string literal here "
+                                "(it is kept in the compiled code as written)", msg, "assert")
+        cond = self.scalar(s.test, env, b)
+        b.loc = self.loc(s)
+        b.emit(Eqn((), "check", (cond,), (("msg", None if msg is None else msg.value),), b.loc))
+        return env
 
     def bind_starred(self, target, stars: list, value, env: dict, at) -> None:
         """``first, *rest = t`` for a tuple ``t`` of known length: ``rest``
