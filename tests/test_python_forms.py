@@ -356,3 +356,25 @@ def test_assert_computed_message_refused():
     with pytest.raises(CompileError, match="message of an assert must be a string literal") as e:
         adcompiler.grad(assert_computed_message)(1.0)
     assert e.value.line == assert_computed_message.__code__.co_firstlineno + 1
+
+
+class Weighted:
+    def __init__(self, c):
+        self.c = c
+
+    def loss(self, p):
+        return np.sum(p["w"] ** 2) * self.c + p["b"] * self.c
+
+
+def test_bound_method_with_dict_parameters_fresh():
+    model = Weighted(3.0)
+    g = adcompiler.grad(model.loss)
+    params = {"w": np.array([1.0, -2.0]), "b": 2.0}
+    for c in (3.0, 5.0):
+        model.c = c
+        got = g(params)
+        np.testing.assert_allclose(got["w"], 2 * c * params["w"], rtol=1e-12)
+        assert got["b"] == pytest.approx(c)
+        h = 1e-6
+        up, down = dict(params, b=2.0 + h), dict(params, b=2.0 - h)
+        assert got["b"] == pytest.approx((model.loss(up) - model.loss(down)) / (2 * h), rel=1e-6)

@@ -11,7 +11,6 @@ import numpy as np
 
 from ..arrays.emit import HELPER
 from ..core.ir import Builder, Const, is_number
-from .methods import BoundEnv
 from .source import LiveEnv
 from .syntax import Unbound, describe, dotted
 
@@ -111,7 +110,8 @@ class GlobalLowering:
             base = self.resolve(node.value, env)
             if isinstance(base, types.ModuleType):
                 return self.sf.env.attribute(base, node.attr)
-            if isinstance(self.sf.env, BoundEnv):  # self.W in a bound method (methods.py)
+            if getattr(self.sf.env, "reads_objects", False):  # self.W in a bound method
+                # (methods.py; also through the pytree flattening's wrapper env)
                 return self.object_attribute(base, node)
             raise self.sf.error(f"attribute access {dotted(node)} is not supported", node,
                                 "attribute")

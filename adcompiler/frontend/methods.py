@@ -22,6 +22,8 @@ class BoundEnv(LiveEnv):
     """The names of a method's function, with its first parameter bound to an
     instance; attributes of any plain object are read with a record."""
 
+    reads_objects = True  # lower_globals.py: attributes of objects, not only modules
+
     def __init__(self, fn: types.FunctionType, self_name: str, instance) -> None:
         super().__init__(fn)
         self.self_name = self_name
