@@ -15,7 +15,7 @@ import threading
 import numpy as np
 
 from ..compiler import Compiled, _gc_paused, _header_line, emit_module, reverse_module
-from ..arrays.context import _KINDS, split_signature
+from ..arrays.context import shape_and_kind, split_signature
 from ..emit.packing import flat_count, wrapper
 from ..errors import UsageError
 from ..frontend.pytrees import flatten_function, leaves
@@ -91,18 +91,7 @@ def prepared(values: dict, wrt_names: set) -> dict:
 def _flat_signature(flat_params: list, flat_vals: list):
     """``(shapes, dtypes)`` of the flat function's arguments, as
     :func:`arrays.context.signature` gives them (None: all scalars)."""
-    sig = []
-    for name, value in zip(flat_params, flat_vals):
-        if isinstance(value, np.ndarray):
-            sig.append((name, value.shape, _KINDS.get(value.dtype.kind)))
-        elif isinstance(value, (bool, np.bool_)):
-            sig.append((name, (), "b"))
-        elif isinstance(value, (int, np.integer)):
-            sig.append((name, (), "i"))
-        elif isinstance(value, (float, np.floating)):
-            sig.append((name, (), "f"))
-        else:
-            sig.append((name, None, None))
+    sig = [(name,) + shape_and_kind(value) for name, value in zip(flat_params, flat_vals)]
     return split_signature(None if all(s == () for _, s, _ in sig) else tuple(sig))
 
 

@@ -118,6 +118,21 @@ def shape_error(sf, exc) -> CompileError:
     return err
 
 
+def shape_and_kind(value) -> tuple:
+    """``(shape, dtype letter)`` of one argument: ``(x.shape, 'f')`` for a
+    float array, ``((), 'i')`` for an int, ``(None, None)`` for anything else."""
+    import numpy as np
+    if isinstance(value, np.ndarray):
+        return value.shape, _KINDS.get(value.dtype.kind)
+    if isinstance(value, (bool, np.bool_)):
+        return (), "b"
+    if isinstance(value, (int, np.integer)):
+        return (), "i"
+    if isinstance(value, (float, np.floating)):
+        return (), "f"
+    return None, None
+
+
 def signature(fn, args: tuple, kwargs: dict):
     """What the API specialises on: ``((name, shape, dtype), ...)`` for the
     arguments of a call of ``fn`` (``None`` when every argument is a scalar,
@@ -130,19 +145,7 @@ def signature(fn, args: tuple, kwargs: dict):
     except TypeError:
         return None  # the generated function reports the bad call itself
     bound.apply_defaults()
-    sig = []
-    for name, value in bound.arguments.items():
-        if isinstance(value, np.ndarray):
-            kind = value.dtype.kind
-            sig.append((name, value.shape, _KINDS.get(kind)))
-        elif isinstance(value, (bool, np.bool_)):
-            sig.append((name, (), "b"))
-        elif isinstance(value, (int, np.integer)):
-            sig.append((name, (), "i"))
-        elif isinstance(value, (float, np.floating)):
-            sig.append((name, (), "f"))
-        else:
-            sig.append((name, None, None))
+    sig = [(name,) + shape_and_kind(value) for name, value in bound.arguments.items()]
     if all(s == () for _, s, _ in sig):
         return None
     return tuple(sig)

@@ -18,7 +18,8 @@ from __future__ import annotations
 import ast
 import copy
 
-from .comprehensions import MAX_UNROLL, _literal_int
+from .comprehensions import MAX_UNROLL
+from .syntax import literal_int
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -82,7 +83,7 @@ class _Appends:
             return it
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
                 and not it.keywords and 1 <= len(it.args) <= 3:
-            vals = [_literal_int(a) for a in it.args]
+            vals = [literal_int(a) for a in it.args]
             if None not in vals and vals[-1] != 0 and len(range(*vals)) <= MAX_UNROLL:
                 items = [ast.copy_location(ast.Constant(k), it) for k in range(*vals)]
                 return ast.copy_location(ast.Tuple(items, ast.Load()), it)

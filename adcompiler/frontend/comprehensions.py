@@ -39,6 +39,8 @@ import copy
 
 import numpy as np
 
+from .syntax import literal_int
+
 #: longest list comprehension unrolled into a display
 MAX_UNROLL = 1000
 _SCOPES = (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -91,7 +93,7 @@ class Comprehensions:
     # ------------------------------------------------------------ names
     def static_int(self, node: ast.expr):
         """An integer literal, or a global integer constant (``range(N)``)."""
-        value = _literal_int(node)
+        value = literal_int(node)
         if value is None and isinstance(node, ast.Name) and node.id not in self.locals:
             try:
                 obj = self.sf.env.lookup(node.id)
@@ -307,13 +309,6 @@ class _Rewriter(ast.NodeTransformer):
 
 
 # ---------------------------------------------------------------- AST helpers
-def _literal_int(node):
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _literal_int(node.operand)
-        return None if inner is None else -inner
-    return None
 
 
 def _load(name: str, at) -> ast.expr:

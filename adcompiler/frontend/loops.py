@@ -30,6 +30,7 @@ import copy
 import operator
 
 from ..core.ir import Builder, Const
+from .syntax import literal_int
 
 _WRAPPERS = ("enumerate", "zip", "reversed")
 
@@ -123,12 +124,12 @@ class LoopRewriter:
         args = [a if _simple(a) else self.hidden(a, "r") for a in rng.args]
         a, b, st = ([ast.Constant(0)] + args + [ast.Constant(1)])[:3] if len(args) == 1 else \
             (args + [ast.Constant(1)])[:3]
-        unit = _literal_int(st) == 1
-        literal = [_literal_int(x) for x in (a, b, st)]
+        unit = literal_int(st) == 1
+        literal = [literal_int(x) for x in (a, b, st)]
         if None not in literal and literal[2] != 0:  # a number (a tuple loop folds it)
             length = ast.copy_location(ast.Constant(len(range(*literal))), rng)
         elif unit:
-            length = b if _literal_int(a) == 0 else _bin(b, ast.Sub(), a, rng)
+            length = b if literal_int(a) == 0 else _bin(b, ast.Sub(), a, rng)
         else:
             neg = _bin(_bin(a, ast.Sub(), b, rng), ast.FloorDiv(), st, rng)
             length = ast.copy_location(ast.UnaryOp(ast.USub(), neg), rng)
@@ -139,7 +140,7 @@ class LoopRewriter:
             if backwards:
                 k = _bin(_bin(length, ast.Sub(), ast.Constant(1), rng), ast.Sub(), k, rng)
             step = k if unit else _bin(k, ast.Mult(), st, rng)
-            return step if _literal_int(a) == 0 else _bin(a, ast.Add(), step, rng)
+            return step if literal_int(a) == 0 else _bin(a, ast.Add(), step, rng)
         return [length], item
 
     def enumerate(self, node: ast.Call):
@@ -211,7 +212,7 @@ class LoopRewriter:
         exactly when the range is; simpler forms for one and two arguments)."""
         if rng.keywords or not 1 <= len(rng.args) <= 3:
             raise self.sf.error("range() takes 1 to 3 positional arguments", rng, "range")
-        values = [_literal_int(a) for a in rng.args]
+        values = [literal_int(a) for a in rng.args]
         if None not in values and values[-1] != 0:  # literal bounds: count down literally
             down = range(*values)[::-1]
             bounds = [ast.Constant(down.start), ast.Constant(down.stop), ast.Constant(down.step)]
@@ -289,19 +290,12 @@ def rewrite_for(sf, s: ast.For, n: int) -> list:
 
 def static_nonempty(args: list) -> bool:
     """Do literal ``range`` arguments give at least one iteration?"""
-    values = [_literal_int(a) for a in args]
+    values = [literal_int(a) for a in args]
     if None in values or not 1 <= len(values) <= 3 or (len(values) == 3 and values[2] == 0):
         return False
     return len(range(*values)) > 0
 
 
-def _literal_int(node: ast.expr):
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _literal_int(node.operand)
-        return None if inner is None else -inner
-    return None
 
 
 # ---------------------------------------------------------------- lowering side

@@ -99,3 +99,13 @@ _DESCRIPTIONS = {
 def describe(node: ast.AST) -> str:
     """The construct's name as error messages give it (``list comprehension``)."""
     return _DESCRIPTIONS.get(type(node).__name__, type(node).__name__)
+
+
+def literal_int(node: ast.expr):
+    """The value of an integer literal (``3``, ``-1``), else None."""
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = literal_int(node.operand)
+        return None if inner is None else -inner
+    return None
