@@ -60,6 +60,11 @@ def asarray_stack(a, b):
     return np.sum(np.exp(v)) + np.sum(np.asarray(v) ** 2)
 
 
+def shape_of_param(X, w):
+    Z = np.zeros(X.shape)
+    return np.sum((Z + X) @ np.ones(len(X[0])) * w) + np.sum(Z.T @ X + np.ones((X.shape[1],)))
+
+
 CASES = [
     (poly_features, (0.7, np.array([0.3, -1.2, 0.5]))),
     (poly_matrix, (0.4, 1.3)),
@@ -67,6 +72,7 @@ CASES = [
     (buffers, (np.array([0.5, -1.0, 2.0]), 0.3)),
     (full_like_fill, (np.array([0.5, -1.0, 2.0]), 0.7)),
     (asarray_stack, (0.3, -0.8)),
+    (shape_of_param, (np.arange(6.0).reshape(2, 3), 0.5)),
 ]
 
 
@@ -85,6 +91,19 @@ def test_gradient_matches_central_differences(f, args):
                          ids=lambda v: getattr(v, "__name__", ""))
 def test_forward_mode_matches_central_differences(f, args):
     _check(adcompiler.grad(f, wrt=(0, 1), mode="forward")(*args), f, args)
+
+
+def test_zeros_of_x_shape_has_x_rank():
+    from adcompiler.prims.builders import _shape_of
+    from adcompiler.prims.shapecalc import SCALAR, Tup
+
+    class E:
+        args, params = ("s",), ()
+
+        def param(self, name, default=None):
+            return default
+        loc = type("L", (), {"line": 0})()
+    assert _shape_of("zeros", 0)(E(), [Tup((SCALAR, SCALAR))], lambda a: "i") == (None, None)
 
 
 def test_the_builders_are_emitted_as_written():
@@ -148,3 +167,47 @@ def test_adc_compile_with_shapes(tmp_path, capsys):
     got = namespace["f_grad"](x, lam)
     np.testing.assert_allclose(got[0], numeric_grad(f, (x, lam), 0), rtol=1e-6)
     np.testing.assert_allclose(got[1], numeric_grad(f, (x, lam), 1), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- scipy.special
+scipy_special = pytest.importorskip("scipy.special")
+
+
+def cross_entropy(W, X, Y):
+    logits = X @ W
+    return np.sum(scipy_special.logsumexp(logits, axis=1) - np.sum(logits * Y, axis=1))
+
+
+def softmax_mix(Z, c):
+    p = scipy_special.softmax(Z * c, axis=-1)
+    lp = scipy_special.log_softmax(Z, axis=0)
+    return np.sum(p * np.linspace(0.0, 1.0, 3)) + np.sum(lp[0] ** 2) + \
+        scipy_special.logsumexp(Z, keepdims=True)[0, 0] * c
+
+
+RNG = np.random.default_rng(7)
+SCIPY_CASES = [
+    (cross_entropy, (RNG.normal(size=(4, 3)), RNG.normal(size=(5, 4)),
+                     np.eye(3)[[0, 1, 2, 1, 0]])),
+    (softmax_mix, (RNG.normal(size=(2, 3)), 0.8)),
+]
+
+
+@pytest.mark.parametrize("f, args", SCIPY_CASES, ids=[c[0].__name__ for c in SCIPY_CASES])
+def test_scipy_special_gradients_match_central_differences(f, args):
+    got = adcompiler.grad(f, wrt=(0, 1))(*args)
+    for k in range(2):
+        np.testing.assert_allclose(got[k], numeric_grad(f, args, k), rtol=1e-6, atol=1e-7)
+
+
+def test_logsumexp_gradient_is_stable_for_large_logits():
+    logits = np.array([[1000.0, 999.0, -5.0], [0.0, 1.0, 2.0]])
+    g = adcompiler.grad(cross_entropy, wrt=0)(np.eye(3), logits, np.eye(3)[[0, 2]])
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(shifted) / np.sum(np.exp(shifted), axis=1, keepdims=True)
+    np.testing.assert_allclose(g, logits.T @ (p - np.eye(3)[[0, 2]]), rtol=1e-12)
+
+
+def test_scipy_is_imported_only_by_code_that_used_it():
+    assert "import scipy.special" in adcompiler.source(cross_entropy, args=SCIPY_CASES[0][1])
+    assert "scipy" not in adcompiler.source(penalty, args=CASES[2][1], wrt=(0, 1))

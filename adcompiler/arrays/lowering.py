@@ -18,6 +18,7 @@ import numpy as np
 from ..core.ir import Builder, Const, Var
 from ..prims.primitives import PRIMS
 from ..prims.builders import float_dtype
+from ..prims.spelling import module_of
 from ..prims.structural import REQUIRED, Signature
 
 # constructs that are not one primitive (sugar): their own signatures
@@ -54,7 +55,20 @@ def _table() -> dict:
     for dotted, name in _spelled("np"):
         if "lower" in PRIMS[name].extra:  # else an elementwise call (frontend/lower.py)
             by_id.setdefault(id(_resolve(dotted)), name)
+    for ns in _other_modules():  # scipy.special.logsumexp: when the user's code loaded it
+        module = module_of(ns)
+        for spelled, name in _spelled(ns):
+            obj = getattr(module, spelled, None)
+            if obj is not None and "lower" in PRIMS[name].extra:
+                by_id.setdefault(id(obj), name)
     return by_id
+
+
+def _other_modules() -> tuple:
+    """The loaded modules other than NumPy that array records are spelled in."""
+    spaces = {ns for r in PRIMS.values() if "structural" in r.extra for ns in r.spellings}
+    return tuple(sorted(ns for ns in spaces - {"np", "method", "attr", "builtin", "math"}
+                        if module_of(ns) is not None))
 
 
 def _signature(name: str) -> Signature:
@@ -68,7 +82,7 @@ def _tables() -> dict:
     """The spelling tables, rebuilt when a record is added or replaced (so a
     new record is lowered without further edits): ``by_id`` (NumPy functions),
     ``methods`` (``x.sum()``) and ``attrs`` (``x.T``, ``x.shape``)."""
-    key = tuple(map(id, PRIMS.values()))
+    key = (tuple(map(id, PRIMS.values())), _other_modules())
     if _TABLES.get("key") != key:
         _TABLES.update(key=key, by_id=_table(), methods=dict(_spelled("method"), clip="clip"),
                        attrs=dict(_spelled("attr")))

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..core.ir import Const, Var
 from .derive import linear
-from .shapecalc import SCALAR, ShapeNeeded
+from .shapecalc import ShapeNeeded, Tup
 from .structural import Signature, define, np_call, uniform
 
 _LABEL = {"zeros": "np.zeros", "ones": "np.ones", "full": "np.full", "eye": "np.eye"}
@@ -76,7 +76,7 @@ def _dims(lowering, shape_node, env, b, label: str) -> list:
 def _dims_shape(dims, dtype, label: str) -> tuple:
     out = []
     for d in dims:
-        if isinstance(d, Var) and dtype(d) != "i":
+        if isinstance(d, Var) and dtype(d) == "f":  # unknown: NumPy checks it at run time
             raise ShapeNeeded(d, f"the shape of {label} must be integers (computed from "
                               "len() or .shape, or constants)")
         out.append(d.value if isinstance(d, Const) else None)
@@ -86,6 +86,11 @@ def _dims_shape(dims, dtype, label: str) -> tuple:
 def _shape_of(name: str, nfill: int):
     def rule(e, args, dtype):
         dims = e.args[:len(e.args) - nfill]
+        if len(dims) == 1 and isinstance(args[0], Tup):  # np.zeros(X.shape)
+            return (None,) * len(args[0].items)
+        if len(dims) == 1 and args[0] is None and not e.param("tuple"):  # a scalar or tuple?
+            raise ShapeNeeded(dims[0], f"the shape of {_LABEL[name]}{_at(e)} must be an "
+                              "integer, a tuple of integers or x.shape")
         return _dims_shape(dims, dtype, _LABEL[name] + _at(e))
     return rule
 
