@@ -229,6 +229,9 @@ def emitted(case: Case, stmts: list, inputs: list, result):
     node, imports = emit_function(fn, set(), shapes, floats)
     body = [ast.Import([ast.alias("numpy", "np")])]
     body += [helper_def()] if HELPER in imports else []
+    # records spelled in another module (scipy.special.softmax) import it
+    body += [ast.Import([ast.alias(i.split()[1])]) for i in sorted(imports)
+             if i.startswith("import ")]
     text = to_source(ast.Module(body + [node], []))
     namespace: dict = {}
     exec(compile(text, "<emitted>", "exec"), namespace)

@@ -17,9 +17,10 @@ def wrt_indices(fn, wrt) -> tuple:
     if not hasattr(type(fn), "source"):  # compiled derivatives are transformed further
         ensure_function(fn)  # a class or builtin gets its own message, not one about wrt
     try:
-        params = list(inspect.signature(fn).parameters)
+        found = inspect.signature(fn).parameters
     except (TypeError, ValueError):
         raise UsageError(f"{fn!r} is not a Python function") from None
+    params = list(found)
     items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
     if not items:
         raise UsageError("wrt is empty: name at least one parameter")
@@ -39,6 +40,11 @@ def wrt_indices(fn, wrt) -> tuple:
             out.append(params.index(item))
     if len(set(out)) != len(out):
         raise UsageError(f"wrt names a parameter twice: {wrt!r}")
+    for i in out:
+        if found[params[i]].kind is inspect.Parameter.VAR_POSITIONAL:
+            raise UsageError(f"wrt names *{params[i]}: its values are constants of the call "
+                             f"(SciPy's args=); differentiate with respect to a named "
+                             f"parameter")
     return tuple(out)
 
 

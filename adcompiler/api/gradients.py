@@ -8,7 +8,37 @@ from ..runtime.realargs import float_gradient
 from ..transform import composite
 from .arguments import as_tuple, name_of, wrt_indices
 from .reverse_grad import Derivative
-from .emitted import Emitted, check_mode, module_of
+from ..frontend import varargs
+from ..frontend.source import load_live
+from .emitted import Emitted, check_mode, is_emitted, module_of
+
+
+class ByCount:
+    """A forward transform of ``def f(x, *args)``: one emitted module per
+    number of values the calls pass to ``*args`` (varargs.py)."""
+
+    def __init__(self, make, fn) -> None:
+        self._make = make
+        self._fn = fn
+        self._made: dict = {}
+        self._last = None
+        self.__name__ = name_of(fn)
+
+    def __call__(self, *args, **kwargs):
+        extra = varargs.extra_count(self._fn, len(args))
+        made = self._made.get(extra)
+        if made is None:
+            made = self._made[extra] = self._make(extra)
+        self._last = made
+        return made(*args, **kwargs)
+
+    @property
+    def source(self) -> str:
+        """The emitted code of the last call (its number of ``*args`` values)."""
+        if self._last is None:
+            raise UsageError(f"the code of {self.__name__} depends on how many values a call "
+                             "passes to its *args: call it first, then read .source")
+        return self._last.source
 
 
 def grad(fn=None, wrt=0, mode=None):
@@ -76,12 +106,23 @@ def _grad(fn, wrt, mode, with_value: bool):
     mode = check_mode(mode, fn)
     if mode == "reverse":
         return Derivative(fn, wrt, with_value)
+    if varargs.has_varargs(fn) and not is_emitted(fn):
+        wrt_indices(fn, wrt)  # fail early on a bad wrt
+        return ByCount(lambda extra: _forward(fn, wrt, with_value, extra), fn)
+    return _forward(fn, wrt, with_value, 0)
+
+
+def _forward(fn, wrt, with_value: bool, extra: int):
+    """The forward-mode gradient; ``extra``: values a call passes to ``*args``."""
     indices = wrt_indices(fn, wrt)
     many = isinstance(wrt, (tuple, list))
     name = name_of(fn) + ("_value_and_grad" if with_value else "_grad")
 
     def build():
-        mod = module_of(fn)
+        if extra or varargs.has_varargs(fn) and not is_emitted(fn):
+            mod = composite.primal(varargs.specialize(load_live(fn), extra))
+        else:
+            mod = module_of(fn)
         if mod.nout != 1:
             raise AdcError(f"{name_of(fn)} has {mod.nout} outputs; grad needs one, use jacobian")
         return composite.forward_grad(mod, indices, name, with_value)

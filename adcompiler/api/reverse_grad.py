@@ -19,6 +19,7 @@ from ..frontend.source import load_live
 from ..runtime.realargs import as_real, float_gradient, needs_conversion, refuse_complex
 from ..runtime.tracebacks import user_error, user_facing
 from .arguments import wrt_indices
+from ..frontend import varargs
 from . import pytree_grad
 
 _CACHE: dict = {}
@@ -33,15 +34,17 @@ def compiled(fn, wrt=0, with_value: bool = False, sig=None) -> Compiled:
     return _entry(fn, wrt_indices(fn, wrt), with_value, sig)[0]
 
 
-def _entry(fn, indices: tuple, with_value: bool, sig) -> tuple:
+def _entry(fn, indices: tuple, with_value: bool, sig, extra: int = 0) -> tuple:
     """``(Compiled, loaded function)``, compiled again when a global, closure
-    cell or helper it was compiled with has changed since (``Compiled.fresh``)."""
-    key = (fn, indices, with_value, sig)
+    cell or helper it was compiled with has changed since (``Compiled.fresh``).
+    ``extra``: how many values a call passes to ``*args`` (varargs.py)."""
+    key = (fn, indices, with_value, sig, extra)
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is None or not hit[0].fresh():
             shapes, dtypes = split_signature(sig)
-            result = compile_grad(load_live(fn), indices, with_value, shapes, dtypes)
+            sf = varargs.specialize(load_live(fn), extra)
+            result = compile_grad(sf, indices, with_value, shapes, dtypes)
             hit = (result, result.load())
             _CACHE[key] = hit
     return hit
@@ -104,6 +107,8 @@ class Derivative:
         self.with_value = with_value
         self._tuple = isinstance(wrt, (tuple, list))
         self._sig = None  # argument shapes of the last call (.source shows that version)
+        self._extra = 0  # how many values the last call passed to *args
+        self._varargs = varargs.has_varargs(fn)
         self._called = False
         self._loaded: dict = {}  # _call_key -> (signature, function, fresh check, plan)
         # the emitted function's result is already what the caller gets
@@ -114,8 +119,9 @@ class Derivative:
         self._last = None  # the Compiled of the last call with structures, if it was one
         functools.update_wrapper(self, fn)
 
-    def _compiled(self, sig=None):
-        return _entry(self.fn, self._indices, self.with_value, sig)
+    def _compiled(self, sig=None, extra=None):
+        extra = self._extra if extra is None else extra
+        return _entry(self.fn, self._indices, self.with_value, sig, extra)
 
     @property
     @user_facing
@@ -125,6 +131,11 @@ class Derivative:
         without array operations: array code depends on the shapes (the API
         compiles one version per shape), so it is refused with a pointer to
         ``adcompiler.source(f, args=...)``."""
+        if not self._called and self._varargs:
+            raise UsageError(
+                f"the gradient code of {self.fn.__name__} depends on how many values a call "
+                "passes to its *args: call the gradient first (.source then shows the code "
+                "for the last call), or use adcompiler.source(f, args=(...))")
         if not self._called and uses_array_operations(load_live(self.fn)):
             name = self.fn.__name__
             raise UsageError(
@@ -148,7 +159,8 @@ class Derivative:
             except AdcError as err:
                 raise user_error(err) from None
         plan = self._plan(args, {})
-        return self._compiled(signature(self.fn, *_converted(plan, args, {})))[0].source
+        extra = varargs.extra_count(self.fn, len(args)) if self._varargs else 0
+        return self._compiled(signature(self.fn, *_converted(plan, args, {})), extra)[0].source
 
     def __call__(self, *args, **kwargs):
         key = tuple(map(type, args))  # enough for scalars: the common, cheap case
@@ -180,6 +192,8 @@ class Derivative:
         except AdcError as err:  # the user's call, then the message
             raise user_error(err) from None
         self._sig = entry[0]
+        if self._varargs:
+            self._extra = varargs.extra_count(self.fn, len(args))
         self._called = True
         result = entry[1](*args, **kwargs)
         if self._plain:
@@ -209,7 +223,8 @@ class Derivative:
                                     args + tuple(kwargs.values())):
             return None, None, _always, plan
         sig = signature(self.fn, real_args, real_kwargs)
-        code, loaded = self._compiled(sig)
+        extra = varargs.extra_count(self.fn, len(args)) if self._varargs else 0
+        code, loaded = self._compiled(sig, extra)
         return sig, loaded, code.fresh_check(), plan
 
     def _plan(self, args: tuple, kwargs: dict):

@@ -145,10 +145,20 @@ def signature(fn, args: tuple, kwargs: dict):
     except TypeError:
         return None  # the generated function reports the bad call itself
     bound.apply_defaults()
-    sig = [(name,) + shape_and_kind(value) for name, value in bound.arguments.items()]
+    sig = [(name,) + shape_and_kind(value) for name, value in _spread_varargs(bound)]
     if all(s == () for _, s, _ in sig):
         return None
     return tuple(sig)
+
+
+def _spread_varargs(bound):
+    """``(name, value)`` of each argument, the values of ``*args`` as
+    ``args_0, args_1, ...`` (the names frontend/varargs.py gives them)."""
+    for name, value in bound.arguments.items():
+        if bound.signature.parameters[name].kind is bound.signature.parameters[name].VAR_POSITIONAL:
+            yield from ((f"{name}_{k}", v) for k, v in enumerate(value))
+        else:
+            yield name, value
 
 
 _KINDS = {"b": "b", "i": "i", "u": "i", "f": "f"}

@@ -17,6 +17,8 @@ import numpy as np
 
 from ..core.ir import Builder, Const, Var
 from ..prims.primitives import PRIMS
+from ..prims.builders import float_dtype
+from ..prims.spelling import module_of
 from ..prims.structural import REQUIRED, Signature
 
 # constructs that are not one primitive (sugar): their own signatures
@@ -24,7 +26,8 @@ _SUGAR = {
     "square": Signature(("x",)),
     "clip": Signature(("a", "a_min", "a_max")),
     "pysum": Signature(("iterable",), label="sum()"),
-    "array": Signature(("object",)),
+    "array": Signature(("object",), {"dtype": None}),
+    "asarray": Signature(("object",), {"dtype": None}, label="np.asarray"),
 }
 
 
@@ -48,11 +51,24 @@ def _spelled(kind: str) -> list:
 def _table() -> dict:
     """``id(numpy function) -> name``: the records' ``np`` spellings, and the sugar."""
     by_id = {id(np.square): "square", id(np.clip): "clip", id(builtins.sum): "pysum",
-             id(np.array): "array"}
+             id(np.array): "array", id(np.asarray): "asarray"}
     for dotted, name in _spelled("np"):
         if "lower" in PRIMS[name].extra:  # else an elementwise call (frontend/lower.py)
             by_id.setdefault(id(_resolve(dotted)), name)
+    for ns in _other_modules():  # scipy.special.logsumexp: when the user's code loaded it
+        module = module_of(ns)
+        for spelled, name in _spelled(ns):
+            obj = getattr(module, spelled, None)
+            if obj is not None and "lower" in PRIMS[name].extra:
+                by_id.setdefault(id(obj), name)
     return by_id
+
+
+def _other_modules() -> tuple:
+    """The loaded modules other than NumPy that array records are spelled in."""
+    spaces = {ns for r in PRIMS.values() if "structural" in r.extra for ns in r.spellings}
+    return tuple(sorted(ns for ns in spaces - {"np", "method", "attr", "builtin", "math"}
+                        if module_of(ns) is not None))
 
 
 def _signature(name: str) -> Signature:
@@ -66,7 +82,7 @@ def _tables() -> dict:
     """The spelling tables, rebuilt when a record is added or replaced (so a
     new record is lowered without further edits): ``by_id`` (NumPy functions),
     ``methods`` (``x.sum()``) and ``attrs`` (``x.T``, ``x.shape``)."""
-    key = tuple(map(id, PRIMS.values()))
+    key = (tuple(map(id, PRIMS.values())), _other_modules())
     if _TABLES.get("key") != key:
         _TABLES.update(key=key, by_id=_table(), methods=dict(_spelled("method"), clip="clip"),
                        attrs=dict(_spelled("attr")))
@@ -191,12 +207,8 @@ class NumpyLowering:
                     acc = b.eqn("add", acc, v)
                 return acc
             return b.eqn("sum", value, axis=0, keepdims=False)
-        if name == "array":
-            value = vals["object"]
-            value = value if isinstance(value, (Var, Const)) else self.lw.expr(value, env, b)
-            if isinstance(value, Var):  # np.array(x) of an array: a copy of it
-                return b.eqn("copy", value)
-            return self.int_array(value if isinstance(value, tuple) else (value,), node, b)
+        if name in ("array", "asarray"):
+            return self.array_literal(name, vals, node, env, b)
         if name == "square":
             return b.eqn("pow", arg("x"), Const(2))
         out = arg("a")  # clip: np.maximum, then np.minimum; a None bound is no bound
@@ -205,6 +217,38 @@ class NumpyLowering:
             if not (isinstance(limit, Const) and limit.value is None):
                 out = b.eqn(prim, out, limit, ns="np")
         return out
+
+    def array_literal(self, name: str, vals: dict, node, env: dict, b: Builder):
+        """``np.array(x)`` (a copy; ``np.asarray``: ``x`` itself), a list of integer
+        constants (an index array), or a list of computed values (``array_of``)."""
+        label = _label(name)
+        as_float = "dtype" in vals and float_dtype(self, vals["dtype"], env, label)
+        value = self.literal(vals["object"], env, b)
+        if isinstance(value, Var):  # np.array(x) of an array: a copy of it
+            if as_float:
+                raise self.sf.error(f"{label}(x, dtype=float) of an array is not supported: "
+                                    "use x.astype(float)", node, label)
+            return value if name == "asarray" else b.eqn("copy", value)
+        items = value if isinstance(value, tuple) else (value,)
+        if not as_float and items and all(isinstance(v, Const) and type(v.value) is int
+                                          for v in items):
+            return self.int_array(items, node, b)
+        return self.pack(items, as_float, node, b)
+
+    def literal(self, node, env: dict, b: Builder):
+        """A nested list literal ``[[a, b], [c, d]]`` as nested tuples of atoms."""
+        if isinstance(node, (Var, Const)):
+            return node
+        if isinstance(node, (ast.List, ast.Tuple)) and any(
+                isinstance(e, (ast.List, ast.Tuple)) for e in node.elts):
+            return tuple(self.literal(e, env, b) for e in node.elts)
+        return self.lw.expr(node, env, b)
+
+    def pack(self, items: tuple, as_float: bool, node, b: Builder):
+        if not items or not isinstance(items, tuple):
+            raise self.sf.error("np.array of an empty list is not supported", node, "np.array")
+        atoms = [self.pack(v, False, node, b) if isinstance(v, tuple) else v for v in items]
+        return b.eqn("array_of", *atoms, **({"float": True} if as_float else {}))
 
     def lower_reshape(self, vals: dict, arg, node, env: dict, b: Builder):
         """``np.reshape(a, newshape)``: the dimensions are lowered first."""

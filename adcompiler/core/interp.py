@@ -60,6 +60,9 @@ def eval_eqn(eqn: Eqn, values: list):
     if prim == "push":
         values[0].append(tuple(values[1:]))
         return None
+    if prim == "check":
+        assert values[0], eqn.param("msg")
+        return None
     if prim == "pop":
         item = values[0].pop()
         return item if len(eqn.outs) > 1 else item[0]

@@ -151,6 +151,9 @@ class Emitter:
             return [ast.Expr(call)]
         if e.prim == "index_add":
             return self.index_add(e, pos)
+        if e.prim == "check":  # assert cond, msg (kept from the user's code)
+            msg = e.param("msg")
+            return [ast.Assert(self.expr(e.args[0]), None if msg is None else ast.Constant(msg))]
         if e.outs and e.outs[0] in self.inl.inplace:
             updated = self.inplace_update(e, pos)
             if updated is not None:

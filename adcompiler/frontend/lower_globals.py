@@ -110,9 +110,23 @@ class GlobalLowering:
             base = self.resolve(node.value, env)
             if isinstance(base, types.ModuleType):
                 return self.sf.env.attribute(base, node.attr)
+            if getattr(self.sf.env, "reads_objects", False):  # self.W in a bound method
+                # (methods.py; also through the pytree flattening's wrapper env)
+                return self.object_attribute(base, node)
             raise self.sf.error(f"attribute access {dotted(node)} is not supported", node,
                                 "attribute")
         raise self.sf.error(f"calling {describe(node)} is not supported", node, "call")
+
+
+    def object_attribute(self, base, node: ast.Attribute):
+        from .source import _MISSING
+        value = self.sf.env.attribute(base, node.attr)
+        if value is _MISSING:
+            raise self.sf.error(f"{dotted(node)} cannot be read here: an object's attributes "
+                                "are read from its __dict__ or its class (not properties, "
+                                "__slots__ or missing ones); pass the value as a parameter",
+                                node, "attribute")
+        return value
 
 
 def _is_cell(sf, name: str) -> bool:

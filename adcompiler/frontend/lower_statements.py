@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import ast
 
-from ..core.ir import Builder, Const, If, Var
-from .syntax import (Returned, Unbound, contains_return, describe, has_value, hint, loop_targets,
+from ..core.ir import Builder, Const, Eqn, If, Var
+from .syntax import (Returned, Unbound, contains_return, describe, dotted, has_value, hint,
+                     loop_targets,
                      ordered_union)
 
 
@@ -63,6 +64,8 @@ class StatementLowering:
                                 "are not supported", s, describe(s.value))
         if isinstance(s, ast.Pass):
             return env
+        if isinstance(s, ast.Assert):
+            return self.assert_stmt(s, env, b)
         if isinstance(s, ast.If):
             return self.if_stmt(s, env, b)
         if isinstance(s, ast.For):
@@ -80,6 +83,10 @@ class StatementLowering:
                     value.name, []).append(s.targets[0].id)
         if isinstance(value, Var) and any(isinstance(t, (ast.Tuple, ast.List))
                                           for t in s.targets):
+            for t in s.targets:
+                if isinstance(t, (ast.Tuple, ast.List)):
+                    self.bind_starred(t, [k for k, e in enumerate(t.elts)
+                                          if isinstance(e, ast.Starred)][:1], value, env, s)
             value = self.numpy().unpack(value, s.targets, b)
         for target in s.targets:
             self.bind(target, value, env, s)
@@ -91,19 +98,60 @@ class StatementLowering:
                 env[target.id] = value
             return
         if isinstance(target, (ast.Tuple, ast.List)):
-            for elt in target.elts:
-                if isinstance(elt, ast.Starred):
-                    raise self.sf.error("starred assignment (a, *b = ...) is not supported",
-                                        elt, "starred")
+            stars = [k for k, elt in enumerate(target.elts) if isinstance(elt, ast.Starred)]
+            if stars:
+                return self.bind_starred(target, stars, value, env, at)
             if not isinstance(value, tuple) or len(value) != len(target.elts):
                 raise self.sf.error("cannot unpack this value into "
                                     f"{len(target.elts)} names", at, "tuple assignment")
             for t, v in zip(target.elts, value):
                 self.bind(t, v, env, at)
             return
-        kind = "item" if isinstance(target, ast.Subscript) else "attribute"
+        if isinstance(target, ast.Attribute):
+            raise self.sf.error(f"assignment to an attribute ({dotted(target)} = ...) is not "
+                                "supported: differentiated code cannot change an object; "
+                                "use a local name, or return the value", target,
+                                "attribute assignment")
+        kind = "item"
         raise self.sf.error(f"assignment to an {kind} (in-place mutation) is not supported",
                             target, f"{kind} assignment")
+
+    def assert_stmt(self, s: ast.Assert, env: dict, b: Builder) -> dict:
+        """``assert cond, "message"``: a check that runs in the primal of every
+        emitted function, raising AssertionError as Python would; it has no
+        derivative.  The message must be a string literal."""
+        msg = s.msg
+        if msg is not None and not (isinstance(msg, ast.Constant) and isinstance(msg.value, str)):
+            raise self.sf.error("the message of an assert must be a string literal here "
+                                "(it is kept in the compiled code as written)", msg, "assert")
+        cond = self.scalar(s.test, env, b)
+        b.loc = self.loc(s)
+        b.emit(Eqn((), "check", (cond,), (("msg", None if msg is None else msg.value),), b.loc))
+        return env
+
+    def bind_starred(self, target, stars: list, value, env: dict, at) -> None:
+        """``first, *rest = t`` for a tuple ``t`` of known length: ``rest``
+        is the tuple of the values the other names leave (as Python's list)."""
+        if not stars:
+            return
+        star = target.elts[stars[0]]
+        if len(stars) > 1:
+            raise self.sf.error("two starred names in one assignment (Python refuses it too)",
+                                star, "starred")
+        if not isinstance(value, tuple):
+            raise self.sf.error("starred assignment (a, *b = ...) of an array or number is not "
+                                "supported: unpack a tuple or list, or index the array "
+                                "(b = x[1:])", star, "starred")
+        k, after = stars[0], len(target.elts) - stars[0] - 1
+        if len(value) < len(target.elts) - 1:
+            raise self.sf.error(f"cannot unpack {len(value)} values into "
+                                f"{len(target.elts) - 1} or more names", at, "tuple assignment")
+        middle = value[k:len(value) - after]
+        for t, v in zip(target.elts[:k], value[:k]):
+            self.bind(t, v, env, at)
+        self.bind(star.value, middle, env, at)
+        for t, v in zip(target.elts[k + 1:], value[len(value) - after:]):
+            self.bind(t, v, env, at)
 
     def if_stmt(self, s: ast.If, env: dict, b: Builder) -> dict:
         pred = self.scalar(s.test, env, b)

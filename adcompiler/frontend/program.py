@@ -24,7 +24,8 @@ class Program:
         self.avoid = set(avoid)  # the user's identifiers (see lower_program)
 
     def request(self, sf: SourceFunction) -> str:
-        ident = (sf.filename, sf.node.lineno, sf.node.name)
+        # a method bound to another instance is another function
+        ident = (sf.filename, sf.node.lineno, sf.node.name, id(getattr(sf.env, "instance", None)))
         if ident in self._by_node:
             return self._by_node[ident]
         key = sf.name

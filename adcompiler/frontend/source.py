@@ -417,6 +417,9 @@ def same_file(a: str, b: str) -> bool:
 def load_live(fn) -> SourceFunction:
     """The parsed source of a live function, with line numbers of its file."""
     ensure_function(fn)
+    if isinstance(fn, types.MethodType):
+        from .methods import load_method
+        return load_method(fn)
     return _load_live(fn)
 
 
@@ -425,7 +428,10 @@ def ensure_function(fn) -> None:
     if isinstance(fn, (types.BuiltinFunctionType, types.BuiltinMethodType)):
         raise UsageError(f"{getattr(fn, '__name__', fn)!r} is a builtin: it has no Python source to differentiate")
     if isinstance(fn, types.MethodType):
-        raise UsageError(f"{fn.__qualname__} is a bound method: differentiate a plain function")
+        if isinstance(fn.__func__, types.FunctionType) and not inspect.isclass(fn.__self__):
+            return  # model.loss: self is bound (methods.py)
+        raise UsageError(f"{fn.__qualname__} is a bound method of a class or a builtin: "
+                         "differentiate a plain function or a method of an instance")
     if inspect.isclass(fn):
         raise UsageError(f"{fn.__name__} is a class: differentiate a plain function")
     if not isinstance(fn, types.FunctionType):

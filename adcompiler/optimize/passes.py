@@ -274,7 +274,7 @@ def simplify(fn: Function) -> Function:
 # ---------------------------------------------------------------- dead code
 def _is_effect(s) -> bool:
     if isinstance(s, Eqn):
-        return s.prim in ("push",)
+        return s.prim in ("push", "check")
     return any(_is_effect(x) for b in sub_blocks(s) for x in b.stmts)
 
 

@@ -29,6 +29,9 @@ register("push", -1, differentiable=False, pure=False, memory="view")
 register("pop", 1, differentiable=False, pure=False)
 # the number of entries on a tape: the trip count of an adjoint loop that
 # walks it (optimize/tapes.py); reads the tape's state, so never CSE'd
+# ``assert cond, msg`` kept in the primal (param msg: a str or None): an
+# effect, so never removed or CSE'd; no derivative (statements/checks.py)
+register("check", 1, differentiable=False, pure=False, memory="value")
 register("tape_len", 1, impl=len, differentiable=False, pure=False, memory="value")
 
 

@@ -10,6 +10,7 @@ gives something else, the caller compiles again (docs/conventions.md,
 from __future__ import annotations
 
 import operator
+from types import MappingProxyType
 
 import numpy as np
 
@@ -149,7 +150,7 @@ def _array_same(state) -> bool:
     """Is the name still bound to the same array, of the same shape and dtype?
     (Its values may change: the emitted code reads it when it runs.)"""
     holder, key, array, shape, dtype = state
-    now = holder.get(key) if isinstance(holder, dict) else _cell_value(holder)
+    now = holder.get(key) if isinstance(holder, (dict, MappingProxyType)) else _cell_value(holder)
     return now is array and array.shape == shape and array.dtype == dtype
 
 

@@ -1,6 +1,6 @@
 # expect: CompileError
-# message: assert statement is not supported
+# message: the message of an assert must be a string literal
 # line: 5
 def f(x):
-    assert x > 0
+    assert x > 0, "x is " + str(x)
     return x

@@ -1,5 +1,7 @@
 # expect: CompileError
 # message: only plain positional parameters
-# line: 4
+# line: 6
+# api-expect: UsageError
+# api-message: wrt names *xs: its values are constants of the call
 def f(*xs):
     return xs[0]

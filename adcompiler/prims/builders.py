@@ -1,0 +1,281 @@
+"""Array builders: ``np.zeros``, ``np.ones``, ``np.full``, ``np.eye``,
+``np.ones_like``, ``np.full_like``, and ``np.array([a, b, c])`` of computed
+values (the ``array_of`` primitive).
+
+Shapes are constants or integers computed from ``len(x)``/``x.shape`` (an
+unknown size is ``None`` in the shape algebra).  Only float buffers are
+built: an integer ``dtype=`` would truncate the values a gradient flows
+through, so it is refused by name.  ``np.empty`` is refused: its values are
+uninitialised and, without item writes, can never be fully overwritten.
+
+``np.full`` and ``np.full_like`` are linear in their fill value (its
+adjoint: the output adjoint summed down to the value's shape); ``array_of`` is
+linear in every item (item ``i``'s adjoint is ``g[i]``).
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from ..core.ir import Const, Var
+from .derive import linear
+from .shapecalc import ShapeNeeded, Tup
+from .structural import Signature, define, np_call, uniform
+
+_LABEL = {"zeros": "np.zeros", "ones": "np.ones", "full": "np.full", "eye": "np.eye"}
+
+
+# ---------------------------------------------------------------- dtype=
+def float_dtype(lowering, node, env, label: str) -> bool:
+    """Is the ``dtype=`` argument ``node`` a float type?  Integer and other
+    dtypes are refused (they would truncate values a gradient flows through)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        obj = node.value
+    else:
+        try:
+            obj = lowering.lw.resolve(node, env)
+        except Exception:
+            obj = None
+    try:
+        kind = np.dtype(obj).kind if obj is not None else None
+    except TypeError:
+        kind = None
+    if kind != "f":
+        raise lowering.sf.error(f"{label} with a dtype other than float is not supported "
+                                "(an integer buffer would truncate the values its gradient "
+                                "flows through): leave dtype out or use dtype=float",
+                                node, "dtype")
+    return True
+
+
+def _keywords(lowering, node, keywords, allowed: tuple, label: str, env) -> dict:
+    out = {}
+    for kw in keywords:
+        if kw.arg not in allowed:
+            raise lowering.sf.error(f"{label} does not take the keyword argument {kw.arg!r} "
+                                    "here", node, "keyword arguments")
+        out[kw.arg] = kw.value
+    if "dtype" in out:
+        float_dtype(lowering, out.pop("dtype"), env, label)
+    return out
+
+
+# ---------------------------------------------------------------- shapes
+def _dims(lowering, shape_node, env, b, label: str) -> list:
+    """The dimensions of ``np.zeros(n)`` / ``np.zeros((n, m))``: integer atoms."""
+    value = lowering.lw.expr(shape_node, env, b)
+    dims = list(value) if isinstance(value, tuple) else [value]
+    for d in dims:
+        if isinstance(d, tuple) or (isinstance(d, Const) and type(d.value) is not int):
+            raise lowering.sf.error(f"the shape of {label} must be an integer or a tuple "
+                                    "of integers", shape_node, label)
+    return dims
+
+
+def _dims_shape(dims, dtype, label: str) -> tuple:
+    out = []
+    for d in dims:
+        if isinstance(d, Var) and dtype(d) == "f":  # unknown: NumPy checks it at run time
+            raise ShapeNeeded(d, f"the shape of {label} must be integers (computed from "
+                              "len() or .shape, or constants)")
+        out.append(d.value if isinstance(d, Const) else None)
+    return tuple(out)
+
+
+def _shape_of(name: str, nfill: int):
+    def rule(e, args, dtype):
+        dims = e.args[:len(e.args) - nfill]
+        if len(dims) == 1 and isinstance(args[0], Tup):  # np.zeros(X.shape)
+            return (None,) * len(args[0].items)
+        if len(dims) == 1 and args[0] is None and not e.param("tuple"):  # a scalar or tuple?
+            raise ShapeNeeded(dims[0], f"the shape of {_LABEL[name]}{_at(e)} must be an "
+                              "integer, a tuple of integers or x.shape")
+        return _dims_shape(dims, dtype, _LABEL[name] + _at(e))
+    return rule
+
+
+def _emit_shape(kit, e, args, nfill: int):
+    dims = args[:len(args) - nfill]
+    if e.param("tuple"):
+        return ast.Tuple(list(dims), ast.Load())
+    return dims[0]
+
+
+def _builder_emit(np_name: str, nfill: int):
+    def emit(kit, e, args):
+        shape = _emit_shape(kit, e, args, nfill)
+        return kit.call(kit.np(np_name), [shape] + list(args[len(args) - nfill:]))
+    return emit
+
+
+def _lower_builder(name: str, nfill: int):
+    """``np.zeros(shape, dtype=float)``, ``np.full(shape, fill_value, dtype=float)``."""
+    label = _LABEL[name]
+
+    def build(lowering, node, args, keywords, env, b):
+        names = ("shape", "fill_value")[:1 + nfill]
+        kws = _keywords(lowering, node, keywords, names + ("dtype",), label, env)
+        vals = dict(zip(names, args))
+        if len(args) > len(names) or set(vals) & set(kws):
+            raise lowering.sf.error(f"{label} takes {', '.join(names)} and dtype= here",
+                                    node, label)
+        vals.update(kws)
+        if any(n not in vals for n in names):
+            raise lowering.sf.error(f"{label} needs {' and '.join(names)}", node, label)
+        shape_node = vals["shape"]
+        is_tuple = isinstance(shape_node, (ast.Tuple, ast.List))
+        dims = _dims(lowering, shape_node, env, b, label)
+        if len(dims) != 1 and not is_tuple:
+            is_tuple = True  # a tuple-valued name (x.shape)
+        fill = [lowering.lw.scalar(vals["fill_value"], env, b)] if nfill else []
+        return b.eqn(name, *dims, *fill, tuple=is_tuple)
+    return build
+
+
+def _full_bar(b, e, i, g, shape):
+    return b.eqn("unbroadcast", g, e.args[i])
+
+
+def _zeros_case(*dims):
+    return lambda r: (tuple(dims), {"tuple": len(dims) != 1})
+
+
+for _name in ("zeros", "ones"):
+    define(_name, -1, differentiable=False, array_only=True, memory="fresh", dtype="float",
+           spellings={"np": (_name,)},
+           impl=(lambda f: lambda *dims, **_: f(tuple(dims)))(getattr(np, _name)),
+           shape=_shape_of(_name, 0),
+           extra={"lower": Signature(build=_lower_builder(_name, 0), label=_LABEL[_name]),
+                  "emit": _builder_emit(_name, 0)})
+
+def _full_jvp(b, e, tangents, shape):
+    t = tangents[-1]
+    return None if t is None else b.eqn(e.prim, *e.args[:-1], t, **dict(e.params))
+
+
+def _full_vjp(b, e, i, g, shape):
+    return b.eqn("unbroadcast", g, e.args[i]) if i == len(e.args) - 1 else None
+
+
+define("full", -1, array_only=True, memory="fresh", dtype="float",
+       spellings={"np": ("full",)},
+       impl=lambda *a, **_: np.full(tuple(a[:-1]), a[-1], dtype=float),
+       shape=_shape_of("full", 1),
+       extra={"lower": Signature(build=_lower_builder("full", 1), label="np.full"),
+              "emit": _builder_emit("full", 1)},
+       jvp=_full_jvp, vjp=_full_vjp,
+       domain=(lambda r: ((3, np.array(r.uniform(-1, 1))), {"tuple": False}),
+               lambda r: ((2, 3, np.array(r.uniform(-1, 1))), {"tuple": True}),
+               lambda r: ((2, 3, uniform(r, 3)), {"tuple": True})))
+
+
+# ---------------------------------------------------------------- eye
+def _lower_eye(lowering, node, args, keywords, env, b):
+    kws = _keywords(lowering, node, keywords, ("dtype",), "np.eye", env)
+    if len(args) != 1 or kws:
+        raise lowering.sf.error("np.eye takes one size argument (and dtype=float) here",
+                                node, "np.eye")
+    n = _dims(lowering, args[0], env, b, "np.eye")
+    if len(n) != 1:
+        raise lowering.sf.error("np.eye takes one integer size here", node, "np.eye")
+    return b.eqn("eye", n[0])
+
+
+define("eye", 1, differentiable=False, array_only=True, memory="fresh", dtype="float",
+       spellings={"np": ("eye", "identity")}, impl=lambda n, **_: np.eye(n),
+       shape=lambda e, args, dtype: _dims_shape(e.args, dtype, "np.eye") * 2,
+       extra={"lower": Signature(build=_lower_eye, label="np.eye"), "emit": np_call("eye")})
+
+
+# ---------------------------------------------------------------- np.empty
+def _refuse_empty(lowering, node, args, keywords, env, b):
+    raise lowering.sf.error("np.empty is not supported: its values are uninitialised and "
+                            "item writes into it are not supported yet; use np.zeros",
+                            node, "np.empty")
+
+
+define("empty", -1, differentiable=False, array_only=True, memory="fresh",
+       spellings={"np": ("empty", "empty_like")}, impl=lambda *a, **_: None,
+       shape=lambda e, args, dtype: None,
+       extra={"lower": Signature(build=_refuse_empty, label="np.empty")})
+
+
+# ---------------------------------------------------------------- *_like
+def _like_builder(name: str, nfill: int):
+    label = f"np.{name}"
+
+    def build(lowering, node, args, keywords, env, b):
+        names = ("a", "fill_value")[:1 + nfill]
+        kws = _keywords(lowering, node, keywords, names + ("dtype",), label, env)
+        vals = dict(zip(names, args))
+        if len(args) > len(names) or set(vals) & set(kws):
+            raise lowering.sf.error(f"{label} takes {', '.join(names)} and dtype= here",
+                                    node, label)
+        vals.update(kws)
+        if any(n not in vals for n in names):
+            raise lowering.sf.error(f"{label} needs {' and '.join(names)}", node, label)
+        return b.eqn(name, *(lowering.lw.scalar(vals[n], env, b) for n in names))
+    return build
+
+
+def _at(e) -> str:
+    """`` (line N)`` for a message raised from a shape rule (reported at the ``def``)."""
+    return f" (line {e.loc.line})" if e.loc.line else ""
+
+
+def _like_shape(e, args, dtype):
+    """Refuses a computed fill of an ``x`` that may hold integers: NumPy gives
+    the result ``x``'s dtype, which would truncate the value (and its gradient)."""
+    if len(e.args) == 2 and isinstance(e.args[1], Var) and dtype(e.args[0]) != "f":
+        raise ShapeNeeded(e.args[0], f"np.full_like{_at(e)} of a computed value needs an "
+                          "array known to hold floats (an integer one truncates the value): "
+                          "use np.full(x.shape, value)")
+    return args[0]
+
+
+define("ones_like", 1, differentiable=False, array_only=True, memory="fresh",
+       spellings={"np": ("ones_like",)}, impl=lambda x, **_: np.ones_like(x),
+       shape=_like_shape,
+       extra={"lower": Signature(build=_like_builder("ones_like", 0), label="np.ones_like"),
+              "emit": np_call("ones_like")})
+define("full_like", 2, array_only=True, memory="fresh",
+       spellings={"np": ("full_like",)}, impl=lambda x, v, **_: np.full_like(x, v),
+       shape=_like_shape,
+       extra={"lower": Signature(build=_like_builder("full_like", 1), label="np.full_like"),
+              "emit": np_call("full_like")},
+       **linear(_full_bar, argnums=(1,)),
+       domain=(lambda r: ((uniform(r, 3), np.array(r.uniform(-1, 1))), {}),
+               lambda r: ((uniform(r, 2, 3), uniform(r, 3)), {})))
+
+
+# ---------------------------------------------------------------- np.array([a, b])
+def _pack_shape(e, args, dtype):
+    """``(n,) + item shape``: the items must have one shape."""
+    if any(a is None for a in args):
+        return None
+    first = args[0]
+    for a, atom in zip(args, e.args):
+        if len(a) != len(first):
+            raise ShapeNeeded(atom, "np.array of a list needs items of one shape")
+    rest = tuple(d if all(x[k] == d for x in args) else None for k, d in enumerate(first))
+    return (len(args),) + rest
+
+
+def _pack_bar(b, e, i, g, shape):
+    return b.eqn("index", g, Const(i), spec=("a",))
+
+
+def _pack_emit(kit, e, args):
+    kws = {"dtype": kit.builtin("float")} if e.param("float") else {}
+    return kit.call(kit.np("array"), [ast.List(list(args), ast.Load())], kws)
+
+
+def _pack_impl(*items, **params):
+    return np.array(items, dtype=float if params.get("float") else None)
+
+
+define("array_of", -1, array_only=True, memory="fresh", impl=_pack_impl, shape=_pack_shape,
+       extra={"emit": _pack_emit}, **linear(_pack_bar, argnums=None),
+       domain=(lambda r: ((np.array(r.uniform(-1, 1)), 1.0, np.array(r.uniform(-1, 1))), {}),
+               lambda r: ((uniform(r, 3), uniform(r, 3)), {"float": True})))
