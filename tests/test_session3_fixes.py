@@ -207,3 +207,26 @@ def test_assignment_by_an_inner_loop_that_certainly_runs_counts(mode):
     """Found by test_fuzz: a name a nested range(1) loop assigns is bound."""
     want = central_diff(assigned_by_a_loop_that_runs, (1.3,), 0)
     assert grad(assigned_by_a_loop_that_runs, mode=mode)(1.3) == pytest.approx(want, rel=1e-6)
+
+
+def unbound_then_assigned_by_a_running_loop(x):
+    s = tanh_free = 0.0
+    while s < 1.0:
+        s = s + 0.5 + x * x
+        a = x
+    n = 0
+    while n < 1:
+        n += 1
+        for j in range(1, 0, -1):
+            a = x * x
+        x += a
+    return x + tanh_free
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_name_unbound_after_one_loop_then_bound_by_a_running_loop(mode):
+    """Found by test_fuzz: after a loop that may not run, a name bound again
+    by an inner range(1, 0, -1) loop that certainly runs is readable."""
+    want = central_diff(unbound_then_assigned_by_a_running_loop, (0.5,), 0)
+    got = grad(unbound_then_assigned_by_a_running_loop, mode=mode)(0.5)
+    assert got == pytest.approx(want, rel=1e-6)

@@ -23,7 +23,8 @@ class LoopLowering:
         carried either: a loop cannot start from a value the IR does not hold,
         so it stays unreadable until assigned in the body, and after the loop."""
         exclude = exclude | {n for n in loop_targets(body) if not has_value(env, n)} | \
-            unbound_names(env, assigned(body)) | set(filter(loops.is_hidden_temp, assigned(body)))
+            {n for n in unbound_names(env, assigned(body)) if "#" in n} | \
+            set(filter(loops.is_hidden_temp, assigned(body)))
         names = [n for n in assigned(body) if n not in exclude]
         for n in names:
             if isinstance(env.get(n), tuple):
@@ -41,6 +42,8 @@ class LoopLowering:
             return
         head = [ast.Expr(loop.test)] if isinstance(loop, ast.While) else []
         read = read_before_assigned(head + loop.body, fresh)
+        if read is not None and isinstance(env.get(read.id), Unbound):
+            raise self.sf.error(env[read.id].why, read, "name")  # why it has no value
         if read is not None:
             raise self.sf.error(f"{read.id} is read in a loop before it is assigned and has no "
                                 "value before the loop: Python raises UnboundLocalError on the "

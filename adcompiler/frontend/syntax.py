@@ -79,11 +79,9 @@ def _runs_once(s: ast.stmt) -> bool:
     if not (isinstance(s, ast.For) and isinstance(s.iter, ast.Call)
             and isinstance(s.iter.func, ast.Name) and s.iter.func.id == "range"):
         return False
-    args = s.iter.args
-    if s.iter.keywords or not 1 <= len(args) <= 3 or not all(
-            isinstance(a, ast.Constant) and type(a.value) is int for a in args):
+    vals = [_int_literal(a) for a in s.iter.args]
+    if s.iter.keywords or not 1 <= len(vals) <= 3 or None in vals:
         return False
-    vals = [a.value for a in args]
     return (len(vals) < 3 or vals[2] != 0) and len(range(*vals)) > 0
 
 
@@ -112,6 +110,14 @@ def read_before_assigned(stmts: list, names: set, bound: set | None = None):
                 return found
         bound |= definitely_assigned([s])
     return None
+
+
+def _int_literal(node: ast.expr):
+    """The value of an integer literal (``3``, ``-1``), else None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _int_literal(node.operand)
+        return None if inner is None else -inner
+    return node.value if isinstance(node, ast.Constant) and type(node.value) is int else None
 
 
 def loop_targets(stmts: list) -> set:
