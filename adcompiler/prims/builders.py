@@ -109,20 +109,27 @@ def _builder_emit(np_name: str, nfill: int):
     return emit
 
 
+def _bind(lowering, node, args, keywords, env, names: tuple, label: str) -> dict:
+    """The call's arguments by parameter name (``dtype=`` checked as well):
+    too many, twice given or missing ones are an error at the call."""
+    kws = _keywords(lowering, node, keywords, names + ("dtype",), label, env)
+    vals = dict(zip(names, args))
+    if len(args) > len(names) or set(vals) & set(kws):
+        raise lowering.sf.error(f"{label} takes {', '.join(names)} and dtype= here",
+                                node, label)
+    vals.update(kws)
+    if any(n not in vals for n in names):
+        raise lowering.sf.error(f"{label} needs {' and '.join(names)}", node, label)
+    return vals
+
+
 def _lower_builder(name: str, nfill: int):
     """``np.zeros(shape, dtype=float)``, ``np.full(shape, fill_value, dtype=float)``."""
     label = _LABEL[name]
 
     def build(lowering, node, args, keywords, env, b):
         names = ("shape", "fill_value")[:1 + nfill]
-        kws = _keywords(lowering, node, keywords, names + ("dtype",), label, env)
-        vals = dict(zip(names, args))
-        if len(args) > len(names) or set(vals) & set(kws):
-            raise lowering.sf.error(f"{label} takes {', '.join(names)} and dtype= here",
-                                    node, label)
-        vals.update(kws)
-        if any(n not in vals for n in names):
-            raise lowering.sf.error(f"{label} needs {' and '.join(names)}", node, label)
+        vals = _bind(lowering, node, args, keywords, env, names, label)
         shape_node = vals["shape"]
         is_tuple = isinstance(shape_node, (ast.Tuple, ast.List))
         dims = _dims(lowering, shape_node, env, b, label)
@@ -207,14 +214,7 @@ def _like_builder(name: str, nfill: int):
 
     def build(lowering, node, args, keywords, env, b):
         names = ("a", "fill_value")[:1 + nfill]
-        kws = _keywords(lowering, node, keywords, names + ("dtype",), label, env)
-        vals = dict(zip(names, args))
-        if len(args) > len(names) or set(vals) & set(kws):
-            raise lowering.sf.error(f"{label} takes {', '.join(names)} and dtype= here",
-                                    node, label)
-        vals.update(kws)
-        if any(n not in vals for n in names):
-            raise lowering.sf.error(f"{label} needs {' and '.join(names)}", node, label)
+        vals = _bind(lowering, node, args, keywords, env, names, label)
         return b.eqn(name, *(lowering.lw.scalar(vals[n], env, b) for n in names))
     return build
 
