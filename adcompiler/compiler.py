@@ -99,20 +99,21 @@ def lower(sf: SourceFunction) -> tuple:
 
 def reverse_module(sf: SourceFunction, wrt: tuple, with_value: bool = False,
                    name: str | None = None, shapes: dict | None = None,
-                   dtypes: dict | None = None) -> list:
+                   dtypes: dict | None = None, aux: int = 0) -> list:
     """IR of the gradient function of ``sf`` and of every helper it needs.
     ``shapes`` (``{param name: shape}``, see shapes.py) switches on array
-    support; ``None`` or all-scalar shapes compile plain scalar code."""
+    support; ``None`` or all-scalar shapes compile plain scalar code.
+    ``aux``: trailing outputs returned as they are (``has_aux``, api/aux.py)."""
     try:
-        return _reverse_module(sf, wrt, with_value, name, shapes, dtypes)
+        return _reverse_module(sf, wrt, with_value, name, shapes, dtypes, aux)
     except ShapeNeeded as exc:
         raise shape_error(sf, exc) from None
 
 
-def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
+def _reverse_module(sf, wrt, with_value, name, shapes, dtypes, aux=0):
     program, key = lower(sf)
     entry = _pass(program.functions[key], optimize)
-    if len(entry.body.results) != 1:
+    if len(entry.body.results) != 1 + aux:
         raise CompileError(f"{sf.name} returns {len(entry.body.results)} values; a gradient "
                            "needs a single scalar output", sf.filename, sf.node.lineno,
                            sf.node.col_offset + 1, "return")
@@ -135,7 +136,8 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     primal_shapes = ctx.entry_shapes(entry) if ctx else None
     check = ctx is not None and not scalar_output(sf, entry, primal_shapes)
     program.scalar_check = (sf.name, with_value) if check else None
-    grad, fwd_needed = reverse_function(entry, wrt, with_value or check, primal_shapes)
+    grad, fwd_needed = reverse_function(entry, wrt, with_value or check, primal_shapes,
+                                        aux=aux)
     grad = observed("reverse", _renamed(grad, name or f"{sf.name}_grad"), types)
     grad = _pass(grad, optimize, types=types)
     if ctx:
@@ -359,11 +361,12 @@ def _header_line(sf: SourceFunction, wrt: tuple, with_value: bool) -> str:
 
 @deep
 def compile_grad(sf: SourceFunction, wrt: tuple, with_value: bool = False,
-                 shapes: dict | None = None, dtypes: dict | None = None) -> Compiled:
+                 shapes: dict | None = None, dtypes: dict | None = None,
+                 aux: int = 0) -> Compiled:
     suffix = "_value_and_grad" if with_value else "_grad"
     with _gc_paused():
         functions, program = reverse_module(sf, wrt, with_value, sf.name + suffix, shapes,
-                                            dtypes)
+                                            dtypes, aux)
         source = emit_module(functions, program, _header_line(sf, wrt, with_value))
     return Compiled(source, functions[0].name, tuple(functions), watch(program),
                     dict(program.global_arrays))

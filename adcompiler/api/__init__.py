@@ -13,8 +13,8 @@ the reverse-mode gradient ``grad`` returns (compiled per argument shapes);
 emitted.py the callables of the other transforms and their cache.
 """
 from .gradients import grad, source, value_and_grad
-from .higher import derivative, hessian, hvp, jacobian
+from .higher import derivative, hessian, hvp, jacfwd, jacobian, jacrev
 from .linearize import jvp, vjp
 
 __all__ = ["grad", "value_and_grad", "source", "jvp", "vjp", "jacobian", "hessian", "hvp",
-           "derivative"]
+           "derivative", "jacrev", "jacfwd"]

@@ -12,6 +12,16 @@ from ..runtime.pytrees import is_tree
 from ..runtime.realargs import refuse_complex
 
 
+def pick_wrt(wrt, argnums):
+    """``argnums=`` (JAX's name) or ``wrt=``, never both; neither: parameter 0."""
+    if wrt is not None and argnums is not None:
+        raise UsageError(f"give wrt= or argnums= (JAX's name for it), not both (got "
+                         f"wrt={wrt!r}, argnums={argnums!r})")
+    if wrt is None and argnums is None:
+        return 0
+    return argnums if wrt is None else wrt
+
+
 def wrt_indices(fn, wrt) -> tuple:
     """Normalise ``wrt`` (index, name, or a tuple of them) to parameter indices."""
     if not hasattr(type(fn), "source"):  # compiled derivatives are transformed further

@@ -6,7 +6,8 @@ from __future__ import annotations
 from ..errors import AdcError, UsageError
 from ..runtime.realargs import float_gradient
 from ..transform import composite
-from .arguments import as_tuple, name_of, wrt_indices
+from .arguments import as_tuple, name_of, pick_wrt, wrt_indices
+from .aux import AuxDerivative
 from .reverse_grad import Derivative
 from ..frontend import varargs
 from ..frontend.source import load_live
@@ -41,7 +42,7 @@ class ByCount:
         return self._last.source
 
 
-def grad(fn=None, wrt=0, mode=None):
+def grad(fn=None, wrt=None, mode=None, *, argnums=None, has_aux=False):
     """``grad(f)``, ``@grad`` or ``@grad(wrt=..., mode=...)``: a function that
     computes the gradient of ``f``, compiled from ``f``'s source into readable
     Python (see ``.source``).  Both modes give the same numbers; forward mode
@@ -57,6 +58,10 @@ def grad(fn=None, wrt=0, mode=None):
             numbers, read with literal keys (``params["W"]``): its gradient
             has the same structure (reverse mode).
         mode: ``"reverse"`` (default) or ``"forward"``.
+        argnums: JAX's name for ``wrt`` (give one of them).
+        has_aux: ``f`` returns ``(value, aux)``; the callable returns
+            ``(gradient, aux)`` (aux: numbers, arrays, and dict, tuple or
+            list displays of them, returned as computed, not differentiated).
 
     Returns:
         A callable with ``f``'s parameters returning the gradient (a number, an
@@ -74,11 +79,11 @@ def grad(fn=None, wrt=0, mode=None):
         (4.145319872028109, 0.8414709848078965)
     """
     if fn is None:
-        return lambda f: grad(f, wrt, mode)
-    return _grad(fn, wrt, mode, False)
+        return lambda f: grad(f, wrt, mode, argnums=argnums, has_aux=has_aux)
+    return _grad(fn, pick_wrt(wrt, argnums), mode, False, has_aux)
 
 
-def value_and_grad(fn=None, wrt=0, mode=None):
+def value_and_grad(fn=None, wrt=None, mode=None, *, argnums=None, has_aux=False):
     """Like :func:`grad`, but the compiled function returns ``(f(*args),
     gradient)`` from one pass.
 
@@ -86,6 +91,9 @@ def value_and_grad(fn=None, wrt=0, mode=None):
         fn: the function (omit it to get a decorator).
         wrt: an index or name, or a tuple of them, as in :func:`grad`.
         mode: ``"reverse"`` (default) or ``"forward"``.
+        argnums: JAX's name for ``wrt`` (give one of them).
+        has_aux: ``f`` returns ``(value, aux)``; the callable returns
+            ``((value, aux), gradient)``.
 
     Returns:
         A callable returning ``(value, gradient)``; ``.source`` is the emitted code.
@@ -98,12 +106,17 @@ def value_and_grad(fn=None, wrt=0, mode=None):
         (1.682941969615793, 2.7635465813520725)
     """
     if fn is None:
-        return lambda f: value_and_grad(f, wrt, mode)
-    return _grad(fn, wrt, mode, True)
+        return lambda f: value_and_grad(f, wrt, mode, argnums=argnums, has_aux=has_aux)
+    return _grad(fn, pick_wrt(wrt, argnums), mode, True, has_aux)
 
 
-def _grad(fn, wrt, mode, with_value: bool):
+def _grad(fn, wrt, mode, with_value: bool, has_aux: bool = False):
     mode = check_mode(mode, fn)
+    if has_aux:
+        if mode != "reverse" or is_emitted(fn):
+            raise UsageError("has_aux=True is supported in reverse mode on a function's "
+                             "source only (not with mode='forward' or on compiled derivatives)")
+        return AuxDerivative(fn, wrt, with_value)
     if mode == "reverse":
         return Derivative(fn, wrt, with_value)
     if varargs.has_varargs(fn) and not is_emitted(fn):
@@ -136,13 +149,14 @@ def _forward(fn, wrt, with_value: bool, extra: int):
     return Emitted(build, shape, fn, "forward grad", name, real=indices)
 
 
-def source(fn, wrt=0, args: tuple | None = None) -> str:
+def source(fn, wrt=None, args: tuple | None = None, *, argnums=None) -> str:
     """The emitted source of ``fn``'s gradient, or of any transform's result
     (anything with a ``.source``).
 
     Parameters:
         fn: a function, or the result of :func:`grad`, :func:`jacobian`, ...
-        wrt: for a plain function, the parameter(s) as in :func:`grad`.
+        wrt: for a plain function, the parameter(s) as in :func:`grad`
+            (``argnums``: JAX's name for it).
         args: example arguments: array code is compiled for their shapes
             (and needs them: a function using array operations has no code
             before its shapes are known).
@@ -172,5 +186,5 @@ def source(fn, wrt=0, args: tuple | None = None) -> str:
     if not isinstance(fn, Derivative):
         if not callable(fn):
             raise UsageError(f"{fn!r} is not a function")
-        fn = Derivative(fn, wrt, False)
+        fn = Derivative(fn, pick_wrt(wrt, argnums), False)
     return fn.source_for(args)

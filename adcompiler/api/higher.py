@@ -7,22 +7,31 @@ from ..errors import AdcError, UsageError
 from ..frontend.source import load_live
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
-from .arguments import as_tuple, defaults_tail, name_of, scalars_only, signature_of, wrt_indices
+from .arguments import (as_tuple, defaults_tail, name_of, pick_wrt, scalars_only, signature_of,
+                        wrt_indices)
+from .jacobians import array_jacobian, is_array_call
 from .emitted import MODES, Emitted, cached, check_mode, is_emitted, module_of
 from .linearize import VjpPair, make_jvp, vjp
 
 
-def jacobian(fn, wrt=0, mode="auto"):
+def jacobian(fn, wrt=None, mode="auto", *, argnums=None, has_aux=False):
     """The Jacobian ``J[i][j] = d out_i / d x_wrt[j]``: forward mode (one pass per
     input) when inputs <= outputs, reverse mode (one pass per output) otherwise.
 
     Parameters:
-        fn: a function of scalars.
+        fn: a function of numbers or arrays.
         wrt: an index or name, or a tuple of them; an integer drops ``j``.
         mode: ``"auto"`` (default), ``"forward"`` or ``"reverse"``.
+        argnums: JAX's name for ``wrt`` (give one of them).
+        has_aux: ``fn`` returns ``(out, aux)``; the callable returns
+            ``(J, aux)`` (reverse mode).
 
     Returns:
-        A callable returning the rows as tuples; a scalar output drops ``i``.
+        A callable.  Scalar code gives the rows as tuples; a scalar output
+        drops ``i``.  Array code (an array argument or array operations)
+        gives NumPy arrays of shape ``out.shape + arg.shape``, a tuple over
+        ``wrt`` when it is a tuple, inside a tuple over outputs when ``fn``
+        returns several (api/jacobians.py).
 
     Example:
         >>> from math import sin
@@ -34,13 +43,31 @@ def jacobian(fn, wrt=0, mode="auto"):
     if mode not in ("auto",) + MODES:
         raise UsageError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
     check_mode(None if mode == "auto" else mode, fn)
-    indices = wrt_indices(fn, wrt)
-    return Jacobian(fn, indices, isinstance(wrt, (tuple, list)), mode)
+    wrt = pick_wrt(wrt, argnums)
+    jac = Jacobian(fn, wrt_indices(fn, wrt), isinstance(wrt, (tuple, list)), mode)
+    if has_aux:
+        if is_emitted(fn):
+            raise UsageError("has_aux=True needs a function's source, not a compiled derivative")
+        jac.has_aux = True
+    return jac
+
+
+def jacrev(fn, argnums=0, has_aux=False):
+    """JAX's spelling of ``jacobian(fn, argnums=argnums, mode="reverse")``."""
+    return jacobian(fn, argnums=argnums, mode="reverse", has_aux=has_aux)
+
+
+def jacfwd(fn, argnums=0):
+    """JAX's spelling of ``jacobian(fn, argnums=argnums, mode="forward")``."""
+    return jacobian(fn, argnums=argnums, mode="forward")
 
 
 class Jacobian:
     """What ``jacobian`` returns: columns by forward passes (one per input) or
     rows by reverse sweeps (one per output), whichever ``chosen_mode`` says."""
+
+    has_aux = False
+    array_source = None
 
     def __init__(self, fn, indices: tuple, many: bool, mode: str) -> None:
         self.fn, self.indices, self.many, self.mode = fn, indices, many, mode
@@ -56,12 +83,17 @@ class Jacobian:
     @property
     @user_facing
     def source(self) -> str:
+        if self.array_source is not None:  # the product the last array call ran
+            return self.array_source
         if self.chosen_mode() == "forward":
             return cached(make_jvp, self.fn, len(signature_of(self.fn).parameters)).source
         return cached(VjpPair, self.fn).source
 
     @user_facing
     def __call__(self, *args):
+        if self.has_aux or not is_emitted(self.fn) and is_array_call(self.fn, args):
+            return array_jacobian(self.fn, self.indices, self.many, self.mode, args,
+                                  self.has_aux, self)
         scalars_only(args, "jacobian")
         if self.chosen_mode() == "forward":
             n = len(signature_of(self.fn).parameters)
@@ -89,14 +121,14 @@ def _nout(fn) -> int:
 
 
 # ---------------------------------------------------------------- second order
-def hessian(fn, wrt=0):
+def hessian(fn, wrt=None, *, argnums=None):
     """Second derivatives by forward over reverse: column ``j`` is the
     Hessian-vector product with ``e_j``.
 
     Parameters:
         fn: a scalar function of scalars.
         wrt: an index or name (the result is a number), or a tuple of them
-            (a tuple of rows).
+            (a tuple of rows); ``argnums``: JAX's name for it.
 
     Returns:
         A callable returning the Hessian.
@@ -111,6 +143,7 @@ def hessian(fn, wrt=0):
     if is_emitted(fn):
         raise AdcError("hessian of emitted derivative code is not supported; "
                        "use jacobian(...) of it (forward mode)")
+    wrt = pick_wrt(wrt, argnums)
     return cached(_make_hessian, fn, wrt_indices(fn, wrt), isinstance(wrt, (tuple, list)))
 
 
@@ -165,14 +198,14 @@ def _make_hvp(fn, nargs: int) -> Emitted:
                    "hvp")
 
 
-def derivative(fn, order: int = 1, wrt=0):
+def derivative(fn, order: int = 1, wrt=None, *, argnums=None):
     """The ``order``-th derivative of a function of one variable (forward mode
     nested ``order`` times); ``order=0`` is the function itself, emitted.
 
     Parameters:
         fn: the function.
         order: a non-negative integer.
-        wrt: the parameter (index or name) that varies.
+        wrt: the parameter (index or name) that varies (``argnums``: JAX's name).
 
     Returns:
         A callable returning the derivative; ``.source`` is the emitted code.
@@ -185,7 +218,7 @@ def derivative(fn, order: int = 1, wrt=0):
     """
     if isinstance(order, bool) or not isinstance(order, int) or order < 0:
         raise UsageError(f"order must be a non-negative integer, not {order!r}")
-    index = wrt_indices(fn, wrt)
+    index = wrt_indices(fn, pick_wrt(wrt, argnums))
     if len(index) != 1:
         raise UsageError("derivative takes one variable; use jacobian or hessian for several")
     return cached(_make_derivative, fn, order, index[0])

@@ -8,6 +8,7 @@ from ..runtime.tracebacks import user_facing
 from ..transform import composite
 from .arguments import as_tuple, defaults_tail, name_of, scalars_only, signature_of
 from .emitted import LOCK, Callable, Emitted, cached, is_emitted, module_of
+from .jacobians import array_vjp, is_array_call
 
 
 def jvp(fn, primals, tangents):
@@ -72,11 +73,14 @@ def vjp(fn, *primals):
     each primal, by the reverse sweep (JAX convention).
 
     Parameters:
-        fn: a function of scalars.
+        fn: a function of numbers or arrays.
         *primals: the point.
 
     Returns:
-        ``(output, vjp_fn)``; ``vjp_fn.source`` is the emitted code.
+        ``(output, vjp_fn)``; ``vjp_fn.source`` is the emitted code.  With
+        an array argument (or array operations in ``fn``) the cotangent has
+        the output's shape (a tuple of them for several outputs) and seeds
+        one emitted function ``f_vjp(*params, *out_bars)`` (api/jacobians.py).
 
     Example:
         >>> from math import sin
@@ -88,10 +92,12 @@ def vjp(fn, *primals):
         >>> pullback((1.0, 0.0))
         (2.0, 1.0)
     """
-    scalars_only(primals, "vjp")
     if is_emitted(fn):
         raise AdcError("vjp of emitted derivative code would be reverse over reverse, which "
                        "is not supported; use jvp (forward over reverse) or hvp")
+    if is_array_call(fn, primals):
+        return array_vjp(fn, primals)
+    scalars_only(primals, "vjp")
     pair = cached(VjpPair, fn)
     tail = defaults_tail(fn, len(primals))
     fwd, bwd, nout = pair.functions()
