@@ -252,8 +252,8 @@ def check_grad(f, *args, wrt=None, argnums=None, rtol: float = 1e-5, atol: float
         f: the function.
         *args: the point.
         wrt: parameter indices or names (default: every float argument or
-            float array; an array is checked element by element);
-            ``argnums``: JAX's name for it (give one of them).
+            float array; an array is checked element by element).
+        argnums: JAX's name for ``wrt`` (give one of them).
         rtol, atol: the tolerance, ``|emitted - reference| <= atol + rtol * |reference|``.
         h: the finite-difference step (default: scaled to each argument).
 

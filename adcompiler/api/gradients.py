@@ -155,11 +155,11 @@ def source(fn, wrt=None, args: tuple | None = None, *, argnums=None) -> str:
 
     Parameters:
         fn: a function, or the result of :func:`grad`, :func:`jacobian`, ...
-        wrt: for a plain function, the parameter(s) as in :func:`grad`
-            (``argnums``: JAX's name for it).
+        wrt: for a plain function, the parameter(s) as in :func:`grad`.
         args: example arguments: array code is compiled for their shapes
             (and needs them: a function using array operations has no code
             before its shapes are known).
+        argnums: JAX's name for ``wrt`` (give one of them).
 
     Returns:
         The module text: a ``str`` that prints as plain code and displays

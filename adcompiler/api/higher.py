@@ -53,12 +53,46 @@ def jacobian(fn, wrt=None, mode="auto", *, argnums=None, has_aux=False):
 
 
 def jacrev(fn, argnums=0, has_aux=False):
-    """JAX's spelling of ``jacobian(fn, argnums=argnums, mode="reverse")``."""
+    """JAX's spelling of ``jacobian(fn, argnums=argnums, mode="reverse")``:
+    one reverse sweep per output element.
+
+    Parameters:
+        fn: a function of numbers or arrays.
+        argnums: an index or name, or a tuple of them.
+        has_aux: ``fn`` returns ``(out, aux)``; the callable returns ``(J, aux)``.
+
+    Returns:
+        A callable returning the Jacobian, as :func:`jacobian` does.
+
+    Example:
+        >>> import numpy as np
+        >>> def r(p, t):
+        ...     return p[0] * np.exp(-p[1] * t)
+        >>> adcompiler.jacrev(r)(np.array([2.0, 0.0]), np.array([0.0, 1.0]))
+        array([[ 1.,  0.],
+               [ 1., -2.]])
+    """
     return jacobian(fn, argnums=argnums, mode="reverse", has_aux=has_aux)
 
 
 def jacfwd(fn, argnums=0):
-    """JAX's spelling of ``jacobian(fn, argnums=argnums, mode="forward")``."""
+    """JAX's spelling of ``jacobian(fn, argnums=argnums, mode="forward")``:
+    one forward pass per input element.
+
+    Parameters:
+        fn: a function (of numbers; of arrays once forward mode takes them).
+        argnums: an index or name, or a tuple of them.
+
+    Returns:
+        A callable returning the Jacobian, as :func:`jacobian` does.
+
+    Example:
+        >>> from math import sin
+        >>> def g(x, y):
+        ...     return x * y, x + sin(y)
+        >>> adcompiler.jacfwd(g, argnums=(0, 1))(1.0, 2.0)
+        ((2.0, 1.0), (1.0, -0.4161468365471424))
+    """
     return jacobian(fn, argnums=argnums, mode="forward")
 
 
@@ -128,7 +162,8 @@ def hessian(fn, wrt=None, *, argnums=None):
     Parameters:
         fn: a scalar function of scalars.
         wrt: an index or name (the result is a number), or a tuple of them
-            (a tuple of rows); ``argnums``: JAX's name for it.
+            (a tuple of rows).
+        argnums: JAX's name for ``wrt`` (give one of them).
 
     Returns:
         A callable returning the Hessian.
@@ -205,7 +240,8 @@ def derivative(fn, order: int = 1, wrt=None, *, argnums=None):
     Parameters:
         fn: the function.
         order: a non-negative integer.
-        wrt: the parameter (index or name) that varies (``argnums``: JAX's name).
+        wrt: the parameter (index or name) that varies.
+        argnums: JAX's name for ``wrt`` (give one of them).
 
     Returns:
         A callable returning the derivative; ``.source`` is the emitted code.

@@ -3,7 +3,7 @@
 A call with an array (or list) argument, or of a function using array
 operations, is compiled for the shapes of the call into one vector-Jacobian
 product ``f_vjp(*params, *out_bars) -> (*outs, *param_bars)``
-(transform/cotangent.py).  ``vjp`` seeds it with the caller's cotangent;
+(compiler_vjp.py).  ``vjp`` seeds it with the caller's cotangent;
 the reverse Jacobian seeds it with each unit cotangent in turn (one sweep per
 output element, shape ``out.shape + arg.shape``); the forward Jacobian asks
 ``jvp`` for one column per input element.  ``mode="auto"`` takes forward
@@ -22,7 +22,7 @@ from ..frontend.source import load_live
 from ..runtime.pytrees import is_tree
 from ..runtime.realargs import as_real, float_gradient, refuse_complex
 from ..runtime.tracebacks import user_facing
-from ..transform.cotangent import compile_vjp
+from ..compiler_vjp import compile_vjp
 from ..frontend.auxout import count, rebuild, split_aux
 from .arguments import defaults_tail, name_of, signature_of
 

@@ -15,20 +15,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import compiler
-from ..arrays import context as npcompile
-from ..arrays.context import ArrayContext, shape_error
-from ..arrays.shapes import Tup
-from ..compiler import Compiled, callee_functions, emit_module, observed, primal_callees
-from ..core.ir import Const
-from ..emit.printer import comment_line
-from ..frontend.inline import inline_calls
-from ..frontend.source import SourceFunction
-from ..optimize.passes import optimize
-from ..prims.shapecalc import ShapeNeeded
-from ..runtime.deep import deep
-from ..runtime.watch import watch
-from .reverse import reverse_function
+from . import compiler
+from .arrays import context as npcompile
+from .arrays.context import ArrayContext, shape_error
+from .arrays.shapes import Tup
+from .compiler import Compiled, callee_functions, emit_module, observed, primal_callees
+from .core.ir import Const
+from .emit.printer import comment_line
+from .frontend.inline import inline_calls
+from .frontend.source import SourceFunction
+from .optimize.passes import optimize
+from .prims.shapecalc import ShapeNeeded
+from .runtime.deep import deep
+from .runtime.watch import watch
+from .transform.reverse import reverse_function
 
 
 @dataclass
