@@ -101,10 +101,16 @@ def array_vjp(fn, primals: tuple):
     def vjp_fn(cotangent):
         cts = _cotangents(fn, cotangent, shapes)
         bars = run(*full, *cts)[nout:]
-        return tuple(float_gradient(b) for b in bars)
+        return tuple(_bar(b) for b in bars)
 
     vjp_fn.source = code.compiled.source
     return (outs[0] if nout == 1 else tuple(outs)), vjp_fn
+
+
+def _bar(value):
+    """A cotangent as a float array, or a float for a number."""
+    value = float_gradient(value)
+    return float(value) if np.ndim(value) == 0 else value
 
 
 def _cotangents(fn, cotangent, shapes: tuple) -> tuple:
