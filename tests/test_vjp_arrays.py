@@ -206,3 +206,32 @@ def test_compiled_again_for_other_shapes():
     _, p1 = vjp(mlp, X3, A23, B2)
     _, p2 = vjp(mlp, X3[:2], A23[:, :2], B2)
     assert p1(np.ones(2))[0].shape == (3,) and p2(np.ones(2))[0].shape == (2,)
+
+
+# ------------------------------------------------------------------ the example
+def _example():
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "examples", "gauss_newton_fit.py")
+    spec = importlib.util.spec_from_file_location("gauss_newton_fit", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_gauss_newton_example_converges_with_the_compiled_jacobian():
+    gn = _example()
+    t, y = gn.data()
+    J = gn.residual_jacobian(gn.START, t, y)
+    assert J.shape == (20, 3)
+    fd = fd_jacobian(gn.residuals, (gn.START, t, y), 0)[0]
+    np.testing.assert_allclose(J, fd, rtol=1e-6, atol=1e-8)
+    p, history = gn.gauss_newton(gn.START, t, y)
+    np.testing.assert_allclose(p, gn.TRUE, rtol=1e-10)
+    assert history[-1] < 1e-20 and len(history) <= 10
+    assert all(b < a for a, b in zip(history[:4], history[1:5]))  # quadratic phase
+    t, y = gn.data(noise=0.05, seed=1)  # noisy data: the normal equations hold at the fit
+    p, _ = gn.gauss_newton(gn.START, t, y)
+    r = gn.residuals(p, t, y)
+    assert np.max(np.abs(gn.residual_jacobian(p, t, y).T @ r)) < 1e-9
