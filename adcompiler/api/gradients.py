@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..errors import AdcError, UsageError
 from ..runtime.realargs import float_gradient
 from ..transform import composite
-from .arguments import as_tuple, name_of, pick_wrt, wrt_indices
+from .arguments import WRT0, as_tuple, name_of, pick_wrt, wrt_indices
 from .aux import AuxDerivative
 from .reverse_grad import Derivative
 from ..frontend import varargs
@@ -42,7 +42,7 @@ class ByCount:
         return self._last.source
 
 
-def grad(fn=None, wrt=None, mode=None, *, argnums=None, has_aux=False):
+def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False):
     """``grad(f)``, ``@grad`` or ``@grad(wrt=..., mode=...)``: a function that
     computes the gradient of ``f``, compiled from ``f``'s source into readable
     Python (see ``.source``).  Both modes give the same numbers; forward mode
@@ -83,7 +83,7 @@ def grad(fn=None, wrt=None, mode=None, *, argnums=None, has_aux=False):
     return _grad(fn, pick_wrt(wrt, argnums), mode, False, has_aux)
 
 
-def value_and_grad(fn=None, wrt=None, mode=None, *, argnums=None, has_aux=False):
+def value_and_grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False):
     """Like :func:`grad`, but the compiled function returns ``(f(*args),
     gradient)`` from one pass.
 
@@ -149,7 +149,7 @@ def _forward(fn, wrt, with_value: bool, extra: int):
     return Emitted(build, shape, fn, "forward grad", name, real=indices)
 
 
-def source(fn, wrt=None, args: tuple | None = None, *, argnums=None) -> str:
+def source(fn, wrt=WRT0, args: tuple | None = None, *, argnums=None) -> str:
     """The emitted source of ``fn``'s gradient, or of any transform's result
     (anything with a ``.source``).
 

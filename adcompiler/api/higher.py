@@ -7,14 +7,14 @@ from ..errors import AdcError, UsageError
 from ..frontend.source import load_live
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
-from .arguments import (as_tuple, defaults_tail, name_of, pick_wrt, scalars_only, signature_of,
-                        wrt_indices)
+from .arguments import (WRT0, as_tuple, defaults_tail, name_of, pick_wrt, scalars_only,
+                        signature_of, wrt_indices)
 from .jacobians import array_jacobian, is_array_call
 from .emitted import MODES, Emitted, cached, check_mode, is_emitted, module_of
 from .linearize import VjpPair, make_jvp, vjp
 
 
-def jacobian(fn, wrt=None, mode="auto", *, argnums=None, has_aux=False):
+def jacobian(fn, wrt=WRT0, mode="auto", *, argnums=None, has_aux=False):
     """The Jacobian ``J[i][j] = d out_i / d x_wrt[j]``: forward mode (one pass per
     input) when inputs <= outputs, reverse mode (one pass per output) otherwise.
 
@@ -155,7 +155,7 @@ def _nout(fn) -> int:
 
 
 # ---------------------------------------------------------------- second order
-def hessian(fn, wrt=None, *, argnums=None):
+def hessian(fn, wrt=WRT0, *, argnums=None):
     """Second derivatives by forward over reverse: column ``j`` is the
     Hessian-vector product with ``e_j``.
 
@@ -233,7 +233,7 @@ def _make_hvp(fn, nargs: int) -> Emitted:
                    "hvp")
 
 
-def derivative(fn, order: int = 1, wrt=None, *, argnums=None):
+def derivative(fn, order: int = 1, wrt=WRT0, *, argnums=None):
     """The ``order``-th derivative of a function of one variable (forward mode
     nested ``order`` times); ``order=0`` is the function itself, emitted.
 
