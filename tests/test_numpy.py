@@ -256,8 +256,11 @@ def test_forward_mode_transforms_refuse_arrays_clearly():
 
     x = np.array([1.0, 2.0, 3.0])
     np.testing.assert_allclose(grad(f)(x), 2 * x + np.array([np.cos(1.0), 0, 0]))
+    # reverse mode takes arrays since issue 15: vjp and jacobian (tests/test_vjp_arrays.py)
+    np.testing.assert_allclose(jacobian(f)(x), 2 * x + np.array([np.cos(1.0), 0, 0]))
+    np.testing.assert_allclose(vjp(f, x)[1](2.0)[0], 4 * x + np.array([2 * np.cos(1.0), 0, 0]))
     for call in (lambda: grad(f, mode="forward")(x), lambda: hessian(f)(x),
-                 lambda: jacobian(f)(x), lambda: jvp(f, (x,), (x,)), lambda: vjp(f, x),
+                 lambda: jvp(f, (x,), (x,)),
                  lambda: hvp(f, (x,), (x,)), lambda: grad(grad(f))(x)):
         with pytest.raises(AdcError, match="scalar arguments only"):
             call()
