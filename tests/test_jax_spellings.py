@@ -191,3 +191,21 @@ def test_has_aux_errors_name_the_construct():
         grad(scalar_aux, has_aux=True)({"a": 1.0}, 2.0)
     with pytest.raises(UsageError, match="reverse mode"):
         jacobian(fit_loss, has_aux=True, mode="forward")(W, X, Y)
+
+
+def test_swell_and_the_command_line_read_argnums(tmp_path):
+    import os
+    import subprocess
+    import sys
+    report = adcompiler.swell(h, argnums=1, at=(1.0, 0.5))
+    assert all(row.agrees for row in report.rows)
+    with pytest.raises(UsageError, match="not both"):
+        adcompiler.swell(h, wrt=0, argnums=1)
+    path = tmp_path / "deco.py"
+    path.write_text("from adcompiler import grad\n\n\n@grad(argnums=1)\n"
+                    "def f(x, y):\n    return x * y * y\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    run = subprocess.run([sys.executable, "-m", "adcompiler", "compile", str(path)],
+                         capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=root))
+    assert run.returncode == 0, run.stderr
+    assert "def f_grad(x, y):" in run.stdout and "y_bar" in run.stdout

@@ -47,7 +47,7 @@ def _decorator_wrt(deco: ast.expr):
     wrt = None
     if isinstance(deco, ast.Call):
         for kw in deco.keywords:
-            if kw.arg == "wrt":
+            if kw.arg in ("wrt", "argnums"):  # argnums: JAX's name for wrt
                 try:
                     wrt = ast.literal_eval(kw.value)
                 except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
