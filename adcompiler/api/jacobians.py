@@ -195,10 +195,12 @@ def _shaped(flat: np.ndarray, shape: tuple):
 
 
 def array_jacobian(fn, wrt: tuple, many: bool, mode: str, args: tuple,
-                   has_aux: bool = False, holder=None):
+                   has_aux: bool = False, holder=None, forward=None):
     """The Jacobian(s) of one call, JAX's nesting: outputs outside, then
     arguments (a tuple when ``wrt`` is a tuple); with ``has_aux``, ``(J, aux)``.
-    ``holder.array_source`` is set to the emitted code run (reverse mode)."""
+    ``holder.array_source`` is set to the emitted code run (reverse mode).
+    ``forward(args)``: the forward-mode Jacobian in the same nesting (the
+    array forward route), else one ``jvp`` per input element."""
     if mode == "auto":
         full = _real_args(fn, args, wrt, "jacobian")
         n_in = sum(int(np.size(full[j])) for j in wrt)
@@ -209,6 +211,10 @@ def array_jacobian(fn, wrt: tuple, many: bool, mode: str, args: tuple,
         if has_aux:
             raise UsageError("jacobian(has_aux=True) runs in reverse mode only so far: "
                              "use mode='reverse' (or jacrev)")
+        if holder is not None:
+            holder.array_source = None  # .source: the forward route's code
+        if forward is not None:
+            return forward(args)
         per_out, aux = forward_jacobian(fn, wrt, args), None
     else:
         per_out, aux = reverse_jacobian(fn, wrt, args, has_aux)
