@@ -209,3 +209,24 @@ def test_swell_and_the_command_line_read_argnums(tmp_path):
                          capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=root))
     assert run.returncode == 0, run.stderr
     assert "def f_grad(x, y):" in run.stdout and "y_bar" in run.stdout
+
+
+def named_aux(w, X, y):
+    pred = X @ w
+    err = pred - y
+    aux = {"pred": pred, "stats": (np.mean(err), np.max(err)), "1": 2.0}
+    err = err * 2.0  # aux holds the values from before this line
+    return np.sum(err ** 2), aux
+
+
+def test_has_aux_reads_a_display_bound_to_a_name():
+    gw, aux = grad(named_aux, has_aux=True)(W, X, Y)
+    loss_only = lambda w, X, y: named_aux(w, X, y)[0]  # noqa: E731
+    np.testing.assert_allclose(gw, fd_grad(loss_only, (W, X, Y), 0), rtol=1e-6, atol=1e-7)
+    want = named_aux(W, X, Y)[1]
+    np.testing.assert_allclose(aux["pred"], want["pred"], rtol=1e-14)
+    assert aux["stats"] == pytest.approx(want["stats"], rel=1e-14)
+    assert aux["1"] == 2.0 and list(aux) == ["pred", "stats", "1"]
+    df = grad(named_aux, has_aux=True)
+    df(W, X, Y)
+    assert "aux_stats_0 = np.mean(err)" in df.source

@@ -7,7 +7,10 @@ the AST: every ``return value, AUX`` becomes ``return value, leaf1, leaf2,
 ...`` (dict, tuple and list displays are opened, anything else is a leaf),
 the compiled code returns the leaves after the derivative (never
 differentiated: reverse.py ``aux=``), and :func:`rebuild` puts them back
-into the structure.  Every ``return`` must give the same structure.
+into the structure.  Every ``return`` must give the same structure.  A
+display bound to a name once at the top of the body and read only by the
+returns (``aux = {"pred": p}`` ... ``return loss, aux``) is opened too: each
+leaf gets a name of its own there (``aux_pred = p``).
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ def split_aux(sf: SourceFunction) -> tuple:
     if not returns:
         raise sf.error(f"{sf.name} has no return statement; has_aux=True needs "
                        "`return value, aux`", sf.node, "has_aux")
+    _named_displays(node, returns)
     structure = None
     for ret in returns:
         value = ret.value
@@ -57,6 +61,62 @@ def _flatten(sf: SourceFunction, expr: ast.expr, leaves: list) -> tuple:
         return (kind, tuple(_flatten(sf, e, leaves) for e in expr.elts))
     leaves.append(expr)
     return LEAF
+
+
+def _named_displays(node, returns: list) -> None:
+    """``aux = {"pred": p, ...}`` at the top of the body, then ``return loss,
+    aux``: the display is bound once, and ``aux`` is read only there, so each
+    leaf gets its own name where the display was (``aux_pred = p``) and the
+    returns show the display of those names (evaluated where it was written)."""
+    names = {r.value.elts[1].id for r in returns if isinstance(r.value, ast.Tuple)
+             and len(r.value.elts) == 2 and isinstance(r.value.elts[1], ast.Name)}
+    if not names:
+        return
+    taken = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    taken |= {a.arg for a in ast.walk(node.args) if isinstance(a, ast.arg)}
+    for name in sorted(names):
+        uses = [n for n in ast.walk(node) if isinstance(n, ast.Name) and n.id == name]
+        stores = [n for n in uses if isinstance(n.ctx, ast.Store)]
+        at = [k for k, s in enumerate(node.body) if isinstance(s, ast.Assign)
+              and len(s.targets) == 1 and s.targets[0] in stores
+              and isinstance(s.value, (ast.Dict, ast.Tuple, ast.List))]
+        reads = [r for r in returns if isinstance(r.value, ast.Tuple) and len(r.value.elts) == 2
+                 and isinstance(r.value.elts[1], ast.Name) and r.value.elts[1].id == name]
+        if len(stores) != 1 or len(at) != 1 or len(uses) != 1 + len(reads):
+            continue  # rebound, or read elsewhere: left as it is (lowering says why)
+        statement = node.body[at[0]]
+        assigns: list = []
+        display = _bind(statement.value, name, taken, assigns)
+        for a in assigns:
+            ast.copy_location(a, statement)
+            ast.fix_missing_locations(a)
+        node.body[at[0]:at[0] + 1] = assigns
+        for r in reads:
+            r.value.elts[1] = copy.deepcopy(display)
+            ast.fix_missing_locations(r)
+
+
+def _bind(expr, base: str, taken: set, assigns: list):
+    """``expr`` with each leaf bound to a fresh name (``base_key``) by ``assigns``."""
+    if isinstance(expr, ast.Dict) and all(isinstance(k, ast.Constant) for k in expr.keys):
+        values = [_bind(v, _label(base, k.value, i), taken, assigns)
+                  for i, (k, v) in enumerate(zip(expr.keys, expr.values))]
+        return ast.Dict(keys=list(expr.keys), values=values)
+    if isinstance(expr, (ast.Tuple, ast.List)) and not any(
+            isinstance(e, ast.Starred) for e in expr.elts):
+        elts = [_bind(e, f"{base}_{i}", taken, assigns) for i, e in enumerate(expr.elts)]
+        return type(expr)(elts=elts, ctx=ast.Load())
+    name = base
+    k = 2
+    while name in taken:
+        name, k = f"{base}_{k}", k + 1
+    taken.add(name)
+    assigns.append(ast.Assign(targets=[ast.Name(name, ast.Store())], value=expr))
+    return ast.Name(name, ast.Load())
+
+
+def _label(base: str, key, i: int) -> str:
+    return f"{base}_{key}" if isinstance(key, str) and key.isidentifier() else f"{base}_{i}"
 
 
 def count(structure: tuple) -> int:
