@@ -77,6 +77,11 @@ def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False):
         2.7635465813520725
         >>> adcompiler.grad(f, wrt=("w", "x"))(1.0, 3.0)
         (4.145319872028109, 0.8414709848078965)
+        >>> def fit(w):
+        ...     r = 2.0 * w - 1.0
+        ...     return r * r, {"residual": r}
+        >>> adcompiler.grad(fit, has_aux=True)(1.0)
+        (4.0, {'residual': 1.0})
     """
     if fn is None:
         return lambda f: grad(f, wrt, mode, argnums=argnums, has_aux=has_aux)

@@ -91,6 +91,12 @@ def vjp(fn, *primals):
         (2.0, 1.9092974268256817)
         >>> pullback((1.0, 0.0))
         (2.0, 1.0)
+        >>> import numpy as np
+        >>> def layer(x, A):
+        ...     return np.tanh(A @ x)
+        >>> out, pullback = adcompiler.vjp(layer, np.zeros(2), np.eye(2))
+        >>> pullback(np.array([1.0, 2.0]))[0]
+        array([1., 2.])
     """
     if is_emitted(fn):
         raise AdcError("vjp of emitted derivative code would be reverse over reverse, which "
