@@ -28,7 +28,7 @@ def fit_loss(w, X, y):
 
 def scalar_aux(x, y):
     z = x * sin(y)
-    return z * z, (z, [y, 3.0])
+    return z * z, (z, [y, 3.0], None)
 
 
 def two_returns(x):
@@ -135,7 +135,7 @@ def test_has_aux_on_scalar_code():
     gx, aux = grad(scalar_aux, has_aux=True)(1.3, 0.4)
     assert gx == pytest.approx(central_diff(lambda x, y: scalar_aux(x, y)[0], (1.3, 0.4), 0))
     z = 1.3 * sin(0.4)
-    assert aux == (pytest.approx(z), [0.4, 3.0])
+    assert aux == (pytest.approx(z), [0.4, 3.0], None)
     for x in (1.5, -1.5):
         gx, aux = grad(two_returns, has_aux=True)(x)
         assert gx == pytest.approx(2 * x if x > 0 else -1.0)
@@ -214,7 +214,7 @@ def test_swell_and_the_command_line_read_argnums(tmp_path):
 def named_aux(w, X, y):
     pred = X @ w
     err = pred - y
-    aux = {"pred": pred, "stats": (np.mean(err), np.max(err)), "1": 2.0}
+    aux = {"pred": pred, "stats": (np.mean(err), np.max(err)), "1": 2.0, "tag": "fit"}
     err = err * 2.0  # aux holds the values from before this line
     return np.sum(err ** 2), aux
 
@@ -226,7 +226,8 @@ def test_has_aux_reads_a_display_bound_to_a_name():
     want = named_aux(W, X, Y)[1]
     np.testing.assert_allclose(aux["pred"], want["pred"], rtol=1e-14)
     assert aux["stats"] == pytest.approx(want["stats"], rel=1e-14)
-    assert aux["1"] == 2.0 and list(aux) == ["pred", "stats", "1"]
+    assert aux["1"] == 2.0 and aux["tag"] == "fit"
+    assert list(aux) == ["pred", "stats", "1", "tag"]
     df = grad(named_aux, has_aux=True)
     df(W, X, Y)
     assert "aux_stats_0 = np.mean(err)" in df.source

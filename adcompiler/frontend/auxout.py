@@ -4,7 +4,8 @@ loss, {"pred": p, "err": (a, b)}``).
 
 The IR carries numbers and arrays only, so the structure is taken apart on
 the AST: every ``return value, AUX`` becomes ``return value, leaf1, leaf2,
-...`` (dict, tuple and list displays are opened, anything else is a leaf),
+...`` (dict, tuple and list displays are opened, a string or None constant is
+kept in the structure, anything else is a leaf),
 the compiled code returns the leaves after the derivative (never
 differentiated: reverse.py ``aux=``), and :func:`rebuild` puts them back
 into the structure.  Every ``return`` must give the same structure.  A
@@ -59,6 +60,8 @@ def _flatten(sf: SourceFunction, expr: ast.expr, leaves: list) -> tuple:
             raise sf.error("an aux tuple or list cannot be starred", expr, "has_aux")
         kind = "tuple" if isinstance(expr, ast.Tuple) else "list"
         return (kind, tuple(_flatten(sf, e, leaves) for e in expr.elts))
+    if isinstance(expr, ast.Constant) and not isinstance(expr.value, (int, float, complex)):
+        return ("const", expr.value)  # a string or None: kept here, not computed
     leaves.append(expr)
     return LEAF
 
@@ -106,6 +109,8 @@ def _bind(expr, base: str, taken: set, assigns: list):
             isinstance(e, ast.Starred) for e in expr.elts):
         elts = [_bind(e, f"{base}_{i}", taken, assigns) for i, e in enumerate(expr.elts)]
         return type(expr)(elts=elts, ctx=ast.Load())
+    if isinstance(expr, ast.Constant) and not isinstance(expr.value, (int, float, complex)):
+        return expr  # kept in the structure (_flatten)
     name = base
     k = 2
     while name in taken:
@@ -123,6 +128,8 @@ def count(structure: tuple) -> int:
     """How many leaves ``structure`` holds."""
     if structure == LEAF:
         return 1
+    if structure[0] == "const":
+        return 0
     children = structure[2] if structure[0] == "dict" else structure[1]
     return sum(count(c) for c in children)
 
@@ -136,6 +143,8 @@ def rebuild(structure: tuple, leaves) -> object:
 def _build(structure: tuple, it):
     if structure == LEAF:
         return next(it)
+    if structure[0] == "const":
+        return structure[1]
     if structure[0] == "dict":
         return {k: _build(c, it) for k, c in zip(structure[1], structure[2])}
     items = [_build(c, it) for c in structure[1]]
