@@ -60,8 +60,9 @@ def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False):
         mode: ``"reverse"`` (default) or ``"forward"``.
         argnums: JAX's name for ``wrt`` (give one of them).
         has_aux: ``f`` returns ``(value, aux)``; the callable returns
-            ``(gradient, aux)`` (aux: numbers, arrays, and dict, tuple or
-            list displays of them, returned as computed, not differentiated).
+            ``(gradient, aux)`` (aux: numbers, arrays, strings, None, and
+            dict, tuple or list displays of them, returned as computed, not
+            differentiated; see frontend/auxout.py).
 
     Returns:
         A callable with ``f``'s parameters returning the gradient (a number, an
