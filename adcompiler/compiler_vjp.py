@@ -70,7 +70,7 @@ def _compile(sf, wrt, shapes, dtypes, aux) -> VjpCode:
         entry = compiler._pass(entry, optimize, types=types)
     primal_shapes = ctx.entry_shapes(entry) if ctx else None
     outs = entry.body.results[:len(entry.body.results) - aux]
-    out_shapes = tuple(_out_shape(sf, o, primal_shapes) for o in outs)
+    out_shapes = tuple(_out_shape(sf, entry, o, primal_shapes) for o in outs)
     fn, fwd_needed = reverse_function(entry, wrt, False, primal_shapes, seeded=True, aux=aux)
     fn = compiler._renamed(fn, sf.name + "_vjp")
     seeds = fn.params[len(entry.params):]
@@ -92,9 +92,9 @@ def _compile(sf, wrt, shapes, dtypes, aux) -> VjpCode:
     return VjpCode(code, out_shapes, aux)
 
 
-def _out_shape(sf: SourceFunction, out, shapes) -> tuple:
+def _out_shape(sf: SourceFunction, entry, out, shapes) -> tuple:
     """The shape of one output; an output whose shape inference cannot tell
-    (or a tuple) is refused at the function: its cotangent needs a shape."""
+    (or a tuple) is refused at its return: its cotangent needs a shape."""
     if isinstance(out, Const) or shapes is None:
         return ()
     shape = shapes.get(out)
@@ -102,5 +102,5 @@ def _out_shape(sf: SourceFunction, out, shapes) -> tuple:
         raise sf.error(f"the shape of an output of {sf.name} is not known from the shapes of "
                        "its arguments, so its cotangent cannot be built; vjp and jacobian "
                        "need outputs whose shapes follow from the arguments' shapes",
-                       sf.node, "return")
+                       compiler._return_node(sf, entry, shapes), "return")
     return shape
