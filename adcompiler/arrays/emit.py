@@ -115,6 +115,24 @@ def index_add(em, e: Eqn, target: str) -> list:
     return pre + [add]
 
 
+def setitem(em, e: Eqn, target: str) -> list:
+    """``out = setitem(x, v, idx)`` as ``x[idx] = v`` when ``x``'s array may
+    be overwritten (owned, dead after the write), else as
+    ``out = x.copy(); out[idx] = v``: NumPy's in-place write is then the
+    functional one (see :mod:`adcompiler.prims.writes`)."""
+    x, v = e.args[:2]
+    index = index_node(e.param("spec"), [em.expr(a) for a in e.args[2:]])
+    out = ast.Name(target, ast.Store())
+    pre: list = []
+    if not em.can_overwrite(x, e):
+        pre = [ast.Assign([out], _call(ast.Attribute(em.expr(x), "copy", ast.Load()), []))]
+    elif em.name_of(x) != target:  # an owned array nobody else sees: take it over
+        pre = [ast.Assign([out], em.expr(x))]
+    write = ast.Assign([ast.Subscript(ast.Name(target, ast.Load()), index, ast.Store())],
+                       em.expr(v))
+    return pre + [write]
+
+
 # ---------------------------------------------------------------- ownership
 def owned_arrays(fn: Function) -> set:
     """Variables holding an array that may be updated in place (see module doc)."""

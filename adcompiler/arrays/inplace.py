@@ -47,8 +47,8 @@ def check_inplace(fn: Function, shapes: dict, ops: dict, filename: str,
     for e, pos in live.eqns:
         if not (e.outs and e.outs[0].name in ops) or not _is_array(shapes, e.args[0]):
             continue
-        name, line, col = ops[e.outs[0].name]
-        op = _SYMBOLS.get(e.prim, "op")
+        name, line, col, *kind = ops[e.outs[0].name]
+        op = "[...]" if kind else _SYMBOLS.get(e.prim, "op")
         mine = roots.get(e.args[0], frozenset())
         params = param_roots(mine)
         if params:
@@ -122,6 +122,11 @@ def _describe(v: Var, name: str, also: tuple) -> str:
 
 
 def _error(name: str, op: str, other: str, filename: str, line: int, col: int) -> CompileError:
+    if op == "[...]":  # an item write (frontend/lower_writes.py)
+        return CompileError(
+            f"the item assignment {name}[...] = ... writes into an array shared with {other}, "
+            f"so NumPy would change that array too; write into a copy first "
+            f"({name} = {name}.copy())", filename, line, col, "item assignment")
     return CompileError(
         f"the in-place operator {op}= on {name} writes into an array shared with {other}, so "
         f"NumPy would change that array too; write {name} = {name} {op} ... (a new array) "

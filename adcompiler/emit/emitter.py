@@ -151,6 +151,8 @@ class Emitter:
             return [ast.Expr(call)]
         if e.prim == "index_add":
             return self.index_add(e, pos)
+        if e.prim == "setitem":
+            return self.setitem(e, pos)
         if e.prim == "check":  # assert cond, msg (kept from the user's code)
             msg = e.param("msg")
             return [ast.Assert(self.expr(e.args[0]), None if msg is None else ast.Constant(msg))]
@@ -181,6 +183,17 @@ class Emitter:
         late = {names[v] for a in e.args[2:] for v in self.inl.expand(a)
                 if isinstance(v, Var) and v in names}
         return npemit.index_add(self, e, self.namer.take(e.outs[0], pos, avoid=late))
+
+    def setitem(self, e: Eqn, pos: int) -> list:
+        """``out[idx] = v``: into the buffer itself when it dies here and
+        nothing else sees it, else into a copy (arrays/emit.py)."""
+        x, names = e.args[0], self.namer.names
+        late = {names[v] for a in e.args[1:] for v in self.inl.expand(a)
+                if isinstance(v, Var) and v in names}
+        if isinstance(x, Var) and x in names and self.can_overwrite(x, e):
+            self.namer.pref.setdefault(e.outs[0], names[x])
+            late.discard(names[x])  # read before the write: ``x[i] = x[j]``
+        return npemit.setitem(self, e, self.namer.take(e.outs[0], pos, avoid=late))
 
     def prefer_inplace(self, e: Eqn, pos: int) -> None:
         """Array code: ``x_bar + c`` whose ``x_bar`` is an owned array dying

@@ -14,7 +14,7 @@ from .expressions import reads_twice
 #: operators with an augmented form (``+=`` ...)
 AUG_PRIMS = ("add", "sub", "mul", "div")
 #: never inlined: effects, multiple results, statements of their own
-INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add"}
+INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add", "setitem"}
 #: deepest expression built by inlining (each level may add parentheses)
 MAX_INLINE_DEPTH = 40
 
@@ -48,6 +48,8 @@ class Inlining:
             target = self._inplace_operand(s, local_defs, counts)
             if target is not None:
                 self.inplace[s.outs[0]] = target
+            elif isinstance(s, Eqn) and s.prim == "setitem":
+                target = s.args[0]  # the buffer written into: a name of its own
             for a in stmt_inputs(s):
                 if a is not target:
                     self._maybe_inline(a, local_defs, counts)

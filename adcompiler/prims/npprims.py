@@ -31,6 +31,7 @@ derivative of linear and bilinear ones.
 from __future__ import annotations
 
 from . import (adjoint_helpers, builders, cumulative, einsum, indexing, linalg, queries,  # noqa: F401
+               writes,
                integrate, linalg_more, ordering, polynomial, reductions, shaping, stacking,
                softmax, statistics)
 from .shapecalc import index_items  # noqa: F401  (historical home)

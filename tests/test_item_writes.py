@@ -1,0 +1,178 @@
+"""Item writes ``out[idx] = e`` (issue 14): buffers allocated in the
+function, filled item by item, in straight-line code, loops and branches,
+with ``+=``, column writes and masks; every gradient against central
+differences.  The refusals (a write NumPy would see differently: into a
+parameter, a global, an array another live name shares, a fancy index, a
+float into an integer array) name the construct and the line.  The record's
+own rules are checked by tests/test_registry_arrays.py."""
+import subprocess
+import sys
+import textwrap
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import adcompiler
+from adcompiler import CompileError
+
+ROOT = Path(__file__).resolve().parent.parent
+H = 1e-6
+
+
+def central(f, args, k):
+    """Central differences of ``f`` with respect to argument ``k``."""
+    x = np.asarray(args[k], dtype=float)
+    out = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = H
+        up, down = list(args), list(args)
+        up[k], down[k] = x + e, x - e
+        out[i] = (f(*up) - f(*down)) / (2 * H)
+    return out
+
+
+def check(f, args, wrt=(0,), atol=1e-6, rtol=1e-5):
+    """``grad(f)`` against central differences for each argument in ``wrt``;
+    the arguments are left unchanged; returns the emitted source."""
+    before = [np.copy(a) for a in args]
+    g = adcompiler.grad(f, wrt=wrt if len(wrt) > 1 else wrt[0])
+    got = g(*args)
+    got = got if len(wrt) > 1 else (got,)
+    for k, value in zip(wrt, got):
+        np.testing.assert_allclose(value, central(f, args, k), atol=atol, rtol=rtol,
+                                   err_msg=f"argument {k} of {f.__name__}")
+    for a, b in zip(args, before):
+        np.testing.assert_array_equal(a, b)
+    return g.source
+
+
+# ---------------------------------------------------------------- accepted writes
+def straight(x):
+    out = np.zeros(3)
+    out[0] = x[0] * x[1]
+    out[1] = np.sin(x[2])
+    out[-1] = x[0] ** 2
+    return np.sum(out * out)
+
+
+def overwrite(x):
+    out = np.ones(3)
+    out[1] = x[0] * 3.0
+    s = np.sum(out * x)
+    out[1] = x[1] ** 2  # the first write is overwritten: its adjoint is cut
+    return s + np.sum(out ** 2)
+
+
+def filled_in_loop(x):
+    n = len(x)
+    out = np.zeros(n)
+    for i in range(n):
+        out[i] = x[i] * (i + 1.0)
+    return np.sum(out ** 3)
+
+
+def recurrence(x, a):
+    out = np.zeros(len(x))
+    out[0] = x[0]
+    for i in range(1, len(x)):
+        out[i] = a * out[i - 1] + np.sin(x[i])
+    return np.sum(out ** 2)
+
+
+def in_branches(x, t):
+    out = np.zeros(3)
+    if t > 0.0:
+        out[0] = x[0] * t
+    else:
+        out[1] = x[1] * t
+    out[2] = x[2]
+    return np.sum(out * out) + out[0]
+
+
+def augmented(x):
+    out = np.zeros(2)
+    for i in range(len(x)):
+        out[i % 2] += x[i] ** 2
+        out[0] *= 1.5
+    return out[0] * out[1]
+
+
+def columns(X):
+    M = np.zeros((X.shape[0], 3))
+    for j in range(3):
+        M[:, j] = X[:, 0] * (j + 1.0)
+    M[1, 2] = X[1, 1] ** 2
+    M[0, :] = X[0, :2].sum()
+    return np.sum(M * M)
+
+
+def masked(x):
+    y = x * 2.0
+    y[x < 0.5] = 0.0
+    z = x * 1.0
+    z[z > 1.0] = z[z > 1.0] ** 2
+    return np.sum(y * x) + np.sum(z)
+
+
+def empty_filled(x):
+    out = np.empty(len(x))
+    for i in range(len(x)):
+        out[i] = np.exp(x[i]) - 1.0
+    return np.sum(out * x)
+
+
+def matrix(x):
+    n = len(x)
+    M = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            M[i, j] = x[i] * x[j] + (i == j)
+    return np.sum(M @ x)
+
+
+def like(x):
+    out = np.zeros_like(x)
+    out[1:] = x[:-1] * x[1:]
+    out[0] = 1.0
+    return np.sum(out ** 2)
+
+
+def copy_of_param(x):
+    y = x.copy()
+    y[0] = y[1] * 2.0
+    return np.sum(y * y)
+
+
+def slice_writes(x, w):
+    out = np.zeros(6)
+    out[:3] = w * x[0]
+    out[3:] = x
+    out[::2] += 1.0
+    return np.sum(out ** 2)
+
+
+CASES = [
+    (straight, (np.array([0.3, -1.2, 0.7]),), (0,)),
+    (overwrite, (np.array([0.3, -1.2, 0.7]),), (0,)),
+    (filled_in_loop, (np.array([0.3, -1.2, 0.7, 1.1]),), (0,)),
+    (recurrence, (np.array([0.3, -1.2, 0.7, 1.1]), 0.8), (0, 1)),
+    (in_branches, (np.array([0.3, -1.2, 0.7]), 0.5), (0, 1)),
+    (in_branches, (np.array([0.3, -1.2, 0.7]), -0.5), (0, 1)),
+    (augmented, (np.array([0.3, -1.2, 0.7, 0.4, 0.9]),), (0,)),
+    (columns, (np.array([[0.3, -1.2], [0.7, 0.2], [1.5, -0.4]]),), (0,)),
+    (masked, (np.array([0.3, 1.2, 0.7, 1.4, -0.2]),), (0,)),
+    (empty_filled, (np.array([0.3, -1.2, 0.7]),), (0,)),
+    (matrix, (np.array([0.3, -1.2, 0.7]),), (0,)),
+    (like, (np.array([0.3, -1.2, 0.7, 2.0]),), (0,)),
+    (copy_of_param, (np.array([0.3, -1.2, 0.7]),), (0,)),
+    (slice_writes, (np.array([0.3, -1.2, 0.7]), np.array([1.0, 2.0, 0.5])), (0, 1)),
+]
+
+
+@pytest.mark.parametrize("f,args,wrt", CASES,
+                         ids=[f"{c[0].__name__}-{k}" for k, c in enumerate(CASES)])
+def test_gradient_matches_central_differences(f, args, wrt):
+    check(f, args, wrt)
