@@ -38,6 +38,7 @@ from .arrays.shapes import Tup, shown_dim
 from .arrays.context import UNDECLARED, ArrayContext, shape_error, undeclared_shapes
 from .frontend.inline import inline_calls
 from .arrays.inplace import check_inplace
+from .arrays.writes import check_writes
 
 CHECK_IR = False  # tests switch this on
 
@@ -223,9 +224,11 @@ def _array_lines(block, var, shapes, lines) -> None:
 def check_program_inplace(program: Program, key: str, ctx) -> None:
     """``x op= e`` on a shared array (inplace.py), in the entry and in every
     helper it reaches, checked on the code as lowered (before optimisation)."""
-    from .arrays.shapes import infer
+    from .arrays.shapes import infer_with_dtypes
     raw = program.functions[key]
-    shapes = infer(raw, ctx.params, ctx.callee_shapes, ctx.dtypes)
+    shapes, dtypes = infer_with_dtypes(raw, ctx.params, ctx.callee_shapes, ctx.dtypes)
+    check_writes(raw, shapes, dtypes, program.inplace.get(key) or {},
+                 program.sources[key].filename)
     check_inplace(raw, shapes, program.inplace.get(key), program.sources[key].filename,
                   program.aliases.get(key))
     for other, ops in sorted(program.inplace.items()):
@@ -233,7 +236,8 @@ def check_program_inplace(program: Program, key: str, ctx) -> None:
         if other == key or not params:
             continue
         fn = program.functions[other]
-        shapes = infer(fn, params, ctx.callee_shapes)
+        shapes, dtypes = infer_with_dtypes(fn, params, ctx.callee_shapes)
+        check_writes(fn, shapes, dtypes, ops, program.sources[other].filename)
         check_inplace(fn, shapes, ops, program.sources[other].filename,
                       program.aliases.get(other))
 

@@ -176,3 +176,116 @@ CASES = [
                          ids=[f"{c[0].__name__}-{k}" for k, c in enumerate(CASES)])
 def test_gradient_matches_central_differences(f, args, wrt):
     check(f, args, wrt)
+
+
+# ---------------------------------------------------------------- refusals
+GLOBAL_BUF = np.zeros(3)
+
+
+def into_parameter(x):
+    x[0] = 2.0
+    return np.sum(x * x)
+
+
+def into_global(x):
+    GLOBAL_BUF[0] = x[0]
+    return np.sum(GLOBAL_BUF * x)
+
+
+def alias_read_after(x):
+    out = np.zeros(3)
+    b = out
+    out[0] = x[0]
+    return np.sum(b * x)
+
+
+def view_read_after(x):
+    M = np.zeros((2, 3))
+    r = M[0]
+    M[0, 1] = x[1]
+    return np.sum(r * x)
+
+
+def through_a_view(x):
+    M = np.zeros((2, 3))
+    r = M[0]
+    r[1] = x[1]
+    return np.sum(M) + np.sum(r * x)
+
+
+def old_value_in_loop(x):
+    out = np.zeros(3)
+    prev = out
+    for i in range(3):
+        out[i] = x[i] + np.sum(prev)
+    return np.sum(out)
+
+
+def fancy(x):
+    out = np.zeros(3)
+    out[np.array([0, 0, 1])] = x
+    return np.sum(out * x)
+
+
+def fancy_computed(x):
+    out = np.zeros(3)
+    out[np.argsort(x)] = x
+    return np.sum(out * x)
+
+
+def float_into_int(x):
+    idx = np.arange(3)
+    idx[0] = x[0]
+    return np.sum(idx * x)
+
+
+def item_of_item(x):
+    M = np.zeros((3, 3))
+    M[0][1] = x[0]
+    return np.sum(M)
+
+
+def bad_broadcast(x):
+    M = np.zeros((3, 3))
+    M[0] = np.ones(2) * x[0]
+    return np.sum(M)
+
+
+def into_number(x):
+    s = x[0] * 2.0
+    s[0] = 1.0
+    return s
+
+
+def into_tuple(x):
+    t = (x[0], x[1])
+    t[0] = 1.0
+    return t[0] + t[1]
+
+
+REFUSALS = [
+    (into_parameter, r"item assignment x\[\.\.\.\] = \.\.\. writes into an array shared with "
+                     r"the caller \(it is the parameter x\)", 1),
+    (into_global, r"writes into the global GLOBAL_BUF", 1),
+    (alias_read_after, r"item assignment out\[\.\.\.\] = \.\.\. writes into an array shared "
+                       r"with b", 3),
+    (view_read_after, r"item assignment M\[\.\.\.\] = .* shared with r", 3),
+    (through_a_view, r"item assignment r\[\.\.\.\] = .* shared with M", 3),
+    (old_value_in_loop, r"item assignment out\[\.\.\.\] = .* shared with prev", 4),
+    (fancy, r"integer-array index is not supported", 2),
+    (fancy_computed, r"integer-array index is not supported", 2),
+    (float_into_int, r"idx is an integer array: NumPy would truncate", 2),
+    (item_of_item, r"out\[i\]\[j\] = \.\.\.\) is not supported: write out\[i, j\]", 2),
+    (bad_broadcast, r"a value of shape \(2,\) cannot be written into a part of shape \(3,\)", 2),
+    (into_number, r"s is a number, not an array", 2),
+    (into_tuple, r"item of the tuple or list t is not supported", 2),
+]
+
+
+@pytest.mark.parametrize("f,pattern,line", REFUSALS, ids=[r[0].__name__ for r in REFUSALS])
+def test_refusals_name_the_construct_and_line(f, pattern, line):
+    first = f.__code__.co_firstlineno
+    with pytest.raises(CompileError, match=pattern) as info:
+        adcompiler.grad(f)(np.array([0.3, -1.2, 0.7]))
+    assert f":{first + line}:" in str(info.value)
+    assert "item assignment" in str(info.value) or info.value.construct == "item assignment"
