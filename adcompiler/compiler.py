@@ -27,7 +27,7 @@ from .runtime.watch import watch
 from .core import passlog
 from .core.ir import Function, verify
 from .frontend.program import Program, identifiers, lower_program
-from .optimize.passes import finish, optimize
+from .optimize.passes import dce, finish, optimize
 from .runtime.display import Source
 from .emit.printer import comment_line, to_source
 from .transform.reverse import reverse_callee, reverse_function
@@ -37,7 +37,7 @@ from .arrays import context as npcompile
 from .arrays.shapes import Tup, shown_dim
 from .arrays.context import UNDECLARED, ArrayContext, shape_error, undeclared_shapes
 from .frontend.inline import inline_calls
-from .arrays.inplace import check_inplace
+from .arrays.inplace import check_inplace, writes_kept
 from .arrays.writes import check_writes
 
 CHECK_IR = False  # tests switch this on
@@ -229,8 +229,8 @@ def check_program_inplace(program: Program, key: str, ctx) -> None:
     shapes, dtypes = infer_with_dtypes(raw, ctx.params, ctx.callee_shapes, ctx.dtypes)
     check_writes(raw, shapes, dtypes, program.inplace.get(key) or {},
                  program.sources[key].filename)
-    check_inplace(raw, shapes, program.inplace.get(key), program.sources[key].filename,
-                  program.aliases.get(key))
+    _check_inplace(raw, shapes, program.inplace.get(key), program.sources[key].filename,
+                   program.aliases.get(key))
     for other, ops in sorted(program.inplace.items()):
         params = ctx.callee_param_shapes(other)
         if other == key or not params:
@@ -238,8 +238,19 @@ def check_program_inplace(program: Program, key: str, ctx) -> None:
         fn = program.functions[other]
         shapes, dtypes = infer_with_dtypes(fn, params, ctx.callee_shapes)
         check_writes(fn, shapes, dtypes, ops, program.sources[other].filename)
-        check_inplace(fn, shapes, ops, program.sources[other].filename,
-                      program.aliases.get(other))
+        _check_inplace(fn, shapes, ops, program.sources[other].filename,
+                       program.aliases.get(other))
+
+
+def _check_inplace(raw: Function, shapes: dict, ops, filename: str, aliases) -> None:
+    """A write into a parameter or a global is refused as written; a name
+    sharing the written array counts only where a read of it reaches the
+    result or a write (dead code, such as the value a loop carries out of
+    itself that is never read, is dropped first; nothing is merged)."""
+    if not ops:
+        return
+    check_inplace(raw, shapes, ops, filename, aliases, reads=False)
+    check_inplace(dce(writes_kept(raw, ops)), shapes, ops, filename, aliases)
 
 
 def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> list:

@@ -29,10 +29,12 @@ from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Var, While, stm
 
 
 def check_inplace(fn: Function, shapes: dict, ops: dict, filename: str,
-                  aliases: dict | None = None) -> None:
+                  aliases: dict | None = None, reads: bool = True) -> None:
     """Raise CompileError for the first ``x op= e`` on an array that may be
     shared (``ops``: ``{out var name: (user name, line, col)}`` from lowering;
-    ``aliases``: ``{var name: [other user names]}``, for the message)."""
+    ``aliases``: ``{var name: [other user names]}``, for the message).
+    ``reads=False``: only a write into a parameter or a global is refused
+    (the caller sees it even when the function never reads it again)."""
     if not ops:
         return
 
@@ -58,10 +60,36 @@ def check_inplace(fn: Function, shapes: dict, ops: dict, filename: str,
             raise _error(name, op, other, filename, line, col)
         for g in global_roots(mine):
             raise _error(name, op, "the global array " + g, filename, line, col)
+        if not reads:
+            continue
         for v in active.at(pos, mine):
             if v != e.outs[0] and live.read_after(v, pos, e):
                 other = _describe(v, name, (aliases or {}).get(v.name, ()))
                 raise _error(name, op, other, filename, line, col)
+
+
+def writes_kept(fn: Function, ops: dict) -> Function:
+    """``fn`` with a ``check`` reading each in-place result right after it,
+    so that dead-code elimination keeps every write: a write nobody reads
+    through its own name may still be seen through another (``b = out;
+    out[0] = v; return b``)."""
+    from dataclasses import fields, replace
+
+    def block(b: Block) -> Block:
+        stmts = []
+        for st in b.stmts:
+            if isinstance(st, Eqn):
+                stmts.append(st)
+                if st.outs and st.outs[0].name in ops:
+                    stmts.append(Eqn((), "check", (st.outs[0],), (("msg", None),), st.loc))
+                continue
+            changes = {f.name: block(getattr(st, f.name)) for f in fields(st)
+                       if isinstance(getattr(st, f.name), Block)}
+            stmts.append(replace(st, **changes))
+        return Block(b.params, tuple(stmts), b.results)
+
+    return Function(fn.name, fn.params, block(fn.body), fn.defaults, fn.filename,
+                    fn.source_line)
 
 
 class _Active:

@@ -64,6 +64,13 @@ class Emitter:
         return (v not in self.inl and self.own.may_update(v)
                 and self.live.dies_by(v, self.live.start[id(e)]))
 
+    def can_write_item(self, v, e: Eqn) -> bool:
+        """May the item write ``e`` go into ``v``'s array: not inlined, dead
+        after ``e``, owned, and no view of it alive (liveness.py)?"""
+        pos = self.live.start[id(e)]
+        return (v not in self.inl and self.live.dies_by(v, pos)
+                and self.own.may_write_item(v, lambda w: self.live.dies_by(w, pos)))
+
     def name_of(self, v):
         return self.namer.names.get(v)
 
@@ -146,6 +153,9 @@ class Emitter:
         pos = self.live.start[id(e)]
         if e.prim == "push":
             vals = [self.expr(a) for a in e.args[1:]]
+            if self.own.writes:  # a view on the tape must not see later item writes
+                vals = [ast.Call(ast.Attribute(v, "copy", ast.Load()), [], [])
+                        if self.own.pushed_copy(a) else v for a, v in zip(e.args[1:], vals)]
             item = vals[0] if len(vals) == 1 else ast.Tuple(vals, ast.Load())
             call = ast.Call(ast.Attribute(self.expr(e.args[0]), "append", ast.Load()), [item], [])
             return [ast.Expr(call)]
@@ -190,7 +200,7 @@ class Emitter:
         x, names = e.args[0], self.namer.names
         late = {names[v] for a in e.args[1:] for v in self.inl.expand(a)
                 if isinstance(v, Var) and v in names}
-        if isinstance(x, Var) and x in names and self.can_overwrite(x, e):
+        if isinstance(x, Var) and x in names and self.can_write_item(x, e):
             self.namer.pref.setdefault(e.outs[0], names[x])
             late.discard(names[x])  # read before the write: ``x[i] = x[j]``
         return npemit.setitem(self, e, self.namer.take(e.outs[0], pos, avoid=late))

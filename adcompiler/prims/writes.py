@@ -43,10 +43,18 @@ def _jvp(b, e, tangents, shape):
 def _vjp(b, e, i, g, shape):
     if i == 0:
         return b.eqn("setitem", g, Const(0.0), *e.args[2:], **dict(e.params))
-    if i == 1:
-        part = b.eqn("index", g, *e.args[2:], spec=e.param("spec"))
+    if i == 1:  # a copy of the part (unless one element): g is then zeroed there in place
+        fresh = {} if _one_element(e, shape) else {"fresh": True}
+        part = b.eqn("index", g, *e.args[2:], spec=e.param("spec"), **fresh)
         return b.eqn("unbroadcast", part, e.args[1])
     return None
+
+
+def _one_element(e, shape) -> bool:
+    """Does the index pick one element (``M[i, j]``: a number, never a view)?"""
+    spec, x = e.param("spec"), shape(e.args[0])
+    return (isinstance(x, tuple) and len(spec) == len(x) and all(s == "a" for s in spec)
+            and all(shape(a) == () for a in e.args[2:]))
 
 
 def _case(shape, vshape, spec, atoms):
