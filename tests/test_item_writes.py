@@ -5,6 +5,7 @@ differences.  The refusals (a write NumPy would see differently: into a
 parameter, a global, an array another live name shares, a fancy index, a
 float into an integer array) name the construct and the line.  The record's
 own rules are checked by tests/test_registry_arrays.py."""
+import os
 import subprocess
 import sys
 import textwrap
@@ -289,3 +290,129 @@ def test_refusals_name_the_construct_and_line(f, pattern, line):
         adcompiler.grad(f)(np.array([0.3, -1.2, 0.7]))
     assert f":{first + line}:" in str(info.value)
     assert "item assignment" in str(info.value) or info.value.construct == "item assignment"
+
+
+def view_of_row_read_after(x):
+    M = np.ones((2, 3)) * x[0]
+    row = M[0]
+    M[0] = row * 2.0
+    return np.sum(row) + np.sum(M)
+
+
+def dead_write_seen_through_alias(x):
+    out = np.zeros(3)
+    b = out
+    out[1] = x[1]
+    return np.sum(b * x)
+
+
+@pytest.mark.parametrize("f", [view_of_row_read_after, dead_write_seen_through_alias])
+def test_a_name_sharing_the_array_is_refused_even_when_the_write_looks_dead(f):
+    with pytest.raises(CompileError, match="item assignment .* writes into an array shared"):
+        adcompiler.grad(f)(np.array([0.3, -1.2, 0.7]))
+
+
+def test_cli_prints_file_line_col(tmp_path):
+    src = tmp_path / "w.py"
+    src.write_text("import numpy as np\n\n\ndef f(x):\n    y = x\n    y[0] = 2.0\n"
+                   "    return np.sum(y * x)\n")
+    run = subprocess.run([sys.executable, "-m", "adcompiler", "compile", str(src),
+                          "--shapes", "x=3"], capture_output=True, text=True, cwd=ROOT,
+                         env={"PYTHONPATH": str(ROOT), "PATH": ""})
+    assert run.returncode != 0
+    assert f"{src}:6:5: error: the item assignment y[...] = ..." in run.stderr
+
+
+# ---------------------------------------------------------------- views and the tape
+def squares_in_place(x):
+    out = x * 1.0
+    for k in range(3):
+        s = out[0:2]  # a view the adjoint reads: the tape must keep a copy
+        out[0:2] = s * s + x[2]
+    return np.sum(out)
+
+
+def test_a_view_on_the_tape_does_not_see_later_writes():
+    src = check(squares_in_place, (np.array([0.9, 1.1, 0.2]),))
+    assert "tape.append(s.copy())" in src
+
+
+# ---------------------------------------------------------------- the trajectory loop
+def _rk4():
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        import rk4_trajectory
+    finally:
+        sys.path.pop(0)
+    return rk4_trajectory
+
+
+def test_rk4_example_gradient_matches_central_differences():
+    rk4 = _rk4()
+    obs = rk4.observations(n=12, noise=0.01)
+    check(rk4.loss, (np.array([1.5, 0.2]), obs), atol=1e-5)
+
+
+def _loop_lines(src: str) -> list:
+    """The lines of the ``for`` loops of the emitted function (by indentation)."""
+    lines, inside, out = src.splitlines(), None, []
+    for line in lines:
+        depth = len(line) - len(line.lstrip())
+        if inside is not None and line.strip() and depth <= inside:
+            inside = None
+        if inside is not None:
+            out.append(line)
+        if line.lstrip().startswith("for "):
+            inside = depth
+    return out
+
+
+def test_trajectory_is_written_in_place_in_both_sweeps():
+    rk4 = _rk4()
+    obs = rk4.observations(n=8)
+    src = adcompiler.source(rk4.loss, args=(np.array([1.5, 0.2]), obs))
+    loops = "\n".join(_loop_lines(src))
+    assert "traj[i + 1] = " in loops
+    # no buffer copied per iteration: only a row pushed (s.copy()) and a row read
+    copies = [line.strip() for line in _loop_lines(src) if ".copy()" in line]
+    assert all("traj.copy()" not in c and "traj_bar.copy()" not in c for c in copies), copies
+    assert "traj_bar = traj_bar.copy()" in src  # once, before the adjoint loop
+
+
+def trajectory(theta, n):
+    """A buffer of n rows filled by a recurrence (the memory test)."""
+    traj = np.zeros((n + 1, 3))
+    traj[0] = 1.0
+    for i in range(n):
+        traj[i + 1] = np.tanh(traj[i] * theta)
+    return np.sum(traj)
+
+
+def _peak(n: int) -> int:
+    g = adcompiler.grad(trajectory)
+    theta = np.array([0.5, -0.3, 0.8])
+    g(theta, n)  # compiled outside the measurement
+    tracemalloc.start()
+    g(theta, n)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def test_gradient_memory_grows_linearly_with_the_trajectory():
+    """A copy of the buffer per iteration (the tape storing it whole) would
+    make the peak grow as n**2: 16 times from n to 4n, not 4."""
+    small, large = _peak(400), _peak(1600)
+    assert large < 6 * small, (small, large)
+    check(trajectory, (np.array([0.5, -0.3, 0.8]), 5))
+
+
+# ---------------------------------------------------------------- golden file
+def test_emitted_source_matches_golden_file():
+    from writes_corpus import running
+    text = adcompiler.source(running, wrt=(0, 1), args=(np.ones(5), 0.5))
+    path = ROOT / "tests" / "golden" / "item_writes_running.py"
+    if os.environ.get("ADC_REGEN_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text()
+    check(running, (np.array([0.3, -1.2, 0.7, 1.1, 0.5]), 0.8), wrt=(0, 1))

@@ -201,15 +201,16 @@ def _is_view(e: Eqn) -> bool:
         eqn_memory(e) == "view"
 
 
-def array_views(fn: Function) -> tuple:
+def array_views(fn: Function, shapes: dict) -> tuple:
     """``(views, escaping)``: ``views[x]``, the results of view primitives
-    taken of ``x`` (directly); ``escaping``, the values that leave their
-    statement's reach (a branch or loop result or init, a call's argument,
-    the function's result): a view among them may outlive any write."""
+    taken of ``x`` (directly; one element ``x[i, j]`` is a number, not a
+    view); ``escaping``, the values that leave their statement's reach (a
+    branch or loop result or init, a call's argument, the function's result):
+    a view among them may outlive any write."""
     views: dict = {}
     escaping: set = set(a for a in fn.body.results if isinstance(a, Var))
     for s in walk(fn.body):
-        if isinstance(s, Eqn) and _is_view(s):
+        if isinstance(s, Eqn) and _is_view(s) and not _element(s, shapes):
             shares = PRIMS[s.prim].extra.get("shares")
             args = s.args if shares is None else [s.args[k] for k in shares if k < len(s.args)]
             for a in args:
@@ -222,6 +223,12 @@ def array_views(fn: Function) -> tuple:
         elif isinstance(s, (ForRange, While)):
             escaping.update(a for a in s.inits + s.body.results if isinstance(a, Var))
     return views, escaping
+
+
+def _element(e: Eqn, shapes: dict) -> bool:
+    """``x[i]`` or ``x[i, j]`` giving a number (NumPy returns a scalar copy)."""
+    return (e.prim == "index" and shapes.get(e.outs[0]) == ()
+            and all(s == "a" for s in e.param("spec")))
 
 
 def dynamic_uses(block: Block) -> dict:

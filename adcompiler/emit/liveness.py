@@ -28,7 +28,7 @@ class Ownership:
             isinstance(s, Eqn) and s.prim == "setitem" for s in walk(fn.body))
         self.init_copies: set = set()  # (id(loop), k): carried arrays copied on entry
         self.item_owned = owned_arrays(fn, True, self.init_copies) if self.writes else set()
-        self.views, self.escaping = array_views(fn) if self.writes else ({}, set())
+        self.views, self.escaping = array_views(fn, shapes) if self.writes else ({}, set())
         self.viewed = {w for ws in self.views.values() for w in ws}
 
     def holds_floats(self, v: Var) -> bool:
