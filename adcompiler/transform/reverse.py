@@ -84,6 +84,7 @@ class Reverser:
         self.names = names
         self.varied = varied
         self.shapes = shapes  # None: every value is a scalar (see shapes.py)
+        self.loop_depth = 0  # loops around the statement being transformed
         self.tapes: list = []  # new_tape equations for the function's top
         self.fwd_calls: set = set()  # callees needing an _fwd/_bwd pair
         # adjoints that are an exact zero standing for "no adjoint" on some
@@ -132,10 +133,12 @@ class Reverser:
         from ..prims.indexing import index_may_repeat
         x = e.args[0]
         old = bars.get(x)
-        # the first operand only gives the shape: the adjoint so far has it too,
-        # and reading it instead keeps x off a loop's tape (a buffer written row
-        # by row would otherwise be stored whole at every iteration)
-        like = old if isinstance(old, Var) and _same_shape(self.shape(old), self.shape(x)) else x
+        # the first operand only gives the shape: in a loop, the adjoint so far
+        # has it too, and reading it instead keeps x off the loop's tape (a
+        # buffer written row by row would otherwise be stored whole at every
+        # iteration)
+        like = old if (self.loop_depth and isinstance(old, Var)
+                       and _same_shape(self.shape(old), self.shape(x))) else x
         bars[x] = ab.eqn("index_add", like, Const(0.0) if old is None else old, g, *e.args[1:],
                          spec=e.param("spec"), repeats=index_may_repeat(e, self.shape),
                          hint=_bar_hint(x))
@@ -286,6 +289,7 @@ class Reverser:
             if init is None or init in self.maybe_zero:  # starts as "no adjoint"
                 self.maybe_zero.add(p)
         ntapes = len(self.tapes)
+        self.loop_depth += 1
         while True:  # an adjoint the body hands back as "none" may be one next time
             cb = ab.child()
             local = dict(zip(outer, outer_params))
@@ -299,6 +303,7 @@ class Reverser:
                 break
             self.maybe_zero.update(late)
             del self.tapes[ntapes:]  # built again with the body
+        self.loop_depth -= 1
         kept = [(v, p) for v, p in zip(outer, outer_params) if local.get(v) is not p]
         results = tuple(local.get(carried[k]) or self.zero(s.outs[k], cb) for k in slots) + \
             tuple(local[v] for v, _ in kept)
