@@ -3,7 +3,7 @@ integrator fills a trajectory buffer row by row (``traj[i + 1] = ...``),
 and the loss is the squared distance to the observed trajectory.
 
 Run it:                python examples/rk4_trajectory.py
-See the derivative:    adc compile examples/rk4_trajectory.py --shapes theta=2,obs=41x2
+See the derivative:    adc compile examples/rk4_trajectory.py -f loss --shapes theta=2,obs=41x2
 """
 import numpy as np
 

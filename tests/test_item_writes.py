@@ -416,3 +416,22 @@ def test_emitted_source_matches_golden_file():
         path.write_text(text)
     assert text == path.read_text()
     check(running, (np.array([0.3, -1.2, 0.7, 1.1, 0.5]), 0.8), wrt=(0, 1))
+
+
+def test_adc_compile_of_the_rk4_example_runs(tmp_path):
+    """``adc compile examples/rk4_trajectory.py -f loss --shapes ...`` (the
+    example's docstring) writes a module whose gradient is the API's."""
+    out = tmp_path / "rk4_grad.py"
+    run = subprocess.run([sys.executable, "-m", "adcompiler", "compile",
+                          str(ROOT / "examples" / "rk4_trajectory.py"), "-f", "loss",
+                          "--shapes", "theta=2,obs=41x2", "-o", str(out)],
+                         capture_output=True, text=True, cwd=ROOT,
+                         env={"PYTHONPATH": str(ROOT), "PATH": ""})
+    assert run.returncode == 0, run.stderr
+    namespace: dict = {}
+    exec(compile(out.read_text(), str(out), "exec"), namespace)
+    rk4 = _rk4()
+    obs = rk4.observations(n=40, noise=0.01)
+    theta = np.array([1.5, 0.2])
+    np.testing.assert_allclose(namespace["loss_grad"](theta, obs),
+                               central(rk4.loss, (theta, obs), 0), rtol=1e-5)

@@ -35,7 +35,7 @@ _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
 class Emitter:
     """Emits one function.  Array emission (:mod:`adcompiler.arrays.emit`)
     uses only :meth:`expr`, :meth:`need`, :meth:`is_float`,
-    :meth:`can_overwrite` and :meth:`name_of`."""
+    :meth:`can_overwrite`, :meth:`can_write_item` and :meth:`name_of`."""
 
     def __init__(self, fn: Function, reserved: set, shapes: dict | None = None,
                  floats: set | None = None, fresh_results: bool = False) -> None:
