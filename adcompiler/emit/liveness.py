@@ -29,7 +29,7 @@ class Ownership:
         self.init_copies: set = set()  # (id(loop), k): carried arrays copied on entry
         self.item_owned = owned_arrays(fn, True, self.init_copies) if self.writes else set()
         self.views, self.escaping = array_views(fn, shapes) if self.writes else ({}, set())
-        self.viewed = {w for ws in self.views.values() for w in ws}
+        self.base = {w: x for x, ws in self.views.items() for w in ws}  # view -> its array
 
     def holds_floats(self, v: Var) -> bool:
         """``v += float_array`` keeps NumPy's result only if ``v`` is a float
@@ -67,8 +67,17 @@ class Ownership:
 
     def pushed_copy(self, a) -> bool:
         """Is ``a`` a view that a tape must store as a copy (an item write
-        may later change the array it looks into)?"""
-        return a in self.viewed and self.shapes.get(a) != ()
+        may later change the array it looks into: one of this function's own,
+        so a NumPy array or scalar, both of which have ``.copy()``)?"""
+        if self.shapes.get(a) == ():
+            return False
+        seen = set()
+        while a in self.base and a not in seen:
+            seen.add(a)
+            a = self.base[a]
+            if a in self.item_owned:
+                return True
+        return False
 
 
 class Liveness:
