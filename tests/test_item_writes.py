@@ -435,3 +435,11 @@ def test_adc_compile_of_the_rk4_example_runs(tmp_path):
     theta = np.array([1.5, 0.2])
     np.testing.assert_allclose(namespace["loss_grad"](theta, obs),
                                central(rk4.loss, (theta, obs), 0), rtol=1e-5)
+
+
+def test_adjoint_zeroes_the_written_part_in_place():
+    """The adjoint of ``M[:, j] = v`` reads ``M_bar[:, j]`` (a copy) and then
+    zeroes it in ``M_bar`` itself, not in a copy of the whole adjoint."""
+    src = check(columns, (np.array([[0.3, -1.2], [0.7, 0.2], [1.5, -0.4]]),))
+    assert "M_bar[:, j] = 0.0" in src and "M_bar[0, :] = 0.0" in src
+    assert "M_bar.copy()" not in src
