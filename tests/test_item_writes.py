@@ -155,6 +155,17 @@ def slice_writes(x, w):
     return np.sum(out ** 2)
 
 
+def nested_items(x):
+    """``M[i][j] = v`` (and ``+=``) as people write it for lists of lists."""
+    n = len(x)
+    M = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            M[i][j] = x[i] - x[j] ** 2
+        M[i][i] += 1.0
+    return np.sum(M @ x)
+
+
 CASES = [
     (straight, (np.array([0.3, -1.2, 0.7]),), (0,)),
     (overwrite, (np.array([0.3, -1.2, 0.7]),), (0,)),
@@ -167,6 +178,7 @@ CASES = [
     (masked, (np.array([0.3, 1.2, 0.7, 1.4, -0.2]),), (0,)),
     (empty_filled, (np.array([0.3, -1.2, 0.7]),), (0,)),
     (matrix, (np.array([0.3, -1.2, 0.7]),), (0,)),
+    (nested_items, (np.array([0.3, -1.2, 0.7]),), (0,)),
     (like, (np.array([0.3, -1.2, 0.7, 2.0]),), (0,)),
     (copy_of_param, (np.array([0.3, -1.2, 0.7]),), (0,)),
     (slice_writes, (np.array([0.3, -1.2, 0.7]), np.array([1.0, 2.0, 0.5])), (0, 1)),
@@ -240,10 +252,16 @@ def float_into_int(x):
     return np.sum(idx * x)
 
 
-def item_of_item(x):
+def item_of_slice(x):
     M = np.zeros((3, 3))
-    M[0][1] = x[0]
-    return np.sum(M)
+    M[1:][0] = x
+    return np.sum(M * M)
+
+
+def item_of_masked_rows(x):
+    M = np.zeros((3, 3))
+    M[x > 0.0][0] = x[0]
+    return np.sum(M * M)
 
 
 def bad_broadcast(x):
@@ -276,7 +294,9 @@ REFUSALS = [
     (fancy, r"integer-array index is not supported", 2),
     (fancy_computed, r"integer-array index is not supported", 2),
     (float_into_int, r"idx is an integer array: NumPy would truncate", 2),
-    (item_of_item, r"out\[i\]\[j\] = \.\.\.\) is not supported: write out\[i, j\]", 2),
+    (item_of_slice, r"item of a slice .* is not supported: write one index", 2),
+    (item_of_masked_rows, r"M\[i\]\[j\] = \.\.\. where i is not an integer: M\[i\] is then a "
+                          "copy", 2),
     (bad_broadcast, r"a value of shape \(2,\) cannot be written into a part of shape \(3,\)", 2),
     (into_number, r"s is a number, not an array", 2),
     (into_tuple, r"item of the tuple or list t is not supported", 2),

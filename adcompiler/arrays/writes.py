@@ -32,6 +32,7 @@ def check_writes(fn: Function, shapes: dict, dtypes: dict, ops: dict, filename: 
         if not (isinstance(s, Eqn) and s.prim == "setitem" and s.outs[0].name in ops):
             continue
         name, line, col = ops[s.outs[0].name][:3]
+        nested = (ops[s.outs[0].name][4:] or (0,))[0]  # M[i][j] read as M[i, j]
 
         def fail(text: str):
             raise CompileError(text, filename, line, col, CONSTRUCT)
@@ -55,6 +56,11 @@ def check_writes(fn: Function, shapes: dict, dtypes: dict, ops: dict, filename: 
         x, v = s.args[:2]
         if shape(x) == ():
             fail(f"{name} is a number, not an array: it has no items to assign")
+        for atom in s.args[2:2 + nested]:
+            if shape(atom) != () or dtype(atom) in ("b", "f"):
+                fail(f"{name}[i][j] = ... where i is not an integer: {name}[i] is then a "
+                     f"copy, and NumPy would write into the copy, leaving {name} unchanged; "
+                     f"write {name}[i, j] = ...")
         items = []
         for it in index_items(s.param("spec"), tuple(s.args[2:])):
             if it[0] != "a":

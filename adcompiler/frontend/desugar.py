@@ -27,7 +27,7 @@ import copy
 from .prepass import prepare
 from .loops import names_in, rewrite_for, static_nonempty
 
-from .lower_writes import item_write
+from .lower_writes import flat_target, item_write
 
 _LOOPS = (ast.For, ast.While)
 
@@ -49,7 +49,8 @@ class Desugarer:
     def stmt(self, s: ast.stmt) -> list:
         if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Subscript):
             # out[i] += e reads, adds and writes back, exactly as NumPy does
-            load = ast.copy_location(ast.Subscript(s.target.value, s.target.slice, ast.Load()),
+            target, _ = flat_target(self.sf, s.target)
+            load = ast.copy_location(ast.Subscript(target.value, target.slice, ast.Load()),
                                      s.target)
             value = ast.copy_location(ast.BinOp(load, s.op, s.value), s)
             return [item_write(self.sf, s.target, value, s)]

@@ -22,20 +22,43 @@ from .syntax import Unbound, hint
 CONSTRUCT = "item assignment"
 
 
+def flat_target(sf, target: ast.Subscript) -> tuple:
+    """``(target, nested)``: ``M[i][j]`` as ``M[i, j]`` and the number of
+    leading indices that came from inner subscripts (they must be integers)."""
+    nested = 0
+    while isinstance(target.value, ast.Subscript):  # M[i][j] = v is M[i, j] = v
+        target, nested = _flattened(sf, target), nested + 1
+    return target, nested
+
+
 def item_write(sf, target: ast.Subscript, value: ast.expr, at: ast.stmt) -> ast.Assign:
     """``out[idx] = value`` as ``out = value`` marked ``adc_write`` (the
     subscript), or a CompileError for a write this compiler does not model."""
+    target, nested = flat_target(sf, target)
     base = target.value
-    if isinstance(base, ast.Subscript):
-        raise sf.error("writing into an item of an item (out[i][j] = ...) is not supported: "
-                       "write out[i, j] = ... instead", target, CONSTRUCT)
     if not isinstance(base, ast.Name):
         raise sf.error("assignment to an item of an expression is not supported: only a "
                        "local array name can be written into (out[i] = ...)", target, CONSTRUCT)
     name = ast.copy_location(ast.Name(base.id, ast.Store()), base)
     node = ast.copy_location(ast.Assign([name], value), at)
     node.adc_write = target
+    node.adc_nested = nested  # leading indices that must be integers (arrays/writes.py)
     return node
+
+
+def _flattened(sf, target: ast.Subscript) -> ast.Subscript:
+    """``M[i][j]`` as ``M[i, j]``: the same element when ``i`` is an integer
+    (``M[i]`` is then a view of one row); a slice there (``M[1:][j]``) is
+    refused here, an array index by the check of the write."""
+    inner = target.value
+    if isinstance(inner.slice, (ast.Slice, ast.Tuple)) or (
+            isinstance(inner.slice, ast.Constant) and inner.slice.value in (None, Ellipsis)):
+        raise sf.error("writing into an item of a slice or of a multi-index "
+                       "(out[1:][j] = ..., out[i, j][k] = ...) is not supported: write "
+                       "one index, out[i, j] = ...", target, CONSTRUCT)
+    outer = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
+    index = ast.copy_location(ast.Tuple([inner.slice] + list(outer), ast.Load()), target.slice)
+    return ast.copy_location(ast.Subscript(inner.value, index, ast.Store()), target)
 
 
 class WriteLowering:
@@ -69,6 +92,7 @@ class WriteLowering:
         out = b.eqn("setitem", old, value, *atoms, hint=hint(name), spec=spec)
         if self.program is not None:
             self.program.inplace.setdefault(self.key, {})[out.name] = (
-                name, target.lineno, target.col_offset + 1, "item")
+                name, target.lineno, target.col_offset + 1, "item",
+                getattr(s, "adc_nested", 0))
         env[name] = out
         return env
