@@ -166,6 +166,23 @@ def nested_items(x):
     return np.sum(M @ x)
 
 
+def _fresh_buffer(x):
+    b = np.zeros(3)
+    b[1] = x[0] * x[1]
+    return b
+
+
+def _passes_through(x):
+    return x
+
+
+def helper_buffer(x):
+    """A helper returns an array of its own: the caller may write into it."""
+    b = _fresh_buffer(x)
+    b[0] = x[2] ** 2
+    return np.sum(b * b)
+
+
 CASES = [
     (straight, (np.array([0.3, -1.2, 0.7]),), (0,)),
     (overwrite, (np.array([0.3, -1.2, 0.7]),), (0,)),
@@ -179,6 +196,7 @@ CASES = [
     (empty_filled, (np.array([0.3, -1.2, 0.7]),), (0,)),
     (matrix, (np.array([0.3, -1.2, 0.7]),), (0,)),
     (nested_items, (np.array([0.3, -1.2, 0.7]),), (0,)),
+    (helper_buffer, (np.array([0.3, -1.2, 0.7]),), (0,)),
     (like, (np.array([0.3, -1.2, 0.7, 2.0]),), (0,)),
     (copy_of_param, (np.array([0.3, -1.2, 0.7]),), (0,)),
     (slice_writes, (np.array([0.3, -1.2, 0.7]), np.array([1.0, 2.0, 0.5])), (0, 1)),
@@ -282,6 +300,12 @@ def into_tuple(x):
     return t[0] + t[1]
 
 
+def into_helper_result(x):
+    y = _passes_through(x)
+    y[0] = 1.0
+    return np.sum(y * x)
+
+
 REFUSALS = [
     (into_parameter, r"item assignment x\[\.\.\.\] = \.\.\. writes into an array shared with "
                      r"the caller \(it is the parameter x\)", 1),
@@ -291,6 +315,8 @@ REFUSALS = [
     (view_read_after, r"item assignment M\[\.\.\.\] = .* shared with r", 3),
     (through_a_view, r"item assignment r\[\.\.\.\] = .* shared with M", 3),
     (old_value_in_loop, r"item assignment out\[\.\.\.\] = .* shared with prev", 4),
+    (into_helper_result, r"item assignment y\[\.\.\.\] = .* shared with the parameter x",
+     2),
     (fancy, r"integer-array index is not supported", 2),
     (fancy_computed, r"integer-array index is not supported", 2),
     (float_into_int, r"idx is an integer array: NumPy would truncate", 2),

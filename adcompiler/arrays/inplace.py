@@ -29,18 +29,23 @@ from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Var, While, stm
 
 
 def check_inplace(fn: Function, shapes: dict, ops: dict, filename: str,
-                  aliases: dict | None = None, reads: bool = True) -> None:
+                  aliases: dict | None = None, reads: bool = True,
+                  fresh_call=None) -> None:
     """Raise CompileError for the first ``x op= e`` on an array that may be
     shared (``ops``: ``{out var name: (user name, line, col)}`` from lowering;
     ``aliases``: ``{var name: [other user names]}``, for the message).
     ``reads=False``: only a write into a parameter or a global is refused
-    (the caller sees it even when the function never reads it again)."""
+    (the caller sees it even when the function never reads it again).
+    ``fresh_call(key)``: does the helper ``key`` return only arrays of its
+    own (else a call's results may share its arguments' buffers)?"""
     if not ops:
         return
 
     def flows(e: Eqn):
         if e.outs and e.outs[0].name in ops and _is_array(shapes, e.args[0]):
             return (e.args[0],)  # written into the target's own buffer
+        if e.prim == "call" and fresh_call is not None and fresh_call(e.param("fn")):
+            return None
         return default_flows(e)
 
     roots = buffer_roots(fn, shapes, flows)
@@ -90,6 +95,25 @@ def writes_kept(fn: Function, ops: dict) -> Function:
 
     return Function(fn.name, fn.params, block(fn.body), fn.defaults, fn.filename,
                     fn.source_line)
+
+
+def fresh_results(functions: dict):
+    """``key -> bool``: does the function ``functions[key]`` return only
+    arrays it allocated (no parameter, global or view of one)?  Its own calls
+    count as sharing their arguments; recursion counts as not fresh."""
+    known: dict = {}
+
+    def fresh(key) -> bool:
+        if key not in known:
+            known[key] = False
+            fn = functions.get(key)
+            if fn is not None:
+                roots = buffer_roots(fn, None)
+                known[key] = not any(kind in ("param", "global", "readonly")
+                                     for a in fn.body.results
+                                     for kind, _ in roots.get(a, ()))
+        return known[key]
+    return fresh
 
 
 class _Active:
