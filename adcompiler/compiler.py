@@ -31,6 +31,7 @@ from .optimize.passes import finish, optimize
 from .runtime.display import Source
 from .emit.printer import comment_line, to_source
 from .transform.reverse import reverse_callee, reverse_function
+from .transform import custom as custom_rules
 from .arrays import emit as npemit
 from .prims.shapecalc import ShapeNeeded
 from .arrays import context as npcompile
@@ -111,7 +112,7 @@ def reverse_module(sf: SourceFunction, wrt: tuple, with_value: bool = False,
 
 def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     program, key = lower(sf)
-    entry = _pass(program.functions[key], optimize)
+    entry = _pass(custom_entry(program, key), optimize)
     if len(entry.body.results) != 1:
         raise CompileError(f"{sf.name} returns {len(entry.body.results)} values; a gradient "
                            "needs a single scalar output", sf.filename, sf.node.lineno,
@@ -124,6 +125,8 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     if array_code and shapes is None:
         shapes = {p.name: () for p in entry.params}
     scalar = not array_code and (shapes is None or all(s == () for s in shapes.values()))
+    if not scalar:
+        refuse_custom_arrays(program)
     ctx = None if scalar else ArrayContext(program, shapes, dtypes, CHECK_IR)
     program.arrays = ctx
     types = _typer(ctx, shapes, dtypes)
@@ -251,6 +254,14 @@ def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> l
         if (key_, kind) in done:
             continue
         done.add((key_, kind))
+        if kind == "fwd" and key_ in program.custom:  # the user's rules (transform/custom.py)
+            pair = [_pass(observed("reverse", f), optimize)
+                    for f in custom_rules.reverse_pair(program, key_)]
+            out += pair
+            todo += [(k, "primal") for k in sorted(primal_callees(program, *pair))]
+            continue
+        if key_ not in program.functions:  # an opaque custom function: emitted as written
+            continue
         fn = _pass(program.functions[key_], optimize)
         if kind == "primal":
             out.append(_specialized(ctx, fn, ctx.callee_param_shapes(key_)) if ctx else fn)
@@ -267,6 +278,24 @@ def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> l
         more_primal = (_callees(fwd) | _callees(bwd)) & set(program.functions)
         todo += [(k, "fwd") for k in sorted(more_fwd)] + [(k, "primal") for k in sorted(more_primal)]
     return out
+
+
+def custom_entry(program: Program, key: str) -> Function:
+    """The entry's IR; a custom function is entered through a call of itself,
+    which reverse mode replaces by its rules."""
+    if key in program.custom:
+        return custom_rules.entry_wrapper(program, key)
+    return program.functions[key]
+
+
+def refuse_custom_arrays(program: Program) -> None:
+    """Array code inlines its helpers, which would lose a custom function's
+    rules: refused (scalar code only, so far)."""
+    for key, info in sorted(program.custom.items()):
+        sf = program.sources[key]
+        raise sf.error(f"{key} has a custom derivative rule (@{info.kind}); such rules are "
+                       "supported in scalar code only so far, and this code uses arrays",
+                       sf.node, info.kind)
 
 
 def primal_callees(program: Program, *fns: Function) -> set:

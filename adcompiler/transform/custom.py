@@ -1,0 +1,189 @@
+"""The transforms of a custom function (``@custom_vjp``/``@custom_jvp``,
+frontend/custom_rules.py): its rules take the place of its body.
+
+* reverse mode of a ``custom_vjp`` function: its ``f_fwd``/``f_bwd`` pair
+  *is* the user's rules (lowered as ``key_fwd``/``key_bwd``);
+* forward mode of a ``custom_jvp`` function: its tangent function *is* the
+  user's rule (``key_jvp``), called with zero tangents for the inactive
+  arguments;
+* forward mode of a ``custom_vjp`` function with one output: the pullback is
+  linear in the output adjoint, so ``f_bwd(res, 1.0)`` is the gradient and
+  the tangent is its dot product with the argument tangents;
+* reverse mode of a ``custom_jvp`` function with one output: the rule's
+  tangent, when it is linear in the argument tangents (checked on the IR:
+  :func:`check_linear`), transposes to ``arg_bar_i = g * jvp(x, e_i)``, one
+  call of the rule per argument.  A rule that is not linear is refused at the
+  line where it is not.
+"""
+from __future__ import annotations
+
+from ..core.ir import Block, Builder, Const, Eqn, Function, If, Names, Var
+from ..errors import CompileError
+
+#: operations linear in their tangent-carrying arguments, when the others
+#: (``mul``: one factor, ``div``: the divisor) carry no tangent
+_LINEAR = {"add", "sub", "neg", "pos", "float", "pack", "unpack", "getitem"}
+
+
+def entry_wrapper(program, key: str) -> Function:
+    """``key(*params) = key(*params)``: a custom function as an entry point is
+    differentiated through one call of itself, which the transforms then
+    replace by its rules (its body may be opaque: no IR of it is needed)."""
+    fn = program.functions.get(key)
+    info = program.custom[key]
+    if fn is not None:
+        params, defaults, filename = fn.params, fn.defaults, fn.filename
+    else:
+        node = info.opaque.node
+        params = tuple(Var(a.arg, a.arg) for a in node.args.args)
+        defaults, filename = (), info.opaque.filename
+    params = tuple(Var(p.name, p.hint) for p in params)
+    b = Builder(Names(taken=tuple(p.name for p in params)))
+    outs = b.eqn("call", *params, nouts=info.nouts, fn=key)
+    outs = outs if isinstance(outs, tuple) else (outs,)
+    return Function(key, params, Block((), tuple(b.stmts), outs), defaults, filename,
+                    info.line)
+
+
+def reverse_pair(program, key: str) -> tuple:
+    """``key_fwd``/``key_bwd`` of custom function ``key``."""
+    info = program.custom[key]
+    if info.kind == "custom_vjp":
+        return program.functions[key + "_fwd"], program.functions[key + "_bwd"]
+    rule = program.functions[key + "_jvp"]
+    check_linear(rule, program.rule_sources[key + "_jvp"], info, "reverse mode")
+    return _transposed(key, rule, info)
+
+
+def _transposed(key: str, rule: Function, info) -> tuple:
+    if info.nouts != 1:
+        raise CompileError(f"reverse mode of the custom_jvp function {key} needs one output "
+                           f"(it has {info.nouts}); give it a custom_vjp rule", rule.filename,
+                           info.line, 1, "custom_jvp")
+    n = info.nargs
+    params = tuple(Var(p.name, p.hint) for p in rule.params[:n])
+    names = Names(taken=tuple(p.name for p in params))
+    b = Builder(names)
+    zeros = (Const(0.0),) * n
+    out, _ = b.eqn("call", *params, *zeros, nouts=2, fn=rule.name)
+    res = params[0] if n == 1 else b.eqn("pack", *params, hint="res")
+    fwd = Function(key + "_fwd", params, Block((), tuple(b.stmts), (out, res)), (),
+                   rule.filename, rule.source_line)
+    names = Names()
+    res_param = names.fresh("res")
+    g = names.fresh("out_bar")
+    b = Builder(names)
+    xs = (res_param,) if n == 1 else b.eqn("unpack", res_param, nouts=n)
+    xs = xs if isinstance(xs, tuple) else (xs,)
+    bars = []
+    for i in range(n):
+        unit = tuple(Const(1.0 if k == i else 0.0) for k in range(n))
+        _, d = b.eqn("call", *xs, *unit, nouts=2, fn=rule.name)
+        bars.append(b.eqn("mul", g, d, hint=f"{params[i].hint or params[i].name}_bar"))
+    bwd = Function(key + "_bwd", (res_param, g), Block((), tuple(b.stmts), tuple(bars)), (),
+                   rule.filename, rule.source_line)
+    return fwd, bwd
+
+
+def tangent(funcs: dict, info, key: str, mask: tuple, name: str) -> Function:
+    """The tangent function ``name(*params, *dots of the active ones)`` of
+    custom function ``key`` built from its rules."""
+    base = funcs.get(key + "_jvp") if info.kind == "custom_jvp" else funcs[key + "_fwd"]
+    if info.kind == "custom_jvp" and name == base.name:
+        return base  # every argument active: the rule is the tangent function
+    n = info.nargs
+    params = tuple(Var(p.name, p.hint) for p in base.params[:n]) if info.kind == "custom_jvp" \
+        else tuple(Var(p.name, p.hint) for p in base.params)
+    names = Names(taken=tuple(p.name for p in params))
+    dots = tuple(names.fresh(f"{p.hint or p.name}_dot") for p, m in zip(params, mask) if m)
+    it = iter(dots)
+    b = Builder(names)
+    if info.kind == "custom_jvp":
+        tangents = tuple(next(it) if m else Const(0.0) for m in mask)
+        results = b.eqn("call", *params, *tangents, nouts=2 * info.nouts, fn=key + "_jvp")
+    else:
+        results = _vjp_tangent(b, key, info, params, mask, it, base.filename)
+    fn = funcs.get(key)
+    defaults = fn.defaults if fn is not None else ()
+    defaults = defaults + tuple((d.name, Const(0.0)) for d in dots) if defaults else ()
+    return Function(name, params + dots, Block((), tuple(b.stmts), tuple(results)), defaults,
+                    base.filename, base.source_line)
+
+
+def _vjp_tangent(b: Builder, key: str, info, params: tuple, mask: tuple, dots,
+                 filename: str) -> tuple:
+    if info.nouts != 1:
+        raise CompileError(f"forward mode of the custom_vjp function {key} needs one output "
+                           f"(it has {info.nouts}); give it a custom_jvp rule",
+                           filename, info.line,
+                           1, "custom_vjp")
+    out, res = b.eqn("call", *params, nouts=2, fn=key + "_fwd")
+    grads = b.eqn("call", res, Const(1.0), nouts=info.nargs, fn=key + "_bwd")
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    total = None
+    for g, m in zip(grads, mask):
+        if not m:
+            continue
+        term = b.eqn("mul", g, next(dots))
+        total = term if total is None else b.eqn("add", total, term)
+    return out, total if total is not None else Const(0.0)
+
+
+def check_linear(rule: Function, sf, info, why: str) -> None:
+    """Refuse a jvp rule whose tangent output is not linear in its tangent
+    parameters (nor its primal output free of them): it cannot be transposed."""
+    n = info.nargs
+    carries = set(rule.params[n:])  # values that depend on the tangents
+
+    def refuse(line: int, what: str):
+        raise CompileError(f"{why} of the custom_jvp function needs its rule {rule.name} "
+                           f"to be linear in the tangents, but {what}", sf.filename,
+                           line or sf.node.lineno, 1, "custom_jvp")
+
+    _linear_block(rule.body, carries, refuse)
+    nouts = info.nouts
+    for r in rule.body.results[:nouts]:
+        if r in carries:
+            refuse(rule.source_line, "its primal output depends on the tangents")
+
+
+def _linear_block(block: Block, carries: set, refuse) -> None:
+    """Mark what depends on the tangents; refuse the first nonlinear use."""
+    for s in block.stmts:
+        line = s.loc.line
+        if isinstance(s, Eqn):
+            hit = [k for k, a in enumerate(s.args) if a in carries]
+            if not hit:
+                continue
+            if s.prim == "call":
+                refuse(line, f"line {line} passes a tangent to {s.param('fn')}")
+            ok = s.prim in _LINEAR or (s.prim == "mul" and len(hit) == 1) or \
+                (s.prim == "div" and hit == [0])
+            if not ok:
+                refuse(line, f"line {line} applies {s.prim} to a tangent")
+            carries.update(s.outs)
+        elif isinstance(s, If):
+            if s.pred in carries:
+                refuse(line, f"line {line} branches on a tangent")
+            _linear_block(s.then, carries, refuse)
+            _linear_block(s.orelse, carries, refuse)
+            for k, o in enumerate(s.outs):
+                if s.then.results[k] in carries or s.orelse.results[k] in carries:
+                    carries.add(o)
+        elif any(a in carries for a in s.inits) or _reads(s, carries):
+            refuse(line, f"line {line} carries a tangent through a loop")
+
+
+def _reads(s, carries: set) -> bool:
+    from ..core.ir import free_vars
+    body = free_vars(s.body) | (free_vars(s.cond) if hasattr(s, "cond") else set())
+    return bool(body & carries)
+
+
+def opaque_stub(info, key: str) -> Function:
+    """A stand-in for an opaque custom function (its body could not be
+    lowered): its name and parameters, a body that is never emitted."""
+    node = info.opaque.node
+    params = tuple(Var(a.arg, a.arg) for a in node.args.args)
+    return Function(key, params, Block((), (), (Const(None),) * info.nouts), (),
+                    info.opaque.filename, info.line)
