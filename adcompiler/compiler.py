@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 
 from .emit.emitter import emit_function
+from .emit.opaque import opaque_defs
 from .runtime.deep import deep
 from .errors import CompileError
 from .frontend.source import SourceFunction
@@ -318,12 +319,14 @@ def reserved_names(program: Program) -> set:
 
 
 def emit_module(functions: list, program, header: str = "", checks: dict | None = None,
-                extra: tuple = ()) -> str:
+                extra: tuple = (), opaque: list | None = None) -> str:
     """One module holding ``functions``; ``program`` (a Program, or a set of
     names) tells which names the user's code owns (and, for array code, the
     shapes the emitter needs).  ``checks``: the entry's declared parameter
     shapes, checked on entry (see :func:`npemit.shape_checks`).  ``extra``:
-    function definitions (AST) appended as they are (emit/packing.py)."""
+    function definitions (AST) appended as they are (emit/packing.py).
+    ``opaque``: the custom functions' own code it carries (emit/opaque.py),
+    found from ``program`` when not given."""
     functions = [_pass(fn, finish) for fn in functions]
     users = reserved_names(program) if isinstance(program, Program) else set(program)
     reserved = users | {fn.name for fn in functions}
@@ -350,9 +353,12 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
     defs += extra
     if npemit.HELPER in imports:
         defs.insert(0, npemit.helper_def())
+    carried = opaque_defs(program, functions) if opaque is None else opaque
     module = ast.Module(defs, [])
     aliases = alias_globals(module, {npemit.HELPER})
-    module.body[:0] = import_lines(imports, aliases)
+    head = import_lines(imports, aliases)
+    have = {ast.dump(i) for i in head}
+    module.body[:0] = head + [c for c in carried if ast.dump(c) not in have]
     text = to_source(module)
     return (header + text).lstrip("\n")
 
@@ -414,6 +420,7 @@ def compile_many(requests: list, progress=None) -> str:
 def _compile_many(requests: list, progress) -> str:
     functions: dict = {}
     reserved: set = set()
+    carried: list = []  # opaque custom functions' code (emit/opaque.py)
     header = ""
     parts: list = []  # emitted array modules, and None where the shared module goes
     for sf, wrt, shapes in requests:
@@ -428,9 +435,12 @@ def _compile_many(requests: list, progress) -> str:
             parts.append(None)
         reserved |= reserved_names(program)
         header += _header_line(sf, wrt, False)
+        carried += [d for d in opaque_defs(program, fns)
+                    if ast.dump(d) not in {ast.dump(c) for c in carried}]
         for fn in fns:
             functions.setdefault(fn.name, fn)
-    shared = emit_module(list(functions.values()), reserved, header) if functions else ""
+    shared = emit_module(list(functions.values()), reserved, header,
+                         opaque=carried) if functions else ""
     parts = [shared if p is None else p for p in parts]
     return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
 
