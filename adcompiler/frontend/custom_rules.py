@@ -277,3 +277,23 @@ def _unpacked_names(node: ast.FunctionDef, param: str, size: int) -> tuple:
                 all(isinstance(e, ast.Name) for e in s.targets[0].elts):
             return tuple(e.id for e in s.targets[0].elts)
     return tuple(f"{param}{k}" for k in range(size))
+
+
+def rule_function_names(lines: list) -> set:
+    """Names of the functions a module gives as rules (``f.defvjp(a, b)``,
+    ``f.defjvp(r)``, ``@f.defjvp``): the command line does not compile them
+    on their own (they return tuples; their function's derivative uses them)."""
+    try:
+        tree = ast.parse("\n".join(line.rstrip("\r\n") for line in lines))
+    except SyntaxError:
+        return set()
+    out: set = set()
+    for stmt in tree.body:
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and \
+                call.func.attr in ("defvjp", "defjvp"):
+            out.update(a.id for a in call.args if isinstance(a, ast.Name))
+        if isinstance(stmt, ast.FunctionDef) and any(
+                isinstance(d, ast.Attribute) and d.attr == "defjvp" for d in stmt.decorator_list):
+            out.add(stmt.name)
+    return out
