@@ -42,6 +42,7 @@ class Custom:
     nouts: int
     opaque: object = None  # the SourceFunction when its body cannot be lowered
     line: int = 0
+    rules: dict = None  # key_fwd/key_bwd/key_jvp -> the rule's SourceFunction
 
 
 def custom_kind(sf: SourceFunction) -> str:
@@ -124,11 +125,13 @@ def lower_rules(program, key: str, sf: SourceFunction, info: Custom) -> None:
                              "bwd", info).lower_rule()
         program.add_rule(key + "_fwd", fwd_sf, _packed_fwd(fwd, info.nouts))
         program.add_rule(key + "_bwd", bwd_sf, _unpacked_bwd(bwd, structure))
+        info.rules = {key + "_fwd": fwd_sf, key + "_bwd": bwd_sf}
     else:
         (jvp_sf,) = rules
         _arity(jvp_sf, 2, "jvp rule", sf.node.name)
         jvp = rule_lowerer()(jvp_sf, program, key + "_jvp", (n, n), "jvp", info).lower_rule()
         program.add_rule(key + "_jvp", jvp_sf, jvp.function)
+        info.rules = {key + "_jvp": jvp_sf}
 
 
 def _arity(rule: SourceFunction, n: int, what: str, name: str) -> None:

@@ -51,7 +51,9 @@ def reverse_pair(program, key: str) -> tuple:
     if info.kind == "custom_vjp":
         return program.functions[key + "_fwd"], program.functions[key + "_bwd"]
     rule = program.functions[key + "_jvp"]
-    check_linear(rule, program.rule_sources[key + "_jvp"], info, "reverse mode")
+    check_linear(rule, program.rule_sources[key + "_jvp"], rule.params[info.nargs:],
+                 rule.body.results[:info.nouts],
+                 f"reverse mode of the custom_jvp function {key} (the rule's tangent, transposed)")
     return _transposed(key, rule, info)
 
 
@@ -102,7 +104,7 @@ def tangent(funcs: dict, info, key: str, mask: tuple, name: str) -> Function:
         tangents = tuple(next(it) if m else Const(0.0) for m in mask)
         results = b.eqn("call", *params, *tangents, nouts=2 * info.nouts, fn=key + "_jvp")
     else:
-        results = _vjp_tangent(b, key, info, params, mask, it, base.filename)
+        results = _vjp_tangent(b, funcs, key, info, params, mask, it, base.filename)
     fn = funcs.get(key)
     defaults = fn.defaults if fn is not None else ()
     defaults = defaults + tuple((d.name, Const(0.0)) for d in dots) if defaults else ()
@@ -110,13 +112,16 @@ def tangent(funcs: dict, info, key: str, mask: tuple, name: str) -> Function:
                     base.filename, base.source_line)
 
 
-def _vjp_tangent(b: Builder, key: str, info, params: tuple, mask: tuple, dots,
-                 filename: str) -> tuple:
+def _vjp_tangent(b: Builder, funcs: dict, key: str, info, params: tuple, mask: tuple,
+                 dots, filename: str) -> tuple:
     if info.nouts != 1:
         raise CompileError(f"forward mode of the custom_vjp function {key} needs one output "
                            f"(it has {info.nouts}); give it a custom_jvp rule",
                            filename, info.line,
                            1, "custom_vjp")
+    bwd = funcs[key + "_bwd"]
+    check_linear(bwd, info.rules[bwd.name], bwd.params[1:], (),
+                 f"forward mode of the custom_vjp function {key} (its pullback seeded with 1.0)")
     out, res = b.eqn("call", *params, nouts=2, fn=key + "_fwd")
     grads = b.eqn("call", res, Const(1.0), nouts=info.nargs, fn=key + "_bwd")
     grads = grads if isinstance(grads, tuple) else (grads,)
@@ -129,22 +134,21 @@ def _vjp_tangent(b: Builder, key: str, info, params: tuple, mask: tuple, dots,
     return out, total if total is not None else Const(0.0)
 
 
-def check_linear(rule: Function, sf, info, why: str) -> None:
-    """Refuse a jvp rule whose tangent output is not linear in its tangent
-    parameters (nor its primal output free of them): it cannot be transposed."""
-    n = info.nargs
-    carries = set(rule.params[n:])  # values that depend on the tangents
+def check_linear(rule: Function, sf, tangents: tuple, primal: tuple, what: str) -> None:
+    """Refuse a rule whose results other than ``primal`` are not linear in
+    its parameters ``tangents`` (nor ``primal`` free of them): ``what`` says
+    which transform needs that."""
+    carries = set(tangents)  # values that depend on the tangents
 
-    def refuse(line: int, what: str):
-        raise CompileError(f"{why} of the custom_jvp function needs its rule {rule.name} "
-                           f"to be linear in the tangents, but {what}", sf.filename,
-                           line or sf.node.lineno, 1, "custom_jvp")
+    def refuse(line: int, why: str):
+        raise CompileError(f"{what} needs the rule {sf.node.name} to be linear in its "
+                           f"{'tangents' if primal else 'output adjoint'}, but {why}",
+                           sf.filename, line or sf.node.lineno, 1, "custom rule")
 
     _linear_block(rule.body, carries, refuse)
-    nouts = info.nouts
-    for r in rule.body.results[:nouts]:
+    for r in primal:
         if r in carries:
-            refuse(rule.source_line, "its primal output depends on the tangents")
+            refuse(sf.node.lineno, "its primal output depends on the tangents")
 
 
 def _linear_block(block: Block, carries: set, refuse) -> None:
