@@ -193,3 +193,216 @@ def test_implicit_function_adjoint_does_not_differentiate_the_iterations():
 def test_implicit_function_in_an_output_module(tmp_path, mode):
     got = module_call(tmp_path, "root_loss", mode, "root_loss_grad(1.0, 2.0)")
     assert got == pytest.approx(central(lambda v: newton_root(v, 2.0) ** 2 + v, 1.0), rel=1e-6)
+
+
+# ---------------------------------------------------------------- more uses
+def test_custom_function_in_a_loop_and_in_a_helper():
+    src = textwrap.dedent("""
+        import math
+        from adcompiler import custom_jvp, custom_vjp
+
+        @custom_vjp
+        def sq(x):
+            return x * x
+
+        def sq_fwd(x):
+            return x * x, x
+
+        def sq_bwd(x, g):
+            return (2.0 * x * g,)
+
+        sq.defvjp(sq_fwd, sq_bwd)
+
+        def helper(x):
+            return sq(math.sin(x))
+
+        def looped(x, n=3):
+            s = x
+            for i in range(n):
+                s = 0.5 * helper(s) + s
+            return s
+    """)
+    path = Path(ex.__file__).parent / "_custom_loop_tmp.py"
+    path.write_text(src)
+    try:
+        mod = _load(path, "_custom_loop_tmp")
+        plain = lambda v: mod.looped(v)  # noqa: E731
+        for x in (0.3, -1.2):
+            assert adc.grad(mod.looped)(x) == pytest.approx(central(plain, x), rel=1e-7)
+            assert adc.derivative(mod.looped)(x) == pytest.approx(central(plain, x), rel=1e-7)
+    finally:
+        path.unlink()
+
+
+def test_hessian_through_an_opaque_function():
+    # d2/dx2 of bell_area(x^2) + x/2 = d/dx (2x e^{-x^4}) = (2 - 8x^4) e^{-x^4}
+    x = 0.7
+    assert adc.hessian(ex.area_loss)(x) == pytest.approx((2 - 8 * x ** 4) * math.exp(-x ** 4),
+                                                           rel=1e-10)
+
+
+def test_vjp_of_a_custom_function_is_its_rule():
+    out, pullback = adc.vjp(ex.clip_gradient, 3.0, -1.0, 1.0)
+    assert out == 3.0 and pullback(5.0) == (1.0, 0.0, 0.0)
+
+
+# ---------------------------------------------------------------- refusals
+def _module(tmp_path, name, text):
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(text))
+    return _load(path, name), path
+
+
+def test_a_jvp_rule_that_is_not_linear_is_refused_in_reverse_mode(tmp_path):
+    mod, path = _module(tmp_path, "nonlinear", """
+        from adcompiler import custom_jvp
+
+        @custom_jvp
+        def f(x):
+            return x * x
+
+        @f.defjvp
+        def f_jvp(primals, tangents):
+            x, = primals
+            t, = tangents
+            return x * x, 3.0 * x * t * t
+    """)
+    with pytest.raises(CompileError) as info:
+        adc.grad(mod.f)(1.0)
+    assert "f_jvp" in str(info.value) and "linear" in str(info.value)
+    assert info.value.line == 12 and info.value.filename == str(path)
+    assert adc.derivative(mod.f)(3.0) == 9.0  # forward mode uses the rule as it is
+
+
+def test_a_linear_jvp_rule_is_transposed_for_reverse_mode(tmp_path):
+    mod, _ = _module(tmp_path, "linear", """
+        import math
+        from adcompiler import custom_jvp
+
+        @custom_jvp
+        def f(x, y):
+            return x * math.sin(y)
+
+        def f_jvp(primals, tangents):
+            x, y = primals
+            tx, ty = tangents
+            return f(x, y), math.sin(y) * tx + x * math.cos(y) * ty
+
+        f.defjvp(f_jvp)
+
+        def g(x, y):
+            return f(x * y, y) + f(y, 2.0)
+    """)
+    def true(x, y):
+        return x * y * math.sin(y) + y * math.sin(2.0)
+    got = adc.grad(mod.g, wrt=(0, 1))(0.5, 1.3)
+    want = (central(lambda v: true(v, 1.3), 0.5), central(lambda v: true(0.5, v), 1.3))
+    assert got == pytest.approx(want, rel=1e-7)
+
+
+def test_a_custom_function_without_rules_is_refused(tmp_path):
+    mod, path = _module(tmp_path, "norules", """
+        from adcompiler import custom_vjp
+
+        @custom_vjp
+        def f(x):
+            return x * x
+    """)
+    with pytest.raises(CompileError) as info:
+        adc.grad(mod.f)(1.0)
+    assert "f.defvjp(fwd, bwd)" in str(info.value) and info.value.line == 5
+
+
+def test_a_bwd_rule_with_the_wrong_number_of_cotangents_is_refused(tmp_path):
+    mod, _ = _module(tmp_path, "wrongbwd", """
+        from adcompiler import custom_vjp
+
+        @custom_vjp
+        def f(x, y):
+            return x * y
+
+        def f_fwd(x, y):
+            return x * y, (x, y)
+
+        def f_bwd(res, g):
+            x, y = res
+            return (g * y,)
+
+        f.defvjp(f_fwd, f_bwd)
+    """)
+    with pytest.raises(CompileError) as info:
+        adc.grad(mod.f)(1.0, 2.0)
+    assert "f_bwd" in str(info.value) and "2 cotangent" in str(info.value)
+    assert info.value.line == 13
+
+
+def test_custom_rules_in_array_code_are_refused_by_name(tmp_path):
+    mod, _ = _module(tmp_path, "arrays", """
+        import numpy as np
+        from adcompiler import custom_vjp
+
+        @custom_vjp
+        def f(x):
+            return x * x
+
+        def f_fwd(x):
+            return x * x, x
+
+        def f_bwd(x, g):
+            return (2.0 * x * g,)
+
+        f.defvjp(f_fwd, f_bwd)
+
+        def g(w):
+            return np.sum(f(w))
+    """)
+    with pytest.raises(CompileError, match="custom derivative rule"):
+        adc.grad(mod.g)(np.ones(3))
+
+
+# ---------------------------------------------------------------- stop_gradient
+def code_lines(src: str) -> str:
+    """The emitted code without its comments (which quote the source)."""
+    return "\n".join(line for line in src.splitlines() if not line.lstrip().startswith("#"))
+
+
+def test_stop_gradient_derivative_is_zero_in_every_mode():
+    x, y = 2.0, 3.0
+    # d/dx: c (the stopped x*y); d/dy: sin(y) (the stopped sin)
+    assert adc.grad(ex.stopped, wrt=(0, 1))(x, y) == (6.0, math.sin(3.0))
+    assert adc.derivative(ex.stopped, wrt=0)(x, y) == 6.0
+    assert adc.derivative(ex.stopped, wrt=1)(x, y) == math.sin(3.0)
+    assert adc.jvp(ex.stopped, (x, y), (1.0, 0.0))[1] == 6.0
+    assert adc.hessian(ex.stopped, wrt=(0, 1))(x, y) == ((0.0, 0.0), (0.0, 0.0))
+    assert ex.stopped(x, y) == adc.value_and_grad(ex.stopped)(x, y)[0]
+
+
+def test_stop_gradient_disappears_from_the_emitted_code():
+    src = code_lines(adc.source(ex.stopped, wrt=(0, 1)))
+    assert "stop_gradient" not in src and "adcompiler" not in src
+    assert "return x * y, math.sin(y)" in src
+
+
+def test_stop_gradient_on_arrays():
+    def f(w):
+        return np.sum(adc.stop_gradient(w) * w) + np.sum(w)
+    w = np.array([1.0, -2.0, 3.5])
+    assert np.array_equal(adc.grad(f)(w), w + 1.0)
+    assert "stop_gradient" not in code_lines(adc.source(f, args=(w,)))
+
+
+@pytest.mark.parametrize("spelling, call", [
+    ("from adcompiler import stop_gradient", "stop_gradient(x * x)"),
+    ("import adcompiler as adc", "adc.stop_gradient(x * x)"),
+    ("import adcompiler", "adcompiler.stop_gradient(x * x)"),
+])
+def test_stop_gradient_from_the_command_line(tmp_path, spelling, call):
+    path = tmp_path / "sg.py"
+    path.write_text(f"{spelling}\n\n\ndef f(x):\n    return {call} * x\n")
+    for mode in ("reverse", "forward"):
+        r = adc_cli("compile", str(path), "--mode", mode)
+        assert r.returncode == 0, r.stderr
+        assert "stop_gradient" not in code_lines(r.stdout) and "import" not in code_lines(r.stdout)
+        ns: dict = {}
+        exec(r.stdout, ns)
+        assert ns["f_grad"](3.0) == 9.0  # the true derivative would be 27

@@ -62,6 +62,10 @@ def find_rules(sf: SourceFunction, kind: str) -> tuple:
     live = sf.env.lookup(name) if sf.live is not None else None
     want = ("fwd", "bwd") if kind == "custom_vjp" else ("jvp",)
     objects = [getattr(live, w, None) for w in want] if live is not None else [None]
+    record = getattr(sf.env, "_record", None)
+    if live is not None and record is not None:  # f.defvjp(...) again: compiled again
+        for w, o in zip(want, objects):
+            record("attr", live, w, o)
     if all(o is not None for o in objects):
         found = [sf.env.function(o) for o in objects]
         if all(f is not None for f in found):
