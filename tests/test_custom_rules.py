@@ -18,7 +18,7 @@ import adcompiler as adc
 from adcompiler import CompileError
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = Path(__file__).resolve().parent / "custom_rules_examples.py"
+EXAMPLES = ROOT / "examples" / "custom_rules.py"
 
 
 def _load(path: Path, name: str):
@@ -28,7 +28,7 @@ def _load(path: Path, name: str):
     return mod
 
 
-ex = _load(EXAMPLES, "custom_rules_examples")
+ex = _load(EXAMPLES, "custom_rules")
 
 
 def central(f, x, h=1e-6):
@@ -196,7 +196,7 @@ def test_implicit_function_in_an_output_module(tmp_path, mode):
 
 
 # ---------------------------------------------------------------- more uses
-def test_custom_function_in_a_loop_and_in_a_helper():
+def test_custom_function_in_a_loop_and_in_a_helper(tmp_path):
     src = textwrap.dedent("""
         import math
         from adcompiler import custom_jvp, custom_vjp
@@ -222,16 +222,13 @@ def test_custom_function_in_a_loop_and_in_a_helper():
                 s = 0.5 * helper(s) + s
             return s
     """)
-    path = Path(ex.__file__).parent / "_custom_loop_tmp.py"
+    path = tmp_path / "custom_loop.py"
     path.write_text(src)
-    try:
-        mod = _load(path, "_custom_loop_tmp")
-        plain = lambda v: mod.looped(v)  # noqa: E731
-        for x in (0.3, -1.2):
-            assert adc.grad(mod.looped)(x) == pytest.approx(central(plain, x), rel=1e-7)
-            assert adc.derivative(mod.looped)(x) == pytest.approx(central(plain, x), rel=1e-7)
-    finally:
-        path.unlink()
+    mod = _load(path, "custom_loop")
+    plain = lambda v: mod.looped(v)  # noqa: E731
+    for x in (0.3, -1.2):
+        assert adc.grad(mod.looped)(x) == pytest.approx(central(plain, x), rel=1e-7)
+        assert adc.derivative(mod.looped)(x) == pytest.approx(central(plain, x), rel=1e-7)
 
 
 def test_hessian_through_an_opaque_function():

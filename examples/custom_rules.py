@@ -1,5 +1,10 @@
-"""The examples of docs/custom_rules.md, used by tests/test_custom_rules.py
-(the API reads this file's source; the command line compiles it)."""
+"""Custom derivative rules and stop_gradient: the examples of
+docs/custom_rules.md (tests/test_custom_rules.py checks each one).
+
+    adc compile examples/custom_rules.py -f stable_loss
+    adc compile examples/custom_rules.py -f area_loss --mode forward
+    adc compile examples/custom_rules.py -f root_loss --wrt a,b
+"""
 import math
 
 from scipy.integrate import quad
