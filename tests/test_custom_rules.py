@@ -403,3 +403,36 @@ def test_stop_gradient_from_the_command_line(tmp_path, spelling, call):
         ns: dict = {}
         exec(r.stdout, ns)
         assert ns["f_grad"](3.0) == 9.0  # the true derivative would be 27
+
+
+def test_custom_vjp_applied_without_a_decorator_and_rules_rebound(tmp_path):
+    mod, path = _module(tmp_path, "wrapped", """
+        from adcompiler import custom_vjp
+
+        def f(x):
+            return x * x
+
+        def f_fwd(x):
+            return x * x, x
+
+        def f_bwd(x, g):
+            return (5.0 * g,)
+
+        def f_bwd_other(x, g):
+            return (7.0 * g,)
+
+        f = custom_vjp(f)
+        f.defvjp(f_fwd, f_bwd)
+
+        def h(x):
+            return f(x) + x
+    """)
+    dh = adc.grad(mod.h)
+    assert dh(2.0) == 6.0 and adc.derivative(mod.h)(2.0) == 6.0  # the rule, not 2x + 1
+    mod.f.defvjp(mod.f_fwd, mod.f_bwd_other)  # new rules: compiled again
+    assert dh(2.0) == 8.0
+    r = adc_cli("compile", str(path), "-f", "h")
+    assert r.returncode == 0, r.stderr
+    ns: dict = {}
+    exec(r.stdout, ns)
+    assert ns["h_grad"](2.0) == 6.0  # the file's own f.defvjp

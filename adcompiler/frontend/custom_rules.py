@@ -46,13 +46,46 @@ class Custom:
 
 
 def custom_kind(sf: SourceFunction) -> str:
-    """``'custom_vjp'``, ``'custom_jvp'`` or ``''`` from the decorators."""
+    """``'custom_vjp'``, ``'custom_jvp'`` or ``''``: from the decorators, or
+    from ``f = custom_vjp(f)`` at the top level of the module."""
     for deco in sf.node.decorator_list:
-        target = deco.func if isinstance(deco, ast.Call) else deco
-        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        name = _callee_name(deco.func if isinstance(deco, ast.Call) else deco)
         if name in KINDS:
             return name
-    return ""
+    return _wrapped_kinds(sf).get(sf.node.name, "")
+
+
+def _callee_name(node) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+
+
+_WRAPPED: dict = {}  # (filename, id of its lines) -> {name: kind}
+
+
+def _wrapped_kinds(sf: SourceFunction) -> dict:
+    """``{name: kind}`` of the module's ``name = custom_vjp(name)`` lines."""
+    key = (sf.filename, id(sf.lines), len(sf.lines))
+    if key not in _WRAPPED:
+        found: dict = {}
+        if any("custom_" in line for line in sf.lines):
+            tree = _module_tree(sf.lines)
+            for stmt in tree.body if tree is not None else ():
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
+                        isinstance(stmt.targets[0], ast.Name) and \
+                        isinstance(stmt.value, ast.Call) and \
+                        _callee_name(stmt.value.func) in KINDS:
+                    found[stmt.targets[0].id] = _callee_name(stmt.value.func)
+        if len(_WRAPPED) > 64:
+            _WRAPPED.clear()
+        _WRAPPED[key] = found
+    return _WRAPPED[key]
+
+
+def _module_tree(lines: list):
+    try:
+        return ast.parse("\n".join(line.rstrip("\r\n") for line in lines))
+    except SyntaxError:
+        return None
 
 
 def find_rules(sf: SourceFunction, kind: str) -> tuple:
@@ -88,11 +121,8 @@ def find_rules(sf: SourceFunction, kind: str) -> tuple:
 
 def _rule_names(sf: SourceFunction, name: str, method: str):
     """``[(rule name, node)]`` from ``name.method(a, b)`` or ``@name.method``."""
-    try:
-        tree = ast.parse("\n".join(line.rstrip("\r\n") for line in sf.lines))
-    except SyntaxError:
-        return None
-    for stmt in tree.body:
+    tree = _module_tree(sf.lines)
+    for stmt in tree.body if tree is not None else ():
         if isinstance(stmt, ast.Expr) and _is_method_of(stmt.value, name, method):
             args = stmt.value.args
             if all(isinstance(a, ast.Name) for a in args):
