@@ -36,6 +36,11 @@ def stop_gradient(x):
     return x
 
 
+def unwrap(obj):
+    """The function a custom object wraps; anything else as it is."""
+    return obj.fun if isinstance(obj, _Custom) else obj
+
+
 class _Custom:
     """A function whose derivative the user gives (base of the two kinds)."""
 

@@ -22,6 +22,7 @@ import tokenize
 import types
 from dataclasses import dataclass
 
+from ..custom import unwrap
 from ..errors import CompileError, UsageError
 from ..core.ir import is_number
 from ..prims.primitives import too_big
@@ -152,8 +153,7 @@ class LiveEnv(Env):
         return value
 
     def function(self, obj):
-        from ..custom import _Custom
-        obj = obj.fun if isinstance(obj, _Custom) else obj
+        obj = unwrap(obj)  # a @custom_vjp object: its function
         # numpy's own Python functions (np.linalg.inv in NumPy 1.x) are library
         # code, not helpers to inline: the module's top package decides
         module = (getattr(obj, "__module__", None) or "").split(".")[0]
@@ -419,8 +419,7 @@ def same_file(a: str, b: str) -> bool:
 def load_live(fn) -> SourceFunction:
     """The parsed source of a live function, with line numbers of its file
     (of the function a ``@custom_vjp``/``@custom_jvp`` object wraps)."""
-    from ..custom import _Custom
-    fn = fn.fun if isinstance(fn, _Custom) else fn
+    fn = unwrap(fn)
     ensure_function(fn)
     if isinstance(fn, types.MethodType):
         from .methods import load_method
@@ -430,9 +429,7 @@ def load_live(fn) -> SourceFunction:
 
 def ensure_function(fn) -> None:
     """Refuse, with a UsageError, anything that is not a plain Python function."""
-    from ..custom import _Custom
-    if isinstance(fn, _Custom):
-        fn = fn.fun
+    fn = unwrap(fn)
     if isinstance(fn, (types.BuiltinFunctionType, types.BuiltinMethodType)):
         raise UsageError(f"{getattr(fn, '__name__', fn)!r} is a builtin: it has no Python source to differentiate")
     if isinstance(fn, types.MethodType):

@@ -191,3 +191,9 @@ def opaque_stub(info, key: str) -> Function:
     params = tuple(Var(a.arg, a.arg) for a in node.args.args)
     return Function(key, params, Block((), (), (Const(None),) * info.nouts), (),
                     info.opaque.filename, info.line)
+
+
+def with_stubs(funcs: dict, custom: dict) -> dict:
+    """``funcs`` and a stand-in for each opaque custom function."""
+    stubs = {k: opaque_stub(i, k) for k, i in custom.items() if i.opaque and k not in funcs}
+    return {**funcs, **stubs} if stubs else funcs

@@ -34,6 +34,7 @@ from ..prims.shapecalc import ShapeNeeded
 from ..errors import AdcError, located_refusals
 from ..prims.primitives import PRIMS
 from ..prims.rules import RULES, partial_times
+from .custom import tangent, with_stubs
 
 ZERO = Const(0.0)
 _TAPE_OPS = ("new_tape", "push", "pop")
@@ -426,22 +427,19 @@ def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish,
     must = must_transform(funcs)
     names: dict = {}
     custom = custom or {}
+    known = with_stubs(funcs, custom)  # opaque custom functions have no IR of their own
 
     def callee_name(fn: str, m: tuple) -> str:
         if (fn, m) not in names:
-            names[(fn, m)] = jvp_name(funcs, fn, m) if fn in funcs else \
-                fn + "_jvp" + ("" if all(m) else "_" + "_".join(str(k) for k, x in enumerate(m)
-                                                             if x))
+            names[(fn, m)] = jvp_name(known, fn, m)
         return names[(fn, m)]
 
     def tangent_function(fn: Function, m: tuple, fname: str, must, callee_name) -> tuple:
-        if fn.name in custom:
-            from .custom import tangent
+        if fn.name in custom:  # from the user's rules
             return tangent(funcs, custom[fn.name], fn.name, m, fname), set()
         return _tangent_function(fn, m, fname, must, callee_name)
 
-    top, todo = tangent_function(_entry_of(funcs, entry, custom), mask, name, must,
-                                 callee_name)
+    top, todo = tangent_function(known[entry], mask, name, must, callee_name)
     out = [finish(top)]
     done: set = set()
     todo = sorted(todo)
@@ -450,21 +448,11 @@ def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish,
         if key in done:
             continue
         done.add(key)
-        fn, more = tangent_function(_entry_of(funcs, key[0], custom), key[1],
-                                    callee_name(*key), must, callee_name)
+        fn, more = tangent_function(known[key[0]], key[1], callee_name(*key), must,
+                                    callee_name)
         out.append(finish(fn))
         todo += sorted(more)
     return out + primal_closure(out, funcs)
-
-
-def _entry_of(funcs: dict, key: str, custom: dict) -> Function:
-    """``funcs[key]``; for an opaque custom function (no IR of its body), a
-    stand-in with its name and parameters (transform/custom.py builds its
-    tangent function from the rules alone)."""
-    if key in funcs:
-        return funcs[key]
-    from .custom import opaque_stub
-    return opaque_stub(custom[key], key)
 
 
 def primal_closure(out: list, funcs: dict) -> list:
