@@ -7,6 +7,7 @@ docs/custom_rules.md (tests/test_custom_rules.py checks each one).
 """
 import math
 
+from scipy import special
 from scipy.integrate import quad
 
 from adcompiler import custom_jvp, custom_vjp, stop_gradient
@@ -109,6 +110,30 @@ bell_area.defvjp(bell_area_fwd, bell_area_bwd)
 
 def area_loss(x):
     return bell_area(x * x) + 0.5 * x
+
+
+# a SciPy function with no record in the registry: Dawson's integral F,
+# whose derivative 1 - 2 x F(x) needs F(x), kept as a residual
+@custom_vjp
+def dawson(x):
+    return special.dawsn(x)
+
+
+def dawson_fwd(x):
+    y = dawson(x)
+    return y, (x, y)
+
+
+def dawson_bwd(res, g):
+    x, y = res
+    return (g * (1.0 - 2.0 * x * y),)
+
+
+dawson.defvjp(dawson_fwd, dawson_bwd)
+
+
+def dawson_loss(x):
+    return dawson(x) * dawson(x) + x
 
 
 # ---- an implicit function: the root x of x**3 + a*x - b = 0, found by a
