@@ -67,8 +67,9 @@ class custom_vjp(_Custom):  # noqa: N801 - JAX's spelling
     cotangents, one per argument of ``f``.  The rules are compiled from their
     source into the emitted code; ``f``'s own body may be unreadable (a SciPy
     routine): the emitted module then carries it as written.  Forward mode
-    seeds ``f_bwd`` with 1.0 when ``f`` has one output and ``f_bwd`` is
-    linear in ``g``; otherwise it is refused.  See docs/custom_rules.md.
+    seeds ``f_bwd`` with unit adjoints (rows of the Jacobian) when ``f_bwd``
+    is linear in ``g`` (checked; otherwise refused at the line where it is
+    not).  See docs/custom_rules.md.
 
     Parameters:
         fun: the function (used as a decorator).

@@ -453,3 +453,55 @@ def test_custom_vjp_applied_without_a_decorator_and_rules_rebound(tmp_path):
     ns: dict = {}
     exec(r.stdout, ns)
     assert ns["h_grad"](2.0) == 6.0  # the file's own f.defvjp
+
+
+def test_custom_functions_with_two_outputs(tmp_path):
+    mod, _ = _module(tmp_path, "polar", """
+        import math
+        from adcompiler import custom_jvp, custom_vjp
+
+        @custom_vjp
+        def polar(r, t):
+            return r * math.cos(t), r * math.sin(t)
+
+        def polar_fwd(r, t):
+            c, s = math.cos(t), math.sin(t)
+            return (r * c, r * s), (r, c, s)
+
+        def polar_bwd(res, g):
+            r, c, s = res
+            gx, gy = g
+            return (gx * c + gy * s, -gx * r * s + gy * r * c)
+
+        polar.defvjp(polar_fwd, polar_bwd)
+
+        @custom_jvp
+        def polar2(r, t):
+            return r * math.cos(t), r * math.sin(t)
+
+        @polar2.defjvp
+        def polar2_jvp(primals, tangents):
+            r, t = primals
+            dr, dt = tangents
+            c, s = math.cos(t), math.sin(t)
+            return (r * c, r * s), (dr * c - r * s * dt, dr * s + r * c * dt)
+
+        def loss(r, t):
+            x, y = polar(r, t)
+            return x * y * y
+
+        def loss2(r, t):
+            x, y = polar2(r, t)
+            return x * y * y
+    """)
+    def true(r, t):
+        return r ** 3 * math.cos(t) * math.sin(t) ** 2
+    want = (central(lambda v: true(v, 0.7), 1.3), central(lambda v: true(1.3, v), 0.7))
+    assert adc.grad(mod.loss, wrt=(0, 1))(1.3, 0.7) == pytest.approx(want, rel=1e-7)
+    assert adc.grad(mod.loss2, wrt=(0, 1))(1.3, 0.7) == pytest.approx(want, rel=1e-7)
+    for f in (mod.loss, mod.loss2):
+        assert adc.derivative(f, wrt=0)(1.3, 0.7) == pytest.approx(want[0], rel=1e-7)
+        assert adc.derivative(f, wrt=1)(1.3, 0.7) == pytest.approx(want[1], rel=1e-7)
+        d_dr = lambda t: 3 * 1.3 ** 2 * math.cos(t) * math.sin(t) ** 2  # noqa: E731
+        assert adc.hessian(f, wrt=(0, 1))(1.3, 0.7)[0][1] == pytest.approx(
+            central(d_dr, 0.7), rel=1e-6)

@@ -152,11 +152,12 @@ def lower_rules(program, key: str, sf: SourceFunction, info: Custom) -> None:
     if info.kind == "custom_vjp":
         fwd_sf, bwd_sf = rules
         _arity(fwd_sf, n, "fwd rule", sf.node.name)
-        _arity(bwd_sf, 1 + info.nouts, "bwd rule", sf.node.name)
+        _arity(bwd_sf, 2, "bwd rule", sf.node.name)
         fwd = rule_lowerer()(fwd_sf, program, key + "_fwd", None, "fwd", info).lower_rule()
         structure = fwd.results_structure
-        bwd = rule_lowerer()(bwd_sf, program, key + "_bwd", (structure,) + (None,) * info.nouts,
-                             "bwd", info).lower_rule()
+        g = info.nouts if info.nouts > 1 else None  # a tuple of adjoints for a tuple output
+        bwd = rule_lowerer()(bwd_sf, program, key + "_bwd", (structure, g), "bwd",
+                             info).lower_rule()
         program.add_rule(key + "_fwd", fwd_sf, _packed_fwd(fwd, info.nouts))
         program.add_rule(key + "_bwd", bwd_sf, _unpacked_bwd(bwd, structure))
         info.rules = {key + "_fwd": fwd_sf, key + "_bwd": bwd_sf}

@@ -6,14 +6,15 @@ frontend/custom_rules.py): its rules take the place of its body.
 * forward mode of a ``custom_jvp`` function: its tangent function *is* the
   user's rule (``key_jvp``), called with zero tangents for the inactive
   arguments;
-* forward mode of a ``custom_vjp`` function with one output: the pullback is
-  linear in the output adjoint, so ``f_bwd(res, 1.0)`` is the gradient and
-  the tangent is its dot product with the argument tangents;
-* reverse mode of a ``custom_jvp`` function with one output: the rule's
-  tangent, when it is linear in the argument tangents (checked on the IR:
-  :func:`check_linear`), transposes to ``arg_bar_i = g * jvp(x, e_i)``, one
-  call of the rule per argument.  A rule that is not linear is refused at the
-  line where it is not.
+* forward mode of a ``custom_vjp`` function: when the pullback is linear in
+  the output adjoints (checked on the IR: :func:`check_linear`),
+  ``f_bwd(res, e_k)`` is row ``k`` of the Jacobian and the tangent its dot
+  product with the argument tangents (one call per output);
+* reverse mode of a ``custom_jvp`` function: when the rule's tangent is
+  linear in the argument tangents (checked likewise), it transposes to
+  ``arg_bar_i = sum_k g_k * jvp(x, e_i)_k``, one call of the rule per
+  argument.  A rule that is not linear is refused at the line where it is
+  not.
 """
 from __future__ import annotations
 
@@ -58,33 +59,38 @@ def reverse_pair(program, key: str) -> tuple:
 
 
 def _transposed(key: str, rule: Function, info) -> tuple:
-    if info.nouts != 1:
-        raise CompileError(f"reverse mode of the custom_jvp function {key} needs one output "
-                           f"(it has {info.nouts}); give it a custom_vjp rule", rule.filename,
-                           info.line, 1, "custom_jvp")
-    n = info.nargs
+    """``key_fwd`` keeps the arguments as residuals; ``key_bwd`` calls the
+    rule once per argument ``i`` with the unit tangent ``e_i``:
+    ``arg_bar_i = sum_k out_bar_k * out_dot_k``."""
+    n, m = info.nargs, info.nouts
     params = tuple(Var(p.name, p.hint) for p in rule.params[:n])
-    names = Names(taken=tuple(p.name for p in params))
-    b = Builder(names)
-    zeros = (Const(0.0),) * n
-    out, _ = b.eqn("call", *params, *zeros, nouts=2, fn=rule.name)
+    b = Builder(Names(taken=tuple(p.name for p in params)))
+    outs = b.eqn("call", *params, *(Const(0.0),) * n, nouts=2 * m, fn=rule.name)[:m]
     res = params[0] if n == 1 else b.eqn("pack", *params, hint="res")
-    fwd = Function(key + "_fwd", params, Block((), tuple(b.stmts), (out, res)), (),
+    fwd = Function(key + "_fwd", params, Block((), tuple(b.stmts), tuple(outs) + (res,)), (),
                    rule.filename, rule.source_line)
     names = Names()
     res_param = names.fresh("res")
-    g = names.fresh("out_bar")
+    gs = tuple(names.fresh("out_bar") for _ in range(m))
     b = Builder(names)
     xs = (res_param,) if n == 1 else b.eqn("unpack", res_param, nouts=n)
     xs = xs if isinstance(xs, tuple) else (xs,)
     bars = []
     for i in range(n):
         unit = tuple(Const(1.0 if k == i else 0.0) for k in range(n))
-        _, d = b.eqn("call", *xs, *unit, nouts=2, fn=rule.name)
-        bars.append(b.eqn("mul", g, d, hint=f"{params[i].hint or params[i].name}_bar"))
-    bwd = Function(key + "_bwd", (res_param, g), Block((), tuple(b.stmts), tuple(bars)), (),
-                   rule.filename, rule.source_line)
+        dots = b.eqn("call", *xs, *unit, nouts=2 * m, fn=rule.name)[m:]
+        terms = [b.eqn("mul", g, d) for g, d in zip(gs, dots)]
+        bars.append(_sum(b, terms, f"{params[i].hint or params[i].name}_bar"))
+    bwd = Function(key + "_bwd", (res_param,) + gs, Block((), tuple(b.stmts), tuple(bars)),
+                   (), rule.filename, rule.source_line)
     return fwd, bwd
+
+
+def _sum(b: Builder, terms: list, hint: str = ""):
+    total = terms[0] if terms else Const(0.0)
+    for t in terms[1:]:
+        total = b.eqn("add", total, t)
+    return b.named(total, hint) if hint else total
 
 
 def tangent(funcs: dict, info, key: str, mask: tuple, name: str) -> Function:
@@ -104,7 +110,7 @@ def tangent(funcs: dict, info, key: str, mask: tuple, name: str) -> Function:
         tangents = tuple(next(it) if m else Const(0.0) for m in mask)
         results = b.eqn("call", *params, *tangents, nouts=2 * info.nouts, fn=key + "_jvp")
     else:
-        results = _vjp_tangent(b, funcs, key, info, params, mask, it, base.filename)
+        results = _vjp_tangent(b, funcs, key, info, params, mask, it)
     fn = funcs.get(key)
     defaults = fn.defaults if fn is not None else ()
     defaults = defaults + tuple((d.name, Const(0.0)) for d in dots) if defaults else ()
@@ -113,25 +119,24 @@ def tangent(funcs: dict, info, key: str, mask: tuple, name: str) -> Function:
 
 
 def _vjp_tangent(b: Builder, funcs: dict, key: str, info, params: tuple, mask: tuple,
-                 dots, filename: str) -> tuple:
-    if info.nouts != 1:
-        raise CompileError(f"forward mode of the custom_vjp function {key} needs one output "
-                           f"(it has {info.nouts}); give it a custom_jvp rule",
-                           filename, info.line,
-                           1, "custom_vjp")
+                 dots) -> tuple:
+    """Forward mode from a pullback linear in its adjoints: the pullback of
+    the unit adjoint ``e_k`` is row ``k`` of the Jacobian, so
+    ``out_dot_k = sum_i f_bwd(res, e_k)_i * x_dot_i``."""
     bwd = funcs[key + "_bwd"]
     check_linear(bwd, info.rules[bwd.name], bwd.params[1:], (),
                  f"forward mode of the custom_vjp function {key} (its pullback seeded with 1.0)")
-    out, res = b.eqn("call", *params, nouts=2, fn=key + "_fwd")
-    grads = b.eqn("call", res, Const(1.0), nouts=info.nargs, fn=key + "_bwd")
-    grads = grads if isinstance(grads, tuple) else (grads,)
-    total = None
-    for g, m in zip(grads, mask):
-        if not m:
-            continue
-        term = b.eqn("mul", g, next(dots))
-        total = term if total is None else b.eqn("add", total, term)
-    return out, total if total is not None else Const(0.0)
+    m = info.nouts
+    results = b.eqn("call", *params, nouts=m + 1, fn=key + "_fwd")
+    outs, res = results[:m], results[m]
+    dots = [next(dots) if active else None for active in mask]
+    out_dots = []
+    for k in range(m):
+        unit = tuple(Const(1.0 if j == k else 0.0) for j in range(m))
+        row = b.eqn("call", res, *unit, nouts=info.nargs, fn=key + "_bwd")
+        row = row if isinstance(row, tuple) else (row,)
+        out_dots.append(_sum(b, [b.eqn("mul", r, d) for r, d in zip(row, dots) if d is not None]))
+    return tuple(outs) + tuple(out_dots)
 
 
 def check_linear(rule: Function, sf, tangents: tuple, primal: tuple, what: str) -> None:
@@ -139,19 +144,22 @@ def check_linear(rule: Function, sf, tangents: tuple, primal: tuple, what: str) 
     its parameters ``tangents`` (nor ``primal`` free of them): ``what`` says
     which transform needs that."""
     carries = set(tangents)  # values that depend on the tangents
+    word = "a tangent" if primal else "the adjoint"
 
-    def refuse(line: int, why: str):
+    def refuse(s, why: str):
+        line, col = (s.loc.line, s.loc.col) if s is not None and s.loc.line else \
+            (sf.node.lineno, sf.node.col_offset + 1)
         raise CompileError(f"{what} needs the rule {sf.node.name} to be linear in its "
                            f"{'tangents' if primal else 'output adjoint'}, but {why}",
-                           sf.filename, line or sf.node.lineno, 1, "custom rule")
+                           sf.filename, line, col, "custom rule")
 
-    _linear_block(rule.body, carries, refuse)
+    _linear_block(rule.body, carries, refuse, word)
     for r in primal:
         if r in carries:
-            refuse(sf.node.lineno, "its primal output depends on the tangents")
+            refuse(None, "its primal output depends on the tangents")
 
 
-def _linear_block(block: Block, carries: set, refuse) -> None:
+def _linear_block(block: Block, carries: set, refuse, word: str) -> None:
     """Mark what depends on the tangents; refuse the first nonlinear use."""
     for s in block.stmts:
         line = s.loc.line
@@ -160,22 +168,22 @@ def _linear_block(block: Block, carries: set, refuse) -> None:
             if not hit:
                 continue
             if s.prim == "call":
-                refuse(line, f"line {line} passes a tangent to {s.param('fn')}")
+                refuse(s, f"line {line} passes {word} to {s.param('fn')}")
             ok = s.prim in _LINEAR or (s.prim == "mul" and len(hit) == 1) or \
                 (s.prim == "div" and hit == [0])
             if not ok:
-                refuse(line, f"line {line} applies {s.prim} to a tangent")
+                refuse(s, f"line {line} applies {s.prim} to {word}")
             carries.update(s.outs)
         elif isinstance(s, If):
             if s.pred in carries:
-                refuse(line, f"line {line} branches on a tangent")
-            _linear_block(s.then, carries, refuse)
-            _linear_block(s.orelse, carries, refuse)
+                refuse(s, f"line {line} branches on {word}")
+            _linear_block(s.then, carries, refuse, word)
+            _linear_block(s.orelse, carries, refuse, word)
             for k, o in enumerate(s.outs):
                 if s.then.results[k] in carries or s.orelse.results[k] in carries:
                     carries.add(o)
         elif any(a in carries for a in s.inits) or _reads(s, carries):
-            refuse(line, f"line {line} carries a tangent through a loop")
+            refuse(s, f"line {line} carries {word} through a loop")
 
 
 def _reads(s, carries: set) -> bool:
