@@ -126,14 +126,13 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     if array_code and shapes is None:
         shapes = {p.name: () for p in entry.params}
     scalar = not array_code and (shapes is None or all(s == () for s in shapes.values()))
-    if not scalar:
-        refuse_custom_arrays(program)
     ctx = None if scalar else ArrayContext(program, shapes, dtypes, CHECK_IR)
     program.arrays = ctx
     types = _typer(ctx, shapes, dtypes)
     if ctx:
         check_program_inplace(program, key, ctx)
-        helpers = {k: optimize(f) for k, f in program.functions.items()}
+        helpers = {k: optimize(f) for k, f in program.functions.items()
+                   if k not in program.custom}  # their rules replace them: kept as calls
         entry = observed("inline", inline_calls(entry, helpers), types)
         entry = _pass(entry, optimize, types=types)
     primal_shapes = ctx.entry_shapes(entry) if ctx else None
@@ -257,8 +256,12 @@ def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> l
         done.add((key_, kind))
         if kind == "fwd" and key_ in program.custom:  # the user's rules (transform/custom.py)
             pair = [_pass(observed("reverse", f), optimize)
-                    for f in custom_rules.reverse_pair(program, key_)]
+                    for f in custom_rules.reverse_pair(program, key_, ctx)]
+            if ctx:
+                pair[0] = _specialized(ctx, pair[0], ctx.callee_param_shapes(pair[0].name))
+                pair[1] = _specialized(ctx, pair[1], ctx.bwd_params(*pair))
             out += pair
+            done |= {(f.name, "primal") for f in pair}  # emitted once, as the pair
             todo += [(k, "primal") for k in sorted(primal_callees(program, *pair))]
             continue
         if key_ not in program.functions:  # an opaque custom function: emitted as written
@@ -287,16 +290,6 @@ def custom_entry(program: Program, key: str) -> Function:
     if key in program.custom:
         return custom_rules.entry_wrapper(program, key)
     return program.functions[key]
-
-
-def refuse_custom_arrays(program: Program) -> None:
-    """Array code inlines its helpers, which would lose a custom function's
-    rules: refused (scalar code only, so far)."""
-    for key, info in sorted(program.custom.items()):
-        sf = program.sources[key]
-        raise sf.error(f"{key} has a custom derivative rule (@{info.kind}); such rules are "
-                       "supported in scalar code only so far, and this code uses arrays",
-                       sf.node, info.kind)
 
 
 def primal_callees(program: Program, *fns: Function) -> set:

@@ -350,10 +350,11 @@ def test_a_bwd_rule_with_the_wrong_number_of_cotangents_is_refused(tmp_path):
     assert info.value.line == 13
 
 
-def test_custom_rules_in_array_code_are_refused_by_name(tmp_path):
+def test_custom_rules_in_array_code(tmp_path):
     mod, _ = _module(tmp_path, "arrays", """
         import numpy as np
-        from adcompiler import custom_vjp
+        from scipy import special
+        from adcompiler import custom_jvp, custom_vjp
 
         @custom_vjp
         def f(x):
@@ -363,15 +364,54 @@ def test_custom_rules_in_array_code_are_refused_by_name(tmp_path):
             return x * x, x
 
         def f_bwd(x, g):
-            return (2.0 * x * g,)
+            return (3.0 * x * g,)  # on purpose not the true 2x: the rule is used
 
         f.defvjp(f_fwd, f_bwd)
 
+        @custom_vjp
+        def dawson(x):
+            return special.dawsn(x)
+
+        def dawson_fwd(x):
+            y = dawson(x)
+            return y, (x, y)
+
+        def dawson_bwd(res, g):
+            x, y = res
+            return (g * (1.0 - 2.0 * x * y),)
+
+        dawson.defvjp(dawson_fwd, dawson_bwd)
+
+        @custom_jvp
+        def cube(x):
+            return x * x * x
+
+        @cube.defjvp
+        def cube_jvp(primals, tangents):
+            x, = primals
+            t, = tangents
+            return x * x * x, 3.0 * x * x * t
+
         def g(w):
-            return np.sum(f(w))
+            return np.sum(f(w)) + np.sum(f(2.0 * w[0]) * w)
+
+        def h(w):
+            return np.sum(dawson(w) * w)
+
+        def k(w):
+            return np.sum(cube(w))
     """)
-    with pytest.raises(CompileError, match="custom derivative rule"):
-        adc.grad(mod.g)(np.ones(3))
+    from scipy import special
+    w = np.array([1.0, 2.0, 3.0])
+    # the rule 3x: d/dw sum f(w) = 3w; f(2 w0) * sum(w) adds f(2 w0) = 4 to each
+    # entry and 3 (2 w0) 2 sum(w) = 72 to the first
+    assert np.array_equal(adc.grad(mod.g)(w), np.array([79.0, 10.0, 13.0]))
+    v = np.array([0.1, 0.5, 2.0])
+    want = [central(lambda t: float(np.sum(special.dawsn(v + t * e) * (v + t * e))), 0.0)
+            for e in np.eye(3)]
+    assert adc.grad(mod.h)(v) == pytest.approx(want, rel=1e-7)
+    with pytest.raises(CompileError, match="custom_jvp function cube called with an array"):
+        adc.grad(mod.k)(w)
 
 
 # ---------------------------------------------------------------- stop_gradient

@@ -46,11 +46,17 @@ def entry_wrapper(program, key: str) -> Function:
                     info.line)
 
 
-def reverse_pair(program, key: str) -> tuple:
-    """``key_fwd``/``key_bwd`` of custom function ``key``."""
+def reverse_pair(program, key: str, ctx=None) -> tuple:
+    """``key_fwd``/``key_bwd`` of custom function ``key`` (``ctx``: the
+    array context of array code)."""
     info = program.custom[key]
     if info.kind == "custom_vjp":
         return program.functions[key + "_fwd"], program.functions[key + "_bwd"]
+    if ctx is not None and any(s != () for s in ctx.callee_param_shapes(key).values()):
+        sf = program.sources[key]
+        raise sf.error(f"reverse mode of the custom_jvp function {key} called with an array "
+                       "is not supported (its rule is transposed with unit tangents, one "
+                       "per scalar argument); give it a custom_vjp rule", sf.node, "custom_jvp")
     rule = program.functions[key + "_jvp"]
     check_linear(rule, program.rule_sources[key + "_jvp"], rule.params[info.nargs:],
                  rule.body.results[:info.nouts],
