@@ -545,3 +545,22 @@ def test_custom_functions_with_two_outputs(tmp_path):
         d_dr = lambda t: 3 * 1.3 ** 2 * math.cos(t) * math.sin(t) ** 2  # noqa: E731
         assert adc.hessian(f, wrt=(0, 1))(1.3, 0.7)[0][1] == pytest.approx(
             central(d_dr, 0.7), rel=1e-6)
+
+
+def test_emitted_code_with_custom_rules_is_deterministic():
+    runs = [adc_cli("compile", str(EXAMPLES)) for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr
+    assert runs[0].stdout == runs[1].stdout
+    assert "def bell_area(x):" in runs[0].stdout and "def cubic_root_bwd(res, g):" in runs[0].stdout
+
+
+def test_stop_gradient_straight_through_estimator(tmp_path):
+    # value round(x), derivative that of x: x - x inside stop_gradient must not fold away
+    mod, _ = _module(tmp_path, "ste", """
+        from adcompiler import stop_gradient
+
+        def f(x):
+            return 3.0 * (x + stop_gradient(round(x) - x))
+    """)
+    assert adc.value_and_grad(mod.f)(2.3) == (6.0, 3.0)
+    assert adc.derivative(mod.f)(2.3) == 3.0
