@@ -16,13 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import compiler
-from .arrays import context as npcompile
-from .arrays.context import ArrayContext, shape_error
+from .arrays.context import shape_error
 from .arrays.shapes import Tup
 from .compiler import Compiled, callee_functions, emit_module, observed, primal_callees
 from .core.ir import Const
 from .emit.printer import comment_line
-from .frontend.inline import inline_calls
 from .frontend.source import SourceFunction
 from .optimize.passes import optimize
 from .prims.shapecalc import ShapeNeeded
@@ -53,21 +51,8 @@ def compile_vjp(sf: SourceFunction, wrt: tuple, shapes: dict | None,
 
 
 def _compile(sf, wrt, shapes, dtypes, aux) -> VjpCode:
-    program, key = compiler.lower(sf)
-    entry = compiler._pass(program.functions[key], optimize)
-    array_code = program.global_arrays or npcompile.uses_arrays(program)
-    if array_code and shapes is None:
-        shapes = {p.name: () for p in entry.params}
-    scalar = not array_code and (shapes is None or all(s == () for s in shapes.values()))
-    ctx = None if scalar else ArrayContext(program, shapes, dtypes, compiler.CHECK_IR)
-    program.arrays = ctx
+    program, key, entry, ctx, shapes, _ = compiler.prepared(sf, shapes, dtypes)
     program.scalar_check = None
-    types = compiler._typer(ctx, shapes, dtypes)
-    if ctx:
-        compiler.check_program_inplace(program, key, ctx)
-        helpers = {k: optimize(f) for k, f in program.functions.items()}
-        entry = observed("inline", inline_calls(entry, helpers), types)
-        entry = compiler._pass(entry, optimize, types=types)
     primal_shapes = ctx.entry_shapes(entry) if ctx else None
     outs = entry.body.results[:len(entry.body.results) - aux]
     out_shapes = tuple(_out_shape(sf, entry, o, primal_shapes) for o in outs)

@@ -260,3 +260,19 @@ def test_reverse_jacobian_equals_grad_on_generated_array_programs():
                                        err_msg=program.source)
         compared += 1
     assert compared >= 15
+
+
+def test_vjp_and_jacobian_of_array_code_use_custom_vjp_rules(module_from_source):
+    mod = module_from_source(
+        "import numpy as np\n"
+        "from adcompiler import custom_vjp\n\n"
+        "@custom_vjp\n"
+        "def half(x):\n    return x * x\n\n"
+        "def half_fwd(x):\n    return x * x, x\n\n"
+        "def half_bwd(x, g):\n    return (g * x,)  # half the true derivative, on purpose\n\n"
+        "half.defvjp(half_fwd, half_bwd)\n\n"
+        "def model(x):\n    return half(x) + 1.0\n")
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(jacobian(mod.model, mode="reverse")(x), np.diag(x))
+    np.testing.assert_allclose(vjp(mod.model, x)[1](np.ones(3))[0], x)
+    np.testing.assert_allclose(vjp(mod.half, x)[1](np.ones(3))[0], x)

@@ -66,7 +66,11 @@ def targets(env: StaticEnv, names: list) -> list:
             ours, wrt = _decorator_wrt(deco)
             if ours:
                 decorated.append((name, wrt))
-    return decorated or [(n, None) for n in env.functions]
+    if decorated:
+        return decorated
+    from ..frontend.custom_rules import rule_function_names
+    rules = rule_function_names(env.lines)  # custom rules: used by their function
+    return [(n, None) for n in env.functions if n not in rules]
 
 
 def _own_wrt(node):
