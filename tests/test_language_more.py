@@ -1,0 +1,221 @@
+"""Issue 14, the remaining language items: NumPy gaps (triangle indices,
+joining lists that mix arrays, numbers and literals, ``slogdet`` fields,
+``np.eye(n, m, k)``, ``dtype=`` of the ``*_like`` builders), ``*args`` in
+the transforms and the command line, keyword arguments of emitted
+callables, and messages that name what happened.  Gradients are checked
+against central differences; refusals name the construct and its line."""
+import numpy as np
+import pytest
+
+import adcompiler
+from adcompiler import CompileError, grad
+
+H = 1e-6
+RNG = np.random.default_rng(14)
+
+
+def numeric_grad(f, args, argnum=0):
+    """Central differences of ``f`` in argument ``argnum`` (float or array)."""
+    x = np.asarray(args[argnum], dtype=float)
+    out = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[idx] += H
+        minus[idx] -= H
+        hi = f(*[plus if k == argnum else a for k, a in enumerate(args)])
+        lo = f(*[minus if k == argnum else a for k, a in enumerate(args)])
+        out[idx] = (hi - lo) / (2 * H)
+    return out if x.shape else float(out)
+
+
+def check(f, *args, argnum=0, tol=1e-6):
+    got = grad(f, wrt=argnum)(*args)
+    want = numeric_grad(f, args, argnum)
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+    return got
+
+
+def refused(f, *args, words=()):
+    with pytest.raises(CompileError) as info:
+        grad(f)(*args)
+    msg = str(info.value)
+    for w in words:
+        assert w in msg, msg
+    return msg
+
+
+def line_of(f, text: str) -> int:
+    """The line number of the first source line of ``f`` containing ``text``."""
+    import inspect
+    lines, start = inspect.getsourcelines(f)
+    return start + next(k for k, s in enumerate(lines) if text in s)
+
+
+X3 = np.array([0.3, -1.2, 0.7])
+M3 = np.array([[1.3, 0.2, -0.4], [0.5, 2.1, 0.3], [-0.2, 0.6, 1.7]])
+
+
+# ---------------------------------------------------------------- triangle indices
+def triu_of_matrix(M):
+    return np.sum(M[np.triu_indices(3)] ** 2)
+
+
+def tril_of_matrix(M):
+    return np.sum(np.sin(M[np.tril_indices(3, -1)]))
+
+
+def triu_by_name(x):
+    iu = np.triu_indices(len(x), 1)
+    M = np.outer(x, x)
+    return np.sum(M[iu] ** 2)
+
+
+def tril_rows_cols(x):
+    rows, cols = np.tril_indices(len(x))
+    return np.sum(np.outer(x, np.cos(x))[rows, cols])
+
+
+def triu_rectangular(M):
+    return np.sum(M[np.triu_indices(3, 1, 3)] * M[np.tril_indices(n=3, k=0, m=3)][:3])
+
+
+@pytest.mark.parametrize("f,arg", [(triu_of_matrix, M3), (tril_of_matrix, M3),
+                                   (triu_by_name, X3), (tril_rows_cols, X3),
+                                   (triu_rectangular, M3)])
+def test_triangle_indices(f, arg):
+    check(f, arg)
+
+
+def test_triangle_indices_emitted_as_numpy():
+    code = adcompiler.source(triu_by_name, args=(X3,))
+    assert "np.triu_indices(" in code
+
+
+# ---------------------------------------------------------------- joining
+def concat_list_mixed(x):
+    return np.sum(np.concatenate([x, [1.0], np.zeros(2)]) ** 2 * np.arange(6.0))
+
+
+def concat_tuple_mixed(x):
+    return np.sum(np.concatenate((x * 2, [1.0, x[0]], x)) ** 3)
+
+
+def stack_numbers_and_items(x):
+    return np.sum(np.stack([x[0], 1.0, x[2] * x[1]]) ** 2)
+
+
+def hstack_mixed(x):
+    return np.sum(np.hstack([x, 1.0, np.ones(2), [x[1], 3.0]]) ** 2)
+
+
+def concat_rows(M):
+    return np.sum(np.concatenate([M, [[1.0, 2.0, 3.0]]], axis=0) ** 2)
+
+
+@pytest.mark.parametrize("f,arg", [(concat_list_mixed, X3), (concat_tuple_mixed, X3),
+                                   (stack_numbers_and_items, X3), (hstack_mixed, X3),
+                                   (concat_rows, M3)])
+def test_joining_mixed_items(f, arg):
+    check(f, arg)
+
+
+def concat_number(x):
+    s = x[0]
+    return np.sum(np.concatenate([x, s]))
+
+
+def test_concatenate_of_a_number_is_refused_by_name():
+    with pytest.raises(ValueError):  # NumPy itself refuses it
+        concat_number(X3)
+    msg = refused(concat_number, X3, words=("np.concatenate", "number", "[v]"))
+    assert str(line_of(concat_number, "np.concatenate")) in msg
+
+
+# ---------------------------------------------------------------- slogdet
+def slogdet_attr(A):
+    return np.linalg.slogdet(A).logabsdet
+
+
+def slogdet_sign_attr(A):
+    return np.linalg.slogdet(A).sign * np.sum(A ** 2)
+
+
+def slogdet_indexed(A):
+    res = np.linalg.slogdet(A)
+    return res[1] + res[0]
+
+
+def slogdet_name_attr(A):
+    res = np.linalg.slogdet(A @ A.T + np.eye(3))
+    return res.logabsdet * res.sign
+
+
+@pytest.mark.parametrize("f", [slogdet_attr, slogdet_sign_attr, slogdet_indexed,
+                               slogdet_name_attr])
+def test_slogdet_fields(f):
+    check(f, M3)
+
+
+def slogdet_bad_field(A):
+    return np.linalg.slogdet(A).det
+
+
+def test_slogdet_unknown_field_is_refused():
+    msg = refused(slogdet_bad_field, M3, words=(".det",))
+    assert str(line_of(slogdet_bad_field, ".det")) in msg
+
+
+# ---------------------------------------------------------------- np.eye, *_like(dtype=)
+def eye_offset(x):
+    return np.sum(np.eye(3, 3, 1) @ x * x)
+
+
+def eye_rectangular(x):
+    return np.sum((np.eye(3, 4, -1) @ x) ** 2)
+
+
+def eye_keywords(x):
+    return np.sum(np.eye(len(x), k=1) @ x * x) + np.sum(np.eye(N=len(x), M=3) @ x[:3])
+
+
+def zeros_like_float(x):
+    return np.sum((np.zeros_like(x, dtype=float) + x) ** 2)
+
+
+def ones_like_float(x):
+    return np.sum(np.ones_like(x, dtype=np.float64) * x ** 3)
+
+
+def asarray_of_array(x):
+    return np.sum(np.asarray(x) ** 2)
+
+
+@pytest.mark.parametrize("f,arg", [(eye_offset, X3), (eye_rectangular, np.arange(1.0, 5.0)),
+                                   (eye_keywords, np.arange(1.0, 5.0)),
+                                   (zeros_like_float, X3), (ones_like_float, X3),
+                                   (asarray_of_array, X3)])
+def test_builders_more(f, arg):
+    check(f, arg)
+
+
+def zeros_like_int(x):
+    return np.sum(np.zeros_like(x, dtype=int) + x ** 2)
+
+
+def ones_like_int(x):
+    return np.sum(np.ones_like(x, dtype=np.int64) * x ** 2)
+
+
+@pytest.mark.parametrize("f,label", [(zeros_like_int, "np.zeros_like"),
+                                     (ones_like_int, "np.ones_like")])
+def test_integer_dtype_of_like_refused(f, label):
+    msg = refused(f, X3, words=(label, "dtype"))
+    assert str(line_of(f, label)) in msg
+
+
+def test_zeros_like_float_of_integer_array_gives_floats():
+    def f(x, k):
+        z = np.zeros_like(k, dtype=float) + 0.5
+        return np.sum(z * x)
+    k = np.array([1, 2, 3])
+    np.testing.assert_allclose(grad(f)(X3, k), [0.5, 0.5, 0.5])
