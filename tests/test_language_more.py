@@ -219,3 +219,171 @@ def test_zeros_like_float_of_integer_array_gives_floats():
         return np.sum(z * x)
     k = np.array([1, 2, 3])
     np.testing.assert_allclose(grad(f)(X3, k), [0.5, 0.5, 0.5])
+
+
+# ---------------------------------------------------------------- messages (item 3)
+G2 = np.array([1.0, -2.0])
+
+
+def pytree_with_global(p, x):
+    return np.sum((p["W"] @ x + G2) ** 2)
+
+
+def test_global_array_read_with_pytree_parameters():
+    """Once refused with "G2 is a float64 array; only real numeric global
+    arrays can be read" (the flattening's wrapper env was not live)."""
+    W = np.array([[0.5, 0.1], [-0.3, 0.8]])
+    x = np.array([1.0, 2.0])
+    got = grad(pytree_with_global)({"W": W}, x)["W"]
+    want = numeric_grad(lambda W: pytree_with_global({"W": W}, x), (W,))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
+class Model:
+    def __init__(self):
+        self.X = np.array([[1.0, 2.0], [3.0, 4.0]])
+        self.labels = np.array(["a", "b"])
+
+    def loss(self, p):
+        return np.sum((self.X @ p["w"]) ** 2)
+
+    def loss_labels(self, w):
+        return np.sum((self.X @ w) ** 2) * len(self.labels)
+
+
+def test_self_array_read_with_pytree_parameters():
+    m = Model()
+    w = np.array([0.5, -1.0])
+    got = grad(m.loss)({"w": w})["w"]
+    np.testing.assert_allclose(got, numeric_grad(lambda w: m.loss({"w": w}), (w,)),
+                               rtol=1e-6, atol=1e-6)
+
+
+def test_non_numeric_attribute_array_message_says_attribute():
+    m = Model()
+    msg = refused(m.loss_labels, np.array([1.0, 1.0]), words=("self.labels", "<U1", "attribute"))
+    assert "global" not in msg
+
+
+def make_closure_over_strings():
+    names = np.array(["a", "b"])
+
+    def f(x):
+        return np.sum(x) * len(names)
+    return f
+
+
+def test_non_numeric_closure_array_message_says_closure():
+    msg = refused(make_closure_over_strings(), np.ones(2), words=("names", "closure"))
+    assert "global" not in msg
+
+
+# the four "Messages that mislead today" of issue 14, each on the current code
+def layers_in_a_list(params, x):
+    h = x
+    for W in params:
+        h = np.tanh(W @ h)
+    return np.sum(h)
+
+
+def test_parameters_passed_as_a_list_work():
+    Ws = [np.array([[0.5, 0.2], [0.1, -0.4]]), np.array([[1.0, 0.3], [-0.2, 0.7]])]
+    x = np.array([1.0, 2.0])
+    got = grad(layers_in_a_list)(Ws, x)
+    for k in range(2):
+        def fk(W, k=k):
+            return layers_in_a_list([W if j == k else Ws[j] for j in range(2)], x)
+        np.testing.assert_allclose(got[k], numeric_grad(fk, (Ws[k],)), rtol=1e-6, atol=1e-6)
+
+
+def scaled_attention(Q, K):
+    d = Q.shape[-1]
+    return np.sum(np.tanh(Q @ K.T / np.sqrt(d)))
+
+
+def test_shape_minus_one_keeps_the_rank():
+    Q = RNG.normal(size=(2, 3))
+    K = RNG.normal(size=(4, 3))
+    check(scaled_attention, Q, K)
+    check(scaled_attention, Q, K, argnum=1)
+
+
+def make_closure_over_array():
+    A = np.array([[1.0, 2.0], [3.0, -1.0]])
+
+    def f(x):
+        return np.sum(np.sin(A @ x))
+    return f
+
+
+def test_closure_over_an_array_works():
+    check(make_closure_over_array(), np.array([0.3, 0.4]))
+
+
+def append_known(x):
+    ys = []
+    for i in range(4):
+        ys.append(x ** i)
+    return sum(ys)
+
+
+def append_unknown(x, n):
+    ys = []
+    for i in range(n):
+        ys.append(x * i)
+    return sum(ys)
+
+
+def test_append_in_a_loop_of_known_length_works_both_modes():
+    want = numeric_grad(append_known, (0.7,))
+    assert abs(grad(append_known)(0.7) - want) < 1e-6
+    assert abs(grad(append_known, mode="forward")(0.7) - want) < 1e-6
+
+
+def test_append_of_unknown_length_names_append_not_no_effect():
+    msg = refused(append_unknown, 2.0, 3, words=("ys.append", "accumulate"))
+    assert "no effect" not in msg
+    assert f":{line_of(append_unknown, 'for i in range(n)')}:" in msg  # the loop
+
+
+# ---------------------------------------------------------------- possibly unbound
+def unbound_if_elif(x):
+    if x > 0:
+        y = x
+    elif x < -1:
+        y = -x
+    return y * x
+
+
+def unbound_after_loop(x, n):
+    for i in range(n):
+        z = x * i
+    return z
+
+
+def unbound_loop_in_branch(x, n):
+    if x > 0:
+        for i in range(n):
+            z = x * i
+    else:
+        z = x
+    return z
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("f,args,name,where", [
+    (unbound_if_elif, (-0.5,), "y", "if x > 0"),
+    (unbound_after_loop, (2.0, 0), "z", "for i in range(n)"),
+    (unbound_loop_in_branch, (2.0, 0), "z", "if x > 0"),
+])
+def test_possibly_unbound_names_the_variable_path_and_fix(f, args, name, where, mode):
+    with pytest.raises(UnboundLocalError):
+        f(*args)
+    with pytest.raises(CompileError) as info:
+        grad(f, mode=mode)(*args)
+    msg = str(info.value)
+    assert f"{name} " in msg and "UnboundLocalError" in msg, msg
+    assert f"line {line_of(f, where)}" in msg, msg  # the path: the if or loop
+    assert f":{line_of(f, 'return')}:" in msg, msg  # reported at the read
+    assert f"give {name} a value before" in msg, msg
+    assert "loop variable" not in msg, msg

@@ -84,7 +84,7 @@ class LoopLowering:
         outs = tuple(self.names.fresh(hint(n)) for n in names)
         b.loc = self.loc(s)
         b.emit(ForRange(outs, start, stop, step, inits, body, b.loc))
-        env = self.after_loop(env, names, outs, s.body, runs, targets)
+        env = self.after_loop(env, names, outs, s.body, runs, targets, s.lineno)
         for t in hidden:
             env[t] = skip.get(t) or Unbound(_after_loop_message(t))
         return env
@@ -171,13 +171,14 @@ class LoopLowering:
         outs = tuple(self.names.fresh(hint(n)) for n in names)
         b.loc = self.loc(s)
         b.emit(While(outs, inits, cond, body, b.loc))
-        env = self.after_loop(env, names, outs, s.body, getattr(s, "adc_runs", False), targets)
+        env = self.after_loop(env, names, outs, s.body, getattr(s, "adc_runs", False), targets,
+                              s.lineno)
         for t in hidden:
             env[t] = skip.get(t) or Unbound(_after_loop_message(t))
         return env
 
     def after_loop(self, env: dict, names: list, outs: tuple, body: list, runs: bool,
-                   targets: list) -> dict:
+                   targets: list, line: int = 0) -> dict:
         """The names after a loop; ``runs``: the body certainly runs once;
         ``targets``: its loop variables (their rules are in the callers)."""
         before, env = env, dict(env)
@@ -192,10 +193,10 @@ class LoopLowering:
         for n in names:  # first bound in the body: Python raises if it did not run
             if "#" not in n and not has_value(before, n) and n not in bound \
                     and n not in targets and n not in loop_targets(body):
-                env[n] = Unbound(f"{n} is first assigned inside a loop that may run zero "
-                                 "times (or on only some paths of its body); Python then "
-                                 f"raises UnboundLocalError when it is read after the loop: "
-                                 f"give {n} a value before the loop")
+                env[n] = Unbound(f"{n} is first assigned inside a loop (line {line}) that "
+                                 "may run zero times (or on only some paths of its body); "
+                                 "Python then raises UnboundLocalError when it is read after "
+                                 f"the loop: give {n} a value before the loop")
         return env
 
 

@@ -180,8 +180,7 @@ class StatementLowering:
         env = dict(env)
         env.update(zip(changed, outs))
         for n in unbound:
-            env[n] = Unbound(f"{n} is a loop variable of a loop inside a branch; reading it "
-                              "after that loop is not supported")
+            env[n] = self.unbound_after_if(n, n in one_sided, envs, s)
         for n in tuples:  # an error only where it is read after the branch
             env[n] = Unbound(f"{n} holds a tuple that depends on a branch; unpack it into "
                               "separate names")
@@ -190,6 +189,21 @@ class StatementLowering:
                              f"{s.lineno}; Python raises UnboundLocalError when it is read "
                              f"after the other branch: give {n} a value before the if")
         return env
+
+    def unbound_after_if(self, n: str, loop_var: bool, envs: list, s: ast.If) -> Unbound:
+        """Why ``n`` cannot be read after the if ``s``: a name left unbound on
+        some path through a branch (an inner if, a loop that may not run) is
+        Python's UnboundLocalError there."""
+        inner = next((e[n] for e in envs if isinstance(e.get(n), Unbound)), None)
+        if loop_var or inner is None:
+            return Unbound(f"{n} is a loop variable of a loop inside a branch; reading it "
+                           "after that loop is not supported")
+        if "UnboundLocalError" not in inner.why:
+            return inner
+        return Unbound(f"{n} has no value after some paths through the if on line "
+                       f"{s.lineno} (inside it, {inner.why.split(';')[0]}); Python raises "
+                       f"UnboundLocalError when it is read there: give {n} a value before "
+                       f"the if on line {s.lineno}")
 
     def loop_names(self) -> set:
         """The loop variables of the function's loops (as desugared)."""
