@@ -387,3 +387,56 @@ def test_possibly_unbound_names_the_variable_path_and_fix(f, args, name, where, 
     assert f":{line_of(f, 'return')}:" in msg, msg  # reported at the read
     assert f"give {name} a value before" in msg, msg
     assert "loop variable" not in msg, msg
+
+
+# ---------------------------------------------------------------- keyword arguments (item 4)
+import math  # noqa: E402
+
+
+def iterated(x, n=3):
+    y = x
+    for _ in range(n):
+        y = math.sin(y) * x
+    return y
+
+
+def scaled_pair(x, y, *, c=1.0):
+    return x * y * c, x + c * math.sin(y)
+
+
+def fd(f, x, h=1e-5):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def test_jacobian_jvp_vjp_hvp_take_the_functions_keywords():
+    x = 0.5
+    d1 = fd(lambda t: iterated(t, n=5), x)
+    d2 = fd(lambda t: fd(lambda s: iterated(s, n=5), t), x, 1e-3)
+    assert abs(adcompiler.jacobian(iterated)(x, n=5) - d1) < 1e-7
+    assert abs(adcompiler.jacobian(iterated, mode="reverse")(x, n=5) - d1) < 1e-7
+    assert abs(adcompiler.jvp(iterated, (x,), (1.0,), n=5)[1] - d1) < 1e-7
+    assert abs(adcompiler.vjp(iterated, x, n=5)[1](1.0)[0] - d1) < 1e-7
+    assert abs(adcompiler.hvp(iterated, (x,), (1.0,), n=5) - d2) < 1e-5
+    assert abs(adcompiler.jacobian(adcompiler.grad(iterated))(x, n=5) - d2) < 1e-5
+    # the default is not what n=5 gives (so the keyword is not ignored)
+    assert abs(adcompiler.jacobian(iterated)(x) - d1) > 1e-3
+
+
+def test_keyword_only_parameters_in_jacobian_and_jvp():
+    x, y, c = 0.5, 2.0, 3.0
+    J = adcompiler.jacobian(scaled_pair, wrt=(0, 1))(x, y, c=c)
+    for i in range(2):
+        for j, h in enumerate(((1e-6, 0), (0, 1e-6))):
+            want = (scaled_pair(x + h[0], y + h[1], c=c)[i] -
+                    scaled_pair(x - h[0], y - h[1], c=c)[i]) / 2e-6
+            assert abs(J[i][j] - want) < 1e-6
+    out, dot = adcompiler.jvp(scaled_pair, (x, y), (1.0, 0.0), c=c)
+    assert out == pytest.approx(scaled_pair(x, y, c=c))
+    assert dot == pytest.approx((J[0][0], J[1][0]))
+
+
+def test_unknown_or_repeated_keywords_are_pythons_type_error():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'm'"):
+        adcompiler.jacobian(iterated)(0.5, m=5)
+    with pytest.raises(TypeError, match="multiple values for argument 'x'"):
+        adcompiler.jvp(iterated, (0.5,), (1.0,), x=5)
