@@ -440,3 +440,108 @@ def test_unknown_or_repeated_keywords_are_pythons_type_error():
         adcompiler.jacobian(iterated)(0.5, m=5)
     with pytest.raises(TypeError, match="multiple values for argument 'x'"):
         adcompiler.jvp(iterated, (0.5,), (1.0,), x=5)
+
+
+# ---------------------------------------------------------------- *args (item 2)
+def scipy_style(x, *args):
+    a, b = args
+    return a * math.sin(x) + b * x * x * x
+
+
+def scipy_two(x, y, *args):
+    (c,) = args
+    return c * x * y * y + math.exp(x * c), x - c * y
+
+
+def test_star_args_in_jvp_vjp_hessian_hvp_jacobian_derivative():
+    x, a, b = 0.5, 2.0, 3.0
+    d1 = fd(lambda t: scipy_style(t, a, b), x)
+    d2 = fd(lambda t: fd(lambda s: scipy_style(s, a, b), t), x, 1e-3)
+    assert abs(adcompiler.jvp(scipy_style, (x, a, b), (1.0, 0.0, 0.0))[1] - d1) < 1e-7
+    bars = adcompiler.vjp(scipy_style, x, a, b)[1](1.0)
+    assert abs(bars[0] - d1) < 1e-7 and abs(bars[2] - x ** 3) < 1e-12
+    assert abs(adcompiler.hessian(scipy_style)(x, a, b) - d2) < 1e-5
+    assert abs(adcompiler.hvp(scipy_style, (x, a, b), (1.0, 0.0, 0.0))[0] - d2) < 1e-5
+    for mode in ("auto", "forward", "reverse"):
+        assert abs(adcompiler.jacobian(scipy_style, mode=mode)(x, a, b) - d1) < 1e-7
+    assert abs(adcompiler.derivative(scipy_style, order=2)(x, a, b) - d2) < 1e-5
+    # another count of *args values compiles again
+    def three(x, *args):
+        return sum(args) * x * x
+    assert adcompiler.hessian(three)(0.5, 1.0, 2.0) == pytest.approx(6.0)
+    assert adcompiler.hessian(three)(0.5, 1.0, 2.0, 4.0) == pytest.approx(14.0)
+
+
+def test_star_args_jacobian_of_several_outputs():
+    x, y, c = 0.3, -0.7, 1.5
+    J = adcompiler.jacobian(scipy_two, wrt=(0, 1))(x, y, c)
+    for i in range(2):
+        for j, h in enumerate(((1e-6, 0), (0, 1e-6))):
+            want = (scipy_two(x + h[0], y + h[1], c)[i] -
+                    scipy_two(x - h[0], y - h[1], c)[i]) / 2e-6
+            assert abs(J[i][j] - want) < 1e-6
+
+
+def test_star_args_wrt_still_refused_in_the_api():
+    with pytest.raises(adcompiler.UsageError, match=r"\*args"):
+        adcompiler.hessian(scipy_style, wrt="args")
+
+
+STAR_FILE = '''\
+import math
+
+
+def cost(x, *args):
+    a, b = args
+    return a * math.sin(x) + b * x * x * x
+'''
+
+
+def _run_cli(tmp_path, *argv):
+    import contextlib
+    import io
+    from adcompiler.cli.commands import main
+    path = tmp_path / "star.py"
+    path.write_text(STAR_FILE)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["compile", str(path), "--color", "never", *argv])
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("argv,name,index", [
+    ((), "cost_grad", None),
+    (("--mode", "forward"), "cost_grad", None),
+    (("--order", "2"), "cost_hessian", None),
+    (("--wrt", "x,args_1"), "cost_grad", 1),
+])
+def test_cli_star_args(tmp_path, argv, name, index):
+    code, out, err = _run_cli(tmp_path, "--star-args", "2", *argv)
+    assert code == 0, err
+    assert f"def {name}(x, args_0, args_1)" in out
+    space: dict = {}
+    exec(compile(out, "<emitted>", "exec"), space)
+    x, a, b = 0.5, 2.0, 3.0
+    got = space[name](x, a, b)
+    if "--order" in argv:
+        want = fd(lambda t: fd(lambda s: scipy_style(s, a, b), t), x, 1e-3)
+        assert abs(got - want) < 1e-5
+    elif index is None:
+        assert abs(got - fd(lambda t: scipy_style(t, a, b), x)) < 1e-7
+    else:
+        assert abs(got[0] - fd(lambda t: scipy_style(t, a, b), x)) < 1e-7
+        assert abs(got[1] - x ** 3) < 1e-12
+
+
+def test_cli_star_args_missing_says_which_option(tmp_path):
+    code, out, err = _run_cli(tmp_path, "-f", "cost")
+    assert code == 1
+    assert "--star-args" in err and "*args" in err and "star.py:4:" in err
+
+
+def test_cli_help_documents_star_args(capsys):
+    from adcompiler.cli.commands import main
+    with pytest.raises(SystemExit):
+        main(["compile", "--help"])
+    out = capsys.readouterr().out
+    assert "--star-args N" in out and "args_0" in out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..errors import AdcError, UsageError
 from ..frontend.source import load_live
+from ..frontend.varargs import Counted, counted, has_varargs
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
 from .arguments import as_tuple, name_of, scalars_only, signature_of, tail_with, wrt_indices
@@ -35,7 +36,16 @@ def jacobian(fn, wrt=0, mode="auto"):
         raise UsageError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
     check_mode(None if mode == "auto" else mode, fn)
     indices = wrt_indices(fn, wrt)
+    if has_varargs(fn):
+        return _by_count(lambda extra: jacobian(Counted(fn, extra), wrt, mode), fn)
     return Jacobian(fn, indices, isinstance(wrt, (tuple, list)), mode)
+
+
+def _by_count(make, fn):
+    """``def f(x, *args)``: one transform per number of values a call passes
+    to ``*args`` (made on the first call with that many)."""
+    from .gradients import ByCount
+    return ByCount(make, fn)
 
 
 class Jacobian:
@@ -111,7 +121,10 @@ def hessian(fn, wrt=0):
     if is_emitted(fn):
         raise AdcError("hessian of emitted derivative code is not supported; "
                        "use jacobian(...) of it (forward mode)")
-    return cached(_make_hessian, fn, wrt_indices(fn, wrt), isinstance(wrt, (tuple, list)))
+    indices = wrt_indices(fn, wrt)
+    if has_varargs(fn):
+        return _by_count(lambda extra: hessian(Counted(fn, extra), wrt), fn)
+    return cached(_make_hessian, fn, indices, isinstance(wrt, (tuple, list)))
 
 
 def _make_hessian(fn, indices: tuple, many: bool) -> Emitted:
@@ -149,6 +162,7 @@ def hvp(fn, primals, tangents, **kwargs):
         raise UsageError("hvp needs one tangent per primal")
     if is_emitted(fn):
         raise AdcError("hvp of emitted derivative code is not supported; use jvp of it")
+    fn = counted(fn, len(primals))
     g = hvp_function(fn, len(primals))
     scalars_only(tuple(kwargs.values()), "jvp/hvp")
     tail = tail_with(fn, len(primals), kwargs)
@@ -190,6 +204,8 @@ def derivative(fn, order: int = 1, wrt=0):
     index = wrt_indices(fn, wrt)
     if len(index) != 1:
         raise UsageError("derivative takes one variable; use jacobian or hessian for several")
+    if has_varargs(fn):
+        return _by_count(lambda extra: derivative(Counted(fn, extra), order, wrt), fn)
     return cached(_make_derivative, fn, order, index[0])
 
 

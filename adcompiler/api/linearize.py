@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..errors import AdcError, UsageError
 from ..frontend.source import load_live
+from ..frontend.varargs import counted
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
 from .arguments import as_tuple, name_of, scalars_only, signature_of, tail_with
@@ -34,6 +35,7 @@ def jvp(fn, primals, tangents, **kwargs):
     if len(primals) != len(tangents):
         raise UsageError(f"jvp needs one tangent per primal ({len(primals)} primals, "
                          f"{len(tangents)} tangents)")
+    fn = counted(fn, len(primals))  # def f(x, *args): compiled for this many values
     return jvp_function(fn, len(primals))(*primals, *tangents, **kwargs)
 
 
@@ -92,6 +94,7 @@ def vjp(fn, *primals, **kwargs):
         (2.0, 1.0)
     """
     scalars_only(primals, "vjp")
+    fn = counted(fn, len(primals))
     if is_emitted(fn):
         raise AdcError("vjp of emitted derivative code would be reverse over reverse, which "
                        "is not supported; use jvp (forward over reverse) or hvp")
