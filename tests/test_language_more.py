@@ -545,3 +545,446 @@ def test_cli_help_documents_star_args(capsys):
         main(["compile", "--help"])
     out = capsys.readouterr().out
     assert "--star-args N" in out and "args_0" in out
+# ---------------------------------------------------------------- docs/supported.md table
+#: one program per row of the "Python constructs" table, keyed by the row's
+#: example cell; every `fragment` of the cell appears in the program, whose
+#: run(nd) returns (got, want) pairs: derivatives and their central differences
+#: (nd(f, args, argnum) is numeric_grad)
+HEAD = "import math\nimport numpy as np\nfrom adcompiler import grad, jacobian, hessian, jvp\n\n"
+
+CASES = {
+    '`while True:` … `if r < tol: return x`': '''
+def newton_sqrt(a, tol=1e-12):
+    x = a
+    while True:
+        r = abs(x * x - a)
+        if r < tol: return x
+        x = 0.5 * (x + a / x)
+
+
+def run(nd):
+    return [(grad(newton_sqrt)(2.0), 0.5 / math.sqrt(2.0))]
+''',
+    '`for i in range(n):` … `break` … `else: x = x0`': '''
+def search(x0, n=5):
+    x = 2 * x0
+    for i in range(n):
+        x = x * 0.5
+        if x < 0.1:
+            break
+    else: x = x0
+    return x * x
+
+
+def run(nd):
+    return [(grad(search)(a), nd(search, (a,))) for a in (0.3, 0.05)] + \\
+        [(grad(search, mode="forward")(0.3), nd(search, (0.3,)))]
+''',
+    '`for row in X: s = s + row @ w`': '''
+def rows(w, X):
+    s = 0.0
+    for row in X: s = s + row @ w
+    return s * s
+
+
+def run(nd):
+    w, X = np.array([0.5, -1.0]), np.array([[1.0, 2.0], [3.0, 4.0], [0.5, 0.1]])
+    return [(grad(rows)(w, X), nd(rows, (w, X)))]
+''',
+    '`for c in (a, b, 2.0):`': '''
+def tup(a, b):
+    s = 1.0
+    for c in (a, b, 2.0):
+        s = s * c + math.sin(c)
+    return s
+
+
+def run(nd):
+    return [(grad(tup, wrt=0)(0.3, 0.7), nd(tup, (0.3, 0.7))),
+            (grad(tup, wrt=1, mode="forward")(0.3, 0.7), nd(tup, (0.3, 0.7), 1))]
+''',
+    '`for i, x in enumerate(xs, 1):`': '''
+def weighted(xs):
+    s = 0.0
+    for i, x in enumerate(xs, 1):
+        s = s + i * x * x
+    return s
+
+
+def run(nd):
+    xs = np.array([0.5, -1.0, 2.0])
+    return [(grad(weighted)(xs), nd(weighted, (xs,)))]
+''',
+    '`for k, (x, y) in enumerate(zip(xs, ys)):`': '''
+def pairs(xs, ys):
+    s = 0.0
+    for k, (x, y) in enumerate(zip(xs, ys)):
+        s = s + k * x * y
+    return s
+
+
+def run(nd):
+    xs, ys = np.array([0.5, -1.0, 2.0]), np.array([1.5, 2.0])
+    return [(grad(pairs)(xs, ys), nd(pairs, (xs, ys)))]
+''',
+    '`for i in reversed(range(n)):`, `for x in reversed(xs):`': '''
+def horner(x, c, n=3):
+    s = 0.0
+    for i in reversed(range(n)):
+        s = s * x + c[i]
+    return s
+
+
+def last_first(xs):
+    s = 0.0
+    for x in reversed(xs):
+        s = s * 0.5 + x
+    return s
+
+
+def run(nd):
+    xs = np.array([0.5, -1.0, 2.0])
+    c = np.array([1.0, 2.0, 3.0])
+    return [(grad(horner)(0.7, c), nd(horner, (0.7, c))), (grad(horner, wrt=1)(0.7, c), [1, 0.7, 0.49]),
+            (grad(last_first)(xs), nd(last_first, (xs,)))]
+''',
+    '`for i, x in zip(range(1, n, 2), xs):`': '''
+def odd(xs, n=6):
+    s = 0.0
+    for i, x in zip(range(1, n, 2), xs):
+        s = s + i * x ** 2
+    return s
+
+
+def run(nd):
+    xs = np.array([0.5, -1.0, 2.0, 4.0])
+    return [(grad(odd)(xs), nd(odd, (xs,)))]
+''',
+    '`for i in range(3):` … then `return x * i`': '''
+def after(x):
+    for i in range(3):
+        x = x * 1.5
+    return x * i
+
+
+def run(nd):
+    return [(grad(after)(0.7), nd(after, (0.7,))), (grad(after, mode="forward")(0.7), 2 * 1.5 ** 3)]
+''',
+    '`sum(w[i] * x ** i for i in range(n))`, `max(abs(r) for r in rows)`': '''
+def poly(x, w, n=3):
+    return sum(w[i] * x ** i for i in range(n))
+
+
+def biggest(x, rows):
+    return x * max(abs(r) for r in rows)
+
+
+def run(nd):
+    w = np.array([1.0, -2.0, 0.5])
+    rows = np.array([0.5, -3.0, 2.0])
+    return [(grad(poly)(0.7, w), nd(poly, (0.7, w))),
+            (grad(biggest, wrt=1)(2.0, rows), nd(biggest, (2.0, rows), 1))]
+''',
+    '`ys = [x ** k for k in range(3)]`, `np.array([f(W[i]) for i in range(3)])`': '''
+def f(v):
+    return np.tanh(v)
+
+
+def powers(x):
+    ys = [x ** k for k in range(3)]
+    return ys[0] + ys[1] * ys[2]
+
+
+def stacked(W):
+    return np.sum(np.array([f(W[i]) for i in range(3)]) ** 2)
+
+
+def run(nd):
+    W = np.array([[0.5, -1.0], [2.0, 0.1], [0.3, 0.3]])
+    return [(grad(powers)(0.7), nd(powers, (0.7,))),
+            (grad(powers, mode="forward")(0.7), nd(powers, (0.7,))),
+            (grad(stacked)(W), nd(stacked, (W,)))]
+''',
+    '`ys = []`, `ys.append(x ** k)`, `return sum(ys) + ys[-1]`': '''
+def appended(x):
+    ys = []
+    for k in range(4):
+        ys.append(x ** k)
+    return sum(ys) + ys[-1]
+
+
+def run(nd):
+    return [(grad(appended)(0.7), nd(appended, (0.7,))),
+            (grad(appended, mode="forward")(0.7), nd(appended, (0.7,)))]
+''',
+    '`def layer(h): return np.tanh(W @ h + b)`, `sq = lambda t: t * t`': '''
+def net(x, W, b):
+    def layer(h): return np.tanh(W @ h + b)
+    sq = lambda t: t * t
+    return np.sum(sq(layer(layer(x))))
+
+
+def run(nd):
+    x, W, b = np.array([0.5, -1.0]), np.array([[0.5, 0.2], [-0.3, 0.8]]), np.array([0.1, 0.2])
+    return [(grad(net)(x, W, b), nd(net, (x, W, b))),
+            (grad(net, wrt=1)(x, W, b), nd(net, (x, W, b), 1))]
+''',
+    '`def power(x, n): return 1.0 if n == 0 else x * power(x, n - 1)`': '''
+def power(x, n): return 1.0 if n == 0 else x * power(x, n - 1)
+
+
+def run(nd):
+    return [(grad(power)(0.7, 5), 5 * 0.7 ** 4), (grad(power)(1.3, 3), 3 * 1.3 ** 2)]
+''',
+    '`return np.sum(W @ x) + SCALE * sum(COEFFS)`': '''
+W = np.array([[1.0, 2.0], [3.0, -1.0]])
+SCALE = 2.5
+COEFFS = (1.0, 2.0)
+
+
+def consts(x):
+    x = x * x
+    return np.sum(W @ x) + SCALE * sum(COEFFS)
+
+
+def run(nd):
+    x = np.array([0.5, -1.0])
+    return [(grad(consts)(x), nd(consts, (x,)))]
+''',
+    '`def f(x, *, scale=2.0):`': '''
+def f(x, *, scale=2.0):
+    return scale * math.sin(x)
+
+
+def run(nd):
+    return [(grad(f)(0.7), 2.0 * math.cos(0.7)), (grad(f)(0.7, scale=3.0), 3.0 * math.cos(0.7)),
+            (grad(f, wrt="scale")(0.7, scale=3.0), math.sin(0.7))]
+''',
+    '`grad(f)(x, n=5)`, `jacobian(f)(x, n=5)`, `hessian(f)(x, scale=3.0)`, `jvp(f, (x,), (1.0,), n=5)`': '''
+def f(x, n=3, *, scale=1.0):
+    y = x
+    for _ in range(n):
+        y = scale * math.sin(y) * x
+    return y
+
+
+def run(nd):
+    x = 0.4
+    d1 = nd(lambda t: f(t, n=5), (x,))
+    d2 = nd(lambda t: nd(lambda s: f(s, scale=3.0), (t,)), (x,))
+    return [(grad(f)(x, n=5), d1), (jacobian(f)(x, n=5), d1),
+            (hessian(f)(x, scale=3.0), d2), (jvp(f, (x,), (1.0,), n=5)[1], d1)]
+''',
+    '`def f(x, *args): a, b = args`, `minimize(f, x0, args=(a, b), jac=grad(f))`, `hessian(f)(x, a, b)`': '''
+def f(x, *args): a, b = args; return np.sum(a * (x - b) ** 2) + np.sum(x ** 4)
+
+
+def scalar_f(x, *args):
+    a, b = args
+    return a * math.sin(x) + b * x ** 3
+
+
+def run(nd):
+    from scipy.optimize import minimize  # tests need SciPy ([test] extra)
+    x0, a, b = np.array([1.0, -1.0]), 2.0, np.array([0.5, 0.25])
+    res = minimize(f, x0, args=(a, b), jac=grad(f))
+    pairs = [(grad(f)(x0, a, b), nd(f, (x0, a, b))),
+             (np.linalg.norm(grad(f)(res.x, a, b)) < 1e-4, True)]
+    return pairs + second()
+
+
+def second(f=scalar_f):
+    x, a, b = 0.3, 2.0, 3.0
+    h = (scalar_f(x + 1e-4, a, b) - 2 * scalar_f(x, a, b) + scalar_f(x - 1e-4, a, b)) / 1e-8
+    return [(hessian(f)(x, a, b), h), (hessian(f)(x, a, b), -a * math.sin(x) + 6 * b * x)]
+''',
+    '`def loss(self, w): return np.sum((self.predict(w, self.X) - self.y) ** 2)`': '''
+class Model:
+    def __init__(self):
+        self.X = np.array([[1.0, 2.0], [3.0, 4.0], [0.5, -1.0]])
+        self.y = np.array([1.0, 0.0, 2.0])
+
+    def predict(self, w, X):
+        return np.tanh(X @ w)
+
+    def loss(self, w): return np.sum((self.predict(w, self.X) - self.y) ** 2)
+
+
+def run(nd):
+    model, w = Model(), np.array([0.3, -0.2])
+    return [(grad(model.loss)(w), nd(model.loss, (w,)))]
+''',
+    '`assert x > 0, "x must be positive"`': '''
+def checked(x):
+    assert x > 0, "x must be positive"
+    return math.log(x) * x
+
+
+def run(nd):
+    try:
+        grad(checked)(-1.0)
+        raised = 0.0
+    except AssertionError:
+        raised = 1.0
+    return [(grad(checked)(0.7), nd(checked, (0.7,))), (raised, 1.0),
+            (grad(checked, mode="forward")(0.7), nd(checked, (0.7,)))]
+''',
+    '`first, *rest = t`, `a, *mid, z = (x, y, u, v)`': '''
+def starred(x, y, u, v):
+    t = (x * y, u, v)
+    first, *rest = t
+    a, *mid, z = (x, y, u, v)
+    return first * rest[0] + a * z + mid[0] * mid[1]
+
+
+def run(nd):
+    args = (0.5, -1.0, 2.0, 0.3)
+    return [(grad(starred, wrt=k)(*args), nd(starred, args, k)) for k in range(4)] + \\
+        [(grad(starred, mode="forward")(*args), nd(starred, args))]
+''',
+    '`best = float("inf")`': '''
+def smallest(xs):
+    best = float("inf")
+    for x in xs:
+        best = min(best, x * x)
+    return best
+
+
+def run(nd):
+    xs = np.array([0.5, -0.3, 2.0])
+    return [(grad(smallest)(xs), nd(smallest, (xs,)))]
+''',
+    '`print("loss", loss)`': '''
+def noisy(x):
+    loss = x * x
+    print("loss", loss)
+    return loss * x
+
+
+def run(nd):
+    return [(grad(noisy)(0.7), 3 * 0.7 ** 2), (grad(noisy, mode="forward")(0.7), 3 * 0.7 ** 2)]
+''',
+    '`grad(loss)({"W": W, "b": b}, X, y)` returns `{"W": ..., "b": ...}`': '''
+def loss(params, X, y):
+    return np.sum((X @ params["W"] + params["b"] - y) ** 2)
+
+
+def run(nd):
+    W, b = np.array([0.5, -0.2]), 0.3
+    X, y = np.array([[1.0, 2.0], [3.0, 4.0], [0.5, -1.0]]), np.array([1.0, 0.0, 2.0])
+    g = grad(loss)({"W": W, "b": b}, X, y)  # returns {"W": ..., "b": ...}
+    return [(g["W"], nd(lambda W: loss({"W": W, "b": b}, X, y), (W,))),
+            (g["b"], nd(lambda b: loss({"W": W, "b": b}, X, y), (b,))),
+            (sorted(g) == ["W", "b"], True)]
+''',
+    '`params["W"]`, `params[0]`, `params[-1]`, `params["layers"][1]["b"]`, `params[:-1]`': '''
+def keyed(params, x):
+    return np.sum(params["W"] @ x) * params["layers"][1]["b"]
+
+
+def indexed(params, x):
+    head = params[:-1]
+    return params[0] * x + params[-1] * head[1] * x * x
+
+
+def run(nd):
+    W, x = np.array([[0.5, -0.2], [0.1, 0.3]]), np.array([1.0, 2.0])
+    tree = {"W": W, "layers": [{"b": 1.5}, {"b": 0.7}]}
+    g = grad(keyed)(tree, x)
+    h = grad(indexed)([0.5, 2.0, -1.0], 0.3)
+    return [(g["W"], nd(lambda W: keyed({"W": W, "layers": tree["layers"]}, x), (W,))),
+            (g["layers"][1]["b"], np.sum(W @ x)),
+            (np.array(h), np.array([0.3, -0.09, 0.18]))]
+''',
+    '`layer = params[0]`, `W1, b1, W2, b2 = params`, `(W, b), c = params`': '''
+def named(params, x):
+    layer = params[0]
+    W1, b1, W2, b2 = params
+    return np.sum(np.tanh(W1 @ x + b1) * W2) + b2 * np.sum(layer)
+
+
+def nested(params, x):
+    (W, b), c = params
+    return np.sum(W @ x + b) * c
+
+
+def run(nd):
+    W1, b1, W2 = np.array([[0.5, -0.2], [0.1, 0.3]]), np.array([0.1, 0.2]), np.array([1.0, -1.0])
+    x = np.array([1.0, 2.0])
+    g = grad(named)([W1, b1, W2, 0.5], x)
+    h = grad(nested)(((W1, b1), 2.0), x)
+    return [(g[0], nd(lambda W: named([W, b1, W2, 0.5], x), (W1,))),
+            (h[1], np.sum(W1 @ x + b1)), (h[0][1], np.array([2.0, 2.0]))]
+''',
+    '`for layer in params["layers"]: h = np.tanh(layer["W"] @ h + layer["b"])`': '''
+def mlp(params, x):
+    h = x
+    for layer in params["layers"]: h = np.tanh(layer["W"] @ h + layer["b"])
+    return np.sum(h) * len(params["layers"])
+
+
+def run(nd):
+    W1, W2 = np.array([[0.5, -0.2], [0.1, 0.3]]), np.array([[1.0, 0.4], [-0.6, 0.2]])
+    b, x = np.array([0.1, -0.1]), np.array([1.0, 2.0])
+    tree = {"layers": [{"W": W1, "b": b}, {"W": W2, "b": b}]}
+    g = grad(mlp)(tree, x)
+    return [(g["layers"][0]["W"], nd(lambda W: mlp({"layers": [{"W": W, "b": b},
+                                                              {"W": W2, "b": b}]}, x), (W1,)))]
+''',
+    '`pred = predict(params, X)`': '''
+def predict(params, X):
+    return X @ params["w"] + params["c"]
+
+
+def fit(params, X, y):
+    pred = predict(params, X)
+    return np.sum((pred - y) ** 2)
+
+
+def run(nd):
+    w, X, y = np.array([0.5, -0.2]), np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 0.0])
+    g = grad(fit)({"w": w, "c": 0.1}, X, y)
+    return [(g["w"], nd(lambda w: fit({"w": w, "c": 0.1}, X, y), (w,)))]
+''',
+}
+
+SUPPORTED = __import__("os").path.join(__import__("os").path.dirname(__file__), "..", "docs",
+                                       "supported.md")
+
+
+def table_rows(heading: str) -> list:
+    """The example cells of the (first) table under ``## heading``."""
+    with open(SUPPORTED, encoding="utf-8") as fh:
+        text = fh.read()
+    section = text.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    rows, started = [], False
+    for line in section.splitlines():
+        if line.startswith("| construct | example | since |"):
+            started = True
+        elif started and line.startswith("|") and not line.startswith("|---"):
+            rows.append(line.strip().strip("|").split(" | ")[1].strip())
+        elif started and not line.startswith("|"):
+            break
+    return rows
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_every_row_of_the_python_table_has_a_program():
+    rows = table_rows("Python constructs")
+    assert len(rows) >= 25
+    assert set(rows) == set(CASES), (set(rows) ^ set(CASES))
+
+
+@pytest.mark.parametrize("example", sorted(CASES))
+def test_supported_table_row(example, module_from_source):
+    import re
+    program = HEAD + CASES[example]
+    for fragment in re.findall(r"`([^`]+)`", example):
+        assert _squeeze(fragment) in _squeeze(program), fragment
+    mod = module_from_source(program, "supported_row")
+    for got, want in mod.run(numeric_grad):
+        np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(want, dtype=float),
+                                   rtol=1e-5, atol=1e-6)
