@@ -988,3 +988,114 @@ def test_supported_table_row(example, module_from_source):
     for got, want in mod.run(numeric_grad):
         np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(want, dtype=float),
                                    rtol=1e-5, atol=1e-6)
+
+
+# the NumPy and SciPy tables: every call in an example cell is compiled as
+# ``return t * np.sum(<call>)`` of the names it reads, and its gradient in
+# every float parameter (and t) checked against central differences
+FN_HEAD = HEAD + ("import scipy\nimport scipy.special\nimport scipy.special as sc\n"
+                  "from scipy.special import erf, logsumexp\n\nn, m, k = 3, 2, 1\n\n")
+_R = np.random.default_rng(7)
+ENV = {  # shapes chosen so that every example's operands fit together
+    "x": np.array([0.6, 0.8, 1.3]), "y": np.array([0.7, 1.1, 0.9]),
+    "a": np.array([0.6, 0.9, 1.2]), "b": np.array([1.4, 0.55, 0.8]),
+    "c": np.array([0.5, -1.0, 2.0]), "d": np.array([0.3, 0.2, 0.1]),
+    "w": np.array([0.45, -0.3, 0.2]), "p": np.array([0.2, 0.3, 0.5]),
+    "v": 0.85, "lam": 0.7, "alpha": 1.7,
+    "xp": np.array([0.0, 0.5, 1.0, 1.5, 2.0]), "fp": np.array([1.0, 0.2, 0.7, 0.4, 1.1]),
+    "r": _R.uniform(0.5, 1.5, (2, 3)), "M": _R.uniform(0.5, 1.5, (3, 3)),
+    "X": _R.uniform(-1.0, 1.0, (3, 3)), "Y": _R.uniform(0.5, 1.5, (4, 3)),
+    "W": _R.uniform(-1.0, 1.0, (2, 3)), "z": _R.uniform(-1.0, 1.0, (2, 3)),
+    "A": np.array([[2.0, 0.3, -0.4], [0.1, 1.5, 0.2], [0.3, -0.2, 1.8]]),
+    "S": np.array([[2.0, 0.3, 0.1], [0.3, 1.5, 0.2], [0.1, 0.2, 1.0]]),
+}
+#: a name that means a number in one example (and an array elsewhere)
+NUMBER_IN = {"np.array([1.0, x, x * x])": {"x": 0.7}, "np.linspace(0.0, a, 50)": {"a": 1.3}}
+#: parameters an example is documented as not differentiable in
+CONSTANT_IN = {"np.interp(x, xp, fp)": {"xp"}}
+#: examples whose value is used through another expression
+BODY = {"iu = np.triu_indices(len(x), 1)":
+        "iu = np.triu_indices(len(x), 1)\n    return t * np.sum(np.outer(x, x)[iu])"}
+_MODULE_NAMES = {"np", "math", "scipy", "sc", "erf", "logsumexp", "n", "m", "k", "len",
+                 "float", "abs", "sum", "min", "max", "range"}
+
+
+def _calls(cell: str) -> list:
+    """The code fragments of an example cell that call something, each with
+    the earlier statements of the cell it reads (``res = ...`` then ``res[1]``)."""
+    import ast
+    import re
+    out, stmts = [], []
+    for fragment in re.findall(r"`([^`]+)`", cell):
+        try:
+            tree = ast.parse(fragment)
+        except SyntaxError:
+            continue  # `dtype=float`, `indexing=`: words, not code
+        reads = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        before = [st for st, targets in stmts if targets & reads]
+        if not any(isinstance(n, ast.Call) and (n.args or n.keywords or isinstance(
+                n.func, ast.Attribute)) for n in ast.walk(tree)) and not before:
+            continue  # `np.trapz`, `len()`: names
+        out.append((fragment, before))
+        if isinstance(tree.body[0], ast.Assign):
+            stmts.append((fragment, {n.id for t in tree.body[0].targets for n in ast.walk(t)
+                                     if isinstance(n, ast.Name)}))
+    used_later = {b for _, bs in out for b in bs}  # tested with the fragment that reads it
+    return [(f, b) for f, b in out if f not in used_later]
+
+
+def _program(fragment: str, before: list) -> tuple:
+    """The module text of one example, its function's parameter names."""
+    import ast
+    text = "\n".join(before + [fragment])
+    tree = ast.parse(text)
+    stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+              and isinstance(n.ctx, ast.Store)}
+    loaded = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
+              and isinstance(n.ctx, ast.Load)]
+    params = list(dict.fromkeys(n for n in loaded if n not in stored | _MODULE_NAMES))
+    unknown = [n for n in params if n not in ENV]
+    assert not unknown, f"add {unknown} to ENV in tests/test_language_more.py for {fragment!r}"
+    last = tree.body[-1]
+    if fragment in BODY:
+        body = "\n    ".join(before + [BODY[fragment]])
+    elif isinstance(last, ast.Assign):
+        names = [n.id for t in last.targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+        body = "\n    ".join(before + [fragment, "return t * (" + " + ".join(
+            f"np.sum({n})" for n in names) + ")"])
+    else:
+        body = "\n    ".join(before + [f"return t * np.sum({fragment})"])
+    return FN_HEAD + f"def example(t, {', '.join(params)}):\n    {body}\n", params
+
+
+def _numpy_examples() -> list:
+    return [(c, f, b) for heading in ("NumPy functions", "Functions")
+            for c in table_rows(heading) for f, b in _calls(c)]
+
+
+def test_the_numpy_tables_have_examples():
+    examples = [f for _, f, _ in _numpy_examples()]
+    assert len(examples) >= 80
+    for new in ("M[np.triu_indices(3)]", "np.concatenate([x, [1.0], np.zeros(2)])",
+                "np.linalg.slogdet(A).logabsdet", "np.eye(n, m, k)", "res[1]",
+                "np.zeros_like(x, dtype=float)"):
+        assert new in examples, new
+
+
+@pytest.mark.parametrize("fragment,before", [(f, b) for _, f, b in _numpy_examples()],
+                         ids=[f for _, f, _ in _numpy_examples()])
+def test_numpy_table_example(fragment, before, module_from_source):
+    pytest.importorskip("scipy")
+    if "trapezoid" in fragment and not hasattr(np, "trapezoid"):
+        pytest.skip("np.trapezoid is NumPy 2 (np.trapz before)")
+    program, params = _program(fragment, before)
+    env = {**ENV, **NUMBER_IN.get(fragment, {})}
+    args = (1.3,) + tuple(env[p] for p in params)
+    fn = module_from_source(program, "numpy_row").example
+    names = ("t",) + tuple(params)
+    for i, a in enumerate(args):
+        if np.asarray(a).dtype.kind != "f" or names[i] in CONSTANT_IN.get(fragment, ()):
+            continue
+        got = grad(fn, wrt=i)(*args)
+        np.testing.assert_allclose(got, numeric_grad(fn, args, i), rtol=1e-5, atol=1e-5,
+                                   err_msg=f"{fragment}: d/d{names[i]}")
