@@ -1099,3 +1099,14 @@ def test_numpy_table_example(fragment, before, module_from_source):
         got = grad(fn, wrt=i)(*args)
         np.testing.assert_allclose(got, numeric_grad(fn, args, i), rtol=1e-5, atol=1e-5,
                                    err_msg=f"{fragment}: d/d{names[i]}")
+
+
+def loop_index_after_loop(x, n):
+    for i in range(n):
+        x = x * 1.5
+    return x * i
+
+
+def test_loop_index_after_a_loop_that_may_not_run_names_the_loop_line():
+    msg = refused(loop_index_after_loop, 2.0, 3, words=("i is a loop variable", "give i a value"))
+    assert f"line {line_of(loop_index_after_loop, 'for i in range(n)')}" in msg
