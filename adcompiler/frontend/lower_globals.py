@@ -76,8 +76,10 @@ class GlobalLowering:
         where = "closure" if _is_cell(self.sf, name) else \
             "attribute" if "." in name else "global"
         if kind is None:
-            raise self.sf.error(f"{name} is a {obj.dtype} array (a {where}); only arrays of "
-                                "real numbers (float, int or bool) can be read; pass what the "
+            what = {"closure": "a closure variable", "attribute": "an attribute"}.get(
+                where, "a global")
+            raise self.sf.error(f"{name} is a {obj.dtype} array ({what}); only arrays of real "
+                                "numbers (float, int or bool) can be read; pass what the "
                                 "function needs as a parameter", node, where)
         if not isinstance(_live(self.sf.env), LiveEnv):
             raise self.sf.error(f"the {where} array {name} can be read only when compiling a "
