@@ -1110,3 +1110,42 @@ def loop_index_after_loop(x, n):
 def test_loop_index_after_a_loop_that_may_not_run_names_the_loop_line():
     msg = refused(loop_index_after_loop, 2.0, 3, words=("i is a loop variable", "give i a value"))
     assert f"line {line_of(loop_index_after_loop, 'for i in range(n)')}" in msg
+
+
+# ---------------------------------------------------------------- index arrays beside slices
+# (found while adding the triangle indices: the adjoint of X[:, i] with an
+# index array that may repeat was emitted as np.add.at(X_bar, (:, i), g), a
+# SyntaxError; several index arrays, or one after an integer, got a wrong
+# shape: x[0, :, idx] was refused as a broadcasting error)
+def cols_repeated(X, i):
+    return np.sum(np.sin(X[:, i]) * np.arange(1.0, 4.0)[:, None])
+
+
+def fancy_after_slice(X, i, j):
+    return np.sum(X[1:, i, j] ** 2 * np.arange(1.0, 4.0))
+
+
+def fancy_apart(X, i, j):
+    return np.sum(np.cos(X[i, :, j]) * np.arange(1.0, 4.0)[:, None])
+
+
+def int_then_fancy(X, w):
+    y = X[0, :, np.array([0, 1])]
+    return np.sum(y * w)
+
+
+def stepped(X, i):
+    return np.sum(X[::2, i] ** 3)
+
+
+X234 = np.arange(24.0).reshape(2, 3, 4) / 10
+IDX = np.array([0, 2, 2])
+
+
+@pytest.mark.parametrize("f,args", [
+    (cols_repeated, (M3, IDX)), (fancy_after_slice, (X234, IDX, np.array([1, 1, 3]))),
+    (fancy_apart, (X234, np.array([0, 1, 1]), np.array([3, 0, 3]))),
+    (int_then_fancy, (X234, np.arange(6.0).reshape(2, 3))), (stepped, (M3, IDX)),
+])
+def test_index_arrays_beside_slices(f, args):
+    check(f, *args)

@@ -1,16 +1,15 @@
 """The index arrays of a triangle: ``np.triu_indices(n, k=0, m=None)`` and
 ``np.tril_indices(n, k=0, m=None)``.
 
-NumPy returns a pair ``(rows, cols)`` of integer arrays.  Each half is one
-primitive (``part`` 0 or 1, emitted ``np.triu_indices(n, k)[0]``), and the
-lowering returns the pair as a tuple, so ``M[np.triu_indices(3)]``,
-``iu = np.triu_indices(n, 1); x[iu]`` and ``rows, cols = np.tril_indices(n)``
-index as NumPy does.  Integer arrays: no derivative of their own (the
+NumPy returns a pair ``(rows, cols)`` of integer arrays.  The primitive is
+that pair, seen as a ``(2, L)`` integer array (the emitted code keeps
+NumPy's tuple: ``iu = np.triu_indices(n, 1)``, read as ``iu[0]`` and
+``iu[1]``), and the lowering returns its two rows as a tuple, so
+``M[np.triu_indices(3)]``, ``iu = np.triu_indices(n, 1); x[iu]`` and
+``rows, cols = np.tril_indices(n)`` index as NumPy does.  Integer arrays: no derivative of their own (the
 indexing they feed is differentiated).
 """
 from __future__ import annotations
-
-import ast
 
 import numpy as np
 
@@ -38,7 +37,8 @@ def _lower(name: str):
         for p, atom in zip(_ARGS, atoms):
             if isinstance(atom, Const) and atom.value is not None and type(atom.value) is not int:
                 raise lowering.sf.error(f"{p} of {label} must be an integer", node, label)
-        return IndexArrays(b.eqn(name, *atoms, part=part) for part in (0, 1))
+        pair = b.eqn(name, *atoms)
+        return IndexArrays(b.eqn("index", pair, Const(part), spec=("a",)) for part in (0, 1))
     return build
 
 
@@ -48,14 +48,14 @@ def _shape(name: str):
             if isinstance(a, Var) and dtype(a) == "f":
                 raise ShapeNeeded(a, f"the arguments of np.{name} must be integers")
         if all(isinstance(a, Const) for a in e.args):
-            return (len(_impl(name)(*(a.value for a in e.args), part=0)),)
-        return (None,)
+            return _impl(name)(*(a.value for a in e.args)).shape
+        return (2, None)
     return rule
 
 
 def _impl(name: str):
     fn = getattr(np, name)
-    return lambda n, k, m, part, **_: fn(n, k, m)[part]
+    return lambda n, k, m, **_: np.array(fn(n, k, m))
 
 
 def _emit(name: str):
@@ -63,8 +63,7 @@ def _emit(name: str):
         n, k, m = args
         given = [n] + ([k] if not _is(e.args[1], 0) or not _is(e.args[2], None) else []) + \
             ([m] if not _is(e.args[2], None) else [])
-        call = kit.call(kit.np(name), given)
-        return ast.Subscript(call, kit.const(e.param("part")), ast.Load())
+        return kit.call(kit.np(name), given)
     return emit
 
 
