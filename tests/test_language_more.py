@@ -1149,3 +1149,12 @@ IDX = np.array([0, 2, 2])
 ])
 def test_index_arrays_beside_slices(f, args):
     check(f, *args)
+
+
+def concat_literal_number(x):
+    return np.sum(np.concatenate((x, 1.0)))
+
+
+def test_concatenate_of_a_literal_number_is_refused_at_the_call():
+    msg = refused(concat_literal_number, X3, words=("np.concatenate", "[v]"))
+    assert f":{line_of(concat_literal_number, 'np.concatenate')}:" in msg

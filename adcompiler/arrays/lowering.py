@@ -186,6 +186,10 @@ class NumpyLowering:
             return getattr(self, sig.build)(vals, arg, node, env, b)
         if sig.sequence:
             items = self.sequence(vals[sig.args[0]], node, env, b)
+            if name == "concatenate" and any(isinstance(v, Const) for v in items or ()):
+                raise self.sf.error("np.concatenate of a number is not supported (NumPy refuses "
+                                    "it too): write it as a list, [v], or use np.hstack",
+                                    node, _label(name))
             if not isinstance(items, tuple) or not items:
                 raise self.sf.error(f"{_label(name)} needs a list or tuple of arrays written "
                                     "in the call", node, _label(name))
