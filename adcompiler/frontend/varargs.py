@@ -70,8 +70,8 @@ class Counted:
         params = []
         for p in inspect.signature(fn).parameters.values():
             if p.kind is inspect.Parameter.VAR_POSITIONAL:
-                params += [inspect.Parameter(f"{p.name}_{k}", inspect.Parameter.POSITIONAL_OR_KEYWORD)
-                           for k in range(count)]
+                kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+                params += [inspect.Parameter(f"{p.name}_{k}", kind) for k in range(count)]
             else:
                 params.append(p)
         self.__signature__ = inspect.Signature(params)

@@ -6,8 +6,8 @@ that pair, seen as a ``(2, L)`` integer array (the emitted code keeps
 NumPy's tuple: ``iu = np.triu_indices(n, 1)``, read as ``iu[0]`` and
 ``iu[1]``), and the lowering returns its two rows as a tuple, so
 ``M[np.triu_indices(3)]``, ``iu = np.triu_indices(n, 1); x[iu]`` and
-``rows, cols = np.tril_indices(n)`` index as NumPy does.  Integer arrays: no derivative of their own (the
-indexing they feed is differentiated).
+``rows, cols = np.tril_indices(n)`` index as NumPy does.  Integer arrays:
+no derivative of their own (the indexing they feed is differentiated).
 """
 from __future__ import annotations
 
@@ -59,17 +59,17 @@ def _impl(name: str):
 
 
 def _emit(name: str):
+    """``np.triu_indices(n)``, with ``k`` and ``m`` only when given."""
     def emit(kit, e, args):
         n, k, m = args
-        given = [n] + ([k] if not _is(e.args[1], 0) or not _is(e.args[2], None) else []) + \
-            ([m] if not _is(e.args[2], None) else [])
-        return kit.call(kit.np(name), given)
+        has_m = not _const(e.args[2], None)
+        has_k = has_m or not _const(e.args[1], 0)
+        return kit.call(kit.np(name), [n] + [k] * has_k + [m] * has_m)
     return emit
 
 
-def _is(atom, value) -> bool:
-    return isinstance(atom, Const) and atom.value is value if value is None else \
-        isinstance(atom, Const) and type(atom.value) is int and atom.value == value
+def _const(atom, value) -> bool:
+    return isinstance(atom, Const) and type(atom.value) is type(value) and atom.value == value
 
 
 for _name in ("triu_indices", "tril_indices"):
