@@ -1158,3 +1158,48 @@ def concat_literal_number(x):
 def test_concatenate_of_a_literal_number_is_refused_at_the_call():
     msg = refused(concat_literal_number, X3, words=("np.concatenate", "[v]"))
     assert f":{line_of(concat_literal_number, 'np.concatenate')}:" in msg
+
+
+# a name assigned after a `return` inside a loop that certainly runs is bound
+# whenever the loop ends without returning (found by test_fuzz: it was refused
+# as "first assigned inside a loop that may run zero times")
+def return_in_loop_then_assign(x):
+    for i in range(2):
+        if x > 5:
+            return x
+        a = x * i
+    return a * x
+
+
+def fuzz_found_return_in_loop(x, y):
+    for i in range(1):
+        for k1, w1 in enumerate((x,)):
+            a = x
+        if x < x < x:
+            return x
+        a, b = x, x
+    a = a * y
+    return x * a
+
+
+def break_in_loop_then_assign(x):
+    for i in range(2):
+        if x > 5:
+            break
+        a = x * i
+    return a * x
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_assigned_after_a_return_in_a_loop(mode):
+    for x in (1.0, 6.0):
+        got = grad(return_in_loop_then_assign, mode=mode)(x)
+        assert abs(got - numeric_grad(return_in_loop_then_assign, (x,))) < 1e-6
+    got = grad(fuzz_found_return_in_loop, wrt=(0, 1), mode=mode)(-0.05, 0.05)
+    for k in range(2):
+        want = numeric_grad(fuzz_found_return_in_loop, (-0.05, 0.05), k)
+        assert abs(got[k] - want) < 1e-6
+    with pytest.raises(UnboundLocalError):
+        break_in_loop_then_assign(6.0)
+    with pytest.raises(CompileError, match="a is first assigned inside a loop"):
+        grad(break_in_loop_then_assign, mode=mode)(1.0)
