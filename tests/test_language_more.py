@@ -1203,3 +1203,17 @@ def test_assigned_after_a_return_in_a_loop(mode):
         break_in_loop_then_assign(6.0)
     with pytest.raises(CompileError, match="a is first assigned inside a loop"):
         grad(break_in_loop_then_assign, mode=mode)(1.0)
+
+
+def append_in_one_branch(x):
+    ys = [x]
+    if x > 0:
+        ys.append(x * 2)
+    return sum(ys)
+
+
+def test_append_in_a_branch_names_the_if_and_the_workaround():
+    """It said "ys holds a tuple that depends on a branch" (no tuple in sight)."""
+    msg = refused(append_in_one_branch, 1.5, words=("ys", "list", "append", "separate names"))
+    assert f"if on line {line_of(append_in_one_branch, 'if x > 0')}" in msg
+    assert f":{line_of(append_in_one_branch, 'return sum(ys)')}:" in msg
