@@ -1217,3 +1217,27 @@ def test_append_in_a_branch_names_the_if_and_the_workaround():
     msg = refused(append_in_one_branch, 1.5, words=("ys", "list", "append", "separate names"))
     assert f"if on line {line_of(append_in_one_branch, 'if x > 0')}" in msg
     assert f":{line_of(append_in_one_branch, 'return sum(ys)')}:" in msg
+
+
+class Recorder:
+    def __init__(self):
+        self.ys = []
+
+    def loss(self, x):
+        self.ys.append(x)
+        return x * x
+
+
+def pop_in_loop(x):
+    ys = [x, x]
+    for i in range(2):
+        ys.pop()
+    return x
+
+
+@pytest.mark.parametrize("f,what", [(Recorder().loss, "self.ys.append(...)"),
+                                    (pop_in_loop, "ys.pop(...)")])
+def test_method_call_statements_say_they_change_an_object(f, what):
+    """They said "expression statements have no effect on the result"."""
+    msg = refused(f, 1.5, words=(what, "in place"))
+    assert "no effect" not in msg

@@ -60,8 +60,7 @@ class StatementLowering:
                 return env  # docstring
             if isinstance(s.value, (ast.Yield, ast.YieldFrom, ast.Await)):
                 raise self.unsupported(s.value)
-            raise self.sf.error("expression statements have no effect on the result and "
-                                "are not supported", s, describe(s.value))
+            raise self.expression_statement(s)
         if isinstance(s, ast.Pass):
             return env
         if isinstance(s, ast.Assert):
@@ -207,6 +206,20 @@ class StatementLowering:
                        f"{s.lineno} (inside it, {inner.why.split(';')[0]}); Python raises "
                        f"UnboundLocalError when it is read there: give {n} a value before "
                        f"the if on line {s.lineno}")
+
+    def expression_statement(self, s: ast.Expr):
+        """The error for a statement that is only an expression: a method call
+        there (``self.ys.append(x)``, ``ys.pop()``) changes an object in place."""
+        call = s.value
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+            owner = ast.unparse(call.func.value)
+            return self.sf.error(f"{owner}.{call.func.attr}(...) as a statement changes {owner} "
+                                 "in place, and compiled code changes no objects: compute new "
+                                 "values instead (ys = ys + [v], s = s + v) and return them",
+                                 s, f".{call.func.attr}()")
+        return self.sf.error("expression statements have no effect on the result and are not "
+                             "supported (compiled code has no side effects): assign the value "
+                             "or remove the statement", s, describe(call))
 
     def loop_names(self) -> set:
         """The loop variables of the function's loops (as desugared)."""
