@@ -1213,7 +1213,7 @@ def append_in_one_branch(x):
 
 
 def test_append_in_a_branch_names_the_if_and_the_workaround():
-    """It said "ys holds a tuple that depends on a branch" (no tuple in sight)."""
+    """It said only "ys holds a tuple that depends on a branch" (no tuple in sight)."""
     msg = refused(append_in_one_branch, 1.5, words=("ys", "list", "append", "separate names"))
     assert f"if on line {line_of(append_in_one_branch, 'if x > 0')}" in msg
     assert f":{line_of(append_in_one_branch, 'return sum(ys)')}:" in msg

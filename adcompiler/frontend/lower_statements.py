@@ -181,11 +181,11 @@ class StatementLowering:
         for n in unbound:
             env[n] = self.unbound_after_if(n, n in one_sided, envs, s)
         for n in tuples:  # an error only where it is read after the branch
-            env[n] = Unbound(f"{n} holds a tuple or list that the if on line {s.lineno} "
-                             "changes (an append or assignment in a branch), which is not "
-                             "supported: assign its items to separate names in each branch "
-                             "(p, q = ...) and build it after the if, or accumulate a number "
-                             "instead (s = s + v)")
+            env[n] = Unbound(f"{n} holds a tuple that depends on a branch (a tuple or list "
+                             f"the if on line {s.lineno} changes: an append or assignment in a "
+                             "branch), which is not supported: assign its items to separate "
+                             "names in each branch (p, q = ...) and build it after the if, or "
+                             "accumulate a number instead (s = s + v)")
         for n in one_branch_only(changed, env_before, envs, self.loop_names()):
             env[n] = Unbound(f"{n} is assigned in only one branch of the if on line "
                              f"{s.lineno}; Python raises UnboundLocalError when it is read "
