@@ -276,3 +276,28 @@ def test_vjp_and_jacobian_of_array_code_use_custom_vjp_rules(module_from_source)
     np.testing.assert_allclose(jacobian(mod.model, mode="reverse")(x), np.diag(x))
     np.testing.assert_allclose(vjp(mod.model, x)[1](np.ones(3))[0], x)
     np.testing.assert_allclose(vjp(mod.half, x)[1](np.ones(3))[0], x)
+
+
+def scaled(x, scale=2.0):
+    return np.tanh(x) * scale
+
+
+def product_of(x, *ws):
+    s = x * 1.0
+    for w in ws:
+        s = s * w
+    return s
+
+
+def test_keyword_arguments_and_star_args():
+    x = np.array([0.3, -1.2])
+    want = np.diag(3.0 * (1 - np.tanh(x) ** 2))
+    np.testing.assert_allclose(jacobian(scaled)(x, scale=3.0), want, rtol=1e-12)
+    out, pullback = vjp(scaled, x, scale=3.0)
+    np.testing.assert_allclose(out, scaled(x, 3.0))
+    np.testing.assert_allclose(pullback(np.ones(2))[0], np.diag(want), rtol=1e-12)
+    np.testing.assert_allclose(jacrev(product_of)(x, 2.0, 3.0), 6.0 * np.eye(2))
+    out, pullback = vjp(product_of, x, 2.0)
+    bx, bw = pullback(np.ones(2))
+    np.testing.assert_allclose(bx, [2.0, 2.0])
+    assert bw == pytest.approx(np.sum(x))

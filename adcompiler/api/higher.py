@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from ..errors import AdcError, UsageError
 from ..frontend.source import load_live
+from ..frontend.varargs import Counted, counted, has_varargs
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
-from .arguments import (WRT0, as_tuple, defaults_tail, name_of, pick_wrt, scalars_only,
-                        signature_of, wrt_indices)
+from .arguments import (WRT0, as_tuple, name_of, pick_wrt, scalars_only, signature_of,
+                        tail_with, wrt_indices)
 from .jacobians import array_jacobian, is_array_call
 from .emitted import MODES, Emitted, cached, check_mode, is_emitted, module_of
 from .linearize import VjpPair, make_jvp, vjp
@@ -44,11 +45,14 @@ def jacobian(fn, wrt=WRT0, mode="auto", *, argnums=None, has_aux=False):
         raise UsageError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
     check_mode(None if mode == "auto" else mode, fn)
     wrt = pick_wrt(wrt, argnums)
-    jac = Jacobian(fn, wrt_indices(fn, wrt), isinstance(wrt, (tuple, list)), mode)
-    if has_aux:
-        if is_emitted(fn):
-            raise UsageError("has_aux=True needs a function's source, not a compiled derivative")
-        jac.has_aux = True
+    indices = wrt_indices(fn, wrt)
+    if has_aux and is_emitted(fn):
+        raise UsageError("has_aux=True needs a function's source, not a compiled derivative")
+    if has_varargs(fn):
+        return _by_count(lambda extra: jacobian(Counted(fn, extra), wrt, mode,
+                                                has_aux=has_aux), fn)
+    jac = Jacobian(fn, indices, isinstance(wrt, (tuple, list)), mode)
+    jac.has_aux = has_aux
     return jac
 
 
@@ -96,6 +100,13 @@ def jacfwd(fn, argnums=0):
     return jacobian(fn, argnums=argnums, mode="forward")
 
 
+def _by_count(make, fn):
+    """``def f(x, *args)``: one transform per number of values a call passes
+    to ``*args`` (made on the first call with that many)."""
+    from .gradients import ByCount
+    return ByCount(make, fn)
+
+
 class Jacobian:
     """What ``jacobian`` returns: columns by forward passes (one per input) or
     rows by reverse sweeps (one per output), whichever ``chosen_mode`` says."""
@@ -124,14 +135,14 @@ class Jacobian:
         return cached(VjpPair, self.fn).source
 
     @user_facing
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         if self.has_aux or not is_emitted(self.fn) and is_array_call(self.fn, args):
             return array_jacobian(self.fn, self.indices, self.many, self.mode, args,
-                                  self.has_aux, self)
-        scalars_only(args, "jacobian")
+                                  self.has_aux, self, kwargs=kwargs)
+        scalars_only(args + tuple(kwargs.values()), "jacobian")
         if self.chosen_mode() == "forward":
             n = len(signature_of(self.fn).parameters)
-            full = args + defaults_tail(self.fn, len(args))
+            full = args + tail_with(self.fn, len(args), kwargs)
             g = cached(make_jvp, self.fn, n)
             cols = []
             for j in self.indices:
@@ -139,7 +150,7 @@ class Jacobian:
                 cols.append(as_tuple(dot))
             rows = [tuple(col[i] for col in cols) for i in range(len(cols[0]))]
         else:
-            out, pull = vjp(self.fn, *args)
+            out, pull = vjp(self.fn, *args, **kwargs)
             m = len(out) if isinstance(out, tuple) else 1
             rows = []
             for i in range(m):
@@ -179,7 +190,10 @@ def hessian(fn, wrt=WRT0, *, argnums=None):
         raise AdcError("hessian of emitted derivative code is not supported; "
                        "use jacobian(...) of it (forward mode)")
     wrt = pick_wrt(wrt, argnums)
-    return cached(_make_hessian, fn, wrt_indices(fn, wrt), isinstance(wrt, (tuple, list)))
+    indices = wrt_indices(fn, wrt)
+    if has_varargs(fn):
+        return _by_count(lambda extra: hessian(Counted(fn, extra), wrt), fn)
+    return cached(_make_hessian, fn, indices, isinstance(wrt, (tuple, list)))
 
 
 def _make_hessian(fn, indices: tuple, many: bool) -> Emitted:
@@ -191,7 +205,7 @@ def _make_hessian(fn, indices: tuple, many: bool) -> Emitted:
     return Emitted(lambda: composite.hessian(load_live(fn), indices), shape, fn, "hessian")
 
 
-def hvp(fn, primals, tangents):
+def hvp(fn, primals, tangents, **kwargs):
     """``H @ tangents`` at ``primals`` by forward over reverse: one forward pass
     over the emitted gradient code, a small constant times its cost.
 
@@ -199,6 +213,7 @@ def hvp(fn, primals, tangents):
         fn: a scalar function of scalars.
         primals: the point.
         tangents: the vector, one value per primal.
+        **kwargs: values of the later parameters by name (not differentiated).
 
     Returns:
         The Hessian-vector product, one value per primal.
@@ -216,8 +231,10 @@ def hvp(fn, primals, tangents):
         raise UsageError("hvp needs one tangent per primal")
     if is_emitted(fn):
         raise AdcError("hvp of emitted derivative code is not supported; use jvp of it")
+    fn = counted(fn, len(primals))
     g = hvp_function(fn, len(primals))
-    tail = defaults_tail(fn, len(primals))
+    scalars_only(tuple(kwargs.values()), "jvp/hvp")
+    tail = tail_with(fn, len(primals), kwargs)
     flat = as_tuple(g(*primals, *tail, *tangents))
     hv = flat[len(flat) // 2:]
     return hv[0] if len(hv) == 1 else tuple(hv)
@@ -254,9 +271,12 @@ def derivative(fn, order: int = 1, wrt=WRT0, *, argnums=None):
     """
     if isinstance(order, bool) or not isinstance(order, int) or order < 0:
         raise UsageError(f"order must be a non-negative integer, not {order!r}")
-    index = wrt_indices(fn, pick_wrt(wrt, argnums))
+    wrt = pick_wrt(wrt, argnums)
+    index = wrt_indices(fn, wrt)
     if len(index) != 1:
         raise UsageError("derivative takes one variable; use jacobian or hessian for several")
+    if has_varargs(fn):
+        return _by_count(lambda extra: derivative(Counted(fn, extra), order, wrt), fn)
     return cached(_make_derivative, fn, order, index[0])
 
 

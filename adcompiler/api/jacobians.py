@@ -24,7 +24,7 @@ from ..runtime.realargs import as_real, float_gradient, refuse_complex
 from ..runtime.tracebacks import user_facing
 from ..compiler_vjp import compile_vjp
 from ..frontend.auxout import count, rebuild, split_aux
-from .arguments import defaults_tail, name_of, signature_of
+from .arguments import name_of, signature_of, tail_with
 
 _LOCK = threading.RLock()
 _CODES: dict = {}  # (fn, wrt, signature) -> (VjpCode, loaded function)
@@ -51,9 +51,10 @@ def _uses_arrays(fn) -> bool:
     return uses_array_operations(load_live(fn))
 
 
-def _real_args(fn, args: tuple, wrt: tuple, what: str) -> tuple:
-    """The arguments with the defaults of the rest appended, the
-    differentiated ones made real (integers, booleans and lists become floats)."""
+def _real_args(fn, args: tuple, wrt: tuple, what: str, kwargs: dict | None = None) -> tuple:
+    """The arguments with the rest appended (``kwargs`` by name, else their
+    defaults), the differentiated ones made real (integers, booleans and
+    lists become floats)."""
     names = list(signature_of(fn).parameters)
     refuse_complex(names, args)
     for a in args:
@@ -61,7 +62,7 @@ def _real_args(fn, args: tuple, wrt: tuple, what: str) -> tuple:
             raise AdcError(f"{what} takes numbers and arrays (got a dict or tuple of "
                            "parameters); for structures of parameters use grad / "
                            "value_and_grad (reverse mode)")
-    full = tuple(args) + defaults_tail(fn, len(args))
+    full = tuple(args) + tail_with(fn, len(args), kwargs or {})
     return tuple(as_real(a, names[k]) if k in wrt else a for k, a in enumerate(full))
 
 
@@ -87,11 +88,12 @@ def _zeros(shapes: tuple) -> tuple:
     return tuple(0.0 if s == () else np.zeros(s) for s in shapes)
 
 
-def array_vjp(fn, primals: tuple):
+def array_vjp(fn, primals: tuple, kwargs: dict | None = None):
     """``(out, vjp_fn)`` of array code: ``vjp_fn(cotangent)`` runs the emitted
-    product with that cotangent (the primal sweep runs again each time)."""
+    product with that cotangent (the primal sweep runs again each time);
+    ``kwargs``: later parameters by name, not differentiated."""
     wrt = tuple(range(len(primals)))
-    full = _real_args(fn, primals, wrt, "vjp")
+    full = _real_args(fn, primals, wrt, "vjp", kwargs)
     code, run, _ = _product(fn, wrt, full)
     shapes = code.out_shapes
     nout = len(shapes)
@@ -130,10 +132,11 @@ def _cotangents(fn, cotangent, shapes: tuple) -> tuple:
 
 
 # ---------------------------------------------------------------- Jacobians
-def reverse_jacobian(fn, wrt: tuple, args: tuple, has_aux: bool = False) -> tuple:
+def reverse_jacobian(fn, wrt: tuple, args: tuple, has_aux: bool = False,
+                     kwargs: dict | None = None) -> tuple:
     """``([[J of output k wrt argument j for j in wrt] for k in outputs], aux)``,
     each of shape ``out_k.shape + arg_j.shape``: one sweep per output element."""
-    full = _real_args(fn, args, wrt, "jacobian")
+    full = _real_args(fn, args, wrt, "jacobian", kwargs)
     code, run, structure = _product(fn, wrt, full, has_aux)
     shapes = code.out_shapes
     nout = len(shapes)
@@ -157,10 +160,10 @@ def reverse_jacobian(fn, wrt: tuple, args: tuple, has_aux: bool = False) -> tupl
     return result, aux
 
 
-def forward_jacobian(fn, wrt: tuple, args: tuple) -> list:
+def forward_jacobian(fn, wrt: tuple, args: tuple, kwargs: dict | None = None) -> list:
     """As :func:`reverse_jacobian`, by one ``jvp`` per input element."""
     from .linearize import jvp
-    full = _real_args(fn, args, wrt, "jacobian")
+    full = _real_args(fn, args, wrt, "jacobian", kwargs)
     tangents = [np.zeros(np.shape(a)) if np.ndim(a) else 0.0 for a in full]
     columns = []  # per wrt argument: list of output tangents (tuple per output)
     for j in wrt:
@@ -195,14 +198,16 @@ def _shaped(flat: np.ndarray, shape: tuple):
 
 
 def array_jacobian(fn, wrt: tuple, many: bool, mode: str, args: tuple,
-                   has_aux: bool = False, holder=None, forward=None):
+                   has_aux: bool = False, holder=None, forward=None,
+                   kwargs: dict | None = None):
     """The Jacobian(s) of one call, JAX's nesting: outputs outside, then
     arguments (a tuple when ``wrt`` is a tuple); with ``has_aux``, ``(J, aux)``.
     ``holder.array_source`` is set to the emitted code run (reverse mode).
     ``forward(args)``: the forward-mode Jacobian in the same nesting (the
-    array forward route), else one ``jvp`` per input element."""
+    array forward route), else one ``jvp`` per input element.  ``kwargs``:
+    later parameters by name, not differentiated."""
+    full = _real_args(fn, args, wrt, "jacobian", kwargs)
     if mode == "auto":
-        full = _real_args(fn, args, wrt, "jacobian")
         n_in = sum(int(np.size(full[j])) for j in wrt)
         code = _product(fn, wrt, full, has_aux)[0]
         n_out = sum(int(np.prod(s, dtype=int)) for s in code.out_shapes)
@@ -214,12 +219,11 @@ def array_jacobian(fn, wrt: tuple, many: bool, mode: str, args: tuple,
         if holder is not None:
             holder.array_source = None  # .source: the forward route's code
         if forward is not None:
-            return forward(args)
-        per_out, aux = forward_jacobian(fn, wrt, args), None
+            return forward(full)
+        per_out, aux = forward_jacobian(fn, wrt, full), None
     else:
-        per_out, aux = reverse_jacobian(fn, wrt, args, has_aux)
+        per_out, aux = reverse_jacobian(fn, wrt, full, has_aux)
         if holder is not None:
-            full = _real_args(fn, args, wrt, "jacobian")
             holder.array_source = _product(fn, wrt, full, has_aux)[0].compiled.source
     shaped = [tuple(js) if many else js[0] for js in per_out]
     jac = shaped[0] if len(shaped) == 1 else tuple(shaped)

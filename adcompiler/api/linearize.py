@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from ..errors import AdcError, UsageError
 from ..frontend.source import load_live
+from ..frontend.varargs import counted
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
-from .arguments import as_tuple, defaults_tail, name_of, scalars_only, signature_of
+from .arguments import as_tuple, name_of, scalars_only, signature_of, tail_with
 from .emitted import LOCK, Callable, Emitted, cached, is_emitted, module_of
 from .jacobians import array_vjp, is_array_call
 
 
-def jvp(fn, primals, tangents):
+def jvp(fn, primals, tangents, **kwargs):
     """``(f(*primals), J @ tangents)`` by one forward pass (JAX convention).
 
     Parameters:
         fn: a function of scalars.
         primals: the point, one value per leading parameter.
         tangents: the direction, one value per primal.
+        **kwargs: values of the later parameters by name (not differentiated).
 
     Returns:
         ``(output, output tangent)``; several outputs give tuples of each.
@@ -34,7 +36,8 @@ def jvp(fn, primals, tangents):
     if len(primals) != len(tangents):
         raise UsageError(f"jvp needs one tangent per primal ({len(primals)} primals, "
                          f"{len(tangents)} tangents)")
-    return jvp_function(fn, len(primals))(*primals, *tangents)
+    fn = counted(fn, len(primals))  # def f(x, *args): compiled for this many values
+    return jvp_function(fn, len(primals))(*primals, *tangents, **kwargs)
 
 
 def jvp_function(fn, nargs: int) -> Callable:
@@ -50,7 +53,7 @@ def make_jvp(fn, nargs: int) -> Callable:
     if not 0 < nargs <= len(params):
         raise UsageError(f"{name_of(fn)} takes {len(params)} parameter(s), got {nargs} primals")
     mask = tuple(k < nargs for k in range(len(params)))
-    tail = defaults_tail(fn, nargs)
+    tail_with(fn, nargs, {})  # every later parameter has a default (or is given by name)
     state = {}
 
     def build():
@@ -60,7 +63,8 @@ def make_jvp(fn, nargs: int) -> Callable:
 
     em = Emitted(build, lambda r: r, fn, "jvp")
 
-    def call(*args):
+    def call(*args, **kwargs):
+        tail = tail_with(fn, nargs, kwargs)
         flat = as_tuple(em(*args[:nargs], *tail, *args[nargs:]))
         n = state["nout"]
         return (flat[0], flat[1]) if n == 1 else (flat[:n], flat[n:])
@@ -68,13 +72,14 @@ def make_jvp(fn, nargs: int) -> Callable:
     return Callable(em, call)
 
 
-def vjp(fn, *primals):
+def vjp(fn, *primals, **kwargs):
     """``(f(*primals), vjp_fn)``: ``vjp_fn(cotangent)`` returns the cotangent of
     each primal, by the reverse sweep (JAX convention).
 
     Parameters:
         fn: a function of numbers or arrays.
         *primals: the point.
+        **kwargs: values of the later parameters by name (not differentiated).
 
     Returns:
         ``(output, vjp_fn)``; ``vjp_fn.source`` is the emitted code.  With
@@ -98,14 +103,15 @@ def vjp(fn, *primals):
         >>> pullback(np.array([1.0, 2.0]))[0]
         array([1., 2.])
     """
+    fn = counted(fn, len(primals))
     if is_emitted(fn):
         raise AdcError("vjp of emitted derivative code would be reverse over reverse, which "
                        "is not supported; use jvp (forward over reverse) or hvp")
     if is_array_call(fn, primals):
-        return array_vjp(fn, primals)
+        return array_vjp(fn, primals, kwargs)
     scalars_only(primals, "vjp")
     pair = cached(VjpPair, fn)
-    tail = defaults_tail(fn, len(primals))
+    tail = tail_with(fn, len(primals), kwargs)
     fwd, bwd, nout = pair.functions()
     flat = as_tuple(fwd(*primals, *tail))
     outs, res = flat[:-1], flat[-1]

@@ -419,6 +419,8 @@ def same_file(a: str, b: str) -> bool:
 def load_live(fn) -> SourceFunction:
     """The parsed source of a live function, with line numbers of its file
     (of the function a ``@custom_vjp``/``@custom_jvp`` object wraps)."""
+    if hasattr(type(fn), "adc_load"):  # def f(x, *args) with a count (varargs.py)
+        return fn.adc_load()
     fn = unwrap(fn)
     ensure_function(fn)
     if isinstance(fn, types.MethodType):
@@ -429,6 +431,8 @@ def load_live(fn) -> SourceFunction:
 
 def ensure_function(fn) -> None:
     """Refuse, with a UsageError, anything that is not a plain Python function."""
+    if hasattr(type(fn), "adc_load"):
+        return
     fn = unwrap(fn)
     if isinstance(fn, (types.BuiltinFunctionType, types.BuiltinMethodType)):
         raise UsageError(f"{getattr(fn, '__name__', fn)!r} is a builtin: it has no Python source to differentiate")
