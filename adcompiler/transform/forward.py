@@ -34,6 +34,7 @@ from ..prims.shapecalc import ShapeNeeded
 from ..errors import AdcError, located_refusals
 from ..prims.primitives import PRIMS
 from ..prims.rules import RULES, partial_times
+from . import adjoint_tangents
 
 ZERO = Const(0.0)
 _TAPE_OPS = ("new_tape", "push", "pop")
@@ -66,6 +67,8 @@ class Activity:
             return True  # a residual: its tangent must have its structure
         if e.prim == "pop":
             return True  # handled per slot in :meth:`eqn`
+        if e.prim in adjoint_tangents.LINEAR_IN:
+            return adjoint_tangents.varies(e, self.varied)
         return PRIMS[e.prim].differentiable and any(a in self.varied for a in e.args)
 
     def block(self, block: Block) -> None:
@@ -128,8 +131,9 @@ def local_tapes(fn: Function) -> set:
 class Tangent:
     """Builds the primal and tangent statements of one function."""
 
-    def __init__(self, names: Names, act: Activity, callee_name) -> None:
+    def __init__(self, names: Names, act: Activity, callee_name, shape=None) -> None:
         self.names = names
+        self.shape = shape or (lambda a: None)  # primal shapes (array code), else unknown
         self.act = act
         self.varied = act.varied
         self.callee_name = callee_name  # (fn, mask) -> name of its jvp function
@@ -163,6 +167,11 @@ class Tangent:
             return
         if PRIMS[e.prim].jvp is not None:
             self.array_eqn(e, dots, b)
+            return
+        if e.prim in adjoint_tangents.LINEAR_IN:  # array adjoint code (forward over reverse)
+            t = adjoint_tangents.tangent(b, e, dots)
+            if t is not None:
+                dots[e.out] = b.named(t, dot_hint(e.out))
             return
         if e.prim not in RULES and PRIMS[e.prim].differentiable:
             raise AdcError(f"forward mode does not support the primitive {e.prim!r} yet; "
@@ -207,7 +216,7 @@ class Tangent:
         if all(t is None for t in tangents):
             return
         try:
-            out = PRIMS[e.prim].jvp(b, e, tangents, lambda a: None)
+            out = PRIMS[e.prim].jvp(b, e, tangents, self.shape)
         except ShapeNeeded:
             err = AdcError(f"forward mode of {e.prim!r} needs array shapes it does not have "
                            "yet; use reverse mode (grad)")
@@ -316,15 +325,17 @@ class Tangent:
 
 # ---------------------------------------------------------------- drivers
 @located_refusals
-def tangent_function(fn: Function, mask: tuple, name: str, must, callee_name) -> tuple:
+def tangent_function(fn: Function, mask: tuple, name: str, must, callee_name,
+                     shape=None) -> tuple:
     """``name(*params, *dots of the active params) -> (*outs, *out dots)`` and
-    the set of (callee, mask) pairs it calls."""
+    the set of (callee, mask) pairs it calls.  ``shape(var)``: the primal
+    shapes of array code (the structural jvp rules that need them)."""
     names = Names.for_function(fn)
     active = [p for p, m in zip(fn.params, mask) if m]
     act = Activity(fn, active, must)
     dot_params = tuple(names.fresh(derived(p.hint or p.name, "_dot")) for p in active)
     dots = dict(zip(active, dot_params))
-    t = Tangent(names, act, callee_name)
+    t = Tangent(names, act, callee_name, shape)
     b = Builder(names)
     t.block(fn.body, dots, b)
     results = fn.body.results + tuple(t.dot(dots, r) for r in fn.body.results)
@@ -416,10 +427,11 @@ def _spellings(labels: list, tail: str) -> int:
     return min(2, count(0, 0) + (tail == "none"))
 
 
-def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish) -> list:
+def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish, shape=None) -> list:
     """The tangent version of ``entry`` (named ``name``) and of every function
     it needs, then the untransformed functions still called.  ``finish``
-    post-processes each new function (optimisation)."""
+    post-processes each new function (optimisation); ``shape(var)`` gives the
+    entry's primal shapes in array code (helpers are inlined there)."""
     must = must_transform(funcs)
     names: dict = {}
 
@@ -428,7 +440,7 @@ def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish) -> list:
             names[(fn, m)] = jvp_name(funcs, fn, m)
         return names[(fn, m)]
 
-    top, todo = tangent_function(funcs[entry], mask, name, must, callee_name)
+    top, todo = tangent_function(funcs[entry], mask, name, must, callee_name, shape)
     out = [finish(top)]
     done: set = set()
     todo = sorted(todo)
