@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..errors import AdcError, UsageError
 from ..runtime.realargs import float_gradient
 from ..transform import composite
+from . import forward_arrays
 from .arguments import as_tuple, name_of, wrt_indices
 from .reverse_grad import Derivative
 from ..frontend import varargs
@@ -133,7 +134,9 @@ def _forward(fn, wrt, with_value: bool, extra: int):
         grads = grads if many else grads[0]
         return (flat[0], grads) if with_value else grads
 
-    return Emitted(build, shape, fn, "forward grad", name, real=indices)
+    route = None if is_emitted(fn) else forward_arrays.ArrayRoute(
+        fn, lambda args, last: forward_arrays.grad(fn, indices, many, with_value, args, last))
+    return Emitted(build, shape, fn, "forward grad", name, real=indices, arrays=route)
 
 
 def source(fn, wrt=0, args: tuple | None = None) -> str:

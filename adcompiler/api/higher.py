@@ -7,6 +7,7 @@ from ..errors import AdcError, UsageError
 from ..frontend.source import load_live
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
+from . import forward_arrays
 from .arguments import as_tuple, defaults_tail, name_of, scalars_only, signature_of, wrt_indices
 from .emitted import MODES, Emitted, cached, check_mode, is_emitted, module_of
 from .linearize import VjpPair, make_jvp, vjp
@@ -45,6 +46,9 @@ class Jacobian:
     def __init__(self, fn, indices: tuple, many: bool, mode: str) -> None:
         self.fn, self.indices, self.many, self.mode = fn, indices, many, mode
         self.__name__ = "jacobian_of_" + name_of(fn)
+        self._arrays = forward_arrays.ArrayRoute(  # forward mode on array code
+            fn, lambda args, last: forward_arrays.jacobian(fn, indices, many, args, last),
+            not is_emitted(fn))
 
     def chosen_mode(self) -> str:
         if is_emitted(self.fn) or self.mode == "forward":
@@ -56,12 +60,16 @@ class Jacobian:
     @property
     @user_facing
     def source(self) -> str:
+        if self.chosen_mode() == "forward" and self._arrays.used():
+            return self._arrays.source()
         if self.chosen_mode() == "forward":
             return cached(make_jvp, self.fn, len(signature_of(self.fn).parameters)).source
         return cached(VjpPair, self.fn).source
 
     @user_facing
     def __call__(self, *args):
+        if self.chosen_mode() == "forward" and self._arrays.wants(args):
+            return self._arrays(args)
         scalars_only(args, "jacobian")
         if self.chosen_mode() == "forward":
             n = len(signature_of(self.fn).parameters)
@@ -120,7 +128,10 @@ def _make_hessian(fn, indices: tuple, many: bool) -> Emitted:
             return ((result,),) if many else result
         return tuple(result)
 
-    return Emitted(lambda: composite.hessian(load_live(fn), indices), shape, fn, "hessian")
+    route = forward_arrays.ArrayRoute(
+        fn, lambda args, last: forward_arrays.hessian(fn, indices, many, args, last))
+    return Emitted(lambda: composite.hessian(load_live(fn), indices), shape, fn, "hessian",
+                   arrays=route)
 
 
 def hvp(fn, primals, tangents):
@@ -143,11 +154,13 @@ def hvp(fn, primals, tangents):
         (0.0, 2.0)
     """
     primals, tangents = tuple(primals), tuple(tangents)
-    scalars_only(primals + tangents, "jvp/hvp")
     if len(primals) != len(tangents):
         raise UsageError("hvp needs one tangent per primal")
     if is_emitted(fn):
         raise AdcError("hvp of emitted derivative code is not supported; use jvp of it")
+    if forward_arrays.has_arrays(primals + tangents) or forward_arrays.array_code(fn):
+        return forward_arrays.hvp(fn, primals, tangents)
+    scalars_only(primals + tangents, "jvp/hvp")
     g = hvp_function(fn, len(primals))
     tail = defaults_tail(fn, len(primals))
     flat = as_tuple(g(*primals, *tail, *tangents))
@@ -198,4 +211,6 @@ def _make_derivative(fn, order: int, index: int) -> Emitted:
             raise AdcError(f"{name_of(fn)} has {mod.nout} outputs; derivative needs one")
         return composite.derivative(mod, order, index)
 
-    return Emitted(build, lambda r: r, fn, f"derivative {order}")
+    route = None if is_emitted(fn) else forward_arrays.ArrayRoute(
+        fn, lambda args, last: forward_arrays.derivative(fn, order, index, args, last))
+    return Emitted(build, lambda r: r, fn, f"derivative {order}", arrays=route)

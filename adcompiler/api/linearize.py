@@ -6,6 +6,7 @@ from ..errors import AdcError, UsageError
 from ..frontend.source import load_live
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
+from . import forward_arrays
 from .arguments import as_tuple, defaults_tail, name_of, scalars_only, signature_of
 from .emitted import LOCK, Callable, Emitted, cached, is_emitted, module_of
 
@@ -29,6 +30,9 @@ def jvp(fn, primals, tangents):
         ((2.0, 1.9092974268256817), (2.0, 1.0))
     """
     primals, tangents = tuple(primals), tuple(tangents)
+    if forward_arrays.has_arrays(primals + tangents) or (
+            not is_emitted(fn) and forward_arrays.array_code(fn)):
+        return forward_arrays.jvp(fn, primals, tangents)
     scalars_only(primals + tangents, "jvp/hvp")
     if len(primals) != len(tangents):
         raise UsageError(f"jvp needs one tangent per primal ({len(primals)} primals, "
