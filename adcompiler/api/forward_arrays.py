@@ -58,6 +58,7 @@ def _module(kind: str, fn, key: tuple, args: tuple):
             sf = load_live(fn)
             mod = _BUILD[kind](sf, key, shapes or {}, dtypes or {})
             code = mod.compiled()
+            code.arrays = dict(mod.program.global_arrays)  # global arrays it reads by name
             hit = (code, code.load())
             _CACHE[cache_key] = hit
     return hit
@@ -279,7 +280,9 @@ class ArrayRoute:
         return has_arrays(args) or (self.user_function and array_code(self.fn))
 
     def used(self) -> bool:
-        return self.last.code is not None
+        """Is ``.source`` this route's?  After a call with arrays, or for array
+        code before any call (then it asks for one: the code depends on shapes)."""
+        return self.last.code is not None or (self.user_function and array_code(self.fn))
 
     def source(self) -> str:
         return self.last.source(self.fn)
