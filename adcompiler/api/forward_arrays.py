@@ -80,12 +80,18 @@ def _hvp_module(sf, key, shapes, dtypes):
     return forward_arrays.hvp(sf, key[0], shapes, dtypes)
 
 
+def _overgrad_module(sf, key, shapes, dtypes):
+    inner, indices, name = key
+    return forward_arrays.hvp(sf, inner, shapes, dtypes, indices, name)
+
+
 def _derivative_module(sf, key, shapes, dtypes):
     order, index = key
     return forward_arrays.derivative(sf, order, index, shapes, dtypes)
 
 
 _BUILD = {"jvp": _jvp_module, "masked": _masked_module, "hvp": _hvp_module,
+          "overgrad": _overgrad_module,
           "derivative": _derivative_module}
 
 
@@ -156,12 +162,27 @@ def _basis(shape):
         flat[k] = 0.0
 
 
+def _target(fn, indices: tuple) -> tuple:
+    """``(user function, module kind, key)`` of the tangent code of ``fn``
+    along ``indices``: ``fn`` itself, or forward over reverse when ``fn`` is
+    a reverse-mode gradient (``grad(grad(f))``, ``jacobian(grad(f))``)."""
+    inner = getattr(fn, "_indices", None)
+    if inner is None:
+        return fn, "masked", (indices, name_of(fn) + "_jvp")
+    if fn.with_value:
+        raise AdcError("forward mode over value_and_grad of array code is not supported; "
+                       "use grad")
+    user = fn.fn
+    name = name_of(user) + "_grad_jvp"
+    return user, "overgrad", (inner, indices, name)
+
+
 def columns(fn, indices: tuple, args: tuple, last: Last | None = None) -> tuple:
     """``(outputs, {wrt index: per output, the Jacobian out.shape + arg.shape})``
     by one tangent pass per element of each differentiated argument."""
+    fn, kind, key = _target(fn, indices)
     full = _full(fn, args, indices)
-    key = (indices, name_of(fn) + "_jvp")
-    code, run = _module("masked", fn, key, full)
+    code, run = _module(kind, fn, key, full)
     if last is not None:
         last.code = code
     nout = len(code.functions[0].body.results) // 2

@@ -134,8 +134,11 @@ def _forward(fn, wrt, with_value: bool, extra: int):
         grads = grads if many else grads[0]
         return (flat[0], grads) if with_value else grads
 
-    route = None if is_emitted(fn) else forward_arrays.ArrayRoute(
-        fn, lambda args, last: forward_arrays.grad(fn, indices, many, with_value, args, last))
+    route = forward_arrays.ArrayRoute(  # array code, also forward over a reverse gradient
+        fn, lambda args, last: forward_arrays.grad(fn, indices, many, with_value, args, last),
+        not is_emitted(fn))
+    if isinstance(fn, Derivative):
+        route = forward_arrays.ArrayRoute(fn.fn, route.call)
     return Emitted(build, shape, fn, "forward grad", name, real=indices, arrays=route)
 
 

@@ -47,8 +47,8 @@ class Jacobian:
         self.fn, self.indices, self.many, self.mode = fn, indices, many, mode
         self.__name__ = "jacobian_of_" + name_of(fn)
         self._arrays = forward_arrays.ArrayRoute(  # forward mode on array code
-            fn, lambda args, last: forward_arrays.jacobian(fn, indices, many, args, last),
-            not is_emitted(fn))
+            getattr(fn, "fn", fn), lambda args, last: forward_arrays.jacobian(
+                fn, indices, many, args, last), not isinstance(fn, Emitted))
 
     def chosen_mode(self) -> str:
         if is_emitted(self.fn) or self.mode == "forward":

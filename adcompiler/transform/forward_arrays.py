@@ -109,8 +109,11 @@ def jvp(sf: SourceFunction, mask: tuple, shapes: dict, dtypes: dict | None,
 
 
 @_guarded
-def hvp(sf: SourceFunction, wrt: tuple, shapes: dict, dtypes: dict | None) -> IRModule:
-    """Forward over the array gradient: ``f_hvp(*params, *v) -> (*gradient, *H v)``."""
+def hvp(sf: SourceFunction, wrt: tuple, shapes: dict, dtypes: dict | None,
+        along: tuple | None = None, name: str = "") -> IRModule:
+    """Forward over the array gradient: ``f_hvp(*params, *v) -> (*gradient, *H v)``,
+    the tangents along the parameters ``along`` (default: ``wrt``)."""
+    along = wrt if along is None else along
     shapes = dict(shapes or {})
     functions, program = compiler.reverse_module(sf, wrt, False, sf.name + "_grad", shapes,
                                                  dtypes)
@@ -124,8 +127,8 @@ def hvp(sf: SourceFunction, wrt: tuple, shapes: dict, dtypes: dict | None) -> IR
                            "known shapes (a scalar output, no recursive helpers)",
                            sf.filename, sf.node.lineno, sf.node.col_offset + 1, "hessian")
     params = {p.name: ctx.params.get(p.name, ()) for p in grad.params}
-    mask = tuple(k in wrt for k in range(len(grad.params)))
-    tan, _, _ = tangent(grad, mask, sf.name + "_hvp", ctx, params, ctx.dtypes)
+    mask = tuple(k in along for k in range(len(grad.params)))
+    tan, _, _ = tangent(grad, mask, name or sf.name + "_hvp", ctx, params, ctx.dtypes)
     return IRModule([tan], program,
                     f"Hessian-vector product of {sf.name} (forward over reverse)")
 
