@@ -195,3 +195,59 @@ def test_tangent_of_the_wrong_shape_is_refused():
 def test_forward_grad_of_an_array_output_is_refused():
     with pytest.raises(AdcError, match="scalar output"):
         adcompiler.grad(vector_out, mode="forward")(*_point())
+
+
+# ---------------------------------------------------------------- command line and golden
+import os  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+GOLDEN = Path(__file__).parent / "golden"
+ROOT = Path(__file__).parent.parent
+
+
+def _cli(path, *argv):
+    from adcompiler.cli.commands import build_parser, compile_file
+    args = build_parser().parse_args(["compile", str(path), *argv])
+    return compile_file(args.file, args.function, args.wrt, args.mode, args.order,
+                        args.shapes, args.arrays)
+
+
+def test_cli_forward_mode_with_shapes_emits_the_code_of_the_api():
+    x = RNG.normal(size=5)
+    fg = adcompiler.grad(element_loop, mode="forward")
+    fg(x)
+    text = _cli(__file__, "-f", "element_loop", "--mode", "forward", "--shapes", "x=5")
+    assert text == fg.source
+
+
+def test_cli_forward_mode_of_array_code_without_shapes_asks_for_them():
+    from adcompiler.errors import CompileError
+    with pytest.raises(CompileError, match="--shapes x=3"):
+        _cli(__file__, "-f", "element_loop", "--mode", "forward")
+
+
+def test_golden_forward_derivative_of_array_code():
+    """The tangent code of the Rosenbrock example for 5 elements (what
+    ``adc compile examples/rosenbrock_scipy.py -f rosenbrock --mode forward
+    --shapes x=5`` and ``grad(rosenbrock, mode="forward")`` emit)."""
+    text = _cli(ROOT / "examples" / "rosenbrock_scipy.py", "-f", "rosenbrock", "--mode",
+                "forward", "--shapes", "x=5")
+    path = GOLDEN / "forward_array_rosenbrock.py"
+    if os.environ.get("ADC_REGEN_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text()
+    namespace: dict = {}
+    exec(compile(text, "golden", "exec"), namespace)  # it runs: the forward gradient
+    x = RNG.normal(size=5)
+    col = [namespace["rosenbrock_jvp"](x, e)[1] for e in np.eye(5)]
+    assert np.allclose(col, adcompiler.grad(_rosenbrock_example())(x))
+
+
+def _rosenbrock_example():
+    import sys
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        import rosenbrock_scipy
+    finally:
+        sys.path.pop(0)
+    return rosenbrock_scipy.rosenbrock

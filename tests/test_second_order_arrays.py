@@ -188,3 +188,25 @@ def test_hessian_of_an_array_output_is_refused():
         return x * x
     with pytest.raises(AdcError, match="scalar output|returns an array"):
         adcompiler.hessian(vec)(np.ones(3))
+
+
+def test_cli_order_two_with_shapes_emits_the_hvp_the_api_runs():
+    from adcompiler.api.forward_arrays import _module
+    from adcompiler.cli.commands import build_parser, compile_file
+    args = build_parser().parse_args(["compile", __file__, "-f", "rosenbrock", "--order", "2",
+                                      "--shapes", "x=4"])
+    text = compile_file(args.file, args.function, args.wrt, args.mode, args.order,
+                        args.shapes, args.arrays)
+    code, _ = _module("hvp", rosenbrock, ((0,),), (np.ones(4),))
+    assert text == code.source
+
+
+def test_cli_forward_order_three_of_a_scalar_to_array_function():
+    from adcompiler.cli.commands import build_parser, compile_file
+    args = build_parser().parse_args(["compile", __file__, "-f", "trajectory", "--order", "3",
+                                      "--mode", "forward", "--shapes", "t=scalar,v0=scalar"])
+    text = compile_file(args.file, args.function, args.wrt, args.mode, args.order,
+                        args.shapes, args.arrays)
+    d3 = adcompiler.derivative(trajectory, order=3)
+    d3(0.3, 1.0)
+    assert text == d3.source

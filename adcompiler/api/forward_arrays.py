@@ -19,7 +19,7 @@ from ..arrays.context import signature, split_signature, uses_array_operations
 from ..errors import AdcError, UsageError
 from ..frontend.source import load_live
 from ..runtime.realargs import as_real, refuse_complex
-from ..transform import forward_arrays
+from ..arrays import forward as forward_arrays
 from .arguments import as_tuple, defaults_tail, name_of, signature_of
 
 _CACHE: dict = {}
@@ -45,6 +45,13 @@ def array_code(fn) -> bool:
 
 
 _USES: dict = {}
+
+
+def outputs(fn) -> int:
+    """How many values array code returns (from its lowered IR, no shapes needed)."""
+    from ..frontend.program import lower_program
+    program, key = lower_program(load_live(fn))
+    return len(program.functions[key].body.results)
 
 
 def _module(kind: str, fn, key: tuple, args: tuple):

@@ -93,6 +93,8 @@ class Jacobian:
 
 def _nout(fn) -> int:
     """How many outputs ``fn`` returns (from its IR: cached, it is lowered once)."""
+    if not is_emitted(fn) and forward_arrays.array_code(fn):
+        return forward_arrays.outputs(fn)  # array code: its shapes are not known yet
     return module_of(fn).nout
 
 

@@ -17,16 +17,16 @@ no shapes.
 from __future__ import annotations
 
 from .. import compiler
-from ..arrays.context import ArrayContext, shape_error
-from ..arrays.shapes import infer
+from .context import ArrayContext, shape_error
+from .shapes import infer
 from ..core.ir import Const, Eqn, Function, walk
 from ..errors import CompileError
 from ..frontend.inline import inline_calls
 from ..frontend.source import SourceFunction
 from ..optimize.passes import optimize
 from ..prims.shapecalc import ShapeNeeded
-from .composite import IRModule, _params
-from .forward import jvp_module, seeded
+from ..transform.composite import IRModule, _params
+from ..transform.forward import jvp_module, seeded
 
 
 def _guarded(build):
@@ -120,7 +120,7 @@ def hvp(sf: SourceFunction, wrt: tuple, shapes: dict, dtypes: dict | None,
     grad = functions[0]
     ctx = program.arrays
     if ctx is None:  # scalar code after all: the scalar pipeline's HVP
-        from . import composite
+        from ..transform import composite
         return composite.hvp(sf, wrt)
     if len(functions) > 1 or getattr(program, "scalar_check", None):
         raise CompileError(f"the Hessian of {sf.name} needs its gradient to be one function of "
@@ -156,3 +156,27 @@ def derivative(sf: SourceFunction, order: int, wrt: int, shapes: dict,
                             compiler._typer(ctx, params, types))
     label = f"derivative {order} of {sf.name} (forward mode, {order} nested passes)"
     return IRModule([fn], program, label)
+
+
+# ---------------------------------------------------------------- command line
+def cli_source(sf: SourceFunction, wrt: tuple, mode: str, order: int, shapes: dict) -> str:
+    """``adc compile --mode MODE --order K --shapes ...`` of array code: the
+    code the API emits for arguments of these shapes (float arrays and
+    numbers): ``grad(f, mode="forward")`` and ``jacobian`` emit the tangent
+    function along ``wrt`` (the API seeds one basis tangent per element),
+    ``--order 2`` the Hessian-vector product that ``hessian`` and ``hvp`` call,
+    ``--mode forward --order K`` the K-th derivative by a scalar parameter."""
+    dtypes = {name: "f" for name in shapes}
+    if order < 1:
+        raise sf.error(f"--order must be at least 1, not {order}", sf.node, "order")
+    if order == 1:
+        if mode == "reverse":
+            return compiler.compile_grad(sf, wrt, False, shapes).source
+        mask = tuple(k in wrt for k in range(len(sf.node.args.args)))
+        return jvp(sf, mask, shapes, dtypes, sf.name + "_jvp").compiled().source
+    if mode == "reverse" and order == 2:
+        return hvp(sf, wrt, shapes, dtypes).compiled().source
+    if len(wrt) != 1:
+        raise sf.error(f"--order {order} with --mode {mode} needs a single --wrt parameter",
+                       sf.node, "wrt")
+    return derivative(sf, order, wrt[0], shapes, dtypes).compiled().source
