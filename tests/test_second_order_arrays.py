@@ -35,6 +35,16 @@ def loop_energy(x, k):
     return e + np.max(x) ** 2
 
 
+def chain(x):
+    """The adjoint of x is built only inside the loop: its tangent is
+    carried from zeros (an array, not the number 0.0)."""
+    e = 0.0
+    for i in range(len(x) - 1):
+        d = x[i + 1] - x[i]
+        e = e + d * d * d * d + np.cos(x[i])
+    return e
+
+
 def quadratic_form(x, A):
     return 0.5 * x @ (A @ x) + np.sum(np.exp(x) * x[0])
 
@@ -66,6 +76,7 @@ CASES = {
     "rosenbrock": (rosenbrock, lambda: (RNG.normal(size=6),)),
     "logistic_nll": (logistic_nll, lambda: (RNG.normal(size=3), *_data())),
     "loop_energy": (loop_energy, lambda: (RNG.normal(size=5), 0.3)),
+    "chain": (chain, lambda: (RNG.normal(size=5),)),
     "quadratic_form": (quadratic_form, lambda: (RNG.normal(size=4), RNG.normal(size=(4, 4)))),
 }
 
@@ -210,3 +221,31 @@ def test_cli_forward_order_three_of_a_scalar_to_array_function():
     d3 = adcompiler.derivative(trajectory, order=3)
     d3(0.3, 1.0)
     assert text == d3.source
+
+
+def test_bench_second_order_quick_checks_every_hvp_and_hessian():
+    import io
+    import os
+    import sys
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from bench import second_order
+    result = second_order.run(quick=True, log=io.StringIO())
+    assert second_order.problems(result) == []
+    assert len(result["hvp"]) == 3 and len(result["dense"]) == 2
+    assert "## Second order (NumPy code)" in "\n".join(second_order.markdown(result))
+
+
+def test_trust_ncg_example_converges_with_hvp():
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
+        __file__))), "examples"))
+    try:
+        import trust_ncg_rosenbrock as ex
+    finally:
+        sys.path.pop(0)
+    result, _ = ex.solve(n=10, method="trust-ncg", repeat=1)
+    assert result.success and np.allclose(result.x, 1.0, atol=1e-6)
+    assert result.nhev > 0
+    text = ex.report(n=6)
+    assert "trust-ncg" in text and "L-BFGS-B" in text

@@ -54,21 +54,31 @@ def outputs(fn) -> int:
     return len(program.functions[key].body.results)
 
 
+def _quick_key(args: tuple) -> tuple:
+    """What decides :func:`signature` of a call, cheaply (it runs on every call)."""
+    return tuple((a.shape, a.dtype.char) if type(a) is np.ndarray else type(a) for a in args)
+
+
 def _module(kind: str, fn, key: tuple, args: tuple):
     """``(Compiled, loaded entry)`` of transform ``kind`` for these arguments' shapes."""
+    quick = (kind, fn, key, _quick_key(args))
+    hit = _CACHE.get(quick)
+    if hit is not None and hit[2]():
+        return hit[:2]
     sig = signature(fn, args, {})
     cache_key = (kind, fn, key, sig)
     with _LOCK:
         hit = _CACHE.get(cache_key)
-        if hit is None or not hit[0].fresh():
+        if hit is None or not hit[2]():
             shapes, dtypes = split_signature(sig)
             sf = load_live(fn)
             mod = _BUILD[kind](sf, key, shapes or {}, dtypes or {})
             code = mod.compiled()
             code.arrays = dict(mod.program.global_arrays)  # global arrays it reads by name
-            hit = (code, code.load())
+            hit = (code, code.load(), code.fresh_check())
             _CACHE[cache_key] = hit
-    return hit
+        _CACHE[quick] = hit
+    return hit[:2]
 
 
 def _jvp_module(sf, key, shapes, dtypes):
@@ -119,7 +129,14 @@ def _full(fn, args: tuple, real: tuple) -> tuple:
     """The arguments with the defaults of the rest, differentiated ones made real."""
     refuse_complex([f"#{k + 1}" for k in range(len(args))], args)
     args = tuple(as_real(a, f"#{k + 1}") if k in real else a for k, a in enumerate(args))
-    return args + defaults_tail(fn, len(args))
+    key = (fn, len(args), getattr(fn, "__defaults__", None))
+    tail = _TAILS.get(key)
+    if tail is None:
+        tail = _TAILS[key] = defaults_tail(fn, len(args))
+    return args + tail
+
+
+_TAILS: dict = {}  # (fn, number of arguments given, its defaults) -> the defaults of the rest
 
 
 def _zeros_like_outputs(outs: tuple, dots: tuple) -> tuple:

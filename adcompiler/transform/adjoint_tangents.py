@@ -36,3 +36,16 @@ def tangent(b, e: Eqn, dots: dict):
         return got[1]  # nothing scattered varies: the base's tangent
     args = tuple(got.get(k, Const(0.0)) if k in linear else a for k, a in enumerate(e.args))
     return b.eqn(e.prim, *args, **dict(e.params))
+
+
+def zero_tangent(b, primal, dot, shape):
+    """``dot`` itself, or, when it is the exact zero that stands for "no
+    tangent" and ``primal`` is known to be an array, zeros of its shape:
+    a tangent carried by a loop or merged by a branch must be an array
+    where its primal is one (the emitter updates it in place)."""
+    if not isinstance(dot, Const) or not isinstance(primal, Var):
+        return dot
+    s = shape(primal)
+    if s is None or s == () or not isinstance(s, tuple):
+        return dot
+    return b.eqn("zeros_like", primal, as_float=True)

@@ -145,6 +145,10 @@ class Tangent:
     def dot(self, dots: dict, a):
         return dots.get(a, ZERO) if isinstance(a, Var) else ZERO
 
+    def array_dot(self, b: Builder, dots: dict, a):
+        """The tangent of ``a`` carried or merged: zeros of its shape, not 0.0, for an array."""
+        return adjoint_tangents.zero_tangent(b, a, self.dot(dots, a), self.shape)
+
     def block(self, block: Block, dots: dict, b: Builder) -> None:
         for s in block.stmts:
             b.loc = s.loc
@@ -279,7 +283,7 @@ class Tangent:
             local = dict(dots)
             cb = b.child()
             self.block(blk, local, cb)
-            extra = tuple(self.dot(local, blk.results[k]) for k in slots)
+            extra = tuple(self.array_dot(cb, local, blk.results[k]) for k in slots)
             blocks.append(cb.block(blk.results + extra))
         outs = tuple(self.names.fresh(dot_hint(s.outs[k])) for k in slots)
         b.emit(If(s.outs + outs, s.pred, blocks[0], blocks[1], s.loc))
@@ -302,14 +306,14 @@ class Tangent:
             local.update((carried[k], p) for k, p in zip(slots, params))
             cb = b.child()
             self.block(s.body, local, cb)
-            extra = tuple(self.dot(local, s.body.results[k]) for k in slots)
+            extra = tuple(self.array_dot(cb, local, s.body.results[k]) for k in slots)
             late = [p for p, r in zip(params, extra)
                     if self.zero_maybe(r) and p not in self.maybe_zero]
             if not late:
                 break
             self.maybe_zero.update(late)  # and transform the body again
         body = cb.block(s.body.results + extra, s.body.params + params)
-        inits = s.inits + tuple(self.dot(dots, s.inits[k]) for k in slots)
+        inits = s.inits + tuple(self.array_dot(b, dots, s.inits[k]) for k in slots)
         outs = tuple(self.names.fresh(dot_hint(s.outs[k])) for k in slots)
         if is_for:
             b.emit(ForRange(s.outs + outs, s.start, s.stop, s.step, inits, body, s.loc,
