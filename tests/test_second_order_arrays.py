@@ -249,3 +249,21 @@ def test_trust_ncg_example_converges_with_hvp():
     assert result.nhev > 0
     text = ex.report(n=6)
     assert "trust-ncg" in text and "L-BFGS-B" in text
+
+
+def test_jvp_of_the_array_gradient_is_the_hvp():
+    x, v = RNG.normal(size=5), RNG.normal(size=5)
+    g, hv = adcompiler.jvp(adcompiler.grad(rosenbrock), (x,), (v,))
+    assert np.allclose(g, adcompiler.grad(rosenbrock)(x))
+    assert np.allclose(hv, adcompiler.hvp(rosenbrock, (x,), (v,)))
+
+
+def test_forward_over_forward_code_of_arrays_and_varargs_are_refused():
+    x = RNG.normal(size=3)
+    with pytest.raises(AdcError, match="emitted forward-mode code"):
+        adcompiler.jvp(adcompiler.grad(rosenbrock, mode="forward"), (x,), (x,))
+
+    def with_args(x, *scale):
+        return np.sum(x * x) * scale[0]
+    with pytest.raises(AdcError, match=r"\*args"):
+        adcompiler.jvp(with_args, (x, 2.0), (x, 0.0))

@@ -11,12 +11,14 @@ element of each differentiated argument, so their cost is that many passes.
 """
 from __future__ import annotations
 
+import inspect
 import threading
 
 import numpy as np
 
 from ..arrays.context import signature, split_signature, uses_array_operations
 from ..errors import AdcError, UsageError
+from ..frontend import varargs
 from ..frontend.source import load_live
 from ..runtime.realargs import as_real, refuse_complex
 from ..arrays import forward as forward_arrays
@@ -65,6 +67,12 @@ def _module(kind: str, fn, key: tuple, args: tuple):
     hit = _CACHE.get(quick)
     if hit is not None and hit[2]():
         return hit[:2]
+    if not inspect.isfunction(fn):  # code a forward transform emitted
+        raise AdcError("forward mode over emitted forward-mode code of array code is not "
+                       "supported; use derivative(f, order=k), or hessian / hvp")
+    if varargs.has_varargs(fn):
+        raise AdcError(f"forward mode on array code of {name_of(fn)}(..., *args) is not "
+                       "supported yet; use reverse mode (grad)")
     sig = signature(fn, args, {})
     cache_key = (kind, fn, key, sig)
     with _LOCK:
@@ -79,12 +87,6 @@ def _module(kind: str, fn, key: tuple, args: tuple):
             _CACHE[cache_key] = hit
         _CACHE[quick] = hit
     return hit[:2]
-
-
-def _jvp_module(sf, key, shapes, dtypes):
-    nargs, = key
-    mask = tuple(k < nargs for k in range(len(sf.node.args.args)))
-    return forward_arrays.jvp(sf, mask, shapes, dtypes, sf.name + "_jvp")
 
 
 def _masked_module(sf, key, shapes, dtypes):
@@ -107,7 +109,7 @@ def _derivative_module(sf, key, shapes, dtypes):
     return forward_arrays.derivative(sf, order, index, shapes, dtypes)
 
 
-_BUILD = {"jvp": _jvp_module, "masked": _masked_module, "hvp": _hvp_module,
+_BUILD = {"masked": _masked_module, "hvp": _hvp_module,
           "overgrad": _overgrad_module,
           "derivative": _derivative_module}
 
@@ -161,8 +163,9 @@ def jvp(fn, primals: tuple, tangents: tuple, last: Last | None = None):
             raise UsageError(f"the tangent of primal #{k + 1} has shape {np.shape(t)}, "
                              f"its primal {np.shape(p)}")
     n = len(primals)
-    full = _full(fn, primals, tuple(range(n)))
-    code, run = _module("jvp", fn, (n,), full)
+    user, kind, key = _target(fn, tuple(range(n)))
+    full = _full(user, primals, tuple(range(n)))
+    code, run = _module(kind, user, key, full)
     if last is not None:
         last.code = code
     nout = len(code.functions[0].body.results) // 2
