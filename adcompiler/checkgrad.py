@@ -254,7 +254,7 @@ def check_grad(f, *args, wrt=None, rtol: float = 1e-5, atol: float = 1e-7,
     for label, e, d in zip(labels, emitted, _differences(f, args, positions, h)):
         report.components.append(Component(label, e, d, "central difference"))
     for mode, fn in sorted(MODES.items()):
-        try:  # forward mode takes scalars only so far: arrays give a note
+        try:  # a construct forward mode refuses gives a note
             other = fn(f, args, positions)
         except AdcError as exc:  # a construct this mode does not support (said, not hidden)
             report.notes.append(f"{mode} mode: {exc}")

@@ -457,9 +457,12 @@ def test_check_grad_takes_arrays_element_by_element():
     x = np.array([0.3, -1.2, 2.0])
     report = check_grad(weighted_sines, x, 1.7)  # was TypeError with wrt=(0, 1)
     assert report.ok, str(report)
-    assert [c.name for c in report.components] == ["x[0]", "x[1]", "x[2]", "w"]
+    names = ["x[0]", "x[1]", "x[2]", "w"]  # against differences, then forward mode (issue 15)
+    assert [c.name for c in report.components] == names * 2
+    assert [c.against for c in report.components] == \
+        ["central difference"] * 4 + ["forward mode"] * 4
     assert report.components[1].reference == pytest.approx(1.7 * math.cos(-1.2), rel=1e-8)
-    assert "not compared: forward mode" in str(report)  # scalars only so far, said
+    assert report.components[5].reference == pytest.approx(1.7 * math.cos(-1.2), rel=1e-12)
     assert check_grad(weighted_sines, x, 1.7, wrt=(0, 1)).ok
 
 
