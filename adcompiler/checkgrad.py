@@ -231,7 +231,7 @@ def check_grad(f, *args, wrt=None, rtol: float = 1e-5, atol: float = 1e-7,
     Returns:
         A :class:`GradCheck`: truthy when all agree, ``.worst`` is the worst
         component, ``str()`` a readable table (an HTML table in Jupyter).
-        Forward mode takes scalar arguments only so far: with arrays,
+        Where forward mode refuses a construct (structures of parameters),
         ``.notes`` says it was not compared.
 
     Example:

@@ -46,7 +46,7 @@ def grad(fn=None, wrt=0, mode=None):
     """``grad(f)``, ``@grad`` or ``@grad(wrt=..., mode=...)``: a function that
     computes the gradient of ``f``, compiled from ``f``'s source into readable
     Python (see ``.source``).  Both modes give the same numbers; forward mode
-    costs one pass per input.  On a compiled derivative, forward mode is used
+    costs one pass per input (per element of an array argument).  On a compiled derivative, forward mode is used
     (forward over reverse).
 
     Parameters:

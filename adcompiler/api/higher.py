@@ -17,8 +17,12 @@ def jacobian(fn, wrt=0, mode="auto"):
     """The Jacobian ``J[i][j] = d out_i / d x_wrt[j]``: forward mode (one pass per
     input) when inputs <= outputs, reverse mode (one pass per output) otherwise.
 
+    On arrays, forward mode is compiled per argument shapes and runs one
+    tangent pass per element of each ``wrt`` argument (n passes for n
+    elements); each Jacobian has the shape ``out.shape + arg.shape``.
+
     Parameters:
-        fn: a function of scalars.
+        fn: a function of scalars or arrays.
         wrt: an index or name, or a tuple of them; an integer drops ``j``.
         mode: ``"auto"`` (default), ``"forward"`` or ``"reverse"``.
 
@@ -101,12 +105,15 @@ def _nout(fn) -> int:
 # ---------------------------------------------------------------- second order
 def hessian(fn, wrt=0):
     """Second derivatives by forward over reverse: column ``j`` is the
-    Hessian-vector product with ``e_j``.
+    Hessian-vector product with ``e_j``, so an array argument of n elements
+    costs n Hessian-vector products (each a small multiple of one gradient).
 
     Parameters:
-        fn: a scalar function of scalars.
-        wrt: an index or name (the result is a number), or a tuple of them
-            (a tuple of rows).
+        fn: a function of scalars or arrays returning a scalar.
+        wrt: an index or name (the result is a number, or for an array
+            argument an array of shape ``arg.shape + arg.shape``), or a tuple
+            of them (a tuple of rows; block ``[i][j]`` has the shape
+            ``x_i.shape + x_j.shape``).
 
     Returns:
         A callable returning the Hessian.
@@ -141,9 +148,9 @@ def hvp(fn, primals, tangents):
     over the emitted gradient code, a small constant times its cost.
 
     Parameters:
-        fn: a scalar function of scalars.
+        fn: a function of scalars or arrays returning a scalar.
         primals: the point.
-        tangents: the vector, one value per primal.
+        tangents: the vector, one value per primal (shaped like it).
 
     Returns:
         The Hessian-vector product, one value per primal.
@@ -185,7 +192,8 @@ def derivative(fn, order: int = 1, wrt=0):
     nested ``order`` times); ``order=0`` is the function itself, emitted.
 
     Parameters:
-        fn: the function.
+        fn: the function; array code works when the variable is a scalar
+            (the derivative then has the output's shape).
         order: a non-negative integer.
         wrt: the parameter (index or name) that varies.
 

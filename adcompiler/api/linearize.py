@@ -15,9 +15,10 @@ def jvp(fn, primals, tangents):
     """``(f(*primals), J @ tangents)`` by one forward pass (JAX convention).
 
     Parameters:
-        fn: a function of scalars.
+        fn: a function of scalars or arrays (array code is compiled per
+            argument shapes).
         primals: the point, one value per leading parameter.
-        tangents: the direction, one value per primal.
+        tangents: the direction, one value per primal, shaped like it.
 
     Returns:
         ``(output, output tangent)``; several outputs give tuples of each.
