@@ -20,6 +20,7 @@ from ..arrays.context import signature, split_signature, uses_array_operations
 from ..errors import AdcError, UsageError
 from ..frontend import varargs
 from ..frontend.source import load_live
+from ..runtime.deep import deep
 from ..runtime.realargs import as_real, refuse_complex
 from ..arrays import forward as forward_arrays
 from .arguments import as_tuple, defaults_tail, name_of, signature_of
@@ -40,7 +41,7 @@ def array_code(fn) -> bool:
     key = (fn, getattr(fn, "__code__", None))
     if key not in _USES:
         try:
-            _USES[key] = uses_array_operations(load_live(fn))
+            _USES[key] = deep(uses_array_operations)(load_live(fn))
         except AdcError:
             _USES[key] = False  # the scalar path reports the error itself
     return _USES[key]
@@ -49,6 +50,7 @@ def array_code(fn) -> bool:
 _USES: dict = {}
 
 
+@deep
 def outputs(fn) -> int:
     """How many values array code returns (from its lowered IR, no shapes needed)."""
     from ..frontend.program import lower_program
@@ -78,15 +80,21 @@ def _module(kind: str, fn, key: tuple, args: tuple):
     with _LOCK:
         hit = _CACHE.get(cache_key)
         if hit is None or not hit[2]():
-            shapes, dtypes = split_signature(sig)
-            sf = load_live(fn)
-            mod = _BUILD[kind](sf, key, shapes or {}, dtypes or {})
-            code = mod.compiled()
-            code.arrays = dict(mod.program.global_arrays)  # global arrays it reads by name
+            code = _compiled(kind, fn, key, sig)
             hit = (code, code.load(), code.fresh_check())
             _CACHE[cache_key] = hit
         _CACHE[quick] = hit
     return hit[:2]
+
+
+@deep
+def _compiled(kind: str, fn, key: tuple, sig):
+    """The emitted module (deeply nested input: on a deep stack, runtime/deep.py)."""
+    shapes, dtypes = split_signature(sig)
+    mod = _BUILD[kind](load_live(fn), key, shapes or {}, dtypes or {})
+    code = mod.compiled()
+    code.arrays = dict(mod.program.global_arrays)  # global arrays it reads by name
+    return code
 
 
 def _masked_module(sf, key, shapes, dtypes):
