@@ -251,3 +251,14 @@ def _rosenbrock_example():
     finally:
         sys.path.pop(0)
     return rosenbrock_scipy.rosenbrock
+
+
+def test_array_forward_and_hvp_code_is_deterministic():
+    from adcompiler.arrays import forward as fa
+    from adcompiler.frontend.source import load_live
+    shapes, dtypes = {"x": (4,), "W": (4, 4)}, {"x": "f", "W": "f"}
+    jvps = {fa.jvp(load_live(helpers), (True, False), shapes, dtypes, "helpers_jvp")
+            .compiled().source for _ in range(3)}
+    hvps = {fa.hvp(load_live(helpers), (0,), shapes, dtypes).compiled().source
+            for _ in range(3)}
+    assert len(jvps) == 1 and len(hvps) == 1
