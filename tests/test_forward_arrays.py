@@ -262,3 +262,40 @@ def test_array_forward_and_hvp_code_is_deterministic():
     hvps = {fa.hvp(load_live(helpers), (0,), shapes, dtypes).compiled().source
             for _ in range(3)}
     assert len(jvps) == 1 and len(hvps) == 1
+
+
+# ---------------------------------------------------------------- structures (pytrees)
+def mlp_loss(params, X, y):
+    h = np.tanh(X @ params["W"] + params["b"])
+    return np.mean((h @ params["v"] - y) ** 2) + 0.1 * np.sum(params["W"] ** 2)
+
+
+def pair_loss(ws, x):
+    a, b = ws
+    return np.sum(np.sin(a * x) * b) + a[0] * b[1]
+
+
+def test_forward_grad_of_dict_parameters_matches_reverse_and_differences():
+    params = {"W": RNG.normal(size=(3, 4)), "b": RNG.normal(size=4), "v": RNG.normal(size=4)}
+    X, y = RNG.normal(size=(6, 3)), RNG.normal(size=6)
+    fwd = adcompiler.grad(mlp_loss, mode="forward")(params, X, y)
+    rev = adcompiler.grad(mlp_loss)(params, X, y)
+    assert isinstance(fwd, dict) and list(fwd) == ["W", "b", "v"]
+    for k in params:
+        assert fwd[k].shape == params[k].shape
+        assert np.allclose(fwd[k], rev[k], rtol=1e-10, atol=1e-12)
+    E = np.zeros((3, 4))
+    E[2, 1] = 1.0
+    plus = dict(params, W=params["W"] + 1e-6 * E)
+    minus = dict(params, W=params["W"] - 1e-6 * E)
+    fd = (mlp_loss(plus, X, y) - mlp_loss(minus, X, y)) / 2e-6
+    assert np.isclose(fwd["W"][2, 1], fd, rtol=1e-5)
+
+
+def test_forward_value_and_grad_of_a_list_of_arrays_and_a_tuple_wrt():
+    ws = [np.array([0.1, 0.2]), np.array([1.0, -1.0])]
+    value, (gws, gx) = adcompiler.value_and_grad(pair_loss, wrt=(0, 1), mode="forward")(ws, 0.5)
+    rws, rx = adcompiler.grad(pair_loss, wrt=(0, 1))(ws, 0.5)
+    assert np.isclose(value, pair_loss(ws, 0.5))
+    assert isinstance(gws, list) and all(np.allclose(g, r) for g, r in zip(gws, rws))
+    assert np.isclose(gx, rx)

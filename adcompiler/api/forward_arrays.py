@@ -21,6 +21,7 @@ from ..errors import AdcError, UsageError
 from ..frontend import varargs
 from ..frontend.source import load_live
 from ..runtime.deep import deep
+from ..runtime.pytrees import is_tree
 from ..runtime.realargs import as_real, refuse_complex
 from ..arrays import forward as forward_arrays
 from .arguments import as_tuple, defaults_tail, name_of, signature_of
@@ -328,11 +329,15 @@ class ArrayRoute:
     """Where a forward transform sends calls of array code: ``call(args,
     last)`` computes the result; ``.source`` is the code of the last such call."""
 
-    def __init__(self, fn, call, user_function: bool = True) -> None:
+    def __init__(self, fn, call, user_function: bool = True, trees: bool = False) -> None:
         self.fn, self.call, self.user_function = fn, call, user_function
+        self.trees = trees  # does ``call`` take structures of parameters (pytrees) too?
         self.last = Last()
 
     def wants(self, args: tuple) -> bool:
+        if self.trees and any(type(a) in (dict, list, tuple) for a in args) and \
+                any(map(is_tree, args)):
+            return True
         return has_arrays(args) or (self.user_function and array_code(self.fn))
 
     def used(self) -> bool:

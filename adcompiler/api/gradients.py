@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..errors import AdcError, UsageError
 from ..runtime.realargs import float_gradient
 from ..transform import composite
-from . import forward_arrays
+from . import forward_arrays, forward_pytrees
 from .arguments import as_tuple, name_of, wrt_indices
 from .reverse_grad import Derivative
 from ..frontend import varargs
@@ -56,7 +56,8 @@ def grad(fn=None, wrt=0, mode=None):
             or a tuple of them (then a tuple of gradients is returned).  A
             parameter may be a dict, list or tuple (nested) of arrays and
             numbers, read with literal keys (``params["W"]``): its gradient
-            has the same structure (reverse mode).
+            has the same structure (both modes; the other forward transforms
+            take arrays and numbers only).
         mode: ``"reverse"`` (default) or ``"forward"``.
 
     Returns:
@@ -134,11 +135,14 @@ def _forward(fn, wrt, with_value: bool, extra: int):
         grads = grads if many else grads[0]
         return (flat[0], grads) if with_value else grads
 
-    route = forward_arrays.ArrayRoute(  # array code, also forward over a reverse gradient
-        fn, lambda args, last: forward_arrays.grad(fn, indices, many, with_value, args, last),
-        not is_emitted(fn))
-    if isinstance(fn, Derivative):
-        route = forward_arrays.ArrayRoute(fn.fn, route.call)
+    def arrays(args, last):  # array code and structures of parameters, per call
+        if not is_emitted(fn) and forward_pytrees.takes(fn, args):
+            return forward_pytrees.grad(fn, indices, many, with_value, args, last)
+        return forward_arrays.grad(fn, indices, many, with_value, args, last)
+
+    route = forward_arrays.ArrayRoute(fn, arrays, not is_emitted(fn), not is_emitted(fn))
+    if isinstance(fn, Derivative):  # forward over a reverse gradient of array code
+        route = forward_arrays.ArrayRoute(fn.fn, arrays)
     return Emitted(build, shape, fn, "forward grad", name, real=indices, arrays=route)
 
 
