@@ -290,6 +290,11 @@ class NumpyLowering:
 
     # ------------------------------------------------------------ indexing
     def subscript(self, node: ast.Subscript, value, env: dict, b: Builder):
+        spec, atoms = self.index_parts(node, env, b)
+        return b.eqn("index", value, *atoms, spec=spec)
+
+    def index_parts(self, node: ast.Subscript, env: dict, b: Builder) -> tuple:
+        """``(spec, atoms)`` of the index of ``node`` (see ``index``'s record)."""
         elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         spec, atoms = [], []
         for el in elts:
@@ -309,7 +314,7 @@ class NumpyLowering:
                 spec.append("a")
         if spec.count("...") > 1:
             raise self.sf.error("an index can have only one ellipsis", node, "subscript")
-        return b.eqn("index", value, *atoms, spec=tuple(spec))
+        return tuple(spec), atoms
 
     def index_atom(self, el: ast.expr, env: dict, b: Builder):
         value = self.lw.expr(el, env, b)

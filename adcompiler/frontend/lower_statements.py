@@ -75,6 +75,8 @@ class StatementLowering:
         raise self.unsupported(s)
 
     def assign(self, s: ast.Assign, env: dict, b: Builder) -> dict:
+        if getattr(s, "adc_write", None) is not None:  # out[idx] = e: lower_writes.py
+            return self.write_item(s, env, b)
         value = self.expr(s.value, env, b)
         if len(s.targets) == 1 and isinstance(s.targets[0], ast.Name):
             value = b.named(value, hint(s.targets[0].id))

@@ -5,8 +5,8 @@ values (the ``array_of`` primitive).
 Shapes are constants or integers computed from ``len(x)``/``x.shape`` (an
 unknown size is ``None`` in the shape algebra).  Only float buffers are
 built: an integer ``dtype=`` would truncate the values a gradient flows
-through, so it is refused by name.  ``np.empty`` is refused: its values are
-uninitialised and, without item writes, can never be fully overwritten.
+through, so it is refused by name.  ``np.empty`` is built as ``np.zeros``
+(its values are unspecified: zeros are among them).
 
 ``np.full`` and ``np.full_like`` are linear in their fill value (its
 adjoint: the output adjoint summed down to the value's shape); ``array_of`` is
@@ -123,9 +123,9 @@ def _bind(lowering, node, args, keywords, env, names: tuple, label: str) -> dict
     return vals
 
 
-def _lower_builder(name: str, nfill: int):
+def _lower_builder(name: str, nfill: int, label: str = ""):
     """``np.zeros(shape, dtype=float)``, ``np.full(shape, fill_value, dtype=float)``."""
-    label = _LABEL[name]
+    label = label or _LABEL[name]
 
     def build(lowering, node, args, keywords, env, b):
         names = ("shape", "fill_value")[:1 + nfill]
@@ -196,16 +196,15 @@ define("eye", 1, differentiable=False, array_only=True, memory="fresh", dtype="f
 
 
 # ---------------------------------------------------------------- np.empty
-def _refuse_empty(lowering, node, args, keywords, env, b):
-    raise lowering.sf.error("np.empty is not supported: its values are uninitialised and "
-                            "item writes into it are not supported yet; use np.zeros",
-                            node, "np.empty")
-
-
+# np.empty(shape) is built as np.zeros(shape): its values are unspecified, so
+# zeros are one of them, and the emitted code stays deterministic (a value
+# read before it is written is then 0.0, never garbage); np.empty_like is
+# np.zeros_like (queries.py)
 define("empty", -1, differentiable=False, array_only=True, memory="fresh",
-       spellings={"np": ("empty", "empty_like")}, impl=lambda *a, **_: None,
+       spellings={"np": ("empty",)}, impl=lambda *a, **_: None,
        shape=lambda e, args, dtype: None,
-       extra={"lower": Signature(build=_refuse_empty, label="np.empty")})
+       extra={"lower": Signature(build=_lower_builder("zeros", 0, "np.empty"),
+                                 label="np.empty")})
 
 
 # ---------------------------------------------------------------- *_like

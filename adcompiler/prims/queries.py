@@ -46,7 +46,7 @@ def _zeros_like_emit(kit, e, args):
 
 
 define("zeros_like", 1, differentiable=False, array_only=True, memory="fresh",
-       spellings={"np": ("zeros_like",)}, impl=_zeros_like, shape=_like,
+       spellings={"np": ("zeros_like", "empty_like")}, impl=_zeros_like, shape=_like,
        extra={"lower": Signature(), "emit": _zeros_like_emit})
 
 

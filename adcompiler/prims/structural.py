@@ -104,6 +104,14 @@ def memory(prim: str) -> str:
     return mem if mem in ("fresh", "value") else "view"
 
 
+def eqn_memory(e) -> str:
+    """:func:`memory` of one equation: an index or a broadcast the adjoint
+    asked to be taken as a copy (``fresh=True``) is a new array."""
+    if e.prim in ("unsum", "index") and e.param("fresh"):
+        return "fresh"
+    return memory(e.prim)
+
+
 # ---------------------------------------------------------------- emission
 def np_call(np_name: str):
     """Emitted as ``np.NAME(*args)`` (``NAME`` may be dotted: ``linalg.norm``)."""
