@@ -45,6 +45,16 @@ def chain(x):
     return e
 
 
+def running_writes(x):
+    """Item writes (``out[i] = v``, the setitem primitive) in a loop."""
+    out = np.zeros(len(x))
+    acc = 0.0
+    for i in range(len(x)):
+        acc = acc + x[i] * x[i]
+        out[i] = acc
+    return np.sum(out * x)
+
+
 def quadratic_form(x, A):
     return 0.5 * x @ (A @ x) + np.sum(np.exp(x) * x[0])
 
@@ -77,6 +87,7 @@ CASES = {
     "logistic_nll": (logistic_nll, lambda: (RNG.normal(size=3), *_data())),
     "loop_energy": (loop_energy, lambda: (RNG.normal(size=5), 0.3)),
     "chain": (chain, lambda: (RNG.normal(size=5),)),
+    "running_writes": (running_writes, lambda: (RNG.normal(size=4),)),
     "quadratic_form": (quadratic_form, lambda: (RNG.normal(size=4), RNG.normal(size=(4, 4)))),
 }
 
