@@ -24,7 +24,7 @@ from ..runtime.deep import deep
 from ..runtime.pytrees import is_tree
 from ..runtime.realargs import as_real, refuse_complex
 from ..arrays import forward as forward_arrays
-from .arguments import as_tuple, defaults_tail, name_of, signature_of
+from .arguments import as_tuple, defaults_tail, name_of, signature_of, tail_with
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
@@ -136,10 +136,13 @@ class Last:
         return self.code.source
 
 
-def _full(fn, args: tuple, real: tuple) -> tuple:
-    """The arguments with the defaults of the rest, differentiated ones made real."""
+def _full(fn, args: tuple, real: tuple, kwargs: dict | None = None) -> tuple:
+    """The arguments, then the rest by name (``kwargs``) or their defaults;
+    the differentiated ones made real."""
     refuse_complex([f"#{k + 1}" for k in range(len(args))], args)
     args = tuple(as_real(a, f"#{k + 1}") if k in real else a for k, a in enumerate(args))
+    if kwargs:
+        return args + tail_with(fn, len(args), kwargs)
     key = (fn, len(args), getattr(fn, "__defaults__", None))
     tail = _TAILS.get(key)
     if tail is None:
@@ -162,7 +165,7 @@ def _split(flat, nout: int) -> tuple:
 
 
 # ---------------------------------------------------------------- jvp
-def jvp(fn, primals: tuple, tangents: tuple, last: Last | None = None):
+def jvp(fn, primals: tuple, tangents: tuple, last: Last | None = None, kwargs=None):
     """``(f(*primals), J @ tangents)`` for array arguments: one tangent pass."""
     if len(primals) != len(tangents):
         raise UsageError(f"jvp needs one tangent per primal ({len(primals)} primals, "
@@ -173,7 +176,7 @@ def jvp(fn, primals: tuple, tangents: tuple, last: Last | None = None):
                              f"its primal {np.shape(p)}")
     n = len(primals)
     user, kind, key = _target(fn, tuple(range(n)))
-    full = _full(user, primals, tuple(range(n)))
+    full = _full(user, primals, tuple(range(n)), kwargs)
     code, run = _module(kind, user, key, full)
     if last is not None:
         last.code = code
@@ -271,14 +274,14 @@ def grad(fn, indices: tuple, many: bool, with_value: bool, args: tuple,
 
 
 # ---------------------------------------------------------------- second order
-def hvp(fn, primals: tuple, tangents: tuple, last: Last | None = None):
+def hvp(fn, primals: tuple, tangents: tuple, last: Last | None = None, kwargs=None):
     """``H @ tangents`` on arrays: one forward pass over the array gradient."""
     n = len(primals)
     for k, (p, t) in enumerate(zip(primals, tangents)):
         if np.shape(p) != np.shape(t):
             raise UsageError(f"the tangent of primal #{k + 1} has shape {np.shape(t)}, "
                              f"its primal {np.shape(p)}")
-    full = _full(fn, primals, tuple(range(n)))
+    full = _full(fn, primals, tuple(range(n)), kwargs)
     code, run = _module("hvp", fn, (tuple(range(n)),), full)
     if last is not None:
         last.code = code

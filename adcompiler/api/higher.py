@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from ..errors import AdcError, UsageError
 from ..frontend.source import load_live
+from ..frontend.varargs import Counted, counted, has_varargs
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
 from . import forward_arrays
-from .arguments import as_tuple, defaults_tail, name_of, scalars_only, signature_of, wrt_indices
+from .arguments import as_tuple, name_of, scalars_only, signature_of, tail_with, wrt_indices
 from .emitted import MODES, Emitted, cached, check_mode, is_emitted, module_of
 from .linearize import VjpPair, make_jvp, vjp
 
@@ -40,7 +41,16 @@ def jacobian(fn, wrt=0, mode="auto"):
         raise UsageError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
     check_mode(None if mode == "auto" else mode, fn)
     indices = wrt_indices(fn, wrt)
+    if has_varargs(fn):
+        return _by_count(lambda extra: jacobian(Counted(fn, extra), wrt, mode), fn)
     return Jacobian(fn, indices, isinstance(wrt, (tuple, list)), mode)
+
+
+def _by_count(make, fn):
+    """``def f(x, *args)``: one transform per number of values a call passes
+    to ``*args`` (made on the first call with that many)."""
+    from .gradients import ByCount
+    return ByCount(make, fn)
 
 
 class Jacobian:
@@ -71,13 +81,13 @@ class Jacobian:
         return cached(VjpPair, self.fn).source
 
     @user_facing
-    def __call__(self, *args):
-        if self.chosen_mode() == "forward" and self._arrays.wants(args):
-            return self._arrays(args)
-        scalars_only(args, "jacobian")
+    def __call__(self, *args, **kwargs):
+        if self.chosen_mode() == "forward" and self._arrays.wants(args + tuple(kwargs.values())):
+            return self._arrays(args + tail_with(self.fn, len(args), kwargs) if kwargs else args)
+        scalars_only(args + tuple(kwargs.values()), "jacobian")
         if self.chosen_mode() == "forward":
             n = len(signature_of(self.fn).parameters)
-            full = args + defaults_tail(self.fn, len(args))
+            full = args + tail_with(self.fn, len(args), kwargs)
             g = cached(make_jvp, self.fn, n)
             cols = []
             for j in self.indices:
@@ -85,7 +95,7 @@ class Jacobian:
                 cols.append(as_tuple(dot))
             rows = [tuple(col[i] for col in cols) for i in range(len(cols[0]))]
         else:
-            out, pull = vjp(self.fn, *args)
+            out, pull = vjp(self.fn, *args, **kwargs)
             m = len(out) if isinstance(out, tuple) else 1
             rows = []
             for i in range(m):
@@ -128,7 +138,10 @@ def hessian(fn, wrt=0):
     if is_emitted(fn):
         raise AdcError("hessian of emitted derivative code is not supported; "
                        "use jacobian(...) of it (forward mode)")
-    return cached(_make_hessian, fn, wrt_indices(fn, wrt), isinstance(wrt, (tuple, list)))
+    indices = wrt_indices(fn, wrt)
+    if has_varargs(fn):
+        return _by_count(lambda extra: hessian(Counted(fn, extra), wrt), fn)
+    return cached(_make_hessian, fn, indices, isinstance(wrt, (tuple, list)))
 
 
 def _make_hessian(fn, indices: tuple, many: bool) -> Emitted:
@@ -143,7 +156,7 @@ def _make_hessian(fn, indices: tuple, many: bool) -> Emitted:
                    arrays=route)
 
 
-def hvp(fn, primals, tangents):
+def hvp(fn, primals, tangents, **kwargs):
     """``H @ tangents`` at ``primals`` by forward over reverse: one forward pass
     over the emitted gradient code, a small constant times its cost.
 
@@ -151,6 +164,7 @@ def hvp(fn, primals, tangents):
         fn: a function of scalars or arrays returning a scalar.
         primals: the point.
         tangents: the vector, one value per primal (shaped like it).
+        **kwargs: values of the later parameters by name (not differentiated).
 
     Returns:
         The Hessian-vector product, one value per primal.
@@ -167,11 +181,14 @@ def hvp(fn, primals, tangents):
         raise UsageError("hvp needs one tangent per primal")
     if is_emitted(fn):
         raise AdcError("hvp of emitted derivative code is not supported; use jvp of it")
-    if forward_arrays.has_arrays(primals + tangents) or forward_arrays.array_code(fn):
-        return forward_arrays.hvp(fn, primals, tangents)
+    if forward_arrays.has_arrays(primals + tangents + tuple(kwargs.values())) or \
+            forward_arrays.array_code(fn):
+        return forward_arrays.hvp(fn, primals, tangents, kwargs=kwargs)
     scalars_only(primals + tangents, "jvp/hvp")
+    fn = counted(fn, len(primals))
     g = hvp_function(fn, len(primals))
-    tail = defaults_tail(fn, len(primals))
+    scalars_only(tuple(kwargs.values()), "jvp/hvp")
+    tail = tail_with(fn, len(primals), kwargs)
     flat = as_tuple(g(*primals, *tail, *tangents))
     hv = flat[len(flat) // 2:]
     return hv[0] if len(hv) == 1 else tuple(hv)
@@ -211,6 +228,8 @@ def derivative(fn, order: int = 1, wrt=0):
     index = wrt_indices(fn, wrt)
     if len(index) != 1:
         raise UsageError("derivative takes one variable; use jacobian or hessian for several")
+    if has_varargs(fn):
+        return _by_count(lambda extra: derivative(Counted(fn, extra), order, wrt), fn)
     return cached(_make_derivative, fn, order, index[0])
 
 

@@ -83,7 +83,7 @@ def tangent(fn: Function, mask: tuple, name: str, ctx: ArrayContext, params: dic
     def finish(f: Function) -> Function:
         return compiler._pass(compiler.observed("forward", f, None), optimize)
 
-    functions = jvp_module({fn.name: fn}, fn.name, mask, name, finish, _shape_of(shapes))
+    functions = jvp_module({fn.name: fn}, fn.name, mask, name, finish, shape=_shape_of(shapes))
     tan = functions[0]
     tparams = dict(params)
     tdtypes = dict(dtypes or {})

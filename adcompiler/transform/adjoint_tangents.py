@@ -26,6 +26,13 @@ def varies(e: Eqn, varied: set) -> bool:
     return any(isinstance(e.args[k], Var) and e.args[k] in varied for k in LINEAR_IN[e.prim])
 
 
+def set_tangent(b, e: Eqn, dots: dict, hint: str) -> None:
+    """``dots[e.out]``: the tangent of helper ``e``'s output, if it has one."""
+    t = tangent(b, e, dots)
+    if t is not None:
+        dots[e.out] = b.named(t, hint)
+
+
 def tangent(b, e: Eqn, dots: dict):
     """The tangent of ``e``'s output, or None when no linear argument has one."""
     linear = LINEAR_IN[e.prim]

@@ -35,6 +35,7 @@ from ..errors import AdcError, located_refusals
 from ..prims.primitives import PRIMS
 from ..prims.rules import RULES, partial_times
 from . import adjoint_tangents
+from .custom import tangent, with_stubs
 
 ZERO = Const(0.0)
 _TAPE_OPS = ("new_tape", "push", "pop")
@@ -145,8 +146,7 @@ class Tangent:
     def dot(self, dots: dict, a):
         return dots.get(a, ZERO) if isinstance(a, Var) else ZERO
 
-    def array_dot(self, b: Builder, dots: dict, a):
-        """The tangent of ``a`` carried or merged: zeros of its shape, not 0.0, for an array."""
+    def array_dot(self, b: Builder, dots: dict, a):  # carried or merged: zeros for an array
         return adjoint_tangents.zero_tangent(b, a, self.dot(dots, a), self.shape)
 
     def block(self, block: Block, dots: dict, b: Builder) -> None:
@@ -173,10 +173,7 @@ class Tangent:
             self.array_eqn(e, dots, b)
             return
         if e.prim in adjoint_tangents.LINEAR_IN:  # array adjoint code (forward over reverse)
-            t = adjoint_tangents.tangent(b, e, dots)
-            if t is not None:
-                dots[e.out] = b.named(t, dot_hint(e.out))
-            return
+            return adjoint_tangents.set_tangent(b, e, dots, dot_hint(e.out))
         if e.prim not in RULES and PRIMS[e.prim].differentiable:
             raise AdcError(f"forward mode does not support the primitive {e.prim!r} yet; "
                            "use reverse mode (grad)")
@@ -329,8 +326,8 @@ class Tangent:
 
 # ---------------------------------------------------------------- drivers
 @located_refusals
-def tangent_function(fn: Function, mask: tuple, name: str, must, callee_name,
-                     shape=None) -> tuple:
+def _tangent_function(fn: Function, mask: tuple, name: str, must, callee_name,
+                      shape=None) -> tuple:
     """``name(*params, *dots of the active params) -> (*outs, *out dots)`` and
     the set of (callee, mask) pairs it calls.  ``shape(var)``: the primal
     shapes of array code (the structural jvp rules that need them)."""
@@ -431,20 +428,31 @@ def _spellings(labels: list, tail: str) -> int:
     return min(2, count(0, 0) + (tail == "none"))
 
 
-def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish, shape=None) -> list:
+def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish,
+               custom: dict | None = None, shape=None) -> list:
     """The tangent version of ``entry`` (named ``name``) and of every function
     it needs, then the untransformed functions still called.  ``finish``
-    post-processes each new function (optimisation); ``shape(var)`` gives the
-    entry's primal shapes in array code (helpers are inlined there)."""
+    post-processes each new function (optimisation).  ``custom``: the custom
+    functions (key -> frontend.custom_rules.Custom), whose tangent functions
+    their rules give (transform/custom.py); ``shape(var)`` gives the entry's
+    primal shapes in array code (helpers are inlined there)."""
     must = must_transform(funcs)
     names: dict = {}
+    custom = custom or {}
+    known = with_stubs(funcs, custom)  # opaque custom functions have no IR of their own
 
     def callee_name(fn: str, m: tuple) -> str:
         if (fn, m) not in names:
-            names[(fn, m)] = jvp_name(funcs, fn, m)
+            names[(fn, m)] = jvp_name(known, fn, m)
         return names[(fn, m)]
 
-    top, todo = tangent_function(funcs[entry], mask, name, must, callee_name, shape)
+    def tangent_function(fn: Function, m: tuple, fname: str, must, callee_name,
+                         shape=None) -> tuple:
+        if fn.name in custom:  # from the user's rules
+            return tangent(funcs, custom[fn.name], fn.name, m, fname), set()
+        return _tangent_function(fn, m, fname, must, callee_name, shape)
+
+    top, todo = tangent_function(known[entry], mask, name, must, callee_name, shape)
     out = [finish(top)]
     done: set = set()
     todo = sorted(todo)
@@ -453,7 +461,7 @@ def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish, shape=No
         if key in done:
             continue
         done.add(key)
-        fn, more = tangent_function(funcs[key[0]], key[1], callee_name(*key), must,
+        fn, more = tangent_function(known[key[0]], key[1], callee_name(*key), must,
                                     callee_name)
         out.append(finish(fn))
         todo += sorted(more)
@@ -468,7 +476,8 @@ def primal_closure(out: list, funcs: dict) -> list:
     while queue:
         fn = queue.pop(0)
         for s in walk(fn.body):
-            if isinstance(s, Eqn) and s.prim == "call" and s.param("fn") not in have:
+            if isinstance(s, Eqn) and s.prim == "call" and s.param("fn") not in have and \
+                    s.param("fn") in funcs:  # not: an opaque custom function, emitted as written
                 callee = funcs[s.param("fn")]
                 have.add(callee.name)
                 extra.append(callee)
