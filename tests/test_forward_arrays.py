@@ -299,3 +299,16 @@ def test_forward_value_and_grad_of_a_list_of_arrays_and_a_tuple_wrt():
     assert np.isclose(value, pair_loss(ws, 0.5))
     assert isinstance(gws, list) and all(np.allclose(g, r) for g, r in zip(gws, rws))
     assert np.isclose(gx, rx)
+
+
+def test_keyword_values_of_later_parameters_reach_the_array_path():
+    x, W = _point()
+    b = 0.7
+    t = RNG.normal(size=4)
+    _, dot = adcompiler.jvp(broadcast, (x,), (t,), W=W, b=b)
+    _, want = adcompiler.jvp(broadcast, (x, W, b), (t, np.zeros((4, 4)), 0.0))
+    assert np.isclose(dot, want)
+    hv = adcompiler.hvp(broadcast, (x,), (t,), W=W, b=b)
+    assert np.allclose(hv, adcompiler.hessian(broadcast)(x, W, b) @ t)
+    J = adcompiler.jacobian(broadcast, mode="forward")(x, W=W, b=b)
+    assert np.allclose(J, adcompiler.grad(broadcast)(x, W, b))
