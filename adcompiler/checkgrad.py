@@ -261,9 +261,9 @@ def check_grad(f, *args, wrt=None, argnums=None, rtol: float = 1e-5, atol: float
         A :class:`GradCheck`: truthy when all agree, ``.worst`` is the worst
         component, ``str()`` a readable table (an HTML table in Jupyter)
         ending with the worst component's reverse, central-difference and
-        forward values (``.values(name)``).  Where forward mode cannot run
-        the function (arrays, before forward mode takes them), ``.notes``
-        says it was not compared.
+        forward values (``.values(name)``).  Where forward mode refuses a
+        construct (structures of parameters), ``.notes`` says it was not
+        compared.
 
     Example:
         >>> from math import exp
@@ -288,7 +288,7 @@ def check_grad(f, *args, wrt=None, argnums=None, rtol: float = 1e-5, atol: float
     for label, e, d in zip(labels, emitted, _differences(f, args, positions, h)):
         report.components.append(Component(label, e, d, "central difference"))
     for mode, fn in sorted(MODES.items()):
-        try:  # forward mode takes scalars only so far: arrays give a note
+        try:  # a construct forward mode refuses gives a note
             other = fn(f, args, positions)
         except AdcError as exc:  # a construct this mode does not support (said, not hidden)
             report.notes.append(f"{mode} mode: {exc}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..errors import AdcError, UsageError
 from ..runtime.realargs import float_gradient
 from ..transform import composite
+from . import forward_arrays, forward_pytrees
 from .arguments import WRT0, as_tuple, name_of, pick_wrt, wrt_indices
 from .aux import AuxDerivative
 from .reverse_grad import Derivative
@@ -46,7 +47,7 @@ def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False):
     """``grad(f)``, ``@grad`` or ``@grad(wrt=..., mode=...)``: a function that
     computes the gradient of ``f``, compiled from ``f``'s source into readable
     Python (see ``.source``).  Both modes give the same numbers; forward mode
-    costs one pass per input.  On a compiled derivative, forward mode is used
+    costs one pass per input (per element of an array argument).  On a compiled derivative, forward mode is used
     (forward over reverse).
 
     Parameters:
@@ -56,7 +57,8 @@ def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False):
             or a tuple of them (then a tuple of gradients is returned).  A
             parameter may be a dict, list or tuple (nested) of arrays and
             numbers, read with literal keys (``params["W"]``): its gradient
-            has the same structure (reverse mode).
+            has the same structure (both modes; the other forward transforms
+            take arrays and numbers only).
         mode: ``"reverse"`` (default) or ``"forward"``.
         argnums: JAX's name for ``wrt`` (give one of them).
         has_aux: ``f`` returns ``(value, aux)``; the callable returns
@@ -152,7 +154,15 @@ def _forward(fn, wrt, with_value: bool, extra: int):
         grads = grads if many else grads[0]
         return (flat[0], grads) if with_value else grads
 
-    return Emitted(build, shape, fn, "forward grad", name, real=indices)
+    def arrays(args, last):  # array code and structures of parameters, per call
+        if not is_emitted(fn) and forward_pytrees.takes(fn, args):
+            return forward_pytrees.grad(fn, indices, many, with_value, args, last)
+        return forward_arrays.grad(fn, indices, many, with_value, args, last)
+
+    route = forward_arrays.ArrayRoute(fn, arrays, not is_emitted(fn), not is_emitted(fn))
+    if isinstance(fn, Derivative):  # forward over a reverse gradient of array code
+        route = forward_arrays.ArrayRoute(fn.fn, arrays)
+    return Emitted(build, shape, fn, "forward grad", name, real=indices, arrays=route)
 
 
 def source(fn, wrt=WRT0, args: tuple | None = None, *, argnums=None) -> str:

@@ -211,7 +211,7 @@ def array_jacobian(fn, wrt: tuple, many: bool, mode: str, args: tuple,
         n_in = sum(int(np.size(full[j])) for j in wrt)
         code = _product(fn, wrt, full, has_aux)[0]
         n_out = sum(int(np.prod(s, dtype=int)) for s in code.out_shapes)
-        mode = "forward" if n_in < n_out and not has_aux and _forward_arrays() else "reverse"
+        mode = "forward" if n_in < n_out and not has_aux else "reverse"
     if mode == "forward":
         if has_aux:
             raise UsageError("jacobian(has_aux=True) runs in reverse mode only so far: "
@@ -228,19 +228,3 @@ def array_jacobian(fn, wrt: tuple, many: bool, mode: str, args: tuple,
     shaped = [tuple(js) if many else js[0] for js in per_out]
     jac = shaped[0] if len(shaped) == 1 else tuple(shaped)
     return (jac, aux) if has_aux else jac
-
-
-@functools.lru_cache(maxsize=1)
-def _forward_arrays() -> bool:
-    """Does ``jvp`` take arrays yet?  (Forward mode on arrays is built on
-    another branch; until it is, ``mode="auto"`` stays in reverse mode.)"""
-    from .linearize import jvp
-    try:
-        jvp(_probe, (np.zeros(1),), (np.zeros(1),))
-    except AdcError:
-        return False
-    return True
-
-
-def _probe(x):
-    return x * 2.0

@@ -7,6 +7,7 @@ from ..frontend.source import load_live
 from ..frontend.varargs import counted
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
+from . import forward_arrays
 from .arguments import as_tuple, name_of, scalars_only, signature_of, tail_with
 from .emitted import LOCK, Callable, Emitted, cached, is_emitted, module_of
 from .jacobians import array_vjp, is_array_call
@@ -16,9 +17,10 @@ def jvp(fn, primals, tangents, **kwargs):
     """``(f(*primals), J @ tangents)`` by one forward pass (JAX convention).
 
     Parameters:
-        fn: a function of scalars.
+        fn: a function of scalars or arrays (array code is compiled per
+            argument shapes).
         primals: the point, one value per leading parameter.
-        tangents: the direction, one value per primal.
+        tangents: the direction, one value per primal, shaped like it.
         **kwargs: values of the later parameters by name (not differentiated).
 
     Returns:
@@ -32,6 +34,9 @@ def jvp(fn, primals, tangents, **kwargs):
         ((2.0, 1.9092974268256817), (2.0, 1.0))
     """
     primals, tangents = tuple(primals), tuple(tangents)
+    if forward_arrays.has_arrays(primals + tangents) or (
+            not is_emitted(fn) and forward_arrays.array_code(fn)):
+        return forward_arrays.jvp(fn, primals, tangents, kwargs=kwargs)
     scalars_only(primals + tangents, "jvp/hvp")
     if len(primals) != len(tangents):
         raise UsageError(f"jvp needs one tangent per primal ({len(primals)} primals, "
