@@ -23,6 +23,7 @@ from .emit.opaque import opaque_defs
 from .runtime.deep import deep
 from .errors import CompileError
 from .frontend.source import SourceFunction
+from .emit import backend
 from .emit.globalnames import alias_globals, import_lines
 from .runtime.watch import watch
 from .core import passlog
@@ -370,17 +371,19 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
         check = getattr(program, "scalar_check", None)
         if check and fn is functions[0]:
             npemit.scalar_output_check(node, *check)
-            used = used | {"numpy"}
+            used = used | npemit.checks_need()
         if checks and fn is functions[0]:
             stmts = npemit.shape_checks(node, checks)
             if stmts:
                 node.body[:0] = stmts
-                used = used | {"numpy"}
+                used = used | npemit.checks_need()
         defs.append(node)
         imports |= used
     defs += extra
     if npemit.HELPER in imports:
         defs.insert(0, npemit.helper_def())
+        if backend.array_api():  # the helper asks g for its namespace
+            imports.add(backend.IMPORT)
     carried = opaque_defs(program, functions) if opaque is None else opaque
     module = ast.Module(defs, [])
     aliases = alias_globals(module, {npemit.HELPER})

@@ -20,7 +20,8 @@ from ..runtime.realargs import as_real, float_gradient, needs_conversion, refuse
 from ..runtime.tracebacks import user_error, user_facing
 from .arguments import wrt_indices
 from ..frontend import varargs
-from . import pytree_grad
+from . import array_api, pytree_grad
+from ..emit import backend
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
@@ -38,7 +39,7 @@ def _entry(fn, indices: tuple, with_value: bool, sig, extra: int = 0) -> tuple:
     """``(Compiled, loaded function)``, compiled again when a global, closure
     cell or helper it was compiled with has changed since (``Compiled.fresh``).
     ``extra``: how many values a call passes to ``*args`` (varargs.py)."""
-    key = (fn, indices, with_value, sig, extra)
+    key = (fn, indices, with_value, sig, extra, backend.current())
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is None or not hit[0].fresh():
@@ -59,6 +60,8 @@ def _call_key(args: tuple, kwargs: dict) -> tuple:
     def one(a):
         if isinstance(a, np.ndarray):
             return (a.shape, a.dtype.char)
+        if array_api.is_foreign(a):  # compiled per library and shapes (array_api.py)
+            return array_api.key_of(a)
         return type(a)
     key = tuple(one(a) for a in args)
     if kwargs:
@@ -117,11 +120,13 @@ class Derivative:
         self._floats = (float,) * len(self._indices)  # types of an all-float result
         self._trees: dict = {}  # calls with structures (pytree_grad.py): key -> (code, fn)
         self._last = None  # the Compiled of the last call with structures, if it was one
+        self._backend = backend.NUMPY  # the emission backend of the last call (array_api.py)
         functools.update_wrapper(self, fn)
 
     def _compiled(self, sig=None, extra=None):
         extra = self._extra if extra is None else extra
-        return _entry(self.fn, self._indices, self.with_value, sig, extra)
+        with backend.using(self._backend):
+            return _entry(self.fn, self._indices, self.with_value, sig, extra)
 
     @property
     @user_facing
@@ -174,7 +179,7 @@ class Derivative:
                 self._called = True
                 return result
         self._last = None
-        if kwargs or _ndarray in key:
+        if kwargs or _ndarray in key or not array_api.plain(key):
             key = _call_key(args, kwargs)
         entry = self._loaded.get(key)
         try:  # compile for this kind of arguments (convert them: realargs.py)
@@ -192,6 +197,8 @@ class Derivative:
         except AdcError as err:  # the user's call, then the message
             raise user_error(err) from None
         self._sig = entry[0]
+        if self._backend != backend.NUMPY or not array_api.plain(map(type, args)):
+            self._backend = array_api.backend_of(args, kwargs)  # .source shows this call's
         if self._varargs:
             self._extra = varargs.extra_count(self.fn, len(args))
         self._called = True
@@ -222,7 +229,8 @@ class Derivative:
         if plan is not None and any(isinstance(v, (list, tuple)) for v in
                                     args + tuple(kwargs.values())):
             return None, None, _always, plan
-        sig = signature(self.fn, real_args, real_kwargs)
+        self._backend = array_api.backend_of(real_args, real_kwargs)
+        sig = signature(self.fn, *array_api.stand_ins(real_args, real_kwargs))
         extra = varargs.extra_count(self.fn, len(args)) if self._varargs else 0
         code, loaded = self._compiled(sig, extra)
         return sig, loaded, code.fresh_check(), plan

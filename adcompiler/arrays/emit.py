@@ -16,6 +16,7 @@ import ast
 
 from ..core.ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, stmt_inputs,
                  sub_blocks, walk)
+from ..emit import backend
 from ..emit.globalnames import global_name
 from ..prims.indexing import index_node
 from ..prims.primitives import PRIMS
@@ -26,6 +27,28 @@ HELPER = "_unbroadcast"
 
 def _np(name: str) -> ast.expr:
     return ast.Attribute(global_name("np"), name, ast.Load())
+
+
+def _shape(x: ast.expr) -> ast.expr:
+    """``np.shape(x)``; under the array-api backend ``tuple(getattr(x,
+    "shape", ()))`` (the standard has no shape function; ``x`` may be a
+    Python number)."""
+    if not backend.array_api():
+        return _call(_np("shape"), [x])
+    return _call(global_name("tuple"), [_call(global_name("getattr"), [
+        x, ast.Constant("shape"), ast.Tuple([], ast.Load())])])
+
+
+def _ndim(x: ast.expr) -> ast.expr:
+    """``np.ndim(x)``; ``len(...)`` of :func:`_shape` under the array-api backend."""
+    if not backend.array_api():
+        return _call(_np("ndim"), [x])
+    return _call(global_name("len"), [_shape(x)])
+
+
+def checks_need() -> set:
+    """What the entry checks (:func:`shape_checks`, :func:`scalar_output_check`) import."""
+    return set() if backend.array_api() else {"numpy"}
 
 
 def _call(func: ast.expr, args: list, keywords: dict | None = None) -> ast.expr:
@@ -43,18 +66,34 @@ def _const(value) -> ast.expr:
 
 class _Kit:
     """What a record's ``extra['emit']`` may build names with (see
-    :mod:`adcompiler.prims.structural`)."""
+    :mod:`adcompiler.prims.structural`).  Under the array-api backend
+    (``kit.xp`` true, emit/backend.py) ``kit.np(NAME)`` is ``xp.NAME`` when
+    the record lists NAME among its standard spellings
+    (``spellings['array_api']``), and refused otherwise."""
 
-    def __init__(self, em) -> None:
+    def __init__(self, em, record=None) -> None:
         self.em = em
+        self.record = record
+        self.xp = backend.array_api()
 
-    @staticmethod
-    def np(name: str) -> ast.expr:
+    def np(self, name: str) -> ast.expr:
         """``np.NAME`` (``linalg.norm`` -> ``np.linalg.norm``)."""
+        if self.xp:
+            return backend.xp_name(_standard(self.record, name))
         node = global_name("np")
         for part in name.split("."):
             node = ast.Attribute(node, part, ast.Load())
         return node
+
+    def shape(self, value: ast.expr) -> ast.expr:
+        """``np.shape(value)`` (the standard has no shape function)."""
+        return _shape(value) if self.xp else _call(self.np("shape"), [value])
+
+    def copy(self, value: ast.expr) -> ast.expr:
+        """A new array equal to ``value`` (``value.copy()``)."""
+        if self.xp:
+            return backend.copy_of(value)
+        return _call(ast.Attribute(value, "copy", ast.Load()), [])
 
     @staticmethod
     def builtin(name: str) -> ast.expr:
@@ -73,12 +112,37 @@ def value(em, e: Eqn, args: list) -> ast.expr:
     """The expression computing ``e`` (``args`` are the atoms' expressions),
     as its record's ``extra['emit']`` spells it; ``em.need(module)`` records
     an import)."""
-    em.need("numpy")
     record = PRIMS.get(e.prim)
     spell = record.extra.get("emit") if record is not None else None
     if spell is None:
         raise NotImplementedError(f"no emission for {e.prim}")
-    return spell(_Kit(em), e, args)
+    if backend.array_api():
+        if "array_api" not in record.spellings:
+            raise backend.no_spelling(_label(record))
+    else:
+        em.need("numpy")
+    return spell(_Kit(em, record), e, args)
+
+
+def _label(record) -> str:
+    """How a refusal names a primitive: as the user's code may call it."""
+    np_names = record.spellings.get("np")
+    if np_names:
+        return "np." + (np_names if isinstance(np_names, str) else np_names[0])
+    return f"the primitive {record.name}"
+
+
+def _standard(record, name: str) -> str:
+    """The standard's name for the NumPy function ``name`` a record's
+    emission calls: listed in its ``spellings['array_api']`` (a name, a
+    tuple of names, or a dict NumPy name -> standard name)."""
+    listed = record.spellings.get("array_api", ()) if record is not None else ()
+    if isinstance(listed, dict):
+        if name in listed:
+            return listed[name]
+    elif name in ((listed,) if isinstance(listed, str) else listed):
+        return name
+    raise backend.no_spelling("np." + name)
 
 
 def index_add(em, e: Eqn, target: str) -> list:
@@ -86,7 +150,9 @@ def index_add(em, e: Eqn, target: str) -> list:
     is an array this function owns and no longer needs.  ``em`` is the
     emitter's public interface: ``expr(atom)``, ``need(module)``,
     ``is_float(v)``, ``can_overwrite(v, eqn)``, ``name_of(v)``."""
-    em.need("numpy")
+    xp = backend.array_api()
+    if not xp:
+        em.need("numpy")
     x, base, g = e.args[:3]
     atoms = e.args[3:]
     index = index_node(e.param("spec"), [em.expr(a) for a in atoms])
@@ -94,19 +160,27 @@ def index_add(em, e: Eqn, target: str) -> list:
     pre: list = []
     if isinstance(base, Const):
         # a float accumulator even for an integer x (else `+=` truncates)
-        kw = [] if em.is_float(x) else [ast.keyword("dtype", ast.Name("float", ast.Load()))]
-        pre = [ast.Assign([out], ast.Call(_np("zeros_like"), [em.expr(x)], kw))]
+        if xp:
+            kw = [] if em.is_float(x) else [ast.keyword("dtype", backend.xp_name("float64"))]
+            pre = [ast.Assign([out], ast.Call(backend.xp_name("zeros_like"), [em.expr(x)], kw))]
+        else:
+            kw = [] if em.is_float(x) else [ast.keyword("dtype", ast.Name("float", ast.Load()))]
+            pre = [ast.Assign([out], ast.Call(_np("zeros_like"), [em.expr(x)], kw))]
     elif not em.is_float(base):
         # an adjoint built from an integer array (d/dv np.dot(v, X[0]) of an
         # int X) accumulates floats: a float copy, else `+=` raises
-        pre = [ast.Assign([out], _call(ast.Attribute(em.expr(base), "astype", ast.Load()),
-                                       [ast.Name("float", ast.Load())]))]
+        pre = [ast.Assign([out], _call(backend.xp_name("astype"),
+                                       [em.expr(base), backend.xp_name("float64")]) if xp else
+                          _call(ast.Attribute(em.expr(base), "astype", ast.Load()),
+                                [ast.Name("float", ast.Load())]))]
     elif not em.can_overwrite(base, e):
-        pre = [ast.Assign([out], _call(ast.Attribute(em.expr(base), "copy", ast.Load()), []))]
+        pre = [ast.Assign([out], _Kit(em).copy(em.expr(base)))]
     elif em.name_of(base) != target:  # an owned array nobody else sees: take it over
         pre = [ast.Assign([out], em.expr(base))]
     here = ast.Name(target, ast.Load())
     if e.param("repeats"):
+        if xp:  # a scatter-add with repeated indices: the standard has none
+            raise backend.no_spelling("np.add.at (the adjoint of an index that may repeat)")
         add = ast.Expr(_call(ast.Attribute(_np("add"), "at", ast.Load()),
                              [here, _index_value(index), em.expr(g)]))
     else:
@@ -125,7 +199,7 @@ def setitem(em, e: Eqn, target: str) -> list:
     out = ast.Name(target, ast.Store())
     pre: list = []
     if not em.can_write_item(x, e):
-        pre = [ast.Assign([out], _call(ast.Attribute(em.expr(x), "copy", ast.Load()), []))]
+        pre = [ast.Assign([out], _Kit(em).copy(em.expr(x)))]
     elif em.name_of(x) != target:  # an owned array nobody else sees: take it over
         pre = [ast.Assign([out], em.expr(x))]
     write = ast.Assign([ast.Subscript(ast.Name(target, ast.Load()), index, ast.Store())],
@@ -286,13 +360,13 @@ def helper_def() -> ast.FunctionDef:
     def store(n):
         return ast.Name(n, ast.Store())
 
-    np_shape = _call(_np("shape"), [like])
+    np_shape = _shape(like)
     body = [
         ast.Assign([store("shape")], np_shape),
-        ast.If(ast.Compare(_call(_np("shape"), [g]), [ast.Eq()], [shape]), [ast.Return(g)], []),
-        ast.Assign([store("lead")], ast.BinOp(_call(_np("ndim"), [g]), ast.Sub(),
+        ast.If(ast.Compare(_shape(g), [ast.Eq()], [shape]), [ast.Return(g)], []),
+        ast.Assign([store("lead")], ast.BinOp(_ndim(g), ast.Sub(),
                                               _call(global_name("len"), [shape]))),
-        ast.Assign([store("g")], _call(_np("sum"), [g], {"axis": _call(
+        ast.Assign([store("g")], _call(_sum_of(g), [g], {"axis": _call(
             global_name("tuple"), [_call(global_name("range"), [lead])])})),
         ast.Assign([store("axes")], ast.Call(global_name("tuple"), [ast.GeneratorExp(
             ast.Name("k", ast.Load()),
@@ -305,7 +379,7 @@ def helper_def() -> ast.FunctionDef:
                                                              ast.Name("k", ast.Load()),
                                                              ast.Load()),
                                                [ast.NotEq()], [ast.Constant(1)])])], 0)])], [])),
-        ast.If(axes, [ast.Assign([store("g")], _call(_np("sum"), [g], {
+        ast.If(axes, [ast.Assign([store("g")], _call(_sum_of(g), [g], {
             "axis": axes, "keepdims": ast.Constant(True)}))], []),
         ast.Return(ast.IfExp(shape, g, _call(global_name("float"), [g]))),
     ]
@@ -314,6 +388,13 @@ def helper_def() -> ast.FunctionDef:
     node = ast.FunctionDef(HELPER, args, body, [], None)
     node.type_params = []
     return node
+
+
+def _sum_of(g: ast.expr) -> ast.expr:
+    """``np.sum``, or ``array_namespace(g).sum`` under the array-api backend."""
+    if not backend.array_api():
+        return _np("sum")
+    return ast.Attribute(_call(global_name(backend.NAMESPACE_FN), [g]), "sum", ast.Load())
 
 
 def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:
@@ -332,9 +413,9 @@ def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:
             continue
         x = ast.Name(arg.arg, ast.Load())
         if all(isinstance(d, int) for d in shape):
-            tests.append(_cmp(_call(_np("shape"), [x]), ast.NotEq(), ast.Constant(tuple(shape))))
+            tests.append(_cmp(_shape(x), ast.NotEq(), ast.Constant(tuple(shape))))
         else:
-            tests.append(_cmp(_call(_np("ndim"), [x]), ast.NotEq(), ast.Constant(len(shape))))
+            tests.append(_cmp(_ndim(x), ast.NotEq(), ast.Constant(len(shape))))
             tests += _dim_tests(x, shape, first)
         for d in shape:
             if d is not None and not isinstance(d, int):
@@ -347,7 +428,7 @@ def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:
     sizes = f"; {', '.join(letters.values())}: any size but 1" if letters else ""
     text = (f"{node.name} was compiled for {', '.join(declared)} (adc compile --shapes{sizes}), "
             f"got {', '.join(u + '={}' for u, _ in names)}: compile it again for these shapes")
-    got = [_call(_np("shape"), [ast.Name(n, ast.Load())]) for _, n in names]
+    got = [_shape(ast.Name(n, ast.Load())) for _, n in names]
     message = _call(ast.Attribute(ast.Constant(text), "format", ast.Load()), got)
     error = ast.Raise(_call(ast.Name("ValueError", ast.Load()), [message]), None)
     test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.Or(), tests)
@@ -365,9 +446,9 @@ def scalar_output_check(node: ast.FunctionDef, user: str, with_value: bool) -> N
     text = (f"{user} returned an array of shape {{}}, but a gradient needs a scalar output; "
             "reduce it (np.sum, a norm), or use jacobian or vjp for an array output")
     message = _call(ast.Attribute(ast.Constant(text), "format", ast.Load()),
-                    [_call(_np("shape"), [out])])
+                    [_shape(out)])
     error = ast.Raise(_call(ast.Name("ValueError", ast.Load()), [message]), None)
-    test = _cmp(_call(_np("ndim"), [out]), ast.NotEq(), ast.Constant(0))
+    test = _cmp(_ndim(out), ast.NotEq(), ast.Constant(0))
     rest = items if with_value else items[1:]
     ret.value = rest[0] if len(rest) == 1 else ast.Tuple(rest, ast.Load())
     node.body[-1:] = [ast.If(test, [error], []), ret]
@@ -384,7 +465,7 @@ def _dim_tests(x, shape: tuple, first: dict) -> list:
     for k, d in enumerate(shape):
         if d is None:
             continue
-        dim = ast.Subscript(_call(_np("shape"), [x]), ast.Constant(k), ast.Load())
+        dim = ast.Subscript(_shape(x), ast.Constant(k), ast.Load())
         if isinstance(d, int):
             tests.append(_cmp(dim, ast.NotEq(), ast.Constant(d)))
         elif d in first:

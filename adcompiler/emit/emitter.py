@@ -21,6 +21,7 @@ import ast
 from ..arrays import aliases
 from ..arrays import emit as npemit
 from ..core.ir import Block, Eqn, ForRange, Function, If, Var
+from . import backend
 from .control import ControlFlow
 from .expressions import Expressions, const_node
 from .globalnames import global_name
@@ -111,7 +112,9 @@ class Emitter:
         for a, ex in zip(results, exprs):
             mine = roots.get(a, frozenset()) if isinstance(a, Var) else frozenset()
             if aliases.not_the_callers_own(mine) or mine & seen:
-                if self.own.shapes.get(a):  # known to be an array: x.copy()
+                if backend.array_api():
+                    ex = backend.copy_of(ex)
+                elif self.own.shapes.get(a):  # known to be an array: x.copy()
                     ex = ast.Call(ast.Attribute(ex, "copy", ast.Load()), [], [])
                 else:
                     self.need("numpy")
@@ -154,8 +157,7 @@ class Emitter:
         if e.prim == "push":
             vals = [self.expr(a) for a in e.args[1:]]
             if self.own.writes:  # a view on the tape must not see later item writes
-                vals = [ast.Call(ast.Attribute(v, "copy", ast.Load()), [], [])
-                        if self.own.pushed_copy(a) else v for a, v in zip(e.args[1:], vals)]
+                vals = [_copy(v) if self.own.pushed_copy(a) else v for a, v in zip(e.args[1:], vals)]
             item = vals[0] if len(vals) == 1 else ast.Tuple(vals, ast.Load())
             call = ast.Call(ast.Attribute(self.expr(e.args[0]), "append", ast.Load()), [item], [])
             return [ast.Expr(call)]
@@ -231,6 +233,13 @@ class Emitter:
                               self.expr(other))]
 
 
+def _copy(value: ast.expr) -> ast.expr:
+    """``value.copy()``, or the Array API's spelling of it."""
+    if backend.array_api():
+        return backend.copy_of(value)
+    return ast.Call(ast.Attribute(value, "copy", ast.Load()), [], [])
+
+
 def _comment(loc) -> ast.stmt:
     where = f"line {loc.line}"
     text = f"adjoint of {where}" if loc.role == "adjoint" else where
@@ -246,4 +255,9 @@ def emit_function(fn: Function, reserved: set, shapes: dict | None = None,
     the function the user calls, whose arrays must be fresh)."""
     em = Emitter(fn, reserved, shapes, floats, entry)
     node = em.function()
+    if backend.array_api() and backend.uses_xp(node):
+        # the namespace of the array parameters (unknown shapes may be arrays)
+        arrays = [em.namer[p] for p in fn.params if (shapes or {}).get(p) != ()]
+        backend.prologue(node, arrays)
+        em.need(backend.IMPORT)
     return node, em.imports

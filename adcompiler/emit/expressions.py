@@ -14,6 +14,7 @@ from ..core.ir import Const, Eqn
 from ..prims.formula import fold, reads, tree_of
 from ..prims.primitives import PRIMS
 from ..prims.spelling import emitted_name, names
+from . import backend
 from .globalnames import global_name, module_import
 
 
@@ -80,6 +81,11 @@ class Expressions:
         used (``ns``: ``math``, ``np``, another module) under the record's
         name there (:mod:`adcompiler.prims.spelling`), else the builtin."""
         ns = e.param("ns", "")
+        if ns == "np" and backend.array_api():  # the standard's name (prims/spelling.py)
+            standard = names(PRIMS[e.prim], "array_api")
+            if not standard:
+                raise backend.no_spelling(f"np.{emitted_name(e.prim, ns)}")
+            return backend.xp_name(standard[0])
         name = emitted_name(e.prim, ns)
         if ns == "np":
             self.need("numpy")

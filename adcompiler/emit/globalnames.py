@@ -20,6 +20,12 @@ _MARK = "_adc_global"
 _MODULES = {"math": "math", "np": "numpy"}
 
 
+#: names emitted code binds for itself under the array-api backend (the
+#: namespace ``xp``, a local; ``array_namespace``, imported): never builtins
+_BOUND = {"xp": None, "array_namespace": "array_api_compat"}
+#: the ``imports`` entry that asks for ``array_namespace`` (emit/backend.py)
+_NAMESPACE_IMPORT = "from array_api_compat import array_namespace"
+
 #: prefix of an ``imports`` entry naming another module the code calls into
 #: (a primitive spelled ``scipy.special.erf``: ``import scipy.special``)
 _OTHER = "import "
@@ -103,9 +109,12 @@ def import_lines(imports: set, aliases: dict) -> list:
         else:  # import a.b, then reach it as _a (a user's name shadows a)
             out.append(ast.Import([ast.alias(module, None)]))
             out.append(ast.Assign([ast.Name(alias, ast.Store())], ast.Name(top, ast.Load())))
+    if _NAMESPACE_IMPORT in imports:
+        alias = aliases.get("array_namespace")
+        out.append(ast.ImportFrom("array_api_compat", [ast.alias("array_namespace", alias)], 0))
     others = {i[len(_OTHER):].split(".")[0] for i in imports if i.startswith(_OTHER)}
     builtins = sorted(n for n in aliases if n not in _MODULES and n not in others
-                      and not n.startswith("_"))
+                      and n not in _BOUND and not n.startswith("_"))
     if builtins:
         out.append(ast.ImportFrom("builtins", [ast.alias(n, aliases[n]) for n in builtins], 0))
     return out

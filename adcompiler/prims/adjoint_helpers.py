@@ -19,7 +19,7 @@ import numpy as np
 
 from .indexing import index_key
 from .shapecalc import normalize_axis
-from .structural import define
+from .structural import define, expand_dims_call
 
 
 def _index_add(x, base, g, *atoms, spec, repeats=False, **_):
@@ -65,19 +65,17 @@ def _expand_red_emit(kit, e, g):
     axis = e.param("axis")
     if e.param("keepdims") or axis is None:
         return g
-    return kit.call(kit.np("expand_dims"), [g, kit.const(axis)])
+    return expand_dims_call(kit, g, axis)
 
 
 def _unsum_emit(kit, e, args):
     g = _expand_red_emit(kit, e, args[0])
     shape = e.param("shape")
-    target = kit.const(shape) if shape is not None else kit.call(kit.np("shape"), [args[1]])
+    target = kit.const(shape) if shape is not None else kit.shape(args[1])
     if e.param("fresh"):  # returned to the user: a writable array of its own
         if g is args[0]:
             return kit.call(kit.np("full"), [target, g])
-        import ast
-        copy = ast.Attribute(kit.call(kit.np("broadcast_to"), [g, target]), "copy", ast.Load())
-        return kit.call(copy, [])
+        return kit.copy(kit.call(kit.np("broadcast_to"), [g, target]))
     return kit.call(kit.np("broadcast_to"), [g, target])
 
 
@@ -88,17 +86,21 @@ def _unsum_shape(e, args, dtype):
 define("index_add", -1, differentiable=False, memory="fresh", impl=_index_add,
        shape=lambda e, args, dtype: args[0])
 define("unbroadcast", 2, differentiable=False, memory="view", impl=_unbroadcast,
+       spellings={"array_api": ()},  # its helper is written for either backend
        shape=lambda e, args, dtype: args[1],
        extra={"emit": lambda kit, e, args: kit.call(kit.helper("_unbroadcast"), args),
               "shares": (0,)})
 define("unsum", -1, differentiable=False, memory="view", impl=_unsum, shape=_unsum_shape,
+       spellings={"array_api": ("expand_dims", "full", "broadcast_to")},
        extra={"emit": _unsum_emit, "shares": (0,)})
 define("expand_red", 1, differentiable=False, memory="view", impl=_expand_red,
+       spellings={"array_api": ("expand_dims",)},
        shape=_expand_red_shape,
        extra={"emit": lambda kit, e, args: _expand_red_emit(kit, e, args[0]), "shares": (0,)})
 define("reshape_like", 2, differentiable=False, memory="view",
+       spellings={"array_api": ("reshape",)},
        impl=lambda g, x, **_: np.reshape(g, np.shape(x)),
        shape=lambda e, args, dtype: args[1],
        extra={"emit": lambda kit, e, args: kit.call(
-           kit.np("reshape"), [args[0], kit.call(kit.np("shape"), [args[1]])]),
+           kit.np("reshape"), [args[0], kit.shape(args[1])]),
               "shares": (0,)})

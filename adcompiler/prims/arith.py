@@ -134,18 +134,18 @@ def _binop(name, impl, op, partial, domain=ANY2, memory="fresh", **facts):
              memory=memory, **facts)
 
 
-_binop("add", operator.add, ast.Add, identity, sympy=operator.add, spellings=spellings(np="add"),
+_binop("add", operator.add, ast.Add, identity, sympy=operator.add, spellings=spellings(np="add", array_api="add"),
        extra={"lower_call": _ufunc("add")})
 _binop("sub", operator.sub, ast.Sub, r_sub, sympy=operator.sub,
-       spellings=spellings(np="subtract"), extra={"lower_call": _ufunc("sub")})
+       spellings=spellings(np="subtract", array_api="subtract"), extra={"lower_call": _ufunc("sub")})
 _binop("mul", operator.mul, ast.Mult, r_mul, sympy=operator.mul,
-       spellings=spellings(np="multiply"), extra={"lower_call": _ufunc("mul")})
+       spellings=spellings(np="multiply", array_api="multiply"), extra={"lower_call": _ufunc("mul")})
 _binop("div", operator.truediv, ast.Div, r_div, sympy=operator.truediv, dtype="float",
        domain=((-2.0, 2.0), (0.5, 2.0)), formula={"ieee": IEEE_DIV},
-       spellings=spellings(np=("divide", "true_divide")),
+       spellings=spellings(np=("divide", "true_divide"), array_api="divide"),
        extra={"lower_call": _ufunc("div", ieee=True)})
 _binop("pow", operator.pow, ast.Pow, r_pow, sympy=operator.pow,
-       spellings=spellings(math="pow", np="power", builtin="pow"),
+       spellings=spellings(math="pow", np="power", builtin="pow", array_api="pow"),
        domain=((0.5, 2.0), (-1.5, 1.5)), formula={"ieee": IEEE_POW},
        extra={"lower_call": _lower_pow})
 # a % b is a - b * floor(a / b): slope 1 in a (jumps where a / b is an integer)
@@ -153,17 +153,18 @@ _binop("mod", operator.mod, ast.Mod, r_mod, domain=((1.2, 1.8), (1.0, 1.1)), mem
 _binop("floordiv", operator.floordiv, ast.FloorDiv, zero, differentiable=False, domain=None,
        memory="value")
 register("neg", 1, impl=operator.neg, form="unary", op=ast.USub, partial=r_neg,
-         sympy=operator.neg, domain=ANY, memory="fresh", spellings=spellings(np="negative"),
+         sympy=operator.neg, domain=ANY, memory="fresh", spellings=spellings(np="negative", array_api="negative"),
          extra={"lower_call": _ufunc("neg")})
 register("float", 1, impl=float, form="call", op="float", partial=identity,
          spellings=spellings(builtin="float"), sympy=lambda a: a, dtype="float", domain=ANY,
          memory="view")
 register("abs", 1, impl=abs, form="call", op="abs", partial=r_abs,
-         spellings=spellings(math="fabs", np=("abs", "absolute"), builtin="abs"),
+         spellings=spellings(math="fabs", np=("abs", "absolute"), builtin="abs",
+                             array_api="abs"),
          sympy=sp("Abs"), domain=ANY, memory="fresh")
 register("max", 2, impl=max, form="call", op="max", partial=r_max,
-         spellings=spellings(np="maximum", builtin="max"), sympy=sp("Max"), domain=ANY2,
+         spellings=spellings(np="maximum", builtin="max", array_api="maximum"), sympy=sp("Max"), domain=ANY2,
          extra={"lower_call": _variadic("max")}, memory="fresh")
 register("min", 2, impl=min, form="call", op="min", partial=r_min,
-         spellings=spellings(np="minimum", builtin="min"), sympy=sp("Min"), domain=ANY2,
+         spellings=spellings(np="minimum", builtin="min", array_api="minimum"), sympy=sp("Min"), domain=ANY2,
          extra={"lower_call": _variadic("min")}, memory="fresh")

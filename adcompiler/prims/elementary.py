@@ -131,6 +131,8 @@ def _elementary(name, partial, domain, np=None, sympy=None, nargs=1, impl=None, 
     """A function of ``math`` (and of ``numpy``, as ``np``, and of
     ``scipy.special``, as ``scipy``)."""
     names = spellings(math=name, np=np)
+    if np:  # the Array API standard names each one as the record does (asin, atan2)
+        names["array_api"] = name
     if scipy:
         names["scipy.special"] = scipy
     register(name, nargs, impl=impl or getattr(math, name), form="call", op=name,

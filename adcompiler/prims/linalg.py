@@ -80,7 +80,8 @@ def _transpose_bar(b, e, i, g, shape):
 
 
 define("transpose", 1, array_only=True, memory="view",
-       spellings={"np": ("transpose",), "method": ("transpose",), "attr": "T"},
+       spellings={"np": ("transpose",), "method": ("transpose",), "attr": "T",
+                  "array_api": ("T",)},  # the standard's .T: 2-d arrays only
        impl=lambda x, **_: np.transpose(x),
        shape=lambda e, args, dtype: None if args[0] is None else tuple(reversed(args[0])),
        extra={"lower": Signature(), "emit": attribute("T")},

@@ -19,10 +19,10 @@ def _like(e, args, dtype):
 
 # len(x) is lowered with the other builtins (frontend/lower.py)
 define("len", 1, differentiable=False, array_only=True, memory="value", dtype="int",
-       spellings={"builtin": "len"}, impl=lambda x, **_: len(x), shape=_scalar,
+       spellings={"builtin": "len", "array_api": ()}, impl=lambda x, **_: len(x), shape=_scalar,
        extra={"emit": lambda kit, e, args: kit.call(kit.builtin("len"), args)})
 define("shape", 1, differentiable=False, array_only=True, memory="value", dtype="int",
-       spellings={"np": ("shape",), "attr": "shape"}, impl=lambda x, **_: np.shape(x),
+       spellings={"np": ("shape",), "attr": "shape", "array_api": ()}, impl=lambda x, **_: np.shape(x),
        shape=lambda e, a, dtype: None if a[0] is None else Tup(tuple(SCALAR for _ in a[0])),
        extra={"lower": Signature(), "emit": attribute("shape")})
 define("size", 1, differentiable=False, array_only=True, memory="value", dtype="int",
@@ -41,7 +41,7 @@ def _zeros_like_emit(kit, e, args):
     once rather than converted at every update."""
     kws = {}
     if e.param("as_float") and not kit.em.is_float(e.args[0]):
-        kws["dtype"] = kit.builtin("float")
+        kws["dtype"] = kit.np("float64") if getattr(kit, "xp", False) else kit.builtin("float")
     return kit.call(kit.np("zeros_like"), args, kws)
 
 
@@ -59,7 +59,8 @@ def _lower_zeros_like(lowering, node, args, keywords, env, b):
 
 
 define("zeros_like", 1, differentiable=False, array_only=True, memory="fresh",
-       spellings={"np": ("zeros_like", "empty_like")}, impl=_zeros_like, shape=_like,
+       spellings={"np": ("zeros_like", "empty_like"), "array_api": ("zeros_like", "float64")},
+       impl=_zeros_like, shape=_like,
        extra={"lower": Signature(build=_lower_zeros_like, label="np.zeros_like"),
               "emit": _zeros_like_emit})
 

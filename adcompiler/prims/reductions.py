@@ -53,7 +53,7 @@ def _domain():
 
 def _reduction(name, fn, np_names, methods, label="", **rules):
     define(name, 1, array_only=True, memory="fresh",
-           spellings={"np": np_names, "method": methods},
+           spellings={"np": np_names, "method": methods, "array_api": np_names[:1]},
            impl=_impl(fn), shape=_shape,
            extra={"lower": Signature(statics=dict(_SIGNATURE), bools=("keepdims",),
                                      label=label or f"np.{name}"),

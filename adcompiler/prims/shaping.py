@@ -12,7 +12,7 @@ from ..core.ir import Const
 from .derive import linear
 from .helpers import chosen_side, identity
 from .shapecalc import ShapeNeeded, known, size
-from .structural import REQUIRED, Signature, define, np_call, uniform
+from .structural import REQUIRED, Signature, define, expand_dims_call, np_call, uniform
 
 
 # ---------------------------------------------------------------- reshape
@@ -38,7 +38,8 @@ def _back_to_shape(b, e, i, g, shape):
 
 
 define("reshape", -1, array_only=True, memory="view",  # reshape(x, *dims)
-       spellings={"np": ("reshape",), "method": ("reshape", "ravel", "flatten")},
+       spellings={"np": ("reshape",), "method": ("reshape", "ravel", "flatten"),
+                  "array_api": ("reshape",)},
        impl=lambda x, *dims, **_: np.reshape(x, dims), shape=_reshape_shape,
        extra={"lower": Signature(("a", "newshape"), build="lower_reshape"), "emit": _reshape_emit,
               "shares": (0,)},
@@ -58,11 +59,11 @@ def _expand_dims_shape(e, args, dtype):
     return x[:axis] + (1,) + x[axis:]
 
 
-define("expand_dims", 1, array_only=True, memory="view", spellings={"np": ("expand_dims",)},
+define("expand_dims", 1, array_only=True, memory="view",
+       spellings={"np": ("expand_dims",), "array_api": ("expand_dims",)},
        impl=lambda x, axis, **_: np.expand_dims(x, axis), shape=_expand_dims_shape,
        extra={"lower": Signature(statics={"axis": REQUIRED}, ints=("axis",)),
-              "emit": lambda kit, e, args: kit.call(kit.np("expand_dims"),
-                                                    [args[0], kit.const(e.param("axis"))])},
+              "emit": lambda kit, e, args: expand_dims_call(kit, args[0], e.param("axis"))},
        **linear(_back_to_shape),
        domain=(lambda r: ((uniform(r, 3, 4),), {"axis": 1}),
                lambda r: ((uniform(r, 3),), {"axis": -1}),
@@ -147,13 +148,18 @@ define("stack", -1, array_only=True, memory="fresh", spellings={"np": ("stack",)
 # ---------------------------------------------------------------- elementwise
 # np.where(cond, a, b): broadcasting; the derivative flows to the side taken
 define("where", 3, elementwise=True, array_only=True, memory="fresh",
-       partial=chosen_side("where"), spellings={"np": ("where",)},
+       partial=chosen_side("where"), spellings={"np": ("where",), "array_api": ("where",)},
        impl=lambda c, a, b, **_: np.where(c, a, b),
        extra={"lower": Signature(("condition", "x", "y")), "emit": np_call("where")},
        domain=(lambda r: ((r.uniform(size=4) > 0.5, uniform(r, 4), uniform(r, 4)), {}),
                lambda r: ((r.uniform(size=(2, 3)) > 0.5, uniform(r, 2, 3), uniform(r, 3)), {}),
                lambda r: ((r.uniform(size=(3, 1)) > 0.5, uniform(r, 1, 4), uniform(r, 3, 4)),
                           {})))
+
+
+def _copy_emit(kit, e, args):
+    """``np.copy(x)``; ``xp.asarray(x, copy=True)`` under the array-api backend."""
+    return kit.copy(args[0]) if getattr(kit, "xp", False) else np_call("copy")(kit, e, args)
 
 
 def _copy(x):
@@ -164,7 +170,8 @@ def _copy(x):
 # x.copy(), np.array(x): the same value in a new buffer.  Only the check of
 # in-place operators (inplace.py) tells it from x; the optimiser folds it
 # away (so its impl is a plain one, which folding may call)
-define("copy", 1, elementwise=True, memory="fresh", spellings={"method": ("copy",)},
+define("copy", 1, elementwise=True, memory="fresh",
+       spellings={"method": ("copy",), "array_api": ("asarray",)},
        partial=identity, array_only=True,
        domain=(lambda r: ((uniform(r, 3),), {}), lambda r: ((uniform(r, 2, 3),), {})),
-       impl=_copy, impl_params=False, extra={"emit": np_call("copy")})
+       impl=_copy, impl_params=False, extra={"emit": _copy_emit})

@@ -4,7 +4,9 @@ A record says under which names the user's code may call it:
 ``{'math': 'fabs', 'np': ('abs', 'absolute'), 'builtin': 'abs'}``.  The
 namespace is ``'math'``, ``'np'`` (NumPy), ``'builtin'``, or the dotted name
 of any other module (``'scipy.special'``); ``'method'`` and ``'attr'``
-(``x.sum()``, ``x.T``) are the array lowering's.  The lowering maps the function
+(``x.sum()``, ``x.T``) are the array lowering's; ``'array_api'`` is the
+name in the Array API standard, which the array-api emission backend writes
+as ``xp.NAME`` (emit/backend.py).  The lowering maps the function
 object the user's code calls to ``(primitive, namespace)``
 (:func:`lookup_object`); the emitter writes the primitive back in that
 namespace under its first name there (:func:`emitted_name`).  Nothing else
@@ -23,7 +25,7 @@ _MODULES = {"np": "numpy", "builtin": "builtins"}
 _NS_PARAM = {"builtin": ""}
 #: namespaces that name no module: ``x.sum()`` and ``x.T`` (the array
 #: lowering reads those spellings itself)
-_NOT_MODULES = {"method", "attr"}
+_NOT_MODULES = {"method", "attr", "array_api"}
 
 _cache: dict = {"key": None, "table": {}}
 

@@ -137,6 +137,13 @@ def np_call(np_name: str):
     return emit
 
 
+def expand_dims_call(kit, x, axis):
+    """``np.expand_dims(x, AXIS)``; the standard's ``axis`` is keyword-only."""
+    if getattr(kit, "xp", False):
+        return kit.call(kit.np("expand_dims"), [x], {"axis": kit.const(axis)})
+    return kit.call(kit.np("expand_dims"), [x, kit.const(axis)])
+
+
 def attribute(attr: str):
     """Emitted as ``x.ATTR``."""
     def emit(kit, e, args):

@@ -1,0 +1,73 @@
+"""Arguments from another array library: ``grad(f)(x)`` with PyTorch
+tensors, Dask, CuPy, JAX or ``array_api_strict`` arrays compiles ``f`` with
+the array-api emission backend (emit/backend.py), cached per library and
+shapes, and runs the emitted code on the caller's arrays (no conversion to
+NumPy).  NumPy arrays and numbers keep the plain NumPy code.
+
+The choice is automatic: a call is *foreign* when one of its arguments is an
+array of the Array API standard (``array_api_compat.is_array_api_obj``)
+that is not a NumPy array.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..emit import backend
+
+#: argument types that are never foreign (the common case, checked cheaply)
+_PLAIN = frozenset((float, int, bool, complex, np.ndarray, str, type(None), dict, list, tuple))
+
+
+def is_foreign(value) -> bool:
+    """Is ``value`` an Array API array of a library other than NumPy?"""
+    if type(value) in _PLAIN or isinstance(value, (np.ndarray, np.generic)):
+        return False
+    try:
+        from array_api_compat import is_array_api_obj
+    except ImportError:  # pragma: no cover - a runtime dependency
+        return False
+    return is_array_api_obj(value)
+
+
+def backend_of(args: tuple, kwargs: dict) -> str:
+    """The emission backend for a call with these arguments."""
+    if any(map(is_foreign, args)) or any(map(is_foreign, kwargs.values())):
+        return backend.ARRAY_API
+    return backend.NUMPY
+
+
+def key_of(value):
+    """What the compiled code depends on for one foreign array: its type,
+    shape and dtype."""
+    return (type(value), tuple(value.shape), str(value.dtype))
+
+
+def stand_in(value):
+    """A read-only NumPy array of ``value``'s shape and kind of dtype, for
+    the shape signature (arrays/context.py reads NumPy arrays); ``value``
+    itself is never converted."""
+    if not is_foreign(value):
+        return value
+    from array_api_compat import array_namespace
+    xp = array_namespace(value)
+    shape = tuple(value.shape)
+    if any(not isinstance(d, int) for d in shape):
+        from ..errors import UsageError
+        raise UsageError(f"an argument of unknown shape {shape} (a Dask array with unknown "
+                         "chunk sizes?): compute its chunk sizes first (x.compute_chunk_sizes())")
+    if xp.isdtype(value.dtype, "bool"):
+        dtype = np.bool_
+    elif xp.isdtype(value.dtype, "integral"):
+        dtype = np.int64
+    else:
+        dtype = np.float64
+    return np.broadcast_to(np.zeros((), dtype), shape)
+
+
+def stand_ins(args: tuple, kwargs: dict) -> tuple:
+    return (tuple(map(stand_in, args)), {k: stand_in(v) for k, v in kwargs.items()})
+
+
+def plain(types: tuple) -> bool:
+    """Are these argument types all NumPy's or Python's (no foreign array)?"""
+    return _PLAIN.issuperset(types)

@@ -1,0 +1,105 @@
+"""Which array library emitted array code calls: the emission *backend*.
+
+``numpy`` (the default) writes ``np.exp(x)``; ``array-api`` writes code for
+any library implementing the Python Array API standard (NumPy, CuPy,
+PyTorch, JAX, Dask, ``array_api_strict``): the function first asks its
+arguments for their namespace, ``xp = array_namespace(x, ...)`` (from the
+``array-api-compat`` package), then spells each primitive as the standard
+does (``xp.exp``, ``xp.sum(x, axis=0)``, ``xp.asarray(x, copy=True)`` for a
+copy).  A record says its standard spelling in ``spellings['array_api']``
+(see :mod:`adcompiler.prims.spelling`); emitting a primitive without one is
+refused by name.
+
+The backend is a context variable set around one compilation
+(:func:`using`), so the passes between the API and the emitter need not
+carry it.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import contextvars
+
+from ..errors import CompileError
+from .globalnames import global_name
+
+NUMPY = "numpy"
+ARRAY_API = "array-api"
+BACKENDS = (NUMPY, ARRAY_API)
+#: the local name of the namespace in emitted code, and where it comes from
+XP = "xp"
+NAMESPACE_FN = "array_namespace"
+#: the ``imports`` entry of emitted code that needs :data:`NAMESPACE_FN`
+IMPORT = "from array_api_compat import array_namespace"
+
+_CURRENT: contextvars.ContextVar = contextvars.ContextVar("adc_backend", default=NUMPY)
+
+
+def current() -> str:
+    return _CURRENT.get()
+
+
+def array_api() -> bool:
+    """Is code being emitted for the Array API standard?"""
+    return _CURRENT.get() == ARRAY_API
+
+
+def check(name: str) -> str:
+    if name not in BACKENDS:
+        from ..errors import UsageError
+        raise UsageError(f"unknown backend {name!r}: use one of {', '.join(BACKENDS)}")
+    return name
+
+
+@contextlib.contextmanager
+def using(name: str):
+    """Emit with backend ``name`` inside the block."""
+    token = _CURRENT.set(check(name))
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
+def xp_name(name: str) -> ast.expr:
+    """``xp.NAME`` (``linalg.matrix_norm`` -> ``xp.linalg.matrix_norm``)."""
+    node = global_name(XP)
+    for part in name.split("."):
+        node = ast.Attribute(node, part, ast.Load())
+    return node
+
+
+def copy_of(value: ast.expr) -> ast.expr:
+    """A new array equal to ``value``: the standard has no ``.copy()``."""
+    return ast.Call(xp_name("asarray"), [value], [ast.keyword("copy", ast.Constant(True))])
+
+
+def no_spelling(what: str) -> CompileError:
+    """The refusal for a primitive the standard cannot spell."""
+    return CompileError(f"{what} has no Array API spelling: the array-api backend cannot "
+                        "emit it (use the numpy backend, or rewrite it with standard "
+                        "functions)")
+
+
+def prologue(node: ast.FunctionDef, arrays: list) -> None:
+    """Start ``node`` with ``xp = array_namespace(a, b, ...)`` of its array
+    parameters ``arrays`` (names); refused when it has none to ask."""
+    if not arrays:
+        raise CompileError(f"{node.name}: the array-api backend reads the array library from "
+                           "the array parameters, and this function has none (declare them "
+                           "with --shapes or --arrays)")
+    target = ast.Name(XP, ast.Store())
+    setattr(target, "_adc_global", True)
+    call = ast.Call(global_name(NAMESPACE_FN), [ast.Name(a, ast.Load()) for a in arrays], [])
+    at = 1 if node.body and _is_docstring(node.body[0]) else 0
+    node.body.insert(at, ast.Assign([target], call))
+
+
+def _is_docstring(stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and \
+        isinstance(stmt.value.value, str)
+
+
+def uses_xp(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == XP and getattr(n, "_adc_global", False)
+               for n in ast.walk(node))
