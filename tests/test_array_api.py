@@ -1,0 +1,156 @@
+"""The array-api emission backend (emit/backend.py, api/array_api.py): the
+same gradients on array_api_strict, Dask (and PyTorch CPU when installed)
+arrays as on NumPy's, to 1e-12, returned as the caller's array type."""
+import numpy as np
+import pytest
+
+import adcompiler
+from adcompiler.errors import CompileError
+
+xs = pytest.importorskip("array_api_strict")
+da = pytest.importorskip("dask.array")
+
+
+def logreg(w, X, y):
+    z = X @ w
+    p = 1.0 / (1.0 + np.exp(-z))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def mlp(W1, b1, W2, X):
+    h = np.tanh(X @ W1 + b1)
+    out = h @ W2
+    return np.sum(out * out) / X.shape[0]
+
+
+def softmax_xent(W, X, Y):
+    z = X @ W
+    m = np.max(z, axis=1, keepdims=True)
+    e = np.exp(z - m)
+    lse = np.log(np.sum(e, axis=1, keepdims=True)) + m
+    return -np.sum(Y * (z - lse)) / X.shape[0]
+
+
+def bcast(a, b):
+    c = a * b + np.sin(b)
+    return np.sum(c ** 2)
+
+
+def reductions(x):
+    return np.sum(np.mean(x, axis=0) ** 2) + np.sum(np.sqrt(x * x + 1.0), axis=1)[0]
+
+
+def matmul_t(A, B):
+    C = A @ B.T
+    return np.sum(C * C)
+
+
+def indexing(x, M):
+    return x[0] * x[2] + np.sum(M[1, :] * x) + np.sum(M[:, 0] ** 2)
+
+
+def with_max(x):
+    return np.max(x) + np.sum(x * x)
+
+
+def _cases():
+    r = np.random.default_rng(7)
+    return {
+        logreg: (r.random(3), r.random((5, 3)), r.random(5)),
+        mlp: (r.random((3, 4)), r.random(4), r.random((4, 2)), r.random((5, 3))),
+        softmax_xent: (r.random((3, 4)), r.random((5, 3)), r.random((5, 4))),
+        bcast: (r.random((4, 3)), r.random(3)),
+        reductions: (r.random((4, 3)) + 0.5,),
+        matmul_t: (r.random((3, 4)), r.random((2, 4))),
+        indexing: (r.random(3), r.random((3, 3))),
+        with_max: (r.random((3, 4)),),
+    }
+
+
+CASES = _cases()
+#: comparisons of arrays give bool masks, which the max adjoint multiplies by
+#: floats: NumPy, Dask and PyTorch promote them, the strict standard refuses
+STRICT_ONLY_FAILS = {softmax_xent, with_max}
+
+
+def _strict(a):
+    return xs.asarray(a)
+
+
+def _dask(a):
+    return da.from_array(a, chunks=2)
+
+
+def _check(fn, convert, array_type, to_numpy):
+    args = CASES[fn]
+    want = adcompiler.grad(fn)(*args)
+    g = adcompiler.grad(fn)
+    got = g(*map(convert, args))
+    assert isinstance(got, array_type)
+    np.testing.assert_allclose(to_numpy(got), want, rtol=1e-12, atol=1e-12)
+    code = _code(g.source)
+    assert "numpy" not in code and " np." not in code
+    assert ("xp." not in code) or "xp = array_namespace(" in code
+
+
+def _code(source):
+    """The source without its comments (which quote the user's lines)."""
+    return "\n".join(line.split("#")[0] for line in source.splitlines())
+
+
+@pytest.mark.parametrize("fn", [f for f in CASES if f not in STRICT_ONLY_FAILS],
+                         ids=lambda f: f.__name__)
+def test_strict_arrays_give_numpys_gradient(fn):
+    _check(fn, _strict, type(xs.asarray(0.0)), lambda v: np.asarray(v))
+
+
+@pytest.mark.parametrize("fn", list(CASES), ids=lambda f: f.__name__)
+def test_dask_arrays_give_numpys_gradient_lazily(fn):
+    _check(fn, _dask, da.Array, lambda v: v.compute())
+
+
+@pytest.mark.parametrize("fn", sorted(STRICT_ONLY_FAILS, key=lambda f: f.__name__),
+                         ids=lambda f: f.__name__)
+def test_strict_bool_mask_products_are_a_known_gap(fn):
+    """Documented in docs/scaling.md: strict arrays refuse bool * float."""
+    with pytest.raises(TypeError):
+        adcompiler.grad(fn)(*map(_strict, CASES[fn]))
+
+
+def test_torch_cpu_tensors():
+    torch = pytest.importorskip("torch")
+    for fn in CASES:
+        args = CASES[fn]
+        got = adcompiler.grad(fn)(*(torch.asarray(a) for a in args))
+        assert isinstance(got, torch.Tensor)
+        np.testing.assert_allclose(got.numpy(), adcompiler.grad(fn)(*args),
+                                   rtol=1e-12, atol=1e-12)
+
+
+def test_numpy_arguments_keep_the_numpy_code():
+    g = adcompiler.grad(logreg)
+    args = CASES[logreg]
+    g(*map(_strict, args))
+    g(*args)  # the same Derivative, now with NumPy arrays
+    assert "import numpy as np" in g.source and "array_namespace" not in g.source
+
+
+def test_one_derivative_caches_per_library():
+    g = adcompiler.grad(bcast)
+    a, b = CASES[bcast]
+    s1 = g(_strict(a), _strict(b))
+    d1 = g(_dask(a), _dask(b))
+    assert isinstance(s1, type(xs.asarray(0.0))) and isinstance(d1, da.Array)
+    np.testing.assert_allclose(np.asarray(s1), d1.compute(), rtol=1e-12)
+
+
+def user_einsum(A, B):
+    return np.sum(np.einsum("ij,jk->ik", A, B))
+
+
+def test_a_primitive_without_a_standard_spelling_is_refused_by_name():
+    r = np.random.default_rng(1)
+    A, B = r.random((2, 3)), r.random((3, 2))
+    adcompiler.grad(user_einsum)(A, B)  # fine on NumPy
+    with pytest.raises(CompileError, match=r"np\.einsum has no Array API spelling"):
+        adcompiler.grad(user_einsum)(_strict(A), _strict(B))
