@@ -29,20 +29,25 @@ def _np(name: str) -> ast.expr:
     return ast.Attribute(global_name("np"), name, ast.Load())
 
 
-def _shape(x: ast.expr) -> ast.expr:
+def _shape(x: ast.expr, array: bool = False) -> ast.expr:
     """``np.shape(x)``; under the array-api backend ``tuple(getattr(x,
     "shape", ()))`` (the standard has no shape function; ``x`` may be a
-    Python number)."""
+    Python number), or ``x.shape`` for an ``array`` parameter."""
     if not backend.array_api():
         return _call(_np("shape"), [x])
+    if array:
+        return ast.Attribute(x, "shape", ast.Load())
     return _call(global_name("tuple"), [_call(global_name("getattr"), [
         x, ast.Constant("shape"), ast.Tuple([], ast.Load())])])
 
 
-def _ndim(x: ast.expr) -> ast.expr:
-    """``np.ndim(x)``; ``len(...)`` of :func:`_shape` under the array-api backend."""
+def _ndim(x: ast.expr, array: bool = False) -> ast.expr:
+    """``np.ndim(x)``; ``len(...)`` of :func:`_shape` under the array-api
+    backend, or ``x.ndim`` for an ``array`` parameter."""
     if not backend.array_api():
         return _call(_np("ndim"), [x])
+    if array:
+        return ast.Attribute(x, "ndim", ast.Load())
     return _call(global_name("len"), [_shape(x)])
 
 
@@ -118,7 +123,7 @@ def value(em, e: Eqn, args: list) -> ast.expr:
         raise NotImplementedError(f"no emission for {e.prim}")
     if backend.array_api():
         if "array_api" not in record.spellings:
-            raise backend.no_spelling(_label(record))
+            raise backend.no_spelling(_label(record), e)
     else:
         em.need("numpy")
     return spell(_Kit(em, record), e, args)
@@ -142,7 +147,7 @@ def _standard(record, name: str) -> str:
             return listed[name]
     elif name in ((listed,) if isinstance(listed, str) else listed):
         return name
-    raise backend.no_spelling("np." + name)
+    raise backend.no_spelling("np." + name, None)
 
 
 def index_add(em, e: Eqn, target: str) -> list:
@@ -413,9 +418,9 @@ def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:
             continue
         x = ast.Name(arg.arg, ast.Load())
         if all(isinstance(d, int) for d in shape):
-            tests.append(_cmp(_shape(x), ast.NotEq(), ast.Constant(tuple(shape))))
+            tests.append(_cmp(_shape(x, True), ast.NotEq(), ast.Constant(tuple(shape))))
         else:
-            tests.append(_cmp(_ndim(x), ast.NotEq(), ast.Constant(len(shape))))
+            tests.append(_cmp(_ndim(x, True), ast.NotEq(), ast.Constant(len(shape))))
             tests += _dim_tests(x, shape, first)
         for d in shape:
             if d is not None and not isinstance(d, int):
@@ -428,7 +433,7 @@ def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:
     sizes = f"; {', '.join(letters.values())}: any size but 1" if letters else ""
     text = (f"{node.name} was compiled for {', '.join(declared)} (adc compile --shapes{sizes}), "
             f"got {', '.join(u + '={}' for u, _ in names)}: compile it again for these shapes")
-    got = [_shape(ast.Name(n, ast.Load())) for _, n in names]
+    got = [_shape(ast.Name(n, ast.Load()), True) for _, n in names]
     message = _call(ast.Attribute(ast.Constant(text), "format", ast.Load()), got)
     error = ast.Raise(_call(ast.Name("ValueError", ast.Load()), [message]), None)
     test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.Or(), tests)
@@ -465,7 +470,7 @@ def _dim_tests(x, shape: tuple, first: dict) -> list:
     for k, d in enumerate(shape):
         if d is None:
             continue
-        dim = ast.Subscript(_shape(x), ast.Constant(k), ast.Load())
+        dim = ast.Subscript(_shape(x, True), ast.Constant(k), ast.Load())
         if isinstance(d, int):
             tests.append(_cmp(dim, ast.NotEq(), ast.Constant(d)))
         elif d in first:

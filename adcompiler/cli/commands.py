@@ -28,6 +28,8 @@ from ..errors import AdcError, CompileError, UsageError
 from ..frontend.source import StaticEnv, find_static, load_file, read_files, same_file
 from ..frontend.checks import check_signature
 from ..frontend import varargs
+from ..emit import backend
+from ..emit.backend import BACKENDS, NUMPY
 from ..arrays.context import UNDECLARED, cli_shapes, parse_shapes, unknown_names
 from .progress import Progress
 
@@ -292,6 +294,11 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--after", metavar="PASS", choices=list(passlog.PASSES),
                       help="with --dump-ir: print the IR after every run of PASS. " +
                            "; ".join(f"{k}: {v}" for k, v in passlog.PASSES.items()))
+    comp.add_argument("--backend", choices=BACKENDS, default=NUMPY,
+                      help="the array library emitted array code calls: numpy (default: "
+                           "np.exp) or array-api (xp = array_namespace(x, ...), then the "
+                           "Array API standard: the module runs on NumPy, PyTorch, CuPy, "
+                           "JAX, Dask arrays; see docs/scaling.md)")
     comp.set_defaults(run=run_compile)
     for module in _command_modules():
         module.register(sub)
@@ -393,7 +400,8 @@ def run_compile(args) -> int:
         return refuse_output(args.output, args.file)
     notes: list = []
     dump = args.dump_ir or args.after is not None
-    with passlog.recording() if dump else contextlib.nullcontext() as log:
+    with passlog.recording() if dump else contextlib.nullcontext() as log, \
+            backend.using(getattr(args, "backend", NUMPY)):
         text = compile_file(args.file, args.function, args.wrt, args.mode, args.order,
                             args.shapes, args.arrays, notes, args.star_args)
     if dump:

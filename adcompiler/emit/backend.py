@@ -74,11 +74,21 @@ def copy_of(value: ast.expr) -> ast.expr:
     return ast.Call(xp_name("asarray"), [value], [ast.keyword("copy", ast.Constant(True))])
 
 
-def no_spelling(what: str) -> CompileError:
-    """The refusal for a primitive the standard cannot spell."""
+def no_spelling(what: str, e=None) -> CompileError:
+    """The refusal for a primitive the standard cannot spell (``e``: its
+    equation, for the line; :func:`located` adds the file)."""
+    loc = getattr(e, "loc", None)
+    line = getattr(loc, "line", 0) or 0
     return CompileError(f"{what} has no Array API spelling: the array-api backend cannot "
                         "emit it (use the numpy backend, or rewrite it with standard "
-                        "functions)")
+                        "functions)", line=line, construct="array-api")
+
+
+def located(err: CompileError, filename: str) -> CompileError:
+    """``err`` with the file of the function being emitted."""
+    if err.filename == "<unknown>" and filename != "<unknown>":
+        return CompileError(err.message, filename, err.line, err.col, err.construct)
+    return err
 
 
 def prologue(node: ast.FunctionDef, arrays: list) -> None:
@@ -91,13 +101,7 @@ def prologue(node: ast.FunctionDef, arrays: list) -> None:
     target = ast.Name(XP, ast.Store())
     setattr(target, "_adc_global", True)
     call = ast.Call(global_name(NAMESPACE_FN), [ast.Name(a, ast.Load()) for a in arrays], [])
-    at = 1 if node.body and _is_docstring(node.body[0]) else 0
-    node.body.insert(at, ast.Assign([target], call))
-
-
-def _is_docstring(stmt) -> bool:
-    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and \
-        isinstance(stmt.value.value, str)
+    node.body.insert(0, ast.Assign([target], call))
 
 
 def uses_xp(node: ast.AST) -> bool:

@@ -21,6 +21,7 @@ import ast
 from ..arrays import aliases
 from ..arrays import emit as npemit
 from ..core.ir import Block, Eqn, ForRange, Function, If, Var
+from ..errors import CompileError
 from . import backend
 from .control import ControlFlow
 from .expressions import Expressions, const_node
@@ -254,7 +255,10 @@ def emit_function(fn: Function, reserved: set, shapes: dict | None = None,
     see :mod:`adcompiler.arrays.shapes`; None means all values are scalars; ``entry``:
     the function the user calls, whose arrays must be fresh)."""
     em = Emitter(fn, reserved, shapes, floats, entry)
-    node = em.function()
+    try:
+        node = em.function()
+    except CompileError as err:  # a refusal of the array-api backend: name the file
+        raise backend.located(err, fn.filename) from None
     if backend.array_api() and backend.uses_xp(node):
         # the namespace of the array parameters (unknown shapes may be arrays)
         arrays = [em.namer[p] for p in fn.params if (shapes or {}).get(p) != ()]

@@ -84,7 +84,7 @@ class Expressions:
         if ns == "np" and backend.array_api():  # the standard's name (prims/spelling.py)
             standard = names(PRIMS[e.prim], "array_api")
             if not standard:
-                raise backend.no_spelling(f"np.{emitted_name(e.prim, ns)}")
+                raise backend.no_spelling(f"np.{emitted_name(e.prim, ns)}", e)
             return backend.xp_name(standard[0])
         name = emitted_name(e.prim, ns)
         if ns == "np":

@@ -69,11 +69,18 @@ def _expand_red_emit(kit, e, g):
 
 
 def _unsum_emit(kit, e, args):
-    g = _expand_red_emit(kit, e, args[0])
+    g = args[0]
+    if getattr(kit, "xp", False):  # g may be a Python number: the standard's functions
+        # take arrays (of x's dtype: torch would make a float a float32)
+        import ast
+        like = {"dtype": ast.Attribute(args[1], "dtype", ast.Load())} if len(args) > 1 else {}
+        g = kit.call(kit.np("asarray"), [g], like)
+    g = _expand_red_emit(kit, e, g)
     shape = e.param("shape")
     target = kit.const(shape) if shape is not None else kit.shape(args[1])
     if e.param("fresh"):  # returned to the user: a writable array of its own
-        if g is args[0]:
+        # g as it came (the standard's full takes a Python number: a copy there)
+        if (e.param("keepdims") or e.param("axis") is None) and not getattr(kit, "xp", False):
             return kit.call(kit.np("full"), [target, g])
         return kit.copy(kit.call(kit.np("broadcast_to"), [g, target]))
     return kit.call(kit.np("broadcast_to"), [g, target])
@@ -91,7 +98,7 @@ define("unbroadcast", 2, differentiable=False, memory="view", impl=_unbroadcast,
        extra={"emit": lambda kit, e, args: kit.call(kit.helper("_unbroadcast"), args),
               "shares": (0,)})
 define("unsum", -1, differentiable=False, memory="view", impl=_unsum, shape=_unsum_shape,
-       spellings={"array_api": ("expand_dims", "full", "broadcast_to")},
+       spellings={"array_api": ("asarray", "expand_dims", "broadcast_to")},
        extra={"emit": _unsum_emit, "shares": (0,)})
 define("expand_red", 1, differentiable=False, memory="view", impl=_expand_red,
        spellings={"array_api": ("expand_dims",)},

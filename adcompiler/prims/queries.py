@@ -3,6 +3,8 @@
 of ``x``'s shape, which the adjoint of ``np.trace`` uses)."""
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 
 from .shapecalc import SCALAR, Tup
@@ -17,6 +19,22 @@ def _like(e, args, dtype):
     return args[0]
 
 
+def _size_emit(kit, e, args):
+    """``np.size(x)``; ``math.prod(x.shape)`` under the array-api backend (the
+    standard's ``x.size`` may be None, and is a method of a torch tensor)."""
+    if not getattr(kit, "xp", False):
+        return np_call("size")(kit, e, args)
+    kit.em.need("math")
+    return kit.call(ast.Attribute(kit.builtin("math"), "prod", ast.Load()), [kit.shape(args[0])])
+
+
+def _ndim_emit(kit, e, args):
+    """``np.ndim(x)``; ``len(x.shape)`` under the array-api backend."""
+    if not getattr(kit, "xp", False):
+        return np_call("ndim")(kit, e, args)
+    return kit.call(kit.builtin("len"), [kit.shape(args[0])])
+
+
 # len(x) is lowered with the other builtins (frontend/lower.py)
 define("len", 1, differentiable=False, array_only=True, memory="value", dtype="int",
        spellings={"builtin": "len", "array_api": ()}, impl=lambda x, **_: len(x), shape=_scalar,
@@ -26,11 +44,11 @@ define("shape", 1, differentiable=False, array_only=True, memory="value", dtype=
        shape=lambda e, a, dtype: None if a[0] is None else Tup(tuple(SCALAR for _ in a[0])),
        extra={"lower": Signature(), "emit": attribute("shape")})
 define("size", 1, differentiable=False, array_only=True, memory="value", dtype="int",
-       spellings={"np": ("size",), "attr": "size"}, impl=lambda x, **_: np.size(x),
-       shape=_scalar, extra={"lower": Signature(), "emit": np_call("size")})
+       spellings={"np": ("size",), "attr": "size", "array_api": ()},
+       impl=lambda x, **_: np.size(x), shape=_scalar, extra={"lower": Signature(), "emit": _size_emit})
 define("ndim", 1, differentiable=False, array_only=True, memory="value", dtype="int",
-       spellings={"np": ("ndim",), "attr": "ndim"}, impl=lambda x, **_: np.ndim(x),
-       shape=_scalar, extra={"lower": Signature(), "emit": np_call("ndim")})
+       spellings={"np": ("ndim",), "attr": "ndim", "array_api": ()}, impl=lambda x, **_: np.ndim(x),
+       shape=_scalar, extra={"lower": Signature(), "emit": _ndim_emit})
 def _zeros_like(x, as_float=False, **_):
     return np.zeros_like(x, dtype=np.float64 if as_float else None)
 
