@@ -71,3 +71,16 @@ def stand_ins(args: tuple, kwargs: dict) -> tuple:
 def plain(types: tuple) -> bool:
     """Are these argument types all NumPy's or Python's (no foreign array)?"""
     return _PLAIN.issuperset(types)
+
+
+def refuse_foreign(values, what: str) -> None:
+    """Only ``grad`` and ``value_and_grad`` (reverse mode) take arrays of
+    other libraries so far: ``what`` (forward mode, ``vjp``) refuses them
+    by name rather than failing inside NumPy code."""
+    bad = next((v for v in values if is_foreign(v)), None)
+    if bad is not None:
+        from ..errors import UsageError
+        raise UsageError(f"{what} takes NumPy arrays only for now, not {type(bad).__module__}."
+                         f"{type(bad).__name__}: arrays of other libraries (the array-api "
+                         "backend) work with grad and value_and_grad in reverse mode "
+                         "(docs/scaling.md)")

@@ -25,6 +25,7 @@ from ..runtime.pytrees import is_tree
 from ..runtime.realargs import as_real, refuse_complex
 from ..arrays import forward as forward_arrays
 from .arguments import as_tuple, defaults_tail, name_of, signature_of, tail_with
+from .array_api import refuse_foreign
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
@@ -139,6 +140,7 @@ class Last:
 def _full(fn, args: tuple, real: tuple, kwargs: dict | None = None) -> tuple:
     """The arguments, then the rest by name (``kwargs``) or their defaults;
     the differentiated ones made real."""
+    refuse_foreign(args + tuple((kwargs or {}).values()), "forward mode")
     refuse_complex([f"#{k + 1}" for k in range(len(args))], args)
     args = tuple(as_real(a, f"#{k + 1}") if k in real else a for k, a in enumerate(args))
     if kwargs:

@@ -3,6 +3,7 @@ passes, whichever is fewer), ``hessian`` and ``hvp`` (forward over reverse)
 and ``derivative`` (forward mode nested to any order)."""
 from __future__ import annotations
 
+from .array_api import refuse_foreign
 from ..errors import AdcError, UsageError
 from ..frontend.source import load_live
 from ..frontend.varargs import Counted, counted, has_varargs
@@ -147,6 +148,7 @@ class Jacobian:
     @user_facing
     def __call__(self, *args, **kwargs):
         if self.has_aux or not is_emitted(self.fn) and is_array_call(self.fn, args):
+            refuse_foreign(args + tuple(kwargs.values()), "jacobian")
             forward = self._arrays if self._arrays.wants(args + tuple(kwargs.values())) else None
             return array_jacobian(self.fn, self.indices, self.many, self.mode, args,
                                   self.has_aux, self, forward, kwargs=kwargs)

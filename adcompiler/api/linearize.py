@@ -9,6 +9,7 @@ from ..runtime.tracebacks import user_facing
 from ..transform import composite
 from . import forward_arrays
 from .arguments import as_tuple, name_of, scalars_only, signature_of, tail_with
+from .array_api import refuse_foreign
 from .emitted import LOCK, Callable, Emitted, cached, is_emitted, module_of
 from .jacobians import array_vjp, is_array_call
 
@@ -113,6 +114,7 @@ def vjp(fn, *primals, **kwargs):
         raise AdcError("vjp of emitted derivative code would be reverse over reverse, which "
                        "is not supported; use jvp (forward over reverse) or hvp")
     if is_array_call(fn, primals):
+        refuse_foreign(primals + tuple(kwargs.values()), "vjp")
         return array_vjp(fn, primals, kwargs)
     scalars_only(primals, "vjp")
     pair = cached(VjpPair, fn)
