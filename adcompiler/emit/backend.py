@@ -74,6 +74,25 @@ def copy_of(value: ast.expr) -> ast.expr:
     return ast.Call(xp_name("asarray"), [value], [ast.keyword("copy", ast.Constant(True))])
 
 
+#: primitives that read a boolean mask as numbers (the adjoint of np.max
+#: multiplies by the mask of the maxima and counts them): the standard
+#: defines no arithmetic on booleans, so such a mask is cast first
+NUMERIC_USES = frozenset(("add", "sub", "mul", "div", "neg", "sum", "mean"))
+
+
+def masks(fn) -> set:
+    """The array comparisons of ``fn`` (their results are boolean arrays)."""
+    from ..core.ir import Eqn, walk
+    from ..prims.primitives import PRIMS
+    return {s.outs[0] for s in walk(fn.body) if isinstance(s, Eqn) and s.outs
+            and PRIMS[s.prim].form == "compare"}
+
+
+def as_number(mask: ast.expr) -> ast.expr:
+    """``xp.astype(mask, xp.float64)``: a boolean mask as numbers."""
+    return ast.Call(xp_name("astype"), [mask, xp_name("float64")], [])
+
+
 def no_spelling(what: str, e=None) -> CompileError:
     """The refusal for a primitive the standard cannot spell (``e``: its
     equation, for the line; :func:`located` adds the file)."""

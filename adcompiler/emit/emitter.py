@@ -48,6 +48,8 @@ class Emitter:
         self.live = Liveness(self.inl.expand)
         self.namer = Namer(self.live, reserved, self.inl.globals, shapes is not None)
         self.ex = Expressions(self.namer, self.inl, shapes is not None, self.own.holds_floats)
+        if shapes is not None and backend.array_api():
+            self.ex.masks = {v for v in backend.masks(fn) if shapes.get(v) != ()}
         self.control = ControlFlow(self)
 
     # ------------------------------------------------ the interface arrays/emit.py uses
@@ -181,7 +183,7 @@ class Emitter:
                 and a not in self.inl and self.namer.names.get(a) == target.id
                 and self.own.may_update(a, e.outs[0]) and self.own.holds_floats(a)):
             return [ast.AugAssign(ast.Name(target.id, ast.Store()), _AUG_OPS[e.prim](),
-                                  self.expr(e.args[1]))]
+                                  self.ex.operand(e, e.args[1]))]
         return [ast.Assign([target], value)]
 
     def index_add(self, e: Eqn, pos: int) -> list:
@@ -231,7 +233,7 @@ class Emitter:
             return [ast.Assign([target], self.ex.value(e))]
         other = e.args[1] if e.args[0] is t else e.args[0]
         return [ast.AugAssign(ast.Name(target.id, ast.Store()), _AUG_OPS[e.prim](),
-                              self.expr(other))]
+                              self.ex.operand(e, other))]
 
 
 def _copy(value: ast.expr) -> ast.expr:

@@ -29,6 +29,8 @@ class Expressions:
         self.array_code = array_code
         self.holds_floats = holds_floats
         self.imports: set = set()
+        #: comparisons giving arrays, cast where read as numbers (array-api backend)
+        self.masks: set = set()
 
     def is_float(self, v) -> bool:
         """Is ``v`` known to hold floats (records' emission may ask)?"""
@@ -49,7 +51,7 @@ class Expressions:
         if e.prim == "global":  # read where it is used: the live array
             return ast.Name(e.param("name"), ast.Load())
         p = PRIMS[e.prim]
-        args = [self.expr(a) for a in e.args]
+        args = [self.operand(e, a) for a in e.args]
         tree = formula_of(e, self.array_code)
         if tree is not None:
             return fold(tree, lambda k: args[k], lambda v: const_node(v, self), self.apply)
@@ -59,6 +61,14 @@ class Expressions:
             # x * x: a multiplication instead of a call of pow(), twice as fast
             return ast.BinOp(args[0], ast.Mult(), ast.Name(args[0].id, ast.Load()))
         return self.apply(e.prim, args, e)
+
+    def operand(self, e: Eqn, a) -> ast.expr:
+        """The expression of ``e``'s argument ``a``; a boolean mask read as
+        numbers is cast under the array-api backend (backend.NUMERIC_USES)."""
+        node = self.expr(a)
+        if a in self.masks and e.prim in backend.NUMERIC_USES:
+            return backend.as_number(node)
+        return node
 
     def apply(self, prim: str, args: list, e: Eqn | None = None) -> ast.expr:
         """``prim`` applied to the expressions ``args`` (its operator, or its
