@@ -218,3 +218,27 @@ def test_adc_compile_backend_numpy_is_the_default_output(tmp_path):
     numpy = _adc("compile", str(src), "--shapes", "w=3,X=5x3,y=5", "--backend", "numpy")
     assert plain.returncode == 0, plain.stderr
     assert numpy.stdout == plain.stdout and "import numpy as np" in plain.stdout
+
+
+@pytest.mark.slow
+def test_dask_example_fits_on_a_local_cluster():
+    """examples/dask_logistic_regression.py end to end on a LocalCluster of 2
+    workers: the same weights as gradient descent on the NumPy arrays."""
+    pytest.importorskip("distributed")
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples"))
+    try:
+        import dask_logistic_regression as ex
+    finally:
+        sys.path.pop(0)
+    w, loss, accuracy = ex.main(n=2000, chunk=500, steps=10)
+    import dask
+    with dask.config.set(scheduler="sync"):
+        X, y = (a.compute() for a in ex.data(2000, 500))
+    dloss = adcompiler.grad(ex.cross_entropy)
+    w_np = np.zeros(3)
+    for _ in range(10):
+        w_np = w_np - 1.0 * dloss(w_np, X, y)
+    np.testing.assert_allclose(w, w_np, rtol=1e-10, atol=1e-12)
+    assert 0.6 < accuracy <= 1.0 and loss < 0.7
