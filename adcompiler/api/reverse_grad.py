@@ -165,7 +165,9 @@ class Derivative:
                 raise user_error(err) from None
         plan = self._plan(args, {})
         extra = varargs.extra_count(self.fn, len(args)) if self._varargs else 0
-        return self._compiled(signature(self.fn, *_converted(plan, args, {})), extra)[0].source
+        real = _converted(plan, args, {})
+        self._backend = array_api.backend_of(*real)
+        return self._compiled(signature(self.fn, *array_api.stand_ins(*real)), extra)[0].source
 
     def __call__(self, *args, **kwargs):
         key = tuple(map(type, args))  # enough for scalars: the common, cheap case
