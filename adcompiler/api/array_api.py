@@ -15,12 +15,13 @@ import numpy as np
 from ..emit import backend
 
 #: argument types that are never foreign (the common case, checked cheaply)
-_PLAIN = frozenset((float, int, bool, complex, np.ndarray, str, type(None), dict, list, tuple))
+PLAIN = frozenset((float, int, bool, complex, np.ndarray, str, type(None), dict, list, tuple,
+                   np.float64, np.float32, np.int64, np.int32, np.bool_))
 
 
 def is_foreign(value) -> bool:
     """Is ``value`` an Array API array of a library other than NumPy?"""
-    if type(value) in _PLAIN or isinstance(value, (np.ndarray, np.generic)):
+    if type(value) in PLAIN or isinstance(value, (np.ndarray, np.generic)):
         return False
     try:
         from array_api_compat import is_array_api_obj
@@ -70,7 +71,7 @@ def stand_ins(args: tuple, kwargs: dict) -> tuple:
 
 def plain(types: tuple) -> bool:
     """Are these argument types all NumPy's or Python's (no foreign array)?"""
-    return _PLAIN.issuperset(types)
+    return PLAIN.issuperset(types)
 
 
 def refuse_foreign(values, what: str) -> None:

@@ -52,6 +52,7 @@ def _entry(fn, indices: tuple, with_value: bool, sig, extra: int = 0) -> tuple:
 
 
 _ndarray = np.ndarray
+_PLAIN = array_api.PLAIN
 _CONTAINERS = frozenset((dict, list, tuple))
 
 
@@ -181,7 +182,8 @@ class Derivative:
                 self._called = True
                 return result
         self._last = None
-        if kwargs or _ndarray in key or not array_api.plain(key):
+        foreign = not _PLAIN.issuperset(key)  # maybe another library's arrays (array_api.py)
+        if kwargs or _ndarray in key or foreign:
             key = _call_key(args, kwargs)
         entry = self._loaded.get(key)
         try:  # compile for this kind of arguments (convert them: realargs.py)
@@ -199,7 +201,7 @@ class Derivative:
         except AdcError as err:  # the user's call, then the message
             raise user_error(err) from None
         self._sig = entry[0]
-        if self._backend != backend.NUMPY or not array_api.plain(map(type, args)):
+        if foreign or kwargs or self._backend is not backend.NUMPY:
             self._backend = array_api.backend_of(args, kwargs)  # .source shows this call's
         if self._varargs:
             self._extra = varargs.extra_count(self.fn, len(args))
