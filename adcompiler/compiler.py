@@ -23,7 +23,6 @@ from .emit.opaque import opaque_defs
 from .runtime.deep import deep
 from .errors import CompileError
 from .frontend.source import SourceFunction
-from .emit import backend
 from .emit.globalnames import alias_globals, import_lines
 from .runtime.watch import watch
 from .core import passlog
@@ -382,8 +381,7 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
     defs += extra
     if npemit.HELPER in imports:
         defs.insert(0, npemit.helper_def())
-        if backend.array_api():  # the helper asks g for its namespace
-            imports.add(backend.IMPORT)
+        imports |= npemit.helper_needs()
     carried = opaque_defs(program, functions) if opaque is None else opaque
     module = ast.Module(defs, [])
     aliases = alias_globals(module, {npemit.HELPER})

@@ -356,10 +356,13 @@ def test_example_commands_work_as_written(path, capsys, monkeypatch):
 #: examples whose functions take structures (dicts) of parameters: the command
 #: line cannot know a structure, only a call can (docs/supported.md)
 API_ONLY = {"mlp_dict_params"}
+#: array examples whose ranks only --shapes can give (the docstring shows the
+#: command); logistic_regression.py is another, the one failure allowed below
+NEEDS_SHAPES = {"dask_logistic_regression"}
 
 
 def test_most_examples_compile_plainly(capsys):
-    files = [p for p in EXAMPLE_FILES if p.stem not in API_ONLY]
+    files = [p for p in EXAMPLE_FILES if p.stem not in API_ONLY | NEEDS_SHAPES]
     ok = [p.stem for p in files if main(["compile", str(p), "-o", "-"]) == 0]
     capsys.readouterr()
     assert len(ok) >= len(files) - 1, ok

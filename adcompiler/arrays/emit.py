@@ -51,6 +51,12 @@ def _ndim(x: ast.expr, array: bool = False) -> ast.expr:
     return _call(global_name("len"), [_shape(x)])
 
 
+def helper_needs() -> set:
+    """What :func:`helper_def` imports: under the array-api backend it asks
+    ``g`` for its namespace."""
+    return {backend.IMPORT} if backend.array_api() else set()
+
+
 def checks_need() -> set:
     """What the entry checks (:func:`shape_checks`, :func:`scalar_output_check`) import."""
     return set() if backend.array_api() else {"numpy"}
