@@ -43,6 +43,23 @@ def _walk_stmts(stmts: list):
             yield from _walk_stmts(getattr(s, field, []) or [])
 
 
+def _static_items(it: ast.expr):
+    """The items of a tuple or list display, ``range`` of integer literals,
+    or ``reversed`` of one of those; else None."""
+    if isinstance(it, (ast.Tuple, ast.List)) and \
+            not any(isinstance(e, ast.Starred) for e in it.elts):
+        return list(it.elts)
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and not it.keywords:
+        if it.func.id == "reversed" and len(it.args) == 1:
+            items = _static_items(it.args[0])
+            return None if items is None else items[::-1]
+        if it.func.id == "range" and 1 <= len(it.args) <= 3:
+            vals = [literal_int(a) for a in it.args]
+            if None not in vals and vals[-1] != 0 and len(range(*vals)) <= MAX_UNROLL:
+                return [ast.copy_location(ast.Constant(k), it) for k in range(*vals)]
+    return None
+
+
 class _Appends:
     def __init__(self, sf, lists: set) -> None:
         self.sf = sf
@@ -67,7 +84,7 @@ class _Appends:
             return s
         if isinstance(s, (ast.If, ast.For, ast.While)):
             new = copy.copy(s)
-            if self.contains(s.body + s.orelse):
+            if self.contains(s.body):  # an else clause runs at most once: no unrolling
                 if isinstance(s, ast.While):
                     raise self.refuse(s, "inside a while loop")
                 if isinstance(s, ast.For):
@@ -77,16 +94,9 @@ class _Appends:
         return self.arrays(s)
 
     def static_iter(self, s: ast.For) -> ast.expr:
-        it = s.iter
-        if isinstance(it, (ast.Tuple, ast.List)) and \
-                not any(isinstance(e, ast.Starred) for e in it.elts):
-            return it
-        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
-                and not it.keywords and 1 <= len(it.args) <= 3:
-            vals = [literal_int(a) for a in it.args]
-            if None not in vals and vals[-1] != 0 and len(range(*vals)) <= MAX_UNROLL:
-                items = [ast.copy_location(ast.Constant(k), it) for k in range(*vals)]
-                return ast.copy_location(ast.Tuple(items, ast.Load()), it)
+        items = _static_items(s.iter)
+        if items is not None and len(items) <= MAX_UNROLL:
+            return ast.copy_location(ast.Tuple(items, ast.Load()), s.iter)
         raise self.refuse(s, "in a loop whose number of iterations is known only when it runs "
                              f"(or is more than {MAX_UNROLL})")
 
