@@ -73,6 +73,26 @@ def test_appends_in_a_loop_else_clause(fn):
     check(fn, (0.7, -0.4))
 
 
+# ---------------------------------------------- a list built afresh in a loop body
+# A list bound to [] in each iteration of an outer loop and appended to by an
+# inner range loop has a known length in every iteration, but any loop whose
+# body (at any depth) appended was refused unless it could be unrolled: the
+# grammar's lists inside while loops and runtime-range loops were refused.
+def list_per_iteration(x, y):
+    n = 0
+    while n < 2:
+        n += 1
+        ys = []
+        for k in range(3):
+            ys.append(x * k + y)
+        x = ys[0] * ys[1] + sum(ys)
+    return x
+
+
+def test_a_list_built_afresh_in_each_iteration():
+    check(list_per_iteration, (0.7, -0.3))
+
+
 # ---------------------------------------------- reversed(range(...)) lists
 # A list comprehension over reversed(range(3)) or appends in a loop over it
 # were refused as "of unknown length", though a plain loop over it is fine.

@@ -65,8 +65,21 @@ class _Appends:
         self.sf = sf
         self.lists = lists
 
-    def contains(self, stmts: list) -> bool:
-        return any(_append_of(s, self.lists) for s in _walk_stmts(stmts))
+    def carried(self, body: list) -> set:
+        """The lists appended to in a loop ``body`` that the body does not
+        first bind to a display itself (``ys = []`` at its top level): only
+        those grow from one iteration to the next, so that the loop must be
+        unrolled.  A list bound in the body is a tuple of known length in each
+        iteration (the lowering refuses it if it is also carried)."""
+        fresh, grown = set(), set()
+        for s in body:
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 \
+                    and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.List):
+                fresh.add(s.targets[0].id)
+                continue
+            grown |= {n for n in map(lambda t: _append_of(t, self.lists), _walk_stmts([s]))
+                      if n is not None and n not in fresh}
+        return grown
 
     def body(self, stmts: list) -> list:
         return [self.stmt(s) for s in stmts]
@@ -84,7 +97,7 @@ class _Appends:
             return s
         if isinstance(s, (ast.If, ast.For, ast.While)):
             new = copy.copy(s)
-            if self.contains(s.body):  # an else clause runs at most once: no unrolling
+            if self.carried(s.body):  # an else clause runs at most once: no unrolling
                 if isinstance(s, ast.While):
                     raise self.refuse(s, "inside a while loop")
                 if isinstance(s, ast.For):
