@@ -155,3 +155,63 @@ def scalar_argument_to_a_helper(v, s):
 @pytest.mark.parametrize("fn", [scalar_sum_then_loop, scalar_argument_to_a_helper])
 def test_scalar_adjoint_of_a_sum_is_writable(fn):
     check(fn, (np.array([0.28, 0.7, -2.1, -1.1]), 0.17), modes=("reverse",))
+
+
+# ---------------------------------------------- a helper calling a helper, in NumPy code
+# Array code inlines its helpers.  A helper's own calls were inlined first
+# with fresh names taken from the outer function only, so an inlined value
+# could get the name of one of the helper's own variables, and the helper's
+# copy then renamed both as one: k2(v, s) / (1.5 + np.max(v) ** 2) was
+# differentiated as np.max(v) ** 2 / (1.5 + np.max(v) ** 2) -- a silently
+# wrong gradient (fuzz seed 1200859, closures calling closures; the same
+# with module-level helpers), or a wrong shape refused.
+def inner_sum(r, s):
+    return np.sum(r * s)
+
+
+def outer_ratio(r, s, v):
+    return inner_sum(v, s) / (1.5 + np.max(v) ** 2)
+
+
+def outer_with_local(s, v):
+    t = np.max(v) ** 2
+    return inner_sum(v, s) / (1.5 + t)
+
+
+def helper_calls_helper(v, s):
+    return outer_ratio(s, s, v)
+
+
+def helper_with_local_calls_helper(v, s):
+    return outer_with_local(s, v)
+
+
+def closure_calls_closure(v, s):
+    k2 = lambda r: np.sum(r * s)
+
+    def k4(r):
+        return k2(v) / (1.5 + np.max(v) ** 2) * r
+    return k4(s)
+
+
+@pytest.mark.parametrize("fn", [helper_calls_helper, helper_with_local_calls_helper,
+                                closure_calls_closure])
+def test_helpers_calling_helpers_in_numpy_code(fn):
+    check(fn, (np.array([0.3, 0.7, -0.2]), 0.4), modes=("reverse",))
+
+
+# ---------------------------------------------- copying a call of a closure
+# A call of a lifted closure carries its helper (adc_lifted); the prepass
+# deep-copied expressions with that helper and its environment: "TypeError:
+# cannot pickle 'module' object" for a closure calling a closure whose
+# expression holds a call (float(np.sum(...))).
+def closure_with_float(v, s):
+    k2 = lambda r: float(np.sum(r * s))
+
+    def k4(r):
+        return k2(v) * r
+    return k4(s)
+
+
+def test_a_closure_call_inside_a_closure_is_copied():
+    check(closure_with_float, (np.array([0.3, 0.7]), 0.4), modes=("reverse",))

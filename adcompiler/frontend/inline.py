@@ -9,7 +9,8 @@ never inlined (its output must not change).
 """
 from __future__ import annotations
 
-from ..core.ir import Block, Eqn, ForRange, Function, If, Names, Var, While, substitute, walk
+from ..core.ir import (Block, Eqn, ForRange, Function, If, Names, Var, While, all_vars, substitute,
+                       walk)
 
 
 def _calls(fn: Function) -> set:
@@ -49,6 +50,10 @@ def _block(block: Block, functions: dict, skip: set, names: Names) -> Block:
         if isinstance(s, Eqn) and s.prim == "call" and s.param("fn") in functions \
                 and s.param("fn") not in skip:
             callee = functions[s.param("fn")]
+            # the callee's own names are taken too: the helpers it calls are
+            # inlined into its body first, and a fresh name equal to one of
+            # its variables would make _fresh_copy rename two values as one
+            names.taken |= {v.name for v in all_vars(callee)}
             inner = _block(callee.body, functions, skip, names)
             renamed, results = _fresh_copy(callee.params, inner, s.args, names)
             out.extend(renamed)

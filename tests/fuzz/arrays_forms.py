@@ -176,15 +176,22 @@ class ArrayForms:
 
     # ------------------------------------------------------------ loops
     def while_true(self, env: dict) -> list:
+        """``while True:`` updating an accumulator, ending by a ``break``
+        (before or after the update) after a few trips."""
         c = self.c
         self.fresh += 1
-        n = f"n{self.fresh}"
-        arrays = [k for k, s in env.items() if s != S0 and k not in ("X", "v", "c")] or None
-        body = self.aug(env) if arrays else self.statement(env, 0, shape_stable=True)
+        n, shape = f"n{self.fresh}", c.choice([S4, S0, M])
+        acc = self.new_name()
+        init = self.expr(env, shape, 1)
+        inner = self._with(env, **{acc: shape})
+        body = [f"{acc} = {acc} * {_paren(self.expr(env, S0, 1))} + "
+                f"{_paren(self.expr(inner, shape, 1))}"]
         check = [f"if {n} > {c.randint(0, 3)}:", "    break"]
         if c.chance(0.5):
-            body, check = check, body  # the break before or after the update
-        return [f"{n} = 0", "while True:"] + _indent([f"{n} += 1"] + check + body)
+            body, check = check, body
+        env[acc] = shape
+        return [f"{acc} = {init}", f"{n} = 0", "while True:"] + \
+            _indent([f"{n} += 1"] + check + body)
 
     # ------------------------------------------------------------ item writes
     def item_writes(self, env: dict) -> list:
