@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from adcompiler import grad
+from adcompiler import CompileError, grad
 
 H = 1e-6
 
@@ -215,3 +215,35 @@ def closure_with_float(v, s):
 
 def test_a_closure_call_inside_a_closure_is_copied():
     check(closure_with_float, (np.array([0.3, 0.7]), 0.4), modes=("reverse",))
+
+
+# ---------------------------------------------- a local range or reversed before appends
+# The append rewriting unrolled ``for g in range(2): ys.append(...)`` by the
+# name range alone; when the function also assigns range (or reversed),
+# Python calls that local there and raises UnboundLocalError, but a gradient
+# was returned (fuzz seed 1200040, with the grammar's colliding names).  Now
+# the loop is left to the lowering, which refuses it by name.
+def appends_then_local_range(x, y):
+    ys = []
+    for g in range(2):
+        ys.append(x * g)
+    range = 3
+    return sum(ys) + y * range
+
+
+def appends_then_local_reversed(x, y):
+    ys = []
+    for g in reversed(range(2)):
+        ys.append(x * g)
+    for w in (x, y):
+        reversed = w * 0.5
+    return sum(ys) + y + reversed
+
+
+@pytest.mark.parametrize("fn", [appends_then_local_range, appends_then_local_reversed])
+def test_appends_in_a_loop_over_a_local_range_are_refused(fn):
+    with pytest.raises(UnboundLocalError):
+        fn(0.5, 0.3)
+    for mode in ("reverse", "forward"):
+        with pytest.raises(CompileError, match="local variable"):
+            grad(fn, wrt=(0, 1), mode=mode)(0.5, 0.3)

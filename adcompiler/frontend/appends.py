@@ -16,6 +16,7 @@ work).
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
 
 from .comprehensions import MAX_UNROLL
@@ -43,15 +44,17 @@ def _walk_stmts(stmts: list):
             yield from _walk_stmts(getattr(s, field, []) or [])
 
 
-def _static_items(it: ast.expr):
+def _static_items(it: ast.expr, shadowed: set):
     """The items of a tuple or list display, ``range`` of integer literals,
-    or ``reversed`` of one of those; else None."""
+    or ``reversed`` of one of those; else None (also when ``range`` or
+    ``reversed`` is not the builtin: ``shadowed``)."""
     if isinstance(it, (ast.Tuple, ast.List)) and \
             not any(isinstance(e, ast.Starred) for e in it.elts):
         return list(it.elts)
-    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and not it.keywords:
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and not it.keywords \
+            and it.func.id not in shadowed:
         if it.func.id == "reversed" and len(it.args) == 1:
-            items = _static_items(it.args[0])
+            items = _static_items(it.args[0], shadowed)
             return None if items is None else items[::-1]
         if it.func.id == "range" and 1 <= len(it.args) <= 3:
             vals = [literal_int(a) for a in it.args]
@@ -61,9 +64,10 @@ def _static_items(it: ast.expr):
 
 
 class _Appends:
-    def __init__(self, sf, lists: set) -> None:
+    def __init__(self, sf, lists: set, shadowed: set) -> None:
         self.sf = sf
         self.lists = lists
+        self.shadowed = shadowed  # of range, reversed: not the builtins here
 
     def carried(self, body: list) -> set:
         """The lists appended to in a loop ``body`` that the body does not
@@ -107,7 +111,10 @@ class _Appends:
         return self.arrays(s)
 
     def static_iter(self, s: ast.For) -> ast.expr:
-        items = _static_items(s.iter)
+        items = _static_items(s.iter, self.shadowed)
+        if items is None and any(isinstance(n, ast.Name) and n.id in self.shadowed
+                                 for n in ast.walk(s.iter)):
+            return s.iter  # a local range or reversed: the loop lowering refuses it by name
         if items is not None and len(items) <= MAX_UNROLL:
             return ast.copy_location(ast.Tuple(items, ast.Load()), s.iter)
         raise self.refuse(s, "in a loop whose number of iterations is known only when it runs "
@@ -156,4 +163,15 @@ def rewrite_appends(sf, body: list) -> list:
     lists = (appended & displays) - others
     if not lists:
         return body
-    return _Appends(sf, lists).body(body)
+    stored = {n.id for s in body for n in ast.walk(s)
+              if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    shadowed = {name for name in ("range", "reversed")
+                if name in stored or not _is_builtin(sf, name)}
+    return _Appends(sf, lists, shadowed).body(body)
+
+
+def _is_builtin(sf, name: str) -> bool:
+    try:
+        return sf.env.lookup(name) is getattr(builtins, name)
+    except Exception:  # noqa: BLE001 -- unknown here: not the builtin for sure
+        return False
