@@ -610,5 +610,5 @@ ALL_FEATURES = {feat for _, feat in UNARY + BINARY if feat} | {
     "int_local", "int_bound", "range_self", "loop_var_reuse", "helper_collision", "recursion",
     "helper_in_while", "nested_return", "gen_sum", "closure", "maybe_unbound",
     "reversed_range", "index_after", "loop_else", "iter_tuple", "while_true",
-    "list_comp", "append", "list_maxmin", "local_closure", "kwonly", "star_args",
+    "list_comp", "append", "list_maxmin", "np_sum_list", "local_closure", "kwonly", "star_args",
     "zero_point", "int_point", "large_point", "tiny_point", "nan_point"}

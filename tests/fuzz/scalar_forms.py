@@ -78,7 +78,7 @@ class ScalarForms:
             value = f"{c.choice(['max', 'min'])}({name})"
         elif how == "len":
             value = f"len({name}) * {self.expr(scope, 1)}"
-        elif how == "array":
+        elif how == "array" and self.feats.want("np_sum_list", 1.0):  # see known.KNOWN_OPEN
             value = c.choice([f"np.sum(np.array({name}))", f"float(np.sum(np.array({name}) ** 2))"])
         elif how == "gen":
             self.counter += 1
@@ -87,8 +87,10 @@ class ScalarForms:
             inner.floats = inner.floats + [w]
             red = c.choice(["sum", "sum", "max", "min"])
             value = f"{red}({self.expr(inner, 2)} for {w} in {name})"
-        else:
+        elif how == "loop":
             return self.list_loop(scope, name, budget)
+        else:
+            value = f"sum({name})"
         return self.bind_new(scope, value)
 
     def list_loop(self, scope, name: str, budget: int) -> list:
