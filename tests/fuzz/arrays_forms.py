@@ -12,7 +12,7 @@
   ``f``'s parameters and locals (whose shapes are then pinned: later
   statements may rebind them, never to another shape), called positionally
   or with keywords; a module helper with a keyword-only parameter;
-* ``while True`` ending by a ``break``;
+* ``while True`` ending by a ``break`` or a ``return``;
 * item writes into a buffer (``out = np.zeros(4)``, ``out[i] = e``,
   ``out[i] += out[i - 1] * e``, in loops and branches, a column write), the
   ``item_write`` feature (see :data:`.arrays.WRITES`).
@@ -186,7 +186,11 @@ class ArrayForms:
         inner = self._with(env, **{acc: shape})
         body = [f"{acc} = {acc} * {_paren(self.expr(env, S0, 1))} + "
                 f"{_paren(self.expr(inner, shape, 1))}"]
-        check = [f"if {n} > {c.randint(0, 3)}:", "    break"]
+        exit_ = "break"
+        if c.chance(0.25):  # f's own body: return from inside the loop
+            total = f"np.sum({acc} * {acc})" if shape != S0 else f"{acc} * {acc}"
+            exit_ = f"return {total} + {_paren(self.expr(env, S0, 1))}"
+        check = [f"if {n} > {c.randint(0, 3)}:", f"    {exit_}"]
         if c.chance(0.5):
             body, check = check, body
         env[acc] = shape
