@@ -13,6 +13,8 @@ P[2]])``), loops over arrays (also in such rebuilds) and branches on array
 values; loops over an array's rows or elements (plain, ``enumerate``, ``zip``,
 ``reversed``, with ``break``/``continue``/``else``, the loop variable read
 after the loop).  Points may be integer arrays, zeros or large values.
+Issue 14's forms (generators, lists, closures, ``while True``, item writes)
+are in :mod:`.arrays_forms`.
 """
 from __future__ import annotations
 

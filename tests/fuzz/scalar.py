@@ -9,7 +9,9 @@ loop variables, loops over tuples (``enumerate``/``zip``/``reversed``),
 ``reversed(range(...))``, ``for``/``while ... else``, ``while True`` ending by a
 break or a return, a loop index read after a loop that certainly runs, names the emitted code also uses (``tape``, ``reversed``,
 ``math``, ``h1_fwd`` beside ``h1``), a module global rebound after the first
-gradient, and points at zero, at integers, NaN and large values.
+gradient, and points at zero, at integers, NaN and large values.  Issue 14's
+forms (lists of known length, closures over locals, keyword-only and
+``*args`` helpers) are in :mod:`.scalar_forms`.
 
 Every template keeps its operand where the primitive is defined (``log(1 + a
 * a)``); names bound in only one branch or only inside a loop body are not
