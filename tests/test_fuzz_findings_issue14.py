@@ -89,8 +89,22 @@ def list_per_iteration(x, y):
     return x
 
 
-def test_a_list_built_afresh_in_each_iteration():
-    check(list_per_iteration, (0.7, -0.3))
+def list_per_iteration_in_a_branch(x, y):
+    t = 0.0
+    n = 0
+    while n < 3:
+        n += 1
+        if x > 0:
+            ys = []
+            for k in range(3):
+                ys.append(x * k + y)
+            t = t + sum(ys) * ys[1]
+    return t
+
+
+@pytest.mark.parametrize("fn", [list_per_iteration, list_per_iteration_in_a_branch])
+def test_a_list_built_afresh_in_each_iteration(fn):
+    check(fn, (0.7, -0.3))
 
 
 # ---------------------------------------------- reversed(range(...)) lists

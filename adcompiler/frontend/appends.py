@@ -69,20 +69,24 @@ class _Appends:
         self.lists = lists
         self.shadowed = shadowed  # of range, reversed: not the builtins here
 
-    def carried(self, body: list) -> set:
+    def carried(self, body: list, fresh: frozenset = frozenset()) -> set:
         """The lists appended to in a loop ``body`` that the body does not
-        first bind to a display itself (``ys = []`` at its top level): only
-        those grow from one iteration to the next, so that the loop must be
-        unrolled.  A list bound in the body is a tuple of known length in each
-        iteration (the lowering refuses it if it is also carried)."""
-        fresh, grown = set(), set()
+        first bind to a display itself (``ys = []`` earlier in the same block
+        or in a block around it): only those grow from one iteration to the
+        next, so that the loop must be unrolled.  A list bound in the body is
+        a tuple of known length in each iteration (the lowering refuses it
+        if it is also carried)."""
+        fresh, grown = set(fresh), set()
         for s in body:
             if isinstance(s, ast.Assign) and len(s.targets) == 1 \
                     and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.List):
                 fresh.add(s.targets[0].id)
-                continue
-            grown |= {n for n in map(lambda t: _append_of(t, self.lists), _walk_stmts([s]))
-                      if n is not None and n not in fresh}
+            elif isinstance(s, (ast.If, ast.For, ast.While)):
+                for block in (s.body, s.orelse):
+                    grown |= self.carried(block, frozenset(fresh))
+            elif not isinstance(s, _SCOPES):
+                grown |= {n for n in map(lambda t: _append_of(t, self.lists), _walk_stmts([s]))
+                          if n is not None and n not in fresh}
         return grown
 
     def body(self, stmts: list) -> list:
