@@ -428,7 +428,10 @@ class ScalarGrammar(ScalarForms):
                       if self.feats.allows(feat)]
         if self.feats.allows("gen_sum"):
             kinds.append("comprehension")
-        if self.feats.allows("list_comp") or self.feats.allows("append"):
+        if (self.feats.allows("list_comp") or self.feats.allows("append")) and \
+                (scope.loop_depth == 0 or self.c.chance(0.3)):
+            # fewer in loops: a list bound in a loop whose value may also come
+            # from an earlier iteration is refused (it hides the rest)
             kinds.append("lists")
         if scope.top and self.feats.allows("local_closure"):
             kinds.append("local_closure")

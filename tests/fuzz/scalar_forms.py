@@ -118,7 +118,7 @@ class ScalarForms:
         f's locals bound so far; it joins the callable helpers."""
         c = self.c
         self.counter += 1
-        name = f"c{self.counter}"
+        name = f"cl{self.counter}"  # (the closure defined first in f is c1)
         default = self.feats.want("defaults", 0.4)
         params = ("u", "w") if default else ("u",)
         inner = type(scope)(list(params) + scope.floats, self, scope.helpers, scope.ints)
