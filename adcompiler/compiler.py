@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 
 from .emit.emitter import emit_function
+from .emit.opaque import opaque_defs
 from .runtime.deep import deep
 from .errors import CompileError
 from .frontend.source import SourceFunction
@@ -27,17 +28,19 @@ from .runtime.watch import watch
 from .core import passlog
 from .core.ir import Function, verify
 from .frontend.program import Program, identifiers, lower_program
-from .optimize.passes import finish, optimize
+from .optimize.passes import dce, finish, optimize
 from .runtime.display import Source
 from .emit.printer import comment_line, to_source
 from .transform.reverse import reverse_callee, reverse_function
+from .transform import custom as custom_rules
 from .arrays import emit as npemit
 from .prims.shapecalc import ShapeNeeded
 from .arrays import context as npcompile
 from .arrays.shapes import Tup, shown_dim
 from .arrays.context import UNDECLARED, ArrayContext, shape_error, undeclared_shapes
 from .frontend.inline import inline_calls
-from .arrays.inplace import check_inplace
+from .arrays.inplace import check_inplace, fresh_results, writes_kept
+from .arrays.writes import check_writes
 
 CHECK_IR = False  # tests switch this on
 
@@ -111,7 +114,7 @@ def reverse_module(sf: SourceFunction, wrt: tuple, with_value: bool = False,
 
 def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     program, key = lower(sf)
-    entry = _pass(program.functions[key], optimize)
+    entry = _pass(custom_entry(program, key), optimize)
     if len(entry.body.results) != 1:
         raise CompileError(f"{sf.name} returns {len(entry.body.results)} values; a gradient "
                            "needs a single scalar output", sf.filename, sf.node.lineno,
@@ -129,7 +132,8 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     types = _typer(ctx, shapes, dtypes)
     if ctx:
         check_program_inplace(program, key, ctx)
-        helpers = {k: optimize(f) for k, f in program.functions.items()}
+        helpers = {k: optimize(f) for k, f in program.functions.items()
+                   if k not in program.custom}  # their rules replace them: kept as calls
         entry = observed("inline", inline_calls(entry, helpers), types)
         entry = _pass(entry, optimize, types=types)
     primal_shapes = ctx.entry_shapes(entry) if ctx else None
@@ -223,19 +227,36 @@ def _array_lines(block, var, shapes, lines) -> None:
 def check_program_inplace(program: Program, key: str, ctx) -> None:
     """``x op= e`` on a shared array (inplace.py), in the entry and in every
     helper it reaches, checked on the code as lowered (before optimisation)."""
-    from .arrays.shapes import infer
+    from .arrays.shapes import infer_with_dtypes
     raw = program.functions[key]
-    shapes = infer(raw, ctx.params, ctx.callee_shapes, ctx.dtypes)
-    check_inplace(raw, shapes, program.inplace.get(key), program.sources[key].filename,
-                  program.aliases.get(key))
+    shapes, dtypes = infer_with_dtypes(raw, ctx.params, ctx.callee_shapes, ctx.dtypes)
+    check_writes(raw, shapes, dtypes, program.inplace.get(key) or {},
+                 program.sources[key].filename)
+    fresh = fresh_results(program.functions)
+    _check_inplace(raw, shapes, program.inplace.get(key), program.sources[key].filename,
+                   program.aliases.get(key), fresh)
     for other, ops in sorted(program.inplace.items()):
         params = ctx.callee_param_shapes(other)
         if other == key or not params:
             continue
         fn = program.functions[other]
-        shapes = infer(fn, params, ctx.callee_shapes)
-        check_inplace(fn, shapes, ops, program.sources[other].filename,
-                      program.aliases.get(other))
+        shapes, dtypes = infer_with_dtypes(fn, params, ctx.callee_shapes)
+        check_writes(fn, shapes, dtypes, ops, program.sources[other].filename)
+        _check_inplace(fn, shapes, ops, program.sources[other].filename,
+                       program.aliases.get(other), fresh)
+
+
+def _check_inplace(raw: Function, shapes: dict, ops, filename: str, aliases,
+                   fresh) -> None:
+    """A write into a parameter or a global is refused as written; a name
+    sharing the written array counts only where a read of it reaches the
+    result or a write (dead code, such as the value a loop carries out of
+    itself that is never read, is dropped first; nothing is merged)."""
+    if not ops:
+        return
+    check_inplace(raw, shapes, ops, filename, aliases, reads=False, fresh_call=fresh)
+    check_inplace(dce(writes_kept(raw, ops)), shapes, ops, filename, aliases,
+                  fresh_call=fresh)
 
 
 def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> list:
@@ -251,6 +272,18 @@ def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> l
         if (key_, kind) in done:
             continue
         done.add((key_, kind))
+        if kind == "fwd" and key_ in program.custom:  # the user's rules (transform/custom.py)
+            pair = [_pass(observed("reverse", f), optimize)
+                    for f in custom_rules.reverse_pair(program, key_, ctx)]
+            if ctx:
+                pair[0] = _specialized(ctx, pair[0], ctx.callee_param_shapes(pair[0].name))
+                pair[1] = _specialized(ctx, pair[1], ctx.bwd_params(*pair))
+            out += pair
+            done |= {(f.name, "primal") for f in pair}  # emitted once, as the pair
+            todo += [(k, "primal") for k in sorted(primal_callees(program, *pair))]
+            continue
+        if key_ not in program.functions:  # an opaque custom function: emitted as written
+            continue
         fn = _pass(program.functions[key_], optimize)
         if kind == "primal":
             out.append(_specialized(ctx, fn, ctx.callee_param_shapes(key_)) if ctx else fn)
@@ -267,6 +300,14 @@ def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> l
         more_primal = (_callees(fwd) | _callees(bwd)) & set(program.functions)
         todo += [(k, "fwd") for k in sorted(more_fwd)] + [(k, "primal") for k in sorted(more_primal)]
     return out
+
+
+def custom_entry(program: Program, key: str) -> Function:
+    """The entry's IR; a custom function is entered through a call of itself,
+    which reverse mode replaces by its rules."""
+    if key in program.custom:
+        return custom_rules.entry_wrapper(program, key)
+    return program.functions[key]
 
 
 def primal_callees(program: Program, *fns: Function) -> set:
@@ -289,12 +330,14 @@ def reserved_names(program: Program) -> set:
 
 
 def emit_module(functions: list, program, header: str = "", checks: dict | None = None,
-                extra: tuple = ()) -> str:
+                extra: tuple = (), opaque: list | None = None) -> str:
     """One module holding ``functions``; ``program`` (a Program, or a set of
     names) tells which names the user's code owns (and, for array code, the
     shapes the emitter needs).  ``checks``: the entry's declared parameter
     shapes, checked on entry (see :func:`npemit.shape_checks`).  ``extra``:
-    function definitions (AST) appended as they are (emit/packing.py)."""
+    function definitions (AST) appended as they are (emit/packing.py).
+    ``opaque``: the custom functions' own code it carries (emit/opaque.py),
+    found from ``program`` when not given."""
     functions = [_pass(fn, finish) for fn in functions]
     users = reserved_names(program) if isinstance(program, Program) else set(program)
     reserved = users | {fn.name for fn in functions}
@@ -321,9 +364,12 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
     defs += extra
     if npemit.HELPER in imports:
         defs.insert(0, npemit.helper_def())
+    carried = opaque_defs(program, functions) if opaque is None else opaque
     module = ast.Module(defs, [])
     aliases = alias_globals(module, {npemit.HELPER})
-    module.body[:0] = import_lines(imports, aliases)
+    head = import_lines(imports, aliases)
+    have = {ast.dump(i) for i in head}
+    module.body[:0] = head + [c for c in carried if ast.dump(c) not in have]
     text = to_source(module)
     return (header + text).lstrip("\n")
 
@@ -385,6 +431,7 @@ def compile_many(requests: list, progress=None) -> str:
 def _compile_many(requests: list, progress) -> str:
     functions: dict = {}
     reserved: set = set()
+    carried: list = []  # opaque custom functions' code (emit/opaque.py)
     header = ""
     parts: list = []  # emitted array modules, and None where the shared module goes
     for sf, wrt, shapes in requests:
@@ -399,9 +446,12 @@ def _compile_many(requests: list, progress) -> str:
             parts.append(None)
         reserved |= reserved_names(program)
         header += _header_line(sf, wrt, False)
+        carried += [d for d in opaque_defs(program, fns)
+                    if ast.dump(d) not in {ast.dump(c) for c in carried}]
         for fn in fns:
             functions.setdefault(fn.name, fn)
-    shared = emit_module(list(functions.values()), reserved, header) if functions else ""
+    shared = emit_module(list(functions.values()), reserved, header,
+                         opaque=carried) if functions else ""
     parts = [shared if p is None else p for p in parts]
     return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
 

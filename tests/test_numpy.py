@@ -117,13 +117,15 @@ def test_results_do_not_alias_each_other():
     assert np.array_equal(gy, [1.0, 1.0, 1.0])
 
 
-@pytest.mark.parametrize("body", ["x[0] = 1.0", "x[1:] += y", "x[0] *= 2"])
+@pytest.mark.parametrize("body", ["x[0] = 1.0", "x[1:] += y[1:]", "x[0] *= 2"])
 def test_in_place_writes_are_refused(module_from_source, body):
     mod = module_from_source(f"import numpy as np\n\ndef f(x, y):\n    {body}\n"
                              "    return np.sum(x * y)\n")
     with pytest.raises(CompileError) as err:
         grad(mod.f)(np.ones(3), np.ones(3))
-    assert "not supported" in str(err.value) and ":4:" in str(err.value)
+    # a write into a parameter would change the caller's array (test_item_writes.py)
+    assert "writes into an array shared with the caller" in str(err.value)
+    assert ":4:" in str(err.value)
 
 
 def test_scalar_calls_still_compile_scalar_code():

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Var, While, sub_blocks
 from ..prims.primitives import PRIMS
-from ..prims.structural import memory
+from ..prims.structural import eqn_memory
 
 
 def buffer_roots(fn: Function, shapes: dict | None, flows=None) -> dict:
@@ -103,7 +103,7 @@ def default_flows(e: Eqn):
     """The arguments whose buffers ``e``'s result may share (None: a new
     one): a view's record may say which (``extra['shares']``: positions; its
     other arguments only give a shape or an index), else all of them."""
-    if memory(e.prim) != "view" or (e.prim == "unsum" and e.param("fresh")):
+    if eqn_memory(e) != "view":
         return None
     shares = PRIMS[e.prim].extra.get("shares") if e.prim in PRIMS else None
     if shares is not None:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import ast
 
 from ..core.ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, stmt_inputs,
-                 sub_blocks)
+                 sub_blocks, walk)
 from ..emit.globalnames import global_name
 from ..prims.indexing import index_node
 from ..prims.primitives import PRIMS
-from ..prims.structural import memory
+from ..prims.structural import eqn_memory
 
 HELPER = "_unbroadcast"
 
@@ -108,17 +108,58 @@ def index_add(em, e: Eqn, target: str) -> list:
     here = ast.Name(target, ast.Load())
     if e.param("repeats"):
         add = ast.Expr(_call(ast.Attribute(_np("add"), "at", ast.Load()),
-                             [here, index, em.expr(g)]))
+                             [here, _index_value(index), em.expr(g)]))
     else:
         add = ast.AugAssign(ast.Subscript(ast.Name(target, ast.Load()), index, ast.Store()),
                             ast.Add(), em.expr(g))
     return pre + [add]
 
 
+def setitem(em, e: Eqn, target: str) -> list:
+    """``out = setitem(x, v, idx)`` as ``x[idx] = v`` when ``x``'s array may
+    be overwritten (owned, dead after the write), else as
+    ``out = x.copy(); out[idx] = v``: NumPy's in-place write is then the
+    functional one (see :mod:`adcompiler.prims.writes`)."""
+    x, v = e.args[:2]
+    index = index_node(e.param("spec"), [em.expr(a) for a in e.args[2:]])
+    out = ast.Name(target, ast.Store())
+    pre: list = []
+    if not em.can_write_item(x, e):
+        pre = [ast.Assign([out], _call(ast.Attribute(em.expr(x), "copy", ast.Load()), []))]
+    elif em.name_of(x) != target:  # an owned array nobody else sees: take it over
+        pre = [ast.Assign([out], em.expr(x))]
+    write = ast.Assign([ast.Subscript(ast.Name(target, ast.Load()), index, ast.Store())],
+                       em.expr(v))
+    return pre + [write]
+
+
+def _index_value(index: ast.expr) -> ast.expr:
+    """A subscript as a value (``np.add.at(x, (slice(None), i), g)``): a
+    slice is only syntax inside brackets."""
+    def one(part):
+        if not isinstance(part, ast.Slice):
+            return part
+        lo, hi, st = (b if b is not None else ast.Constant(None)
+                      for b in (part.lower, part.upper, part.step))
+        if part.lower is None and part.step is None:  # slice(stop)
+            return _call(ast.Name("slice", ast.Load()), [hi])
+        return _call(ast.Name("slice", ast.Load()), [lo, hi] + ([st] if part.step else []))
+    if isinstance(index, ast.Tuple):
+        return ast.Tuple([one(p) for p in index.elts], ast.Load())
+    return one(index)
+
+
 # ---------------------------------------------------------------- ownership
-def owned_arrays(fn: Function) -> set:
-    """Variables holding an array that may be updated in place (see module doc)."""
+def owned_arrays(fn: Function, through_views: bool = False,
+                 init_copies: set | None = None) -> set:
+    """Variables holding an array that may be updated in place (see module doc).
+    ``through_views``: a view taken of an array does not count (an item write
+    checks instead that every view is dead by then: :func:`array_views`).
+    ``init_copies``: a loop-carried array the body writes items into is owned
+    even when its initial value is not, if that value is copied on entry to
+    the loop: ``(id(loop), k)`` of such slots are added to the set."""
     counts = dynamic_uses(fn.body)
+    written = {s.args[0] for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "setitem"}
     shared: set = set()
     eqns: list = []
     merges: list = []  # (outs, [(init or None, result) per branch/iteration], params)
@@ -127,13 +168,14 @@ def owned_arrays(fn: Function) -> set:
         for s in b.stmts:
             if isinstance(s, Eqn):
                 eqns.append(s)
-                if memory(s.prim) == "view":
+                if eqn_memory(s) == "view" and not (through_views and _is_view(s)):
                     shared.update(a for a in s.args if isinstance(a, Var))
             elif isinstance(s, If):
-                merges.append((s.outs, list(zip(s.then.results, s.orelse.results)), None))
+                merges.append((s.outs, list(zip(s.then.results, s.orelse.results)), None,
+                               None))
             elif isinstance(s, (ForRange, While)):
                 params = s.body.params[1:] if isinstance(s, ForRange) else s.body.params
-                merges.append((s.outs, list(zip(s.inits, s.body.results)), params))
+                merges.append((s.outs, list(zip(s.inits, s.body.results)), params, id(s)))
             for sub in sub_blocks(s):
                 visit(sub)
 
@@ -141,24 +183,68 @@ def owned_arrays(fn: Function) -> set:
     # a value flowing into a branch output or a loop-carried value that is
     # also read elsewhere shares its buffer with that output: neither may
     # be written in place while the other can still be read
-    for _, pairs, _ in merges:
+    for _, pairs, _, _ in merges:
         for pair in pairs:
             shared.update(a for a in pair if isinstance(a, Var) and counts.get(a, 0) > 1)
-    owned = {o for s in eqns if memory(s.prim) == "fresh" for o in s.outs}
+    owned = {o for s in eqns if eqn_memory(s) == "fresh" for o in s.outs}
     owned -= shared
     changed = True
     while changed:
         changed = False
-        for outs, pairs, params in merges:
+        for outs, pairs, params, loop in merges:
             for k, o in enumerate(outs):
                 ok = all(isinstance(a, Var) and a in owned and counts.get(a, 0) == 1
                          for a in pairs[k]) and o not in shared
+                if (not ok and init_copies is not None and params is not None
+                        and params[k] in written and params[k] not in shared):
+                    result = pairs[k][1]  # the body's own array; the init copied in
+                    ok = isinstance(result, Var) and result in owned and \
+                        counts.get(result, 0) == 1 and o not in shared
+                    if ok:
+                        init_copies.add((loop, k))
                 if ok and o not in owned:
                     owned.add(o)
                     if params is not None and params[k] not in shared:
                         owned.add(params[k])
                     changed = True
     return owned
+
+
+def _is_view(e: Eqn) -> bool:
+    """A primitive whose result may be a view of its arguments (x[i], x.T)."""
+    record = PRIMS.get(e.prim)
+    return bool(e.outs) and record is not None and record.memory == "view" and \
+        eqn_memory(e) == "view"
+
+
+def array_views(fn: Function, shapes: dict) -> tuple:
+    """``(views, escaping)``: ``views[x]``, the results of view primitives
+    taken of ``x`` (directly; one element ``x[i, j]`` is a number, not a
+    view); ``escaping``, the values that leave their statement's reach (a
+    branch or loop result or init, a call's argument, the function's result):
+    a view among them may outlive any write."""
+    views: dict = {}
+    escaping: set = set(a for a in fn.body.results if isinstance(a, Var))
+    for s in walk(fn.body):
+        if isinstance(s, Eqn) and _is_view(s) and not _element(s, shapes):
+            shares = PRIMS[s.prim].extra.get("shares")
+            args = s.args if shares is None else [s.args[k] for k in shares if k < len(s.args)]
+            for a in args:
+                if isinstance(a, Var):
+                    views.setdefault(a, []).append(s.outs[0])
+        elif isinstance(s, Eqn) and s.prim == "call":
+            escaping.update(a for a in s.args if isinstance(a, Var))
+        elif isinstance(s, If):
+            escaping.update(a for a in s.then.results + s.orelse.results if isinstance(a, Var))
+        elif isinstance(s, (ForRange, While)):
+            escaping.update(a for a in s.inits + s.body.results if isinstance(a, Var))
+    return views, escaping
+
+
+def _element(e: Eqn, shapes: dict) -> bool:
+    """``x[i]`` or ``x[i, j]`` giving a number (NumPy returns a scalar copy)."""
+    return (e.prim == "index" and shapes.get(e.outs[0]) == ()
+            and all(s == "a" for s in e.param("spec")))
 
 
 def dynamic_uses(block: Block) -> dict:

@@ -29,16 +29,23 @@ from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Var, While, stm
 
 
 def check_inplace(fn: Function, shapes: dict, ops: dict, filename: str,
-                  aliases: dict | None = None) -> None:
+                  aliases: dict | None = None, reads: bool = True,
+                  fresh_call=None) -> None:
     """Raise CompileError for the first ``x op= e`` on an array that may be
     shared (``ops``: ``{out var name: (user name, line, col)}`` from lowering;
-    ``aliases``: ``{var name: [other user names]}``, for the message)."""
+    ``aliases``: ``{var name: [other user names]}``, for the message).
+    ``reads=False``: only a write into a parameter or a global is refused
+    (the caller sees it even when the function never reads it again).
+    ``fresh_call(key)``: does the helper ``key`` return only arrays of its
+    own (else a call's results may share its arguments' buffers)?"""
     if not ops:
         return
 
     def flows(e: Eqn):
         if e.outs and e.outs[0].name in ops and _is_array(shapes, e.args[0]):
             return (e.args[0],)  # written into the target's own buffer
+        if e.prim == "call" and fresh_call is not None and fresh_call(e.param("fn")):
+            return None
         return default_flows(e)
 
     roots = buffer_roots(fn, shapes, flows)
@@ -47,8 +54,8 @@ def check_inplace(fn: Function, shapes: dict, ops: dict, filename: str,
     for e, pos in live.eqns:
         if not (e.outs and e.outs[0].name in ops) or not _is_array(shapes, e.args[0]):
             continue
-        name, line, col = ops[e.outs[0].name]
-        op = _SYMBOLS.get(e.prim, "op")
+        name, line, col, *kind = ops[e.outs[0].name]
+        op = "[...]" if kind else _SYMBOLS.get(e.prim, "op")
         mine = roots.get(e.args[0], frozenset())
         params = param_roots(mine)
         if params:
@@ -58,10 +65,55 @@ def check_inplace(fn: Function, shapes: dict, ops: dict, filename: str,
             raise _error(name, op, other, filename, line, col)
         for g in global_roots(mine):
             raise _error(name, op, "the global array " + g, filename, line, col)
+        if not reads:
+            continue
         for v in active.at(pos, mine):
             if v != e.outs[0] and live.read_after(v, pos, e):
                 other = _describe(v, name, (aliases or {}).get(v.name, ()))
                 raise _error(name, op, other, filename, line, col)
+
+
+def writes_kept(fn: Function, ops: dict) -> Function:
+    """``fn`` with a ``check`` reading each in-place result right after it,
+    so that dead-code elimination keeps every write: a write nobody reads
+    through its own name may still be seen through another (``b = out;
+    out[0] = v; return b``)."""
+    from dataclasses import fields, replace
+
+    def block(b: Block) -> Block:
+        stmts = []
+        for st in b.stmts:
+            if isinstance(st, Eqn):
+                stmts.append(st)
+                if st.outs and st.outs[0].name in ops:
+                    stmts.append(Eqn((), "check", (st.outs[0],), (("msg", None),), st.loc))
+                continue
+            changes = {f.name: block(getattr(st, f.name)) for f in fields(st)
+                       if isinstance(getattr(st, f.name), Block)}
+            stmts.append(replace(st, **changes))
+        return Block(b.params, tuple(stmts), b.results)
+
+    return Function(fn.name, fn.params, block(fn.body), fn.defaults, fn.filename,
+                    fn.source_line)
+
+
+def fresh_results(functions: dict):
+    """``key -> bool``: does the function ``functions[key]`` return only
+    arrays it allocated (no parameter, global or view of one)?  Its own calls
+    count as sharing their arguments; recursion counts as not fresh."""
+    known: dict = {}
+
+    def fresh(key) -> bool:
+        if key not in known:
+            known[key] = False
+            fn = functions.get(key)
+            if fn is not None:
+                roots = buffer_roots(fn, None)
+                known[key] = not any(kind in ("param", "global", "readonly")
+                                     for a in fn.body.results
+                                     for kind, _ in roots.get(a, ()))
+        return known[key]
+    return fresh
 
 
 class _Active:
@@ -122,6 +174,11 @@ def _describe(v: Var, name: str, also: tuple) -> str:
 
 
 def _error(name: str, op: str, other: str, filename: str, line: int, col: int) -> CompileError:
+    if op == "[...]":  # an item write (frontend/lower_writes.py)
+        return CompileError(
+            f"the item assignment {name}[...] = ... writes into an array shared with {other}, "
+            f"so NumPy would change that array too; write into a copy first "
+            f"({name} = {name}.copy())", filename, line, col, "item assignment")
     return CompileError(
         f"the in-place operator {op}= on {name} writes into an array shared with {other}, so "
         f"NumPy would change that array too; write {name} = {name} {op} ... (a new array) "

@@ -24,18 +24,22 @@ class ControlFlow:
         self.walks = walked_loops(em.fn.body)  # adjoint loop id -> its pop
         self.walked_pops: set = set()  # pops written as the loop's target
 
-    def copies(self, names: list, results: tuple) -> list:
-        """``slot = result`` for each result not already in its slot (in parallel)."""
-        pairs = [(n, r) for n, r in zip(names, results)
-                 if not (isinstance(r, Var) and self.namer.names.get(r) == n
-                         and r not in self.inl)]
+    def copies(self, names: list, results: tuple, fresh: tuple = ()) -> list:
+        """``slot = result`` for each result not already in its slot (in parallel);
+        ``fresh``: positions written as ``slot = result.copy()`` (a loop that
+        writes items into an array it did not allocate: liveness.py)."""
+        pairs = [(n, r) for k, (n, r) in enumerate(zip(names, results))
+                 if k in fresh or not (isinstance(r, Var) and self.namer.names.get(r) == n
+                                       and r not in self.inl)]
         if not pairs:
             return []
+        values = [self.em.expr(r) for _, r in pairs]
+        values = [ast.Call(ast.Attribute(v, "copy", ast.Load()), [], [])
+                  if names.index(n) in fresh else v for (n, _), v in zip(pairs, values)]
         if len(pairs) == 1:
-            n, r = pairs[0]
-            return [ast.Assign([ast.Name(n, ast.Store())], self.em.expr(r))]
+            return [ast.Assign([ast.Name(pairs[0][0], ast.Store())], values[0])]
         targets = ast.Tuple([ast.Name(n, ast.Store()) for n, _ in pairs], ast.Store())
-        return [ast.Assign([targets], ast.Tuple([self.em.expr(r) for _, r in pairs], ast.Load()))]
+        return [ast.Assign([targets], ast.Tuple(values, ast.Load()))]
 
     def slot_names(self, s, inits: tuple) -> list:
         return self.namer.slot_names(s.outs, inits, self.live.start[id(s)],
@@ -70,7 +74,8 @@ class ControlFlow:
 
     def loop_slots(self, s, params: tuple, results: tuple) -> tuple:
         names = self.slot_names(s, s.inits)
-        pre = self.copies(names, s.inits)
+        fresh = tuple(k for k in range(len(names)) if (id(s), k) in self.em.own.init_copies)
+        pre = self.copies(names, s.inits, fresh)
         self.namer.prefer(results, names)
         self.namer.claim(names, s.outs, params)
         return names, pre

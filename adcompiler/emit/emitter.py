@@ -35,7 +35,7 @@ _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
 class Emitter:
     """Emits one function.  Array emission (:mod:`adcompiler.arrays.emit`)
     uses only :meth:`expr`, :meth:`need`, :meth:`is_float`,
-    :meth:`can_overwrite` and :meth:`name_of`."""
+    :meth:`can_overwrite`, :meth:`can_write_item` and :meth:`name_of`."""
 
     def __init__(self, fn: Function, reserved: set, shapes: dict | None = None,
                  floats: set | None = None, fresh_results: bool = False) -> None:
@@ -63,6 +63,13 @@ class Emitter:
         """May ``e`` write into ``v``'s array: owned, not inlined, dead after ``e``?"""
         return (v not in self.inl and self.own.may_update(v)
                 and self.live.dies_by(v, self.live.start[id(e)]))
+
+    def can_write_item(self, v, e: Eqn) -> bool:
+        """May the item write ``e`` go into ``v``'s array: not inlined, dead
+        after ``e``, owned, and no view of it alive (liveness.py)?"""
+        pos = self.live.start[id(e)]
+        return (v not in self.inl and self.live.dies_by(v, pos)
+                and self.own.may_write_item(v, lambda w: self.live.dies_by(w, pos)))
 
     def name_of(self, v):
         return self.namer.names.get(v)
@@ -146,11 +153,16 @@ class Emitter:
         pos = self.live.start[id(e)]
         if e.prim == "push":
             vals = [self.expr(a) for a in e.args[1:]]
+            if self.own.writes:  # a view on the tape must not see later item writes
+                vals = [ast.Call(ast.Attribute(v, "copy", ast.Load()), [], [])
+                        if self.own.pushed_copy(a) else v for a, v in zip(e.args[1:], vals)]
             item = vals[0] if len(vals) == 1 else ast.Tuple(vals, ast.Load())
             call = ast.Call(ast.Attribute(self.expr(e.args[0]), "append", ast.Load()), [item], [])
             return [ast.Expr(call)]
         if e.prim == "index_add":
             return self.index_add(e, pos)
+        if e.prim == "setitem":
+            return self.setitem(e, pos)
         if e.prim == "check":  # assert cond, msg (kept from the user's code)
             msg = e.param("msg")
             return [ast.Assert(self.expr(e.args[0]), None if msg is None else ast.Constant(msg))]
@@ -181,6 +193,17 @@ class Emitter:
         late = {names[v] for a in e.args[2:] for v in self.inl.expand(a)
                 if isinstance(v, Var) and v in names}
         return npemit.index_add(self, e, self.namer.take(e.outs[0], pos, avoid=late))
+
+    def setitem(self, e: Eqn, pos: int) -> list:
+        """``out[idx] = v``: into the buffer itself when it dies here and
+        nothing else sees it, else into a copy (arrays/emit.py)."""
+        x, names = e.args[0], self.namer.names
+        late = {names[v] for a in e.args[1:] for v in self.inl.expand(a)
+                if isinstance(v, Var) and v in names}
+        if isinstance(x, Var) and x in names and self.can_write_item(x, e):
+            self.namer.pref.setdefault(e.outs[0], names[x])
+            late.discard(names[x])  # read before the write: ``x[i] = x[j]``
+        return npemit.setitem(self, e, self.namer.take(e.outs[0], pos, avoid=late))
 
     def prefer_inplace(self, e: Eqn, pos: int) -> None:
         """Array code: ``x_bar + c`` whose ``x_bar`` is an owned array dying

@@ -14,7 +14,7 @@ from .expressions import reads_twice
 #: operators with an augmented form (``+=`` ...)
 AUG_PRIMS = ("add", "sub", "mul", "div")
 #: never inlined: effects, multiple results, statements of their own
-INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add"}
+INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add", "setitem"}
 #: deepest expression built by inlining (each level may add parentheses)
 MAX_INLINE_DEPTH = 40
 
@@ -30,8 +30,13 @@ class Inlining:
         self.inline: dict = {}
         self.depth: dict = {}  # inlined var -> nesting depth of its expression
         self.inplace: dict = {}
+        self.user: dict = {}  # inlined var -> the statement it is written into
         #: module-level names the code reads (global arrays): each read is
         #: written where it is used (a name costs nothing)
+        #: arrays item writes go into (prims/writes.py): a value read from one
+        #: is not moved past the write, which could then not go in place
+        self.written = {s.args[0] for s in walk(fn.body)
+                        if isinstance(s, Eqn) and s.prim == "setitem"}
         reads = [s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "global"]
         self.globals = {s.param("name") for s in reads}
         self.inline.update((s.outs[0], s) for s in reads)
@@ -48,14 +53,20 @@ class Inlining:
             target = self._inplace_operand(s, local_defs, counts)
             if target is not None:
                 self.inplace[s.outs[0]] = target
+            elif isinstance(s, Eqn) and s.prim == "setitem":
+                target = s.args[0]  # the buffer written into: a name of its own
             for a in stmt_inputs(s):
                 if a is not target:
                     self._maybe_inline(a, local_defs, counts)
+                    if a in self.inline:
+                        self.user[a] = s
             for sub in sub_blocks(s):
                 self.choose(sub, isinstance(s, While) and sub is s.cond, counts)
         if is_top:
             for a in block.results:
                 self._maybe_inline(a, local_defs, counts)
+        if self.written:
+            self._keep_before_writes(block)
 
     def _inplace_operand(self, s, local_defs: dict, counts: dict):
         """The operand of an array ``+ - * /`` that can be updated in place to
@@ -74,6 +85,26 @@ class Inlining:
                     and shapes.get(a) == out and local_defs[a].prim not in INLINE_NEVER):
                 return a
         return None
+
+    def _keep_before_writes(self, block: Block) -> None:
+        """A value read from an array that an item write changes later in the
+        block stays a statement of its own when inlining would move the read
+        past that write (it could then not go in place): ``t = g[i]`` before
+        ``g[i] = 0.0``.  A read written into the write itself comes first."""
+        where = {id(s): k for k, s in enumerate(block.stmts)}
+        writes = [(k, s.args[0]) for k, s in enumerate(block.stmts)
+                  if isinstance(s, Eqn) and s.prim == "setitem"]
+        for s in block.stmts:
+            if not (isinstance(s, Eqn) and s.outs and s.outs[0] in self.inline):
+                continue
+            final = self.user.get(s.outs[0])
+            while isinstance(final, Eqn) and final.outs and final.outs[0] in self.inline:
+                final = self.user.get(final.outs[0])
+            if id(final) not in where:
+                continue
+            lo, hi = where[id(s)], where[id(final)]
+            if any(lo < k < hi and x in s.args for k, x in writes):
+                del self.inline[s.outs[0]]
 
     def _maybe_inline(self, a, local_defs: dict, counts: dict) -> None:
         if a in self.inplace:  # computed in place: a statement of its own

@@ -18,10 +18,18 @@ class Ownership:
     sees, :func:`adcompiler.arrays.emit.owned_arrays`)."""
 
     def __init__(self, fn: Function, shapes: dict | None, floats: set | None) -> None:
-        from ..arrays.emit import owned_arrays
+        from ..arrays.emit import array_views, owned_arrays
+        from ..core.ir import Eqn, walk
         self.shapes = shapes
         self.floats = floats or set()
         self.owned = owned_arrays(fn) if shapes is not None else set()
+        # item writes (out[i] = v) may also write into an array views were taken of
+        self.writes = shapes is not None and any(
+            isinstance(s, Eqn) and s.prim == "setitem" for s in walk(fn.body))
+        self.init_copies: set = set()  # (id(loop), k): carried arrays copied on entry
+        self.item_owned = owned_arrays(fn, True, self.init_copies) if self.writes else set()
+        self.views, self.escaping = array_views(fn, shapes) if self.writes else ({}, set())
+        self.base = {w: x for x, ws in self.views.items() for w in ws}  # view -> its array
 
     def holds_floats(self, v: Var) -> bool:
         """``v += float_array`` keeps NumPy's result only if ``v`` is a float
@@ -38,6 +46,38 @@ class Ownership:
         same = result is None or (self.shapes.get(result) == shape and shape is not None
                                   and all(d is not None for d in shape))
         return v in self.owned and same
+
+
+    def may_write_item(self, v: Var, dead) -> bool:
+        """May an item write go into ``v``'s array itself?  It must be owned
+        (views aside) and every view taken of it (and of those) must be dead
+        (``dead(w)``) and never leave through a branch, a loop or a call."""
+        if v not in self.item_owned:
+            return False
+        todo, seen = [v], set()
+        while todo:
+            for w in self.views.get(todo.pop(), ()):
+                if w in seen:
+                    continue
+                if w in self.escaping or not dead(w):
+                    return False
+                seen.add(w)
+                todo.append(w)
+        return True
+
+    def pushed_copy(self, a) -> bool:
+        """Is ``a`` a view that a tape must store as a copy (an item write
+        may later change the array it looks into: one of this function's own,
+        so a NumPy array or scalar, both of which have ``.copy()``)?"""
+        if self.shapes.get(a) == ():
+            return False
+        seen = set()
+        while a in self.base and a not in seen:
+            seen.add(a)
+            a = self.base[a]
+            if a in self.item_owned:
+                return True
+        return False
 
 
 class Liveness:

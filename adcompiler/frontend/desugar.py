@@ -27,6 +27,8 @@ import copy
 from .prepass import prepare
 from .loops import names_in, rewrite_for, static_nonempty
 
+from .lower_writes import flat_target, item_write
+
 _LOOPS = (ast.For, ast.While)
 
 
@@ -45,6 +47,16 @@ class Desugarer:
         return out
 
     def stmt(self, s: ast.stmt) -> list:
+        if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Subscript):
+            # out[i] += e reads, adds and writes back, exactly as NumPy does
+            target, _ = flat_target(self.sf, s.target)
+            load = ast.copy_location(ast.Subscript(target.value, target.slice, ast.Load()),
+                                     s.target)
+            value = ast.copy_location(ast.BinOp(load, s.op, s.value), s)
+            return [item_write(self.sf, s.target, value, s)]
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and \
+                isinstance(s.targets[0], ast.Subscript):
+            return [item_write(self.sf, s.targets[0], s.value, s)]
         if isinstance(s, ast.AugAssign):
             if not isinstance(s.target, ast.Name):
                 raise self.sf.error("in-place assignment to an item or attribute is not supported",
@@ -155,7 +167,11 @@ class Desugarer:
             rest = stmts[k + 1:]
             if rest and _jumps([s]):
                 test = _not(_flag_test(flags, s), s)
-                out.append(ast.copy_location(ast.If(test, self.guard(rest, flags, loop), []), s))
+                rest_if = ast.copy_location(ast.If(test, self.guard(rest, flags, loop), []), s)
+                # only a return skips the rest: code after the loop never runs on that
+                # path (syntax.definitely_assigned)
+                rest_if.adc_else_returned = _jumps([s]) == {"return"}
+                out.append(rest_if)
                 return out
         return out
 

@@ -32,11 +32,12 @@ from .lower_globals import GlobalLowering
 from .lower_loops import LoopLowering
 from .source import SourceFunction
 from .lower_statements import StatementLowering
+from .lower_writes import WriteLowering
 from .syntax import Returned, assigned, describe
 
 
 class Lowerer(StatementLowering, LoopLowering, ExpressionLowering, GlobalLowering,
-              CallLowering):
+              CallLowering, WriteLowering):
     """Lowers one function of a :class:`~adcompiler.frontend.program.Program`
     (``program`` is None when only the checks are wanted)."""
 

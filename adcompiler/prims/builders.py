@@ -5,8 +5,8 @@ values (the ``array_of`` primitive).
 Shapes are constants or integers computed from ``len(x)``/``x.shape`` (an
 unknown size is ``None`` in the shape algebra).  Only float buffers are
 built: an integer ``dtype=`` would truncate the values a gradient flows
-through, so it is refused by name.  ``np.empty`` is refused: its values are
-uninitialised and, without item writes, can never be fully overwritten.
+through, so it is refused by name.  ``np.empty`` is built as ``np.zeros``
+(its values are unspecified: zeros are among them).
 
 ``np.full`` and ``np.full_like`` are linear in their fill value (its
 adjoint: the output adjoint summed down to the value's shape); ``array_of`` is
@@ -123,9 +123,9 @@ def _bind(lowering, node, args, keywords, env, names: tuple, label: str) -> dict
     return vals
 
 
-def _lower_builder(name: str, nfill: int):
+def _lower_builder(name: str, nfill: int, label: str = ""):
     """``np.zeros(shape, dtype=float)``, ``np.full(shape, fill_value, dtype=float)``."""
-    label = _LABEL[name]
+    label = label or _LABEL[name]
 
     def build(lowering, node, args, keywords, env, b):
         names = ("shape", "fill_value")[:1 + nfill]
@@ -179,33 +179,50 @@ define("full", -1, array_only=True, memory="fresh", dtype="float",
 
 # ---------------------------------------------------------------- eye
 def _lower_eye(lowering, node, args, keywords, env, b):
-    kws = _keywords(lowering, node, keywords, ("dtype",), "np.eye", env)
-    if len(args) != 1 or kws:
-        raise lowering.sf.error("np.eye takes one size argument (and dtype=float) here",
-                                node, "np.eye")
-    n = _dims(lowering, args[0], env, b, "np.eye")
-    if len(n) != 1:
-        raise lowering.sf.error("np.eye takes one integer size here", node, "np.eye")
-    return b.eqn("eye", n[0])
+    """``np.eye(N, M=None, k=0, dtype=float)``: sizes as for ``np.zeros``, the
+    diagonal offset ``k`` a constant integer (a parameter)."""
+    named = ("N", "M", "k")
+    kws = _keywords(lowering, node, keywords, named + ("dtype",), "np.eye", env)
+    vals = dict(zip(named, args))
+    if len(args) > 3 or set(vals) & set(kws) or "N" not in {**vals, **kws}:
+        raise lowering.sf.error("np.eye takes N, M, k and dtype=float here", node, "np.eye")
+    vals.update(kws)
+    sizes = [_dims(lowering, vals[p], env, b, "np.eye") for p in ("N", "M") if p in vals
+             and not (isinstance(vals[p], ast.Constant) and vals[p].value is None)]
+    if any(len(n) != 1 for n in sizes):
+        raise lowering.sf.error("np.eye takes integer sizes here", node, "np.eye")
+    k = lowering.static(vals["k"], env, "np.eye", "k") if "k" in vals else 0
+    if type(k) is not int:
+        raise lowering.sf.error("np.eye needs a constant integer k", node, "np.eye")
+    return b.eqn("eye", *(n[0] for n in sizes), **({"k": k} if k else {}))
 
 
-define("eye", 1, differentiable=False, array_only=True, memory="fresh", dtype="float",
-       spellings={"np": ("eye", "identity")}, impl=lambda n, **_: np.eye(n),
-       shape=lambda e, args, dtype: _dims_shape(e.args, dtype, "np.eye") * 2,
-       extra={"lower": Signature(build=_lower_eye, label="np.eye"), "emit": np_call("eye")})
+def _eye_shape(e, args, dtype):
+    dims = _dims_shape(e.args, dtype, "np.eye")
+    return dims * 2 if len(dims) == 1 else dims
+
+
+def _eye_emit(kit, e, args):
+    kws = {"k": kit.const(e.param("k"))} if e.param("k") else {}
+    return kit.call(kit.np("eye"), list(args), kws)
+
+
+define("eye", -1, differentiable=False, array_only=True, memory="fresh", dtype="float",
+       spellings={"np": ("eye", "identity")},
+       impl=lambda n, m=None, k=0, **_: np.eye(n, m, k), shape=_eye_shape,
+       extra={"lower": Signature(build=_lower_eye, label="np.eye"), "emit": _eye_emit})
 
 
 # ---------------------------------------------------------------- np.empty
-def _refuse_empty(lowering, node, args, keywords, env, b):
-    raise lowering.sf.error("np.empty is not supported: its values are uninitialised and "
-                            "item writes into it are not supported yet; use np.zeros",
-                            node, "np.empty")
-
-
+# np.empty(shape) is built as np.zeros(shape): its values are unspecified, so
+# zeros are one of them, and the emitted code stays deterministic (a value
+# read before it is written is then 0.0, never garbage); np.empty_like is
+# np.zeros_like (queries.py)
 define("empty", -1, differentiable=False, array_only=True, memory="fresh",
-       spellings={"np": ("empty", "empty_like")}, impl=lambda *a, **_: None,
+       spellings={"np": ("empty",)}, impl=lambda *a, **_: None,
        shape=lambda e, args, dtype: None,
-       extra={"lower": Signature(build=_refuse_empty, label="np.empty")})
+       extra={"lower": Signature(build=_lower_builder("zeros", 0, "np.empty"),
+                                 label="np.empty")})
 
 
 # ---------------------------------------------------------------- *_like

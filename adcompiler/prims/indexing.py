@@ -105,10 +105,18 @@ def _case(shape, spec_atoms, *extra):
     return make
 
 
+def _index_emit(kit, e, args):
+    """``x[...]``; ``x[...].copy()`` when the adjoint of an item write asks
+    for the part as a new array (``fresh=True``, see prims/writes.py)."""
+    node = ast.Subscript(args[0], index_node(e.param("spec"), args[1:]), ast.Load())
+    if e.param("fresh"):
+        return kit.call(ast.Attribute(node, "copy", ast.Load()), [])
+    return node
+
+
 define("index", -1, array_only=True, memory="view",  # x[...]: index(x, *atoms), params spec
        impl=lambda x, *atoms, spec, **_: x[index_key(spec, atoms)], shape=_index_shape,
-       extra={"emit": lambda kit, e, args: ast.Subscript(
-           args[0], index_node(e.param("spec"), args[1:]), ast.Load()), "shares": (0,)},
+       extra={"emit": _index_emit, "shares": (0,)},
        **linear(_scatter_back),
        domain=(_case((3, 4), [_slice(1, None, None), ("a", (0,))]),
                _case((5,), [("a", lambda r: (np.array([0, 2, 2, 4]),))]),

@@ -84,6 +84,7 @@ class Reverser:
         self.names = names
         self.varied = varied
         self.shapes = shapes  # None: every value is a scalar (see shapes.py)
+        self.loop_depth = 0  # loops around the statement being transformed
         self.tapes: list = []  # new_tape equations for the function's top
         self.fwd_calls: set = set()  # callees needing an _fwd/_bwd pair
         # adjoints that are an exact zero standing for "no adjoint" on some
@@ -132,7 +133,13 @@ class Reverser:
         from ..prims.indexing import index_may_repeat
         x = e.args[0]
         old = bars.get(x)
-        bars[x] = ab.eqn("index_add", x, Const(0.0) if old is None else old, g, *e.args[1:],
+        # the first operand only gives the shape: in a loop, the adjoint so far
+        # has it too, and reading it instead keeps x off the loop's tape (a
+        # buffer written row by row would otherwise be stored whole at every
+        # iteration)
+        like = old if (self.loop_depth and isinstance(old, Var)
+                       and _same_shape(self.shape(old), self.shape(x))) else x
+        bars[x] = ab.eqn("index_add", like, Const(0.0) if old is None else old, g, *e.args[1:],
                          spec=e.param("spec"), repeats=index_may_repeat(e, self.shape),
                          hint=_bar_hint(x))
 
@@ -184,7 +191,10 @@ class Reverser:
         if e.prim in ("add", "mul") and e.args[0] == e.args[1] and self.active(e.args[0]):
             self.add_bar(bars, e.args[0], _doubled(self, ab, e, g), ab)  # x + x, x * x
             return [e]
-        for i, a in enumerate(e.args):
+        args = list(enumerate(e.args))
+        if e.prim == "setitem":  # read g at the written part before zeroing it there,
+            args.reverse()  # so that the zeroing may write into g (emit/emitter.py)
+        for i, a in args:
             if self.active(a):
                 self.add_bar(bars, a, self.contribution(ab, e, i, g), ab)
         return [e]
@@ -279,6 +289,7 @@ class Reverser:
             if init is None or init in self.maybe_zero:  # starts as "no adjoint"
                 self.maybe_zero.add(p)
         ntapes = len(self.tapes)
+        self.loop_depth += 1
         while True:  # an adjoint the body hands back as "none" may be one next time
             cb = ab.child()
             local = dict(zip(outer, outer_params))
@@ -292,6 +303,7 @@ class Reverser:
                 break
             self.maybe_zero.update(late)
             del self.tapes[ntapes:]  # built again with the body
+        self.loop_depth -= 1
         kept = [(v, p) for v, p in zip(outer, outer_params) if local.get(v) is not p]
         results = tuple(local.get(carried[k]) or self.zero(s.outs[k], cb) for k in slots) + \
             tuple(local[v] for v, _ in kept)
@@ -404,3 +416,13 @@ def reverse_callee(fn: Function, shapes: dict | None = None) -> tuple:
     bwd = Function(fn.name + "_bwd", (res_param,) + seeds, bwd_body, (), fn.filename,
                    fn.source_line)
     return fwd, bwd, rev.fwd_calls
+
+
+def _same_shape(a, b) -> bool:
+    """Shapes of an adjoint and its primal value: every share of an adjoint
+    is summed back to the value's shape, so they agree unless a known
+    dimension says otherwise (then the value's own shape is read)."""
+    if a is None:  # an adjoint made by this transform: its shape is not inferred yet
+        return True
+    return (isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b)
+            and all(x is None or y is None or x == y for x, y in zip(a, b)))

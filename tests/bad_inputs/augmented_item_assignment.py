@@ -1,5 +1,5 @@
 # expect: CompileError
-# message: in-place assignment to an item or attribute
+# message: assignment to an item of the tuple or list t is not supported
 # line: 6
 def f(x):
     t = [x, x]
