@@ -25,10 +25,6 @@ import numpy as np
 from .arrays_forms import ArrayForms
 from .program import Features, Program
 
-#: item writes into buffers (``out[i] = e``): generated only when asked for
-#: (``run.py --writes``) until main lowers them (issue 14, branch ``writes``);
-#: before that every such program is refused, which would hide the rest
-WRITES = [False]
 
 M, T, S0, S2, S3, S4, C, R2 = (3, 4), (4, 3), (), (2,), (3,), (4,), (3, 1), (2, 4)
 SHAPES = [S0, S3, S4, C, M, T, S2, R2]
@@ -350,7 +346,7 @@ class ArrayGrammar(ArrayForms):
                       ("while_true", "while_true")]
         if budget == 2 and self.feats.allows("array_closure"):  # f's own body
             kinds.append(("closure", "array_closure"))
-        if WRITES[0] and not shape_stable:
+        if not shape_stable:
             kinds.append(("item_writes", "item_write"))
         kind = self.feats.pick(kinds).strip()
         if kind in ("generator", "while_true", "closure", "item_writes"):
@@ -427,5 +423,5 @@ ALL_FEATURES = {feat for _, feat in UNARY + BINARY if feat} | \
     {feat for forms in STRUCT.values() for _, _, feat in forms if feat} | {
         "alias_inplace", "array_inplace", "setitem", "self_index", "array_loop", "array_branch", "iter_array",
         "loop_var_after", "loop_break", "loop_else", "array_gen", "array_list", "append",
-        "list_comp", "array_closure", "defaults", "kwargs", "kwonly", "while_true",
+        "list_comp", "array_closure", "defaults", "kwargs", "kwonly", "while_true", "item_write",
         "int_array", "zero_array", "large_array"}

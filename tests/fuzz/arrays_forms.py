@@ -15,7 +15,7 @@
 * ``while True`` ending by a ``break`` or a ``return``;
 * item writes into a buffer (``out = np.zeros(4)``, ``out[i] = e``,
   ``out[i] += out[i - 1] * e``, in loops and branches, a column write), the
-  ``item_write`` feature (see :data:`.arrays.WRITES`).
+  ``item_write`` feature.
 """
 from __future__ import annotations
 

@@ -58,15 +58,10 @@ def main(argv=None) -> int:
                     "(even seeds are scalar programs, odd ones NumPy programs)")
     ap.add_argument("--ci-features", action="store_true",
                     help="leave out known.KNOWN_OPEN, as the CI profile does")
-    ap.add_argument("--writes", action="store_true", help="also generate item writes into "
-                    "buffers (out[i] = e): arrays.WRITES, off until main lowers them")
     ap.add_argument("--exclude", default="", help="comma-separated features not to generate "
                     "(triage: look for classes beyond the known ones)")
     args = ap.parse_args(argv)
     exclude = [f for f in args.exclude.split(",") if f]
-    if args.writes:
-        from . import arrays
-        arrays.WRITES[0] = True
     if args.ci_features:
         from .known import KNOWN_OPEN
         exclude += sorted(KNOWN_OPEN)
