@@ -553,6 +553,34 @@ def test_cli_help_documents_star_args(capsys):
 HEAD = "import math\nimport numpy as np\nfrom adcompiler import grad, jacobian, hessian, jvp\n\n"
 
 CASES = {
+    '`out = np.zeros(n)`, `out[i] = e`, `traj[i + 1] = step(traj[i])`, `M[:, j] = col`, `M[i, j] += v`, `M[i][j] = v`, `x[x < 0] = 0.0`': '''
+def fill(x, e, v, col, n=3):
+    out = np.zeros(n)
+    for i in range(n):
+        out[i] = e * x[i]
+    traj = np.zeros((n + 1, 3))
+    traj[0] = x
+    for i in range(n):
+        traj[i + 1] = step(traj[i])
+    M = np.zeros((3, 3))
+    for j in range(3):
+        M[:, j] = col * x[j]
+    i, j = 1, 2
+    M[i, j] += v
+    M[i][j] = v * M[i, j]
+    x = x - 1.0
+    x[x < 0] = 0.0
+    return np.sum(out ** 2) + np.sum(np.sin(traj)) + np.sum(M ** 2) + np.sum(x ** 3)
+
+
+def step(s):
+    return s + 0.1 * np.cos(s)
+
+
+def run(nd):
+    args = (np.array([0.6, 1.4, 2.1]), 0.7, 1.3, np.array([0.5, -1.0, 2.0]))
+    return [(grad(fill, wrt=k)(*args), nd(fill, args, k)) for k in range(4)]
+''',
     '`while True:` … `if r < tol: return x`': '''
 def newton_sqrt(a, tol=1e-12):
     x = a
