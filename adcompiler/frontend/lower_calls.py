@@ -23,7 +23,7 @@ class CallLowering:
     def e_Call(self, node, env, b):
         lifted = getattr(node, "adc_lifted", None)
         if lifted is not None:  # a nested def or lambda (closures.py)
-            return self.user_call(node, lifted, env, b)
+            return self.user_call(node, lifted.source, env, b)
         special = self.special_builtin(node.func, env)
         if special == "len":
             value = self.expr(node.args[0], env, b) if len(node.args) == 1 else None

@@ -49,13 +49,6 @@ class SourceFunction:
         self.name = self.name or self.node.name
         self.node = positional_signature(self.node)
 
-    def __deepcopy__(self, memo) -> "SourceFunction":
-        """Itself: a call node refers to its lifted helper (``adc_lifted``,
-        closures.py), and copying the node must not copy the helper and its
-        environment (modules cannot be copied; a copy would be another
-        function to the lowering)."""
-        return self
-
     def error(self, message: str, node: ast.AST | None = None, construct: str = "") -> CompileError:
         line = getattr(node, "lineno", self.node.lineno) if node is not None else self.node.lineno
         col = getattr(node, "col_offset", 0) if node is not None else 0
