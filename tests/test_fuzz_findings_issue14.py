@@ -261,3 +261,33 @@ def test_appends_in_a_loop_over_a_local_range_are_refused(fn):
     for mode in ("reverse", "forward"):
         with pytest.raises(CompileError, match="local variable"):
             grad(fn, wrt=(0, 1), mode=mode)(0.5, 0.3)
+
+
+# ---------------------------------------------- X * 1.0 as a buffer of an integer array
+# The optimiser's identity x * 1.0 -> x made the user's buffer O = X * 1.0 the
+# integer array X itself (copied before its first write): the item writes
+# O[0] *= s then truncated, and value and gradient were silently wrong when
+# X (not differentiated) held integers (fuzz seed 2200059).  Now a value the
+# user names keeps the identity only when its operand is known to be a float.
+def scaled_copy_then_write(X, s):
+    O = X * 1.0
+    O[0] *= s
+    return np.sum(np.sin(O))
+
+
+def shifted_copy_then_write(X, s):
+    O = X + 0.0
+    O[1, 0] += s
+    P = X / 1
+    P[0, 1] = s * s
+    return np.sum(O * O) + np.sum(np.cos(P))
+
+
+@pytest.mark.parametrize("fn", [scaled_copy_then_write, shifted_copy_then_write])
+def test_a_float_copy_of_an_integer_array_keeps_its_fractions(fn):
+    from adcompiler import value_and_grad
+    X = np.array([[1, 2], [3, 4]])
+    value, (ds,) = value_and_grad(fn, wrt=(1,))(X.copy(), 0.5)
+    assert value == pytest.approx(fn(X.copy(), 0.5), rel=1e-12)
+    want = (fn(X.copy(), 0.5 + H) - fn(X.copy(), 0.5 - H)) / (2 * H)
+    assert ds == pytest.approx(want, rel=1e-6, abs=1e-6)

@@ -424,4 +424,5 @@ ALL_FEATURES = {feat for _, feat in UNARY + BINARY if feat} | \
         "alias_inplace", "array_inplace", "setitem", "self_index", "array_loop", "array_branch", "iter_array",
         "loop_var_after", "loop_break", "loop_else", "array_gen", "array_list", "append",
         "list_comp", "array_closure", "defaults", "kwargs", "kwonly", "while_true", "item_write",
+        "float_copy_write",
         "int_array", "zero_array", "large_array"}

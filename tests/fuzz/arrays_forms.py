@@ -207,7 +207,10 @@ class ArrayForms:
         form = c.choice(["loop", "loop", "straight", "matrix", "branch"])
         if form == "matrix":
             j = c.randint(0, 3)
-            lines = [f"{out} = {c.choice(['np.zeros((3, 4))', f'np.zeros_like({mat})', f'{mat} * 1.0'])}",
+            inits = ['np.zeros((3, 4))', f'np.zeros_like({mat})']
+            if self.feats.want("float_copy_write", 0.5):  # see known.KNOWN_OPEN
+                inits = [f'{mat} * 1.0']
+            lines = [f"{out} = {c.choice(inits)}",
                      f"{out}[:, {j}] = {self.expr(env, S3, 1)}",
                      f"{out}[{c.randint(0, 2)}] {c.choice(['=', '+=', '*='])} {self.expr(env, S4, 1)}",
                      f"{out}[1, {j}] += {self.expr(self._with(env, **{out: M}), S0, 1)}"]

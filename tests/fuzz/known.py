@@ -17,6 +17,8 @@ fuzzes those constructs too.  Feature names are the ones the grammars tag
 # Removed after merging the arrays-api and fuzz-fixes branches (lead, 00:40):
 # nan_maxmin (with the NaN convention of docs/conventions.md), bool_arith,
 # int_array, helper_in_while, nested_return.
+# Removed on branch fuzz: float_copy_write (O = X * 1.0 of an integer X
+# simplified to X, then item writes truncated; fixed in optimize/passes.py).
 KNOWN_OPEN: dict = {
     # issue 14 (found by the grown grammar, branch fuzz): the Hessian (forward
     # over reverse) of scalar code through np.sum of a scalar drops the
