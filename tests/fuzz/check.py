@@ -276,29 +276,10 @@ def check_array(fn, point, wrt, oracles, value) -> list:
         findings.append(finding)
     elif not same_value(got[0], value):
         findings.append(Finding("value_and_grad", "wrong", f"value: {got[0]!r} != f {value!r}"))
-    return findings + check_array_forward(fn, point, wrt, oracles)
-
-
-_NOT_YET = object()
-
-
-def check_array_forward(fn, point, wrt, oracles) -> list:
-    """Forward mode on NumPy code, once adcompiler has it: until then its
-    documented "scalar arguments only so far" error is skipped, not counted."""
-    def forward():
-        try:
-            return grad(fn, wrt=wrt, mode="forward")(*copy_args(point))
-        except AdcError as err:
-            if "scalar arguments only" in str(err):
-                return _NOT_YET
-            raise
-    finding, got = guarded("forward", forward)
-    if finding:
-        return [finding]
-    if got is _NOT_YET:
-        return []
-    got = got if isinstance(got, tuple) else (got,)
-    return [compare("forward", g, oracles[i], point[i]) for g, i in zip(got, wrt)]
+    args = copy_args(point)  # forward mode on arrays (issue 15): one tangent per element
+    findings += _gradients("forward", fn, point, wrt, oracles,
+                           lambda: grad(fn, wrt=wrt, mode="forward")(*args))
+    return findings
 
 
 def check_rebind(fn, mod, program, point, wrt) -> list:
