@@ -291,3 +291,34 @@ def test_a_float_copy_of_an_integer_array_keeps_its_fractions(fn):
     assert value == pytest.approx(fn(X.copy(), 0.5), rel=1e-12)
     want = (fn(X.copy(), 0.5 + H) - fn(X.copy(), 0.5 - H)) / (2 * H)
     assert ds == pytest.approx(want, rel=1e-6, abs=1e-6)
+
+
+# ---------------------------------------------- forward mode: a tangent broadcast up
+# Forward mode on NumPy code (branch fwdarr, merged at 05:30) gave an
+# elementwise equation the sum of its active arguments' tangents, in their
+# shapes: in v + X with X constant the tangent kept v's shape, so np.sum
+# after it counted it once instead of once per row (a wrong derivative:
+# 1 instead of 3), and (X - s).T or (s - c) @ w of a scalar tangent failed
+# (AttributeError, ValueError; fuzz seeds 5000051, 5000195, 5000565).
+def sum_of_broadcast(X, v):
+    return np.sum(v + X)
+
+
+def transpose_of_broadcast(X, v, s):
+    A = (X - s).T
+    return np.sum(np.sin(A)) + np.sum(v * s)
+
+
+def matmul_of_broadcast(X, v, s):
+    return (s - X[:, 0]) @ np.cos(X[:, 1]) + np.sum(v)
+
+
+@pytest.mark.parametrize("fn, wrt", [(sum_of_broadcast, (1,)), (transpose_of_broadcast, (1, 2)),
+                                     (matmul_of_broadcast, (1, 2))])
+def test_forward_tangent_has_the_output_shape(fn, wrt):
+    rng = np.random.default_rng(7)
+    args = [rng.normal(size=(3, 4)), rng.normal(size=4), 0.3][:fn.__code__.co_argcount]
+    for mode in ("forward", "reverse"):
+        got = grad(fn, wrt=wrt, mode=mode)(*args)
+        for g, i in zip(got, wrt):
+            assert np.allclose(g, central(fn, args, i), rtol=1e-6, atol=1e-6), (mode, i)

@@ -19,15 +19,9 @@ fuzzes those constructs too.  Feature names are the ones the grammars tag
 # int_array, helper_in_while, nested_return.
 # Removed on branch fuzz: float_copy_write (O = X * 1.0 of an integer X
 # simplified to X, then item writes truncated; fixed in optimize/passes.py).
-KNOWN_OPEN: dict = {
-    # issue 14 (found by the grown grammar, branch fuzz): the Hessian (forward
-    # over reverse) of scalar code through np.sum of a scalar drops the
-    # tangent of the sum's adjoint (unsum is not differentiable on main):
-    # def f(x, y): return tanh(np.sum(y)) * x gives H = [[0, 0], [0.187, 0]].
-    # Branch fwdarr (transform/adjoint_tangents.py) refuses it; delete this
-    # entry once it is merged and the fuzzer's hessian checker passes.
-    "np_sum_list": "issue 14: Hessian through np.sum of a scalar (fwdarr)",
-}
+# Removed after merging main with fwdarr (05:30): np_sum_list (the Hessian
+# through np.sum of a scalar is refused there, no longer silently wrong).
+KNOWN_OPEN: dict = {}  # empty: every class found so far is fixed or refused
 
 
 def scalar_features() -> set:
