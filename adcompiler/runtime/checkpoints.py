@@ -1,0 +1,107 @@
+"""Binomial checkpointing of a loop's state (Griewank's revolve schedule).
+
+A gradient compiled with ``checkpoints=K`` does not store a tape entry per
+iteration of a checkpointed loop.  The primal loop offers the state it starts
+each iteration with (``snapshots.append((i, *state))``) and this object keeps
+only the positions of the revolve schedule; the adjoint loop, at iteration
+``i``, asks for the latest kept state at or before ``i``
+(``j, *state = snapshots.restore(i)``), runs the loop's body forward from
+``j`` to ``i`` (offering again the states it passes, some of which are kept)
+and then recomputes iteration ``i`` and its adjoint.  At most ``K`` states
+are kept at once, and the number of recomputed iterations is the minimum any
+such schedule can reach (Griewank and Walther, "Algorithm 799: revolve",
+ACM TOMS 26, 2000): ``tests/test_checkpoints.py`` checks both against a
+brute-force search.
+
+The emitted code imports this module (``import adcompiler.runtime.checkpoints``);
+it has no dependency beyond the standard library.
+"""
+from __future__ import annotations
+
+from math import comb
+
+
+def _binomial(c: int, t: int) -> int:
+    """How many steps ``c`` kept states reverse with each step run at most
+    ``t + 1`` times: ``C(c + t, c)`` (0 for ``t < 0``)."""
+    return comb(c + t, c) if t >= 0 else 0
+
+
+def _repetitions(steps: int, kept: int) -> int:
+    """The least ``t`` with ``_binomial(kept, t) >= steps``."""
+    t = 0
+    while _binomial(kept, t) < steps:
+        t += 1
+    return t
+
+
+def split(steps: int, kept: int, primal: bool) -> int:
+    """Where to keep the next state, as an offset from the kept state a
+    segment of ``steps`` iterations starts at, ``kept`` states being
+    available (the start's own included, ``kept >= 2``, ``steps >= 2``).
+
+    ``primal``: the segment's iterations up to its end are run anyway by the
+    primal loop, so the right part costs nothing to reach (the optimum then
+    places the split further right than when it must be recomputed)."""
+    t = _repetitions(steps, kept)
+    if primal:
+        m = min(_binomial(kept, t - 1), steps - _binomial(kept - 1, t - 1) + 1, steps - 1)
+    else:
+        m = max(_binomial(kept, t - 2), steps - _binomial(kept - 1, t))
+    return max(m, 1)
+
+
+def _copy(value):
+    """A kept state must not see later in-place writes (NumPy arrays)."""
+    copy = getattr(value, "copy", None)
+    return copy() if copy is not None and not isinstance(value, (int, float, complex)) else value
+
+
+class Revolve:
+    """The kept states of one checkpointed loop over ``steps`` (a ``range``),
+    with at most ``snapshots`` of them at once."""
+
+    def __init__(self, snapshots: int, steps: range) -> None:
+        if snapshots < 1:
+            raise ValueError(f"checkpoints must be at least 1, not {snapshots}")
+        self.limit = snapshots
+        self.start, self.step = steps.start, steps.step
+        self.kept: list = []  # (position, state), positions increasing
+        self.plan = self._chain(0, len(steps), snapshots, primal=True)
+        self.next = 0  # index into plan of the next position to keep
+        self.runs = 0  # iterations offered (primal and recomputed): for tests
+        self.peak = 0  # the most states kept at once
+
+    def _chain(self, at: int, steps: int, kept: int, primal: bool) -> list:
+        """Positions to keep from ``at`` on: the right-hand descent of revolve."""
+        plan = [at]
+        while steps > 1 and kept > 1:
+            m = split(steps, kept, primal)
+            at, steps, kept = at + m, steps - m, kept - 1
+            plan.append(at)
+        return plan
+
+    def _position(self, index: int) -> int:
+        return (index - self.start) // self.step
+
+    def append(self, item: tuple) -> None:
+        """The state ``item = (index, *values)`` an iteration starts with:
+        kept when the schedule says so."""
+        self.runs += 1
+        if self.next < len(self.plan) and self._position(item[0]) == self.plan[self.next]:
+            self.next += 1
+            self.kept.append((self.plan[self.next - 1], tuple(_copy(v) for v in item)))
+            self.peak = max(self.peak, len(self.kept))
+
+    def restore(self, index: int) -> tuple:
+        """``(j, *state)``: the latest kept state at or before iteration
+        ``index``, from which the caller runs forward to ``index``.  States
+        after ``index`` are done with and dropped."""
+        at = self._position(index)
+        while self.kept and self.kept[-1][0] > at:
+            self.kept.pop()
+        start, item = self.kept[-1]
+        free = self.limit - len(self.kept) + 1
+        self.plan = self._chain(start, at + 1 - start, free, primal=False)
+        self.next = 1  # the first position is the kept state itself
+        return tuple(_copy(v) for v in item)
