@@ -41,7 +41,7 @@ class ByCount:
         return self._last.source
 
 
-def grad(fn=None, wrt=0, mode=None):
+def grad(fn=None, wrt=0, mode=None, checkpoints=None):
     """``grad(f)``, ``@grad`` or ``@grad(wrt=..., mode=...)``: a function that
     computes the gradient of ``f``, compiled from ``f``'s source into readable
     Python (see ``.source``).  Both modes give the same numbers; forward mode
@@ -57,6 +57,10 @@ def grad(fn=None, wrt=0, mode=None):
             numbers, read with literal keys (``params["W"]``): its gradient
             has the same structure (reverse mode).
         mode: ``"reverse"`` (default) or ``"forward"``.
+        checkpoints: reverse mode: keep at most this many states of each
+            outermost ``for`` loop over ``range`` instead of a tape entry per
+            iteration, recomputing the rest (binomial checkpointing; the
+            gradient is bit-for-bit the same; docs/checkpointing.md).
 
     Returns:
         A callable with ``f``'s parameters returning the gradient (a number, an
@@ -74,11 +78,11 @@ def grad(fn=None, wrt=0, mode=None):
         (4.145319872028109, 0.8414709848078965)
     """
     if fn is None:
-        return lambda f: grad(f, wrt, mode)
-    return _grad(fn, wrt, mode, False)
+        return lambda f: grad(f, wrt, mode, checkpoints)
+    return _grad(fn, wrt, mode, False, checkpoints)
 
 
-def value_and_grad(fn=None, wrt=0, mode=None):
+def value_and_grad(fn=None, wrt=0, mode=None, checkpoints=None):
     """Like :func:`grad`, but the compiled function returns ``(f(*args),
     gradient)`` from one pass.
 
@@ -86,6 +90,7 @@ def value_and_grad(fn=None, wrt=0, mode=None):
         fn: the function (omit it to get a decorator).
         wrt: an index or name, or a tuple of them, as in :func:`grad`.
         mode: ``"reverse"`` (default) or ``"forward"``.
+        checkpoints: as in :func:`grad`.
 
     Returns:
         A callable returning ``(value, gradient)``; ``.source`` is the emitted code.
@@ -98,14 +103,17 @@ def value_and_grad(fn=None, wrt=0, mode=None):
         (1.682941969615793, 2.7635465813520725)
     """
     if fn is None:
-        return lambda f: value_and_grad(f, wrt, mode)
-    return _grad(fn, wrt, mode, True)
+        return lambda f: value_and_grad(f, wrt, mode, checkpoints)
+    return _grad(fn, wrt, mode, True, checkpoints)
 
 
-def _grad(fn, wrt, mode, with_value: bool):
+def _grad(fn, wrt, mode, with_value: bool, checkpoints=None):
     mode = check_mode(mode, fn)
     if mode == "reverse":
-        return Derivative(fn, wrt, with_value)
+        return Derivative(fn, wrt, with_value, checkpoints)
+    if checkpoints is not None:
+        raise UsageError("checkpoints=... bounds the tape of reverse mode; forward mode "
+                         "keeps no tape (drop mode='forward' or checkpoints)")
     if varargs.has_varargs(fn) and not is_emitted(fn):
         wrt_indices(fn, wrt)  # fail early on a bad wrt
         return ByCount(lambda extra: _forward(fn, wrt, with_value, extra), fn)

@@ -21,6 +21,7 @@ import sys
 from .. import __version__
 from ..compiler import compile_many
 from ..core import passlog
+from ..transform import checkpointing
 from .help import FILE_HELP, describe
 from .diagnostics import render
 from ..errors import AdcError, CompileError, UsageError
@@ -227,6 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
                            "(the others are skipped with a note)")
     comp.add_argument("--wrt", help="parameters to differentiate with respect to, "
                                     "comma separated names or indices (default: the first)")
+    comp.add_argument("--checkpoints", type=int, metavar="K",
+                      help="reverse mode: keep at most K states of each outermost for loop "
+                           "over range instead of a tape entry per iteration (binomial "
+                           "checkpointing; per loop: a '# adc: checkpoints=K' comment on its "
+                           "for line)")
     comp.add_argument("--mode", choices=["reverse", "forward"], default="reverse",
                       help="reverse (adjoint code, default) or forward (tangent code)")
     comp.add_argument("--order", type=int, default=1,
@@ -342,7 +348,8 @@ def run_compile(args) -> int:
         return refuse_output(args.output, args.file)
     notes: list = []
     dump = args.dump_ir or args.after is not None
-    with passlog.recording() if dump else contextlib.nullcontext() as log:
+    with passlog.recording() if dump else contextlib.nullcontext() as log, \
+            checkpointing.default(args.checkpoints):
         text = compile_file(args.file, args.function, args.wrt, args.mode, args.order,
                             args.shapes, args.arrays, notes)
     if dump:
