@@ -11,7 +11,7 @@ import io
 import os
 import sys
 
-from . import gradients, growth, report
+from . import checkpoints, gradients, growth, report
 from .peers import versions
 
 DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
@@ -35,6 +35,8 @@ def main(argv=None) -> int:
     seeds = growth.seed_compile_times(repeat=1 if args.quick else 5)
     tape = growth.tape_memory(1000 if args.quick else 100_000)
     grow = {} if args.no_growth else growth.compile_growth(quick=args.quick)
+    print("checkpointed loops:", file=log)
+    ckpt = checkpoints.run(quick=args.quick)
     out = args.out or (None if args.quick else os.path.join(DOCS, "benchmarks.md"))
     plots = {}
     if out and not args.quick:
@@ -44,6 +46,7 @@ def main(argv=None) -> int:
         if grow:
             report.plot_growth(grow, os.path.join(where, plots["growth"]))
     text = report.markdown(rows, seeds, grow, tape, versions(), plots)
+    text += "\n" + checkpoints.markdown(ckpt)
     if out:
         with open(out, "w", encoding="utf-8") as fh:
             fh.write(text)

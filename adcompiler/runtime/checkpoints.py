@@ -67,10 +67,15 @@ class Revolve:
         self.limit = snapshots
         self.start, self.step = steps.start, steps.step
         self.kept: list = []  # (position, state), positions increasing
-        self.plan = self._chain(0, len(steps), snapshots, primal=True)
-        self.next = 0  # index into plan of the next position to keep
         self.runs = 0  # iterations offered (primal and recomputed): for tests
         self.peak = 0  # the most states kept at once
+        self._plan(self._chain(0, len(steps), snapshots, primal=True))
+
+    def _plan(self, positions: list) -> None:
+        """Keep the states at ``positions`` (increasing) when they are offered;
+        ``want`` is the loop index of the next one (one comparison per step)."""
+        self.plan = [self.start + p * self.step for p in reversed(positions)]
+        self.want = self.plan.pop() if self.plan else None
 
     def _chain(self, at: int, steps: int, kept: int, primal: bool) -> list:
         """Positions to keep from ``at`` on: the right-hand descent of revolve."""
@@ -88,10 +93,10 @@ class Revolve:
         """The state ``item = (index, *values)`` an iteration starts with:
         kept when the schedule says so."""
         self.runs += 1
-        if self.next < len(self.plan) and self._position(item[0]) == self.plan[self.next]:
-            self.next += 1
-            self.kept.append((self.plan[self.next - 1], tuple(_copy(v) for v in item)))
+        if item[0] == self.want:
+            self.kept.append((self._position(item[0]), tuple(_copy(v) for v in item)))
             self.peak = max(self.peak, len(self.kept))
+            self.want = self.plan.pop() if self.plan else None
 
     def restore(self, index: int) -> tuple:
         """``(j, *state)``: the latest kept state at or before iteration
@@ -102,6 +107,5 @@ class Revolve:
             self.kept.pop()
         start, item = self.kept[-1]
         free = self.limit - len(self.kept) + 1
-        self.plan = self._chain(start, at + 1 - start, free, primal=False)
-        self.next = 1  # the first position is the kept state itself
+        self._plan(self._chain(start, at + 1 - start, free, primal=False)[1:])
         return tuple(_copy(v) for v in item)
