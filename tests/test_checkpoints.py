@@ -212,6 +212,32 @@ def _compile(path, *extra):
                           capture_output=True, text=True)
 
 
+_HELPER = """
+    import math
+
+    def inner(x, n):
+        l = x
+        for i in range(n):  # adc: checkpoints=2
+            l = 3.7 * l * (1 - l) + math.sin(l) * 0.01
+        return l
+
+    def outer(x, n=9):
+        s = 0.0
+        for j in range(3):
+            s = s + inner(x + 0.01 * j, n) * s + x
+        return s
+    """
+
+
+def test_marked_loop_in_a_helper_called_in_a_loop(tmp_path):
+    marked = _imported(tmp_path, "ckpt_helper", _HELPER)
+    plain = _imported(tmp_path, "ckpt_helper_plain", _HELPER.replace("  # adc: checkpoints=2", ""))
+    g = adcompiler.grad(marked.outer)
+    for n in (0, 1, 5, 9):
+        assert g(0.3, n) == adcompiler.grad(plain.outer)(0.3, n)
+    assert "Revolve(2," in g.source
+
+
 _MARKED = """
     import math
 

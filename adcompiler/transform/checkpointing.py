@@ -13,10 +13,11 @@ loop ran it, and then runs the adjoint statements unchanged.  Every value the
 adjoint reads is computed by the same operations on the same inputs as in the
 primal loop, so the gradient is bit-for-bit the one the plain tape gives.
 
-Which loops: the ``for`` loops over ``range`` at the top of the entry function
-(not inside a branch or another loop, nor in a helper), either all of them
-(``grad(f, checkpoints=K)``, ``adc compile --checkpoints K``) or those whose
-``for`` line carries the comment ``# adc: checkpoints=K``.  ``while`` loops
+Which loops: the ``for`` loops over ``range`` at the top of a function (not
+inside a branch or another loop): those of the differentiated function
+(``grad(f, checkpoints=K)``, ``adc compile --checkpoints K``), and those whose
+``for`` line carries the comment ``# adc: checkpoints=K`` (in a helper too:
+its ``_fwd`` hands the kept states to its ``_bwd`` in its residuals).  ``while`` loops
 keep their tape (their trip count is not known on entry).
 """
 from __future__ import annotations
@@ -72,10 +73,9 @@ def snapshots_for(loop, top_level: bool, filename: str = ""):
     """How many states to keep for ``loop`` (None: a plain tape)."""
     own = marked(loop.loc, filename)
     if own is not None and not (isinstance(loop, ForRange) and top_level):
-        what = "a for loop over range" if isinstance(loop, ForRange) else "a while loop"
-        raise CompileError(f"'# adc: checkpoints' on {what} inside a branch, a loop or a "
-                           "helper: only the outermost for loops over range of the "
-                           "differentiated function are checkpointed"
+        raise CompileError("'# adc: checkpoints' on a for loop inside a branch or a loop: "
+                           "only the outermost for loops over range of a function are "
+                           "checkpointed"
                            if isinstance(loop, ForRange) else
                            "'# adc: checkpoints' on a while loop: its trip count is not "
                            "known on entry; write it as a for loop over range",
