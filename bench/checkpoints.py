@@ -16,7 +16,7 @@ import adcompiler
 def recurrence(x, n):
     l = x
     for i in range(n):
-        l = 3.7 * l * (1 - l) + 0.01 * math.sin(l)
+        l = l + 1e-6 * math.sin(l)
     return l
 
 

@@ -38,10 +38,19 @@ def _best(steps: int, kept: int) -> int:
     return min(_best(steps - m, kept - 1) + _reverse_cost(m, kept) for m in range(1, steps))
 
 
+class Counting(Revolve):
+    """Counts the iterations run (each offers its state once)."""
+    runs = 0
+
+    def append(self, item):
+        self.runs += 1
+        super().append(item)
+
+
 def _drive(n: int, kept: int, start: int = 0, step: int = 1) -> Revolve:
     """Run the schedule as the emitted code does, checking each state."""
     steps = range(start, start + n * step, step)
-    rv = Revolve(kept, steps)
+    rv = Counting(kept, steps)
     for i in steps:
         rv.append((i, 10 * i))
     for i in reversed(steps):

@@ -18,6 +18,7 @@ it has no dependency beyond the standard library.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from math import comb
 
 
@@ -35,6 +36,7 @@ def _repetitions(steps: int, kept: int) -> int:
     return t
 
 
+@lru_cache(maxsize=1 << 14)
 def split(steps: int, kept: int, primal: bool) -> int:
     """Where to keep the next state, as an offset from the kept state a
     segment of ``steps`` iterations starts at, ``kept`` states being
@@ -51,10 +53,16 @@ def split(steps: int, kept: int, primal: bool) -> int:
     return max(m, 1)
 
 
-def _copy(value):
-    """A kept state must not see later in-place writes (NumPy arrays)."""
-    copy = getattr(value, "copy", None)
-    return copy() if copy is not None and not isinstance(value, (int, float, complex)) else value
+#: values kept as they are (immutable); anything else is copied when handed
+#: out, so that the recomputation may not change a kept state in place
+_SCALARS = frozenset((float, int, bool, complex, type(None)))
+
+
+def _handed_out(item: tuple) -> tuple:
+    for value in item:
+        if type(value) not in _SCALARS:
+            return tuple(v if type(v) in _SCALARS else v.copy() for v in item)
+    return item
 
 
 class Revolve:
@@ -66,8 +74,7 @@ class Revolve:
             raise ValueError(f"checkpoints must be at least 1, not {snapshots}")
         self.limit = snapshots
         self.start, self.step = steps.start, steps.step
-        self.kept: list = []  # (position, state), positions increasing
-        self.runs = 0  # iterations offered (primal and recomputed): for tests
+        self.kept: list = []  # (position, (index, *state)), positions increasing
         self.peak = 0  # the most states kept at once
         self._plan(self._chain(0, len(steps), snapshots, primal=True))
 
@@ -79,6 +86,8 @@ class Revolve:
 
     def _chain(self, at: int, steps: int, kept: int, primal: bool) -> list:
         """Positions to keep from ``at`` on: the right-hand descent of revolve."""
+        if kept >= steps:  # room for every state: keep them all, recompute nothing
+            return list(range(at, at + steps))
         plan = [at]
         while steps > 1 and kept > 1:
             m = split(steps, kept, primal)
@@ -86,26 +95,32 @@ class Revolve:
             plan.append(at)
         return plan
 
-    def _position(self, index: int) -> int:
-        return (index - self.start) // self.step
-
     def append(self, item: tuple) -> None:
         """The state ``item = (index, *values)`` an iteration starts with:
-        kept when the schedule says so."""
-        self.runs += 1
+        kept when the schedule says so.  Kept as it is, like a tape entry:
+        the emitted code never writes in place into a value it pushed."""
         if item[0] == self.want:
-            self.kept.append((self._position(item[0]), tuple(_copy(v) for v in item)))
-            self.peak = max(self.peak, len(self.kept))
+            kept = self.kept
+            kept.append(((item[0] - self.start) // self.step, item))
+            if len(kept) > self.peak:
+                self.peak = len(kept)
             self.want = self.plan.pop() if self.plan else None
 
     def restore(self, index: int) -> tuple:
         """``(j, *state)``: the latest kept state at or before iteration
         ``index``, from which the caller runs forward to ``index``.  States
         after ``index`` are done with and dropped."""
-        at = self._position(index)
-        while self.kept and self.kept[-1][0] > at:
-            self.kept.pop()
-        start, item = self.kept[-1]
-        free = self.limit - len(self.kept) + 1
-        self._plan(self._chain(start, at + 1 - start, free, primal=False)[1:])
-        return tuple(_copy(v) for v in item)
+        at = (index - self.start) // self.step
+        kept = self.kept
+        if kept[-1][0] == at:  # kept: nothing to recompute, and done with after this
+            self.want = None
+            return _handed_out(kept.pop()[1])
+        while kept[-1][0] > at:
+            kept.pop()
+        start, item = kept[-1]
+        free = self.limit - len(kept) + 1
+        if free == 1:  # no room to keep a state on the way
+            self.want = None
+        else:
+            self._plan(self._chain(start, at + 1 - start, free, primal=False)[1:])
+        return _handed_out(item)
