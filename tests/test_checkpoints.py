@@ -308,3 +308,22 @@ def test_marked_loop_through_the_api_matches_plain(tmp_path):
     g = adcompiler.grad(marked.f)
     assert g(0.3, 30) == adcompiler.grad(plain.f)(0.3, 30)
     assert "Revolve(3," in g.source
+
+
+def test_other_transforms_keep_the_tape(tmp_path):
+    """vjp, hvp and hessian reuse or differentiate the reverse sweep: a marked
+    loop keeps its plain tape there, with the same numbers."""
+    marked = _imported(tmp_path, "ckpt_other", _MARKED)
+    plain = _imported(tmp_path, "ckpt_other_plain", _MARKED.replace("# adc: checkpoints=3", ""))
+    for m in (marked, plain):
+        out, back = adcompiler.vjp(m.f, 0.3, 12)
+        m.results = (back(2.0), adcompiler.hessian(m.f)(0.3, 12),
+                     adcompiler.hvp(m.f, (0.3, 12), (1.0, 0.0)))
+    assert repr(marked.results) == repr(plain.results)
+
+
+def test_cli_refuses_checkpoints_outside_reverse_gradients(tmp_path):
+    path = _module(tmp_path, _MARKED)
+    done = _compile(path, "--checkpoints", "4", "--mode", "forward")
+    assert done.returncode == 2 and "--checkpoints applies to reverse-mode" in done.stderr
+    assert _compile(path, "--mode", "forward").returncode == 0  # the comment is ignored there

@@ -1,6 +1,6 @@
 """``adc``: the command line.  Files are read and parsed, never imported or run.
 
-    adc compile FILE [-f NAME ...] [--wrt ARGS] [--mode reverse|forward] [--order K] [-o OUT.py|-]
+    adc compile FILE [-f NAME ...] [--wrt ARGS] [--mode reverse|forward] [--order K] [--checkpoints K] [-o OUT.py|-]
     adc compile FILE ... --dump-ir [--after PASS]
 
 Errors print as ``FILE:LINE:COL: error: MESSAGE`` followed by the source line
@@ -348,8 +348,13 @@ def run_compile(args) -> int:
         return refuse_output(args.output, args.file)
     notes: list = []
     dump = args.dump_ir or args.after is not None
+    gradient = args.mode == "reverse" and args.order == 1
+    if args.checkpoints is not None and not gradient:
+        print("adc compile: error: --checkpoints applies to reverse-mode gradients "
+              "(--mode reverse, --order 1)", file=sys.stderr)
+        return 2
     with passlog.recording() if dump else contextlib.nullcontext() as log, \
-            checkpointing.default(args.checkpoints):
+            checkpointing.default(args.checkpoints) if gradient else contextlib.nullcontext():
         text = compile_file(args.file, args.function, args.wrt, args.mode, args.order,
                             args.shapes, args.arrays, notes)
     if dump:

@@ -30,16 +30,23 @@ from ..core.ir import Block, Const, Eqn, ForRange, Loc, Names, Var, ordered_free
 from ..errors import CompileError
 from ..frontend.inline import _fresh_copy
 
+#: outside :func:`default` (vjp, hvp, hessian, jacobian: transforms that
+#: reuse the reverse sweep, call f_bwd again or differentiate it) loops keep
+#: their tape, comments or not
+_OFF = object()
+
 #: the ``checkpoints=K`` of the gradient being compiled (None: only loops
 #: marked in the source are checkpointed)
-_DEFAULT: contextvars.ContextVar = contextvars.ContextVar("adc_checkpoints", default=None)
+_DEFAULT: contextvars.ContextVar = contextvars.ContextVar("adc_checkpoints", default=_OFF)
 
 _MARK = re.compile(r"#\s*adc:\s*checkpoints\s*=\s*(\S*)")
 
 
 @contextlib.contextmanager
 def default(snapshots):
-    """Compile the gradients inside the block with ``checkpoints=snapshots``."""
+    """Compile the gradients inside the block with ``checkpoints=snapshots``
+    (None: the loops marked ``# adc: checkpoints=K`` only).  Only ``grad``,
+    ``value_and_grad`` and ``adc compile`` in reverse mode compile inside it."""
     token = _DEFAULT.set(check_count(snapshots))
     try:
         yield
@@ -71,6 +78,9 @@ def marked(loc: Loc, filename: str = ""):
 
 def snapshots_for(loop, top_level: bool, filename: str = ""):
     """How many states to keep for ``loop`` (None: a plain tape)."""
+    setting = _DEFAULT.get()
+    if setting is _OFF:
+        return None
     own = marked(loop.loc, filename)
     if own is not None and not (isinstance(loop, ForRange) and top_level):
         raise CompileError("'# adc: checkpoints' on a for loop inside a branch or a loop: "
@@ -82,7 +92,7 @@ def snapshots_for(loop, top_level: bool, filename: str = ""):
                            filename, loop.loc.line, loop.loc.col)
     if not isinstance(loop, ForRange) or not top_level:
         return None
-    return own if own is not None else _DEFAULT.get()
+    return own if own is not None else setting
 
 
 def needs_state(body: Block, primal_stmts: list, adj_body: Block) -> bool:
