@@ -13,6 +13,7 @@ from .swellstudy import measure as _swell
 from . import api as _api
 from .checkgrad import GradCheck
 from .errors import AdcError, CompileError, UsageError
+from .custom import custom_jvp, custom_vjp, stop_gradient
 from .runtime.tracebacks import user_facing as _user_facing
 
 grad = _user_facing(_api.grad)
@@ -32,5 +33,5 @@ check_grad = _user_facing(_checkgrad.check_grad)
 
 __all__ = ["grad", "value_and_grad", "source", "jvp", "vjp", "jacobian", "hessian", "hvp",
            "derivative", "wengert", "trace", "graph", "swell", "check_grad", "GradCheck",
-           "AdcError", "CompileError", "UsageError"]
+           "AdcError", "CompileError", "UsageError", "stop_gradient", "custom_vjp", "custom_jvp"]
 __version__ = "0.1.0"

@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 
 from .emit.emitter import emit_function
+from .emit.opaque import opaque_defs
 from .runtime.deep import deep
 from .errors import CompileError
 from .frontend.source import SourceFunction
@@ -31,6 +32,7 @@ from .optimize.passes import dce, finish, optimize
 from .runtime.display import Source
 from .emit.printer import comment_line, to_source
 from .transform.reverse import reverse_callee, reverse_function
+from .transform import custom as custom_rules
 from .arrays import emit as npemit
 from .prims.shapecalc import ShapeNeeded
 from .arrays import context as npcompile
@@ -112,7 +114,7 @@ def reverse_module(sf: SourceFunction, wrt: tuple, with_value: bool = False,
 
 def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     program, key = lower(sf)
-    entry = _pass(program.functions[key], optimize)
+    entry = _pass(custom_entry(program, key), optimize)
     if len(entry.body.results) != 1:
         raise CompileError(f"{sf.name} returns {len(entry.body.results)} values; a gradient "
                            "needs a single scalar output", sf.filename, sf.node.lineno,
@@ -130,7 +132,8 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
     types = _typer(ctx, shapes, dtypes)
     if ctx:
         check_program_inplace(program, key, ctx)
-        helpers = {k: optimize(f) for k, f in program.functions.items()}
+        helpers = {k: optimize(f) for k, f in program.functions.items()
+                   if k not in program.custom}  # their rules replace them: kept as calls
         entry = observed("inline", inline_calls(entry, helpers), types)
         entry = _pass(entry, optimize, types=types)
     primal_shapes = ctx.entry_shapes(entry) if ctx else None
@@ -269,6 +272,18 @@ def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> l
         if (key_, kind) in done:
             continue
         done.add((key_, kind))
+        if kind == "fwd" and key_ in program.custom:  # the user's rules (transform/custom.py)
+            pair = [_pass(observed("reverse", f), optimize)
+                    for f in custom_rules.reverse_pair(program, key_, ctx)]
+            if ctx:
+                pair[0] = _specialized(ctx, pair[0], ctx.callee_param_shapes(pair[0].name))
+                pair[1] = _specialized(ctx, pair[1], ctx.bwd_params(*pair))
+            out += pair
+            done |= {(f.name, "primal") for f in pair}  # emitted once, as the pair
+            todo += [(k, "primal") for k in sorted(primal_callees(program, *pair))]
+            continue
+        if key_ not in program.functions:  # an opaque custom function: emitted as written
+            continue
         fn = _pass(program.functions[key_], optimize)
         if kind == "primal":
             out.append(_specialized(ctx, fn, ctx.callee_param_shapes(key_)) if ctx else fn)
@@ -285,6 +300,14 @@ def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> l
         more_primal = (_callees(fwd) | _callees(bwd)) & set(program.functions)
         todo += [(k, "fwd") for k in sorted(more_fwd)] + [(k, "primal") for k in sorted(more_primal)]
     return out
+
+
+def custom_entry(program: Program, key: str) -> Function:
+    """The entry's IR; a custom function is entered through a call of itself,
+    which reverse mode replaces by its rules."""
+    if key in program.custom:
+        return custom_rules.entry_wrapper(program, key)
+    return program.functions[key]
 
 
 def primal_callees(program: Program, *fns: Function) -> set:
@@ -307,12 +330,14 @@ def reserved_names(program: Program) -> set:
 
 
 def emit_module(functions: list, program, header: str = "", checks: dict | None = None,
-                extra: tuple = ()) -> str:
+                extra: tuple = (), opaque: list | None = None) -> str:
     """One module holding ``functions``; ``program`` (a Program, or a set of
     names) tells which names the user's code owns (and, for array code, the
     shapes the emitter needs).  ``checks``: the entry's declared parameter
     shapes, checked on entry (see :func:`npemit.shape_checks`).  ``extra``:
-    function definitions (AST) appended as they are (emit/packing.py)."""
+    function definitions (AST) appended as they are (emit/packing.py).
+    ``opaque``: the custom functions' own code it carries (emit/opaque.py),
+    found from ``program`` when not given."""
     functions = [_pass(fn, finish) for fn in functions]
     users = reserved_names(program) if isinstance(program, Program) else set(program)
     reserved = users | {fn.name for fn in functions}
@@ -339,9 +364,12 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
     defs += extra
     if npemit.HELPER in imports:
         defs.insert(0, npemit.helper_def())
+    carried = opaque_defs(program, functions) if opaque is None else opaque
     module = ast.Module(defs, [])
     aliases = alias_globals(module, {npemit.HELPER})
-    module.body[:0] = import_lines(imports, aliases)
+    head = import_lines(imports, aliases)
+    have = {ast.dump(i) for i in head}
+    module.body[:0] = head + [c for c in carried if ast.dump(c) not in have]
     text = to_source(module)
     return (header + text).lstrip("\n")
 
@@ -403,6 +431,7 @@ def compile_many(requests: list, progress=None) -> str:
 def _compile_many(requests: list, progress) -> str:
     functions: dict = {}
     reserved: set = set()
+    carried: list = []  # opaque custom functions' code (emit/opaque.py)
     header = ""
     parts: list = []  # emitted array modules, and None where the shared module goes
     for sf, wrt, shapes in requests:
@@ -417,9 +446,12 @@ def _compile_many(requests: list, progress) -> str:
             parts.append(None)
         reserved |= reserved_names(program)
         header += _header_line(sf, wrt, False)
+        carried += [d for d in opaque_defs(program, fns)
+                    if ast.dump(d) not in {ast.dump(c) for c in carried}]
         for fn in fns:
             functions.setdefault(fn.name, fn)
-    shared = emit_module(list(functions.values()), reserved, header) if functions else ""
+    shared = emit_module(list(functions.values()), reserved, header,
+                         opaque=carried) if functions else ""
     parts = [shared if p is None else p for p in parts]
     return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
 

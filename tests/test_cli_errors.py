@@ -89,6 +89,11 @@ def test_compile_epilogue_commands_run(tmp_path, capsys, monkeypatch):
 
         def f(x, y):
             return x * x * y
+
+
+        def cost(x, *args):
+            a, b = args
+            return a * x * x + b
         """)
     monkeypatch.chdir(tmp_path)
     for line in EXAMPLES["compile"].splitlines()[1:]:

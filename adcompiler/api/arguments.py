@@ -57,12 +57,29 @@ def signature_of(fn) -> inspect.Signature:
 
 def defaults_tail(fn, n: int) -> tuple:
     """Default values of the parameters after the first ``n`` (all must have one)."""
+    return tail_with(fn, n, {})
+
+
+def tail_with(fn, n: int, kwargs: dict) -> tuple:
+    """The values of the parameters after the first ``n``: the keyword
+    arguments of the call by name, else their defaults.  A keyword naming
+    one of the first ``n`` (given by position) or no parameter is Python's
+    ``TypeError``."""
     params = list(signature_of(fn).parameters.values())
-    rest = params[n:]
-    if any(p.default is inspect.Parameter.empty for p in rest):
+    names = [p.name for p in params]
+    for key in kwargs:
+        if key not in names or params[names.index(key)].kind in (
+                inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            raise TypeError(f"{name_of(fn)}() got an unexpected keyword argument {key!r}")
+        if names.index(key) < n:
+            raise TypeError(f"{name_of(fn)}() got multiple values for argument {key!r}")
+    missing = [p.name for p in params[n:] if p.name not in kwargs
+               and p.default is inspect.Parameter.empty]
+    if missing:
         raise UsageError(f"give a value for every parameter without a default "
-                         f"({len(params)} parameter(s), got {n})")
-    return tuple(p.default for p in rest)
+                         f"({len(params)} parameter(s), got {n + len(kwargs)}; missing "
+                         f"{', '.join(missing)})")
+    return tuple(kwargs.get(p.name, p.default) for p in params[n:])
 
 
 def name_of(fn) -> str:

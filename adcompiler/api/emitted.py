@@ -91,9 +91,11 @@ class Callable:
     ir = property(lambda self: self.emitted.ir)
 
     @user_facing
-    def __call__(self, *args):
-        scalars_only(args, "this transform")
-        return self._call(*args)
+    def __call__(self, *args, **kwargs):
+        """Positional values as the convention says; keyword arguments name the
+        user's parameters that are not given by position (``g(x, t, n=5)``)."""
+        scalars_only(args + tuple(kwargs.values()), "this transform")
+        return self._call(*args, **kwargs)
 
 
 @functools.lru_cache(maxsize=None)

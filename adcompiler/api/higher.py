@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from ..errors import AdcError, UsageError
 from ..frontend.source import load_live
+from ..frontend.varargs import Counted, counted, has_varargs
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
-from .arguments import as_tuple, defaults_tail, name_of, scalars_only, signature_of, wrt_indices
+from .arguments import as_tuple, name_of, scalars_only, signature_of, tail_with, wrt_indices
 from .emitted import MODES, Emitted, cached, check_mode, is_emitted, module_of
 from .linearize import VjpPair, make_jvp, vjp
 
@@ -35,7 +36,16 @@ def jacobian(fn, wrt=0, mode="auto"):
         raise UsageError(f"mode must be 'auto', 'forward' or 'reverse', not {mode!r}")
     check_mode(None if mode == "auto" else mode, fn)
     indices = wrt_indices(fn, wrt)
+    if has_varargs(fn):
+        return _by_count(lambda extra: jacobian(Counted(fn, extra), wrt, mode), fn)
     return Jacobian(fn, indices, isinstance(wrt, (tuple, list)), mode)
+
+
+def _by_count(make, fn):
+    """``def f(x, *args)``: one transform per number of values a call passes
+    to ``*args`` (made on the first call with that many)."""
+    from .gradients import ByCount
+    return ByCount(make, fn)
 
 
 class Jacobian:
@@ -61,11 +71,11 @@ class Jacobian:
         return cached(VjpPair, self.fn).source
 
     @user_facing
-    def __call__(self, *args):
-        scalars_only(args, "jacobian")
+    def __call__(self, *args, **kwargs):
+        scalars_only(args + tuple(kwargs.values()), "jacobian")
         if self.chosen_mode() == "forward":
             n = len(signature_of(self.fn).parameters)
-            full = args + defaults_tail(self.fn, len(args))
+            full = args + tail_with(self.fn, len(args), kwargs)
             g = cached(make_jvp, self.fn, n)
             cols = []
             for j in self.indices:
@@ -73,7 +83,7 @@ class Jacobian:
                 cols.append(as_tuple(dot))
             rows = [tuple(col[i] for col in cols) for i in range(len(cols[0]))]
         else:
-            out, pull = vjp(self.fn, *args)
+            out, pull = vjp(self.fn, *args, **kwargs)
             m = len(out) if isinstance(out, tuple) else 1
             rows = []
             for i in range(m):
@@ -111,7 +121,10 @@ def hessian(fn, wrt=0):
     if is_emitted(fn):
         raise AdcError("hessian of emitted derivative code is not supported; "
                        "use jacobian(...) of it (forward mode)")
-    return cached(_make_hessian, fn, wrt_indices(fn, wrt), isinstance(wrt, (tuple, list)))
+    indices = wrt_indices(fn, wrt)
+    if has_varargs(fn):
+        return _by_count(lambda extra: hessian(Counted(fn, extra), wrt), fn)
+    return cached(_make_hessian, fn, indices, isinstance(wrt, (tuple, list)))
 
 
 def _make_hessian(fn, indices: tuple, many: bool) -> Emitted:
@@ -123,7 +136,7 @@ def _make_hessian(fn, indices: tuple, many: bool) -> Emitted:
     return Emitted(lambda: composite.hessian(load_live(fn), indices), shape, fn, "hessian")
 
 
-def hvp(fn, primals, tangents):
+def hvp(fn, primals, tangents, **kwargs):
     """``H @ tangents`` at ``primals`` by forward over reverse: one forward pass
     over the emitted gradient code, a small constant times its cost.
 
@@ -131,6 +144,7 @@ def hvp(fn, primals, tangents):
         fn: a scalar function of scalars.
         primals: the point.
         tangents: the vector, one value per primal.
+        **kwargs: values of the later parameters by name (not differentiated).
 
     Returns:
         The Hessian-vector product, one value per primal.
@@ -148,8 +162,10 @@ def hvp(fn, primals, tangents):
         raise UsageError("hvp needs one tangent per primal")
     if is_emitted(fn):
         raise AdcError("hvp of emitted derivative code is not supported; use jvp of it")
+    fn = counted(fn, len(primals))
     g = hvp_function(fn, len(primals))
-    tail = defaults_tail(fn, len(primals))
+    scalars_only(tuple(kwargs.values()), "jvp/hvp")
+    tail = tail_with(fn, len(primals), kwargs)
     flat = as_tuple(g(*primals, *tail, *tangents))
     hv = flat[len(flat) // 2:]
     return hv[0] if len(hv) == 1 else tuple(hv)
@@ -188,6 +204,8 @@ def derivative(fn, order: int = 1, wrt=0):
     index = wrt_indices(fn, wrt)
     if len(index) != 1:
         raise UsageError("derivative takes one variable; use jacobian or hessian for several")
+    if has_varargs(fn):
+        return _by_count(lambda extra: derivative(Counted(fn, extra), order, wrt), fn)
     return cached(_make_derivative, fn, order, index[0])
 
 

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from ..errors import AdcError, UsageError
 from ..frontend.source import load_live
+from ..frontend.varargs import counted
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
-from .arguments import as_tuple, defaults_tail, name_of, scalars_only, signature_of
+from .arguments import as_tuple, name_of, scalars_only, signature_of, tail_with
 from .emitted import LOCK, Callable, Emitted, cached, is_emitted, module_of
 
 
-def jvp(fn, primals, tangents):
+def jvp(fn, primals, tangents, **kwargs):
     """``(f(*primals), J @ tangents)`` by one forward pass (JAX convention).
 
     Parameters:
         fn: a function of scalars.
         primals: the point, one value per leading parameter.
         tangents: the direction, one value per primal.
+        **kwargs: values of the later parameters by name (not differentiated).
 
     Returns:
         ``(output, output tangent)``; several outputs give tuples of each.
@@ -33,7 +35,8 @@ def jvp(fn, primals, tangents):
     if len(primals) != len(tangents):
         raise UsageError(f"jvp needs one tangent per primal ({len(primals)} primals, "
                          f"{len(tangents)} tangents)")
-    return jvp_function(fn, len(primals))(*primals, *tangents)
+    fn = counted(fn, len(primals))  # def f(x, *args): compiled for this many values
+    return jvp_function(fn, len(primals))(*primals, *tangents, **kwargs)
 
 
 def jvp_function(fn, nargs: int) -> Callable:
@@ -49,7 +52,7 @@ def make_jvp(fn, nargs: int) -> Callable:
     if not 0 < nargs <= len(params):
         raise UsageError(f"{name_of(fn)} takes {len(params)} parameter(s), got {nargs} primals")
     mask = tuple(k < nargs for k in range(len(params)))
-    tail = defaults_tail(fn, nargs)
+    tail_with(fn, nargs, {})  # every later parameter has a default (or is given by name)
     state = {}
 
     def build():
@@ -59,7 +62,8 @@ def make_jvp(fn, nargs: int) -> Callable:
 
     em = Emitted(build, lambda r: r, fn, "jvp")
 
-    def call(*args):
+    def call(*args, **kwargs):
+        tail = tail_with(fn, nargs, kwargs)
         flat = as_tuple(em(*args[:nargs], *tail, *args[nargs:]))
         n = state["nout"]
         return (flat[0], flat[1]) if n == 1 else (flat[:n], flat[n:])
@@ -67,13 +71,14 @@ def make_jvp(fn, nargs: int) -> Callable:
     return Callable(em, call)
 
 
-def vjp(fn, *primals):
+def vjp(fn, *primals, **kwargs):
     """``(f(*primals), vjp_fn)``: ``vjp_fn(cotangent)`` returns the cotangent of
     each primal, by the reverse sweep (JAX convention).
 
     Parameters:
         fn: a function of scalars.
         *primals: the point.
+        **kwargs: values of the later parameters by name (not differentiated).
 
     Returns:
         ``(output, vjp_fn)``; ``vjp_fn.source`` is the emitted code.
@@ -89,11 +94,12 @@ def vjp(fn, *primals):
         (2.0, 1.0)
     """
     scalars_only(primals, "vjp")
+    fn = counted(fn, len(primals))
     if is_emitted(fn):
         raise AdcError("vjp of emitted derivative code would be reverse over reverse, which "
                        "is not supported; use jvp (forward over reverse) or hvp")
     pair = cached(VjpPair, fn)
-    tail = defaults_tail(fn, len(primals))
+    tail = tail_with(fn, len(primals), kwargs)
     fwd, bwd, nout = pair.functions()
     flat = as_tuple(fwd(*primals, *tail))
     outs, res = flat[:-1], flat[-1]

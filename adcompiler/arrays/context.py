@@ -32,6 +32,9 @@ class ArrayContext:
 
     # ------------------------------------------------------------ callees
     def callee_shapes(self, key: str, args: tuple) -> list:
+        opaque = getattr(self.program, "custom", {}).get(key)
+        if opaque is not None and key not in self.program.functions:
+            return [None] * opaque.nouts  # a custom function's unreadable body: unknown
         if key not in self.program.functions and key.endswith("_fwd"):
             return self.callee_shapes(key[:-4], args) + [None]
         if key not in self.program.functions and key.endswith("_bwd"):

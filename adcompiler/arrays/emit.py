@@ -108,7 +108,7 @@ def index_add(em, e: Eqn, target: str) -> list:
     here = ast.Name(target, ast.Load())
     if e.param("repeats"):
         add = ast.Expr(_call(ast.Attribute(_np("add"), "at", ast.Load()),
-                             [here, index, em.expr(g)]))
+                             [here, _index_value(index), em.expr(g)]))
     else:
         add = ast.AugAssign(ast.Subscript(ast.Name(target, ast.Load()), index, ast.Store()),
                             ast.Add(), em.expr(g))
@@ -131,6 +131,22 @@ def setitem(em, e: Eqn, target: str) -> list:
     write = ast.Assign([ast.Subscript(ast.Name(target, ast.Load()), index, ast.Store())],
                        em.expr(v))
     return pre + [write]
+
+
+def _index_value(index: ast.expr) -> ast.expr:
+    """A subscript as a value (``np.add.at(x, (slice(None), i), g)``): a
+    slice is only syntax inside brackets."""
+    def one(part):
+        if not isinstance(part, ast.Slice):
+            return part
+        lo, hi, st = (b if b is not None else ast.Constant(None)
+                      for b in (part.lower, part.upper, part.step))
+        if part.lower is None and part.step is None:  # slice(stop)
+            return _call(ast.Name("slice", ast.Load()), [hi])
+        return _call(ast.Name("slice", ast.Load()), [lo, hi] + ([st] if part.step else []))
+    if isinstance(index, ast.Tuple):
+        return ast.Tuple([one(p) for p in index.elts], ast.Load())
+    return one(index)
 
 
 # ---------------------------------------------------------------- ownership

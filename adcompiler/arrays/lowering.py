@@ -19,7 +19,7 @@ from ..core.ir import Builder, Const, Var
 from ..prims.primitives import PRIMS
 from ..prims.builders import float_dtype
 from ..prims.spelling import module_of
-from ..prims.structural import REQUIRED, Signature
+from ..prims.structural import REQUIRED, IndexArrays, Signature
 
 # constructs that are not one primitive (sugar): their own signatures
 _SUGAR = {
@@ -185,7 +185,11 @@ class NumpyLowering:
         if sig.build:
             return getattr(self, sig.build)(vals, arg, node, env, b)
         if sig.sequence:
-            items = self.lw.expr(vals[sig.args[0]], env, b)
+            items = self.sequence(vals[sig.args[0]], node, env, b)
+            if name == "concatenate" and any(isinstance(v, Const) for v in items or ()):
+                raise self.sf.error("np.concatenate of a number is not supported (NumPy refuses "
+                                    "it too): write it as a list, [v], or use np.hstack",
+                                    node, _label(name))
             if not isinstance(items, tuple) or not items:
                 raise self.sf.error(f"{_label(name)} needs a list or tuple of arrays written "
                                     "in the call", node, _label(name))
@@ -193,6 +197,14 @@ class NumpyLowering:
         else:
             operands = [arg(p) for p in sig.args]
         return b.eqn(name, *operands, **{p: static(p) for p in sig.statics})
+
+    def sequence(self, seq, node, env: dict, b: Builder):
+        """The operands of ``np.concatenate([x, [1.0], np.zeros(2)])``: arrays,
+        numbers, and list literals (each becomes an array, as NumPy converts it)."""
+        if not isinstance(seq, (ast.List, ast.Tuple)):
+            return self.lw.expr(seq, env, b)
+        items = tuple(self.literal(e, env, b) for e in seq.elts)
+        return tuple(self.pack(v, False, node, b) if isinstance(v, tuple) else v for v in items)
 
     def sugar(self, name: str, vals: dict, arg, node, env: dict, b: Builder):
         """NumPy calls that lower to other primitives (``np.square`` is ``x ** 2``)."""
@@ -276,7 +288,12 @@ class NumpyLowering:
 
     # ------------------------------------------------------------ attributes
     def attribute(self, node: ast.Attribute, env: dict, b: Builder):
-        value = self.lw.scalar(node.value, env, b)
+        value = self.lw.expr(node.value, env, b)
+        if isinstance(value, tuple):  # np.linalg.slogdet(A).logabsdet
+            fields = getattr(value, "fields", ())
+            if node.attr in fields:
+                return value[fields.index(node.attr)]
+            raise self.sf.error(f"a tuple has no attribute .{node.attr} here", node, node.attr)
         name = _tables()["attrs"].get(node.attr)
         if name is not None:
             return b.eqn(name, value)
@@ -310,14 +327,18 @@ class NumpyLowering:
             elif self.is_newaxis(el, env):
                 spec.append(None)
             else:
-                atoms.append(self.index_atom(el, env, b))
-                spec.append("a")
+                atom = self.index_atom(el, env, b)
+                arrays = atom if isinstance(atom, IndexArrays) else (atom,)
+                atoms += arrays  # M[np.triu_indices(n)] is M[rows, cols]
+                spec += ["a"] * len(arrays)
         if spec.count("...") > 1:
             raise self.sf.error("an index can have only one ellipsis", node, "subscript")
         return tuple(spec), atoms
 
     def index_atom(self, el: ast.expr, env: dict, b: Builder):
         value = self.lw.expr(el, env, b)
+        if isinstance(value, IndexArrays):
+            return value
         if isinstance(value, tuple):  # x[[0, 2, 2]]
             return self.int_array(value, el, b)
         return value

@@ -1,6 +1,7 @@
 """``adc``: the command line.  Files are read and parsed, never imported or run.
 
-    adc compile FILE [-f NAME ...] [--wrt ARGS] [--mode reverse|forward] [--order K] [--checkpoints K] [-o OUT.py|-]
+    adc compile FILE [-f NAME ...] [--wrt ARGS] [--mode reverse|forward] [--order K] [-o OUT.py|-]
+                [--star-args N] [--checkpoints K]
     adc compile FILE ... --dump-ir [--after PASS]
 
 Errors print as ``FILE:LINE:COL: error: MESSAGE`` followed by the source line
@@ -27,6 +28,7 @@ from .diagnostics import render
 from ..errors import AdcError, CompileError, UsageError
 from ..frontend.source import StaticEnv, find_static, load_file, read_files, same_file
 from ..frontend.checks import check_signature
+from ..frontend import varargs
 from ..arrays.context import UNDECLARED, cli_shapes, unknown_names
 from .progress import Progress
 
@@ -67,7 +69,11 @@ def targets(env: StaticEnv, names: list) -> list:
             ours, wrt = _decorator_wrt(deco)
             if ours:
                 decorated.append((name, wrt))
-    return decorated or [(n, None) for n in env.functions]
+    if decorated:
+        return decorated
+    from ..frontend.custom_rules import rule_function_names
+    rules = rule_function_names(env.lines)  # custom rules: used by their function
+    return [(n, None) for n in env.functions if n not in rules]
 
 
 def _own_wrt(node):
@@ -113,7 +119,8 @@ def parse_wrt(text: str | None, params: list, default, sf) -> tuple:
 
 def compile_file(path: str, names: list, wrt_text: str | None, mode: str = "reverse",
                  order: int = 1, shapes_text: str | None = None,
-                 arrays_text: str | None = None, notes: list | None = None) -> str:
+                 arrays_text: str | None = None, notes: list | None = None,
+                 star_args: int | None = None) -> str:
     """The emitted code for the functions of ``path`` that were asked for.
 
     With ``-f`` names or ``@grad`` decorators, any error is fatal.  Otherwise
@@ -126,13 +133,14 @@ def compile_file(path: str, names: list, wrt_text: str | None, mode: str = "reve
     chosen = targets(env, names)
     if not chosen:
         raise CompileError("no function to compile in this file", path, 1, 1, "file")
-    stray = unknown_names([find_static(env, n).node for n, _ in chosen], shapes_text, arrays_text)
+    stray = unknown_names([_star_args(find_static(env, n), star_args, False).node
+                           for n, _ in chosen], shapes_text, arrays_text)
     if stray:
         raise CompileError(f"no compiled function has a parameter {', '.join(stray)} "
                            "(from --shapes/--arrays)", path, 1, 1, "shapes")
 
     def build(name, wrt):
-        sf = find_static(env, name)
+        sf = _star_args(find_static(env, name), star_args, True)
         params = [a.arg for a in sf.node.args.args]
         check_signature(sf, sf.node)  # *args etc. before "no parameters"
         if not params:
@@ -148,6 +156,22 @@ def compile_file(path: str, names: list, wrt_text: str | None, mode: str = "reve
     if not optional or len(chosen) == 1:
         return emit([build(n, w) for n, w in chosen])
     return _compile_what_can(chosen, build, emit, notes if notes is not None else [])
+
+
+def _star_args(sf, count: int | None, strict: bool):
+    """``def f(x, *args)`` with ``--star-args N``: compiled as ``def f(x,
+    args_0, ..., args_N-1)`` (the API does the same per call, varargs.py).
+    Without ``--star-args`` (``strict``): an error saying to give it."""
+    star = sf.node.args.vararg
+    if star is None:
+        return sf
+    if count is None:
+        if not strict:
+            return sf
+        raise sf.error(f"{sf.name} takes *{star.arg}, and adc compile must know how many values "
+                       f"a call passes to it: give --star-args N (they become the parameters "
+                       f"{star.arg}_0, {star.arg}_1, ... of the emitted code)", star, "*args")
+    return varargs.specialize(sf, count)
 
 
 def _is_decorated(node: ast.FunctionDef) -> bool:
@@ -248,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
                                        "for parameters annotated np.ndarray")
     comp.add_argument("--arrays", help="comma separated parameters that are arrays of unknown "
                                        "shape")
+    comp.add_argument("--star-args", metavar="N", type=_count,
+                      help="for a function taking *args (SciPy-style f(x, *args)): how many "
+                           "values a call passes to it; they become the parameters args_0, "
+                           "..., args_N-1 of the emitted code, constants of the derivative "
+                           "unless --wrt names them")
     comp.add_argument("--dump-ir", action="store_true",
                       help="print the IR (jaxpr-like text) instead of the emitted code, as the "
                            "emitter receives it, or after the pass named by --after")
@@ -259,6 +288,13 @@ def build_parser() -> argparse.ArgumentParser:
         module.register(sub)
     describe(sub)
     return parser
+
+
+def _count(text: str) -> int:
+    """A non-negative integer option (argparse reports a bad one)."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, not {text!r}")
+    return int(text)
 
 
 def _command_modules() -> list:
@@ -356,7 +392,7 @@ def run_compile(args) -> int:
     with passlog.recording() if dump else contextlib.nullcontext() as log, \
             checkpointing.default(args.checkpoints) if gradient else contextlib.nullcontext():
         text = compile_file(args.file, args.function, args.wrt, args.mode, args.order,
-                            args.shapes, args.arrays, notes)
+                            args.shapes, args.arrays, notes, args.star_args)
     if dump:
         text = passlog.render(log, args.after or passlog.DEFAULT)
     for read in read_files() if to_file else ():

@@ -14,6 +14,7 @@ EXAMPLES = {
   adc compile model.py -f loss --shapes w=3,X=100x3 -o loss_grad.py
   adc compile model.py -f f --mode forward # tangent (forward-mode) code
   adc compile model.py -f f --order 2      # second derivatives (Hessian)
+  adc compile model.py -f cost --star-args 2   # def cost(x, *args): two values in args
   adc compile model.py -o - | python -     # the module on stdout, uncoloured
   adc compile model.py -f f --dump-ir      # the IR the emitter receives
   adc compile model.py -f f --dump-ir --after reverse   # the IR after a pass""",

@@ -33,7 +33,7 @@ def check_signature(sf: SourceFunction, node: ast.FunctionDef) -> None:
 def is_our_decorator(deco: ast.expr) -> bool:
     target = deco.func if isinstance(deco, ast.Call) else deco
     name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-    return name in {"grad", "value_and_grad", "jit"}
+    return name in {"grad", "value_and_grad", "jit", "custom_vjp", "custom_jvp", "defjvp"}
 
 
 def check_nesting(sf: SourceFunction, body: list) -> None:

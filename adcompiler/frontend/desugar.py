@@ -167,7 +167,11 @@ class Desugarer:
             rest = stmts[k + 1:]
             if rest and _jumps([s]):
                 test = _not(_flag_test(flags, s), s)
-                out.append(ast.copy_location(ast.If(test, self.guard(rest, flags, loop), []), s))
+                rest_if = ast.copy_location(ast.If(test, self.guard(rest, flags, loop), []), s)
+                # only a return skips the rest: code after the loop never runs on that
+                # path (syntax.definitely_assigned)
+                rest_if.adc_else_returned = _jumps([s]) == {"return"}
+                out.append(rest_if)
                 return out
         return out
 

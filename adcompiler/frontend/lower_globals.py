@@ -73,10 +73,18 @@ class GlobalLowering:
         reads it by name when it runs, so changes made in place are seen; a
         rebinding recompiles (see runtime/watch.py).  Never differentiated."""
         kind = {"f": "f", "i": "i", "u": "i", "b": "b"}.get(obj.dtype.kind)
-        if kind is None or not isinstance(self.sf.env, LiveEnv):
-            where = "closure" if _is_cell(self.sf, name) else "global"
-            raise self.sf.error(f"{name} is a {obj.dtype} array; only real numeric {where} "
-                                "arrays can be read", node, where)
+        where = "closure" if _is_cell(self.sf, name) else \
+            "attribute" if "." in name else "global"
+        if kind is None:
+            what = {"closure": "a closure variable", "attribute": "an attribute"}.get(
+                where, "a global")
+            raise self.sf.error(f"{name} is a {obj.dtype} array ({what}); only arrays of real "
+                                "numbers (float, int or bool) can be read; pass what the "
+                                "function needs as a parameter", node, where)
+        if not isinstance(_live(self.sf.env), LiveEnv):
+            raise self.sf.error(f"the {where} array {name} can be read only when compiling a "
+                                "live function (the Python API), where the emitted code reads "
+                                "it when it runs; pass it as a parameter", node, where)
         emitted = name.replace(".", "_")
         if emitted in _MODULE_NAMES or emitted.endswith(_EMITTED_SUFFIXES):
             raise self.sf.error(f"the global array {name} has a name the emitted module uses "
@@ -129,6 +137,14 @@ class GlobalLowering:
         return value
 
 
+def _live(env):
+    """The live environment under a wrapper (the pytree flattening's)."""
+    while not isinstance(env, LiveEnv) and getattr(env, "_base", None) is not None:
+        env = env._base
+    return env
+
+
 def _is_cell(sf, name: str) -> bool:
     """Is ``name`` a closure variable of a live function (not a global)?"""
-    return isinstance(sf.env, LiveEnv) and name in sf.env.cells
+    env = _live(sf.env)
+    return isinstance(env, LiveEnv) and name in env.cells

@@ -84,9 +84,9 @@ class LoopLowering:
         outs = tuple(self.names.fresh(hint(n)) for n in names)
         b.loc = self.loc(s)
         b.emit(ForRange(outs, start, stop, step, inits, body, b.loc))
-        env = self.after_loop(env, names, outs, s.body, runs, targets)
+        env = self.after_loop(env, names, outs, s.body, runs, targets, s.lineno)
         for t in hidden:
-            env[t] = skip.get(t) or Unbound(_after_loop_message(t))
+            env[t] = skip.get(t) or Unbound(_after_loop_message(t, s.lineno))
         return env
 
     def uncarried(self, names: list, inner: dict, env: dict, at) -> dict:
@@ -171,31 +171,32 @@ class LoopLowering:
         outs = tuple(self.names.fresh(hint(n)) for n in names)
         b.loc = self.loc(s)
         b.emit(While(outs, inits, cond, body, b.loc))
-        env = self.after_loop(env, names, outs, s.body, getattr(s, "adc_runs", False), targets)
+        env = self.after_loop(env, names, outs, s.body, getattr(s, "adc_runs", False), targets,
+                              s.lineno)
         for t in hidden:
-            env[t] = skip.get(t) or Unbound(_after_loop_message(t))
+            env[t] = skip.get(t) or Unbound(_after_loop_message(t, s.lineno))
         return env
 
     def after_loop(self, env: dict, names: list, outs: tuple, body: list, runs: bool,
-                   targets: list) -> dict:
+                   targets: list, line: int = 0) -> dict:
         """The names after a loop; ``runs``: the body certainly runs once;
         ``targets``: its loop variables (their rules are in the callers)."""
         before, env = env, dict(env)
         env.update(zip(names, outs))
         for n in unbound_names(env, assigned(body)):
             env[n] = Unbound(f"{n} is a loop variable of an earlier loop, then assigned in a "
-                             "loop that may run zero times; reading it after that loop is "
-                             "not supported")
+                             f"loop (line {line}) that may run zero times; reading it after "
+                             "that loop is not supported")
         for n in loop_targets(body) - set(names):
             env[n] = Unbound(f"reading the loop variable {n} after its loop is not supported")
         bound = definitely_assigned(body) if runs else set()
         for n in names:  # first bound in the body: Python raises if it did not run
             if "#" not in n and not has_value(before, n) and n not in bound \
                     and n not in targets and n not in loop_targets(body):
-                env[n] = Unbound(f"{n} is first assigned inside a loop that may run zero "
-                                 "times (or on only some paths of its body); Python then "
-                                 f"raises UnboundLocalError when it is read after the loop: "
-                                 f"give {n} a value before the loop")
+                env[n] = Unbound(f"{n} is first assigned inside a loop (line {line}) that "
+                                 "may run zero times (or on only some paths of its body); "
+                                 "Python then raises UnboundLocalError when it is read after "
+                                 f"the loop: give {n} a value before the loop")
         return env
 
 
@@ -204,7 +205,7 @@ def _tuple_message(name: str) -> str:
             "into separate names")
 
 
-def _after_loop_message(name: str) -> str:
-    return (f"{name} is a loop variable read after its loop, which may run zero times (Python "
-            f"would then raise UnboundLocalError); give {name} a value before the loop "
-            f"(e.g. {name} = 0) or read it inside the loop")
+def _after_loop_message(name: str, line: int) -> str:
+    return (f"{name} is a loop variable read after its loop, which may run zero times (the "
+            f"loop on line {line}; Python would then raise UnboundLocalError); give {name} a "
+            f"value before the loop (e.g. {name} = 0) or read it inside the loop")

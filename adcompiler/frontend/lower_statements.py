@@ -60,8 +60,7 @@ class StatementLowering:
                 return env  # docstring
             if isinstance(s.value, (ast.Yield, ast.YieldFrom, ast.Await)):
                 raise self.unsupported(s.value)
-            raise self.sf.error("expression statements have no effect on the result and "
-                                "are not supported", s, describe(s.value))
+            raise self.expression_statement(s)
         if isinstance(s, ast.Pass):
             return env
         if isinstance(s, ast.Assert):
@@ -182,16 +181,47 @@ class StatementLowering:
         env = dict(env)
         env.update(zip(changed, outs))
         for n in unbound:
-            env[n] = Unbound(f"{n} is a loop variable of a loop inside a branch; reading it "
-                              "after that loop is not supported")
+            env[n] = self.unbound_after_if(n, n in one_sided, envs, s)
         for n in tuples:  # an error only where it is read after the branch
-            env[n] = Unbound(f"{n} holds a tuple that depends on a branch; unpack it into "
-                              "separate names")
+            env[n] = Unbound(f"{n} holds a tuple that depends on a branch (a tuple or list "
+                             f"the if on line {s.lineno} changes: an append or assignment in a "
+                             "branch), which is not supported: assign its items to separate "
+                             "names in each branch (p, q = ...) and build it after the if, or "
+                             "accumulate a number instead (s = s + v)")
         for n in one_branch_only(changed, env_before, envs, self.loop_names()):
             env[n] = Unbound(f"{n} is assigned in only one branch of the if on line "
                              f"{s.lineno}; Python raises UnboundLocalError when it is read "
                              f"after the other branch: give {n} a value before the if")
         return env
+
+    def unbound_after_if(self, n: str, loop_var: bool, envs: list, s: ast.If) -> Unbound:
+        """Why ``n`` cannot be read after the if ``s``: a name left unbound on
+        some path through a branch (an inner if, a loop that may not run) is
+        Python's UnboundLocalError there."""
+        inner = next((e[n] for e in envs if isinstance(e.get(n), Unbound)), None)
+        if loop_var or inner is None:
+            return Unbound(f"{n} is a loop variable of a loop inside a branch; reading it "
+                           "after that loop is not supported")
+        if "UnboundLocalError" not in inner.why:
+            return inner
+        return Unbound(f"{n} has no value after some paths through the if on line "
+                       f"{s.lineno} (inside it, {inner.why.split(';')[0]}); Python raises "
+                       f"UnboundLocalError when it is read there: give {n} a value before "
+                       f"the if on line {s.lineno}")
+
+    def expression_statement(self, s: ast.Expr):
+        """The error for a statement that is only an expression: a method call
+        there (``self.ys.append(x)``, ``ys.pop()``) changes an object in place."""
+        call = s.value
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+            owner = ast.unparse(call.func.value)
+            return self.sf.error(f"{owner}.{call.func.attr}(...) as a statement changes {owner} "
+                                 "in place, and compiled code changes no objects: compute new "
+                                 "values instead (ys = ys + [v], s = s + v) and return them",
+                                 s, f".{call.func.attr}()")
+        return self.sf.error("expression statements have no effect on the result and are not "
+                             "supported (compiled code has no side effects): assign the value "
+                             "or remove the statement", s, describe(call))
 
     def loop_names(self) -> set:
         """The loop variables of the function's loops (as desugared)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from ..emit.globalnames import identifiers_in
+from ..errors import CompileError
+from .custom_rules import Custom, custom_kind, lower_rules
 from .desugar import count_returns
 from .lower import Lowerer
 from .source import SourceFunction
@@ -22,6 +24,8 @@ class Program:
         self.global_arrays: dict = {}  # emitted name -> module-level array read live
         self._by_node: dict = {}
         self.avoid = set(avoid)  # the user's identifiers (see lower_program)
+        self.custom: dict = {}  # key -> custom_rules.Custom (@custom_vjp, @custom_jvp)
+        self.rule_sources: dict = {}  # key_fwd, key_bwd, key_jvp -> the rule's SourceFunction
 
     def request(self, sf: SourceFunction) -> str:
         # a method bound to another instance is another function
@@ -29,14 +33,33 @@ class Program:
         if ident in self._by_node:
             return self._by_node[ident]
         key = sf.name
-        while key in self.sources or (self.sources and self.clashes(key, self.avoid)):
+        while key in self.sources or key in self.rule_sources or \
+                (self.sources and self.clashes(key, self.avoid)):
             # a trailing _ keeps h_fwd derived from h: a leading one does not
             key = key + "_" if key in self.sources else "_" + key
         self._by_node[ident] = key
         self.sources[key] = sf
         self.arity[key] = count_returns(sf.node)
-        self.functions[key] = Lowerer(sf, self, key).lower()
+        kind = custom_kind(sf)
+        if not kind:
+            self.functions[key] = Lowerer(sf, self, key).lower()
+            return key
+        info = self.custom[key] = Custom(kind, len(sf.node.args.args), self.arity[key],
+                                         line=sf.node.lineno)
+        try:
+            self.functions[key] = Lowerer(sf, self, key).lower()
+        except CompileError:  # an opaque body: its rules differentiate it (emit/opaque.py)
+            info.opaque = sf
+        lower_rules(self, key, sf, info)
         return key
+
+    def add_rule(self, key: str, sf: SourceFunction, fn) -> None:
+        """A custom function's rule, lowered as ``key`` (``f_fwd``, ``f_bwd``, ``f_jvp``)."""
+        if key in self.sources:
+            raise sf.error(f"the rule function {key} would have the name of the function "
+                           f"{key} it calls; rename one of them", sf.node, "custom rule")
+        self.rule_sources[key] = sf
+        self.functions[key] = fn
 
     def clashes(self, key: str, names: set) -> bool:
         """Would a helper named ``key`` share a name with code emitted for

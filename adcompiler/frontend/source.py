@@ -22,6 +22,7 @@ import tokenize
 import types
 from dataclasses import dataclass
 
+from ..custom import unwrap
 from ..errors import CompileError, UsageError
 from ..core.ir import is_number
 from ..prims.primitives import too_big
@@ -30,7 +31,7 @@ from ..prims.primitives import too_big
 #: Python functions are library code, never inlined as helpers (SciPy's
 #: ``logsumexp`` is "not supported", not its source read); SciPy is imported
 #: only for a file that imports it
-SAFE_MODULES = {"math", "numpy", "cmath", "scipy"}
+SAFE_MODULES = {"math", "numpy", "cmath", "scipy", "adcompiler"}
 
 
 @dataclass(eq=False)
@@ -152,6 +153,7 @@ class LiveEnv(Env):
         return value
 
     def function(self, obj):
+        obj = unwrap(obj)  # a @custom_vjp object: its function
         # numpy's own Python functions (np.linalg.inv in NumPy 1.x) are library
         # code, not helpers to inline: the module's top package decides
         module = (getattr(obj, "__module__", None) or "").split(".")[0]
@@ -415,7 +417,11 @@ def same_file(a: str, b: str) -> bool:
 
 
 def load_live(fn) -> SourceFunction:
-    """The parsed source of a live function, with line numbers of its file."""
+    """The parsed source of a live function, with line numbers of its file
+    (of the function a ``@custom_vjp``/``@custom_jvp`` object wraps)."""
+    if hasattr(type(fn), "adc_load"):  # def f(x, *args) with a count (varargs.py)
+        return fn.adc_load()
+    fn = unwrap(fn)
     ensure_function(fn)
     if isinstance(fn, types.MethodType):
         from .methods import load_method
@@ -425,6 +431,9 @@ def load_live(fn) -> SourceFunction:
 
 def ensure_function(fn) -> None:
     """Refuse, with a UsageError, anything that is not a plain Python function."""
+    if hasattr(type(fn), "adc_load"):
+        return
+    fn = unwrap(fn)
     if isinstance(fn, (types.BuiltinFunctionType, types.BuiltinMethodType)):
         raise UsageError(f"{getattr(fn, '__name__', fn)!r} is a builtin: it has no Python source to differentiate")
     if isinstance(fn, types.MethodType):

@@ -58,12 +58,15 @@ def assigned(stmts: list) -> list:
 def definitely_assigned(stmts: list) -> set:
     """Names that ``stmts`` assign on every path through them (a loop inside
     may run zero times, so it counts for nothing; an if counts for the names
-    both of its branches assign)."""
+    both of its branches assign; the guard the desugaring puts after a
+    ``return`` in a loop, for its body: its other path has left the function)."""
     found: set = set()
     for s in stmts:
         if isinstance(s, ast.Assign):
             found |= {n.id for t in s.targets for n in ast.walk(t)
                       if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        elif isinstance(s, ast.If) and getattr(s, "adc_else_returned", False):
+            found |= definitely_assigned(s.body)
         elif isinstance(s, ast.If):
             found |= definitely_assigned(s.body) & definitely_assigned(s.orelse)
         elif _runs_once(s):

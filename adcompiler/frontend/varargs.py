@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import copy
 import dataclasses
+import inspect
 
 from .source import SourceFunction
 
@@ -54,3 +55,46 @@ def specialize(sf: SourceFunction, count: int) -> SourceFunction:
     new.args = new_args
     new.body = [pack] + list(node.body)
     return dataclasses.replace(sf, node=new)
+
+
+class Counted:
+    """``def f(x, *args)`` called with ``count`` values in ``*args``, as a
+    function of its own: its signature names them (``args_0``, ``args_1``),
+    its source is :func:`specialize`'s, so every transform (``jvp``,
+    ``hessian``, ``jacobian``, ...) compiles it as it compiles any function.
+    Equal for the same function and count (the transforms cache by it)."""
+
+    def __init__(self, fn, count: int) -> None:
+        self.fn, self.count = fn, count
+        self.__name__ = fn.__name__
+        params = []
+        for p in inspect.signature(fn).parameters.values():
+            if p.kind is inspect.Parameter.VAR_POSITIONAL:
+                kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+                params += [inspect.Parameter(f"{p.name}_{k}", kind) for k in range(count)]
+            else:
+                params.append(p)
+        self.__signature__ = inspect.Signature(params)
+
+    def adc_load(self):
+        """The parsed source, ``*args`` replaced by ``count`` parameters."""
+        from .source import load_live
+        return specialize(load_live(self.fn), self.count)
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Counted) and (self.fn, self.count) == (other.fn, other.count)
+
+    def __hash__(self) -> int:
+        return hash((Counted, self.fn, self.count))
+
+    def __repr__(self) -> str:
+        return f"<{self.__name__} with {self.count} *args values>"
+
+
+def counted(fn, nargs: int):
+    """``fn`` as called with ``nargs`` positional values: a :class:`Counted`
+    when it takes ``*args``, else ``fn`` itself."""
+    return Counted(fn, extra_count(fn, nargs)) if has_varargs(fn) else fn

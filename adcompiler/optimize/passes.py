@@ -39,10 +39,12 @@ def optimize(fn: Function, max_rounds: int = 20) -> Function:
 def finish(fn: Function) -> Function:
     """The last passes before emission, run once on optimised IR: tape walks
     (:mod:`.tapes`), then DCE removes the trip counters they no longer read.
+    ``stop_gradient`` becomes its argument here (prims/stopgrad.py).
     Not part of :func:`optimize`: after the walk no pass may drop a walked
     loop's ``pop`` (its tape's length is the loop's trip count)."""
     from .tapes import walk_tapes
-    walked = walk_tapes(fn)
+    from ..prims.stopgrad import drop
+    walked = walk_tapes(drop(fn))
     return fn if walked is fn else dce(walked)
 
 

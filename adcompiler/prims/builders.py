@@ -179,20 +179,38 @@ define("full", -1, array_only=True, memory="fresh", dtype="float",
 
 # ---------------------------------------------------------------- eye
 def _lower_eye(lowering, node, args, keywords, env, b):
-    kws = _keywords(lowering, node, keywords, ("dtype",), "np.eye", env)
-    if len(args) != 1 or kws:
-        raise lowering.sf.error("np.eye takes one size argument (and dtype=float) here",
-                                node, "np.eye")
-    n = _dims(lowering, args[0], env, b, "np.eye")
-    if len(n) != 1:
-        raise lowering.sf.error("np.eye takes one integer size here", node, "np.eye")
-    return b.eqn("eye", n[0])
+    """``np.eye(N, M=None, k=0, dtype=float)``: sizes as for ``np.zeros``, the
+    diagonal offset ``k`` a constant integer (a parameter)."""
+    named = ("N", "M", "k")
+    kws = _keywords(lowering, node, keywords, named + ("dtype",), "np.eye", env)
+    vals = dict(zip(named, args))
+    if len(args) > 3 or set(vals) & set(kws) or "N" not in {**vals, **kws}:
+        raise lowering.sf.error("np.eye takes N, M, k and dtype=float here", node, "np.eye")
+    vals.update(kws)
+    sizes = [_dims(lowering, vals[p], env, b, "np.eye") for p in ("N", "M") if p in vals
+             and not (isinstance(vals[p], ast.Constant) and vals[p].value is None)]
+    if any(len(n) != 1 for n in sizes):
+        raise lowering.sf.error("np.eye takes integer sizes here", node, "np.eye")
+    k = lowering.static(vals["k"], env, "np.eye", "k") if "k" in vals else 0
+    if type(k) is not int:
+        raise lowering.sf.error("np.eye needs a constant integer k", node, "np.eye")
+    return b.eqn("eye", *(n[0] for n in sizes), **({"k": k} if k else {}))
 
 
-define("eye", 1, differentiable=False, array_only=True, memory="fresh", dtype="float",
-       spellings={"np": ("eye", "identity")}, impl=lambda n, **_: np.eye(n),
-       shape=lambda e, args, dtype: _dims_shape(e.args, dtype, "np.eye") * 2,
-       extra={"lower": Signature(build=_lower_eye, label="np.eye"), "emit": np_call("eye")})
+def _eye_shape(e, args, dtype):
+    dims = _dims_shape(e.args, dtype, "np.eye")
+    return dims * 2 if len(dims) == 1 else dims
+
+
+def _eye_emit(kit, e, args):
+    kws = {"k": kit.const(e.param("k"))} if e.param("k") else {}
+    return kit.call(kit.np("eye"), list(args), kws)
+
+
+define("eye", -1, differentiable=False, array_only=True, memory="fresh", dtype="float",
+       spellings={"np": ("eye", "identity")},
+       impl=lambda n, m=None, k=0, **_: np.eye(n, m, k), shape=_eye_shape,
+       extra={"lower": Signature(build=_lower_eye, label="np.eye"), "emit": _eye_emit})
 
 
 # ---------------------------------------------------------------- np.empty

@@ -19,7 +19,7 @@ import numpy as np
 from ..core.ir import Const
 from .derive import linear
 from .shapecalc import SCALAR, ShapeNeeded
-from .structural import Signature, define, ndim, np_call
+from .structural import Fields, Signature, define, ndim, np_call
 
 
 def _square(r, n: int):
@@ -191,7 +191,7 @@ def _lower_slogdet(lowering, node, args, keywords, env, b):
     if len(args) != 1 or keywords:
         raise lowering.sf.error("np.linalg.slogdet takes one matrix", node, "np.linalg.slogdet")
     a = lowering.lw.scalar(args[0], env, b)
-    return (b.eqn("slogdet_sign", a), b.eqn("logabsdet", a))
+    return Fields((b.eqn("slogdet_sign", a), b.eqn("logabsdet", a)), ("sign", "logabsdet"))
 
 
 define("logabsdet", 1, array_only=True, memory="value", dtype="float",

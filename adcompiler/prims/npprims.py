@@ -22,7 +22,8 @@ the pipeline knows of them, in a small module by kind:
 * :mod:`.queries`: ``len``, ``shape``, ``size``, ``ndim``, ``zeros_like``,
   ``eye_like``;
 * :mod:`.indexing`: ``index``, ``intarray``, ``global``; :mod:`.writes`:
-  ``setitem`` (``out[idx] = v``);
+  ``setitem`` (``out[idx] = v``); :mod:`.triangles`: ``triu_indices``,
+  ``tril_indices``;
 * :mod:`.adjoint_helpers`: ``index_add``, ``unbroadcast``, ``unsum``,
   ``expand_red``, ``reshape_like``.
 
@@ -34,5 +35,5 @@ from __future__ import annotations
 from . import (adjoint_helpers, builders, cumulative, einsum, indexing, linalg, queries,  # noqa: F401
                writes,
                integrate, linalg_more, ordering, polynomial, reductions, shaping, stacking,
-               softmax, statistics)
+               softmax, statistics, triangles)
 from .shapecalc import index_items  # noqa: F401  (historical home)

@@ -16,7 +16,7 @@ from .record import REGISTRY, register
 PRIMS: dict = REGISTRY
 
 # the scalar primitives, one module per family (each registers its records)
-from . import arith, elementary, logic, special  # noqa: E402,F401
+from . import arith, elementary, logic, special, stopgrad  # noqa: E402,F401
 
 # calls of differentiated user functions and tape operations (see reverse.py):
 # their derivatives are handled structurally by the transforms

@@ -45,9 +45,23 @@ def _zeros_like_emit(kit, e, args):
     return kit.call(kit.np("zeros_like"), args, kws)
 
 
+def _lower_zeros_like(lowering, node, args, keywords, env, b):
+    """``np.zeros_like(x)``, ``np.zeros_like(x, dtype=float)`` (an integer dtype
+    is refused by name, as for the other builders)."""
+    from .builders import float_dtype
+    extra = [kw.arg for kw in keywords if kw.arg != "dtype"]
+    if len(args) != 1 or extra:
+        raise lowering.sf.error("np.zeros_like takes an array and dtype=float here", node,
+                                "np.zeros_like")
+    as_float = any(float_dtype(lowering, kw.value, env, "np.zeros_like") for kw in keywords)
+    x = lowering.lw.scalar(args[0], env, b)
+    return b.eqn("zeros_like", x, **({"as_float": True} if as_float else {}))
+
+
 define("zeros_like", 1, differentiable=False, array_only=True, memory="fresh",
        spellings={"np": ("zeros_like", "empty_like")}, impl=_zeros_like, shape=_like,
-       extra={"lower": Signature(), "emit": _zeros_like_emit})
+       extra={"lower": Signature(build=_lower_zeros_like, label="np.zeros_like"),
+              "emit": _zeros_like_emit})
 
 
 def _eye_emit(kit, e, args):

@@ -148,7 +148,7 @@ def index_shape(x, items: list) -> object:
         items = items[:k] + rest + items[k + 1:]
     else:
         items = items + rest
-    out, dim, fancy = [], 0, []
+    out, dim, advanced = [], 0, []  # advanced: (position in out, shape) of ints and arrays
     for kind, *more in items:
         if kind is None:
             out.append(1)
@@ -156,18 +156,37 @@ def index_shape(x, items: list) -> object:
             out.append(_slice_len(x[dim], more[0]) if dim < len(x) else None)
             dim += 1
         elif kind == "mask":
-            fancy.append((len(out), (None,)))
+            advanced.append((len(out), (None,)))
             dim += len(more[0])
-        elif more[0] == ():
-            dim += 1
         else:
-            fancy.append((len(out), more[0]))
+            advanced.append((len(out), more[0]))
             dim += 1
-    if dim > len(x) or len(fancy) > 1:
+    if dim > len(x):
         return None
-    if fancy:
-        pos, sh = fancy[0]
-        out = out[:pos] + list(sh) + out[pos:]
+    if all(sh == () for _, sh in advanced):  # integers only: basic indexing
+        return tuple(out)
+    if sum(len(sh) for _, sh in advanced if sh == (None,)) and len(advanced) > 1:
+        return None  # a mask with other advanced indices
+    sh = _broadcast_all([sh for _, sh in advanced])
+    if sh is None:
+        return None
+    # NumPy: the advanced indices' broadcast shape takes their place when they
+    # are adjacent (x[:, i, j]), else it comes first (x[i, :, j], x[0, :, j])
+    positions = {pos for pos, _ in advanced}
+    pos = positions.pop() if len(positions) == 1 else 0
+    return tuple(out[:pos] + list(sh) + out[pos:])
+
+
+def _broadcast_all(shapes: list):
+    """NumPy's broadcast of index shapes, or None when unknown (an unknown
+    dimension beside another that is not 1) or impossible."""
+    rank = max(len(s) for s in shapes)
+    out = []
+    for k in range(rank):
+        dims = {s[len(s) - rank + k] for s in shapes if len(s) - rank + k >= 0} - {1}
+        if len(dims) > 1:
+            return None
+        out.append(dims.pop() if dims else 1)
     return tuple(out)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from ..core.ir import Const
 from .derive import linear
 from .helpers import chosen_side, identity
-from .shapecalc import known, size
+from .shapecalc import ShapeNeeded, known, size
 from .structural import REQUIRED, Signature, define, np_call, uniform
 
 
@@ -75,7 +75,15 @@ def _joined_emit(kit, e, args):
     return kit.call(kit.np(e.prim), [ast.Tuple(args, ast.Load())], kws)
 
 
+def _at(e) -> str:
+    return f" (line {e.loc.line})" if e.loc.line else ""
+
+
 def _concatenate_shape(e, args, dtype):
+    for a, s in zip(e.args, args):
+        if s == ():  # NumPy: "zero-dimensional arrays cannot be concatenated"
+            raise ShapeNeeded(a, f"np.concatenate{_at(e)} of a number is not supported (NumPy "
+                              "refuses it too): write it as a list, [v], or use np.hstack")
     if any(a is None for a in args):
         return None
     nd = len(args[0])

@@ -66,6 +66,23 @@ class Signature:
 REQUIRED = object()
 
 
+class Fields(tuple):
+    """The tuple a NumPy call returns, with NumPy's field names
+    (``np.linalg.slogdet(A).logabsdet``, ``.sign``)."""
+
+    fields: tuple = ()
+
+    def __new__(cls, items, fields=()):
+        out = super().__new__(cls, items)
+        out.fields = tuple(fields)
+        return out
+
+
+class IndexArrays(tuple):
+    """A tuple of integer index arrays (``np.triu_indices(n)``): used as an
+    index it selects by all of them at once, as NumPy's ``M[rows, cols]``."""
+
+
 def define(name: str, nargs: int, elementwise: bool = False, **facts):
     """Register an array primitive: its ``impl`` evaluates NumPy values and
     takes the equation's params (so constant folding leaves it alone), and

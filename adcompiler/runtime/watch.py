@@ -174,4 +174,5 @@ def _equivalent(a, b) -> bool:
 
 def watch(program) -> Watch:
     """The :class:`Watch` of every live function a program lowered."""
-    return Watch(sf.env for sf in program.sources.values())
+    rules = getattr(program, "rule_sources", {})  # custom functions' rules
+    return Watch(sf.env for sf in list(program.sources.values()) + list(rules.values()))

@@ -25,6 +25,7 @@ from ..frontend.source import SourceFunction
 from ..runtime.watch import watch
 from ..core.ir import Block, Builder, Const, Eqn, Function, Names, Var, walk
 from ..frontend.program import Program
+from .custom import opaque_stub, reverse_pair
 from .reverse import reverse_callee
 
 
@@ -96,7 +97,8 @@ def primal(sf: SourceFunction) -> IRModule:
     program, key = compiler.lower(sf)
     _scalar_globals(program, sf)
     funcs = {k: _finish(fn) for k, fn in program.functions.items()}
-    return IRModule([funcs[key]] + [fn for k, fn in funcs.items() if k != key], program,
+    first = funcs[key] if key in funcs else opaque_stub(program.custom[key], key)
+    return IRModule([first] + [fn for k, fn in funcs.items() if k != key], program,
                     sf.name)
 
 
@@ -114,8 +116,11 @@ def vjp(sf: SourceFunction) -> IRModule:
     """``f_fwd(*args) -> (*outs, res)`` first, ``f_bwd(res, *out_bars)`` second."""
     program, key = compiler.lower(sf)
     _scalar_globals(program, sf)
-    entry = _finish(program.functions[key])
-    fwd, bwd, fwd_needed = reverse_callee(entry)
+    if key in program.custom:  # the user's rules are the pair (transform/custom.py)
+        fwd, bwd = reverse_pair(program, key)
+        fwd_needed: set = set()
+    else:
+        fwd, bwd, fwd_needed = reverse_callee(_finish(program.functions[key]))
     fwd, bwd = (_finish(compiler.observed("reverse", f)) for f in (fwd, bwd))
     # primal callees are read off the optimised code, as reverse_module does:
     # the transform never visits a while condition or an inactive loop
@@ -127,7 +132,8 @@ def vjp(sf: SourceFunction) -> IRModule:
 # ---------------------------------------------------------------- forward
 def jvp(mod: IRModule, mask: tuple, name: str, label: str = "") -> IRModule:
     """``name(*params, *tangents of the active params) -> (*outs, *out tangents)``."""
-    functions = jvp_module(mod.by_name(), mod.entry.name, mask, name, _tangent_finish)
+    functions = jvp_module(mod.by_name(), mod.entry.name, mask, name, _tangent_finish,
+                           mod.program.custom)
     what = ", ".join(p for p, m in zip(_params(mod.entry), mask) if m)
     return IRModule(_unique(functions), mod.program,
                     label or f"tangent of {mod.label} along {what or 'nothing'}")
@@ -143,7 +149,8 @@ def forward_grad(mod: IRModule, wrt: tuple, name: str, with_value: bool = False,
     for i in wrt:
         mask = tuple(k == i for k in range(n))
         fname = name if len(wrt) == 1 else f"{name}_{params[i]}"
-        functions = jvp_module(mod.by_name(), mod.entry.name, mask, fname, _tangent_finish)
+        functions = jvp_module(mod.by_name(), mod.entry.name, mask, fname, _tangent_finish,
+                               mod.program.custom)
         passes.append(_finish(seeded(functions[0], n, with_value and not passes, fname)))
         helpers += functions[1:]
     label = label or (f"derivative of {mod.label} with respect to "

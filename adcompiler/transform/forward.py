@@ -34,6 +34,7 @@ from ..prims.shapecalc import ShapeNeeded
 from ..errors import AdcError, located_refusals
 from ..prims.primitives import PRIMS
 from ..prims.rules import RULES, partial_times
+from .custom import tangent, with_stubs
 
 ZERO = Const(0.0)
 _TAPE_OPS = ("new_tape", "push", "pop")
@@ -316,7 +317,7 @@ class Tangent:
 
 # ---------------------------------------------------------------- drivers
 @located_refusals
-def tangent_function(fn: Function, mask: tuple, name: str, must, callee_name) -> tuple:
+def _tangent_function(fn: Function, mask: tuple, name: str, must, callee_name) -> tuple:
     """``name(*params, *dots of the active params) -> (*outs, *out dots)`` and
     the set of (callee, mask) pairs it calls."""
     names = Names.for_function(fn)
@@ -416,19 +417,29 @@ def _spellings(labels: list, tail: str) -> int:
     return min(2, count(0, 0) + (tail == "none"))
 
 
-def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish) -> list:
+def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish,
+               custom: dict | None = None) -> list:
     """The tangent version of ``entry`` (named ``name``) and of every function
     it needs, then the untransformed functions still called.  ``finish``
-    post-processes each new function (optimisation)."""
+    post-processes each new function (optimisation).  ``custom``: the custom
+    functions (key -> frontend.custom_rules.Custom), whose tangent functions
+    their rules give (transform/custom.py)."""
     must = must_transform(funcs)
     names: dict = {}
+    custom = custom or {}
+    known = with_stubs(funcs, custom)  # opaque custom functions have no IR of their own
 
     def callee_name(fn: str, m: tuple) -> str:
         if (fn, m) not in names:
-            names[(fn, m)] = jvp_name(funcs, fn, m)
+            names[(fn, m)] = jvp_name(known, fn, m)
         return names[(fn, m)]
 
-    top, todo = tangent_function(funcs[entry], mask, name, must, callee_name)
+    def tangent_function(fn: Function, m: tuple, fname: str, must, callee_name) -> tuple:
+        if fn.name in custom:  # from the user's rules
+            return tangent(funcs, custom[fn.name], fn.name, m, fname), set()
+        return _tangent_function(fn, m, fname, must, callee_name)
+
+    top, todo = tangent_function(known[entry], mask, name, must, callee_name)
     out = [finish(top)]
     done: set = set()
     todo = sorted(todo)
@@ -437,7 +448,7 @@ def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish) -> list:
         if key in done:
             continue
         done.add(key)
-        fn, more = tangent_function(funcs[key[0]], key[1], callee_name(*key), must,
+        fn, more = tangent_function(known[key[0]], key[1], callee_name(*key), must,
                                     callee_name)
         out.append(finish(fn))
         todo += sorted(more)
@@ -452,7 +463,8 @@ def primal_closure(out: list, funcs: dict) -> list:
     while queue:
         fn = queue.pop(0)
         for s in walk(fn.body):
-            if isinstance(s, Eqn) and s.prim == "call" and s.param("fn") not in have:
+            if isinstance(s, Eqn) and s.prim == "call" and s.param("fn") not in have and \
+                    s.param("fn") in funcs:  # not: an opaque custom function, emitted as written
                 callee = funcs[s.param("fn")]
                 have.add(callee.name)
                 extra.append(callee)

@@ -1,5 +1,5 @@
 # expect: CompileError
-# message: only plain positional parameters
+# message: give --star-args N
 # line: 6
 # api-expect: UsageError
 # api-message: wrt names *xs: its values are constants of the call
