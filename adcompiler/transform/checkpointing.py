@@ -114,7 +114,7 @@ def checkpointed(names: Names, loop: ForRange, primal_stmts: list, adj_body: Blo
     store = names.fresh("~snapshots")
     make = Eqn((store,), "new_checkpoints",
                (Const(snapshots), loop.start, loop.stop, loop.step), (), Loc(role="tape"))
-    primal = Block(body.params, (_offer(store, body.params, loop.loc),) + body.stmts,
+    primal = Block(body.params, (_offer(store, body.params),) + body.stmts,
                    body.results)
     # adjoint iteration: the latest kept state, forward to aidx, iteration aidx again
     loc = Loc(loop.loc.line, loop.loc.col, loop.loc.text, "adjoint")
@@ -133,6 +133,7 @@ def checkpointed(names: Names, loop: ForRange, primal_stmts: list, adj_body: Blo
     return [make], primal, Block(adj.params, stmts, adj.results)
 
 
-def _offer(store: Var, state: tuple, loc: Loc) -> Eqn:
-    """``snapshots.append((i, *state))``: the state an iteration starts with."""
-    return Eqn((), "push", (store,) + tuple(state), (), loc)
+def _offer(store: Var, state: tuple) -> Eqn:
+    """``snapshots.append((i, *state))``: the state an iteration starts with
+    (no line of its own: it is written right under the ``for``)."""
+    return Eqn((), "push", (store,) + tuple(state), (), Loc())
