@@ -327,3 +327,17 @@ def test_cli_refuses_checkpoints_outside_reverse_gradients(tmp_path):
     done = _compile(path, "--checkpoints", "4", "--mode", "forward")
     assert done.returncode == 2 and "--checkpoints applies to reverse-mode" in done.stderr
     assert _compile(path, "--mode", "forward").returncode == 0  # the comment is ignored there
+
+
+def rollout(params, n=10):
+    s = params["x0"]
+    for i in range(n):
+        s = s * params["a"] + math.sin(s)
+    return s
+
+
+def test_pytree_parameters():
+    p = {"x0": 0.3, "a": 0.9}
+    plain = adcompiler.grad(rollout)(p, 17)
+    g = adcompiler.grad(rollout, checkpoints=3)
+    assert g(p, 17) == plain and "Revolve(3," in g.source

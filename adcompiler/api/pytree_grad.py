@@ -24,6 +24,7 @@ from ..runtime.deep import deep
 from ..runtime.pytrees import flat_values, float_leaves, is_tree, made_real, needs_real, spec
 from ..runtime.realargs import as_real, needs_conversion, refuse_complex
 from ..runtime.watch import watch
+from ..transform import checkpointing
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
