@@ -116,6 +116,13 @@ def two_states(x, y, n=8):
     return total
 
 
+def backwards(x, n=8):
+    s = x
+    for i in range(3 * n, 1, -3):
+        s = s * math.cos(s) + 0.01 * i
+    return s
+
+
 def heat(u0, c, n=30):
     u = u0
     for t in range(n):
@@ -132,7 +139,8 @@ def counted(x):
     return x
 
 
-_CASES = [(logistic, (0.3,)), (branchy, (0.7,)), (two_states, (0.4, 1.1))]
+_CASES = [(logistic, (0.3,)), (branchy, (0.7,)), (two_states, (0.4, 1.1)),
+          (backwards, (0.6,))]
 
 
 @pytest.mark.parametrize("fn,args", _CASES, ids=lambda c: getattr(c, "__name__", ""))
