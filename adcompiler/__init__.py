@@ -25,6 +25,8 @@ jacobian = _user_facing(_api.jacobian)
 hessian = _user_facing(_api.hessian)
 hvp = _user_facing(_api.hvp)
 derivative = _user_facing(_api.derivative)
+jacrev = _user_facing(_api.jacrev)
+jacfwd = _user_facing(_api.jacfwd)
 wengert = _user_facing(_inspection.wengert)
 trace = _user_facing(_inspection.trace)
 graph = _user_facing(_inspection.graph)
@@ -32,6 +34,7 @@ swell = _user_facing(_swell.swell)
 check_grad = _user_facing(_checkgrad.check_grad)
 
 __all__ = ["grad", "value_and_grad", "source", "jvp", "vjp", "jacobian", "hessian", "hvp",
-           "derivative", "wengert", "trace", "graph", "swell", "check_grad", "GradCheck",
-           "AdcError", "CompileError", "UsageError", "stop_gradient", "custom_vjp", "custom_jvp"]
+           "derivative", "jacrev", "jacfwd", "wengert", "trace", "graph", "swell",
+           "check_grad", "GradCheck", "AdcError", "CompileError", "UsageError", "stop_gradient",
+           "custom_vjp", "custom_jvp"]
 __version__ = "0.1.0"

@@ -122,9 +122,21 @@ class GradCheck:
         if w is not None:
             lines.append(f"  worst: d/d{w.name} against {w.against}: abs error {w.abs_error:.3g}, "
                          f"rel error {w.rel_error:.3g}")
+            lines.append("  d/d" + w.name + ": " + ", ".join(
+                f"{k} {v:.15g}" for k, v in self.values(w.name).items()))
         lines += [f"  not compared: {note}" for note in self.notes]
         return "\n".join(lines)
 
+
+    def values(self, name: str) -> dict:
+        """Every value compared for component ``name`` (``x`` or ``x[1, 2]``):
+        ``{"reverse mode": ..., "central difference": ..., "forward mode": ...}``."""
+        out: dict = {}
+        for c in self.components:
+            if c.name == name:
+                out.setdefault("reverse mode", c.emitted)
+                out[c.against] = c.reference
+        return out
 
     def __repr__(self) -> str:  # a terminal shows the table too
         return str(self)
@@ -215,7 +227,23 @@ def _wrt_positions(f, args: tuple, wrt) -> list:
     return out
 
 
-def check_grad(f, *args, wrt=None, rtol: float = 1e-5, atol: float = 1e-7,
+def _scalar_value(f, args: tuple) -> None:
+    """Run ``f`` at the point once: an error it raises there, or an array
+    output, is said in a :class:`UsageError` (not a traceback from the
+    emitted code, which would raise the same error less readably)."""
+    name = getattr(f, "__name__", repr(f))
+    try:
+        value = f(*args)
+    except Exception as err:  # noqa: BLE001 - the user's function, reported as such
+        raise UsageError(f"check_grad: {name} raises {type(err).__name__} at this point "
+                         f"({err}); check the arguments' types and shapes") from err
+    if np.ndim(value) != 0 or isinstance(value, (tuple, list, dict)):
+        raise UsageError(f"check_grad: {name} returns a value of shape {np.shape(value)} at "
+                         "this point; check_grad checks the gradient of a scalar output "
+                         "(use jacobian for an array output)")
+
+
+def check_grad(f, *args, wrt=None, argnums=None, rtol: float = 1e-5, atol: float = 1e-7,
                h: float | None = None) -> GradCheck:
     """Compare the emitted gradient of ``f`` at ``args`` (reverse mode) with
     central differences and with forward mode (and every registered mode).
@@ -225,14 +253,17 @@ def check_grad(f, *args, wrt=None, rtol: float = 1e-5, atol: float = 1e-7,
         *args: the point.
         wrt: parameter indices or names (default: every float argument or
             float array; an array is checked element by element).
+        argnums: JAX's name for ``wrt`` (give one of them).
         rtol, atol: the tolerance, ``|emitted - reference| <= atol + rtol * |reference|``.
         h: the finite-difference step (default: scaled to each argument).
 
     Returns:
         A :class:`GradCheck`: truthy when all agree, ``.worst`` is the worst
-        component, ``str()`` a readable table (an HTML table in Jupyter).
-        Forward mode takes scalar arguments only so far: with arrays,
-        ``.notes`` says it was not compared.
+        component, ``str()`` a readable table (an HTML table in Jupyter)
+        ending with the worst component's reverse, central-difference and
+        forward values (``.values(name)``).  Where forward mode refuses a
+        construct (structures of parameters), ``.notes`` says it was not
+        compared.
 
     Example:
         >>> from math import exp
@@ -244,17 +275,20 @@ def check_grad(f, *args, wrt=None, rtol: float = 1e-5, atol: float = 1e-7,
     """
     from .frontend.source import ensure_function
     ensure_function(f)
-    positions = _wrt_positions(f, args, wrt)
+    if wrt is not None and argnums is not None:
+        raise UsageError("check_grad: give wrt= or argnums= (JAX's name for it), not both")
+    positions = _wrt_positions(f, args, wrt if argnums is None else argnums)
     if not positions:
         raise UsageError("check_grad: nothing to differentiate (pass float arguments or wrt=)")
     names = list(inspect.signature(f).parameters)
+    _scalar_value(f, args)
     report = GradCheck(getattr(f, "__name__", repr(f)), tuple(args), rtol=rtol, atol=atol)
     labels = _labels(names, args, positions)
     emitted = _reverse(f, args, positions)
     for label, e, d in zip(labels, emitted, _differences(f, args, positions, h)):
         report.components.append(Component(label, e, d, "central difference"))
     for mode, fn in sorted(MODES.items()):
-        try:  # forward mode takes scalars only so far: arrays give a note
+        try:  # a construct forward mode refuses gives a note
             other = fn(f, args, positions)
         except AdcError as exc:  # a construct this mode does not support (said, not hidden)
             report.notes.append(f"{mode} mode: {exc}")

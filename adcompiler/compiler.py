@@ -102,23 +102,52 @@ def lower(sf: SourceFunction) -> tuple:
 
 def reverse_module(sf: SourceFunction, wrt: tuple, with_value: bool = False,
                    name: str | None = None, shapes: dict | None = None,
-                   dtypes: dict | None = None) -> list:
+                   dtypes: dict | None = None, aux: int = 0) -> list:
     """IR of the gradient function of ``sf`` and of every helper it needs.
     ``shapes`` (``{param name: shape}``, see shapes.py) switches on array
-    support; ``None`` or all-scalar shapes compile plain scalar code."""
+    support; ``None`` or all-scalar shapes compile plain scalar code.
+    ``aux``: trailing outputs returned as they are (``has_aux``, api/aux.py)."""
     try:
-        return _reverse_module(sf, wrt, with_value, name, shapes, dtypes)
+        return _reverse_module(sf, wrt, with_value, name, shapes, dtypes, aux)
     except ShapeNeeded as exc:
         raise shape_error(sf, exc) from None
 
 
-def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
+def _reverse_module(sf, wrt, with_value, name, shapes, dtypes, aux=0):
+    def one_output(entry):
+        if len(entry.body.results) != 1 + aux:
+            raise CompileError(f"{sf.name} returns {len(entry.body.results)} values; a "
+                               "gradient needs a single scalar output", sf.filename,
+                               sf.node.lineno, sf.node.col_offset + 1, "return")
+
+    program, key, entry, ctx, shapes, types = prepared(sf, shapes, dtypes, one_output)
+    primal_shapes = ctx.entry_shapes(entry) if ctx else None
+    check = ctx is not None and not scalar_output(sf, entry, primal_shapes)
+    program.scalar_check = (sf.name, with_value) if check else None
+    grad, fwd_needed = reverse_function(entry, wrt, with_value or check, primal_shapes,
+                                        aux=aux)
+    grad = observed("reverse", _renamed(grad, name or f"{sf.name}_grad"), types)
+    grad = _pass(grad, optimize, types=types)
+    if ctx:
+        grad = _specialized(ctx, grad, shapes, dtypes)
+    # primal callees are read off the optimised code: the transform does not
+    # visit every block (a while condition, an inactive loop), and DCE may
+    # have removed calls it recorded
+    primal_needed = primal_callees(program, grad)
+    return [grad] + callee_functions(program, fwd_needed, primal_needed, ctx), program
+
+
+def prepared(sf: SourceFunction, shapes, dtypes, check=None) -> tuple:
+    """The entry of ``sf`` lowered and optimised, ready for reverse mode:
+    ``(program, key, entry, ctx, shapes, types)``; array code (``ctx``, its
+    ArrayContext, not None) has its helpers inlined and its in-place
+    operations checked.  ``check(entry)`` runs first on the optimised entry
+    (the number of outputs).  Shared by the gradient and by the vector-Jacobian
+    product of array code (compiler_vjp.py)."""
     program, key = lower(sf)
     entry = _pass(custom_entry(program, key), optimize)
-    if len(entry.body.results) != 1:
-        raise CompileError(f"{sf.name} returns {len(entry.body.results)} values; a gradient "
-                           "needs a single scalar output", sf.filename, sf.node.lineno,
-                           sf.node.col_offset + 1, "return")
+    if check is not None:
+        check(entry)
     if shapes is UNDECLARED:  # command line without --shapes: arrays only if the code says so
         shapes = undeclared_shapes(program, entry)
     # scalar parameters of code that reads global arrays or uses array operations
@@ -136,19 +165,7 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes):
                    if k not in program.custom}  # their rules replace them: kept as calls
         entry = observed("inline", inline_calls(entry, helpers), types)
         entry = _pass(entry, optimize, types=types)
-    primal_shapes = ctx.entry_shapes(entry) if ctx else None
-    check = ctx is not None and not scalar_output(sf, entry, primal_shapes)
-    program.scalar_check = (sf.name, with_value) if check else None
-    grad, fwd_needed = reverse_function(entry, wrt, with_value or check, primal_shapes)
-    grad = observed("reverse", _renamed(grad, name or f"{sf.name}_grad"), types)
-    grad = _pass(grad, optimize, types=types)
-    if ctx:
-        grad = _specialized(ctx, grad, shapes, dtypes)
-    # primal callees are read off the optimised code: the transform does not
-    # visit every block (a while condition, an inactive loop), and DCE may
-    # have removed calls it recorded
-    primal_needed = primal_callees(program, grad)
-    return [grad] + callee_functions(program, fwd_needed, primal_needed, ctx), program
+    return program, key, entry, ctx, shapes, types
 
 
 def _typer(ctx, params: dict, dtypes: dict | None = None):
@@ -405,11 +422,12 @@ def _header_line(sf: SourceFunction, wrt: tuple, with_value: bool) -> str:
 
 @deep
 def compile_grad(sf: SourceFunction, wrt: tuple, with_value: bool = False,
-                 shapes: dict | None = None, dtypes: dict | None = None) -> Compiled:
+                 shapes: dict | None = None, dtypes: dict | None = None,
+                 aux: int = 0) -> Compiled:
     suffix = "_value_and_grad" if with_value else "_grad"
     with _gc_paused():
         functions, program = reverse_module(sf, wrt, with_value, sf.name + suffix, shapes,
-                                            dtypes)
+                                            dtypes, aux)
         source = emit_module(functions, program, _header_line(sf, wrt, with_value))
     return Compiled(source, functions[0].name, tuple(functions), watch(program),
                     dict(program.global_arrays))

@@ -11,7 +11,7 @@ import io
 import os
 import sys
 
-from . import checkpoints, gradients, growth, report
+from . import checkpoints, gradients, growth, report, second_order
 from .peers import versions
 
 DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
@@ -35,6 +35,8 @@ def main(argv=None) -> int:
     seeds = growth.seed_compile_times(repeat=1 if args.quick else 5)
     tape = growth.tape_memory(1000 if args.quick else 100_000)
     grow = {} if args.no_growth else growth.compile_growth(quick=args.quick)
+    print("second order (NumPy code):", file=log)
+    second = second_order.run(quick=args.quick, log=log)
     print("checkpointed loops:", file=log)
     ckpt = checkpoints.run(quick=args.quick)
     out = args.out or (None if args.quick else os.path.join(DOCS, "benchmarks.md"))
@@ -46,6 +48,7 @@ def main(argv=None) -> int:
         if grow:
             report.plot_growth(grow, os.path.join(where, plots["growth"]))
     text = report.markdown(rows, seeds, grow, tape, versions(), plots)
+    text = text.rstrip("\n") + "\n" + "\n".join(second_order.markdown(second)) + "\n"
     text += "\n" + checkpoints.markdown(ckpt)
     if out:
         with open(out, "w", encoding="utf-8") as fh:
@@ -53,7 +56,8 @@ def main(argv=None) -> int:
         print(f"wrote {out}", file=sys.stderr)
     else:
         print(text)
-    bad = gradients.problems(rows)
+    bad = gradients.problems(rows) + [(n, what, "WRONG") for what, n in
+                                      second_order.problems(second)]
     for name, label, status in bad:
         print(f"FAILED: {name}: {label}: {status}", file=sys.stderr)
     return 1 if bad else 0

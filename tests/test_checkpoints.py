@@ -349,3 +349,16 @@ def test_pytree_parameters():
     plain = adcompiler.grad(rollout)(p, 17)
     g = adcompiler.grad(rollout, checkpoints=3)
     assert g(p, 17) == plain and "Revolve(3," in g.source
+
+
+def with_aux(x, n=12):
+    l = x
+    for i in range(n):
+        l = 3.7 * l * (1 - l) + math.sin(l) * 0.01
+    return l, {"last": l}
+
+
+def test_has_aux():
+    plain = adcompiler.value_and_grad(with_aux, has_aux=True)(0.3, 12)
+    g = adcompiler.value_and_grad(with_aux, has_aux=True, checkpoints=2)
+    assert g(0.3, 12) == plain and "Revolve(2," in g.source

@@ -248,18 +248,26 @@ def test_unsupported_array_constructs_name_the_construct():
     assert "zip() with keyword arguments (strict=)" in str(err.value)
 
 
-def test_forward_mode_transforms_refuse_arrays_clearly():
-    """Forward mode, Jacobians and Hessians are scalar-only so far: an array
-    argument is a clear AdcError, never a wrong number."""
+def test_forward_mode_transforms_take_arrays():
+    """Forward mode, Jacobians and Hessians take arrays since issue 15 (the
+    values: tests/test_forward_arrays.py, tests/test_second_order_arrays.py);
+    grad of an array-valued gradient is still a clear AdcError."""
     from adcompiler import AdcError, grad, hessian, hvp, jacobian, jvp, vjp
 
     def f(x):
         return np.sum(x * x) + np.sin(x[0])
 
     x = np.array([1.0, 2.0, 3.0])
-    np.testing.assert_allclose(grad(f)(x), 2 * x + np.array([np.cos(1.0), 0, 0]))
-    for call in (lambda: grad(f, mode="forward")(x), lambda: hessian(f)(x),
-                 lambda: jacobian(f)(x), lambda: jvp(f, (x,), (x,)), lambda: vjp(f, x),
-                 lambda: hvp(f, (x,), (x,)), lambda: grad(grad(f))(x)):
-        with pytest.raises(AdcError, match="scalar arguments only"):
-            call()
+    g = 2 * x + np.array([np.cos(1.0), 0, 0])
+    Hm = 2 * np.eye(3)
+    Hm[0, 0] -= np.sin(1.0)
+    np.testing.assert_allclose(grad(f)(x), g)
+    np.testing.assert_allclose(grad(f, mode="forward")(x), g)
+    np.testing.assert_allclose(jacobian(f)(x), g)
+    np.testing.assert_allclose(jacobian(f, mode="reverse")(x), g)
+    np.testing.assert_allclose(vjp(f, x)[1](2.0)[0], 2 * g)
+    np.testing.assert_allclose(jvp(f, (x,), (x,))[1], g @ x)
+    np.testing.assert_allclose(hessian(f)(x), Hm)
+    np.testing.assert_allclose(hvp(f, (x,), (x,)), Hm @ x)
+    with pytest.raises(AdcError, match="returns an array"):
+        grad(grad(f))(x)

@@ -8,13 +8,15 @@ input: ``grad(grad(f))`` and ``jacobian(grad(f))`` transform the emitted
 reverse-mode code (tape included) by forward mode, i.e. forward over reverse.
 Reverse over reverse is not supported (a clear :class:`AdcError` says so).
 
-The parts: arguments.py reads a call (``wrt``, defaults); reverse_grad.py is
-the reverse-mode gradient ``grad`` returns (compiled per argument shapes);
-emitted.py the callables of the other transforms and their cache.
+The parts: arguments.py reads a call (``wrt``/``argnums``, defaults);
+reverse_grad.py is the reverse-mode gradient ``grad`` returns (compiled per
+argument shapes), aux.py the same with ``has_aux=True``; jacobians.py is
+``vjp`` and the Jacobians of array code (``jacrev``, ``jacfwd``); emitted.py
+the callables of the other transforms and their cache.
 """
 from .gradients import grad, source, value_and_grad
-from .higher import derivative, hessian, hvp, jacobian
+from .higher import derivative, hessian, hvp, jacfwd, jacobian, jacrev
 from .linearize import jvp, vjp
 
 __all__ = ["grad", "value_and_grad", "source", "jvp", "vjp", "jacobian", "hessian", "hvp",
-           "derivative"]
+           "derivative", "jacrev", "jacfwd"]

@@ -12,6 +12,27 @@ from ..runtime.pytrees import is_tree
 from ..runtime.realargs import refuse_complex
 
 
+class _FirstParameter(int):
+    """The default ``wrt``: parameter 0, told apart from an explicit ``wrt=0``
+    so that ``wrt=0, argnums=1`` is refused rather than one silently winning."""
+
+    def __repr__(self) -> str:
+        return "0"
+
+
+WRT0 = _FirstParameter(0)
+
+
+def pick_wrt(wrt, argnums):
+    """``argnums=`` (JAX's name) or ``wrt=``, never both; neither: parameter 0."""
+    if argnums is None:
+        return 0 if wrt is WRT0 else wrt
+    if wrt is not WRT0:
+        raise UsageError(f"give wrt= or argnums= (JAX's name for it), not both (got "
+                         f"wrt={wrt!r}, argnums={argnums!r})")
+    return argnums
+
+
 def wrt_indices(fn, wrt) -> tuple:
     """Normalise ``wrt`` (index, name, or a tuple of them) to parameter indices."""
     if not hasattr(type(fn), "source"):  # compiled derivatives are transformed further

@@ -24,7 +24,9 @@ class Emitted:
     ``.ir`` the :class:`composite.IRModule`; ``build()`` makes the module and
     ``shape(result)`` turns the entry's flat results into what users expect."""
 
-    def __init__(self, build, shape, like, kind: str, name: str = "", real: tuple = ()) -> None:
+    def __init__(self, build, shape, like, kind: str, name: str = "", real: tuple = (),
+                 arrays=None) -> None:
+        self.arrays = arrays  # forward_arrays.ArrayRoute: calls with arrays, or None
         self._real = real  # positions of differentiated arguments, made real (realargs.py)
         self._build = build
         self._shape = shape
@@ -53,6 +55,8 @@ class Emitted:
     @property
     @user_facing
     def source(self) -> str:
+        if self.arrays is not None and self.arrays.used():
+            return self.arrays.source()
         return self._get()[1].source
 
     @user_facing
@@ -61,6 +65,8 @@ class Emitted:
             bound = self.__signature__.bind(*args, **kwargs)
             bound.apply_defaults()  # so a differentiated argument has its position
             args, kwargs = bound.args, bound.kwargs
+        if self.arrays is not None and not kwargs and self.arrays.wants(args):
+            return self.arrays(args)  # array code: compiled per shapes (forward_arrays.py)
         scalars_only(args + tuple(kwargs.values()),
                      self._kind if hasattr(self, "_kind") else "this transform")
         if self._real:

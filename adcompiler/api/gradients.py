@@ -6,7 +6,9 @@ from __future__ import annotations
 from ..errors import AdcError, UsageError
 from ..runtime.realargs import float_gradient
 from ..transform import composite
-from .arguments import as_tuple, name_of, wrt_indices
+from . import forward_arrays, forward_pytrees
+from .arguments import WRT0, as_tuple, name_of, pick_wrt, wrt_indices
+from .aux import AuxDerivative
 from .reverse_grad import Derivative
 from ..frontend import varargs
 from ..frontend.source import load_live
@@ -41,11 +43,11 @@ class ByCount:
         return self._last.source
 
 
-def grad(fn=None, wrt=0, mode=None, checkpoints=None):
+def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False, checkpoints=None):
     """``grad(f)``, ``@grad`` or ``@grad(wrt=..., mode=...)``: a function that
     computes the gradient of ``f``, compiled from ``f``'s source into readable
     Python (see ``.source``).  Both modes give the same numbers; forward mode
-    costs one pass per input.  On a compiled derivative, forward mode is used
+    costs one pass per input (per element of an array argument).  On a compiled derivative, forward mode is used
     (forward over reverse).
 
     Parameters:
@@ -55,8 +57,14 @@ def grad(fn=None, wrt=0, mode=None, checkpoints=None):
             or a tuple of them (then a tuple of gradients is returned).  A
             parameter may be a dict, list or tuple (nested) of arrays and
             numbers, read with literal keys (``params["W"]``): its gradient
-            has the same structure (reverse mode).
+            has the same structure (both modes; the other forward transforms
+            take arrays and numbers only).
         mode: ``"reverse"`` (default) or ``"forward"``.
+        argnums: JAX's name for ``wrt`` (give one of them).
+        has_aux: ``f`` returns ``(value, aux)``; the callable returns
+            ``(gradient, aux)`` (aux: numbers, arrays, strings, None, and
+            dict, tuple or list displays of them, returned as computed, not
+            differentiated; see frontend/auxout.py).
         checkpoints: reverse mode: keep at most this many states of each
             outermost ``for`` loop over ``range`` instead of a tape entry per
             iteration, recomputing the rest (binomial checkpointing; the
@@ -76,13 +84,20 @@ def grad(fn=None, wrt=0, mode=None, checkpoints=None):
         2.7635465813520725
         >>> adcompiler.grad(f, wrt=("w", "x"))(1.0, 3.0)
         (4.145319872028109, 0.8414709848078965)
+        >>> def fit(w):
+        ...     r = 2.0 * w - 1.0
+        ...     return r * r, {"residual": r}
+        >>> adcompiler.grad(fit, has_aux=True)(1.0)
+        (4.0, {'residual': 1.0})
     """
     if fn is None:
-        return lambda f: grad(f, wrt, mode, checkpoints)
-    return _grad(fn, wrt, mode, False, checkpoints)
+        return lambda f: grad(f, wrt, mode, argnums=argnums, has_aux=has_aux,
+                              checkpoints=checkpoints)
+    return _grad(fn, pick_wrt(wrt, argnums), mode, False, has_aux, checkpoints)
 
 
-def value_and_grad(fn=None, wrt=0, mode=None, checkpoints=None):
+def value_and_grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False,
+                   checkpoints=None):
     """Like :func:`grad`, but the compiled function returns ``(f(*args),
     gradient)`` from one pass.
 
@@ -90,6 +105,9 @@ def value_and_grad(fn=None, wrt=0, mode=None, checkpoints=None):
         fn: the function (omit it to get a decorator).
         wrt: an index or name, or a tuple of them, as in :func:`grad`.
         mode: ``"reverse"`` (default) or ``"forward"``.
+        argnums: JAX's name for ``wrt`` (give one of them).
+        has_aux: ``f`` returns ``(value, aux)``; the callable returns
+            ``((value, aux), gradient)``.
         checkpoints: as in :func:`grad`.
 
     Returns:
@@ -103,17 +121,23 @@ def value_and_grad(fn=None, wrt=0, mode=None, checkpoints=None):
         (1.682941969615793, 2.7635465813520725)
     """
     if fn is None:
-        return lambda f: value_and_grad(f, wrt, mode, checkpoints)
-    return _grad(fn, wrt, mode, True, checkpoints)
+        return lambda f: value_and_grad(f, wrt, mode, argnums=argnums, has_aux=has_aux,
+                                        checkpoints=checkpoints)
+    return _grad(fn, pick_wrt(wrt, argnums), mode, True, has_aux, checkpoints)
 
 
-def _grad(fn, wrt, mode, with_value: bool, checkpoints=None):
+def _grad(fn, wrt, mode, with_value: bool, has_aux: bool = False, checkpoints=None):
     mode = check_mode(mode, fn)
-    if mode == "reverse":
-        return Derivative(fn, wrt, with_value, checkpoints)
-    if checkpoints is not None:
+    if checkpoints is not None and mode != "reverse":
         raise UsageError("checkpoints=... bounds the tape of reverse mode; forward mode "
                          "keeps no tape (drop mode='forward' or checkpoints)")
+    if has_aux:
+        if mode != "reverse" or is_emitted(fn):
+            raise UsageError("has_aux=True is supported in reverse mode on a function's "
+                             "source only (not with mode='forward' or on compiled derivatives)")
+        return AuxDerivative(fn, wrt, with_value, checkpoints)
+    if mode == "reverse":
+        return Derivative(fn, wrt, with_value, checkpoints)
     if varargs.has_varargs(fn) and not is_emitted(fn):
         wrt_indices(fn, wrt)  # fail early on a bad wrt
         return ByCount(lambda extra: _forward(fn, wrt, with_value, extra), fn)
@@ -141,10 +165,18 @@ def _forward(fn, wrt, with_value: bool, extra: int):
         grads = grads if many else grads[0]
         return (flat[0], grads) if with_value else grads
 
-    return Emitted(build, shape, fn, "forward grad", name, real=indices)
+    def arrays(args, last):  # array code and structures of parameters, per call
+        if not is_emitted(fn) and forward_pytrees.takes(fn, args):
+            return forward_pytrees.grad(fn, indices, many, with_value, args, last)
+        return forward_arrays.grad(fn, indices, many, with_value, args, last)
+
+    route = forward_arrays.ArrayRoute(fn, arrays, not is_emitted(fn), not is_emitted(fn))
+    if isinstance(fn, Derivative):  # forward over a reverse gradient of array code
+        route = forward_arrays.ArrayRoute(fn.fn, arrays)
+    return Emitted(build, shape, fn, "forward grad", name, real=indices, arrays=route)
 
 
-def source(fn, wrt=0, args: tuple | None = None) -> str:
+def source(fn, wrt=WRT0, args: tuple | None = None, *, argnums=None) -> str:
     """The emitted source of ``fn``'s gradient, or of any transform's result
     (anything with a ``.source``).
 
@@ -154,6 +186,7 @@ def source(fn, wrt=0, args: tuple | None = None) -> str:
         args: example arguments: array code is compiled for their shapes
             (and needs them: a function using array operations has no code
             before its shapes are known).
+        argnums: JAX's name for ``wrt`` (give one of them).
 
     Returns:
         The module text: a ``str`` that prints as plain code and displays
@@ -180,5 +213,5 @@ def source(fn, wrt=0, args: tuple | None = None) -> str:
     if not isinstance(fn, Derivative):
         if not callable(fn):
             raise UsageError(f"{fn!r} is not a function")
-        fn = Derivative(fn, wrt, False)
+        fn = Derivative(fn, pick_wrt(wrt, argnums), False)
     return fn.source_for(args)

@@ -7,17 +7,20 @@ from ..frontend.source import load_live
 from ..frontend.varargs import counted
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
+from . import forward_arrays
 from .arguments import as_tuple, name_of, scalars_only, signature_of, tail_with
 from .emitted import LOCK, Callable, Emitted, cached, is_emitted, module_of
+from .jacobians import array_vjp, is_array_call
 
 
 def jvp(fn, primals, tangents, **kwargs):
     """``(f(*primals), J @ tangents)`` by one forward pass (JAX convention).
 
     Parameters:
-        fn: a function of scalars.
+        fn: a function of scalars or arrays (array code is compiled per
+            argument shapes).
         primals: the point, one value per leading parameter.
-        tangents: the direction, one value per primal.
+        tangents: the direction, one value per primal, shaped like it.
         **kwargs: values of the later parameters by name (not differentiated).
 
     Returns:
@@ -31,6 +34,9 @@ def jvp(fn, primals, tangents, **kwargs):
         ((2.0, 1.9092974268256817), (2.0, 1.0))
     """
     primals, tangents = tuple(primals), tuple(tangents)
+    if forward_arrays.has_arrays(primals + tangents) or (
+            not is_emitted(fn) and forward_arrays.array_code(fn)):
+        return forward_arrays.jvp(fn, primals, tangents, kwargs=kwargs)
     scalars_only(primals + tangents, "jvp/hvp")
     if len(primals) != len(tangents):
         raise UsageError(f"jvp needs one tangent per primal ({len(primals)} primals, "
@@ -76,12 +82,15 @@ def vjp(fn, *primals, **kwargs):
     each primal, by the reverse sweep (JAX convention).
 
     Parameters:
-        fn: a function of scalars.
+        fn: a function of numbers or arrays.
         *primals: the point.
         **kwargs: values of the later parameters by name (not differentiated).
 
     Returns:
-        ``(output, vjp_fn)``; ``vjp_fn.source`` is the emitted code.
+        ``(output, vjp_fn)``; ``vjp_fn.source`` is the emitted code.  With
+        an array argument (or array operations in ``fn``) the cotangent has
+        the output's shape (a tuple of them for several outputs) and seeds
+        one emitted function ``f_vjp(*params, *out_bars)`` (api/jacobians.py).
 
     Example:
         >>> from math import sin
@@ -92,12 +101,20 @@ def vjp(fn, *primals, **kwargs):
         (2.0, 1.9092974268256817)
         >>> pullback((1.0, 0.0))
         (2.0, 1.0)
+        >>> import numpy as np
+        >>> def layer(x, A):
+        ...     return np.tanh(A @ x)
+        >>> out, pullback = adcompiler.vjp(layer, np.zeros(2), np.eye(2))
+        >>> pullback(np.array([1.0, 2.0]))[0]
+        array([1., 2.])
     """
-    scalars_only(primals, "vjp")
     fn = counted(fn, len(primals))
     if is_emitted(fn):
         raise AdcError("vjp of emitted derivative code would be reverse over reverse, which "
                        "is not supported; use jvp (forward over reverse) or hvp")
+    if is_array_call(fn, primals):
+        return array_vjp(fn, primals, kwargs)
+    scalars_only(primals, "vjp")
     pair = cached(VjpPair, fn)
     tail = tail_with(fn, len(primals), kwargs)
     fwd, bwd, nout = pair.functions()

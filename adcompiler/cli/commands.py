@@ -29,7 +29,7 @@ from ..errors import AdcError, CompileError, UsageError
 from ..frontend.source import StaticEnv, find_static, load_file, read_files, same_file
 from ..frontend.checks import check_signature
 from ..frontend import varargs
-from ..arrays.context import UNDECLARED, cli_shapes, unknown_names
+from ..arrays.context import UNDECLARED, cli_shapes, parse_shapes, unknown_names
 from .progress import Progress
 
 
@@ -50,7 +50,7 @@ def _decorator_wrt(deco: ast.expr):
     wrt = None
     if isinstance(deco, ast.Call):
         for kw in deco.keywords:
-            if kw.arg == "wrt":
+            if kw.arg in ("wrt", "argnums"):  # argnums: JAX's name for wrt
                 try:
                     wrt = ast.literal_eval(kw.value)
                 except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -146,6 +146,9 @@ def compile_file(path: str, names: list, wrt_text: str | None, mode: str = "reve
         if not params:
             raise sf.error(f"{name} has no parameters to differentiate", sf.node, "parameters")
         shapes = cli_shapes(sf.node, shapes_text, arrays_text)
+        if shapes is None and (mode, order) != ("reverse", 1) and \
+                set(params) <= set(parse_shapes(shapes_text)):
+            shapes = {p: () for p in params}  # declared scalars (array code: forward_arrays)
         return (sf, parse_wrt(wrt_text, params, wrt, sf),
                 UNDECLARED if shapes is None else shapes)
 
@@ -185,7 +188,10 @@ def _emit(requests: list, mode: str, order: int) -> str:
     for sf, _, shapes in requests:
         _refuse_arrays(sf, shapes, mode, order)
     from ..transform.composite import cli_source
-    sources = [cli_source(sf, wrt_, mode, order) for sf, wrt_, _ in requests]
+    from ..arrays import forward as forward_arrays
+    sources = [forward_arrays.cli_source(sf, wrt_, mode, order, shapes)
+               if _declared_array_code(sf, shapes) else cli_source(sf, wrt_, mode, order)
+               for sf, wrt_, shapes in requests]
     return "\n\n".join(s.rstrip("\n") for s in sources) + "\n"
 
 
@@ -218,24 +224,33 @@ def _compile_what_can(chosen: list, build, emit, notes: list) -> str:
     return text
 
 
+def _declared_array_code(sf, shapes) -> bool:
+    """Array parameters of declared sizes, or array operations on declared scalars."""
+    if shapes is UNDECLARED:
+        return False
+    from ..arrays.context import uses_array_operations
+    return any(s != () for s in shapes.values()) or uses_array_operations(sf)
+
+
 def _refuse_arrays(sf, shapes, mode: str, order: int) -> None:
-    """Forward mode and higher orders emit scalar code only so far: array
-    parameters would be silently dropped (code like ``X @ 1.0`` that cannot
-    run), so they are refused."""
+    """Forward mode and higher orders compile array code for declared sizes
+    (``--shapes x=3``), as the API does for the shapes of a call; code that
+    uses array operations without them, or sizes left unknown, is refused."""
     what = "--mode forward" if mode == "forward" else f"--order {order}"
     if shapes is UNDECLARED:
         from ..arrays.context import uses_array_operations
         if uses_array_operations(sf):
-            raise sf.error(f"{what} supports scalar code only so far, and {sf.name} uses array "
-                           "operations; use reverse mode (the default) with --order 1",
-                           sf.node, "mode")
+            example = ",".join(f"{a.arg}=3" for a in sf.node.args.args)
+            raise sf.error(f"{what} on array code needs the shape of every parameter, and "
+                           f"{sf.name} uses array operations: give --shapes {example} (sizes, "
+                           "or scalar)", sf.node, "mode")
         return
-    arrays = [name for name, shape in shapes.items() if shape != ()]
-    if arrays:
-        raise sf.error(f"{what} supports scalar parameters only so far, but {', '.join(arrays)} "
-                       f"of {sf.name} {'is an array' if len(arrays) == 1 else 'are arrays'} "
-                       "(--shapes/--arrays); use reverse mode (the default) with --order 1",
-                       sf.node, "mode")
+    unknown = [name for name, shape in shapes.items() if shape is None or (
+        shape != () and any(not isinstance(d, int) for d in shape))]
+    if unknown:
+        raise sf.error(f"{what} compiles array code for declared sizes only so far, but the "
+                       f"size of {', '.join(unknown)} of {sf.name} is not given (--arrays, ? or "
+                       "a name in --shapes); give numbers: --shapes x=3,M=3x2", sf.node, "mode")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -208,7 +208,8 @@ def sweep(sf: SourceFunction, wrt: tuple, parameter: str, values, budget: Budget
     return Report(title or sf.name, parameter, rows)
 
 
-def swell(f, wrt=0, sweep_over: dict | None = None, at=None, budget: Budget | None = None):
+def swell(f, wrt=None, sweep_over: dict | None = None, at=None, budget: Budget | None = None,
+          *, argnums=None):
     """Compare sympy's derivative of ``f`` with adcompiler's gradient: sizes,
     operation counts and values (expression swell).
 
@@ -220,6 +221,7 @@ def swell(f, wrt=0, sweep_over: dict | None = None, at=None, budget: Budget | No
         at: the point (all parameters but the swept one) where the derivatives
             are compared; default: a fixed pseudo-random point.
         budget: a ``Budget`` of seconds and sizes for the sympy steps.
+        argnums: JAX's name for ``wrt`` (give one of them).
 
     Returns:
         A ``Report``: ``.rows``, ``.table()`` (markdown; also ``print``),
@@ -234,9 +236,9 @@ def swell(f, wrt=0, sweep_over: dict | None = None, at=None, budget: Budget | No
         >>> [row.agrees for row in report.rows]
         [True, True]
     """
-    from ..api.arguments import wrt_indices
+    from ..api.arguments import WRT0, pick_wrt, wrt_indices
     sf = load_live(f)
-    indices = wrt_indices(f, wrt)
+    indices = wrt_indices(f, pick_wrt(WRT0 if wrt is None else wrt, argnums))
     if sweep_over:
         if len(sweep_over) != 1:
             raise UsageError("sweep over exactly one parameter")

@@ -34,6 +34,7 @@ from ..prims.shapecalc import ShapeNeeded
 from ..errors import AdcError, located_refusals
 from ..prims.primitives import PRIMS
 from ..prims.rules import RULES, partial_times
+from . import adjoint_tangents
 from .custom import tangent, with_stubs
 
 ZERO = Const(0.0)
@@ -67,6 +68,8 @@ class Activity:
             return True  # a residual: its tangent must have its structure
         if e.prim == "pop":
             return True  # handled per slot in :meth:`eqn`
+        if e.prim in adjoint_tangents.LINEAR_IN:
+            return adjoint_tangents.varies(e, self.varied)
         return PRIMS[e.prim].differentiable and any(a in self.varied for a in e.args)
 
     def block(self, block: Block) -> None:
@@ -129,8 +132,9 @@ def local_tapes(fn: Function) -> set:
 class Tangent:
     """Builds the primal and tangent statements of one function."""
 
-    def __init__(self, names: Names, act: Activity, callee_name) -> None:
+    def __init__(self, names: Names, act: Activity, callee_name, shape=None) -> None:
         self.names = names
+        self.shape = shape or (lambda a: None)  # primal shapes (array code), else unknown
         self.act = act
         self.varied = act.varied
         self.callee_name = callee_name  # (fn, mask) -> name of its jvp function
@@ -141,6 +145,9 @@ class Tangent:
 
     def dot(self, dots: dict, a):
         return dots.get(a, ZERO) if isinstance(a, Var) else ZERO
+
+    def array_dot(self, b: Builder, dots: dict, a):  # carried or merged: zeros for an array
+        return adjoint_tangents.zero_tangent(b, a, self.dot(dots, a), self.shape)
 
     def block(self, block: Block, dots: dict, b: Builder) -> None:
         for s in block.stmts:
@@ -165,6 +172,8 @@ class Tangent:
         if PRIMS[e.prim].jvp is not None:
             self.array_eqn(e, dots, b)
             return
+        if e.prim in adjoint_tangents.LINEAR_IN:  # array adjoint code (forward over reverse)
+            return adjoint_tangents.set_tangent(b, e, dots, dot_hint(e.out))
         if e.prim not in RULES and PRIMS[e.prim].differentiable:
             raise AdcError(f"forward mode does not support the primitive {e.prim!r} yet; "
                            "use reverse mode (grad)")
@@ -208,7 +217,7 @@ class Tangent:
         if all(t is None for t in tangents):
             return
         try:
-            out = PRIMS[e.prim].jvp(b, e, tangents, lambda a: None)
+            out = PRIMS[e.prim].jvp(b, e, tangents, self.shape)
         except ShapeNeeded:
             err = AdcError(f"forward mode of {e.prim!r} needs array shapes it does not have "
                            "yet; use reverse mode (grad)")
@@ -271,7 +280,7 @@ class Tangent:
             local = dict(dots)
             cb = b.child()
             self.block(blk, local, cb)
-            extra = tuple(self.dot(local, blk.results[k]) for k in slots)
+            extra = tuple(self.array_dot(cb, local, blk.results[k]) for k in slots)
             blocks.append(cb.block(blk.results + extra))
         outs = tuple(self.names.fresh(dot_hint(s.outs[k])) for k in slots)
         b.emit(If(s.outs + outs, s.pred, blocks[0], blocks[1], s.loc))
@@ -294,14 +303,14 @@ class Tangent:
             local.update((carried[k], p) for k, p in zip(slots, params))
             cb = b.child()
             self.block(s.body, local, cb)
-            extra = tuple(self.dot(local, s.body.results[k]) for k in slots)
+            extra = tuple(self.array_dot(cb, local, s.body.results[k]) for k in slots)
             late = [p for p, r in zip(params, extra)
                     if self.zero_maybe(r) and p not in self.maybe_zero]
             if not late:
                 break
             self.maybe_zero.update(late)  # and transform the body again
         body = cb.block(s.body.results + extra, s.body.params + params)
-        inits = s.inits + tuple(self.dot(dots, s.inits[k]) for k in slots)
+        inits = s.inits + tuple(self.array_dot(b, dots, s.inits[k]) for k in slots)
         outs = tuple(self.names.fresh(dot_hint(s.outs[k])) for k in slots)
         if is_for:
             b.emit(ForRange(s.outs + outs, s.start, s.stop, s.step, inits, body, s.loc,
@@ -317,15 +326,17 @@ class Tangent:
 
 # ---------------------------------------------------------------- drivers
 @located_refusals
-def _tangent_function(fn: Function, mask: tuple, name: str, must, callee_name) -> tuple:
+def _tangent_function(fn: Function, mask: tuple, name: str, must, callee_name,
+                      shape=None) -> tuple:
     """``name(*params, *dots of the active params) -> (*outs, *out dots)`` and
-    the set of (callee, mask) pairs it calls."""
+    the set of (callee, mask) pairs it calls.  ``shape(var)``: the primal
+    shapes of array code (the structural jvp rules that need them)."""
     names = Names.for_function(fn)
     active = [p for p, m in zip(fn.params, mask) if m]
     act = Activity(fn, active, must)
     dot_params = tuple(names.fresh(derived(p.hint or p.name, "_dot")) for p in active)
     dots = dict(zip(active, dot_params))
-    t = Tangent(names, act, callee_name)
+    t = Tangent(names, act, callee_name, shape)
     b = Builder(names)
     t.block(fn.body, dots, b)
     results = fn.body.results + tuple(t.dot(dots, r) for r in fn.body.results)
@@ -418,12 +429,13 @@ def _spellings(labels: list, tail: str) -> int:
 
 
 def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish,
-               custom: dict | None = None) -> list:
+               custom: dict | None = None, shape=None) -> list:
     """The tangent version of ``entry`` (named ``name``) and of every function
     it needs, then the untransformed functions still called.  ``finish``
     post-processes each new function (optimisation).  ``custom``: the custom
     functions (key -> frontend.custom_rules.Custom), whose tangent functions
-    their rules give (transform/custom.py)."""
+    their rules give (transform/custom.py); ``shape(var)`` gives the entry's
+    primal shapes in array code (helpers are inlined there)."""
     must = must_transform(funcs)
     names: dict = {}
     custom = custom or {}
@@ -434,12 +446,13 @@ def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish,
             names[(fn, m)] = jvp_name(known, fn, m)
         return names[(fn, m)]
 
-    def tangent_function(fn: Function, m: tuple, fname: str, must, callee_name) -> tuple:
+    def tangent_function(fn: Function, m: tuple, fname: str, must, callee_name,
+                         shape=None) -> tuple:
         if fn.name in custom:  # from the user's rules
             return tangent(funcs, custom[fn.name], fn.name, m, fname), set()
-        return _tangent_function(fn, m, fname, must, callee_name)
+        return _tangent_function(fn, m, fname, must, callee_name, shape)
 
-    top, todo = tangent_function(known[entry], mask, name, must, callee_name)
+    top, todo = tangent_function(known[entry], mask, name, must, callee_name, shape)
     out = [finish(top)]
     done: set = set()
     todo = sorted(todo)

@@ -362,26 +362,35 @@ def _bar_hint(v: Var) -> str:
 # ---------------------------------------------------------------- drivers
 @located_refusals
 def reverse_function(fn: Function, wrt: tuple, with_value: bool = False,
-                     shapes: dict | None = None) -> tuple:
+                     shapes: dict | None = None, seeded: bool = False, aux: int = 0) -> tuple:
     """The fused gradient function of an entry point and the set of callees it
     needs as fwd/bwd pairs (``shapes``: see shapes.py).  The callees it calls
-    as they are are read off the optimised result (compiler.primal_callees)."""
+    as they are are read off the optimised result (compiler.primal_callees).
+    ``seeded``: a vector-Jacobian product instead: one cotangent parameter per
+    output (after the primal parameters, no defaults) seeds the sweep, and
+    the function returns the outputs, then the cotangents of ``wrt``.
+    ``aux``: how many trailing outputs are auxiliary (``has_aux``): returned
+    last, as they are, never differentiated."""
     names = Names.for_function(fn)
     varied = activity(fn, [fn.params[i] for i in wrt])
     rev = Reverser(names, varied, shapes)
     rev.top_loops = {id(s) for s in fn.body.stmts if isinstance(s, ForRange)}
     rev.filename = fn.filename
-    if len(fn.body.results) != 1:
+    outs = fn.body.results[:len(fn.body.results) - aux]
+    if len(outs) != 1 and not seeded:
         raise ValueError("gradients need a function with one output")
-    out = fn.body.results[0]
+    seeds = tuple(names.fresh(_bar_hint(o) if isinstance(o, Var) and o.hint else "~out_bar")
+                  for o in outs) if seeded else (Const(1.0),)
     bars: dict = {}
     ab = Builder(names)
-    rev.add_bar(bars, out, Const(1.0), ab)
+    for o, g in zip(outs, seeds):
+        rev.add_bar(bars, o, g, ab)
     primal = rev.block(fn.body, bars, ab)
     grads = tuple(bars.get(fn.params[i]) or rev.zero(fn.params[i], ab) for i in wrt)
-    results = ((out,) if with_value else ()) + grads
+    results = (outs if with_value or seeded else ()) + grads + fn.body.results[len(outs):]
     body = Block((), tuple(rev.tapes) + tuple(primal) + tuple(ab.stmts), results)
-    grad = Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
+    params, defaults = (fn.params + seeds, ()) if seeded else (fn.params, fn.defaults)
+    grad = Function(fn.name, params, body, defaults, fn.filename, fn.source_line)
     return grad, rev.fwd_calls
 
 

@@ -276,6 +276,9 @@ def check_array(fn, point, wrt, oracles, value) -> list:
         findings.append(finding)
     elif not same_value(got[0], value):
         findings.append(Finding("value_and_grad", "wrong", f"value: {got[0]!r} != f {value!r}"))
+    args = copy_args(point)  # forward mode on arrays (issue 15): one tangent per element
+    findings += _gradients("forward", fn, point, wrt, oracles,
+                           lambda: grad(fn, wrt=wrt, mode="forward")(*args))
     return findings
 
 

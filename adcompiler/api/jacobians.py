@@ -1,0 +1,230 @@
+"""``vjp`` and Jacobians of array code (JAX's conventions).
+
+A call with an array (or list) argument, or of a function using array
+operations, is compiled for the shapes of the call into one vector-Jacobian
+product ``f_vjp(*params, *out_bars) -> (*outs, *param_bars)``
+(compiler_vjp.py).  ``vjp`` seeds it with the caller's cotangent;
+the reverse Jacobian seeds it with each unit cotangent in turn (one sweep per
+output element, shape ``out.shape + arg.shape``); the forward Jacobian asks
+``jvp`` for one column per input element.  ``mode="auto"`` takes forward
+mode when the inputs have fewer elements than the outputs.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+
+import numpy as np
+
+from ..arrays.context import signature, split_signature, uses_array_operations
+from ..errors import AdcError, UsageError
+from ..frontend.source import load_live
+from ..runtime.pytrees import is_tree
+from ..runtime.realargs import as_real, float_gradient, refuse_complex
+from ..runtime.tracebacks import user_facing
+from ..compiler_vjp import compile_vjp
+from ..frontend.auxout import count, rebuild, split_aux
+from .arguments import name_of, signature_of, tail_with
+
+_LOCK = threading.RLock()
+_CODES: dict = {}  # (fn, wrt, signature) -> (VjpCode, loaded function)
+
+
+def is_array_call(fn, args: tuple) -> bool:
+    """Does this call need the array path (arrays or lists among the
+    arguments, or array operations in the code)?"""
+    if any(isinstance(a, (np.ndarray, list)) or np.ndim(a) > 0 for a in args
+           if not isinstance(a, (dict, str))):
+        return True
+    return _array_code(fn)
+
+
+def _array_code(fn) -> bool:
+    try:
+        return _uses_arrays(fn)
+    except (TypeError, AdcError):  # not a plain function: the scalar path says why
+        return False
+
+
+@functools.lru_cache(maxsize=256)
+def _uses_arrays(fn) -> bool:
+    return uses_array_operations(load_live(fn))
+
+
+def _real_args(fn, args: tuple, wrt: tuple, what: str, kwargs: dict | None = None) -> tuple:
+    """The arguments with the rest appended (``kwargs`` by name, else their
+    defaults), the differentiated ones made real (integers, booleans and
+    lists become floats)."""
+    names = list(signature_of(fn).parameters)
+    refuse_complex(names, args)
+    for a in args:
+        if isinstance(a, dict) or (isinstance(a, tuple) and is_tree(a)):
+            raise AdcError(f"{what} takes numbers and arrays (got a dict or tuple of "
+                           "parameters); for structures of parameters use grad / "
+                           "value_and_grad (reverse mode)")
+    full = tuple(args) + tail_with(fn, len(args), kwargs or {})
+    return tuple(as_real(a, names[k]) if k in wrt else a for k, a in enumerate(full))
+
+
+def _product(fn, wrt: tuple, full: tuple, has_aux: bool = False):
+    """``(VjpCode, loaded f_vjp, aux structure)`` for calls shaped like
+    ``full`` (cached; compiled again when the function, a global or a helper
+    has changed).  ``has_aux``: ``fn`` returns ``(value, aux)`` (auxout.py)."""
+    sig = signature(fn, full, {})
+    key = (fn, wrt, sig, has_aux)
+    with _LOCK:
+        hit = _CODES.get(key)
+        if hit is None or not hit[0].compiled.fresh():
+            shapes, dtypes = split_signature(sig)
+            sf, structure = load_live(fn), None
+            if has_aux:
+                sf, structure = split_aux(sf)
+            code = compile_vjp(sf, wrt, shapes, dtypes, count(structure) if has_aux else 0)
+            hit = _CODES[key] = (code, code.compiled.load(), structure)
+    return hit
+
+
+def _zeros(shapes: tuple) -> tuple:
+    return tuple(0.0 if s == () else np.zeros(s) for s in shapes)
+
+
+def array_vjp(fn, primals: tuple, kwargs: dict | None = None):
+    """``(out, vjp_fn)`` of array code: ``vjp_fn(cotangent)`` runs the emitted
+    product with that cotangent (the primal sweep runs again each time);
+    ``kwargs``: later parameters by name, not differentiated."""
+    wrt = tuple(range(len(primals)))
+    full = _real_args(fn, primals, wrt, "vjp", kwargs)
+    code, run, _ = _product(fn, wrt, full)
+    shapes = code.out_shapes
+    nout = len(shapes)
+    outs = run(*full, *_zeros(shapes))[:nout]
+
+    @user_facing
+    def vjp_fn(cotangent):
+        cts = _cotangents(fn, cotangent, shapes)
+        bars = run(*full, *cts)[nout:]
+        return tuple(_bar(b) for b in bars)
+
+    vjp_fn.source = code.compiled.source
+    return (outs[0] if nout == 1 else tuple(outs)), vjp_fn
+
+
+def _bar(value):
+    """A cotangent as a float array, or a float for a number."""
+    value = float_gradient(value)
+    return float(value) if np.ndim(value) == 0 else value
+
+
+def _cotangents(fn, cotangent, shapes: tuple) -> tuple:
+    """One cotangent per output, each of its output's shape (floats)."""
+    nout = len(shapes)
+    cts = tuple(cotangent) if nout > 1 and isinstance(cotangent, (tuple, list)) else (cotangent,)
+    if len(cts) != nout:
+        raise UsageError(f"{name_of(fn)} has {nout} outputs; got {len(cts)} cotangents")
+    out = []
+    for k, (ct, shape) in enumerate(zip(cts, shapes)):
+        value = np.asarray(ct, dtype=float)
+        if value.shape != shape:
+            raise UsageError(f"the cotangent of output {k} of {name_of(fn)} has shape "
+                             f"{value.shape}; the output has shape {shape}")
+        out.append(float(value) if shape == () else value)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- Jacobians
+def reverse_jacobian(fn, wrt: tuple, args: tuple, has_aux: bool = False,
+                     kwargs: dict | None = None) -> tuple:
+    """``([[J of output k wrt argument j for j in wrt] for k in outputs], aux)``,
+    each of shape ``out_k.shape + arg_j.shape``: one sweep per output element."""
+    full = _real_args(fn, args, wrt, "jacobian", kwargs)
+    code, run, structure = _product(fn, wrt, full, has_aux)
+    shapes = code.out_shapes
+    nout = len(shapes)
+    zeros = list(_zeros(shapes))
+    aux = None
+    if has_aux:
+        flat = run(*full, *zeros)
+        aux = rebuild(structure, flat[len(flat) - code.aux:])
+    arg_shapes = [np.shape(full[j]) for j in wrt]
+    result = []
+    for k, shape in enumerate(shapes):
+        size = int(np.prod(shape, dtype=int))
+        rows = [np.empty((size, int(np.prod(s, dtype=int)))) for s in arg_shapes]
+        for e in range(size):
+            cts = list(zeros)
+            cts[k] = 1.0 if shape == () else _unit(shape, e)
+            bars = run(*full, *cts)[nout:nout + len(wrt)]
+            for row, bar in zip(rows, bars):
+                row[e] = np.ravel(float_gradient(bar))
+        result.append([_shaped(row, shape + s) for row, s in zip(rows, arg_shapes)])
+    return result, aux
+
+
+def forward_jacobian(fn, wrt: tuple, args: tuple, kwargs: dict | None = None) -> list:
+    """As :func:`reverse_jacobian`, by one ``jvp`` per input element."""
+    from .linearize import jvp
+    full = _real_args(fn, args, wrt, "jacobian", kwargs)
+    tangents = [np.zeros(np.shape(a)) if np.ndim(a) else 0.0 for a in full]
+    columns = []  # per wrt argument: list of output tangents (tuple per output)
+    for j in wrt:
+        shape = np.shape(full[j])
+        cols = []
+        for e in range(int(np.prod(shape, dtype=int))):
+            t = list(tangents)
+            t[j] = 1.0 if shape == () else _unit(shape, e)
+            _, dot = jvp(fn, full, tuple(t))
+            cols.append(dot)
+        columns.append(cols)
+    nout = len(columns[0][0]) if isinstance(columns[0][0], tuple) else 1
+    result = []
+    for k in range(nout):
+        per_arg = []
+        for j, cols in zip(wrt, columns):
+            outs = [np.asarray(c[k] if nout > 1 else c, dtype=float) for c in cols]
+            stacked = np.stack([o.ravel() for o in outs], axis=-1)
+            per_arg.append(_shaped(stacked, outs[0].shape + np.shape(full[j])))
+        result.append(per_arg)
+    return result
+
+
+def _unit(shape: tuple, e: int) -> np.ndarray:
+    u = np.zeros(shape)
+    u.flat[e] = 1.0
+    return u
+
+
+def _shaped(flat: np.ndarray, shape: tuple):
+    return float(flat.reshape(())) if shape == () else flat.reshape(shape)
+
+
+def array_jacobian(fn, wrt: tuple, many: bool, mode: str, args: tuple,
+                   has_aux: bool = False, holder=None, forward=None,
+                   kwargs: dict | None = None):
+    """The Jacobian(s) of one call, JAX's nesting: outputs outside, then
+    arguments (a tuple when ``wrt`` is a tuple); with ``has_aux``, ``(J, aux)``.
+    ``holder.array_source`` is set to the emitted code run (reverse mode).
+    ``forward(args)``: the forward-mode Jacobian in the same nesting (the
+    array forward route), else one ``jvp`` per input element.  ``kwargs``:
+    later parameters by name, not differentiated."""
+    full = _real_args(fn, args, wrt, "jacobian", kwargs)
+    if mode == "auto":
+        n_in = sum(int(np.size(full[j])) for j in wrt)
+        code = _product(fn, wrt, full, has_aux)[0]
+        n_out = sum(int(np.prod(s, dtype=int)) for s in code.out_shapes)
+        mode = "forward" if n_in < n_out and not has_aux else "reverse"
+    if mode == "forward":
+        if has_aux:
+            raise UsageError("jacobian(has_aux=True) runs in reverse mode only so far: "
+                             "use mode='reverse' (or jacrev)")
+        if holder is not None:
+            holder.array_source = None  # .source: the forward route's code
+        if forward is not None:
+            return forward(full)
+        per_out, aux = forward_jacobian(fn, wrt, full), None
+    else:
+        per_out, aux = reverse_jacobian(fn, wrt, full, has_aux)
+        if holder is not None:
+            holder.array_source = _product(fn, wrt, full, has_aux)[0].compiled.source
+    shaped = [tuple(js) if many else js[0] for js in per_out]
+    jac = shaped[0] if len(shaped) == 1 else tuple(shaped)
+    return (jac, aux) if has_aux else jac
