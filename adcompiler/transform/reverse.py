@@ -13,7 +13,8 @@ Control flow (see docs/design.md, "The tape"):
   iteration which the adjoint of the body reads; the adjoint iteration pops
   them.  Values bound outside the loop are never stored (SSA: they are never
   overwritten), a ``range`` index is recomputed, and a ``while`` loop counts
-  its trips.  Memory is linear in the number of iterations.
+  its trips.  Memory is linear in the number of iterations, or bounded by
+  ``K`` kept states for a checkpointed loop (checkpointing.py).
 * calls of user functions: ``f_fwd`` returns the outputs and a residual tuple,
   ``f_bwd`` takes the residuals and output adjoints and returns the argument
   adjoints.  Recursion works because nothing is inlined.
