@@ -61,8 +61,15 @@ _SCALARS = frozenset((float, int, bool, complex, type(None)))
 def _handed_out(item: tuple) -> tuple:
     for value in item:
         if type(value) not in _SCALARS:
-            return tuple(v if type(v) in _SCALARS else v.copy() for v in item)
+            return tuple(_copied(v) for v in item)
     return item
+
+
+def _copied(value):
+    """A copy of a NumPy array (or anything with ``.copy()``); other values
+    (tuples of numbers, ...) as they are."""
+    copy = None if type(value) in _SCALARS else getattr(value, "copy", None)
+    return value if copy is None else copy()
 
 
 class Revolve:
