@@ -80,12 +80,15 @@ def _substitute_stmt(s, mapping: dict):
     return substitute(Block((), (s,), ()), mapping).stmts[0]
 
 
-def _fresh_copy(params: tuple, body: Block, args: tuple, names: Names) -> tuple:
+def _fresh_copy(params: tuple, body: Block, args: tuple, names: Names,
+                mapping: dict | None = None) -> tuple:
     """The callee's statements with fresh variables, parameters bound to
     ``args``.  Each statement's direct inputs are renamed once, and nested
     blocks by recursion, so a caller variable that happens to share a name
-    with a callee variable is never renamed by mistake."""
-    mapping: dict = dict(zip(params, args))
+    with a callee variable is never renamed by mistake.  ``mapping``, if
+    given, is filled with every renaming (transform/checkpointing.py reads it)."""
+    mapping = {} if mapping is None else mapping
+    mapping.update(zip(params, args))
 
     def atom(a):
         return mapping.get(a, a) if isinstance(a, Var) else a

@@ -24,7 +24,7 @@ from ..prims.primitives import PRIMS, evaluate, too_big
 # `max`/`min` (Python keeps the first argument unless the other compares
 # greater: max(x, nan) is x, max(nan, x) is nan)
 _COMMUTATIVE = {"add", "mul", "eq", "ne", "hypot"}
-_NO_CSE = {"new_tape", "push", "pop", "call"}
+_NO_CSE = {"new_tape", "push", "pop", "call", "new_checkpoints", "restore"}
 
 
 def optimize(fn: Function, max_rounds: int = 20) -> Function:
