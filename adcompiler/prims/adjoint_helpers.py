@@ -69,6 +69,11 @@ def _expand_red_emit(kit, e, g):
 
 
 def _unsum_emit(kit, e, args):
+    shape = e.param("shape")
+    if shape == () and not e.param("fresh"):
+        # np.broadcast_to(g, ()) is a read-only 0-d array, but a scalar
+        # adjoint is accumulated in place (``s_bar += ...``): a float instead
+        return kit.call(kit.builtin("float"), [_expand_red_emit(kit, e, args[0])])
     g = args[0]
     if getattr(kit, "xp", False):  # g may be a Python number: the standard's functions
         # take arrays (of x's dtype: torch would make a float a float32)
@@ -76,7 +81,6 @@ def _unsum_emit(kit, e, args):
         like = {"dtype": ast.Attribute(args[1], "dtype", ast.Load())} if len(args) > 1 else {}
         g = kit.call(kit.np("asarray"), [g], like)
     g = _expand_red_emit(kit, e, g)
-    shape = e.param("shape")
     target = kit.const(shape) if shape is not None else kit.shape(args[1])
     if e.param("fresh"):  # returned to the user: a writable array of its own
         # g as it came (the standard's full takes a Python number: a copy there)
