@@ -242,3 +242,20 @@ def test_dask_example_fits_on_a_local_cluster():
         w_np = w_np - 1.0 * dloss(w_np, X, y)
     np.testing.assert_allclose(w, w_np, rtol=1e-10, atol=1e-12)
     assert 0.6 < accuracy <= 1.0 and loss < 0.7
+
+
+def item_writes_in_a_loop(x):
+    y = x * 0.0
+    for i in range(3):
+        y[i] = x[i] * x[i]
+        y[i] = y[i] + x[i]
+    return np.sum(y * x)
+
+
+def test_item_writes_in_a_loop_copy_by_the_standard():
+    x = np.array([0.5, 1.5, 2.0])
+    want = adcompiler.grad(item_writes_in_a_loop)(x)
+    g = adcompiler.grad(item_writes_in_a_loop)
+    got = g(_strict(x))
+    np.testing.assert_allclose(np.asarray(got), want, rtol=1e-12)
+    assert ".copy()" not in g.source

@@ -9,6 +9,7 @@ import ast
 
 from ..core.ir import ForRange, If, Var, While
 from ..optimize.tapes import walked_loops
+from . import backend
 from .expressions import range_args
 from .globalnames import global_name
 
@@ -34,7 +35,8 @@ class ControlFlow:
         if not pairs:
             return []
         values = [self.em.expr(r) for _, r in pairs]
-        values = [ast.Call(ast.Attribute(v, "copy", ast.Load()), [], [])
+        values = [(backend.copy_of(v) if backend.array_api() else
+                   ast.Call(ast.Attribute(v, "copy", ast.Load()), [], []))
                   if names.index(n) in fresh else v for (n, _), v in zip(pairs, values)]
         if len(pairs) == 1:
             return [ast.Assign([ast.Name(pairs[0][0], ast.Store())], values[0])]
