@@ -66,16 +66,14 @@ def _quick_key(args: tuple) -> tuple:
 
 def _module(kind: str, fn, key: tuple, args: tuple):
     """``(Compiled, loaded entry)`` of transform ``kind`` for these arguments' shapes."""
+    fn = varargs.counted(fn, len(args))  # def f(x, *args): compiled per count of values
     quick = (kind, fn, key, _quick_key(args))
     hit = _CACHE.get(quick)
     if hit is not None and hit[2]():
         return hit[:2]
-    if not inspect.isfunction(fn):  # code a forward transform emitted
+    if not (inspect.isfunction(fn) or hasattr(type(fn), "adc_load")):  # emitted code
         raise AdcError("forward mode over emitted forward-mode code of array code is not "
                        "supported; use derivative(f, order=k), or hessian / hvp")
-    if varargs.has_varargs(fn):
-        raise AdcError(f"forward mode on array code of {name_of(fn)}(..., *args) is not "
-                       "supported yet; use reverse mode (grad)")
     sig = signature(fn, args, {})
     cache_key = (kind, fn, key, sig)
     with _LOCK:
@@ -141,6 +139,8 @@ def _full(fn, args: tuple, real: tuple, kwargs: dict | None = None) -> tuple:
     the differentiated ones made real."""
     refuse_complex([f"#{k + 1}" for k in range(len(args))], args)
     args = tuple(as_real(a, f"#{k + 1}") if k in real else a for k, a in enumerate(args))
+    if varargs.has_varargs(fn):  # def f(x, *args): every value comes by position
+        return args
     if kwargs:
         return args + tail_with(fn, len(args), kwargs)
     key = (fn, len(args), getattr(fn, "__defaults__", None))
