@@ -8,7 +8,7 @@ from ..frontend.source import load_live
 from ..frontend.varargs import Counted, counted, has_varargs
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
-from . import forward_arrays
+from . import forward_arrays, forward_trees
 from .arguments import (WRT0, as_tuple, name_of, pick_wrt, scalars_only, signature_of,
                         tail_with, wrt_indices)
 from .jacobians import array_jacobian, is_array_call
@@ -146,6 +146,9 @@ class Jacobian:
 
     @user_facing
     def __call__(self, *args, **kwargs):
+        if forward_trees.takes(self.fn, args, kwargs):  # dicts, lists, tuples of parameters
+            return forward_trees.jacobian(self.fn, self.indices, self.many, self.mode, args,
+                                          kwargs, self.has_aux, self)
         if self.has_aux or not is_emitted(self.fn) and is_array_call(self.fn, args):
             forward = self._arrays if self._arrays.wants(args + tuple(kwargs.values())) else None
             return array_jacobian(self.fn, self.indices, self.many, self.mode, args,
@@ -220,8 +223,12 @@ def _make_hessian(fn, indices: tuple, many: bool) -> Emitted:
             return ((result,),) if many else result
         return tuple(result)
 
-    route = forward_arrays.ArrayRoute(
-        fn, lambda args, last: forward_arrays.hessian(fn, indices, many, args, last))
+    def call(args, last):  # arrays, or structures of parameters (forward_trees.py)
+        if forward_trees.takes(fn, args):
+            return forward_trees.hessian(fn, indices, many, args, last)
+        return forward_arrays.hessian(fn, indices, many, args, last)
+
+    route = forward_arrays.ArrayRoute(fn, call, trees=True)
     return Emitted(lambda: composite.hessian(load_live(fn), indices), shape, fn, "hessian",
                    arrays=route)
 
@@ -251,6 +258,8 @@ def hvp(fn, primals, tangents, **kwargs):
         raise UsageError("hvp needs one tangent per primal")
     if is_emitted(fn):
         raise AdcError("hvp of emitted derivative code is not supported; use jvp of it")
+    if forward_trees.takes(fn, primals, kwargs):  # dicts, lists, tuples of parameters
+        return forward_trees.hvp(fn, primals, tangents, kwargs)
     if forward_arrays.has_arrays(primals + tangents + tuple(kwargs.values())) or \
             forward_arrays.array_code(fn):
         return forward_arrays.hvp(fn, primals, tangents, kwargs=kwargs)
