@@ -198,21 +198,23 @@ def jacobian(fn, indices: tuple, many: bool, mode: str, args: tuple, kwargs: dic
              has_aux: bool, holder):
     """Per output, the Jacobian with the structure of each ``wrt`` argument
     (leaves of shape ``out.shape + leaf.shape``); with ``has_aux``, ``(J, aux)``."""
+    from .forward_aux import jacobian as aux_jacobian
     from .jacobians import array_jacobian
     call = _Call(fn, args, kwargs, indices)
-    wrt = tuple(call.wrt)
-    forward = None
-    if not has_aux:
-        last = forward_arrays.Last()
+    wrt, last = tuple(call.wrt), forward_arrays.Last()
 
-        def forward(full):
-            result = forward_arrays.jacobian(call.flat, wrt, True, full, last)
-            holder.array_source = last.code.source
-            return result
+    def forward(full):
+        result = forward_arrays.jacobian(call.flat, wrt, True, full, last)
+        holder.array_source = last.code.source
+        return result
 
-    result = array_jacobian(call.flat, wrt, True, mode, tuple(call.args), has_aux, holder,
-                            forward)
-    jac, aux = result if has_aux else (result, None)
+    if has_aux and mode == "forward":
+        jac, aux = aux_jacobian(call.flat, wrt, True, tuple(call.args), {}, last)
+        holder.array_source = last.code.source
+    else:
+        result = array_jacobian(call.flat, wrt, True, mode, tuple(call.args), has_aux, holder,
+                                None if has_aux else forward)
+        jac, aux = result if has_aux else (result, None)
     per_out = jac if isinstance(jac[0], tuple) else (jac,)
     pos = {k: p for p, k in enumerate(wrt)}
     shaped = []

@@ -9,6 +9,7 @@ from ..transform import composite
 from . import forward_arrays, forward_pytrees
 from .arguments import WRT0, as_tuple, name_of, pick_wrt, wrt_indices
 from .aux import AuxDerivative
+from .forward_aux import ForwardAux
 from .reverse_grad import Derivative
 from ..frontend import varargs
 from ..frontend.source import load_live
@@ -121,9 +122,12 @@ def value_and_grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False)
 def _grad(fn, wrt, mode, with_value: bool, has_aux: bool = False):
     mode = check_mode(mode, fn)
     if has_aux:
-        if mode != "reverse" or is_emitted(fn):
-            raise UsageError("has_aux=True is supported in reverse mode on a function's "
-                             "source only (not with mode='forward' or on compiled derivatives)")
+        if is_emitted(fn) or isinstance(fn, Derivative):
+            raise UsageError("has_aux=True needs a function's source, not a compiled "
+                             "derivative")
+        if mode == "forward":
+            return ForwardAux(fn, wrt_indices(fn, wrt), isinstance(wrt, (tuple, list)),
+                              with_value)
         return AuxDerivative(fn, wrt, with_value)
     if mode == "reverse":
         return Derivative(fn, wrt, with_value)

@@ -8,7 +8,7 @@ from ..frontend.source import load_live
 from ..frontend.varargs import Counted, counted, has_varargs
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
-from . import forward_arrays, forward_trees
+from . import forward_arrays, forward_aux, forward_trees
 from .arguments import (WRT0, as_tuple, name_of, pick_wrt, scalars_only, signature_of,
                         tail_with, wrt_indices)
 from .jacobians import array_jacobian, is_array_call
@@ -30,7 +30,7 @@ def jacobian(fn, wrt=WRT0, mode="auto", *, argnums=None, has_aux=False):
         mode: ``"auto"`` (default), ``"forward"`` or ``"reverse"``.
         argnums: JAX's name for ``wrt`` (give one of them).
         has_aux: ``fn`` returns ``(out, aux)``; the callable returns
-            ``(J, aux)`` (reverse mode).
+            ``(J, aux)`` (both modes; ``"auto"`` picks reverse).
 
     Returns:
         A callable.  Scalar code gives the rows as tuples; a scalar output
@@ -84,13 +84,14 @@ def jacrev(fn, argnums=0, has_aux=False):
     return jacobian(fn, argnums=argnums, mode="reverse", has_aux=has_aux)
 
 
-def jacfwd(fn, argnums=0):
+def jacfwd(fn, argnums=0, has_aux=False):
     """JAX's spelling of ``jacobian(fn, argnums=argnums, mode="forward")``:
     one forward pass per input element.
 
     Parameters:
-        fn: a function (of numbers; of arrays once forward mode takes them).
+        fn: a function of numbers, arrays or structures of them.
         argnums: an index or name, or a tuple of them.
+        has_aux: ``fn`` returns ``(out, aux)``; the callable returns ``(J, aux)``.
 
     Returns:
         A callable returning the Jacobian, as :func:`jacobian` does.
@@ -102,7 +103,7 @@ def jacfwd(fn, argnums=0):
         >>> adcompiler.jacfwd(g, argnums=(0, 1))(1.0, 2.0)
         ((2.0, 1.0), (1.0, -0.4161468365471424))
     """
-    return jacobian(fn, argnums=argnums, mode="forward")
+    return jacobian(fn, argnums=argnums, mode="forward", has_aux=has_aux)
 
 
 def _by_count(make, fn):
@@ -149,6 +150,11 @@ class Jacobian:
         if forward_trees.takes(self.fn, args, kwargs):  # dicts, lists, tuples of parameters
             return forward_trees.jacobian(self.fn, self.indices, self.many, self.mode, args,
                                           kwargs, self.has_aux, self)
+        if self.has_aux and self.mode == "forward":
+            last = self._arrays.last
+            result = forward_aux.jacobian(self.fn, self.indices, self.many, args, kwargs, last)
+            self.array_source = last.code.source
+            return result
         if self.has_aux or not is_emitted(self.fn) and is_array_call(self.fn, args):
             forward = self._arrays if self._arrays.wants(args + tuple(kwargs.values())) else None
             return array_jacobian(self.fn, self.indices, self.many, self.mode, args,
