@@ -24,6 +24,7 @@ from ..runtime.deep import deep
 from ..runtime.pytrees import is_tree
 from ..runtime.realargs import as_real, refuse_complex
 from ..arrays import forward as forward_arrays
+from . import forward_value
 from .arguments import as_tuple, defaults_tail, name_of, signature_of, tail_with
 
 _CACHE: dict = {}
@@ -167,6 +168,8 @@ def _split(flat, nout: int) -> tuple:
 # ---------------------------------------------------------------- jvp
 def jvp(fn, primals: tuple, tangents: tuple, last: Last | None = None, kwargs=None):
     """``(f(*primals), J @ tangents)`` for array arguments: one tangent pass."""
+    if forward_value.applies(fn):  # jvp of value_and_grad(f)
+        return forward_value.jvp(fn, primals, tangents, kwargs)
     if len(primals) != len(tangents):
         raise UsageError(f"jvp needs one tangent per primal ({len(primals)} primals, "
                          f"{len(tangents)} tangents)")
@@ -208,9 +211,6 @@ def _target(fn, indices: tuple) -> tuple:
     inner = getattr(fn, "_indices", None)
     if inner is None:
         return fn, "masked", (indices, name_of(fn) + "_jvp")
-    if fn.with_value:
-        raise AdcError("forward mode over value_and_grad of array code is not supported; "
-                       "use grad")
     user = fn.fn
     name = name_of(user) + "_grad_jvp"
     return user, "overgrad", (inner, indices, name)
@@ -219,6 +219,8 @@ def _target(fn, indices: tuple) -> tuple:
 def columns(fn, indices: tuple, args: tuple, last: Last | None = None) -> tuple:
     """``(outputs, {wrt index: per output, the Jacobian out.shape + arg.shape})``
     by one tangent pass per element of each differentiated argument."""
+    if forward_value.applies(fn):  # jacobian of value_and_grad(f)
+        return forward_value.columns(fn, indices, args, last)
     fn, kind, key = _target(fn, indices)
     full = _full(fn, args, indices)
     code, run = _module(kind, fn, key, full)
