@@ -274,3 +274,49 @@ def test_forward_aux_on_scalars_and_on_a_structure():
     close(J_f, J_r, tol=1e-12)
     np.testing.assert_allclose(J_f["a"], np.diag(np.cos(q["a"] * X) * X), rtol=1e-12)
     assert aux_f["m"] == pytest.approx(aux_r["m"])
+
+
+def test_vjp_gives_cotangents_shaped_like_structured_primals():
+    out, pull = adcompiler.vjp(layers, NET, X)
+    close(out, layers(NET, X))
+    u = RNG.normal(size=2)
+    bars = pull(u)
+    assert isinstance(bars[0], list) and bars[0][1][0].shape == (2, 3)
+    jac = adcompiler.jacobian(layers, wrt=(0, 1), mode="forward")(NET, X)
+    close(bars[0], [tuple(np.tensordot(u, j, axes=1) for j in layer) for layer in jac[0]])
+    np.testing.assert_allclose(bars[1], u @ jac[1], rtol=1e-12)
+
+
+# ---------------------------------------------------------------- 4. over value_and_grad
+def cubic(x, y):
+    return np.sum(x ** 3 * y) + np.sum(np.sin(x))
+
+
+def test_jvp_and_jacobian_over_value_and_grad():
+    x, y, v = RNG.normal(size=3), 1.3, RNG.normal(size=3)
+    vg = adcompiler.value_and_grad(cubic)
+    (value, g), (value_dot, g_dot) = adcompiler.jvp(vg, (x, y), (v, 0.0))
+    assert value == pytest.approx(cubic(x, y)) and value_dot == pytest.approx(np.dot(g, v))
+    assert value_dot == pytest.approx(central(lambda z: cubic(z, y), (x,), (v,)), rel=1e-6)
+    grad_x = adcompiler.grad(cubic)
+    np.testing.assert_allclose(g_dot, central(lambda z: grad_x(z, y), (x,), (v,)), rtol=1e-5)
+    np.testing.assert_allclose(g_dot, adcompiler.hvp(cubic, (x, y), (v, 0.0))[0], rtol=1e-12)
+    J_value, J_grad = adcompiler.jacobian(vg, mode="forward")(x, y)
+    np.testing.assert_allclose(J_value, g, rtol=1e-12)
+    np.testing.assert_allclose(J_grad, adcompiler.hessian(cubic)(x, y), rtol=1e-12)
+
+
+def test_forward_over_value_and_grad_refuses_an_argument_outside_wrt():
+    vg = adcompiler.value_and_grad(cubic)  # wrt x only: y's tangent would need dcubic/dy
+    with pytest.raises(adcompiler.AdcError, match="include it in wrt"):
+        adcompiler.jvp(vg, (np.ones(3), 1.0), (np.ones(3), 1.0))
+
+
+# ---------------------------------------------------------------- 5. what is left says what works
+def test_the_remaining_refusals_say_what_is_supported():
+    with pytest.raises(adcompiler.AdcError, match="jvp, vjp, hvp, hessian and jacobian") as err:
+        adcompiler.derivative(lambda_free_loss)(P)
+    assert "grad / value_and_grad (reverse mode)" not in str(err.value)
+    with pytest.raises(adcompiler.AdcError, match="called on the function itself") as err:
+        adcompiler.derivative(adcompiler.grad(cubic, mode="forward"))(np.ones(2), 1.0)
+    assert "for array code use grad" not in str(err.value)

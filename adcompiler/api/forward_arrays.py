@@ -32,8 +32,10 @@ _LOCK = threading.RLock()
 
 
 def has_arrays(args) -> bool:
-    """Does a call pass an array (a NumPy array) anywhere?"""
-    return any(isinstance(a, np.ndarray) for a in args)
+    """Does a call pass an array anywhere (a NumPy array, or a list or tuple
+    of numbers: a vector, as grad takes it)?"""
+    return any(isinstance(a, np.ndarray) or isinstance(a, (list, tuple)) and a and
+               not is_tree(a) and np.ndim(a) > 0 for a in args)
 
 
 def array_code(fn) -> bool:

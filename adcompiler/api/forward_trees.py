@@ -21,6 +21,7 @@ from ..errors import UsageError
 from ..frontend.pytrees import flatten_function
 from ..frontend.source import load_live
 from ..frontend.varargs import has_varargs
+from ..runtime.tracebacks import user_facing
 from ..runtime.pytrees import flat_values, float_leaves, is_tree, spec
 from . import forward_arrays
 from .arguments import name_of
@@ -223,3 +224,22 @@ def jacobian(fn, indices: tuple, many: bool, mode: str, args: tuple, kwargs: dic
         shaped.append(row if many else row[0])
     out = shaped[0] if len(shaped) == 1 else tuple(shaped)
     return (out, aux) if has_aux else out
+
+
+def vjp(fn, primals: tuple, kwargs: dict | None = None):
+    """``(out, vjp_fn)``: ``vjp_fn(cotangent)`` gives one cotangent per
+    primal, a structure like it (JAX's convention)."""
+    from .jacobians import array_vjp
+    n = len(primals)
+    call = _Call(fn, primals, kwargs or {}, tuple(range(n)))
+    m = call.groups[n - 1][-1] + 1
+    out, flat_vjp = array_vjp(call.flat, tuple(call.args[:m]), call.rest(n))
+
+    @user_facing
+    def vjp_fn(cotangent):
+        bars = flat_vjp(cotangent)
+        return tuple(float_leaves(call.rebuild(i, [bars[k] for k in call.groups[i]]))
+                     for i in range(n))
+
+    vjp_fn.source = flat_vjp.source
+    return out, vjp_fn

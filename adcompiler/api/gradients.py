@@ -58,14 +58,14 @@ def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False):
             or a tuple of them (then a tuple of gradients is returned).  A
             parameter may be a dict, list or tuple (nested) of arrays and
             numbers, read with literal keys (``params["W"]``): its gradient
-            has the same structure (both modes; the other forward transforms
-            take arrays and numbers only).
+            has the same structure (both modes; jvp, vjp, hvp, hessian and
+            jacobian take structures too).
         mode: ``"reverse"`` (default) or ``"forward"``.
         argnums: JAX's name for ``wrt`` (give one of them).
         has_aux: ``f`` returns ``(value, aux)``; the callable returns
-            ``(gradient, aux)`` (aux: numbers, arrays, strings, None, and
-            dict, tuple or list displays of them, returned as computed, not
-            differentiated; see frontend/auxout.py).
+            ``(gradient, aux)`` in either mode (aux: numbers, arrays,
+            strings, None, and dict, tuple or list displays of them,
+            returned as computed, not differentiated; see frontend/auxout.py).
 
     Returns:
         A callable with ``f``'s parameters returning the gradient (a number, an

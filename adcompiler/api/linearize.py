@@ -114,6 +114,8 @@ def vjp(fn, *primals, **kwargs):
     if is_emitted(fn):
         raise AdcError("vjp of emitted derivative code would be reverse over reverse, which "
                        "is not supported; use jvp (forward over reverse) or hvp")
+    if forward_trees.takes(fn, primals, kwargs):  # dicts, lists, tuples of parameters
+        return forward_trees.vjp(fn, primals, kwargs)
     if is_array_call(fn, primals):
         return array_vjp(fn, primals, kwargs)
     scalars_only(primals, "vjp")
