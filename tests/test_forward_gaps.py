@@ -320,3 +320,27 @@ def test_the_remaining_refusals_say_what_is_supported():
     with pytest.raises(adcompiler.AdcError, match="called on the function itself") as err:
         adcompiler.derivative(adcompiler.grad(cubic, mode="forward"))(np.ones(2), 1.0)
     assert "for array code use grad" not in str(err.value)
+
+
+def test_a_structure_that_is_not_differentiated_is_a_constant_of_the_call():
+    def f(x, p):
+        return np.sum(np.tanh(p["W"] @ x) ** 2) * p["s"]
+    p = {"W": RNG.normal(size=(2, 3)), "s": 2.0}
+    x, v = RNG.normal(size=3), RNG.normal(size=3)
+    g = adcompiler.grad(f)(x, p)
+    assert adcompiler.jvp(f, (x,), (v,), p=p)[1] == pytest.approx(np.dot(g, v), rel=1e-12)
+    hess = adcompiler.hessian(f)(x, p)
+    fd = np.stack([central(lambda z: adcompiler.grad(f)(z, p), (x,), (e,)) for e in np.eye(3)])
+    np.testing.assert_allclose(hess, fd, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(adcompiler.hvp(f, (x,), (v,), p=p), hess @ v, rtol=1e-10)
+    jac = adcompiler.jacobian(f, wrt="p", mode="forward")(x, p)
+    close(jac, adcompiler.grad(f, wrt="p")(x, p), tol=1e-10)
+
+
+def test_forward_over_a_gradient_with_aux_is_refused_clearly():
+    def with_aux(x):
+        return np.sum(x ** 3), {"a": np.sum(x)}
+    for made in (adcompiler.grad(with_aux, has_aux=True),
+                 adcompiler.value_and_grad(with_aux, has_aux=True)):
+        with pytest.raises(adcompiler.AdcError, match="has_aux=True.*value alone"):
+            adcompiler.jvp(made, (np.ones(2),), (np.ones(2),))

@@ -171,6 +171,7 @@ def _split(flat, nout: int) -> tuple:
 def jvp(fn, primals: tuple, tangents: tuple, last: Last | None = None, kwargs=None):
     """``(f(*primals), J @ tangents)`` for array arguments: one tangent pass."""
     if forward_value.applies(fn):  # jvp of value_and_grad(f)
+        _target(fn, ())  # refuses has_aux
         return forward_value.jvp(fn, primals, tangents, kwargs)
     if len(primals) != len(tangents):
         raise UsageError(f"jvp needs one tangent per primal ({len(primals)} primals, "
@@ -213,6 +214,11 @@ def _target(fn, indices: tuple) -> tuple:
     inner = getattr(fn, "_indices", None)
     if inner is None:
         return fn, "masked", (indices, name_of(fn) + "_jvp")
+    from .aux import AuxDerivative
+    if isinstance(fn, AuxDerivative):
+        raise AdcError(f"forward mode over grad or value_and_grad(..., has_aux=True) of "
+                       f"{name_of(fn.fn)} is not "
+                       "supported; differentiate a function returning the value alone")
     user = fn.fn
     name = name_of(user) + "_grad_jvp"
     return user, "overgrad", (inner, indices, name)
@@ -222,6 +228,7 @@ def columns(fn, indices: tuple, args: tuple, last: Last | None = None) -> tuple:
     """``(outputs, {wrt index: per output, the Jacobian out.shape + arg.shape})``
     by one tangent pass per element of each differentiated argument."""
     if forward_value.applies(fn):  # jacobian of value_and_grad(f)
+        _target(fn, indices)  # refuses has_aux
         return forward_value.columns(fn, indices, args, last)
     fn, kind, key = _target(fn, indices)
     full = _full(fn, args, indices)
