@@ -224,9 +224,11 @@ def _target(fn, indices: tuple) -> tuple:
     return user, "overgrad", (inner, indices, name)
 
 
-def columns(fn, indices: tuple, args: tuple, last: Last | None = None) -> tuple:
+def columns(fn, indices: tuple, args: tuple, last: Last | None = None,
+            skip: int = 0) -> tuple:
     """``(outputs, {wrt index: per output, the Jacobian out.shape + arg.shape})``
-    by one tangent pass per element of each differentiated argument."""
+    by one tangent pass per element of each differentiated argument; the
+    last ``skip`` outputs (has_aux leaves) get no Jacobian."""
     if forward_value.applies(fn):  # jacobian of value_and_grad(f)
         _target(fn, indices)  # refuses has_aux
         return forward_value.columns(fn, indices, args, last)
@@ -246,7 +248,7 @@ def columns(fn, indices: tuple, args: tuple, last: Last | None = None) -> tuple:
             outs, dots = _split(run(*full, *seeds), nout)
             cols.append(dots)
         blocks[i] = tuple(_stack([c[k] for c in cols], np.shape(outs[k]), shape)
-                          for k in range(nout))
+                          for k in range(nout - skip))
     return outs, blocks
 
 

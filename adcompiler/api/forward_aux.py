@@ -69,7 +69,7 @@ def _aux_columns(fn, indices: tuple, args: tuple, kwargs: dict, last):
         made = _MADE[key] = AuxOut(inner)
     if kwargs:
         args = tuple(args) + tail_with(inner, len(args), kwargs)
-    outs, blocks = forward_arrays.columns(made, indices, args, last)
+    outs, blocks = forward_arrays.columns(made, indices, args, last, count(made.structure))
     n = len(outs) - count(made.structure)
     aux = rebuild(made.structure, outs[n:])
     return outs[:n], aux, {i: b[:n] for i, b in blocks.items()}
