@@ -244,11 +244,13 @@ def _array_lines(block, var, shapes, lines) -> None:
 def check_program_inplace(program: Program, key: str, ctx) -> None:
     """``x op= e`` on a shared array (inplace.py), in the entry and in every
     helper it reaches, checked on the code as lowered (before optimisation)."""
+    from .arrays.scalar_spellings import check_scalar_spellings
     from .arrays.shapes import infer_with_dtypes
     raw = program.functions[key]
     shapes, dtypes = infer_with_dtypes(raw, ctx.params, ctx.callee_shapes, ctx.dtypes)
     check_writes(raw, shapes, dtypes, program.inplace.get(key) or {},
                  program.sources[key].filename)
+    check_scalar_spellings(program, key, ctx, shapes)
     fresh = fresh_results(program.functions)
     _check_inplace(raw, shapes, program.inplace.get(key), program.sources[key].filename,
                    program.aliases.get(key), fresh)
