@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from ..core.ir import Block, Const, Eqn, ForRange, Function, If
 from ..prims.primitives import PRIMS
+from .sizes import Sizes, tuple_item
 
 # the shape algebra lives with the records' shape rules (a leaf module)
 from ..prims.shapecalc import (SCALAR, Sym, Tup, broadcast, fixed, is_scalar,  # noqa: F401
@@ -31,6 +32,7 @@ class Inference:
         self.dtypes: dict = {}  # var -> 'b' (boolean) or 'i' (integer) where known
         self.pushed: dict = {}  # tape var -> shapes of the pushed values
         self.callee_shapes = callee_shapes  # fn(key, arg shapes) -> result shapes, or None
+        self.sizes = Sizes()  # integer values that are sizes: len(x), x.shape[0] - 1
         self.filename = "<unknown>"
 
     def of(self, a):
@@ -117,8 +119,10 @@ class Inference:
         elif e.prim == "unpack":
             packed = args[0]
             shapes = packed.items if isinstance(packed, Tup) else [None] * len(e.outs)
+        elif e.prim == "index" and isinstance(args[0], Tup):  # x.shape[0]
+            shapes = [tuple_item(args[0], e)]
         elif rule is not None:
-            shapes = [rule(e, args, self.dtype)]
+            shapes = [rule(self.sizes.sized(e), args, self.dtype)]
         elif e.prim in _CORE_RULES:
             shapes = [_CORE_RULES[e.prim](e, args)]
         elif _elementwise(e.prim):
@@ -128,6 +132,7 @@ class Inference:
             shapes = [None] * len(e.outs)
         for o, sh in zip(e.outs, shapes):
             self.shapes[o] = sh
+        self.sizes.note(e, args)
         if PRIMS[e.prim].form == "compare" or e.prim in ("and", "or", "not"):
             self.dtypes[e.outs[0]] = "b"
         elif PRIMS[e.prim].dtype == "int":
@@ -152,8 +157,11 @@ class Inference:
                 from ..errors import CompileError
                 shown = " and ".join(str(tuple(shown_dim(d) for d in a)) for a in fixed_args)
                 where = f": {e.loc.text}" if e.loc.text else ""
-                raise CompileError(f"operands of shapes {shown} cannot be broadcast together"
+                err = CompileError(f"operands of shapes {shown} cannot be broadcast together"
                                    f"{where}", self.filename, e.loc.line, e.loc.col, "shape")
+                if not ints and len({d.label for d in syms}) == 1:
+                    err.tie = syms  # declared the same size: the code needs them equal
+                raise err
 
     def not_a_sequence(self, e: Eqn) -> None:
         """``len``, indexing or a ``for`` loop on a number: Python raises
