@@ -154,8 +154,8 @@ def test_offset_size_is_not_taken_for_the_arguments_size(tmp_path):
 TIED = textwrap.dedent("""
     import numpy as np
 
-    def f(X, w):
-        r = X @ w - w
+    def f(X, w, v):
+        r = X @ w - v
         return np.sum(r * r)
 """)
 
@@ -183,17 +183,19 @@ def test_equal_literal_sizes_are_not_tied_unless_the_code_needs_it():
 def test_sizes_the_code_combines_are_tied_and_checked(tmp_path):
     path = tmp_path / "tied.py"
     path.write_text(TIED)
-    src, grad = _adc(path, "f", "X=3x3,w=3")
-    assert "X=nxm, w=n" in src, src  # w against X's rows (the subtraction), not its columns
+    src, grad = _adc(path, "f", "X=3x3,w=3,v=3")
+    assert "X=nxm, w=m, v=n" in src, src  # X's columns with w (the @), its rows with v
     f = _exec(TIED, path)["f"]
-    X, w = np.random.default_rng(4).normal(size=(4, 4)), np.array([0.3, -0.2, 0.5, 0.1])
-    np.testing.assert_allclose(grad(X, w), central(f, (X, w), 0), atol=1e-6)
-    try:
-        grad(np.ones((4, 4)), np.ones(5))
-    except ValueError as exc:
-        assert "compiled for X=nxm, w=n" in str(exc)
-    else:
-        raise AssertionError("a w that does not match X's rows was accepted")
+    rng = np.random.default_rng(4)
+    X, w, v = rng.normal(size=(4, 2)), np.array([0.3, -0.2]), rng.normal(size=4)
+    np.testing.assert_allclose(grad(X, w, v), central(f, (X, w, v), 0), atol=1e-6)
+    for bad in ((np.ones((4, 2)), np.ones(4), np.ones(4)), (X, w, np.ones(2))):
+        try:
+            grad(*bad)
+        except ValueError as exc:
+            assert "compiled for X=nxm, w=m, v=n" in str(exc)
+        else:
+            raise AssertionError("sizes the code needs equal were accepted unequal")
 
 
 def test_entry_check_is_one_short_line_per_parameter():

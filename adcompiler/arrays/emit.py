@@ -353,13 +353,26 @@ def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:
     got = [_call(_np("shape"), [ast.Name(n, ast.Load())]) for _, n in names]
     message = _call(ast.Attribute(ast.Constant(text), "format", ast.Load()), got)
     error = ast.Raise(_call(ast.Name("ValueError", ast.Load()), [message]), None)
-    if len(tests) == 1:
-        return [ast.If(_any(tests[0]), [error], [])]
+    lines = [chunk for t in tests for chunk in _lines(t)]
+    if len(lines) == 1:
+        return [ast.If(_any(lines[0]), [error], [])]
     bad = _fresh_name(node, "bad")
-    stmts = [ast.Assign([ast.Name(bad, ast.Store())], _any(tests[0]))]
+    stmts = [ast.Assign([ast.Name(bad, ast.Store())], _any(lines[0]))]
     stmts += [ast.Assign([ast.Name(bad, ast.Store())], _any([ast.Name(bad, ast.Load())] + t))
-              for t in tests[1:]]
+              for t in lines[1:]]
     return stmts + [ast.If(ast.Name(bad, ast.Load()), [error], [])]
+
+
+def _lines(tests: list, width: int = 60) -> list:
+    """One parameter's tests in groups short enough for a line each (a later
+    group runs only if the earlier ones passed: ``bad or ...``)."""
+    out = [[tests[0]]]
+    for t in tests[1:]:
+        if len(" or ".join(ast.unparse(x) for x in out[-1] + [t])) > width:
+            out.append([t])
+        else:
+            out[-1].append(t)
+    return out
 
 
 def _any(tests: list) -> ast.expr:

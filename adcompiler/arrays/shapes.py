@@ -122,6 +122,8 @@ class Inference:
         elif e.prim == "index" and isinstance(args[0], Tup):  # x.shape[0]
             shapes = [tuple_item(args[0], e)]
         elif rule is not None:
+            if e.prim == "matmul":
+                self.check_contraction(e, args)
             shapes = [rule(self.sizes.sized(e), args, self.dtype)]
         elif e.prim in _CORE_RULES:
             shapes = [_CORE_RULES[e.prim](e, args)]
@@ -162,6 +164,22 @@ class Inference:
                 if not ints and len({d.label for d in syms}) == 1:
                     err.tie = syms  # declared the same size: the code needs them equal
                 raise err
+
+    def check_contraction(self, e: Eqn, args: list) -> None:
+        """``a @ b`` needs ``a``'s last dimension equal to ``b``'s first (of
+        a vector) or second to last: two symbols declared with the same size
+        there are tied (see :meth:`check_broadcast`)."""
+        a, b = args
+        if not (isinstance(a, tuple) and isinstance(b, tuple) and a and b):
+            return
+        inner = {a[-1], b[0] if len(b) == 1 else b[-2]}
+        if len(inner) == 2 and all(isinstance(d, Sym) for d in inner) \
+                and len({d.label for d in inner}) == 1:
+            from ..errors import CompileError
+            err = CompileError("the inner dimensions of @ must be equal", self.filename,
+                               e.loc.line, e.loc.col, "shape")
+            err.tie = inner
+            raise err
 
     def not_a_sequence(self, e: Eqn) -> None:
         """``len``, indexing or a ``for`` loop on a number: Python raises
