@@ -116,7 +116,7 @@ class Sizes:
         args = []
         for a in e.args:
             v = self.values.get(a) if isinstance(a, Var) else None
-            if isinstance(v, (int, Sym)) or (isinstance(v, tuple) and v):
+            if isinstance(v, (int, Sym)) or (isinstance(v, tuple) and v and e.prim != "eye"):
                 args.append(Const(v))
             else:
                 args.append(a)
