@@ -66,6 +66,20 @@ def scaled_by_size(x):
     return np.sum(x.shape[0] * x * x) + np.sum(x.shape[-1] * np.sin(x))
 
 
+def half(x):
+    n = len(x) // 2
+    a = x[:n]
+    b = np.zeros(n)
+    b[0] = 1.5
+    b[n - 1] += 0.5
+    return np.sum(a * b * a) + np.sum(x[n:] % 2 * x[n:])
+
+
+def test_slice_and_buffer_sized_by_floor_division_agree():
+    src = check(half, (np.array([0.3, -1.2, 0.7, 1.1, 0.5, 0.25]),))
+    assert "_unbroadcast" not in src, src
+
+
 def test_buffer_sized_by_len_needs_no_unbroadcast():
     src = check(running, (np.array([0.3, -1.2, 0.7, 1.1, 0.5]),))
     assert "_unbroadcast" not in src, src

@@ -51,8 +51,12 @@ def _arith(prim: str, a, b):
         return _make(sa or sb, oa + ob)
     if prim == "sub" and sb is None:
         return _make(sa, oa - ob)
-    if prim == "mul" and sa is None and sb is None:
+    if sa is not None or sb is not None:
+        return None
+    if prim == "mul":
         return oa * ob
+    if prim in ("floordiv", "mod") and ob > 0:
+        return oa // ob if prim == "floordiv" else oa % ob
     return None
 
 
@@ -78,7 +82,7 @@ class Sizes:
             value = shapes[0][0]
         elif e.prim in ("index", "getitem"):
             value = self._item(e)
-        elif e.prim in ("add", "sub", "mul") and len(e.args) == 2:
+        elif e.prim in ("add", "sub", "mul", "floordiv", "mod") and len(e.args) == 2:
             value = _arith(e.prim, self.of(e.args[0]), self.of(e.args[1]))
         elif e.prim == "unpack" and isinstance(self.of(e.args[0]), tuple):
             for o, v in zip(e.outs, self.of(e.args[0])):
@@ -110,13 +114,15 @@ class Sizes:
     def sized(self, e):
         """``e`` with each argument whose value is a known size (or ``x.shape``)
         replaced by a constant holding it, for the shape rules of the builders
-        (never emitted)."""
-        if e.prim not in SIZED:
+        and of slices (``x[:n]`` with a known ``n``; never emitted)."""
+        if e.prim not in SIZED and e.prim != "index":
             return e
         args = []
         for a in e.args:
             v = self.values.get(a) if isinstance(a, Var) else None
-            if isinstance(v, (int, Sym)) or (isinstance(v, tuple) and v and e.prim != "eye"):
+            if e.prim == "index" and type(v) is not int:
+                args.append(a)  # a slice's length needs numbers
+            elif isinstance(v, (int, Sym)) or (isinstance(v, tuple) and v and e.prim != "eye"):
                 args.append(Const(v))
             else:
                 args.append(a)
