@@ -20,6 +20,7 @@ from ..runtime.realargs import as_real, float_gradient, needs_conversion, refuse
 from ..runtime.tracebacks import user_error, user_facing
 from .arguments import wrt_indices
 from ..frontend import varargs
+from ..transform import checkpointing
 from . import pytree_grad
 
 _CACHE: dict = {}
@@ -34,17 +35,20 @@ def compiled(fn, wrt=0, with_value: bool = False, sig=None) -> Compiled:
     return _entry(fn, wrt_indices(fn, wrt), with_value, sig)[0]
 
 
-def _entry(fn, indices: tuple, with_value: bool, sig, extra: int = 0) -> tuple:
+def _entry(fn, indices: tuple, with_value: bool, sig, extra: int = 0,
+           checkpoints=None) -> tuple:
     """``(Compiled, loaded function)``, compiled again when a global, closure
     cell or helper it was compiled with has changed since (``Compiled.fresh``).
-    ``extra``: how many values a call passes to ``*args`` (varargs.py)."""
-    key = (fn, indices, with_value, sig, extra)
+    ``extra``: how many values a call passes to ``*args`` (varargs.py);
+    ``checkpoints``: see transform/checkpointing.py."""
+    key = (fn, indices, with_value, sig, extra, checkpoints)
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is None or not hit[0].fresh():
             shapes, dtypes = split_signature(sig)
             sf = varargs.specialize(load_live(fn), extra)
-            result = compile_grad(sf, indices, with_value, shapes, dtypes)
+            with checkpointing.default(checkpoints):
+                result = compile_grad(sf, indices, with_value, shapes, dtypes)
             hit = (result, result.load())
             _CACHE[key] = hit
     return hit
@@ -101,8 +105,9 @@ def _always() -> bool:
 class Derivative:
     """A compiled derivative that behaves like a function; ``.source`` shows it."""
 
-    def __init__(self, fn, wrt, with_value: bool) -> None:
+    def __init__(self, fn, wrt, with_value: bool, checkpoints=None) -> None:
         self.fn = fn
+        self.checkpoints = checkpointing.check_count(checkpoints)
         self.wrt = wrt
         self.with_value = with_value
         self._tuple = isinstance(wrt, (tuple, list))
@@ -121,7 +126,7 @@ class Derivative:
 
     def _compiled(self, sig=None, extra=None):
         extra = self._extra if extra is None else extra
-        return _entry(self.fn, self._indices, self.with_value, sig, extra)
+        return _entry(self.fn, self._indices, self.with_value, sig, extra, self.checkpoints)
 
     @property
     @user_facing
