@@ -45,7 +45,8 @@ def primal_or_reject(fn, point):
     leaves the finite floats (the grammar keeps this rare)."""
     try:
         value = fn(*point)
-    except (OverflowError, ZeroDivisionError, ValueError):
+    except (OverflowError, ZeroDivisionError, ValueError, FloatingPointError,
+            RuntimeWarning):  # NumPy's overflow warning (np.maximum's float64), an error here
         assume(False)
     assume(math.isfinite(value) and abs(value) < 1e12)
     return value

@@ -29,37 +29,9 @@ def _np(name: str) -> ast.expr:
     return ast.Attribute(global_name("np"), name, ast.Load())
 
 
-def _shape(x: ast.expr, array: bool = False) -> ast.expr:
-    """``np.shape(x)``; under the array-api backend ``tuple(getattr(x,
-    "shape", ()))`` (the standard has no shape function; ``x`` may be a
-    Python number), or ``x.shape`` for an ``array`` parameter."""
-    if not backend.array_api():
-        return _call(_np("shape"), [x])
-    if array:
-        return ast.Attribute(x, "shape", ast.Load())
-    return _call(global_name("tuple"), [_call(global_name("getattr"), [
-        x, ast.Constant("shape"), ast.Tuple([], ast.Load())])])
-
-
-def _ndim(x: ast.expr, array: bool = False) -> ast.expr:
-    """``np.ndim(x)``; ``len(...)`` of :func:`_shape` under the array-api
-    backend, or ``x.ndim`` for an ``array`` parameter."""
-    if not backend.array_api():
-        return _call(_np("ndim"), [x])
-    if array:
-        return ast.Attribute(x, "ndim", ast.Load())
-    return _call(global_name("len"), [_shape(x)])
-
-
-def helper_needs() -> set:
-    """What :func:`helper_def` imports: under the array-api backend it asks
-    ``g`` for its namespace."""
-    return {backend.IMPORT} if backend.array_api() else set()
-
-
-def checks_need() -> set:
-    """What the entry checks (:func:`shape_checks`, :func:`scalar_output_check`) import."""
-    return set() if backend.array_api() else {"numpy"}
+# under the array-api backend: x.shape, len(...), no numpy (emit/backend.py)
+_shape, _ndim = backend.shape_of, backend.ndim_of
+helper_needs, checks_need = backend.helper_needs, backend.checks_need
 
 
 def _call(func: ast.expr, args: list, keywords: dict | None = None) -> ast.expr:
@@ -113,6 +85,8 @@ class _Kit:
     def helper(self, name: str) -> ast.expr:
         """A helper function the module defines (``_unbroadcast``)."""
         self.em.need(name)
+        for module in helper_needs():  # it may ask for the array namespace
+            self.em.need(module)
         return global_name(name)
 
     call = staticmethod(_call)
@@ -377,7 +351,7 @@ def helper_def() -> ast.FunctionDef:
         ast.If(ast.Compare(_shape(g), [ast.Eq()], [shape]), [ast.Return(g)], []),
         ast.Assign([store("lead")], ast.BinOp(_ndim(g), ast.Sub(),
                                               _call(global_name("len"), [shape]))),
-        ast.Assign([store("g")], _call(_sum_of(g), [g], {"axis": _call(
+        ast.Assign([store("g")], _call(backend.sum_of(g), [g], {"axis": _call(
             global_name("tuple"), [_call(global_name("range"), [lead])])})),
         ast.Assign([store("axes")], ast.Call(global_name("tuple"), [ast.GeneratorExp(
             ast.Name("k", ast.Load()),
@@ -390,7 +364,7 @@ def helper_def() -> ast.FunctionDef:
                                                              ast.Name("k", ast.Load()),
                                                              ast.Load()),
                                                [ast.NotEq()], [ast.Constant(1)])])], 0)])], [])),
-        ast.If(axes, [ast.Assign([store("g")], _call(_sum_of(g), [g], {
+        ast.If(axes, [ast.Assign([store("g")], _call(backend.sum_of(g), [g], {
             "axis": axes, "keepdims": ast.Constant(True)}))], []),
         ast.Return(ast.IfExp(shape, g, _call(global_name("float"), [g]))),
     ]
@@ -401,33 +375,28 @@ def helper_def() -> ast.FunctionDef:
     return node
 
 
-def _sum_of(g: ast.expr) -> ast.expr:
-    """``np.sum``, or ``array_namespace(g).sum`` under the array-api backend."""
-    if not backend.array_api():
-        return _np("sum")
-    return ast.Attribute(_call(global_name(backend.NAMESPACE_FN), [g]), "sum", ast.Load())
-
-
 def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:
-    """One statement checking, on entry, what the code was compiled for
+    """Statements checking, on entry, what the code was compiled for
     (``adc compile --shapes``), raising ``ValueError`` otherwise.  ``shapes``:
     {the user's parameter name: declared shape}, in parameter order (the
     emitted parameters are the user's, in order; a name may have changed).
 
     A dimension is a number (baked into the code: checked), ``None`` (``?``:
     not checked) or a :class:`shapes.Sym` (read at run time: any size but 1,
-    and dimensions declared with the same size must stay equal).  The number
-    of dimensions is always checked."""
+    and dimensions tied to one symbol must stay equal).  The number of
+    dimensions is always checked.  Each parameter's test is a line of its
+    own (``bad = bad or ...``), so the check reads well however many there
+    are."""
     tests, declared, names, first, letters = [], [], [], {}, {}
     for arg, (user, shape) in zip(node.args.args, shapes.items()):
         if not shape:  # a scalar, or an array of unknown shape
             continue
         x = ast.Name(arg.arg, ast.Load())
         if all(isinstance(d, int) for d in shape):
-            tests.append(_cmp(_shape(x, True), ast.NotEq(), ast.Constant(tuple(shape))))
+            tests.append([_cmp(_shape(x, True), ast.NotEq(), ast.Constant(tuple(shape)))])
         else:
-            tests.append(_cmp(_ndim(x, True), ast.NotEq(), ast.Constant(len(shape))))
-            tests += _dim_tests(x, shape, first)
+            tests.append([_cmp(_ndim(x, True), ast.NotEq(), ast.Constant(len(shape)))]
+                         + _dim_tests(x, shape, first))
         for d in shape:
             if d is not None and not isinstance(d, int):
                 letters.setdefault(d, "nmpqrstuvw"[len(letters) % 10])
@@ -442,8 +411,41 @@ def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:
     got = [_shape(ast.Name(n, ast.Load()), True) for _, n in names]
     message = _call(ast.Attribute(ast.Constant(text), "format", ast.Load()), got)
     error = ast.Raise(_call(ast.Name("ValueError", ast.Load()), [message]), None)
-    test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.Or(), tests)
-    return [ast.If(test, [error], [])]
+    lines = [chunk for t in tests for chunk in _lines(t)]
+    if len(lines) == 1:
+        return [ast.If(_any(lines[0]), [error], [])]
+    bad = _fresh_name(node, "bad")
+    stmts = [ast.Assign([ast.Name(bad, ast.Store())], _any(lines[0]))]
+    stmts += [ast.Assign([ast.Name(bad, ast.Store())], _any([ast.Name(bad, ast.Load())] + t))
+              for t in lines[1:]]
+    return stmts + [ast.If(ast.Name(bad, ast.Load()), [error], [])]
+
+
+def _lines(tests: list, width: int = 60) -> list:
+    """One parameter's tests in groups short enough for a line each (a later
+    group runs only if the earlier ones passed: ``bad or ...``)."""
+    out = [[tests[0]]]
+    for t in tests[1:]:
+        if len(" or ".join(ast.unparse(x) for x in out[-1] + [t])) > width:
+            out.append([t])
+        else:
+            out[-1].append(t)
+    return out
+
+
+def _any(tests: list) -> ast.expr:
+    return tests[0] if len(tests) == 1 else ast.BoolOp(ast.Or(), tests)
+
+
+def _fresh_name(node: ast.FunctionDef, base: str) -> str:
+    """``base`` (or ``base_2``, ...) where no name of ``node`` is."""
+    taken = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    taken |= {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
+    name, k = base, 1
+    while name in taken:
+        k += 1
+        name = f"{base}_{k}"
+    return name
 
 
 def scalar_output_check(node: ast.FunctionDef, user: str, with_value: bool) -> None:
@@ -471,8 +473,14 @@ def _cmp(left, op, right) -> ast.expr:
 
 def _dim_tests(x, shape: tuple, first: dict) -> list:
     """Tests of the dimensions of one parameter after its rank: numbers
-    exactly, a symbol's first occurrence not 1, later ones equal to it."""
+    exactly, a symbol's first occurrence not 1 (``1 in np.shape(x)`` when
+    every dimension is one), later ones equal to it."""
     tests = []
+    fresh = [d for d in shape if d is not None and not isinstance(d, int) and d not in first]
+    if len(fresh) == len(shape) > 1 and len(set(fresh)) == len(fresh):
+        for k, d in enumerate(shape):
+            first[d] = ast.Subscript(_shape(x, True), ast.Constant(k), ast.Load())
+        return [ast.Compare(ast.Constant(1), [ast.In()], [_shape(x, True)])]
     for k, d in enumerate(shape):
         if d is None:
             continue

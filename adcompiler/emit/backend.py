@@ -123,6 +123,54 @@ def prologue(node: ast.FunctionDef, arrays: list) -> None:
     node.body.insert(0, ast.Assign([target], call))
 
 
+def _call(name: str, args: list) -> ast.expr:
+    return ast.Call(global_name(name), args, [])
+
+
+def _np(name: str, x: ast.expr) -> ast.expr:
+    return ast.Call(ast.Attribute(global_name("np"), name, ast.Load()), [x], [])
+
+
+def shape_of(x: ast.expr, array: bool = False) -> ast.expr:
+    """``np.shape(x)``; under the array-api backend ``tuple(getattr(x,
+    "shape", ()))`` (the standard has no shape function; ``x`` may be a
+    Python number), or ``x.shape`` for an ``array`` parameter."""
+    if not array_api():
+        return _np("shape", x)
+    if array:
+        return ast.Attribute(x, "shape", ast.Load())
+    return _call("tuple", [_call("getattr", [x, ast.Constant("shape"),
+                                             ast.Tuple([], ast.Load())])])
+
+
+def ndim_of(x: ast.expr, array: bool = False) -> ast.expr:
+    """``np.ndim(x)``; ``len(...)`` of :func:`shape_of` under the array-api
+    backend, or ``x.ndim`` for an ``array`` parameter."""
+    if not array_api():
+        return _np("ndim", x)
+    if array:
+        return ast.Attribute(x, "ndim", ast.Load())
+    return _call("len", [shape_of(x)])
+
+
+def sum_of(g: ast.expr) -> ast.expr:
+    """``np.sum``, or ``array_namespace(g).sum`` under the array-api backend."""
+    if not array_api():
+        return ast.Attribute(global_name("np"), "sum", ast.Load())
+    return ast.Attribute(_call(NAMESPACE_FN, [g]), "sum", ast.Load())
+
+
+def helper_needs() -> set:
+    """What the ``_unbroadcast`` helper imports: under the array-api backend
+    it asks ``g`` for its namespace."""
+    return {IMPORT} if array_api() else set()
+
+
+def checks_need() -> set:
+    """What the entry's shape checks import."""
+    return set() if array_api() else {"numpy"}
+
+
 def uses_xp(node: ast.AST) -> bool:
     return any(isinstance(n, ast.Name) and n.id == XP and getattr(n, "_adc_global", False)
                for n in ast.walk(node))
