@@ -24,7 +24,7 @@ from .runtime.deep import deep
 from .errors import CompileError
 from .frontend.source import SourceFunction
 from .emit.globalnames import alias_globals, import_lines
-from .runtime.watch import watch
+from .runtime.watch import _always, watch
 from .core import passlog
 from .core.ir import Function, verify
 from .frontend.program import Program, identifiers, lower_program
@@ -61,7 +61,7 @@ class Compiled:
 
     def fresh_check(self):
         """:meth:`fresh` as the cheapest callable (it runs on every call)."""
-        return self.fresh if self.watch is None else self.watch.fresh
+        return _always if self.watch is None else self.watch.fresh
 
     def __post_init__(self) -> None:
         self.source = Source(self.source)  # shows itself highlighted in Jupyter

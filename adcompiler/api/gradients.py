@@ -43,7 +43,7 @@ class ByCount:
         return self._last.source
 
 
-def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False):
+def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False, jit=False):
     """``grad(f)``, ``@grad`` or ``@grad(wrt=..., mode=...)``: a function that
     computes the gradient of ``f``, compiled from ``f``'s source into readable
     Python (see ``.source``).  Both modes give the same numbers; forward mode
@@ -61,6 +61,8 @@ def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False):
             take arrays and numbers only).
         mode: ``"reverse"`` (default) or ``"forward"``.
         argnums: JAX's name for ``wrt`` (give one of them).
+        jit: compile the emitted code with numba (reverse mode, scalar and
+            loop code; ``pip install 'adcompiler[jit]'``).
         has_aux: ``f`` returns ``(value, aux)``; the callable returns
             ``(gradient, aux)`` (aux: numbers, arrays, strings, None, and
             dict, tuple or list displays of them, returned as computed, not
@@ -87,11 +89,12 @@ def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False):
         (4.0, {'residual': 1.0})
     """
     if fn is None:
-        return lambda f: grad(f, wrt, mode, argnums=argnums, has_aux=has_aux)
-    return _grad(fn, pick_wrt(wrt, argnums), mode, False, has_aux)
+        return lambda f: grad(f, wrt, mode, argnums=argnums, has_aux=has_aux, jit=jit)
+    return _grad(fn, pick_wrt(wrt, argnums), mode, False, has_aux, jit)
 
 
-def value_and_grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False):
+def value_and_grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False,
+                   jit=False):
     """Like :func:`grad`, but the compiled function returns ``(f(*args),
     gradient)`` from one pass.
 
@@ -102,6 +105,7 @@ def value_and_grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False)
         argnums: JAX's name for ``wrt`` (give one of them).
         has_aux: ``f`` returns ``(value, aux)``; the callable returns
             ``((value, aux), gradient)``.
+        jit: compile the emitted code with numba, as in :func:`grad`.
 
     Returns:
         A callable returning ``(value, gradient)``; ``.source`` is the emitted code.
@@ -114,19 +118,24 @@ def value_and_grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False)
         (1.682941969615793, 2.7635465813520725)
     """
     if fn is None:
-        return lambda f: value_and_grad(f, wrt, mode, argnums=argnums, has_aux=has_aux)
-    return _grad(fn, pick_wrt(wrt, argnums), mode, True, has_aux)
+        return lambda f: value_and_grad(f, wrt, mode, argnums=argnums, has_aux=has_aux,
+                                        jit=jit)
+    return _grad(fn, pick_wrt(wrt, argnums), mode, True, has_aux, jit)
 
 
-def _grad(fn, wrt, mode, with_value: bool, has_aux: bool = False):
+def _grad(fn, wrt, mode, with_value: bool, has_aux: bool = False, jit: bool = False):
     mode = check_mode(mode, fn)
+    if jit and (mode != "reverse" or has_aux or is_emitted(fn)):
+        raise UsageError("jit=True is supported in reverse mode on a function's source "
+                         "only (not with mode='forward', has_aux=True or on compiled "
+                         "derivatives)")
     if has_aux:
         if mode != "reverse" or is_emitted(fn):
             raise UsageError("has_aux=True is supported in reverse mode on a function's "
                              "source only (not with mode='forward' or on compiled derivatives)")
         return AuxDerivative(fn, wrt, with_value)
     if mode == "reverse":
-        return Derivative(fn, wrt, with_value)
+        return Derivative(fn, wrt, with_value, jit)
     if varargs.has_varargs(fn) and not is_emitted(fn):
         wrt_indices(fn, wrt)  # fail early on a bad wrt
         return ByCount(lambda extra: _forward(fn, wrt, with_value, extra), fn)
