@@ -31,6 +31,7 @@ from .frontend.program import Program, identifiers, lower_program
 from .optimize.passes import dce, finish, optimize
 from .runtime.display import Source
 from .emit.printer import comment_line, to_source
+from .emit.jitmodule import decorated
 from .transform.reverse import reverse_callee, reverse_function
 from .transform import custom as custom_rules
 from .arrays import emit as npemit
@@ -387,7 +388,7 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
     head = import_lines(imports, aliases)
     have = {ast.dump(i) for i in head}
     module.body[:0] = head + [c for c in carried if ast.dump(c) not in have]
-    text = to_source(module)
+    text = to_source(decorated(module))  # numba's decorators with adc compile --jit only
     return (header + text).lstrip("\n")
 
 

@@ -77,3 +77,45 @@ def test_without_numba_says_how_to_install(monkeypatch):
     with pytest.raises(adcompiler.AdcError, match=r"pip install 'adcompiler\[jit\]'"):
         adcompiler.grad(logistic_map, jit=True)
 
+
+
+def _load(path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_adc_compile_jit_runs_under_numba(tmp_path):
+    pytest.importorskip("numba")
+    from adcompiler.cli.commands import main
+    src = tmp_path / "loops.py"
+    src.write_text("def logistic_map(x, n=10):\n    l = x\n    for i in range(n):\n"
+                   "        l = 4 * l * (1 - l)\n    return l\n\n\n"
+                   "def rosenbrock_loop(x):\n    s = 0.0\n    for i in range(len(x) - 1):\n"
+                   "        s = s + 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2\n"
+                   "    return s\n")
+    scalar, arrays = tmp_path / "lm_grad.py", tmp_path / "rb_grad.py"
+    assert main(["compile", "--jit", "-f", "logistic_map", str(src), "-o", str(scalar)]) == 0
+    assert main(["compile", "--jit", "-f", "rosenbrock_loop", "--shapes", "x=8", str(src),
+                 "-o", str(arrays)]) == 0
+    assert "@numba.njit" in scalar.read_text()
+    lm = _load(scalar).logistic_map_grad
+    assert type(lm).__module__.startswith("numba")
+    assert lm(0.3) == pytest.approx(adcompiler.grad(logistic_map)(0.3), rel=1e-12)
+    x = np.random.default_rng(5).uniform(-1.0, 1.5, 8)
+    np.testing.assert_allclose(_load(arrays).rosenbrock_loop_grad(x),
+                               adcompiler.grad(rosenbrock_loop)(x), rtol=1e-12)
+    with pytest.raises(ValueError, match="compiled for x"):  # the checks stay in Python
+        _load(arrays).rosenbrock_loop_grad(np.ones((2, 2)))
+
+
+def test_adc_compile_without_jit_has_no_numba(tmp_path):
+    from adcompiler.cli.commands import main
+    src = tmp_path / "m.py"
+    src.write_text("def logistic_map(x, n=10):\n    l = x\n    for i in range(n):\n"
+                   "        l = 4 * l * (1 - l)\n    return l\n")
+    out = tmp_path / "g.py"
+    assert main(["compile", str(src), "-o", str(out)]) == 0
+    assert "numba" not in out.read_text()

@@ -47,8 +47,8 @@ def _teach_reversed(nb) -> None:
     def _reversed(seq):
         if isinstance(seq, nbtypes.RangeType):
             def backwards(seq):
-                n = len(seq)
-                return range(seq.start + (n - 1) * seq.step, seq.start - seq.step, -seq.step)
+                start, step = seq.start, seq.step
+                return range(start + (len(seq) - 1) * step, start - step, -step)
             return backwards
         if isinstance(seq, (nbtypes.List, nbtypes.Array)):
             def items(seq):
