@@ -102,3 +102,33 @@ def test_error_after_fast_path_has_short_traceback():
         g(1.0 + 2.0j)
     names = [fr.name for fr in traceback.extract_tb(info.value.__traceback__)]
     assert names == ["test_error_after_fast_path_has_short_traceback", "__call__"]
+
+
+def test_deleted_global_after_fast_path_is_a_compile_error(tmp_path, monkeypatch):
+    (tmp_path / "gone_mod.py").write_text(
+        "import math\n\nK = 3.0\n\n\ndef f(x):\n    return K * math.sin(x)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import gone_mod
+    g = adcompiler.grad(gone_mod.f)
+    assert g(0.2) == g(0.2) == pytest.approx(3.0 * math.cos(0.2))
+    del gone_mod.K
+    with pytest.raises(adcompiler.CompileError, match="K"):
+        g(0.2)
+    gone_mod.K = 4.0
+    assert g(0.2) == pytest.approx(4.0 * math.cos(0.2))
+
+
+def test_shadowed_builtin_after_fast_path_is_noticed(tmp_path, monkeypatch):
+    (tmp_path / "shadow_mod.py").write_text(
+        "def f(x):\n    s = 0.0\n    for i in range(3):\n        s = s + x * x\n    return s\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import shadow_mod
+    g = adcompiler.grad(shadow_mod.f)
+    assert g(1.5) == g(1.5) == pytest.approx(9.0)
+    shadow_mod.range = lambda n: [0]  # noticed: compiled again (and refused)
+    try:
+        with pytest.raises(adcompiler.CompileError, match="lambda"):
+            g(1.5)
+    finally:
+        del shadow_mod.range
+    assert g(1.5) == pytest.approx(9.0)

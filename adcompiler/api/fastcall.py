@@ -16,12 +16,14 @@ for the general path's type tuple, dictionary lookup and attribute writes.
 The dispatcher's code depends only on the number of arguments, which of
 them are arrays, and whether a freshness check is needed; it is built once
 per such layout as an AST (a factory whose parameters become the
-dispatcher's closure cells) and compiled; each install is one factory call.
+dispatcher's closure cells), printed (so that tracebacks show its lines) and
+compiled; each install is one factory call.
 """
 from __future__ import annotations
 
 import ast
 import functools
+import linecache
 
 import numpy as np
 
@@ -29,7 +31,8 @@ from ..errors import AdcError
 from ..runtime.tracebacks import user_error
 
 _NO = object()  # "this positional argument was not passed"
-_FIXED = ("fn", "fresh", "finish", "general", "NO", "given", "ndarray", "AdcError", "cut")
+_FIXED = ("fn", "fresh", "finish", "general", "NO", "given", "ndarray", "AdcError", "cut",
+          "fetch", "holder", "checks", "view", "absent")
 
 
 def dispatcher(fn, fresh, finish, general, args: tuple, results: int = 0):
@@ -42,9 +45,12 @@ def dispatcher(fn, fresh, finish, general, args: tuple, results: int = 0):
     consts = []
     for a, is_array in zip(args, arrays):
         consts += [a.dtype, a.shape] if is_array else [type(a)]
-    make = _factory(len(args), arrays, fresh is not None, results)
+    probe = getattr(fresh, "probe", None)  # runtime/watch.py: the check, inlined
+    freshness = 0 if fresh is None else 1 if probe is None else 1 + len(probe) // 2
+    probe = (probe or ()) + (None,) * (5 - len(probe or ()))
+    make = _factory(len(args), arrays, freshness, results)
     return make(fn, fresh, finish, general, _NO, _given, np.ndarray, AdcError, user_error,
-                *consts)
+                *probe, *consts)
 
 
 def _given(passed: tuple) -> tuple:
@@ -96,21 +102,48 @@ def _floats(results: int):
     return ast.BoolOp(op=ast.And(), values=[_is(_call("type", r), _name("tuple"))] + items)
 
 
+def _fresh(freshness: int, run: list) -> list:
+    """``run`` guarded by the freshness check: none (0), ``fresh()`` (1), or
+    the watch's check inlined (runtime/watch.py ``probe``): one ``itemgetter``
+    of the module's names compared with the values compiled with (2), and that
+    the names that must stay undefined still are (3); anything else, such as a
+    deleted name, goes to ``fresh()``, which compiles again when needed."""
+    if freshness == 0:
+        return run
+    if freshness == 1:
+        return [ast.If(test=_call("fresh"), body=run, orelse=[])]
+    same = ast.Compare(left=_call("fetch", _name("holder")), ops=[ast.Eq()], comparators=[
+        ast.Subscript(value=ast.Subscript(value=_name("checks"), slice=ast.Constant(value=0),
+                                          ctx=ast.Load()),
+                      slice=ast.Constant(value=2), ctx=ast.Load())])
+    if freshness == 3:
+        disjoint = ast.Call(func=ast.Attribute(value=_name("view"), attr="isdisjoint",
+                                               ctx=ast.Load()),
+                            args=[_name("absent")], keywords=[])
+        same = ast.BoolOp(op=ast.And(), values=[same, disjoint])
+    ok = ast.Name(id="ok", ctx=ast.Store())
+    probe = ast.Try(body=[ast.Assign(targets=[ok], value=same, lineno=0)], handlers=[
+        ast.ExceptHandler(type=_name("Exception"), name=None, body=[
+            ast.Assign(targets=[ok], value=ast.Constant(value=False), lineno=0)])],
+                    orelse=[], finalbody=[])
+    test = ast.BoolOp(op=ast.Or(), values=[_is(_name("ok"), ast.Constant(value=True)),
+                                           _call("fresh")])
+    return [probe, ast.If(test=test, body=run, orelse=[])]
+
+
 @functools.lru_cache(maxsize=None)
-def _factory(n: int, arrays: tuple, check_fresh: bool, results: int):
+def _factory(n: int, arrays: tuple, freshness: int, results: int):
     """``make(fn, fresh, ..., *constants) -> dispatcher`` for ``n`` arguments
-    (``results``: see :func:`_floats`)."""
+    (``freshness``: see :func:`_fresh`; ``results``: see :func:`_floats`)."""
     params, tests = _checks(arrays)
     names = [_name(f"a{k}") for k in range(n)]
     tests += [ast.UnaryOp(op=ast.Not(), operand=_name("rest")),
               ast.UnaryOp(op=ast.Not(), operand=_name("kwargs"))]
-    if check_fresh:
-        tests.append(_call("fresh"))
     result = ast.Assign(targets=[ast.Name(id="r", ctx=ast.Store())], lineno=0,
                         value=_call("fn", *names))
     as_float = ast.If(test=_floats(results), body=[ast.Return(value=_name("r"))], orelse=[])
-    fast = ast.If(test=ast.BoolOp(op=ast.And(), values=tests) if len(tests) > 1 else tests[0],
-                  body=[result, as_float, ast.Return(value=_call("finish", _name("r")))],
+    run = [result, as_float, ast.Return(value=_call("finish", _name("r")))]
+    fast = ast.If(test=ast.BoolOp(op=ast.And(), values=tests), body=_fresh(freshness, run),
                   orelse=[])
     passed = ast.Starred(value=_call("given", ast.Tuple(elts=names, ctx=ast.Load())),
                          ctx=ast.Load())
@@ -131,7 +164,10 @@ def _factory(n: int, arrays: tuple, check_fresh: bool, results: int):
         body=[inner, ast.Return(value=_name("__call__"))],
         args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=p) for p in _FIXED + tuple(params)],
                            vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]))
-    module = ast.fix_missing_locations(ast.Module(body=[outer], type_ignores=[]))
+    text = ast.unparse(ast.fix_missing_locations(ast.Module(body=[outer], type_ignores=[])))
+    filename = f"<adcompiler dispatcher {n} {arrays} {freshness} {results}>"
+    lines = [line + "\n" for line in text.split("\n")]
+    linecache.cache[filename] = (len(text), None, lines, filename)  # tracebacks show it
     namespace: dict = {}
-    exec(compile(module, "<adcompiler dispatcher>", "exec"), namespace)
+    exec(compile(text, filename, "exec"), namespace)
     return namespace["make"]

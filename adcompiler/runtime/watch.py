@@ -94,6 +94,7 @@ class Watch:
                 except Exception:  # a name deleted, an odd __eq__
                     pass
                 return recheck()
+            fresh_names.probe = (fetch, holder, checks)  # api/fastcall.py inlines it
             return fresh_names
         if simple:
             fetch, holder, _ = checks[0]
@@ -106,6 +107,7 @@ class Watch:
                 except Exception:  # a name deleted, an odd __eq__
                     pass
                 return recheck()
+            fresh.probe = (fetch, holder, checks, view, absent)
             return fresh
 
         def fresh_all() -> bool:
