@@ -76,6 +76,8 @@ def test_tuple_wrt_and_value_and_grad_fast():
     for _ in range(3):
         assert g(2.0, 3.0) == (12.0, 4.0)
     assert g(2, 3) == (12.0, 4.0) and type(g(2, 3)[1]) is float
+    one = adcompiler.grad(two, wrt=(0,))  # a 1-tuple, though the code returns a float
+    assert one(2.0) == one(2.0) == (12.0,)
     vg = adcompiler.value_and_grad(two)
     for _ in range(3):
         assert vg(2.0) == (12.0, 12.0)
@@ -132,3 +134,19 @@ def test_shadowed_builtin_after_fast_path_is_noticed(tmp_path, monkeypatch):
     finally:
         del shadow_mod.range
     assert g(1.5) == pytest.approx(9.0)
+
+
+def total(x, *args):
+    s = x * x
+    for a in args:
+        s = s + a * x
+    return s
+
+
+def test_varargs_counts_after_fast_path():
+    g = adcompiler.grad(total)
+    assert g(2.0, 1.0) == g(2.0, 1.0) == 5.0
+    assert g(2.0, 1.0, 3.0) == 8.0  # one more value for *args: other code
+    assert g(2.0) == 4.0
+    assert g(2.0, 1.0) == 5.0
+    assert "total_grad" in g.source

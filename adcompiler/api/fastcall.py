@@ -35,12 +35,13 @@ _FIXED = ("fn", "fresh", "finish", "general", "NO", "given", "ndarray", "AdcErro
           "fetch", "holder", "checks", "view", "absent")
 
 
-def dispatcher(fn, fresh, finish, general, args: tuple, results: int = 0):
+def dispatcher(fn, fresh, finish, general, args: tuple, results: int | None = 0):
     """A function behaving like ``general`` that runs ``finish(fn(*args))``
     directly for calls of the kind of ``args`` (positional only, with
     ``fresh()`` true; ``fresh`` None: nothing to check).  ``finish`` takes the
     emitted function's result to what the caller gets; a float (``results``
-    0) or a tuple of ``results`` floats passes as it is, unfinished."""
+    0) or a tuple of ``results`` floats passes as it is, unfinished (never,
+    with ``results`` None)."""
     arrays = tuple(type(a) is np.ndarray for a in args)
     consts = []
     for a, is_array in zip(args, arrays):
@@ -92,8 +93,11 @@ def _checks(arrays: tuple) -> tuple:
 
 def _floats(results: int):
     """The test that the emitted function's result ``r`` is already what the
-    caller gets: a float, or (``results`` > 0) a tuple of that many floats."""
+    caller gets: a float (``results`` 0), or a tuple of that many floats;
+    None (``results`` None): it never is, ``finish`` always reshapes it."""
     r = _name("r")
+    if results is None:
+        return None
     if not results:
         return _is(_call("type", r), _name("float"))
     items = [_is(_call("type", ast.Subscript(value=r, slice=ast.Constant(value=k),
@@ -141,8 +145,10 @@ def _factory(n: int, arrays: tuple, freshness: int, results: int):
               ast.UnaryOp(op=ast.Not(), operand=_name("kwargs"))]
     result = ast.Assign(targets=[ast.Name(id="r", ctx=ast.Store())], lineno=0,
                         value=_call("fn", *names))
-    as_float = ast.If(test=_floats(results), body=[ast.Return(value=_name("r"))], orelse=[])
-    run = [result, as_float, ast.Return(value=_call("finish", _name("r")))]
+    test = _floats(results)
+    as_is = [] if test is None else [ast.If(test=test, body=[ast.Return(value=_name("r"))],
+                                            orelse=[])]
+    run = [result, *as_is, ast.Return(value=_call("finish", _name("r")))]
     fast = ast.If(test=ast.BoolOp(op=ast.And(), values=tests), body=_fresh(freshness, run),
                   orelse=[])
     passed = ast.Starred(value=_call("given", ast.Tuple(elts=names, ctx=ast.Load())),

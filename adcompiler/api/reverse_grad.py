@@ -228,7 +228,7 @@ class Derivative:
         made = self._dispatchers.get(key)
         if made is None or made[0] is not entry:
             fresh = None if entry[2] is _fresh_always or entry[2] is _always else entry[2]
-            results = len(self._indices) if self._plain and self._tuple else 0
+            results = None if not self._plain else len(self._indices) if self._tuple else 0
             made = self._dispatchers[key] = (entry, dispatcher(
                 entry[1], fresh, self._finish, self._general, args, results))
         self._call = made[1]
