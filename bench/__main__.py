@@ -11,7 +11,7 @@ import io
 import os
 import sys
 
-from . import gradients, growth, report, second_order
+from . import checkpoints, gradients, growth, report, second_order
 from .peers import versions
 
 DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
@@ -37,6 +37,8 @@ def main(argv=None) -> int:
     grow = {} if args.no_growth else growth.compile_growth(quick=args.quick)
     print("second order (NumPy code):", file=log)
     second = second_order.run(quick=args.quick, log=log)
+    print("checkpointed loops:", file=log)
+    ckpt = checkpoints.run(quick=args.quick)
     out = args.out or (None if args.quick else os.path.join(DOCS, "benchmarks.md"))
     plots = {}
     if out and not args.quick:
@@ -47,6 +49,7 @@ def main(argv=None) -> int:
             report.plot_growth(grow, os.path.join(where, plots["growth"]))
     text = report.markdown(rows, seeds, grow, tape, versions(), plots)
     text = text.rstrip("\n") + "\n" + "\n".join(second_order.markdown(second)) + "\n"
+    text += "\n" + checkpoints.markdown(ckpt)
     if out:
         with open(out, "w", encoding="utf-8") as fh:
             fh.write(text)

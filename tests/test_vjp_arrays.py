@@ -254,7 +254,11 @@ def test_reverse_jacobian_equals_grad_on_generated_array_programs():
             want = grad(fn, wrt=wrt)(*point)
         except AdcError:
             continue  # refused by grad (what is refused is tests/fuzz's business)
-        got = jacobian(fn, wrt=wrt, mode="reverse")(*point)
+        try:
+            got = jacobian(fn, wrt=wrt, mode="reverse")(*point)
+        except CompileError as err:  # refused at a line: an output shape known only
+            assert err.line > 0      # when it runs (sum(X[i] ... for i in range(3)))
+            continue
         for g, j in zip(want, got):
             np.testing.assert_allclose(j, g, rtol=1e-12, atol=1e-300, equal_nan=True,
                                        err_msg=program.source)

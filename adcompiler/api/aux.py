@@ -17,6 +17,7 @@ from ..frontend.source import load_live
 from ..arrays.context import split_signature
 from ..runtime.realargs import float_gradient
 from ..runtime.tracebacks import user_error
+from ..transform import checkpointing
 from .reverse_grad import _CONTAINERS, Derivative, _call_key, _converted
 
 _LOCK = threading.RLock()
@@ -28,14 +29,15 @@ class AuxDerivative(Derivative):
 
     def _compiled(self, sig=None, extra=None):
         extra = self._extra if extra is None else extra
-        key = (self.fn, self._indices, self.with_value, sig, extra)
+        key = (self.fn, self._indices, self.with_value, sig, extra, self.checkpoints)
         with _LOCK:
             hit = _CACHE.get(key)
             if hit is None or not hit[0].fresh():
                 sf, structure = split_aux(varargs.specialize(load_live(self.fn), extra))
                 shapes, dtypes = split_signature(sig)
-                code = compile_grad(sf, self._indices, self.with_value, shapes, dtypes,
-                                    aux=count(structure))
+                with checkpointing.default(self.checkpoints):
+                    code = compile_grad(sf, self._indices, self.with_value, shapes, dtypes,
+                                        aux=count(structure))
                 hit = _CACHE[key] = (code, code.load(), structure)
         self._structure = hit[2]
         return hit[:2]

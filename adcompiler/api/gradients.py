@@ -43,7 +43,8 @@ class ByCount:
         return self._last.source
 
 
-def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False, jit=False):
+def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False, checkpoints=None,
+         jit=False):
     """``grad(f)``, ``@grad`` or ``@grad(wrt=..., mode=...)``: a function that
     computes the gradient of ``f``, compiled from ``f``'s source into readable
     Python (see ``.source``).  Both modes give the same numbers; forward mode
@@ -67,6 +68,10 @@ def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False, jit=False
             ``(gradient, aux)`` (aux: numbers, arrays, strings, None, and
             dict, tuple or list displays of them, returned as computed, not
             differentiated; see frontend/auxout.py).
+        checkpoints: reverse mode: keep at most this many states of each
+            outermost ``for`` loop over ``range`` instead of a tape entry per
+            iteration, recomputing the rest (binomial checkpointing; the
+            gradient is bit-for-bit the same; docs/checkpointing.md).
 
     Returns:
         A callable with ``f``'s parameters returning the gradient (a number, an
@@ -89,12 +94,13 @@ def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False, jit=False
         (4.0, {'residual': 1.0})
     """
     if fn is None:
-        return lambda f: grad(f, wrt, mode, argnums=argnums, has_aux=has_aux, jit=jit)
-    return _grad(fn, pick_wrt(wrt, argnums), mode, False, has_aux, jit)
+        return lambda f: grad(f, wrt, mode, argnums=argnums, has_aux=has_aux,
+                              checkpoints=checkpoints, jit=jit)
+    return _grad(fn, pick_wrt(wrt, argnums), mode, False, has_aux, checkpoints, jit)
 
 
 def value_and_grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False,
-                   jit=False):
+                   checkpoints=None, jit=False):
     """Like :func:`grad`, but the compiled function returns ``(f(*args),
     gradient)`` from one pass.
 
@@ -105,6 +111,7 @@ def value_and_grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False,
         argnums: JAX's name for ``wrt`` (give one of them).
         has_aux: ``f`` returns ``(value, aux)``; the callable returns
             ``((value, aux), gradient)``.
+        checkpoints: as in :func:`grad`.
         jit: compile the emitted code with numba, as in :func:`grad`.
 
     Returns:
@@ -119,23 +126,27 @@ def value_and_grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False,
     """
     if fn is None:
         return lambda f: value_and_grad(f, wrt, mode, argnums=argnums, has_aux=has_aux,
-                                        jit=jit)
-    return _grad(fn, pick_wrt(wrt, argnums), mode, True, has_aux, jit)
+                                        checkpoints=checkpoints, jit=jit)
+    return _grad(fn, pick_wrt(wrt, argnums), mode, True, has_aux, checkpoints, jit)
 
 
-def _grad(fn, wrt, mode, with_value: bool, has_aux: bool = False, jit: bool = False):
+def _grad(fn, wrt, mode, with_value: bool, has_aux: bool = False, checkpoints=None,
+          jit: bool = False):
     mode = check_mode(mode, fn)
     if jit and (mode != "reverse" or has_aux or is_emitted(fn)):
         raise UsageError("jit=True is supported in reverse mode on a function's source "
                          "only (not with mode='forward', has_aux=True or on compiled "
                          "derivatives)")
+    if checkpoints is not None and mode != "reverse":
+        raise UsageError("checkpoints=... bounds the tape of reverse mode; forward mode "
+                         "keeps no tape (drop mode='forward' or checkpoints)")
     if has_aux:
         if mode != "reverse" or is_emitted(fn):
             raise UsageError("has_aux=True is supported in reverse mode on a function's "
                              "source only (not with mode='forward' or on compiled derivatives)")
-        return AuxDerivative(fn, wrt, with_value)
+        return AuxDerivative(fn, wrt, with_value, checkpoints)
     if mode == "reverse":
-        return Derivative(fn, wrt, with_value, jit)
+        return Derivative(fn, wrt, with_value, checkpoints, jit)
     if varargs.has_varargs(fn) and not is_emitted(fn):
         wrt_indices(fn, wrt)  # fail early on a bad wrt
         return ByCount(lambda extra: _forward(fn, wrt, with_value, extra), fn)

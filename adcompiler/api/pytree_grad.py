@@ -24,6 +24,7 @@ from ..runtime.deep import deep
 from ..runtime.pytrees import flat_values, float_leaves, is_tree, made_real, needs_real, spec
 from ..runtime.realargs import as_real, needs_conversion, refuse_complex
 from ..runtime.watch import watch
+from ..transform import checkpointing
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
@@ -96,14 +97,15 @@ def _flat_signature(flat_params: list, flat_vals: list):
 
 
 def compiled(fn, indices: tuple, many: bool, with_value: bool, values: dict,
-             key: tuple) -> tuple:
+             key: tuple, checkpoints=None) -> tuple:
     """The compiled gradient (wrapper and flat function) for calls like
     ``values`` (cached by ``key``; compiled again when a global it read changed)."""
-    cache_key = (fn, indices, many, with_value, key)
+    cache_key = (fn, indices, many, with_value, key, checkpoints)
     with _LOCK:
         hit = _CACHE.get(cache_key)
         if hit is None or not hit[0].fresh():
-            result = _compile(load_live(fn), indices, many, with_value, values)
+            with checkpointing.default(checkpoints):
+                result = _compile(load_live(fn), indices, many, with_value, values)
             hit = (result, result.load())
             _CACHE[cache_key] = hit
     return hit
@@ -156,7 +158,7 @@ def call(derivative, args: tuple, kwargs: dict, run: bool = True):
         convert = any(real[k] is not values[k] for k in values)
         entry = derivative._trees[key] = compiled(
             derivative.fn, derivative._indices, derivative._tuple, derivative.with_value,
-            real, call_key(real)) + (convert,)
+            real, call_key(real), derivative.checkpoints) + (convert,)
         values = real
     elif entry[2]:
         names = list(values)

@@ -21,9 +21,10 @@ from ..runtime.realargs import as_real, float_gradient, needs_conversion, refuse
 from ..runtime.tracebacks import user_error, user_facing
 from .arguments import wrt_indices
 from ..frontend import varargs
+from ..transform import checkpointing
 from . import pytree_grad
-from ..runtime import jit as jitting
 from .fastcall import dispatcher
+from ..runtime import jit as jitting
 from ..runtime.watch import _always as _fresh_always
 
 _CACHE: dict = {}
@@ -39,18 +40,20 @@ def compiled(fn, wrt=0, with_value: bool = False, sig=None) -> Compiled:
 
 
 def _entry(fn, indices: tuple, with_value: bool, sig, extra: int = 0,
-           jit: bool = False) -> tuple:
+           checkpoints=None, jit: bool = False) -> tuple:
     """``(Compiled, loaded function)``, compiled again when a global, closure
     cell or helper it was compiled with has changed since (``Compiled.fresh``).
     ``extra``: how many values a call passes to ``*args`` (varargs.py);
-    ``jit``: the function loaded is numba's (runtime/jit.py)."""
-    key = (fn, indices, with_value, sig, extra, jit)
+    ``checkpoints``: see transform/checkpointing.py; ``jit``: the function
+    loaded is numba's (runtime/jit.py)."""
+    key = (fn, indices, with_value, sig, extra, checkpoints, jit)
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is None or not hit[0].fresh():
             shapes, dtypes = split_signature(sig)
             sf = varargs.specialize(load_live(fn), extra)
-            result = compile_grad(sf, indices, with_value, shapes, dtypes)
+            with checkpointing.default(checkpoints):
+                result = compile_grad(sf, indices, with_value, shapes, dtypes)
             hit = (result, jitting.load(result) if jit else result.load())
             _CACHE[key] = hit
     return hit
@@ -107,11 +110,12 @@ def _always() -> bool:
 class Derivative:
     """A compiled derivative that behaves like a function; ``.source`` shows it."""
 
-    def __init__(self, fn, wrt, with_value: bool, jit: bool = False) -> None:
+    def __init__(self, fn, wrt, with_value: bool, checkpoints=None, jit: bool = False) -> None:
         if jit:
             jitting.numba()  # installed? (else the error saying how)
         self.jit = jit
         self.fn = fn
+        self.checkpoints = checkpointing.check_count(checkpoints)
         self.wrt = wrt
         self.with_value = with_value
         self._tuple = isinstance(wrt, (tuple, list))
@@ -132,7 +136,8 @@ class Derivative:
 
     def _compiled(self, sig=None, extra=None):
         extra = self._extra if extra is None else extra
-        return _entry(self.fn, self._indices, self.with_value, sig, extra, self.jit)
+        return _entry(self.fn, self._indices, self.with_value, sig, extra, self.checkpoints,
+                      self.jit)
 
     @property
     @user_facing

@@ -110,7 +110,7 @@ class Inference:
         if e.prim == "push":
             self.pushed[e.args[0]] = args[1:]
             return
-        if e.prim == "pop":
+        if e.prim in ("pop", "restore"):
             shapes = self.pushed.get(e.args[0], [None] * len(e.outs))
         elif e.prim == "call":
             shapes = self.call(e, args)
@@ -225,6 +225,7 @@ def _getitem(e, args):
 _CORE_RULES = {
     "pack": lambda e, a: Tup(tuple(a)),
     "new_tape": lambda e, a: None,
+    "new_checkpoints": lambda e, a: None,
     "getitem": _getitem,
 }
 

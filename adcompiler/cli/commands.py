@@ -1,7 +1,7 @@
 """``adc``: the command line.  Files are read and parsed, never imported or run.
 
     adc compile FILE [-f NAME ...] [--wrt ARGS] [--mode reverse|forward] [--order K] [-o OUT.py|-]
-                [--star-args N]
+                [--star-args N] [--checkpoints K]
     adc compile FILE ... --dump-ir [--after PASS]
 
 Errors print as ``FILE:LINE:COL: error: MESSAGE`` followed by the source line
@@ -23,6 +23,7 @@ import sys
 from .. import __version__
 from ..compiler import compile_many
 from ..core import passlog
+from ..transform import checkpointing
 from .help import FILE_HELP, describe
 from .diagnostics import render
 from ..errors import AdcError, CompileError, UsageError
@@ -269,6 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
                            "(the others are skipped with a note)")
     comp.add_argument("--wrt", help="parameters to differentiate with respect to, "
                                     "comma separated names or indices (default: the first)")
+    comp.add_argument("--checkpoints", type=int, metavar="K",
+                      help="reverse mode: keep at most K states of each outermost for loop "
+                           "over range instead of a tape entry per iteration (binomial "
+                           "checkpointing; per loop: a '# adc: checkpoints=K' comment on its "
+                           "for line)")
     comp.add_argument("--mode", choices=["reverse", "forward"], default="reverse",
                       help="reverse (adjoint code, default) or forward (tangent code)")
     comp.add_argument("--order", type=int, default=1,
@@ -399,7 +405,13 @@ def run_compile(args) -> int:
         return refuse_output(args.output, args.file)
     notes: list = []
     dump = args.dump_ir or args.after is not None
+    gradient = args.mode == "reverse" and args.order == 1
+    if args.checkpoints is not None and not gradient:
+        print("adc compile: error: --checkpoints applies to reverse-mode gradients "
+              "(--mode reverse, --order 1)", file=sys.stderr)
+        return 2
     with passlog.recording() if dump else contextlib.nullcontext() as log, \
+            checkpointing.default(args.checkpoints) if gradient else contextlib.nullcontext(), \
             jit_modules() if args.jit else contextlib.nullcontext():
         text = compile_file(args.file, args.function, args.wrt, args.mode, args.order,
                             args.shapes, args.arrays, notes, args.star_args)

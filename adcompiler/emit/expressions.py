@@ -111,6 +111,8 @@ class Expressions:
             return ast.List([], ast.Load())
         if prim == "pop":
             return ast.Call(ast.Attribute(args[0], "pop", ast.Load()), [], [])
+        if prim in ("new_checkpoints", "restore"):
+            return checkpoints_call(self, e, args)
         if prim == "tape_len":
             return ast.Call(global_name("len"), args, [])
         from ..arrays import emit as npemit
@@ -166,3 +168,17 @@ def range_args(bounds: list) -> list:
     if is_one:
         return [stop] if is_zero else [start, stop]
     return [start, stop, step]
+
+
+def checkpoints_call(ex, e: Eqn, args: list) -> ast.expr:
+    """``adcompiler.runtime.checkpoints.Revolve(K, range(start, stop, step))``
+    and ``snapshots.restore(i)`` (transform/checkpointing.py)."""
+    if e.prim == "restore":
+        return ast.Call(ast.Attribute(args[0], "restore", ast.Load()), args[1:], [])
+    module = "adcompiler.runtime.checkpoints"
+    ex.need(module_import(module))
+    node = global_name("adcompiler")
+    for part in module.split(".")[1:] + ["Revolve"]:
+        node = ast.Attribute(node, part, ast.Load())
+    steps = ast.Call(global_name("range"), args[1:], [])
+    return ast.Call(node, [args[0], steps], [])

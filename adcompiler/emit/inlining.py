@@ -14,7 +14,8 @@ from .expressions import reads_twice
 #: operators with an augmented form (``+=`` ...)
 AUG_PRIMS = ("add", "sub", "mul", "div")
 #: never inlined: effects, multiple results, statements of their own
-INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add", "setitem"}
+INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add", "setitem",
+                "new_checkpoints", "restore"}
 #: deepest expression built by inlining (each level may add parentheses)
 MAX_INLINE_DEPTH = 40
 

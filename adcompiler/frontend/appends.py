@@ -16,6 +16,7 @@ work).
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
 
 from .comprehensions import MAX_UNROLL
@@ -43,13 +44,50 @@ def _walk_stmts(stmts: list):
             yield from _walk_stmts(getattr(s, field, []) or [])
 
 
+def _static_items(it: ast.expr, shadowed: set):
+    """The items of a tuple or list display, ``range`` of integer literals,
+    or ``reversed`` of one of those; else None (also when ``range`` or
+    ``reversed`` is not the builtin: ``shadowed``)."""
+    if isinstance(it, (ast.Tuple, ast.List)) and \
+            not any(isinstance(e, ast.Starred) for e in it.elts):
+        return list(it.elts)
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and not it.keywords \
+            and it.func.id not in shadowed:
+        if it.func.id == "reversed" and len(it.args) == 1:
+            items = _static_items(it.args[0], shadowed)
+            return None if items is None else items[::-1]
+        if it.func.id == "range" and 1 <= len(it.args) <= 3:
+            vals = [literal_int(a) for a in it.args]
+            if None not in vals and vals[-1] != 0 and len(range(*vals)) <= MAX_UNROLL:
+                return [ast.copy_location(ast.Constant(k), it) for k in range(*vals)]
+    return None
+
+
 class _Appends:
-    def __init__(self, sf, lists: set) -> None:
+    def __init__(self, sf, lists: set, shadowed: set) -> None:
         self.sf = sf
         self.lists = lists
+        self.shadowed = shadowed  # of range, reversed: not the builtins here
 
-    def contains(self, stmts: list) -> bool:
-        return any(_append_of(s, self.lists) for s in _walk_stmts(stmts))
+    def carried(self, body: list, fresh: frozenset = frozenset()) -> set:
+        """The lists appended to in a loop ``body`` that the body does not
+        first bind to a display itself (``ys = []`` earlier in the same block
+        or in a block around it): only those grow from one iteration to the
+        next, so that the loop must be unrolled.  A list bound in the body is
+        a tuple of known length in each iteration (the lowering refuses it
+        if it is also carried)."""
+        fresh, grown = set(fresh), set()
+        for s in body:
+            if isinstance(s, ast.Assign) and len(s.targets) == 1 \
+                    and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.List):
+                fresh.add(s.targets[0].id)
+            elif isinstance(s, (ast.If, ast.For, ast.While)):
+                for block in (s.body, s.orelse):
+                    grown |= self.carried(block, frozenset(fresh))
+            elif not isinstance(s, _SCOPES):
+                grown |= {n for n in map(lambda t: _append_of(t, self.lists), _walk_stmts([s]))
+                          if n is not None and n not in fresh}
+        return grown
 
     def body(self, stmts: list) -> list:
         return [self.stmt(s) for s in stmts]
@@ -67,7 +105,7 @@ class _Appends:
             return s
         if isinstance(s, (ast.If, ast.For, ast.While)):
             new = copy.copy(s)
-            if self.contains(s.body + s.orelse):
+            if self.carried(s.body):  # an else clause runs at most once: no unrolling
                 if isinstance(s, ast.While):
                     raise self.refuse(s, "inside a while loop")
                 if isinstance(s, ast.For):
@@ -77,16 +115,12 @@ class _Appends:
         return self.arrays(s)
 
     def static_iter(self, s: ast.For) -> ast.expr:
-        it = s.iter
-        if isinstance(it, (ast.Tuple, ast.List)) and \
-                not any(isinstance(e, ast.Starred) for e in it.elts):
-            return it
-        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
-                and not it.keywords and 1 <= len(it.args) <= 3:
-            vals = [literal_int(a) for a in it.args]
-            if None not in vals and vals[-1] != 0 and len(range(*vals)) <= MAX_UNROLL:
-                items = [ast.copy_location(ast.Constant(k), it) for k in range(*vals)]
-                return ast.copy_location(ast.Tuple(items, ast.Load()), it)
+        items = _static_items(s.iter, self.shadowed)
+        if items is None and any(isinstance(n, ast.Name) and n.id in self.shadowed
+                                 for n in ast.walk(s.iter)):
+            return s.iter  # a local range or reversed: the loop lowering refuses it by name
+        if items is not None and len(items) <= MAX_UNROLL:
+            return ast.copy_location(ast.Tuple(items, ast.Load()), s.iter)
         raise self.refuse(s, "in a loop whose number of iterations is known only when it runs "
                              f"(or is more than {MAX_UNROLL})")
 
@@ -133,4 +167,15 @@ def rewrite_appends(sf, body: list) -> list:
     lists = (appended & displays) - others
     if not lists:
         return body
-    return _Appends(sf, lists).body(body)
+    stored = {n.id for s in body for n in ast.walk(s)
+              if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    shadowed = {name for name in ("range", "reversed")
+                if name in stored or not _is_builtin(sf, name)}
+    return _Appends(sf, lists, shadowed).body(body)
+
+
+def _is_builtin(sf, name: str) -> bool:
+    try:
+        return sf.env.lookup(name) is getattr(builtins, name)
+    except Exception:  # noqa: BLE001 -- unknown here: not the builtin for sure
+        return False

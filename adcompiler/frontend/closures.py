@@ -29,6 +29,19 @@ from .source import SourceFunction
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
+class LiftedRef:
+    """A call's ``adc_lifted``: its helper, shared by every copy of the call
+    (``copy.deepcopy`` of the AST must not copy the helper and its
+    environment: modules cannot be copied, and a copy would be another
+    function to the lowering)."""
+
+    def __init__(self, source: SourceFunction) -> None:
+        self.source = source
+
+    def __deepcopy__(self, memo) -> "LiftedRef":
+        return self
+
+
 class Lifted:
     """One nested function: its lifted source and its parameters."""
 
@@ -189,7 +202,7 @@ class Lifter:
         args += [ast.copy_location(ast.Name(c, ast.Load()), call) for c in h.captured]
         func = ast.copy_location(ast.Name(h.source.name, ast.Load()), call.func)
         new = ast.copy_location(ast.Call(func, args, []), call)
-        new.adc_lifted = h.source
+        new.adc_lifted = LiftedRef(h.source)
         return new
 
     def in_place(self, lam: ast.Lambda) -> Lifted:

@@ -293,6 +293,9 @@ class _Rewriter(ast.NodeTransformer):
             if n is not None:
                 return [ast.copy_location(ast.Subscript(
                     _load(it.id, it), ast.Constant(k), ast.Load()), it) for k in range(n)]
+        if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and len(it.args) == 1 \
+                and not it.keywords and self.owner.builtin(it.func) is reversed:
+            return self.static_items(it.args[0], comp, what)[::-1]
         if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
                 and not it.keywords and 1 <= len(it.args) <= 3 \
                 and self.owner.builtin(it.func) is range:

@@ -9,7 +9,8 @@ never inlined (its output must not change).
 """
 from __future__ import annotations
 
-from ..core.ir import Block, Eqn, ForRange, Function, If, Names, Var, While, substitute, walk
+from ..core.ir import (Block, Eqn, ForRange, Function, If, Names, Var, While, all_vars, substitute,
+                       walk)
 
 
 def _calls(fn: Function) -> set:
@@ -49,6 +50,10 @@ def _block(block: Block, functions: dict, skip: set, names: Names) -> Block:
         if isinstance(s, Eqn) and s.prim == "call" and s.param("fn") in functions \
                 and s.param("fn") not in skip:
             callee = functions[s.param("fn")]
+            # the callee's own names are taken too: the helpers it calls are
+            # inlined into its body first, and a fresh name equal to one of
+            # its variables would make _fresh_copy rename two values as one
+            names.taken |= {v.name for v in all_vars(callee)}
             inner = _block(callee.body, functions, skip, names)
             renamed, results = _fresh_copy(callee.params, inner, s.args, names)
             out.extend(renamed)
@@ -75,12 +80,15 @@ def _substitute_stmt(s, mapping: dict):
     return substitute(Block((), (s,), ()), mapping).stmts[0]
 
 
-def _fresh_copy(params: tuple, body: Block, args: tuple, names: Names) -> tuple:
+def _fresh_copy(params: tuple, body: Block, args: tuple, names: Names,
+                mapping: dict | None = None) -> tuple:
     """The callee's statements with fresh variables, parameters bound to
     ``args``.  Each statement's direct inputs are renamed once, and nested
     blocks by recursion, so a caller variable that happens to share a name
-    with a callee variable is never renamed by mistake."""
-    mapping: dict = dict(zip(params, args))
+    with a callee variable is never renamed by mistake.  ``mapping``, if
+    given, is filled with every renaming (transform/checkpointing.py reads it)."""
+    mapping = {} if mapping is None else mapping
+    mapping.update(zip(params, args))
 
     def atom(a):
         return mapping.get(a, a) if isinstance(a, Var) else a

@@ -23,7 +23,7 @@ class CallLowering:
     def e_Call(self, node, env, b):
         lifted = getattr(node, "adc_lifted", None)
         if lifted is not None:  # a nested def or lambda (closures.py)
-            return self.user_call(node, lifted, env, b)
+            return self.user_call(node, lifted.source, env, b)
         special = self.special_builtin(node.func, env)
         if special == "len":
             value = self.expr(node.args[0], env, b) if len(node.args) == 1 else None
@@ -52,8 +52,28 @@ class CallLowering:
         if node.keywords:
             raise self.sf.error(f"keyword arguments to {dotted(node.func)} are not supported",
                                 node, "keyword arguments")
-        args = [self.scalar(a, env, b) for a in node.args]
+        args = self.sequence_args(entry, node, env, b)
+        if args is None:
+            args = [self.scalar(a, env, b) for a in node.args]
+        elif len(args) == 1:
+            return args[0]  # max([v]) is v
         return self.prim_call(entry, args, node, b)
+
+    def sequence_args(self, entry, node, env, b):
+        """The items of the one argument of builtin ``max(L)``/``min(L)``
+        when ``L`` is a list or tuple of known length (Python compares them
+        left to right, as ``max(*L)``), else None."""
+        if entry not in (("max", ""), ("min", "")) or len(node.args) != 1:
+            return None
+        value = self.expr(node.args[0], env, b)
+        if not isinstance(value, tuple):
+            return None
+        if not value:
+            raise self.sf.error(f"{entry[0]}() of an empty sequence (Python raises "
+                                "ValueError)", node, entry[0])
+        if any(isinstance(v, tuple) for v in value):
+            raise self.sf.error("a tuple is not allowed here", node.args[0], "tuple")
+        return list(value)
 
     def prim_call(self, entry, args: list, node, b: Builder):
         prim, ns = entry

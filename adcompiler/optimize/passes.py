@@ -24,7 +24,7 @@ from ..prims.primitives import PRIMS, evaluate, too_big
 # `max`/`min` (Python keeps the first argument unless the other compares
 # greater: max(x, nan) is x, max(nan, x) is nan)
 _COMMUTATIVE = {"add", "mul", "eq", "ne", "hypot"}
-_NO_CSE = {"new_tape", "push", "pop", "call"}
+_NO_CSE = {"new_tape", "push", "pop", "call", "new_checkpoints", "restore"}
 
 
 def optimize(fn: Function, max_rounds: int = 20) -> Function:
@@ -166,22 +166,32 @@ class _Simplifier:
 
         if prim in ("add", "sub", "mul", "div") and any(self.boolean(a) for a in args):
             return None  # `b * 1.0` is a float, `b` a bool: the identity changes the type
+        hint = e.outs[0].hint
+
+        def keeps(x, c) -> bool:
+            """The user's ``O = X * 1.0`` is a float (array) even for an integer
+            ``X`` (item writes into ``O`` keep their fractions): not ``X``
+            unless ``X`` is known to hold floats.  (Temporaries and derivative
+            values keep the identity.)"""
+            user = hint and not hint.startswith("~")
+            return not user or self.float_valued(x) or \
+                (prim != "div" and not isinstance(c.value, float))
 
         if prim == "add":
             if isinstance(args[0], Var) and args[0] == args[1] and self.numeric(args[0]):
                 # exact; 2.0 * x is CPython's fast float product (2 * x converts the int)
                 two = Const(2.0) if self.float_valued(args[0]) else Const(2)
                 return Eqn(e.outs, "mul", (two, args[0]), (), e.loc)
-            if const(args[1], 0):
+            if const(args[1], 0) and keeps(args[0], args[1]):
                 return args[0]
-            if const(args[0], 0):
+            if const(args[0], 0) and keeps(args[1], args[0]):
                 return args[1]
             for x, y in (args, args[::-1]):
                 d = self.defs.get(y)
                 if isinstance(d, Eqn) and d.prim == "neg":
                     return Eqn(e.outs, "sub", (x, d.args[0]), (), e.loc)
         if prim == "sub":
-            if const(args[1], 0):
+            if const(args[1], 0) and keeps(args[0], args[1]):
                 return args[0]
             if const(args[0], 0) and isinstance(args[0].value, float):
                 return Eqn(e.outs, "neg", (args[1],), (), e.loc)
@@ -189,17 +199,17 @@ class _Simplifier:
             if isinstance(d, Eqn) and d.prim == "neg":
                 return Eqn(e.outs, "add", (args[0], d.args[0]), (), e.loc)
         if prim == "mul":
-            if const(args[1], 1):
+            if const(args[1], 1) and keeps(args[0], args[1]):
                 return args[0]
-            if const(args[0], 1):
+            if const(args[0], 1) and keeps(args[1], args[0]):
                 return args[1]
-            if const(args[1], -1):
+            if const(args[1], -1) and keeps(args[0], args[1]):
                 return Eqn(e.outs, "neg", (args[0],), (), e.loc)
-            if const(args[0], -1):
+            if const(args[0], -1) and keeps(args[1], args[0]):
                 return Eqn(e.outs, "neg", (args[1],), (), e.loc)
-        if prim == "div" and const(args[1], 1):
+        if prim == "div" and const(args[1], 1) and keeps(args[0], args[1]):
             return args[0]
-        if prim == "pow" and const(args[1], 1):
+        if prim == "pow" and const(args[1], 1) and keeps(args[0], args[1]):
             return args[0]
         if prim == "neg":
             d = self.defs.get(args[0])

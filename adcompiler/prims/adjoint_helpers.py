@@ -71,6 +71,10 @@ def _expand_red_emit(kit, e, g):
 def _unsum_emit(kit, e, args):
     g = _expand_red_emit(kit, e, args[0])
     shape = e.param("shape")
+    if shape == () and not e.param("fresh"):
+        # np.broadcast_to(g, ()) is a read-only 0-d array, but a scalar
+        # adjoint is accumulated in place (``s_bar += ...``): a float instead
+        return kit.call(kit.builtin("float"), [g])
     target = kit.const(shape) if shape is not None else kit.call(kit.np("shape"), [args[1]])
     if e.param("fresh"):  # returned to the user: a writable array of its own
         if g is args[0]:

@@ -27,6 +27,11 @@ register("unpack", 1, memory="view")
 register("new_tape", 0, differentiable=False, memory="value")
 register("push", -1, differentiable=False, pure=False, memory="view")
 register("pop", 1, differentiable=False, pure=False)
+# a checkpointed loop's kept states (transform/checkpointing.py): pushed to
+# like a tape; ``restore snapshots i`` gives the latest kept state at or
+# before iteration i, as ``(j, *state)``
+register("new_checkpoints", 4, differentiable=False, pure=False, memory="value")
+register("restore", 2, differentiable=False, pure=False, memory="value")
 # the number of entries on a tape: the trip count of an adjoint loop that
 # walks it (optimize/tapes.py); reads the tape's state, so never CSE'd
 # ``assert cond, msg`` kept in the primal (param msg: a str or None): an

@@ -51,7 +51,8 @@ RULES = _Rules()
 from .arrayrules import ARRAY_RULES  # noqa: E402
 
 #: primitives whose derivative is handled structurally by the transforms
-STRUCTURAL = {"call", "getitem", "pack", "unpack", "new_tape", "push", "pop"}
+STRUCTURAL = {"call", "getitem", "pack", "unpack", "new_tape", "push", "pop", "new_checkpoints",
+              "restore"}
 
 
 def missing_rules() -> list:

@@ -45,6 +45,19 @@ def tangent(b, e: Eqn, dots: dict):
     return b.eqn(e.prim, *args, **dict(e.params))
 
 
+def broadcast_up(b, e, dots, total, shape):
+    """The tangent ``total`` of an elementwise equation ``e``, with ``e``'s
+    output shape: in ``v + X`` with ``X`` constant the tangent ``v_dot`` has
+    ``v``'s smaller shape (a reduction after it would count it once, not once
+    per row; ``.T`` or ``@`` of a scalar tangent would fail), so it is added
+    to zeros of the output's shape where no active argument has that shape."""
+    out = shape(e.out)
+    if not isinstance(out, tuple) or out == () or any(
+            shape(a) == out for a in e.args if isinstance(a, Var) and a in dots):
+        return total
+    return b.eqn("add", b.eqn("zeros_like", e.out, as_float=True), total)
+
+
 def zero_tangent(b, primal, dot, shape):
     """``dot`` itself, or, when it is the exact zero that stands for "no
     tangent" and ``primal`` is known to be an array, zeros of its shape:

@@ -189,6 +189,7 @@ class Tangent:
         total = terms[0]
         for t in terms[1:]:
             total = b.eqn("add", total, t)
+        total = adjoint_tangents.broadcast_up(b, e, dots, total, self.shape)
         dots[e.out] = b.named(total, dot_hint(e.out))
         if absent and isinstance(dots[e.out], Var):
             self.maybe_zero.add(dots[e.out])

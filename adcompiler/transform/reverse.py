@@ -13,7 +13,8 @@ Control flow (see docs/design.md, "The tape"):
   iteration which the adjoint of the body reads; the adjoint iteration pops
   them.  Values bound outside the loop are never stored (SSA: they are never
   overwritten), a ``range`` index is recomputed, and a ``while`` loop counts
-  its trips.  Memory is linear in the number of iterations.
+  its trips.  Memory is linear in the number of iterations, or bounded by
+  ``K`` kept states for a checkpointed loop (checkpointing.py).
 * calls of user functions: ``f_fwd`` returns the outputs and a residual tuple,
   ``f_bwd`` takes the residuals and output adjoints and returns the argument
   adjoints.  Recursion works because nothing is inlined.
@@ -25,6 +26,7 @@ from ..core.ir import (Block, Builder, Const, Eqn, ForRange, Function, If, Loc, 
 from ..errors import located_refusals
 from ..prims.primitives import PRIMS
 from ..prims.rules import partial_times
+from .checkpointing import checkpointed, needs_state, snapshots_for
 from .tape import counted, tape
 
 
@@ -90,6 +92,8 @@ class Reverser:
         # adjoints that are an exact zero standing for "no adjoint" on some
         # path (a branch that does not use the value); see :meth:`guarded`
         self.maybe_zero: set = set()
+        self.top_loops: set = set()  # ids of the loops that may be checkpointed
+        self.filename = ""
 
     def shape(self, a):
         if self.shapes is None or isinstance(a, Const):
@@ -312,10 +316,15 @@ class Reverser:
         adj_body = cb.block(results, params)
         if idx is not None:
             adj_body = substitute(adj_body, {idx: aidx})
-        primal_stmts, adj_body = tape(self.names, self.tapes, body, primal_stmts, adj_body,
-                                      idx, aidx)
-
-        new_body = Block(body.params, tuple(primal_stmts), body.results)
+        before: list = []
+        snapshots = snapshots_for(s, id(s) in self.top_loops, self.filename)
+        if snapshots is not None and needs_state(body, primal_stmts, adj_body):
+            before, new_body, adj_body = checkpointed(self.names, s, primal_stmts, adj_body,
+                                                      aidx, snapshots)
+        else:
+            primal_stmts, adj_body = tape(self.names, self.tapes, body, primal_stmts,
+                                          adj_body, idx, aidx)
+            new_body = Block(body.params, tuple(primal_stmts), body.results)
         inits = tuple(bars.get(s.outs[k]) or self.zero(s.outs[k], ab) for k in slots) + \
             tuple(bars.get(v) or self.zero(v, ab) for v, _ in kept)
         outs = tuple(self.names.fresh(_bar_hint(carried[k])) for k in slots) + \
@@ -330,7 +339,7 @@ class Reverser:
             bars[v] = o
         for k, o in zip(slots, outs):
             self.add_bar(bars, s.inits[k], o, ab)
-        return [primal]
+        return before + [primal]
 
 
 def _doubled(rev, b: Builder, e: Eqn, g):
@@ -366,6 +375,8 @@ def reverse_function(fn: Function, wrt: tuple, with_value: bool = False,
     names = Names.for_function(fn)
     varied = activity(fn, [fn.params[i] for i in wrt])
     rev = Reverser(names, varied, shapes)
+    rev.top_loops = {id(s) for s in fn.body.stmts if isinstance(s, ForRange)}
+    rev.filename = fn.filename
     outs = fn.body.results[:len(fn.body.results) - aux]
     if len(outs) != 1 and not seeded:
         raise ValueError("gradients need a function with one output")
@@ -390,6 +401,8 @@ def reverse_callee(fn: Function, shapes: dict | None = None) -> tuple:
     names = Names.for_function(fn)
     varied = activity(fn, fn.params)
     rev = Reverser(names, varied, shapes)
+    rev.top_loops = {id(s) for s in fn.body.stmts if isinstance(s, ForRange)}
+    rev.filename = fn.filename
     bars: dict = {}
     ab = Builder(names)
     seeds = tuple(names.fresh(_bar_hint(o) if isinstance(o, Var) and o.hint else "~out_bar")

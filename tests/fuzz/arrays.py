@@ -13,6 +13,8 @@ P[2]])``), loops over arrays (also in such rebuilds) and branches on array
 values; loops over an array's rows or elements (plain, ``enumerate``, ``zip``,
 ``reversed``, with ``break``/``continue``/``else``, the loop variable read
 after the loop).  Points may be integer arrays, zeros or large values.
+Issue 14's forms (generators, lists, closures, ``while True``, item writes)
+are in :mod:`.arrays_forms`.
 """
 from __future__ import annotations
 
@@ -20,7 +22,9 @@ import re
 
 import numpy as np
 
+from .arrays_forms import ArrayForms
 from .program import Features, Program
+
 
 M, T, S0, S2, S3, S4, C, R2 = (3, 4), (4, 3), (), (2,), (3,), (4,), (3, 1), (2, 4)
 SHAPES = [S0, S3, S4, C, M, T, S2, R2]
@@ -80,11 +84,13 @@ def _indent(lines: list) -> list:
     return ["    " + line for line in lines]
 
 
-class ArrayGrammar:
+class ArrayGrammar(ArrayForms):
     def __init__(self, chooser, allowed=None) -> None:
         self.c = chooser
         self.feats = Features(chooser, allowed)
         self.fresh = 0
+        self.pinned: set = set()  # names a closure reads: they keep their shape
+        self.callables: list = []  # (name, argument shape, result shape, params, kwonly)
 
     # ------------------------------------------------------------ expressions
     def leaf(self, env: dict, shape) -> str:
@@ -100,7 +106,11 @@ class ArrayGrammar:
     def expr(self, env: dict, shape, depth: int = 2) -> str:
         c = self.c
         kinds = ["leaf"] if depth <= 0 else ["leaf", "unary", "binary", "struct", "struct"]
+        if depth > 0 and any(k[2] == shape for k in self.callables):
+            kinds.append("call")
         kind = c.choice(kinds)
+        if kind == "call":
+            return self.call(env, shape, depth)
         if kind == "leaf":
             return self.leaf(env, shape)
         if kind == "unary":
@@ -135,7 +145,7 @@ class ArrayGrammar:
         shape = self.c.choice(SHAPES)
         # rebind an existing name, maybe to a new shape (a parameter keeps its
         # shape: CANONICAL spells shapes through the parameters)
-        names = [n for n in env if n not in PARAMS or env[n] == shape]
+        names = [n for n in env if (n not in PARAMS and n not in self.pinned) or env[n] == shape]
         name = self.c.choice(names) if names and self.c.chance(0.3) else None
         value = self.expr(env, shape)
         if name and re.search(rf"\b{name}\b", value) and not self.feats.want("self_index", 1.0):
@@ -212,7 +222,7 @@ class ArrayGrammar:
         for n in vecs:
             options += [(f"{n} = np.concatenate([{n}[1:], {n}[:1]])", n, env[n]),
                         (f"{n} = 0.5 * {n}[::-1] + {n}", n, env[n])]
-            if env[n] == S4 and n not in PARAMS:
+            if env[n] == S4 and n not in PARAMS and n not in self.pinned:
                 options.append((f"{n} = 0.25 * {n}[:-2] + 0.5 * {n}[1:-1] + 0.25 * {n}[2:]",
                                 n, S2))
         for n in mats:
@@ -331,7 +341,18 @@ class ArrayGrammar:
                  ("setitem", "setitem"), ("self", "self_index")]
         if budget > 0:
             kinds += [("loop", "array_loop"), ("branch", "array_branch")]
+        if not shape_stable:
+            kinds += [("generator", "array_gen"), ("lists", "array_list"),
+                      ("while_true", "while_true")]
+        if budget == 2 and self.feats.allows("array_closure"):  # f's own body
+            kinds.append(("closure", "array_closure"))
+        if not shape_stable:
+            kinds.append(("item_writes", "item_write"))
         kind = self.feats.pick(kinds).strip()
+        if kind in ("generator", "while_true", "closure", "item_writes"):
+            return getattr(self, kind)(env)
+        if kind == "lists":
+            return self.list_forms(env)
         if kind == "setitem" and not self.feats.want("setitem", 0.15):
             kind = "aug"  # refused today: keep it from hiding the rest of the program
         if shape_stable and kind in ("assign", "self", "alias"):
@@ -352,6 +373,7 @@ class ArrayGrammar:
 
     def function(self) -> list:
         env = dict(PARAMS)
+        head = self.kwonly_helper() if self.feats.want("kwonly", 0.15) else []
         body = []
         for _ in range(self.c.randint(1, 5)):
             body += self.statement(env, 2)
@@ -360,7 +382,7 @@ class ArrayGrammar:
                  for n in arrays[-2:]]
         terms.append(self.expr(env, S0, 2))
         body.append("return " + " + ".join(terms))
-        return ["def f(X, v, c, s):"] + _indent(body)
+        return head + ["def f(X, v, c, s):"] + _indent(body)
 
 
 def array_points(c, feats: Features) -> list:
@@ -400,5 +422,7 @@ def array_program(chooser, allowed=None) -> Program:
 ALL_FEATURES = {feat for _, feat in UNARY + BINARY if feat} | \
     {feat for forms in STRUCT.values() for _, _, feat in forms if feat} | {
         "alias_inplace", "array_inplace", "setitem", "self_index", "array_loop", "array_branch", "iter_array",
-        "loop_var_after", "loop_break", "loop_else",
+        "loop_var_after", "loop_break", "loop_else", "array_gen", "array_list", "append",
+        "list_comp", "array_closure", "defaults", "kwargs", "kwonly", "while_true", "item_write",
+        "float_copy_write",
         "int_array", "zero_array", "large_array"}

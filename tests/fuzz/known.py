@@ -17,7 +17,11 @@ fuzzes those constructs too.  Feature names are the ones the grammars tag
 # Removed after merging the arrays-api and fuzz-fixes branches (lead, 00:40):
 # nan_maxmin (with the NaN convention of docs/conventions.md), bool_arith,
 # int_array, helper_in_while, nested_return.
-KNOWN_OPEN: dict = {}  # empty: every class found so far is fixed (issue 12)
+# Removed on branch fuzz: float_copy_write (O = X * 1.0 of an integer X
+# simplified to X, then item writes truncated; fixed in optimize/passes.py).
+# Removed after merging main with fwdarr (05:30): np_sum_list (the Hessian
+# through np.sum of a scalar is refused there, no longer silently wrong).
+KNOWN_OPEN: dict = {}  # empty: every class found so far is fixed or refused
 
 
 def scalar_features() -> set:

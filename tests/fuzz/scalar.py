@@ -9,7 +9,9 @@ loop variables, loops over tuples (``enumerate``/``zip``/``reversed``),
 ``reversed(range(...))``, ``for``/``while ... else``, ``while True`` ending by a
 break or a return, a loop index read after a loop that certainly runs, names the emitted code also uses (``tape``, ``reversed``,
 ``math``, ``h1_fwd`` beside ``h1``), a module global rebound after the first
-gradient, and points at zero, at integers, NaN and large values.
+gradient, and points at zero, at integers, NaN and large values.  Issue 14's
+forms (lists of known length, closures over locals, keyword-only and
+``*args`` helpers) are in :mod:`.scalar_forms`.
 
 Every template keeps its operand where the primitive is defined (``log(1 + a
 * a)``); names bound in only one branch or only inside a loop body are not
@@ -20,6 +22,7 @@ tagged with a feature name (:mod:`.known`) so CI can leave out open bugs.
 from __future__ import annotations
 
 from .program import Features, Program
+from .scalar_forms import ScalarForms
 
 MATH_IMPORTS = ("sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh",
                 "tanh", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "hypot",
@@ -85,6 +88,7 @@ class Scope:
         self.returns = 1
         self.control = True
         self.in_branch = False
+        self.top = False  # f's own body, outside loops and branches (closures)
 
     def child(self, loop=False, ints=()):
         inner = Scope(self.floats, self.gen, self.helpers, self.ints + list(ints),
@@ -98,8 +102,10 @@ class Scope:
         self.ints[:] = [n for n in self.ints if all(n in ch.ints for ch in children)]
 
 
-class ScalarGrammar:
+class ScalarGrammar(ScalarForms):
     """One program's generator (``c``: a chooser, ``feats``: :class:`Features`)."""
+
+    scope_class = Scope
 
     def __init__(self, chooser, allowed=None) -> None:
         self.c = chooser
@@ -141,7 +147,9 @@ class ScalarGrammar:
 
     def call(self, scope: Scope, depth: int) -> str:
         c = self.c
-        name, arity, results, default, params = c.choice(scope.helpers)
+        name, arity, results, default, params = sig = c.choice(scope.helpers)
+        if params[-1].startswith("*") or "*" in params:
+            return self.special_call(scope, depth, sig)
         args = [self.expr(scope, depth - 1) for _ in range(arity)]
         if name.startswith("r"):  # recursive helper: (value, depth)
             args[-1] = str(c.randint(0, 3))
@@ -217,7 +225,7 @@ class ScalarGrammar:
         c = self.c
         first = self.new_name(scope)
         second = c.choice([n for n in ["a", "b", "c", "d"] + scope.floats if n != first])
-        pairs = [h for h in scope.helpers if h[2] == 2]
+        pairs = [h for h in scope.helpers if h[2] == 2 and "*" not in h[4]]
         how = c.choice(["values", "swap", "call"])
         if how == "swap" and first in scope.floats and second in scope.floats:
             line = f"{first}, {second} = {second}, {first}"
@@ -420,7 +428,19 @@ class ScalarGrammar:
                       if self.feats.allows(feat)]
         if self.feats.allows("gen_sum"):
             kinds.append("comprehension")
+        if (self.feats.allows("list_comp") or self.feats.allows("append")) and \
+                (scope.loop_depth == 0 or self.c.chance(0.3)):
+            # fewer in loops: a list bound in a loop whose value may also come
+            # from an earlier iteration is refused (it hides the rest)
+            kinds.append("lists")
+        if scope.top and self.feats.allows("local_closure"):
+            kinds.append("local_closure")
         kind = self.c.choice(kinds)
+        if kind == "lists":
+            return self.list_forms(scope, budget)
+        if kind == "local_closure":
+            self.feats.used.add(kind)
+            return self.local_closure(scope)
         if kind == "comprehension":
             self.feats.used.add("gen_sum")
             return self.comprehension(scope)
@@ -519,15 +539,27 @@ class ScalarGrammar:
             text, sig = self.recursive("r1")
             helpers.append(text)
             sigs.append(sig)
+        if self.feats.want("kwonly", 0.2):
+            text, sig = self.kwonly_helper("k1", list(sigs))
+            helpers.append(text)
+            sigs.append(sig)
+        if self.feats.want("star_args", 0.04):  # refused today: rare, not to hide the rest
+            text, sig = self.star_helper("s1")
+            helpers.append(text)
+            sigs.append(sig)
         with_z = self.feats.want("defaults", 0.2)
         # a local named math or np shadows the module in all of f: f spells
         # no call through it then
         banned = [m for m in ("math", "np") if self.feats.want("name_collision", 0.04)]
         scope = Scope(["x", "y"] + (["z"] if with_z else []), self, sigs, banned=banned)
         body = self.closure(scope, sigs) if self.feats.want("closure", 0.2) else []
+        scope.top = True
         body += self.block(scope, 2)
         body.append(f"return {self.expr(scope, 2)}")
         head = "def f(x, y, z=0.5):" if with_z else "def f(x, y):"
+        if with_z and self.feats.want("kwonly", 0.3):
+            head = "def f(x, y, *, z=0.5):"  # the points then pass x and y only
+            with_z = False
         return helpers + ["\n".join([head] + _indent(body))], with_z
 
 
@@ -583,4 +615,5 @@ ALL_FEATURES = {feat for _, feat in UNARY + BINARY if feat} | {
     "int_local", "int_bound", "range_self", "loop_var_reuse", "helper_collision", "recursion",
     "helper_in_while", "nested_return", "gen_sum", "closure", "maybe_unbound",
     "reversed_range", "index_after", "loop_else", "iter_tuple", "while_true",
+    "list_comp", "append", "list_maxmin", "np_sum_list", "local_closure", "kwonly", "star_args",
     "zero_point", "int_point", "large_point", "tiny_point", "nan_point"}
