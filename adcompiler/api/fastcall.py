@@ -32,7 +32,7 @@ from ..runtime.tracebacks import user_error
 
 _NO = object()  # "this positional argument was not passed"
 _FIXED = ("fn", "fresh", "finish", "general", "NO", "given", "ndarray", "AdcError", "cut",
-          "fetch", "holder", "checks", "view", "absent")
+          "checks")
 
 
 def dispatcher(fn, fresh, finish, general, args: tuple, results: int | None = 0):
@@ -46,12 +46,11 @@ def dispatcher(fn, fresh, finish, general, args: tuple, results: int | None = 0)
     consts = []
     for a, is_array in zip(args, arrays):
         consts += [a.dtype, a.shape] if is_array else [type(a)]
-    probe = getattr(fresh, "probe", None)  # runtime/watch.py: the check, inlined
-    freshness = 0 if fresh is None else 1 if probe is None else 1 + len(probe) // 2
-    probe = (probe or ()) + (None,) * (5 - len(probe or ()))
+    checks = getattr(fresh, "checks", None)  # runtime/watch.py: the checks, inlined
+    freshness = None if fresh is None else len(checks) if checks else 0
     make = _factory(len(args), arrays, freshness, results)
     return make(fn, fresh, finish, general, _NO, _given, np.ndarray, AdcError, user_error,
-                *probe, *consts)
+                checks, *consts)
 
 
 def _given(passed: tuple) -> tuple:
@@ -106,27 +105,30 @@ def _floats(results: int):
     return ast.BoolOp(op=ast.And(), values=[_is(_call("type", r), _name("tuple"))] + items)
 
 
-def _fresh(freshness: int, run: list) -> list:
-    """``run`` guarded by the freshness check: none (0), ``fresh()`` (1), or
-    the watch's check inlined (runtime/watch.py ``probe``): one ``itemgetter``
-    of the module's names compared with the values compiled with (2), and that
-    the names that must stay undefined still are (3); anything else, such as a
-    deleted name, goes to ``fresh()``, which compiles again when needed."""
-    if freshness == 0:
+def _fresh(freshness, run: list) -> list:
+    """``run`` guarded by the freshness check: none (``freshness`` None),
+    ``fresh()`` (0), or the watch's ``freshness`` checks inlined (each
+    ``(fetch, holder, want)`` of runtime/watch.py's list, read afresh on every
+    call since a recheck replaces them: ``fetch(holder) == want``); anything
+    but all true, such as a deleted name, goes to ``fresh()``, which compiles
+    again when needed."""
+    if freshness is None:
         return run
-    if freshness == 1:
+    if freshness == 0:
         return [ast.If(test=_call("fresh"), body=run, orelse=[])]
-    same = ast.Compare(left=_call("fetch", _name("holder")), ops=[ast.Eq()], comparators=[
-        ast.Subscript(value=ast.Subscript(value=_name("checks"), slice=ast.Constant(value=0),
-                                          ctx=ast.Load()),
-                      slice=ast.Constant(value=2), ctx=ast.Load())])
-    if freshness == 3:
-        disjoint = ast.Call(func=ast.Attribute(value=_name("view"), attr="isdisjoint",
-                                               ctx=ast.Load()),
-                            args=[_name("absent")], keywords=[])
-        same = ast.BoolOp(op=ast.And(), values=[same, disjoint])
+    unpack, same = [], []
+    for k in range(freshness):
+        names = [f"f{k}", f"h{k}", f"w{k}"]
+        unpack.append(ast.Assign(
+            targets=[ast.Tuple(elts=[ast.Name(id=n, ctx=ast.Store()) for n in names],
+                               ctx=ast.Store())],
+            value=ast.Subscript(value=_name("checks"), slice=ast.Constant(value=k),
+                                ctx=ast.Load()), lineno=0))
+        same.append(ast.Compare(left=_call(names[0], _name(names[1])), ops=[ast.Eq()],
+                                comparators=[_name(names[2])]))
     ok = ast.Name(id="ok", ctx=ast.Store())
-    probe = ast.Try(body=[ast.Assign(targets=[ok], value=same, lineno=0)], handlers=[
+    value = same[0] if len(same) == 1 else ast.BoolOp(op=ast.And(), values=same)
+    probe = ast.Try(body=unpack + [ast.Assign(targets=[ok], value=value, lineno=0)], handlers=[
         ast.ExceptHandler(type=_name("Exception"), name=None, body=[
             ast.Assign(targets=[ok], value=ast.Constant(value=False), lineno=0)])],
                     orelse=[], finalbody=[])
@@ -136,7 +138,7 @@ def _fresh(freshness: int, run: list) -> list:
 
 
 @functools.lru_cache(maxsize=None)
-def _factory(n: int, arrays: tuple, freshness: int, results: int):
+def _factory(n: int, arrays: tuple, freshness, results):
     """``make(fn, fresh, ..., *constants) -> dispatcher`` for ``n`` arguments
     (``freshness``: see :func:`_fresh`; ``results``: see :func:`_floats`)."""
     params, tests = _checks(arrays)

@@ -45,6 +45,8 @@ class Watch:
         #: ``fresh() -> bool``: does every name still give the same object or an
         #: equal number?  (When not, the caller compiles again.)
         self.fresh = self._make_fresh() if self._checks else _always
+        if self._checks:  # api/fastcall.py inlines them: ``fetch(holder) == want`` each
+            self.fresh.checks = self._checks
 
     def _build(self) -> None:
         """The fast check: one ``itemgetter`` per dictionary compared with ``==``
@@ -94,7 +96,6 @@ class Watch:
                 except Exception:  # a name deleted, an odd __eq__
                     pass
                 return recheck()
-            fresh_names.probe = (fetch, holder, checks)  # api/fastcall.py inlines it
             return fresh_names
         if simple:
             fetch, holder, _ = checks[0]
@@ -107,7 +108,6 @@ class Watch:
                 except Exception:  # a name deleted, an odd __eq__
                     pass
                 return recheck()
-            fresh.probe = (fetch, holder, checks, view, absent)
             return fresh
 
         def fresh_all() -> bool:
