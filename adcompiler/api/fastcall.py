@@ -35,22 +35,24 @@ _FIXED = ("fn", "fresh", "finish", "general", "NO", "given", "ndarray", "AdcErro
           "checks")
 
 
-def dispatcher(fn, fresh, finish, general, args: tuple, results: int | None = 0):
+def dispatcher(fn, fresh, finish, general, args: tuple, results: int | None = 0,
+               tail: tuple = ()):
     """A function behaving like ``general`` that runs ``finish(fn(*args))``
     directly for calls of the kind of ``args`` (positional only, with
     ``fresh()`` true; ``fresh`` None: nothing to check).  ``finish`` takes the
     emitted function's result to what the caller gets; a float (``results``
     0) or a tuple of ``results`` floats passes as it is, unfinished (never,
-    with ``results`` None)."""
+    with ``results`` None).  ``tail``: values passed after the arguments
+    (numba's functions: defaults given explicitly, runtime/jit.py)."""
     arrays = tuple(type(a) is np.ndarray for a in args)
     consts = []
     for a, is_array in zip(args, arrays):
         consts += [a.dtype, a.shape] if is_array else [type(a)]
     checks = getattr(fresh, "checks", None)  # runtime/watch.py: the checks, inlined
     freshness = None if fresh is None else len(checks) if checks else 0
-    make = _factory(len(args), arrays, freshness, results)
+    make = _factory(len(args), arrays, freshness, results, len(tail))
     return make(fn, fresh, finish, general, _NO, _given, np.ndarray, AdcError, user_error,
-                checks, *consts)
+                checks, *consts, *tail)
 
 
 def _given(passed: tuple) -> tuple:
@@ -138,15 +140,16 @@ def _fresh(freshness, run: list) -> list:
 
 
 @functools.lru_cache(maxsize=None)
-def _factory(n: int, arrays: tuple, freshness, results):
+def _factory(n: int, arrays: tuple, freshness, results, tail: int = 0):
     """``make(fn, fresh, ..., *constants) -> dispatcher`` for ``n`` arguments
     (``freshness``: see :func:`_fresh`; ``results``: see :func:`_floats`)."""
     params, tests = _checks(arrays)
     names = [_name(f"a{k}") for k in range(n)]
     tests += [ast.UnaryOp(op=ast.Not(), operand=_name("rest")),
               ast.UnaryOp(op=ast.Not(), operand=_name("kwargs"))]
+    params += [f"tail{k}" for k in range(tail)]
     result = ast.Assign(targets=[ast.Name(id="r", ctx=ast.Store())], lineno=0,
-                        value=_call("fn", *names))
+                        value=_call("fn", *names, *[_name(f"tail{k}") for k in range(tail)]))
     test = _floats(results)
     as_is = [] if test is None else [ast.If(test=test, body=[ast.Return(value=_name("r"))],
                                             orelse=[])]
@@ -173,7 +176,7 @@ def _factory(n: int, arrays: tuple, freshness, results):
         args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=p) for p in _FIXED + tuple(params)],
                            vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]))
     text = ast.unparse(ast.fix_missing_locations(ast.Module(body=[outer], type_ignores=[])))
-    filename = f"<adcompiler dispatcher {n} {arrays} {freshness} {results}>"
+    filename = f"<adcompiler dispatcher {n} {arrays} {freshness} {results} {tail}>"
     lines = [line + "\n" for line in text.split("\n")]
     linecache.cache[filename] = (len(text), None, lines, filename)  # tracebacks show it
     namespace: dict = {}

@@ -215,6 +215,8 @@ class Derivative:
             self._extra = varargs.extra_count(self.fn, len(args))
         self._called = True
         self._install(key, entry, args, kwargs)
+        if self.jit:  # numba is slow with omitted defaults: pass every value
+            return self._finish(entry[1](*jitting.every_value(entry[1], args, kwargs)))
         return self._finish(entry[1](*args, **kwargs))
 
     _general = __call__
@@ -227,7 +229,8 @@ class Derivative:
         """Make the next calls of the kind of this one (``key``, ``entry``)
         take the fast path; calls with keywords or converted arguments keep
         the general one."""
-        if kwargs or entry[3] is not None:
+        tail = jitting.defaults_after(entry[1], len(args)) if self.jit else ()
+        if kwargs or entry[3] is not None or tail is None:
             self._call = self._general
             return
         made = self._dispatchers.get(key)
@@ -235,7 +238,7 @@ class Derivative:
             fresh = None if entry[2] is _fresh_always or entry[2] is _always else entry[2]
             results = None if not self._plain else len(self._indices) if self._tuple else 0
             made = self._dispatchers[key] = (entry, dispatcher(
-                entry[1], fresh, self._finish, self._general, args, results))
+                entry[1], fresh, self._finish, self._general, args, results, tail))
         self._call = made[1]
 
     def _finish(self, result):

@@ -71,14 +71,30 @@ def load(compiled):
     return namespace[compiled.entry]
 
 
+def every_value(jitted, args: tuple, kwargs: dict) -> tuple:
+    """The positional values of the call ``(args, kwargs)`` of ``jitted``,
+    defaults included: numba dispatches a call that leaves a default out
+    through a slow path (about 70 µs a call, against 0.4 µs with every value)."""
+    call = inspect.signature(jitted.py_func).bind(*args, **kwargs)
+    call.apply_defaults()
+    return call.args
+
+
+def defaults_after(jitted, count: int) -> tuple:
+    """The default values of ``jitted``'s parameters after its first
+    ``count``; None if one of them has none (the call is missing a value)."""
+    params = list(inspect.signature(jitted.py_func).parameters.values())[count:]
+    if any(p.default is inspect.Parameter.empty for p in params):
+        return None
+    return tuple(p.default for p in params)
+
+
 def prepare(jitted, name: str, args: tuple, kwargs: dict) -> None:
     """Compile ``jitted`` for the types of the call ``(args, kwargs)`` now
     (defaults included); numba's refusal becomes an AdcError naming ``name``."""
     nb = numba()
     try:
-        call = inspect.signature(jitted.py_func).bind(*args, **kwargs)
-        call.apply_defaults()
-        jitted.compile(tuple(nb.typeof(a) for a in call.args))
+        jitted.compile(tuple(nb.typeof(a) for a in every_value(jitted, args, kwargs)))
     except Exception as err:  # numba's TypingError, UnsupportedError, ...
         raise AdcError(f"numba cannot compile the gradient code of {name} (jit=True): "
                        f"{_reason(err)}; call the gradient without jit=True") from None
