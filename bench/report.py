@@ -103,7 +103,7 @@ def _wrapper_and_jit(r) -> list:
     if wrapped is not None and wrapped.seconds is not None:
         extra = wrapped.seconds - emitted.seconds
         out.append((f"{r.name}: grad() within 0.1 µs of the emitted function",
-                    f"+{extra * 1e6:.2f} µs", extra <= WRAPPER_LIMIT))
+                    f"{extra * 1e6:+.2f} µs", extra <= WRAPPER_LIMIT))
     jit = _ratio(r, JIT)
     if r.loop and jit is not None:
         out.append((f"{r.name}: jit=True below {JIT_LIMIT}× f", f"{jit:.3f}×", jit < JIT_LIMIT))
