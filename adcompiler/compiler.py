@@ -245,11 +245,13 @@ def _array_lines(block, var, shapes, lines) -> None:
 def check_program_inplace(program: Program, key: str, ctx) -> None:
     """``x op= e`` on a shared array (inplace.py), in the entry and in every
     helper it reaches, checked on the code as lowered (before optimisation)."""
+    from .arrays.scalar_spellings import check_scalar_spellings
     from .arrays.shapes import infer_with_dtypes
     raw = program.functions[key]
     shapes, dtypes = infer_with_dtypes(raw, ctx.params, ctx.callee_shapes, ctx.dtypes)
     check_writes(raw, shapes, dtypes, program.inplace.get(key) or {},
                  program.sources[key].filename)
+    check_scalar_spellings(program, key, ctx, shapes)
     fresh = fresh_results(program.functions)
     _check_inplace(raw, shapes, program.inplace.get(key), program.sources[key].filename,
                    program.aliases.get(key), fresh)
@@ -479,21 +481,23 @@ def _array_module(sf, wrt, shapes, fns, program, mark: int = 0) -> str:
     """Array code from the command line.  Sizes declared with ``--shapes
     X=200x3`` are compiled as symbols first: shape-generic code that reads
     sizes from the arguments at run time, its entry checking the ranks, the
-    sizes declared 1 and which sizes are equal.  If that compilation fails or
+    sizes declared 1 and, only where the code needs it, which sizes are
+    equal (each dimension its own symbol first, then one symbol per distinct
+    size: :func:`arrays.context.symbolic`).  If that compilation fails or
     a size would still be baked into the text, the code specialised to the
     declared sizes (``fns``) is emitted, checking those sizes on entry."""
     header = _header_line(sf, wrt, False)
     declared = shapes if isinstance(shapes, dict) else None
-    generic = npcompile.symbolic(declared) if declared else None
-    if generic is not None:
-        trial = passlog.mark()  # --dump-ir shows the passes of the compilation emitted
-        try:
-            gfns, gprogram = reverse_module(sf, wrt, False, sf.name + "_grad", generic)
-            text = emit_module(gfns, gprogram, header, generic)
-        except Exception:  # noqa: BLE001 - the specialised code below compiled
-            text = None
-        if text is not None and "__adc_dim_" not in text:
-            passlog.forget(mark, trial)
-            return text
+    trial = passlog.mark()  # --dump-ir shows the passes of the compilation emitted
+
+    def attempt(generic):
         passlog.forget(trial)
+        gfns, gprogram = reverse_module(sf, wrt, False, sf.name + "_grad", generic)
+        text = emit_module(gfns, gprogram, header, generic)
+        return None if "__adc_dim_" in text else text
+    text = npcompile.compile_symbolic(declared, attempt)
+    if text is not None:
+        passlog.forget(mark, trial)
+        return text
+    passlog.forget(trial)
     return emit_module(fns, program, header, declared)

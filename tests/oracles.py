@@ -18,15 +18,32 @@ import sympy
 from budget import SYMPY_SECONDS, time_budget
 
 
+class Irregular(ArithmeticError):
+    """A value computed from the inputs became infinite or NaN on the way,
+    or ``max``/``min`` chose between tied values (a kink: docs/conventions.md
+    gives ties their own convention, which dual numbers do not follow)."""
+
+
 class Dual:
     __slots__ = ("v", "d")
+    #: how many computed values were infinite or NaN (constants lifted as
+    #: they are, ``inf`` sentinels among them, do not count)
+    nonfinite = 0
+    #: how many ``max``/``min`` calls chose among tied values, one of them a dual
+    ties = 0
 
     def __init__(self, v, d=0.0):
         self.v, self.d = v, d
+        if isinstance(v, float) and not math.isfinite(v):
+            Dual.nonfinite += 1
 
     @staticmethod
     def lift(x):
-        return x if isinstance(x, Dual) else Dual(x, 0.0)
+        if isinstance(x, Dual):
+            return x
+        const = Dual.__new__(Dual)
+        const.v, const.d = x, 0.0
+        return const
 
     def __add__(self, o):
         o = Dual.lift(o)
@@ -199,21 +216,44 @@ def dualize(fn, seen=None):
                         g[name] = DUAL_FUNCS[_NP_ALIASES.get(key, key)]
     # float(dual) would drop the derivative (float() must return a float)
     g.setdefault("float", _dual_float)
+    g.setdefault("max", _watching_ties(builtins.max))
+    g.setdefault("min", _watching_ties(builtins.min))
     return new
+
+
+def _watching_ties(pick):
+    """Builtin ``max``/``min`` that count a choice among tied values."""
+    def choose(*args, **kwargs):
+        items = list(args[0]) if len(args) == 1 else list(args)
+        best = pick(items, **kwargs)
+        tied = [v for v in items if v == best]
+        if len(tied) > 1 and any(isinstance(v, Dual) for v in tied):
+            Dual.ties += 1
+        return best
+    return choose
 
 
 def _dual_float(v):
     return v if isinstance(v, Dual) else float(v)
 
 
-def dual_grad(fn, args, wrt):
-    """d fn / d args[i] for each i in wrt, by dual numbers."""
+def dual_grad(fn, args, wrt, regular=False):
+    """d fn / d args[i] for each i in wrt, by dual numbers.  ``regular``:
+    raise :class:`Irregular` when a value computed from the inputs was
+    infinite or NaN on the way (where a result that does not depend on it,
+    a constant returned, has derivative 0 for dual numbers but reverse
+    mode multiplies a zero adjoint by an infinite partial: NaN, as in every
+    reverse-mode system), or when ``max``/``min`` broke a tie (dual numbers
+    take the first of the tied values, adcompiler splits the derivative)."""
     dfn = dualize(fn)
     out = []
+    before = Dual.nonfinite, Dual.ties
     for i in wrt:
         xs = [Dual(a, 1.0 if j == i else 0.0) for j, a in enumerate(args)]
         r = dfn(*xs)
         out.append(r.d if isinstance(r, Dual) else 0.0)
+    if regular and (Dual.nonfinite, Dual.ties) != before:
+        raise Irregular(f"{fn.__name__}: an intermediate value overflowed, or max/min met a tie")
     return out
 
 

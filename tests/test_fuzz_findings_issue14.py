@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from adcompiler import CompileError, grad
+from adcompiler import CompileError, grad, jvp
 
 H = 1e-6
 
@@ -322,3 +322,24 @@ def test_forward_tangent_has_the_output_shape(fn, wrt):
         got = grad(fn, wrt=wrt, mode=mode)(*args)
         for g, i in zip(got, wrt):
             assert np.allclose(g, central(fn, args, i), rtol=1e-6, atol=1e-6), (mode, i)
+
+
+# A value a loop carries that is a number on entry and an array after the
+# first iteration has no one shape, so forward mode could not prove that its
+# tangent already had the shape of A + X: np.sum(A + X) counted A's tangent
+# once instead of once per row (3 instead of 9; fuzz seed 3200227).
+def accumulated_from_a_number(v, X):
+    A = 0
+    for r in X:
+        A = A + v
+    return np.sum(A + X)
+
+
+def test_forward_tangent_of_a_value_whose_shape_changes_in_a_loop():
+    rng = np.random.default_rng(3)
+    args = [rng.normal(size=3), rng.normal(size=(3, 3))]
+    for mode in ("forward", "reverse"):
+        got = grad(accumulated_from_a_number, mode=mode)(*args)
+        assert np.allclose(got, central(accumulated_from_a_number, args, 0), rtol=1e-6), mode
+    out, dot = jvp(accumulated_from_a_number, tuple(args), (np.ones(3), np.zeros((3, 3))))
+    assert dot == pytest.approx(27.0)

@@ -185,12 +185,9 @@ def test_has_aux_errors_name_the_construct():
         grad(not_a_pair, has_aux=True)(1.0)
     with pytest.raises(CompileError, match="same structure"):
         grad(mismatched, has_aux=True)(1.0)
-    with pytest.raises(UsageError, match="reverse mode"):
-        grad(scalar_aux, has_aux=True, mode="forward")
     with pytest.raises(UsageError, match="numbers and arrays"):
         grad(scalar_aux, has_aux=True)({"a": 1.0}, 2.0)
-    with pytest.raises(UsageError, match="reverse mode"):
-        jacobian(fit_loss, has_aux=True, mode="forward")(W, X, Y)
+    # forward mode with has_aux: tests/test_forward_gaps.py
 
 
 def test_swell_and_the_command_line_read_argnums(tmp_path):

@@ -1,5 +1,5 @@
 """Reading a call of the API: which parameters ``wrt`` names, the function's
-signature and defaults, and the scalar-only rule of the forward transforms."""
+signature and defaults, and what is left of the scalar-only rule."""
 from __future__ import annotations
 
 import inspect
@@ -112,16 +112,27 @@ def as_tuple(result) -> tuple:
     return result if isinstance(result, tuple) else (result,)
 
 
+STRUCTURES_WORK = ("structures of parameters work in grad, value_and_grad, jvp, vjp, hvp, "
+                   "hessian and jacobian (jacfwd, jacrev) called on the function itself; not "
+                   "through a compiled derivative (grad(f) passed to another transform), in "
+                   "derivative (its variable is one number) or with *args")
+
+
 def scalars_only(args, what: str) -> None:
-    """Forward mode, vjp, Jacobians and Hessians handle scalar code only so
-    far; array arguments get a clear error instead of a wrong answer.
+    """What is left of the scalar-only rule: a transform of compiled
+    derivative code (and ``derivative``, and ``def f(x, *args)`` with a
+    structure) runs numbers only, so arrays and structures reaching it get
+    a clear error saying where they do work, never a wrong answer.
     Complex arguments are refused (see realargs.py)."""
     refuse_complex([f"#{k + 1}" for k in range(len(args))], args)
     for a in args:
         if isinstance(a, dict) or (isinstance(a, (list, tuple)) and is_tree(a)):
-            raise AdcError(f"{what} takes scalar arguments only so far (got a dict, list or "
-                           "tuple of parameters); for structures of parameters use grad / "
-                           "value_and_grad (reverse mode)")
+            raise AdcError(f"{what} does not take a dict, list or tuple of parameters here: "
+                           + STRUCTURES_WORK)
         if isinstance(a, np.ndarray) or (hasattr(a, "__len__") and not isinstance(a, str)):
-            raise AdcError(f"{what} takes scalar arguments only so far (got an array); "
-                           "for array code use grad / value_and_grad (reverse mode)")
+            raise AdcError(f"{what} does not take an array here: arrays work in every "
+                           "transform called on the function itself and in forward mode over "
+                           "a reverse-mode gradient (jacobian(grad(f)), jvp(grad(f), ...)), "
+                           "but this one runs compiled forward-mode code, which takes numbers "
+                           "only; call hessian, hvp or derivative(f, order=k) on the function "
+                           "itself")

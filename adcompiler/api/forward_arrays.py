@@ -24,6 +24,7 @@ from ..runtime.deep import deep
 from ..runtime.pytrees import is_tree
 from ..runtime.realargs import as_real, refuse_complex
 from ..arrays import forward as forward_arrays
+from . import forward_value
 from .arguments import as_tuple, defaults_tail, name_of, signature_of, tail_with
 
 _CACHE: dict = {}
@@ -31,8 +32,10 @@ _LOCK = threading.RLock()
 
 
 def has_arrays(args) -> bool:
-    """Does a call pass an array (a NumPy array) anywhere?"""
-    return any(isinstance(a, np.ndarray) for a in args)
+    """Does a call pass an array anywhere (a NumPy array, or a list or tuple
+    of numbers: a vector, as grad takes it)?"""
+    return any(isinstance(a, np.ndarray) or isinstance(a, (list, tuple)) and a and
+               not is_tree(a) and np.ndim(a) > 0 for a in args)
 
 
 def array_code(fn) -> bool:
@@ -66,16 +69,14 @@ def _quick_key(args: tuple) -> tuple:
 
 def _module(kind: str, fn, key: tuple, args: tuple):
     """``(Compiled, loaded entry)`` of transform ``kind`` for these arguments' shapes."""
+    fn = varargs.counted(fn, len(args))  # def f(x, *args): compiled per count of values
     quick = (kind, fn, key, _quick_key(args))
     hit = _CACHE.get(quick)
     if hit is not None and hit[2]():
         return hit[:2]
-    if not inspect.isfunction(fn):  # code a forward transform emitted
+    if not (inspect.isfunction(fn) or hasattr(type(fn), "adc_load")):  # emitted code
         raise AdcError("forward mode over emitted forward-mode code of array code is not "
                        "supported; use derivative(f, order=k), or hessian / hvp")
-    if varargs.has_varargs(fn):
-        raise AdcError(f"forward mode on array code of {name_of(fn)}(..., *args) is not "
-                       "supported yet; use reverse mode (grad)")
     sig = signature(fn, args, {})
     cache_key = (kind, fn, key, sig)
     with _LOCK:
@@ -141,6 +142,8 @@ def _full(fn, args: tuple, real: tuple, kwargs: dict | None = None) -> tuple:
     the differentiated ones made real."""
     refuse_complex([f"#{k + 1}" for k in range(len(args))], args)
     args = tuple(as_real(a, f"#{k + 1}") if k in real else a for k, a in enumerate(args))
+    if varargs.has_varargs(fn):  # def f(x, *args): every value comes by position
+        return args
     if kwargs:
         return args + tail_with(fn, len(args), kwargs)
     key = (fn, len(args), getattr(fn, "__defaults__", None))
@@ -167,6 +170,9 @@ def _split(flat, nout: int) -> tuple:
 # ---------------------------------------------------------------- jvp
 def jvp(fn, primals: tuple, tangents: tuple, last: Last | None = None, kwargs=None):
     """``(f(*primals), J @ tangents)`` for array arguments: one tangent pass."""
+    if forward_value.applies(fn):  # jvp of value_and_grad(f)
+        _target(fn, ())  # refuses has_aux
+        return forward_value.jvp(fn, primals, tangents, kwargs)
     if len(primals) != len(tangents):
         raise UsageError(f"jvp needs one tangent per primal ({len(primals)} primals, "
                          f"{len(tangents)} tangents)")
@@ -208,17 +214,24 @@ def _target(fn, indices: tuple) -> tuple:
     inner = getattr(fn, "_indices", None)
     if inner is None:
         return fn, "masked", (indices, name_of(fn) + "_jvp")
-    if fn.with_value:
-        raise AdcError("forward mode over value_and_grad of array code is not supported; "
-                       "use grad")
+    from .aux import AuxDerivative
+    if isinstance(fn, AuxDerivative):
+        raise AdcError(f"forward mode over grad or value_and_grad(..., has_aux=True) of "
+                       f"{name_of(fn.fn)} is not "
+                       "supported; differentiate a function returning the value alone")
     user = fn.fn
     name = name_of(user) + "_grad_jvp"
     return user, "overgrad", (inner, indices, name)
 
 
-def columns(fn, indices: tuple, args: tuple, last: Last | None = None) -> tuple:
+def columns(fn, indices: tuple, args: tuple, last: Last | None = None,
+            skip: int = 0) -> tuple:
     """``(outputs, {wrt index: per output, the Jacobian out.shape + arg.shape})``
-    by one tangent pass per element of each differentiated argument."""
+    by one tangent pass per element of each differentiated argument; the
+    last ``skip`` outputs (has_aux leaves) get no Jacobian."""
+    if forward_value.applies(fn):  # jacobian of value_and_grad(f)
+        _target(fn, indices)  # refuses has_aux
+        return forward_value.columns(fn, indices, args, last)
     fn, kind, key = _target(fn, indices)
     full = _full(fn, args, indices)
     code, run = _module(kind, fn, key, full)
@@ -235,7 +248,7 @@ def columns(fn, indices: tuple, args: tuple, last: Last | None = None) -> tuple:
             outs, dots = _split(run(*full, *seeds), nout)
             cols.append(dots)
         blocks[i] = tuple(_stack([c[k] for c in cols], np.shape(outs[k]), shape)
-                          for k in range(nout))
+                          for k in range(nout - skip))
     return outs, blocks
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..arrays import forward as forward_arrays
 from ..errors import AdcError, UsageError
+from ..frontend import varargs
 from ..frontend.pytrees import flatten_function
 from ..frontend.source import load_live
 from ..runtime.deep import deep
@@ -28,7 +29,10 @@ _LOCK = threading.RLock()
 
 
 def takes(fn, args: tuple) -> bool:
-    """Does this call pass a structure of parameters?"""
+    """Does this call pass a structure of parameters?  (Not ``def f(x, *args)``:
+    its ``*args`` values are constants of the call, a tuple but no structure.)"""
+    if varargs.has_varargs(fn):
+        return False
     values = bound(fn, args, {})
     return values is not None and has_tree(values.values())
 

@@ -9,6 +9,7 @@ from ..transform import composite
 from . import forward_arrays, forward_pytrees
 from .arguments import WRT0, as_tuple, name_of, pick_wrt, wrt_indices
 from .aux import AuxDerivative
+from .forward_aux import ForwardAux
 from .reverse_grad import Derivative
 from ..frontend import varargs
 from ..frontend.source import load_live
@@ -58,16 +59,16 @@ def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False, checkpoin
             or a tuple of them (then a tuple of gradients is returned).  A
             parameter may be a dict, list or tuple (nested) of arrays and
             numbers, read with literal keys (``params["W"]``): its gradient
-            has the same structure (both modes; the other forward transforms
-            take arrays and numbers only).
+            has the same structure (both modes; jvp, vjp, hvp, hessian and
+            jacobian take structures too).
         mode: ``"reverse"`` (default) or ``"forward"``.
         argnums: JAX's name for ``wrt`` (give one of them).
         jit: compile the emitted code with numba (reverse mode, scalar and
             loop code; ``pip install 'adcompiler[jit]'``).
         has_aux: ``f`` returns ``(value, aux)``; the callable returns
-            ``(gradient, aux)`` (aux: numbers, arrays, strings, None, and
-            dict, tuple or list displays of them, returned as computed, not
-            differentiated; see frontend/auxout.py).
+            ``(gradient, aux)`` in either mode (aux: numbers, arrays,
+            strings, None, and dict, tuple or list displays of them,
+            returned as computed, not differentiated; see frontend/auxout.py).
         checkpoints: reverse mode: keep at most this many states of each
             outermost ``for`` loop over ``range`` instead of a tape entry per
             iteration, recomputing the rest (binomial checkpointing; the
@@ -141,9 +142,12 @@ def _grad(fn, wrt, mode, with_value: bool, has_aux: bool = False, checkpoints=No
         raise UsageError("checkpoints=... bounds the tape of reverse mode; forward mode "
                          "keeps no tape (drop mode='forward' or checkpoints)")
     if has_aux:
-        if mode != "reverse" or is_emitted(fn):
-            raise UsageError("has_aux=True is supported in reverse mode on a function's "
-                             "source only (not with mode='forward' or on compiled derivatives)")
+        if is_emitted(fn) or isinstance(fn, Derivative):
+            raise UsageError("has_aux=True needs a function's source, not a compiled "
+                             "derivative")
+        if mode == "forward":
+            return ForwardAux(fn, wrt_indices(fn, wrt), isinstance(wrt, (tuple, list)),
+                              with_value)
         return AuxDerivative(fn, wrt, with_value, checkpoints)
     if mode == "reverse":
         return Derivative(fn, wrt, with_value, checkpoints, jit)

@@ -8,7 +8,7 @@ from ..frontend.source import load_live
 from ..frontend.varargs import Counted, counted, has_varargs
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
-from . import forward_arrays
+from . import forward_arrays, forward_aux, forward_trees
 from .arguments import (WRT0, as_tuple, name_of, pick_wrt, scalars_only, signature_of,
                         tail_with, wrt_indices)
 from .jacobians import array_jacobian, is_array_call
@@ -30,7 +30,7 @@ def jacobian(fn, wrt=WRT0, mode="auto", *, argnums=None, has_aux=False):
         mode: ``"auto"`` (default), ``"forward"`` or ``"reverse"``.
         argnums: JAX's name for ``wrt`` (give one of them).
         has_aux: ``fn`` returns ``(out, aux)``; the callable returns
-            ``(J, aux)`` (reverse mode).
+            ``(J, aux)`` (both modes; ``"auto"`` picks reverse).
 
     Returns:
         A callable.  Scalar code gives the rows as tuples; a scalar output
@@ -84,13 +84,14 @@ def jacrev(fn, argnums=0, has_aux=False):
     return jacobian(fn, argnums=argnums, mode="reverse", has_aux=has_aux)
 
 
-def jacfwd(fn, argnums=0):
+def jacfwd(fn, argnums=0, has_aux=False):
     """JAX's spelling of ``jacobian(fn, argnums=argnums, mode="forward")``:
     one forward pass per input element.
 
     Parameters:
-        fn: a function (of numbers; of arrays once forward mode takes them).
+        fn: a function of numbers, arrays or structures of them.
         argnums: an index or name, or a tuple of them.
+        has_aux: ``fn`` returns ``(out, aux)``; the callable returns ``(J, aux)``.
 
     Returns:
         A callable returning the Jacobian, as :func:`jacobian` does.
@@ -102,7 +103,7 @@ def jacfwd(fn, argnums=0):
         >>> adcompiler.jacfwd(g, argnums=(0, 1))(1.0, 2.0)
         ((2.0, 1.0), (1.0, -0.4161468365471424))
     """
-    return jacobian(fn, argnums=argnums, mode="forward")
+    return jacobian(fn, argnums=argnums, mode="forward", has_aux=has_aux)
 
 
 def _by_count(make, fn):
@@ -146,6 +147,14 @@ class Jacobian:
 
     @user_facing
     def __call__(self, *args, **kwargs):
+        if forward_trees.takes(self.fn, args, kwargs):  # dicts, lists, tuples of parameters
+            return forward_trees.jacobian(self.fn, self.indices, self.many, self.mode, args,
+                                          kwargs, self.has_aux, self)
+        if self.has_aux and self.mode == "forward":
+            last = self._arrays.last
+            result = forward_aux.jacobian(self.fn, self.indices, self.many, args, kwargs, last)
+            self.array_source = last.code.source
+            return result
         if self.has_aux or not is_emitted(self.fn) and is_array_call(self.fn, args):
             forward = self._arrays if self._arrays.wants(args + tuple(kwargs.values())) else None
             return array_jacobian(self.fn, self.indices, self.many, self.mode, args,
@@ -220,8 +229,12 @@ def _make_hessian(fn, indices: tuple, many: bool) -> Emitted:
             return ((result,),) if many else result
         return tuple(result)
 
-    route = forward_arrays.ArrayRoute(
-        fn, lambda args, last: forward_arrays.hessian(fn, indices, many, args, last))
+    def call(args, last):  # arrays, or structures of parameters (forward_trees.py)
+        if forward_trees.takes(fn, args):
+            return forward_trees.hessian(fn, indices, many, args, last)
+        return forward_arrays.hessian(fn, indices, many, args, last)
+
+    route = forward_arrays.ArrayRoute(fn, call, trees=True)
     return Emitted(lambda: composite.hessian(load_live(fn), indices), shape, fn, "hessian",
                    arrays=route)
 
@@ -251,6 +264,8 @@ def hvp(fn, primals, tangents, **kwargs):
         raise UsageError("hvp needs one tangent per primal")
     if is_emitted(fn):
         raise AdcError("hvp of emitted derivative code is not supported; use jvp of it")
+    if forward_trees.takes(fn, primals, kwargs):  # dicts, lists, tuples of parameters
+        return forward_trees.hvp(fn, primals, tangents, kwargs)
     if forward_arrays.has_arrays(primals + tangents + tuple(kwargs.values())) or \
             forward_arrays.array_code(fn):
         return forward_arrays.hvp(fn, primals, tangents, kwargs=kwargs)

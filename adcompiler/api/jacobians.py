@@ -24,7 +24,7 @@ from ..runtime.realargs import as_real, float_gradient, refuse_complex
 from ..runtime.tracebacks import user_facing
 from ..compiler_vjp import compile_vjp
 from ..frontend.auxout import count, rebuild, split_aux
-from .arguments import name_of, signature_of, tail_with
+from .arguments import STRUCTURES_WORK, name_of, signature_of, tail_with
 
 _LOCK = threading.RLock()
 _CODES: dict = {}  # (fn, wrt, signature) -> (VjpCode, loaded function)
@@ -59,9 +59,8 @@ def _real_args(fn, args: tuple, wrt: tuple, what: str, kwargs: dict | None = Non
     refuse_complex(names, args)
     for a in args:
         if isinstance(a, dict) or (isinstance(a, tuple) and is_tree(a)):
-            raise AdcError(f"{what} takes numbers and arrays (got a dict or tuple of "
-                           "parameters); for structures of parameters use grad / "
-                           "value_and_grad (reverse mode)")
+            raise AdcError(f"{what} does not take a dict or tuple of parameters here: "
+                           + STRUCTURES_WORK)
     full = tuple(args) + tail_with(fn, len(args), kwargs or {})
     return tuple(as_real(a, names[k]) if k in wrt else a for k, a in enumerate(full))
 
@@ -214,8 +213,8 @@ def array_jacobian(fn, wrt: tuple, many: bool, mode: str, args: tuple,
         mode = "forward" if n_in < n_out and not has_aux else "reverse"
     if mode == "forward":
         if has_aux:
-            raise UsageError("jacobian(has_aux=True) runs in reverse mode only so far: "
-                             "use mode='reverse' (or jacrev)")
+            raise UsageError("jacobian(has_aux=True) in forward mode is jacobian(f, "
+                             "mode='forward', has_aux=True) or jacfwd(f, has_aux=True)")
         if holder is not None:
             holder.array_source = None  # .source: the forward route's code
         if forward is not None:

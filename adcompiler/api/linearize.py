@@ -7,7 +7,7 @@ from ..frontend.source import load_live
 from ..frontend.varargs import counted
 from ..runtime.tracebacks import user_facing
 from ..transform import composite
-from . import forward_arrays
+from . import forward_arrays, forward_trees
 from .arguments import as_tuple, name_of, scalars_only, signature_of, tail_with
 from .emitted import LOCK, Callable, Emitted, cached, is_emitted, module_of
 from .jacobians import array_vjp, is_array_call
@@ -34,6 +34,8 @@ def jvp(fn, primals, tangents, **kwargs):
         ((2.0, 1.9092974268256817), (2.0, 1.0))
     """
     primals, tangents = tuple(primals), tuple(tangents)
+    if forward_trees.takes(fn, primals, kwargs):  # dicts, lists, tuples of parameters
+        return forward_trees.jvp(fn, primals, tangents, kwargs)
     if forward_arrays.has_arrays(primals + tangents) or (
             not is_emitted(fn) and forward_arrays.array_code(fn)):
         return forward_arrays.jvp(fn, primals, tangents, kwargs=kwargs)
@@ -112,6 +114,8 @@ def vjp(fn, *primals, **kwargs):
     if is_emitted(fn):
         raise AdcError("vjp of emitted derivative code would be reverse over reverse, which "
                        "is not supported; use jvp (forward over reverse) or hvp")
+    if forward_trees.takes(fn, primals, kwargs):  # dicts, lists, tuples of parameters
+        return forward_trees.vjp(fn, primals, kwargs)
     if is_array_call(fn, primals):
         return array_vjp(fn, primals, kwargs)
     scalars_only(primals, "vjp")

@@ -233,18 +233,55 @@ def cli_shapes(node, shapes_text: str | None, arrays_text: str | None):
     return None if all(s == () for s in shapes.values()) else shapes
 
 
-def symbolic(shapes: dict):
+def symbolic(shapes: dict, tied: bool = False):
     """``shapes`` with every declared size of 2 or more replaced by a
-    :class:`shapes.Sym`, one per distinct size (so sizes declared equal stay
-    equal); None when there is none."""
+    :class:`shapes.Sym`; None when there is none.
+
+    Untied (the default), each dimension gets a symbol of its own: two
+    sizes that happen to be equal (``theta=2,obs=41x2``) are not assumed
+    equal, and the entry check does not demand it (:func:`compile_symbolic`
+    ties those the code needs equal).  ``tied``: one symbol per distinct
+    size, the sizes declared equal checked equal."""
     from .shapes import Sym
     out, any_sym = {}, False
     for name, shape in shapes.items():
         if isinstance(shape, tuple) and shape:
-            shape = tuple(Sym(str(d)) if isinstance(d, int) and d >= 2 else d for d in shape)
+            shape = tuple(Sym(str(d), "" if tied else f"{name}.{k}")
+                          if isinstance(d, int) and d >= 2 else d
+                          for k, d in enumerate(shape))
             any_sym = any_sym or any(isinstance(d, Sym) for d in shape)
         out[name] = shape
     return out if any_sym else None
+
+
+def compile_symbolic(declared: dict | None, attempt):
+    """The text of ``attempt(symbolic shapes)`` (a compilation that raises
+    or returns None when it cannot be shape-generic), or None.
+
+    The dimensions start untied (:func:`symbolic`).  When shape inference
+    finds two of them declared with the same size combined elementwise
+    (``X @ w - w`` with ``X=3x3,w=3``), it names them (``CompileError.tie``)
+    and they are tied (one symbol, checked equal on entry) and compiled
+    again; so exactly the dimensions the code needs equal are tied."""
+    generic = symbolic(declared) if declared else None
+    for _ in range(16):  # each round ties two symbols: a few rounds at most
+        if generic is None:
+            return None
+        try:
+            return attempt(generic)
+        except Exception as exc:  # noqa: BLE001 - the caller falls back to fixed sizes
+            tie = getattr(exc, "tie", None)
+            if not tie:
+                return None
+            generic = _tied(generic, tie)
+    return None
+
+
+def _tied(shapes: dict, syms) -> dict:
+    """``shapes`` with every symbol of ``syms`` replaced by one of them."""
+    keep = min(syms, key=lambda d: d.tag)
+    return {name: tuple(keep if d in syms else d for d in shape)
+            if isinstance(shape, tuple) else shape for name, shape in shapes.items()}
 
 
 #: ``shapes`` of a command-line compilation that declared no arrays

@@ -317,25 +317,28 @@ def helper_def() -> ast.FunctionDef:
 
 
 def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:
-    """One statement checking, on entry, what the code was compiled for
+    """Statements checking, on entry, what the code was compiled for
     (``adc compile --shapes``), raising ``ValueError`` otherwise.  ``shapes``:
     {the user's parameter name: declared shape}, in parameter order (the
     emitted parameters are the user's, in order; a name may have changed).
 
     A dimension is a number (baked into the code: checked), ``None`` (``?``:
     not checked) or a :class:`shapes.Sym` (read at run time: any size but 1,
-    and dimensions declared with the same size must stay equal).  The number
-    of dimensions is always checked."""
+    and dimensions tied to one symbol must stay equal).  The number of
+    dimensions is always checked.  Each parameter's test is a line of its
+    own (``bad = bad or ...``), so the check reads well however many there
+    are."""
     tests, declared, names, first, letters = [], [], [], {}, {}
     for arg, (user, shape) in zip(node.args.args, shapes.items()):
         if not shape:  # a scalar, or an array of unknown shape
             continue
         x = ast.Name(arg.arg, ast.Load())
         if all(isinstance(d, int) for d in shape):
-            tests.append(_cmp(_call(_np("shape"), [x]), ast.NotEq(), ast.Constant(tuple(shape))))
+            tests.append([_cmp(_call(_np("shape"), [x]), ast.NotEq(),
+                               ast.Constant(tuple(shape)))])
         else:
-            tests.append(_cmp(_call(_np("ndim"), [x]), ast.NotEq(), ast.Constant(len(shape))))
-            tests += _dim_tests(x, shape, first)
+            tests.append([_cmp(_call(_np("ndim"), [x]), ast.NotEq(), ast.Constant(len(shape)))]
+                         + _dim_tests(x, shape, first))
         for d in shape:
             if d is not None and not isinstance(d, int):
                 letters.setdefault(d, "nmpqrstuvw"[len(letters) % 10])
@@ -350,8 +353,41 @@ def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:
     got = [_call(_np("shape"), [ast.Name(n, ast.Load())]) for _, n in names]
     message = _call(ast.Attribute(ast.Constant(text), "format", ast.Load()), got)
     error = ast.Raise(_call(ast.Name("ValueError", ast.Load()), [message]), None)
-    test = tests[0] if len(tests) == 1 else ast.BoolOp(ast.Or(), tests)
-    return [ast.If(test, [error], [])]
+    lines = [chunk for t in tests for chunk in _lines(t)]
+    if len(lines) == 1:
+        return [ast.If(_any(lines[0]), [error], [])]
+    bad = _fresh_name(node, "bad")
+    stmts = [ast.Assign([ast.Name(bad, ast.Store())], _any(lines[0]))]
+    stmts += [ast.Assign([ast.Name(bad, ast.Store())], _any([ast.Name(bad, ast.Load())] + t))
+              for t in lines[1:]]
+    return stmts + [ast.If(ast.Name(bad, ast.Load()), [error], [])]
+
+
+def _lines(tests: list, width: int = 60) -> list:
+    """One parameter's tests in groups short enough for a line each (a later
+    group runs only if the earlier ones passed: ``bad or ...``)."""
+    out = [[tests[0]]]
+    for t in tests[1:]:
+        if len(" or ".join(ast.unparse(x) for x in out[-1] + [t])) > width:
+            out.append([t])
+        else:
+            out[-1].append(t)
+    return out
+
+
+def _any(tests: list) -> ast.expr:
+    return tests[0] if len(tests) == 1 else ast.BoolOp(ast.Or(), tests)
+
+
+def _fresh_name(node: ast.FunctionDef, base: str) -> str:
+    """``base`` (or ``base_2``, ...) where no name of ``node`` is."""
+    taken = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    taken |= {a.arg for a in ast.walk(node) if isinstance(a, ast.arg)}
+    name, k = base, 1
+    while name in taken:
+        k += 1
+        name = f"{base}_{k}"
+    return name
 
 
 def scalar_output_check(node: ast.FunctionDef, user: str, with_value: bool) -> None:
@@ -379,8 +415,14 @@ def _cmp(left, op, right) -> ast.expr:
 
 def _dim_tests(x, shape: tuple, first: dict) -> list:
     """Tests of the dimensions of one parameter after its rank: numbers
-    exactly, a symbol's first occurrence not 1, later ones equal to it."""
+    exactly, a symbol's first occurrence not 1 (``1 in np.shape(x)`` when
+    every dimension is one), later ones equal to it."""
     tests = []
+    fresh = [d for d in shape if d is not None and not isinstance(d, int) and d not in first]
+    if len(fresh) == len(shape) > 1 and len(set(fresh)) == len(fresh):
+        for k, d in enumerate(shape):
+            first[d] = ast.Subscript(_call(_np("shape"), [x]), ast.Constant(k), ast.Load())
+        return [ast.Compare(ast.Constant(1), [ast.In()], [_call(_np("shape"), [x])])]
     for k, d in enumerate(shape):
         if d is None:
             continue

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from ..core.ir import Block, Const, Eqn, ForRange, Function, If
 from ..prims.primitives import PRIMS
+from .sizes import Sizes, tuple_item
 
 # the shape algebra lives with the records' shape rules (a leaf module)
 from ..prims.shapecalc import (SCALAR, Sym, Tup, broadcast, fixed, is_scalar,  # noqa: F401
@@ -31,6 +32,7 @@ class Inference:
         self.dtypes: dict = {}  # var -> 'b' (boolean) or 'i' (integer) where known
         self.pushed: dict = {}  # tape var -> shapes of the pushed values
         self.callee_shapes = callee_shapes  # fn(key, arg shapes) -> result shapes, or None
+        self.sizes = Sizes()  # integer values that are sizes: len(x), x.shape[0] - 1
         self.filename = "<unknown>"
 
     def of(self, a):
@@ -117,8 +119,12 @@ class Inference:
         elif e.prim == "unpack":
             packed = args[0]
             shapes = packed.items if isinstance(packed, Tup) else [None] * len(e.outs)
+        elif e.prim == "index" and isinstance(args[0], Tup):  # x.shape[0]
+            shapes = [tuple_item(args[0], e)]
         elif rule is not None:
-            shapes = [rule(e, args, self.dtype)]
+            if e.prim == "matmul":
+                self.check_contraction(e, args)
+            shapes = [rule(self.sizes.sized(e), args, self.dtype)]
         elif e.prim in _CORE_RULES:
             shapes = [_CORE_RULES[e.prim](e, args)]
         elif _elementwise(e.prim):
@@ -128,6 +134,7 @@ class Inference:
             shapes = [None] * len(e.outs)
         for o, sh in zip(e.outs, shapes):
             self.shapes[o] = sh
+        self.sizes.note(e, args)
         if PRIMS[e.prim].form == "compare" or e.prim in ("and", "or", "not"):
             self.dtypes[e.outs[0]] = "b"
         elif PRIMS[e.prim].dtype == "int":
@@ -152,8 +159,27 @@ class Inference:
                 from ..errors import CompileError
                 shown = " and ".join(str(tuple(shown_dim(d) for d in a)) for a in fixed_args)
                 where = f": {e.loc.text}" if e.loc.text else ""
-                raise CompileError(f"operands of shapes {shown} cannot be broadcast together"
+                err = CompileError(f"operands of shapes {shown} cannot be broadcast together"
                                    f"{where}", self.filename, e.loc.line, e.loc.col, "shape")
+                if not ints and len({d.label for d in syms}) == 1:
+                    err.tie = syms  # declared the same size: the code needs them equal
+                raise err
+
+    def check_contraction(self, e: Eqn, args: list) -> None:
+        """``a @ b`` needs ``a``'s last dimension equal to ``b``'s first (of
+        a vector) or second to last: two symbols declared with the same size
+        there are tied (see :meth:`check_broadcast`)."""
+        a, b = args
+        if not (isinstance(a, tuple) and isinstance(b, tuple) and a and b):
+            return
+        inner = {a[-1], b[0] if len(b) == 1 else b[-2]}
+        if len(inner) == 2 and all(isinstance(d, Sym) for d in inner) \
+                and len({d.label for d in inner}) == 1:
+            from ..errors import CompileError
+            err = CompileError("the inner dimensions of @ must be equal", self.filename,
+                               e.loc.line, e.loc.col, "shape")
+            err.tie = inner
+            raise err
 
     def not_a_sequence(self, e: Eqn) -> None:
         """``len``, indexing or a ``for`` loop on a number: Python raises

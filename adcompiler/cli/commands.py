@@ -286,8 +286,13 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                       help="syntax colours when printing (auto: only on a terminal)")
     comp.add_argument("--shapes", help="shapes of array parameters, e.g. x=3,M=3x2 (a dimension "
-                                       "may be ?); default: scalars, or arrays of unknown shape "
-                                       "for parameters annotated np.ndarray")
+                                       "may be ? or a name, both any size); default: scalars, or "
+                                       "arrays of unknown shape for parameters annotated "
+                                       "np.ndarray.  Sizes of 2 or more are read at run time: "
+                                       "the code runs for any size but 1, and two sizes are "
+                                       "checked equal only where the code needs them equal (an "
+                                       "elementwise operation or @ between them), not because "
+                                       "they were declared with the same number")
     comp.add_argument("--arrays", help="comma separated parameters that are arrays of unknown "
                                        "shape")
     comp.add_argument("--star-args", metavar="N", type=_count,

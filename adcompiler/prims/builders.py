@@ -87,7 +87,8 @@ def _shape_of(name: str, nfill: int):
     def rule(e, args, dtype):
         dims = e.args[:len(e.args) - nfill]
         if len(dims) == 1 and isinstance(args[0], Tup):  # np.zeros(X.shape)
-            return (None,) * len(args[0].items)
+            known = dims[0].value if isinstance(dims[0], Const) else None  # its sizes
+            return tuple(known) if isinstance(known, tuple) else (None,) * len(args[0].items)
         if len(dims) == 1 and args[0] is None and not e.param("tuple"):  # a scalar or tuple?
             raise ShapeNeeded(dims[0], f"the shape of {_LABEL[name]}{_at(e)} must be an "
                               "integer, a tuple of integers or x.shape")

@@ -32,9 +32,12 @@ class Sym:
     """A dimension whose size is read from the arguments at run time
     (``adc compile --shapes X=200x3`` compiles shape-generic code): equal to
     itself, never 1 (the emitted entry checks both), and not a number, so
-    nothing folds it into a constant (arithmetic on it raises)."""
+    nothing folds it into a constant (arithmetic on it raises).  ``tag``
+    tells apart two dimensions declared with the same size that the code
+    does not need equal (``--shapes theta=2,obs=41x2``)."""
 
     label: str
+    tag: str = ""
 
     def __repr__(self) -> str:  # never valid code: a leak into emitted text is found
         return f"__adc_dim_{self.label}__"

@@ -50,9 +50,15 @@ def broadcast_up(b, e, dots, total, shape):
     output shape: in ``v + X`` with ``X`` constant the tangent ``v_dot`` has
     ``v``'s smaller shape (a reduction after it would count it once, not once
     per row; ``.T`` or ``@`` of a scalar tangent would fail), so it is added
-    to zeros of the output's shape where no active argument has that shape."""
+    to zeros of the output's shape where no active argument has that shape.
+    In array code an unknown output shape (``A = 0`` then ``A = A + v`` in a
+    loop: a number on entry, an array after) cannot be proven equal to the
+    tangent's, so the tangent is broadcast there too; scalar code knows no
+    shapes at all (not even a constant's) and its tangents are numbers."""
     out = shape(e.out)
-    if not isinstance(out, tuple) or out == () or any(
+    if out == () or out is None and shape(Const(0.0)) is None:
+        return total
+    if isinstance(out, tuple) and any(
             shape(a) == out for a in e.args if isinstance(a, Var) and a in dots):
         return total
     return b.eqn("add", b.eqn("zeros_like", e.out, as_float=True), total)

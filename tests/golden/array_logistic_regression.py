@@ -3,9 +3,11 @@ import numpy as np
 
 
 def cross_entropy_grad(w, X, y):
-    if np.ndim(w) != 1 or np.shape(w)[0] == 1 or np.ndim(X) != 2 or np.shape(X
-        )[0] == 1 or np.shape(X)[1] != np.shape(w)[0] or np.ndim(y
-        ) != 1 or np.shape(y)[0] != np.shape(X)[0]:
+    bad = np.ndim(w) != 1 or np.shape(w)[0] == 1
+    bad = bad or np.ndim(X) != 2 or np.shape(X)[0] == 1
+    bad = bad or np.shape(X)[1] != np.shape(w)[0]
+    bad = bad or np.ndim(y) != 1 or np.shape(y)[0] != np.shape(X)[0]
+    if bad:
         raise ValueError(
             'cross_entropy_grad was compiled for w=n, X=mxn, y=m (adc compile --shapes; n, m: any size but 1), got w={}, X={}, y={}: compile it again for these shapes'
             .format(np.shape(w), np.shape(X), np.shape(y)))

@@ -2,18 +2,6 @@
 import numpy as np
 
 
-def _unbroadcast(g, like):
-    shape = np.shape(like)
-    if np.shape(g) == shape:
-        return g
-    lead = np.ndim(g) - len(shape)
-    g = np.sum(g, axis=tuple(range(lead)))
-    axes = tuple(k for k, n in enumerate(shape) if n == 1 and g.shape[k] != 1)
-    if axes:
-        g = np.sum(g, axis=axes, keepdims=True)
-    return g if shape else float(g)
-
-
 def running_grad(x, a):
     tape = []
     # line 9: out = np.zeros(len(x))
@@ -28,8 +16,7 @@ def running_grad(x, a):
         tape.append(_t2)
         out[i] = a * _t2 + x[i]
     # adjoint of line 13: return np.sum(out * out)
-    out_bar = 2.0 * _unbroadcast(np.broadcast_to(1.0, np.shape(out * out)) *
-        out, out)
+    out_bar = 2.0 * out
     # adjoint of line 11: for i in range(1, len(x)):
     x_bar = np.zeros_like(x)
     a_bar = 0.0
