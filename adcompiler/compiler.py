@@ -24,14 +24,13 @@ from .runtime.deep import deep
 from .errors import CompileError
 from .frontend.source import SourceFunction
 from .emit.globalnames import alias_globals, import_lines
-from .runtime.watch import _always, watch
+from .runtime.watch import watch
 from .core import passlog
 from .core.ir import Function, verify
 from .frontend.program import Program, identifiers, lower_program
 from .optimize.passes import dce, finish, optimize
 from .runtime.display import Source
 from .emit.printer import comment_line, to_source
-from .emit.jitmodule import decorated
 from .transform.reverse import reverse_callee, reverse_function
 from .transform import custom as custom_rules
 from .arrays import emit as npemit
@@ -49,7 +48,6 @@ CHECK_IR = False  # tests switch this on
 @dataclass
 class Compiled:
     """Emitted derivative code: the module text and the entry function's name."""
-
     source: str
     entry: str
     functions: tuple  # IR of every emitted function, for inspection and tests
@@ -62,7 +60,7 @@ class Compiled:
 
     def fresh_check(self):
         """:meth:`fresh` as the cheapest callable (it runs on every call)."""
-        return _always if self.watch is None else self.watch.fresh
+        return self.fresh if self.watch is None else self.watch.fresh
 
     def __post_init__(self) -> None:
         self.source = Source(self.source)  # shows itself highlighted in Jupyter
@@ -390,7 +388,7 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
     head = import_lines(imports, aliases)
     have = {ast.dump(i) for i in head}
     module.body[:0] = head + [c for c in carried if ast.dump(c) not in have]
-    text = to_source(decorated(module))  # numba's decorators with adc compile --jit only
+    text = to_source(module)
     return (header + text).lstrip("\n")
 
 
@@ -489,7 +487,6 @@ def _array_module(sf, wrt, shapes, fns, program, mark: int = 0) -> str:
     header = _header_line(sf, wrt, False)
     declared = shapes if isinstance(shapes, dict) else None
     trial = passlog.mark()  # --dump-ir shows the passes of the compilation emitted
-
     def attempt(generic):
         passlog.forget(trial)
         gfns, gprogram = reverse_module(sf, wrt, False, sf.name + "_grad", generic)
