@@ -47,7 +47,6 @@ CHECK_IR = False  # tests switch this on
 @dataclass
 class Compiled:
     """Emitted derivative code: the module text and the entry function's name."""
-
     source: str
     entry: str
     functions: tuple  # IR of every emitted function, for inspection and tests
@@ -450,7 +449,6 @@ def _array_module(sf, wrt, shapes, fns, program, mark: int = 0) -> str:
     header = _header_line(sf, wrt, False)
     declared = shapes if isinstance(shapes, dict) else None
     trial = passlog.mark()  # --dump-ir shows the passes of the compilation emitted
-
     def attempt(generic):
         passlog.forget(trial)
         gfns, gprogram = reverse_module(sf, wrt, False, sf.name + "_grad", generic)
