@@ -27,7 +27,7 @@ from .runtime.watch import watch
 from .core import passlog
 from .core.ir import Function, verify
 from .frontend.program import Program, identifiers, lower_program
-from .optimize.passes import dce, finish, optimize
+from .optimize.passes import finish, optimize
 from .runtime.display import Source
 from .emit.printer import comment_line, to_source
 from .transform.reverse import reverse_callee, reverse_function
@@ -37,8 +37,7 @@ from .prims.shapecalc import ShapeNeeded
 from .arrays.shapes import Tup, shown_dim
 from .arrays.context import UNDECLARED, ArrayContext, shape_error, undeclared_shapes
 from .frontend.inline import inline_calls
-from .arrays.inplace import check_inplace, fresh_results, writes_kept
-from .arrays.writes import check_writes
+from .arrays.program_checks import check_program_inplace
 
 CHECK_IR = False  # tests switch this on
 
@@ -46,7 +45,6 @@ CHECK_IR = False  # tests switch this on
 @dataclass
 class Compiled:
     """Emitted derivative code: the module text and the entry function's name."""
-
     source: str
     entry: str
     functions: tuple  # IR of every emitted function, for inspection and tests
@@ -237,43 +235,6 @@ def _array_lines(block, var, shapes, lines) -> None:
                 r = b.results[k]
                 if shapes.get(r) not in ((), None):
                     _array_lines(b, r, shapes, lines)
-
-
-def check_program_inplace(program: Program, key: str, ctx) -> None:
-    """``x op= e`` on a shared array (inplace.py), in the entry and in every
-    helper it reaches, checked on the code as lowered (before optimisation)."""
-    from .arrays.scalar_spellings import check_scalar_spellings
-    from .arrays.shapes import infer_with_dtypes
-    raw = program.functions[key]
-    shapes, dtypes = infer_with_dtypes(raw, ctx.params, ctx.callee_shapes, ctx.dtypes)
-    check_writes(raw, shapes, dtypes, program.inplace.get(key) or {},
-                 program.sources[key].filename)
-    check_scalar_spellings(program, key, ctx, shapes)
-    fresh = fresh_results(program.functions)
-    _check_inplace(raw, shapes, program.inplace.get(key), program.sources[key].filename,
-                   program.aliases.get(key), fresh)
-    for other, ops in sorted(program.inplace.items()):
-        params = ctx.callee_param_shapes(other)
-        if other == key or not params:
-            continue
-        fn = program.functions[other]
-        shapes, dtypes = infer_with_dtypes(fn, params, ctx.callee_shapes)
-        check_writes(fn, shapes, dtypes, ops, program.sources[other].filename)
-        _check_inplace(fn, shapes, ops, program.sources[other].filename,
-                       program.aliases.get(other), fresh)
-
-
-def _check_inplace(raw: Function, shapes: dict, ops, filename: str, aliases,
-                   fresh) -> None:
-    """A write into a parameter or a global is refused as written; a name
-    sharing the written array counts only where a read of it reaches the
-    result or a write (dead code, such as the value a loop carries out of
-    itself that is never read, is dropped first; nothing is merged)."""
-    if not ops:
-        return
-    check_inplace(raw, shapes, ops, filename, aliases, reads=False, fresh_call=fresh)
-    check_inplace(dce(writes_kept(raw, ops)), shapes, ops, filename, aliases,
-                  fresh_call=fresh)
 
 
 def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> list:
@@ -486,7 +447,6 @@ def _array_module(sf, wrt, shapes, fns, program, mark: int = 0) -> str:
     header = _header_line(sf, wrt, False)
     declared = shapes if isinstance(shapes, dict) else None
     trial = passlog.mark()  # --dump-ir shows the passes of the compilation emitted
-
     def attempt(generic):
         passlog.forget(trial)
         gfns, gprogram = reverse_module(sf, wrt, False, sf.name + "_grad", generic)

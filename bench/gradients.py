@@ -28,6 +28,7 @@ class Row:
     f_seconds: float | None
     cells: dict = field(default_factory=dict)
     notes: str = ""
+    loop: bool = False  # a loop workload (the JIT's targets)
 
 
 def agree(got, ref, rtol: float) -> str | None:
@@ -66,7 +67,8 @@ def run(quick: bool = False, only: str | None = None, log=sys.stderr) -> list:
             continue
         args = wl.make_args(quick)
         ref = wl.hand(*args)
-        row = Row(wl.name, wl.kind, None if quick else per_call(wl.f, args), notes=wl.notes)
+        row = Row(wl.name, wl.kind, None if quick else per_call(wl.f, args), notes=wl.notes,
+                  loop=wl.loop)
         for label, builder in BACKENDS:
             row.cells[label] = measure_backend(builder, wl, args, ref, label, not quick)
             print(f"  {wl.name}: {label}: {_brief(row.cells[label], row.f_seconds)}", file=log)

@@ -74,6 +74,20 @@ def adcompiler_grad(wl, args):
     return g, args
 
 
+def adcompiler_jit(wl, args):
+    """``adcompiler.grad(f, jit=True)``: the emitted code compiled by numba."""
+    import adcompiler
+    if wl.kind == "numpy":
+        raise Unavailable("not applicable (jit compiles scalar and loop code)")
+    _module("numba")
+    g = adcompiler.grad(wl.f, wrt=_argnums(wl), jit=True)
+    try:
+        g(*args)  # compiles (numba too) for these argument types
+    except adcompiler.AdcError as exc:
+        raise Unavailable(f"unsupported: {_first_line(exc)}") from None
+    return g, args
+
+
 def _first_line(exc) -> str:
     """The compiler's message with its line number, without the long path."""
     message = getattr(exc, "message", None)
@@ -229,6 +243,7 @@ BACKENDS = [
     ("hand-written", hand_written),
     ("adcompiler", adcompiler_emitted),
     ("adcompiler grad()", adcompiler_grad),
+    ("adcompiler jit=True", adcompiler_jit),
     ("jax.jit(grad)", jax_jit),
     ("jax grad (eager)", jax_eager),
     ("autograd", autograd_peer),

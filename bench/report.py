@@ -8,7 +8,10 @@ import platform
 from .peers import BACKENDS
 
 OURS = "adcompiler"
-NOT_PEERS = {"hand-written", OURS, "adcompiler grad()"}
+WRAPPED, JIT = "adcompiler grad()", "adcompiler jit=True"
+NOT_PEERS = {"hand-written", OURS, WRAPPED, JIT}
+WRAPPER_LIMIT = 0.1e-6  # seconds grad() may add to the emitted function
+JIT_LIMIT = 0.2  # a loop with the JIT: below this multiple of f
 SEED_LIMIT = 0.050  # seconds per seed example
 LINEAR_EXPONENT = 1.15  # a fitted exponent up to this counts as linear
 
@@ -73,6 +76,7 @@ def targets(rows: list, seeds: list, growth: dict) -> list:
             out.append((f"{r.name}: below 1× f", f"{ours:.2f}×", ours < 1.0))
         else:
             out.append((f"{r.name}: ≤ 2× f", f"{ours:.2f}×", ours <= 2.0))
+        out += _wrapper_and_jit(r)
         peers = {label: c.seconds for label, c in r.cells.items()
                  if label not in NOT_PEERS and c.seconds is not None}
         if peers:
@@ -91,6 +95,26 @@ def targets(rows: list, seeds: list, growth: dict) -> list:
     return out
 
 
+def _wrapper_and_jit(r) -> list:
+    """The call overhead of ``grad()`` over the emitted function, and (for
+    loops) the JIT's time as a multiple of f and against ``jax.jit``."""
+    out = []
+    wrapped, emitted = r.cells.get(WRAPPED), r.cells[OURS]
+    if wrapped is not None and wrapped.seconds is not None:
+        extra = wrapped.seconds - emitted.seconds
+        out.append((f"{r.name}: grad() within 0.1 µs of the emitted function",
+                    f"{extra * 1e6:+.2f} µs", extra <= WRAPPER_LIMIT))
+    jit = _ratio(r, JIT)
+    if r.loop and jit is not None:
+        out.append((f"{r.name}: jit=True below {JIT_LIMIT}× f", f"{jit:.3f}×", jit < JIT_LIMIT))
+        jax = r.cells.get("jax.jit(grad)")
+        if jax is not None and jax.seconds is not None:
+            mine = r.cells[JIT].seconds
+            out.append((f"{r.name}: jit=True faster than jax.jit",
+                        f"jax.jit {jax.seconds / mine:.2g}× slower", mine < jax.seconds))
+    return out
+
+
 def markdown(rows, seeds, growth, tape, versions, plots: dict) -> str:
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     vers = ", ".join(f"{k} {v}" for k, v in versions.items())
@@ -103,7 +127,9 @@ def markdown(rows, seeds, growth, tape, versions, plots: dict) -> str:
              "the time of `f` itself. Every gradient was checked against the hand-written "
              "one before it was timed (to 1e-9 relative; central differences to 1e-4). "
              "`adcompiler` is the emitted function (what `adc compile -o` writes); "
-             "`adcompiler grad()` is the same behind the `grad` wrapper. JAX runs in "
+             "`adcompiler grad()` is the same behind the `grad` wrapper; "
+             "`adcompiler jit=True` is `grad(f, jit=True)`, the emitted code compiled by "
+             "numba (scalar and loop code; `pip install -e '.[jit]'`). JAX runs in "
              "float64 with its arrays prepared once; PyTorch on CPU with leaf tensors "
              "prepared once. Sub-microsecond times move by about ±30 % between runs: "
              "compare ratios within one run.", ""]
@@ -155,7 +181,7 @@ def plot_gradients(rows, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [label for label, _ in BACKENDS if label != "adcompiler grad()"]
+    labels = [label for label, _ in BACKENDS if label != WRAPPED]
     markers = "os^vD<>PX*"
     fig, ax = plt.subplots(figsize=(11, 0.55 * len(rows) + 1.8))
     for k, label in enumerate(labels):

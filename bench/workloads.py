@@ -145,6 +145,7 @@ class Workload:
     kind: str = "scalar"  # 'scalar' or 'numpy'
     sympy: bool = True  # small enough to differentiate symbolically
     notes: str = field(default="")
+    loop: bool = False  # f is a Python loop (the JIT's targets)
 
 
 def _data(n, d, seed=0, hidden=None):
@@ -164,12 +165,14 @@ WORKLOADS = [
     Workload("J(w) of seed 000", seed000_J, seed000_J_hand, lambda q: (-4.9, 1.0)),
     Workload("ln(x1) + x1·x2 (seed 002)", seed002_f, seed002_f_hand, lambda q: (2.0, 5.0), (0, 1)),
     Workload("x²/cos(x) (seed 002)", x2_over_cos, x2_over_cos_hand, lambda q: (3.0,)),
-    Workload("logistic map, 10 iterations", logistic_map, logistic_map_hand, lambda q: (0.3,)),
-    Workload("sine tower, 30 in a loop", sine_tower, sine_tower_hand, lambda q: (0.4,)),
+    Workload("logistic map, 10 iterations", logistic_map, logistic_map_hand, lambda q: (0.3,),
+             loop=True),
+    Workload("sine tower, 30 in a loop", sine_tower, sine_tower_hand, lambda q: (0.4,),
+             loop=True),
     Workload("(x1² + x2²)² (seed 001)", square_of_sum, square_of_sum_hand,
              lambda q: (1.5, -0.5), (0, 1)),
     Workload("Rosenbrock, scalar loop, n=100", rosenbrock_loop, rosenbrock_hand, _rosen_args,
-             notes="hand-written gradient is vectorised"),
+             notes="hand-written gradient is vectorised", loop=True),
     Workload("logistic regression, N=1e3, d=10", logistic_regression, logistic_regression_hand,
              lambda q: _data(20 if q else 1000, 3 if q else 10), kind="numpy", sympy=False),
     Workload("logistic regression, N=1e5, d=100", logistic_regression, logistic_regression_hand,

@@ -259,3 +259,14 @@ def test_item_writes_in_a_loop_copy_by_the_standard():
     got = g(_strict(x))
     np.testing.assert_allclose(np.asarray(got), want, rtol=1e-12)
     assert ".copy()" not in g.source
+
+
+def test_a_second_shape_of_the_same_library_compiles_again():
+    """The fast call path (fastcall.py) checks NumPy shapes only: calls with
+    another library's arrays keep the general path, which keys on shapes."""
+    g = adcompiler.grad(logreg)  # np.mean: the code divides by the size it was compiled for
+    r = np.random.default_rng(5)
+    for n in (4, 7, 4):
+        args = (r.random(3), r.random((n, 3)), r.random(n))
+        got = g(*map(_strict, args))
+        np.testing.assert_allclose(np.asarray(got), adcompiler.grad(logreg)(*args), rtol=1e-12)

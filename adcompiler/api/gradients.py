@@ -44,7 +44,8 @@ class ByCount:
         return self._last.source
 
 
-def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False, checkpoints=None):
+def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False, checkpoints=None,
+         jit=False):
     """``grad(f)``, ``@grad`` or ``@grad(wrt=..., mode=...)``: a function that
     computes the gradient of ``f``, compiled from ``f``'s source into readable
     Python (see ``.source``).  Both modes give the same numbers; forward mode
@@ -62,6 +63,8 @@ def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False, checkpoin
             jacobian take structures too).
         mode: ``"reverse"`` (default) or ``"forward"``.
         argnums: JAX's name for ``wrt`` (give one of them).
+        jit: compile the emitted code with numba (reverse mode, scalar and
+            loop code; ``pip install 'adcompiler[jit]'``).
         has_aux: ``f`` returns ``(value, aux)``; the callable returns
             ``(gradient, aux)`` in either mode (aux: numbers, arrays,
             strings, None, and dict, tuple or list displays of them,
@@ -93,12 +96,12 @@ def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False, checkpoin
     """
     if fn is None:
         return lambda f: grad(f, wrt, mode, argnums=argnums, has_aux=has_aux,
-                              checkpoints=checkpoints)
-    return _grad(fn, pick_wrt(wrt, argnums), mode, False, has_aux, checkpoints)
+                              checkpoints=checkpoints, jit=jit)
+    return _grad(fn, pick_wrt(wrt, argnums), mode, False, has_aux, checkpoints, jit)
 
 
 def value_and_grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False,
-                   checkpoints=None):
+                   checkpoints=None, jit=False):
     """Like :func:`grad`, but the compiled function returns ``(f(*args),
     gradient)`` from one pass.
 
@@ -110,6 +113,7 @@ def value_and_grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False,
         has_aux: ``f`` returns ``(value, aux)``; the callable returns
             ``((value, aux), gradient)``.
         checkpoints: as in :func:`grad`.
+        jit: compile the emitted code with numba, as in :func:`grad`.
 
     Returns:
         A callable returning ``(value, gradient)``; ``.source`` is the emitted code.
@@ -123,12 +127,17 @@ def value_and_grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False,
     """
     if fn is None:
         return lambda f: value_and_grad(f, wrt, mode, argnums=argnums, has_aux=has_aux,
-                                        checkpoints=checkpoints)
-    return _grad(fn, pick_wrt(wrt, argnums), mode, True, has_aux, checkpoints)
+                                        checkpoints=checkpoints, jit=jit)
+    return _grad(fn, pick_wrt(wrt, argnums), mode, True, has_aux, checkpoints, jit)
 
 
-def _grad(fn, wrt, mode, with_value: bool, has_aux: bool = False, checkpoints=None):
+def _grad(fn, wrt, mode, with_value: bool, has_aux: bool = False, checkpoints=None,
+          jit: bool = False):
     mode = check_mode(mode, fn)
+    if jit and (mode != "reverse" or has_aux or is_emitted(fn)):
+        raise UsageError("jit=True is supported in reverse mode on a function's source "
+                         "only (not with mode='forward', has_aux=True or on compiled "
+                         "derivatives)")
     if checkpoints is not None and mode != "reverse":
         raise UsageError("checkpoints=... bounds the tape of reverse mode; forward mode "
                          "keeps no tape (drop mode='forward' or checkpoints)")
@@ -141,7 +150,7 @@ def _grad(fn, wrt, mode, with_value: bool, has_aux: bool = False, checkpoints=No
                               with_value)
         return AuxDerivative(fn, wrt, with_value, checkpoints)
     if mode == "reverse":
-        return Derivative(fn, wrt, with_value, checkpoints)
+        return Derivative(fn, wrt, with_value, checkpoints, jit)
     if varargs.has_varargs(fn) and not is_emitted(fn):
         wrt_indices(fn, wrt)  # fail early on a bad wrt
         return ByCount(lambda extra: _forward(fn, wrt, with_value, extra), fn)

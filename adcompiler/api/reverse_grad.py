@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import operator
 import threading
 
 import numpy as np
@@ -23,6 +24,9 @@ from ..frontend import varargs
 from ..transform import checkpointing
 from . import array_api, pytree_grad
 from ..emit import backend
+from .fastcall import dispatcher
+from ..runtime import jit as jitting
+from ..runtime.watch import _always as _fresh_always
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
@@ -37,12 +41,13 @@ def compiled(fn, wrt=0, with_value: bool = False, sig=None) -> Compiled:
 
 
 def _entry(fn, indices: tuple, with_value: bool, sig, extra: int = 0,
-           checkpoints=None) -> tuple:
+           checkpoints=None, jit: bool = False) -> tuple:
     """``(Compiled, loaded function)``, compiled again when a global, closure
     cell or helper it was compiled with has changed since (``Compiled.fresh``).
     ``extra``: how many values a call passes to ``*args`` (varargs.py);
-    ``checkpoints``: see transform/checkpointing.py."""
-    key = (fn, indices, with_value, sig, extra, checkpoints, backend.current())
+    ``checkpoints``: see transform/checkpointing.py; ``jit``: the function
+    loaded is numba's (runtime/jit.py)."""
+    key = (fn, indices, with_value, sig, extra, checkpoints, jit, backend.current())
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is None or not hit[0].fresh():
@@ -50,7 +55,7 @@ def _entry(fn, indices: tuple, with_value: bool, sig, extra: int = 0,
             sf = varargs.specialize(load_live(fn), extra)
             with checkpointing.default(checkpoints):
                 result = compile_grad(sf, indices, with_value, shapes, dtypes)
-            hit = (result, result.load())
+            hit = (result, jitting.load(result) if jit else result.load())
             _CACHE[key] = hit
     return hit
 
@@ -109,7 +114,10 @@ def _always() -> bool:
 class Derivative:
     """A compiled derivative that behaves like a function; ``.source`` shows it."""
 
-    def __init__(self, fn, wrt, with_value: bool, checkpoints=None) -> None:
+    def __init__(self, fn, wrt, with_value: bool, checkpoints=None, jit: bool = False) -> None:
+        if jit:
+            jitting.numba()  # installed? (else the error saying how)
+        self.jit = jit
         self.fn = fn
         self.checkpoints = checkpointing.check_count(checkpoints)
         self.wrt = wrt
@@ -127,12 +135,15 @@ class Derivative:
         self._trees: dict = {}  # calls with structures (pytree_grad.py): key -> (code, fn)
         self._last = None  # the Compiled of the last call with structures, if it was one
         self._backend = backend.NUMPY  # the emission backend of the last call (array_api.py)
+        self._call = self._general  # what a call runs: see __call__ below
+        self._dispatchers: dict = {}  # _call_key -> (entry, its dispatcher: fastcall.py)
         functools.update_wrapper(self, fn)
 
     def _compiled(self, sig=None, extra=None):
         extra = self._extra if extra is None else extra
         with backend.using(self._backend):
-            return _entry(self.fn, self._indices, self.with_value, sig, extra, self.checkpoints)
+            return _entry(self.fn, self._indices, self.with_value, sig, extra, self.checkpoints,
+                          self.jit)
 
     @property
     @user_facing
@@ -176,9 +187,12 @@ class Derivative:
         return self._compiled(signature(self.fn, *array_api.stand_ins(*real)), extra)[0].source
 
     def __call__(self, *args, **kwargs):
+        """The general call: find (or compile) the code for this kind of
+        arguments, run it, and install the fast path for calls like it."""
         key = tuple(map(type, args))  # enough for scalars: the common, cheap case
         if not _CONTAINERS.isdisjoint(key) or kwargs and not _CONTAINERS.isdisjoint(
                 map(type, kwargs.values())):
+            self._call = self._general  # .source now shows this call's code
             try:  # a dict, list or tuple: a structure of parameters (pytree_grad.py)?
                 result = pytree_grad.call(self, args, kwargs)
             except AdcError as err:
@@ -211,7 +225,36 @@ class Derivative:
         if self._varargs:
             self._extra = varargs.extra_count(self.fn, len(args))
         self._called = True
-        result = entry[1](*args, **kwargs)
+        self._install(key, entry, args, kwargs)
+        if self.jit:  # numba is slow with omitted defaults: pass every value
+            return self._finish(entry[1](*jitting.every_value(entry[1], args, kwargs)))
+        return self._finish(entry[1](*args, **kwargs))
+
+    _general = __call__
+    #: A call runs ``self._call``: the general call above, or the dispatcher
+    #: fastcall.py made for the kind of the last call (a C-level getter, so
+    #: the fast path costs one closure call over the emitted function).
+    __call__ = property(operator.attrgetter("_call"))
+
+    def _install(self, key, entry: tuple, args: tuple, kwargs: dict) -> None:
+        """Make the next calls of the kind of this one (``key``, ``entry``)
+        take the fast path; calls with keywords or converted arguments keep
+        the general one."""
+        tail = jitting.defaults_after(entry[1], len(args)) if self.jit else ()
+        # (another library's arrays: the fast path checks NumPy shapes only)
+        if kwargs or entry[3] is not None or tail is None or self._backend is not backend.NUMPY:
+            self._call = self._general
+            return
+        made = self._dispatchers.get(key)
+        if made is None or made[0] is not entry:
+            fresh = None if entry[2] is _fresh_always or entry[2] is _always else entry[2]
+            results = None if not self._plain else len(self._indices) if self._tuple else 0
+            made = self._dispatchers[key] = (entry, dispatcher(
+                entry[1], fresh, self._finish, self._general, args, results, tail))
+        self._call = made[1]
+
+    def _finish(self, result):
+        """The emitted function's ``result`` as the caller gets it."""
         if self._plain:
             if type(result) is float or (type(result) is _ndarray and result.dtype.kind == "f"):
                 return result
@@ -242,6 +285,8 @@ class Derivative:
         sig = signature(self.fn, *array_api.stand_ins(real_args, real_kwargs))
         extra = varargs.extra_count(self.fn, len(args)) if self._varargs else 0
         code, loaded = self._compiled(sig, extra)
+        if self.jit:
+            jitting.prepare(loaded, self.fn.__name__, real_args, real_kwargs)
         return sig, loaded, code.fresh_check(), plan
 
     def _plan(self, args: tuple, kwargs: dict):

@@ -16,6 +16,7 @@ import argparse
 import ast
 import contextlib
 import difflib
+import importlib.util
 import os
 import sys
 
@@ -33,6 +34,8 @@ from ..emit import backend
 from ..emit.backend import BACKENDS, NUMPY
 from ..arrays.context import UNDECLARED, cli_shapes, parse_shapes, unknown_names
 from .progress import Progress
+from ..emit.jitmodule import jit_modules
+from ..runtime.jit import INSTALL as jit_install
 
 
 class _NotLiteral:
@@ -299,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "values a call passes to it; they become the parameters args_0, "
                            "..., args_N-1 of the emitted code, constants of the derivative "
                            "unless --wrt names them")
+    comp.add_argument("--jit", action="store_true",
+                      help="decorate the emitted functions with numba's @njit "
+                           "(pip install 'adcompiler[jit]' to run them)")
     comp.add_argument("--dump-ir", action="store_true",
                       help="print the IR (jaxpr-like text) instead of the emitted code, as the "
                            "emitter receives it, or after the pass named by --after")
@@ -418,6 +424,7 @@ def run_compile(args) -> int:
         return 2
     with passlog.recording() if dump else contextlib.nullcontext() as log, \
             checkpointing.default(args.checkpoints) if gradient else contextlib.nullcontext(), \
+            jit_modules() if args.jit else contextlib.nullcontext(), \
             backend.using(getattr(args, "backend", NUMPY)):
         text = compile_file(args.file, args.function, args.wrt, args.mode, args.order,
                             args.shapes, args.arrays, notes, args.star_args)
@@ -427,6 +434,9 @@ def run_compile(args) -> int:
         if same_file(args.output, read):  # a sibling module the input imports
             return refuse_output(args.output, read)
     _print_notes(notes, args.file)
+    if args.jit and importlib.util.find_spec("numba") is None:
+        print(f"note: the --jit code needs numba to run, which is not installed here: "
+              f"{jit_install}", file=sys.stderr)
     if args.output == "-":
         sys.stdout.write(text)
     elif args.output:

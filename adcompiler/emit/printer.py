@@ -12,6 +12,8 @@ import ast
 import re
 import warnings
 
+from .jitmodule import decorated
+
 COMMENT_MARK = "\u00a7adc-comment\u00a7 "
 
 with warnings.catch_warnings():  # astor 0.8 touches ast.Num, deprecated on 3.12+
@@ -25,6 +27,7 @@ _MARKED = re.compile(r"^(\s*)([rbu]?(?:\"\"\"|'\'\'|\"|'))" + re.escape(COMMENT_
 
 
 def to_source(tree: ast.AST) -> str:
+    tree = decorated(tree) if isinstance(tree, ast.Module) else tree  # adc compile --jit
     ast.fix_missing_locations(tree)
     text = None
     if astor is not None:

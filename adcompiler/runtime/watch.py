@@ -45,6 +45,8 @@ class Watch:
         #: ``fresh() -> bool``: does every name still give the same object or an
         #: equal number?  (When not, the caller compiles again.)
         self.fresh = self._make_fresh() if self._checks else _always
+        if self._checks:  # api/fastcall.py inlines them: ``fetch(holder) == want`` each
+            self.fresh.checks = self._checks
 
     def _build(self) -> None:
         """The fast check: one ``itemgetter`` per dictionary compared with ``==``

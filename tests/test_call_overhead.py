@@ -1,0 +1,152 @@
+"""The fast path of ``grad(f)(*args)`` (api/fastcall.py) keeps the general
+call's dispatch: per argument type and array shape, globals checked for
+freshness on every call, keywords and structures through the general path.
+Correctness only (no timing)."""
+import math
+
+import numpy as np
+import pytest
+
+import adcompiler
+
+SCALE = 2.0
+
+
+def scaled(x):
+    return SCALE * math.sin(x)
+
+
+def square_sum(x):
+    return np.sum(x * x) if isinstance(x, np.ndarray) else x * x
+
+
+def arrays_or_scalars(x):
+    return np.sum(x * x * x)
+
+
+def two(a, b=3.0):
+    return a * a * b
+
+
+def test_arrays_after_scalars_run_array_code():
+    g = adcompiler.grad(arrays_or_scalars)
+    assert g(2.0) == pytest.approx(12.0)
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(g(x), 3 * x * x)
+    assert g(2.0) == pytest.approx(12.0)
+    y = np.array([1.0, -1.0])  # another shape: other code
+    np.testing.assert_allclose(g(y), 3 * y * y)
+    np.testing.assert_allclose(g(x.astype(np.float32)), 3 * x * x, rtol=1e-6)
+
+
+def test_integer_after_float_is_converted():
+    g = adcompiler.grad(two)
+    assert g(2.0) == 12.0
+    r = g(2)
+    assert r == 12.0 and type(r) is float
+    assert type(g(True)) is float
+
+
+def test_changed_global_seen_on_the_next_call():
+    global SCALE
+    g = adcompiler.grad(scaled)
+    assert g(0.5) == pytest.approx(2.0 * math.cos(0.5))
+    assert g(0.5) == pytest.approx(2.0 * math.cos(0.5))  # the fast path now
+    try:
+        SCALE = 5.0
+        assert g(0.5) == pytest.approx(5.0 * math.cos(0.5))
+    finally:
+        SCALE = 2.0
+    assert g(0.5) == pytest.approx(2.0 * math.cos(0.5))
+
+
+def test_keywords_defaults_and_arity_after_fast_path():
+    g = adcompiler.grad(two)
+    assert g(2.0) == 12.0
+    assert g(2.0, 5.0) == 20.0
+    assert g(2.0, b=1.0) == 4.0
+    assert g(a=2.0) == 12.0
+    assert g(2.0) == 12.0
+    with pytest.raises(TypeError):
+        g(2.0, 1.0, 1.0)
+
+
+def test_tuple_wrt_and_value_and_grad_fast():
+    g = adcompiler.grad(two, wrt=(0, 1))
+    for _ in range(3):
+        assert g(2.0, 3.0) == (12.0, 4.0)
+    assert g(2, 3) == (12.0, 4.0) and type(g(2, 3)[1]) is float
+    one = adcompiler.grad(two, wrt=(0,))  # a 1-tuple, though the code returns a float
+    assert one(2.0) == one(2.0) == (12.0,)
+    vg = adcompiler.value_and_grad(two)
+    for _ in range(3):
+        assert vg(2.0) == (12.0, 12.0)
+
+
+def test_structures_after_fast_path_show_their_source():
+    def loss(p, x):
+        return p["w"] * x * x
+
+    g = adcompiler.grad(loss)
+    assert g({"w": 2.0}, 3.0) == {"w": 9.0}
+    h = adcompiler.grad(two)
+    h(1.0)
+    h(1.0)
+    assert "two_grad" in h.source
+
+
+def test_error_after_fast_path_has_short_traceback():
+    import traceback
+
+    g = adcompiler.grad(two)
+    g(1.0)
+    with pytest.raises(adcompiler.AdcError) as info:
+        g(1.0 + 2.0j)
+    names = [fr.name for fr in traceback.extract_tb(info.value.__traceback__)]
+    assert names == ["test_error_after_fast_path_has_short_traceback", "__call__"]
+
+
+def test_deleted_global_after_fast_path_is_a_compile_error(tmp_path, monkeypatch):
+    (tmp_path / "gone_mod.py").write_text(
+        "import math\n\nK = 3.0\n\n\ndef f(x):\n    return K * math.sin(x)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import gone_mod
+    g = adcompiler.grad(gone_mod.f)
+    assert g(0.2) == g(0.2) == pytest.approx(3.0 * math.cos(0.2))
+    del gone_mod.K
+    with pytest.raises(adcompiler.CompileError, match="K"):
+        g(0.2)
+    gone_mod.K = 4.0
+    assert g(0.2) == pytest.approx(4.0 * math.cos(0.2))
+
+
+def test_shadowed_builtin_after_fast_path_is_noticed(tmp_path, monkeypatch):
+    (tmp_path / "shadow_mod.py").write_text(
+        "def f(x):\n    s = 0.0\n    for i in range(3):\n        s = s + x * x\n    return s\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import shadow_mod
+    g = adcompiler.grad(shadow_mod.f)
+    assert g(1.5) == g(1.5) == pytest.approx(9.0)
+    shadow_mod.range = lambda n: [0]  # noticed: compiled again (and refused)
+    try:
+        with pytest.raises(adcompiler.CompileError, match="lambda"):
+            g(1.5)
+    finally:
+        del shadow_mod.range
+    assert g(1.5) == pytest.approx(9.0)
+
+
+def total(x, *args):
+    s = x * x
+    for a in args:
+        s = s + a * x
+    return s
+
+
+def test_varargs_counts_after_fast_path():
+    g = adcompiler.grad(total)
+    assert g(2.0, 1.0) == g(2.0, 1.0) == 5.0
+    assert g(2.0, 1.0, 3.0) == 8.0  # one more value for *args: other code
+    assert g(2.0) == 4.0
+    assert g(2.0, 1.0) == 5.0
+    assert "total_grad" in g.source

@@ -1,0 +1,121 @@
+"""``grad(f, jit=True)``: the emitted code compiled by numba gives the same
+gradients; without numba, a clear error saying how to install it."""
+import builtins
+import sys
+
+import numpy as np
+import pytest
+
+import adcompiler
+
+
+def logistic_map(x, n=10):
+    l = x
+    for i in range(n):
+        l = 4 * l * (1 - l)
+    return l
+
+
+def rosenbrock_loop(x):
+    s = 0.0
+    for i in range(len(x) - 1):
+        s = s + 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return s
+
+
+def _central(f, x, h=1e-6):
+    x = np.asarray(x, dtype=float)
+    g = np.zeros_like(x)
+    for k in range(x.size):
+        e = np.zeros_like(x)
+        e.flat[k] = h
+        g.flat[k] = (f(x + e) - f(x - e)) / (2 * h)
+    return g
+
+
+def test_logistic_map_same_with_jit():
+    pytest.importorskip("numba")
+    plain, jitted = adcompiler.grad(logistic_map), adcompiler.grad(logistic_map, jit=True)
+    for x in (0.3, 0.61, 0.05):
+        assert jitted(x) == pytest.approx(plain(x), rel=1e-12)
+        assert jitted(x, 4) == pytest.approx(plain(x, 4), rel=1e-12)
+    fd = (logistic_map(0.3 + 1e-7) - logistic_map(0.3 - 1e-7)) / 2e-7
+    assert jitted(0.3) == pytest.approx(fd, rel=1e-5)
+
+
+def test_rosenbrock_loop_same_with_jit():
+    pytest.importorskip("numba")
+    x = np.random.default_rng(3).uniform(-1.0, 1.5, 30)
+    plain, jitted = adcompiler.grad(rosenbrock_loop), adcompiler.grad(rosenbrock_loop, jit=True)
+    np.testing.assert_allclose(jitted(x), plain(x), rtol=1e-12)
+    np.testing.assert_allclose(jitted(x), _central(rosenbrock_loop, x), rtol=1e-5, atol=1e-6)
+    y = x[:7].copy()  # another shape
+    np.testing.assert_allclose(jitted(y), plain(y), rtol=1e-12)
+
+
+def test_value_and_grad_with_jit():
+    pytest.importorskip("numba")
+    v, g = adcompiler.value_and_grad(logistic_map, jit=True)(0.3)
+    assert v == pytest.approx(logistic_map(0.3)) and g == adcompiler.grad(logistic_map)(0.3)
+
+
+def test_jit_refuses_forward_mode_and_aux():
+    with pytest.raises(adcompiler.UsageError, match="jit=True"):
+        adcompiler.grad(logistic_map, mode="forward", jit=True)
+
+
+def test_without_numba_says_how_to_install(monkeypatch):
+    real_import = builtins.__import__
+
+    def no_numba(name, *args, **kwargs):
+        if name == "numba" or name.startswith("numba."):
+            raise ImportError("No module named 'numba'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_numba)
+    monkeypatch.delitem(sys.modules, "numba", raising=False)
+    with pytest.raises(adcompiler.AdcError, match=r"pip install 'adcompiler\[jit\]'"):
+        adcompiler.grad(logistic_map, jit=True)
+
+
+
+def _load(path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_adc_compile_jit_runs_under_numba(tmp_path):
+    pytest.importorskip("numba")
+    from adcompiler.cli.commands import main
+    src = tmp_path / "loops.py"
+    src.write_text("def logistic_map(x, n=10):\n    l = x\n    for i in range(n):\n"
+                   "        l = 4 * l * (1 - l)\n    return l\n\n\n"
+                   "def rosenbrock_loop(x):\n    s = 0.0\n    for i in range(len(x) - 1):\n"
+                   "        s = s + 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2\n"
+                   "    return s\n")
+    scalar, arrays = tmp_path / "lm_grad.py", tmp_path / "rb_grad.py"
+    assert main(["compile", "--jit", "-f", "logistic_map", str(src), "-o", str(scalar)]) == 0
+    assert main(["compile", "--jit", "-f", "rosenbrock_loop", "--shapes", "x=8", str(src),
+                 "-o", str(arrays)]) == 0
+    assert "@numba.njit" in scalar.read_text()
+    lm = _load(scalar).logistic_map_grad
+    assert type(lm).__module__.startswith("numba")
+    assert lm(0.3) == pytest.approx(adcompiler.grad(logistic_map)(0.3), rel=1e-12)
+    x = np.random.default_rng(5).uniform(-1.0, 1.5, 8)
+    np.testing.assert_allclose(_load(arrays).rosenbrock_loop_grad(x),
+                               adcompiler.grad(rosenbrock_loop)(x), rtol=1e-12)
+    with pytest.raises(ValueError, match="compiled for x"):  # the checks stay in Python
+        _load(arrays).rosenbrock_loop_grad(np.ones((2, 2)))
+
+
+def test_adc_compile_without_jit_has_no_numba(tmp_path):
+    from adcompiler.cli.commands import main
+    src = tmp_path / "m.py"
+    src.write_text("def logistic_map(x, n=10):\n    l = x\n    for i in range(n):\n"
+                   "        l = 4 * l * (1 - l)\n    return l\n")
+    out = tmp_path / "g.py"
+    assert main(["compile", str(src), "-o", str(out)]) == 0
+    assert "numba" not in out.read_text()
