@@ -132,7 +132,7 @@ def vjp(fn, *primals, **kwargs):
         cts = as_tuple(cotangent) if nout > 1 else (cotangent,)
         if len(cts) != nout:
             raise UsageError(f"{name_of(fn)} has {nout} outputs; got {len(cts)} cotangents")
-        bars = as_tuple(bwd(res, *cts))
+        bars = as_tuple(bwd(_unread(res), *cts))
         return tuple(bars[:len(primals)])
 
     vjp_fn.source = pair.source
@@ -163,3 +163,13 @@ class VjpPair:
         return fwd, bwd, nout
 
     source = property(user_facing(lambda self: self._get()[1].source))
+
+
+def _unread(res):
+    """The residuals with every tape (a list, which ``f_bwd`` pops) copied, so
+    that ``vjp_fn`` can be called again, as in JAX; values are shared."""
+    if isinstance(res, list):
+        return [_unread(v) for v in res]
+    if isinstance(res, tuple):
+        return tuple(_unread(v) for v in res)
+    return res
