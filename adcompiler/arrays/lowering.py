@@ -291,6 +291,12 @@ class NumpyLowering:
         value = self.lw.expr(node.value, env, b)
         if isinstance(value, tuple):  # np.linalg.slogdet(A).logabsdet
             fields = getattr(value, "fields", ())
+            if node.attr in fields and _numpy_release() < value.since:
+                raise self.sf.error(
+                    f"reading .{node.attr} of this call needs NumPy "
+                    f"{'.'.join(map(str, value.since))} (NumPy {np.__version__} returns a plain "
+                    "tuple): unpack it instead (sign, logabsdet = np.linalg.slogdet(A))",
+                    node, node.attr)
             if node.attr in fields:
                 return value[fields.index(node.attr)]
             raise self.sf.error(f"a tuple has no attribute .{node.attr} here", node, node.attr)
@@ -362,3 +368,8 @@ class NumpyLowering:
 
 def _label(name: str) -> str:
     return _signature(name).label or f"np.{name}"
+
+
+def _numpy_release() -> tuple:
+    """NumPy's (major, minor) release, as the emitted code will see it."""
+    return tuple(int(p) for p in np.__version__.split(".")[:2])

@@ -191,7 +191,8 @@ def _lower_slogdet(lowering, node, args, keywords, env, b):
     if len(args) != 1 or keywords:
         raise lowering.sf.error("np.linalg.slogdet takes one matrix", node, "np.linalg.slogdet")
     a = lowering.lw.scalar(args[0], env, b)
-    return Fields((b.eqn("slogdet_sign", a), b.eqn("logabsdet", a)), ("sign", "logabsdet"))
+    return Fields((b.eqn("slogdet_sign", a), b.eqn("logabsdet", a)), ("sign", "logabsdet"),
+                  since=(2, 0))  # a named tuple since NumPy 2.0
 
 
 define("logabsdet", 1, array_only=True, memory="value", dtype="float",

@@ -71,10 +71,13 @@ class Fields(tuple):
     (``np.linalg.slogdet(A).logabsdet``, ``.sign``)."""
 
     fields: tuple = ()
+    #: the NumPy release whose call first returned the fields by name (before
+    #: it, a plain tuple: reading a field raises AttributeError)
+    since: tuple = (0,)
 
-    def __new__(cls, items, fields=()):
+    def __new__(cls, items, fields=(), since=(0,)):
         out = super().__new__(cls, items)
-        out.fields = tuple(fields)
+        out.fields, out.since = tuple(fields), tuple(since)
         return out
 
 
