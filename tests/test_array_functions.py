@@ -305,26 +305,32 @@ def energy(y, x, a):
             + np.trapezoid(y * t, dx=0.5))
 
 
-NEW_TRAPEZOID = pytest.mark.skipif(not hasattr(np, "trapezoid"),
-                                   reason="np.trapezoid is NumPy 2.0's name (np.trapz before)")
+def check_trapezoid(f, args, wrt):
+    """``check`` where NumPy has ``np.trapezoid`` (2.0 and later); before it,
+    Python raises AttributeError running ``f``, so the gradient is refused."""
+    if hasattr(np, "trapezoid"):
+        return check(f, args, wrt)
+    with pytest.raises(AttributeError):
+        f(*args)
+    with pytest.raises(CompileError, match="np.trapezoid"):
+        adcompiler.grad(f, wrt=wrt)(*args)
+    return None
 
 
-@NEW_TRAPEZOID
 def test_trapezoid_over_points_and_steps_with_linspace():
     rng = np.random.default_rng(12)
     y, x = rng.normal(size=5), np.cumsum(rng.uniform(0.5, 1.0, size=5))
-    src = check(energy, (y, x, 1.3), wrt=(0, 1, 2))
-    assert "np.trapezoid(" in src or "np.linspace(0.0, 1.0, 5)" in src
+    src = check_trapezoid(energy, (y, x, 1.3), wrt=(0, 1, 2))
+    assert src is None or "np.trapezoid(" in src or "np.linspace(0.0, 1.0, 5)" in src
 
 
-@NEW_TRAPEZOID
 def test_trapezoid_along_an_axis_of_a_matrix():
     def f(Y, X):
         return (np.sum(np.trapezoid(Y ** 2, X, axis=0))
                 + np.sum(np.trapezoid(Y, dx=0.1, axis=0) ** 2))
     rng = np.random.default_rng(13)
-    check(f, (rng.normal(size=(4, 3)), np.cumsum(rng.uniform(0.5, 1, size=(4, 3)), axis=0)),
-          wrt=(0, 1))
+    check_trapezoid(f, (rng.normal(size=(4, 3)),
+                        np.cumsum(rng.uniform(0.5, 1, size=(4, 3)), axis=0)), wrt=(0, 1))
 
 
 def weighted_by_position(x):
