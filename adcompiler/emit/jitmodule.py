@@ -13,30 +13,9 @@ import ast
 import contextlib
 import contextvars
 
+from ..runtime.jit import REVERSED_FOR_NUMBA
+
 _ACTIVE = contextvars.ContextVar("adc_jit_modules", default=False)
-
-#: numba's ``reversed`` over a range and over a list (the tape), as the emitted
-#: module defines it; parsed once from this fixed text
-_REVERSED = '''
-from numba import types as _numba_types
-from numba.extending import overload as _numba_overload
-
-
-@_numba_overload(reversed)
-def _numba_reversed(seq):
-    """numba has no reversed(): the adjoint loops run backwards over a range or the tape."""
-    if isinstance(seq, _numba_types.RangeType):
-        def backwards(seq):
-            start, step = seq.start, seq.step
-            return range(start + (len(seq) - 1) * step, start - step, -step)
-        return backwards
-    if isinstance(seq, (_numba_types.List, _numba_types.Array)):
-        def items(seq):
-            for k in range(len(seq) - 1, -1, -1):
-                yield seq[k]
-        return items
-    return None
-'''
 
 
 @contextlib.contextmanager
@@ -64,7 +43,7 @@ def decorated(module: ast.Module) -> ast.Module:
             module.body.insert(module.body.index(node) + 1, wrapper)
     extra = [ast.Import(names=[ast.alias(name="numba")])]
     if any(isinstance(n, ast.Name) and n.id == "reversed" for n in ast.walk(module)):
-        extra += ast.parse(_REVERSED).body
+        extra += ast.parse(REVERSED_FOR_NUMBA).body
     module.body[first:first] = extra
     return ast.fix_missing_locations(module)
 

@@ -28,35 +28,43 @@ def numba():
     except ImportError:
         raise AdcError(f"jit=True compiles the gradient code with numba, which is not "
                        f"installed: {INSTALL}") from None
-    _teach_reversed(nb)
+    _teach_reversed()
     return nb
 
+
+#: numba's ``reversed`` over a range and over a list or array (the tape):
+#: registered here for ``grad(f, jit=True)`` and written into the modules
+#: ``adc compile --jit`` emits (emit/jitmodule.py), so both run the same one
+REVERSED_FOR_NUMBA = '''
+from numba import types as _numba_types
+from numba.extending import overload as _numba_overload
+
+
+@_numba_overload(reversed)
+def _numba_reversed(seq):
+    """numba has no reversed(): the adjoint loops run backwards over a range or the tape."""
+    if isinstance(seq, _numba_types.RangeType):
+        def backwards(seq):
+            start, step = seq.start, seq.step
+            return range(start + (len(seq) - 1) * step, start - step, -step)
+        return backwards
+    if isinstance(seq, (_numba_types.List, _numba_types.Array)):
+        def items(seq):
+            for k in range(len(seq) - 1, -1, -1):
+                yield seq[k]
+        return items
+    return None
+'''
 
 _TAUGHT: list = []
 
 
-def _teach_reversed(nb) -> None:
+def _teach_reversed() -> None:
     """Numba has no ``reversed``, which the emitted adjoint loops use (over a
     tape list, or a ``range``): give it one, once."""
-    if _TAUGHT:
-        return
-    from numba import types as nbtypes
-    from numba.extending import overload
-
-    @overload(reversed)
-    def _reversed(seq):
-        if isinstance(seq, nbtypes.RangeType):
-            def backwards(seq):
-                start, step = seq.start, seq.step
-                return range(start + (len(seq) - 1) * step, start - step, -step)
-            return backwards
-        if isinstance(seq, (nbtypes.List, nbtypes.Array)):
-            def items(seq):
-                for k in range(len(seq) - 1, -1, -1):
-                    yield seq[k]
-            return items
-        return None
-    _TAUGHT.append(_reversed)
+    if not _TAUGHT:
+        exec(compile(REVERSED_FOR_NUMBA, "<adcompiler numba reversed>", "exec"), {})
+        _TAUGHT.append(True)
 
 
 def load(compiled):
