@@ -18,7 +18,7 @@ from ..core.ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, st
                  sub_blocks, walk)
 from ..emit import backend
 from ..emit.globalnames import global_name
-from ..prims.indexing import index_node
+from ..prims.indexing import index_node, rank_of
 from ..prims.primitives import PRIMS
 from ..prims.structural import eqn_memory
 
@@ -140,7 +140,8 @@ def index_add(em, e: Eqn, target: str) -> list:
         em.need("numpy")
     x, base, g = e.args[:3]
     atoms = e.args[3:]
-    index = index_node(e.param("spec"), [em.expr(a) for a in atoms])
+    index = index_node(e.param("spec"), [em.expr(a) for a in atoms],
+                       rank_of(em.ex, x) if xp else 0)
     out = ast.Name(target, ast.Store())
     pre: list = []
     if isinstance(base, Const):
@@ -180,7 +181,8 @@ def setitem(em, e: Eqn, target: str) -> list:
     ``out = x.copy(); out[idx] = v``: NumPy's in-place write is then the
     functional one (see :mod:`adcompiler.prims.writes`)."""
     x, v = e.args[:2]
-    index = index_node(e.param("spec"), [em.expr(a) for a in e.args[2:]])
+    index = index_node(e.param("spec"), [em.expr(a) for a in e.args[2:]],
+                       rank_of(em.ex, x) if backend.array_api() else 0)
     out = ast.Name(target, ast.Store())
     pre: list = []
     if not em.can_write_item(x, e):

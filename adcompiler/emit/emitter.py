@@ -50,6 +50,7 @@ class Emitter:
         self.ex = Expressions(self.namer, self.inl, shapes is not None, self.own.holds_floats)
         if shapes is not None and backend.array_api():
             self.ex.masks = {v for v in backend.masks(fn) if shapes.get(v) != ()}
+            self.ex.shapes = shapes  # for the ranks of indexed arrays (prims/indexing.py)
         self.control = ControlFlow(self)
 
     # ------------------------------------------------ the interface arrays/emit.py uses

@@ -31,6 +31,8 @@ class Expressions:
         self.imports: set = set()
         #: comparisons giving arrays, cast where read as numbers (array-api backend)
         self.masks: set = set()
+        #: the shapes of array values (array-api backend only)
+        self.shapes: dict | None = None
 
     def is_float(self, v) -> bool:
         """Is ``v`` known to hold floats (records' emission may ask)?"""

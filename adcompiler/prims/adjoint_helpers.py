@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.ir import Const
 from .indexing import index_key
 from .shapecalc import normalize_axis
 from .structural import define, expand_dims_call
@@ -79,6 +80,9 @@ def _unsum_emit(kit, e, args):
         # take arrays (of x's dtype: torch would make a float a float32)
         import ast
         like = {"dtype": ast.Attribute(args[1], "dtype", ast.Load())} if len(args) > 1 else {}
+        if not like and (isinstance(e.args[0], Const)
+                         or (getattr(kit.em, "shapes", None) or {}).get(e.args[0]) == ()):
+            like = {"dtype": kit.np("float64")}  # a scalar g: float64, as NumPy's
         g = kit.call(kit.np("asarray"), [g], like)
     g = _expand_red_emit(kit, e, g)
     target = kit.const(shape) if shape is not None else kit.shape(args[1])
@@ -102,7 +106,7 @@ define("unbroadcast", 2, differentiable=False, memory="view", impl=_unbroadcast,
        extra={"emit": lambda kit, e, args: kit.call(kit.helper("_unbroadcast"), args),
               "shares": (0,)})
 define("unsum", -1, differentiable=False, memory="view", impl=_unsum, shape=_unsum_shape,
-       spellings={"array_api": ("asarray", "expand_dims", "broadcast_to")},
+       spellings={"array_api": ("asarray", "expand_dims", "broadcast_to", "float64")},
        extra={"emit": _unsum_emit, "shares": (0,)})
 define("expand_red", 1, differentiable=False, memory="view", impl=_expand_red,
        spellings={"array_api": ("expand_dims",)},

@@ -31,8 +31,12 @@ def index_key(spec: tuple, atoms: tuple) -> tuple:
     return tuple(parts)
 
 
-def index_node(spec: tuple, atoms: list) -> ast.expr:
-    """The subscript of ``spec`` with the atoms' expressions."""
+def index_node(spec: tuple, atoms: list, rank: int = 0) -> ast.expr:
+    """The subscript of ``spec`` with the atoms' expressions.  Given the
+    ``rank`` of the array indexed (array-api backend), an index of fewer
+    items and no ``...`` ends with one: the standard leaves ``M[0]`` of a
+    2-d ``M`` unspecified (``array_api_strict`` refuses it), ``M[0, ...]`` is
+    its row on every library."""
     parts = []
     for item in index_items(spec, tuple(atoms)):
         if item[0] == "a":
@@ -44,7 +48,25 @@ def index_node(spec: tuple, atoms: list) -> ast.expr:
             parts.append(ast.Constant(None))
         else:
             parts.append(ast.Constant(Ellipsis))
+    if sum(p is not None and not _is_none(p) for p in parts) < rank \
+            and not any(_is_ellipsis(p) for p in parts):
+        parts.append(ast.Constant(Ellipsis))
     return parts[0] if len(parts) == 1 else ast.Tuple(parts, ast.Load())
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _is_ellipsis(node) -> bool:
+    return isinstance(node, ast.Constant) and node.value is Ellipsis
+
+
+def rank_of(em, v) -> int:
+    """The number of dimensions of the array ``v`` when emitting for the
+    array-api backend (0 otherwise, or for a tuple such as ``x.shape``)."""
+    shape = (getattr(em, "shapes", None) or {}).get(v)
+    return len(shape) if type(shape) is tuple else 0
 
 
 def _check_unpack(e, x) -> None:
@@ -108,7 +130,8 @@ def _case(shape, spec_atoms, *extra):
 def _index_emit(kit, e, args):
     """``x[...]``; ``x[...].copy()`` when the adjoint of an item write asks
     for the part as a new array (``fresh=True``, see prims/writes.py)."""
-    node = ast.Subscript(args[0], index_node(e.param("spec"), args[1:]), ast.Load())
+    rank = rank_of(kit.em, e.args[0]) if getattr(kit, "xp", False) else 0
+    node = ast.Subscript(args[0], index_node(e.param("spec"), args[1:], rank), ast.Load())
     if e.param("fresh"):
         return kit.copy(node)
     return node

@@ -35,10 +35,18 @@ def _ndim_emit(kit, e, args):
     return kit.call(kit.builtin("len"), [kit.shape(args[0])])
 
 
+def _len_emit(kit, e, args):
+    """``len(x)``; ``x.shape[0]`` under the array-api backend (the standard
+    arrays need not have ``__len__``: ``array_api_strict``'s have none)."""
+    if not getattr(kit, "xp", False):
+        return kit.call(kit.builtin("len"), args)
+    return ast.Subscript(kit.shape(args[0]), ast.Constant(0), ast.Load())
+
+
 # len(x) is lowered with the other builtins (frontend/lower.py)
 define("len", 1, differentiable=False, array_only=True, memory="value", dtype="int",
        spellings={"builtin": "len", "array_api": ()}, impl=lambda x, **_: len(x), shape=_scalar,
-       extra={"emit": lambda kit, e, args: kit.call(kit.builtin("len"), args)})
+       extra={"emit": _len_emit})
 define("shape", 1, differentiable=False, array_only=True, memory="value", dtype="int",
        spellings={"np": ("shape",), "attr": "shape", "array_api": ()}, impl=lambda x, **_: np.shape(x),
        shape=lambda e, a, dtype: None if a[0] is None else Tup(tuple(SCALAR for _ in a[0])),

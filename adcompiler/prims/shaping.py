@@ -146,11 +146,29 @@ define("stack", -1, array_only=True, memory="fresh", spellings={"np": ("stack",)
 
 
 # ---------------------------------------------------------------- elementwise
+def _number(node) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
+
+
+def _where_emit(kit, e, args):
+    """``np.where(c, a, b)``.  Under the array-api backend two number
+    branches (the tie weights of ``max``, ``sign``) make the first a float64
+    array: the standard refuses two scalars (``array_api_strict``) and
+    PyTorch would make them its default float32, losing digits."""
+    if getattr(kit, "xp", False) and _number(args[1]) and _number(args[2]):
+        first = kit.call(kit.np("asarray"), [args[1]], {"dtype": kit.np("float64")})
+        args = [args[0], first, args[2]]
+    return kit.call(kit.np("where"), args)
+
+
 # np.where(cond, a, b): broadcasting; the derivative flows to the side taken
 define("where", 3, elementwise=True, array_only=True, memory="fresh",
-       partial=chosen_side("where"), spellings={"np": ("where",), "array_api": ("where",)},
+       partial=chosen_side("where"),
+       spellings={"np": ("where",), "array_api": ("where", "asarray", "float64")},
        impl=lambda c, a, b, **_: np.where(c, a, b),
-       extra={"lower": Signature(("condition", "x", "y")), "emit": np_call("where")},
+       extra={"lower": Signature(("condition", "x", "y")), "emit": _where_emit},
        domain=(lambda r: ((r.uniform(size=4) > 0.5, uniform(r, 4), uniform(r, 4)), {}),
                lambda r: ((r.uniform(size=(2, 3)) > 0.5, uniform(r, 2, 3), uniform(r, 3)), {}),
                lambda r: ((r.uniform(size=(3, 1)) > 0.5, uniform(r, 1, 4), uniform(r, 3, 4)),
