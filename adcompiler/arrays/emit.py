@@ -170,9 +170,28 @@ def index_add(em, e: Eqn, target: str) -> list:
         add = ast.Expr(_call(ast.Attribute(_np("add"), "at", ast.Load()),
                              [here, _index_value(index), em.expr(g)]))
     else:
+        value = em.expr(g)
+        if xp:
+            index, value = _without_new_axes(index, value, target)
         add = ast.AugAssign(ast.Subscript(ast.Name(target, ast.Load()), index, ast.Store()),
-                            ast.Add(), em.expr(g))
+                            ast.Add(), value)
     return pre + [add]
+
+
+def _without_new_axes(index: ast.expr, g: ast.expr, target: str):
+    """``out[:, None] += g`` as ``out[:] += xp.reshape(g, out[:].shape)``: the
+    standard writes through no new axis (array_api_strict refuses it, Dask
+    cannot broadcast g into it); the new axes have size 1, so dropping them
+    keeps g's elements in order."""
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    kept = [p for p in parts if not (isinstance(p, ast.Constant) and p.value is None)]
+    if len(kept) == len(parts):
+        return index, g
+    if not kept:
+        kept = [ast.Constant(Ellipsis)]
+    index = kept[0] if len(kept) == 1 else ast.Tuple(kept, ast.Load())
+    part = ast.Subscript(ast.Name(target, ast.Load()), index, ast.Load())
+    return index, _call(backend.xp_name("reshape"), [g, ast.Attribute(part, "shape", ast.Load())])
 
 
 def setitem(em, e: Eqn, target: str) -> list:
