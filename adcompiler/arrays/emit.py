@@ -140,8 +140,7 @@ def index_add(em, e: Eqn, target: str) -> list:
         em.need("numpy")
     x, base, g = e.args[:3]
     atoms = e.args[3:]
-    index = index_node(e.param("spec"), [em.expr(a) for a in atoms],
-                       rank_of(em.ex, x) if xp else 0)
+    index = index_node(e.param("spec"), [em.expr(a) for a in atoms], rank_of(em.ex, x))
     out = ast.Name(target, ast.Store())
     pre: list = []
     if isinstance(base, Const):
@@ -172,26 +171,10 @@ def index_add(em, e: Eqn, target: str) -> list:
     else:
         value = em.expr(g)
         if xp:
-            index, value = _without_new_axes(index, value, target)
+            index, value = backend.without_new_axes(index, value, target)
         add = ast.AugAssign(ast.Subscript(ast.Name(target, ast.Load()), index, ast.Store()),
                             ast.Add(), value)
     return pre + [add]
-
-
-def _without_new_axes(index: ast.expr, g: ast.expr, target: str):
-    """``out[:, None] += g`` as ``out[:] += xp.reshape(g, out[:].shape)``: the
-    standard writes through no new axis (array_api_strict refuses it, Dask
-    cannot broadcast g into it); the new axes have size 1, so dropping them
-    keeps g's elements in order."""
-    parts = index.elts if isinstance(index, ast.Tuple) else [index]
-    kept = [p for p in parts if not (isinstance(p, ast.Constant) and p.value is None)]
-    if len(kept) == len(parts):
-        return index, g
-    if not kept:
-        kept = [ast.Constant(Ellipsis)]
-    index = kept[0] if len(kept) == 1 else ast.Tuple(kept, ast.Load())
-    part = ast.Subscript(ast.Name(target, ast.Load()), index, ast.Load())
-    return index, _call(backend.xp_name("reshape"), [g, ast.Attribute(part, "shape", ast.Load())])
 
 
 def setitem(em, e: Eqn, target: str) -> list:
@@ -200,8 +183,7 @@ def setitem(em, e: Eqn, target: str) -> list:
     ``out = x.copy(); out[idx] = v``: NumPy's in-place write is then the
     functional one (see :mod:`adcompiler.prims.writes`)."""
     x, v = e.args[:2]
-    index = index_node(e.param("spec"), [em.expr(a) for a in e.args[2:]],
-                       rank_of(em.ex, x) if backend.array_api() else 0)
+    index = index_node(e.param("spec"), [em.expr(a) for a in e.args[2:]], rank_of(em.ex, x))
     out = ast.Name(target, ast.Store())
     pre: list = []
     if not em.can_write_item(x, e):

@@ -174,3 +174,23 @@ def checks_need() -> set:
 def uses_xp(node: ast.AST) -> bool:
     return any(isinstance(n, ast.Name) and n.id == XP and getattr(n, "_adc_global", False)
                for n in ast.walk(node))
+
+
+def without_new_axes(index: ast.expr, g: ast.expr, target: str):
+    """``out[:, None] += g`` as ``out[:] += xp.reshape(g, out[:].shape)``: the
+    standard writes through no new axis (array_api_strict refuses it, Dask
+    cannot broadcast g into it); the new axes have size 1, so dropping them
+    keeps g's elements in order."""
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    kept = [p for p in parts if not (isinstance(p, ast.Constant) and p.value is None)]
+    if len(kept) == len(parts):
+        return index, g
+    if not kept:
+        kept = [ast.Constant(Ellipsis)]
+    index = kept[0] if len(kept) == 1 else ast.Tuple(kept, ast.Load())
+    part = ast.Subscript(ast.Name(target, ast.Load()), index, ast.Load())
+    return index, _call_xp("reshape", [g, ast.Attribute(part, "shape", ast.Load())])
+
+
+def _call_xp(name: str, args: list) -> ast.expr:
+    return ast.Call(xp_name(name), args, [])

@@ -64,7 +64,8 @@ def _is_ellipsis(node) -> bool:
 
 def rank_of(em, v) -> int:
     """The number of dimensions of the array ``v`` when emitting for the
-    array-api backend (0 otherwise, or for a tuple such as ``x.shape``)."""
+    array-api backend (0 otherwise: ``em.shapes`` is set for that backend
+    only; 0 for a tuple such as ``x.shape``)."""
     shape = (getattr(em, "shapes", None) or {}).get(v)
     return len(shape) if type(shape) is tuple else 0
 
