@@ -259,3 +259,38 @@ def test_dask_gradients_stay_lazy():
     got, = adcompiler.grad(load(), wrt=wrt)(*(da.from_array(a, chunks=10) for a in args))
     assert isinstance(got, da.Array)
     assert len(got.__dask_graph__()) > 3  # not a computed array wrapped once
+
+
+# ------------------------------------------------------------------ a device stand-in
+#: programs whose control flow reads values (if/while on an array's value):
+#: PyTorch's "meta" tensors have shapes and a device but no values
+READS_VALUES = {"np_loop_rows", "np_while_array"}
+
+#: programs whose emitted code makes an array on the default device (an
+#: ``xp.asarray(1.0)`` broadcast to a shape, without ``device=``): on a GPU
+#: it meets the caller's arrays on another device.  Found with meta tensors;
+#: an entry that starts to work fails its test: take it out then.
+NOT_ON_THE_DEVICE_YET = {"np_scalar_array", "np_column_matrix", "np_keepdims",
+                         "np_reductions", "np_max_unique", "numpy_examples_mixed"}
+
+
+@pytest.mark.parametrize("name", [n for n in PROGRAMS if n not in REFUSED
+                                  and n not in READS_VALUES])
+def test_arrays_stay_on_the_callers_device_meta_tensors(name):
+    """Without a GPU, PyTorch's meta device stands in for one: an array the
+    emitted code makes on the CPU and mixes with the caller's raises, and
+    every gradient must come back on the caller's device."""
+    torch = library("torch")
+    load, make_args, wrt = PROGRAMS[name]
+    args = [_convert_meta(a, torch) for a in make_args()]
+    try:
+        leaves = _leaves(adcompiler.grad(load(), wrt=wrt)(*args))
+        on_device = all(isinstance(leaf, float) or leaf.device.type == "meta" for leaf in leaves)
+    except RuntimeError as e:
+        assert "is not on the expected device" in str(e)
+        on_device = False
+    assert on_device == (name not in NOT_ON_THE_DEVICE_YET)
+
+
+def _convert_meta(value, torch):
+    return torch.asarray(value, device="meta") if isinstance(value, np.ndarray) else value
