@@ -140,7 +140,7 @@ def index_add(em, e: Eqn, target: str) -> list:
         em.need("numpy")
     x, base, g = e.args[:3]
     atoms = e.args[3:]
-    index = index_node(e.param("spec"), [em.expr(a) for a in atoms], rank_of(em.ex, x))
+    index = index_node(e.param("spec"), [em.expr(a) for a in atoms], rank_of(em, x))
     out = ast.Name(target, ast.Store())
     pre: list = []
     if isinstance(base, Const):
@@ -183,7 +183,7 @@ def setitem(em, e: Eqn, target: str) -> list:
     ``out = x.copy(); out[idx] = v``: NumPy's in-place write is then the
     functional one (see :mod:`adcompiler.prims.writes`)."""
     x, v = e.args[:2]
-    index = index_node(e.param("spec"), [em.expr(a) for a in e.args[2:]], rank_of(em.ex, x))
+    index = index_node(e.param("spec"), [em.expr(a) for a in e.args[2:]], rank_of(em, x))
     out = ast.Name(target, ast.Store())
     pre: list = []
     if not em.can_write_item(x, e):

@@ -48,7 +48,7 @@ def index_node(spec: tuple, atoms: list, rank: int = 0) -> ast.expr:
             parts.append(ast.Constant(None))
         else:
             parts.append(ast.Constant(Ellipsis))
-    if sum(p is not None and not _is_none(p) for p in parts) < rank \
+    if sum(not _is_none(p) for p in parts) < rank \
             and not any(_is_ellipsis(p) for p in parts):
         parts.append(ast.Constant(Ellipsis))
     return parts[0] if len(parts) == 1 else ast.Tuple(parts, ast.Load())
@@ -66,7 +66,8 @@ def rank_of(em, v) -> int:
     """The number of dimensions of the array ``v`` when emitting for the
     array-api backend (0 otherwise: ``em.shapes`` is set for that backend
     only; 0 for a tuple such as ``x.shape``)."""
-    shape = (getattr(em, "shapes", None) or {}).get(v)
+    ex = getattr(em, "ex", em)  # the emitter's expressions, or they themselves
+    shape = (getattr(ex, "shapes", None) or {}).get(v)
     return len(shape) if type(shape) is tuple else 0
 
 
