@@ -242,22 +242,33 @@ def reading(runs: list) -> str:
     parts = []
     for r in runs:
         npy, dp, ds = r["numpy"], r["dask-persist"], r["dask-stream"]
-        speed = dp["gradient"] / npy["gradient"]
         parts.append(
-            f"At N = {r['n']:,} the Dask gradient over persisted data takes {speed:.2f}x "
-            f"NumPy's time on one core ({'slower' if speed > 1 else 'faster'}), and "
-            f"{ds['gradient'] / npy['gradient']:.2f}x when every gradient generates its "
-            f"chunks again; NumPy held {_gb(npy['peak_mb'])} at its peak, the two workers "
-            f"{_gb(ds['worker_peak_mb'])} together out of core.")
-    return ("Reading: " + " ".join(parts) + "  The machine has 2 cores, shared with other "
-            "work: two Dask workers cannot be much faster than one NumPy core, and every "
-            "chunk costs scheduling and transfers.  What Dask gives here is memory: out of "
-            "core no process ever holds the whole array, so the same emitted gradient runs "
-            "on data larger than one machine's memory, and on a cluster (pass its address "
-            "instead of a LocalCluster) the chunks run on as many cores as it has.  PyTorch "
-            "on the CPU runs the same emitted code on tensors at about NumPy's speed (both "
-            "call BLAS for `X @ w` and `X.T @ g`); its gain is a GPU, which this machine "
-            "does not have.")
+            f"At N = {r['n']:,} one gradient takes {_x(dp['gradient'], npy['gradient'])} on "
+            f"Dask with the data in the workers' memory and {_x(ds['gradient'], npy['gradient'])}"
+            f" when every gradient generates its chunks again; generating the data into the "
+            f"workers takes {_x(dp['generate'], npy['generate'])}.  NumPy "
+            f"held {_gb(npy['peak_mb'])} at its peak, the persisted workers "
+            f"{_gb(dp['worker_peak_mb'])} together, the workers out of core "
+            f"{_gb(ds['worker_peak_mb'])}.")
+        if "torch" in npy:
+            parts.append(f"PyTorch (one thread, the same memory) takes "
+                         f"{_x(npy['torch'], npy['gradient'])}.")
+    return ("Reading (2 cores, shared with other work while measured): " + " ".join(parts)
+            + "  Two single-threaded workers on two cores cannot beat one NumPy core by much, "
+            "and each chunk adds scheduling and transfers; only work that splits without "
+            "talking (drawing the data) gains from the second core.  What Dask gives here "
+            "is memory, not speed: out of core no process holds the whole array, so the "
+            "same emitted gradient runs on data larger than the machine's memory (paying "
+            "to produce each chunk again, here by drawing random numbers, on a real dataset "
+            "by reading it), and on a cluster (pass its address instead of a "
+            "`LocalCluster`) the chunks spread over as many cores as it has.  PyTorch runs "
+            "the same emitted code on its tensors; its gain would be a GPU, which this "
+            "machine does not have.")
+
+
+def _x(t: float, ref: float) -> str:
+    """``t`` as a multiple of ``ref`` in words a reader can check."""
+    return f"{t / ref:.1f}x NumPy's time"
 
 
 def write_section(path: str, section: str) -> None:
