@@ -17,12 +17,14 @@ import ast
 from ..core.ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, stmt_inputs,
                  sub_blocks, walk)
 from ..emit import backend
+from ..errors import CompileError
 from ..emit.globalnames import global_name
 from ..prims.indexing import index_node
 from ..prims.primitives import PRIMS
 from ..prims.structural import eqn_memory
 
 HELPER = "_unbroadcast"
+from .unbroadcast import helper_def  # noqa: E402,F401  (its definition, for compiler.py)
 
 
 def _np(name: str) -> ast.expr:
@@ -82,6 +84,20 @@ class _Kit:
     def builtin(name: str) -> ast.expr:
         return global_name(name)
 
+    def rank(self, a):
+        """The number of dimensions of the atom ``a`` when known here, else None."""
+        shapes = getattr(self.em, "shapes", None)  # Expressions, or the Emitter's
+        if shapes is None:
+            shapes = getattr(getattr(self.em, "own", None), "shapes", None) or {}
+        shape = shapes.get(a) if not isinstance(a, Const) else ()
+        return len(shape) if isinstance(shape, tuple) else None  # (not a tuple value)
+
+    @staticmethod
+    def placed() -> list:
+        """``dtype=dtype, device=dev`` of an array built from nothing under
+        the array-api backend (emit/backend.py)."""
+        return backend.placed()
+
     def helper(self, name: str) -> ast.expr:
         """A helper function the module defines (``_unbroadcast``)."""
         self.em.need(name)
@@ -104,9 +120,17 @@ def value(em, e: Eqn, args: list) -> ast.expr:
     if backend.array_api():
         if "array_api" not in record.spellings:
             raise backend.no_spelling(_label(record), e)
+        # a record whose standard call differs from NumPy's (xp.concat,
+        # xp.linalg.vector_norm) says so in ``extra['emit_xp']``
+        spell = record.extra.get("emit_xp", spell)
     else:
         em.need("numpy")
-    return spell(_Kit(em, record), e, args)
+    try:
+        return spell(_Kit(em, record), e, args)
+    except CompileError as err:  # a refusal: at the equation's line
+        if err.line or not getattr(getattr(e, "loc", None), "line", 0):
+            raise
+        raise CompileError(err.message, line=e.loc.line, construct=err.construct) from None
 
 
 def _label(record) -> str:
@@ -140,7 +164,7 @@ def index_add(em, e: Eqn, target: str) -> list:
         em.need("numpy")
     x, base, g = e.args[:3]
     atoms = e.args[3:]
-    index = index_node(e.param("spec"), [em.expr(a) for a in atoms])
+    index = index_node(e.param("spec"), [em.expr(a) for a in atoms], _rank(em, x, xp))
     out = ast.Name(target, ast.Store())
     pre: list = []
     if isinstance(base, Const):
@@ -174,13 +198,19 @@ def index_add(em, e: Eqn, target: str) -> list:
     return pre + [add]
 
 
+def _rank(em, x, xp: bool):
+    """What :func:`index_node` needs of the array indexed (-1: NumPy's rules)."""
+    return _Kit(em).rank(x) if xp else -1
+
+
 def setitem(em, e: Eqn, target: str) -> list:
     """``out = setitem(x, v, idx)`` as ``x[idx] = v`` when ``x``'s array may
     be overwritten (owned, dead after the write), else as
     ``out = x.copy(); out[idx] = v``: NumPy's in-place write is then the
     functional one (see :mod:`adcompiler.prims.writes`)."""
     x, v = e.args[:2]
-    index = index_node(e.param("spec"), [em.expr(a) for a in e.args[2:]])
+    index = index_node(e.param("spec"), [em.expr(a) for a in e.args[2:]],
+                       _rank(em, x, backend.array_api()))
     out = ast.Name(target, ast.Store())
     pre: list = []
     if not em.can_write_item(x, e):
@@ -334,45 +364,6 @@ def dynamic_uses(block: Block) -> dict:
 
     counts.update(visit(block))
     return counts
-
-
-def helper_def() -> ast.FunctionDef:
-    """``_unbroadcast(g, like)``: sum ``g`` down to the shape of ``like`` (used
-    only where shapes were not known when compiling)."""
-    g, like, shape, lead, axes = (ast.Name(n, ast.Load()) for n in
-                                  ("g", "like", "shape", "lead", "axes"))
-
-    def store(n):
-        return ast.Name(n, ast.Store())
-
-    np_shape = _shape(like)
-    body = [
-        ast.Assign([store("shape")], np_shape),
-        ast.If(ast.Compare(_shape(g), [ast.Eq()], [shape]), [ast.Return(g)], []),
-        ast.Assign([store("lead")], ast.BinOp(_ndim(g), ast.Sub(),
-                                              _call(global_name("len"), [shape]))),
-        ast.Assign([store("g")], _call(backend.sum_of(g), [g], {"axis": _call(
-            global_name("tuple"), [_call(global_name("range"), [lead])])})),
-        ast.Assign([store("axes")], ast.Call(global_name("tuple"), [ast.GeneratorExp(
-            ast.Name("k", ast.Load()),
-            [ast.comprehension(ast.Tuple([store("k"), store("n")], ast.Store()),
-                               _call(global_name("enumerate"), [shape]),
-                               [ast.BoolOp(ast.And(), [
-                                   ast.Compare(ast.Name("n", ast.Load()), [ast.Eq()],
-                                               [ast.Constant(1)]),
-                                   ast.Compare(ast.Subscript(ast.Attribute(g, "shape", ast.Load()),
-                                                             ast.Name("k", ast.Load()),
-                                                             ast.Load()),
-                                               [ast.NotEq()], [ast.Constant(1)])])], 0)])], [])),
-        ast.If(axes, [ast.Assign([store("g")], _call(backend.sum_of(g), [g], {
-            "axis": axes, "keepdims": ast.Constant(True)}))], []),
-        ast.Return(ast.IfExp(shape, g, _call(global_name("float"), [g]))),
-    ]
-    args = ast.arguments(posonlyargs=[], args=[ast.arg("g"), ast.arg("like")], vararg=None,
-                         kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
-    node = ast.FunctionDef(HELPER, args, body, [], None)
-    node.type_params = []
-    return node
 
 
 def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:

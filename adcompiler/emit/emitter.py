@@ -48,8 +48,13 @@ class Emitter:
         self.live = Liveness(self.inl.expand)
         self.namer = Namer(self.live, reserved, self.inl.globals, shapes is not None)
         self.ex = Expressions(self.namer, self.inl, shapes is not None, self.own.holds_floats)
+        self.ex.shapes = shapes or {}
         if shapes is not None and backend.array_api():
             self.ex.masks = {v for v in backend.masks(fn) if shapes.get(v) != ()}
+            # integer arrays (np.arange(3), indices) meeting floats in arithmetic:
+            # the standard does not promote across kinds
+            self.ex.ints = {v for v, s in shapes.items() if s != () and v not in (floats or ())
+                            } - self.ex.masks
         self.control = ControlFlow(self)
 
     # ------------------------------------------------ the interface arrays/emit.py uses
@@ -263,7 +268,9 @@ def emit_function(fn: Function, reserved: set, shapes: dict | None = None,
         raise backend.located(err, fn.filename) from None
     if backend.array_api() and backend.uses_xp(node):
         # the namespace of the array parameters (unknown shapes may be arrays)
-        arrays = [em.namer[p] for p in fn.params if (shapes or {}).get(p) != ()]
-        backend.prologue(node, arrays)
+        arrays = [p for p in fn.params if (shapes or {}).get(p) != ()]
+        floats = [em.namer[p] for p in arrays if p in (floats or ())]
+        for module in backend.prologue(node, [em.namer[p] for p in arrays], floats):
+            em.need(module)
         em.need(backend.IMPORT)
     return node, em.imports

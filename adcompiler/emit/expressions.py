@@ -18,6 +18,10 @@ from . import backend
 from .globalnames import global_name, module_import
 
 
+def _int_const(a) -> bool:
+    return isinstance(a, Const) and type(a.value) is int
+
+
 class Expressions:
     """``names``: var -> Python name (naming.Namer); ``inline``: the
     inlining decisions; ``array_code``: values may be NumPy arrays;
@@ -31,6 +35,10 @@ class Expressions:
         self.imports: set = set()
         #: comparisons giving arrays, cast where read as numbers (array-api backend)
         self.masks: set = set()
+        #: integer arrays, cast where they meet floats in arithmetic (array-api backend)
+        self.ints: set = set()
+        #: var -> shape (arrays/shapes.py), for records' emission (``kit.rank``)
+        self.shapes: dict = {}
 
     def is_float(self, v) -> bool:
         """Is ``v`` known to hold floats (records' emission may ask)?"""
@@ -67,6 +75,10 @@ class Expressions:
         numbers is cast under the array-api backend (backend.NUMERIC_USES)."""
         node = self.expr(a)
         if a in self.masks and e.prim in backend.NUMERIC_USES:
+            return backend.as_number(node)
+        if a in self.ints and e.prim in backend.MIXED_USES and any(
+                b is not a and not (b in self.ints or b in self.masks or _int_const(b))
+                for b in e.args):
             return backend.as_number(node)
         return node
 

@@ -27,6 +27,20 @@ def emit_call(np_name: str, positional: tuple = (), keywords: dict | None = None
     return emit
 
 
+def running_xp(std_name: str):
+    """``xp.cumulative_sum(x, axis=k)``; without an axis NumPy runs over the
+    flattened array: ``xp.cumulative_sum(xp.reshape(x, (-1,)))`` (just ``x``
+    when it is known to be 1-d)."""
+    def emit(kit, e, args):
+        x, axis = args[0], e.param("axis")
+        if axis is not None:
+            return kit.call(kit.np(std_name), [x], {"axis": kit.const(axis)})
+        if kit.rank(e.args[0]) != 1:
+            x = kit.call(kit.np("reshape"), [x, kit.const((-1,))])
+        return kit.call(kit.np(std_name), [x])
+    return emit
+
+
 def axis_cases(*cases):
     """Domain cases ``(shape, params)``: one float array argument each."""
     return tuple((lambda s, p: lambda r: ((uniform(r, *s),), dict(p)))(s, p)
@@ -58,9 +72,11 @@ _RUNNING_CASES = axis_cases(((5,), {"axis": None}), ((3, 4), {"axis": 1}),
                             ((2, 3, 2), {"axis": 1}))
 
 define("cumsum", 1, array_only=True, memory="fresh",
-       spellings={"np": ("cumsum",), "method": ("cumsum",)},
+       spellings={"np": ("cumsum",), "method": ("cumsum",),
+                  "array_api": ("cumulative_sum", "reshape")},
        impl=lambda x, axis=None, **_: np.cumsum(x, axis=axis), shape=_running_shape,
-       extra={"lower": _RUNNING, "emit": emit_call("cumsum", keywords={"axis": None})},
+       extra={"lower": _RUNNING, "emit": emit_call("cumsum", keywords={"axis": None}),
+              "emit_xp": running_xp("cumulative_sum")},
        **linear(_cumsum_bar), domain=_RUNNING_CASES)
 
 
@@ -86,9 +102,11 @@ def _cumprod_vjp(b, e, i, g, shape):
 
 
 define("cumprod", 1, array_only=True, memory="fresh",
-       spellings={"np": ("cumprod",), "method": ("cumprod",)},
+       spellings={"np": ("cumprod",), "method": ("cumprod",),
+                  "array_api": ("cumulative_prod", "reshape")},
        impl=lambda x, axis=None, **_: np.cumprod(x, axis=axis), shape=_running_shape,
-       extra={"lower": _RUNNING, "emit": emit_call("cumprod", keywords={"axis": None})},
+       extra={"lower": _RUNNING, "emit": emit_call("cumprod", keywords={"axis": None}),
+              "emit_xp": running_xp("cumulative_prod")},
        jvp=_cumprod_jvp, vjp=_cumprod_vjp, domain=_RUNNING_CASES)
 
 
@@ -112,7 +130,8 @@ def _diff_bar(b, e, i, g, shape):
     return back if n % 2 == 0 else b.eqn("neg", back)
 
 
-define("diff", 1, array_only=True, memory="fresh", spellings={"np": ("diff",)},
+define("diff", 1, array_only=True, memory="fresh",
+       spellings={"np": ("diff",), "array_api": ("diff",)},
        impl=lambda x, n=1, axis=-1, **_: np.diff(x, n=n, axis=axis), shape=_diff_shape,
        extra={"lower": Signature(statics={"n": 1, "axis": -1}, ints=("n", "axis")),
               "emit": emit_call("diff", keywords={"n": 1, "axis": -1})},
@@ -177,7 +196,8 @@ def _roll_bar(b, e, i, g, shape):
     return b.eqn("roll", g, shift=_opposite(e.param("shift")), axis=e.param("axis"))
 
 
-define("roll", 1, array_only=True, memory="fresh", spellings={"np": ("roll",)},
+define("roll", 1, array_only=True, memory="fresh",
+       spellings={"np": ("roll",), "array_api": ("roll",)},
        impl=lambda x, shift, axis=None, **_: np.roll(x, shift, axis=axis),
        shape=lambda e, args, dtype: args[0],
        extra={"lower": Signature(statics={"shift": 0, "axis": None}),
@@ -192,7 +212,8 @@ def _flip_bar(b, e, i, g, shape):
     return b.eqn("flip", g, axis=e.param("axis"))
 
 
-define("flip", 1, array_only=True, memory="view", spellings={"np": ("flip",)},
+define("flip", 1, array_only=True, memory="view",
+       spellings={"np": ("flip",), "array_api": ("flip",)},
        impl=lambda x, axis=None, **_: np.flip(x, axis=axis),
        shape=lambda e, args, dtype: args[0],
        extra={"lower": Signature(("m",), {"axis": None}),

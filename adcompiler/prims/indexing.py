@@ -31,9 +31,15 @@ def index_key(spec: tuple, atoms: tuple) -> tuple:
     return tuple(parts)
 
 
-def index_node(spec: tuple, atoms: list) -> ast.expr:
-    """The subscript of ``spec`` with the atoms' expressions."""
+def index_node(spec: tuple, atoms: list, rank: int | None = -1) -> ast.expr:
+    """The subscript of ``spec`` with the atoms' expressions.  ``rank`` (of
+    the array indexed; None: unknown): the Array API standard wants every
+    axis indexed, so ``M[0]`` of a 2-d ``M`` is written ``M[0, ...]`` (-1:
+    leave it as NumPy reads it; so is an unknown rank, which may be a tuple's)."""
     parts = []
+    items = len([i for i in spec if i is not None])
+    if rank is not None and rank != -1 and "..." not in spec and items < rank:
+        spec = tuple(spec) + ("...",)
     for item in index_items(spec, tuple(atoms)):
         if item[0] == "a":
             parts.append(item[1])
@@ -108,7 +114,8 @@ def _case(shape, spec_atoms, *extra):
 def _index_emit(kit, e, args):
     """``x[...]``; ``x[...].copy()`` when the adjoint of an item write asks
     for the part as a new array (``fresh=True``, see prims/writes.py)."""
-    node = ast.Subscript(args[0], index_node(e.param("spec"), args[1:]), ast.Load())
+    rank = kit.rank(e.args[0]) if getattr(kit, "xp", False) else -1
+    node = ast.Subscript(args[0], index_node(e.param("spec"), args[1:], rank), ast.Load())
     if e.param("fresh"):
         return kit.copy(node)
     return node
@@ -129,8 +136,12 @@ define("index", -1, array_only=True, memory="view",  # x[...]: index(x, *atoms),
 define("intarray", 0, differentiable=False, array_only=True,  # params values
        memory="value", dtype="int", impl=lambda values, **_: np.array(values),
        shape=lambda e, args, dtype: (len(e.param("values")),),
+       spellings={"array_api": ("asarray",)},  # on the caller's device
        extra={"emit": lambda kit, e, args: kit.call(kit.np("array"), [ast.List(
-           [kit.const(v) for v in e.param("values")], ast.Load())])})
+           [kit.const(v) for v in e.param("values")], ast.Load())]),
+              "emit_xp": lambda kit, e, args: ast.Call(kit.np("asarray"), [ast.List(
+                  [kit.const(v) for v in e.param("values")], ast.Load())],
+                  [kw for kw in kit.placed() if kw.arg == "device"])})
 
 # a module-level array the function reads (params name, shape, kind): emitted
 # as that name, read when the derivative runs (never copied, never updated)

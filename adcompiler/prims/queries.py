@@ -59,7 +59,8 @@ def _zeros_like_emit(kit, e, args):
     once rather than converted at every update."""
     kws = {}
     if e.param("as_float") and not kit.em.is_float(e.args[0]):
-        kws["dtype"] = kit.np("float64") if getattr(kit, "xp", False) else kit.builtin("float")
+        kws["dtype"] = (kit.placed()[0].value if getattr(kit, "xp", False)  # the caller's
+                        else kit.builtin("float"))
     return kit.call(kit.np("zeros_like"), args, kws)
 
 
@@ -77,7 +78,7 @@ def _lower_zeros_like(lowering, node, args, keywords, env, b):
 
 
 define("zeros_like", 1, differentiable=False, array_only=True, memory="fresh",
-       spellings={"np": ("zeros_like", "empty_like"), "array_api": ("zeros_like", "float64")},
+       spellings={"np": ("zeros_like", "empty_like"), "array_api": ("zeros_like",)},
        impl=_zeros_like, shape=_like,
        extra={"lower": Signature(build=_lower_zeros_like, label="np.zeros_like"),
               "emit": _zeros_like_emit})
@@ -90,5 +91,14 @@ def _eye_emit(kit, e, args):
     return kit.call(kit.np("eye"), [shape])
 
 
+def _eye_xp(kit, e, args):
+    """``xp.eye(*x.shape, dtype=dtype, device=dev)``."""
+    import ast
+    shape = ast.Starred(ast.Attribute(args[0], "shape", ast.Load()), ast.Load())
+    return ast.Call(kit.np("eye"), [shape], kit.placed())
+
+
 define("eye_like", 1, differentiable=False, memory="value", dtype="float",
-       impl=lambda x, **_: np.eye(*np.shape(x)), shape=_like, extra={"emit": _eye_emit})
+       spellings={"array_api": ("eye",)},
+       impl=lambda x, **_: np.eye(*np.shape(x)), shape=_like,
+       extra={"emit": _eye_emit, "emit_xp": _eye_xp})

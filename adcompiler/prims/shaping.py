@@ -129,14 +129,16 @@ def _stack_bar(b, e, i, g, shape):
 
 _JOINED = Signature(("arrays",), {"axis": 0}, ints=("axis",), sequence=True)
 
-define("concatenate", -1, array_only=True, memory="fresh", spellings={"np": ("concatenate",)},
+define("concatenate", -1, array_only=True, memory="fresh",
+       spellings={"np": ("concatenate",), "array_api": {"concatenate": "concat"}},
        impl=lambda *xs, axis=0, **_: np.concatenate(xs, axis=axis), shape=_concatenate_shape,
        extra={"lower": _JOINED, "emit": _joined_emit},
        **linear(_concatenate_bar, argnums=None),
        domain=(lambda r: ((uniform(r, 2, 3), uniform(r, 2, 2)), {"axis": 1}),
                lambda r: ((uniform(r, 2), uniform(r, 3), uniform(r, 1)), {"axis": 0}),
                lambda r: ((uniform(r, 1, 3), uniform(r, 2, 3)), {"axis": -2})))
-define("stack", -1, array_only=True, memory="fresh", spellings={"np": ("stack",)},
+define("stack", -1, array_only=True, memory="fresh",
+       spellings={"np": ("stack",), "array_api": ("stack",)},
        impl=lambda *xs, axis=0, **_: np.stack(xs, axis=axis), shape=_stack_shape,
        extra={"lower": _JOINED, "emit": _joined_emit},
        **linear(_stack_bar, argnums=None),
