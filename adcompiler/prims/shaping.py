@@ -148,11 +148,22 @@ define("stack", -1, array_only=True, memory="fresh",
 
 
 # ---------------------------------------------------------------- elementwise
+def _where_xp(kit, e, args):
+    """``xp.where(c, a, b)``; of two numbers (a tie weight, ``sign``) the
+    standard wants one an array: ``xp.asarray(a, dtype=dtype, device=dev)``."""
+    args = list(args)
+    if all(isinstance(a, Const) for a in e.args[1:]):
+        args[1] = ast.Call(kit.np("asarray"), [args[1]], kit.placed())
+    return kit.call(kit.np("where"), args)
+
+
 # np.where(cond, a, b): broadcasting; the derivative flows to the side taken
 define("where", 3, elementwise=True, array_only=True, memory="fresh",
-       partial=chosen_side("where"), spellings={"np": ("where",), "array_api": ("where",)},
+       partial=chosen_side("where"),
+       spellings={"np": ("where",), "array_api": ("where", "asarray")},
        impl=lambda c, a, b, **_: np.where(c, a, b),
-       extra={"lower": Signature(("condition", "x", "y")), "emit": np_call("where")},
+       extra={"lower": Signature(("condition", "x", "y")), "emit": np_call("where"),
+              "emit_xp": _where_xp},
        domain=(lambda r: ((r.uniform(size=4) > 0.5, uniform(r, 4), uniform(r, 4)), {}),
                lambda r: ((r.uniform(size=(2, 3)) > 0.5, uniform(r, 2, 3), uniform(r, 3)), {}),
                lambda r: ((r.uniform(size=(3, 1)) > 0.5, uniform(r, 1, 4), uniform(r, 3, 4)),
