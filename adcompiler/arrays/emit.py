@@ -22,6 +22,7 @@ from ..emit.globalnames import global_name
 from ..prims.indexing import index_node
 from ..prims.primitives import PRIMS
 from ..prims.structural import eqn_memory
+from . import scatter
 
 HELPER = "_unbroadcast"
 from .unbroadcast import helper_def  # noqa: E402,F401  (its definition, for compiler.py)
@@ -187,9 +188,9 @@ def index_add(em, e: Eqn, target: str) -> list:
     elif em.name_of(base) != target:  # an owned array nobody else sees: take it over
         pre = [ast.Assign([out], em.expr(base))]
     here = ast.Name(target, ast.Load())
-    if e.param("repeats"):
-        if xp:  # a scatter-add with repeated indices: the standard has none
-            raise backend.no_spelling("np.add.at (the adjoint of an index that may repeat)")
+    if xp and scatter.needed(em, e):  # the standard has no scatter: a one-hot product
+        add = ast.AugAssign(ast.Name(target, ast.Store()), ast.Add(), scatter.contribution(em, e))
+    elif e.param("repeats"):
         add = ast.Expr(_call(ast.Attribute(_np("add"), "at", ast.Load()),
                              [here, _index_value(index), em.expr(g)]))
     else:

@@ -111,11 +111,35 @@ def _case(shape, spec_atoms, *extra):
     return make
 
 
+def _take_xp(kit, e, args):
+    """``xp.take(x, i, axis=k)`` for one integer-array index among full
+    slices (``M[i]``, ``M[:, i]``): the standard's subscripts take integer
+    arrays only beside integers; a 0-d one (``np.argmax(v)``) is taken as
+    ``xp.reshape(i, (1,))`` and its axis squeezed.  None: a subscript does."""
+    spec, atoms = tuple(e.param("spec")), e.args[1:]
+    arrays = [k for k, item in enumerate(spec) if item == "a"]
+    full = ("s", False, False, False)
+    if len(arrays) != 1 or len(spec) < 2 and kit.rank(e.args[0]) in (1, None) or any(
+            item != full for k, item in enumerate(spec) if k != arrays[0]):
+        return None
+    index, k = atoms[0], arrays[0]
+    zero_d = index in getattr(kit.em, "arrays0", ())
+    if index in getattr(kit.em, "masks", ()) or (kit.rank(index) != 1 and not zero_d):
+        return None
+    i = args[1]
+    if zero_d:
+        i = kit.call(kit.np("reshape"), [i, kit.const((1,))])
+    out = kit.call(kit.np("take"), [args[0], i], {"axis": kit.const(k)})
+    return kit.call(kit.np("squeeze"), [out], {"axis": kit.const(k)}) if zero_d else out
+
+
 def _index_emit(kit, e, args):
     """``x[...]``; ``x[...].copy()`` when the adjoint of an item write asks
     for the part as a new array (``fresh=True``, see prims/writes.py)."""
     rank = kit.rank(e.args[0]) if getattr(kit, "xp", False) else -1
-    node = ast.Subscript(args[0], index_node(e.param("spec"), args[1:], rank), ast.Load())
+    taken = _take_xp(kit, e, args) if getattr(kit, "xp", False) else None
+    node = taken if taken is not None else \
+        ast.Subscript(args[0], index_node(e.param("spec"), args[1:], rank), ast.Load())
     if e.param("fresh"):
         return kit.copy(node)
     return node
@@ -124,7 +148,7 @@ def _index_emit(kit, e, args):
 define("index", -1, array_only=True, memory="view",  # x[...]: index(x, *atoms), params spec
        impl=lambda x, *atoms, spec, **_: x[index_key(spec, atoms)], shape=_index_shape,
        extra={"emit": _index_emit, "shares": (0,)},
-       spellings={"array_api": ()},  # subscripts: the standard's indexing
+       spellings={"array_api": ("take", "reshape", "squeeze")},  # and subscripts
        **linear(_scatter_back),
        domain=(_case((3, 4), [_slice(1, None, None), ("a", (0,))]),
                _case((5,), [("a", lambda r: (np.array([0, 2, 2, 4]),))]),
