@@ -18,22 +18,11 @@ from __future__ import annotations
 
 import ast
 
-from ..core.ir import Const, Eqn, Var, walk
+from ..core.ir import Const, Eqn, Var
 from ..emit import backend
 from ..errors import CompileError
-from ..prims.primitives import PRIMS
 
 _FULL = ("s", False, False, False)
-
-
-def array_atoms(fn) -> set:
-    """The values of ``fn`` that are arrays even when 0-d (results of array
-    primitives: ``np.argmax(x)``), as opposed to Python integers."""
-    out = set()
-    for s in walk(fn.body):
-        if isinstance(s, Eqn) and s.outs and getattr(PRIMS.get(s.prim), "array_only", False):
-            out.update(s.outs)
-    return out
 
 
 def needed(em, e: Eqn) -> bool:
@@ -50,7 +39,7 @@ def needed(em, e: Eqn) -> bool:
 def _arrays_of(em) -> set:
     found = getattr(em, "_adc_array_atoms", None)
     if found is None:
-        found = array_atoms(em.fn)
+        found = backend.array_atoms(em.fn)
         em._adc_array_atoms = found
     return found
 

@@ -96,6 +96,18 @@ def masks(fn) -> set:
             and PRIMS[s.prim].form == "compare"}
 
 
+def array_atoms(fn) -> set:
+    """The values of ``fn`` that are arrays even when 0-d (results of array
+    primitives: ``np.argmax(x)``), as opposed to Python integers."""
+    from ..core.ir import Eqn, walk
+    from ..prims.primitives import PRIMS
+    out = set()
+    for s in walk(fn.body):
+        if isinstance(s, Eqn) and s.outs and getattr(PRIMS.get(s.prim), "array_only", False):
+            out.update(s.outs)
+    return out
+
+
 def as_number(mask: ast.expr) -> ast.expr:
     """``xp.astype(mask, dtype)``: a boolean mask as numbers of the caller's
     float dtype (float32 arrays keep float32 gradients)."""

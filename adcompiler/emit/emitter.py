@@ -50,8 +50,7 @@ class Emitter:
         self.ex = Expressions(self.namer, self.inl, shapes is not None, self.own.holds_floats)
         self.ex.shapes = shapes or {}
         if shapes is not None and backend.array_api():  # 0-d arrays (np.argmax(v))
-            from ..arrays.scatter import array_atoms
-            self.ex.arrays0 = {v for v in array_atoms(fn) if shapes.get(v) == ()}
+            self.ex.arrays0 = {v for v in backend.array_atoms(fn) if shapes.get(v) == ()}
         if shapes is not None and backend.array_api():
             self.ex.masks = {v for v in backend.masks(fn) if shapes.get(v) != ()}
             # integer arrays (np.arange(3), indices) meeting floats in arithmetic:
