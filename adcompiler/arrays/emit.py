@@ -71,9 +71,12 @@ class _Kit:
             node = ast.Attribute(node, part, ast.Load())
         return node
 
-    def shape(self, value: ast.expr) -> ast.expr:
-        """``np.shape(value)`` (the standard has no shape function)."""
-        return _shape(value) if self.xp else _call(self.np("shape"), [value])
+    def shape(self, value: ast.expr, atom=None) -> ast.expr:
+        """``np.shape(value)`` (the standard has no shape function: ``x.shape``
+        when ``atom`` is known to be an array, else a ``getattr``)."""
+        if not self.xp:
+            return _call(self.np("shape"), [value])
+        return _shape(value, bool(atom is not None and self.rank(atom)))
 
     def copy(self, value: ast.expr) -> ast.expr:
         """A new array equal to ``value`` (``value.copy()``)."""

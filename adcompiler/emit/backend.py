@@ -108,6 +108,21 @@ def array_atoms(fn) -> set:
     return out
 
 
+def int_arrays(fn) -> set:
+    """Results of primitives giving integer arrays (``np.argsort``, an
+    ``np.arange`` of integers, index arrays)."""
+    from ..core.ir import Const, Eqn, walk
+    from ..prims.primitives import PRIMS
+    out = set()
+    for s in walk(fn.body):
+        if not (isinstance(s, Eqn) and s.outs and s.prim in PRIMS):
+            continue
+        if PRIMS[s.prim].dtype == "int" and PRIMS[s.prim].array_only or s.prim == "arange" and \
+                all(isinstance(a, Const) and type(a.value) is int for a in s.args):
+            out.update(s.outs)
+    return out
+
+
 def as_number(mask: ast.expr) -> ast.expr:
     """``xp.astype(mask, dtype)``: a boolean mask as numbers of the caller's
     float dtype (float32 arrays keep float32 gradients)."""

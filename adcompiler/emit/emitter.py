@@ -40,7 +40,8 @@ class Emitter:
     :meth:`can_overwrite`, :meth:`can_write_item` and :meth:`name_of`."""
 
     def __init__(self, fn: Function, reserved: set, shapes: dict | None = None,
-                 floats: set | None = None, fresh_results: bool = False) -> None:
+                 floats: set | None = None, fresh_results: bool = False,
+                 kinds: dict | None = None) -> None:
         self.fn = fn
         self.fresh_results = fresh_results and shapes is not None
         self.own = Ownership(fn, shapes, floats)
@@ -55,8 +56,11 @@ class Emitter:
             self.ex.masks = {v for v in backend.masks(fn) if shapes.get(v) != ()}
             # integer arrays (np.arange(3), indices) meeting floats in arithmetic:
             # the standard does not promote across kinds
-            self.ex.ints = {v for v, s in shapes.items() if s != () and v not in (floats or ())
-                            } - self.ex.masks
+            self.kinds = kinds or {}
+            # (known from the kinds, or made by an integer primitive: np.arange)
+            self.ex.ints = {v for v, s in shapes.items() if s != () and (
+                self.kinds.get(v) == "i")} | (backend.int_arrays(fn) - set(floats or ()))
+            self.ex.ints -= self.ex.masks
         self.control = ControlFlow(self)
 
     # ------------------------------------------------ the interface arrays/emit.py uses
@@ -259,11 +263,12 @@ def _comment(loc) -> ast.stmt:
 
 
 def emit_function(fn: Function, reserved: set, shapes: dict | None = None,
-                  floats: set | None = None, entry: bool = False) -> tuple:
+                  floats: set | None = None, entry: bool = False,
+                  kinds: dict | None = None) -> tuple:
     """The FunctionDef of ``fn`` and the modules it needs imported (``shapes``:
     see :mod:`adcompiler.arrays.shapes`; None means all values are scalars; ``entry``:
     the function the user calls, whose arrays must be fresh)."""
-    em = Emitter(fn, reserved, shapes, floats, entry)
+    em = Emitter(fn, reserved, shapes, floats, entry, kinds)
     try:
         node = em.function()
     except CompileError as err:  # a refusal of the array-api backend: name the file
@@ -271,7 +276,8 @@ def emit_function(fn: Function, reserved: set, shapes: dict | None = None,
     if backend.array_api() and backend.uses_xp(node):
         # the namespace of the array parameters (unknown shapes may be arrays)
         arrays = [p for p in fn.params if (shapes or {}).get(p) != ()]
-        floats = [em.namer[p] for p in arrays if p in (floats or ())]
+        # the float arrays (of a kind unknown here, as with adc compile --shapes: maybe)
+        floats = [em.namer[p] for p in arrays if (kinds or {}).get(p) in ("f", None)]
         for module in backend.prologue(node, [em.namer[p] for p in arrays], floats):
             em.need(module)
         em.need(backend.IMPORT)

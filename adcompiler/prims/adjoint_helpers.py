@@ -82,7 +82,7 @@ def _unsum_emit(kit, e, args):
         # (of the caller's dtype and device: torch would make a float a float32)
         g = ast.Call(kit.np("asarray"), [g], kit.placed())
     g = _expand_red_emit(kit, e, g)
-    target = kit.const(shape) if shape is not None else kit.shape(args[1])
+    target = kit.const(shape) if shape is not None else kit.shape(args[1], e.args[1])
     if e.param("fresh"):  # returned to the user: a writable array of its own
         # g as it came (the standard's full takes a Python number: a copy there)
         if (e.param("keepdims") or e.param("axis") is None) and not getattr(kit, "xp", False):

@@ -20,10 +20,19 @@ def _like(e, args, dtype):
 
 
 def _size_emit(kit, e, args):
-    """``np.size(x)``; ``math.prod(x.shape)`` under the array-api backend (the
-    standard's ``x.size`` may be None, and is a method of a torch tensor)."""
+    """``np.size(x)``; under the array-api backend ``x.shape[0] * x.shape[1]``
+    when the rank is known, else ``math.prod(x.shape)`` (the standard's
+    ``x.size`` may be None, and is a method of a torch tensor)."""
     if not getattr(kit, "xp", False):
         return np_call("size")(kit, e, args)
+    rank = kit.rank(e.args[0])
+    if rank is not None and rank <= 3:  # x.shape[0] * x.shape[1]: no compute (Dask)
+        dims = [ast.Subscript(ast.Attribute(args[0], "shape", ast.Load()), kit.const(k),
+                              ast.Load()) for k in range(rank)]
+        out = dims[0] if dims else kit.const(1)
+        for d in dims[1:]:
+            out = ast.BinOp(out, ast.Mult(), d)
+        return out
     kit.em.need("math")
     return kit.call(ast.Attribute(kit.builtin("math"), "prod", ast.Load()), [kit.shape(args[0])])
 
