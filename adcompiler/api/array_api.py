@@ -75,13 +75,40 @@ def plain(types: tuple) -> bool:
 
 
 def refuse_foreign(values, what: str) -> None:
-    """Only ``grad`` and ``value_and_grad`` (reverse mode) take arrays of
-    other libraries so far: ``what`` (forward mode, ``vjp``) refuses them
-    by name rather than failing inside NumPy code."""
+    """``grad``, ``value_and_grad``, ``jvp``, ``vjp`` and ``hvp`` take
+    arrays of other libraries; ``what`` (a Jacobian, Hessian or derivative
+    assembled from basis tangents with NumPy) refuses them by name rather
+    than failing inside NumPy code."""
     bad = next((v for v in values if is_foreign(v)), None)
     if bad is not None:
         from ..errors import UsageError
         raise UsageError(f"{what} takes NumPy arrays only for now, not {type(bad).__module__}."
                          f"{type(bad).__name__}: arrays of other libraries (the array-api "
-                         "backend) work with grad and value_and_grad in reverse mode "
+                         "backend) work with grad, value_and_grad, jvp, vjp and hvp "
                          "(docs/scaling.md)")
+
+
+#: what a library's namespace lacks or computes differently from the
+#: standard (array_api_compat 1.16): the emitted call -> what the user wrote
+_GAPS = {"dask": {"xp.linalg.det(": "np.linalg.det", "xp.linalg.slogdet(": "np.linalg.slogdet",
+                  "xp.linalg.eigh(": "np.linalg.eigvalsh (its derivative uses eigh)",
+                  "xp.linalg.cholesky(": "np.linalg.cholesky (Dask's gives the upper factor)",
+                  "xp.take_along_axis(": "np.sort along an axis of a 2-d array"}}
+
+
+def check_library(source: str, args: tuple, kwargs: dict) -> None:
+    """Refuse by name, before running it, code that calls what the caller's
+    library does not have (or gets wrong): a clear error instead of an
+    AttributeError inside the emitted code, or a wrong gradient."""
+    values = [a for a in list(args) + list(kwargs.values()) if is_foreign(a)]
+    if not values:
+        return
+    from array_api_compat import is_dask_array
+    library = "dask" if any(map(is_dask_array, values)) else None
+    flat = "".join(source.split())  # (the printer may break a line inside a name)
+    for needle, what in _GAPS.get(library, {}).items():
+        if needle in flat:
+            from ..errors import UsageError
+            raise UsageError(f"{what} is not available for {library} arrays (array_api_compat's "
+                             f"{library} namespace has no standard {needle[3:-1]}): compute it "
+                             "with NumPy arrays, or another library's")

@@ -26,7 +26,8 @@ from ..runtime.realargs import as_real, refuse_complex
 from ..arrays import forward as forward_arrays
 from . import forward_value
 from .arguments import as_tuple, defaults_tail, name_of, signature_of, tail_with
-from .array_api import refuse_foreign
+from . import array_api
+from ..emit import backend
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
@@ -64,8 +65,11 @@ def outputs(fn) -> int:
 
 
 def _quick_key(args: tuple) -> tuple:
-    """What decides :func:`signature` of a call, cheaply (it runs on every call)."""
-    return tuple((a.shape, a.dtype.char) if type(a) is np.ndarray else type(a) for a in args)
+    """What decides :func:`signature` of a call, cheaply (it runs on every call);
+    another library's arrays (array_api.py): their type, shape and dtype."""
+    return tuple((a.shape, a.dtype.char) if type(a) is np.ndarray else
+                 array_api.key_of(a) if type(a) not in array_api.PLAIN and
+                 array_api.is_foreign(a) else type(a) for a in args)
 
 
 def _module(kind: str, fn, key: tuple, args: tuple):
@@ -78,12 +82,17 @@ def _module(kind: str, fn, key: tuple, args: tuple):
     if not (inspect.isfunction(fn) or hasattr(type(fn), "adc_load")):  # emitted code
         raise AdcError("forward mode over emitted forward-mode code of array code is not "
                        "supported; use derivative(f, order=k), or hessian / hvp")
-    sig = signature(fn, args, {})
-    cache_key = (kind, fn, key, sig)
+    chosen = array_api.backend_of(args, {})  # another library's arrays: the array-api backend
+    stand_ins = array_api.stand_ins(args, {})[0] if chosen != backend.NUMPY else args
+    sig = signature(fn, stand_ins, {})
+    cache_key = (kind, fn, key, sig, chosen)
     with _LOCK:
         hit = _CACHE.get(cache_key)
         if hit is None or not hit[2]():
-            code = _compiled(kind, fn, key, sig)
+            with backend.using(chosen):
+                code = _compiled(kind, fn, key, sig)
+            if chosen != backend.NUMPY:  # what the caller's library lacks: refused
+                array_api.check_library(code.source, args, {})
             hit = (code, code.load(), code.fresh_check())
             _CACHE[cache_key] = hit
         _CACHE[quick] = hit
@@ -141,7 +150,6 @@ class Last:
 def _full(fn, args: tuple, real: tuple, kwargs: dict | None = None) -> tuple:
     """The arguments, then the rest by name (``kwargs``) or their defaults;
     the differentiated ones made real."""
-    refuse_foreign(args + tuple((kwargs or {}).values()), "forward mode")
     refuse_complex([f"#{k + 1}" for k in range(len(args))], args)
     args = tuple(as_real(a, f"#{k + 1}") if k in real else a for k, a in enumerate(args))
     if varargs.has_varargs(fn):  # def f(x, *args): every value comes by position
@@ -159,9 +167,20 @@ _TAILS: dict = {}  # (fn, number of arguments given, its defaults) -> the defaul
 
 
 def _zeros_like_outputs(outs: tuple, dots: tuple) -> tuple:
-    """A tangent that is an exact zero (nothing varies) has its output's shape."""
-    return tuple(np.zeros(np.shape(o)) if np.ndim(o) and np.ndim(d) == 0 and d == 0 else d
-                 for o, d in zip(outs, dots))
+    """A tangent that is an exact zero (nothing varies) has its output's shape
+    (and library: another's arrays get its zeros)."""
+    return tuple(_zeros_like(o) if _is_zero(o, d) else d for o, d in zip(outs, dots))
+
+
+def _is_zero(o, d) -> bool:
+    return len(getattr(o, "shape", np.shape(o))) > 0 and isinstance(d, (int, float)) and d == 0
+
+
+def _zeros_like(o):
+    if array_api.is_foreign(o):
+        from array_api_compat import array_namespace
+        return array_namespace(o).zeros_like(o)
+    return np.zeros(np.shape(o))
 
 
 def _split(flat, nout: int) -> tuple:
@@ -189,7 +208,8 @@ def jvp(fn, primals: tuple, tangents: tuple, last: Last | None = None, kwargs=No
     if last is not None:
         last.code = code
     nout = len(code.functions[0].body.results) // 2
-    tangents = tuple(as_real(np.asarray(t, dtype=float) if np.ndim(t) else t, "tangent")
+    tangents = tuple(t if array_api.is_foreign(t) else  # another library's: as it is
+                     as_real(np.asarray(t, dtype=float) if np.ndim(t) else t, "tangent")
                      for t in tangents)
     outs, dots = _split(run(*full, *tangents), nout)
     return (outs[0], dots[0]) if nout == 1 else (outs, dots)
@@ -234,6 +254,7 @@ def columns(fn, indices: tuple, args: tuple, last: Last | None = None,
     if forward_value.applies(fn):  # jacobian of value_and_grad(f)
         _target(fn, indices)  # refuses has_aux
         return forward_value.columns(fn, indices, args, last)
+    array_api.refuse_foreign(args, "jacobian and grad(mode='forward')")
     fn, kind, key = _target(fn, indices)
     full = _full(fn, args, indices)
     code, run = _module(kind, fn, key, full)
@@ -300,7 +321,8 @@ def hvp(fn, primals: tuple, tangents: tuple, last: Last | None = None, kwargs=No
     code, run = _module("hvp", fn, (tuple(range(n)),), full)
     if last is not None:
         last.code = code
-    tangents = tuple(np.asarray(t, dtype=float) if np.ndim(t) else t for t in tangents)
+    tangents = tuple(t if array_api.is_foreign(t) else  # another library's: as it is
+                     np.asarray(t, dtype=float) if np.ndim(t) else t for t in tangents)
     flat = as_tuple(run(*full, *tangents))
     hv = _zeros_like_outputs(flat[:n], flat[n:])
     return hv[0] if n == 1 else tuple(hv)
@@ -309,6 +331,7 @@ def hvp(fn, primals: tuple, tangents: tuple, last: Last | None = None, kwargs=No
 def hessian(fn, indices: tuple, many: bool, args: tuple, last: Last | None = None):
     """The Hessian by one Hessian-vector product per element of the
     differentiated arguments: ``H[i][j]`` of shape ``x_i.shape + x_j.shape``."""
+    array_api.refuse_foreign(args, "hessian")
     full = _full(fn, args, indices)
     code, run = _module("hvp", fn, (indices,), full)
     if last is not None:
@@ -332,6 +355,7 @@ def hessian(fn, indices: tuple, many: bool, args: tuple, last: Last | None = Non
 
 def derivative(fn, order: int, index: int, args: tuple, last: Last | None = None):
     """The ``order``-th derivative with respect to a scalar parameter of array code."""
+    array_api.refuse_foreign(args, "derivative")
     full = _full(fn, args, (index,))
     if np.ndim(full[index]):
         raise UsageError(f"derivative takes a scalar {list(signature_of(fn).parameters)[index]}"

@@ -24,6 +24,8 @@ from ..runtime.realargs import as_real, float_gradient, refuse_complex
 from ..runtime.tracebacks import user_facing
 from ..compiler_vjp import compile_vjp
 from ..frontend.auxout import count, rebuild, split_aux
+from ..emit import backend
+from . import array_api
 from .arguments import STRUCTURES_WORK, name_of, signature_of, tail_with
 
 _LOCK = threading.RLock()
@@ -69,8 +71,10 @@ def _product(fn, wrt: tuple, full: tuple, has_aux: bool = False):
     """``(VjpCode, loaded f_vjp, aux structure)`` for calls shaped like
     ``full`` (cached; compiled again when the function, a global or a helper
     has changed).  ``has_aux``: ``fn`` returns ``(value, aux)`` (auxout.py)."""
-    sig = signature(fn, full, {})
-    key = (fn, wrt, sig, has_aux)
+    chosen = array_api.backend_of(full, {})  # another library's arrays: array-api code
+    sig = signature(fn, array_api.stand_ins(full, {})[0] if chosen != backend.NUMPY else full,
+                    {})
+    key = (fn, wrt, sig, has_aux, chosen)
     with _LOCK:
         hit = _CODES.get(key)
         if hit is None or not hit[0].compiled.fresh():
@@ -78,13 +82,24 @@ def _product(fn, wrt: tuple, full: tuple, has_aux: bool = False):
             sf, structure = load_live(fn), None
             if has_aux:
                 sf, structure = split_aux(sf)
-            code = compile_vjp(sf, wrt, shapes, dtypes, count(structure) if has_aux else 0)
+            with backend.using(chosen):
+                code = compile_vjp(sf, wrt, shapes, dtypes, count(structure) if has_aux else 0)
+            if chosen != backend.NUMPY:  # what the caller's library lacks: refused
+                array_api.check_library(code.compiled.source, full, {})
             hit = _CODES[key] = (code, code.compiled.load(), structure)
     return hit
 
 
-def _zeros(shapes: tuple) -> tuple:
-    return tuple(0.0 if s == () else np.zeros(s) for s in shapes)
+def _zeros(shapes: tuple, full: tuple = ()) -> tuple:
+    """Zero cotangents; of the caller's library, dtype and device when it
+    passed another library's arrays."""
+    like = next((a for a in full if array_api.is_foreign(a)), None)
+    if like is None:
+        return tuple(0.0 if s == () else np.zeros(s) for s in shapes)
+    from array_api_compat import array_namespace, device
+    xp = array_namespace(like)
+    return tuple(0.0 if s == () else xp.zeros(s, dtype=like.dtype, device=device(like))
+                 for s in shapes)
 
 
 def array_vjp(fn, primals: tuple, kwargs: dict | None = None):
@@ -96,13 +111,14 @@ def array_vjp(fn, primals: tuple, kwargs: dict | None = None):
     code, run, _ = _product(fn, wrt, full)
     shapes = code.out_shapes
     nout = len(shapes)
-    outs = run(*full, *_zeros(shapes))[:nout]
+    outs = run(*full, *_zeros(shapes, full))[:nout]
+    foreign = array_api.backend_of(full, {}) != backend.NUMPY
 
     @user_facing
     def vjp_fn(cotangent):
         cts = _cotangents(fn, cotangent, shapes)
         bars = run(*full, *cts)[nout:]
-        return tuple(_bar(b) for b in bars)
+        return tuple(b if foreign else _bar(b) for b in bars)  # the caller's arrays as they are
 
     vjp_fn.source = code.compiled.source
     return (outs[0] if nout == 1 else tuple(outs)), vjp_fn
@@ -122,6 +138,12 @@ def _cotangents(fn, cotangent, shapes: tuple) -> tuple:
         raise UsageError(f"{name_of(fn)} has {nout} outputs; got {len(cts)} cotangents")
     out = []
     for k, (ct, shape) in enumerate(zip(cts, shapes)):
+        if array_api.is_foreign(ct):  # another library's array: its shape checked, kept
+            if tuple(ct.shape) != shape:
+                raise UsageError(f"the cotangent of output {k} of {name_of(fn)} has shape "
+                                 f"{tuple(ct.shape)}; the output has shape {shape}")
+            out.append(ct)
+            continue
         value = np.asarray(ct, dtype=float)
         if value.shape != shape:
             raise UsageError(f"the cotangent of output {k} of {name_of(fn)} has shape "

@@ -176,12 +176,46 @@ def _pad_lower_check(e, args, dtype):
     return _pad_shape(e, args, dtype)
 
 
-define("pad", 1, array_only=True, memory="fresh", spellings={"np": ("pad",)},
+def _pad_xp(kit, e, args):
+    """``np.pad(x, w)`` (zeros) as ``xp.concat`` of ``x`` and blocks of
+    ``xp.zeros`` along each padded axis (the standard has no pad); the
+    blocks' other sizes are ``x.shape[j]``, plus the padding of the axes
+    already padded."""
+    import ast
+    rank = kit.rank(e.args[0])
+    if rank is None:
+        from ..errors import CompileError
+        raise CompileError("np.pad of an array of unknown rank cannot be written in the Array "
+                           "API standard", construct="array-api")
+    widths = _pad_widths(e, rank)
+    out = args[0]
+    for k, (lo, hi) in enumerate(widths):
+        if not lo and not hi:
+            continue
+
+        def dims(w, k=k):
+            out = []
+            for j in range(rank):
+                d = ast.Subscript(ast.Attribute(args[0], "shape", ast.Load()), kit.const(j),
+                                  ast.Load())
+                if j < k and sum(widths[j]):
+                    d = ast.BinOp(d, ast.Add(), kit.const(sum(widths[j])))
+                out.append(kit.const(w) if j == k else d)
+            return ast.Tuple(out, ast.Load())
+        parts = [ast.Call(kit.np("zeros"), [dims(w)], kit.placed()) for w in (lo,) if w] + \
+            [out] + [ast.Call(kit.np("zeros"), [dims(w)], kit.placed()) for w in (hi,) if w]
+        out = kit.call(kit.np("concat"), [ast.List(parts, ast.Load())],
+                       {"axis": kit.const(k)} if k else {})
+    return out
+
+
+define("pad", 1, array_only=True, memory="fresh",
+       spellings={"np": ("pad",), "array_api": ("concat", "zeros")},
        impl=_pad_impl, shape=_pad_lower_check,
        extra={"lower": Signature(("array",), {"pad_width": 0, "mode": "constant",
                                               "constant_values": 0},
                                strings=("mode",)),
-              "emit": emit_call("pad", positional=("pad_width",))},
+              "emit": emit_call("pad", positional=("pad_width",)), "emit_xp": _pad_xp},
        **linear(_pad_bar),
        domain=axis_cases(((4,), {"pad_width": 1}), ((3, 4), {"pad_width": ((1, 0), (2, 3))}),
                          ((2, 3), {"pad_width": (0, 2)})))
