@@ -93,7 +93,9 @@ def refuse_foreign(values, what: str) -> None:
 _GAPS = {"dask": {"xp.linalg.det(": "np.linalg.det", "xp.linalg.slogdet(": "np.linalg.slogdet",
                   "xp.linalg.eigh(": "np.linalg.eigvalsh (its derivative uses eigh)",
                   "xp.linalg.cholesky(": "np.linalg.cholesky (Dask's gives the upper factor)",
-                  "xp.take_along_axis(": "np.sort along an axis of a 2-d array"}}
+                  "xp.take_along_axis(": "np.sort along an axis of a 2-d array",
+                  "xp.take(xp.concat([": "the gradient of x[mask] (boolean indexing: "
+                                         "Dask's chunks become unknown)"}}
 
 
 def check_library(source: str, args: tuple, kwargs: dict) -> None:

@@ -10,9 +10,10 @@ computes where its arrays are (lazily on Dask)::
         x.shape[0], device=dev), dtype), g, axes=([0], [0]))
 
 ``(len(i), n)`` numbers: fine for the indices a program gathers, costly for
-millions of them.  Only one array index among full slices is written so;
-any other index of an array (two array indices, a boolean mask, a slice
-with bounds beside the array) is refused by name.
+millions of them.  A boolean mask (``x[x > 0]``) scatters by the running
+count of its true elements (:func:`_masked`).  Only one array index among
+full slices is written so; any other index of an array (two array
+indices, a slice with bounds beside the array) is refused by name.
 """
 from __future__ import annotations
 
@@ -63,8 +64,10 @@ def contribution(em, e: Eqn) -> ast.expr:
             or ("..." in spec and spec.index("...") < arrays[0]):
         raise refusal(e, "with more than one array, or beside a bounded slice")
     k, index = arrays[0], atoms[0]
-    if index in getattr(em.ex, "masks", ()) or isinstance(index, Const):
-        raise refusal(e, "with a boolean mask")
+    if index in getattr(em.ex, "masks", ()) or getattr(em, "kinds", {}).get(index) == "b":
+        return _masked(em, e, k, index)
+    if isinstance(index, Const):
+        raise refusal(e, "with a constant")
     rank = (em.own.shapes or {}).get(index)
     if not isinstance(rank, tuple) or len(rank) > 1:
         raise refusal(e, "with an integer array of more than one dimension")
@@ -83,6 +86,42 @@ def contribution(em, e: Eqn) -> ast.expr:
     if k:
         out = _call("moveaxis", [out, ast.Constant(0), ast.Constant(k)])
     return out
+
+
+def _masked(em, e: Eqn, k: int, mask) -> ast.expr:
+    """The adjoint of ``x[mask]`` (``g``: the selected elements in order,
+    then the axes after the mask's): element ``j`` of the flattened mask
+    takes ``g[cumulative_sum(mask)[j] - 1]`` where the mask is true::
+
+        xp.where(mask, xp.reshape(xp.take(xp.concat([g, zeros]), xp.clip(
+            xp.cumulative_sum(xp.reshape(xp.astype(mask, xp.int64), (-1,))) - 1,
+            0), axis=0), x.shape), 0.0)
+
+    (a zero row after ``g``: an all-false mask selects nothing, yet the
+    take needs an element).  The mask covers all of ``x``'s axes, or its
+    first (1-d)."""
+    x, _, g = e.args[:3]
+    shapes = em.own.shapes or {}
+    rank, mrank = len(shapes.get(x) or ()), len(shapes.get(mask) or ())
+    if k or not (mrank == rank or mrank == 1):
+        raise refusal(e, "with a boolean mask over some of the axes")
+    xs = ast.Attribute(em.expr(x), "shape", ast.Load())
+    rest = [ast.Subscript(xs, ast.Constant(j), ast.Load()) for j in range(mrank, rank)]
+    zero = ast.Call(backend.xp_name("zeros"), [ast.Tuple([ast.Constant(1)] + rest, ast.Load())],
+                    backend.placed())
+    flat = _call("reshape", [_call("astype", [em.expr(mask), backend.xp_name("int64")]),
+                             ast.Tuple([_neg1()], ast.Load())])
+    where = _call("clip", [ast.BinOp(_call("cumulative_sum", [flat]), ast.Sub(),
+                                     ast.Constant(1)), ast.Constant(0)])
+    padded = _call("concat", [ast.List([em.expr(g), zero], ast.Load())])
+    taken = ast.Call(backend.xp_name("take"), [padded, where],
+                     [ast.keyword("axis", ast.Constant(0))])
+    values = _call("reshape", [taken, xs])
+    cond = em.expr(mask)
+    if mrank < rank:
+        cond = _call("reshape", [cond, ast.Tuple([_neg1()] + [ast.Constant(1)] * (rank - mrank),
+                                                 ast.Load())])
+    return _call("where", [cond, values, ast.Constant(0.0)])
 
 
 def _one(em, e: Eqn, k: int, index, arange: ast.expr) -> ast.expr:

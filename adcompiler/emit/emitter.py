@@ -57,6 +57,7 @@ class Emitter:
             # integer arrays (np.arange(3), indices) meeting floats in arithmetic:
             # the standard does not promote across kinds
             self.kinds = kinds or {}
+            self.ex.kinds = self.kinds
             # (known from the kinds, or made by an integer primitive: np.arange)
             self.ex.ints = {v for v, s in shapes.items() if s != () and (
                 self.kinds.get(v) == "i")} | (backend.int_arrays(fn) - set(floats or ()))

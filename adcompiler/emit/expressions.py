@@ -39,6 +39,8 @@ class Expressions:
         self.ints: set = set()
         #: var -> shape (arrays/shapes.py), for records' emission (``kit.rank``)
         self.shapes: dict = {}
+        #: var -> dtype kind ('b', 'i', 'f') where known (array-api backend)
+        self.kinds: dict = {}
 
     def is_float(self, v) -> bool:
         """Is ``v`` known to hold floats (records' emission may ask)?"""

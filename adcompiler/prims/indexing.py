@@ -111,6 +111,10 @@ def _case(shape, spec_atoms, *extra):
     return make
 
 
+def _is_mask(kit, a) -> bool:
+    return a in getattr(kit.em, "masks", ()) or getattr(kit.em, "kinds", {}).get(a) == "b"
+
+
 def _take_xp(kit, e, args):
     """``xp.take(x, i, axis=k)`` for one integer-array index among full
     slices (``M[i]``, ``M[:, i]``): the standard's subscripts take integer
@@ -124,7 +128,7 @@ def _take_xp(kit, e, args):
         return None
     index, k = atoms[0], arrays[0]
     zero_d = index in getattr(kit.em, "arrays0", ())
-    if index in getattr(kit.em, "masks", ()) or (kit.rank(index) != 1 and not zero_d):
+    if _is_mask(kit, index) or (kit.rank(index) != 1 and not zero_d):
         return None
     i = args[1]
     if zero_d:
@@ -137,6 +141,8 @@ def _index_emit(kit, e, args):
     """``x[...]``; ``x[...].copy()`` when the adjoint of an item write asks
     for the part as a new array (``fresh=True``, see prims/writes.py)."""
     rank = kit.rank(e.args[0]) if getattr(kit, "xp", False) else -1
+    if rank not in (None, -1):  # a boolean mask indexes as many axes as it has
+        rank -= sum((kit.rank(a) or 1) - 1 for a in e.args[1:] if _is_mask(kit, a))
     taken = _take_xp(kit, e, args) if getattr(kit, "xp", False) else None
     node = taken if taken is not None else \
         ast.Subscript(args[0], index_node(e.param("spec"), args[1:], rank), ast.Load())
