@@ -93,7 +93,16 @@ def masks(fn) -> set:
     from ..core.ir import Eqn, walk
     from ..prims.primitives import PRIMS
     return {s.outs[0] for s in walk(fn.body) if isinstance(s, Eqn) and s.outs
-            and PRIMS[s.prim].form == "compare"}
+            and (PRIMS[s.prim].form == "compare" or _bools(s))}
+
+
+def _bools(e) -> bool:
+    """``np.array([True, False])``: a constant mask."""
+    from ..core.ir import Const
+    values = e.param("values") if e.prim == "intarray" else [
+        a.value if isinstance(a, Const) else None for a in e.args] if e.prim == "array_of" \
+        else None
+    return bool(values) and all(type(v) is bool for v in values)
 
 
 def array_atoms(fn) -> set:
@@ -117,7 +126,8 @@ def int_arrays(fn) -> set:
     for s in walk(fn.body):
         if not (isinstance(s, Eqn) and s.outs and s.prim in PRIMS):
             continue
-        if PRIMS[s.prim].dtype == "int" and PRIMS[s.prim].array_only or s.prim == "arange" and \
+        if PRIMS[s.prim].dtype == "int" and PRIMS[s.prim].array_only and not _bools(s) or \
+                s.prim == "arange" and \
                 all(isinstance(a, Const) and type(a.value) is int for a in s.args):
             out.update(s.outs)
     return out

@@ -322,9 +322,9 @@ def _pack_emit(kit, e, args):
 def _pack_xp(kit, e, args):
     """``xp.asarray([1.0, 2.0], dtype=dtype, device=dev)`` of constants (of
     integers: the library's integer dtype), else ``xp.stack`` of the items
-    made arrays of the caller's float dtype on its device."""
+    made arrays of the caller's float dtype on its device (of booleans: a mask)."""
     if all(isinstance(a, Const) for a in e.args):
-        ints = not e.param("float") and all(type(a.value) is int for a in e.args)
+        ints = not e.param("float") and all(type(a.value) in (int, bool) for a in e.args)
         kws = kit.placed() if not ints else [kw for kw in kit.placed() if kw.arg == "device"]
         return ast.Call(kit.np("asarray"), [ast.List(list(args), ast.Load())], kws)
     items = [ast.Call(kit.np("asarray"), [a], kit.placed()) for a in args]

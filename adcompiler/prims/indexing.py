@@ -128,7 +128,14 @@ def _take_xp(kit, e, args):
         return None
     index, k = atoms[0], arrays[0]
     zero_d = index in getattr(kit.em, "arrays0", ())
-    if _is_mask(kit, index) or (kit.rank(index) != 1 and not zero_d):
+    if _is_mask(kit, index):  # alone it indexes; beside more axes, its true positions
+        if k == 0 and None not in (kit.rank(index), kit.rank(e.args[0])) and \
+                kit.rank(index) < kit.rank(e.args[0]):
+            where = ast.Subscript(kit.call(kit.np("nonzero"), [args[1]]), kit.const(0),
+                                  ast.Load())
+            return kit.call(kit.np("take"), [args[0], where], {"axis": kit.const(0)})
+        return None
+    if kit.rank(index) != 1 and not zero_d:
         return None
     i = args[1]
     if zero_d:
@@ -154,7 +161,7 @@ def _index_emit(kit, e, args):
 define("index", -1, array_only=True, memory="view",  # x[...]: index(x, *atoms), params spec
        impl=lambda x, *atoms, spec, **_: x[index_key(spec, atoms)], shape=_index_shape,
        extra={"emit": _index_emit, "shares": (0,)},
-       spellings={"array_api": ("take", "reshape", "squeeze")},  # and subscripts
+       spellings={"array_api": ("take", "reshape", "squeeze", "nonzero")},  # and subscripts
        **linear(_scatter_back),
        domain=(_case((3, 4), [_slice(1, None, None), ("a", (0,))]),
                _case((5,), [("a", lambda r: (np.array([0, 2, 2, 4]),))]),
