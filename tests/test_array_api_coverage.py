@@ -258,3 +258,54 @@ def test_jvp_vjp_hvp_value_and_grad_on_foreign_arrays(lib):
     wv, wg = adcompiler.value_and_grad(mixed, wrt=(0, 1))(_W, _X)
     _same(value, wv, back)
     _same(grads, wg, back)
+
+
+def vec(w, X):
+    return np.tanh(X @ w) * 2.0
+
+
+def along(t, w):
+    return np.sin(t * w) + t
+
+
+TRANSFORMS = {
+    "jacobian_reverse": lambda a: adcompiler.jacobian(vec, wrt=(0, 1), mode="reverse")(*a),
+    "jacobian_forward": lambda a: adcompiler.jacobian(vec, wrt=(0, 1), mode="forward")(*a),
+    "jacobian_auto": lambda a: adcompiler.jacobian(vec)(*a),
+    "hessian": lambda a: adcompiler.hessian(mixed, wrt=(0, 1))(*a),
+    "grad_forward": lambda a: adcompiler.grad(mixed, mode="forward")(*a),
+    "derivative": lambda a: adcompiler.derivative(lambda_free, order=2)(0.3, a[0]),
+    "jacobian_scalar_arg": lambda a: adcompiler.jacobian(along, wrt=(0, 1),
+                                                         mode="forward")(0.3, a[0]),
+}
+
+
+def lambda_free(t, w):
+    return np.sum(np.sin(t * w))
+
+
+def _same_tree(got, want, back):
+    if isinstance(want, tuple):
+        assert isinstance(got, tuple) and len(got) == len(want)
+        for g, w in zip(got, want):
+            _same_tree(g, w, back)
+        return
+    value = got if isinstance(got, float) else back(got)
+    np.testing.assert_allclose(value, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("lib", list(_libraries()))
+@pytest.mark.parametrize("transform", list(TRANSFORMS))
+def test_jacobians_hessians_derivatives_on_foreign_arrays(transform, lib):
+    """Their basis tangents, zeros and stacked columns are the caller's
+    library's (api/foreign_basis.py): results of its type, NumPy's values."""
+    conv, back = _libraries()[lib]
+    run = TRANSFORMS[transform]
+    want = run((_W, _X))
+    got = run((conv(_W), conv(_X)))
+    _same_tree(got, want, back)
+    first = got
+    while isinstance(first, tuple):
+        first = first[0]
+    if transform != "derivative":
+        assert type(first) is type(conv(_W))

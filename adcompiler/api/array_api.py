@@ -74,20 +74,6 @@ def plain(types: tuple) -> bool:
     return PLAIN.issuperset(types)
 
 
-def refuse_foreign(values, what: str) -> None:
-    """``grad``, ``value_and_grad``, ``jvp``, ``vjp`` and ``hvp`` take
-    arrays of other libraries; ``what`` (a Jacobian, Hessian or derivative
-    assembled from basis tangents with NumPy) refuses them by name rather
-    than failing inside NumPy code."""
-    bad = next((v for v in values if is_foreign(v)), None)
-    if bad is not None:
-        from ..errors import UsageError
-        raise UsageError(f"{what} takes NumPy arrays only for now, not {type(bad).__module__}."
-                         f"{type(bad).__name__}: arrays of other libraries (the array-api "
-                         "backend) work with grad, value_and_grad, jvp, vjp and hvp "
-                         "(docs/scaling.md)")
-
-
 #: what a library's namespace lacks or computes differently from the
 #: standard (array_api_compat 1.16): the emitted call -> what the user wrote
 _GAPS = {"dask": {"xp.linalg.det(": "np.linalg.det", "xp.linalg.slogdet(": "np.linalg.slogdet",

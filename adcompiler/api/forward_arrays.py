@@ -26,7 +26,7 @@ from ..runtime.realargs import as_real, refuse_complex
 from ..arrays import forward as forward_arrays
 from . import forward_value
 from .arguments import as_tuple, defaults_tail, name_of, signature_of, tail_with
-from . import array_api
+from . import array_api, foreign_basis
 from ..emit import backend
 
 _CACHE: dict = {}
@@ -34,10 +34,10 @@ _LOCK = threading.RLock()
 
 
 def has_arrays(args) -> bool:
-    """Does a call pass an array anywhere (a NumPy array, or a list or tuple
-    of numbers: a vector, as grad takes it)?"""
+    """Does a call pass an array anywhere (a NumPy array, another library's,
+    or a list or tuple of numbers: a vector, as grad takes it)?"""
     return any(isinstance(a, np.ndarray) or isinstance(a, (list, tuple)) and a and
-               not is_tree(a) and np.ndim(a) > 0 for a in args)
+               not is_tree(a) and np.ndim(a) > 0 or array_api.is_foreign(a) for a in args)
 
 
 def array_code(fn) -> bool:
@@ -254,25 +254,51 @@ def columns(fn, indices: tuple, args: tuple, last: Last | None = None,
     if forward_value.applies(fn):  # jacobian of value_and_grad(f)
         _target(fn, indices)  # refuses has_aux
         return forward_value.columns(fn, indices, args, last)
-    array_api.refuse_foreign(args, "jacobian and grad(mode='forward')")
     fn, kind, key = _target(fn, indices)
     full = _full(fn, args, indices)
     code, run = _module(kind, fn, key, full)
     if last is not None:
         last.code = code
     nout = len(code.functions[0].body.results) // 2
-    zeros = [np.zeros(np.shape(full[i])) if np.ndim(full[i]) else 0.0 for i in indices]
+    kit = _Assembly(full)
+    zeros = [kit.zeros(full[i]) for i in indices]
     outs, blocks = None, {}
     for pos, i in enumerate(indices):
-        shape = np.shape(full[i])
+        shape = kit.shape(full[i])
         cols = []
-        for e in _basis(shape):
+        for e in kit.basis(shape):
             seeds = zeros[:pos] + [e] + zeros[pos + 1:]
             outs, dots = _split(run(*full, *seeds), nout)
             cols.append(dots)
-        blocks[i] = tuple(_stack([c[k] for c in cols], np.shape(outs[k]), shape)
+        blocks[i] = tuple(kit.stack([c[k] for c in cols], kit.shape(outs[k]), shape)
                           for k in range(nout - skip))
     return outs, blocks
+
+
+class _Assembly:
+    """How basis tangents and Jacobian columns are made: NumPy's, or the
+    caller's library's when it passed another library's arrays
+    (foreign_basis.py)."""
+
+    def __init__(self, full: tuple) -> None:
+        self.like = foreign_basis.like_of(full)
+
+    def shape(self, value) -> tuple:
+        return tuple(value.shape) if self.like is not None and hasattr(value, "shape") \
+            else np.shape(value)
+
+    def zeros(self, value):
+        if self.like is None:
+            return np.zeros(np.shape(value)) if np.ndim(value) else 0.0
+        return foreign_basis.zeros(self.shape(value), self.like)
+
+    def basis(self, shape):
+        return _basis(shape) if self.like is None else foreign_basis.basis(shape, self.like)
+
+    def stack(self, cols, out_shape, arg_shape):
+        if self.like is None:
+            return _stack(cols, out_shape, arg_shape)
+        return foreign_basis.stack(cols, out_shape, arg_shape, self.like)
 
 
 def _stack(cols: list, out_shape: tuple, arg_shape: tuple):
@@ -301,7 +327,7 @@ def grad(fn, indices: tuple, many: bool, with_value: bool, args: tuple,
     outs, blocks = columns(fn, indices, args, last)
     if len(outs) != 1:
         raise AdcError(f"{name_of(fn)} has {len(outs)} outputs; grad needs one, use jacobian")
-    if np.ndim(outs[0]):
+    if len(getattr(outs[0], "shape", np.shape(outs[0]))):
         raise AdcError(f"{name_of(fn)} returns an array of shape {np.shape(outs[0])}, but a "
                        "gradient needs a scalar output; use jacobian")
     grads = tuple(blocks[i][0] for i in indices)
@@ -331,23 +357,23 @@ def hvp(fn, primals: tuple, tangents: tuple, last: Last | None = None, kwargs=No
 def hessian(fn, indices: tuple, many: bool, args: tuple, last: Last | None = None):
     """The Hessian by one Hessian-vector product per element of the
     differentiated arguments: ``H[i][j]`` of shape ``x_i.shape + x_j.shape``."""
-    array_api.refuse_foreign(args, "hessian")
     full = _full(fn, args, indices)
     code, run = _module("hvp", fn, (indices,), full)
     if last is not None:
         last.code = code
     m = len(indices)
-    zeros = [np.zeros(np.shape(full[i])) if np.ndim(full[i]) else 0.0 for i in indices]
+    kit = _Assembly(full)
+    zeros = [kit.zeros(full[i]) for i in indices]
     blocks = [[None] * m for _ in range(m)]
     for pos, j in enumerate(indices):
-        shape = np.shape(full[j])
+        shape = kit.shape(full[j])
         cols = []
-        for e in _basis(shape):
+        for e in kit.basis(shape):
             seeds = zeros[:pos] + [e] + zeros[pos + 1:]
             flat = as_tuple(run(*full, *seeds))
             cols.append(_zeros_like_outputs(flat[:m], flat[m:]))
         for r, i in enumerate(indices):
-            blocks[r][pos] = _stack([c[r] for c in cols], np.shape(full[i]), shape)
+            blocks[r][pos] = kit.stack([c[r] for c in cols], kit.shape(full[i]), shape)
     if not many:
         return blocks[0][0]
     return tuple(tuple(row) for row in blocks)
@@ -355,7 +381,6 @@ def hessian(fn, indices: tuple, many: bool, args: tuple, last: Last | None = Non
 
 def derivative(fn, order: int, index: int, args: tuple, last: Last | None = None):
     """The ``order``-th derivative with respect to a scalar parameter of array code."""
-    array_api.refuse_foreign(args, "derivative")
     full = _full(fn, args, (index,))
     if np.ndim(full[index]):
         raise UsageError(f"derivative takes a scalar {list(signature_of(fn).parameters)[index]}"

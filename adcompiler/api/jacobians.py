@@ -25,7 +25,7 @@ from ..runtime.tracebacks import user_facing
 from ..compiler_vjp import compile_vjp
 from ..frontend.auxout import count, rebuild, split_aux
 from ..emit import backend
-from . import array_api
+from . import array_api, foreign_basis
 from .arguments import STRUCTURES_WORK, name_of, signature_of, tail_with
 
 _LOCK = threading.RLock()
@@ -161,11 +161,14 @@ def reverse_jacobian(fn, wrt: tuple, args: tuple, has_aux: bool = False,
     code, run, structure = _product(fn, wrt, full, has_aux)
     shapes = code.out_shapes
     nout = len(shapes)
-    zeros = list(_zeros(shapes))
+    zeros = list(_zeros(shapes, full))
     aux = None
     if has_aux:
         flat = run(*full, *zeros)
         aux = rebuild(structure, flat[len(flat) - code.aux:])
+    like = foreign_basis.like_of(full)
+    if like is not None:  # another library's arrays: assembled there
+        return _foreign_rows(run, full, wrt, shapes, zeros, like), aux
     arg_shapes = [np.shape(full[j]) for j in wrt]
     result = []
     for k, shape in enumerate(shapes):
@@ -181,18 +184,38 @@ def reverse_jacobian(fn, wrt: tuple, args: tuple, has_aux: bool = False,
     return result, aux
 
 
+def _foreign_rows(run, full: tuple, wrt: tuple, shapes: tuple, zeros: list, like) -> list:
+    """:func:`reverse_jacobian`'s rows, seeded and stacked in the library of
+    ``like`` (foreign_basis.py)."""
+    nout = len(shapes)
+    arg_shapes = [tuple(getattr(full[j], "shape", ())) for j in wrt]
+    result = []
+    for k, shape in enumerate(shapes):
+        bars = [[] for _ in wrt]
+        for e in range(max(int(np.prod(shape, dtype=int)), 1)):
+            cts = list(zeros)
+            cts[k] = foreign_basis.unit(shape, e, like)
+            for col, bar in zip(bars, run(*full, *cts)[nout:nout + len(wrt)]):
+                col.append(bar)
+        result.append([foreign_basis.rows(b, shape, s, like) for b, s in zip(bars, arg_shapes)])
+    return result
+
+
 def forward_jacobian(fn, wrt: tuple, args: tuple, kwargs: dict | None = None) -> list:
     """As :func:`reverse_jacobian`, by one ``jvp`` per input element."""
     from .linearize import jvp
     full = _real_args(fn, args, wrt, "jacobian", kwargs)
-    tangents = [np.zeros(np.shape(a)) if np.ndim(a) else 0.0 for a in full]
+    like = foreign_basis.like_of(full)  # another library's arrays: its tangents
+    tangents = [np.zeros(np.shape(a)) if np.ndim(a) else 0.0 for a in full] if like is None \
+        else [foreign_basis.zeros(tuple(getattr(a, "shape", ())), like) for a in full]
     columns = []  # per wrt argument: list of output tangents (tuple per output)
     for j in wrt:
-        shape = np.shape(full[j])
+        shape = tuple(getattr(full[j], "shape", np.shape(full[j])))
         cols = []
         for e in range(int(np.prod(shape, dtype=int))):
             t = list(tangents)
-            t[j] = 1.0 if shape == () else _unit(shape, e)
+            t[j] = 1.0 if shape == () else _unit(shape, e) if like is None else \
+                foreign_basis.unit(shape, e, like)
             _, dot = jvp(fn, full, tuple(t))
             cols.append(dot)
         columns.append(cols)
@@ -201,6 +224,12 @@ def forward_jacobian(fn, wrt: tuple, args: tuple, kwargs: dict | None = None) ->
     for k in range(nout):
         per_arg = []
         for j, cols in zip(wrt, columns):
+            if like is not None:
+                outs = [c[k] if nout > 1 else c for c in cols]
+                out_shape = tuple(getattr(outs[0], "shape", ()))
+                arg_shape = tuple(getattr(full[j], "shape", ()))
+                per_arg.append(foreign_basis.stack(outs, out_shape, arg_shape, like))
+                continue
             outs = [np.asarray(c[k] if nout > 1 else c, dtype=float) for c in cols]
             stacked = np.stack([o.ravel() for o in outs], axis=-1)
             per_arg.append(_shaped(stacked, outs[0].shape + np.shape(full[j])))
@@ -229,7 +258,7 @@ def array_jacobian(fn, wrt: tuple, many: bool, mode: str, args: tuple,
     later parameters by name, not differentiated."""
     full = _real_args(fn, args, wrt, "jacobian", kwargs)
     if mode == "auto":
-        n_in = sum(int(np.size(full[j])) for j in wrt)
+        n_in = sum(foreign_basis.size(full[j]) for j in wrt)
         code = _product(fn, wrt, full, has_aux)[0]
         n_out = sum(int(np.prod(s, dtype=int)) for s in code.out_shapes)
         mode = "forward" if n_in < n_out and not has_aux else "reverse"
