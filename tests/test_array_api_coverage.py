@@ -70,6 +70,7 @@ def f_where(v): return np.sum(np.where(v > 0.5, v ** 2, v))
 def f_mask(v): return np.sum(v[v > 0.5] ** 2) + np.sum(v[v > 5.0] ** 2)
 def f_mask2(M): return np.sum(M[M > 0.5] ** 2)
 def f_mask_rows(M): return np.sum(M[np.array([True, False, True])] ** 3)
+def f_searchsorted(v, grid): return np.sum(v * v * np.searchsorted(grid, v))
 def f_pad(M): return np.sum(np.pad(M, ((1, 0), (2, 3))) ** 2 * np.linspace(0.0, 1.0, 9))
 def f_diff(M): return np.sum(np.diff(M, axis=0) ** 2) + np.sum(np.diff(M, n=2) ** 3)
 def f_trapezoid(v): return np.trapezoid(v ** 2)
@@ -83,7 +84,8 @@ CASES = {f_solve: (A, v), f_inv: (A,), f_det: (A,), f_slogdet: (A,), f_chol: (S,
          f_logaddexp: (v,), f_builders: (v,), f_eye: (A,), f_likes: (v,), f_setitem: (v,),
          f_repeated: (v,), f_rows: (M,), f_cols: (M,), f_row_argmax: (M, v), f_var: (M,),
          f_shifts: (v,), f_tile: (v,), f_meshgrid: (v,), f_where: (v,), f_pad: (M,),
-         f_diff: (M,), f_mask: (v,), f_mask2: (M,), f_mask_rows: (M,)}
+         f_diff: (M,), f_mask: (v,), f_mask2: (M,), f_mask_rows: (M,),
+         f_searchsorted: (v, np.array([0.0, 0.25, 0.5, 0.75]))}
 if hasattr(np, "trapezoid"):  # NumPy 2
     CASES[f_trapezoid] = (v,)
 #: array_api_compat's Dask namespace has no det or eigh (and Dask's

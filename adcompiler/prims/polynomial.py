@@ -87,7 +87,7 @@ define("polyval", 2, array_only=True, memory="fresh", dtype="float",
 
 # ---------------------------------------------------------------- interp
 define("searchsorted", 2, differentiable=False, array_only=True, memory="value", dtype="int",
-       spellings={"np": ("searchsorted",)},
+       spellings={"np": ("searchsorted",), "array_api": ("searchsorted",)},
        impl=lambda a, v, side="left", **_: np.searchsorted(a, v, side=side),
        shape=lambda e, args, dtype: args[1],
        extra={"lower": Signature(("a", "v"), {"side": "left"}, strings=("side",)),
