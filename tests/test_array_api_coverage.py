@@ -3,6 +3,8 @@ corpus (linear algebra, sorting, cumulative sums, stacking, builders,
 scatter-adds, clip/sign/logaddexp...) give NumPy's gradient to 1e-12 on
 array_api_strict, Dask and (when installed) PyTorch CPU, as the caller's
 array type; what the standard cannot spell is refused by name."""
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -71,6 +73,12 @@ def f_mask(v): return np.sum(v[v > 0.5] ** 2) + np.sum(v[v > 5.0] ** 2)
 def f_mask2(M): return np.sum(M[M > 0.5] ** 2)
 def f_mask_rows(M): return np.sum(M[np.array([True, False, True])] ** 3)
 def f_searchsorted(v, grid): return np.sum(v * v * np.searchsorted(grid, v))
+
+
+def f_scipy_softmax(M):
+    return (np.sum(scipy.special.softmax(M, axis=1) * M) + scipy.special.logsumexp(M * 800.0)
+            + np.sum(scipy.special.logsumexp(M, axis=1, keepdims=True) * M)
+            + np.sum(scipy.special.log_softmax(M, axis=0) ** 2))
 def f_pad(M): return np.sum(np.pad(M, ((1, 0), (2, 3))) ** 2 * np.linspace(0.0, 1.0, 9))
 def f_diff(M): return np.sum(np.diff(M, axis=0) ** 2) + np.sum(np.diff(M, n=2) ** 3)
 def f_trapezoid(v): return np.trapezoid(v ** 2)
@@ -86,6 +94,9 @@ CASES = {f_solve: (A, v), f_inv: (A,), f_det: (A,), f_slogdet: (A,), f_chol: (S,
          f_shifts: (v,), f_tile: (v,), f_meshgrid: (v,), f_where: (v,), f_pad: (M,),
          f_diff: (M,), f_mask: (v,), f_mask2: (M,), f_mask_rows: (M,),
          f_searchsorted: (v, np.array([0.0, 0.25, 0.5, 0.75]))}
+if importlib.util.find_spec("scipy") is not None:  # scipy.special in the standard's calls
+    import scipy.special
+    CASES[f_scipy_softmax] = (M,)
 if hasattr(np, "trapezoid"):  # NumPy 2
     CASES[f_trapezoid] = (v,)
 #: array_api_compat's Dask namespace has no det or eigh (and Dask's
