@@ -322,3 +322,14 @@ def test_jacobians_hessians_derivatives_on_foreign_arrays(transform, lib):
         first = first[0]
     if transform != "derivative":
         assert type(first) is type(conv(_W))
+
+
+@pytest.mark.skipif(importlib.util.find_spec("scipy") is None, reason="needs scipy")
+def test_a_scipy_special_function_of_an_array_is_refused_by_name():
+    """scipy.special.expit of an array_api_strict array came back a NumPy
+    array (computed by NumPy, not the caller's library): refused instead."""
+    def f(x):
+        return np.sum(scipy.special.expit(x) * x)
+    adcompiler.grad(f)(v)
+    with pytest.raises(CompileError, match=r"scipy\.special\.expit has no Array API spelling"):
+        adcompiler.grad(f)(xs.asarray(v))
