@@ -333,3 +333,19 @@ def test_a_scipy_special_function_of_an_array_is_refused_by_name():
     adcompiler.grad(f)(v)
     with pytest.raises(CompileError, match=r"scipy\.special\.expit has no Array API spelling"):
         adcompiler.grad(f)(xs.asarray(v))
+
+
+def clashing(dtype, device):
+    dev = np.zeros(3) + dtype
+    xp = dev * device
+    return np.sum(xp ** 2) + np.max(dtype)
+
+
+def test_the_prologue_names_give_way_to_the_users():
+    """A parameter called dtype or device, a local called dev or xp: the
+    emitted namespace, dtype, device and import take other names."""
+    a, b = np.array([0.1, 0.5, 0.3]), np.array([1.0, 2.0, 3.0])
+    g = adcompiler.grad(clashing, wrt=(0, 1))
+    want = adcompiler.grad(clashing, wrt=(0, 1))(a, b)
+    _same_tree(g(xs.asarray(a), xs.asarray(b)), want, np.asarray)
+    assert "device as _device" in g.source and "_dtype, dev = " in g.source

@@ -23,9 +23,7 @@ from ..prims.indexing import index_node
 from ..prims.primitives import PRIMS
 from ..prims.structural import eqn_memory
 from . import scatter
-
-HELPER = "_unbroadcast"
-from .unbroadcast import helper_def  # noqa: E402,F401  (its definition, for compiler.py)
+from .unbroadcast import HELPER, helper_def  # noqa: F401  (compiler.py reads them here)
 
 
 def _np(name: str) -> ast.expr:

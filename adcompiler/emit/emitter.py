@@ -50,19 +50,24 @@ class Emitter:
         self.namer = Namer(self.live, reserved, self.inl.globals, shapes is not None)
         self.ex = Expressions(self.namer, self.inl, shapes is not None, self.own.holds_floats)
         self.ex.shapes = shapes or {}
-        if shapes is not None and backend.array_api():  # 0-d arrays (np.argmax(v))
-            self.ex.arrays0 = {v for v in backend.array_atoms(fn) if shapes.get(v) == ()}
+        self.kinds = kinds or {}
         if shapes is not None and backend.array_api():
-            self.ex.masks = {v for v in backend.masks(fn) if shapes.get(v) != ()}
-            # integer arrays (np.arange(3), indices) meeting floats in arithmetic:
-            # the standard does not promote across kinds
-            self.kinds = kinds or {}
-            self.ex.kinds = self.kinds
-            # (known from the kinds, or made by an integer primitive: np.arange)
-            self.ex.ints = {v for v, s in shapes.items() if s != () and (
-                self.kinds.get(v) == "i")} | (backend.int_arrays(fn) - set(floats or ()))
-            self.ex.ints -= self.ex.masks
+            self._standard_kinds(fn, shapes, floats)
         self.control = ControlFlow(self)
+
+    def _standard_kinds(self, fn: Function, shapes: dict, floats) -> None:
+        """What the array-api backend must know of the values' kinds: the
+        standard has no arithmetic on booleans and no promotion between
+        integers and floats, so masks and integer arrays (``np.arange(3)``,
+        indices; known from the kinds, or made by an integer primitive) are
+        cast where they meet floats; 0-d arrays (``np.argmax(v)``) index
+        differently from Python integers."""
+        self.ex.kinds = self.kinds
+        self.ex.arrays0 = {v for v in backend.array_atoms(fn) if shapes.get(v) == ()}
+        self.ex.masks = {v for v in backend.masks(fn) if shapes.get(v) != ()}
+        self.ex.ints = {v for v, s in shapes.items() if s != () and self.kinds.get(v) == "i"}
+        self.ex.ints |= backend.int_arrays(fn) - set(floats or ())
+        self.ex.ints -= self.ex.masks
 
     # ------------------------------------------------ the interface arrays/emit.py uses
     def expr(self, a) -> ast.expr:
