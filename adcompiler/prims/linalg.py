@@ -79,12 +79,23 @@ def _transpose_bar(b, e, i, g, shape):
     return b.eqn("transpose", g)
 
 
+def _transpose_xp(kit, e, args):
+    """The standard's ``.T`` is for 2-d arrays only: a 1-d (or 0-d) array is
+    itself, more dimensions are reversed by ``xp.permute_dims``."""
+    rank = kit.rank(e.args[0])
+    if rank is not None and rank < 2:
+        return args[0]
+    if rank is not None and rank > 2:
+        return kit.call(kit.np("permute_dims"), [args[0], kit.const(tuple(range(rank))[::-1])])
+    return attribute("T")(kit, e, args)
+
+
 define("transpose", 1, array_only=True, memory="view",
        spellings={"np": ("transpose",), "method": ("transpose",), "attr": "T",
-                  "array_api": ("T",)},  # the standard's .T: 2-d arrays only
+                  "array_api": ("T", "permute_dims")},
        impl=lambda x, **_: np.transpose(x),
        shape=lambda e, args, dtype: None if args[0] is None else tuple(reversed(args[0])),
-       extra={"lower": Signature(), "emit": attribute("T")},
+       extra={"lower": Signature(), "emit": attribute("T"), "emit_xp": _transpose_xp},
        **linear(_transpose_bar),
        domain=(lambda r: ((uniform(r, 3, 4),), {}), lambda r: ((uniform(r, 5),), {})))
 
