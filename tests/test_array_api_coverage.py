@@ -73,6 +73,9 @@ def f_mask(v): return np.sum(v[v > 0.5] ** 2) + np.sum(v[v > 5.0] ** 2)
 def f_mask2(M): return np.sum(M[M > 0.5] ** 2)
 def f_mask_rows(M): return np.sum(M[np.array([True, False, True])] ** 3)
 def f_searchsorted(v, grid): return np.sum(v * v * np.searchsorted(grid, v))
+def f_polyval(p, X):  # Horner's rule, or the sum of powers of an expression
+    return (np.sum(np.polyval(p, X) ** 2) + np.polyval(p, 0.5)
+            + np.sum(np.polyval(p * 2.0, X[0])))
 def f_transpose_nd(T3, v):  # the standard's .T is 2-d only
     return np.sum(T3.T * np.linspace(1.0, 2.0, 4).reshape(4, 1, 1)) + np.sum(v.T * v)
 
@@ -96,7 +99,7 @@ CASES = {f_solve: (A, v), f_inv: (A,), f_det: (A,), f_slogdet: (A,), f_chol: (S,
          f_shifts: (v,), f_tile: (v,), f_meshgrid: (v,), f_where: (v,), f_pad: (M,),
          f_diff: (M,), f_mask: (v,), f_mask2: (M,), f_mask_rows: (M,),
          f_searchsorted: (v, np.array([0.0, 0.25, 0.5, 0.75])),
-         f_transpose_nd: (_r.random((2, 3, 4)), v)}
+         f_transpose_nd: (_r.random((2, 3, 4)), v), f_polyval: (v, M)}
 if importlib.util.find_spec("scipy") is not None:  # scipy.special in the standard's calls
     import scipy.special
     CASES[f_scipy_softmax] = (M,)

@@ -86,13 +86,18 @@ class _Kit:
     def builtin(name: str) -> ast.expr:
         return global_name(name)
 
-    def rank(self, a):
-        """The number of dimensions of the atom ``a`` when known here, else None."""
+    def dims(self, a):
+        """The shape of the atom ``a`` as compiled (sizes may be symbols), or None."""
         shapes = getattr(self.em, "shapes", None)  # Expressions, or the Emitter's
         if shapes is None:
             shapes = getattr(getattr(self.em, "own", None), "shapes", None) or {}
         shape = shapes.get(a) if not isinstance(a, Const) else ()
-        return len(shape) if isinstance(shape, tuple) else None  # (not a tuple value)
+        return shape if isinstance(shape, tuple) else None  # (not a tuple value)
+
+    def rank(self, a):
+        """The number of dimensions of the atom ``a`` when known here, else None."""
+        shape = self.dims(a)
+        return None if shape is None else len(shape)
 
     @staticmethod
     def placed() -> list:

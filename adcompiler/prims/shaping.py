@@ -29,7 +29,13 @@ def _reshape_shape(e, args, dtype):
 
 def _reshape_emit(kit, e, args):
     dims = args[1] if len(args) == 2 else ast.Tuple(args[1:], ast.Load())
-    return kit.call(kit.np("reshape"), [args[0], dims])
+    x = args[0]
+    if getattr(kit, "xp", False):
+        if len(args) == 2 and kit.dims(e.args[1]) == ():
+            dims = ast.Tuple([args[1]], ast.Load())  # the standard's shape is a tuple: (-1,)
+        if isinstance(x, ast.Constant):  # and its functions take arrays
+            x = ast.Call(kit.np("asarray"), [x], kit.placed())
+    return kit.call(kit.np("reshape"), [x, dims])
 
 
 def _back_to_shape(b, e, i, g, shape):
@@ -39,7 +45,7 @@ def _back_to_shape(b, e, i, g, shape):
 
 define("reshape", -1, array_only=True, memory="view",  # reshape(x, *dims)
        spellings={"np": ("reshape",), "method": ("reshape", "ravel", "flatten"),
-                  "array_api": ("reshape",)},
+                  "array_api": ("reshape", "asarray")},
        impl=lambda x, *dims, **_: np.reshape(x, dims), shape=_reshape_shape,
        extra={"lower": Signature(("a", "newshape"), build="lower_reshape"), "emit": _reshape_emit,
               "shares": (0,)},
