@@ -355,3 +355,32 @@ def test_the_prologue_names_give_way_to_the_users():
     want = adcompiler.grad(clashing, wrt=(0, 1))(a, b)
     _same_tree(g(xs.asarray(a), xs.asarray(b)), want, np.asarray)
     assert "device as _device" in g.source and "_dtype, dev = " in g.source
+
+
+def _corpus(name):
+    from corpus import ARRAY_CORPUS
+    from test_numpy import random_args
+    fn, shapes, wrt = next(c for c in ARRAY_CORPUS if c[0].__name__ == name)
+    return fn, random_args(fn, shapes, 0), wrt
+
+
+@pytest.mark.parametrize("name", ["np_shape_values", "np_seed003_mse", "np_rosenbrock_loop",
+                                  "np_nested_element_loops", "np_shapes", "np_indexing"])
+def test_corpus_programs_that_crashed_on_strict_arrays(name):
+    """len(x) is x.shape[0] (the standard's arrays have no len), a Python
+    int from it is never cast as an array, and x[:, None]'s adjoint drops
+    the new axis (no np.newaxis in an item write)."""
+    fn, args, wrt = _corpus(name)
+    want = adcompiler.grad(fn, wrt=wrt)(*args)
+    got = adcompiler.grad(fn, wrt=wrt)(*[xs.asarray(a) if isinstance(a, np.ndarray) else a
+                                        for a in args])
+    _same_tree(tuple(got), tuple(want), np.asarray)
+
+
+def test_a_negative_step_is_refused_by_name_for_torch():
+    torch = pytest.importorskip("torch")
+    from adcompiler.errors import UsageError
+    fn, args, wrt = _corpus("np_indexing")
+    with pytest.raises(UsageError, match=r"negative step .* torch"):
+        adcompiler.grad(fn, wrt=wrt)(*[torch.asarray(a) if isinstance(a, np.ndarray) else a
+                                       for a in args])

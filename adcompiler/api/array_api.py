@@ -91,12 +91,27 @@ def check_library(source: str, args: tuple, kwargs: dict) -> None:
     values = [a for a in list(args) + list(kwargs.values()) if is_foreign(a)]
     if not values:
         return
-    from array_api_compat import is_dask_array
-    library = "dask" if any(map(is_dask_array, values)) else None
+    from array_api_compat import is_dask_array, is_torch_array
+    from ..errors import UsageError
+    library = "dask" if any(map(is_dask_array, values)) else \
+        "torch" if any(map(is_torch_array, values)) else None
     flat = "".join(source.split())  # (the printer may break a line inside a name)
     for needle, what in _GAPS.get(library, {}).items():
         if needle in flat:
-            from ..errors import UsageError
             raise UsageError(f"{what} is not available for {library} arrays (array_api_compat's "
                              f"{library} namespace has no standard {needle[3:-1]}): compute it "
                              "with NumPy arrays, or another library's")
+    if library == "torch" and _negative_step(flat):
+        raise UsageError("a slice with a negative step (x[::-1]) is not available for torch "
+                         "tensors (PyTorch has none): use np.flip(x), or NumPy arrays")
+
+
+def _negative_step(flat: str) -> bool:
+    """Does the code (without blanks) take a slice with a negative step?"""
+    import re
+    for inside in re.findall(r"\[([^\[\]]*)\]", flat):
+        for part in inside.split(","):
+            pieces = part.split(":")
+            if len(pieces) == 3 and pieces[2].startswith("-"):
+                return True
+    return False

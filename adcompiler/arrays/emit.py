@@ -177,7 +177,7 @@ def index_add(em, e: Eqn, target: str) -> list:
     if isinstance(base, Const):
         # a float accumulator even for an integer x (else `+=` truncates)
         if xp:
-            kw = [] if em.is_float(x) else [ast.keyword("dtype", backend.xp_name("float64"))]
+            kw = [] if em.is_float(x) else [ast.keyword("dtype", backend.like_dtype())]
             pre = [ast.Assign([out], ast.Call(backend.xp_name("zeros_like"), [em.expr(x)], kw))]
         else:
             kw = [] if em.is_float(x) else [ast.keyword("dtype", ast.Name("float", ast.Load()))]
@@ -186,7 +186,7 @@ def index_add(em, e: Eqn, target: str) -> list:
         # an adjoint built from an integer array (d/dv np.dot(v, X[0]) of an
         # int X) accumulates floats: a float copy, else `+=` raises
         pre = [ast.Assign([out], _call(backend.xp_name("astype"),
-                                       [em.expr(base), backend.xp_name("float64")]) if xp else
+                                       [em.expr(base), backend.like_dtype()]) if xp else
                           _call(ast.Attribute(em.expr(base), "astype", ast.Load()),
                                 [ast.Name("float", ast.Load())]))]
     elif not em.can_overwrite(base, e):
@@ -200,8 +200,13 @@ def index_add(em, e: Eqn, target: str) -> list:
         add = ast.Expr(_call(ast.Attribute(_np("add"), "at", ast.Load()),
                              [here, _index_value(index), em.expr(g)]))
     else:
+        grad = em.expr(g)
+        if xp and None in e.param("spec"):  # no np.newaxis in an item write (scatter.py)
+            spec, axes = scatter.without_newaxes(em, e)
+            index = index_node(spec, [em.expr(a) for a in atoms], _rank(em, x, xp))
+            grad = _call(backend.xp_name("squeeze"), [grad], {"axis": _const(axes)})
         add = ast.AugAssign(ast.Subscript(ast.Name(target, ast.Load()), index, ast.Store()),
-                            ast.Add(), em.expr(g))
+                            ast.Add(), grad)
     return pre + [add]
 
 

@@ -149,3 +149,27 @@ def _call(name: str, args: list) -> ast.expr:
 
 def _neg1() -> ast.expr:
     return ast.UnaryOp(ast.USub(), ast.Constant(1))
+
+
+def without_newaxes(em, e: Eqn) -> tuple:
+    """``(spec, axes)``: the index of the item write ``e`` without its
+    ``None`` items, and the axes of ``g`` they made (squeezed from ``g``):
+    array_api_strict allows ``np.newaxis`` in reading subscripts only, so
+    ``x_bar[:, None] += g`` is written ``x_bar[:] += xp.squeeze(g, axis=1)``."""
+    from ..prims.shapecalc import index_items
+    spec = tuple(e.param("spec"))
+    shapes = em.own.shapes or {}
+    rank = len(shapes.get(e.args[0]) or ())
+    consumed = sum(1 for item in spec if item not in (None, "..."))
+    axes, k = [], 0
+    for item in index_items(spec, tuple(e.args[3:])):
+        if item[0] is None:
+            axes.append(k)
+            k += 1
+        elif item[0] == "...":
+            k += rank - consumed
+        elif item[0] == "s":  # a slice keeps its axis; an integer drops it
+            k += 1
+        elif shapes.get(item[1]) != ():
+            raise refusal(e, "with np.newaxis beside an array")
+    return tuple(item for item in spec if item is not None), tuple(axes)

@@ -105,6 +105,10 @@ def _bools(e) -> bool:
     return bool(values) and all(type(v) is bool for v in values)
 
 
+#: array primitives giving Python numbers (``len(x)``, ``x.shape``, ``np.size``)
+QUERIES = frozenset(("len", "shape", "size", "ndim"))
+
+
 def array_atoms(fn) -> set:
     """The values of ``fn`` that are arrays even when 0-d (results of array
     primitives: ``np.argmax(x)``), as opposed to Python integers."""
@@ -112,7 +116,8 @@ def array_atoms(fn) -> set:
     from ..prims.primitives import PRIMS
     out = set()
     for s in walk(fn.body):
-        if isinstance(s, Eqn) and s.outs and getattr(PRIMS.get(s.prim), "array_only", False):
+        if isinstance(s, Eqn) and s.outs and s.prim not in QUERIES and \
+                getattr(PRIMS.get(s.prim), "array_only", False):
             out.update(s.outs)
     return out
 
@@ -124,7 +129,7 @@ def int_arrays(fn) -> set:
     from ..prims.primitives import PRIMS
     out = set()
     for s in walk(fn.body):
-        if not (isinstance(s, Eqn) and s.outs and s.prim in PRIMS):
+        if not (isinstance(s, Eqn) and s.outs and s.prim in PRIMS) or s.prim in QUERIES:
             continue
         if PRIMS[s.prim].dtype == "int" and PRIMS[s.prim].array_only and not _bools(s) or \
                 s.prim == "arange" and \

@@ -37,6 +37,15 @@ def _size_emit(kit, e, args):
     return kit.call(ast.Attribute(kit.builtin("math"), "prod", ast.Load()), [kit.shape(args[0])])
 
 
+def _len_xp(kit, e, args):
+    """``len(x)`` of an array is ``x.shape[0]`` (the standard's arrays have
+    no ``len``); of a tuple or list, ``len``."""
+    if kit.rank(e.args[0]):
+        return ast.Subscript(ast.Attribute(args[0], "shape", ast.Load()), kit.const(0),
+                             ast.Load())
+    return kit.call(kit.builtin("len"), args)
+
+
 def _ndim_emit(kit, e, args):
     """``np.ndim(x)``; ``len(x.shape)`` under the array-api backend."""
     if not getattr(kit, "xp", False):
@@ -47,7 +56,8 @@ def _ndim_emit(kit, e, args):
 # len(x) is lowered with the other builtins (frontend/lower.py)
 define("len", 1, differentiable=False, array_only=True, memory="value", dtype="int",
        spellings={"builtin": "len", "array_api": ()}, impl=lambda x, **_: len(x), shape=_scalar,
-       extra={"emit": lambda kit, e, args: kit.call(kit.builtin("len"), args)})
+       extra={"emit": lambda kit, e, args: kit.call(kit.builtin("len"), args),
+              "emit_xp": _len_xp})
 define("shape", 1, differentiable=False, array_only=True, memory="value", dtype="int",
        spellings={"np": ("shape",), "attr": "shape", "array_api": ()}, impl=lambda x, **_: np.shape(x),
        shape=lambda e, a, dtype: None if a[0] is None else Tup(tuple(SCALAR for _ in a[0])),
