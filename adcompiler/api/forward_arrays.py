@@ -91,10 +91,10 @@ def _module(kind: str, fn, key: tuple, args: tuple):
         if hit is None or not hit[2]():
             with backend.using(chosen):
                 code = _compiled(kind, fn, key, sig)
-            if chosen != backend.NUMPY:  # what the caller's library lacks: refused
-                array_api.check_library(code.source, args, {})
             hit = (code, code.load(), code.fresh_check())
             _CACHE[cache_key] = hit
+        if chosen != backend.NUMPY:  # what this library lacks: refused (once per library)
+            array_api.check_library(hit[0].source, args, {})
         _CACHE[quick] = hit
     return hit[:2]
 

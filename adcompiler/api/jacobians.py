@@ -30,6 +30,7 @@ from .arguments import STRUCTURES_WORK, name_of, signature_of, tail_with
 
 _LOCK = threading.RLock()
 _CODES: dict = {}  # (fn, wrt, signature) -> (VjpCode, loaded function)
+_CHECKED: set = set()  # (id of a VjpCode, argument types) whose library was checked
 
 
 def is_array_call(fn, args: tuple) -> bool:
@@ -84,9 +85,12 @@ def _product(fn, wrt: tuple, full: tuple, has_aux: bool = False):
                 sf, structure = split_aux(sf)
             with backend.using(chosen):
                 code = compile_vjp(sf, wrt, shapes, dtypes, count(structure) if has_aux else 0)
-            if chosen != backend.NUMPY:  # what the caller's library lacks: refused
-                array_api.check_library(code.compiled.source, full, {})
             hit = _CODES[key] = (code, code.compiled.load(), structure)
+        if chosen != backend.NUMPY:  # what this library lacks: refused (once per library)
+            checked = (id(hit[0]), tuple(type(a) for a in full))
+            if checked not in _CHECKED:
+                array_api.check_library(hit[0].compiled.source, full, {})
+                _CHECKED.add(checked)
     return hit
 
 
