@@ -384,3 +384,15 @@ def test_a_negative_step_is_refused_by_name_for_torch():
     with pytest.raises(UsageError, match=r"negative step .* torch"):
         adcompiler.grad(fn, wrt=wrt)(*[torch.asarray(a) if isinstance(a, np.ndarray) else a
                                        for a in args])
+
+
+def test_code_reused_for_another_library_is_checked_for_it():
+    """jvp's code for array_api_strict arrays serves torch tensors of the
+    same shapes; what torch lacks is still refused by name."""
+    torch = pytest.importorskip("torch")
+    from adcompiler.errors import UsageError
+    fn, args, _ = _corpus("np_indexing")
+    tangents = [np.ones_like(a) for a in args]
+    adcompiler.jvp(fn, tuple(map(xs.asarray, args)), tuple(map(xs.asarray, tangents)))
+    with pytest.raises(UsageError, match=r"negative step .* torch"):
+        adcompiler.jvp(fn, tuple(map(torch.asarray, args)), tuple(map(torch.asarray, tangents)))
