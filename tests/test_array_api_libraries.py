@@ -104,7 +104,7 @@ def _from_examples():
         "example_trust_ncg_rosenbrock": (fn("trust_ncg_rosenbrock", "rosenbrock"),
                                          lambda: (_normal(6),), (0,)),
         "example_checkpointed_heat": (fn("checkpointed", "heat"),
-                                      lambda: (np.sin(np.linspace(0.0, np.pi, 8)), 0.2), (0, 1)),
+                                      lambda: (np.sin(np.linspace(0.0, np.pi, 8)), 0.2, 10), (0, 1)),
         "example_mlp_dict_params": (fn("mlp_dict_params", "loss"), mlp_data, (0,)),
         "example_rk4_trajectory": (fn("rk4_trajectory", "loss"), rk4_data, (0,)),
         "numpy_examples_loss": (lambda: _numpy_examples_source()["loss"],
@@ -118,29 +118,41 @@ def _from_examples():
 #: name -> (function loader, argument maker, wrt)
 PROGRAMS = {**_from_corpus(), **_from_examples()}
 
-#: what the array-api backend refuses today, on every library: program ->
-#: the primitive the refusal must name (a regular expression).  An entry that
-#: starts to work fails its test: take it out of this table then.
+#: what the array-api backend refuses today: program -> the refusal's
+#: message (a regular expression), for every library or per library
+#: ({library: message}).  An entry that starts to work fails its test: take it
+#: out of this table then.
 REFUSED = {
-    "np_abs_square_power": r"np\.sign has no Array API spelling",
-    "np_where_sign": r"np\.sign has no Array API spelling",
-    "np_branch_loop": r"np\.sign has no Array API spelling",
-    "np_matvec": r"np\.outer has no Array API spelling",
-    "np_vecmat": r"np\.outer has no Array API spelling",
-    "np_transpose_outer_trace": r"np\.outer has no Array API spelling",
-    "np_seed003_network": r"np\.outer has no Array API spelling",
-    "np_loop_carried_array": r"np\.outer has no Array API spelling",
-    "example_seed003_network": r"np\.outer has no Array API spelling",
-    "np_norm": r"np\.linalg\.norm has no Array API spelling",
-    "np_shapes": r"np\.concatenate has no Array API spelling",
-    "np_indexing": r"the primitive intarray has no Array API spelling",
-    "np_boolean_mask": r"np\.add\.at \(the adjoint of an index that may repeat\) has no Array "
-                       r"API spelling",
-    "example_checkpointed_heat": r"np\.roll has no Array API spelling",
-    "example_rk4_trajectory": r"np\.zeros has no Array API spelling",
+    "np_indexing": {"torch": r"a slice with a negative step \(x\[::-1\]\) is not available for "
+                             r"torch tensors"},
+    "np_boolean_mask": {"dask": r"boolean indexing: Dask's chunks become unknown"},
     "example_mlp_dict_params": r"params\['W1'\] is a (Array|Tensor): a structure of parameters "
                                r"holds NumPy arrays",
 }
+
+#: where the library itself raises, documented in docs/scaling.md ("Dask's
+#: reshape wants chunks that merge or split evenly"): (program, library) ->
+#: (exception, message).  Not adcompiler's refusal: the emitted call fails
+#: inside the library.
+LIBRARY_LIMITS = {
+    ("np_shapes", "dask"): (NotImplementedError, "Dask's reshape only supports operations "
+                                                 "that merge or split existing dimensions"),
+}
+
+#: gradients known to be wrong, with the diagnosis (strict xfail: the test
+#: fails as soon as the gradient is right, so the entry must then go)
+WRONG = {
+    ("example_rk4_trajectory", "torch"):
+        "s[1] of a row s = traj[i] is a 0-d view in PyTorch (a scalar copy in NumPy); the "
+        "tape keeps it uncopied and traj is then updated in place (traj -= obs), so the "
+        "adjoint reads the changed values",
+}
+
+
+def refusal(name: str, library_name: str):
+    """The message ``name``'s refusal on ``library_name`` must match, or None."""
+    want = REFUSED.get(name)
+    return want.get(library_name) if isinstance(want, dict) else want
 
 
 # ------------------------------------------------------------------ the libraries
@@ -215,8 +227,13 @@ def _check(name: str, lib: Library) -> None:
     fn, args = load(), make_args()
     want = adcompiler.grad(fn, wrt=wrt)(*args)
     call = lambda: adcompiler.grad(fn, wrt=wrt)(*(_convert(a, lib) for a in args))  # noqa: E731
-    if name in REFUSED:
-        with pytest.raises((CompileError, UsageError), match=REFUSED[name]):
+    if refusal(name, lib.name) is not None:
+        with pytest.raises((CompileError, UsageError), match=refusal(name, lib.name)):
+            call()
+        return
+    if (name, lib.name) in LIBRARY_LIMITS:
+        error, message = LIBRARY_LIMITS[name, lib.name]
+        with pytest.raises(error, match=message):
             call()
         return
     got = call()
@@ -234,8 +251,10 @@ def _check(name: str, lib: Library) -> None:
         np.testing.assert_allclose(value, w, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("library_name", list(LIBRARIES))
-@pytest.mark.parametrize("name", list(PROGRAMS))
+@pytest.mark.parametrize("name,library_name", [
+    pytest.param(n, k, marks=[pytest.mark.xfail(strict=True, reason=WRONG[n, k])]
+                 if (n, k) in WRONG else [], id=f"{n}-{k}")
+    for n in PROGRAMS for k in LIBRARIES])
 def test_gradient_equals_numpys_or_is_refused_by_name(name, library_name):
     _check(name, LIBRARIES[library_name]())
 
@@ -246,9 +265,11 @@ def test_on_the_gpu_the_gradient_stays_on_the_device(name, library_name):
     _check(name, GPU_LIBRARIES[library_name]())
 
 
-def test_the_refusal_table_names_programs_of_the_table():
+def test_the_tables_name_programs_and_libraries_of_the_harness():
     assert set(REFUSED) <= set(PROGRAMS)
-    assert len(PROGRAMS) - len(REFUSED) >= 20  # most programs run on every library
+    for name, library_name in list(LIBRARY_LIMITS) + list(WRONG):
+        assert name in PROGRAMS and library_name in LIBRARIES
+    assert len(PROGRAMS) - len(REFUSED) >= 30  # most programs run on every library
 
 
 def test_dask_gradients_stay_lazy():
@@ -264,17 +285,15 @@ def test_dask_gradients_stay_lazy():
 # ------------------------------------------------------------------ a device stand-in
 #: programs whose control flow reads values (if/while on an array's value):
 #: PyTorch's "meta" tensors have shapes and a device but no values
-READS_VALUES = {"np_loop_rows", "np_while_array"}
+READS_VALUES = {"np_loop_rows", "np_while_array", "np_branch_loop", "np_boolean_mask"}
 
 #: programs whose emitted code makes an array on the default device (an
-#: ``xp.asarray(1.0)`` broadcast to a shape, without ``device=``): on a GPU
-#: it meets the caller's arrays on another device.  Found with meta tensors;
-#: an entry that starts to work fails its test: take it out then.
-NOT_ON_THE_DEVICE_YET = {"np_scalar_array", "np_column_matrix", "np_keepdims",
-                         "np_reductions", "np_max_unique", "numpy_examples_mixed"}
+#: ``xp.asarray(1.0)`` without ``device=``): on a GPU it would meet the
+#: caller's arrays on another device.  Found with meta tensors; none left.
+NOT_ON_THE_DEVICE_YET: set = set()
 
 
-@pytest.mark.parametrize("name", [n for n in PROGRAMS if n not in REFUSED
+@pytest.mark.parametrize("name", [n for n in PROGRAMS if refusal(n, "torch") is None
                                   and n not in READS_VALUES])
 def test_arrays_stay_on_the_callers_device_meta_tensors(name):
     """Without a GPU, PyTorch's meta device stands in for one: an array the

@@ -15,9 +15,10 @@ the IR interpreter can run them (``impl``) and emission spells them.
 """
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 
-from ..core.ir import Const
 from .indexing import index_key
 from .shapecalc import normalize_axis
 from .structural import define, expand_dims_call
@@ -77,15 +78,11 @@ def _unsum_emit(kit, e, args):
         return kit.call(kit.builtin("float"), [_expand_red_emit(kit, e, args[0])])
     g = args[0]
     if getattr(kit, "xp", False):  # g may be a Python number: the standard's functions
-        # take arrays (of x's dtype: torch would make a float a float32)
-        import ast
-        like = {"dtype": ast.Attribute(args[1], "dtype", ast.Load())} if len(args) > 1 else {}
-        if not like and (isinstance(e.args[0], Const)
-                         or (getattr(kit.em, "shapes", None) or {}).get(e.args[0]) == ()):
-            like = {"dtype": kit.np("float64")}  # a scalar g: float64, as NumPy's
-        g = kit.call(kit.np("asarray"), [g], like)
+        # take arrays
+        # (of the caller's dtype and device: torch would make a float a float32)
+        g = ast.Call(kit.np("asarray"), [g], kit.placed())
     g = _expand_red_emit(kit, e, g)
-    target = kit.const(shape) if shape is not None else kit.shape(args[1])
+    target = kit.const(shape) if shape is not None else kit.shape(args[1], e.args[1])
     if e.param("fresh"):  # returned to the user: a writable array of its own
         # g as it came (the standard's full takes a Python number: a copy there)
         if (e.param("keepdims") or e.param("axis") is None) and not getattr(kit, "xp", False):
@@ -106,7 +103,7 @@ define("unbroadcast", 2, differentiable=False, memory="view", impl=_unbroadcast,
        extra={"emit": lambda kit, e, args: kit.call(kit.helper("_unbroadcast"), args),
               "shares": (0,)})
 define("unsum", -1, differentiable=False, memory="view", impl=_unsum, shape=_unsum_shape,
-       spellings={"array_api": ("asarray", "expand_dims", "broadcast_to", "float64")},
+       spellings={"array_api": ("asarray", "expand_dims", "broadcast_to")},
        extra={"emit": _unsum_emit, "shares": (0,)})
 define("expand_red", 1, differentiable=False, memory="view", impl=_expand_red,
        spellings={"array_api": ("expand_dims",)},
