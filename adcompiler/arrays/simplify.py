@@ -172,7 +172,7 @@ class _Simplifier:
         other than 1 (which the rules for scalar factors move on)."""
         for x, p in (e.args, e.args[::-1]):
             dp = self.once(p, "div")
-            if dp is None or self.shape(p) is None or not self.scalar(dp.args[0]) \
+            if dp is None or not self.shape(p) or not self.scalar(dp.args[0]) \
                     or dp.args[1] == x:  # (c / q) * q: not c where q is 0 or infinite
                 continue
             if _one(dp.args[0]):
