@@ -32,6 +32,8 @@ from .shapes import Sym
 
 #: linear maps a scalar factor of one operand can be moved through
 _LINEAR = {"matmul", "outer", "sum"}
+#: no effects: a result nobody reads is dropped by DCE, with its reads
+_PURE = _LINEAR | {"add", "sub", "mul", "div", "neg", "exp", "log", "log1p", "transpose"}
 
 
 class _Simplifier:
@@ -73,11 +75,27 @@ class _Simplifier:
         for s in new or [e]:
             if len(s.outs) == 1:
                 self.local[s.outs[0]] = s
-        for s in new or ():  # reads added (those of the replaced ones stay counted)
+        for s in new or ():  # reads added, and those of the replaced statement gone
             for a in s.args:
                 if isinstance(a, Var):
                     self.uses[a] = self.uses.get(a, 0) + 1
+        if new:
+            for a in e.args:
+                self.release(a)
         return new or [e]
+
+    def release(self, a) -> None:
+        """One read of ``a`` fewer; a value nobody reads any more is dead code
+        (dropped by the next DCE), so its own reads are released too."""
+        todo = [a]
+        while todo:
+            v = todo.pop()
+            if not isinstance(v, Var) or v not in self.uses:
+                continue
+            self.uses[v] -= 1
+            d = self.local.get(v)
+            if self.uses[v] == 0 and d is not None and d.prim in _PURE:
+                todo.extend(d.args)
 
     # ------------------------------------------------------------ facts
     def shape(self, a):
@@ -142,6 +160,38 @@ class _Simplifier:
         return self.gather(e, b)
 
     def r_neg(self, e: Eqn, b: Builder):
+        return self.negated_denominator(e, b) or self.negated_factor(e, b)
+
+    def negated_denominator(self, e: Eqn, b: Builder):
+        """``-(x / (c + y))`` -> ``x / (-c - y)`` for a number ``c``: the
+        negation costs nothing (a subtraction instead of an addition); also
+        through a linear map: ``-(A @ (x / (c + y)))`` -> ``A @ (x / (-c - y))``."""
+        inner = self.absorbed(e.args[0], b)
+        if inner is not None:
+            return Eqn(e.outs, "div", inner, (), e.loc)
+        lin = self.once(e.args[0])
+        if lin is None or lin.prim not in _LINEAR:
+            return None
+        for k, a in enumerate(lin.args[:1] if lin.prim == "sum" else lin.args[:2]):
+            inner = self.absorbed(a, b)
+            if inner is not None:
+                args = list(lin.args)
+                args[k] = self.new(b, "div", *inner, like=a)
+                return Eqn(e.outs, lin.prim, tuple(args), lin.params, e.loc)
+        return None
+
+    def absorbed(self, a, b: Builder):
+        """``(x, -c - y)`` when ``a = x / (c + y)`` (both read only once)."""
+        d = self.once(a, "div")
+        q = self.once(d.args[1], "add") if d is not None else None
+        if q is None or not self.shape(d.args[1]) or self.kinds.get(a) != "f":
+            return None
+        c, y = q.args if isinstance(q.args[0], Const) else q.args[::-1]
+        if not (isinstance(c, Const) and self.scalar(c)) or isinstance(y, Const):
+            return None
+        return d.args[0], self.new(b, "sub", Const(-c.value), y, like=d.args[1])
+
+    def negated_factor(self, e: Eqn, b: Builder):
         inner = self.scaled(e.args[0])
         if inner is None or inner[1] == "neg":
             return None  # -(-x) is the optimiser's

@@ -15,6 +15,7 @@ With shapes known (:mod:`adcompiler.arrays.shapes`), generic steps become exact:
 from __future__ import annotations
 
 from ..core.ir import Block, Builder, Const, Eqn, ForRange, Function, If, Names, While, uses
+from ..optimize.passes import dce
 from ..prims.formula import expand, tree_of
 from ..prims.primitives import PRIMS
 from ..prims.spelling import names
@@ -269,4 +270,4 @@ def specialize(fn: Function, params: dict, callee_shapes=None, dtypes=None) -> F
     shapes, kinds = infer_with_dtypes(fn, params, callee_shapes, dtypes)
     body = _Rewriter(fn, shapes, kinds).block(fn.body)
     fn = Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
-    return simplify_arrays(fn, shapes, kinds)
+    return simplify_arrays(dce(fn), shapes, kinds)  # use counts without the dead code
