@@ -71,6 +71,12 @@ def test_identities_behind_the_rewrites_hold_symbolically():
     ]
     for before, after in rules:
         assert sympy.simplify(before - after) == 0, (before, after)
+    # rational.py: the mean cross-entropy's adjoint through p = 1 / (1 + e),
+    # e = (1 - p) / p, is the polynomial c * (y - p)
+    y, p = sympy.symbols("y p")
+    chain = (c * y / p - c * (1 - y) / (1 - p)) * p * p * ((1 - p) / p)
+    assert sympy.simplify(chain - c * (y - p)) == 0
+    assert sympy.simplify(1 / (1 + e) - (1 - (1 - 1 / (1 + e)))) == 0
     # the adjoint of log(1 + exp(-z)) that the first rule produces
     z = sympy.Symbol("z")
     assert sympy.simplify(sympy.diff(sympy.log(1 + sympy.exp(-z)), z)
@@ -120,13 +126,15 @@ def test_linear_mse_scalar_factors_become_one():
     assert text.count("*=") == 1 and "2 * (1.0 / len(y))" in text
 
 
-def test_network_negation_goes_to_the_small_operand():
+def test_network_sign_costs_no_negation():
     W, w0, X, y = (np.random.default_rng(3).standard_normal((3, 2)),
                    np.random.default_rng(4).standard_normal(3), *_data(30, 2, 5)[1:])
     g = check(network_nll, (W, w0, X, y), wrt=(0, 1))
     text = code(g.source)
-    assert "np.outer(" in text and ", -w0)" in text  # 3 negations instead of N
-    assert "-(h.T @ " in text
+    # the sign of the adjoint went into 1 + e as -1 - e: no negation at all
+    # (the chain rule's -t was N negations, then one per use of t)
+    assert "-w0" not in text and "-(h.T" not in text and "-1.0 - np.exp(" in text
+    assert "np.outer(_t2, w0)" in text and "h.T @ _t2" in text
 
 
 def test_exp_in_place_only_on_dying_float_temporaries():
@@ -169,7 +177,52 @@ def test_quotient_in_place_when_the_first_operand_dies():
     g = grad(network_nll, wrt=(0, 1))
     g(W, w0, X, y)
     text = code(g.source)
-    assert " /= " in text and "np.exp(_t" in text and "out=_t" in text
+    assert "_t2 /= -1.0 - np.exp(_t3)" in text
+
+
+def test_exp_writes_into_its_dying_operand():
+    def f(w, X):
+        z = X @ w
+        return np.sum(np.exp(z * 2.0)) + np.sum(z)
+
+    w, X, _ = _data(seed=12)
+    g = check(f, (w, X))
+    assert "np.exp(z, out=z)" in code(g.source)  # z * 2.0 is z's own buffer by then
+
+
+def logistic_mean(w, X, y):
+    p = 1 / (1 + np.exp(-(X @ w)))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def test_mean_cross_entropy_adjoint_collapses_to_p_minus_y():
+    w, X, y = _data(seed=13)
+    g = check(logistic_mean, (w, X, y))
+    text = code(g.source)
+    # was: p_bar = c*y/p - c*(1-y)/(1-p); X.T @ (p_bar * p * p * e): ten passes
+    assert "p -= y" in text and "np.log" not in text and text.count("*=") == 1
+    assert "X.T @ p" in text  # the 1/N after the matmul, on d values
+
+
+def test_mean_cross_entropy_gradient_finite_where_p_rounds_to_one():
+    # z = 40: p is 1.0 in floating point; the chain rule's (1 - y) / (1 - p)
+    # was 0 / 0 = NaN, the collapsed p - y is exact
+    w = np.array([1.0])
+    X = np.array([[40.0], [-0.5], [0.25]])
+    y = np.array([1.0, 0.0, 1.0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        got = grad(logistic_mean)(w, X, y)
+    p = 1 / (1 + np.exp(-(X @ w)))
+    np.testing.assert_allclose(got, X.T @ (p - y) / len(y), rtol=1e-12)
+
+
+def test_rational_region_keeps_broadcast_shapes():
+    def f(a, B):
+        # a (3, 1) against B (3, 4): a * B / B has B's shape, never a's
+        return np.sum(np.exp(a * B / B + B) * B)
+
+    r = np.random.default_rng(14)
+    check(f, (r.random((3, 1)), r.random((3, 4)) + 0.5), wrt=(0, 1))
 
 
 def test_factor_stays_when_the_result_is_larger():

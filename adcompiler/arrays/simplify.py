@@ -27,7 +27,8 @@ loop.  Array code only: scalar code is left to the scalar optimiser.
 from __future__ import annotations
 
 from ..core.ir import (Block, Builder, Const, Eqn, ForRange, Function, If, Names, Var, While,
-                       stmt_inputs, sub_blocks, uses)
+                       stmt_inputs, sub_blocks, uses, walk)
+from .rational import REGION_PRIMS, rewrite, sigmoid_input
 from .shapes import Sym
 
 #: linear maps a scalar factor of one operand can be moved through
@@ -43,11 +44,16 @@ class _Simplifier:
         self.names = Names.for_function(fn)
         self.uses = uses(fn.body)
         self.local: dict = {}  # var -> its Eqn, in the block being rewritten
+        self.sigmoids: dict = {}  # e -> p = 1 / (1 + e) in the block (rational.py)
         self.readers = _readers(fn.body)
+        #: values read once, by an elementwise operation (not a region's root)
+        self.inner = {a for e in walk(fn.body) if isinstance(e, Eqn) and e.prim in REGION_PRIMS
+                      for a in e.args if isinstance(a, Var) and self.uses.get(a) == 1}
 
     # ------------------------------------------------------------ walking
     def block(self, blk: Block) -> Block:
         outer, self.local = self.local, {}
+        outer_sigmoids, self.sigmoids = self.sigmoids, {}
         out: list = []
         for s in blk.stmts:
             if isinstance(s, Eqn):
@@ -59,22 +65,28 @@ class _Simplifier:
                                     s.loc, s.reverse))
             else:
                 out.append(While(s.outs, s.inits, self.block(s.cond), self.block(s.body), s.loc))
-        self.local = outer
+        self.local, self.sigmoids = outer, outer_sigmoids
         return Block(blk.params, tuple(out), blk.results)
 
     def eqn(self, e: Eqn) -> list:
         new = None
         out = e.outs[0] if len(e.outs) == 1 else None
-        if out is not None and self.kinds.get(out) == "f" and \
+        if out is not None and self.floaty(out) and \
                 (self.float_array(out) or e.prim in _LINEAR and self.shape(out) == ()):
             b = Builder(self.names, e.loc)
             rule = getattr(self, "r_" + e.prim, None)
             value = rule(e, b) if rule is not None else None
+            if value is None and e.prim in REGION_PRIMS and self.float_array(out) \
+                    and out not in self.inner:
+                value = self.rational(e, b)
             if value is not None:
                 new = b.stmts + [value]
         for s in new or [e]:
             if len(s.outs) == 1:
                 self.local[s.outs[0]] = s
+                x = sigmoid_input(self.local, s)
+                if x is not None:
+                    self.sigmoids.setdefault(x, s.outs[0])
         for s in new or ():  # reads added, and those of the replaced statement gone
             for a in s.args:
                 if isinstance(a, Var):
@@ -103,12 +115,17 @@ class _Simplifier:
 
     def float_array(self, v) -> bool:
         s = self.shape(v)
-        return isinstance(s, tuple) and len(s) > 0 and self.kinds.get(v) == "f"
+        return isinstance(s, tuple) and len(s) > 0 and self.floaty(v)
+
+    def floaty(self, v) -> bool:
+        """Float, or of a dtype not declared (``adc compile`` without
+        ``--arrays``: the rewrites hold for integers too, only booleans differ)."""
+        return self.kinds.get(v) in ("f", None)
 
     def scalar(self, a) -> bool:
         if isinstance(a, Const):
             return isinstance(a.value, (int, float)) and not isinstance(a.value, bool)
-        return self.shape(a) == () and self.kinds.get(a) in ("i", "f")
+        return self.shape(a) == () and self.kinds.get(a) != "b"
 
     def once(self, a, prim=None, linear=False):
         """The local Eqn defining ``a`` if ``a`` is read only once (and by
@@ -133,7 +150,7 @@ class _Simplifier:
         (``op`` 'mul' or 'div'; ``c`` None for a negation), read only here
         (``linear``: or only by linear maps)."""
         d = self.once(a, linear=linear)
-        if d is None or self.kinds.get(a) != "f":
+        if d is None or not self.floaty(a):
             return None
         if d.prim == "neg" and self.shape(d.args[0]):
             return d.args[0], "neg", None
@@ -184,7 +201,7 @@ class _Simplifier:
         """``(x, -c - y)`` when ``a = x / (c + y)`` (both read only once)."""
         d = self.once(a, "div")
         q = self.once(d.args[1], "add") if d is not None else None
-        if q is None or not self.shape(d.args[1]) or self.kinds.get(a) != "f":
+        if q is None or not self.shape(d.args[1]) or not self.floaty(a):
             return None
         c, y = q.args if isinstance(q.args[0], Const) else q.args[::-1]
         if not (isinstance(c, Const) and self.scalar(c)) or isinstance(y, Const):
@@ -197,6 +214,18 @@ class _Simplifier:
             return None  # -(-x) is the optimiser's
         x, op, c = inner
         return Eqn(e.outs, op, (x, self.new(b, "neg", c)), (), e.loc)
+
+    def rational(self, e: Eqn, b: Builder):
+        """The region of elementwise operations ending at ``e`` normalised as
+        one rational function (:mod:`.rational`), when that takes fewer passes."""
+        out = rewrite(self, e, b)
+        if out is None:
+            return None
+        last = b.stmts[-1] if b.stmts else None
+        if last is not None and last.outs == (out,):  # the last operation makes e's value
+            b.stmts.pop()
+            return Eqn(e.outs, last.prim, last.args, last.params, e.loc)
+        return Eqn(e.outs, "add", (out, Const(0)), (), e.loc)
 
     def logistic(self, e: Eqn, b: Builder):
         """``(c / (1 + exp(u))) * exp(u)`` -> ``c / (1 + exp(-u))`` (scalar ``c``)."""
@@ -227,7 +256,7 @@ class _Simplifier:
                 continue
             if _one(dp.args[0]):
                 return Eqn(e.outs, "div", (x, dp.args[1]), dp.params, e.loc)
-            if self.shape(x) and self.kinds.get(x) == "f":
+            if self.shape(x) and self.floaty(x):
                 quotient = self.new(b, "div", x, dp.args[1], like=e.outs[0])
                 return Eqn(e.outs, "mul", (quotient, dp.args[0]), (), e.loc)
         return None
@@ -267,7 +296,7 @@ class _Simplifier:
                 other = e.args[1 - k]
                 small = _elements(self.shape(other))
                 if small is not None and small < _elements(self.shape(a)) \
-                        and self.kinds.get(other) == "f":
+                        and self.floaty(other):
                     args = list(e.args)
                     args[k], args[1 - k] = x, self.apply(b, other, op, c, other)
                     return Eqn(e.outs, e.prim, tuple(args), e.params, e.loc)

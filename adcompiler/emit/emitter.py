@@ -20,7 +20,6 @@ import ast
 
 from ..arrays import aliases
 from ..arrays import emit as npemit
-from ..arrays.ufuncs import inplace_ufunc
 from ..core.ir import Block, Eqn, ForRange, Function, If, Var
 from ..errors import CompileError
 from . import backend
@@ -30,6 +29,7 @@ from .globalnames import global_name
 from .inlining import Inlining
 from .liveness import Liveness, Ownership
 from .naming import Namer
+from .ufuncs import inplace_ufunc
 from .printer import COMMENT_MARK, comment_text
 
 _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}

@@ -12,7 +12,7 @@ import ast
 import numpy as np
 
 from ..core.ir import Eqn, Var
-from ..emit import backend
+from . import backend
 
 
 def inplace_ufunc(value, e: Eqn, own) -> bool:
