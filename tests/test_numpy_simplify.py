@@ -123,7 +123,7 @@ def test_linear_mse_scalar_factors_become_one():
     text = code(g.source)
     # was: r *= 2; r *= 1.0 / len(y); X.T @ -r  (three passes over N values)
     assert "X.T @ r" in text and "-r" not in text and "r *=" not in text
-    assert text.count("*=") == 1 and "2 * (1.0 / len(y))" in text
+    assert text.count("*=") == 1 and "*= -2.0 / len(y)" in text
 
 
 def test_network_sign_costs_no_negation():

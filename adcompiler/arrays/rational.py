@@ -51,10 +51,16 @@ def _m_mul(m1: tuple, m2: tuple) -> tuple:
 
 
 def p_mul(a: dict, b: dict) -> dict:
+    if len(a) * len(b) > 4 * MAX_TERMS:
+        raise TooBig
     out: dict = {}
     for m1, c1 in a.items():
         for m2, c2 in b.items():
-            out = p_add(out, {_m_mul(m1, m2): c1 * c2})
+            m = _m_mul(m1, m2)
+            out[m] = out.get(m, 0) + c1 * c2
+    out = {m: c for m, c in out.items() if c != 0}
+    if len(out) > MAX_TERMS:
+        raise TooBig
     return out
 
 
@@ -71,7 +77,7 @@ def p_divide(a: dict, f: dict):
     """``a / f`` if ``f`` divides ``a`` exactly (lexicographic division), else None."""
     lead = max(f)
     rest, quotient = dict(a), {}
-    for _ in range(4 * MAX_TERMS):
+    for _ in range(2 * MAX_TERMS):
         if not rest:
             return quotient
         top = max(rest)

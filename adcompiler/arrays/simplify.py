@@ -145,6 +145,20 @@ class _Simplifier:
         self.kinds[v] = "f" if like is None or self.kinds.get(like) == "f" else None
         return v
 
+    def scalar_op(self, b: Builder, prim: str, *args):
+        """A scalar ``-k``, ``k * c``, ``k / c``, with a number folded into a
+        quotient's numerator: ``(1.0 / n) * 2`` is ``2.0 / n``, ``-(2.0 / n)``
+        is ``-2.0 / n`` (one operation, as a person writes the mean's factor)."""
+        k, c = args[0], args[1] if len(args) > 1 else Const(-1)
+        if prim == "mul" and isinstance(k, Const):
+            k, c = c, k
+        d = self.local.get(k) if isinstance(k, Var) else None
+        if prim in ("neg", "mul") and isinstance(c, Const) and self.scalar(c) and d is not None \
+                and d.prim == "div" and isinstance(d.args[0], Const) and self.scalar(d.args[0]) \
+                and self.uses.get(k) == 1:
+            return self.new(b, "div", Const(d.args[0].value * c.value), d.args[1])
+        return self.new(b, prim, *args)
+
     def scaled(self, a, linear=False):
         """``(x, op, c)`` when ``a = x op c`` is an array ``x`` times a scalar
         (``op`` 'mul' or 'div'; ``c`` None for a negation), read only here
@@ -213,7 +227,7 @@ class _Simplifier:
         if inner is None or inner[1] == "neg":
             return None  # -(-x) is the optimiser's
         x, op, c = inner
-        return Eqn(e.outs, op, (x, self.new(b, "neg", c)), (), e.loc)
+        return Eqn(e.outs, op, (x, self.scalar_op(b, "neg", c)), (), e.loc)
 
     def rational(self, e: Eqn, b: Builder):
         """The region of elementwise operations ending at ``e`` normalised as
@@ -273,13 +287,13 @@ class _Simplifier:
             return None
         x, op, k = inner
         if op == "neg":
-            k, op = self.new(b, "neg", c), e.prim
+            k, op = self.scalar_op(b, "neg", c), e.prim
         elif op == "mul":
-            k = self.new(b, e.prim, k, c)
+            k = self.scalar_op(b, e.prim, k, c)
         elif e.prim == "mul":  # (x / k) * c
-            k, op = self.new(b, "div", c, k), "mul"
+            k, op = self.scalar_op(b, "div", c, k), "mul"
         else:  # (x / k) / c
-            k = self.new(b, "mul", k, c)
+            k = self.scalar_op(b, "mul", k, c)
         if op == "div":
             return Eqn(e.outs, "div", (x, k), (), e.loc)
         return Eqn(e.outs, "mul", (x, k), (), e.loc)
