@@ -14,15 +14,20 @@ sympy and checks the gradients against central differences.
 * ``x * (1 / q)`` is ``x / q`` (one pass, rounded once);
 * scalar factors gather into one scalar: ``(x * a) * b`` is ``x * (a * b)``,
   ``-(x * a)`` is ``x * (-a)``, ``(x * a) / b`` is ``x * (a / b)``;
+* a negation goes into a denominator ``c + y`` for free (``-c - y``), also
+  through a linear map: ``-(X.T @ (s / (1 + e)))`` is ``X.T @ (s / (-1 - e))``;
 * a negation or scalar factor on an operand of a linear map (``@``,
   ``np.outer``, ``np.sum``) moves to the map's result when that is smaller
   (``X.T @ -g`` is ``-(X.T @ g)``: d negations instead of N), or for
-  ``np.outer`` to the smaller operand.
+  ``np.outer`` to the smaller operand;
+* what no rule simplifies, :mod:`.rational` tries as one rational function
+  (the mean cross-entropy's adjoint becomes ``p - y``).
 
-Only values used once, defined in the same block, on arrays whose result is
-known to be float are rewritten (integer and boolean arithmetic keep their
-own rules), so no value anyone else reads changes and no work moves into a
-loop.  Array code only: scalar code is left to the scalar optimiser.
+Only values used once (or, for a factor, read only by linear maps), defined
+in the same block, are rewritten, so no value anyone else reads changes and
+no work moves into a loop; float arrays, or arrays of a dtype not declared
+(the rewrites hold for integers; booleans, which NumPy will not negate, are
+left alone).  Array code only: scalar code is left to the scalar optimiser.
 """
 from __future__ import annotations
 
