@@ -325,6 +325,7 @@ class _Simplifier:
                 continue
             args = tuple(x if j == k else y for j, y in enumerate(e.args))
             core = self.new(b, e.prim, *args, like=e.outs[0], **dict(e.params))
+            core = b.named(core, e.outs[0].hint)  # w_bar = X.T @ g; w_bar *= c
             return self.apply(b, core, op, c, e.outs[0], e.outs, e.loc)
         return None
 

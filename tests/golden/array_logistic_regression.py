@@ -14,5 +14,6 @@ def cross_entropy_grad(w, X, y):
     # line 13: p = 1 / (1 + np.exp(-(X @ w)))
     p = 1 / (1 + np.exp(-(X @ w)))
     # adjoint of line 13: p = 1 / (1 + np.exp(-(X @ w)))
-    w_bar = X.T @ (y - p) * (-1.0 / max(np.size(y), 1))
+    w_bar = X.T @ (y - p)
+    w_bar *= -1.0 / max(np.size(y), 1)
     return w_bar
