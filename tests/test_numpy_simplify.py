@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import sympy
 
-from adcompiler import grad, source
+from adcompiler import grad, value_and_grad
 from oracles import central_diff
 
 
@@ -202,6 +202,19 @@ def test_mean_cross_entropy_adjoint_collapses_to_p_minus_y():
     # was: p_bar = c*y/p - c*(1-y)/(1-p); X.T @ (p_bar * p * p * e): ten passes
     assert "p -= y" in text and "np.log" not in text and text.count("*=") == 1
     assert "X.T @ p" in text  # the 1/N after the matmul, on d values
+
+
+def test_mean_cross_entropy_collapses_with_the_value_too():
+    # value_and_grad keeps 1 - y and 1 - p for the value: the adjoint sees
+    # through them (they cancel), and the value is unchanged
+    w, X, y = _data(seed=15)
+    vg = value_and_grad(logistic_mean)
+    v, g = vg(w, X, y)
+    p = 1 / (1 + np.exp(-(X @ w)))
+    assert v == pytest.approx(logistic_mean(w, X, y), rel=1e-12)
+    np.testing.assert_allclose(g, X.T @ (p - y) / len(y), rtol=1e-10)
+    np.testing.assert_allclose(g, central_diff(logistic_mean, (w, X, y), 0), rtol=1e-6)
+    assert "X.T @ (p - y)" in code(vg.source)
 
 
 def test_mean_cross_entropy_gradient_finite_where_p_rounds_to_one():

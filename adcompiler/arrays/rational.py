@@ -160,8 +160,9 @@ def _power_product(want: dict, have: dict) -> dict:
 class Region:
     """The region of single-use elementwise operations under ``root``."""
 
-    def __init__(self, s, root) -> None:
+    def __init__(self, s, root, through: bool = False) -> None:
         self.s = s  # the _Simplifier: shapes, kinds, local defs, use counts
+        self.through = through  # see through shared affine values (_affine)
         self.leaves: list = []
         self.ops = 0
         self.array_ops = 0
@@ -191,15 +192,17 @@ class Region:
     def read(self, a, top=None) -> Frac:
         """``a`` as a fraction; ``top``: the root's statement (not yet local)."""
         d = top or (self.s.local.get(a) if isinstance(a, Var) else None)
-        if d is None or d.prim not in REGION_PRIMS or len(d.outs) != 1 or \
-                (top is None and self.s.uses.get(a) != 1) or not self.s.floaty(a):
+        if d is None or d.prim not in REGION_PRIMS or len(d.outs) != 1 or not self.s.floaty(a):
+            return self.leaf(a)
+        shared = top is None and self.s.uses.get(a) != 1
+        if shared and not (self.through and _affine(d)):
             return self.leaf(a)
         if d.prim == "add" and isinstance(d.args[1], Const) and d.args[1].value == 0:
             raise TooBig  # not optimised yet (an alias): the rules of simplify.py go first
         self.ops += 1
         if self.ops > MAX_OPS:
             raise TooBig
-        if self.s.shape(a):
+        if self.s.shape(a) and not shared:  # a shared value stays computed for its other uses
             self.array_ops += 1
         args = [self.read(x) for x in d.args]
         if d.prim == "neg":
@@ -211,6 +214,14 @@ class Region:
         if d.prim == "mul":
             return args[0] * args[1]
         return args[0] * args[1].inverse()
+
+
+def _affine(d) -> bool:
+    """``1 - p``, ``y + 2``, ``-x``: a value read elsewhere too is seen through
+    when it is this cheap (``1 - p`` in the value and in its adjoint), so
+    that factors such as ``1 - p`` cancel."""
+    return d.prim == "neg" or d.prim in ("add", "sub") and any(
+        isinstance(x, Const) for x in d.args)
 
 
 def sigmoid_of(s, e):
@@ -313,13 +324,23 @@ def _m_min(a: tuple, b: tuple) -> tuple:
 
 
 def rewrite(s, e, b):
-    """The region under ``e`` written with fewer array operations, or None."""
-    try:
-        region = Region(s, e)
-        w = Writer(s, b, region.leaves)
-        out = w.fraction(region.value)
-    except (TooBig, ZeroDivisionError, OverflowError):
+    """The region under ``e`` written with fewer array operations, or None:
+    the better of reading shared affine values as leaves or through them
+    (``s * p - s`` keeps ``s = 2y - 1`` whole; ``1 - p`` must be seen
+    through to cancel)."""
+    best = None
+    for through in (False, True):
+        trial = b.child()
+        try:
+            region = Region(s, e, through)
+            w = Writer(s, trial, region.leaves)
+            out = w.fraction(region.value)
+        except (TooBig, ZeroDivisionError, OverflowError):
+            continue
+        if w.array_ops < region.array_ops and s.shape(out) == s.shape(e.outs[0]) \
+                and (best is None or w.array_ops < best[0]):
+            best = (w.array_ops, out, trial)
+    if best is None:
         return None
-    if w.array_ops >= region.array_ops or s.shape(out) != s.shape(e.outs[0]):
-        return None
-    return out
+    b.stmts.extend(best[2].stmts)
+    return best[1]
