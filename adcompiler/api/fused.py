@@ -33,7 +33,7 @@ from .fastcall import _NO as NO
 
 P = "_adc_"  # the prefix of every name the guard adds (refused if the code uses it)
 _FIXED = ("finish", "general", "recall", "cut", "AdcError", "NO", "type", "float", "tuple",
-          "ndarray", "fresh")
+          "ndarray", "fresh", "target")
 
 
 def supported(loaded, user_params: list) -> bool:
@@ -63,13 +63,15 @@ def snapshot(items: tuple) -> tuple:
 
 
 def guarded(loaded, source: str, args: tuple, watch, items: tuple, values: tuple, results,
-            finish, general, cut, error_type):
+            finish, general, cut, error_type, target=None):
     """The guarded copy of ``loaded`` for calls like ``args`` (positional, all
     given before any default), testing the names ``items`` of ``watch``
     (:func:`watched`) against ``values`` (their :func:`snapshot`); None when
-    the module text does not allow one."""
+    the module text does not allow one.  ``target``: the copy's body is
+    ``return target(every parameter)`` instead (numba's compiled function,
+    runtime/jit.py: the guard in Python, the work in machine code)."""
     code = _factory(source, loaded.__name__, loaded.__code__.co_filename, len(args),
-                    _layout(args), _fresh_layout(items), results)
+                    _layout(args), _fresh_layout(items), results, target is not None)
     if code is None:
         return None
     scope: dict = {}
@@ -87,7 +89,7 @@ def guarded(loaded, source: str, args: tuple, watch, items: tuple, values: tuple
     recall = functools.partial(_recall, names, positional)
     fresh = getattr(watch, "fresh", None)
     fn = make(finish, general, recall, cut, error_type, NO, type, float, tuple, np.ndarray,
-              fresh, *consts, *[x for pair in zip(holders, values) for x in pair])
+              fresh, target, *consts, *[x for pair in zip(holders, values) for x in pair])
     fn.__qualname__ = loaded.__qualname__
     fn.__doc__ = loaded.__doc__
     return fn
@@ -244,7 +246,7 @@ class _Returns(ast.NodeTransformer):
 
 @functools.lru_cache(maxsize=256)
 def _factory(source: str, name: str, filename: str, given: int, arrays: tuple, layout: tuple,
-             results):
+             results, call: bool = False):
     """The code defining ``_adc_make(finish, ..., *constants) -> guarded copy``
     of function ``name`` of the module text ``source`` (compiled as
     ``filename``); None when the text does not allow one."""
@@ -255,7 +257,7 @@ def _factory(source: str, name: str, filename: str, given: int, arrays: tuple, l
                            for n in ast.walk(tree) if isinstance(n, (ast.Name, ast.arg))):
         return None
     a = fdef.args
-    if a.vararg or a.kwarg or a.posonlyargs:
+    if a.vararg or a.kwarg or a.posonlyargs or (call and a.kwonlyargs):
         return None
     params = [p.arg for p in a.args + a.kwonlyargs]
     if given > len(a.args) or len(a.args) - len(a.defaults) > given:
@@ -283,6 +285,9 @@ def _factory(source: str, name: str, filename: str, given: int, arrays: tuple, l
         for sub in ast.walk(node):  # the guard is on the def line in tracebacks
             sub.lineno = sub.end_lineno = fdef.lineno
             sub.col_offset, sub.end_col_offset = 0, 0
+    if call:  # the work is done by target: the emitted body only gives line numbers
+        fdef.body = [ast.copy_location(ast.Return(value=_call("target", *[
+            ast.Name(id=p, ctx=ast.Load()) for p in params])), fdef.body[-1])]
     body = [_Returns(results).visit(stmt) for stmt in fdef.body]
     a.defaults = [_n("NO") for _ in a.defaults]
     a.kw_defaults = [None if d is None else _n("NO") for d in a.kw_defaults]

@@ -274,10 +274,12 @@ class Derivative(functools.partial):
         emitted function (fused.py) where it can be made, else a dispatcher
         (fastcall.py: numba's functions, ``*args``, renamed parameters)."""
         results = None if not self._plain else len(self._indices) if self._tuple else 0
-        if not self.jit and len(entry) > 4 and fused.supported(entry[1], self._params):
-            fast = fused.guarded(entry[1], str(entry[4].source), args, entry[4].watch, items,
+        emitted = entry[1].py_func if self.jit else entry[1]
+        if len(entry) > 4 and fused.supported(emitted, self._params):
+            target = jitting.entry_point(entry[1], args) if self.jit else None
+            fast = fused.guarded(emitted, str(entry[4].source), args, entry[4].watch, items,
                                  now, results, self._finish, self._general, user_error,
-                                 AdcError)
+                                 AdcError, target)
             if fast is not None:
                 return fast
         fresh = None if entry[2] is _fresh_always or entry[2] is _always else entry[2]
@@ -316,7 +318,7 @@ class Derivative(functools.partial):
         extra = varargs.extra_count(self.fn, len(args)) if self._varargs else 0
         code, loaded = self._compiled(sig, extra)
         if self.jit:
-            jitting.prepare(loaded, self.fn.__name__, real_args, real_kwargs)
+            loaded = jitting.prepare(loaded, self.fn.__name__, real_args, real_kwargs)
         return sig, loaded, code.fresh_check(), plan, code
 
     def _plan(self, args: tuple, kwargs: dict):
