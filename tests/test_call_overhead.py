@@ -151,3 +151,77 @@ def test_varargs_counts_after_fast_path():
     assert g(2.0) == 4.0
     assert g(2.0, 1.0) == 5.0
     assert "total_grad" in g.source
+
+
+def stepped(x, n=3):
+    s = x
+    for _ in range(n):
+        s = s * x
+    return s
+
+
+def test_changed_default_seen_when_left_out():
+    """The guarded copy tests the user's defaults when a call leaves one out
+    (and only then: a call giving every value does not depend on them)."""
+    g = adcompiler.grad(stepped)
+    assert g(1.5, 2) == g(1.5, 2) == pytest.approx(3 * 1.5 ** 2)
+    assert g(1.5) == g(1.5) == pytest.approx(4 * 1.5 ** 3)  # the fast path for one value
+    old = stepped.__defaults__
+    try:
+        stepped.__defaults__ = (1,)
+        assert g(1.5) == pytest.approx(2 * 1.5)
+        assert g(1.5, 2) == g(1.5, 2) == pytest.approx(3 * 1.5 ** 2)
+        stepped.__defaults__ = (2,)  # after a fast call giving every value
+        assert g(1.5) == pytest.approx(3 * 1.5 ** 2)
+    finally:
+        stepped.__defaults__ = old
+    assert g(1.5) == pytest.approx(4 * 1.5 ** 3)
+
+
+def test_equal_global_rebound_and_closure_cell_changed():
+    global SCALE
+    g = adcompiler.grad(scaled)
+    for _ in range(2):
+        assert g(0.5) == pytest.approx(2.0 * math.cos(0.5))
+    try:
+        SCALE = float("2.0")  # a new object of the same value: same code, still right
+        assert g(0.5) == g(0.5) == pytest.approx(2.0 * math.cos(0.5))
+    finally:
+        SCALE = 2.0
+    k = 3.0
+
+    def inner(x):
+        return k * x * x
+
+    h = adcompiler.grad(inner)
+    assert h(2.0) == h(2.0) == 12.0
+    k = 5.0
+    assert h(2.0) == 20.0
+
+
+def failing(x):
+    return x / (x - 1.0)
+
+
+def test_error_in_emitted_code_shows_its_line():
+    import traceback
+
+    g = adcompiler.grad(failing)
+    g(2.0)
+    g(2.0)
+    with pytest.raises(ZeroDivisionError) as info:
+        g(1.0)
+    last = traceback.extract_tb(info.value.__traceback__)[-1]
+    assert last.name == "failing_grad" and "/" in last.line
+
+
+def test_positional_keyword_and_missing_arguments_after_fast_path():
+    g = adcompiler.grad(two, wrt=(0, 1))
+    assert g(2.0, 3.0) == g(2.0, 3.0) == (12.0, 4.0)
+    assert g(b=3.0, a=2.0) == (12.0, 4.0)
+    assert g(2.0) == (12.0, 4.0)
+    assert g(np.float64(2.0), 3.0) == (12.0, 4.0)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        g(2.0, c=1.0)
+    with pytest.raises(TypeError, match="missing"):
+        g(b=1.0)
