@@ -207,7 +207,7 @@ class Derivative(functools.partial):
         self._backend = array_api.backend_of(*real)
         return self._compiled(signature(self.fn, *array_api.stand_ins(*real)), extra)[0].source
 
-    def _general(self, *args, **kwargs):
+    def __call__(self, *args, **kwargs):
         """The general call: find (or compile) the code for this kind of
         arguments, run it, and install the fast path for calls like it."""
         key = tuple(map(type, args))  # enough for scalars: the common, cheap case
@@ -250,6 +250,11 @@ class Derivative(functools.partial):
         if self.jit:  # numba is slow with omitted defaults: pass every value
             return self._finish(entry[1](*jitting.every_value(entry[1], args, kwargs)))
         return self._finish(entry[1](*args, **kwargs))
+
+    #: (named ``__call__`` in tracebacks, but not the class's ``__call__``:
+    #: partial's C call runs the function held, see _use)
+    _general = __call__
+    del __call__
 
     def _install(self, key, entry: tuple, args: tuple, kwargs: dict) -> None:
         """Make the next calls of the kind of this one (``key``, ``entry``)
