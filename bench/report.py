@@ -152,7 +152,7 @@ def markdown(rows, seeds, growth, tape, versions, plots: dict, floors: dict | No
              "`python -m bench --quick` checks every gradient without timing.", "",
              f"- date: {now}", f"- machine: {machine()}", f"- versions: {vers}", "",
              "## Gradient per call", "",
-             "Time per call (best of 20 short `timeit` repeats; `f` timed before and after) and, in bold, as a multiple of "
+             "Time per call (best of 100 `timeit` repeats of about 2 ms; `f` timed before and after) and, in bold, as a multiple of "
              "the time of `f` itself. Every gradient was checked against the hand-written "
              "one before it was timed (to 1e-9 relative; central differences to 1e-4). "
              "`adcompiler` is the emitted function (what `adc compile -o` writes); "
