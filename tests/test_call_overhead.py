@@ -225,3 +225,14 @@ def test_positional_keyword_and_missing_arguments_after_fast_path():
         g(2.0, c=1.0)
     with pytest.raises(TypeError, match="missing"):
         g(b=1.0)
+
+
+def test_copies_are_derivatives_of_the_same_function():
+    import copy
+
+    g = adcompiler.grad(two, wrt=(0, 1))
+    assert g(2.0, 3.0) == g(2.0, 3.0) == (12.0, 4.0)
+    for h in (copy.copy(g), copy.deepcopy(g)):
+        assert h is not g and h(2.0, 3.0) == (12.0, 4.0) and h(1.0) == (6.0, 1.0)
+        assert repr(h) == repr(g) and "two_grad" in h.source
+    assert g(2.0, 3.0) == (12.0, 4.0)

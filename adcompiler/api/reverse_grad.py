@@ -154,6 +154,11 @@ class Derivative(functools.partial):
         functools.update_wrapper(self, fn)
         self._use(self._general)
 
+    def __reduce__(self):
+        """Copies and pickles are new derivatives of the same function (not
+        partial's reduction, whose function is this object's own call)."""
+        return type(self), (self.fn, self.wrt, self.with_value, self.checkpoints, self.jit)
+
     def _use(self, call) -> None:
         """Make ``call`` what calls of this object run (partial's state: the
         function, no bound arguments, this object's attributes kept)."""
