@@ -236,3 +236,14 @@ def test_copies_are_derivatives_of_the_same_function():
         assert h is not g and h(2.0, 3.0) == (12.0, 4.0) and h(1.0) == (6.0, 1.0)
         assert repr(h) == repr(g) and "two_grad" in h.source
     assert g(2.0, 3.0) == (12.0, 4.0)
+
+
+def keyword_only(x, *, s=2.0):
+    return s * x * x
+
+
+def test_keyword_only_parameters_after_fast_path():
+    g = adcompiler.grad(keyword_only)
+    assert g(1.5) == g(1.5) == 6.0
+    assert g(1.5, s=3.0) == 9.0 and g(x=1.5, s=1.0) == 3.0
+    assert g(1.5) == 6.0

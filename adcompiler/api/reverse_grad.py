@@ -281,8 +281,10 @@ class Derivative(functools.partial):
 
     def _fast(self, entry: tuple, args: tuple, tail: tuple, items: tuple, now: tuple):
         """The fast path for calls like ``args``: the guarded copy of the
-        emitted function (fused.py) where it can be made, else a dispatcher
-        (fastcall.py: numba's functions, ``*args``, renamed parameters)."""
+        emitted function (fused.py; with the JIT, a guard calling numba's
+        compiled function) where it can be made, else a dispatcher
+        (fastcall.py: ``*args``, renamed parameters, keyword-only ones with
+        the JIT)."""
         results = None if not self._plain else len(self._indices) if self._tuple else 0
         emitted = entry[1].py_func if self.jit else entry[1]
         if len(entry) > 4 and fused.supported(emitted, self._params):
