@@ -47,31 +47,63 @@ def _is_global(node: ast.AST) -> bool:
     return isinstance(node, ast.Name) and getattr(node, _MARK, False)
 
 
+def nodes(tree: ast.AST):
+    """Every node of ``tree``, in no particular order: :func:`ast.walk`
+    without its generator per node (the walks of a long module's names
+    were a tenth of its compile time)."""
+    todo = [tree]
+    pop, push, extend, AST = todo.pop, todo.append, todo.extend, ast.AST
+    while todo:
+        node = pop()
+        yield node
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                extend(v for v in value if isinstance(v, AST))
+            elif isinstance(value, AST):
+                push(value)
+
+
 def identifiers_in(tree: ast.AST, skip=lambda node: False) -> set:
     """Every name, parameter and function name written in ``tree`` (but the
     ``ast.Name`` nodes ``skip`` accepts): what emitted names must avoid."""
     names: set = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not skip(node):
-            names.add(node.id)
-        elif isinstance(node, ast.arg):
+    for node in nodes(tree):
+        kind = type(node)
+        if kind is ast.Name:
+            if not skip(node):
+                names.add(node.id)
+        elif kind is ast.arg:
             names.add(node.arg)
         elif isinstance(node, ast.FunctionDef):
             names.add(node.name)
     return names
 
 
-def _local_names(module: ast.Module) -> set:
-    """Names the module binds or reads other than through :func:`global_name`."""
-    return identifiers_in(module, skip=_is_global)
+def _names_and_globals(module: ast.Module) -> tuple:
+    """``(local, used)``: the names the module binds or reads other than
+    through :func:`global_name` (:func:`identifiers_in`), and the global
+    names it reads through it; one walk."""
+    local: set = set()
+    used: set = set()
+    for node in nodes(module):
+        kind = type(node)
+        if kind is ast.Name:
+            (used if getattr(node, _MARK, False) else local).add(node.id)
+        elif kind is ast.arg:
+            local.add(node.arg)
+        elif isinstance(node, ast.FunctionDef):
+            local.add(node.name)
+    return local, used
 
 
 def alias_globals(module: ast.Module, helpers: set) -> dict:
     """Rename clashing global references in ``module``; returns
     ``{global name: alias}`` for the ones renamed.  ``helpers`` are names of
     functions the module defines for itself (their ``def`` is renamed too)."""
-    used = sorted({node.id for node in ast.walk(module) if _is_global(node)})
-    taken = _local_names(module) - helpers
+    local, used = _names_and_globals(module)
+    used = sorted(used)
+    taken = local - helpers
     aliases: dict = {}
     for name in used:
         if name in taken:
@@ -81,7 +113,7 @@ def alias_globals(module: ast.Module, helpers: set) -> dict:
             aliases[name] = alias
             taken.add(alias)
     if aliases:
-        for node in ast.walk(module):
+        for node in nodes(module):
             if _is_global(node) and node.id in aliases:
                 node.id = aliases[node.id]
             elif isinstance(node, ast.FunctionDef) and node.name in helpers \

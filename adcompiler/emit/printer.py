@@ -28,8 +28,7 @@ _MARKED = re.compile(r"^(\s*)([rbu]?(?:\"\"\"|'\'\'|\"|'))" + re.escape(COMMENT_
 
 def to_source(tree: ast.AST) -> str:
     tree = decorated(tree) if isinstance(tree, ast.Module) else tree  # adc compile --jit
-    ast.fix_missing_locations(tree)
-    text = None
+    text = None  # astor reads no line numbers: only the fallback gets them filled in
     if astor is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -38,7 +37,7 @@ def to_source(tree: ast.AST) -> str:
             except Exception:  # pragma: no cover - fall back to the standard printer
                 text = None
     if text is None:
-        text = ast.unparse(tree) + "\n"
+        text = ast.unparse(ast.fix_missing_locations(tree)) + "\n"
     text = _MARKED.sub(_to_comment, text)
     return re.sub(r"\n{3,}(?=def )", "\n\n\n", text)
 

@@ -22,6 +22,7 @@ Flag names contain ``#``, so they can never collide with a user's names.
 from __future__ import annotations
 
 import ast
+import collections
 import copy
 
 from .prepass import prepare
@@ -284,9 +285,9 @@ def _cmp(a: ast.expr, op, b: ast.expr, at) -> ast.expr:
 
 def count_returns(fn: ast.FunctionDef) -> int:
     """How many values the function returns (1 unless it returns tuple literals)."""
-    todo = list(fn.body)  # not the returns of nested functions
-    while todo:
-        node = todo.pop(0)
+    todo = collections.deque(fn.body)  # not the returns of nested functions; breadth
+    while todo:  # first (a list's pop(0) made this quadratic in the body's length)
+        node = todo.popleft()
         if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
             return len(node.value.elts)
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):

@@ -113,7 +113,8 @@ class _Simplifier:
 
     def eqn(self, e: Eqn, avail: dict, out: list) -> None:
         args = tuple(self.atom(a) for a in e.args)
-        e = Eqn(e.outs, e.prim, args, e.params, e.loc)
+        if any(a is not b for a, b in zip(args, e.args)):  # else the same equation
+            e = Eqn(e.outs, e.prim, args, e.params, e.loc)
         if len(e.outs) == 1:
             repl = self.fold(e) or self.identity(e)
             if isinstance(repl, Eqn):
@@ -159,13 +160,20 @@ class _Simplifier:
 
     def identity(self, e: Eqn):
         """Exact rewrites only: each keeps NaN and infinity behaviour."""
+        repl = self.rewrite(e)
+        if repl is not None and e.prim in ("add", "sub", "mul", "div") and \
+                any(self.boolean(a) for a in e.args):
+            return None  # `b * 1.0` is a float, `b` a bool: the identity changes the type
+        return repl
+
+    def rewrite(self, e: Eqn):
+        """The rewrite :meth:`identity` makes unless an argument is a bool
+        (asked only of a candidate: most equations have none)."""
         prim, args = e.prim, e.args
 
         def const(a, *values):
             return isinstance(a, Const) and is_number(a.value) and a.value in values
 
-        if prim in ("add", "sub", "mul", "div") and any(self.boolean(a) for a in args):
-            return None  # `b * 1.0` is a float, `b` a bool: the identity changes the type
         hint = e.outs[0].hint
 
         def keeps(x, c) -> bool:
@@ -389,8 +397,10 @@ def prune_tapes(fn: Function) -> Function:
     residual of ``f_fwd``, popped in ``f_bwd``) is left alone."""
     from ..transform.forward import local_tapes
     from ..core.ir import uses, walk
-    counts = uses(fn.body)
     local = local_tapes(fn)
+    if not local:  # nothing to prune (most functions: the use counts are the cost)
+        return fn
+    counts = uses(fn.body)
     pops = {s.args[0]: s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "pop"
             and s.args[0] in local}
     plan: dict = {t: [] for t in local}
