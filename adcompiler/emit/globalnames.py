@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import ast
 
+from ..core.astwalk import ast_walk
+
 _MARK = "_adc_global"
 #: how each module-level name is brought into scope under an alias
 _MODULES = {"math": "math", "np": "numpy"}
@@ -47,28 +49,11 @@ def _is_global(node: ast.AST) -> bool:
     return isinstance(node, ast.Name) and getattr(node, _MARK, False)
 
 
-def nodes(tree: ast.AST):
-    """Every node of ``tree``, in no particular order: :func:`ast.walk`
-    without its generator per node (the walks of a long module's names
-    were a tenth of its compile time)."""
-    todo = [tree]
-    pop, push, extend, AST = todo.pop, todo.append, todo.extend, ast.AST
-    while todo:
-        node = pop()
-        yield node
-        for field in node._fields:
-            value = getattr(node, field, None)
-            if isinstance(value, list):
-                extend(v for v in value if isinstance(v, AST))
-            elif isinstance(value, AST):
-                push(value)
-
-
 def identifiers_in(tree: ast.AST, skip=lambda node: False) -> set:
     """Every name, parameter and function name written in ``tree`` (but the
     ``ast.Name`` nodes ``skip`` accepts): what emitted names must avoid."""
     names: set = set()
-    for node in nodes(tree):
+    for node in ast_walk(tree):
         kind = type(node)
         if kind is ast.Name:
             if not skip(node):
@@ -86,7 +71,7 @@ def _names_and_globals(module: ast.Module) -> tuple:
     names it reads through it; one walk."""
     local: set = set()
     used: set = set()
-    for node in nodes(module):
+    for node in ast_walk(module):
         kind = type(node)
         if kind is ast.Name:
             (used if getattr(node, _MARK, False) else local).add(node.id)
@@ -113,7 +98,7 @@ def alias_globals(module: ast.Module, helpers: set) -> dict:
             aliases[name] = alias
             taken.add(alias)
     if aliases:
-        for node in nodes(module):
+        for node in ast_walk(module):
             if _is_global(node) and node.id in aliases:
                 node.id = aliases[node.id]
             elif isinstance(node, ast.FunctionDef) and node.name in helpers \

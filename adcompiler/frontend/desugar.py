@@ -25,6 +25,7 @@ import ast
 import collections
 import copy
 
+from ..core.astwalk import children
 from .prepass import prepare
 from .loops import names_in, rewrite_for, static_nonempty
 
@@ -291,7 +292,7 @@ def count_returns(fn: ast.FunctionDef) -> int:
         if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
             return len(node.value.elts)
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            todo.extend(ast.iter_child_nodes(node))
+            todo.extend(children(node))
     return 1
 
 

@@ -22,6 +22,7 @@ import ast
 import builtins
 import copy
 
+from ..core.astwalk import ast_walk, children
 from .appends import rewrite_appends
 from .closures import lift_closures
 from .comprehensions import rewrite_comprehensions
@@ -53,7 +54,7 @@ def local_names(fn, body: list) -> set:
             continue
         if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
             found.add(n.id)
-        todo.extend(ast.iter_child_nodes(n))
+        todo.extend(children(n))
     return found
 
 
@@ -99,7 +100,7 @@ class _Statements:
         """``node``, or a copy with ``float("...")`` literals folded: copied
         only when it holds one (a deep copy per statement was a tenth of the
         frontend's time on long functions)."""
-        if not any(_float_of_text(n) for n in ast.walk(node)):
+        if not any(_float_of_text(n) for n in ast_walk(node)):
             return node
         return _Floats(self).visit(copy.deepcopy(node))
 
