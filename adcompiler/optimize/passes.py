@@ -397,9 +397,9 @@ def prune_tapes(fn: Function) -> Function:
     residual of ``f_fwd``, popped in ``f_bwd``) is left alone."""
     from ..transform.forward import local_tapes
     from ..core.ir import uses, walk
+    if not any(isinstance(s, Eqn) and s.prim == "new_tape" for s in walk(fn.body)):
+        return fn  # no tape (most functions): its use counts were the cost of this pass
     local = local_tapes(fn)
-    if not local:  # nothing to prune (most functions: the use counts are the cost)
-        return fn
     counts = uses(fn.body)
     pops = {s.args[0]: s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "pop"
             and s.args[0] in local}

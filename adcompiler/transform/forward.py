@@ -117,8 +117,6 @@ class Activity:
 def local_tapes(fn: Function) -> set:
     """Tapes created in ``fn`` that never leave it (only pushed and popped)."""
     made = {s.outs[0] for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "new_tape"}
-    if not made:
-        return made
     escaped = {a for a in fn.body.results if isinstance(a, Var)}
     for s in walk(fn.body):
         reads = stmt_inputs(s)
