@@ -45,10 +45,15 @@ def to_source(tree: ast.AST) -> str:
 def _to_comment(match: re.Match) -> str:
     indent = match.group(1)
     literal = match.group(0).strip()
-    try:
-        value = ast.literal_eval(literal)
-    except (ValueError, SyntaxError):
-        return match.group(0)
+    quote, inner = literal[:1], literal[1:-1]
+    if quote in "'\"" and len(literal) > 1 and literal[-1] == quote and quote not in inner \
+            and "\\" not in inner:
+        value = inner  # a plain literal is its text: no parse per comment line
+    else:
+        try:
+            value = ast.literal_eval(literal)
+        except (ValueError, SyntaxError):
+            return match.group(0)
     return indent + "# " + comment_text(value[len(COMMENT_MARK):])
 
 

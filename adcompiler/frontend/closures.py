@@ -350,6 +350,11 @@ class _RenameLoads(ast.NodeTransformer):
 
 def lift_closures(sf: SourceFunction, body: list, outer_locals: set) -> list:
     """``body`` without its nested functions, their calls rewritten."""
-    if not any(isinstance(n, _FUNCS + (ast.Lambda,)) for s in body for n in ast_walk(s)):
+    if not defines_functions(body):
         return body
     return Lifter(sf, outer_locals).lift(body)
+
+
+def defines_functions(body: list) -> bool:
+    """Does ``body`` define a function (``def`` or ``lambda``) anywhere?"""
+    return any(isinstance(n, _FUNCS + (ast.Lambda,)) for s in body for n in ast_walk(s))

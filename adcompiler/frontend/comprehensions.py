@@ -135,6 +135,12 @@ class Comprehensions:
         return None
 
 
+def has_comprehension(node: ast.AST) -> bool:
+    """Does ``node`` hold a comprehension this module rewrites (not inside a
+    nested function, whose own compilation rewrites it)?"""
+    return _has_comp(node)
+
+
 def _has_comp(node: ast.AST) -> bool:
     todo = [node]
     while todo:

@@ -292,7 +292,8 @@ def count_returns(fn: ast.FunctionDef) -> int:
         if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
             return len(node.value.elts)
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            todo.extend(children(node))
+            # statements never sit inside expressions: their subtrees are skipped
+            todo.extend(c for c in children(node) if not isinstance(c, ast.expr))
     return 1
 
 
