@@ -112,9 +112,9 @@ class _Simplifier:
                     self.subst[cond_params[k]] = init
 
     def eqn(self, e: Eqn, avail: dict, out: list) -> None:
-        args = tuple(self.atom(a) for a in e.args)
-        if any(a is not b for a, b in zip(args, e.args)):  # else the same equation
-            e = Eqn(e.outs, e.prim, args, e.params, e.loc)
+        subst = self.subst
+        if any(isinstance(a, Var) and a in subst for a in e.args):  # else the same equation
+            e = Eqn(e.outs, e.prim, tuple(self.atom(a) for a in e.args), e.params, e.loc)
         if len(e.outs) == 1:
             repl = self.fold(e) or self.identity(e)
             if isinstance(repl, Eqn):
@@ -322,10 +322,14 @@ def _dce_block(block: Block, live_after: set) -> Block:
 
 def _dce_stmt(s, live: set):
     if isinstance(s, Eqn):
-        if any(o in live for o in s.outs) or _is_effect(s):
-            _reads(s.args, live)
-            return s
-        return None
+        for o in s.outs:  # (a loop, not any(): this runs for every statement)
+            if o in live:
+                break
+        else:
+            if not _is_effect(s):
+                return None
+        _reads(s.args, live)
+        return s
     if isinstance(s, If):
         keep = [k for k, o in enumerate(s.outs) if o in live]
         if not keep and not _is_effect(s):
