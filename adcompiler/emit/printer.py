@@ -45,16 +45,28 @@ def to_source(tree: ast.AST) -> str:
 def _to_comment(match: re.Match) -> str:
     indent = match.group(1)
     literal = match.group(0).strip()
-    quote, inner = literal[:1], literal[1:-1]
-    if quote in "'\"" and len(literal) > 1 and literal[-1] == quote and quote not in inner \
-            and "\\" not in inner:
-        value = inner  # a plain literal is its text: no parse per comment line
-    else:
+    value = _plain_literal(literal)
+    if value is None:
         try:
             value = ast.literal_eval(literal)
         except (ValueError, SyntaxError):
             return match.group(0)
     return indent + "# " + comment_text(value[len(COMMENT_MARK):])
+
+
+def _plain_literal(literal: str):
+    """The value of a string literal whose text is its value (quoted, no
+    prefix, no backslash, no quote character of its kind inside, printable),
+    else None: what :func:`ast.literal_eval` gives, without a parse for each
+    comment line of the emitted code."""
+    for quote in ('"""', "'''", '"', "'"):
+        if literal.startswith(quote):
+            inner = literal[len(quote):-len(quote)]
+            if len(literal) >= 2 * len(quote) and literal.endswith(quote) and \
+                    quote[0] not in inner and "\\" not in inner and inner.isprintable():
+                return inner
+            return None
+    return None
 
 
 def comment_text(text: str) -> str:
