@@ -15,7 +15,7 @@ import pytest
 import adcompiler
 import adcompiler.frontend.program
 from adcompiler.core.astwalk import ast_walk, children
-from adcompiler.emit.printer import COMMENT_MARK, _plain_literal, to_source
+from adcompiler.emit.printer import COMMENT_MARK, _plain_literal, comment_text, to_source
 from adcompiler.frontend.desugar import count_returns
 from adcompiler.frontend.source import load_live
 
@@ -196,3 +196,26 @@ def test_a_recursive_entry_is_optimised_once_but_logged_as_before():
     h = 1e-6
     fd = (recursive(0.3 + h) - recursive(0.3 - h)) / (2 * h)
     assert grad(0.3) == pytest.approx(fd, rel=1e-6)
+
+
+def test_comment_statements_print_as_their_comment_lines():
+    """The emitter's comments are names printed as they are: each becomes
+    ``# text`` at its indentation, long or not, with what is not printable
+    escaped (as the string-constant form printed them)."""
+    from adcompiler.emit.printer import comment_statement
+    texts = ["line 12: y = f(a, 'b') + \"c\"", "x" * 300 + " = (1, 2)", "cr\rx",
+             "back\\slash", "é ü \t tab"]
+    fn = ast.FunctionDef("f", ast.arguments([], [], None, [], [], None, []),
+                         [comment_statement(t) for t in texts] + [ast.Return(ast.Constant(1))],
+                         [], None)
+    fn.type_params = []
+    text = to_source(ast.Module([fn], []))
+    expected = ["def f():"] + ["    # " + t for t in
+                               ["line 12: y = f(a, 'b') + \"c\"", "x" * 300 + " = (1, 2)",
+                                "cr\\rx", "back\\slash", "é ü \t tab"]] + ["    return 1", ""]
+    assert text.split("\n") == expected
+    old = ast.FunctionDef("f", ast.arguments([], [], None, [], [], None, []),
+                          [ast.Expr(ast.Constant(COMMENT_MARK + comment_text(t))) for t in texts]
+                          + [ast.Return(ast.Constant(1))], [], None)
+    old.type_params = []
+    assert to_source(ast.Module([old], [])) == text  # the string-constant form, as before

@@ -23,6 +23,8 @@ with warnings.catch_warnings():  # astor 0.8 touches ast.Num, deprecated on 3.12
     except ImportError:  # pragma: no cover - astor is a declared dependency
         astor = None
 
+#: a comment statement: a name astor writes as it is (:func:`comment_statement`)
+_NAMED = re.compile(r"^([ \t]*)" + re.escape(COMMENT_MARK) + r"(.*)$", re.M)
 _MARKED = re.compile(r"^(\s*)([rbu]?(?:\"\"\"|'\'\'|\"|'))" + re.escape(COMMENT_MARK) + r".*$", re.M)
 
 
@@ -38,8 +40,18 @@ def to_source(tree: ast.AST) -> str:
                 text = None
     if text is None:
         text = ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+    text = _NAMED.sub(lambda m: m.group(1) + "# " + m.group(2), text)
     text = _MARKED.sub(_to_comment, text)
     return re.sub(r"\n{3,}(?=def )", "\n\n\n", text)
+
+
+def comment_statement(text: str) -> ast.stmt:
+    """A statement printed as the line ``# text`` (``text`` made safe by
+    :func:`comment_text`): an expression statement of a name that is the
+    marked text, which the printer writes as it is.  (A string constant,
+    the former form, went through astor's choice of quotes, which evaluates
+    each candidate, and a parse back for each comment line.)"""
+    return ast.Expr(ast.Name(COMMENT_MARK + comment_text(text), ast.Load()))
 
 
 def _to_comment(match: re.Match) -> str:
