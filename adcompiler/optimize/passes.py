@@ -139,7 +139,12 @@ class _Simplifier:
     def key(e: Eqn):
         args = e.args
         if e.prim in _COMMUTATIVE:
-            args = tuple(sorted(args, key=lambda a: (isinstance(a, Const), repr(a))))
+            if len(args) == 2:  # sorted() of two, without its call per argument
+                a, b = args
+                if (isinstance(a, Const), repr(a)) > (isinstance(b, Const), repr(b)):
+                    args = (b, a)
+            else:
+                args = tuple(sorted(args, key=lambda a: (isinstance(a, Const), repr(a))))
         return (e.prim, args, e.params, len(e.outs))
 
     def fold(self, e: Eqn):
