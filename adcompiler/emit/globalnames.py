@@ -71,14 +71,22 @@ def _names_and_globals(module: ast.Module) -> tuple:
     names it reads through it; one walk."""
     local: set = set()
     used: set = set()
-    for node in ast_walk(module):
+    todo = [module]  # grows while it is read: every node once, in no order
+    for node in todo:
         kind = type(node)
         if kind is ast.Name:
             (used if getattr(node, _MARK, False) else local).add(node.id)
-        elif kind is ast.arg:
+            continue  # its one child is the context
+        if kind is ast.arg:
             local.add(node.arg)
         elif isinstance(node, ast.FunctionDef):
             local.add(node.name)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                todo += [v for v in value if isinstance(v, ast.AST)]
+            elif isinstance(value, ast.AST):
+                todo.append(value)
     return local, used
 
 
