@@ -121,7 +121,6 @@ class LiveEnv(Env):
 
     def __init__(self, fn: types.FunctionType) -> None:
         self.fn = fn
-        self.own = None  # the SourceFunction of fn itself (set by load_live)
         self.filename = fn.__code__.co_filename
         self.cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
         self.reads: dict = {}  # (id(holder), kind) -> (kind, holder, {key: value})
@@ -158,8 +157,6 @@ class LiveEnv(Env):
         # numpy's own Python functions (np.linalg.inv in NumPy 1.x) are library
         # code, not helpers to inline: the module's top package decides
         module = (getattr(obj, "__module__", None) or "").split(".")[0]
-        if obj is self.fn and self.own is not None:
-            return self.own  # a recursive call: the source is already parsed
         if isinstance(obj, types.FunctionType) and module not in SAFE_MODULES:
             return load_live(obj)
         return None
@@ -483,9 +480,7 @@ def _load_live(fn) -> SourceFunction:
         file_lines = source_lines(read_source(code.co_filename))
     except (OSError, CompileError):
         file_lines = [""] * (first - 1) + source_lines(text)
-    env = LiveEnv(fn)
-    env.own = SourceFunction(node, code.co_filename, file_lines, env, live=fn)
-    return env.own
+    return SourceFunction(node, code.co_filename, file_lines, LiveEnv(fn), live=fn)
 
 
 def find_static(env: StaticEnv, name: str) -> SourceFunction:
