@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from adcompiler import grad
-from oracles import central_diff
+from oracles import central_diff as central_differences
 
 # name -> shape; A is 3x4, r a row (4,), c a column (3, 1), a a float
 LEAVES = ["A", "r", "c", "a"]
@@ -61,6 +61,6 @@ def test_random_program(seed, module_from_source):
     for x, c in zip(args, copies):
         assert np.array_equal(x, c)
     for i, g in enumerate(got):
-        expected = central_diff(mod.f, args, i)
+        expected = central_differences(mod.f, args, i)
         np.testing.assert_allclose(g, expected, rtol=1e-5, atol=1e-5,
                                    err_msg=f"argument {i} of\n{program(seed)}")

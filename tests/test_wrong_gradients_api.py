@@ -506,7 +506,7 @@ def test_cli_shapes_compile_shape_generic_code(fn, shapes, wrt):
     becomes d + 2, equal sizes staying equal), against central differences
     (where the program itself accepts those sizes); where it fell back to
     specialised code, other sizes raise ValueError."""
-    from oracles import central_diff
+    from oracles import central_diff as central_differences
     from test_numpy import random_args
     text, g = _cli_module(fn, shapes, wrt)
     generic = "any size but 1" in text
@@ -527,7 +527,7 @@ def test_cli_shapes_compile_shape_generic_code(fn, shapes, wrt):
         got = g(*args)
         got = got if len(positions) > 1 else (got,)
         for k, i in enumerate(positions):
-            np.testing.assert_allclose(got[k], central_diff(fn, args, i),
+            np.testing.assert_allclose(got[k], central_differences(fn, args, i),
                                        rtol=1e-5, atol=1e-6)
 
 
