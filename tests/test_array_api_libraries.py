@@ -141,12 +141,7 @@ LIBRARY_LIMITS = {
 
 #: gradients known to be wrong, with the diagnosis (strict xfail: the test
 #: fails as soon as the gradient is right, so the entry must then go)
-WRONG = {
-    ("example_rk4_trajectory", "torch"):
-        "s[1] of a row s = traj[i] is a 0-d view in PyTorch (a scalar copy in NumPy); the "
-        "tape keeps it uncopied and traj is then updated in place (traj -= obs), so the "
-        "adjoint reads the changed values",
-}
+WRONG: dict = {}  # (name, library): why; none known
 
 
 def refusal(name: str, library_name: str):
