@@ -27,6 +27,7 @@ from .runtime.watch import watch
 from .core import passlog
 from .core.ir import Function, verify
 from .frontend.program import Program, identifiers, lower_program
+from .optimize.algebra import simplify_algebra
 from .optimize.passes import finish, optimize
 from .runtime.display import Source
 from .emit.printer import comment_line, to_source
@@ -126,6 +127,8 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes, aux=0):
     grad = _pass(grad, optimize, types=types)
     if ctx:
         grad = _specialized(ctx, grad, shapes, dtypes)
+    else:  # scalar code: adjoint expressions collected and factored (optimize/algebra.py)
+        grad = _pass(grad, lambda f: optimize(simplify_algebra(f)), "algebra")
     # primal callees are read off the optimised code: the transform does not
     # visit every block (a while condition, an inactive loop), and DCE may
     # have removed calls it recorded
