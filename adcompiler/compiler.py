@@ -128,12 +128,19 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes, aux=0):
     if ctx:
         grad = _specialized(ctx, grad, shapes, dtypes)
     else:  # scalar code: adjoint expressions collected and factored (optimize/algebra.py)
-        grad = _pass(grad, lambda f: optimize(simplify_algebra(f)), "algebra")
+        grad = _pass(grad, _algebra, "algebra")
     # primal callees are read off the optimised code: the transform does not
     # visit every block (a while condition, an inactive loop), and DCE may
     # have removed calls it recorded
     primal_needed = primal_callees(program, grad)
     return [grad] + callee_functions(program, fwd_needed, primal_needed, ctx), program
+
+
+def _algebra(fn: Function) -> Function:
+    """The ``algebra`` pass (optimize/algebra.py), optimised again only when it
+    rewrote something (the common case of nothing to collect costs one walk)."""
+    new = simplify_algebra(fn)
+    return fn if new is fn else optimize(new)
 
 
 def prepared(sf: SourceFunction, shapes, dtypes, check=None) -> tuple:
