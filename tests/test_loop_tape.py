@@ -184,3 +184,19 @@ def test_central_differences_agree(fn, args):
 def test_output_is_deterministic():
     assert source(logistic_map) == source(logistic_map)
     assert source(x2_over_cos) == source(x2_over_cos)
+
+
+def test_forward_mode_tangents_are_factored_too():
+    fwd = grad(logistic_map, mode="forward")
+    assert "l_dot *= 4 * _t2 - _t1" in code(fwd.source)
+    assert "s_dot *= math.cos(s) + 0.5" in code(grad(sine_tower, mode="forward").source)
+    for x in (0.3, 0.71):
+        assert fwd(x) == pytest.approx(dual_grad(logistic_map, (x,), (0,))[0], rel=1e-9)
+
+
+def test_primal_values_are_never_rewritten():
+    # value_and_grad returns exactly what f computes: only adjoints and
+    # tangents are reassociated
+    for fn, x in ((x2_over_cos, 3.0), (logistic_map, 0.3), (sine_tower, 0.4)):
+        assert value_and_grad(fn)(x)[0] == fn(x)
+        assert value_and_grad(fn, mode="forward")(x)[0] == fn(x)

@@ -5,7 +5,7 @@ chain rule's product: the logistic map's ``l = 4 * l * (1 - l)`` gets
 ``l_bar * (1 - l) * 4 - l_bar * (4 * l)`` where a person writes
 ``l_bar * (4 - 8 * l)``.  This pass takes each *tree* of scalar arithmetic
 (``add sub mul neg div`` and ``pow`` by a small integer) whose root is an
-adjoint statement and whose inner values are read once, by the tree, expands
+adjoint (or, in forward mode, a tangent) statement and whose inner values are read once, by the tree, expands
 it to a sum of monomials (coefficient times leaves to integer powers),
 collects like terms and writes it back factored: the monomial common to every
 term (``l_bar``, or ``x / cos(x)`` for ``x ** 2 / cos(x)``) times the sum of
@@ -172,7 +172,7 @@ class _Rewriter:
         replace: dict = {}
         for s in block.stmts:
             if isinstance(s, Eqn) and s.outs and s.outs[0] in defs and s.outs[0] not in absorbed \
-                    and s.loc.role == "adjoint":
+                    and _derivative(s):
                 new = _Tree(defs, absorbed, self.names, self.bools).rewrite(s)
                 if new is not None:
                     eqns, removed = new
@@ -275,6 +275,14 @@ class _Tree:
             out = _mul(args[0], _inverse(args[1]))
         self.removed.add(e.outs[0])
         return out
+
+
+def _derivative(e: Eqn) -> bool:
+    """An adjoint statement, or a tangent's (forward mode keeps the primal's
+    line, and names the tangent ``x_dot``): primal values are never rewritten,
+    so ``value_and_grad`` returns exactly what ``f`` computes."""
+    hint = e.outs[0].hint
+    return e.loc.role == "adjoint" or (hint.startswith("~") and hint.endswith("_dot"))
 
 
 def _inverse(p: dict) -> dict:
