@@ -258,12 +258,30 @@ def dual_grad(fn, args, wrt, regular=False):
 
 
 def central_diff(fn, args, i, h=1e-6):
-    a = list(args)
-    a[i] = args[i] + h
-    up = fn(*a)
-    a[i] = args[i] - h
-    down = fn(*a)
-    return (up - down) / (2 * h)
+    """Central differences of ``fn`` in argument ``i``: one per element of an array.
+
+    A number (or a 0-d array) gives ``(f(x + h) - f(x - h)) / 2h``, whatever
+    ``fn`` returns; a NumPy array argument (any dtype: it is read as float) gives an
+    array of its shape, one difference per element, of a scalar ``fn``.  The
+    one home of this oracle for the test modules.
+    """
+    if not isinstance(args[i], np.ndarray):
+        a = list(args)
+        a[i] = args[i] + h
+        up = fn(*a)
+        a[i] = args[i] - h
+        down = fn(*a)
+        return (up - down) / (2 * h)
+    x = np.asarray(args[i], dtype=float)
+    out = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[idx] += h
+        down[idx] -= h
+        a_up, a_down = list(args), list(args)
+        a_up[i], a_down[i] = up, down
+        out[idx] = (fn(*a_up) - fn(*a_down)) / (2 * h)
+    return out if x.shape else float(out)
 
 
 def sympy_grad(expr_fn, args, wrt, names=None):

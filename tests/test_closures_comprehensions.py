@@ -229,26 +229,13 @@ def np_array_over_tuples(W, v):
 ARRAYS = [np_array_over_tuples, np_appended, np_gen_over_rows, np_array_comp, np_closure_over_array, np_lambda_over_array]
 
 
-def _fd_array(fn, args, i, h=1e-6):
-    x = np.array(args[i], dtype=float)
-    out = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[idx] += h
-        down[idx] -= h
-        a_up, a_down = list(args), list(args)
-        a_up[i], a_down[i] = up, down
-        out[idx] = (fn(*a_up) - fn(*a_down)) / (2 * h)
-    return out
-
-
 @pytest.mark.parametrize("fn", ARRAYS, ids=lambda f: f.__name__)
 def test_numpy_reverse(fn):
     rng = np.random.default_rng(3)
     args = (rng.normal(size=(3, 4)), rng.normal(size=4))
     got = adcompiler.grad(fn, wrt=(0, 1))(*args)
     for i in range(2):
-        want = _fd_array(fn, args, i)
+        want = central_diff(fn, args, i)
         assert np.allclose(got[i], want, rtol=1e-6, atol=1e-7), (i, got[i], want)
 
 
@@ -317,7 +304,7 @@ def test_closure_over_array_is_not_called_a_global():
         return np.sum(g(v))
     v = np.array([1.0, 2.0])
     got = adcompiler.grad(f)(v)
-    assert np.allclose(got, _fd_array(f, (v,), 0), rtol=1e-6)
+    assert np.allclose(got, central_diff(f, (v,), 0), rtol=1e-6)
 
 
 # ---------------------------------------------------------------- keyword-only parameters

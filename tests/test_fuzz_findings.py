@@ -14,20 +14,13 @@ import math
 import pytest
 
 from adcompiler import CompileError, grad, jacobian, vjp
+from oracles import central_diff
 
-H = 1e-6
 TOL = 1e-6
 
 
-def central(fn, args, i):
-    up, down = list(args), list(args)
-    up[i] += H
-    down[i] -= H
-    return (fn(*up) - fn(*down)) / (2 * H)
-
-
 def expected(fn, args):
-    return tuple(central(fn, args, i) for i in range(len(args)))
+    return tuple(central_diff(fn, args, i) for i in range(len(args)))
 
 
 def assert_close(got, want):

@@ -17,22 +17,9 @@ import pytest
 
 import adcompiler
 from adcompiler import CompileError
+from oracles import central_diff
 
 ROOT = Path(__file__).resolve().parent.parent
-H = 1e-6
-
-
-def central(f, args, k):
-    """Central differences of ``f`` with respect to argument ``k``."""
-    x = np.asarray(args[k], dtype=float)
-    out = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = H
-        up, down = list(args), list(args)
-        up[k], down[k] = x + e, x - e
-        out[i] = (f(*up) - f(*down)) / (2 * H)
-    return out
 
 
 def check(f, args, wrt=(0,), atol=1e-6, rtol=1e-5):
@@ -43,7 +30,7 @@ def check(f, args, wrt=(0,), atol=1e-6, rtol=1e-5):
     got = g(*args)
     got = got if len(wrt) > 1 else (got,)
     for k, value in zip(wrt, got):
-        np.testing.assert_allclose(value, central(f, args, k), atol=atol, rtol=rtol,
+        np.testing.assert_allclose(value, central_diff(f, args, k), atol=atol, rtol=rtol,
                                    err_msg=f"argument {k} of {f.__name__}")
     for a, b in zip(args, before):
         np.testing.assert_array_equal(a, b)
@@ -482,7 +469,7 @@ def test_adc_compile_of_the_rk4_example_runs(tmp_path):
     obs = rk4.observations(n=40, noise=0.01)
     theta = np.array([1.5, 0.2])
     np.testing.assert_allclose(namespace["loss_grad"](theta, obs),
-                               central(rk4.loss, (theta, obs), 0), rtol=1e-5)
+                               central_diff(rk4.loss, (theta, obs), 0), rtol=1e-5)
 
 
 def test_adjoint_zeroes_the_written_part_in_place():

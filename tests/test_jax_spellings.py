@@ -37,19 +37,6 @@ def two_returns(x):
     return -x, {"branch": -1.0, "x": x}
 
 
-def fd_grad(f, args, j, h=1e-6):
-    x = np.asarray(args[j], dtype=float)
-    out = np.zeros(x.shape)
-    for k in np.ndindex(x.shape):
-        up, down = list(args), list(args)
-        xu, xd = x.copy(), x.copy()
-        xu[k] += h
-        xd[k] -= h
-        up[j], down[j] = xu, xd
-        out[k] = (f(*up) - f(*down)) / (2 * h)
-    return out
-
-
 RNG = np.random.default_rng(7)
 X = RNG.normal(size=(5, 2))
 W = np.array([0.4, -0.3])
@@ -87,7 +74,7 @@ def test_wrt_and_argnums_together_is_a_usage_error(make):
 
 def test_argnums_on_arrays():
     gw = grad(lambda_free_loss, argnums=0)(W, X, Y)
-    np.testing.assert_allclose(gw, fd_grad(lambda_free_loss, (W, X, Y), 0), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(gw, central_diff(lambda_free_loss, (W, X, Y), 0), rtol=1e-6, atol=1e-7)
 
 
 def lambda_free_loss(w, X, y):
@@ -112,7 +99,7 @@ def cos2():
 def test_grad_has_aux_returns_gradient_and_aux_on_arrays():
     gw, aux = grad(fit_loss, has_aux=True)(W, X, Y)
     loss_only = lambda w, X, y: fit_loss(w, X, y)[0]  # noqa: E731 - the oracle's function
-    np.testing.assert_allclose(gw, fd_grad(loss_only, (W, X, Y), 0), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(gw, central_diff(loss_only, (W, X, Y), 0), rtol=1e-6, atol=1e-7)
     _, want = fit_loss(W, X, Y)
     assert set(aux) == {"pred", "mse", "pair"}
     np.testing.assert_allclose(aux["pred"], want["pred"], rtol=1e-14)
@@ -128,7 +115,7 @@ def test_value_and_grad_has_aux_nests_like_jax():
     np.testing.assert_allclose(gw, grad(fit_loss, has_aux=True)(W, X, Y)[0], rtol=1e-14)
     (value, aux), (gw, gX) = value_and_grad(fit_loss, argnums=(0, 1), has_aux=True)(W, X, Y)
     loss_only = lambda w, X, y: fit_loss(w, X, y)[0]  # noqa: E731
-    np.testing.assert_allclose(gX, fd_grad(loss_only, (W, X, Y), 1), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(gX, central_diff(loss_only, (W, X, Y), 1), rtol=1e-6, atol=1e-7)
 
 
 def test_has_aux_on_scalar_code():
@@ -219,7 +206,7 @@ def named_aux(w, X, y):
 def test_has_aux_reads_a_display_bound_to_a_name():
     gw, aux = grad(named_aux, has_aux=True)(W, X, Y)
     loss_only = lambda w, X, y: named_aux(w, X, y)[0]  # noqa: E731
-    np.testing.assert_allclose(gw, fd_grad(loss_only, (W, X, Y), 0), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(gw, central_diff(loss_only, (W, X, Y), 0), rtol=1e-6, atol=1e-7)
     want = named_aux(W, X, Y)[1]
     np.testing.assert_allclose(aux["pred"], want["pred"], rtol=1e-14)
     assert aux["stats"] == pytest.approx(want["stats"], rel=1e-14)
