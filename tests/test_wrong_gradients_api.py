@@ -506,7 +506,8 @@ def test_cli_shapes_compile_shape_generic_code(fn, shapes, wrt):
     becomes d + 2, equal sizes staying equal), against central differences
     (where the program itself accepts those sizes); where it fell back to
     specialised code, other sizes raise ValueError."""
-    from test_numpy import central_differences, random_args
+    from oracles import central_diff as central_differences
+    from test_numpy import random_args
     text, g = _cli_module(fn, shapes, wrt)
     generic = "any size but 1" in text
     other = [tuple(d + 2 if d >= 2 else d for d in s) for s in shapes]
