@@ -127,6 +127,10 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes, aux=0):
     grad = _pass(grad, optimize, types=types)
     if ctx:
         grad = _specialized(ctx, grad, shapes, dtypes)
+        scalars = {v for v, s in ctx.emit_shapes[grad.name].items() if s == ()}
+        new = simplify_algebra(grad, scalars)  # the scalar arithmetic of array code
+        if new is not grad:
+            grad = _specialized(ctx, observed("algebra", new, types), shapes, dtypes)
     else:  # scalar code: adjoint expressions collected and factored (optimize/algebra.py)
         grad = _pass(grad, _algebra, "algebra")
     # primal callees are read off the optimised code: the transform does not

@@ -38,13 +38,15 @@ class _Fail(Exception):
     """The tree (or a subtree) has no polynomial form worth writing."""
 
 
-def simplify_algebra(fn: Function) -> Function:
-    """Every scalar adjoint tree of ``fn`` rewritten when that is cheaper."""
+def simplify_algebra(fn: Function, scalars=None) -> Function:
+    """Every scalar adjoint tree of ``fn`` rewritten when that is cheaper.
+    ``scalars``: in array code, the set of values known to be scalars (every
+    value of a rewritten tree must be one); None in scalar code."""
     uses: dict = {}
     bools: set = set()
     _count_block(fn.body, uses)
     _bools(fn.body, bools)
-    rw = _Rewriter(Names.for_function(fn), uses, bools)
+    rw = _Rewriter(Names.for_function(fn), uses, bools, scalars)
     body = rw.block(fn.body)
     if not rw.changed:
         return fn
@@ -157,7 +159,8 @@ def _exact_inverse(c) -> float:
 
 # ---------------------------------------------------------------- the pass
 class _Rewriter:
-    def __init__(self, names: Names, uses: dict, bools: set) -> None:
+    def __init__(self, names: Names, uses: dict, bools: set, scalars) -> None:
+        self.scalars = scalars
         self.names = names
         self.uses = uses
         self.bools = bools
@@ -173,7 +176,7 @@ class _Rewriter:
         for s in block.stmts:
             if isinstance(s, Eqn) and s.outs and s.outs[0] in defs and s.outs[0] not in absorbed \
                     and _derivative(s):
-                new = _Tree(defs, absorbed, self.names, self.bools).rewrite(s)
+                new = _Tree(defs, absorbed, self.names, self.bools, self.scalars).rewrite(s)
                 if new is not None:
                     eqns, removed = new
                     replace[s.outs[0]] = eqns
@@ -204,8 +207,9 @@ class _Rewriter:
 class _Tree:
     """One tree: its polynomial, then the factored statements."""
 
-    def __init__(self, defs: dict, absorbed: set, names: Names, bools: set) -> None:
+    def __init__(self, defs: dict, absorbed: set, names: Names, bools: set, scalars) -> None:
         self.defs, self.absorbed, self.names, self.bools = defs, absorbed, names, bools
+        self.scalars = scalars
         self.leaves: list = []  # leaf number -> atom
         self.numbers: dict = {}
         self.removed: set = set()
@@ -236,7 +240,7 @@ class _Tree:
             return {(): a.value}
         if isinstance(a, Const):
             raise _Fail  # a bool, None, a tuple: not arithmetic
-        if a in self.bools:
+        if a in self.bools or (self.scalars is not None and a not in self.scalars):
             raise _Fail  # NumPy's bool + bool is a logical or: not arithmetic
         if a not in self.numbers:
             self.numbers[a] = len(self.leaves)
@@ -252,6 +256,8 @@ class _Tree:
         return self.leaf(a)
 
     def node(self, e: Eqn) -> dict:
+        if self.scalars is not None and e.outs[0] not in self.scalars:
+            raise _Fail  # an array: NumPy elementwise code is arrays/' work
         if e.prim == "pow":
             if not (_number(e.args[1]) and isinstance(e.args[1].value, int)
                     and 1 <= e.args[1].value <= MAX_POWER):
@@ -315,9 +321,18 @@ class _Build:
             return self.signed(*terms[0])
         common = _common(terms)
         if common:
-            rest = {_mono_mul(m, tuple((leaf, -k) for leaf, k in common)): c for m, c in terms}
-            return self.emit("mul", self.monomial(common), self.sum(list(rest.items())))
-        return self.sum(terms)
+            terms = [(_mono_mul(m, tuple((leaf, -k) for leaf, k in common)), c)
+                     for m, c in terms]
+        scale = abs(terms[0][1])
+        if scale != 1 and all(abs(c) == scale for _, c in terms):
+            # 2*a - 2*b: 2 * (a - b); the coefficients become exactly +-1
+            terms = [(m, 1 if c > 0 else -1) for m, c in terms]
+        else:
+            scale = 1
+        out = self.sum(terms)
+        if common:
+            out = self.emit("mul", self.monomial(common), out)
+        return out if scale == 1 else self.emit("mul", Const(scale), out)
 
     def sum(self, terms: list):
         terms = sorted(terms, key=lambda t: t[1] < 0)  # a positive term first (stable)

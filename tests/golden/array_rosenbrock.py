@@ -14,7 +14,7 @@ def rosenbrock_grad(x):
         _t1 = i + 1
         _t2 = x[i]
         # adjoint of line 16: s = s + 100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2
-        _t3 = 100.0 * (2 * (x[_t1] - _t2 * _t2))
-        x_bar[i] += -_t3 * (2 * _t2) - 2 * (1 - _t2)
+        _t3 = 200.0 * (x[_t1] - _t2 * _t2)
+        x_bar[i] += 2 * (_t2 - _t3 * _t2 - 1)
         x_bar[_t1] += _t3
     return x_bar
