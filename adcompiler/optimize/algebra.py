@@ -21,8 +21,10 @@ power of two (``x / 3`` is not ``x * (1/3)``), or drop a term whose collected
 coefficient is zero (``x*0`` would hide a NaN or an infinity): such a tree is
 left as it was.
 
-Array code is not touched here (npsimplify's ``arrays/`` work); :func:`rewrite`
-is the entry for any caller that knows its values are scalars.
+In array code only trees of values inferred scalar are rewritten (the
+``scalars`` argument; Rosenbrock's loop body): NumPy elementwise expressions
+are ``arrays/``' work, which may call :func:`simplify_algebra` with its own
+notion of what is safe to reassociate.
 """
 from __future__ import annotations
 
@@ -52,8 +54,6 @@ def simplify_algebra(fn: Function, scalars=None) -> Function:
         return fn
     return Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
 
-
-rewrite = simplify_algebra
 
 
 # ---------------------------------------------------------------- use counts
