@@ -339,7 +339,8 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
         observed("emit", fn, _emit_types(arrays, fn))
         if arrays:
             node, used = emit_function(fn, reserved, arrays.emit_shapes.get(fn.name),
-                                       arrays.emit_floats.get(fn.name), fn is functions[0])
+                                       arrays.emit_floats.get(fn.name), fn is functions[0],
+                                       arrays.emit_kinds.get(fn.name))
         else:
             node, used = emit_function(fn, reserved)
         check = getattr(program, "scalar_check", None)

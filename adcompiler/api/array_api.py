@@ -74,14 +74,44 @@ def plain(types: tuple) -> bool:
     return PLAIN.issuperset(types)
 
 
-def refuse_foreign(values, what: str) -> None:
-    """Only ``grad`` and ``value_and_grad`` (reverse mode) take arrays of
-    other libraries so far: ``what`` (forward mode, ``vjp``) refuses them
-    by name rather than failing inside NumPy code."""
-    bad = next((v for v in values if is_foreign(v)), None)
-    if bad is not None:
-        from ..errors import UsageError
-        raise UsageError(f"{what} takes NumPy arrays only for now, not {type(bad).__module__}."
-                         f"{type(bad).__name__}: arrays of other libraries (the array-api "
-                         "backend) work with grad and value_and_grad in reverse mode "
-                         "(docs/scaling.md)")
+#: what a library's namespace lacks or computes differently from the
+#: standard (array_api_compat 1.16): the emitted call -> what the user wrote
+_GAPS = {"dask": {"xp.linalg.det(": "np.linalg.det", "xp.linalg.slogdet(": "np.linalg.slogdet",
+                  "xp.linalg.eigh(": "np.linalg.eigvalsh (its derivative uses eigh)",
+                  "xp.linalg.cholesky(": "np.linalg.cholesky (Dask's gives the upper factor)",
+                  "xp.take_along_axis(": "np.sort along an axis of a 2-d array",
+                  "xp.take(xp.concat([": "the gradient of x[mask] (boolean indexing: "
+                                         "Dask's chunks become unknown)"}}
+
+
+def check_library(source: str, args: tuple, kwargs: dict) -> None:
+    """Refuse by name, before running it, code that calls what the caller's
+    library does not have (or gets wrong): a clear error instead of an
+    AttributeError inside the emitted code, or a wrong gradient."""
+    values = [a for a in list(args) + list(kwargs.values()) if is_foreign(a)]
+    if not values:
+        return
+    from array_api_compat import is_dask_array, is_torch_array
+    from ..errors import UsageError
+    library = "dask" if any(map(is_dask_array, values)) else \
+        "torch" if any(map(is_torch_array, values)) else None
+    flat = "".join(source.split())  # (the printer may break a line inside a name)
+    for needle, what in _GAPS.get(library, {}).items():
+        if needle in flat:
+            raise UsageError(f"{what} is not available for {library} arrays (array_api_compat's "
+                             f"{library} namespace has no standard {needle[3:-1]}): compute it "
+                             "with NumPy arrays, or another library's")
+    if library == "torch" and _negative_step(flat):
+        raise UsageError("a slice with a negative step (x[::-1]) is not available for torch "
+                         "tensors (PyTorch has none): use np.flip(x), or NumPy arrays")
+
+
+def _negative_step(flat: str) -> bool:
+    """Does the code (without blanks) take a slice with a negative step?"""
+    import re
+    for inside in re.findall(r"\[([^\[\]]*)\]", flat):
+        for part in inside.split(","):
+            pieces = part.split(":")
+            if len(pieces) == 3 and pieces[2].startswith("-"):
+                return True
+    return False

@@ -26,17 +26,18 @@ from ..runtime.realargs import as_real, refuse_complex
 from ..arrays import forward as forward_arrays
 from . import forward_value
 from .arguments import as_tuple, defaults_tail, name_of, signature_of, tail_with
-from .array_api import refuse_foreign
+from . import array_api, foreign_basis
+from ..emit import backend
 
 _CACHE: dict = {}
 _LOCK = threading.RLock()
 
 
 def has_arrays(args) -> bool:
-    """Does a call pass an array anywhere (a NumPy array, or a list or tuple
-    of numbers: a vector, as grad takes it)?"""
+    """Does a call pass an array anywhere (a NumPy array, another library's,
+    or a list or tuple of numbers: a vector, as grad takes it)?"""
     return any(isinstance(a, np.ndarray) or isinstance(a, (list, tuple)) and a and
-               not is_tree(a) and np.ndim(a) > 0 for a in args)
+               not is_tree(a) and np.ndim(a) > 0 or array_api.is_foreign(a) for a in args)
 
 
 def array_code(fn) -> bool:
@@ -64,8 +65,11 @@ def outputs(fn) -> int:
 
 
 def _quick_key(args: tuple) -> tuple:
-    """What decides :func:`signature` of a call, cheaply (it runs on every call)."""
-    return tuple((a.shape, a.dtype.char) if type(a) is np.ndarray else type(a) for a in args)
+    """What decides :func:`signature` of a call, cheaply (it runs on every call);
+    another library's arrays (array_api.py): their type, shape and dtype."""
+    return tuple((a.shape, a.dtype.char) if type(a) is np.ndarray else
+                 array_api.key_of(a) if type(a) not in array_api.PLAIN and
+                 array_api.is_foreign(a) else type(a) for a in args)
 
 
 def _module(kind: str, fn, key: tuple, args: tuple):
@@ -78,14 +82,19 @@ def _module(kind: str, fn, key: tuple, args: tuple):
     if not (inspect.isfunction(fn) or hasattr(type(fn), "adc_load")):  # emitted code
         raise AdcError("forward mode over emitted forward-mode code of array code is not "
                        "supported; use derivative(f, order=k), or hessian / hvp")
-    sig = signature(fn, args, {})
-    cache_key = (kind, fn, key, sig)
+    chosen = array_api.backend_of(args, {})  # another library's arrays: the array-api backend
+    stand_ins = array_api.stand_ins(args, {})[0] if chosen != backend.NUMPY else args
+    sig = signature(fn, stand_ins, {})
+    cache_key = (kind, fn, key, sig, chosen)
     with _LOCK:
         hit = _CACHE.get(cache_key)
         if hit is None or not hit[2]():
-            code = _compiled(kind, fn, key, sig)
+            with backend.using(chosen):
+                code = _compiled(kind, fn, key, sig)
             hit = (code, code.load(), code.fresh_check())
             _CACHE[cache_key] = hit
+        if chosen != backend.NUMPY:  # what this library lacks: refused (once per library)
+            array_api.check_library(hit[0].source, args, {})
         _CACHE[quick] = hit
     return hit[:2]
 
@@ -141,7 +150,6 @@ class Last:
 def _full(fn, args: tuple, real: tuple, kwargs: dict | None = None) -> tuple:
     """The arguments, then the rest by name (``kwargs``) or their defaults;
     the differentiated ones made real."""
-    refuse_foreign(args + tuple((kwargs or {}).values()), "forward mode")
     refuse_complex([f"#{k + 1}" for k in range(len(args))], args)
     args = tuple(as_real(a, f"#{k + 1}") if k in real else a for k, a in enumerate(args))
     if varargs.has_varargs(fn):  # def f(x, *args): every value comes by position
@@ -159,9 +167,20 @@ _TAILS: dict = {}  # (fn, number of arguments given, its defaults) -> the defaul
 
 
 def _zeros_like_outputs(outs: tuple, dots: tuple) -> tuple:
-    """A tangent that is an exact zero (nothing varies) has its output's shape."""
-    return tuple(np.zeros(np.shape(o)) if np.ndim(o) and np.ndim(d) == 0 and d == 0 else d
-                 for o, d in zip(outs, dots))
+    """A tangent that is an exact zero (nothing varies) has its output's shape
+    (and library: another's arrays get its zeros)."""
+    return tuple(_zeros_like(o) if _is_zero(o, d) else d for o, d in zip(outs, dots))
+
+
+def _is_zero(o, d) -> bool:
+    return len(getattr(o, "shape", np.shape(o))) > 0 and isinstance(d, (int, float)) and d == 0
+
+
+def _zeros_like(o):
+    if array_api.is_foreign(o):
+        from array_api_compat import array_namespace
+        return array_namespace(o).zeros_like(o)
+    return np.zeros(np.shape(o))
 
 
 def _split(flat, nout: int) -> tuple:
@@ -189,7 +208,8 @@ def jvp(fn, primals: tuple, tangents: tuple, last: Last | None = None, kwargs=No
     if last is not None:
         last.code = code
     nout = len(code.functions[0].body.results) // 2
-    tangents = tuple(as_real(np.asarray(t, dtype=float) if np.ndim(t) else t, "tangent")
+    tangents = tuple(t if array_api.is_foreign(t) else  # another library's: as it is
+                     as_real(np.asarray(t, dtype=float) if np.ndim(t) else t, "tangent")
                      for t in tangents)
     outs, dots = _split(run(*full, *tangents), nout)
     return (outs[0], dots[0]) if nout == 1 else (outs, dots)
@@ -240,18 +260,45 @@ def columns(fn, indices: tuple, args: tuple, last: Last | None = None,
     if last is not None:
         last.code = code
     nout = len(code.functions[0].body.results) // 2
-    zeros = [np.zeros(np.shape(full[i])) if np.ndim(full[i]) else 0.0 for i in indices]
+    kit = _Assembly(full)
+    zeros = [kit.zeros(full[i]) for i in indices]
     outs, blocks = None, {}
     for pos, i in enumerate(indices):
-        shape = np.shape(full[i])
+        shape = kit.shape(full[i])
         cols = []
-        for e in _basis(shape):
+        for e in kit.basis(shape):
             seeds = zeros[:pos] + [e] + zeros[pos + 1:]
             outs, dots = _split(run(*full, *seeds), nout)
             cols.append(dots)
-        blocks[i] = tuple(_stack([c[k] for c in cols], np.shape(outs[k]), shape)
+        blocks[i] = tuple(kit.stack([c[k] for c in cols], kit.shape(outs[k]), shape)
                           for k in range(nout - skip))
     return outs, blocks
+
+
+class _Assembly:
+    """How basis tangents and Jacobian columns are made: NumPy's, or the
+    caller's library's when it passed another library's arrays
+    (foreign_basis.py)."""
+
+    def __init__(self, full: tuple) -> None:
+        self.like = foreign_basis.like_of(full)
+
+    def shape(self, value) -> tuple:
+        return tuple(value.shape) if self.like is not None and hasattr(value, "shape") \
+            else np.shape(value)
+
+    def zeros(self, value):
+        if self.like is None:
+            return np.zeros(np.shape(value)) if np.ndim(value) else 0.0
+        return foreign_basis.zeros(self.shape(value), self.like)
+
+    def basis(self, shape):
+        return _basis(shape) if self.like is None else foreign_basis.basis(shape, self.like)
+
+    def stack(self, cols, out_shape, arg_shape):
+        if self.like is None:
+            return _stack(cols, out_shape, arg_shape)
+        return foreign_basis.stack(cols, out_shape, arg_shape, self.like)
 
 
 def _stack(cols: list, out_shape: tuple, arg_shape: tuple):
@@ -280,7 +327,7 @@ def grad(fn, indices: tuple, many: bool, with_value: bool, args: tuple,
     outs, blocks = columns(fn, indices, args, last)
     if len(outs) != 1:
         raise AdcError(f"{name_of(fn)} has {len(outs)} outputs; grad needs one, use jacobian")
-    if np.ndim(outs[0]):
+    if len(getattr(outs[0], "shape", np.shape(outs[0]))):
         raise AdcError(f"{name_of(fn)} returns an array of shape {np.shape(outs[0])}, but a "
                        "gradient needs a scalar output; use jacobian")
     grads = tuple(blocks[i][0] for i in indices)
@@ -300,7 +347,8 @@ def hvp(fn, primals: tuple, tangents: tuple, last: Last | None = None, kwargs=No
     code, run = _module("hvp", fn, (tuple(range(n)),), full)
     if last is not None:
         last.code = code
-    tangents = tuple(np.asarray(t, dtype=float) if np.ndim(t) else t for t in tangents)
+    tangents = tuple(t if array_api.is_foreign(t) else  # another library's: as it is
+                     np.asarray(t, dtype=float) if np.ndim(t) else t for t in tangents)
     flat = as_tuple(run(*full, *tangents))
     hv = _zeros_like_outputs(flat[:n], flat[n:])
     return hv[0] if n == 1 else tuple(hv)
@@ -314,17 +362,18 @@ def hessian(fn, indices: tuple, many: bool, args: tuple, last: Last | None = Non
     if last is not None:
         last.code = code
     m = len(indices)
-    zeros = [np.zeros(np.shape(full[i])) if np.ndim(full[i]) else 0.0 for i in indices]
+    kit = _Assembly(full)
+    zeros = [kit.zeros(full[i]) for i in indices]
     blocks = [[None] * m for _ in range(m)]
     for pos, j in enumerate(indices):
-        shape = np.shape(full[j])
+        shape = kit.shape(full[j])
         cols = []
-        for e in _basis(shape):
+        for e in kit.basis(shape):
             seeds = zeros[:pos] + [e] + zeros[pos + 1:]
             flat = as_tuple(run(*full, *seeds))
             cols.append(_zeros_like_outputs(flat[:m], flat[m:]))
         for r, i in enumerate(indices):
-            blocks[r][pos] = _stack([c[r] for c in cols], np.shape(full[i]), shape)
+            blocks[r][pos] = kit.stack([c[r] for c in cols], kit.shape(full[i]), shape)
     if not many:
         return blocks[0][0]
     return tuple(tuple(row) for row in blocks)

@@ -3,7 +3,6 @@ passes, whichever is fewer), ``hessian`` and ``hvp`` (forward over reverse)
 and ``derivative`` (forward mode nested to any order)."""
 from __future__ import annotations
 
-from .array_api import refuse_foreign
 from ..errors import AdcError, UsageError
 from ..frontend.source import load_live
 from ..frontend.varargs import Counted, counted, has_varargs
@@ -157,7 +156,6 @@ class Jacobian:
             self.array_source = last.code.source
             return result
         if self.has_aux or not is_emitted(self.fn) and is_array_call(self.fn, args):
-            refuse_foreign(args + tuple(kwargs.values()), "jacobian")
             forward = self._arrays if self._arrays.wants(args + tuple(kwargs.values())) else None
             return array_jacobian(self.fn, self.indices, self.many, self.mode, args,
                                   self.has_aux, self, forward, kwargs=kwargs)

@@ -24,10 +24,13 @@ from ..runtime.realargs import as_real, float_gradient, refuse_complex
 from ..runtime.tracebacks import user_facing
 from ..compiler_vjp import compile_vjp
 from ..frontend.auxout import count, rebuild, split_aux
+from ..emit import backend
+from . import array_api, foreign_basis
 from .arguments import STRUCTURES_WORK, name_of, signature_of, tail_with
 
 _LOCK = threading.RLock()
 _CODES: dict = {}  # (fn, wrt, signature) -> (VjpCode, loaded function)
+_CHECKED: set = set()  # (id of a VjpCode, argument types) whose library was checked
 
 
 def is_array_call(fn, args: tuple) -> bool:
@@ -69,8 +72,10 @@ def _product(fn, wrt: tuple, full: tuple, has_aux: bool = False):
     """``(VjpCode, loaded f_vjp, aux structure)`` for calls shaped like
     ``full`` (cached; compiled again when the function, a global or a helper
     has changed).  ``has_aux``: ``fn`` returns ``(value, aux)`` (auxout.py)."""
-    sig = signature(fn, full, {})
-    key = (fn, wrt, sig, has_aux)
+    chosen = array_api.backend_of(full, {})  # another library's arrays: array-api code
+    sig = signature(fn, array_api.stand_ins(full, {})[0] if chosen != backend.NUMPY else full,
+                    {})
+    key = (fn, wrt, sig, has_aux, chosen)
     with _LOCK:
         hit = _CODES.get(key)
         if hit is None or not hit[0].compiled.fresh():
@@ -78,13 +83,27 @@ def _product(fn, wrt: tuple, full: tuple, has_aux: bool = False):
             sf, structure = load_live(fn), None
             if has_aux:
                 sf, structure = split_aux(sf)
-            code = compile_vjp(sf, wrt, shapes, dtypes, count(structure) if has_aux else 0)
+            with backend.using(chosen):
+                code = compile_vjp(sf, wrt, shapes, dtypes, count(structure) if has_aux else 0)
             hit = _CODES[key] = (code, code.compiled.load(), structure)
+        if chosen != backend.NUMPY:  # what this library lacks: refused (once per library)
+            checked = (id(hit[0]), tuple(type(a) for a in full))
+            if checked not in _CHECKED:
+                array_api.check_library(hit[0].compiled.source, full, {})
+                _CHECKED.add(checked)
     return hit
 
 
-def _zeros(shapes: tuple) -> tuple:
-    return tuple(0.0 if s == () else np.zeros(s) for s in shapes)
+def _zeros(shapes: tuple, full: tuple = ()) -> tuple:
+    """Zero cotangents; of the caller's library, dtype and device when it
+    passed another library's arrays."""
+    like = next((a for a in full if array_api.is_foreign(a)), None)
+    if like is None:
+        return tuple(0.0 if s == () else np.zeros(s) for s in shapes)
+    from array_api_compat import array_namespace, device
+    xp = array_namespace(like)
+    return tuple(0.0 if s == () else xp.zeros(s, dtype=like.dtype, device=device(like))
+                 for s in shapes)
 
 
 def array_vjp(fn, primals: tuple, kwargs: dict | None = None):
@@ -96,13 +115,14 @@ def array_vjp(fn, primals: tuple, kwargs: dict | None = None):
     code, run, _ = _product(fn, wrt, full)
     shapes = code.out_shapes
     nout = len(shapes)
-    outs = run(*full, *_zeros(shapes))[:nout]
+    outs = run(*full, *_zeros(shapes, full))[:nout]
+    foreign = array_api.backend_of(full, {}) != backend.NUMPY
 
     @user_facing
     def vjp_fn(cotangent):
         cts = _cotangents(fn, cotangent, shapes)
         bars = run(*full, *cts)[nout:]
-        return tuple(_bar(b) for b in bars)
+        return tuple(b if foreign else _bar(b) for b in bars)  # the caller's arrays as they are
 
     vjp_fn.source = code.compiled.source
     return (outs[0] if nout == 1 else tuple(outs)), vjp_fn
@@ -122,6 +142,12 @@ def _cotangents(fn, cotangent, shapes: tuple) -> tuple:
         raise UsageError(f"{name_of(fn)} has {nout} outputs; got {len(cts)} cotangents")
     out = []
     for k, (ct, shape) in enumerate(zip(cts, shapes)):
+        if array_api.is_foreign(ct):  # another library's array: its shape checked, kept
+            if tuple(ct.shape) != shape:
+                raise UsageError(f"the cotangent of output {k} of {name_of(fn)} has shape "
+                                 f"{tuple(ct.shape)}; the output has shape {shape}")
+            out.append(ct)
+            continue
         value = np.asarray(ct, dtype=float)
         if value.shape != shape:
             raise UsageError(f"the cotangent of output {k} of {name_of(fn)} has shape "
@@ -139,11 +165,14 @@ def reverse_jacobian(fn, wrt: tuple, args: tuple, has_aux: bool = False,
     code, run, structure = _product(fn, wrt, full, has_aux)
     shapes = code.out_shapes
     nout = len(shapes)
-    zeros = list(_zeros(shapes))
+    zeros = list(_zeros(shapes, full))
     aux = None
     if has_aux:
         flat = run(*full, *zeros)
         aux = rebuild(structure, flat[len(flat) - code.aux:])
+    like = foreign_basis.like_of(full)
+    if like is not None:  # another library's arrays: assembled there
+        return _foreign_rows(run, full, wrt, shapes, zeros, like), aux
     arg_shapes = [np.shape(full[j]) for j in wrt]
     result = []
     for k, shape in enumerate(shapes):
@@ -159,18 +188,38 @@ def reverse_jacobian(fn, wrt: tuple, args: tuple, has_aux: bool = False,
     return result, aux
 
 
+def _foreign_rows(run, full: tuple, wrt: tuple, shapes: tuple, zeros: list, like) -> list:
+    """:func:`reverse_jacobian`'s rows, seeded and stacked in the library of
+    ``like`` (foreign_basis.py)."""
+    nout = len(shapes)
+    arg_shapes = [tuple(getattr(full[j], "shape", ())) for j in wrt]
+    result = []
+    for k, shape in enumerate(shapes):
+        bars = [[] for _ in wrt]
+        for e in range(max(int(np.prod(shape, dtype=int)), 1)):
+            cts = list(zeros)
+            cts[k] = foreign_basis.unit(shape, e, like)
+            for col, bar in zip(bars, run(*full, *cts)[nout:nout + len(wrt)]):
+                col.append(bar)
+        result.append([foreign_basis.rows(b, shape, s, like) for b, s in zip(bars, arg_shapes)])
+    return result
+
+
 def forward_jacobian(fn, wrt: tuple, args: tuple, kwargs: dict | None = None) -> list:
     """As :func:`reverse_jacobian`, by one ``jvp`` per input element."""
     from .linearize import jvp
     full = _real_args(fn, args, wrt, "jacobian", kwargs)
-    tangents = [np.zeros(np.shape(a)) if np.ndim(a) else 0.0 for a in full]
+    like = foreign_basis.like_of(full)  # another library's arrays: its tangents
+    tangents = [np.zeros(np.shape(a)) if np.ndim(a) else 0.0 for a in full] if like is None \
+        else [foreign_basis.zeros(tuple(getattr(a, "shape", ())), like) for a in full]
     columns = []  # per wrt argument: list of output tangents (tuple per output)
     for j in wrt:
-        shape = np.shape(full[j])
+        shape = tuple(getattr(full[j], "shape", np.shape(full[j])))
         cols = []
         for e in range(int(np.prod(shape, dtype=int))):
             t = list(tangents)
-            t[j] = 1.0 if shape == () else _unit(shape, e)
+            t[j] = 1.0 if shape == () else _unit(shape, e) if like is None else \
+                foreign_basis.unit(shape, e, like)
             _, dot = jvp(fn, full, tuple(t))
             cols.append(dot)
         columns.append(cols)
@@ -179,6 +228,12 @@ def forward_jacobian(fn, wrt: tuple, args: tuple, kwargs: dict | None = None) ->
     for k in range(nout):
         per_arg = []
         for j, cols in zip(wrt, columns):
+            if like is not None:
+                outs = [c[k] if nout > 1 else c for c in cols]
+                out_shape = tuple(getattr(outs[0], "shape", ()))
+                arg_shape = tuple(getattr(full[j], "shape", ()))
+                per_arg.append(foreign_basis.stack(outs, out_shape, arg_shape, like))
+                continue
             outs = [np.asarray(c[k] if nout > 1 else c, dtype=float) for c in cols]
             stacked = np.stack([o.ravel() for o in outs], axis=-1)
             per_arg.append(_shaped(stacked, outs[0].shape + np.shape(full[j])))
@@ -207,7 +262,7 @@ def array_jacobian(fn, wrt: tuple, many: bool, mode: str, args: tuple,
     later parameters by name, not differentiated."""
     full = _real_args(fn, args, wrt, "jacobian", kwargs)
     if mode == "auto":
-        n_in = sum(int(np.size(full[j])) for j in wrt)
+        n_in = sum(foreign_basis.size(full[j]) for j in wrt)
         code = _product(fn, wrt, full, has_aux)[0]
         n_out = sum(int(np.prod(s, dtype=int)) for s in code.out_shapes)
         mode = "forward" if n_in < n_out and not has_aux else "reverse"

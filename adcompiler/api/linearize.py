@@ -9,7 +9,6 @@ from ..runtime.tracebacks import user_facing
 from ..transform import composite
 from . import forward_arrays, forward_trees
 from .arguments import as_tuple, name_of, scalars_only, signature_of, tail_with
-from .array_api import refuse_foreign
 from .emitted import LOCK, Callable, Emitted, cached, is_emitted, module_of
 from .jacobians import array_vjp, is_array_call
 
@@ -118,7 +117,6 @@ def vjp(fn, *primals, **kwargs):
     if forward_trees.takes(fn, primals, kwargs):  # dicts, lists, tuples of parameters
         return forward_trees.vjp(fn, primals, kwargs)
     if is_array_call(fn, primals):
-        refuse_foreign(primals + tuple(kwargs.values()), "vjp")
         return array_vjp(fn, primals, kwargs)
     scalars_only(primals, "vjp")
     pair = cached(VjpPair, fn)

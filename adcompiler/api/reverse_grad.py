@@ -285,6 +285,8 @@ class Derivative:
         sig = signature(self.fn, *array_api.stand_ins(real_args, real_kwargs))
         extra = varargs.extra_count(self.fn, len(args)) if self._varargs else 0
         code, loaded = self._compiled(sig, extra)
+        if self._backend != backend.NUMPY:  # what the caller's library lacks: refused
+            array_api.check_library(code.source, real_args, real_kwargs)
         if self.jit:
             jitting.prepare(loaded, self.fn.__name__, real_args, real_kwargs)
         return sig, loaded, code.fresh_check(), plan

@@ -17,12 +17,13 @@ import ast
 from ..core.ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, stmt_inputs,
                  sub_blocks, walk)
 from ..emit import backend
+from ..errors import CompileError
 from ..emit.globalnames import global_name
 from ..prims.indexing import index_node
 from ..prims.primitives import PRIMS
 from ..prims.structural import eqn_memory
-
-HELPER = "_unbroadcast"
+from . import scatter
+from .unbroadcast import HELPER, helper_def  # noqa: F401  (compiler.py reads them here)
 
 
 def _np(name: str) -> ast.expr:
@@ -68,9 +69,12 @@ class _Kit:
             node = ast.Attribute(node, part, ast.Load())
         return node
 
-    def shape(self, value: ast.expr) -> ast.expr:
-        """``np.shape(value)`` (the standard has no shape function)."""
-        return _shape(value) if self.xp else _call(self.np("shape"), [value])
+    def shape(self, value: ast.expr, atom=None) -> ast.expr:
+        """``np.shape(value)`` (the standard has no shape function: ``x.shape``
+        when ``atom`` is known to be an array, else a ``getattr``)."""
+        if not self.xp:
+            return _call(self.np("shape"), [value])
+        return _shape(value, bool(atom is not None and self.rank(atom)))
 
     def copy(self, value: ast.expr) -> ast.expr:
         """A new array equal to ``value`` (``value.copy()``)."""
@@ -81,6 +85,25 @@ class _Kit:
     @staticmethod
     def builtin(name: str) -> ast.expr:
         return global_name(name)
+
+    def dims(self, a):
+        """The shape of the atom ``a`` as compiled (sizes may be symbols), or None."""
+        shapes = getattr(self.em, "shapes", None)  # Expressions, or the Emitter's
+        if shapes is None:
+            shapes = getattr(getattr(self.em, "own", None), "shapes", None) or {}
+        shape = shapes.get(a) if not isinstance(a, Const) else ()
+        return shape if isinstance(shape, tuple) else None  # (not a tuple value)
+
+    def rank(self, a):
+        """The number of dimensions of the atom ``a`` when known here, else None."""
+        shape = self.dims(a)
+        return None if shape is None else len(shape)
+
+    @staticmethod
+    def placed() -> list:
+        """``dtype=dtype, device=dev`` of an array built from nothing under
+        the array-api backend (emit/backend.py)."""
+        return backend.placed()
 
     def helper(self, name: str) -> ast.expr:
         """A helper function the module defines (``_unbroadcast``)."""
@@ -104,9 +127,17 @@ def value(em, e: Eqn, args: list) -> ast.expr:
     if backend.array_api():
         if "array_api" not in record.spellings:
             raise backend.no_spelling(_label(record), e)
+        # a record whose standard call differs from NumPy's (xp.concat,
+        # xp.linalg.vector_norm) says so in ``extra['emit_xp']``
+        spell = record.extra.get("emit_xp", spell)
     else:
         em.need("numpy")
-    return spell(_Kit(em, record), e, args)
+    try:
+        return spell(_Kit(em, record), e, args)
+    except CompileError as err:  # a refusal: at the equation's line
+        if err.line or not getattr(getattr(e, "loc", None), "line", 0):
+            raise
+        raise CompileError(err.message, line=e.loc.line, construct=err.construct) from None
 
 
 def _label(record) -> str:
@@ -140,13 +171,13 @@ def index_add(em, e: Eqn, target: str) -> list:
         em.need("numpy")
     x, base, g = e.args[:3]
     atoms = e.args[3:]
-    index = index_node(e.param("spec"), [em.expr(a) for a in atoms])
+    index = index_node(e.param("spec"), [em.expr(a) for a in atoms], _rank(em, x, xp))
     out = ast.Name(target, ast.Store())
     pre: list = []
     if isinstance(base, Const):
         # a float accumulator even for an integer x (else `+=` truncates)
         if xp:
-            kw = [] if em.is_float(x) else [ast.keyword("dtype", backend.xp_name("float64"))]
+            kw = [] if em.is_float(x) else [ast.keyword("dtype", backend.like_dtype())]
             pre = [ast.Assign([out], ast.Call(backend.xp_name("zeros_like"), [em.expr(x)], kw))]
         else:
             kw = [] if em.is_float(x) else [ast.keyword("dtype", ast.Name("float", ast.Load()))]
@@ -155,7 +186,7 @@ def index_add(em, e: Eqn, target: str) -> list:
         # an adjoint built from an integer array (d/dv np.dot(v, X[0]) of an
         # int X) accumulates floats: a float copy, else `+=` raises
         pre = [ast.Assign([out], _call(backend.xp_name("astype"),
-                                       [em.expr(base), backend.xp_name("float64")]) if xp else
+                                       [em.expr(base), backend.like_dtype()]) if xp else
                           _call(ast.Attribute(em.expr(base), "astype", ast.Load()),
                                 [ast.Name("float", ast.Load())]))]
     elif not em.can_overwrite(base, e):
@@ -163,15 +194,25 @@ def index_add(em, e: Eqn, target: str) -> list:
     elif em.name_of(base) != target:  # an owned array nobody else sees: take it over
         pre = [ast.Assign([out], em.expr(base))]
     here = ast.Name(target, ast.Load())
-    if e.param("repeats"):
-        if xp:  # a scatter-add with repeated indices: the standard has none
-            raise backend.no_spelling("np.add.at (the adjoint of an index that may repeat)")
+    if xp and scatter.needed(em, e):  # the standard has no scatter: a one-hot product
+        add = ast.AugAssign(ast.Name(target, ast.Store()), ast.Add(), scatter.contribution(em, e))
+    elif e.param("repeats"):
         add = ast.Expr(_call(ast.Attribute(_np("add"), "at", ast.Load()),
                              [here, _index_value(index), em.expr(g)]))
     else:
+        grad = em.expr(g)
+        if xp and None in e.param("spec"):  # no np.newaxis in an item write (scatter.py)
+            spec, axes = scatter.without_newaxes(em, e)
+            index = index_node(spec, [em.expr(a) for a in atoms], _rank(em, x, xp))
+            grad = _call(backend.xp_name("squeeze"), [grad], {"axis": _const(axes)})
         add = ast.AugAssign(ast.Subscript(ast.Name(target, ast.Load()), index, ast.Store()),
-                            ast.Add(), em.expr(g))
+                            ast.Add(), grad)
     return pre + [add]
+
+
+def _rank(em, x, xp: bool):
+    """What :func:`index_node` needs of the array indexed (-1: NumPy's rules)."""
+    return _Kit(em).rank(x) if xp else -1
 
 
 def setitem(em, e: Eqn, target: str) -> list:
@@ -180,7 +221,8 @@ def setitem(em, e: Eqn, target: str) -> list:
     ``out = x.copy(); out[idx] = v``: NumPy's in-place write is then the
     functional one (see :mod:`adcompiler.prims.writes`)."""
     x, v = e.args[:2]
-    index = index_node(e.param("spec"), [em.expr(a) for a in e.args[2:]])
+    index = index_node(e.param("spec"), [em.expr(a) for a in e.args[2:]],
+                       _rank(em, x, backend.array_api()))
     out = ast.Name(target, ast.Store())
     pre: list = []
     if not em.can_write_item(x, e):
@@ -334,45 +376,6 @@ def dynamic_uses(block: Block) -> dict:
 
     counts.update(visit(block))
     return counts
-
-
-def helper_def() -> ast.FunctionDef:
-    """``_unbroadcast(g, like)``: sum ``g`` down to the shape of ``like`` (used
-    only where shapes were not known when compiling)."""
-    g, like, shape, lead, axes = (ast.Name(n, ast.Load()) for n in
-                                  ("g", "like", "shape", "lead", "axes"))
-
-    def store(n):
-        return ast.Name(n, ast.Store())
-
-    np_shape = _shape(like)
-    body = [
-        ast.Assign([store("shape")], np_shape),
-        ast.If(ast.Compare(_shape(g), [ast.Eq()], [shape]), [ast.Return(g)], []),
-        ast.Assign([store("lead")], ast.BinOp(_ndim(g), ast.Sub(),
-                                              _call(global_name("len"), [shape]))),
-        ast.Assign([store("g")], _call(backend.sum_of(g), [g], {"axis": _call(
-            global_name("tuple"), [_call(global_name("range"), [lead])])})),
-        ast.Assign([store("axes")], ast.Call(global_name("tuple"), [ast.GeneratorExp(
-            ast.Name("k", ast.Load()),
-            [ast.comprehension(ast.Tuple([store("k"), store("n")], ast.Store()),
-                               _call(global_name("enumerate"), [shape]),
-                               [ast.BoolOp(ast.And(), [
-                                   ast.Compare(ast.Name("n", ast.Load()), [ast.Eq()],
-                                               [ast.Constant(1)]),
-                                   ast.Compare(ast.Subscript(ast.Attribute(g, "shape", ast.Load()),
-                                                             ast.Name("k", ast.Load()),
-                                                             ast.Load()),
-                                               [ast.NotEq()], [ast.Constant(1)])])], 0)])], [])),
-        ast.If(axes, [ast.Assign([store("g")], _call(backend.sum_of(g), [g], {
-            "axis": axes, "keepdims": ast.Constant(True)}))], []),
-        ast.Return(ast.IfExp(shape, g, _call(global_name("float"), [g]))),
-    ]
-    args = ast.arguments(posonlyargs=[], args=[ast.arg("g"), ast.arg("like")], vararg=None,
-                         kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
-    node = ast.FunctionDef(HELPER, args, body, [], None)
-    node.type_params = []
-    return node
 
 
 def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:

@@ -31,6 +31,11 @@ XP = "xp"
 NAMESPACE_FN = "array_namespace"
 #: the ``imports`` entry of emitted code that needs :data:`NAMESPACE_FN`
 IMPORT = "from array_api_compat import array_namespace"
+#: the locals the prologue binds when the code builds arrays from nothing
+#: (``xp.zeros(3, dtype=dtype, device=dev)``): the caller's float dtype and
+#: the device of its arrays, so new arrays live with (and promote like) them
+DTYPE, DEVICE = "dtype", "dev"
+DEVICE_FN = "device"
 
 _CURRENT: contextvars.ContextVar = contextvars.ContextVar("adc_backend", default=NUMPY)
 
@@ -78,6 +83,9 @@ def copy_of(value: ast.expr) -> ast.expr:
 #: multiplies by the mask of the maxima and counts them): the standard
 #: defines no arithmetic on booleans, so such a mask is cast first
 NUMERIC_USES = frozenset(("add", "sub", "mul", "div", "neg", "sum", "mean"))
+#: primitives where an integer array meeting a float is cast first (the
+#: standard defines no promotion between kinds; NumPy gives floats)
+MIXED_USES = frozenset(("add", "sub", "mul", "div", "pow", "where", "matmul"))
 
 
 def masks(fn) -> set:
@@ -85,12 +93,72 @@ def masks(fn) -> set:
     from ..core.ir import Eqn, walk
     from ..prims.primitives import PRIMS
     return {s.outs[0] for s in walk(fn.body) if isinstance(s, Eqn) and s.outs
-            and PRIMS[s.prim].form == "compare"}
+            and (PRIMS[s.prim].form == "compare" or _bools(s))}
+
+
+def _bools(e) -> bool:
+    """``np.array([True, False])``: a constant mask."""
+    from ..core.ir import Const
+    values = e.param("values") if e.prim == "intarray" else [
+        a.value if isinstance(a, Const) else None for a in e.args] if e.prim == "array_of" \
+        else None
+    return bool(values) and all(type(v) is bool for v in values)
+
+
+#: array primitives giving Python numbers (``len(x)``, ``x.shape``, ``np.size``)
+QUERIES = frozenset(("len", "shape", "size", "ndim"))
+
+
+def array_atoms(fn) -> set:
+    """The values of ``fn`` that are arrays even when 0-d (results of array
+    primitives: ``np.argmax(x)``), as opposed to Python integers."""
+    from ..core.ir import Eqn, walk
+    from ..prims.primitives import PRIMS
+    out = set()
+    for s in walk(fn.body):
+        if isinstance(s, Eqn) and s.outs and s.prim not in QUERIES and \
+                getattr(PRIMS.get(s.prim), "array_only", False):
+            out.update(s.outs)
+    return out
+
+
+def int_arrays(fn) -> set:
+    """Results of primitives giving integer arrays (``np.argsort``, an
+    ``np.arange`` of integers, index arrays)."""
+    from ..core.ir import Const, Eqn, walk
+    from ..prims.primitives import PRIMS
+    out = set()
+    for s in walk(fn.body):
+        if not (isinstance(s, Eqn) and s.outs and s.prim in PRIMS) or s.prim in QUERIES:
+            continue
+        if PRIMS[s.prim].dtype == "int" and PRIMS[s.prim].array_only and not _bools(s) or \
+                s.prim == "arange" and \
+                all(isinstance(a, Const) and type(a.value) is int for a in s.args):
+            out.update(s.outs)
+    return out
 
 
 def as_number(mask: ast.expr) -> ast.expr:
-    """``xp.astype(mask, xp.float64)``: a boolean mask as numbers."""
-    return ast.Call(xp_name("astype"), [mask, xp_name("float64")], [])
+    """``xp.astype(mask, dtype)``: a boolean mask as numbers of the caller's
+    float dtype (float32 arrays keep float32 gradients)."""
+    return ast.Call(xp_name("astype"), [mask, like_dtype()], [])
+
+
+def like_dtype() -> ast.expr:
+    """The caller's float dtype (bound by :func:`prologue`)."""
+    return global_name(DTYPE)
+
+
+def placed() -> list:
+    """``dtype=dtype, device=dev``: the keywords of an array built from
+    nothing (``xp.zeros``, ``xp.asarray(1.0)``), so that it has the caller's
+    float dtype (torch would make a float32) and lives on its device."""
+    return [ast.keyword("dtype", like_dtype()), ast.keyword("device", global_name(DEVICE))]
+
+
+def on_device() -> list:
+    """``device=dev``: for a new array whose dtype is given otherwise."""
+    return [ast.keyword("device", global_name(DEVICE))]
 
 
 def no_spelling(what: str, e=None) -> CompileError:
@@ -110,17 +178,50 @@ def located(err: CompileError, filename: str) -> CompileError:
     return err
 
 
-def prologue(node: ast.FunctionDef, arrays: list) -> None:
+def prologue(node: ast.FunctionDef, arrays: list, floats: list | None = None) -> set:
     """Start ``node`` with ``xp = array_namespace(a, b, ...)`` of its array
-    parameters ``arrays`` (names); refused when it has none to ask."""
+    parameters ``arrays`` (names); refused when it has none to ask.  When
+    the body builds arrays (:func:`placed`), also ``dtype, dev = a.dtype,
+    device(a)``: the float dtype of the float array parameters ``floats``
+    (their ``xp.result_type`` when several; ``xp.float64`` when none) and
+    the device of the first array.  Returns the imports it adds."""
     if not arrays:
         raise CompileError(f"{node.name}: the array-api backend reads the array library from "
                            "the array parameters, and this function has none (declare them "
                            "with --shapes or --arrays)")
-    target = ast.Name(XP, ast.Store())
+    stmts = [ast.Assign([_store(XP)], ast.Call(global_name(NAMESPACE_FN),
+                                               [ast.Name(a, ast.Load()) for a in arrays], []))]
+    needs = set()
+    if _reads(node, (DTYPE, DEVICE)):
+        floats = list(floats or [])
+        if len(floats) == 1:
+            dtype = ast.Attribute(ast.Name(floats[0], ast.Load()), "dtype", ast.Load())
+        elif floats:
+            dtype = ast.Call(xp_name("result_type"), [ast.Name(f, ast.Load()) for f in floats],
+                             [])
+        else:
+            dtype = xp_name("float64")
+        dev = ast.Call(global_name(DEVICE_FN), [ast.Name(arrays[0], ast.Load())], [])
+        stmts.append(ast.Assign([ast.Tuple([_store(DTYPE), _store(DEVICE)], ast.Store())],
+                                ast.Tuple([dtype, dev], ast.Load())))
+        needs.add(DEVICE_IMPORT)
+    node.body[0:0] = stmts
+    return needs
+
+
+#: the ``imports`` entry for :data:`DEVICE_FN`
+DEVICE_IMPORT = "from array_api_compat import device"
+
+
+def _store(name: str) -> ast.Name:
+    target = ast.Name(name, ast.Store())
     setattr(target, "_adc_global", True)
-    call = ast.Call(global_name(NAMESPACE_FN), [ast.Name(a, ast.Load()) for a in arrays], [])
-    node.body.insert(0, ast.Assign([target], call))
+    return target
+
+
+def _reads(node: ast.AST, names: tuple) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names and getattr(n, "_adc_global", False)
+               for n in ast.walk(node))
 
 
 def _call(name: str, args: list) -> ast.expr:

@@ -40,7 +40,8 @@ class Emitter:
     :meth:`can_overwrite`, :meth:`can_write_item` and :meth:`name_of`."""
 
     def __init__(self, fn: Function, reserved: set, shapes: dict | None = None,
-                 floats: set | None = None, fresh_results: bool = False) -> None:
+                 floats: set | None = None, fresh_results: bool = False,
+                 kinds: dict | None = None) -> None:
         self.fn = fn
         self.fresh_results = fresh_results and shapes is not None
         self.own = Ownership(fn, shapes, floats)
@@ -48,9 +49,25 @@ class Emitter:
         self.live = Liveness(self.inl.expand)
         self.namer = Namer(self.live, reserved, self.inl.globals, shapes is not None)
         self.ex = Expressions(self.namer, self.inl, shapes is not None, self.own.holds_floats)
+        self.ex.shapes = shapes or {}
+        self.kinds = kinds or {}
         if shapes is not None and backend.array_api():
-            self.ex.masks = {v for v in backend.masks(fn) if shapes.get(v) != ()}
+            self._standard_kinds(fn, shapes, floats)
         self.control = ControlFlow(self)
+
+    def _standard_kinds(self, fn: Function, shapes: dict, floats) -> None:
+        """What the array-api backend must know of the values' kinds: the
+        standard has no arithmetic on booleans and no promotion between
+        integers and floats, so masks and integer arrays (``np.arange(3)``,
+        indices; known from the kinds, or made by an integer primitive) are
+        cast where they meet floats; 0-d arrays (``np.argmax(v)``) index
+        differently from Python integers."""
+        self.ex.kinds = self.kinds
+        self.ex.arrays0 = {v for v in backend.array_atoms(fn) if shapes.get(v) == ()}
+        self.ex.masks = {v for v in backend.masks(fn) if shapes.get(v) != ()}
+        self.ex.ints = {v for v, s in shapes.items() if s != () and self.kinds.get(v) == "i"}
+        self.ex.ints |= backend.int_arrays(fn) - set(floats or ())
+        self.ex.ints -= self.ex.masks
 
     # ------------------------------------------------ the interface arrays/emit.py uses
     def expr(self, a) -> ast.expr:
@@ -252,18 +269,22 @@ def _comment(loc) -> ast.stmt:
 
 
 def emit_function(fn: Function, reserved: set, shapes: dict | None = None,
-                  floats: set | None = None, entry: bool = False) -> tuple:
+                  floats: set | None = None, entry: bool = False,
+                  kinds: dict | None = None) -> tuple:
     """The FunctionDef of ``fn`` and the modules it needs imported (``shapes``:
     see :mod:`adcompiler.arrays.shapes`; None means all values are scalars; ``entry``:
     the function the user calls, whose arrays must be fresh)."""
-    em = Emitter(fn, reserved, shapes, floats, entry)
+    em = Emitter(fn, reserved, shapes, floats, entry, kinds)
     try:
         node = em.function()
     except CompileError as err:  # a refusal of the array-api backend: name the file
         raise backend.located(err, fn.filename) from None
     if backend.array_api() and backend.uses_xp(node):
         # the namespace of the array parameters (unknown shapes may be arrays)
-        arrays = [em.namer[p] for p in fn.params if (shapes or {}).get(p) != ()]
-        backend.prologue(node, arrays)
+        arrays = [p for p in fn.params if (shapes or {}).get(p) != ()]
+        # the float arrays (of a kind unknown here, as with adc compile --shapes: maybe)
+        floats = [em.namer[p] for p in arrays if (kinds or {}).get(p) in ("f", None)]
+        for module in backend.prologue(node, [em.namer[p] for p in arrays], floats):
+            em.need(module)
         em.need(backend.IMPORT)
     return node, em.imports

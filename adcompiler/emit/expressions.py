@@ -18,6 +18,10 @@ from . import backend
 from .globalnames import global_name, module_import
 
 
+def _int_const(a) -> bool:
+    return isinstance(a, Const) and type(a.value) is int
+
+
 class Expressions:
     """``names``: var -> Python name (naming.Namer); ``inline``: the
     inlining decisions; ``array_code``: values may be NumPy arrays;
@@ -31,6 +35,12 @@ class Expressions:
         self.imports: set = set()
         #: comparisons giving arrays, cast where read as numbers (array-api backend)
         self.masks: set = set()
+        #: integer arrays, cast where they meet floats in arithmetic (array-api backend)
+        self.ints: set = set()
+        #: var -> shape (arrays/shapes.py), for records' emission (``kit.rank``)
+        self.shapes: dict = {}
+        #: var -> dtype kind ('b', 'i', 'f') where known (array-api backend)
+        self.kinds: dict = {}
 
     def is_float(self, v) -> bool:
         """Is ``v`` known to hold floats (records' emission may ask)?"""
@@ -68,6 +78,10 @@ class Expressions:
         node = self.expr(a)
         if a in self.masks and e.prim in backend.NUMERIC_USES:
             return backend.as_number(node)
+        if a in self.ints and e.prim in backend.MIXED_USES and any(
+                b is not a and not (b in self.ints or b in self.masks or _int_const(b))
+                for b in e.args):
+            return backend.as_number(node)
         return node
 
     def apply(self, prim: str, args: list, e: Eqn | None = None) -> ast.expr:
@@ -97,6 +111,9 @@ class Expressions:
                 raise backend.no_spelling(f"np.{emitted_name(e.prim, ns)}", e)
             return backend.xp_name(standard[0])
         name = emitted_name(e.prim, ns)
+        if ns not in ("", "math", "np") and backend.array_api() and any(
+                self.shapes.get(a) not in ((), None) for a in e.args):  # scipy.special.erf(x)
+            raise backend.no_spelling(f"{ns}.{name}", e)  # of an array: NumPy's result
         if ns == "np":
             self.need("numpy")
             return ast.Attribute(global_name("np"), name, ast.Load())

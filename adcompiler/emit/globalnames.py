@@ -22,9 +22,12 @@ _MODULES = {"math": "math", "np": "numpy"}
 
 #: names emitted code binds for itself under the array-api backend (the
 #: namespace ``xp``, a local; ``array_namespace``, imported): never builtins
-_BOUND = {"xp": None, "array_namespace": "array_api_compat"}
-#: the ``imports`` entry that asks for ``array_namespace`` (emit/backend.py)
-_NAMESPACE_IMPORT = "from array_api_compat import array_namespace"
+_BOUND = {"xp": None, "array_namespace": "array_api_compat", "dtype": None, "dev": None,
+          "device": "array_api_compat"}
+#: the ``imports`` entries that ask for ``array_namespace`` and ``device``
+#: (emit/backend.py), in the order they are written
+_COMPAT_IMPORTS = {"from array_api_compat import array_namespace": "array_namespace",
+                   "from array_api_compat import device": "device"}
 
 #: prefix of an ``imports`` entry naming another module the code calls into
 #: (a primitive spelled ``scipy.special.erf``: ``import scipy.special``)
@@ -109,9 +112,10 @@ def import_lines(imports: set, aliases: dict) -> list:
         else:  # import a.b, then reach it as _a (a user's name shadows a)
             out.append(ast.Import([ast.alias(module, None)]))
             out.append(ast.Assign([ast.Name(alias, ast.Store())], ast.Name(top, ast.Load())))
-    if _NAMESPACE_IMPORT in imports:
-        alias = aliases.get("array_namespace")
-        out.append(ast.ImportFrom("array_api_compat", [ast.alias("array_namespace", alias)], 0))
+    compat = [ast.alias(name, aliases.get(name)) for entry, name in _COMPAT_IMPORTS.items()
+              if entry in imports]
+    if compat:
+        out.append(ast.ImportFrom("array_api_compat", compat, 0))
     others = {i[len(_OTHER):].split(".")[0] for i in imports if i.startswith(_OTHER)}
     builtins = sorted(n for n in aliases if n not in _MODULES and n not in others
                       and n not in _BOUND and not n.startswith("_"))

@@ -15,6 +15,8 @@ the IR interpreter can run them (``impl``) and emission spells them.
 """
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 
 from .indexing import index_key
@@ -76,12 +78,11 @@ def _unsum_emit(kit, e, args):
         return kit.call(kit.builtin("float"), [_expand_red_emit(kit, e, args[0])])
     g = args[0]
     if getattr(kit, "xp", False):  # g may be a Python number: the standard's functions
-        # take arrays (of x's dtype: torch would make a float a float32)
-        import ast
-        like = {"dtype": ast.Attribute(args[1], "dtype", ast.Load())} if len(args) > 1 else {}
-        g = kit.call(kit.np("asarray"), [g], like)
+        # take arrays
+        # (of the caller's dtype and device: torch would make a float a float32)
+        g = ast.Call(kit.np("asarray"), [g], kit.placed())
     g = _expand_red_emit(kit, e, g)
-    target = kit.const(shape) if shape is not None else kit.shape(args[1])
+    target = kit.const(shape) if shape is not None else kit.shape(args[1], e.args[1])
     if e.param("fresh"):  # returned to the user: a writable array of its own
         # g as it came (the standard's full takes a Python number: a copy there)
         if (e.param("keepdims") or e.param("axis") is None) and not getattr(kit, "xp", False):

@@ -110,6 +110,20 @@ def _builder_emit(np_name: str, nfill: int):
     return emit
 
 
+def _builder_xp(np_name: str, nfill: int):
+    """``xp.zeros(shape, dtype=dtype, device=dev)``: the caller's float dtype
+    and device (emit/backend.py); a computed fill of ``np.full`` (the
+    standard's takes a Python number) is added to zeros instead."""
+    def emit(kit, e, args):
+        shape = _emit_shape(kit, e, args, nfill)
+        fill = list(args[len(args) - nfill:])
+        if fill and not isinstance(e.args[-1], Const):
+            zeros = ast.Call(kit.np("zeros"), [shape], kit.placed())
+            return ast.BinOp(zeros, ast.Add(), fill[0])
+        return ast.Call(kit.np(np_name), [shape] + fill, kit.placed())
+    return emit
+
+
 def _bind(lowering, node, args, keywords, env, names: tuple, label: str) -> dict:
     """The call's arguments by parameter name (``dtype=`` checked as well):
     too many, twice given or missing ones are an error at the call."""
@@ -151,11 +165,11 @@ def _zeros_case(*dims):
 
 for _name in ("zeros", "ones"):
     define(_name, -1, differentiable=False, array_only=True, memory="fresh", dtype="float",
-           spellings={"np": (_name,)},
+           spellings={"np": (_name,), "array_api": (_name,)},
            impl=(lambda f: lambda *dims, **_: f(tuple(dims)))(getattr(np, _name)),
            shape=_shape_of(_name, 0),
            extra={"lower": Signature(build=_lower_builder(_name, 0), label=_LABEL[_name]),
-                  "emit": _builder_emit(_name, 0)})
+                  "emit": _builder_emit(_name, 0), "emit_xp": _builder_xp(_name, 0)})
 
 def _full_jvp(b, e, tangents, shape):
     t = tangents[-1]
@@ -167,11 +181,11 @@ def _full_vjp(b, e, i, g, shape):
 
 
 define("full", -1, array_only=True, memory="fresh", dtype="float",
-       spellings={"np": ("full",)},
+       spellings={"np": ("full",), "array_api": ("full", "zeros")},
        impl=lambda *a, **_: np.full(tuple(a[:-1]), a[-1], dtype=float),
        shape=_shape_of("full", 1),
        extra={"lower": Signature(build=_lower_builder("full", 1), label="np.full"),
-              "emit": _builder_emit("full", 1)},
+              "emit": _builder_emit("full", 1), "emit_xp": _builder_xp("full", 1)},
        jvp=_full_jvp, vjp=_full_vjp,
        domain=(lambda r: ((3, np.array(r.uniform(-1, 1))), {"tuple": False}),
                lambda r: ((2, 3, np.array(r.uniform(-1, 1))), {"tuple": True}),
@@ -208,10 +222,17 @@ def _eye_emit(kit, e, args):
     return kit.call(kit.np("eye"), list(args), kws)
 
 
+def _eye_xp(kit, e, args):
+    """``xp.eye(n, m, k=k, dtype=dtype, device=dev)``."""
+    kws = [ast.keyword("k", kit.const(e.param("k")))] if e.param("k") else []
+    return ast.Call(kit.np("eye"), list(args), kws + kit.placed())
+
+
 define("eye", -1, differentiable=False, array_only=True, memory="fresh", dtype="float",
-       spellings={"np": ("eye", "identity")},
+       spellings={"np": ("eye", "identity"), "array_api": ("eye",)},
        impl=lambda n, m=None, k=0, **_: np.eye(n, m, k), shape=_eye_shape,
-       extra={"lower": Signature(build=_lower_eye, label="np.eye"), "emit": _eye_emit})
+       extra={"lower": Signature(build=_lower_eye, label="np.eye"), "emit": _eye_emit,
+              "emit_xp": _eye_xp})
 
 
 # ---------------------------------------------------------------- np.empty
@@ -252,16 +273,25 @@ def _like_shape(e, args, dtype):
     return args[0]
 
 
+def _full_like_xp(kit, e, args):
+    """``xp.full_like(x, 2.0)``; a computed fill (the standard's takes a
+    Python number) is added to ``xp.zeros_like(x)``."""
+    if isinstance(e.args[1], Const):
+        return kit.call(kit.np("full_like"), list(args))
+    return ast.BinOp(kit.call(kit.np("zeros_like"), [args[0]]), ast.Add(), args[1])
+
+
 define("ones_like", 1, differentiable=False, array_only=True, memory="fresh",
-       spellings={"np": ("ones_like",)}, impl=lambda x, **_: np.ones_like(x),
+       spellings={"np": ("ones_like",), "array_api": ("ones_like",)}, impl=lambda x, **_: np.ones_like(x),
        shape=_like_shape,
        extra={"lower": Signature(build=_like_builder("ones_like", 0), label="np.ones_like"),
               "emit": np_call("ones_like")})
 define("full_like", 2, array_only=True, memory="fresh",
-       spellings={"np": ("full_like",)}, impl=lambda x, v, **_: np.full_like(x, v),
+       spellings={"np": ("full_like",), "array_api": ("full_like", "zeros_like")},
+       impl=lambda x, v, **_: np.full_like(x, v),
        shape=_like_shape,
        extra={"lower": Signature(build=_like_builder("full_like", 1), label="np.full_like"),
-              "emit": np_call("full_like")},
+              "emit": np_call("full_like"), "emit_xp": _full_like_xp},
        **linear(_full_bar, argnums=(1,)),
        domain=(lambda r: ((uniform(r, 3), np.array(r.uniform(-1, 1))), {}),
                lambda r: ((uniform(r, 2, 3), uniform(r, 3)), {})))
@@ -289,11 +319,24 @@ def _pack_emit(kit, e, args):
     return kit.call(kit.np("array"), [ast.List(list(args), ast.Load())], kws)
 
 
+def _pack_xp(kit, e, args):
+    """``xp.asarray([1.0, 2.0], dtype=dtype, device=dev)`` of constants (of
+    integers: the library's integer dtype), else ``xp.stack`` of the items
+    made arrays of the caller's float dtype on its device (of booleans: a mask)."""
+    if all(isinstance(a, Const) for a in e.args):
+        ints = not e.param("float") and all(type(a.value) in (int, bool) for a in e.args)
+        kws = kit.placed() if not ints else [kw for kw in kit.placed() if kw.arg == "device"]
+        return ast.Call(kit.np("asarray"), [ast.List(list(args), ast.Load())], kws)
+    items = [ast.Call(kit.np("asarray"), [a], kit.placed()) for a in args]
+    return kit.call(kit.np("stack"), [ast.List(items, ast.Load())])
+
+
 def _pack_impl(*items, **params):
     return np.array(items, dtype=float if params.get("float") else None)
 
 
 define("array_of", -1, array_only=True, memory="fresh", impl=_pack_impl, shape=_pack_shape,
-       extra={"emit": _pack_emit}, **linear(_pack_bar, argnums=None),
+       spellings={"array_api": ("asarray", "stack")},
+       extra={"emit": _pack_emit, "emit_xp": _pack_xp}, **linear(_pack_bar, argnums=None),
        domain=(lambda r: ((np.array(r.uniform(-1, 1)), 1.0, np.array(r.uniform(-1, 1))), {}),
                lambda r: ((uniform(r, 3), uniform(r, 3)), {"float": True})))

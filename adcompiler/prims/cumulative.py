@@ -27,6 +27,20 @@ def emit_call(np_name: str, positional: tuple = (), keywords: dict | None = None
     return emit
 
 
+def running_xp(std_name: str):
+    """``xp.cumulative_sum(x, axis=k)``; without an axis NumPy runs over the
+    flattened array: ``xp.cumulative_sum(xp.reshape(x, (-1,)))`` (just ``x``
+    when it is known to be 1-d)."""
+    def emit(kit, e, args):
+        x, axis = args[0], e.param("axis")
+        if axis is not None:
+            return kit.call(kit.np(std_name), [x], {"axis": kit.const(axis)})
+        if kit.rank(e.args[0]) != 1:
+            x = kit.call(kit.np("reshape"), [x, kit.const((-1,))])
+        return kit.call(kit.np(std_name), [x])
+    return emit
+
+
 def axis_cases(*cases):
     """Domain cases ``(shape, params)``: one float array argument each."""
     return tuple((lambda s, p: lambda r: ((uniform(r, *s),), dict(p)))(s, p)
@@ -58,9 +72,11 @@ _RUNNING_CASES = axis_cases(((5,), {"axis": None}), ((3, 4), {"axis": 1}),
                             ((2, 3, 2), {"axis": 1}))
 
 define("cumsum", 1, array_only=True, memory="fresh",
-       spellings={"np": ("cumsum",), "method": ("cumsum",)},
+       spellings={"np": ("cumsum",), "method": ("cumsum",),
+                  "array_api": ("cumulative_sum", "reshape")},
        impl=lambda x, axis=None, **_: np.cumsum(x, axis=axis), shape=_running_shape,
-       extra={"lower": _RUNNING, "emit": emit_call("cumsum", keywords={"axis": None})},
+       extra={"lower": _RUNNING, "emit": emit_call("cumsum", keywords={"axis": None}),
+              "emit_xp": running_xp("cumulative_sum")},
        **linear(_cumsum_bar), domain=_RUNNING_CASES)
 
 
@@ -86,9 +102,11 @@ def _cumprod_vjp(b, e, i, g, shape):
 
 
 define("cumprod", 1, array_only=True, memory="fresh",
-       spellings={"np": ("cumprod",), "method": ("cumprod",)},
+       spellings={"np": ("cumprod",), "method": ("cumprod",),
+                  "array_api": ("cumulative_prod", "reshape")},
        impl=lambda x, axis=None, **_: np.cumprod(x, axis=axis), shape=_running_shape,
-       extra={"lower": _RUNNING, "emit": emit_call("cumprod", keywords={"axis": None})},
+       extra={"lower": _RUNNING, "emit": emit_call("cumprod", keywords={"axis": None}),
+              "emit_xp": running_xp("cumulative_prod")},
        jvp=_cumprod_jvp, vjp=_cumprod_vjp, domain=_RUNNING_CASES)
 
 
@@ -112,7 +130,8 @@ def _diff_bar(b, e, i, g, shape):
     return back if n % 2 == 0 else b.eqn("neg", back)
 
 
-define("diff", 1, array_only=True, memory="fresh", spellings={"np": ("diff",)},
+define("diff", 1, array_only=True, memory="fresh",
+       spellings={"np": ("diff",), "array_api": ("diff",)},
        impl=lambda x, n=1, axis=-1, **_: np.diff(x, n=n, axis=axis), shape=_diff_shape,
        extra={"lower": Signature(statics={"n": 1, "axis": -1}, ints=("n", "axis")),
               "emit": emit_call("diff", keywords={"n": 1, "axis": -1})},
@@ -157,12 +176,46 @@ def _pad_lower_check(e, args, dtype):
     return _pad_shape(e, args, dtype)
 
 
-define("pad", 1, array_only=True, memory="fresh", spellings={"np": ("pad",)},
+def _pad_xp(kit, e, args):
+    """``np.pad(x, w)`` (zeros) as ``xp.concat`` of ``x`` and blocks of
+    ``xp.zeros`` along each padded axis (the standard has no pad); the
+    blocks' other sizes are ``x.shape[j]``, plus the padding of the axes
+    already padded."""
+    import ast
+    rank = kit.rank(e.args[0])
+    if rank is None:
+        from ..errors import CompileError
+        raise CompileError("np.pad of an array of unknown rank cannot be written in the Array "
+                           "API standard", construct="array-api")
+    widths = _pad_widths(e, rank)
+    out = args[0]
+    for k, (lo, hi) in enumerate(widths):
+        if not lo and not hi:
+            continue
+
+        def dims(w, k=k):
+            out = []
+            for j in range(rank):
+                d = ast.Subscript(ast.Attribute(args[0], "shape", ast.Load()), kit.const(j),
+                                  ast.Load())
+                if j < k and sum(widths[j]):
+                    d = ast.BinOp(d, ast.Add(), kit.const(sum(widths[j])))
+                out.append(kit.const(w) if j == k else d)
+            return ast.Tuple(out, ast.Load())
+        parts = [ast.Call(kit.np("zeros"), [dims(w)], kit.placed()) for w in (lo,) if w] + \
+            [out] + [ast.Call(kit.np("zeros"), [dims(w)], kit.placed()) for w in (hi,) if w]
+        out = kit.call(kit.np("concat"), [ast.List(parts, ast.Load())],
+                       {"axis": kit.const(k)} if k else {})
+    return out
+
+
+define("pad", 1, array_only=True, memory="fresh",
+       spellings={"np": ("pad",), "array_api": ("concat", "zeros")},
        impl=_pad_impl, shape=_pad_lower_check,
        extra={"lower": Signature(("array",), {"pad_width": 0, "mode": "constant",
                                               "constant_values": 0},
                                strings=("mode",)),
-              "emit": emit_call("pad", positional=("pad_width",))},
+              "emit": emit_call("pad", positional=("pad_width",)), "emit_xp": _pad_xp},
        **linear(_pad_bar),
        domain=axis_cases(((4,), {"pad_width": 1}), ((3, 4), {"pad_width": ((1, 0), (2, 3))}),
                          ((2, 3), {"pad_width": (0, 2)})))
@@ -177,7 +230,8 @@ def _roll_bar(b, e, i, g, shape):
     return b.eqn("roll", g, shift=_opposite(e.param("shift")), axis=e.param("axis"))
 
 
-define("roll", 1, array_only=True, memory="fresh", spellings={"np": ("roll",)},
+define("roll", 1, array_only=True, memory="fresh",
+       spellings={"np": ("roll",), "array_api": ("roll",)},
        impl=lambda x, shift, axis=None, **_: np.roll(x, shift, axis=axis),
        shape=lambda e, args, dtype: args[0],
        extra={"lower": Signature(statics={"shift": 0, "axis": None}),
@@ -192,7 +246,8 @@ def _flip_bar(b, e, i, g, shape):
     return b.eqn("flip", g, axis=e.param("axis"))
 
 
-define("flip", 1, array_only=True, memory="view", spellings={"np": ("flip",)},
+define("flip", 1, array_only=True, memory="view",
+       spellings={"np": ("flip",), "array_api": ("flip",)},
        impl=lambda x, axis=None, **_: np.flip(x, axis=axis),
        shape=lambda e, args, dtype: args[0],
        extra={"lower": Signature(("m",), {"axis": None}),

@@ -31,9 +31,15 @@ def index_key(spec: tuple, atoms: tuple) -> tuple:
     return tuple(parts)
 
 
-def index_node(spec: tuple, atoms: list) -> ast.expr:
-    """The subscript of ``spec`` with the atoms' expressions."""
+def index_node(spec: tuple, atoms: list, rank: int | None = -1) -> ast.expr:
+    """The subscript of ``spec`` with the atoms' expressions.  ``rank`` (of
+    the array indexed; None: unknown): the Array API standard wants every
+    axis indexed, so ``M[0]`` of a 2-d ``M`` is written ``M[0, ...]`` (-1:
+    leave it as NumPy reads it; so is an unknown rank, which may be a tuple's)."""
     parts = []
+    items = len([i for i in spec if i is not None])
+    if rank is not None and rank != -1 and "..." not in spec and items < rank:
+        spec = tuple(spec) + ("...",)
     for item in index_items(spec, tuple(atoms)):
         if item[0] == "a":
             parts.append(item[1])
@@ -105,10 +111,48 @@ def _case(shape, spec_atoms, *extra):
     return make
 
 
+def _is_mask(kit, a) -> bool:
+    return a in getattr(kit.em, "masks", ()) or getattr(kit.em, "kinds", {}).get(a) == "b"
+
+
+def _take_xp(kit, e, args):
+    """``xp.take(x, i, axis=k)`` for one integer-array index among full
+    slices (``M[i]``, ``M[:, i]``): the standard's subscripts take integer
+    arrays only beside integers; a 0-d one (``np.argmax(v)``) is taken as
+    ``xp.reshape(i, (1,))`` and its axis squeezed.  None: a subscript does."""
+    spec, atoms = tuple(e.param("spec")), e.args[1:]
+    arrays = [k for k, item in enumerate(spec) if item == "a"]
+    full = ("s", False, False, False)
+    if len(arrays) != 1 or len(spec) < 2 and kit.rank(e.args[0]) in (1, None) or any(
+            item != full for k, item in enumerate(spec) if k != arrays[0]):
+        return None
+    index, k = atoms[0], arrays[0]
+    zero_d = index in getattr(kit.em, "arrays0", ())
+    if _is_mask(kit, index):  # alone it indexes; beside more axes, its true positions
+        if k == 0 and None not in (kit.rank(index), kit.rank(e.args[0])) and \
+                kit.rank(index) < kit.rank(e.args[0]):
+            where = ast.Subscript(kit.call(kit.np("nonzero"), [args[1]]), kit.const(0),
+                                  ast.Load())
+            return kit.call(kit.np("take"), [args[0], where], {"axis": kit.const(0)})
+        return None
+    if kit.rank(index) != 1 and not zero_d:
+        return None
+    i = args[1]
+    if zero_d:
+        i = kit.call(kit.np("reshape"), [i, kit.const((1,))])
+    out = kit.call(kit.np("take"), [args[0], i], {"axis": kit.const(k)})
+    return kit.call(kit.np("squeeze"), [out], {"axis": kit.const(k)}) if zero_d else out
+
+
 def _index_emit(kit, e, args):
     """``x[...]``; ``x[...].copy()`` when the adjoint of an item write asks
     for the part as a new array (``fresh=True``, see prims/writes.py)."""
-    node = ast.Subscript(args[0], index_node(e.param("spec"), args[1:]), ast.Load())
+    rank = kit.rank(e.args[0]) if getattr(kit, "xp", False) else -1
+    if rank not in (None, -1):  # a boolean mask indexes as many axes as it has
+        rank -= sum((kit.rank(a) or 1) - 1 for a in e.args[1:] if _is_mask(kit, a))
+    taken = _take_xp(kit, e, args) if getattr(kit, "xp", False) else None
+    node = taken if taken is not None else \
+        ast.Subscript(args[0], index_node(e.param("spec"), args[1:], rank), ast.Load())
     if e.param("fresh"):
         return kit.copy(node)
     return node
@@ -117,7 +161,7 @@ def _index_emit(kit, e, args):
 define("index", -1, array_only=True, memory="view",  # x[...]: index(x, *atoms), params spec
        impl=lambda x, *atoms, spec, **_: x[index_key(spec, atoms)], shape=_index_shape,
        extra={"emit": _index_emit, "shares": (0,)},
-       spellings={"array_api": ()},  # subscripts: the standard's indexing
+       spellings={"array_api": ("take", "reshape", "squeeze", "nonzero")},  # and subscripts
        **linear(_scatter_back),
        domain=(_case((3, 4), [_slice(1, None, None), ("a", (0,))]),
                _case((5,), [("a", lambda r: (np.array([0, 2, 2, 4]),))]),
@@ -129,8 +173,12 @@ define("index", -1, array_only=True, memory="view",  # x[...]: index(x, *atoms),
 define("intarray", 0, differentiable=False, array_only=True,  # params values
        memory="value", dtype="int", impl=lambda values, **_: np.array(values),
        shape=lambda e, args, dtype: (len(e.param("values")),),
+       spellings={"array_api": ("asarray",)},  # on the caller's device
        extra={"emit": lambda kit, e, args: kit.call(kit.np("array"), [ast.List(
-           [kit.const(v) for v in e.param("values")], ast.Load())])})
+           [kit.const(v) for v in e.param("values")], ast.Load())]),
+              "emit_xp": lambda kit, e, args: ast.Call(kit.np("asarray"), [ast.List(
+                  [kit.const(v) for v in e.param("values")], ast.Load())],
+                  [kw for kw in kit.placed() if kw.arg == "device"])})
 
 # a module-level array the function reads (params name, shape, kind): emitted
 # as that name, read when the derivative runs (never copied, never updated)

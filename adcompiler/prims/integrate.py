@@ -9,6 +9,8 @@ linear in its two ends.  ``x`` must have ``y``'s rank, or be 1-d with
 """
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 
 from ..core.ir import Const
@@ -155,13 +157,33 @@ def _linspace_bar(b, e, i, g, shape):
     return b.eqn("sum", share, axis=None, keepdims=False)
 
 
+def _linspace_xp(kit, e, args):
+    """``xp.linspace(0.0, 1.0, 5, dtype=dtype, device=dev)``; computed ends
+    (the standard's take Python numbers) as ``a + (z - a) * xp.linspace(0.0,
+    1.0, num, ...)``."""
+    num = kit.const(e.param("num"))
+    if all(isinstance(a, Const) for a in e.args):
+        return ast.Call(kit.np("linspace"), list(args) + [num], kit.placed())
+    t = ast.Call(kit.np("linspace"), [ast.Constant(0.0), ast.Constant(1.0), num], kit.placed())
+    a, z = args
+    return ast.BinOp(a, ast.Add(), ast.BinOp(ast.BinOp(z, ast.Sub(), a), ast.Mult(), t))
+
+
+def _arange_xp(kit, e, args):
+    """``xp.arange(3, device=dev)``; of floats also ``dtype=dtype``."""
+    floats = any(isinstance(a, Const) and isinstance(a.value, float) for a in e.args)
+    kws = kit.placed() if floats else [kw for kw in kit.placed() if kw.arg == "device"]
+    return ast.Call(kit.np("arange"), list(args), kws)
+
+
 define("linspace", 2, array_only=True, memory="fresh", dtype="float",
-       spellings={"np": ("linspace",)},
        impl=lambda a, z, num=50, **_: np.linspace(a, z, num),
        shape=lambda e, args, dtype: (e.param("num"),),
+       spellings={"np": ("linspace",), "array_api": ("linspace",)},
        extra={"lower": Signature(("start", "stop"), {"num": 50}, ints=("num",)),
               "emit": lambda kit, e, args: kit.call(kit.np("linspace"),
-                                                    list(args) + [kit.const(e.param("num"))])},
+                                                    list(args) + [kit.const(e.param("num"))]),
+              "emit_xp": _linspace_xp},
        **linear(_linspace_bar, argnums=None),
        domain=(lambda r: ((np.array(r.uniform(-1, 0)), np.array(r.uniform(1, 2))), {"num": 5}),
                lambda r: ((np.array(r.uniform(-1, 0)), 2.0), {"num": 3}),
@@ -191,7 +213,9 @@ def _lower_arange(lowering, node, args, keywords, env, b):
 
 
 define("arange", -1, differentiable=False, array_only=True, memory="fresh",
-       spellings={"np": ("arange",)}, impl=lambda *xs, **_: np.arange(*xs),
+       spellings={"np": ("arange",), "array_api": ("arange",)},
+       impl=lambda *xs, **_: np.arange(*xs),
        shape=_arange_shape, extra={"lower": Signature(build=_lower_arange, label="np.arange"),
                                    "emit": lambda kit, e, args: kit.call(kit.np("arange"),
-                                                                         list(args))})
+                                                                         list(args)),
+                                   "emit_xp": _arange_xp})

@@ -79,12 +79,23 @@ def _transpose_bar(b, e, i, g, shape):
     return b.eqn("transpose", g)
 
 
+def _transpose_xp(kit, e, args):
+    """The standard's ``.T`` is for 2-d arrays only: a 1-d (or 0-d) array is
+    itself, more dimensions are reversed by ``xp.permute_dims``."""
+    rank = kit.rank(e.args[0])
+    if rank is not None and rank < 2:
+        return args[0]
+    if rank is not None and rank > 2:
+        return kit.call(kit.np("permute_dims"), [args[0], kit.const(tuple(range(rank))[::-1])])
+    return attribute("T")(kit, e, args)
+
+
 define("transpose", 1, array_only=True, memory="view",
        spellings={"np": ("transpose",), "method": ("transpose",), "attr": "T",
-                  "array_api": ("T",)},  # the standard's .T: 2-d arrays only
+                  "array_api": ("T", "permute_dims")},
        impl=lambda x, **_: np.transpose(x),
        shape=lambda e, args, dtype: None if args[0] is None else tuple(reversed(args[0])),
-       extra={"lower": Signature(), "emit": attribute("T")},
+       extra={"lower": Signature(), "emit": attribute("T"), "emit_xp": _transpose_xp},
        **linear(_transpose_bar),
        domain=(lambda r: ((uniform(r, 3, 4),), {}), lambda r: ((uniform(r, 5),), {})))
 
@@ -108,9 +119,18 @@ def _outer_right(b, e, g, shape):
     return b.eqn("matmul", e.args[0], g)
 
 
-define("outer", 2, array_only=True, memory="fresh", spellings={"np": ("outer",)},
+def _outer_xp(kit, e, args):
+    """``xp.linalg.outer(a, b)``: of 1-d arrays there, so others (np.outer
+    flattens them) are reshaped first."""
+    flat = [x if kit.rank(a) == 1 else kit.call(kit.np("reshape"), [x, kit.const((-1,))])
+            for a, x in zip(e.args, args)]
+    return kit.call(kit.np("linalg.outer"), flat)
+
+
+define("outer", 2, array_only=True, memory="fresh",
+       spellings={"np": ("outer",), "array_api": ("linalg.outer", "reshape")},
        impl=lambda a, b, **_: np.outer(a, b), shape=_outer_shape,
-       extra={"lower": Signature(("a", "b")), "emit": np_call("outer")},
+       extra={"lower": Signature(("a", "b")), "emit": np_call("outer"), "emit_xp": _outer_xp},
        **bilinear(_outer_left, _outer_right),
        domain=(lambda r: ((uniform(r, 3), uniform(r, 2)), {}),
                lambda r: ((uniform(r, 1), uniform(r, 4)), {})))
@@ -122,9 +142,11 @@ def _trace_bar(b, e, i, g, shape):
 
 
 define("trace", 1, array_only=True, memory="value", dtype="float",
-       spellings={"np": ("trace",)}, impl=lambda x, **_: np.trace(x),
+       spellings={"np": ("trace",), "array_api": ("linalg.trace",)},
+       impl=lambda x, **_: np.trace(x),
        shape=lambda e, args, dtype: SCALAR,
-       extra={"lower": Signature(), "emit": np_call("trace")},
+       extra={"lower": Signature(), "emit": np_call("trace"),
+              "emit_xp": np_call("linalg.trace")},
        **linear(_trace_bar),
        domain=(lambda r: ((uniform(r, 3, 3),), {}), lambda r: ((uniform(r, 1, 1),), {})))
 
@@ -190,19 +212,31 @@ def _norm_emit(kit, e, args):
     return kit.call(kit.np("linalg.norm"), pos, kws)
 
 
+def _norm_xp(kit, e, args):
+    """``xp.linalg.vector_norm(x, axis=..., keepdims=True, ord=1)``: every
+    norm the rules know is one (the Frobenius norm and NumPy's default of a
+    matrix are the 2-norm of all entries, ``axis=None``)."""
+    kws = {"axis": kit.const(e.param("axis"))} if e.param("axis") is not None else {}
+    if e.param("keepdims"):
+        kws["keepdims"] = kit.const(True)
+    if e.param("ord") == 1:
+        kws["ord"] = kit.const(1)
+    return kit.call(kit.np("linalg.vector_norm"), list(args), kws)
+
+
 def _norm_case(shape, order, axis, keepdims=False):
     return lambda r: ((r.uniform(-1.5, 1.5, size=shape),),
                       {"ord": order, "axis": axis, "keepdims": keepdims})
 
 
 define("norm", 1, array_only=True, memory="fresh", dtype="float",
-       spellings={"np": ("linalg.norm",)},
+       spellings={"np": ("linalg.norm",), "array_api": ("linalg.vector_norm",)},
        impl=lambda x, ord=None, axis=None, keepdims=False, **_: np.linalg.norm(
            x, ord, axis=axis, keepdims=keepdims),
        shape=_norm_shape,
        extra={"lower": Signature(("x",), {"ord": None, "axis": None, "keepdims": False},
                                  bools=("keepdims",), strings=("ord",), label="np.linalg.norm"),
-              "emit": _norm_emit},
+              "emit": _norm_emit, "emit_xp": _norm_xp},
        jvp=_norm_jvp, vjp=_norm_vjp,
        domain=(_norm_case((4,), None, None), _norm_case((1,), None, None),
                _norm_case((2, 3), None, None), _norm_case((3, 4), None, 1),

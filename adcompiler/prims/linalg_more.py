@@ -47,7 +47,7 @@ def _tri(name: str):
         return b.eqn(name, g, k=e.param("k", 0))
     bar.__name__ = f"{name}_bar"
     fn = getattr(np, name)
-    define(name, 1, array_only=True, memory="fresh", spellings={"np": (name,)},
+    define(name, 1, array_only=True, memory="fresh", spellings={"np": (name,), "array_api": (name,)},
            impl=lambda x, k=0, **_: fn(x, k=k), shape=lambda e, args, dtype: args[0],
            extra={"lower": Signature(("m",), {"k": 0}, ints=("k",)),
                   "emit": lambda kit, e, args: kit.call(
@@ -96,7 +96,8 @@ def _square_shape(e, args, dtype):
 
 def _define(name, nargs, np_name, shape, rules, domain, memory="fresh", **facts):
     define(name, nargs, array_only=True, memory=memory, dtype="float",
-           spellings={"np": (f"linalg.{np_name}",)} if np_name else {},
+           spellings={"np": (f"linalg.{np_name}",),  # the standard's linalg extension
+                      "array_api": (f"linalg.{np_name}",)} if np_name else {},
            impl=(lambda f: lambda *xs, **_: f(*xs))(getattr(np.linalg, np_name or name)),
            shape=shape, extra={"lower": Signature(("a", "b")[:nargs],
                                                   label=f"np.linalg.{np_name}"),
@@ -196,12 +197,13 @@ def _lower_slogdet(lowering, node, args, keywords, env, b):
 
 
 define("logabsdet", 1, array_only=True, memory="value", dtype="float",
-       spellings={"np": ("linalg.slogdet",)},
+       spellings={"np": ("linalg.slogdet",), "array_api": ("linalg.slogdet",)},
        impl=lambda a, **_: np.linalg.slogdet(a)[1], shape=_checked(lambda e, args, dtype: SCALAR),
        extra={"lower": Signature(build=_lower_slogdet, label="np.linalg.slogdet"),
               "emit": _slogdet_part(1)},
        jvp=_logdet_jvp, vjp=_logdet_vjp, domain=_SQUARES)
 define("slogdet_sign", 1, differentiable=False, array_only=True, memory="value",
+       spellings={"array_api": ("linalg.slogdet",)},
        dtype="float", impl=lambda a, **_: np.linalg.slogdet(a)[0],
        shape=lambda e, args, dtype: SCALAR, extra={"emit": _slogdet_part(0)})
 
@@ -263,4 +265,4 @@ def _eigh_vectors_emit(kit, e, args):
 
 define("eigh_vectors", 1, differentiable=False, array_only=True, memory="value",
        dtype="float", impl=lambda a, **_: np.linalg.eigh(a)[1], shape=_square_shape,
-       extra={"emit": _eigh_vectors_emit})
+       spellings={"array_api": ("linalg.eigh",)}, extra={"emit": _eigh_vectors_emit})

@@ -88,11 +88,11 @@ register("int", 1, impl=int, form="call", op="int", differentiable=False, partia
 register("round", 1, impl=round, form="call", op="round", differentiable=False, partial=zero,
          dtype="int", spellings=spellings(builtin="round"), memory="value")
 register("floor", 1, impl=math.floor, form="call", op="floor", differentiable=False,
-         partial=zero, dtype="int", spellings=spellings(math="floor", np="floor"), memory="value")
+         partial=zero, dtype="int", spellings=spellings(math="floor", np="floor", array_api="floor"), memory="value")
 register("ceil", 1, impl=math.ceil, form="call", op="ceil", differentiable=False,
-         partial=zero, dtype="int", spellings=spellings(math="ceil", np="ceil"), memory="value")
+         partial=zero, dtype="int", spellings=spellings(math="ceil", np="ceil", array_api="ceil"), memory="value")
 # helpers that derivative rules introduce
-_by_formula("sign", 1, SIGN, partial=zero, spellings=spellings(np="sign"), sympy=sp("sign"),
+_by_formula("sign", 1, SIGN, partial=zero, spellings=spellings(np="sign", array_api="sign"), sympy=sp("sign"),
             domain=((-2.0, 2.0),), memory="fresh")
 _by_formula("max_weight", 2, MAX_WEIGHT, differentiable=False, partial=zero, dtype="float",
             memory="fresh")

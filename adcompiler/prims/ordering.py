@@ -33,17 +33,35 @@ def _call(np_name: str, defaults: dict):
     return emit
 
 
+def _call_xp(std_name: str, defaults: dict):
+    """``xp.sort(x, axis=k)``/``xp.argsort``/``xp.argmax``.  NumPy's
+    ``axis=None`` of sort and argsort (the flattened array) is
+    ``xp.reshape(x, (-1,))`` there (argmax takes it as NumPy does);
+    ``kind='stable'`` is the standard's default (``stable=True``)."""
+    flattens = defaults.get("axis") == -1
+
+    def emit(kit, e, args):
+        x, axis = args[0], e.param("axis", defaults.get("axis"))
+        kws = {} if axis == defaults.get("axis") or axis is None else {"axis": kit.const(axis)}
+        if axis is None and flattens and kit.rank(e.args[0]) != 1:
+            x = kit.call(kit.np("reshape"), [x, kit.const((-1,))])
+        return kit.call(kit.np(std_name), [x], kws)
+    return emit
+
+
 # ---------------------------------------------------------------- index builders
 define("argsort", 1, differentiable=False, array_only=True, memory="value", dtype="int",
-       spellings={"np": ("argsort",), "method": ("argsort",)},
+       spellings={"np": ("argsort",), "method": ("argsort",),
+                  "array_api": ("argsort", "reshape")},
        impl=lambda x, axis=-1, kind=None, **_: np.argsort(x, axis=axis, kind=kind),
        shape=_flat_shape,
        extra={"lower": Signature(statics={"axis": -1, "kind": None}, strings=("kind",)),
-              "emit": _call("argsort", {"axis": -1, "kind": None})})
+              "emit": _call("argsort", {"axis": -1, "kind": None}),
+              "emit_xp": _call_xp("argsort", {"axis": -1, "kind": None})})
 
 for _name in ("argmax", "argmin"):
     define(_name, 1, differentiable=False, array_only=True, memory="value", dtype="int",
-           spellings={"np": (_name,), "method": (_name,)},
+           spellings={"np": (_name,), "method": (_name,), "array_api": (_name,)},
            impl=(lambda f: lambda x, axis=None, **_: f(x, axis=axis))(getattr(np, _name)),
            shape=lambda e, args, dtype: reduced(args[0], e.param("axis"), False),
            extra={"lower": Signature(statics={"axis": None}, ints=("axis",)),
@@ -51,6 +69,19 @@ for _name in ("argmax", "argmin"):
 
 
 # ---------------------------------------------------------------- gather
+def _gather_xp(kit, e, args):
+    """``xp.take`` (of a 1-d array, or the flattened one) or
+    ``xp.take_along_axis`` (2024.12; Dask has none)."""
+    axis = e.param("axis")
+    ranks = {kit.rank(e.args[0]), kit.rank(e.args[1])} - {None}  # the same, when 1-d
+    if axis is None or ranks == {1}:
+        a = args[0]
+        if axis is None and ranks != {1}:
+            a = kit.call(kit.np("reshape"), [a, kit.const((-1,))])
+        return kit.call(kit.np("take"), [a, args[1]], {"axis": kit.const(0)})
+    return kit.call(kit.np("take_along_axis"), list(args), {"axis": kit.const(axis)})
+
+
 def _gather_emit(kit, e, args):
     axis = e.param("axis")
     if axis is None:  # the flattened array, gathered
@@ -61,7 +92,8 @@ def _gather_emit(kit, e, args):
 define("gather", 2, differentiable=False, array_only=True, memory="fresh",
        impl=lambda a, idx, axis=-1, **_: (np.take(a, idx) if axis is None
                                           else np.take_along_axis(a, idx, axis=axis)),
-       shape=lambda e, args, dtype: args[1], extra={"emit": _gather_emit})
+       spellings={"array_api": ("take", "take_along_axis", "reshape")},
+       shape=lambda e, args, dtype: args[1], extra={"emit": _gather_emit, "emit_xp": _gather_xp})
 
 
 # ---------------------------------------------------------------- sort
@@ -84,9 +116,11 @@ def _sort_vjp(b, e, i, g, shape):
     return back if axis is not None else b.eqn("reshape_like", back, e.args[0])
 
 
-define("sort", 1, array_only=True, memory="fresh", spellings={"np": ("sort",)},
+define("sort", 1, array_only=True, memory="fresh",
+       spellings={"np": ("sort",), "array_api": ("sort", "reshape")},
        impl=lambda x, axis=-1, **_: np.sort(x, axis=axis, kind="stable"), shape=_flat_shape,
-       extra={"lower": Signature(statics={"axis": -1}), "emit": _call("sort", {"axis": -1})},
+       extra={"lower": Signature(statics={"axis": -1}), "emit": _call("sort", {"axis": -1}),
+              "emit_xp": _call_xp("sort", {"axis": -1})},
        jvp=_sort_jvp, vjp=_sort_vjp,
        domain=(lambda r: ((uniform(r, 5),), {"axis": -1}),
                lambda r: ((uniform(r, 3, 4),), {"axis": 0}),

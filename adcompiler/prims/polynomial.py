@@ -12,6 +12,8 @@ constant.  Its derivative with respect to the knots ``xp`` is refused.
 """
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 
 from ..core.ir import Const
@@ -75,9 +77,43 @@ def _polyval_shape(e, args, dtype):
     return x
 
 
+def _polyval_xp(kit, e, args):
+    """Horner's rule, ``(p[0] * x + p[1]) * x + p[2]``, for a number of
+    coefficients known when compiling (the standard has no polyval); when
+    ``p`` or ``x`` is an expression (written once): the sum of the powers."""
+    shape = kit.dims(e.args[0])
+    n = shape[0] if shape else None
+    if not isinstance(n, int) or n < 1:
+        from ..errors import CompileError
+        raise CompileError("np.polyval has no Array API spelling for a number of coefficients "
+                           "read at run time (Horner's rule is written out for a known one)",
+                           construct="array-api")
+    p, x = args
+    if not all(isinstance(a, (ast.Name, ast.Constant)) for a in args):
+        # each written once: sum(p * x[..., None] ** [n-1, ..., 0], axis=-1)
+        powers = ast.Call(kit.np("arange"), [kit.const(n - 1), kit.const(-1), kit.const(-1)],
+                          kit.placed())
+        column = kit.call(kit.np("expand_dims"), [ast.Call(kit.np("asarray"), [x],
+                                                           kit.placed())],
+                          {"axis": kit.const(-1)})
+        terms = ast.BinOp(p, ast.Mult(), kit.call(kit.np("pow"), [column, powers]))
+        return kit.call(kit.np("sum"), [terms], {"axis": kit.const(-1)})
+
+    def coefficient(k):
+        return ast.Subscript(p, kit.const(k), ast.Load())
+    out = coefficient(0)
+    for k in range(1, n):
+        out = ast.BinOp(ast.BinOp(out, ast.Mult(), x), ast.Add(), coefficient(k))
+    return out if n > 1 else ast.BinOp(out, ast.Add(), ast.BinOp(x, ast.Mult(),
+                                                                  kit.const(0.0)))
+
+
 define("polyval", 2, array_only=True, memory="fresh", dtype="float",
-       spellings={"np": ("polyval",)}, impl=lambda p, x, **_: np.polyval(p, x),
-       shape=_polyval_shape, extra={"lower": Signature(("p", "x")), "emit": np_call("polyval")},
+       spellings={"np": ("polyval",), "array_api": ("arange", "asarray", "expand_dims", "pow",
+                                                     "sum")},
+       impl=lambda p, x, **_: np.polyval(p, x),
+       shape=_polyval_shape, extra={"lower": Signature(("p", "x")), "emit": np_call("polyval"),
+                                    "emit_xp": _polyval_xp},
        jvp=_polyval_jvp, vjp=_polyval_vjp,
        domain=(lambda r: ((uniform(r, 4), uniform(r, 5)), {}),
                lambda r: ((uniform(r, 3), uniform(r, 2, 3)), {}),
@@ -87,7 +123,7 @@ define("polyval", 2, array_only=True, memory="fresh", dtype="float",
 
 # ---------------------------------------------------------------- interp
 define("searchsorted", 2, differentiable=False, array_only=True, memory="value", dtype="int",
-       spellings={"np": ("searchsorted",)},
+       spellings={"np": ("searchsorted",), "array_api": ("searchsorted",)},
        impl=lambda a, v, side="left", **_: np.searchsorted(a, v, side=side),
        shape=lambda e, args, dtype: args[1],
        extra={"lower": Signature(("a", "v"), {"side": "left"}, strings=("side",)),

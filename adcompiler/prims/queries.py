@@ -20,12 +20,30 @@ def _like(e, args, dtype):
 
 
 def _size_emit(kit, e, args):
-    """``np.size(x)``; ``math.prod(x.shape)`` under the array-api backend (the
-    standard's ``x.size`` may be None, and is a method of a torch tensor)."""
+    """``np.size(x)``; under the array-api backend ``x.shape[0] * x.shape[1]``
+    when the rank is known, else ``math.prod(x.shape)`` (the standard's
+    ``x.size`` may be None, and is a method of a torch tensor)."""
     if not getattr(kit, "xp", False):
         return np_call("size")(kit, e, args)
+    rank = kit.rank(e.args[0])
+    if rank is not None and rank <= 3:  # x.shape[0] * x.shape[1]: no compute (Dask)
+        dims = [ast.Subscript(ast.Attribute(args[0], "shape", ast.Load()), kit.const(k),
+                              ast.Load()) for k in range(rank)]
+        out = dims[0] if dims else kit.const(1)
+        for d in dims[1:]:
+            out = ast.BinOp(out, ast.Mult(), d)
+        return out
     kit.em.need("math")
     return kit.call(ast.Attribute(kit.builtin("math"), "prod", ast.Load()), [kit.shape(args[0])])
+
+
+def _len_xp(kit, e, args):
+    """``len(x)`` of an array is ``x.shape[0]`` (the standard's arrays have
+    no ``len``); of a tuple or list, ``len``."""
+    if kit.rank(e.args[0]):
+        return ast.Subscript(ast.Attribute(args[0], "shape", ast.Load()), kit.const(0),
+                             ast.Load())
+    return kit.call(kit.builtin("len"), args)
 
 
 def _ndim_emit(kit, e, args):
@@ -38,7 +56,8 @@ def _ndim_emit(kit, e, args):
 # len(x) is lowered with the other builtins (frontend/lower.py)
 define("len", 1, differentiable=False, array_only=True, memory="value", dtype="int",
        spellings={"builtin": "len", "array_api": ()}, impl=lambda x, **_: len(x), shape=_scalar,
-       extra={"emit": lambda kit, e, args: kit.call(kit.builtin("len"), args)})
+       extra={"emit": lambda kit, e, args: kit.call(kit.builtin("len"), args),
+              "emit_xp": _len_xp})
 define("shape", 1, differentiable=False, array_only=True, memory="value", dtype="int",
        spellings={"np": ("shape",), "attr": "shape", "array_api": ()}, impl=lambda x, **_: np.shape(x),
        shape=lambda e, a, dtype: None if a[0] is None else Tup(tuple(SCALAR for _ in a[0])),
@@ -59,7 +78,8 @@ def _zeros_like_emit(kit, e, args):
     once rather than converted at every update."""
     kws = {}
     if e.param("as_float") and not kit.em.is_float(e.args[0]):
-        kws["dtype"] = kit.np("float64") if getattr(kit, "xp", False) else kit.builtin("float")
+        kws["dtype"] = (kit.placed()[0].value if getattr(kit, "xp", False)  # the caller's
+                        else kit.builtin("float"))
     return kit.call(kit.np("zeros_like"), args, kws)
 
 
@@ -77,7 +97,7 @@ def _lower_zeros_like(lowering, node, args, keywords, env, b):
 
 
 define("zeros_like", 1, differentiable=False, array_only=True, memory="fresh",
-       spellings={"np": ("zeros_like", "empty_like"), "array_api": ("zeros_like", "float64")},
+       spellings={"np": ("zeros_like", "empty_like"), "array_api": ("zeros_like",)},
        impl=_zeros_like, shape=_like,
        extra={"lower": Signature(build=_lower_zeros_like, label="np.zeros_like"),
               "emit": _zeros_like_emit})
@@ -90,5 +110,14 @@ def _eye_emit(kit, e, args):
     return kit.call(kit.np("eye"), [shape])
 
 
+def _eye_xp(kit, e, args):
+    """``xp.eye(*x.shape, dtype=dtype, device=dev)``."""
+    import ast
+    shape = ast.Starred(ast.Attribute(args[0], "shape", ast.Load()), ast.Load())
+    return ast.Call(kit.np("eye"), [shape], kit.placed())
+
+
 define("eye_like", 1, differentiable=False, memory="value", dtype="float",
-       impl=lambda x, **_: np.eye(*np.shape(x)), shape=_like, extra={"emit": _eye_emit})
+       spellings={"array_api": ("eye",)},
+       impl=lambda x, **_: np.eye(*np.shape(x)), shape=_like,
+       extra={"emit": _eye_emit, "emit_xp": _eye_xp})

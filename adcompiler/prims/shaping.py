@@ -29,7 +29,13 @@ def _reshape_shape(e, args, dtype):
 
 def _reshape_emit(kit, e, args):
     dims = args[1] if len(args) == 2 else ast.Tuple(args[1:], ast.Load())
-    return kit.call(kit.np("reshape"), [args[0], dims])
+    x = args[0]
+    if getattr(kit, "xp", False):
+        if len(args) == 2 and kit.dims(e.args[1]) == ():
+            dims = ast.Tuple([args[1]], ast.Load())  # the standard's shape is a tuple: (-1,)
+        if isinstance(x, ast.Constant):  # and its functions take arrays
+            x = ast.Call(kit.np("asarray"), [x], kit.placed())
+    return kit.call(kit.np("reshape"), [x, dims])
 
 
 def _back_to_shape(b, e, i, g, shape):
@@ -39,7 +45,7 @@ def _back_to_shape(b, e, i, g, shape):
 
 define("reshape", -1, array_only=True, memory="view",  # reshape(x, *dims)
        spellings={"np": ("reshape",), "method": ("reshape", "ravel", "flatten"),
-                  "array_api": ("reshape",)},
+                  "array_api": ("reshape", "asarray")},
        impl=lambda x, *dims, **_: np.reshape(x, dims), shape=_reshape_shape,
        extra={"lower": Signature(("a", "newshape"), build="lower_reshape"), "emit": _reshape_emit,
               "shares": (0,)},
@@ -129,14 +135,16 @@ def _stack_bar(b, e, i, g, shape):
 
 _JOINED = Signature(("arrays",), {"axis": 0}, ints=("axis",), sequence=True)
 
-define("concatenate", -1, array_only=True, memory="fresh", spellings={"np": ("concatenate",)},
+define("concatenate", -1, array_only=True, memory="fresh",
+       spellings={"np": ("concatenate",), "array_api": {"concatenate": "concat"}},
        impl=lambda *xs, axis=0, **_: np.concatenate(xs, axis=axis), shape=_concatenate_shape,
        extra={"lower": _JOINED, "emit": _joined_emit},
        **linear(_concatenate_bar, argnums=None),
        domain=(lambda r: ((uniform(r, 2, 3), uniform(r, 2, 2)), {"axis": 1}),
                lambda r: ((uniform(r, 2), uniform(r, 3), uniform(r, 1)), {"axis": 0}),
                lambda r: ((uniform(r, 1, 3), uniform(r, 2, 3)), {"axis": -2})))
-define("stack", -1, array_only=True, memory="fresh", spellings={"np": ("stack",)},
+define("stack", -1, array_only=True, memory="fresh",
+       spellings={"np": ("stack",), "array_api": ("stack",)},
        impl=lambda *xs, axis=0, **_: np.stack(xs, axis=axis), shape=_stack_shape,
        extra={"lower": _JOINED, "emit": _joined_emit},
        **linear(_stack_bar, argnums=None),
@@ -146,11 +154,22 @@ define("stack", -1, array_only=True, memory="fresh", spellings={"np": ("stack",)
 
 
 # ---------------------------------------------------------------- elementwise
+def _where_xp(kit, e, args):
+    """``xp.where(c, a, b)``; of two numbers (a tie weight, ``sign``) the
+    standard wants one an array: ``xp.asarray(a, dtype=dtype, device=dev)``."""
+    args = list(args)
+    if all(isinstance(a, Const) for a in e.args[1:]):
+        args[1] = ast.Call(kit.np("asarray"), [args[1]], kit.placed())
+    return kit.call(kit.np("where"), args)
+
+
 # np.where(cond, a, b): broadcasting; the derivative flows to the side taken
 define("where", 3, elementwise=True, array_only=True, memory="fresh",
-       partial=chosen_side("where"), spellings={"np": ("where",), "array_api": ("where",)},
+       partial=chosen_side("where"),
+       spellings={"np": ("where",), "array_api": ("where", "asarray")},
        impl=lambda c, a, b, **_: np.where(c, a, b),
-       extra={"lower": Signature(("condition", "x", "y")), "emit": np_call("where")},
+       extra={"lower": Signature(("condition", "x", "y")), "emit": np_call("where"),
+              "emit_xp": _where_xp},
        domain=(lambda r: ((r.uniform(size=4) > 0.5, uniform(r, 4), uniform(r, 4)), {}),
                lambda r: ((r.uniform(size=(2, 3)) > 0.5, uniform(r, 2, 3), uniform(r, 3)), {}),
                lambda r: ((r.uniform(size=(3, 1)) > 0.5, uniform(r, 1, 4), uniform(r, 3, 4)),

@@ -89,6 +89,29 @@ def _emit(kit, e, args):
     return kit.call(fn, list(args), kws)
 
 
+def _emit_xp(kit, e, args):
+    """The standard has no scipy.special: the stable forms in its calls,
+    ``m + xp.log(xp.sum(xp.exp(x - m), axis))`` with ``m = xp.max(x, axis,
+    keepdims=True)`` (the maximum shifts the exponentials: no overflow),
+    softmax ``xp.exp(x - lse)``, log_softmax ``x - lse``."""
+    x, axis = args[0], e.param("axis")
+    red = {} if axis is None else {"axis": kit.const(axis)}
+
+    def call(name, value, keep):
+        return kit.call(kit.np(name), [value], {**red, **({"keepdims": kit.const(True)}
+                                                          if keep else {})})
+    m = call("max", x, True)
+    keep = e.prim != "logsumexp" or e.param("keepdims", False)
+    total = call("sum", kit.call(kit.np("exp"), [ast.BinOp(x, ast.Sub(), m)]), keep)
+    lse = ast.BinOp(kit.call(kit.np("log"), [total]), ast.Add(),
+                    m if keep else call("max", x, False))
+    if e.prim == "logsumexp":
+        return lse
+    if e.prim == "log_softmax":
+        return ast.BinOp(x, ast.Sub(), lse)
+    return kit.call(kit.np("exp"), [ast.BinOp(x, ast.Sub(), lse)])
+
+
 def _shape(e, args, dtype):
     if args[0] is None:
         return None
@@ -110,8 +133,9 @@ for _name, _impl, _statics, _dom in (
         ("softmax", _softmax, {"axis": None}, _DOMAIN),
         ("log_softmax", _log_softmax, {"axis": None}, _DOMAIN)):
     define(_name, 1, array_only=True, memory="fresh", dtype="float",
-           spellings={SCIPY: (_name,)}, impl=_impl, shape=_shape,
+           spellings={SCIPY: (_name,), "array_api": ("max", "sum", "exp", "log")},
+           impl=_impl, shape=_shape,
            extra={"lower": Signature(("a",), _statics, bools=("keepdims",),
                                      label=f"scipy.special.{_name}"),
-                  "emit": _emit},
+                  "emit": _emit, "emit_xp": _emit_xp},
            jvp=_jvp, vjp=_vjp, domain=_dom)

@@ -195,7 +195,8 @@ _special("logit", 1, _scipy("logit"), r_logit, ((0.1, 0.9),),
 _special("xlogy", 2, _scipy("xlogy"), r_xlogy, ((-2.0, 2.0), (0.2, 3.0)),
          _sympy(lambda s, x, y: x * s.log(y)), **{SCIPY: "xlogy"})
 _special("logaddexp", 2, _numpy("logaddexp"), r_logaddexp, ((-3.0, 3.0), (-3.0, 3.0)),
-         _sympy(lambda s, x, y: s.log(s.exp(x) + s.exp(y))), np="logaddexp")
+         _sympy(lambda s, x, y: s.log(s.exp(x) + s.exp(y))), np="logaddexp",
+         array_api="logaddexp")
 _special("sinc", 1, _numpy("sinc"), r_sinc, ((-2.0, 2.0),),
          _sympy(lambda s, x: s.sinc(s.pi * x)), np="sinc")
 

@@ -79,12 +79,52 @@ def _vwidth(b, a, axis, shape):
     return Const(1) if ndim(shape, a) <= 1 else dim(b, a, 0, shape)
 
 
+#: the shapes np.atleast_1d/2d/3d give an array of each rank (``-1``: its
+#: length), as ``xp.reshape`` targets; None: the array as it is
+_PROMOTED = {1: {0: (1,)}, 2: {0: (1, 1), 1: (1, -1)}, 3: {0: (1, 1, 1), 1: (1, -1, 1)}}
+
+
+def _promoted_xp(kit, atom, x, least: int):
+    """``x`` with at least ``least`` dimensions, in standard calls (its rank
+    must be known here)."""
+    rank = kit.rank(atom)
+    if rank is None:
+        from ..errors import CompileError
+        raise CompileError(f"np.atleast_{least}d/hstack/vstack of an array of unknown rank "
+                           "cannot be written in the Array API standard (its shape decides "
+                           "the result): compile with its shape known", construct="array-api")
+    if rank >= least:
+        return x
+    if least == 3 and rank == 2:
+        return kit.call(kit.np("expand_dims"), [x], {"axis": kit.const(-1)})
+    return kit.call(kit.np("reshape"), [x, kit.const(_PROMOTED[least][rank])])
+
+
+def _joined_xp(name):
+    """``np.hstack``/``np.vstack`` as ``xp.concat`` of the promoted arrays:
+    along axis 0 (hstack of 1-d arrays, vstack), else 1."""
+    least = 1 if name == "hstack" else 2
+
+    def emit(kit, e, args):
+        items = [_promoted_xp(kit, a, x, least) for a, x in zip(e.args, args)]
+        axis = 0 if name == "vstack" or max(kit.rank(a) for a in e.args) <= 1 else 1
+        kws = {"axis": kit.const(axis)} if axis else {}
+        return kit.call(kit.np("concat"), [_tuple(items)], kws)
+    return emit
+
+
 def _joined(name, axis_of, promote, width, cases):
-    define(name, -1, array_only=True, memory="fresh", spellings={"np": (name,)},
+    define(name, -1, array_only=True, memory="fresh",
+           spellings={"np": (name,), "array_api": ("concat", "reshape")},
            impl=lambda *xs, **_: getattr(np, name)(xs), shape=_stack_shape(axis_of, promote),
            extra={"lower": Signature(("tup",), sequence=True),
-                  "emit": lambda kit, e, args: kit.call(kit.np(name), [_tuple(args)])},
+                  "emit": lambda kit, e, args: kit.call(kit.np(name), [_tuple(args)]),
+                  "emit_xp": _joined_xp(name)},
            **linear(_stack_bar(axis_of, width), argnums=None), domain=cases)
+
+
+def _reps_tuple(reps) -> tuple:
+    return tuple(reps) if isinstance(reps, (tuple, list)) else (reps,)
 
 
 def _tuple(args):
@@ -110,10 +150,13 @@ def _back(b, e, i, g, shape):
 
 def _atleast(name: str, promote) -> None:
     fn = getattr(np, name)
-    define(name, 1, array_only=True, memory="view", spellings={"np": (name,)},
+    define(name, 1, array_only=True, memory="view",
+           spellings={"np": (name,), "array_api": ("reshape", "expand_dims")},
            impl=lambda x, **_: fn(x),
            shape=lambda e, args, dtype: None if args[0] is None else promote(args[0]),
-           extra={"lower": Signature(("arys",)), "emit": np_call(name), "shares": (0,)},
+           extra={"lower": Signature(("arys",)), "emit": np_call(name), "shares": (0,),
+                  "emit_xp": lambda kit, e, args: _promoted_xp(kit, e.args[0], args[0],
+                                                               int(name[-2]))},
            **linear(_back),
            domain=(_arrays(()), _arrays((3,)), _arrays((2, 3))))
 
@@ -152,11 +195,14 @@ def _tile_bar(b, e, i, g, shape):
     return b.eqn("reshape_like", summed, x)
 
 
-define("tile", 1, array_only=True, memory="fresh", spellings={"np": ("tile",)},
+define("tile", 1, array_only=True, memory="fresh",
+       spellings={"np": ("tile",), "array_api": ("tile",)},
        impl=lambda x, reps, **_: np.tile(x, reps), shape=_tile_shape,
        extra={"lower": Signature(("A",), {"reps": 1}),
               "emit": lambda kit, e, args: kit.call(kit.np("tile"),
-                                                    [args[0], kit.const(e.param("reps"))])},
+                                                    [args[0], kit.const(e.param("reps"))]),
+              "emit_xp": lambda kit, e, args: kit.call(kit.np("tile"), [args[0], kit.const(
+                  _reps_tuple(e.param("reps")))])},  # the standard's reps: a tuple
        **linear(_tile_bar),
        domain=(lambda r: ((uniform(r, 3),), {"reps": 2}),
                lambda r: ((uniform(r, 2, 3),), {"reps": (2, 1)}),
@@ -193,7 +239,7 @@ def _repeat_bar(b, e, i, g, shape):
 
 
 define("repeat", 1, array_only=True, memory="fresh",
-       spellings={"np": ("repeat",), "method": ("repeat",)},
+       spellings={"np": ("repeat",), "method": ("repeat",), "array_api": ("repeat",)},
        impl=lambda x, repeats, axis=None, **_: np.repeat(x, repeats, axis=axis),
        shape=_repeat_shape,
        extra={"lower": Signature(statics={"repeats": 1, "axis": None}, ints=("repeats",)),
@@ -263,11 +309,13 @@ def _grid_emit(kit, e, args):
                          ast.Load())
 
 
-define("meshgrid", 2, array_only=True, memory="fresh", spellings={"np": ("meshgrid",)},
+define("meshgrid", 2, array_only=True, memory="fresh",
+       spellings={"np": ("meshgrid",), "array_api": ("meshgrid",)},
        impl=lambda x, y, k, indexing="xy", **_: np.meshgrid(x, y, indexing=indexing)[k],
        shape=_grid_shape,
        extra={"lower": Signature(build=_lower_meshgrid, label="np.meshgrid"),
-              "emit": _grid_emit},
+              "emit": _grid_emit,  # torch gives views that share elements: copied
+              "emit_xp": lambda kit, e, args: kit.copy(_grid_emit(kit, e, args))},
        jvp=_grid_jvp, vjp=_grid_vjp,
        domain=tuple((lambda k, ix: lambda r: ((uniform(r, 3), uniform(r, 2)),
                                               {"k": k, "indexing": ix}))(k, ix)

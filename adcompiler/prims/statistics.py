@@ -80,12 +80,29 @@ def _domain():
             case((2, 3), -1, 0, False))
 
 
+def _spread_xp(name: str):
+    """``xp.var(x, axis=0, correction=1)``: the standard's ``correction``
+    is NumPy's ``ddof``."""
+    def emit(kit, e, args):
+        kws = {}
+        if e.param("axis") is not None:
+            kws["axis"] = kit.const(e.param("axis"))
+        if e.param("ddof", 0):
+            kws["correction"] = kit.const(e.param("ddof"))
+        if e.param("keepdims"):
+            kws["keepdims"] = kit.const(True)
+        return kit.call(kit.np(name), args[:1], kws)
+    return emit
+
+
 def _spread(name: str, fn, scale: float, std: bool) -> None:
     define(name, 1, array_only=True, memory="fresh", dtype="float",
-           spellings={"np": (name,), "method": (name,)}, impl=_impl(fn), shape=_shape,
+           spellings={"np": (name,), "method": (name,), "array_api": (name,)},
+           impl=_impl(fn), shape=_shape,
            extra={"lower": Signature(statics={"axis": None, "ddof": 0, "keepdims": False},
                                      ints=("ddof",), bools=("keepdims",)),
-                  "emit": _emit_kws(name, {"ddof": 0})},
+                  "emit": _emit_kws(name, {"ddof": 0}),
+                  "emit_xp": _spread_xp(name)},
            jvp=_spread_jvp(scale, std), vjp=_spread_vjp(scale, std), domain=_domain())
 
 

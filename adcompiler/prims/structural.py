@@ -140,9 +140,17 @@ def np_call(np_name: str):
     return emit
 
 
+def backend_name(kit, name: str):
+    """``xp.NAME`` whatever the record lists (for a helper's own calls)."""
+    from ..emit.backend import xp_name
+    return xp_name(name)
+
+
 def expand_dims_call(kit, x, axis):
     """``np.expand_dims(x, AXIS)``; the standard's ``axis`` is keyword-only."""
     if getattr(kit, "xp", False):
+        if isinstance(x, ast.Constant):  # a number: the standard's functions take arrays
+            x = ast.Call(backend_name(kit, "asarray"), [x], kit.placed())
         return kit.call(kit.np("expand_dims"), [x], {"axis": kit.const(axis)})
     return kit.call(kit.np("expand_dims"), [x, kit.const(axis)])
 
