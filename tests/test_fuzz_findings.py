@@ -389,3 +389,28 @@ def test_name_given_in_one_branch_still_held_in_the_other(fn, args):
     for j in range(len(args)):
         seed = tuple(float(k == j) for k in range(len(args)))
         assert_close((jvp(fn, args, seed)[1],), (want[j],))
+
+
+# Fuzz seed 376 (session 5): max()/min() of a generator started from -inf/inf,
+# so a NaN first element was lost (max(-inf, nan) is -inf; Python's max of the
+# sequence is nan) and a later branch went the other way: value 0.5 for True.
+def nan_first_in_a_generator(x, y):
+    x = max(min(math.nan, max(x, math.nan)) for g4 in (1,))
+    if not (x * y < y):
+        return 0.5 * y
+    return y * y
+
+
+def first_of_several_wins(x, y):
+    # the first maximal element gets the gradient (Python keeps the first of equals)
+    m = max(x * k for k in (1.0, 1.0, 0.5))
+    return m * y + min(y * i for i in range(1, 3))
+
+
+@pytest.mark.parametrize("fn", [nan_first_in_a_generator, first_of_several_wins])
+@pytest.mark.parametrize("args", [(-1.0294739492341138, 1.4901802372545625), (0.4, 0.3)])
+def test_min_max_of_a_generator_start_from_its_first_element(fn, args):
+    from adcompiler import value_and_grad
+    value, _ = value_and_grad(fn, wrt=(0, 1))(*args)
+    assert value == fn(*args) or (math.isnan(value) and math.isnan(fn(*args)))
+    check_modes(fn, args)

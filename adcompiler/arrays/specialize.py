@@ -15,10 +15,12 @@ With shapes known (:mod:`adcompiler.arrays.shapes`), generic steps become exact:
 from __future__ import annotations
 
 from ..core.ir import Block, Builder, Const, Eqn, ForRange, Function, If, Names, While, uses
+from ..optimize.passes import dce
 from ..prims.formula import expand, tree_of
 from ..prims.primitives import PRIMS
 from ..prims.spelling import names
 from .shapes import broadcast, fixed, infer_with_dtypes, known, size
+from .simplify import simplify_arrays
 
 _ELEMENTWISE_BIN = {"add", "sub", "mul", "div"}
 
@@ -267,4 +269,5 @@ def specialize(fn: Function, params: dict, callee_shapes=None, dtypes=None) -> F
     """Rewrite ``fn`` using the shapes its parameters have (``{name: shape}``)."""
     shapes, kinds = infer_with_dtypes(fn, params, callee_shapes, dtypes)
     body = _Rewriter(fn, shapes, kinds).block(fn.body)
-    return Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
+    fn = Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
+    return simplify_arrays(dce(fn), shapes, kinds)  # use counts without the dead code

@@ -29,6 +29,7 @@ from .globalnames import global_name
 from .inlining import Inlining
 from .liveness import Liveness, Ownership
 from .naming import Namer
+from .ufuncs import inplace_ufunc
 from .printer import COMMENT_MARK, comment_text
 
 _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
@@ -192,11 +193,15 @@ class Emitter:
             updated = self.inplace_update(e, pos)
             if updated is not None:
                 return updated
-        self.prefer_inplace(e, pos)
         value = self.ex.value(e)
+        self.prefer_inplace(e, pos, value)
         target = self.targets(e.outs, pos)
+        if inplace_ufunc(value, e, self.own) and value.args[0].id == target.id:
+            value.keywords.append(ast.keyword("out", ast.Name(target.id, ast.Load())))
+            return [ast.Expr(value)]  # np.exp(t, out=t): no new array
         a = e.args[0] if e.args else None
-        if (len(e.outs) == 1 and e.prim in ("add", "sub", "mul") and isinstance(a, Var)
+        if (len(e.outs) == 1 and (e.prim in ("add", "sub", "mul") or _array_quotient(e, value))
+                and isinstance(a, Var)
                 and a not in self.inl and self.namer.names.get(a) == target.id
                 and self.own.may_update(a, e.outs[0]) and self.own.holds_floats(a)):
             return [ast.AugAssign(ast.Name(target.id, ast.Store()), _AUG_OPS[e.prim](),
@@ -227,11 +232,14 @@ class Emitter:
             late.discard(names[x])  # read before the write: ``x[i] = x[j]``
         return npemit.setitem(self, e, self.namer.take(e.outs[0], pos, avoid=late))
 
-    def prefer_inplace(self, e: Eqn, pos: int) -> None:
+    def prefer_inplace(self, e: Eqn, pos: int, value=None) -> None:
         """Array code: ``x_bar + c`` whose ``x_bar`` is an owned array dying
-        here takes ``x_bar``'s name, so that it is emitted as ``x_bar += c``."""
+        here takes ``x_bar``'s name, so that it is emitted as ``x_bar += c``
+        (``np.exp(t)`` likewise: ``np.exp(t, out=t)``)."""
         own = self.own
-        if own.shapes is None or e.prim not in ("add", "sub", "mul") or len(e.outs) != 1:
+        if own.shapes is None or len(e.outs) != 1 or (
+                e.prim not in ("add", "sub", "mul") and not _array_quotient(e, value)
+                and not inplace_ufunc(value, e, own)):
             return
         a = e.args[0]
         if (isinstance(a, Var) and a in self.namer.names and a not in self.inl
@@ -251,6 +259,12 @@ class Emitter:
         other = e.args[1] if e.args[0] is t else e.args[0]
         return [ast.AugAssign(ast.Name(target.id, ast.Store()), _AUG_OPS[e.prim](),
                               self.ex.operand(e, other))]
+
+
+def _array_quotient(e: Eqn, value) -> bool:
+    """``a / b`` spelled with ``/`` (not IEEE scalar division's helper): on an
+    owned float array ``a`` it may be ``a /= b``."""
+    return e.prim == "div" and isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div)
 
 
 def _copy(value: ast.expr) -> ast.expr:

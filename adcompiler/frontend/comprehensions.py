@@ -12,8 +12,9 @@
       ... sum(...) replaced by _sum#1 ...
 
   so any iterable a ``for`` loop takes works, whatever its length.  ``min``
-  and ``max`` start from ``inf``/``-inf`` (an empty sequence gives that value
-  where Python raises ValueError).  ``np.sum`` of a list of arrays sums the
+  and ``max`` take the first element, then compare each later one with it, as
+  Python does (a NaN first element stays; an empty sequence gives ``inf``/
+  ``-inf`` where Python raises ValueError).  ``np.sum`` of a list of arrays sums the
   accumulated array again (NumPy sums every element).
 * A list comprehension whose length is known when compiling (``range`` of
   integer literals or global integer constants, a literal tuple or list, a
@@ -214,15 +215,29 @@ class _Rewriter(ast.NodeTransformer):
         self.pre.append(_assign(acc, init, call))
         if kind in ("sum", "npsum"):
             update = ast.BinOp(_load(acc, comp), ast.Add(), comp.elt)
+            inner = [_assign(acc, ast.copy_location(update, comp.elt), comp.elt)]
         else:
-            update = ast.Call(ast.Name(kind, ast.Load()), [_load(acc, comp), comp.elt], [])
-        update = ast.fix_missing_locations(ast.copy_location(update, comp.elt))
-        loop = self.loops(comp, [_assign(acc, update, comp.elt)])
+            inner = self.extremum_update(call, comp, kind, acc)
+        inner = [ast.fix_missing_locations(s) for s in inner]
+        loop = self.loops(comp, inner)
         self.pre.extend(self.owner.body(loop))  # nested comprehensions, in the loop's body
         result = _load(acc, call)
         if kind == "npsum":  # np.sum of a list of arrays sums their elements too
             return ast.copy_location(ast.Call(call.func, [result], []), call)
         return result
+
+    def extremum_update(self, call, comp, kind: str, acc: str) -> list:
+        """``min``/``max`` of a sequence start from its FIRST element, as
+        Python does: a flag picks the element itself on the first item and
+        ``max(acc, e)`` after it.  Starting from ``-inf`` instead would lose a
+        NaN first element (``max(-inf, nan)`` is ``-inf``, Python's answer is
+        ``nan``), and the gradient of an element equal to the start value."""
+        first = self.owner.fresh("first")
+        self.pre.append(_assign(first, ast.copy_location(ast.Constant(True), call), call))
+        later = ast.Call(ast.Name(kind, ast.Load()), [_load(acc, comp), comp.elt], [])
+        pick = ast.IfExp(_load(first, comp), copy.deepcopy(comp.elt), later)
+        return [_assign(acc, ast.copy_location(pick, comp.elt), comp.elt),
+                _assign(first, ast.copy_location(ast.Constant(False), comp.elt), comp.elt)]
 
     def loops(self, comp, inner: list) -> list:
         """Nested ``for``/``if`` statements running ``inner`` per item, the

@@ -12,11 +12,8 @@ def cross_entropy_grad(w, X, y):
             'cross_entropy_grad was compiled for w=n, X=mxn, y=m (adc compile --shapes; n, m: any size but 1), got w={}, X={}, y={}: compile it again for these shapes'
             .format(np.shape(w), np.shape(X), np.shape(y)))
     # line 13: p = 1 / (1 + np.exp(-(X @ w)))
-    _t1 = np.exp(-(X @ w))
-    p = 1 / (1 + _t1)
-    # adjoint of line 14: return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-    _t2 = -1.0 / max(np.size(y), 1)
-    p_bar = _t2 * y / p - _t2 * (1 - y) / (1 - p)
+    p = 1 / (1 + np.exp(-(X @ w)))
     # adjoint of line 13: p = 1 / (1 + np.exp(-(X @ w)))
-    w_bar = X.T @ (p_bar * p * p * _t1)
+    w_bar = X.T @ (y - p)
+    w_bar *= -1.0 / max(np.size(y), 1)
     return w_bar

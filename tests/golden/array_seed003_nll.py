@@ -13,21 +13,17 @@ def nll_grad(w0, W, X, y):
     _t4 *= _t3
     # line 15: return 1 / (1 + np.exp(-z))
     _t5 = np.exp(-_t4)
-    _t6 = 1 / (1 + _t5)
+    _t5 += 1
+    _t6 = 1 / _t5
     # adjoint of line 20: return -np.sum(np.log(sigmoid((2 * y - 1) * (h @ w0))))
-    _t7 = -1.0 / _t6
+    _t6 *= _t3
+    _t6 -= _t3
+    _t7 = np.outer(_t6, w0)
+    w0_bar = _t2.T @ _t6
     # adjoint of line 15: return 1 / (1 + np.exp(-z))
-    _t7 *= _t6
-    _t7 *= _t6
-    _t7 *= _t5
-    # adjoint of line 20: return -np.sum(np.log(sigmoid((2 * y - 1) * (h @ w0))))
-    _t7 *= _t3
-    _t8 = np.outer(_t7, w0)
-    w0_bar = _t2.T @ _t7
-    # adjoint of line 15: return 1 / (1 + np.exp(-z))
-    _t8 *= _t2
-    _t8 *= _t2
-    _t8 *= _t1
+    _t7 *= _t2
+    _t7 *= _t2
+    _t7 *= _t1
     # adjoint of line 19: h = sigmoid(X @ W.T)
-    W_bar = (X.T @ _t8).T
+    W_bar = (X.T @ _t7).T
     return w0_bar, W_bar
