@@ -11,7 +11,7 @@ import io
 import os
 import sys
 
-from . import checkpoints, gradients, growth, report, second_order
+from . import checkpoints, floors, gradients, growth, report, second_order
 from .peers import versions
 
 DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
@@ -31,6 +31,8 @@ def main(argv=None) -> int:
     log = sys.stderr if args.verbose or sys.stderr.isatty() else io.StringIO()
     print("gradients:", file=log)
     rows = gradients.run(quick=args.quick, only=args.only, log=log)
+    print("floors (the reasons of the targets table):", file=log)
+    floor = floors.measure(quick=args.quick)
     print("seed compile times, tape memory, compile growth:", file=log)
     seeds = growth.seed_compile_times(repeat=1 if args.quick else 5)
     tape = growth.tape_memory(1000 if args.quick else 100_000)
@@ -47,7 +49,7 @@ def main(argv=None) -> int:
         report.plot_gradients(rows, os.path.join(where, plots["gradients"]))
         if grow:
             report.plot_growth(grow, os.path.join(where, plots["growth"]))
-    text = report.markdown(rows, seeds, grow, tape, versions(), plots)
+    text = report.markdown(rows, seeds, grow, tape, versions(), plots, floor)
     text = text.rstrip("\n") + "\n" + "\n".join(second_order.markdown(second)) + "\n"
     text += "\n" + checkpoints.markdown(ckpt)
     if out:

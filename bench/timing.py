@@ -9,16 +9,19 @@ import timeit
 SLOW = 0.5  # seconds: a call this slow is measured once, not repeated
 
 
-def per_call(call, args: tuple, repeat: int = 20) -> float:
-    """Seconds per ``call(*args)``: the best of ``repeat`` runs of about 50 ms
-    each (many short runs: on a shared machine, some of them run undisturbed)."""
+def per_call(call, args: tuple, repeat: int = 100) -> float:
+    """Seconds per ``call(*args)``: the best of ``repeat`` runs of about 2 ms
+    each (many short runs: on a shared machine, where the scheduler's slices
+    are a few milliseconds, some of them run undisturbed)."""
     names = [f"a{k}" for k in range(len(args))]
     scope = dict(zip(names, args), call=call)
     timer = timeit.Timer(f"call({', '.join(names)})", globals=scope)
     number, total = timer.autorange()
     if total / number > SLOW:
         return total / number
-    number = max(1, number // 4)
+    each = total / number
+    number = max(1, number // 100)
+    repeat = max(5, min(repeat, int(1.0 / (each * number))))  # about a second a cell at most
     return min(timer.repeat(repeat, number)) / number
 
 

@@ -103,7 +103,8 @@ def test_error_after_fast_path_has_short_traceback():
     with pytest.raises(adcompiler.AdcError) as info:
         g(1.0 + 2.0j)
     names = [fr.name for fr in traceback.extract_tb(info.value.__traceback__)]
-    assert names == ["test_error_after_fast_path_has_short_traceback", "__call__"]
+    # one frame of ours: the guarded copy of the emitted function (api/fused.py)
+    assert names == ["test_error_after_fast_path_has_short_traceback", "two_grad"]
 
 
 def test_deleted_global_after_fast_path_is_a_compile_error(tmp_path, monkeypatch):
@@ -150,3 +151,99 @@ def test_varargs_counts_after_fast_path():
     assert g(2.0) == 4.0
     assert g(2.0, 1.0) == 5.0
     assert "total_grad" in g.source
+
+
+def stepped(x, n=3):
+    s = x
+    for _ in range(n):
+        s = s * x
+    return s
+
+
+def test_changed_default_seen_when_left_out():
+    """The guarded copy tests the user's defaults when a call leaves one out
+    (and only then: a call giving every value does not depend on them)."""
+    g = adcompiler.grad(stepped)
+    assert g(1.5, 2) == g(1.5, 2) == pytest.approx(3 * 1.5 ** 2)
+    assert g(1.5) == g(1.5) == pytest.approx(4 * 1.5 ** 3)  # the fast path for one value
+    old = stepped.__defaults__
+    try:
+        stepped.__defaults__ = (1,)
+        assert g(1.5) == pytest.approx(2 * 1.5)
+        assert g(1.5, 2) == g(1.5, 2) == pytest.approx(3 * 1.5 ** 2)
+        stepped.__defaults__ = (2,)  # after a fast call giving every value
+        assert g(1.5) == pytest.approx(3 * 1.5 ** 2)
+    finally:
+        stepped.__defaults__ = old
+    assert g(1.5) == pytest.approx(4 * 1.5 ** 3)
+
+
+def test_equal_global_rebound_and_closure_cell_changed():
+    global SCALE
+    g = adcompiler.grad(scaled)
+    for _ in range(2):
+        assert g(0.5) == pytest.approx(2.0 * math.cos(0.5))
+    try:
+        SCALE = float("2.0")  # a new object of the same value: same code, still right
+        assert g(0.5) == g(0.5) == pytest.approx(2.0 * math.cos(0.5))
+    finally:
+        SCALE = 2.0
+    k = 3.0
+
+    def inner(x):
+        return k * x * x
+
+    h = adcompiler.grad(inner)
+    assert h(2.0) == h(2.0) == 12.0
+    k = 5.0
+    assert h(2.0) == 20.0
+
+
+def failing(x):
+    return x / (x - 1.0)
+
+
+def test_error_in_emitted_code_shows_its_line():
+    import traceback
+
+    g = adcompiler.grad(failing)
+    g(2.0)
+    g(2.0)
+    with pytest.raises(ZeroDivisionError) as info:
+        g(1.0)
+    last = traceback.extract_tb(info.value.__traceback__)[-1]
+    assert last.name == "failing_grad" and "/" in last.line
+
+
+def test_positional_keyword_and_missing_arguments_after_fast_path():
+    g = adcompiler.grad(two, wrt=(0, 1))
+    assert g(2.0, 3.0) == g(2.0, 3.0) == (12.0, 4.0)
+    assert g(b=3.0, a=2.0) == (12.0, 4.0)
+    assert g(2.0) == (12.0, 4.0)
+    assert g(np.float64(2.0), 3.0) == (12.0, 4.0)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        g(2.0, c=1.0)
+    with pytest.raises(TypeError, match="missing"):
+        g(b=1.0)
+
+
+def test_copies_are_derivatives_of_the_same_function():
+    import copy
+
+    g = adcompiler.grad(two, wrt=(0, 1))
+    assert g(2.0, 3.0) == g(2.0, 3.0) == (12.0, 4.0)
+    for h in (copy.copy(g), copy.deepcopy(g)):
+        assert h is not g and h(2.0, 3.0) == (12.0, 4.0) and h(1.0) == (6.0, 1.0)
+        assert repr(h) == repr(g) and "two_grad" in h.source
+    assert g(2.0, 3.0) == (12.0, 4.0)
+
+
+def keyword_only(x, *, s=2.0):
+    return s * x * x
+
+
+def test_keyword_only_parameters_after_fast_path():
+    g = adcompiler.grad(keyword_only)
+    assert g(1.5) == g(1.5) == 6.0
+    assert g(1.5, s=3.0) == 9.0 and g(x=1.5, s=1.0) == 3.0
+    assert g(1.5) == 6.0

@@ -119,3 +119,65 @@ def test_adc_compile_without_jit_has_no_numba(tmp_path):
     out = tmp_path / "g.py"
     assert main(["compile", str(src), "-o", str(out)]) == 0
     assert "numba" not in out.read_text()
+
+
+def sine_tower(x, n=30):
+    s = x
+    for _ in range(n):
+        s = np.sin(s) + 0.5 * s
+    return s
+
+
+def counted(x, n=5):
+    s = x
+    k = 0
+    while k < n:  # a tape appended outside a range loop: grown, not reserved
+        s = s * s * 0.5 + 0.25
+        k = k + 1
+    return s
+
+
+def test_array_tapes_give_the_list_gradients():
+    """The tape as a NumPy array (runtime/jittapes.py) against the plain
+    gradient and central differences, across the first capacity (64) and
+    with a tape that grows (a while loop)."""
+    pytest.importorskip("numba")
+    plain, jitted = adcompiler.grad(sine_tower), adcompiler.grad(sine_tower, jit=True)
+    for n in (0, 1, 30, 64, 65, 300):
+        assert jitted(0.4, n) == pytest.approx(plain(0.4, n), rel=1e-12)
+    fd = (sine_tower(0.4 + 1e-7) - sine_tower(0.4 - 1e-7)) / 2e-7
+    assert jitted(0.4) == pytest.approx(fd, rel=1e-5)
+    plain, jitted = adcompiler.grad(counted), adcompiler.grad(counted, jit=True)
+    for n in (3, 64, 200):
+        assert jitted(0.3, n) == pytest.approx(plain(0.3, n), rel=1e-12)
+
+
+def test_array_tape_rewrite_only_for_plain_numbers():
+    """The rewrite keeps a list where the tape is used otherwise (a pop,
+    tuples of values) and turns a plain tape into an indexed array."""
+    import ast
+
+    from adcompiler.runtime import jittapes
+    plain = ast.parse(str(adcompiler.grad(sine_tower).source))
+    assert jittapes.tapes(plain, "sine_tower_grad") == ["tape"]
+    text = ast.unparse(jittapes.rewrite(plain, "sine_tower_grad", {"tape": "float64"}))
+    assert "reversed" not in text and ".append" not in text and "_adc_reserve" in text
+    tuples = ast.parse(adcompiler.source(rosenbrock_loop, args=(np.ones(4),)))
+    assert jittapes.tapes(tuples, "rosenbrock_loop_grad") == []
+
+
+def test_jit_fast_path_keeps_the_dispatch():
+    """After a float call (numba's compiled wrapper called directly), ints,
+    another n and arrays of another layout take their own code."""
+    pytest.importorskip("numba")
+    plain, jitted = adcompiler.grad(logistic_map), adcompiler.grad(logistic_map, jit=True)
+    assert jitted(0.3) == jitted(0.3) == pytest.approx(plain(0.3), rel=1e-12)
+    assert jitted(0, 3) == pytest.approx(plain(0.0, 3), rel=1e-12)
+    assert type(jitted(0)) is float and jitted(0) == pytest.approx(plain(0.0), rel=1e-12)
+    assert jitted(0.3, n=4) == pytest.approx(plain(0.3, 4), rel=1e-12)
+    assert jitted(0.3) == pytest.approx(plain(0.3), rel=1e-12)
+    rb = adcompiler.grad(rosenbrock_loop, jit=True)
+    x = np.random.default_rng(4).uniform(-1.0, 1.5, 16)
+    np.testing.assert_allclose(rb(x[::2].copy()), rb(x[::2]), rtol=1e-12)
+    np.testing.assert_allclose(rb(x[::2]), adcompiler.grad(rosenbrock_loop)(x[::2]),
+                               rtol=1e-12)

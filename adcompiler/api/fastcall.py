@@ -1,4 +1,6 @@
-"""The fast path of a call of ``grad(f)``: a dispatcher per kind of call.
+"""The fast path of a call of ``grad(f)`` where api/fused.py's guarded copy
+of the emitted function cannot be made (``*args``, renamed parameters,
+keyword-only ones with the JIT): a dispatcher per kind of call.
 
 After a call has found (or compiled) the emitted function for its kind of
 arguments, :class:`~adcompiler.api.reverse_grad.Derivative` installs a

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import operator
 import threading
 
 import numpy as np
@@ -25,6 +24,7 @@ from ..transform import checkpointing
 from . import array_api, pytree_grad
 from ..emit import backend
 from .fastcall import dispatcher
+from . import fused
 from ..runtime import jit as jitting
 from ..runtime.watch import _always as _fresh_always
 
@@ -111,8 +111,22 @@ def _always() -> bool:
     return True
 
 
-class Derivative:
-    """A compiled derivative that behaves like a function; ``.source`` shows it."""
+def _same(before: tuple, now: tuple) -> bool:
+    """Are the watched names' objects the ones a fast path was made with?"""
+    return len(before) == len(now) and all(a is b for a, b in zip(before, now))
+
+
+class Derivative(functools.partial):
+    """A compiled derivative that behaves like a function; ``.source`` shows it.
+
+    A call runs the function this object holds as a :class:`functools.partial`
+    (C code, no Python frame of its own): the general call :meth:`_general`,
+    or what :meth:`_install` made for the kind of the last call (the guarded
+    copy of the emitted function, api/fused.py, or a dispatcher,
+    api/fastcall.py).  A subclass defining ``__call__`` runs that instead."""
+
+    def __new__(cls, fn, *args, **kwargs):
+        return super().__new__(cls, _always)  # the function held: see _use
 
     def __init__(self, fn, wrt, with_value: bool, checkpoints=None, jit: bool = False) -> None:
         if jit:
@@ -131,13 +145,25 @@ class Derivative:
         # the emitted function's result is already what the caller gets
         self._plain = not with_value and (not self._tuple or len(wrt) > 1)
         self._indices = wrt_indices(fn, wrt)  # fail early on a bad wrt
+        self._params = list(inspect.signature(fn).parameters)
         self._floats = (float,) * len(self._indices)  # types of an all-float result
         self._trees: dict = {}  # calls with structures (pytree_grad.py): key -> (code, fn)
         self._last = None  # the Compiled of the last call with structures, if it was one
         self._backend = backend.NUMPY  # the emission backend of the last call (array_api.py)
-        self._call = self._general  # what a call runs: see __call__ below
-        self._dispatchers: dict = {}  # _call_key -> (entry, its dispatcher: fastcall.py)
+        self._dispatchers: dict = {}  # _call_key -> (entry, names' objects, fast path)
         functools.update_wrapper(self, fn)
+        self._use(self._general)
+
+    def __reduce__(self):
+        """Copies and pickles are new derivatives of the same function (not
+        partial's reduction, whose function is this object's own call)."""
+        return type(self), (self.fn, self.wrt, self.with_value, self.checkpoints, self.jit)
+
+    def _use(self, call) -> None:
+        """Make ``call`` what calls of this object run (partial's state: the
+        function, no bound arguments, this object's attributes kept)."""
+        self._call = call
+        functools.partial.__setstate__(self, (call, (), None, self.__dict__))
 
     def _compiled(self, sig=None, extra=None):
         extra = self._extra if extra is None else extra
@@ -192,7 +218,7 @@ class Derivative:
         key = tuple(map(type, args))  # enough for scalars: the common, cheap case
         if not _CONTAINERS.isdisjoint(key) or kwargs and not _CONTAINERS.isdisjoint(
                 map(type, kwargs.values())):
-            self._call = self._general  # .source now shows this call's code
+            self._use(self._general)  # .source now shows this call's code
             try:  # a dict, list or tuple: a structure of parameters (pytree_grad.py)?
                 result = pytree_grad.call(self, args, kwargs)
             except AdcError as err:
@@ -230,11 +256,10 @@ class Derivative:
             return self._finish(entry[1](*jitting.every_value(entry[1], args, kwargs)))
         return self._finish(entry[1](*args, **kwargs))
 
+    #: (named ``__call__`` in tracebacks, but not the class's ``__call__``:
+    #: partial's C call runs the function held, see _use)
     _general = __call__
-    #: A call runs ``self._call``: the general call above, or the dispatcher
-    #: fastcall.py made for the kind of the last call (a C-level getter, so
-    #: the fast path costs one closure call over the emitted function).
-    __call__ = property(operator.attrgetter("_call"))
+    del __call__
 
     def _install(self, key, entry: tuple, args: tuple, kwargs: dict) -> None:
         """Make the next calls of the kind of this one (``key``, ``entry``)
@@ -243,15 +268,34 @@ class Derivative:
         tail = jitting.defaults_after(entry[1], len(args)) if self.jit else ()
         # (another library's arrays: the fast path checks NumPy shapes only)
         if kwargs or entry[3] is not None or tail is None or self._backend is not backend.NUMPY:
-            self._call = self._general
+            self._use(self._general)
             return
+        watch = entry[4].watch if len(entry) > 4 else None
+        items = fused.watched(watch, self.fn, len(args) == len(self._params))
+        now = fused.snapshot(items)
         made = self._dispatchers.get(key)
-        if made is None or made[0] is not entry:
-            fresh = None if entry[2] is _fresh_always or entry[2] is _always else entry[2]
-            results = None if not self._plain else len(self._indices) if self._tuple else 0
-            made = self._dispatchers[key] = (entry, dispatcher(
-                entry[1], fresh, self._finish, self._general, args, results, tail))
-        self._call = made[1]
+        if made is None or made[0] is not entry or not _same(made[1], now):
+            made = self._dispatchers[key] = (entry, now,
+                                             self._fast(entry, args, tail, items, now))
+        self._use(made[2])
+
+    def _fast(self, entry: tuple, args: tuple, tail: tuple, items: tuple, now: tuple):
+        """The fast path for calls like ``args``: the guarded copy of the
+        emitted function (fused.py; with the JIT, a guard calling numba's
+        compiled function) where it can be made, else a dispatcher
+        (fastcall.py: ``*args``, renamed parameters, keyword-only ones with
+        the JIT)."""
+        results = None if not self._plain else len(self._indices) if self._tuple else 0
+        emitted = entry[1].py_func if self.jit else entry[1]
+        if len(entry) > 4 and fused.supported(emitted, self._params):
+            target = jitting.entry_point(entry[1], args) if self.jit else None
+            fast = fused.guarded(emitted, str(entry[4].source), args, entry[4].watch, items,
+                                 now, results, self._finish, self._general, user_error,
+                                 AdcError, target)
+            if fast is not None:
+                return fast
+        fresh = None if entry[2] is _fresh_always or entry[2] is _always else entry[2]
+        return dispatcher(entry[1], fresh, self._finish, self._general, args, results, tail)
 
     def _finish(self, result):
         """The emitted function's ``result`` as the caller gets it."""
@@ -288,8 +332,8 @@ class Derivative:
         if self._backend != backend.NUMPY:  # what the caller's library lacks: refused
             array_api.check_library(code.source, real_args, real_kwargs)
         if self.jit:
-            jitting.prepare(loaded, self.fn.__name__, real_args, real_kwargs)
-        return sig, loaded, code.fresh_check(), plan
+            loaded = jitting.prepare(loaded, self.fn.__name__, real_args, real_kwargs)
+        return sig, loaded, code.fresh_check(), plan, code
 
     def _plan(self, args: tuple, kwargs: dict):
         """Which arguments of calls with these types are converted to floats

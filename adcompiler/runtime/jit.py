@@ -12,11 +12,16 @@ an :class:`AdcError` naming the function rather than as numba's traceback.
 """
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 import types
+import weakref
+
+import numpy as np
 
 from ..errors import AdcError
+from . import jittapes
 
 INSTALL = "pip install 'adcompiler[jit]'  (or: pip install numba)"
 
@@ -70,13 +75,23 @@ def _teach_reversed() -> None:
 def load(compiled):
     """The entry function of ``compiled`` (a :class:`~adcompiler.compiler.Compiled`)
     with every function of its module compiled lazily by numba's ``njit``."""
+    jitted = _jitted(compiled.load().__globals__, compiled.entry)
+    _MODULES[jitted] = (compiled, {})
+    return jitted
+
+
+def _jitted(namespace: dict, entry: str):
+    """Every function of the module ``namespace`` replaced by its ``njit``
+    version (numba compiles each when first called); the entry's."""
     nb = numba()
-    entry = compiled.load()
-    namespace = entry.__globals__
     for name, value in list(namespace.items()):
         if isinstance(value, types.FunctionType) and value.__module__ == namespace["__name__"]:
             namespace[name] = nb.njit(cache=False)(value)
-    return namespace[compiled.entry]
+    return namespace[entry]
+
+
+#: numba's entry function -> (its Compiled, {(signature, tapes): the array-tape version})
+_MODULES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def every_value(jitted, args: tuple, kwargs: dict) -> tuple:
@@ -97,15 +112,62 @@ def defaults_after(jitted, count: int) -> tuple:
     return tuple(p.default for p in params)
 
 
-def prepare(jitted, name: str, args: tuple, kwargs: dict) -> None:
-    """Compile ``jitted`` for the types of the call ``(args, kwargs)`` now
-    (defaults included); numba's refusal becomes an AdcError naming ``name``."""
+def entry_point(jitted, args: tuple):
+    """What a guarded call (api/fused.py) of ``jitted`` with ``args`` runs:
+    numba's compiled wrapper of the overload for these types, which skips
+    the dispatcher's typing of every argument (about 70 ns a call), where
+    every argument given is a float or a bool (the guard's exact types then
+    always pick that overload; the values left at their defaults are fixed);
+    otherwise ``jitted`` itself, which picks the overload."""
+    if not all(type(a) is float or type(a) is bool for a in args):
+        return jitted
     nb = numba()
+    values = every_value(jitted, args, {})
+    found = jitted.overloads.get(tuple(nb.typeof(v) for v in values))
+    return jitted if found is None else found.entry_point
+
+
+def prepare(jitted, name: str, args: tuple, kwargs: dict):
+    """Compile ``jitted`` for the types of the call ``(args, kwargs)`` now
+    (defaults included); numba's refusal becomes an AdcError naming ``name``.
+    The function to run for such calls: the version with its tapes as
+    arrays (runtime/jittapes.py) where it has such tapes, else ``jitted``."""
+    nb = numba()
+    sig = tuple(nb.typeof(a) for a in every_value(jitted, args, kwargs))
     try:
-        jitted.compile(tuple(nb.typeof(a) for a in every_value(jitted, args, kwargs)))
+        jitted.compile(sig)
     except Exception as err:  # numba's TypingError, UnsupportedError, ...
         raise AdcError(f"numba cannot compile the gradient code of {name} (jit=True): "
                        f"{_reason(err)}; call the gradient without jit=True") from None
+    return _array_tapes(jitted, sig) or jitted
+
+
+def _array_tapes(jitted, sig: tuple):
+    """``jitted`` with the tapes numba types as lists of numbers made arrays,
+    compiled for ``sig``; None when it has none (or numba refuses it)."""
+    compiled, versions = _MODULES.get(jitted, (None, None))
+    if compiled is None:
+        return None
+    tree = ast.parse(str(compiled.source))
+    names = jittapes.tapes(tree, compiled.entry)
+    typemap = jitted.overloads[sig].type_annotation.typemap if names else {}
+    dtypes = {n: jittapes.dtype_of(typemap.get(n)) for n in names}
+    dtypes = {n: d for n, d in dtypes.items() if d is not None}
+    if not dtypes:
+        return None
+    key = (sig, tuple(sorted(dtypes.items())))
+    if key not in versions:
+        module = jittapes.rewrite(tree, compiled.entry, dtypes)
+        filename = f"<adcompiler:{compiled.entry} (numba, array tapes)>"
+        namespace = {"__name__": "adcompiler_generated", **(compiled.arrays or {}), "_adc_np": np}
+        exec(compile(module, filename, "exec"), namespace)
+        fast = _jitted(namespace, compiled.entry)
+        try:
+            fast.compile(sig)
+        except Exception:  # numba refuses the rewrite: the list version runs
+            fast = None
+        versions[key] = fast
+    return versions[key]
 
 
 def _reason(err: Exception) -> str:
