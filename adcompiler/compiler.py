@@ -155,7 +155,8 @@ def prepared(sf: SourceFunction, shapes, dtypes, check=None) -> tuple:
     (the number of outputs).  Shared by the gradient and by the vector-Jacobian
     product of array code (compiler_vjp.py)."""
     program, key = lower(sf)
-    entry = _pass(custom_entry(program, key), optimize)
+    entry = _optimized(program, key) if key not in program.custom else \
+        _pass(custom_entry(program, key), optimize)
     if check is not None:
         check(entry)
     if shapes is UNDECLARED:  # command line without --shapes: arrays only if the code says so
@@ -276,7 +277,7 @@ def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> l
             continue
         if key_ not in program.functions:  # an opaque custom function: emitted as written
             continue
-        fn = _pass(program.functions[key_], optimize)
+        fn = _optimized(program, key_)
         if kind == "primal":
             out.append(_specialized(ctx, fn, ctx.callee_param_shapes(key_)) if ctx else fn)
             todo += [(k, "primal") for k in sorted(_callees(fn))]
@@ -292,6 +293,16 @@ def callee_functions(program: Program, fwd_needed, primal_needed, ctx=None) -> l
         more_primal = (_callees(fwd) | _callees(bwd)) & set(program.functions)
         todo += [(k, "fwd") for k in sorted(more_fwd)] + [(k, "primal") for k in sorted(more_primal)]
     return out
+
+
+def _optimized(program: Program, key: str) -> Function:
+    """The user's function ``key`` optimised, once per program (the entry is
+    optimised again as a callee when it calls itself, or as a primal callee)."""
+    fn, memo = program.functions[key], program.__dict__.setdefault("optimized", {})
+    if key in memo and memo[key][0] is fn:
+        return observed("optimize", memo[key][1])
+    memo[key] = (fn, _pass(fn, optimize))
+    return memo[key][1]
 
 
 def custom_entry(program: Program, key: str) -> Function:

@@ -11,7 +11,7 @@ import io
 import os
 import sys
 
-from . import checkpoints, floors, gradients, growth, report, second_order
+from . import checkpoints, floors, gradients, growth, report, scale, second_order
 from .peers import versions
 
 DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
@@ -52,7 +52,9 @@ def main(argv=None) -> int:
     text = report.markdown(rows, seeds, grow, tape, versions(), plots, floor)
     text = text.rstrip("\n") + "\n" + "\n".join(second_order.markdown(second)) + "\n"
     text += "\n" + checkpoints.markdown(ckpt)
-    if out:
+    if out:  # the Dask / PyTorch section of `python -m bench.scale --large` stays
+        kept = scale.kept_section(out)
+        text += ("\n" + kept) if kept else ""
         with open(out, "w", encoding="utf-8") as fh:
             fh.write(text)
         print(f"wrote {out}", file=sys.stderr)

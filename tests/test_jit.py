@@ -181,3 +181,22 @@ def test_jit_fast_path_keeps_the_dispatch():
     np.testing.assert_allclose(rb(x[::2].copy()), rb(x[::2]), rtol=1e-12)
     np.testing.assert_allclose(rb(x[::2]), adcompiler.grad(rosenbrock_loop)(x[::2]),
                                rtol=1e-12)
+
+
+def quintic(x):
+    return x * x * x * x * x * 1e-20
+
+
+def test_a_differentiated_integer_runs_the_python_code():
+    """numba computes an int argument in int64, which wraps around at 2**63
+    where Python's integers grow: (10**5)**4 came out as garbage (4.08 for
+    5.0).  Such calls run the emitted Python code; floats keep numba."""
+    pytest.importorskip("numba")
+    g = adcompiler.grad(quintic, jit=True)
+    assert g(10 ** 5) == pytest.approx(5.0, rel=1e-12)
+    assert g(True) == pytest.approx(5e-20, rel=1e-12)
+    assert g(1e5) == pytest.approx(5.0, rel=1e-12)
+    with pytest.raises(OverflowError):  # as without the JIT: Python's int too large
+        adcompiler.grad(logistic_map, jit=True)(3, 12)
+    with pytest.raises(OverflowError):
+        adcompiler.grad(logistic_map)(3, 12)

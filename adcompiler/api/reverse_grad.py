@@ -252,7 +252,7 @@ class Derivative(functools.partial):
             self._extra = varargs.extra_count(self.fn, len(args))
         self._called = True
         self._install(key, entry, args, kwargs)
-        if self.jit:  # numba is slow with omitted defaults: pass every value
+        if jitting.is_jitted(entry[1]):  # numba is slow with omitted defaults: every value
             return self._finish(entry[1](*jitting.every_value(entry[1], args, kwargs)))
         return self._finish(entry[1](*args, **kwargs))
 
@@ -265,7 +265,8 @@ class Derivative(functools.partial):
         """Make the next calls of the kind of this one (``key``, ``entry``)
         take the fast path; calls with keywords or converted arguments keep
         the general one."""
-        tail = jitting.defaults_after(entry[1], len(args)) if self.jit else ()
+        jitted = jitting.is_jitted(entry[1])
+        tail = jitting.defaults_after(entry[1], len(args)) if jitted else ()
         # (another library's arrays: the fast path checks NumPy shapes only)
         if kwargs or entry[3] is not None or tail is None or self._backend is not backend.NUMPY:
             self._use(self._general)
@@ -286,9 +287,10 @@ class Derivative(functools.partial):
         (fastcall.py: ``*args``, renamed parameters, keyword-only ones with
         the JIT)."""
         results = None if not self._plain else len(self._indices) if self._tuple else 0
-        emitted = entry[1].py_func if self.jit else entry[1]
+        jitted = jitting.is_jitted(entry[1])
+        emitted = entry[1].py_func if jitted else entry[1]
         if len(entry) > 4 and fused.supported(emitted, self._params):
-            target = jitting.entry_point(entry[1], args) if self.jit else None
+            target = jitting.entry_point(entry[1], args) if jitted else None
             fast = fused.guarded(emitted, str(entry[4].source), args, entry[4].watch, items,
                                  now, results, self._finish, self._general, user_error,
                                  AdcError, target)
@@ -331,9 +333,20 @@ class Derivative(functools.partial):
         code, loaded = self._compiled(sig, extra)
         if self._backend != backend.NUMPY:  # what the caller's library lacks: refused
             array_api.check_library(code.source, real_args, real_kwargs)
-        if self.jit:
+        if self.jit and not self._integer_wrt(real_args, real_kwargs):
             loaded = jitting.prepare(loaded, self.fn.__name__, real_args, real_kwargs)
+        elif self.jit:  # numba's int64 wraps around where Python's integers grow:
+            loaded = code.load()  # a differentiated integer runs the Python code
         return sig, loaded, code.fresh_check(), plan, code
+
+    def _integer_wrt(self, args: tuple, kwargs: dict) -> bool:
+        """Whether a differentiated argument of this call is an integer or a
+        boolean number (with jit=True it runs the emitted Python code:
+        numba computes such values in int64, which wraps around)."""
+        names = list(inspect.signature(self.fn).parameters)
+        values = [args[i] if i < len(args) else kwargs.get(names[i]) for i in self._indices]
+        return any(isinstance(v, (int, np.integer, np.bool_)) and not isinstance(v, float)
+                   for v in values)
 
     def _plan(self, args: tuple, kwargs: dict):
         """Which arguments of calls with these types are converted to floats

@@ -64,11 +64,15 @@ def _table() -> dict:
     return by_id
 
 
+def _other_spaces() -> tuple:
+    """The modules other than NumPy that array records are spelled in."""
+    spaces = {ns for r in PRIMS.values() if "structural" in r.extra for ns in r.spellings}
+    return tuple(sorted(spaces - {"np", "method", "attr", "builtin", "math"}))
+
+
 def _other_modules() -> tuple:
     """The loaded modules other than NumPy that array records are spelled in."""
-    spaces = {ns for r in PRIMS.values() if "structural" in r.extra for ns in r.spellings}
-    return tuple(sorted(ns for ns in spaces - {"np", "method", "attr", "builtin", "math"}
-                        if module_of(ns) is not None))
+    return tuple(ns for ns in _other_spaces() if module_of(ns) is not None)
 
 
 def _signature(name: str) -> Signature:
@@ -82,7 +86,10 @@ def _tables() -> dict:
     """The spelling tables, rebuilt when a record is added or replaced (so a
     new record is lowered without further edits): ``by_id`` (NumPy functions),
     ``methods`` (``x.sum()``) and ``attrs`` (``x.T``, ``x.shape``)."""
-    key = (tuple(map(id, PRIMS.values())), _other_modules())
+    records = list(PRIMS.values())  # compared by identity: cheaper than a key of ids
+    if _TABLES.get("records") != records:
+        _TABLES.update(records=records, key=None, spaces=_other_spaces())
+    key = tuple(ns for ns in _TABLES["spaces"] if module_of(ns) is not None)  # loaded ones
     if _TABLES.get("key") != key:
         _TABLES.update(key=key, by_id=_table(), methods=dict(_spelled("method"), clip="clip"),
                        attrs=dict(_spelled("attr")))

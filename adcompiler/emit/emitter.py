@@ -30,7 +30,7 @@ from .inlining import Inlining
 from .liveness import Liveness, Ownership
 from .naming import Namer
 from .ufuncs import inplace_ufunc
-from .printer import COMMENT_MARK, comment_text
+from .printer import comment_statement
 
 _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
 
@@ -279,7 +279,7 @@ def _comment(loc) -> ast.stmt:
     text = f"adjoint of {where}" if loc.role == "adjoint" else where
     if loc.text:
         text += ": " + loc.text
-    return ast.Expr(ast.Constant(COMMENT_MARK + comment_text(text)))
+    return comment_statement(text)
 
 
 def emit_function(fn: Function, reserved: set, shapes: dict | None = None,

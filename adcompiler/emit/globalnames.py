@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import ast
 
+from ..core.astwalk import ast_walk
+
 _MARK = "_adc_global"
 #: how each module-level name is brought into scope under an alias
 _MODULES = {"math": "math", "np": "numpy"}
@@ -54,27 +56,50 @@ def identifiers_in(tree: ast.AST, skip=lambda node: False) -> set:
     """Every name, parameter and function name written in ``tree`` (but the
     ``ast.Name`` nodes ``skip`` accepts): what emitted names must avoid."""
     names: set = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not skip(node):
-            names.add(node.id)
-        elif isinstance(node, ast.arg):
+    for node in ast_walk(tree):
+        kind = type(node)
+        if kind is ast.Name:
+            if not skip(node):
+                names.add(node.id)
+        elif kind is ast.arg:
             names.add(node.arg)
         elif isinstance(node, ast.FunctionDef):
             names.add(node.name)
     return names
 
 
-def _local_names(module: ast.Module) -> set:
-    """Names the module binds or reads other than through :func:`global_name`."""
-    return identifiers_in(module, skip=_is_global)
+def _names_and_globals(module: ast.Module) -> tuple:
+    """``(local, used)``: the names the module binds or reads other than
+    through :func:`global_name` (:func:`identifiers_in`), and the global
+    names it reads through it; one walk."""
+    local: set = set()
+    used: set = set()
+    todo = [module]  # grows while it is read: every node once, in no order
+    for node in todo:
+        kind = type(node)
+        if kind is ast.Name:
+            (used if getattr(node, _MARK, False) else local).add(node.id)
+            continue  # its one child is the context
+        if kind is ast.arg:
+            local.add(node.arg)
+        elif isinstance(node, ast.FunctionDef):
+            local.add(node.name)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                todo += [v for v in value if isinstance(v, ast.AST)]
+            elif isinstance(value, ast.AST):
+                todo.append(value)
+    return local, used
 
 
 def alias_globals(module: ast.Module, helpers: set) -> dict:
     """Rename clashing global references in ``module``; returns
     ``{global name: alias}`` for the ones renamed.  ``helpers`` are names of
     functions the module defines for itself (their ``def`` is renamed too)."""
-    used = sorted({node.id for node in ast.walk(module) if _is_global(node)})
-    taken = _local_names(module) - helpers
+    local, used = _names_and_globals(module)
+    used = sorted(used)
+    taken = local - helpers
     aliases: dict = {}
     for name in used:
         if name in taken:
@@ -84,7 +109,7 @@ def alias_globals(module: ast.Module, helpers: set) -> dict:
             aliases[name] = alias
             taken.add(alias)
     if aliases:
-        for node in ast.walk(module):
+        for node in ast_walk(module):
             if _is_global(node) and node.id in aliases:
                 node.id = aliases[node.id]
             elif isinstance(node, ast.FunctionDef) and node.name in helpers \

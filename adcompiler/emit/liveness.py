@@ -9,6 +9,7 @@ the next value, and ``+=`` may update a value that dies at that statement.
 from __future__ import annotations
 
 from ..core.ir import Block, Function, ForRange, Var, While, stmt_inputs, sub_blocks
+from . import backend
 
 
 class Ownership:
@@ -68,8 +69,10 @@ class Ownership:
     def pushed_copy(self, a) -> bool:
         """Is ``a`` a view that a tape must store as a copy (an item write
         may later change the array it looks into: one of this function's own,
-        so a NumPy array or scalar, both of which have ``.copy()``)?"""
-        if self.shapes.get(a) == ():
+        so a NumPy array or scalar, both of which have ``.copy()``)?  One
+        element is NumPy's scalar copy, but a 0-d view under the array-api
+        backend (PyTorch, CuPy)."""
+        if self.shapes.get(a) == () and not backend.array_api():
             return False
         seen = set()
         while a in self.base and a not in seen:

@@ -23,13 +23,14 @@ with warnings.catch_warnings():  # astor 0.8 touches ast.Num, deprecated on 3.12
     except ImportError:  # pragma: no cover - astor is a declared dependency
         astor = None
 
+#: a comment statement: a name astor writes as it is (:func:`comment_statement`)
+_NAMED = re.compile(r"^([ \t]*)" + re.escape(COMMENT_MARK) + r"(.*)$", re.M)
 _MARKED = re.compile(r"^(\s*)([rbu]?(?:\"\"\"|'\'\'|\"|'))" + re.escape(COMMENT_MARK) + r".*$", re.M)
 
 
 def to_source(tree: ast.AST) -> str:
     tree = decorated(tree) if isinstance(tree, ast.Module) else tree  # adc compile --jit
-    ast.fix_missing_locations(tree)
-    text = None
+    text = None  # astor reads no line numbers: only the fallback gets them filled in
     if astor is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -38,19 +39,46 @@ def to_source(tree: ast.AST) -> str:
             except Exception:  # pragma: no cover - fall back to the standard printer
                 text = None
     if text is None:
-        text = ast.unparse(tree) + "\n"
+        text = ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+    text = _NAMED.sub(lambda m: m.group(1) + "# " + m.group(2), text)
     text = _MARKED.sub(_to_comment, text)
     return re.sub(r"\n{3,}(?=def )", "\n\n\n", text)
+
+
+def comment_statement(text: str) -> ast.stmt:
+    """A statement printed as the line ``# text`` (``text`` made safe by
+    :func:`comment_text`): an expression statement of a name that is the
+    marked text, which the printer writes as it is.  (A string constant,
+    the former form, went through astor's choice of quotes, which evaluates
+    each candidate, and a parse back for each comment line.)"""
+    return ast.Expr(ast.Name(COMMENT_MARK + comment_text(text), ast.Load()))
 
 
 def _to_comment(match: re.Match) -> str:
     indent = match.group(1)
     literal = match.group(0).strip()
-    try:
-        value = ast.literal_eval(literal)
-    except (ValueError, SyntaxError):
-        return match.group(0)
+    value = _plain_literal(literal)
+    if value is None:
+        try:
+            value = ast.literal_eval(literal)
+        except (ValueError, SyntaxError):
+            return match.group(0)
     return indent + "# " + comment_text(value[len(COMMENT_MARK):])
+
+
+def _plain_literal(literal: str):
+    """The value of a string literal whose text is its value (quoted, no
+    prefix, no backslash, no quote character of its kind inside, printable),
+    else None: what :func:`ast.literal_eval` gives, without a parse for each
+    comment line of the emitted code."""
+    for quote in ('"""', "'''", '"', "'"):
+        if literal.startswith(quote):
+            inner = literal[len(quote):-len(quote)]
+            if len(literal) >= 2 * len(quote) and literal.endswith(quote) and \
+                    quote[0] not in inner and "\\" not in inner and inner.isprintable():
+                return inner
+            return None
+    return None
 
 
 def comment_text(text: str) -> str:

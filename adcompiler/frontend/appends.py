@@ -19,6 +19,7 @@ import ast
 import builtins
 import copy
 
+from ..core.astwalk import ast_walk
 from .comprehensions import MAX_UNROLL
 from .syntax import literal_int
 
@@ -117,7 +118,7 @@ class _Appends:
     def static_iter(self, s: ast.For) -> ast.expr:
         items = _static_items(s.iter, self.shadowed)
         if items is None and any(isinstance(n, ast.Name) and n.id in self.shadowed
-                                 for n in ast.walk(s.iter)):
+                                 for n in ast_walk(s.iter)):
             return s.iter  # a local range or reversed: the loop lowering refuses it by name
         if items is not None and len(items) <= MAX_UNROLL:
             return ast.copy_location(ast.Tuple(items, ast.Load()), s.iter)
@@ -152,13 +153,13 @@ class _Appends:
 def rewrite_appends(sf, body: list) -> list:
     """``body`` with the appends above rewritten (lists bound only to list
     displays; anything else is left for the refusal in prepass.py)."""
-    appended = {_append_of(s, {n.id for n in ast.walk(s) if isinstance(n, ast.Name)})
+    appended = {_append_of(s, {n.id for n in ast_walk(s) if isinstance(n, ast.Name)})
                 for s in _walk_stmts(body)} - {None}
     if not appended:
         return body
     displays, others = set(), set()
     for s in _walk_stmts(body):
-        for node in ast.walk(s) if not isinstance(s, (ast.For, ast.While, ast.If)) else \
+        for node in ast_walk(s) if not isinstance(s, (ast.For, ast.While, ast.If)) else \
                 [getattr(s, "target", None)]:
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 is_display = isinstance(s, ast.Assign) and len(s.targets) == 1 and \
@@ -167,7 +168,7 @@ def rewrite_appends(sf, body: list) -> list:
     lists = (appended & displays) - others
     if not lists:
         return body
-    stored = {n.id for s in body for n in ast.walk(s)
+    stored = {n.id for s in body for n in ast_walk(s)
               if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     shadowed = {name for name in ("range", "reversed")
                 if name in stored or not _is_builtin(sf, name)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 
+from ..core.astwalk import ast_walk, children
 from .source import SourceFunction
 from .syntax import contains_return
 
@@ -16,7 +17,7 @@ MAX_NESTING = 90
 def check_signature(sf: SourceFunction, node: ast.FunctionDef) -> None:
     if isinstance(node, ast.AsyncFunctionDef):
         raise sf.error("async def is not supported; write a plain def", node, "async def")
-    for inner in ast.walk(node):
+    for inner in ast_walk(node):
         if isinstance(inner, (ast.Yield, ast.YieldFrom)):
             raise sf.error("generator functions (yield) are not supported", inner, "yield")
     a = node.args
@@ -71,11 +72,11 @@ def _ifexp_depth(stmt: ast.stmt) -> int:
     """How deeply conditional expressions nest in one statement's own
     expressions (iterative: a long sum is a deep tree)."""
     deepest = 0
-    todo = [(child, 0) for child in ast.iter_child_nodes(stmt) if isinstance(child, ast.expr)]
+    todo = [(child, 0) for child in children(stmt) if isinstance(child, ast.expr)]
     while todo:
         node, d = todo.pop()
         if isinstance(node, ast.IfExp):
             d += 1
             deepest = max(deepest, d)
-        todo.extend((child, d) for child in ast.iter_child_nodes(node))
+        todo.extend((child, d) for child in children(node))
     return deepest

@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import copy
 
+from ..core.astwalk import ast_walk, children
 from .source import SourceFunction
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -87,7 +88,7 @@ class Lifter:
             self.helpers[name] = Lifted(name, node, self.sf)
         for s in body:
             if _definition(s) is None:
-                for n in ast.walk(s):
+                for n in ast_walk(s):
                     if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load) \
                             and n.id in self.helpers:
                         raise self.sf.error(f"{n.id} is a nested function and is also assigned; "
@@ -140,7 +141,7 @@ class Lifter:
         parameters, then the captured names (renamed when hidden, ``x#c1`` ->
         ``x_c1``), without defaults."""
         node = h.node
-        used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | set(h.params)
+        used = {n.id for n in ast_walk(node) if isinstance(n, ast.Name)} | set(h.params)
         h.renames = {}
         for c in h.captured:
             if "#" in c:
@@ -273,7 +274,7 @@ def _stmts_below(s: ast.stmt):
 
 def _reads(stmts: list, name: str):
     for s in stmts:
-        for n in ast.walk(s):
+        for n in ast_walk(s):
             if isinstance(n, ast.Name) and n.id == name:
                 return n
     return None
@@ -286,7 +287,7 @@ def _constant(node) -> bool:
 
 
 def _nonlocals(node) -> list:
-    return [n for s in ast.walk(node) if isinstance(s, ast.Nonlocal) for n in s.names]
+    return [n for s in ast_walk(node) if isinstance(s, ast.Nonlocal) for n in s.names]
 
 
 def _free_names(node) -> list:
@@ -318,11 +319,11 @@ def _scan(nodes: list, bound: set, loads: dict) -> None:
             inner_loads: dict = {}
             for g in n.generators:
                 _scan([g.iter], set(), inner_loads)
-                inner_bound |= {t.id for t in ast.walk(g.target) if isinstance(t, ast.Name)}
+                inner_bound |= {t.id for t in ast_walk(g.target) if isinstance(t, ast.Name)}
                 _scan(g.ifs, set(), inner_loads)
             _scan([n.key, n.value] if isinstance(n, ast.DictComp) else [n.elt], set(),
                   inner_loads)
-            targets = {t.id for g in n.generators for t in ast.walk(g.target)
+            targets = {t.id for g in n.generators for t in ast_walk(g.target)
                        if isinstance(t, ast.Name)}
             for f in inner_loads:
                 if f not in targets:
@@ -334,7 +335,7 @@ def _scan(nodes: list, bound: set, loads: dict) -> None:
             else:
                 bound.add(n.id)
             continue
-        todo.extend(ast.iter_child_nodes(n))
+        todo.extend(children(n))
 
 
 class _RenameLoads(ast.NodeTransformer):
@@ -349,6 +350,11 @@ class _RenameLoads(ast.NodeTransformer):
 
 def lift_closures(sf: SourceFunction, body: list, outer_locals: set) -> list:
     """``body`` without its nested functions, their calls rewritten."""
-    if not any(isinstance(n, _FUNCS + (ast.Lambda,)) for s in body for n in ast.walk(s)):
+    if not defines_functions(body):
         return body
     return Lifter(sf, outer_locals).lift(body)
+
+
+def defines_functions(body: list) -> bool:
+    """Does ``body`` define a function (``def`` or ``lambda``) anywhere?"""
+    return any(isinstance(n, _FUNCS + (ast.Lambda,)) for s in body for n in ast_walk(s))

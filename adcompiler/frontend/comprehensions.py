@@ -40,6 +40,7 @@ import copy
 
 import numpy as np
 
+from ..core.astwalk import ast_walk, children
 from .syntax import literal_int
 
 #: longest list comprehension unrolled into a display
@@ -135,6 +136,12 @@ class Comprehensions:
         return None
 
 
+def has_comprehension(node: ast.AST) -> bool:
+    """Does ``node`` hold a comprehension this module rewrites (not inside a
+    nested function, whose own compilation rewrites it)?"""
+    return _has_comp(node)
+
+
 def _has_comp(node: ast.AST) -> bool:
     todo = [node]
     while todo:
@@ -142,7 +149,7 @@ def _has_comp(node: ast.AST) -> bool:
         if isinstance(n, _COMPS):
             return True
         if not isinstance(n, _SCOPES):
-            todo.extend(ast.iter_child_nodes(n))
+            todo.extend(children(n))
     return False
 
 
@@ -249,7 +256,7 @@ class _Rewriter(ast.NodeTransformer):
                 raise self.sf.error("async comprehensions are not supported", comp,
                                     "comprehension")
             it = _rename(gen.iter, renames)
-            for n in ast.walk(gen.target):
+            for n in ast_walk(gen.target):
                 if isinstance(n, ast.Name):
                     renames[n.id] = f"{n.id}#c{self.owner.counter}"
             target = _rename(gen.target, renames, store=True)
@@ -358,7 +365,7 @@ class _Renamer(ast.NodeTransformer):
         return node
 
     def _comp(self, node):
-        bound = {n.id for g in node.generators for n in ast.walk(g.target)
+        bound = {n.id for g in node.generators for n in ast_walk(g.target)
                  if isinstance(n, ast.Name)}
         inner = _Renamer({k: v for k, v in self.renames.items() if k not in bound}, False)
         node.generators[0].iter = self.visit(node.generators[0].iter)
@@ -412,5 +419,5 @@ def _displays(body: list) -> dict:
                 isinstance(n.targets[0], ast.Name) and isinstance(n.value, (ast.Tuple, ast.List)) \
                 and not any(isinstance(e, ast.Starred) for e in n.value.elts):
             lengths[n.targets[0].id] = len(n.value.elts)
-        todo.extend(ast.iter_child_nodes(n))
+        todo.extend(children(n))
     return {k: v for k, v in lengths.items() if counts.get(k) == 1}

@@ -22,8 +22,10 @@ Flag names contain ``#``, so they can never collide with a user's names.
 from __future__ import annotations
 
 import ast
+import collections
 import copy
 
+from ..core.astwalk import children
 from .prepass import prepare
 from .loops import names_in, rewrite_for, static_nonempty
 
@@ -284,13 +286,14 @@ def _cmp(a: ast.expr, op, b: ast.expr, at) -> ast.expr:
 
 def count_returns(fn: ast.FunctionDef) -> int:
     """How many values the function returns (1 unless it returns tuple literals)."""
-    todo = list(fn.body)  # not the returns of nested functions
-    while todo:
-        node = todo.pop(0)
+    todo = collections.deque(fn.body)  # not the returns of nested functions; breadth
+    while todo:  # first (a list's pop(0) made this quadratic in the body's length)
+        node = todo.popleft()
         if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
             return len(node.value.elts)
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            todo.extend(ast.iter_child_nodes(node))
+            # statements never sit inside expressions: their subtrees are skipped
+            todo.extend(c for c in children(node) if not isinstance(c, ast.expr))
     return 1
 
 

@@ -29,6 +29,7 @@ import ast
 import copy
 import operator
 
+from ..core.astwalk import ast_walk
 from ..core.ir import Builder, Const
 from .syntax import literal_int
 
@@ -47,7 +48,7 @@ def needs_rewrite(s: ast.For) -> bool:
 
 
 def names_in(target: ast.expr) -> list:
-    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+    return [n.id for n in ast_walk(target) if isinstance(n, ast.Name)]
 
 
 class LoopRewriter:
@@ -61,7 +62,7 @@ class LoopRewriter:
         self.assigned: set = set()
 
     def rewrite(self, s: ast.For) -> list:
-        self.assigned = {n.id for st in s.body for n in ast.walk(st)
+        self.assigned = {n.id for st in s.body for n in ast_walk(st)
                          if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         if is_call_of(s.iter, "reversed"):
             arg = self.one_arg(s.iter, "reversed")
@@ -294,10 +295,10 @@ def refuse_shadowed(sf, node: ast.expr) -> None:
     header while the function assigns that name: Python calls the local
     there (UnboundLocalError before its assignment), not the builtin the
     loop rewriting recognises by name."""
-    params = {a.arg for a in ast.walk(sf.node.args) if isinstance(a, ast.arg)}
-    local = params | {t.id for t in ast.walk(sf.node) if isinstance(t, ast.Name)
+    params = {a.arg for a in ast_walk(sf.node.args) if isinstance(a, ast.arg)}
+    local = params | {t.id for t in ast_walk(sf.node) if isinstance(t, ast.Name)
                       and isinstance(t.ctx, ast.Store)}
-    for call in ast.walk(node):
+    for call in ast_walk(node):
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and \
                 call.func.id in ("range",) + _WRAPPERS and call.func.id in local:
             raise sf.error(f"{call.func.id} is a local variable of this function (assigned "

@@ -95,5 +95,12 @@ def lower_program(sf: SourceFunction) -> tuple:
 
 
 def identifiers(program: Program) -> set:
-    """Every identifier in the user's sources: emitted names must avoid them."""
-    return set().union(*(identifiers_in(sf.node) for sf in program.sources.values()))
+    """Every identifier in the user's sources: emitted names must avoid them.
+    Walked once per program and set of sources (lowering and emission ask)."""
+    nodes = tuple(sf.node for sf in program.sources.values())
+    cached = program.__dict__.get("_identifiers")
+    if cached is None or len(cached[0]) != len(nodes) or \
+            any(a is not b for a, b in zip(cached[0], nodes)):
+        cached = program._identifiers = (nodes, set().union(
+            *(identifiers_in(node) for node in nodes)))
+    return set(cached[1])

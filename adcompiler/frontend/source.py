@@ -464,11 +464,11 @@ def _load_live(fn) -> SourceFunction:
     except (OSError, TypeError):
         raise unavailable from None
     text = textwrap.dedent("".join(lines))
-    try:
-        tree = ast.parse(text)
+    try:  # parsed at its line of the file (ast.increment_lineno walked the whole tree)
+        tree = ast.parse("\n" * (first - 1) + text)
     except SyntaxError as exc:
         raise CompileError(syntax_message(exc), code.co_filename,
-                           (exc.lineno or 1) + first - 1, exc.offset or 0, "syntax") from None
+                           exc.lineno or first, exc.offset or 0, "syntax") from None
     if not tree.body or (code.co_filename.startswith("<") and not _defines(tree.body[0], fn)):
         # Python 3.13's linecache answers for '<string>' with unrelated text
         raise unavailable
@@ -476,7 +476,6 @@ def _load_live(fn) -> SourceFunction:
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # async: checks.py says so
         raise CompileError("only functions defined with def can be differentiated",
                            code.co_filename, first, 1, type(node).__name__)
-    ast.increment_lineno(tree, first - 1)
     try:
         file_lines = source_lines(read_source(code.co_filename))
     except (OSError, CompileError):

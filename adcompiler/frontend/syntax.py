@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 
+from ..core.astwalk import ast_walk
 from ..core.ir import Const, Var
 
 
@@ -49,7 +50,7 @@ def assigned(stmts: list) -> list:
     """Names assigned anywhere in ``stmts`` (including nested blocks), in order."""
     found: dict = {}
     for s in stmts:
-        for node in ast.walk(s):
+        for node in ast_walk(s):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 found[node.id] = None
     return list(found)
@@ -63,7 +64,7 @@ def definitely_assigned(stmts: list) -> set:
     found: set = set()
     for s in stmts:
         if isinstance(s, ast.Assign):
-            found |= {n.id for t in s.targets for n in ast.walk(t)
+            found |= {n.id for t in s.targets for n in ast_walk(t)
                       if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         elif isinstance(s, ast.If) and getattr(s, "adc_else_returned", False):
             found |= definitely_assigned(s.body)
@@ -103,7 +104,7 @@ def read_before_assigned(stmts: list, names: set, bound: set | None = None):
         else:
             heads, blocks = [s], []
         for head in heads:
-            for node in ast.walk(head):
+            for node in ast_walk(head):
                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) \
                         and node.id in names and node.id not in bound:
                     return node
@@ -127,16 +128,16 @@ def loop_targets(stmts: list) -> set:
     """Names bound as the target of a for loop nested in ``stmts``."""
     found = set()
     for s in stmts:
-        for node in ast.walk(s):
+        for node in ast_walk(s):
             if isinstance(node, ast.For):
-                found |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+                found |= {n.id for n in ast_walk(node.target) if isinstance(n, ast.Name)}
             if isinstance(node, (ast.For, ast.While)):  # the marks of loops.py
                 found |= set(getattr(node, "adc_targets", ()))
     return found
 
 
 def contains_return(s: ast.stmt) -> bool:
-    return any(isinstance(n, ast.Return) for n in ast.walk(s))
+    return any(isinstance(n, ast.Return) for n in ast_walk(s))
 
 
 def dotted(node: ast.expr) -> str:

@@ -112,8 +112,9 @@ class _Simplifier:
                     self.subst[cond_params[k]] = init
 
     def eqn(self, e: Eqn, avail: dict, out: list) -> None:
-        args = tuple(self.atom(a) for a in e.args)
-        e = Eqn(e.outs, e.prim, args, e.params, e.loc)
+        subst = self.subst
+        if any(isinstance(a, Var) and a in subst for a in e.args):  # else the same equation
+            e = Eqn(e.outs, e.prim, tuple(self.atom(a) for a in e.args), e.params, e.loc)
         if len(e.outs) == 1:
             repl = self.fold(e) or self.identity(e)
             if isinstance(repl, Eqn):
@@ -138,7 +139,12 @@ class _Simplifier:
     def key(e: Eqn):
         args = e.args
         if e.prim in _COMMUTATIVE:
-            args = tuple(sorted(args, key=lambda a: (isinstance(a, Const), repr(a))))
+            if len(args) == 2:  # sorted() of two, without its call per argument
+                a, b = args
+                if (isinstance(a, Const), repr(a)) > (isinstance(b, Const), repr(b)):
+                    args = (b, a)
+            else:
+                args = tuple(sorted(args, key=lambda a: (isinstance(a, Const), repr(a))))
         return (e.prim, args, e.params, len(e.outs))
 
     def fold(self, e: Eqn):
@@ -159,13 +165,20 @@ class _Simplifier:
 
     def identity(self, e: Eqn):
         """Exact rewrites only: each keeps NaN and infinity behaviour."""
+        repl = self.rewrite(e)
+        if repl is not None and e.prim in ("add", "sub", "mul", "div") and \
+                any(self.boolean(a) for a in e.args):
+            return None  # `b * 1.0` is a float, `b` a bool: the identity changes the type
+        return repl
+
+    def rewrite(self, e: Eqn):
+        """The rewrite :meth:`identity` makes unless an argument is a bool
+        (asked only of a candidate: most equations have none)."""
         prim, args = e.prim, e.args
 
         def const(a, *values):
             return isinstance(a, Const) and is_number(a.value) and a.value in values
 
-        if prim in ("add", "sub", "mul", "div") and any(self.boolean(a) for a in args):
-            return None  # `b * 1.0` is a float, `b` a bool: the identity changes the type
         hint = e.outs[0].hint
 
         def keeps(x, c) -> bool:
@@ -314,10 +327,14 @@ def _dce_block(block: Block, live_after: set) -> Block:
 
 def _dce_stmt(s, live: set):
     if isinstance(s, Eqn):
-        if any(o in live for o in s.outs) or _is_effect(s):
-            _reads(s.args, live)
-            return s
-        return None
+        for o in s.outs:  # (a loop, not any(): this runs for every statement)
+            if o in live:
+                break
+        else:
+            if not _is_effect(s):
+                return None
+        _reads(s.args, live)
+        return s
     if isinstance(s, If):
         keep = [k for k, o in enumerate(s.outs) if o in live]
         if not keep and not _is_effect(s):
@@ -389,8 +406,10 @@ def prune_tapes(fn: Function) -> Function:
     residual of ``f_fwd``, popped in ``f_bwd``) is left alone."""
     from ..transform.forward import local_tapes
     from ..core.ir import uses, walk
-    counts = uses(fn.body)
+    if not any(isinstance(s, Eqn) and s.prim == "new_tape" for s in walk(fn.body)):
+        return fn  # no tape (most functions): its use counts were the cost of this pass
     local = local_tapes(fn)
+    counts = uses(fn.body)
     pops = {s.args[0]: s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "pop"
             and s.args[0] in local}
     plan: dict = {t: [] for t in local}

@@ -59,10 +59,15 @@ def _resolve(module, dotted: str):
 
 def _table() -> dict:
     """id(function object) -> (primitive, ns parameter), rebuilt whenever the
-    registry changes (a test may register and remove a record)."""
-    spaces = {ns for r in REGISTRY.values() for ns in r.spellings}
-    key = (tuple((name, id(r)) for name, r in REGISTRY.items()),
-           tuple(sorted(ns for ns in spaces if module_of(ns) is not None)))
+    registry changes (a test may register and remove a record) or a module
+    it spells names in is loaded.  Asked on every call the lowering meets:
+    the registry is compared with a snapshot (the same records, by
+    identity, in the same order) rather than keyed afresh."""
+    items = list(REGISTRY.items())
+    if _cache.get("items") != items:
+        _cache.update(items=items, key=None,
+                      spaces=sorted({ns for r in REGISTRY.values() for ns in r.spellings}))
+    key = tuple(ns for ns in _cache["spaces"] if module_of(ns) is not None)
     if _cache["key"] != key:
         table: dict = {}
         for name, record in REGISTRY.items():

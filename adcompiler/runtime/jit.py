@@ -94,6 +94,11 @@ def _jitted(namespace: dict, entry: str):
 _MODULES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def is_jitted(loaded) -> bool:
+    """Whether ``loaded`` is numba's dispatcher (else the emitted Python function)."""
+    return hasattr(loaded, "py_func")
+
+
 def every_value(jitted, args: tuple, kwargs: dict) -> tuple:
     """The positional values of the call ``(args, kwargs)`` of ``jitted``,
     defaults included: numba dispatches a call that leaves a default out

@@ -279,7 +279,37 @@ def check_array(fn, point, wrt, oracles, value) -> list:
     args = copy_args(point)  # forward mode on arrays (issue 15): one tangent per element
     findings += _gradients("forward", fn, point, wrt, oracles,
                            lambda: grad(fn, wrt=wrt, mode="forward")(*args))
-    return findings
+    return findings + check_array_api(fn, point, wrt, oracles)
+
+
+def _tensor():
+    """``torch.tensor`` where PyTorch is installed, else None.  Its arrays
+    are the telling ones for the array-api backend: one element of a tensor
+    is a 0-d view (NumPy's a scalar copy), and it has its own dtype rules."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch.tensor
+
+
+def check_array_api(fn, point, wrt, oracles) -> list:
+    """The same gradient with PyTorch tensors for the array arguments: the
+    array-api backend's code (or a refusal by name)."""
+    tensor = _tensor()
+    if tensor is None:
+        return []
+    args = [tensor(a) if isinstance(a, np.ndarray) else a for a in copy_args(point)]
+    finding, got = guarded("array-api", lambda: grad(fn, wrt=wrt)(*args))
+    if finding:
+        return [finding]
+    got = got if isinstance(got, tuple) else (got,)
+    out = []
+    for g, i in zip(got, wrt):
+        g = np.asarray(g.numpy() if hasattr(g, "numpy") else g)
+        out.append(compare("array-api", g if isinstance(point[i], np.ndarray) else float(g),
+                           oracles[i], point[i]))
+    return out
 
 
 def check_rebind(fn, mod, program, point, wrt) -> list:

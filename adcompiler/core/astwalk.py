@@ -1,0 +1,49 @@
+"""Walking a Python AST without a generator per node.
+
+:func:`ast_walk` yields the nodes in exactly :func:`ast.walk`'s order
+(breadth first, children in field order), and :func:`children` lists what
+:func:`ast.iter_child_nodes` yields; the standard versions chain two
+generators per node, which made the frontend's dozen walks of a long
+function a fifth of its compile time.
+"""
+from __future__ import annotations
+
+import ast
+from collections import deque
+
+_AST = ast.AST
+
+
+def children(node: ast.AST) -> list:
+    """The child nodes of ``node``, as :func:`ast.iter_child_nodes` gives them."""
+    out: list = []
+    for field in node._fields:
+        try:
+            value = getattr(node, field)
+        except AttributeError:
+            continue
+        if isinstance(value, _AST):
+            out.append(value)
+        elif isinstance(value, list):
+            out += [item for item in value if isinstance(item, _AST)]
+    return out
+
+
+def ast_walk(node: ast.AST):
+    """Every node under ``node`` (itself first), in :func:`ast.walk`'s order."""
+    todo = deque([node])
+    popleft, append = todo.popleft, todo.append
+    while todo:
+        node = popleft()
+        for field in node._fields:
+            try:
+                value = getattr(node, field)
+            except AttributeError:
+                continue
+            if isinstance(value, _AST):
+                append(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, _AST):
+                        append(item)
+        yield node
