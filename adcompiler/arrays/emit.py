@@ -343,9 +343,8 @@ def array_views(fn: Function, shapes: dict) -> tuple:
 
 
 def _element(e: Eqn, shapes: dict) -> bool:
-    """``x[i]`` or ``x[i, j]`` giving a number: NumPy returns a scalar copy.
-    Not under the array-api backend: PyTorch and CuPy return a 0-d VIEW
-    there, which a later in-place write into ``x`` would change."""
+    """``x[i]`` or ``x[i, j]`` giving a number: NumPy's is a scalar copy (under
+    the array-api backend, PyTorch's and CuPy's a 0-d VIEW of ``x``)."""
     return (e.prim == "index" and shapes.get(e.outs[0]) == ()
             and all(s == "a" for s in e.param("spec"))
             and backend.current() == backend.NUMPY)
