@@ -27,6 +27,7 @@ from .runtime.watch import watch
 from .core import passlog
 from .core.ir import Function, verify
 from .frontend.program import Program, identifiers, lower_program
+from .optimize.algebra import simplify_algebra
 from .optimize.passes import finish, optimize
 from .runtime.display import Source
 from .emit.printer import comment_line, to_source
@@ -126,11 +127,24 @@ def _reverse_module(sf, wrt, with_value, name, shapes, dtypes, aux=0):
     grad = _pass(grad, optimize, types=types)
     if ctx:
         grad = _specialized(ctx, grad, shapes, dtypes)
+        scalars = {v for v, s in ctx.emit_shapes[grad.name].items() if s == ()}
+        new = simplify_algebra(grad, scalars)  # the scalar arithmetic of array code
+        if new is not grad:
+            grad = _specialized(ctx, observed("algebra", new, types), shapes, dtypes)
+    else:  # scalar code: adjoint expressions collected and factored (optimize/algebra.py)
+        grad = _pass(grad, _algebra, "algebra")
     # primal callees are read off the optimised code: the transform does not
     # visit every block (a while condition, an inactive loop), and DCE may
     # have removed calls it recorded
     primal_needed = primal_callees(program, grad)
     return [grad] + callee_functions(program, fwd_needed, primal_needed, ctx), program
+
+
+def _algebra(fn: Function) -> Function:
+    """The ``algebra`` pass (optimize/algebra.py), optimised again only when it
+    rewrote something (the common case of nothing to collect costs one walk)."""
+    new = simplify_algebra(fn)
+    return fn if new is fn else optimize(new)
 
 
 def prepared(sf: SourceFunction, shapes, dtypes, check=None) -> tuple:

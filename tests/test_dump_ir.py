@@ -121,7 +121,7 @@ def test_unknown_or_absent_pass_is_a_clear_error(capsys):
     code, out, err = adc(capsys, SEED002, "-f", "f", "--dump-ir", "--after", "inline")
     assert code == 1 and out == ""
     assert err == (f"{SEED002}: error: the pass 'inline' did not run in this compilation "
-                   "(it ran: lower, reverse, optimize, finish, emit)\n")
+                   "(it ran: lower, reverse, optimize, algebra, finish, emit)\n")
     with pytest.raises(Exception, match="unknown pass 'x'"):
         passlog.render(passlog.PassLog(), "x")
 
@@ -143,5 +143,5 @@ def test_nothing_is_recorded_outside_a_dump(capsys):
     with passlog.recording() as log:
         adc(capsys, SEED002, "-f", "f")
         assert [e.name for e in log.events] == ["lower", "optimize", "reverse", "optimize",
-                                                "finish", "emit"]
+                                                "algebra", "finish", "emit"]
     assert passlog._LOG is None

@@ -216,8 +216,7 @@ def source(fn, wrt=WRT0, args: tuple | None = None, *, argnums=None) -> str:
         <BLANKLINE>
         def f_grad(w, x=2.0):
             # adjoint of line 2: return x * w * sin(w)
-            w_bar = x * w * math.cos(w)
-            w_bar += math.sin(w) * x
+            w_bar = x * (w * math.cos(w) + math.sin(w))
             return w_bar
         <BLANKLINE>
     """

@@ -23,6 +23,7 @@ PASSES = {
     "reverse": "the reverse-mode transform, a gradient or f_fwd/f_bwd of a helper",
     "forward": "the forward-mode (tangent) transform, also over reverse-mode code for an HVP",
     "optimize": "folding, exact identities, CSE, DCE, tape pruning, after every transform",
+    "algebra": "scalar code, adjoint expressions collected and factored, then optimize",
     "specialize": "array code, shape-aware rewrites for the known shapes, then optimize",
     "finish": "once before emission, tape walks (a loop reading its tape back) and a last DCE",
     "emit": "the IR handed to the emitter, the default",

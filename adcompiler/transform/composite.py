@@ -59,8 +59,11 @@ def _finish(fn: Function) -> Function:
 
 
 def _tangent_finish(fn: Function) -> Function:
-    """A function the forward transform just made: logged as ``forward``, then optimised."""
-    return _finish(compiler.observed("forward", fn))
+    """A function the forward transform just made: logged as ``forward``, then
+    optimised, then its tangent expressions factored (``algebra``, scalar code:
+    these pipelines compile no other)."""
+    return compiler._pass(_finish(compiler.observed("forward", fn)), compiler._algebra,
+                          "algebra")
 
 
 def _unique(functions: list) -> list:

@@ -11,7 +11,11 @@ from ..core.ir import (Block, Builder, Const, Eqn, Loc, Names, Var, While, order
 
 #: primitives cheap enough to recompute in the adjoint instead of storing
 _CHEAP = {"add", "sub", "mul", "neg", "lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or"}
-
+#: ... and those recomputed when every operand is itself free (bound outside
+#: the loop, the range index, or free): reading an array the loop never writes
+#: (SSA: a value bound outside the loop is the same in every iteration) and
+#: arithmetic on what it reads stores nothing at all
+_FREE = _CHEAP | {"index", "pow"}
 
 
 def counted(names: Names, s: While) -> tuple:
@@ -69,8 +73,10 @@ def rematerialize(residuals: list, primal_stmts: list, level: set, idx) -> tuple
     """Swap stored values for the operands they are cheaply computed from,
     whenever that does not store more values per iteration.  Latest first,
     each value once: linear in the size of the body."""
+    free = _free_values(primal_stmts, level, idx)
     defs = {st.outs[0]: (k, st) for k, st in enumerate(primal_stmts)
-            if isinstance(st, Eqn) and len(st.outs) == 1 and st.prim in _CHEAP}
+            if isinstance(st, Eqn) and len(st.outs) == 1
+            and (st.prim in _CHEAP or st.outs[0] in free)}
     stored = dict.fromkeys(residuals)
     recompute: list = []
     heap = [(-defs[r][0], r.name, r) for r in residuals if r in defs]
@@ -84,7 +90,7 @@ def rematerialize(residuals: list, primal_stmts: list, level: set, idx) -> tuple
         e = defs[r][1]
         leaves = [a for a in dict.fromkeys(e.args)
                   if isinstance(a, Var) and a in level and a != idx]
-        if sum(1 for a in leaves if a not in stored) > 1:
+        if sum(1 for a in leaves if a not in stored and a not in free) > 1:
             continue  # would store more values than it saves
         del stored[r]
         recompute.append(e)
@@ -94,3 +100,16 @@ def rematerialize(residuals: list, primal_stmts: list, level: set, idx) -> tuple
                 if a in defs:
                     heapq.heappush(heap, (-defs[a][0], a.name, a))
     return list(stored), recompute
+
+
+def _free_values(primal_stmts: list, level: set, idx) -> set:
+    """Values of the body computed (by :data:`_FREE` primitives) from values
+    bound outside the loop and the range index alone: the adjoint recomputes
+    them for nothing stored (Rosenbrock's ``x[i + 1] - x[i] ** 2``)."""
+    free: set = set()
+    for st in primal_stmts:
+        if isinstance(st, Eqn) and len(st.outs) == 1 and st.prim in _FREE and all(
+                not isinstance(a, Var) or a not in level or a == idx or a in free
+                for a in st.args):
+            free.add(st.outs[0])
+    return free

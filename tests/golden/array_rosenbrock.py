@@ -7,19 +7,14 @@ def rosenbrock_grad(x):
         raise ValueError(
             'rosenbrock_grad was compiled for x=n (adc compile --shapes; n: any size but 1), got x={}: compile it again for these shapes'
             .format(np.shape(x)))
-    tape = []
-    # line 15: for i in range(len(x) - 1):
-    _t1 = len(x) - 1
-    for i in range(_t1):
-        # line 16: s = s + 100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2
-        _t2 = x[i]
-        tape.append((_t2, x[i + 1] - _t2 * _t2))
     # adjoint of line 15: for i in range(len(x) - 1):
     x_bar = np.zeros_like(x, dtype=float)
-    for i in reversed(range(_t1)):
-        _t3, _t4 = tape.pop()
+    for i in reversed(range(len(x) - 1)):
+        # line 16: s = s + 100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2
+        _t1 = i + 1
+        _t2 = x[i]
         # adjoint of line 16: s = s + 100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2
-        _t5 = 100.0 * (2 * _t4)
-        x_bar[i] += -_t5 * (2 * _t3) - 2 * (1 - _t3)
-        x_bar[i + 1] += _t5
+        _t3 = 200.0 * (x[_t1] - _t2 * _t2)
+        x_bar[i] += 2 * (_t2 - _t3 * _t2 - 1)
+        x_bar[_t1] += _t3
     return x_bar

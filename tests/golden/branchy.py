@@ -38,7 +38,7 @@ def branchy_grad(a, b):
         if _t2:
             # adjoint of line 62: c = a / (1 + b * b)
             a_bar += c_bar / _t3
-            b_bar += 2.0 * (-(c_bar * c / _t3) * b)
+            b_bar -= 2.0 * (c_bar * c / _t3 * b)
         else:
             # adjoint of line 64: c = -a + exp(b)
             a_bar -= c_bar

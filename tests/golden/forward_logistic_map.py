@@ -7,5 +7,5 @@ def logistic_map_grad(x, n=8):
         _t1 = 4 * l
         _t2 = 1 - l
         l = _t1 * _t2
-        l_dot = l_dot * 4 * _t2 + -l_dot * _t1
+        l_dot *= 4 * _t2 - _t1
     return l_dot

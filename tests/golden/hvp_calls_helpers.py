@@ -46,13 +46,13 @@ def _helper_bwd_jvp_helper_res(_helper_res, out_bar, _helper_res_dot):
     u_dot, _t2, scale_dot = _helper_res_dot
     # adjoint of line 141: return scale * sin(u) + u * u
     u_bar = 2.0 * (out_bar * u)
-    u_bar_dot = u_dot * out_bar * 2.0
     scale_bar = out_bar * _t1
     scale_bar_dot = _t2 * out_bar
     _t3 = out_bar * scale
     _t4 = math.cos(u)
     u_bar += _t3 * _t4
-    u_bar_dot += scale_dot * out_bar * _t4 + -(u_dot * math.sin(u)) * _t3
+    u_bar_dot = 2.0 * (u_dot * out_bar
+        ) + out_bar * scale_dot * _t4 - u_dot * math.sin(u) * _t3
     return u_bar, scale_bar, u_bar_dot, scale_bar_dot
 
 

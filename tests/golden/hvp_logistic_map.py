@@ -9,16 +9,13 @@ def logistic_map_hvp(x, n=8, x_dot=0.0):
         _t1 = 4 * l
         _t2 = 1 - l
         l = _t1 * _t2
-        l_dot = l_dot * 4 * _t2 + -l_dot * _t1
+        l_dot *= 4 * _t2 - _t1
     # adjoint of line 46: for i in range(n):
     l_bar, l_bar_dot = 1.0, 0.0
     for l, l_dot in reversed(tape):
-        # line 47: l = 4 * l * (1 - l)
-        _t3 = 4 * l
-        _t4 = 1 - l
         # adjoint of line 47: l = 4 * l * (1 - l)
-        l_bar_1 = l_bar * _t4 * 4 - l_bar * _t3
-        l_bar_dot = (l_bar_dot * _t4 + -l_dot * l_bar) * 4 - (l_bar_dot *
-            _t3 + l_dot * 4 * l_bar)
+        _t3 = 4 - 8 * l
+        l_bar_1 = l_bar * _t3
+        l_bar_dot = l_bar_dot * _t3 - 8 * (l_dot * l_bar)
         l_bar = l_bar_1
     return l_bar, l_bar_dot

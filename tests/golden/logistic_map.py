@@ -11,5 +11,5 @@ def logistic_map_grad(x, n=8):
     l_bar = 1.0
     for l in reversed(tape):
         # adjoint of line 47: l = 4 * l * (1 - l)
-        l_bar = l_bar * (1 - l) * 4 - l_bar * (4 * l)
+        l_bar *= 4 - 8 * l
     return l_bar
