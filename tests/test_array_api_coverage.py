@@ -396,3 +396,20 @@ def test_code_reused_for_another_library_is_checked_for_it():
     adcompiler.jvp(fn, tuple(map(xs.asarray, args)), tuple(map(xs.asarray, tangents)))
     with pytest.raises(UsageError, match=r"negative step .* torch"):
         adcompiler.jvp(fn, tuple(map(torch.asarray, args)), tuple(map(torch.asarray, tangents)))
+
+
+def numpy_function_of_a_number(X, s):
+    return np.sum(np.sin(X)) + np.tanh(s / (1.5 + s ** 2)) * np.cos(s)
+
+
+def test_a_numpy_function_of_a_python_number_on_torch():
+    """np.tanh(s) of a Python float s: the standard's xp.tanh takes arrays
+    (torch raised TypeError), so the number becomes a 0-d array of the
+    caller's dtype first (fuzz, session 5)."""
+    torch = pytest.importorskip("torch")
+    X, s = np.linspace(0.1, 0.9, 6).reshape(2, 3), 0.7
+    want = adcompiler.grad(numpy_function_of_a_number, wrt=(0, 1))(X, s)
+    got = adcompiler.grad(numpy_function_of_a_number, wrt=(0, 1))(torch.tensor(X), s)
+    assert isinstance(got[0], torch.Tensor) and got[0].dtype == torch.float64
+    np.testing.assert_allclose(got[0].numpy(), want[0], rtol=1e-12)
+    np.testing.assert_allclose(float(got[1]), want[1], rtol=1e-12)

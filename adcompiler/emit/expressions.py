@@ -66,11 +66,21 @@ class Expressions:
         if tree is not None:
             return fold(tree, lambda k: args[k], lambda v: const_node(v, self), self.apply)
         if p.form == "call" or spelled(e):  # math.pow(x, y), np.sign(x) ...
+            if self._numbers_to_xp(e):  # np.cos(s) of a Python float s
+                args = [ast.Call(backend.xp_name("asarray"), [x], backend.placed()) for x in args]
             return ast.Call(self.function_name(e), args, [])
         if e.prim == "pow" and _is_two(e.args[1]) and isinstance(args[0], ast.Name):
             # x * x: a multiplication instead of a call of pow(), twice as fast
             return ast.BinOp(args[0], ast.Mult(), ast.Name(args[0].id, ast.Load()))
         return self.apply(e.prim, args, e)
+
+    def _numbers_to_xp(self, e: Eqn) -> bool:
+        """``np.f`` of numbers only, under the array-api backend: the
+        standard's functions take arrays (``xp.cos(0.5)`` is a TypeError in
+        PyTorch), so each number becomes a 0-d array of the caller's dtype
+        and device first, as NumPy makes a float64 scalar of it."""
+        return (e.param("ns", "") == "np" and backend.array_api() and self.shapes is not None
+                and all(self.shapes.get(a) == () or isinstance(a, Const) for a in e.args))
 
     def operand(self, e: Eqn, a) -> ast.expr:
         """The expression of ``e``'s argument ``a``; a boolean mask read as

@@ -21,6 +21,7 @@ import numpy as np
 from adcompiler import (AdcError, CompileError, UsageError, grad, hessian, jacobian, jvp,
                         value_and_grad)
 
+from .known import KNOWN_OPEN_CHECKS
 from .oracle import Timeout, as_float, budget, copy_args, partials, second_partial
 
 _DIR = Path(tempfile.mkdtemp(prefix="adc_fuzz_"))
@@ -293,11 +294,15 @@ def _tensor():
     return torch.tensor
 
 
+#: checkers not run (known.KNOWN_OPEN_CHECKS in the CI profile; run.py clears it)
+LEFT_OUT: set = set(KNOWN_OPEN_CHECKS)
+
+
 def check_array_api(fn, point, wrt, oracles) -> list:
     """The same gradient with PyTorch tensors for the array arguments: the
     array-api backend's code (or a refusal by name)."""
     tensor = _tensor()
-    if tensor is None:
+    if tensor is None or "array-api" in LEFT_OUT:
         return []
     args = [tensor(a) if isinstance(a, np.ndarray) else a for a in copy_args(point)]
     finding, got = guarded("array-api", lambda: grad(fn, wrt=wrt)(*args))
