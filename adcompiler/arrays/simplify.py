@@ -31,8 +31,9 @@ left alone).  Array code only: scalar code is left to the scalar optimiser.
 """
 from __future__ import annotations
 
-from ..core.ir import (Block, Builder, Const, Eqn, ForRange, Function, If, Names, Var, While,
-                       stmt_inputs, sub_blocks, uses, walk)
+from ..core.ir import (Block, Builder, Const, Eqn, Function, Names, Var, stmt_inputs,
+                       sub_blocks, uses, walk)
+from ..core.rewrite import map_eqns
 from .rational import REGION_PRIMS, rewrite, sigmoid_input
 from .shapes import Sym
 
@@ -59,19 +60,9 @@ class _Simplifier:
     def block(self, blk: Block) -> Block:
         outer, self.local = self.local, {}
         outer_sigmoids, self.sigmoids = self.sigmoids, {}
-        out: list = []
-        for s in blk.stmts:
-            if isinstance(s, Eqn):
-                out.extend(self.eqn(s))
-            elif isinstance(s, If):
-                out.append(If(s.outs, s.pred, self.block(s.then), self.block(s.orelse), s.loc))
-            elif isinstance(s, ForRange):
-                out.append(ForRange(s.outs, s.start, s.stop, s.step, s.inits, self.block(s.body),
-                                    s.loc, s.reverse))
-            else:
-                out.append(While(s.outs, s.inits, self.block(s.cond), self.block(s.body), s.loc))
+        out = map_eqns(blk, self.eqn, self.block)
         self.local, self.sigmoids = outer, outer_sigmoids
-        return Block(blk.params, tuple(out), blk.results)
+        return out
 
     def eqn(self, e: Eqn) -> list:
         new = None

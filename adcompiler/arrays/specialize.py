@@ -14,7 +14,8 @@ With shapes known (:mod:`adcompiler.arrays.shapes`), generic steps become exact:
 """
 from __future__ import annotations
 
-from ..core.ir import Block, Builder, Const, Eqn, ForRange, Function, If, Names, While, uses
+from ..core.ir import Block, Builder, Const, Eqn, Function, Names, uses
+from ..core.rewrite import map_eqns
 from ..optimize.passes import dce
 from ..prims.formula import expand, tree_of
 from ..prims.primitives import PRIMS
@@ -38,18 +39,7 @@ class _Rewriter:
         return () if isinstance(a, Const) else self.shapes.get(a)
 
     def block(self, blk: Block) -> Block:
-        out: list = []
-        for s in blk.stmts:
-            if isinstance(s, Eqn):
-                out.extend(self.eqn(s))
-            elif isinstance(s, If):
-                out.append(If(s.outs, s.pred, self.block(s.then), self.block(s.orelse), s.loc))
-            elif isinstance(s, ForRange):
-                out.append(ForRange(s.outs, s.start, s.stop, s.step, s.inits, self.block(s.body),
-                                    s.loc, s.reverse))
-            else:
-                out.append(While(s.outs, s.inits, self.block(s.cond), self.block(s.body), s.loc))
-        return Block(blk.params, tuple(out), blk.results)
+        return map_eqns(blk, self.eqn, self.block)
 
     def eqn(self, e: Eqn) -> list:
         for o in e.outs:
