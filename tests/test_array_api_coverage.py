@@ -413,3 +413,36 @@ def test_a_numpy_function_of_a_python_number_on_torch():
     assert isinstance(got[0], torch.Tensor) and got[0].dtype == torch.float64
     np.testing.assert_allclose(got[0].numpy(), want[0], rtol=1e-12)
     np.testing.assert_allclose(float(got[1]), want[1], rtol=1e-12)
+
+
+def where_of_a_number(x, s):
+    return np.sum(np.where(s > 0, x, 2.0 * x)) + np.where(True, s, 0.5)
+
+
+def integer_column_at_floats(X, c):
+    t = c[:, 0] @ X
+    return np.sum(t * t)
+
+
+def sum_of_a_number(X, s):
+    return np.sum(np.exp(np.tanh(2.0)) + s) + np.sum(X)
+
+
+def stack_of_a_number(X, s):
+    t = np.stack([s / (1.5 + s ** 2), X[:, 0] @ X[:, 0]])
+    return np.sum(t * t)
+
+
+@pytest.mark.parametrize("fn", [where_of_a_number, integer_column_at_floats, sum_of_a_number,
+                                stack_of_a_number], ids=lambda f: f.__name__)
+def test_numbers_and_integer_arrays_among_tensors(fn):
+    """Found by the fuzzer's check on PyTorch tensors (session 5): torch raised
+    where NumPy takes a Python number or promotes an integer array."""
+    torch = pytest.importorskip("torch")
+    X = np.linspace(-1.0, 1.0, 9).reshape(3, 3)
+    second = np.arange(6).reshape(3, 2) if fn is integer_column_at_floats else 0.7
+    want = adcompiler.grad(fn, wrt=0)(X, second)
+    got = adcompiler.grad(fn, wrt=0)(torch.tensor(X), torch.tensor(second)
+                                     if isinstance(second, np.ndarray) else second)
+    assert isinstance(got, torch.Tensor) and got.dtype == torch.float64
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-15)

@@ -141,6 +141,8 @@ class Inference:
             self.dtypes[e.outs[0]] = "i"
         elif e.prim == "global":
             self.dtypes[e.outs[0]] = e.param("kind")
+        elif e.prim in _PART_OF_FIRST and self.dtypes.get(e.args[0]) in ("i", "b"):
+            self.dtypes[e.outs[0]] = self.dtypes[e.args[0]]  # c[:, 0] of integers: integers
         elif e.outs and self.makes_float(e):
             self.dtypes[e.outs[0]] = "f"
 
@@ -261,6 +263,11 @@ def infer(fn: Function, params: dict, callee_shapes=None, dtypes: dict | None = 
     (and, optionally, ``{param name: 'b' | 'i' | 'f'}``: boolean, integer or
     float values)."""
     return Inference(callee_shapes).run(fn, params, dtypes)
+
+
+#: primitives whose result is elements of their first argument (its dtype too)
+_PART_OF_FIRST = frozenset(("index", "transpose", "reshape", "reshape_like", "expand_dims",
+                            "flip", "atleast_1d", "atleast_2d", "atleast_3d"))
 
 
 def infer_with_dtypes(fn: Function, params: dict, callee_shapes=None,

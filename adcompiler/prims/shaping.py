@@ -78,7 +78,12 @@ define("expand_dims", 1, array_only=True, memory="view",
 
 # ---------------------------------------------------------------- concatenate, stack
 def _joined_emit(kit, e, args):
+    """``np.stack((a, b), axis=...)``; under the array-api backend a number
+    among the items becomes a 0-d array first (the standard joins arrays)."""
     kws = {"axis": kit.const(e.param("axis"))} if e.param("axis", 0) != 0 else {}
+    if kit.xp:
+        args = [ast.Call(kit.np("asarray"), [x], kit.placed()) if kit.rank(a) == 0 else x
+                for a, x in zip(e.args, args)]
     return kit.call(kit.np(e.prim), [ast.Tuple(args, ast.Load())], kws)
 
 
@@ -144,7 +149,7 @@ define("concatenate", -1, array_only=True, memory="fresh",
                lambda r: ((uniform(r, 2), uniform(r, 3), uniform(r, 1)), {"axis": 0}),
                lambda r: ((uniform(r, 1, 3), uniform(r, 2, 3)), {"axis": -2})))
 define("stack", -1, array_only=True, memory="fresh",
-       spellings={"np": ("stack",), "array_api": ("stack",)},
+       spellings={"np": ("stack",), "array_api": ("stack", "asarray")},
        impl=lambda *xs, axis=0, **_: np.stack(xs, axis=axis), shape=_stack_shape,
        extra={"lower": _JOINED, "emit": _joined_emit},
        **linear(_stack_bar, argnums=None),
@@ -156,10 +161,15 @@ define("stack", -1, array_only=True, memory="fresh",
 # ---------------------------------------------------------------- elementwise
 def _where_xp(kit, e, args):
     """``xp.where(c, a, b)``; of two numbers (a tie weight, ``sign``) the
-    standard wants one an array: ``xp.asarray(a, dtype=dtype, device=dev)``."""
+    standard wants one an array: ``xp.asarray(a, dtype=dtype, device=dev)``;
+    a condition that is a Python bool (``s > 0`` of a number) becomes a 0-d
+    boolean array on the caller's device (the standard's condition is one)."""
     args = list(args)
-    if all(isinstance(a, Const) for a in e.args[1:]):
+    if all(kit.rank(a) == 0 for a in e.args[1:]):
         args[1] = ast.Call(kit.np("asarray"), [args[1]], kit.placed())
+    if kit.rank(e.args[0]) == 0:
+        args[0] = ast.Call(kit.np("asarray"), [args[0]], [kw for kw in kit.placed()
+                                                           if kw.arg == "device"])
     return kit.call(kit.np("where"), args)
 
 

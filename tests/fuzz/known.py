@@ -25,11 +25,7 @@ KNOWN_OPEN: dict = {}  # empty: every class found so far is fixed or refused
 
 #: checkers the CI profile leaves out, with the open classes they find (the
 #: long run, ``python -m tests.fuzz.run``, runs them; ``--ci-features`` not)
-KNOWN_OPEN_CHECKS: dict = {
-    "array-api": "issue 17 (session 5): the NumPy programs again on PyTorch tensors; open "
-                 "classes: an integer array @ a float array (torch wants one dtype), "
-                 "np.where of a Python bool and numbers (xp.where takes arrays)",
-}
+KNOWN_OPEN_CHECKS: dict = {}  # empty: the array-api checker's classes (session 5) are fixed
 
 
 def scalar_features() -> set:
