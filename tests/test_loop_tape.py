@@ -4,12 +4,17 @@ collected and factored (optimize/algebra.py).  Each rewrite is checked for the
 text it produces and against an independent oracle (dual numbers, central
 differences, a hand-written gradient), never for bit-equality."""
 import math
+import os
+import sys
 
 import numpy as np
 import pytest
 
 from adcompiler import grad, source, value_and_grad
 from oracles import central_diff, dual_grad
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench.workloads import rosenbrock_hand, rosenbrock_loop as rosenbrock  # noqa: E402
 
 
 def code(text: str) -> str:
@@ -18,21 +23,6 @@ def code(text: str) -> str:
 
 
 # ---------------------------------------------------------------- loops: recompute, don't store
-def rosenbrock(x):
-    s = 0.0
-    for i in range(len(x) - 1):
-        s = s + 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
-    return s
-
-
-def rosenbrock_hand(x):
-    g = np.zeros_like(x)
-    r = x[1:] - x[:-1] ** 2
-    g[:-1] = -400.0 * x[:-1] * r - 2.0 * (1.0 - x[:-1])
-    g[1:] += 200.0 * r
-    return g
-
-
 def test_rosenbrock_gradient_is_one_loop_without_a_tape():
     x = np.random.default_rng(1).uniform(-1.0, 1.5, 9)
     text = code(source(rosenbrock, args=(x,)))
