@@ -30,7 +30,9 @@ def children(node: ast.AST) -> list:
 
 
 def ast_walk(node: ast.AST):
-    """Every node under ``node`` (itself first), in :func:`ast.walk`'s order."""
+    """Every node under ``node`` (itself first), in :func:`ast.walk`'s order.
+    The loop repeats :func:`children` inline: calling it per node costs
+    about half as much time again (measured on a long module)."""
     todo = deque([node])
     popleft, append = todo.popleft, todo.append
     while todo:
