@@ -247,3 +247,32 @@ def test_keyword_only_parameters_after_fast_path():
     assert g(1.5) == g(1.5) == 6.0
     assert g(1.5, s=3.0) == 9.0 and g(x=1.5, s=1.0) == 3.0
     assert g(1.5) == 6.0
+
+
+def net(W, w0, X):
+    return np.sum(np.tanh(X @ W.T) @ w0)
+
+
+def test_float64_array_results_skip_the_finishing_call(monkeypatch):
+    """The guarded copy returns float64 gradients (one, or a tuple) as they are,
+    without calling ``finish`` (which would give them back unchanged)."""
+    from adcompiler.api import reverse_grad
+    calls = []
+    real = reverse_grad.Derivative._finish
+
+    def counting(self, result):
+        calls.append(result)
+        return real(self, result)
+
+    monkeypatch.setattr(reverse_grad.Derivative, "_finish", counting)
+    rng = np.random.default_rng(0)
+    W, w0, X = rng.standard_normal((3, 4)), rng.standard_normal(3), rng.standard_normal((5, 4))
+    for wrt in (0, (0, 1)):
+        g = adcompiler.grad(net, wrt=wrt)
+        first = g(W, w0, X)
+        del calls[:]
+        again = g(W, w0, X)
+        assert calls == []
+        for a, b in zip(np.atleast_1d(first) if wrt == 0 else first,
+                        np.atleast_1d(again) if wrt == 0 else again):
+            np.testing.assert_array_equal(a, b)

@@ -33,7 +33,8 @@ from .fastcall import _NO as NO
 
 P = "_adc_"  # the prefix of every name the guard adds (refused if the code uses it)
 _FIXED = ("finish", "general", "recall", "cut", "AdcError", "NO", "type", "float", "tuple",
-          "ndarray", "fresh", "target")
+          "ndarray", "fresh", "target", "f64")
+_F64 = np.dtype(np.float64)
 
 
 def supported(loaded, user_params: list) -> bool:
@@ -89,7 +90,7 @@ def guarded(loaded, source: str, args: tuple, watch, items: tuple, values: tuple
     recall = functools.partial(_recall, names, positional)
     fresh = getattr(watch, "fresh", None)
     fn = make(finish, general, recall, cut, error_type, NO, type, float, tuple, np.ndarray,
-              fresh, target, *consts, *[x for pair in zip(holders, values) for x in pair])
+              fresh, target, _F64, *consts, *[x for pair in zip(holders, values) for x in pair])
     fn.__qualname__ = loaded.__qualname__
     fn.__doc__ = loaded.__doc__
     return fn
@@ -216,7 +217,9 @@ def _fresh_tests(layout: tuple) -> tuple:
 
 class _Returns(ast.NodeTransformer):
     """Every ``return x`` of the function (not of functions inside it) gives
-    ``x`` as it is when it is already the caller's result, else ``finish(x)``."""
+    ``x`` as it is when it is already the caller's result (a float, or a
+    float64 array: what ``finish`` would give back unchanged, without the
+    cost of calling it), else ``finish(x)``."""
 
     def __init__(self, results) -> None:
         self.results = results
@@ -233,15 +236,26 @@ class _Returns(ast.NodeTransformer):
         r = ast.Name(id=P + "r", ctx=ast.Store())
         first = ast.NamedExpr(target=r, value=value)
         if not self.results:
-            test = _is(_call("type", first), _n("float"))
+            test = _final(first, _n("r"))
         else:
-            items = [_is(_call("type", ast.Subscript(value=_n("r"), slice=ast.Constant(value=k),
-                                                     ctx=ast.Load())), _n("float"))
-                     for k in range(self.results)]
+            items = [_final(_item(k), _item(k)) for k in range(self.results)]
             test = ast.BoolOp(op=ast.And(), values=[_is(_call("type", first), _n("tuple")),
                                                     *items])
         choice = ast.IfExp(test=test, body=_n("r"), orelse=_call("finish", _n("r")))
         return ast.copy_location(ast.Return(value=choice), node)
+
+
+def _item(k: int) -> ast.Subscript:
+    return ast.Subscript(value=_n("r"), slice=ast.Constant(value=k), ctx=ast.Load())
+
+
+def _final(first, again) -> ast.BoolOp:
+    """``type(x) is float or type(x) is ndarray and x.dtype is f64``: a result
+    the caller gets as it is (``first`` evaluates x, ``again`` reads it)."""
+    array = ast.BoolOp(op=ast.And(), values=[
+        _is(_call("type", again), _n("ndarray")),
+        _is(ast.Attribute(value=again, attr="dtype", ctx=ast.Load()), _n("f64"))])
+    return ast.BoolOp(op=ast.Or(), values=[_is(_call("type", first), _n("float")), array])
 
 
 @functools.lru_cache(maxsize=256)
