@@ -1,6 +1,8 @@
 """The measured floors the Targets table gives as reasons where a target is
 not met: what calling any Python object costs over the function it forwards
-to (the least ``grad()`` can add), what calling a numba function costs
+to (the least ``grad()`` can add), what testing an array argument costs
+(its type, dtype and shape: what keeps a call with other shapes from running
+code specialised to these), what calling a numba function costs
 before it does any work, and the time of ``f`` itself compiled by numba
 (a gradient runs at least its forward sweep)."""
 from __future__ import annotations
@@ -24,10 +26,11 @@ def measure(quick: bool = False) -> dict:
         return {}
     out = {}
     for wl in WORKLOADS:
-        if wl.kind != "scalar":
-            continue
         args = wl.make_args(False)
         floors = out[wl.name] = {}
+        if wl.kind != "scalar":
+            floors["array tests"] = _array_tests(args)
+            continue
         try:
             emitted, _ = adcompiler_emitted(wl, args)
         except Unavailable:
@@ -58,3 +61,19 @@ def _numba_floors(wl, args) -> dict:
     except Exception:  # numba cannot compile f: no floor from it
         return {}
     return {"numba call": per_call(nothing, values), "f by numba": per_call(f, values)}
+
+
+def _array_tests(args: tuple) -> float:
+    """Seconds per call of the tests the guarded copy makes of these array
+    arguments (``type(a) is ndarray and a.dtype is d and a.shape == s`` for
+    each), over a function that makes none."""
+    import numpy as np
+    names = [f"a{k}" for k in range(len(args))]
+    tests = " and ".join(f"type({a}) is nd and {a}.dtype is d{k} and {a}.shape == s{k}"
+                         for k, a in enumerate(names))
+    scope = {"nd": np.ndarray}
+    for k, a in enumerate(args):
+        scope[f"d{k}"], scope[f"s{k}"] = a.dtype, a.shape
+    exec(f"def tested({', '.join(names)}):\n    return {tests}\n"
+         f"def untested({', '.join(names)}):\n    return True\n", scope)
+    return max(0.0, per_call(scope["tested"], args) - per_call(scope["untested"], args))
