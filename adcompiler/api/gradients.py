@@ -133,7 +133,7 @@ def value_and_grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False,
 
 def _grad(fn, wrt, mode, with_value: bool, has_aux: bool = False, checkpoints=None,
           jit: bool = False):
-    mode = check_mode(mode, fn)
+    given, mode = mode, check_mode(mode, fn)
     if jit and (mode != "reverse" or has_aux or is_emitted(fn)):
         raise UsageError("jit=True is supported in reverse mode on a function's source "
                          "only (not with mode='forward', has_aux=True or on compiled "
@@ -149,8 +149,8 @@ def _grad(fn, wrt, mode, with_value: bool, has_aux: bool = False, checkpoints=No
             return ForwardAux(fn, wrt_indices(fn, wrt), isinstance(wrt, (tuple, list)),
                               with_value)
         return AuxDerivative(fn, wrt, with_value, checkpoints)
-    if mode == "reverse":
-        return Derivative(fn, wrt, with_value, checkpoints, jit)
+    if mode == "reverse":  # no mode given: forward where cheaper (mode_choice.py)
+        return Derivative(fn, wrt, with_value, checkpoints, jit, auto=given is None)
     if varargs.has_varargs(fn) and not is_emitted(fn):
         wrt_indices(fn, wrt)  # fail early on a bad wrt
         return ByCount(lambda extra: _forward(fn, wrt, with_value, extra), fn)
