@@ -15,8 +15,9 @@ differentiated one a float (after the conversion of integers and booleans),
 without ``checkpoints=``, runs the forward code when the reverse code would
 keep such a tape.  Straight-line code keeps reverse mode (no adjoint loop:
 the two cost about the same), and so does every call that does not fit:
-several ``wrt``, arrays, structures, ``has_aux``, ``mode="reverse"``, and a
-function forward mode refuses (:class:`AdcError`).  The value of
+several ``wrt``, arrays, structures, ``has_aux``, ``mode="reverse"``, a loop
+marked ``# adc: checkpoints=K``, and a function forward mode refuses
+(:class:`AdcError`).  The value of
 ``value_and_grad`` comes from the same forward sweep, which computes it
 anyway.  ``adc compile`` and ``adcompiler.source(f)`` stay reverse mode:
 they show the reverse code unless asked (``--mode forward``).
@@ -26,7 +27,7 @@ from __future__ import annotations
 import inspect
 
 from ..compiler import Compiled
-from ..core.ir import Eqn, ForRange, If, While
+from ..core.ir import Eqn, ForRange, While, walk
 from ..emit import backend
 from ..errors import AdcError
 from ..frontend.source import SourceFunction
@@ -62,28 +63,22 @@ def runs_back(functions: tuple) -> bool:
     (a ``_bwd`` calling itself, directly or through others)."""
     calls: dict = {}
     for fn in functions:
-        found: set = set()
-        if _adjoint_loop_or_calls(fn.body, found):
-            return True
-        calls[fn.name] = found
+        calls[fn.name] = found = set()
+        for s in walk(fn.body):
+            if s.loc.role != "adjoint":
+                continue
+            if isinstance(s, (ForRange, While)):
+                return True
+            if isinstance(s, Eqn) and s.prim == "call":
+                found.add(s.param("fn"))
     return any(_reaches(calls, name, name) for name in calls)
 
 
-def _adjoint_loop_or_calls(block, found: set) -> bool:
-    """True at the first loop of the adjoint sweep in ``block``; collects
-    the functions its adjoint statements call into ``found``."""
-    for s in block.stmts:
-        if isinstance(s, Eqn):
-            if s.prim == "call" and s.loc.role == "adjoint":
-                found.add(s.param("fn"))
-            continue
-        if isinstance(s, (ForRange, While)) and s.loc.role == "adjoint":
-            return True
-        inner = (s.then, s.orelse) if isinstance(s, If) else (s.cond, s.body) \
-            if isinstance(s, While) else (s.body,)
-        if any(_adjoint_loop_or_calls(b, found) for b in inner):
-            return True
-    return False
+def _checkpointed(functions: tuple) -> bool:
+    """Does the reverse code checkpoint a loop the source marks (``# adc:
+    checkpoints=K``)?  The user asked for reverse mode there."""
+    return any(isinstance(s, Eqn) and s.prim == "new_checkpoints"
+               for fn in functions for s in walk(fn.body))
 
 
 def _reaches(calls: dict, start: str, goal: str) -> bool:
@@ -106,7 +101,7 @@ def forward_instead(sf: SourceFunction, index: int, with_value: bool,
     ``index`` (scalar arguments): the forward code when ``reverse`` runs a
     loop or recursion back and forward mode takes the function, else
     ``reverse`` itself."""
-    if not runs_back(reverse.functions):
+    if not runs_back(reverse.functions) or _checkpointed(reverse.functions):
         return reverse
     name = sf.name + ("_value_and_grad" if with_value else "_grad")
     params = [a.arg for a in sf.node.args.args]
