@@ -61,16 +61,19 @@ def runs_back(functions: tuple) -> bool:
     recursion?  Read off the IR of the emitted functions: a loop of the
     adjoint sweep (``Loc.role == "adjoint"``), or a cycle of adjoint calls
     (a ``_bwd`` calling itself, directly or through others)."""
-    calls: dict = {}
     for fn in functions:
-        calls[fn.name] = found = set()
         for s in walk(fn.body):
-            if s.loc.role != "adjoint":
-                continue
-            if isinstance(s, (ForRange, While)):
+            if isinstance(s, (ForRange, While)) and s.loc.role == "adjoint":
                 return True
-            if isinstance(s, Eqn) and s.prim == "call":
-                found.add(s.param("fn"))
+    return _recursive(functions, "adjoint")
+
+
+def _recursive(functions: tuple, role=None) -> bool:
+    """Does one of ``functions`` call itself, directly or through others
+    (counting only the calls of the sweep ``role``, None: every call)?"""
+    calls = {fn.name: {s.param("fn") for s in walk(fn.body) if isinstance(s, Eqn)
+                       and s.prim == "call" and (role is None or s.loc.role == role)}
+             for fn in functions}
     return any(_reaches(calls, name, name) for name in calls)
 
 
@@ -95,12 +98,14 @@ def _reaches(calls: dict, start: str, goal: str) -> bool:
     return False
 
 
-def forward_instead(sf: SourceFunction, index: int, with_value: bool,
-                    reverse: Compiled) -> Compiled:
+def forward_instead(sf: SourceFunction, index: int, with_value: bool, reverse: Compiled,
+                    jit: bool = False) -> Compiled:
     """The code to run for ``sf``'s gradient with respect to parameter
     ``index`` (scalar arguments): the forward code when ``reverse`` runs a
     loop or recursion back and forward mode takes the function, else
-    ``reverse`` itself."""
+    ``reverse`` itself.  ``jit``: numba compiles the result; it runs
+    recursive forward code wrongly (an unresolved symbol at the call), so
+    recursion keeps the reverse code, which numba refuses by name."""
     if not runs_back(reverse.functions) or _checkpointed(reverse.functions):
         return reverse
     name = sf.name + ("_value_and_grad" if with_value else "_grad")
@@ -108,7 +113,10 @@ def forward_instead(sf: SourceFunction, index: int, with_value: bool,
     what = "value and gradient" if with_value else "gradient"
     label = f"{what} of {sf.name} with respect to {params[index]}"
     try:
-        return composite.forward_grad(composite.primal(sf), (index,), name, with_value,
-                                      label).compiled(WHY)
+        forward = composite.forward_grad(composite.primal(sf), (index,), name, with_value,
+                                         label)
     except AdcError:  # what forward mode refuses, reverse mode may take: keep it
         return reverse
+    if jit and _recursive(forward.functions):
+        return reverse
+    return forward.compiled(WHY)

@@ -57,7 +57,7 @@ def _entry(fn, indices: tuple, with_value: bool, sig, extra: int = 0,
             with checkpointing.default(checkpoints):
                 result = compile_grad(sf, indices, with_value, shapes, dtypes)
             if choose:
-                result = mode_choice.forward_instead(sf, indices[0], with_value, result)
+                result = mode_choice.forward_instead(sf, indices[0], with_value, result, jit)
             hit = (result, jitting.load(result) if jit else result.load())
             _CACHE[key] = hit
     return hit
