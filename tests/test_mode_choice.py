@@ -10,16 +10,10 @@ import pytest
 import adcompiler
 from adcompiler.api import mode_choice
 from adcompiler.api.reverse_grad import compiled
+from corpus import logistic_map
 from oracles import central_diff
 
 W = np.array([1.5, -0.5, 0.25])
-
-
-def logistic(x, n=10):
-    l = x
-    for i in range(n):
-        l = 4 * l * (1 - l)
-    return l
 
 
 def grow_while(x):
@@ -130,7 +124,7 @@ def array_loop(x):
     return s
 
 
-LOOPS = [(logistic, 0.3), (grow_while, 0.7), (nested, 0.4), (branch_inside, 0.3),
+LOOPS = [(logistic_map, 0.3), (grow_while, 0.7), (nested, 0.4), (branch_inside, 0.3),
          (branch_inside, 0.9), (calls_helper, 0.6), (early_return, 0.2), (early_return, 2.0),
          (breaks, 0.4), (continues, 0.3), (while_true, 0.5), (power, 1.1)]
 
@@ -160,27 +154,27 @@ def test_value_and_grad_takes_the_value_from_the_forward_sweep(fn, x):
 
 
 def test_wrt_by_name_keyword_call_and_tuple_wrt():
-    g = adcompiler.grad(logistic, wrt="x")
-    assert g(x=0.3, n=4) == pytest.approx(central_diff(logistic, (0.3, 4), 0), rel=1e-6)
+    g = adcompiler.grad(logistic_map, wrt="x")
+    assert g(x=0.3, n=4) == pytest.approx(central_diff(logistic_map, (0.3, 4), 0), rel=1e-6)
     assert _forward(g)
-    t = adcompiler.grad(logistic, wrt=(0,))(0.3)
-    assert isinstance(t, tuple) and t[0] == pytest.approx(adcompiler.grad(logistic)(0.3))
+    t = adcompiler.grad(logistic_map, wrt=(0,))(0.3)
+    assert isinstance(t, tuple) and t[0] == pytest.approx(adcompiler.grad(logistic_map)(0.3))
 
 
 def test_numpy_float_is_forward_integers_stay_reverse():
     """A float (np.float64 is one) runs forward mode; an integer or a
     boolean keeps the reverse code, which computes it as Python does."""
-    g = adcompiler.grad(logistic)
+    g = adcompiler.grad(logistic_map)
     for x, forward in ((np.float64(0.3), True), (0, False), (1, False), (True, False),
                        (0.3, True)):
         got = g(x)  # (np.float64 in, np.float64 out: as reverse mode gives)
         assert isinstance(got, float) and _forward(g) is forward
-        assert got == pytest.approx(compiled(logistic).load()(float(x)), rel=1e-12)
+        assert got == pytest.approx(compiled(logistic_map).load()(float(x)), rel=1e-12)
 
 
 @pytest.mark.parametrize("make", [
-    lambda: adcompiler.grad(logistic, mode="reverse"),
-    lambda: adcompiler.grad(logistic, checkpoints=3),
+    lambda: adcompiler.grad(logistic_map, mode="reverse"),
+    lambda: adcompiler.grad(logistic_map, checkpoints=3),
     lambda: adcompiler.grad(two_inputs, wrt=(0, 1)),
     lambda: adcompiler.grad(straight),
     lambda: adcompiler.grad(inactive_loop),
@@ -203,8 +197,8 @@ def test_array_argument_keeps_reverse_and_scalars_forward_again():
     x = np.array([0.1, 0.7, -0.4])
     np.testing.assert_allclose(g(x), central_diff(array_loop, (x,), 0), rtol=1e-6)
     assert not _forward(g)
-    assert adcompiler.grad(logistic)(np.array(0.3)) == pytest.approx(
-        central_diff(logistic, (0.3,), 0), rel=1e-6)  # a 0-d array: not a float
+    assert adcompiler.grad(logistic_map)(np.array(0.3)) == pytest.approx(
+        central_diff(logistic_map, (0.3,), 0), rel=1e-6)  # a 0-d array: not a float
 
 
 def test_forward_refusal_falls_back_to_reverse():
@@ -220,33 +214,33 @@ def test_forward_refusal_falls_back_to_reverse():
 
 def test_other_entry_points_stay_reverse():
     """adcompiler.source and adc compile show reverse mode unless asked."""
-    assert "tape" in adcompiler.source(logistic)
-    assert mode_choice.WHY not in adcompiler.source(logistic)
-    assert _forward(adcompiler.grad(logistic))
+    assert "tape" in adcompiler.source(logistic_map)
+    assert mode_choice.WHY not in adcompiler.source(logistic_map)
+    assert _forward(adcompiler.grad(logistic_map))
 
 
 def test_source_before_and_for_a_call():
-    g = adcompiler.grad(logistic)
+    g = adcompiler.grad(logistic_map)
     assert _forward(g)  # before a call: the scalar code that a float runs
     assert mode_choice.WHY in g.source_for((0.3,))
     assert g.source.splitlines()[1] == "# " + mode_choice.WHY
 
 
 def test_fast_path_is_the_guarded_copy_of_the_forward_code():
-    g = adcompiler.grad(logistic)
+    g = adcompiler.grad(logistic_map)
     g(0.3)
     emitted = next(iter(g._loaded.values()))[1]
     assert g.func is not emitted and g.func.__code__.co_filename == \
-        emitted.__code__.co_filename == "<adcompiler:logistic_grad>"
+        emitted.__code__.co_filename == "<adcompiler:logistic_map_grad>"
     assert "l_dot" in emitted.__code__.co_varnames
 
 
 def test_second_order_is_unchanged():
     """grad of grad and hessian go through the reverse code (forward over
     reverse), whatever grad() itself runs."""
-    gg = adcompiler.grad(adcompiler.grad(logistic))
-    h = adcompiler.hessian(logistic)
-    first = adcompiler.grad(logistic)
+    gg = adcompiler.grad(adcompiler.grad(logistic_map))
+    h = adcompiler.hessian(logistic_map)
+    first = adcompiler.grad(logistic_map)
     expected = central_diff(lambda x: first(x), (0.3,), 0)
     assert gg(0.3) == pytest.approx(expected, rel=1e-5)
     assert h(0.3) == pytest.approx(gg(0.3), rel=1e-12)
@@ -256,7 +250,50 @@ def test_second_order_is_unchanged():
 def test_copies_keep_the_choice():
     import copy
     import pickle
-    g = adcompiler.grad(logistic)
-    r = adcompiler.grad(logistic, mode="reverse")
+    g = adcompiler.grad(logistic_map)
+    r = adcompiler.grad(logistic_map, mode="reverse")
     assert _forward(copy.copy(g)) and not _forward(copy.copy(r))
     assert _forward(pickle.loads(pickle.dumps(g)))
+
+
+RATE = 1.5
+
+
+def scaled_loop(x, n=4):
+    s = x
+    for i in range(n):
+        s = math.sin(s) * RATE
+    return s
+
+
+def star_loop(x, *rates):
+    s = x
+    for i in range(3):
+        for r in rates:  # (unrolled: a tuple of known length)
+            s = s * math.cos(s) * r
+    return s
+
+
+def test_rebound_global_is_seen_through_the_fast_path():
+    global RATE
+    g = adcompiler.grad(scaled_loop)
+    before = g(0.4)
+    assert g(0.4) == before and _forward(g)
+    try:
+        RATE = 0.7
+        after = g(0.4)
+        assert after == pytest.approx(central_diff(scaled_loop, (0.4,), 0), rel=1e-6)
+        assert after != pytest.approx(before)
+    finally:
+        RATE = 1.5
+    assert g(0.4) == before
+
+
+def test_varargs_loop_is_forward_per_count():
+    g = adcompiler.grad(star_loop)
+    for rates in ((0.5,), (0.5, 1.2, 0.9)):
+        args = (0.3,) + rates
+        assert g(*args) == pytest.approx(central_diff(star_loop, args, 0), rel=1e-6)
+        assert g(*args) == pytest.approx(adcompiler.grad(star_loop, mode="reverse")(*args),
+                                         rel=1e-12)
+        assert _forward(g)

@@ -11,16 +11,17 @@ and 1.4x through forward mode.
 
 So a call of ``grad(f)`` / ``value_and_grad(f)`` (``mode`` not given) with
 respect to one parameter, with every argument a scalar and the
-differentiated one a float (after the conversion of integers and booleans),
-without ``checkpoints=``, runs the forward code when the reverse code would
-keep such a tape.  Straight-line code keeps reverse mode (no adjoint loop:
-the two cost about the same), and so does every call that does not fit:
-several ``wrt``, arrays, structures, ``has_aux``, ``mode="reverse"``, a loop
-marked ``# adc: checkpoints=K``, and a function forward mode refuses
-(:class:`AdcError`).  The value of
-``value_and_grad`` comes from the same forward sweep, which computes it
-anyway.  ``adc compile`` and ``adcompiler.source(f)`` stay reverse mode:
-they show the reverse code unless asked (``--mode forward``).
+differentiated one a float (integers and booleans keep the reverse code,
+which computes them as Python does), without ``checkpoints=``, runs the
+forward code when the reverse code would keep such a tape; the value of
+``value_and_grad`` comes from the same sweep, which computes it anyway.
+Straight-line code keeps reverse mode (no adjoint loop: the two cost about
+the same), and so does every call that does not fit: several ``wrt``,
+arrays, structures, ``has_aux``, ``mode="reverse"``, a loop marked
+``# adc: checkpoints=K``, a function forward mode refuses
+(:class:`AdcError`), and recursion under ``jit=True``.  ``adc compile`` and
+``adcompiler.source(f)`` show the reverse code unless asked (``--mode
+forward``); second derivatives transform the reverse code as before.
 """
 from __future__ import annotations
 
