@@ -297,3 +297,12 @@ def test_varargs_loop_is_forward_per_count():
         assert g(*args) == pytest.approx(adcompiler.grad(star_loop, mode="reverse")(*args),
                                          rel=1e-12)
         assert _forward(g)
+
+
+def test_compiled_with_choose_is_the_code_grad_runs():
+    """bench/peers.py times this as "the emitted function" beside grad()."""
+    chosen = compiled(logistic_map, choose=True)
+    assert mode_choice.WHY in chosen.source
+    assert chosen.load()(0.3) == adcompiler.grad(logistic_map)(0.3)
+    assert mode_choice.WHY not in compiled(logistic_map).source
+    assert mode_choice.WHY not in compiled(two_inputs, (0, 1), choose=True).source

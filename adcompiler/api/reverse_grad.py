@@ -32,12 +32,16 @@ _CACHE: dict = {}
 _LOCK = threading.RLock()
 
 
-def compiled(fn, wrt=0, with_value: bool = False, sig=None) -> Compiled:
+def compiled(fn, wrt=0, with_value: bool = False, sig=None, choose: bool = False) -> Compiled:
     """The compiled derivative of ``fn`` (cached) for argument shapes ``sig``
-    (see :func:`adcompiler.arrays.context.signature`; None: all scalars)."""
+    (see :func:`adcompiler.arrays.context.signature`; None: all scalars):
+    the reverse code, or with ``choose`` the code ``grad(f)`` runs for float
+    arguments (forward mode where mode_choice.py takes it)."""
     if not callable(fn):
         raise UsageError(f"{fn!r} is not a function")
-    return _entry(fn, wrt_indices(fn, wrt), with_value, sig)[0]
+    indices = wrt_indices(fn, wrt)
+    choose = choose and len(indices) == 1 and sig is None
+    return _entry(fn, indices, with_value, sig, choose=choose)[0]
 
 
 def _entry(fn, indices: tuple, with_value: bool, sig, extra: int = 0,
