@@ -49,7 +49,7 @@ def _time(call, repeat: int) -> float:
 
 
 def _case(name: str, fn, args: tuple, kept: int, repeat: int) -> dict:
-    plain = adcompiler.grad(fn)
+    plain = adcompiler.grad(fn, mode="reverse")  # the plain tape (no mode: forward mode)
     ckpt = adcompiler.grad(fn, checkpoints=kept)
     same = np.array_equal(np.asarray(plain(*args)), np.asarray(ckpt(*args)))  # compiles both
     row = {"name": name, "K": kept, "same": same}

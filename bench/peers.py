@@ -51,13 +51,15 @@ def _argnums(wl):
 
 # ---------------------------------------------------------------- our own
 def adcompiler_emitted(wl, args):
-    """The emitted function itself, as ``adc compile -o`` writes it."""
+    """The emitted function ``grad(f)`` runs, itself: as ``adc compile -o``
+    writes it (with ``--mode forward`` where grad() chooses forward mode,
+    adcompiler/api/mode_choice.py)."""
     import adcompiler
     from adcompiler.api.reverse_grad import compiled
     from adcompiler.arrays.context import signature
     try:
         sig = signature(wl.f, tuple(args), {})  # array shapes, as grad() specialises
-        fn = compiled(wl.f, _argnums(wl), False, sig).load()
+        fn = compiled(wl.f, _argnums(wl), False, sig, choose=True).load()
     except adcompiler.AdcError as exc:
         raise Unavailable(f"unsupported: {_first_line(exc)}") from None
     return fn, args

@@ -177,7 +177,7 @@ _CASES = [(logistic, (0.3,)), (branchy, (0.7,)), (two_states, (0.4, 1.1)),
 @pytest.mark.parametrize("kept", [1, 2, 5, 100])
 def test_bit_for_bit_scalar(fn, args, n, kept):
     wrt = tuple(range(len(args)))
-    plain = adcompiler.value_and_grad(fn, wrt=wrt)(*args, n)
+    plain = adcompiler.value_and_grad(fn, wrt=wrt, mode="reverse")(*args, n)
     ckpt = adcompiler.value_and_grad(fn, wrt=wrt, checkpoints=kept)(*args, n)
     assert ckpt == plain  # the same floats, not merely close
 
@@ -213,7 +213,7 @@ def test_emitted_code_keeps_snapshots_not_a_tape():
     src = adcompiler.grad(logistic, checkpoints=4).source
     assert "Revolve(4, range(0, n, 1))" in src and "snapshots.restore(i)" in src
     assert "tape" not in src
-    assert "tape" in adcompiler.grad(logistic).source
+    assert "tape" in adcompiler.grad(logistic, mode="reverse").source
     # nested loops: only the outermost is checkpointed, the inner keeps its tape
     src = adcompiler.grad(branchy, checkpoints=4).source
     assert src.count("Revolve(") == 1 and "tape.pop()" in src
@@ -280,7 +280,7 @@ def test_marked_loop_in_a_helper_called_in_a_loop(tmp_path):
     plain = _imported(tmp_path, "ckpt_helper_plain", _HELPER.replace("  # adc: checkpoints=2", ""))
     g = adcompiler.grad(marked.outer)
     for n in (0, 1, 5, 9):
-        assert g(0.3, n) == adcompiler.grad(plain.outer)(0.3, n)
+        assert g(0.3, n) == adcompiler.grad(plain.outer, mode="reverse")(0.3, n)
     assert "Revolve(2," in g.source
 
 
@@ -311,7 +311,7 @@ def test_comment_marks_one_loop_for_the_cli(tmp_path):
     space: dict = {}
     exec(compile(out.read_text(), str(out), "exec"), space)
     plain = _imported(tmp_path, "ckpt_plain_o", _MARKED.replace("# adc: checkpoints=3", ""))
-    assert space["f_grad"](0.3, 30) == adcompiler.grad(plain.f)(0.3, 30)
+    assert space["f_grad"](0.3, 30) == adcompiler.grad(plain.f, mode="reverse")(0.3, 30)
 
 
 @pytest.mark.parametrize("loop,why", [
@@ -342,8 +342,8 @@ def _imported(tmp_path, name, text):
 def test_marked_loop_through_the_api_matches_plain(tmp_path):
     marked = _imported(tmp_path, "ckpt_marked", _MARKED)
     plain = _imported(tmp_path, "ckpt_plain", _MARKED.replace("# adc: checkpoints=3", ""))
-    g = adcompiler.grad(marked.f)
-    assert g(0.3, 30) == adcompiler.grad(plain.f)(0.3, 30)
+    g = adcompiler.grad(marked.f)  # a marked loop: reverse mode (api/mode_choice.py)
+    assert g(0.3, 30) == adcompiler.grad(plain.f, mode="reverse")(0.3, 30)
     assert "Revolve(3," in g.source
 
 

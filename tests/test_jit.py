@@ -133,12 +133,14 @@ def test_array_tapes_give_the_list_gradients():
     gradient and central differences, across the first capacity (64) and
     with a tape that grows (a while loop)."""
     pytest.importorskip("numba")
-    plain, jitted = adcompiler.grad(sine_tower), adcompiler.grad(sine_tower, jit=True)
+    plain = adcompiler.grad(sine_tower, mode="reverse")  # forward mode keeps no tape
+    jitted = adcompiler.grad(sine_tower, jit=True, mode="reverse")
     for n in (0, 1, 30, 64, 65, 300):
         assert jitted(0.4, n) == pytest.approx(plain(0.4, n), rel=1e-12)
     fd = (sine_tower(0.4 + 1e-7) - sine_tower(0.4 - 1e-7)) / 2e-7
     assert jitted(0.4) == pytest.approx(fd, rel=1e-5)
-    plain, jitted = adcompiler.grad(counted), adcompiler.grad(counted, jit=True)
+    plain = adcompiler.grad(counted, mode="reverse")
+    jitted = adcompiler.grad(counted, jit=True, mode="reverse")
     for n in (3, 64, 200):
         assert jitted(0.3, n) == pytest.approx(plain(0.3, n), rel=1e-12)
 
@@ -149,7 +151,7 @@ def test_array_tape_rewrite_only_for_plain_numbers():
     import ast
 
     from adcompiler.runtime import jittapes
-    plain = ast.parse(str(adcompiler.grad(sine_tower).source))
+    plain = ast.parse(str(adcompiler.grad(sine_tower, mode="reverse").source))
     assert jittapes.tapes(plain, "sine_tower_grad") == ["tape"]
     text = ast.unparse(jittapes.rewrite(plain, "sine_tower_grad", {"tape": "float64"}))
     assert "reversed" not in text and ".append" not in text and "_adc_reserve" in text
@@ -191,3 +193,29 @@ def test_a_differentiated_integer_runs_the_python_code():
         adcompiler.grad(logistic_map, jit=True)(3, 12)
     with pytest.raises(OverflowError):
         adcompiler.grad(logistic_map)(3, 12)
+
+
+def power(x, n=5):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)
+
+
+def test_one_scalar_input_jit_compiles_the_forward_code():
+    """grad() chose forward mode (api/mode_choice.py): numba compiles that
+    code; recursion keeps the reverse code (numba runs recursive forward code
+    wrongly, and refuses the reverse code by name)."""
+    pytest.importorskip("numba")
+    from adcompiler.api import mode_choice
+    from adcompiler.runtime import jit as jitting
+    for fn, x in ((logistic_map, 0.3), (sine_tower, 0.4), (counted, 0.7)):
+        g = adcompiler.grad(fn, jit=True)
+        assert g(x) == pytest.approx(adcompiler.grad(fn, mode="reverse")(x), rel=1e-12)
+        assert g(x) == pytest.approx(central_diff(fn, (x,), 0), rel=1e-6)
+        loaded = next(iter(g._loaded.values()))[1]
+        assert mode_choice.WHY in g.source and jitting.is_jitted(loaded)
+        assert any(name.endswith("_dot") for name in loaded.py_func.__code__.co_varnames)
+    g = adcompiler.grad(power, jit=True)
+    with pytest.raises(adcompiler.AdcError, match="numba cannot compile"):
+        g(1.1)
+    assert mode_choice.WHY not in g.source and mode_choice.WHY in adcompiler.grad(power).source

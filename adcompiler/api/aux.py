@@ -27,7 +27,8 @@ _CACHE: dict = {}  # (fn, wrt, with_value, signature, extra) -> (Compiled, fn, s
 class AuxDerivative(Derivative):
     """A :class:`Derivative` of a function returning ``(value, aux)``."""
 
-    def _compiled(self, sig=None, extra=None):
+    def _compiled(self, sig=None, extra=None, choose=False):
+        """Reverse mode always (``choose``: not auto, see mode_choice.py)."""
         extra = self._extra if extra is None else extra
         key = (self.fn, self._indices, self.with_value, sig, extra, self.checkpoints)
         with _LOCK:

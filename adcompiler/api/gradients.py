@@ -1,6 +1,7 @@
 """``grad``, ``value_and_grad`` and ``source``: gradients in reverse mode
-(:class:`Derivative`, the default) or forward mode (an :class:`Emitted`
-forward gradient), and the code either emits."""
+(:class:`Derivative`, the default; it runs forward code where that is the
+cheaper mode, mode_choice.py) or forward mode (an :class:`Emitted` forward
+gradient), and the code either emits."""
 from __future__ import annotations
 
 from ..errors import AdcError, UsageError
@@ -49,8 +50,12 @@ def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False, checkpoin
     """``grad(f)``, ``@grad`` or ``@grad(wrt=..., mode=...)``: a function that
     computes the gradient of ``f``, compiled from ``f``'s source into readable
     Python (see ``.source``).  Both modes give the same numbers; forward mode
-    costs one pass per input (per element of an array argument).  On a compiled derivative, forward mode is used
-    (forward over reverse).
+    costs one pass per input (per element of an array argument).  With no
+    ``mode``, a call differentiating one float (other arguments scalars)
+    of a function whose reverse code would store a loop or a recursion to
+    run it back runs forward mode instead (one sweep, no tape; ``.source``
+    says so).  On a compiled derivative, forward mode is used (forward over
+    reverse).
 
     Parameters:
         fn: the function to differentiate (its source is read, never run); omit
@@ -61,10 +66,11 @@ def grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False, checkpoin
             numbers, read with literal keys (``params["W"]``): its gradient
             has the same structure (both modes; jvp, vjp, hvp, hessian and
             jacobian take structures too).
-        mode: ``"reverse"`` (default) or ``"forward"``.
+        mode: ``"reverse"`` or ``"forward"``; not given: reverse mode, or
+            forward mode where it is cheaper (one scalar input, a loop).
         argnums: JAX's name for ``wrt`` (give one of them).
-        jit: compile the emitted code with numba (reverse mode, scalar and
-            loop code; ``pip install 'adcompiler[jit]'``).
+        jit: compile the emitted code with numba (the code the call runs,
+            scalar and loop code; ``pip install 'adcompiler[jit]'``).
         has_aux: ``f`` returns ``(value, aux)``; the callable returns
             ``(gradient, aux)`` in either mode (aux: numbers, arrays,
             strings, None, and dict, tuple or list displays of them,
@@ -108,7 +114,8 @@ def value_and_grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False,
     Parameters:
         fn: the function (omit it to get a decorator).
         wrt: an index or name, or a tuple of them, as in :func:`grad`.
-        mode: ``"reverse"`` (default) or ``"forward"``.
+        mode: as in :func:`grad` (not given: forward mode where cheaper; its
+            sweep gives the value too).
         argnums: JAX's name for ``wrt`` (give one of them).
         has_aux: ``f`` returns ``(value, aux)``; the callable returns
             ``((value, aux), gradient)``.
@@ -133,7 +140,7 @@ def value_and_grad(fn=None, wrt=WRT0, mode=None, *, argnums=None, has_aux=False,
 
 def _grad(fn, wrt, mode, with_value: bool, has_aux: bool = False, checkpoints=None,
           jit: bool = False):
-    mode = check_mode(mode, fn)
+    given, mode = mode, check_mode(mode, fn)
     if jit and (mode != "reverse" or has_aux or is_emitted(fn)):
         raise UsageError("jit=True is supported in reverse mode on a function's source "
                          "only (not with mode='forward', has_aux=True or on compiled "
@@ -149,8 +156,8 @@ def _grad(fn, wrt, mode, with_value: bool, has_aux: bool = False, checkpoints=No
             return ForwardAux(fn, wrt_indices(fn, wrt), isinstance(wrt, (tuple, list)),
                               with_value)
         return AuxDerivative(fn, wrt, with_value, checkpoints)
-    if mode == "reverse":
-        return Derivative(fn, wrt, with_value, checkpoints, jit)
+    if mode == "reverse":  # no mode given: forward where cheaper (mode_choice.py)
+        return Derivative(fn, wrt, with_value, checkpoints, jit, auto=given is None)
     if varargs.has_varargs(fn) and not is_emitted(fn):
         wrt_indices(fn, wrt)  # fail early on a bad wrt
         return ByCount(lambda extra: _forward(fn, wrt, with_value, extra), fn)
@@ -191,7 +198,9 @@ def _forward(fn, wrt, with_value: bool, extra: int):
 
 def source(fn, wrt=WRT0, args: tuple | None = None, *, argnums=None) -> str:
     """The emitted source of ``fn``'s gradient, or of any transform's result
-    (anything with a ``.source``).
+    (anything with a ``.source``).  For a plain function it is the
+    reverse-mode code, as ``adc compile`` prints it (``grad(f).source``
+    shows the code ``grad(f)`` runs, forward mode where it chose that).
 
     Parameters:
         fn: a function, or the result of :func:`grad`, :func:`jacobian`, ...

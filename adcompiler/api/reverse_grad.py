@@ -24,7 +24,7 @@ from ..transform import checkpointing
 from . import array_api, pytree_grad
 from ..emit import backend
 from .fastcall import dispatcher
-from . import fused
+from . import fused, mode_choice
 from ..runtime import jit as jitting
 from ..runtime.watch import _always as _fresh_always
 
@@ -32,22 +32,27 @@ _CACHE: dict = {}
 _LOCK = threading.RLock()
 
 
-def compiled(fn, wrt=0, with_value: bool = False, sig=None) -> Compiled:
+def compiled(fn, wrt=0, with_value: bool = False, sig=None, choose: bool = False) -> Compiled:
     """The compiled derivative of ``fn`` (cached) for argument shapes ``sig``
-    (see :func:`adcompiler.arrays.context.signature`; None: all scalars)."""
+    (see :func:`adcompiler.arrays.context.signature`; None: all scalars):
+    the reverse code, or with ``choose`` the code ``grad(f)`` runs for float
+    arguments (forward mode where mode_choice.py takes it)."""
     if not callable(fn):
         raise UsageError(f"{fn!r} is not a function")
-    return _entry(fn, wrt_indices(fn, wrt), with_value, sig)[0]
+    indices = wrt_indices(fn, wrt)
+    choose = choose and len(indices) == 1 and sig is None
+    return _entry(fn, indices, with_value, sig, choose=choose)[0]
 
 
 def _entry(fn, indices: tuple, with_value: bool, sig, extra: int = 0,
-           checkpoints=None, jit: bool = False) -> tuple:
+           checkpoints=None, jit: bool = False, choose: bool = False) -> tuple:
     """``(Compiled, loaded function)``, compiled again when a global, closure
     cell or helper it was compiled with has changed since (``Compiled.fresh``).
     ``extra``: how many values a call passes to ``*args`` (varargs.py);
     ``checkpoints``: see transform/checkpointing.py; ``jit``: the function
-    loaded is numba's (runtime/jit.py)."""
-    key = (fn, indices, with_value, sig, extra, checkpoints, jit, backend.current())
+    loaded is numba's (runtime/jit.py); ``choose``: the call may run forward
+    mode instead where that is cheaper (mode_choice.py)."""
+    key = (fn, indices, with_value, sig, extra, checkpoints, jit, backend.current(), choose)
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is None or not hit[0].fresh():
@@ -55,6 +60,8 @@ def _entry(fn, indices: tuple, with_value: bool, sig, extra: int = 0,
             sf = varargs.specialize(load_live(fn), extra)
             with checkpointing.default(checkpoints):
                 result = compile_grad(sf, indices, with_value, shapes, dtypes)
+            if choose:
+                result = mode_choice.forward_instead(sf, indices[0], with_value, result, jit)
             hit = (result, jitting.load(result) if jit else result.load())
             _CACHE[key] = hit
     return hit
@@ -128,10 +135,12 @@ class Derivative(functools.partial):
     def __new__(cls, fn, *args, **kwargs):
         return super().__new__(cls, _always)  # the function held: see _use
 
-    def __init__(self, fn, wrt, with_value: bool, checkpoints=None, jit: bool = False) -> None:
+    def __init__(self, fn, wrt, with_value: bool, checkpoints=None, jit: bool = False,
+                 auto: bool = False) -> None:
         if jit:
             jitting.numba()  # installed? (else the error saying how)
         self.jit = jit
+        self.auto = auto  # no mode given: forward mode where cheaper (mode_choice.py)
         self.fn = fn
         self.checkpoints = checkpointing.check_count(checkpoints)
         self.wrt = wrt
@@ -151,13 +160,16 @@ class Derivative(functools.partial):
         self._last = None  # the Compiled of the last call with structures, if it was one
         self._backend = backend.NUMPY  # the emission backend of the last call (array_api.py)
         self._dispatchers: dict = {}  # _call_key -> (entry, names' objects, fast path)
+        # may the code for the last call's kind be forward mode (before a call: scalars)
+        self._choose = mode_choice.may_choose(self, None, (), {})
         functools.update_wrapper(self, fn)
         self._use(self._general)
 
     def __reduce__(self):
         """Copies and pickles are new derivatives of the same function (not
         partial's reduction, whose function is this object's own call)."""
-        return type(self), (self.fn, self.wrt, self.with_value, self.checkpoints, self.jit)
+        return type(self), (self.fn, self.wrt, self.with_value, self.checkpoints, self.jit,
+                            self.auto)
 
     def _use(self, call) -> None:
         """Make ``call`` what calls of this object run (partial's state: the
@@ -165,11 +177,12 @@ class Derivative(functools.partial):
         self._call = call
         functools.partial.__setstate__(self, (call, (), None, self.__dict__))
 
-    def _compiled(self, sig=None, extra=None):
+    def _compiled(self, sig=None, extra=None, choose=None):
         extra = self._extra if extra is None else extra
+        choose = self._choose if choose is None else choose
         with backend.using(self._backend):
             return _entry(self.fn, self._indices, self.with_value, sig, extra, self.checkpoints,
-                          self.jit)
+                          self.jit, choose)
 
     @property
     @user_facing
@@ -210,7 +223,8 @@ class Derivative(functools.partial):
         extra = varargs.extra_count(self.fn, len(args)) if self._varargs else 0
         real = _converted(plan, args, {})
         self._backend = array_api.backend_of(*real)
-        return self._compiled(signature(self.fn, *array_api.stand_ins(*real)), extra)[0].source
+        sig = signature(self.fn, *array_api.stand_ins(*real))
+        return self._compiled(sig, extra, mode_choice.may_choose(self, sig, *real))[0].source
 
     def __call__(self, *args, **kwargs):
         """The general call: find (or compile) the code for this kind of
@@ -245,7 +259,7 @@ class Derivative(functools.partial):
                         raise _not_an_array(self.fn, args, kwargs)
         except AdcError as err:  # the user's call, then the message
             raise user_error(err) from None
-        self._sig = entry[0]
+        self._sig, self._choose = entry[0], entry[5]
         if foreign or kwargs or self._backend is not backend.NUMPY:
             self._backend = array_api.backend_of(args, kwargs)  # .source shows this call's
         if self._varargs:
@@ -326,18 +340,19 @@ class Derivative(functools.partial):
         real_args, real_kwargs = _converted(plan, args, kwargs)
         if plan is not None and any(isinstance(v, (list, tuple)) for v in
                                     args + tuple(kwargs.values())):
-            return None, None, _always, plan
+            return None, None, _always, plan, None, False
         self._backend = array_api.backend_of(real_args, real_kwargs)
         sig = signature(self.fn, *array_api.stand_ins(real_args, real_kwargs))
         extra = varargs.extra_count(self.fn, len(args)) if self._varargs else 0
-        code, loaded = self._compiled(sig, extra)
+        choose = mode_choice.may_choose(self, sig, real_args, real_kwargs)
+        code, loaded = self._compiled(sig, extra, choose)
         if self._backend != backend.NUMPY:  # what the caller's library lacks: refused
             array_api.check_library(code.source, real_args, real_kwargs)
         if self.jit and not self._integer_wrt(real_args, real_kwargs):
             loaded = jitting.prepare(loaded, self.fn.__name__, real_args, real_kwargs)
         elif self.jit:  # numba's int64 wraps around where Python's integers grow:
             loaded = code.load()  # a differentiated integer runs the Python code
-        return sig, loaded, code.fresh_check(), plan, code
+        return sig, loaded, code.fresh_check(), plan, code, choose
 
     def _integer_wrt(self, args: tuple, kwargs: dict) -> bool:
         """Whether a differentiated argument of this call is an integer or a

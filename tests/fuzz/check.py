@@ -172,7 +172,11 @@ def _gradients(checker, fn, point, wrt, oracles, make):
 def check_scalar(fn, point, wrt, oracles, value, hessians=True) -> list:
     findings = []
     findings += _gradients("reverse", fn, point, wrt, oracles,
-                           lambda: grad(fn, wrt=wrt)(*point))
+                           lambda: grad(fn, wrt=wrt, mode="reverse")(*point))
+    # no mode given: one parameter (by index, not a tuple) with a loop or a
+    # recursion the reverse code runs back takes forward mode (api/mode_choice.py)
+    one = wrt[0] if len(wrt) == 1 else wrt
+    findings += _gradients("auto", fn, point, wrt, oracles, lambda: grad(fn, wrt=one)(*point))
     findings += _gradients("forward", fn, point, wrt, oracles,
                            lambda: grad(fn, wrt=wrt, mode="forward")(*point))
     findings += _gradients("jacobian", fn, point, wrt, oracles,
