@@ -31,11 +31,19 @@ class Var:
     def __repr__(self) -> str:  # short, for IR dumps and test failures
         return self.name
 
+    def __post_init__(self) -> None:
+        # looking Vars up in dicts and sets is the passes' commonest step: the
+        # hash (of the name, as equality) is computed once (issue 18)
+        object.__setattr__(self, "_hash", hash(self.name))
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Var) and other.name == self.name
 
     def __hash__(self) -> int:
-        return hash(self.name)
+        return self._hash
+
+    def __reduce__(self):  # unpickled, it hashes again: str hashes differ between processes
+        return Var, (self.name, self.hint)
 
 
 @dataclass(frozen=True)
