@@ -437,14 +437,11 @@ def prune_tapes(fn: Function) -> Function:
     """Drop pushed values whose pop result is unused, and unused tapes.  Only
     tapes created and used up in this function: a tape that leaves it (a
     residual of ``f_fwd``, popped in ``f_bwd``) is left alone."""
-    from ..transform.forward import local_tapes
-    from ..core.ir import uses, walk
+    from .tapes import tape_census
+    from ..core.ir import walk
     if not any(isinstance(s, Eqn) and s.prim == "new_tape" for s in walk(fn.body)):
         return fn  # no tape (most functions): its use counts were the cost of this pass
-    local = local_tapes(fn)
-    counts = uses(fn.body)
-    pops = {s.args[0]: s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "pop"
-            and s.args[0] in local}
+    local, pops, counts = tape_census(fn)
     plan: dict = {t: [] for t in local}
     for tape, pop in pops.items():
         plan[tape] = [k for k, o in enumerate(pop.outs) if counts.get(o, 0) > 0]
