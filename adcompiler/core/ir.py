@@ -32,8 +32,7 @@ class Var:
         return self.name
 
     def __post_init__(self) -> None:
-        # looking Vars up in dicts and sets is the passes' commonest step: the
-        # hash (of the name, as equality) is computed once (issue 18)
+        # dict and set lookups of Vars are the passes' commonest step: hash once
         object.__setattr__(self, "_hash", hash(self.name))
 
     def __eq__(self, other: object) -> bool:
@@ -215,10 +214,14 @@ def walk(block: Block) -> Iterator[Stmt]:
 
 def free_vars(block: Block) -> set:
     """Variables read in ``block`` (recursively) but bound outside it."""
-    bound: set = set()
-    used: set = set()
+    return set.difference(*reads_and_binds(block))
+
+
+def reads_and_binds(block: Block) -> tuple:
+    """(variables read in ``block``, recursively; variables it binds), one walk."""
+    bound, used = set(), set()
     _collect(block, bound, used)
-    return used - bound
+    return used, bound
 
 
 def _collect(block: Block, bound: set, used: set) -> None:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 
-from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Var, While, is_number, sub_blocks
+from ..core.ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, is_number,
+                       reads_and_binds, sub_blocks)
 from ..prims.primitives import PRIMS, evaluate, too_big
 
 # not `and`/`or` (`x and y` is y or x, a value since issue 12) nor the builtin
@@ -399,9 +400,8 @@ def _dce_loop(s, live: set):
     needed = {k for k in range(n) if s.outs[k] in live}
     while True:
         body = _dce_block(_trim(s.body, sorted(needed)), set())
-        reads = _free_with_params(body)
-        if not is_for:
-            reads |= _free_with_params(s.cond)
+        body_reads, binds = reads_and_binds(body)  # (reads of its own parameters included)
+        reads = body_reads if is_for else body_reads | _free_with_params(s.cond)
         more = {k for k in range(n) if s.body.params[off + k] in reads}
         if not is_for:
             more |= {k for k in range(n) if s.cond.params[k] in reads}
@@ -416,7 +416,7 @@ def _dce_loop(s, live: set):
     inits = tuple(s.inits[k] for k in keep)
     outs = tuple(s.outs[k] for k in keep)
     _reads(inits, live)
-    _reads(_free(body), live)
+    _reads(body_reads - binds, live)  # its free variables: the parameters dropped were unread
     if is_for:
         _reads((s.start, s.stop, s.step), live)
         return ForRange(outs, s.start, s.stop, s.step, inits, body, s.loc, s.reverse)
