@@ -184,13 +184,13 @@ class Module:
 
 # ---------------------------------------------------------------- traversal
 def sub_blocks(stmt: Stmt) -> tuple:
+    if isinstance(stmt, Eqn):  # the commonest statement, asked first
+        return ()
     if isinstance(stmt, If):
         return (stmt.then, stmt.orelse)
     if isinstance(stmt, ForRange):
         return (stmt.body,)
-    if isinstance(stmt, While):
-        return (stmt.cond, stmt.body)
-    return ()
+    return (stmt.cond, stmt.body) if isinstance(stmt, While) else ()
 
 
 def stmt_inputs(stmt: Stmt) -> tuple:
