@@ -148,8 +148,10 @@ class _Simplifier:
 
     def eqn(self, e: Eqn, avail: dict, out: list) -> None:
         subst = self.subst
-        if any(isinstance(a, Var) and a in subst for a in e.args):  # else the same equation
-            e = Eqn(e.outs, e.prim, tuple(self.atom(a) for a in e.args), e.params, e.loc)
+        for a in e.args:  # (a loop, not any(): this runs for every equation)
+            if isinstance(a, Var) and a in subst:  # else the same equation
+                e = Eqn(e.outs, e.prim, tuple(self.atom(a) for a in e.args), e.params, e.loc)
+                break
         if len(e.outs) == 1:
             repl = self.fold(e) or self.identity(e)
             if isinstance(repl, Eqn):
@@ -211,6 +213,8 @@ class _Simplifier:
         """The rewrite :meth:`identity` makes unless an argument is a bool
         (asked only of a candidate: most equations have none)."""
         prim, args = e.prim, e.args
+        if prim not in _REWRITTEN:  # (most equations: no closures made for them)
+            return None
 
         def const(a, *values):
             return isinstance(a, Const) and is_number(a.value) and a.value in values
@@ -313,6 +317,8 @@ class _Simplifier:
 
 
 _BOOLEAN = {"lt", "le", "gt", "ge", "eq", "ne", "not"}
+#: the primitives :meth:`_Simplifier.rewrite` has rewrites for
+_REWRITTEN = {"add", "sub", "mul", "div", "pow", "neg", "copy", "float"}
 #: primitives whose result is never a bool (NumPy's bool + bool and bool * bool are)
 _NEVER_BOOL = {"div", "sub", "neg", "pow", "mod", "floordiv", "float", "int", "round", "floor",
                "ceil", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
