@@ -365,6 +365,7 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
                 used = used | npemit.checks_need()
         defs.append(node)
         imports |= used
+        passlog.lap("write")
     defs += extra
     if npemit.HELPER in imports:
         defs.insert(0, npemit.helper_def())
@@ -374,7 +375,9 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
     head = import_lines(imports, aliases)
     have = {ast.dump(i) for i in head}
     module.body[:0] = head + [c for c in carried if ast.dump(c) not in have]
+    passlog.lap("write")
     text = to_source(module)
+    passlog.lap("print")
     return (header + text).lstrip("\n")
 
 

@@ -17,6 +17,7 @@ from math import cos, sin
 import numpy as np
 
 from adcompiler.compiler import compile_grad
+from adcompiler.core import passlog
 from adcompiler.frontend.source import find_static, load_file, load_live
 from adcompiler.cli.progress import Progress
 
@@ -44,30 +45,58 @@ def loop_body(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _compile_text(text: str, directory: str, tag: str) -> str:
+def _compile_text(text: str, directory: str, tag: str, phases: dict | None = None) -> str:
     """Parse, compile and print ``f`` of ``text``, as ``adc compile`` does
-    (passing the text bypasses the parsed-file cache, so each run parses)."""
+    (passing the text bypasses the parsed-file cache, so each run parses).
+    ``phases``: filled with the CPU seconds of each phase (:func:`timed`)."""
     path = os.path.join(directory, f"gen_{tag}.py")
     with open(path, "w") as fh:
         fh.write(text)
-    return compile_grad(find_static(load_file(path, text), "f"), (0,)).source
+    with passlog.timing() as laps:
+        sf = find_static(load_file(path, text), "f")
+        passlog.lap("parse")
+        out = compile_grad(sf, (0,)).source
+    if phases is not None:
+        phases.update(laps)
+    return out
+
+
+def timed(compile_once, runs: int) -> tuple:
+    """(best wall seconds, best CPU seconds, phases of the run with the best
+    CPU time) of ``compile_once(phases)`` run ``runs`` times."""
+    best = cpu = math.inf
+    phases: dict = {}
+    for _ in range(runs):
+        laps: dict = {}
+        start, start_cpu = time.perf_counter(), time.process_time()
+        compile_once(laps)
+        best = min(best, time.perf_counter() - start)
+        took = time.process_time() - start_cpu
+        if took < cpu:
+            cpu, phases = took, laps
+    return best, cpu, phases
 
 
 def measure_size(kind: str, n: int, directory: str) -> dict:
     text = (straight_line if kind == "straight-line" else loop_body)(n)
-    runs = 1 if n >= 5000 else 3
-    best = cpu = math.inf
-    for _ in range(runs):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        out = _compile_text(text, directory, f"{kind}_{n}")
-        best = min(best, time.perf_counter() - start)
-        cpu = min(cpu, time.process_time() - start_cpu)
+    tag = f"{kind}_{n}"
+    out = _compile_text(text, directory, tag)
+    best, cpu, phases = timed(lambda laps: _compile_text(text, directory, tag, laps),
+                              1 if n >= 5000 else 3)
     tracemalloc.start()
-    _compile_text(text, directory, f"{kind}_{n}")
+    _compile_text(text, directory, tag)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return {"kind": kind, "n": n, "seconds": best, "cpu_seconds": cpu, "peak_bytes": peak,
-            "emitted_lines": out.count("\n")}
+            "emitted_lines": out.count("\n"), "phases": phases}
+
+
+def phase_exponents(points: list) -> dict:
+    """Growth exponent of each phase's CPU time (see :func:`growth_exponent`)."""
+    names = set().union(*(p.get("phases", {}) for p in points))
+    return {name: growth_exponent([{"n": p["n"], "t": max(p["phases"].get(name, 0), 1e-6)}
+                                   for p in points if "phases" in p], "t")
+            for name in sorted(names)}
 
 
 def growth_exponent(points: list, key: str) -> float:
@@ -95,6 +124,7 @@ def compile_growth(quick: bool = False) -> dict:
                 progress.done()
             out[kind] = {"points": points,
                          "time_exponent": growth_exponent(points, "seconds"),
+                         "phase_exponents": phase_exponents(points),
                          "memory_exponent": growth_exponent(points, "peak_bytes")}
     return out
 
@@ -108,16 +138,17 @@ def seed_examples() -> list:
 
 def seed_compile_times(repeat: int = 5) -> list:
     """Fresh (uncached) compile time of each seed example, best of ``repeat``
-    (wall clock, and the process's CPU time: the machine may be shared)."""
+    (wall clock, and the process's CPU time: the machine may be shared), and
+    the phases of its fastest run."""
     rows = []
     for name, fn, wrt in seed_examples():
-        best = cpu = math.inf
-        for _ in range(repeat):
-            start, start_cpu = time.perf_counter(), time.process_time()
-            compile_grad(load_live(fn), wrt).load()
-            best = min(best, time.perf_counter() - start)
-            cpu = min(cpu, time.process_time() - start_cpu)
-        rows.append({"name": name, "seconds": best, "cpu_seconds": cpu})
+        def once(laps, fn=fn, wrt=wrt):
+            with passlog.timing() as got:
+                compile_grad(load_live(fn), wrt).load()
+                passlog.lap("load")
+            laps.update(got)
+        best, cpu, phases = timed(once, repeat)
+        rows.append({"name": name, "seconds": best, "cpu_seconds": cpu, "phases": phases})
     return rows
 
 

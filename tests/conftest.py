@@ -5,11 +5,14 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 import adcompiler.compiler
+import adcompiler.optimize.passes
 
 sys.path.insert(0, os.path.dirname(__file__))
 
 # every pass is followed by ir.verify in the tests
 adcompiler.compiler.CHECK_IR = True
+# and every optimize round skipped as settled is checked to change nothing
+adcompiler.optimize.passes.CHECK_SETTLED = True
 
 # "ci" (the default) draws the same examples on every run: a red suite means
 # a change broke something, never that this run was unlucky; the random

@@ -86,3 +86,19 @@ def test_compile_work_grows_linearly():
     # reverse._tape (list membership in a loop over the body) the ratio was 4.55.
     ratio = _calls_to_compile(320) / _calls_to_compile(80)
     assert ratio < 4.3
+
+
+def test_a_growth_point_carries_the_cpu_time_of_each_phase(tmp_path):
+    point = growth.measure_size("loop body", 20, str(tmp_path))
+    phases = point["phases"]
+    assert {"parse", "lower", "optimize", "reverse", "finish", "emit", "write", "print"} \
+        <= set(phases)
+    assert all(v >= 0 for v in phases.values())
+    assert sum(phases.values()) <= point["cpu_seconds"] + 1e-3  # the run they come from
+
+
+def test_phase_exponents_are_each_phases_growth():
+    points = [{"n": n, "phases": {"lower": n * 1e-4, "write": (n / 100) ** 2 * 1e-3}}
+              for n in (100, 1000, 10_000)]
+    got = growth.phase_exponents(points)
+    assert abs(got["lower"] - 1.0) < 1e-9 and abs(got["write"] - 2.0) < 1e-9

@@ -63,3 +63,42 @@ def test_a_target_not_met_says_the_measured_reason():
                                                          "hand-written": 1}}, {}, {}, floors)
     assert "| measured reason (where not met) |" in text
     assert "emitted gradient alone costs 3.00× f" in text
+
+
+PHASES = {"parse": 0.5, "lower": 2.0, "optimize": 1.5, "reverse": 1.0, "emit": 0.0001,
+          "write": 3.0, "print": 1.0}
+
+
+def _growth(seconds):
+    points = [{"n": 1000, "seconds": seconds / 10, "cpu_seconds": seconds / 10,
+               "peak_bytes": 1, "emitted_lines": 1, "phases": {k: v / 10 for k, v in
+                                                                 PHASES.items()}},
+              {"n": 10_000, "seconds": seconds, "cpu_seconds": seconds, "peak_bytes": 10,
+               "emitted_lines": 10, "phases": PHASES}]
+    return {"straight-line": {"points": points, "time_exponent": 1.3, "memory_exponent": 1.0,
+                              "phase_exponents": {"write": 1.4, "lower": 1.1, "parse": 1.0,
+                                                  "print": 0.9}}}
+
+
+def test_every_compile_target_not_met_gives_its_phases():
+    seeds = [{"name": "003 slow", "seconds": 0.006, "cpu_seconds": 0.006,
+              "phases": {"lower": 0.004, "write": 0.002}}]
+    table = {t: (fig, ok, *why) for t, fig, ok, *why in
+             report.compile_targets(seeds, _growth(9.0))}
+    fig, ok, why = table["compile < 5 ms for every seed example"]
+    assert not ok and why == ("CPU time by phase: lower 4.00 ms, write 2.00 ms; "
+                              "the largest is lower (67% of 6.00 ms)")
+    fig, ok, why = table["10,000 statements compile in < 3 s (straight-line)"]
+    assert not ok and why == ("CPU time by phase: parse 0.5 s, lower 2.0 s, optimize 1.5 s, "
+                              "reverse 1.0 s, write 3.0 s, print 1.0 s; the largest is "
+                              "write (33% of 9.0 s)")  # emit: under 1 %, left out
+    fig, ok, why = table["compile time grows linearly (straight-line)"]
+    assert not ok and why == ("fastest-growing phases (CPU time exponent): write 1.40, "
+                              "lower 1.10, parse 1.00")
+
+
+def test_the_compile_section_has_the_phase_table():
+    lines = report.phase_table(_growth(9.0))
+    assert "| program | n | parse | lower | optimize | reverse | emit | write | print |" in lines
+    assert "| straight-line | 10,000 | 500.0 ms | 2,000.0 ms | 1,500.0 ms | 1,000.0 ms | " \
+        "0.1 ms | 3,000.0 ms | 1,000.0 ms |" in lines

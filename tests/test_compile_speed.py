@@ -219,3 +219,25 @@ def test_comment_statements_print_as_their_comment_lines():
                           + [ast.Return(ast.Constant(1))], [], None)
     old.type_params = []
     assert to_source(ast.Module([old], [])) == text  # the string-constant form, as before
+
+
+def _looped(x, n=3):
+    for i in range(n):
+        x = sin(x) * x
+    return x
+
+
+def test_timing_charges_every_phase_of_a_compilation_to_its_name():
+    """core/passlog.timing, the per-phase breakdown of docs/benchmarks.md."""
+    import time
+    from adcompiler.compiler import compile_grad
+    from adcompiler.core import passlog
+    start = time.process_time()
+    with passlog.timing() as laps:
+        compile_grad(load_live(_looped), (0,))
+    total = time.process_time() - start
+    assert list(laps) == ["lower", "optimize", "reverse", "algebra", "finish", "emit",
+                          "write", "print"]
+    assert 0.5 * total <= sum(laps.values()) <= total
+    passlog.lap("parse")  # outside timing: nothing is charged, nothing fails
+    assert "parse" not in laps

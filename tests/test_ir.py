@@ -154,3 +154,26 @@ def test_loop_reverse_pushes_only_what_the_adjoint_reads():
     assert "push(" in text and "pop(" in text
     push = next(line for line in text.splitlines() if "push(" in line)
     assert push.count(",") == 1  # the tape and one value per iteration
+
+
+def test_a_var_hash_is_cached_and_agrees_with_equality():
+    import copy
+    import pickle
+    import subprocess
+    import sys
+    a, b = Var("v7", "w"), Var("v7", "~w_bar")  # the same SSA value, another hint
+    assert a == b and hash(a) == hash(b) == hash("v7")
+    assert {a: 1}[b] == 1 and b in {a} and Var("v8", "w") not in {a}
+    for twin in (copy.copy(a), copy.deepcopy(a), pickle.loads(pickle.dumps(a))):
+        assert twin == a and hash(twin) == hash(a) and twin.hint == "w" and {a: 1}[twin] == 1
+    # another process hashes strings with another seed: an unpickled Var hashes there
+    code = ("import pickle, sys; v = pickle.loads(sys.stdin.buffer.read()); "
+            "print(hash(v) == hash(v.name), {v.__class__('v7'): 1}[v])")
+    import os
+    import adcompiler
+    root = os.path.dirname(os.path.dirname(adcompiler.__file__))  # this checkout's Var
+    env = {**os.environ, "PYTHONHASHSEED": "random",
+           "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(a),
+                         capture_output=True, env=env, check=True)
+    assert out.stdout.split() == [b"True", b"1"]

@@ -31,11 +31,18 @@ class Var:
     def __repr__(self) -> str:  # short, for IR dumps and test failures
         return self.name
 
+    def __post_init__(self) -> None:
+        # dict and set lookups of Vars are the passes' commonest step: hash once
+        object.__setattr__(self, "_hash", hash(self.name))
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Var) and other.name == self.name
 
     def __hash__(self) -> int:
-        return hash(self.name)
+        return self._hash
+
+    def __reduce__(self):  # unpickled, it hashes again: str hashes differ between processes
+        return Var, (self.name, self.hint)
 
 
 @dataclass(frozen=True)
@@ -177,13 +184,13 @@ class Module:
 
 # ---------------------------------------------------------------- traversal
 def sub_blocks(stmt: Stmt) -> tuple:
+    if isinstance(stmt, Eqn):  # the commonest statement, asked first
+        return ()
     if isinstance(stmt, If):
         return (stmt.then, stmt.orelse)
     if isinstance(stmt, ForRange):
         return (stmt.body,)
-    if isinstance(stmt, While):
-        return (stmt.cond, stmt.body)
-    return ()
+    return (stmt.cond, stmt.body) if isinstance(stmt, While) else ()
 
 
 def stmt_inputs(stmt: Stmt) -> tuple:
@@ -207,10 +214,14 @@ def walk(block: Block) -> Iterator[Stmt]:
 
 def free_vars(block: Block) -> set:
     """Variables read in ``block`` (recursively) but bound outside it."""
-    bound: set = set()
-    used: set = set()
+    return set.difference(*reads_and_binds(block))
+
+
+def reads_and_binds(block: Block) -> tuple:
+    """(variables read in ``block``, recursively; variables it binds), one walk."""
+    bound, used = set(), set()
     _collect(block, bound, used)
-    return used - bound
+    return used, bound
 
 
 def _collect(block: Block, bound: set, used: set) -> None:

@@ -10,6 +10,7 @@ of the pass, in pipeline order.  Outside :func:`recording` nothing is kept.
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass
 
 from ..errors import UsageError
@@ -75,8 +76,38 @@ def recording():
 
 def record(name: str, fn: Function, types=None) -> None:
     assert name in PASSES, f"pass {name!r}: give every pass a name and a line in PASSES"
+    lap(name)
     if _LOG is not None:
         _LOG.events.append(PassEvent(name, fn, types))
+
+
+_LAPS: dict | None = None  # phase -> CPU seconds, inside timing()
+_LAST = 0.0
+
+
+@contextlib.contextmanager
+def timing():
+    """CPU seconds spent in each pass (summed over its runs) by the
+    compilations run inside: the per-phase breakdown of compile time
+    (bench/growth.py).  A pass is charged the time since the previous pass
+    ended; the emitter's two phases after ``emit`` are ``write`` (IR to
+    Python AST) and ``print`` (AST to text)."""
+    global _LAPS, _LAST
+    saved = _LAPS, _LAST
+    _LAPS, _LAST = {}, time.process_time()
+    try:
+        yield _LAPS
+    finally:
+        _LAPS, _LAST = saved
+
+
+def lap(phase: str) -> None:
+    """Charge the CPU time since the last lap to ``phase`` (inside :func:`timing`)."""
+    global _LAST
+    if _LAPS is not None:
+        now = time.process_time()
+        _LAPS[phase] = _LAPS.get(phase, 0.0) + now - _LAST
+        _LAST = now
 
 
 def mark() -> int:

@@ -148,8 +148,9 @@ class Emitter:
     def block(self, block: Block) -> list:
         out: list = []
         last_loc = None
+        inlined = self.inl.inline
         for s in block.stmts:
-            if isinstance(s, Eqn) and s.outs and all(o in self.inl for o in s.outs):
+            if isinstance(s, Eqn) and s.outs and all(o in inlined for o in s.outs):
                 continue
             if isinstance(s, Eqn) and s.prim == "pop" and id(s) in self.control.walked_pops:
                 continue

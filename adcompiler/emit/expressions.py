@@ -53,8 +53,9 @@ class Expressions:
     def expr(self, a) -> ast.expr:
         if isinstance(a, Const):
             return const_node(a.value, self)
-        if a in self.inline:
-            return self.value(self.inline.inline[a])
+        inlined = self.inline.inline.get(a)  # (the dict itself: this runs per operand)
+        if inlined is not None:
+            return self.value(inlined)
         return ast.Name(self.names[a], ast.Load())
 
     def value(self, e: Eqn) -> ast.expr:
@@ -62,10 +63,11 @@ class Expressions:
             return ast.Name(e.param("name"), ast.Load())
         p = PRIMS[e.prim]
         args = [self.operand(e, a) for a in e.args]
-        tree = formula_of(e, self.array_code)
+        called = spelled(e)  # (formula_of, unrolled: it asks the same)
+        tree = None if called else tree_of(p, dict(e.params), arrays=self.array_code)
         if tree is not None:
             return fold(tree, lambda k: args[k], lambda v: const_node(v, self), self.apply)
-        if p.form == "call" or spelled(e):  # math.pow(x, y), np.sign(x) ...
+        if p.form == "call" or called:  # math.pow(x, y), np.sign(x) ...
             if self._numbers_to_xp(e):  # np.cos(s) of a Python float s
                 args = [ast.Call(backend.xp_name("asarray"), [x], backend.placed()) for x in args]
             return ast.Call(self.function_name(e), args, [])
@@ -86,6 +88,8 @@ class Expressions:
         """The expression of ``e``'s argument ``a``; a boolean mask read as
         numbers is cast under the array-api backend (backend.NUMERIC_USES)."""
         node = self.expr(a)
+        if not self.masks and not self.ints:  # (NumPy and scalar code: every operand)
+            return node
         if a in self.masks and e.prim in backend.NUMERIC_USES:
             return backend.as_number(node)
         if a in self.ints and e.prim in backend.MIXED_USES and any(

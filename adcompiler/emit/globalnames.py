@@ -88,9 +88,14 @@ def _names_and_globals(module: ast.Module) -> tuple:
             value = getattr(node, field, None)
             if isinstance(value, list):
                 todo += [v for v in value if isinstance(v, ast.AST)]
-            elif isinstance(value, ast.AST):
+            elif isinstance(value, ast.AST) and not isinstance(value, _NAMELESS):
                 todo.append(value)
     return local, used
+
+
+#: nodes without fields (``Load``, ``Add``, ``Eq`` ...): nearly half of an
+#: emitted module's nodes, never queued
+_NAMELESS = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 
 
 def alias_globals(module: ast.Module, helpers: set) -> dict:

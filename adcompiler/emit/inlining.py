@@ -122,6 +122,8 @@ class Inlining:
     def expand(self, a) -> list:
         """The atoms ``a`` reads once its inlined expression is written out,
         left to right (iterative: the expression may be deep)."""
+        if not isinstance(a, Var) or a not in self.inline:
+            return [a]  # (most atoms: no list to walk)
         out, todo = [], [a]
         while todo:
             x = todo.pop()

@@ -22,10 +22,11 @@ class LoopLowering:
         the loop runs zero times).  A name that must not be read here is not
         carried either: a loop cannot start from a value the IR does not hold,
         so it stays unreadable until assigned in the body, and after the loop."""
+        written = assigned(body)  # (one walk of the body: it may be long)
         exclude = exclude | {n for n in loop_targets(body) if not has_value(env, n)} | \
-            {n for n in unbound_names(env, assigned(body)) if "#" in n} | \
-            set(filter(loops.is_hidden_temp, assigned(body)))
-        names = [n for n in assigned(body) if n not in exclude]
+            {n for n in unbound_names(env, written) if "#" in n} | \
+            set(filter(loops.is_hidden_temp, written))
+        names = [n for n in written if n not in exclude]
         for n in names:
             if isinstance(env.get(n), tuple):
                 raise self.sf.error(f"{n} holds a tuple and is reassigned in a loop; unpack it "
@@ -187,12 +188,13 @@ class LoopLowering:
             env[n] = Unbound(f"{n} is a loop variable of an earlier loop, then assigned in a "
                              f"loop (line {line}) that may run zero times; reading it after "
                              "that loop is not supported")
-        for n in loop_targets(body) - set(names):
+        nested = loop_targets(body)
+        for n in nested - set(names):
             env[n] = Unbound(f"reading the loop variable {n} after its loop is not supported")
         bound = definitely_assigned(body) if runs else set()
         for n in names:  # first bound in the body: Python raises if it did not run
             if "#" not in n and not has_value(before, n) and n not in bound \
-                    and n not in targets and n not in loop_targets(body):
+                    and n not in targets and n not in nested:
                 env[n] = Unbound(f"{n} is first assigned inside a loop (line {line}) that "
                                  "may run zero times (or on only some paths of its body); "
                                  "Python then raises UnboundLocalError when it is read after "

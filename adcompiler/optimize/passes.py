@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 
-from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Var, While, is_number, sub_blocks
+from ..core.ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, is_number,
+                       reads_and_binds, sub_blocks)
 from ..prims.primitives import PRIMS, evaluate, too_big
 
 # not `and`/`or` (`x and y` is y or x, a value since issue 12) nor the builtin
@@ -27,9 +28,25 @@ _COMMUTATIVE = {"add", "mul", "eq", "ne", "hypot"}
 _NO_CSE = {"new_tape", "push", "pop", "call", "new_checkpoints", "restore"}
 
 
+#: tests: a round skipped as settled is run anyway and must change nothing
+CHECK_SETTLED = False
+
+
 def optimize(fn: Function, max_rounds: int = 20) -> Function:
+    """Rounds of simplify, DCE and tape pruning until one changes nothing.
+    A round that left no work for the next one ends the loop at once: its
+    simplify was settled (:attr:`_Simplifier.settled`) and prune_tapes changed
+    nothing, the only way a round enables another (DCE removes values no
+    remaining equation reads, so it enables no rewrite).  The confirming round
+    this skips was half of the pass's time on long functions."""
     for _ in range(max_rounds):
-        new = prune_tapes(dce(simplify(fn)))
+        s = _Simplifier()
+        cleaned = dce(s.function(fn))
+        new = prune_tapes(cleaned)
+        if s.settled and new is cleaned:
+            assert not CHECK_SETTLED or prune_tapes(dce(simplify(new))) == new, \
+                "a round optimize skipped as settled would have changed the IR"
+            return new
         if new == fn:
             return new
         fn = new
@@ -56,6 +73,14 @@ class _Simplifier:
         self.bools: set = set()  # branch outputs that may carry a comparison's bool
         self.nums: set = set()  # values known never to be a bool (see numeric)
         self.floats: set = set()  # values known to be floats (see float_valued)
+        # False once this round leaves work for another (see optimize): an
+        # equation rewritten into another one, which only the next round
+        # simplifies, or a loop value found invariant only after its body
+        self.settled = True
+
+    def function(self, fn: Function) -> Function:
+        return Function(fn.name, fn.params, self.block(fn.body, {}), fn.defaults, fn.filename,
+                        fn.source_line)
 
     def atom(self, a):
         while isinstance(a, Var) and a in self.subst:
@@ -93,12 +118,22 @@ class _Simplifier:
         elif isinstance(s, ForRange):
             self.invariant_carried(s, s.body.params[1:])
             atoms = [self.atom(a) for a in (s.start, s.stop, s.step)]
+            body = self.settle(self.block(s.body, avail), s.body.params[1:])
             out.append(ForRange(s.outs, *atoms, tuple(self.atom(a) for a in s.inits),
-                                self.block(s.body, avail), s.loc, s.reverse))
+                                body, s.loc, s.reverse))
         else:
             self.invariant_carried(s, s.body.params, s.cond.params)
-            out.append(While(s.outs, tuple(self.atom(a) for a in s.inits),
-                             self.block(s.cond, avail), self.block(s.body, avail), s.loc))
+            cond = self.block(s.cond, avail)
+            body = self.settle(self.block(s.body, avail), s.body.params)
+            out.append(While(s.outs, tuple(self.atom(a) for a in s.inits), cond, body, s.loc))
+
+    def settle(self, body: Block, carried: tuple) -> Block:
+        """A carried value the simplified body hands back unchanged was not
+        seen by :meth:`invariant_carried` (it read the body before): the next
+        round will."""
+        if any(r == p for r, p in zip(body.results, carried)):
+            self.settled = False
+        return body
 
     def invariant_carried(self, loop, params: tuple, cond_params: tuple = ()) -> None:
         """A carried value that the body hands back unchanged is its initial
@@ -113,12 +148,15 @@ class _Simplifier:
 
     def eqn(self, e: Eqn, avail: dict, out: list) -> None:
         subst = self.subst
-        if any(isinstance(a, Var) and a in subst for a in e.args):  # else the same equation
-            e = Eqn(e.outs, e.prim, tuple(self.atom(a) for a in e.args), e.params, e.loc)
+        for a in e.args:  # (a loop, not any(): this runs for every equation)
+            if isinstance(a, Var) and a in subst:  # else the same equation
+                e = Eqn(e.outs, e.prim, tuple(self.atom(a) for a in e.args), e.params, e.loc)
+                break
         if len(e.outs) == 1:
             repl = self.fold(e) or self.identity(e)
             if isinstance(repl, Eqn):
                 e = repl
+                self.settled = False  # the new equation is simplified next round
             elif repl is not None:
                 self.subst[e.outs[0]] = repl
                 return
@@ -175,6 +213,8 @@ class _Simplifier:
         """The rewrite :meth:`identity` makes unless an argument is a bool
         (asked only of a candidate: most equations have none)."""
         prim, args = e.prim, e.args
+        if prim not in _REWRITTEN:  # (most equations: no closures made for them)
+            return None
 
         def const(a, *values):
             return isinstance(a, Const) and is_number(a.value) and a.value in values
@@ -277,6 +317,8 @@ class _Simplifier:
 
 
 _BOOLEAN = {"lt", "le", "gt", "ge", "eq", "ne", "not"}
+#: the primitives :meth:`_Simplifier.rewrite` has rewrites for
+_REWRITTEN = {"add", "sub", "mul", "div", "pow", "neg", "copy", "float"}
 #: primitives whose result is never a bool (NumPy's bool + bool and bool * bool are)
 _NEVER_BOOL = {"div", "sub", "neg", "pow", "mod", "floordiv", "float", "int", "round", "floor",
                "ceil", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
@@ -291,9 +333,7 @@ _FLOAT_IF_ANY = {"add", "sub", "mul", "neg", "pow"}
 
 
 def simplify(fn: Function) -> Function:
-    s = _Simplifier()
-    body = s.block(fn.body, {})
-    return Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
+    return _Simplifier().function(fn)
 
 
 # ---------------------------------------------------------------- dead code
@@ -366,9 +406,8 @@ def _dce_loop(s, live: set):
     needed = {k for k in range(n) if s.outs[k] in live}
     while True:
         body = _dce_block(_trim(s.body, sorted(needed)), set())
-        reads = _free_with_params(body)
-        if not is_for:
-            reads |= _free_with_params(s.cond)
+        body_reads, binds = reads_and_binds(body)  # (reads of its own parameters included)
+        reads = body_reads if is_for else body_reads | _free_with_params(s.cond)
         more = {k for k in range(n) if s.body.params[off + k] in reads}
         if not is_for:
             more |= {k for k in range(n) if s.cond.params[k] in reads}
@@ -383,7 +422,7 @@ def _dce_loop(s, live: set):
     inits = tuple(s.inits[k] for k in keep)
     outs = tuple(s.outs[k] for k in keep)
     _reads(inits, live)
-    _reads(_free(body), live)
+    _reads(body_reads - binds, live)  # its free variables: the parameters dropped were unread
     if is_for:
         _reads((s.start, s.stop, s.step), live)
         return ForRange(outs, s.start, s.stop, s.step, inits, body, s.loc, s.reverse)
@@ -404,14 +443,11 @@ def prune_tapes(fn: Function) -> Function:
     """Drop pushed values whose pop result is unused, and unused tapes.  Only
     tapes created and used up in this function: a tape that leaves it (a
     residual of ``f_fwd``, popped in ``f_bwd``) is left alone."""
-    from ..transform.forward import local_tapes
-    from ..core.ir import uses, walk
+    from .tapes import tape_census
+    from ..core.ir import walk
     if not any(isinstance(s, Eqn) and s.prim == "new_tape" for s in walk(fn.body)):
         return fn  # no tape (most functions): its use counts were the cost of this pass
-    local = local_tapes(fn)
-    counts = uses(fn.body)
-    pops = {s.args[0]: s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "pop"
-            and s.args[0] in local}
+    local, pops, counts = tape_census(fn)
     plan: dict = {t: [] for t in local}
     for tape, pop in pops.items():
         plan[tape] = [k for k, o in enumerate(pop.outs) if counts.get(o, 0) > 0]

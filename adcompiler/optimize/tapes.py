@@ -19,7 +19,8 @@ the plain primitive it is (``len`` of the list).
 """
 from __future__ import annotations
 
-from ..core.ir import Block, Const, Eqn, ForRange, Function, Names, Var, While, uses, walk
+from ..core.ir import (Block, Const, Eqn, ForRange, Function, Names, Var, While, stmt_inputs,
+                      sub_blocks, uses, walk)
 
 
 def walk_tapes(fn: Function) -> Function:
@@ -108,3 +109,39 @@ def walked_loops(block: Block) -> dict:
                 and not uses(s.body).get(s.body.params[0], 0)):
             out[id(s)] = pop
     return out
+
+
+def tape_census(fn: Function) -> tuple:
+    """``(local, pops, counts)`` in one walk of ``fn`` (prune_tapes asks it
+    after every optimize round): the tapes created in ``fn`` that never leave
+    it (transform/forward.py's ``local_tapes``), the pop of each (the last
+    met in :func:`walk`'s order) and how many times each variable is read
+    (core/ir.py's ``uses``)."""
+    made: set = set()
+    escaped = {a for a in fn.body.results if isinstance(a, Var)}
+    counts: dict = {}
+    pops: dict = {}
+
+    def visit(b: Block) -> None:
+        for s in b.stmts:
+            reads = stmt_inputs(s)
+            for a in reads:
+                if isinstance(a, Var):
+                    counts[a] = counts.get(a, 0) + 1
+            if isinstance(s, Eqn) and s.prim == "new_tape":
+                made.add(s.outs[0])
+            elif isinstance(s, Eqn) and s.prim in ("push", "pop", "tape_len"):
+                if s.prim == "pop":
+                    pops[s.args[0]] = s
+                reads = reads[1:]
+            escaped.update(a for a in reads if isinstance(a, Var))
+            for sub in sub_blocks(s):
+                escaped.update(a for a in sub.results if isinstance(a, Var))
+                visit(sub)
+        for a in b.results:
+            if isinstance(a, Var):
+                counts[a] = counts.get(a, 0) + 1
+
+    visit(fn.body)
+    local = made - escaped
+    return local, {t: pop for t, pop in pops.items() if t in local}, counts
