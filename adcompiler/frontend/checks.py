@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 
 from ..core.astwalk import ast_walk, children
+from .census import census
 from .source import SourceFunction
 from .syntax import contains_return
 
@@ -17,7 +18,8 @@ MAX_NESTING = 90
 def check_signature(sf: SourceFunction, node: ast.FunctionDef) -> None:
     if isinstance(node, ast.AsyncFunctionDef):
         raise sf.error("async def is not supported; write a plain def", node, "async def")
-    for inner in ast_walk(node):
+    walked = ast_walk(node) if node is not sf.node or census(sf).may_yield() else ()
+    for inner in walked:  # (the census saw no yield: no walk)
         if isinstance(inner, (ast.Yield, ast.YieldFrom)):
             raise sf.error("generator functions (yield) are not supported", inner, "yield")
     a = node.args
@@ -40,8 +42,10 @@ def is_our_decorator(deco: ast.expr) -> bool:
 def check_nesting(sf: SourceFunction, body: list) -> None:
     """Refuse code whose emitted form Python cannot compile: more than
     100 nested blocks (every ``if`` that returns nests the statements
-    after it; conditional expressions become ``if`` statements)."""
-    depth, where = _nesting(body, 1)
+    after it; conditional expressions become ``if`` statements).  ``body``
+    is the desugared body of ``sf``: its conditional expressions are looked
+    for only where the census says it may hold one."""
+    depth, where = _nesting(body, 1, _ifexp_depth if census(sf).may_ifexp() else _none)
     if depth > MAX_NESTING:
         raise sf.error(f"the code here is nested {depth} blocks deep once the "
                        "statements after each 'if ...: return' move into its else "
@@ -49,17 +53,19 @@ def check_nesting(sf: SourceFunction, body: list) -> None:
                        "split the function", where, "nesting")
 
 
-def _nesting(stmts: list, level: int) -> tuple:
-    """(deepest block level the emitted code reaches, statement reaching it)."""
+def _nesting(stmts: list, level: int, ifexps) -> tuple:
+    """(deepest block level the emitted code reaches, statement reaching it);
+    ``ifexps(s)``: how deeply conditional expressions nest in ``s``."""
     deepest, where = level, stmts[0] if stmts else None
     for s in stmts:
-        found = [(level + _ifexp_depth(s), s)]
+        found = [(level + ifexps(s), s)]
         if isinstance(s, ast.If):
-            found += [_nesting(s.body, level + 1), _nesting(s.orelse, level + 1)]
+            found += [_nesting(s.body, level + 1, ifexps),
+                      _nesting(s.orelse, level + 1, ifexps)]
             if contains_return(s):
                 level += 1  # the statements after it move into a branch
         elif isinstance(s, (ast.For, ast.While)):
-            found.append(_nesting(s.body, level + 1))
+            found.append(_nesting(s.body, level + 1, ifexps))
         for d, w in found:
             if d > deepest and w is not None:
                 deepest, where = d, w
@@ -80,3 +86,7 @@ def _ifexp_depth(stmt: ast.stmt) -> int:
             deepest = max(deepest, d)
         todo.extend((child, d) for child in children(node))
     return deepest
+
+
+def _none(stmt: ast.stmt) -> int:
+    return 0

@@ -25,10 +25,11 @@ from dataclasses import dataclass
 
 from ..core.ir import Builder, Const, Eqn, Function, Var
 from ..errors import CompileError
+from .census import census
 from .checks import check_nesting, check_signature
 from .desugar import desugar
 from .source import SourceFunction
-from .syntax import Returned, assigned
+from .syntax import Returned
 
 KINDS = ("custom_vjp", "custom_jvp")
 
@@ -245,7 +246,7 @@ def rule_lowerer():
                     self.tuple_names.append(a.arg)
                 self.names.taken.update(p.name for p in params)
                 b = self.root = Builder(self.names)
-                self.locals = set(assigned(node.body))
+                self.locals = set(census(self.sf).stored)
                 body = desugar(self.sf)
                 check_nesting(self.sf, body)
                 outcome = self.stmts(body, env, b)

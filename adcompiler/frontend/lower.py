@@ -24,6 +24,7 @@ import numpy as np
 from ..arrays.lowering import NumpyLowering, handles, is_local
 from ..core.ir import Builder, Const, Function, Loc, Names, Var, is_number
 from ..errors import CompileError
+from .census import census
 from .lower_calls import CallLowering
 from .checks import check_nesting, check_signature
 from .desugar import desugar
@@ -33,7 +34,7 @@ from .lower_loops import LoopLowering
 from .source import SourceFunction
 from .lower_statements import StatementLowering
 from .lower_writes import WriteLowering
-from .syntax import Returned, assigned, describe
+from .syntax import Returned, describe
 
 
 class Lowerer(StatementLowering, LoopLowering, ExpressionLowering, GlobalLowering,
@@ -57,7 +58,7 @@ class Lowerer(StatementLowering, LoopLowering, ExpressionLowering, GlobalLowerin
         self.names.taken.update(p.name for p in params)
         env = {p.hint: p for p in params}
         b = self.root = Builder(self.names)
-        self.locals = set(assigned(node.body))  # Python's rule: assigned anywhere = local
+        self.locals = set(census(self.sf).stored)  # Python's rule: assigned anywhere = local
         body = desugar(self.sf)
         check_nesting(self.sf, body)
         outcome = self.stmts(body, env, b)

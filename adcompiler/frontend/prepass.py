@@ -24,6 +24,7 @@ import copy
 
 from ..core.astwalk import ast_walk, children
 from .appends import rewrite_appends
+from .census import census
 from .closures import defines_functions, lift_closures
 from .comprehensions import has_comprehension, rewrite_comprehensions
 
@@ -33,8 +34,15 @@ _FLOATS = {"inf": float("inf"), "-inf": float("-inf"), "+inf": float("inf"),
 
 
 def prepare(sf) -> list:
-    """The body of ``sf`` with the rewrites above (the user's tree unchanged)."""
-    body = _Statements(sf).body(rewrite_appends(sf, sf.node.body))
+    """The body of ``sf`` with the rewrites above (the user's tree unchanged).
+    Each rewrite walks the body only where the census (:mod:`.census`) saw
+    what it rewrites, or an earlier rewrite changed the body."""
+    seen = census(sf)
+    body = rewrite_appends(sf, sf.node.body) if seen.may_append() else sf.node.body
+    plain = body is sf.node.body and not seen.rewritten()  # no rewrite adds constructs
+    body = _Statements(sf, not plain or seen.may_float_text()).body(body)
+    if plain:
+        return body
     # each rewrite and its walk for local names only where there is something
     # to rewrite (the walks were a fifth of the frontend on long functions)
     if any(has_comprehension(s) for s in body):
@@ -63,8 +71,9 @@ def local_names(fn, body: list) -> set:
 
 
 class _Statements:
-    def __init__(self, sf) -> None:
+    def __init__(self, sf, floats: bool = True) -> None:
         self.sf = sf
+        self.floats = floats  # may an expression hold float("...")?
 
     def body(self, stmts: list) -> list:
         out = []
@@ -104,7 +113,7 @@ class _Statements:
         """``node``, or a copy with ``float("...")`` literals folded: copied
         only when it holds one (a deep copy per statement was a tenth of the
         frontend's time on long functions)."""
-        if not any(_float_of_text(n) for n in ast_walk(node)):
+        if not self.floats or not any(_float_of_text(n) for n in ast_walk(node)):
             return node
         return _Floats(self).visit(copy.deepcopy(node))
 

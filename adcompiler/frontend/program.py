@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ..emit.globalnames import identifiers_in
 from ..errors import CompileError
+from .census import census
 from .custom_rules import Custom, custom_kind, lower_rules
 from .desugar import count_returns
 from .lower import Lowerer
@@ -102,5 +102,5 @@ def identifiers(program: Program) -> set:
     if cached is None or len(cached[0]) != len(nodes) or \
             any(a is not b for a, b in zip(cached[0], nodes)):
         cached = program._identifiers = (nodes, set().union(
-            *(identifiers_in(node) for node in nodes)))
+            *(census(sf).identifiers for sf in program.sources.values())))
     return set(cached[1])
