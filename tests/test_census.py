@@ -19,7 +19,7 @@ from adcompiler.frontend.closures import defines_functions
 from adcompiler.frontend.comprehensions import has_comprehension
 from adcompiler.frontend.desugar import desugar
 from adcompiler.frontend.source import load_live
-from adcompiler.frontend.syntax import assigned
+from adcompiler.frontend.syntax import assigned, assigned_and_loop_targets
 
 from corpus import ARRAY_CORPUS, CORPUS
 
@@ -52,6 +52,8 @@ def test_census_finds_what_the_walks_find(name, node):
     seen = Census(node)
     walked = list(ast_walk(node))
     assert seen.stored == set(assigned(node.body))
+    assert seen.stored | seen.head_stored == {
+        n.id for n in walked if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     assert seen.identifiers == identifiers_in(node)
     assert seen.may_yield() == any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in walked)
     if not seen.may_append():
@@ -95,3 +97,27 @@ def test_a_changed_node_gets_a_new_census():
     assert census(sf).stored == set()
     sf.node = load_live(g).node
     assert census(sf).stored == {"z"}
+
+
+def loop_targets_walked(stmts: list) -> set:
+    """The separate walk :func:`assigned_and_loop_targets` replaced."""
+    found = set()
+    for s in stmts:
+        for node in ast_walk(s):
+            if isinstance(node, ast.For):
+                found |= {n.id for n in ast_walk(node.target) if isinstance(n, ast.Name)}
+            if isinstance(node, (ast.For, ast.While)):
+                found |= set(getattr(node, "adc_targets", ()))
+    return found
+
+
+@pytest.mark.parametrize("name,fn", LIVE, ids=[n for n, _ in LIVE])
+def test_loop_bodies_one_walk(name, fn):
+    """Every loop body of the desugared function (where loops.py marked its
+    ``adc_targets``): one walk finds what ``assigned`` and the loop-target
+    walk found."""
+    bodies = [desugar(load_live(fn))]
+    bodies += [n.body for n in ast.walk(ast.Module(bodies[0], []))
+               if isinstance(n, (ast.For, ast.While))]
+    for body in bodies:
+        assert assigned_and_loop_targets(body) == (assigned(body), loop_targets_walked(body))

@@ -27,7 +27,8 @@ _YIELDS = frozenset({ast.Yield, ast.YieldFrom})
 class Census:
     """What a function's AST holds: ``kinds`` (node types anywhere in it),
     ``stored`` (names a ``Store`` of its body binds: Python's locals, as
-    :func:`~adcompiler.frontend.syntax.assigned` finds them), ``identifiers``
+    :func:`~adcompiler.frontend.syntax.assigned` finds them; ``head_stored``,
+    those of the rest of the ``def``), ``identifiers``
     (as :func:`~adcompiler.emit.globalnames.identifiers_in` finds them),
     ``names`` (every ``ast.Name`` id) and ``attrs`` (attribute names)."""
 
@@ -35,6 +36,7 @@ class Census:
         self.node = node
         self.kinds: set = set()
         self.stored: set = set()
+        self.head_stored: set = set()  # a walrus in a default or decorator
         self.names: set = set()
         self.attrs: set = set()
         self.identifiers: set = {node.name} if type(node) is ast.FunctionDef else set()
@@ -52,8 +54,8 @@ class Census:
                 kinds.add(kind)
                 if kind is name_t:
                     names.add(node.id)
-                    if body and type(node.ctx) is store_t:
-                        self.stored.add(node.id)
+                    if type(node.ctx) is store_t:
+                        (self.stored if body else self.head_stored).add(node.id)
                 elif kind is attr_t:
                     attrs.add(node.attr)
                 elif kind is arg_t:

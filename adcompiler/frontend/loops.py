@@ -31,6 +31,7 @@ import operator
 
 from ..core.astwalk import ast_walk
 from ..core.ir import Builder, Const
+from .census import census
 from .syntax import literal_int
 
 _WRAPPERS = ("enumerate", "zip", "reversed")
@@ -296,8 +297,8 @@ def refuse_shadowed(sf, node: ast.expr) -> None:
     there (UnboundLocalError before its assignment), not the builtin the
     loop rewriting recognises by name."""
     params = {a.arg for a in ast_walk(sf.node.args) if isinstance(a, ast.arg)}
-    local = params | {t.id for t in ast_walk(sf.node) if isinstance(t, ast.Name)
-                      and isinstance(t.ctx, ast.Store)}
+    seen = census(sf)  # (a walk of the whole function per loop was quadratic)
+    local = params | seen.stored | seen.head_stored
     for call in ast_walk(node):
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and \
                 call.func.id in ("range",) + _WRAPPERS and call.func.id in local:

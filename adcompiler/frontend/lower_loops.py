@@ -8,8 +8,8 @@ import ast
 
 from ..core.ir import Builder, Const, ForRange, While
 from . import loops
-from .syntax import (Returned, Unbound, assigned, definitely_assigned, has_value, hint,
-                     loop_targets, read_before_assigned, unbound_names)
+from .syntax import (Returned, Unbound, assigned_and_loop_targets, definitely_assigned,
+                     has_value, hint, read_before_assigned, unbound_names)
 
 
 class LoopLowering:
@@ -22,8 +22,8 @@ class LoopLowering:
         the loop runs zero times).  A name that must not be read here is not
         carried either: a loop cannot start from a value the IR does not hold,
         so it stays unreadable until assigned in the body, and after the loop."""
-        written = assigned(body)  # (one walk of the body: it may be long)
-        exclude = exclude | {n for n in loop_targets(body) if not has_value(env, n)} | \
+        written, nested = self.body_names(body)
+        exclude = exclude | {n for n in nested if not has_value(env, n)} | \
             {n for n in unbound_names(env, written) if "#" in n} | \
             set(filter(loops.is_hidden_temp, written))
         names = [n for n in written if n not in exclude]
@@ -33,6 +33,15 @@ class LoopLowering:
                                     "into separate names", at, "tuple in loop")
         self.refuse_first_iteration_reads(names, env, at)
         return names
+
+    def body_names(self, body: list) -> tuple:
+        """:func:`~.syntax.assigned_and_loop_targets` of a loop's body, walked
+        once per body (:meth:`carried` and :meth:`after_loop` both ask)."""
+        memo = self.__dict__.setdefault("_body_names", {})
+        got = memo.get(id(body))
+        if got is None or got[0] is not body:  # (the body is kept: its id stays its own)
+            got = memo[id(body)] = (body, assigned_and_loop_targets(body))
+        return got[1]
 
     def refuse_first_iteration_reads(self, names: list, env: dict, loop) -> None:
         """A carried name with no value before the loop, read in it before it
@@ -184,11 +193,11 @@ class LoopLowering:
         ``targets``: its loop variables (their rules are in the callers)."""
         before, env = env, dict(env)
         env.update(zip(names, outs))
-        for n in unbound_names(env, assigned(body)):
+        written, nested = self.body_names(body)
+        for n in unbound_names(env, written):
             env[n] = Unbound(f"{n} is a loop variable of an earlier loop, then assigned in a "
                              f"loop (line {line}) that may run zero times; reading it after "
                              "that loop is not supported")
-        nested = loop_targets(body)
         for n in nested - set(names):
             env[n] = Unbound(f"reading the loop variable {n} after its loop is not supported")
         bound = definitely_assigned(body) if runs else set()

@@ -126,14 +126,26 @@ def _int_literal(node: ast.expr):
 
 def loop_targets(stmts: list) -> set:
     """Names bound as the target of a for loop nested in ``stmts``."""
-    found = set()
+    return assigned_and_loop_targets(stmts)[1]
+
+
+def assigned_and_loop_targets(stmts: list) -> tuple:
+    """``(assigned(stmts), loop_targets(stmts))`` from one walk (a loop's
+    lowering asks both of its body, which may be long)."""
+    found: dict = {}
+    targets: set = set()
+    name_t, store_t, loops_t = ast.Name, ast.Store, (ast.For, ast.While)
     for s in stmts:
         for node in ast_walk(s):
-            if isinstance(node, ast.For):
-                found |= {n.id for n in ast_walk(node.target) if isinstance(n, ast.Name)}
-            if isinstance(node, (ast.For, ast.While)):  # the marks of loops.py
-                found |= set(getattr(node, "adc_targets", ()))
-    return found
+            kind = type(node)
+            if kind is name_t:
+                if type(node.ctx) is store_t:
+                    found[node.id] = None
+            elif kind in loops_t:
+                if kind is ast.For:
+                    targets |= {n.id for n in ast_walk(node.target) if isinstance(n, ast.Name)}
+                targets |= set(getattr(node, "adc_targets", ()))  # the marks of loops.py
+    return list(found), targets
 
 
 def contains_return(s: ast.stmt) -> bool:
