@@ -241,3 +241,22 @@ def test_timing_charges_every_phase_of_a_compilation_to_its_name():
     assert 0.5 * total <= sum(laps.values()) <= total
     passlog.lap("parse")  # outside timing: nothing is charged, nothing fails
     assert "parse" not in laps
+
+
+def test_a_file_is_parsed_with_the_cyclic_collector_paused(tmp_path, monkeypatch):
+    """ast.parse of a long file spent half its time in the collector; it is
+    paused for the parse (and on again after it, as it was)."""
+    import gc
+
+    from adcompiler.frontend import source
+    seen = []
+    real = ast.parse
+    monkeypatch.setattr(source.ast, "parse", lambda *a, **k: seen.append(gc.isenabled())
+                        or real(*a, **k))
+    path = tmp_path / "m.py"
+    text = "def f(x):\n    return x\n"
+    path.write_text(text)
+    assert gc.isenabled()
+    env = source.load_file(str(path), text)
+    assert seen == [False] and gc.isenabled()
+    assert source.find_static(env, "f").name == "f"

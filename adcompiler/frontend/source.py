@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from ..custom import unwrap
 from ..errors import CompileError, UsageError
+from ..core.gcpause import gc_paused
 from ..core.ir import is_number
 from ..prims.primitives import too_big
 
@@ -355,8 +356,7 @@ def read_source(path: str) -> str:
 
 def _cookie_line(data: bytes) -> int:
     """The line (1 or 2) holding the coding declaration."""
-    first = data.split(b"\n", 1)[0]
-    return 1 if b"coding" in first else 2
+    return 1 if b"coding" in data.split(b"\n", 1)[0] else 2
 
 
 def syntax_message(exc: SyntaxError) -> str:
@@ -388,7 +388,8 @@ def load_file(path: str, text: str | None = None) -> StaticEnv:
         raise CompileError("invalid syntax: a null byte (\\x00) in the source", path,
                            text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at), "syntax")
     try:
-        tree = ast.parse(text, filename=path)
+        with gc_paused():  # (it halves the parse of a long file)
+            tree = ast.parse(text, filename=path)
     except SyntaxError as exc:
         raise CompileError(syntax_message(exc), path, exc.lineno or 0,
                            exc.offset or 0, "syntax") from None
