@@ -271,8 +271,8 @@ class Names:
 
     @staticmethod
     def for_function(fn: Function) -> "Names":
-        names = Names(taken=tuple(v.name for v in all_vars(fn)))
-        names.counter = max([_index(v.name) for v in all_vars(fn)] + [0])
+        names = Names(taken={v.name for v in all_vars(fn)})  # one walk of the IR
+        names.counter = max(map(_index, names.taken), default=0)
         return names
 
 

@@ -59,14 +59,17 @@ def simplify_algebra(fn: Function, scalars=None) -> Function:
 # ---------------------------------------------------------------- use counts
 def _count(atoms, uses: dict) -> None:
     for a in atoms:
-        if isinstance(a, Var):
+        if type(a) is Var:
             uses[a] = uses.get(a, 0) + 1
 
 
 def _count_block(block: Block, uses: dict) -> None:
+    get, var = uses.get, Var
     for s in block.stmts:
-        if isinstance(s, Eqn):
-            _count(s.args, uses)
+        if type(s) is Eqn:
+            for a in s.args:  # (_count inline: this loop visits every statement)
+                if type(a) is var:
+                    uses[a] = get(a, 0) + 1
             continue
         if isinstance(s, If):
             _count((s.pred,), uses)
@@ -181,6 +184,10 @@ class _Rewriter:
                     eqns, removed = new
                     replace[s.outs[0]] = eqns
                     drop |= removed
+        if not replace:  # (the block is kept: only its control statements may change)
+            stmts = [s if type(s) is Eqn else self.control(s) for s in block.stmts]
+            same = all(a is b for a, b in zip(stmts, block.stmts))
+            return block if same else Block(block.params, tuple(stmts), block.results)
         stmts: list = []
         for s in block.stmts:
             if isinstance(s, Eqn) and s.outs and s.outs[0] in replace:
@@ -191,17 +198,19 @@ class _Rewriter:
                 stmts.append(s)
             else:
                 stmts.append(self.control(s))
-        if replace:
-            self.changed = True
+        self.changed = True
         return Block(block.params, tuple(stmts), block.results)
 
     def control(self, s):
+        """``s`` with its blocks rewritten (``s`` itself when none changed)."""
+        new = [self.block(b) for b in sub_blocks(s)]
+        if all(a is b for a, b in zip(new, sub_blocks(s))):
+            return s
         if isinstance(s, If):
-            return If(s.outs, s.pred, self.block(s.then), self.block(s.orelse), s.loc)
+            return If(s.outs, s.pred, new[0], new[1], s.loc)
         if isinstance(s, ForRange):
-            return ForRange(s.outs, s.start, s.stop, s.step, s.inits, self.block(s.body),
-                            s.loc, s.reverse)
-        return While(s.outs, s.inits, self.block(s.cond), self.block(s.body), s.loc)
+            return ForRange(s.outs, s.start, s.stop, s.step, s.inits, new[0], s.loc, s.reverse)
+        return While(s.outs, s.inits, new[0], new[1], s.loc)
 
 
 class _Tree:
