@@ -12,8 +12,8 @@ import pytest
 
 import adcompiler
 import corpus
-from adcompiler.core.ir import (Block, Const, Eqn, ForRange, Function, Var, While, dump,
-                                verify)
+from adcompiler.core.ir import Block, Const, Eqn, ForRange, Function, Var, While, verify
+from adcompiler.core.pretty import dump
 from adcompiler.emit.inlining import Inlining
 from adcompiler.emit.liveness import Liveness, Ownership
 from adcompiler.emit.naming import Namer

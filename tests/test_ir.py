@@ -5,7 +5,8 @@ from math import log, sin
 import pytest
 
 from adcompiler.frontend.source import load_live
-from adcompiler.core.ir import (Block, Const, Eqn, Function, IRError, Names, Var, dump, verify)
+from adcompiler.core.ir import (Block, Const, Eqn, Function, IRError, Names, Var, verify)
+from adcompiler.core.pretty import dump
 from adcompiler.frontend.program import lower_program
 from adcompiler.optimize.passes import dce, optimize, simplify
 from adcompiler.transform.reverse import reverse_function

@@ -3,7 +3,8 @@ what it returns is what the full fixpoint (rounds until one changes nothing)
 returns, and the rounds that do leave work are recognised as unsettled."""
 import pytest
 
-from adcompiler.core.ir import dump, verify
+from adcompiler.core.ir import verify
+from adcompiler.core.pretty import dump
 from adcompiler.frontend.program import lower_program
 from adcompiler.frontend.source import load_live
 from adcompiler.optimize import passes

@@ -31,9 +31,11 @@ class Var:
     def __repr__(self) -> str:  # short, for IR dumps and test failures
         return self.name
 
-    def __post_init__(self) -> None:
-        # dict and set lookups of Vars are the passes' commonest step: hash once
-        object.__setattr__(self, "_hash", hash(self.name))
+    def __init__(self, name: str, hint: str = "") -> None:
+        # dict and set lookups of Vars are the passes' commonest step: hash once.
+        # (Set through the dict, as in Eqn: the frozen dataclass's __init__
+        # calls object.__setattr__ per field, twice the time.)
+        self.__dict__.update(name=name, hint=hint, _hash=hash(name))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Var) and other.name == self.name
@@ -96,6 +98,10 @@ class Eqn:
     args: tuple
     params: tuple = ()  # sorted (key, value) pairs of static parameters
     loc: Loc = NOLOC
+
+    def __init__(self, outs: tuple, prim: str, args: tuple, params: tuple = (),
+                 loc: Loc = NOLOC) -> None:  # (made by every pass: see Var)
+        self.__dict__.update(outs=outs, prim=prim, args=args, params=params, loc=loc)
 
     @property
     def out(self) -> Var:
@@ -302,8 +308,10 @@ class Builder:
         self.loc = loc
 
     def eqn(self, prim: str, *args: Atom, hint: str = "", nouts: int = 1, **params) -> Atom:
-        outs = tuple(self.names.fresh(hint) for _ in range(nouts))
-        self.stmts.append(Eqn(outs, prim, tuple(args), tuple(sorted(params.items())), self.loc))
+        fresh = self.names.fresh  # (one output and no parameters: the common case, no loops)
+        outs = (fresh(hint),) if nouts == 1 else tuple(fresh(hint) for _ in range(nouts))
+        self.stmts.append(Eqn(outs, prim, args, tuple(sorted(params.items())) if params else (),
+                              self.loc))
         return outs[0] if nouts == 1 else outs
 
     def emit(self, stmt: Stmt) -> None:
@@ -464,37 +472,3 @@ def ordered_free_vars(block: Block) -> list:
     visit(block)
     return list(seen)
 
-
-def dump(fn: Function) -> str:
-    """A compact, exact text form of the IR (for tests and debugging)."""
-    lines = [f"def {fn.name}({', '.join(map(repr, fn.params))}):"]
-
-    def params(ps):
-        return ", ".join(f"{k}={v!r}" for k, v in ps)
-
-    def block(b: Block, ind: str) -> None:
-        if b.params:
-            lines.append(f"{ind}params {', '.join(map(repr, b.params))}")
-        for s in b.stmts:
-            outs = ", ".join(map(repr, s.outs))
-            if isinstance(s, Eqn):
-                extra = f" [{params(s.params)}]" if s.params else ""
-                lines.append(f"{ind}{outs or '_'} = {s.prim}({', '.join(map(repr, s.args))}){extra}")
-            elif isinstance(s, If):
-                lines.append(f"{ind}{outs} = if {s.pred!r}:")
-                block(s.then, ind + "    ")
-                lines.append(f"{ind}else:")
-                block(s.orelse, ind + "    ")
-            elif isinstance(s, ForRange):
-                rev = "reversed " if s.reverse else ""
-                lines.append(f"{ind}{outs} = for {rev}range({s.start!r}, {s.stop!r}, {s.step!r}) "
-                             f"from ({', '.join(map(repr, s.inits))}):")
-                block(s.body, ind + "    ")
-            else:
-                lines.append(f"{ind}{outs} = while from ({', '.join(map(repr, s.inits))}):")
-                block(s.cond, ind + "  ? ")
-                block(s.body, ind + "    ")
-        lines.append(f"{ind}-> {', '.join(map(repr, b.results))}")
-
-    block(fn.body, "    ")
-    return "\n".join(lines)

@@ -31,7 +31,7 @@
   read at run time prints as ``~200`` (declared 200, the code is generic).
 
 The output is a pure function of the IR (and the maps), so it is
-deterministic; :func:`adcompiler.core.ir.dump` stays the exact debugging form.
+deterministic; :func:`dump` (at the end) stays the exact debugging form.
 """
 from __future__ import annotations
 
@@ -187,3 +187,39 @@ class _Printer:
                                      for k, v in e.params) + "]"
         args = " ".join(self.atom(a) for a in e.args)
         return f"{e.prim}{params}" + (f" {args}" if args else "")
+
+
+
+def dump(fn: Function) -> str:
+    """A compact, exact text form of the IR (for tests and debugging)."""
+    lines = [f"def {fn.name}({', '.join(map(repr, fn.params))}):"]
+
+    def params(ps):
+        return ", ".join(f"{k}={v!r}" for k, v in ps)
+
+    def block(b: Block, ind: str) -> None:
+        if b.params:
+            lines.append(f"{ind}params {', '.join(map(repr, b.params))}")
+        for s in b.stmts:
+            outs = ", ".join(map(repr, s.outs))
+            if isinstance(s, Eqn):
+                extra = f" [{params(s.params)}]" if s.params else ""
+                lines.append(f"{ind}{outs or '_'} = {s.prim}({', '.join(map(repr, s.args))}){extra}")
+            elif isinstance(s, If):
+                lines.append(f"{ind}{outs} = if {s.pred!r}:")
+                block(s.then, ind + "    ")
+                lines.append(f"{ind}else:")
+                block(s.orelse, ind + "    ")
+            elif isinstance(s, ForRange):
+                rev = "reversed " if s.reverse else ""
+                lines.append(f"{ind}{outs} = for {rev}range({s.start!r}, {s.stop!r}, {s.step!r}) "
+                             f"from ({', '.join(map(repr, s.inits))}):")
+                block(s.body, ind + "    ")
+            else:
+                lines.append(f"{ind}{outs} = while from ({', '.join(map(repr, s.inits))}):")
+                block(s.cond, ind + "  ? ")
+                block(s.body, ind + "    ")
+        lines.append(f"{ind}-> {', '.join(map(repr, b.results))}")
+
+    block(fn.body, "    ")
+    return "\n".join(lines)

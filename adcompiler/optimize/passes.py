@@ -178,8 +178,9 @@ class _Simplifier:
         args = e.args
         if e.prim in _COMMUTATIVE:
             if len(args) == 2:  # sorted() of two, without its call per argument
-                a, b = args
-                if (isinstance(a, Const), repr(a)) > (isinstance(b, Const), repr(b)):
+                a, b = args  # (a Var's repr is its name: no call to it)
+                if (type(a) is Const, a.name if type(a) is Var else repr(a)) > \
+                        (type(b) is Const, b.name if type(b) is Var else repr(b)):
                     args = (b, a)
             else:
                 args = tuple(sorted(args, key=lambda a: (isinstance(a, Const), repr(a))))
@@ -189,7 +190,10 @@ class _Simplifier:
         p = PRIMS[e.prim]
         if e.prim == "select" and isinstance(e.args[0], Const):
             return e.args[1] if e.args[0].value else e.args[2]
-        if p.impl is None or p.impl_params or not p.pure or not all(isinstance(a, Const) for a in e.args):
+        for a in e.args:  # (most equations read a variable: asked first, no generator)
+            if type(a) is not Const:
+                return None
+        if p.impl is None or p.impl_params or not p.pure:
             return None
         if too_big(e.prim, tuple(a.value for a in e.args)):
             return None  # left to run time: folding would not finish

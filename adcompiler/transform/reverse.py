@@ -41,9 +41,11 @@ def activity(fn: Function, active_params) -> set:
 def _varied_block(block: Block, varied: set) -> None:
     for s in block.stmts:
         if isinstance(s, Eqn):
-            diff = s.prim == "call" or PRIMS[s.prim].differentiable
-            if diff and any(a in varied for a in s.args if isinstance(a, Var)):
-                varied.update(s.outs)
+            if s.prim == "call" or PRIMS[s.prim].differentiable:
+                for a in s.args:  # (a loop, not any(): this runs for every equation)
+                    if type(a) is Var and a in varied:
+                        varied.update(s.outs)
+                        break
         elif isinstance(s, If):
             _varied_block(s.then, varied)
             _varied_block(s.orelse, varied)
