@@ -260,3 +260,39 @@ def test_a_file_is_parsed_with_the_cyclic_collector_paused(tmp_path, monkeypatch
     env = source.load_file(str(path), text)
     assert seen == [False] and gc.isenabled()
     assert source.find_static(env, "f").name == "f"
+
+
+def test_var_and_eqn_built_through_their_dict_are_the_frozen_dataclasses_they_were():
+    """Var and Eqn set their fields through the instance dict (faster than
+    the frozen dataclass's __init__): equality, hashing, immutability,
+    replace, copy and pickling are unchanged."""
+    import copy
+    import dataclasses
+    import pickle
+
+    from adcompiler.core.ir import NOLOC, Const, Eqn, Loc, Var
+    x, y = Var("v1", "x"), Var("v2")
+    assert (x.name, x.hint, y.hint) == ("v1", "x", "") and x == Var("v1", "other")
+    assert hash(x) == hash(Var("v1")) == hash("v1")
+    e = Eqn((y,), "mul", (x, Const(2.0)))
+    assert (e.params, e.loc) == ((), NOLOC)
+    same = Eqn(outs=(Var("v2"),), prim="mul", args=(Var("v1"), Const(2.0)), params=(), loc=Loc())
+    assert e == same and hash(e) == hash(same) and e != dataclasses.replace(e, prim="add")
+    assert [f.name for f in dataclasses.fields(e)] == ["outs", "prim", "args", "params", "loc"]
+    for obj in (x, e):
+        assert pickle.loads(pickle.dumps(obj)) == obj and copy.copy(obj) == obj
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            obj.prim = "neg"
+    assert pickle.loads(pickle.dumps(x)).hint == "x"
+
+
+def test_substitute_keeps_the_equations_it_does_not_change():
+    from adcompiler.core.ir import Block, Const, Eqn, ForRange, Var, substitute
+    a, b, c, i, j = (Var(f"v{k}") for k in range(1, 6))
+    kept = Eqn((b,), "neg", (a,))
+    changed = Eqn((c,), "mul", (b, i))
+    loop = ForRange((), Const(0), a, Const(1), (), Block((i,), (kept, changed), ()))
+    new = substitute(Block((), (loop,), (c,)), {i: j})
+    body = new.stmts[0].body.stmts
+    assert body[0] is kept and body[1] == Eqn((c,), "mul", (b, j))
+    assert new.results == (c,)

@@ -417,7 +417,8 @@ def derived(hint: str, suffix: str = "") -> str:
 
 # ---------------------------------------------------------------- rewriting
 def substitute(block: Block, mapping: dict) -> Block:
-    """Replace every *read* of a variable in ``mapping`` (recursively)."""
+    """Replace every *read* of a variable in ``mapping`` (recursively).  An
+    equation that reads none is kept as it is (most, in a long loop body)."""
     if not mapping:
         return block
 
@@ -428,8 +429,11 @@ def substitute(block: Block, mapping: dict) -> Block:
         return tuple(atom(a) for a in xs)
 
     def stmt(s):
-        if isinstance(s, Eqn):
-            return Eqn(s.outs, s.prim, atoms(s.args), s.params, s.loc)
+        if type(s) is Eqn:
+            for a in s.args:
+                if type(a) is Var and a in mapping:
+                    return Eqn(s.outs, s.prim, atoms(s.args), s.params, s.loc)
+            return s
         if isinstance(s, If):
             return If(s.outs, atom(s.pred), sub(s.then), sub(s.orelse), s.loc)
         if isinstance(s, ForRange):
