@@ -57,10 +57,12 @@ def simplify_algebra(fn: Function, scalars=None) -> Function:
 
 
 # ---------------------------------------------------------------- use counts
+# (uses, definitions and absorbed values are keyed by the variable's name,
+# its identity: a str hashes in C, a Var through its Python __hash__)
 def _count(atoms, uses: dict) -> None:
     for a in atoms:
         if type(a) is Var:
-            uses[a] = uses.get(a, 0) + 1
+            uses[a.name] = uses.get(a.name, 0) + 1
 
 
 def _count_block(block: Block, uses: dict) -> None:
@@ -69,7 +71,7 @@ def _count_block(block: Block, uses: dict) -> None:
         if type(s) is Eqn:
             for a in s.args:  # (_count inline: this loop visits every statement)
                 if type(a) is var:
-                    uses[a] = get(a, 0) + 1
+                    uses[a.name] = get(a.name, 0) + 1
             continue
         if isinstance(s, If):
             _count((s.pred,), uses)
@@ -170,15 +172,16 @@ class _Rewriter:
         self.changed = False
 
     def block(self, block: Block) -> Block:
-        defs = {s.outs[0]: s for s in block.stmts
-                if isinstance(s, Eqn) and len(s.outs) == 1 and s.prim in _ARITH and not s.params}
-        absorbed = {a for s in defs.values() for a in s.args
-                    if isinstance(a, Var) and a in defs and self.uses.get(a) == 1}
+        defs = {s.outs[0].name: s for s in block.stmts
+                if type(s) is Eqn and len(s.outs) == 1 and s.prim in _ARITH and not s.params}
+        uses = self.uses
+        absorbed = {a.name for s in defs.values() for a in s.args
+                    if type(a) is Var and a.name in defs and uses.get(a.name) == 1}
         drop: set = set()
         replace: dict = {}
         for s in block.stmts:
-            if isinstance(s, Eqn) and s.outs and s.outs[0] in defs and s.outs[0] not in absorbed \
-                    and _derivative(s):
+            if type(s) is Eqn and s.outs and s.outs[0].name in defs \
+                    and s.outs[0].name not in absorbed and _derivative(s):
                 new = _Tree(defs, absorbed, self.names, self.bools, self.scalars).rewrite(s)
                 if new is not None:
                     eqns, removed = new
@@ -259,9 +262,9 @@ class _Tree:
     def operand(self, a) -> dict:
         """A value computed for this tree alone, on the root's source line (each
         line keeps its comment), is expanded; anything else is a leaf."""
-        if isinstance(a, Var) and a in self.absorbed and a in self.defs \
-                and self.defs[a].loc.line == self.line:
-            return self.node(self.defs[a])
+        if type(a) is Var and a.name in self.absorbed and a.name in self.defs \
+                and self.defs[a.name].loc.line == self.line:
+            return self.node(self.defs[a.name])
         return self.leaf(a)
 
     def node(self, e: Eqn) -> dict:
