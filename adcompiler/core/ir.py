@@ -31,11 +31,9 @@ class Var:
     def __repr__(self) -> str:  # short, for IR dumps and test failures
         return self.name
 
-    def __init__(self, name: str, hint: str = "") -> None:
-        # dict and set lookups of Vars are the passes' commonest step: hash once.
-        # (Set through the dict, as in Eqn: the frozen dataclass's __init__
-        # calls object.__setattr__ per field, twice the time.)
-        self.__dict__.update(name=name, hint=hint, _hash=hash(name))
+    def __post_init__(self) -> None:
+        # dict and set lookups of Vars are the passes' commonest step: hash once
+        object.__setattr__(self, "_hash", hash(self.name))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Var) and other.name == self.name
@@ -98,10 +96,6 @@ class Eqn:
     args: tuple
     params: tuple = ()  # sorted (key, value) pairs of static parameters
     loc: Loc = NOLOC
-
-    def __init__(self, outs: tuple, prim: str, args: tuple, params: tuple = (),
-                 loc: Loc = NOLOC) -> None:  # (made by every pass: see Var)
-        self.__dict__.update(outs=outs, prim=prim, args=args, params=params, loc=loc)
 
     @property
     def out(self) -> Var:
