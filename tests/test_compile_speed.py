@@ -11,6 +11,7 @@ from pathlib import Path
 
 import astor
 import pytest
+from numpy import sin as np_sin
 
 import adcompiler
 import adcompiler.frontend.program
@@ -298,3 +299,27 @@ def test_substitute_keeps_the_equations_it_does_not_change():
     body = new.stmts[0].body.stmts
     assert body[0] is kept and body[1] == Eqn((c,), "mul", (b, j))
     assert new.results == (c,)
+
+
+def test_the_registry_is_asked_once_per_function_object_in_a_lowering(monkeypatch):
+    """Each ask compares a snapshot of the whole registry; the lowering asks
+    once for each function object it calls, and gets the same answers."""
+    from adcompiler.frontend import lower_calls
+    from adcompiler.frontend.lower import Lowerer
+    from adcompiler.frontend.program import lower_program
+    asked = collections.Counter()
+    real_lookup, real_handles = lower_calls.lookup_object, Lowerer.is_numpy_function
+
+    def lookup(obj):
+        asked[obj] += 1
+        return real_lookup(obj)
+
+    def user(x):
+        return sin(x) * sin(2 * x) + sin(sin(x)) + np_sin(x) + np_sin(x * x)
+
+    src = load_live(user)
+    before = lower_program(src)[0].functions
+    monkeypatch.setattr(lower_calls, "lookup_object", lookup)
+    after = lower_program(load_live(user))[0].functions
+    assert asked[sin] == 1 and set(asked.values()) == {1} and not real_handles(sin)
+    assert {k: str(f) for k, f in after.items()} == {k: str(f) for k, f in before.items()}

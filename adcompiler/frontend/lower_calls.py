@@ -38,9 +38,9 @@ class CallLowering:
         if isinstance(node.func, ast.Attribute) and self.is_array(node.func.value, env):
             return self.numpy().method(node, env, b)
         obj = self.resolve(node.func, env)
-        if self.is_numpy_function(obj):
+        numpy, entry = self.spelled(obj)
+        if numpy:
             return self.numpy().np_call(node, obj, env, b)
-        entry = lookup_object(obj)  # a primitive, by its spellings in the registry
         if entry is None:
             sf = self.sf.env.function(obj)
             if sf is not None:
@@ -58,6 +58,19 @@ class CallLowering:
         elif len(args) == 1:
             return args[0]  # max([v]) is v
         return self.prim_call(entry, args, node, b)
+
+    def spelled(self, obj) -> tuple:
+        """``(is_numpy_function(obj), lookup_object(obj))``: whether the array
+        lowering takes calls of ``obj``, else the primitive it spells (by its
+        spellings in the registry).  Asked of the registry once per function
+        object and lowering: each ask compares a snapshot of the whole registry
+        (a fifth of a long function's lowering, for the same ``sin`` each time)."""
+        memo = self.__dict__.setdefault("_spelled", {})
+        got = memo.get(id(obj))
+        if got is None or got[0] is not obj:  # (obj is kept: its id stays its own)
+            numpy = self.is_numpy_function(obj)
+            got = memo[id(obj)] = (obj, numpy, None if numpy else lookup_object(obj))
+        return got[1:]
 
     def sequence_args(self, entry, node, env, b):
         """The items of the one argument of builtin ``max(L)``/``min(L)``
