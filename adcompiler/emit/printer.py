@@ -13,6 +13,7 @@ import re
 import warnings
 
 from .jitmodule import decorated
+from .pyprint import module_source
 
 COMMENT_MARK = "\u00a7adc-comment\u00a7 "
 
@@ -31,7 +32,12 @@ _MARKED = re.compile(r"^(\s*)([rbu]?(?:\"\"\"|'\'\'|\"|'))" + re.escape(COMMENT_
 def to_source(tree: ast.AST) -> str:
     tree = decorated(tree) if isinstance(tree, ast.Module) else tree  # adc compile --jit
     text = None  # astor reads no line numbers: only the fallback gets them filled in
-    if astor is not None:
+    if astor is not None and isinstance(tree, ast.Module):
+        try:
+            text = module_source(tree)  # astor's text, faster (emit/pyprint.py)
+        except Exception:  # pragma: no cover - as astor's failure below
+            text = None
+    elif astor is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             try:
