@@ -207,8 +207,10 @@ def _block(body: list, depth: int, out: list, state: list) -> None:
             continue
         except Unsupported:
             text = None
-        if text is None or len(text) + len(indent) > WIDTH or "\n" in text:
+        if text is None or "\n" in text:
             _line(_by_astor(node, depth), out, state, 1)
+        elif len(text) + len(indent) > WIDTH:
+            _line(_long(node, depth), out, state, 1)
         else:
             _line(indent + text, out, state, 1)
 
@@ -261,8 +263,10 @@ def _header(node, depth: int, out: list, state: list, spell, long=None) -> None:
         text = "    " * depth + spell(node)
     except Unsupported:
         text = None
-    if text is None or len(text) > WIDTH:
+    if text is None:
         text = (long or _skeleton)(node, depth)
+    elif len(text) > WIDTH:
+        text = _long(node, depth) if type(node) is ast.For else (long or _skeleton)(node, depth)
     _line(text, out, state, 1)
 
 
@@ -363,6 +367,17 @@ _SIMPLE = {ast.Assign: _assign, ast.AugAssign: _augassign, ast.Expr: _expr_state
            ast.Raise: _raise, ast.Import: _import, ast.ImportFrom: _import_from,
            ast.Global: lambda n: "global " + ", ".join(n.names),
            ast.Nonlocal: lambda n: "nonlocal " + ", ".join(n.names)}
+
+
+def _long(node: ast.stmt, depth: int) -> str:
+    """A line astor would wrap (a loop's header alone), wrapped as astor
+    does (emit/wrapping.py), or by astor."""
+    from .wrapping import statement_pieces, wrap
+
+    try:
+        return wrap("    " * depth, statement_pieces(node))
+    except Unsupported:
+        return _skeleton(node, depth) if type(node) is ast.For else _by_astor(node, depth)
 
 
 def _by_astor(node: ast.stmt, depth: int) -> str:
