@@ -1,8 +1,10 @@
 """The one place that turns a Python AST into text.
 
-astor prints the tree (it keeps fewer redundant parentheses than
-``ast.unparse``); if it is missing or fails, ``ast.unparse`` takes over, so
-the printer can be swapped here alone.  Comments cannot live in an AST, so the
+The text is astor's (it keeps fewer redundant parentheses than
+``ast.unparse``), written for a module by :mod:`.pyprint` (the same text,
+several times faster; astor itself for the lines and nodes it does not
+know); if astor is missing or fails, ``ast.unparse`` takes over, so the
+printer can be swapped here alone.  Comments cannot live in an AST, so the
 emitter writes them as marked string statements that are turned into ``#``
 lines after printing.
 """
