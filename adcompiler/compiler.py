@@ -370,11 +370,12 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
         defs.insert(0, npemit.helper_def())
     carried = opaque_defs(program, functions) if opaque is None else opaque
     module = ast.Module(defs, [])
+    passlog.lap("write")
     aliases = alias_globals(module, {npemit.HELPER})
     head = import_lines(imports, aliases)
     have = {ast.dump(i) for i in head}
     module.body[:0] = head + [c for c in carried if ast.dump(c) not in have]
-    passlog.lap("write")
+    passlog.lap("globals")
     text = to_source(module)
     passlog.lap("print")
     return (header + text).lstrip("\n")

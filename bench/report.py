@@ -115,9 +115,10 @@ def compile_targets(seeds: list, growth: dict) -> list:
 
 
 #: the compile phases in pipeline order (core/passlog.py's passes, then the
-#: emitter's write and print, and the seeds' load of the emitted text)
+#: emitter's write, globals and print, and the seeds' load of the emitted text)
 PHASES = ("parse", "lower", "inline", "optimize", "reverse", "forward", "algebra",
-          "specialize", "finish", "emit", "write", "print", "load")
+          "specialize", "finish", "emit", "write", "globals",
+          "print", "load")
 
 
 def _phases_reason(phases: dict | None, scale: float, unit: str) -> str:

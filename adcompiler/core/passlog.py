@@ -90,8 +90,9 @@ def timing():
     """CPU seconds spent in each pass (summed over its runs) by the
     compilations run inside: the per-phase breakdown of compile time
     (bench/growth.py).  A pass is charged the time since the previous pass
-    ended; the emitter's two phases after ``emit`` are ``write`` (IR to
-    Python AST) and ``print`` (AST to text)."""
+    ended; the emitter's phases after ``emit`` are ``write`` (IR to
+    Python AST), ``globals`` (the walk renaming shadowed module names, and the
+    imports) and ``print`` (AST to text)."""
     global _LAPS, _LAST
     saved = _LAPS, _LAST
     _LAPS, _LAST = {}, time.process_time()

@@ -1,8 +1,10 @@
 """The one place that turns a Python AST into text.
 
-astor prints the tree (it keeps fewer redundant parentheses than
-``ast.unparse``); if it is missing or fails, ``ast.unparse`` takes over, so
-the printer can be swapped here alone.  Comments cannot live in an AST, so the
+The text is astor's (it keeps fewer redundant parentheses than
+``ast.unparse``), written for a module by :mod:`.pyprint` (the same text,
+several times faster; astor itself for the lines and nodes it does not
+know); if astor is missing or fails, ``ast.unparse`` takes over, so the
+printer can be swapped here alone.  Comments cannot live in an AST, so the
 emitter writes them as marked string statements that are turned into ``#``
 lines after printing.
 """
@@ -13,6 +15,7 @@ import re
 import warnings
 
 from .jitmodule import decorated
+from .pyprint import module_source
 
 COMMENT_MARK = "\u00a7adc-comment\u00a7 "
 
@@ -31,7 +34,12 @@ _MARKED = re.compile(r"^(\s*)([rbu]?(?:\"\"\"|'\'\'|\"|'))" + re.escape(COMMENT_
 def to_source(tree: ast.AST) -> str:
     tree = decorated(tree) if isinstance(tree, ast.Module) else tree  # adc compile --jit
     text = None  # astor reads no line numbers: only the fallback gets them filled in
-    if astor is not None:
+    if astor is not None and isinstance(tree, ast.Module):
+        try:
+            text = module_source(tree)  # astor's text, faster (emit/pyprint.py)
+        except Exception:  # pragma: no cover - as astor's failure below
+            text = None
+    elif astor is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             try:
