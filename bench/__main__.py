@@ -31,8 +31,7 @@ def main(argv=None) -> int:
     log = sys.stderr if args.verbose or sys.stderr.isatty() else io.StringIO()
     print("gradients:", file=log)
     rows = gradients.run(quick=args.quick, only=args.only, log=log)
-    print("floors (the reasons of the targets table):", file=log)
-    floor = floors.measure(quick=args.quick)
+    floor = floors.measure(rows)  # timed with their rows
     print("seed compile times, tape memory, compile growth:", file=log)
     seeds = growth.seed_compile_times(repeat=1 if args.quick else 5)
     tape = growth.tape_memory(1000 if args.quick else 100_000)

@@ -4,15 +4,21 @@ to (the least ``grad()`` can add), what testing an array argument costs
 (its type, dtype and shape: what keeps a call with other shapes from running
 code specialised to these), what calling a numba function costs
 before it does any work, and the time of ``f`` itself compiled by numba
-(a gradient runs at least its forward sweep)."""
+(a gradient runs at least its forward sweep).
+
+Each floor is compared with cells of its workload's row, so its callables
+are extra columns of that row (:func:`columns`), timed interleaved with the
+row's cells (bench/timing.py); :func:`from_times` turns the row's times into
+the floors."""
 from __future__ import annotations
 
 import functools
 import inspect
 
-from .peers import Unavailable, adcompiler_emitted
-from .timing import per_call
-from .workloads import WORKLOADS
+EMITTED = "adcompiler"  # the row's column of the emitted gradient
+FORWARD = "floor: forwarding instance"
+TESTED, UNTESTED = "floor: array tests", "floor: no array tests"
+NOTHING, NUMBA_F = "floor: numba call", "floor: f by numba"
 
 
 class _Forward(functools.partial):
@@ -20,26 +26,37 @@ class _Forward(functools.partial):
     what ``grad(f)`` is, without any test of the call."""
 
 
-def measure(quick: bool = False) -> dict:
-    """``{workload name: {floor: seconds}}`` (nothing with ``quick``)."""
-    if quick:
+def columns(wl, args: tuple, row_columns: dict) -> dict:
+    """``{name: (call, args)}``: the floors' callables for workload ``wl``,
+    given the row's own columns (the emitted gradient, when it compiled)."""
+    if wl.kind != "scalar":
+        return _array_tests(args)
+    if EMITTED not in row_columns:
         return {}
-    out = {}
-    for wl in WORKLOADS:
-        args = wl.make_args(False)
-        floors = out[wl.name] = {}
-        if wl.kind != "scalar":
-            floors["array tests"] = _array_tests(args)
-            continue
-        try:
-            emitted, _ = adcompiler_emitted(wl, args)
-        except Unavailable:
-            continue
-        plain = per_call(emitted, args)
-        floors["instance"] = max(0.0, per_call(_Forward(emitted), args) - plain)
-        if wl.loop:
-            floors.update(_numba_floors(wl, args))
+    emitted, emitted_args = row_columns[EMITTED]
+    out = {FORWARD: (_Forward(emitted), emitted_args)}
+    if wl.loop:
+        out.update(_numba_floors(wl, args))
     return out
+
+
+def from_times(times: dict) -> dict:
+    """The floors (seconds) from a row's interleaved times (its cells and
+    the columns :func:`columns` added)."""
+    out = {}
+    if FORWARD in times:
+        out["instance"] = max(0.0, times[FORWARD] - times[EMITTED])
+    if TESTED in times:
+        out["array tests"] = max(0.0, times[TESTED] - times[UNTESTED])
+    if NOTHING in times:
+        out["numba call"], out["f by numba"] = times[NOTHING], times[NUMBA_F]
+    return out
+
+
+def measure(rows: list) -> dict:
+    """``{workload name: {floor: seconds}}`` from the rows of the gradient
+    table (empty for rows not timed, as with ``--quick``)."""
+    return {r.name: dict(r.floors) for r in rows}
 
 
 def _numba_floors(wl, args) -> dict:
@@ -60,13 +77,13 @@ def _numba_floors(wl, args) -> dict:
         nothing(*values)
     except Exception:  # numba cannot compile f: no floor from it
         return {}
-    return {"numba call": per_call(nothing, values), "f by numba": per_call(f, values)}
+    return {NOTHING: (nothing, values), NUMBA_F: (f, values)}
 
 
-def _array_tests(args: tuple) -> float:
-    """Seconds per call of the tests the guarded copy makes of these array
+def _array_tests(args: tuple) -> dict:
+    """A function making the tests the guarded copy makes of these array
     arguments (``type(a) is ndarray and a.dtype is d and a.shape == s`` for
-    each), over a function that makes none."""
+    each), and one making none: the floor is the difference."""
     import numpy as np
     names = [f"a{k}" for k in range(len(args))]
     tests = " and ".join(f"type({a}) is nd and {a}.dtype is d{k} and {a}.shape == s{k}"
@@ -76,4 +93,4 @@ def _array_tests(args: tuple) -> float:
         scope[f"d{k}"], scope[f"s{k}"] = a.dtype, a.shape
     exec(f"def tested({', '.join(names)}):\n    return {tests}\n"
          f"def untested({', '.join(names)}):\n    return True\n", scope)
-    return max(0.0, per_call(scope["tested"], args) - per_call(scope["untested"], args))
+    return {TESTED: (scope["tested"], args), UNTESTED: (scope["untested"], args)}

@@ -6,6 +6,7 @@ import os
 import platform
 
 from .peers import BACKENDS
+from .timing import BATCH, BUDGET, MIN_SAMPLES, SLOW
 
 OURS = "adcompiler"
 WRAPPED, JIT = "adcompiler grad()", "adcompiler jit=True"
@@ -17,6 +18,15 @@ NUMPY_LIMIT = 1.0  # through grad(): NumPy workloads, at most this multiple of h
 SEED_LIMIT = 0.005  # seconds per seed example (issue 18)
 LINEAR_EXPONENT = 1.15  # a fitted exponent up to this counts as linear
 BIG_N, BIG_LIMIT = 10_000, 3.0  # a function of BIG_N statements compiles in BIG_LIMIT s
+
+#: how the gradient table is timed (bench/timing.py's interleaved)
+METHOD = (f"The columns of a row, and the floors the Targets table compares with them, "
+          f"are timed together, interleaved: in each round every column runs for about "
+          f"{BATCH * 1e3:.0f} ms, in an order rotated each round, and each column keeps its "
+          f"best round ({BUDGET / BATCH:.0f} rounds; a call longer than {BATCH * 1e3:.0f} ms "
+          f"runs once in each of fewer rounds, spread evenly, about {BUDGET:.1f} s in all and "
+          f"at least {MIN_SAMPLES} times; one longer than {SLOW:.1f} s, once), so every "
+          "column of a row sees the same load of the machine.")
 
 
 def machine() -> str:
@@ -227,8 +237,8 @@ def markdown(rows, seeds, growth, tape, versions, plots: dict, floors: dict | No
              "`python -m bench --quick` checks every gradient without timing.", "",
              f"- date: {now}", f"- machine: {machine()}", f"- versions: {vers}", "",
              "## Gradient per call", "",
-             "Time per call (best of 100 `timeit` repeats of about 2 ms; `f` timed before and after) and, in bold, as a multiple of "
-             "the time of `f` itself. Every gradient was checked against the hand-written "
+             f"Time per call and, in bold, as a multiple of the time of `f` itself. {METHOD} "
+             "Every gradient was checked against the hand-written "
              "one before it was timed (to 1e-9 relative; central differences to 1e-4). "
              "`adcompiler` is the emitted function grad() runs (what `adc compile -o` "
              "writes; `--mode forward` for the loops of one scalar, where grad() "

@@ -42,9 +42,9 @@ def test_quick_command_prints_the_report(capsys):
 def test_a_wrong_gradient_is_reported():
     wl = WORKLOADS[0]
     args = wl.make_args(True)
-    cell = gradients.measure_backend(lambda w, a: (lambda *x: 0.0, a), wl, args,
-                                     wl.hand(*args), "broken", False)
-    assert cell.status.startswith("WRONG")
+    cell, column = gradients.check_backend(lambda w, a: (lambda *x: 0.0, a), wl, args,
+                                           wl.hand(*args), "broken")
+    assert cell.status.startswith("WRONG") and column is None
 
 
 def test_unsupported_source_is_reported_not_raised():
