@@ -22,8 +22,8 @@ BIG_N, BIG_LIMIT = 10_000, 3.0  # a function of BIG_N statements compiles in BIG
 #: how the gradient table is timed (bench/timing.py's interleaved)
 METHOD = (f"The columns of a row, and the floors the Targets table compares with them, "
           f"are timed together, interleaved: in each round every column runs for about "
-          f"{BATCH * 1e3:.0f} ms, in an order rotated each round, and each column keeps its "
-          f"best round ({BUDGET / BATCH:.0f} rounds; a call longer than {BATCH * 1e3:.0f} ms "
+          f"{BATCH * 1e3:.0f} ms after one untimed call, in an order rotated each round, and "
+          f"each column keeps its best round ({BUDGET / BATCH:.0f} rounds; a call longer than {BATCH * 1e3:.0f} ms "
           f"runs once in each of fewer rounds, spread evenly, about {BUDGET:.1f} s in all and "
           f"at least {MIN_SAMPLES} times; one longer than {SLOW:.1f} s, once), so every "
           "column of a row sees the same load of the machine.")
