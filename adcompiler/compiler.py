@@ -27,6 +27,7 @@ from .core.gcpause import gc_paused as _gc_paused
 from .core.ir import Function, verify
 from .frontend.program import Program, identifiers, lower_program
 from .optimize.algebra import simplify_algebra
+from .optimize.literals import float_literals
 from .optimize.passes import finish, optimize
 from .runtime.display import Source
 from .emit.printer import comment_line, to_source
@@ -332,18 +333,20 @@ def reserved_names(program: Program) -> set:
 
 
 def emit_module(functions: list, program, header: str = "", checks: dict | None = None,
-                extra: tuple = (), opaque: list | None = None) -> str:
+                extra: tuple = (), opaque: list | None = None, floats: tuple = ()) -> str:
     """One module holding ``functions``; ``program`` (a Program, or a set of
     names) tells which names the user's code owns (and, for array code, the
     shapes the emitter needs).  ``checks``: the entry's declared parameter
     shapes, checked on entry (see :func:`npemit.shape_checks`).  ``extra``:
     function definitions (AST) appended as they are (emit/packing.py).
     ``opaque``: the custom functions' own code it carries (emit/opaque.py),
-    found from ``program`` when not given."""
-    functions = [_pass(fn, finish) for fn in functions]
+    found from ``program`` when not given.  ``floats``: the entry's
+    parameters known to be floats (optimize/literals.py)."""
+    arrays = getattr(program, "arrays", None)
+    functions = [_pass(fn, _finisher(arrays, floats if k == 0 else ()), "finish")
+                 for k, fn in enumerate(functions)]
     users = reserved_names(program) if isinstance(program, Program) else set(program)
     reserved = users | {fn.name for fn in functions}
-    arrays = getattr(program, "arrays", None)
     defs, imports = [], set()
     for fn in functions:
         observed("emit", fn, _emit_types(arrays, fn))
@@ -379,6 +382,14 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
     text = to_source(module)
     passlog.lap("print")
     return (header + text).lstrip("\n")
+
+
+def _finisher(arrays, floats: tuple):
+    """The ``finish`` pass; in scalar code, with integer literals beside floats
+    written as floats (:func:`float_literals`: CPython's float fast path)."""
+    if arrays:
+        return finish
+    return lambda fn: float_literals(finish(fn), floats)
 
 
 def _emit_types(arrays, fn: Function):

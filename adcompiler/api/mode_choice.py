@@ -25,6 +25,7 @@ forward``); second derivatives transform the reverse code as before.
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 
 from ..compiler import Compiled
@@ -120,4 +121,6 @@ def forward_instead(sf: SourceFunction, index: int, with_value: bool, reverse: C
         return reverse
     if jit and _recursive(forward.functions):
         return reverse
-    return forward.compiled(WHY)
+    # this code runs for float arguments only (may_choose): its int literals
+    # beside the argument's values may be floats (optimize/literals.py)
+    return dataclasses.replace(forward, floats=(params[index],)).compiled(WHY)

@@ -67,6 +67,8 @@ class Inference:
                     self.shapes[o] = _join_branch(self.of(a), self.of(b), a, b)
                     if self.dtype(a) == self.dtype(b) == "f":
                         self.dtypes[o] = "f"
+                    else:  # (a loop's body walked again may have said otherwise)
+                        self.dtypes.pop(o, None)
             else:
                 self.loop(s)
 
@@ -76,13 +78,31 @@ class Inference:
         mirrors = () if is_for else s.cond.params
         if is_for:
             self.shapes[s.body.params[0]] = SCALAR
-        current = [self.of(a) for a in s.inits]
         floats = [self.dtype(a) == "f" for a in s.inits]
-        for k, p in enumerate(carried):  # optimistic; checked against the results below
+        while True:  # optimistic: a carried float that comes back otherwise is not one
+            for k, p in enumerate(carried):
+                for v in (p, mirrors[k]) if mirrors else (p,):
+                    if floats[k]:
+                        self.dtypes[v] = "f"
+                    else:
+                        self.dtypes.pop(v, None)
+            current = self.loop_shapes(s, carried, mirrors, is_for)
+            lost = [k for k, r in enumerate(s.body.results)
+                    if floats[k] and self.dtype(r) != "f"]
+            if not lost:
+                break
+            for k in lost:  # and walk the body again without the assumption
+                floats[k] = False
+        for k, (o, c) in enumerate(zip(s.outs, current)):
+            self.shapes[o] = c
             if floats[k]:
-                self.dtypes[p] = "f"
-                if mirrors:
-                    self.dtypes[mirrors[k]] = "f"
+                self.dtypes[o] = "f"
+            else:
+                self.dtypes.pop(o, None)
+
+    def loop_shapes(self, s, carried: tuple, mirrors: tuple, is_for: bool) -> list:
+        """The carried values' shapes: the body walked until they settle."""
+        current = [self.of(a) for a in s.inits]
         for _ in range(10):
             for k, p in enumerate(carried):
                 self.shapes[p] = current[k]
@@ -93,16 +113,9 @@ class Inference:
             self.block(s.body)
             nxt = [_join_branch(c, self.of(r), None, r) for c, r in zip(current, s.body.results)]
             if nxt == current:
-                break
+                return current
             current = nxt
-        else:  # pragma: no cover - the lattice is shallow; this is a safety net
-            current = [None] * len(current)
-        for k, (o, c) in enumerate(zip(s.outs, current)):
-            self.shapes[o] = c
-            if floats[k] and self.dtype(s.body.results[k]) == "f":
-                self.dtypes[o] = "f"
-            else:
-                self.dtypes.pop(carried[k], None)
+        return [None] * len(current)  # pragma: no cover - the lattice is shallow; a safety net
 
     def eqn(self, e: Eqn) -> None:
         args = [self.of(a) for a in e.args]
@@ -145,6 +158,8 @@ class Inference:
             self.dtypes[e.outs[0]] = self.dtypes[e.args[0]]  # c[:, 0] of integers: integers
         elif e.outs and self.makes_float(e):
             self.dtypes[e.outs[0]] = "f"
+        elif e.outs:  # unknown (a loop's body walked again may have said otherwise)
+            self.dtypes.pop(e.outs[0], None)
 
     def check_broadcast(self, e: Eqn, args: list) -> None:
         """Operands whose sizes can never broadcast (3 against 4, or two

@@ -26,7 +26,8 @@ PASSES = {
     "optimize": "folding, exact identities, CSE, DCE, tape pruning, after every transform",
     "algebra": "scalar code, adjoint expressions collected and factored, then optimize",
     "specialize": "array code, shape-aware rewrites for the known shapes, then optimize",
-    "finish": "once before emission, tape walks (a loop reading its tape back) and a last DCE",
+    "finish": "once before emission, tape walks (a loop reading its tape back), a last DCE, "
+              "in scalar code int literals beside floats written as floats",
     "emit": "the IR handed to the emitter, the default",
 }
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from adcompiler import (AdcError, CompileError, UsageError, grad, hessian, jacobian, jvp,
                         value_and_grad)
+from adcompiler.api.mode_choice import WHY
 
 from .known import KNOWN_OPEN_CHECKS
 from .oracle import Timeout, as_float, budget, copy_args, partials, second_partial
@@ -179,6 +180,7 @@ def check_scalar(fn, point, wrt, oracles, value, hessians=True) -> list:
     findings += _gradients("auto", fn, point, wrt, oracles, lambda: grad(fn, wrt=one)(*point))
     findings += _gradients("forward", fn, point, wrt, oracles,
                            lambda: grad(fn, wrt=wrt, mode="forward")(*point))
+    findings += _same_bits(fn, point, one)
     findings += _gradients("jacobian", fn, point, wrt, oracles,
                            lambda: jacobian(fn, wrt=wrt)(*point))
     finding, got = guarded("value_and_grad", lambda: value_and_grad(fn, wrt=wrt)(*point))
@@ -210,6 +212,26 @@ def check_scalar(fn, point, wrt, oracles, value, hessians=True) -> list:
     elif hessians:
         findings += check_hessian(fn, point, wrt, oracles)
     return findings
+
+
+def _same_bits(fn, point, one) -> list:
+    """Where grad() chose forward mode, its code (float literals beside its
+    float argument: optimize/literals.py) gives what the forward code
+    ``mode="forward"`` prints gives, to the last bit: the literals change the
+    path CPython takes, never the float."""
+    if isinstance(one, tuple):
+        return []
+    chosen = grad(fn, wrt=one)
+    finding, got = guarded("auto_bits", lambda: chosen(*point))
+    if finding or WHY not in chosen.source:
+        return []
+    finding, plain = guarded("auto_bits", lambda: grad(fn, wrt=one, mode="forward")(*point))
+    if finding:
+        return []
+    same = got == plain or (isinstance(got, float) and isinstance(plain, float)
+                            and math.isnan(got) and math.isnan(plain))
+    return [] if same and type(got) is type(plain) else [
+        Finding("auto_bits", "wrong", f"value: {got!r} != forward code's {plain!r}")]
 
 
 def _coordinates(point) -> list:

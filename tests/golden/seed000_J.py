@@ -7,5 +7,5 @@ def seed000_J_grad(w, x=1.0):
     _t1 = x * w
     _t2 = math.sin(w)
     # adjoint of line 13: return x * w * sin(w) + (x * w * sin(w)) ** 2
-    w_bar = (1.0 + 2 * (_t1 * _t2)) * (_t1 * math.cos(w) + _t2 * x)
+    w_bar = (1.0 + 2.0 * (_t1 * _t2)) * (_t1 * math.cos(w) + _t2 * x)
     return w_bar
