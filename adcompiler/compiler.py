@@ -29,6 +29,7 @@ from .frontend.program import Program, identifiers, lower_program
 from .optimize.algebra import simplify_algebra
 from .optimize.literals import float_literals
 from .optimize.passes import finish, optimize
+from .optimize.schedule import schedule_loops
 from .runtime.display import Source
 from .emit.printer import comment_line, to_source
 from .transform.reverse import reverse_callee, reverse_function
@@ -385,11 +386,13 @@ def emit_module(functions: list, program, header: str = "", checks: dict | None 
 
 
 def _finisher(arrays, floats: tuple):
-    """The ``finish`` pass; in scalar code, with integer literals beside floats
-    written as floats (:func:`float_literals`: CPython's float fast path)."""
+    """The ``finish`` pass; in scalar code, with a loop's carried values read
+    before they are overwritten (:func:`schedule_loops`: no copies) and
+    integer literals beside floats written as floats (:func:`float_literals`:
+    CPython's float fast path)."""
     if arrays:
         return finish
-    return lambda fn: float_literals(finish(fn), floats)
+    return lambda fn: float_literals(schedule_loops(finish(fn)), floats)
 
 
 def _emit_types(arrays, fn: Function):

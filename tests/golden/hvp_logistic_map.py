@@ -15,7 +15,6 @@ def logistic_map_hvp(x, n=8, x_dot=0.0):
     for l, l_dot in reversed(tape):
         # adjoint of line 47: l = 4 * l * (1 - l)
         _t3 = 4 - 8 * l
-        l_bar_1 = l_bar * _t3
         l_bar_dot = l_bar_dot * _t3 - 8.0 * (l_dot * l_bar)
-        l_bar = l_bar_1
+        l_bar *= _t3
     return l_bar, l_bar_dot

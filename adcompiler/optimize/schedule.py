@@ -1,0 +1,125 @@
+"""In a loop body, what still reads a carried value's old version runs before
+its new version is computed, so the new one can take the old one's name.
+
+The forward code of ``s = sin(s) + 0.5 * s`` computes the new ``s`` and then
+its tangent, ``s_dot *= cos(s) + 0.5``, which reads the *old* ``s``: the
+emitter must keep both alive and writes ``s_1 = ...; ...; s = s_1``, a copy
+per iteration (and a name a reader has to follow).  Moving the tangent's
+statements above the new ``s`` gives what a person writes::
+
+    s_dot *= math.cos(s) + 0.5
+    s = math.sin(s) + 0.5 * s
+
+A statement moves only when that is sure to change nothing but the order:
+it is a pure equation (no tape, no check, no call of a helper), of the same
+source line as the new value (so each line's comment still heads its own
+statements), and it reads neither the new value nor anything computed after
+it that stays there.  The body is reordered only when that leaves the old
+value unread after its successor's definition: otherwise the copy stays and
+so does the source order.
+"""
+from __future__ import annotations
+
+from ..core.ir import (Block, Eqn, ForRange, Function, If, Var, While, free_vars, stmt_inputs,
+                       uses)
+from ..prims.primitives import PRIMS
+
+_STAYS = frozenset({"call", "check"})  # a helper may have effects; a check must not move
+
+
+def schedule_loops(fn: Function) -> Function:
+    """``fn`` with each loop body ordered as above (nested blocks too)."""
+    body = _block(fn.body)
+    if body is fn.body:
+        return fn
+    return Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
+
+
+def _block(block: Block) -> Block:
+    """``block`` with its statements' nested blocks scheduled (the same object
+    when nothing changed)."""
+    out, changed = [], False
+    for s in block.stmts:
+        new = _stmt(s)
+        changed = changed or new is not s
+        out.append(new)
+    return Block(block.params, tuple(out), block.results) if changed else block
+
+
+def _stmt(s):
+    if isinstance(s, Eqn):
+        return s
+    if isinstance(s, If):
+        then, orelse = _block(s.then), _block(s.orelse)
+        if then is s.then and orelse is s.orelse:
+            return s
+        return If(s.outs, s.pred, then, orelse, s.loc)
+    body = _carried_first(_block(s.body), 1 if isinstance(s, ForRange) else 0)
+    if body is s.body:
+        return s
+    if isinstance(s, ForRange):
+        return ForRange(s.outs, s.start, s.stop, s.step, s.inits, body, s.loc, s.reverse)
+    return While(s.outs, s.inits, s.cond, body, s.loc)
+
+
+def _carried_first(body: Block, offset: int) -> Block:
+    """The loop ``body`` with, for each carried value in turn, its old
+    version's last readers moved above its new version where that frees the
+    old name (:func:`_reorder`)."""
+    stmts = list(body.stmts)
+    for param, result in zip(body.params[offset:], body.results):
+        if isinstance(result, Var) and result != param:
+            stmts = _reorder(stmts, param, result, body.results) or stmts
+    if tuple(stmts) == body.stmts:
+        return body
+    return Block(body.params, tuple(stmts), body.results)
+
+
+def _reorder(stmts: list, old: Var, new: Var, results: tuple):
+    """``stmts`` with the movable statements after ``new``'s definition moved
+    just above it, or None when ``old`` would still be read after it."""
+    at = next((k for k, s in enumerate(stmts) if new in s.outs), None)
+    if at is None or not isinstance(stmts[at], Eqn) or old in results:
+        return None
+    old_values = _derived(stmts[:at], old, uses(Block((), tuple(stmts), results)))
+    if not any(_reads(s, old_values) for s in stmts[at + 1:]):
+        return None  # no copy to save
+    line = stmts[at].loc.line
+    moved, kept, stays = [], [], set(stmts[at].outs)
+    for s in stmts[at + 1:]:
+        if _movable(s, line) and not any(a in stays for a in s.args):
+            moved.append(s)
+        else:
+            kept.append(s)
+            stays.update(s.outs)
+    if not moved or any(_reads(s, old_values) for s in kept):
+        return None
+    return stmts[:at] + moved + [stmts[at]] + kept
+
+
+def _derived(stmts: list, old: Var, counts: dict) -> set:
+    """``old`` and the values equations compute from it that are read once:
+    the emitter inlines such a value where it is read, which reads ``old``
+    there (a value read twice is computed once, where it is defined)."""
+    values = {old}
+    for s in stmts:
+        if isinstance(s, Eqn) and len(s.outs) == 1 and counts.get(s.outs[0]) == 1 \
+                and any(a in values for a in s.args):
+            values.add(s.outs[0])
+    return values
+
+
+def _movable(s, line: int) -> bool:
+    return (isinstance(s, Eqn) and s.loc.line == line and PRIMS[s.prim].pure
+            and s.prim not in _STAYS)
+
+
+def _reads(s, values: set) -> bool:
+    """Does statement ``s`` read any of ``values`` (in its nested blocks too)?"""
+    if any(a in values for a in stmt_inputs(s)):
+        return True
+    if isinstance(s, Eqn):
+        return False
+    blocks = (s.then, s.orelse) if isinstance(s, If) else \
+        (s.body,) if isinstance(s, ForRange) else (s.cond, s.body)
+    return any(not values.isdisjoint(free_vars(b)) for b in blocks)
