@@ -47,7 +47,7 @@ class Emitter:
         self.fresh_results = fresh_results and shapes is not None
         self.own = Ownership(fn, shapes, floats)
         self.inl = Inlining(fn, self.own)
-        self.live = Liveness(self.inl.expand)
+        self.live = Liveness(self.inl)
         self.namer = Namer(self.live, reserved, self.inl.globals, shapes is not None)
         self.ex = Expressions(self.namer, self.inl, shapes is not None, self.own.holds_floats)
         self.ex.shapes = shapes or {}

@@ -31,6 +31,7 @@ class Expressions:
         self.names = names
         self.inline = inline
         self.array_code = array_code
+        self.forms = inline.forms  # the spelling of each kind of equation, found once
         self.holds_floats = holds_floats
         self.imports: set = set()
         #: comparisons giving arrays, cast where read as numbers (array-api backend)
@@ -62,9 +63,11 @@ class Expressions:
         if e.prim == "global":  # read where it is used: the live array
             return ast.Name(e.param("name"), ast.Load())
         p = PRIMS[e.prim]
-        args = [self.operand(e, a) for a in e.args]
-        called = spelled(e)  # (formula_of, unrolled: it asks the same)
-        tree = None if called else tree_of(p, dict(e.params), arrays=self.array_code)
+        if self.masks or self.ints:
+            args = [self.operand(e, a) for a in e.args]
+        else:  # (NumPy and scalar code: operand is expr)
+            args = [self.expr(a) for a in e.args]
+        called, tree, _ = self.forms.of(e)
         if tree is not None:
             return fold(tree, lambda k: args[k], lambda v: const_node(v, self), self.apply)
         if p.form == "call" or called:  # math.pow(x, y), np.sign(x) ...
@@ -187,6 +190,34 @@ def reads_twice(e: Eqn, array_code: bool) -> bool:
     """Does ``e``'s emitted form mention an argument twice?"""
     tree = formula_of(e, array_code)
     return tree is not None and any(n > 1 for n in reads(tree).values())
+
+
+class Forms:
+    """For each kind of equation (primitive and parameters) met while one
+    function is emitted: ``(spelled, tree, reads_twice)`` (:func:`spelled`,
+    :func:`formula_of`, :func:`reads_twice`).  A long function repeats a
+    handful of kinds, and each answer costs a parameter scan, a dict and a
+    walk of the tree; the records do not change during one emission."""
+
+    def __init__(self, array_code: bool) -> None:
+        self.array_code = array_code
+        self.known: dict = {}
+
+    def of(self, e: Eqn) -> tuple:
+        key = (e.prim, e.params)
+        try:
+            return self.known[key]
+        except KeyError:
+            found = self.known[key] = self._find(e)
+            return found
+        except TypeError:  # a parameter that cannot be hashed: asked each time
+            return self._find(e)
+
+    def _find(self, e: Eqn) -> tuple:
+        called = spelled(e)
+        tree = None if called else tree_of(PRIMS[e.prim], dict(e.params), arrays=self.array_code)
+        twice = tree is not None and any(n > 1 for n in reads(tree).values())
+        return called, tree, twice
 
 
 def _is_two(a) -> bool:

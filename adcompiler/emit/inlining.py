@@ -9,7 +9,7 @@ instead (``t *= 2``): that operand stays a statement of its own.
 from __future__ import annotations
 
 from ..core.ir import Block, Eqn, Function, Var, While, stmt_inputs, sub_blocks, uses, walk
-from .expressions import reads_twice
+from .expressions import Forms
 
 #: operators with an augmented form (``+=`` ...)
 AUG_PRIMS = ("add", "sub", "mul", "div")
@@ -28,6 +28,7 @@ class Inlining:
     def __init__(self, fn: Function, owner) -> None:
         self.fn = fn
         self.owner = owner  # liveness.Ownership: shapes, floats, owned arrays
+        self.forms = Forms(owner.shapes is not None)
         self.inline: dict = {}
         self.depth: dict = {}  # inlined var -> nesting depth of its expression
         self.inplace: dict = {}
@@ -46,26 +47,40 @@ class Inlining:
         return v in self.inline
 
     def choose(self, block: Block, is_top: bool, counts: dict | None = None) -> None:
+        """Decide for ``block`` and its nested blocks.  The loop is the
+        emitter's longest per statement: equations are told apart once and
+        a constant is never looked up (the decisions are keyed by Var)."""
         counts = uses(self.fn.body) if counts is None else counts
         local_defs = {s.outs[0]: s for s in block.stmts if isinstance(s, Eqn) and len(s.outs) == 1}
+        forms, inline, user = self.forms.of, self.inline, self.user
+        maybe = self._maybe_inline
+        array_code = self.owner.shapes is not None
         for s in block.stmts:
-            if isinstance(s, Eqn) and reads_twice(s, self.owner.shapes is not None):
-                continue  # an inlined argument would be evaluated twice
-            target = self._inplace_operand(s, local_defs, counts)
-            if target is not None:
-                self.inplace[s.outs[0]] = target
-            elif isinstance(s, Eqn) and s.prim == "setitem":
-                target = s.args[0]  # the buffer written into: a name of its own
+            if isinstance(s, Eqn):
+                if forms(s)[2]:
+                    continue  # an inlined argument would be evaluated twice
+                target = self._inplace_operand(s, local_defs, counts) if array_code else None
+                if target is not None:
+                    self.inplace[s.outs[0]] = target
+                elif s.prim == "setitem":
+                    target = s.args[0]  # the buffer written into: a name of its own
+                for a in s.args:
+                    if isinstance(a, Var) and a is not target and a in local_defs:
+                        maybe(a, local_defs, counts)
+                        if a in inline:
+                            user[a] = s
+                continue
             for a in stmt_inputs(s):
-                if a is not target:
-                    self._maybe_inline(a, local_defs, counts)
-                    if a in self.inline:
-                        self.user[a] = s
+                if isinstance(a, Var) and a in local_defs:
+                    maybe(a, local_defs, counts)
+                    if a in inline:
+                        user[a] = s
             for sub in sub_blocks(s):
                 self.choose(sub, isinstance(s, While) and sub is s.cond, counts)
         if is_top:
             for a in block.results:
-                self._maybe_inline(a, local_defs, counts)
+                if isinstance(a, Var) and a in local_defs:
+                    maybe(a, local_defs, counts)
         if self.written:
             self._keep_before_writes(block)
 
@@ -108,12 +123,19 @@ class Inlining:
                 del self.inline[s.outs[0]]
 
     def _maybe_inline(self, a, local_defs: dict, counts: dict) -> None:
+        """``a``: a Var defined in the block (a key of ``local_defs``)."""
         if a in self.inplace:  # computed in place: a statement of its own
             return
-        e = local_defs.get(a)
-        if e is None or a.hint or counts.get(a, 0) != 1 or e.prim in INLINE_NEVER:
+        e = local_defs[a]
+        if a.hint or counts.get(a, 0) != 1 or e.prim in INLINE_NEVER:
             return
-        depth = 1 + max((self.depth.get(x, 0) for x in e.args), default=0)
+        depth = 0
+        get = self.depth.get
+        for x in e.args:
+            d = get(x, 0) if isinstance(x, Var) else 0
+            if d > depth:
+                depth = d
+        depth += 1
         if depth > MAX_INLINE_DEPTH:  # a temporary of its own: Python's parser
             return  # refuses more than 200 nested parentheses
         self.depth[a] = depth

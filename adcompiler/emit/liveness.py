@@ -8,7 +8,7 @@ the next value, and ``+=`` may update a value that dies at that statement.
 """
 from __future__ import annotations
 
-from ..core.ir import Block, Function, ForRange, Var, While, stmt_inputs, sub_blocks
+from ..core.ir import Block, Eqn, Function, ForRange, Var, While, stmt_inputs, sub_blocks
 from . import backend
 
 
@@ -20,7 +20,7 @@ class Ownership:
 
     def __init__(self, fn: Function, shapes: dict | None, floats: set | None) -> None:
         from ..arrays.emit import array_views, owned_arrays
-        from ..core.ir import Eqn, walk
+        from ..core.ir import walk
         self.shapes = shapes
         self.floats = floats or set()
         self.owned = owned_arrays(fn) if shapes is not None else set()
@@ -85,11 +85,14 @@ class Ownership:
 
 class Liveness:
     """Positions of statements (``start``/``end`` by statement id), of reads
-    (``reads``, ``last`` by variable) and of blocks (``ranges``).  ``expand``
-    maps an atom to the atoms it reads once inlined expressions are written."""
+    (``reads``, ``last`` by variable) and of blocks (``ranges``).  ``inl``
+    (inlining.Inlining) tells which values are written into their use: its
+    ``expand`` maps an atom to the atoms it reads once inlined expressions
+    are written."""
 
-    def __init__(self, expand) -> None:
-        self.expand = expand
+    def __init__(self, inl) -> None:
+        self.expand = inl.expand
+        self.inline = inl.inline
         self.pos = 0
         self.start: dict = {}
         self.end: dict = {}
@@ -112,29 +115,57 @@ class Liveness:
             self.reads.setdefault(p, []).append(1)
 
     def number(self, block: Block, loops: tuple) -> None:
-        """Give statements positions and record where each variable is read."""
+        """Give statements positions and record where each variable is read.
+        An inlined equation's reads are not recorded: its user, later in the
+        same block, reads the same values (:meth:`read_atoms` expands it)."""
+        def_loops, start, end, inline = self.def_loops, self.start, self.end, self.inline
         for p in block.params:
-            self.def_loops[p] = loops
+            def_loops[p] = loops
         first = self.pos + 1
         for s in block.stmts:
             self.pos += 1
-            self.start[id(s)] = self.pos
+            start[id(s)] = self.pos
+            if isinstance(s, Eqn):
+                outs = s.outs
+                if not (len(outs) == 1 and outs[0] in inline):
+                    self.read_atoms(s.args, loops)
+                end[id(s)] = self.pos
+                for o in outs:
+                    def_loops[o] = loops
+                continue
             self.read_atoms(stmt_inputs(s), loops)
             inner = loops + (id(s),) if isinstance(s, (ForRange, While)) else loops
             for sub in sub_blocks(s):
                 self.number(sub, inner)
-            self.end[id(s)] = self.pos
+            end[id(s)] = self.pos
             for o in s.outs:
-                self.def_loops[o] = loops
+                def_loops[o] = loops
         self.pos += 1
         self.read_atoms(block.results, loops)
         self.ranges[id(block)] = (first, self.pos)
 
     def read_atoms(self, atoms, loops: tuple) -> None:
+        """Record the reads at the current position.  A read at the loop
+        depth of its value's definition (all of straight-line code) is
+        final now; one inside a loop its value is defined outside of counts
+        at that loop's end, not known yet: :meth:`resolve` places it."""
+        pos, inline, def_loops = self.pos, self.inline, self.def_loops
         for a in atoms:
-            for v in self.expand(a):
-                if isinstance(v, Var):
-                    self.pending.append((v, self.pos, loops))
+            if not isinstance(a, Var):
+                continue
+            for v in (self.expand(a) if a in inline else (a,)):
+                if not isinstance(v, Var):
+                    continue
+                if loops and def_loops.get(v) is not loops:
+                    self.pending.append((v, pos, loops))
+                    continue
+                seen = self.reads.get(v)
+                if seen is None:
+                    self.reads[v] = [pos]
+                else:
+                    seen.append(pos)
+                if pos > self.last.get(v, -1):
+                    self.last[v] = pos
 
     def resolve(self) -> None:
         for v, pos, loops in self.pending:
