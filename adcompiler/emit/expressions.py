@@ -18,6 +18,10 @@ from . import backend
 from .globalnames import global_name, module_import
 
 
+#: the context of every name read (one node: as Python's own parser shares it)
+_LOAD = ast.Load()
+
+
 def _int_const(a) -> bool:
     return isinstance(a, Const) and type(a.value) is int
 
@@ -57,7 +61,7 @@ class Expressions:
         inlined = self.inline.inline.get(a)  # (the dict itself: this runs per operand)
         if inlined is not None:
             return self.value(inlined)
-        return ast.Name(self.names[a], ast.Load())
+        return ast.Name(self.names.names[a], _LOAD)
 
     def value(self, e: Eqn) -> ast.expr:
         if e.prim == "global":  # read where it is used: the live array
@@ -65,8 +69,15 @@ class Expressions:
         p = PRIMS[e.prim]
         if self.masks or self.ints:
             args = [self.operand(e, a) for a in e.args]
-        else:  # (NumPy and scalar code: operand is expr)
-            args = [self.expr(a) for a in e.args]
+        else:  # NumPy and scalar code: each operand is its expr (unrolled: it runs per atom)
+            args = []
+            inline, names = self.inline.inline, self.names.names
+            for a in e.args:
+                if isinstance(a, Const):
+                    args.append(const_node(a.value, self))
+                    continue
+                inlined = inline.get(a)
+                args.append(ast.Name(names[a], _LOAD) if inlined is None else self.value(inlined))
         called, tree, _ = self.forms.of(e)
         if tree is not None:
             return fold(tree, lambda k: args[k], lambda v: const_node(v, self), self.apply)

@@ -8,7 +8,7 @@ instead (``t *= 2``): that operand stays a statement of its own.
 """
 from __future__ import annotations
 
-from ..core.ir import Block, Eqn, Function, Var, While, stmt_inputs, sub_blocks, uses, walk
+from ..core.ir import Block, Eqn, Function, Var, While, stmt_inputs, sub_blocks
 from .expressions import Forms
 
 #: operators with an augmented form (``+=`` ...)
@@ -32,16 +32,42 @@ class Inlining:
         self.inline: dict = {}
         self.depth: dict = {}  # inlined var -> nesting depth of its expression
         self.inplace: dict = {}
-        self.user: dict = {}  # inlined var -> the statement it is written into
+        self.user: dict = {}  # inlined var -> the statement it is written into (item writes)
         #: module-level names the code reads (global arrays): each read is
         #: written where it is used (a name costs nothing)
         #: arrays item writes go into (prims/writes.py): a value read from one
         #: is not moved past the write, which could then not go in place
-        self.written = {s.args[0] for s in walk(fn.body)
-                        if isinstance(s, Eqn) and s.prim == "setitem"}
-        reads = [s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "global"]
+        self.written: set = set()
+        #: how many times each variable is read (core/ir.py's ``uses``)
+        self.counts: dict = {}
+        reads: list = []
+        self._scan(fn.body, reads)
         self.globals = {s.param("name") for s in reads}
         self.inline.update((s.outs[0], s) for s in reads)
+
+    def _scan(self, block: Block, reads: list) -> None:
+        """Count the reads, and find the item writes and the module-level
+        reads (into ``reads``, in :func:`walk`'s order): one walk, where
+        three took a tenth of a long function's emission."""
+        counts = self.counts
+        for s in block.stmts:
+            if isinstance(s, Eqn):
+                for a in s.args:
+                    if isinstance(a, Var):
+                        counts[a] = counts.get(a, 0) + 1
+                if s.prim == "setitem":
+                    self.written.add(s.args[0])
+                elif s.prim == "global":
+                    reads.append(s)
+                continue
+            for a in stmt_inputs(s):
+                if isinstance(a, Var):
+                    counts[a] = counts.get(a, 0) + 1
+            for sub in sub_blocks(s):
+                self._scan(sub, reads)
+        for a in block.results:
+            if isinstance(a, Var):
+                counts[a] = counts.get(a, 0) + 1
 
     def __contains__(self, v) -> bool:
         return v in self.inline
@@ -50,11 +76,12 @@ class Inlining:
         """Decide for ``block`` and its nested blocks.  The loop is the
         emitter's longest per statement: equations are told apart once and
         a constant is never looked up (the decisions are keyed by Var)."""
-        counts = uses(self.fn.body) if counts is None else counts
+        counts = self.counts if counts is None else counts
         local_defs = {s.outs[0]: s for s in block.stmts if isinstance(s, Eqn) and len(s.outs) == 1}
         forms, inline, user = self.forms.of, self.inline, self.user
         maybe = self._maybe_inline
         array_code = self.owner.shapes is not None
+        written = bool(self.written)  # else no statement's user is asked
         for s in block.stmts:
             if isinstance(s, Eqn):
                 if forms(s)[2]:
@@ -67,13 +94,13 @@ class Inlining:
                 for a in s.args:
                     if isinstance(a, Var) and a is not target and a in local_defs:
                         maybe(a, local_defs, counts)
-                        if a in inline:
+                        if written and a in inline:
                             user[a] = s
                 continue
             for a in stmt_inputs(s):
                 if isinstance(a, Var) and a in local_defs:
                     maybe(a, local_defs, counts)
-                    if a in inline:
+                    if written and a in inline:
                         user[a] = s
             for sub in sub_blocks(s):
                 self.choose(sub, isinstance(s, While) and sub is s.cond, counts)
@@ -124,7 +151,7 @@ class Inlining:
 
     def _maybe_inline(self, a, local_defs: dict, counts: dict) -> None:
         """``a``: a Var defined in the block (a key of ``local_defs``)."""
-        if a in self.inplace:  # computed in place: a statement of its own
+        if self.inplace and a in self.inplace:  # computed in place: a statement of its own
             return
         e = local_defs[a]
         if a.hint or counts.get(a, 0) != 1 or e.prim in INLINE_NEVER:

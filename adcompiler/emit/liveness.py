@@ -102,12 +102,15 @@ class Liveness:
         self.ranges: dict = {}  # block id -> (first, last) position inside it
         self.excluded: list = []  # ranges of sibling branches while emitting a branch
         self.pending: list = []
+        self.inlined: set = set()  # ids of the inlined equations
 
     def run(self, fn: Function) -> None:
         for p in fn.params:
             self.def_loops[p] = ()
+        self.inlined = {id(e) for e in self.inline.values()}
         self.number(fn.body, ())
         self.resolve()
+        self.last = {v: max(seen) for v, seen in self.reads.items()}
         for p in fn.params:
             # an unread parameter is dead at once, but parameters are bound
             # together: keep each alive past the signature so names differ
@@ -117,29 +120,32 @@ class Liveness:
     def number(self, block: Block, loops: tuple) -> None:
         """Give statements positions and record where each variable is read.
         An inlined equation's reads are not recorded: its user, later in the
-        same block, reads the same values (:meth:`read_atoms` expands it)."""
-        def_loops, start, end, inline = self.def_loops, self.start, self.end, self.inline
+        same block, reads the same values (:meth:`read_atoms` expands it).
+        Only loops (``end``) and values defined inside one (``def_loops``,
+        else outside all) are looked up later: nothing else is stored."""
+        def_loops, start, inlined = self.def_loops, self.start, self.inlined
         for p in block.params:
             def_loops[p] = loops
         first = self.pos + 1
         for s in block.stmts:
             self.pos += 1
-            start[id(s)] = self.pos
+            key = id(s)
+            start[key] = self.pos
             if isinstance(s, Eqn):
-                outs = s.outs
-                if not (len(outs) == 1 and outs[0] in inline):
+                if key not in inlined:
                     self.read_atoms(s.args, loops)
-                end[id(s)] = self.pos
-                for o in outs:
-                    def_loops[o] = loops
+                if loops:
+                    for o in s.outs:
+                        def_loops[o] = loops
                 continue
             self.read_atoms(stmt_inputs(s), loops)
-            inner = loops + (id(s),) if isinstance(s, (ForRange, While)) else loops
+            inner = loops + (key,) if isinstance(s, (ForRange, While)) else loops
             for sub in sub_blocks(s):
                 self.number(sub, inner)
-            end[id(s)] = self.pos
-            for o in s.outs:
-                def_loops[o] = loops
+            self.end[key] = self.pos
+            if loops:
+                for o in s.outs:
+                    def_loops[o] = loops
         self.pos += 1
         self.read_atoms(block.results, loops)
         self.ranges[id(block)] = (first, self.pos)
@@ -149,7 +155,7 @@ class Liveness:
         depth of its value's definition (all of straight-line code) is
         final now; one inside a loop its value is defined outside of counts
         at that loop's end, not known yet: :meth:`resolve` places it."""
-        pos, inline, def_loops = self.pos, self.inline, self.def_loops
+        pos, inline, def_loops, reads = self.pos, self.inline, self.def_loops, self.reads
         for a in atoms:
             if not isinstance(a, Var):
                 continue
@@ -159,13 +165,11 @@ class Liveness:
                 if loops and def_loops.get(v) is not loops:
                     self.pending.append((v, pos, loops))
                     continue
-                seen = self.reads.get(v)
+                seen = reads.get(v)
                 if seen is None:
-                    self.reads[v] = [pos]
+                    reads[v] = [pos]
                 else:
                     seen.append(pos)
-                if pos > self.last.get(v, -1):
-                    self.last[v] = pos
 
     def resolve(self) -> None:
         for v, pos, loops in self.pending:
@@ -175,8 +179,6 @@ class Liveness:
                     pos = max(pos, self.end[lid])
                     break
             self.reads.setdefault(v, []).append(pos)
-            if pos > self.last.get(v, -1):
-                self.last[v] = pos
 
     def live_after(self, v, pos: int) -> bool:
         """Is ``v`` read after ``pos`` on a path that can still run?  Reads in
