@@ -22,6 +22,18 @@ from .globalnames import global_name, module_import
 _LOAD = ast.Load()
 
 
+#: one node of each operator class (they have no fields: Python's parser shares them too)
+_OPS: dict = {}
+
+
+def _op(kind) -> ast.AST:
+    """The shared node of the operator class ``kind`` (``ast.Add``)."""
+    node = _OPS.get(kind)
+    if node is None:
+        node = _OPS[kind] = kind()
+    return node
+
+
 def _int_const(a) -> bool:
     return isinstance(a, Const) and type(a.value) is int
 
@@ -116,12 +128,13 @@ class Expressions:
         """``prim`` applied to the expressions ``args`` (its operator, or its
         special form)."""
         p = PRIMS[prim]
-        if p.form == "binop":
-            return ast.BinOp(args[0], p.op(), args[1])
-        if p.form == "unary":
-            return ast.UnaryOp(p.op(), args[0])
-        if p.form == "compare":
-            return ast.Compare(args[0], [p.op()], [args[1]])
+        form = p.form
+        if form == "binop":
+            return ast.BinOp(args[0], _op(p.op), args[1])
+        if form == "unary":
+            return ast.UnaryOp(_op(p.op), args[0])
+        if form == "compare":
+            return ast.Compare(args[0], [_op(p.op)], [args[1]])
         if prim in ("and", "or"):
             return ast.BoolOp(ast.And() if prim == "and" else ast.Or(), args)
         if prim == "select":

@@ -13,6 +13,7 @@ dead.
 """
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 
@@ -188,13 +189,19 @@ class Namer:
                 self.pref[r] = n
 
 
+_NOT_WORD = re.compile(r"\W")
+
+
 def base_name(v: Var) -> str:
     """The name a value's hint asks for (before any ``_1`` suffix)."""
     return sanitize(v.hint.lstrip("~")) if v.hint else ""
 
 
+@functools.lru_cache(maxsize=4096)
 def sanitize(hint: str) -> str:
-    name = re.sub(r"\W", "_", hint)
+    """``hint`` as an identifier (a long function asks for the same few
+    hints each time it names a value: remembered)."""
+    name = _NOT_WORD.sub("_", hint)
     if not name or name[0].isdigit():
         name = "_" + name
     return name
