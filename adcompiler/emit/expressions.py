@@ -90,7 +90,9 @@ class Expressions:
                     continue
                 inlined = inline.get(a)
                 args.append(ast.Name(names[a], _LOAD) if inlined is None else self.value(inlined))
-        called, tree, _ = self.forms.of(e)
+        called, tree, _, binop = self.forms.of(e)
+        if binop is not None:  # (the commonest form, known from the kind)
+            return ast.BinOp(args[0], binop, args[1])
         if tree is not None:
             return fold(tree, lambda k: args[k], lambda v: const_node(v, self), self.apply)
         if p.form == "call" or called:  # math.pow(x, y), np.sign(x) ...
@@ -218,8 +220,8 @@ def reads_twice(e: Eqn, array_code: bool) -> bool:
 
 class Forms:
     """For each kind of equation (primitive and parameters) met while one
-    function is emitted: ``(spelled, tree, reads_twice)`` (:func:`spelled`,
-    :func:`formula_of`, :func:`reads_twice`).  A long function repeats a
+    function is emitted: ``(spelled, tree, reads_twice, binop)``
+    (:func:`spelled`, :func:`formula_of`, :func:`reads_twice`, :meth:`_find`).  A long function repeats a
     handful of kinds, and each answer costs a parameter scan, a dict and a
     walk of the tree; the records do not change during one emission."""
 
@@ -238,10 +240,14 @@ class Forms:
             return self._find(e)
 
     def _find(self, e: Eqn) -> tuple:
+        """``(spelled, tree, reads_twice, binop)``: ``binop``, the operator
+        node when :meth:`Expressions.value` writes ``e`` as ``a op b``."""
+        p = PRIMS[e.prim]
         called = spelled(e)
-        tree = None if called else tree_of(PRIMS[e.prim], dict(e.params), arrays=self.array_code)
+        tree = None if called else tree_of(p, dict(e.params), arrays=self.array_code)
         twice = tree is not None and any(n > 1 for n in reads(tree).values())
-        return called, tree, twice
+        plain = p.form == "binop" and not called and tree is None and e.prim != "pow"
+        return called, tree, twice, _op(p.op) if plain else None
 
 
 def _is_two(a) -> bool:

@@ -30,7 +30,7 @@ class Inlining:
         self.owner = owner  # liveness.Ownership: shapes, floats, owned arrays
         self.forms = Forms(owner.shapes is not None)
         self.inline: dict = {}
-        self.depth: dict = {}  # inlined var -> nesting depth of its expression
+        self.depth: dict = {}  # inlined var's name -> nesting depth of its expression
         self.inplace: dict = {}
         self.user: dict = {}  # inlined var -> the statement it is written into (item writes)
         #: module-level names the code reads (global arrays): each read is
@@ -38,7 +38,8 @@ class Inlining:
         #: arrays item writes go into (prims/writes.py): a value read from one
         #: is not moved past the write, which could then not go in place
         self.written: set = set()
-        #: how many times each variable is read (core/ir.py's ``uses``)
+        #: how many times each variable is read (core/ir.py's ``uses``), by
+        #: name: a Var hashes in Python, its name in C (Vars are equal by name)
         self.counts: dict = {}
         reads: list = []
         self._scan(fn.body, reads)
@@ -54,7 +55,7 @@ class Inlining:
             if isinstance(s, Eqn):
                 for a in s.args:
                     if isinstance(a, Var):
-                        counts[a] = counts.get(a, 0) + 1
+                        counts[a.name] = counts.get(a.name, 0) + 1
                 if s.prim == "setitem":
                     self.written.add(s.args[0])
                 elif s.prim == "global":
@@ -62,22 +63,25 @@ class Inlining:
                 continue
             for a in stmt_inputs(s):
                 if isinstance(a, Var):
-                    counts[a] = counts.get(a, 0) + 1
+                    counts[a.name] = counts.get(a.name, 0) + 1
             for sub in sub_blocks(s):
                 self._scan(sub, reads)
         for a in block.results:
             if isinstance(a, Var):
-                counts[a] = counts.get(a, 0) + 1
+                counts[a.name] = counts.get(a.name, 0) + 1
 
     def __contains__(self, v) -> bool:
         return v in self.inline
 
     def choose(self, block: Block, is_top: bool, counts: dict | None = None) -> None:
         """Decide for ``block`` and its nested blocks.  The loop is the
-        emitter's longest per statement: equations are told apart once and
-        a constant is never looked up (the decisions are keyed by Var)."""
+        emitter's longest per statement: equations are told apart once, a
+        constant is never looked up, a named or shared value is passed over
+        at once, and the block's definitions are keyed by name (see
+        ``counts``)."""
         counts = self.counts if counts is None else counts
-        local_defs = {s.outs[0]: s for s in block.stmts if isinstance(s, Eqn) and len(s.outs) == 1}
+        local_defs = {s.outs[0].name: s for s in block.stmts
+                      if isinstance(s, Eqn) and len(s.outs) == 1}
         forms, inline, user = self.forms.of, self.inline, self.user
         maybe = self._maybe_inline
         array_code = self.owner.shapes is not None
@@ -91,24 +95,23 @@ class Inlining:
                     self.inplace[s.outs[0]] = target
                 elif s.prim == "setitem":
                     target = s.args[0]  # the buffer written into: a name of its own
-                for a in s.args:
-                    if isinstance(a, Var) and a is not target and a in local_defs:
-                        maybe(a, local_defs, counts)
-                        if written and a in inline:
-                            user[a] = s
-                continue
-            for a in stmt_inputs(s):
-                if isinstance(a, Var) and a in local_defs:
-                    maybe(a, local_defs, counts)
+                args = s.args
+            else:
+                target, args = None, stmt_inputs(s)
+            for a in args:
+                if isinstance(a, Var) and not a.hint and a is not target \
+                        and counts.get(a.name) == 1 and a.name in local_defs:
+                    maybe(a, local_defs[a.name])
                     if written and a in inline:
                         user[a] = s
             for sub in sub_blocks(s):
                 self.choose(sub, isinstance(s, While) and sub is s.cond, counts)
         if is_top:
             for a in block.results:
-                if isinstance(a, Var) and a in local_defs:
-                    maybe(a, local_defs, counts)
-        if self.written:
+                if isinstance(a, Var) and not a.hint and counts.get(a.name) == 1 \
+                        and a.name in local_defs:
+                    maybe(a, local_defs[a.name])
+        if written:
             self._keep_before_writes(block)
 
     def _inplace_operand(self, s, local_defs: dict, counts: dict):
@@ -123,9 +126,9 @@ class Inlining:
             return None
         cands = s.args if s.prim in ("add", "mul") else s.args[:1]
         for a in cands:
-            if (isinstance(a, Var) and a in local_defs and counts.get(a, 0) == 1
+            if (isinstance(a, Var) and a.name in local_defs and counts.get(a.name, 0) == 1
                     and a in self.owner.owned and a in self.owner.floats
-                    and shapes.get(a) == out and local_defs[a].prim not in INLINE_NEVER):
+                    and shapes.get(a) == out and local_defs[a.name].prim not in INLINE_NEVER):
                 return a
         return None
 
@@ -149,35 +152,36 @@ class Inlining:
             if any(lo < k < hi and x in s.args for k, x in writes):
                 del self.inline[s.outs[0]]
 
-    def _maybe_inline(self, a, local_defs: dict, counts: dict) -> None:
-        """``a``: a Var defined in the block (a key of ``local_defs``)."""
-        if self.inplace and a in self.inplace:  # computed in place: a statement of its own
-            return
-        e = local_defs[a]
-        if a.hint or counts.get(a, 0) != 1 or e.prim in INLINE_NEVER:
-            return
+    def _maybe_inline(self, a: Var, e: Eqn) -> None:
+        """Inline ``a``, a temporary read once, defined in the block by ``e``,
+        unless it is computed in place, is never inlined or would nest too deep."""
+        if (self.inplace and a in self.inplace) or e.prim in INLINE_NEVER:
+            return  # (computed in place: a statement of its own)
         depth = 0
         get = self.depth.get
         for x in e.args:
-            d = get(x, 0) if isinstance(x, Var) else 0
+            d = get(x.name, 0) if isinstance(x, Var) else 0
             if d > depth:
                 depth = d
         depth += 1
         if depth > MAX_INLINE_DEPTH:  # a temporary of its own: Python's parser
             return  # refuses more than 200 nested parentheses
-        self.depth[a] = depth
+        self.depth[a.name] = depth
         self.inline[a] = e
 
     def expand(self, a) -> list:
         """The atoms ``a`` reads once its inlined expression is written out,
         left to right (iterative: the expression may be deep)."""
-        if not isinstance(a, Var) or a not in self.inline:
+        inline = self.inline
+        e = inline.get(a) if isinstance(a, Var) else None
+        if e is None:
             return [a]  # (most atoms: no list to walk)
-        out, todo = [], [a]
+        out, todo = [], list(reversed(e.args))
         while todo:
             x = todo.pop()
-            if isinstance(x, Var) and x in self.inline:
-                todo.extend(reversed(self.inline[x].args))
-            else:
+            e = inline.get(x) if isinstance(x, Var) else None
+            if e is None:
                 out.append(x)
+            else:
+                todo.extend(reversed(e.args))
         return out

@@ -119,43 +119,47 @@ class Liveness:
 
     def number(self, block: Block, loops: tuple) -> None:
         """Give statements positions and record where each variable is read.
-        An inlined equation's reads are not recorded: its user, later in the
-        same block, reads the same values (:meth:`read_atoms` expands it).
-        Only loops (``end``) and values defined inside one (``def_loops``,
-        else outside all) are looked up later: nothing else is stored."""
-        def_loops, start, inlined = self.def_loops, self.start, self.inlined
+        An inlined equation is given a position but nothing else: it is not
+        written as a statement, and its user, later in the same block, reads
+        the same values (:meth:`read_atoms` expands it).  Only loops
+        (``end``) and values defined inside one (``def_loops``, else outside
+        all) are looked up later."""
+        def_loops, start, inlined, read = self.def_loops, self.start, self.inlined, self.read_atoms
         for p in block.params:
             def_loops[p] = loops
-        first = self.pos + 1
+        pos = self.pos
+        first = pos + 1
         for s in block.stmts:
-            self.pos += 1
+            pos += 1
             key = id(s)
-            start[key] = self.pos
             if isinstance(s, Eqn):
                 if key not in inlined:
-                    self.read_atoms(s.args, loops)
+                    start[key] = pos
+                    read(s.args, loops, pos)
                 if loops:
                     for o in s.outs:
                         def_loops[o] = loops
                 continue
-            self.read_atoms(stmt_inputs(s), loops)
+            start[key] = pos
+            read(stmt_inputs(s), loops, pos)
+            self.pos = pos
             inner = loops + (key,) if isinstance(s, (ForRange, While)) else loops
             for sub in sub_blocks(s):
                 self.number(sub, inner)
-            self.end[key] = self.pos
+            pos = self.end[key] = self.pos
             if loops:
                 for o in s.outs:
                     def_loops[o] = loops
-        self.pos += 1
-        self.read_atoms(block.results, loops)
-        self.ranges[id(block)] = (first, self.pos)
+        self.pos = pos = pos + 1
+        read(block.results, loops, pos)
+        self.ranges[id(block)] = (first, pos)
 
-    def read_atoms(self, atoms, loops: tuple) -> None:
-        """Record the reads at the current position.  A read at the loop
-        depth of its value's definition (all of straight-line code) is
-        final now; one inside a loop its value is defined outside of counts
-        at that loop's end, not known yet: :meth:`resolve` places it."""
-        pos, inline, def_loops, reads = self.pos, self.inline, self.def_loops, self.reads
+    def read_atoms(self, atoms, loops: tuple, pos: int) -> None:
+        """Record the reads at ``pos``.  A read at the loop depth of its
+        value's definition (all of straight-line code) is final now; one
+        inside a loop its value is defined outside of counts at that loop's
+        end, not known yet: :meth:`resolve` places it."""
+        inline, def_loops, reads = self.inline, self.def_loops, self.reads
         for a in atoms:
             if not isinstance(a, Var):
                 continue
