@@ -8,6 +8,8 @@ instead (``t *= 2``): that operand stays a statement of its own.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from ..core.ir import Block, Eqn, Function, Var, While, stmt_inputs, sub_blocks
 from .expressions import Forms
 
@@ -16,6 +18,8 @@ AUG_PRIMS = ("add", "sub", "mul", "div")
 #: never inlined: effects, multiple results, statements of their own
 INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add", "setitem",
                 "new_checkpoints", "restore"}
+#: equations the first walk looks for: item writes and module-level reads
+_SCANNED = frozenset(("setitem", "global"))
 #: deepest expression built by inlining (each level may add parentheses)
 MAX_INLINE_DEPTH = 40
 
@@ -40,35 +44,32 @@ class Inlining:
         self.written: set = set()
         #: how many times each variable is read (core/ir.py's ``uses``), by
         #: name: a Var hashes in Python, its name in C (Vars are equal by name)
-        self.counts: dict = {}
+        names: list = []
         reads: list = []
-        self._scan(fn.body, reads)
+        self._scan(fn.body, names, reads)
+        self.counts: dict = Counter(names)
         self.globals = {s.param("name") for s in reads}
         self.inline.update((s.outs[0], s) for s in reads)
 
-    def _scan(self, block: Block, reads: list) -> None:
-        """Count the reads, and find the item writes and the module-level
-        reads (into ``reads``, in :func:`walk`'s order): one walk, where
-        three took a tenth of a long function's emission."""
-        counts = self.counts
-        for s in block.stmts:
+    def _scan(self, block: Block, names: list, reads: list) -> None:
+        """Collect the names read (into ``names``), the arrays item writes
+        go into and the module-level reads (into ``reads``, in
+        :func:`walk`'s order): one walk, where three took a tenth of a long
+        function's emission.  The reads of a block's equations are gathered
+        by one comprehension and counted by ``Counter`` (both run in C)."""
+        stmts = block.stmts
+        names += [a.name for s in stmts if isinstance(s, Eqn) for a in s.args if isinstance(a, Var)]
+        for s in [s for s in stmts if not isinstance(s, Eqn) or s.prim in _SCANNED]:
             if isinstance(s, Eqn):
-                for a in s.args:
-                    if isinstance(a, Var):
-                        counts[a.name] = counts.get(a.name, 0) + 1
                 if s.prim == "setitem":
                     self.written.add(s.args[0])
-                elif s.prim == "global":
+                else:
                     reads.append(s)
                 continue
-            for a in stmt_inputs(s):
-                if isinstance(a, Var):
-                    counts[a.name] = counts.get(a.name, 0) + 1
+            names += [a.name for a in stmt_inputs(s) if isinstance(a, Var)]
             for sub in sub_blocks(s):
-                self._scan(sub, reads)
-        for a in block.results:
-            if isinstance(a, Var):
-                counts[a.name] = counts.get(a.name, 0) + 1
+                self._scan(sub, names, reads)
+        names += [a.name for a in block.results if isinstance(a, Var)]
 
     def __contains__(self, v) -> bool:
         return v in self.inline
