@@ -186,12 +186,21 @@ class Liveness:
 
     def live_after(self, v, pos: int) -> bool:
         """Is ``v`` read after ``pos`` on a path that can still run?  Reads in
-        the other branch of an ``if`` being emitted do not count."""
+        the other branch of an ``if`` being emitted do not count.  Outside
+        a branch that is whether its last read comes later (the name
+        allocator asks this for each candidate name)."""
         if v is None:
             return False
+        excluded = self.excluded
+        if not excluded:
+            return self.last.get(v, -1) > pos
         for r in self.reads.get(v, ()):
-            if r > pos and not any(lo <= r <= hi for lo, hi in self.excluded):
-                return True
+            if r > pos:
+                for lo, hi in excluded:
+                    if lo <= r <= hi:
+                        break
+                else:
+                    return True
         return False
 
     def dies_by(self, v, pos: int) -> bool:
