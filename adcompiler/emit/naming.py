@@ -57,13 +57,14 @@ class Namer:
                 return self.assign(v, pref)
         elif pref is not None and self.dead(pref, pos):  # an array updated in place
             return self.assign(v, pref)
-        for cand in self.candidates(v):
+        holder, slots, live_after = self.holder, self.slot_prev, self.live.live_after
+        for cand in self.candidates(v):  # (dead() unrolled: a loop asks it of many)
             if cand in avoid:
                 continue
-            if cand in self.slot_prev:
+            if cand in slots:
                 if cand == base_name(v) and self.slot_free(cand, pos):
                     return self.assign(v, cand)
-            elif self.dead(cand, pos):
+            elif not live_after(holder.get(cand), pos):
                 return self.assign(v, cand)
         raise AssertionError("unreachable: candidates are endless")
 
