@@ -202,28 +202,12 @@ def spelled(e: Eqn) -> bool:
     return bool(ns) and bool(names(PRIMS[e.prim], ns))
 
 
-def formula_of(e: Eqn, array_code: bool):
-    """The formula the record defines ``e`` by (:mod:`adcompiler.prims.formula`):
-    ``sign``, the tie weights, IEEE division and power on Python floats
-    (NumPy arrays divide so already); None where the primitive is written as
-    itself, or as its function in the namespace the user's code used."""
-    if spelled(e):
-        return None
-    return tree_of(PRIMS[e.prim], dict(e.params), arrays=array_code)
-
-
-def reads_twice(e: Eqn, array_code: bool) -> bool:
-    """Does ``e``'s emitted form mention an argument twice?"""
-    tree = formula_of(e, array_code)
-    return tree is not None and any(n > 1 for n in reads(tree).values())
-
-
 class Forms:
-    """For each kind of equation (primitive and parameters) met while one
-    function is emitted: ``(spelled, tree, reads_twice, binop)``
-    (:func:`spelled`, :func:`formula_of`, :func:`reads_twice`, :meth:`_find`).  A long function repeats a
-    handful of kinds, and each answer costs a parameter scan, a dict and a
-    walk of the tree; the records do not change during one emission."""
+    """How each kind of equation (primitive and parameters) met while one
+    function is emitted is written (:meth:`_find`), found once: a long
+    function repeats a handful of kinds, and each answer costs a parameter
+    scan, a dict and a walk of a tree; the records do not change during
+    one emission."""
 
     def __init__(self, array_code: bool) -> None:
         self.array_code = array_code
@@ -240,8 +224,14 @@ class Forms:
             return self._find(e)
 
     def _find(self, e: Eqn) -> tuple:
-        """``(spelled, tree, reads_twice, binop)``: ``binop``, the operator
-        node when :meth:`Expressions.value` writes ``e`` as ``a op b``."""
+        """``(spelled, tree, twice, binop)``: is ``e`` written as the function
+        of the namespace the user's code named (:func:`spelled`); the
+        formula the record defines it by otherwise (:mod:`adcompiler.prims.formula`:
+        ``sign``, the tie weights, IEEE division and power on Python floats,
+        which NumPy arrays do already; None: written as itself); does that
+        formula read an argument twice (then no argument is inlined: it
+        would be evaluated twice); the operator node when
+        :meth:`Expressions.value` writes ``e`` as ``a op b``."""
         p = PRIMS[e.prim]
         called = spelled(e)
         tree = None if called else tree_of(p, dict(e.params), arrays=self.array_code)

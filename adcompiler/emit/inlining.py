@@ -58,7 +58,8 @@ class Inlining:
         function's emission.  The reads of a block's equations are gathered
         by one comprehension and counted by ``Counter`` (both run in C)."""
         stmts = block.stmts
-        names += [a.name for s in stmts if isinstance(s, Eqn) for a in s.args if isinstance(a, Var)]
+        names += [a.name for s in stmts if isinstance(s, Eqn)
+                  for a in s.args if isinstance(a, Var)]
         for s in [s for s in stmts if not isinstance(s, Eqn) or s.prim in _SCANNED]:
             if isinstance(s, Eqn):
                 if s.prim == "setitem":
