@@ -76,6 +76,10 @@ class Expressions:
         return ast.Name(self.names.names[a], _LOAD)
 
     def value(self, e: Eqn) -> ast.expr:
+        called, tree, _, binop = self.forms.of(e)
+        if binop is not None and not self.masks and not self.ints:
+            x, y = e.args  # the commonest form, known from the kind: ``x op y``
+            return ast.BinOp(self.expr(x), binop, self.expr(y))
         if e.prim == "global":  # read where it is used: the live array
             return ast.Name(e.param("name"), ast.Load())
         p = PRIMS[e.prim]
@@ -90,8 +94,7 @@ class Expressions:
                     continue
                 inlined = inline.get(a)
                 args.append(ast.Name(names[a], _LOAD) if inlined is None else self.value(inlined))
-        called, tree, _, binop = self.forms.of(e)
-        if binop is not None:  # (the commonest form, known from the kind)
+        if binop is not None:
             return ast.BinOp(args[0], binop, args[1])
         if tree is not None:
             return fold(tree, lambda k: args[k], lambda v: const_node(v, self), self.apply)
