@@ -86,12 +86,9 @@ class Ownership:
 class Liveness:
     """Positions of statements (``start``/``end`` by statement id), of reads
     (``reads``, ``last`` by variable) and of blocks (``ranges``).  ``inl``
-    (inlining.Inlining) tells which values are written into their use: its
-    ``expand`` maps an atom to the atoms it reads once inlined expressions
-    are written."""
+    (inlining.Inlining) tells which values are written into their use."""
 
     def __init__(self, inl) -> None:
-        self.expand = inl.expand
         self.inline = inl.inline
         self.pos = 0
         self.start: dict = {}
@@ -155,20 +152,22 @@ class Liveness:
         self.ranges[id(block)] = (first, pos)
 
     def read_atoms(self, atoms, loops: tuple, pos: int) -> None:
-        """Record the reads at ``pos``.  A read at the loop depth of its
-        value's definition (all of straight-line code) is final now; one
-        inside a loop its value is defined outside of counts at that loop's
-        end, not known yet: :meth:`resolve` places it."""
+        """Record the reads at ``pos`` of ``atoms`` and of the atoms their
+        inlined expressions read (in any order: reads at one position are
+        a set).  A read at the loop depth of its value's definition (all of
+        straight-line code) is final now; one inside a loop its value is
+        defined outside of counts at that loop's end, not known yet:
+        :meth:`resolve` places it."""
         inline, def_loops, reads = self.inline, self.def_loops, self.reads
-        for a in atoms:
-            if not isinstance(a, Var):
-                continue
-            for v in (self.expand(a) if a in inline else (a,)):
-                if not isinstance(v, Var):
-                    continue
-                if loops and def_loops.get(v) is not loops:
-                    self.pending.append((v, pos, loops))
-                    continue
+        todo = [a for a in atoms if isinstance(a, Var)]
+        while todo:
+            v = todo.pop()
+            e = inline.get(v)
+            if e is not None:
+                todo += [x for x in e.args if isinstance(x, Var)]
+            elif loops and def_loops.get(v) is not loops:
+                self.pending.append((v, pos, loops))
+            else:
                 seen = reads.get(v)
                 if seen is None:
                     reads[v] = [pos]
