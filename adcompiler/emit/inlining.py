@@ -37,17 +37,17 @@ class Inlining:
         self.depth: dict = {}  # inlined var's name -> nesting depth of its expression
         self.inplace: dict = {}
         self.user: dict = {}  # inlined var -> the statement it is written into (item writes)
-        #: module-level names the code reads (global arrays): each read is
-        #: written where it is used (a name costs nothing)
         #: arrays item writes go into (prims/writes.py): a value read from one
         #: is not moved past the write, which could then not go in place
         self.written: set = set()
-        #: how many times each variable is read (core/ir.py's ``uses``), by
-        #: name: a Var hashes in Python, its name in C (Vars are equal by name)
         names: list = []
         reads: list = []
         self._scan(fn.body, names, reads)
+        #: how many times each variable is read (core/ir.py's ``uses``), by
+        #: name: a Var hashes in Python, its name in C (Vars are equal by name)
         self.counts: dict = Counter(names)
+        #: module-level names the code reads (global arrays): each read is
+        #: written where it is used (a name costs nothing)
         self.globals = {s.param("name") for s in reads}
         self.inline.update((s.outs[0], s) for s in reads)
 
