@@ -97,16 +97,16 @@ class Inlining:
                     self.inplace[s.outs[0]] = target
                 elif s.prim == "setitem":
                     target = s.args[0]  # the buffer written into: a name of its own
-                args = s.args
+                args, subs = s.args, ()
             else:
-                target, args = None, stmt_inputs(s)
+                target, args, subs = None, stmt_inputs(s), sub_blocks(s)
             for a in args:
                 if isinstance(a, Var) and not a.hint and a is not target \
                         and counts.get(a.name) == 1 and a.name in local_defs:
                     maybe(a, local_defs[a.name])
                     if written and a in inline:
                         user[a] = s
-            for sub in sub_blocks(s):
+            for sub in subs:
                 self.choose(sub, isinstance(s, While) and sub is s.cond, counts)
         if is_top:
             for a in block.results:
