@@ -259,7 +259,7 @@ def test_liveness_and_inlining_of_a_single_use_temporary():
     inl = Inlining(fn, Ownership(fn, None, None))
     inl.choose(fn.body, True)
     assert t in inl and y not in inl
-    live = Liveness(inl.expand)
+    live = Liveness(inl)
     live.run(fn)
     assert live.last[x] == live.start[id(fn.body.stmts[1])]  # read by y = sin(x) * x
     assert not live.live_after(x, live.last[x])

@@ -187,3 +187,20 @@ def test_pieces_spell_the_line():
     """The pieces the wrapper breaks between join to the printer's line."""
     stmt = ast.parse("x_bar += f(a, (b, c), d.e * (g + 1), h ** 2)").body[0]
     assert "".join(wrapping.statement_pieces(stmt)) == pyprint._augassign(stmt)
+
+
+@pytest.mark.parametrize("params", [
+    "", "x", "x, y_bar", "x, n=8", "x, a=-1.5, b=(1, -2.0), c=None, d='s', e=-math.inf",
+    "x, k=f(a, b), t=1 if a else 2, u=lambda: 0, v=-(-1), w=2 ** -1",
+    ", ".join(f"parameter_{k}=1.0" for k in range(9)),  # longer than a line
+    "*a, **k", "a, /, b", "a: int", "x, *, k=1",  # left to astor
+])
+@pytest.mark.parametrize("nested", [False, True])
+def test_function_headers_print_as_astor_prints_them(params, nested):
+    """``def f(...):`` is written here for plain parameters (defaults of any
+    kind), and by astor otherwise; both give astor's text."""
+    source = f"def f({params}):\n    return 1\n"
+    if nested:
+        source = "def outer(z):\n" + "".join("    " + line + "\n" for line in source.splitlines())
+    tree = ast.parse(source)
+    assert module_source(tree) == _astor(tree)

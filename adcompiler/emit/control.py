@@ -22,8 +22,16 @@ class ControlFlow:
     def __init__(self, em) -> None:
         self.em = em
         self.namer, self.live, self.inl = em.namer, em.live, em.inl
-        self.walks = walked_loops(em.fn.body)  # adjoint loop id -> its pop
+        self._walks = None  # adjoint loop id -> its pop, found at the first loop
         self.walked_pops: set = set()  # pops written as the loop's target
+
+    @property
+    def walks(self) -> dict:
+        """The loops written ``for v in reversed(tape)`` (a walk of the
+        function's top block: only once there is a loop to write)."""
+        if self._walks is None:
+            self._walks = walked_loops(self.em.fn.body)
+        return self._walks
 
     def copies(self, names: list, results: tuple, fresh: tuple = ()) -> list:
         """``slot = result`` for each result not already in its slot (in parallel);

@@ -33,6 +33,10 @@ from .ufuncs import inplace_ufunc
 from .printer import comment_statement
 
 _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
+#: operators whose result may update the first operand's name (``x_bar += c``)
+_AUG_PRIMS = frozenset(("add", "sub", "mul"))
+#: the context of every name stored (one node: Python's parser shares it too)
+_STORE = ast.Store()
 
 
 class Emitter:
@@ -47,7 +51,7 @@ class Emitter:
         self.fresh_results = fresh_results and shapes is not None
         self.own = Ownership(fn, shapes, floats)
         self.inl = Inlining(fn, self.own)
-        self.live = Liveness(self.inl.expand)
+        self.live = Liveness(self.inl)
         self.namer = Namer(self.live, reserved, self.inl.globals, shapes is not None)
         self.ex = Expressions(self.namer, self.inl, shapes is not None, self.own.holds_floats)
         self.ex.shapes = shapes or {}
@@ -146,19 +150,28 @@ class Emitter:
 
     # ------------------------------------------------------------ statements
     def block(self, block: Block) -> list:
+        """The statements of ``block`` (an inlined equation is written at its
+        use; a pop that a loop's header does is not written)."""
         out: list = []
         last_loc = None
         inlined = self.inl.inline
+        walked = self.control.walked_pops
         for s in block.stmts:
-            if isinstance(s, Eqn) and s.outs and all(o in inlined for o in s.outs):
-                continue
-            if isinstance(s, Eqn) and s.prim == "pop" and id(s) in self.control.walked_pops:
-                continue
-            key = (s.loc.line, s.loc.role)
-            if s.loc.line and key != last_loc:
-                out.append(_comment(s.loc))
-            last_loc = key if s.loc.line else last_loc
-            out.extend(self.stmt(s))
+            is_eqn = isinstance(s, Eqn)
+            if is_eqn:
+                outs = s.outs
+                if outs and (outs[0] in inlined if len(outs) == 1
+                             else all(o in inlined for o in outs)):
+                    continue
+                if walked and s.prim == "pop" and id(s) in walked:
+                    continue
+            loc = s.loc
+            if loc.line:
+                key = (loc.line, loc.role)
+                if key != last_loc:
+                    out.append(_comment(loc))
+                last_loc = key
+            out.extend(self.eqn(s) if is_eqn else self.stmt(s))
         return out
 
     def stmt(self, s) -> list:
@@ -171,43 +184,49 @@ class Emitter:
         return self.control.while_(s)
 
     def targets(self, outs: tuple, pos: int) -> ast.expr:
-        names = [ast.Name(self.namer.take(o, pos), ast.Store()) for o in outs]
-        return names[0] if len(names) == 1 else ast.Tuple(names, ast.Store())
+        if len(outs) == 1:
+            return ast.Name(self.namer.take(outs[0], pos), _STORE)
+        names = [ast.Name(self.namer.take(o, pos), _STORE) for o in outs]
+        return ast.Tuple(names, _STORE)
 
     def eqn(self, e: Eqn) -> list:
         pos = self.live.start[id(e)]
-        if e.prim == "push":
-            vals = [self.expr(a) for a in e.args[1:]]
-            if self.own.writes:  # a view on the tape must not see later item writes
-                vals = [_copy(v) if self.own.pushed_copy(a) else v for a, v in zip(e.args[1:], vals)]
-            item = vals[0] if len(vals) == 1 else ast.Tuple(vals, ast.Load())
-            call = ast.Call(ast.Attribute(self.expr(e.args[0]), "append", ast.Load()), [item], [])
-            return [ast.Expr(call)]
-        if e.prim == "index_add":
-            return self.index_add(e, pos)
-        if e.prim == "setitem":
-            return self.setitem(e, pos)
-        if e.prim == "check":  # assert cond, msg (kept from the user's code)
-            msg = e.param("msg")
-            return [ast.Assert(self.expr(e.args[0]), None if msg is None else ast.Constant(msg))]
-        if e.outs and e.outs[0] in self.inl.inplace:
+        if e.prim in _OWN_FORMS:
+            return _OWN_FORMS[e.prim](self, e, pos)
+        outs, inplace, arrays = e.outs, self.inl.inplace, self.own.shapes is not None
+        if inplace and outs and outs[0] in inplace:
             updated = self.inplace_update(e, pos)
             if updated is not None:
                 return updated
         value = self.ex.value(e)
-        self.prefer_inplace(e, pos, value)
-        target = self.targets(e.outs, pos)
-        if inplace_ufunc(value, e, self.own) and value.args[0].id == target.id:
+        if arrays:
+            self.prefer_inplace(e, pos, value)
+        target = self.targets(outs, pos)
+        if arrays and inplace_ufunc(value, e, self.own) and value.args[0].id == target.id:
             value.keywords.append(ast.keyword("out", ast.Name(target.id, ast.Load())))
             return [ast.Expr(value)]  # np.exp(t, out=t): no new array
         a = e.args[0] if e.args else None
-        if (len(e.outs) == 1 and (e.prim in ("add", "sub", "mul") or _array_quotient(e, value))
-                and isinstance(a, Var)
-                and a not in self.inl and self.namer.names.get(a) == target.id
-                and self.own.may_update(a, e.outs[0]) and self.own.holds_floats(a)):
-            return [ast.AugAssign(ast.Name(target.id, ast.Store()), _AUG_OPS[e.prim](),
+        if (len(outs) == 1 and (e.prim in _AUG_PRIMS or _array_quotient(e, value))
+                and isinstance(a, Var) and self.namer.names.get(a) == target.id
+                and a not in self.inl.inline
+                and self.own.may_update(a, outs[0]) and self.own.holds_floats(a)):
+            return [ast.AugAssign(ast.Name(target.id, _STORE), _AUG_OPS[e.prim](),
                                   self.ex.operand(e, e.args[1]))]
         return [ast.Assign([target], value)]
+
+    def push(self, e: Eqn, pos: int) -> list:
+        """``tape.append(value)`` (a tuple of the values pushed together)."""
+        vals = [self.expr(a) for a in e.args[1:]]
+        if self.own.writes:  # a view on the tape must not see later item writes
+            vals = [_copy(v) if self.own.pushed_copy(a) else v for a, v in zip(e.args[1:], vals)]
+        item = vals[0] if len(vals) == 1 else ast.Tuple(vals, ast.Load())
+        call = ast.Call(ast.Attribute(self.expr(e.args[0]), "append", ast.Load()), [item], [])
+        return [ast.Expr(call)]
+
+    def check(self, e: Eqn, pos: int) -> list:
+        """``assert cond, msg`` (kept from the user's code)."""
+        msg = e.param("msg")
+        return [ast.Assert(self.expr(e.args[0]), None if msg is None else ast.Constant(msg))]
 
     def index_add(self, e: Eqn, pos: int) -> list:
         base = e.args[1]
@@ -260,6 +279,11 @@ class Emitter:
         other = e.args[1] if e.args[0] is t else e.args[0]
         return [ast.AugAssign(ast.Name(target.id, ast.Store()), _AUG_OPS[e.prim](),
                               self.ex.operand(e, other))]
+
+
+#: equations written as statements of their own form (by the Emitter method)
+_OWN_FORMS = {"push": Emitter.push, "index_add": Emitter.index_add,
+              "setitem": Emitter.setitem, "check": Emitter.check}
 
 
 def _array_quotient(e: Eqn, value) -> bool:

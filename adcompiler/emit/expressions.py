@@ -18,6 +18,22 @@ from . import backend
 from .globalnames import global_name, module_import
 
 
+#: the context of every name read (one node: as Python's own parser shares it)
+_LOAD = ast.Load()
+
+
+#: one node of each operator class (they have no fields: Python's parser shares them too)
+_OPS: dict = {}
+
+
+def _op(kind) -> ast.AST:
+    """The shared node of the operator class ``kind`` (``ast.Add``)."""
+    node = _OPS.get(kind)
+    if node is None:
+        node = _OPS[kind] = kind()
+    return node
+
+
 def _int_const(a) -> bool:
     return isinstance(a, Const) and type(a.value) is int
 
@@ -31,6 +47,7 @@ class Expressions:
         self.names = names
         self.inline = inline
         self.array_code = array_code
+        self.forms = inline.forms  # the spelling of each kind of equation, found once
         self.holds_floats = holds_floats
         self.imports: set = set()
         #: comparisons giving arrays, cast where read as numbers (array-api backend)
@@ -56,15 +73,29 @@ class Expressions:
         inlined = self.inline.inline.get(a)  # (the dict itself: this runs per operand)
         if inlined is not None:
             return self.value(inlined)
-        return ast.Name(self.names[a], ast.Load())
+        return ast.Name(self.names.names[a], _LOAD)
 
     def value(self, e: Eqn) -> ast.expr:
+        called, tree, _, binop = self.forms.of(e)
+        if binop is not None and not self.masks and not self.ints:
+            x, y = e.args  # the commonest form, known from the kind: ``x op y``
+            return ast.BinOp(self.expr(x), binop, self.expr(y))
         if e.prim == "global":  # read where it is used: the live array
             return ast.Name(e.param("name"), ast.Load())
         p = PRIMS[e.prim]
-        args = [self.operand(e, a) for a in e.args]
-        called = spelled(e)  # (formula_of, unrolled: it asks the same)
-        tree = None if called else tree_of(p, dict(e.params), arrays=self.array_code)
+        if self.masks or self.ints:
+            args = [self.operand(e, a) for a in e.args]
+        else:  # NumPy and scalar code: each operand is its expr (unrolled: it runs per atom)
+            args = []
+            inline, names = self.inline.inline, self.names.names
+            for a in e.args:
+                if isinstance(a, Const):
+                    args.append(const_node(a.value, self))
+                    continue
+                inlined = inline.get(a)
+                args.append(ast.Name(names[a], _LOAD) if inlined is None else self.value(inlined))
+        if binop is not None:
+            return ast.BinOp(args[0], binop, args[1])
         if tree is not None:
             return fold(tree, lambda k: args[k], lambda v: const_node(v, self), self.apply)
         if p.form == "call" or called:  # math.pow(x, y), np.sign(x) ...
@@ -102,12 +133,13 @@ class Expressions:
         """``prim`` applied to the expressions ``args`` (its operator, or its
         special form)."""
         p = PRIMS[prim]
-        if p.form == "binop":
-            return ast.BinOp(args[0], p.op(), args[1])
-        if p.form == "unary":
-            return ast.UnaryOp(p.op(), args[0])
-        if p.form == "compare":
-            return ast.Compare(args[0], [p.op()], [args[1]])
+        form = p.form
+        if form == "binop":
+            return ast.BinOp(args[0], _op(p.op), args[1])
+        if form == "unary":
+            return ast.UnaryOp(_op(p.op), args[0])
+        if form == "compare":
+            return ast.Compare(args[0], [_op(p.op)], [args[1]])
         if prim in ("and", "or"):
             return ast.BoolOp(ast.And() if prim == "and" else ast.Or(), args)
         if prim == "select":
@@ -173,20 +205,42 @@ def spelled(e: Eqn) -> bool:
     return bool(ns) and bool(names(PRIMS[e.prim], ns))
 
 
-def formula_of(e: Eqn, array_code: bool):
-    """The formula the record defines ``e`` by (:mod:`adcompiler.prims.formula`):
-    ``sign``, the tie weights, IEEE division and power on Python floats
-    (NumPy arrays divide so already); None where the primitive is written as
-    itself, or as its function in the namespace the user's code used."""
-    if spelled(e):
-        return None
-    return tree_of(PRIMS[e.prim], dict(e.params), arrays=array_code)
+class Forms:
+    """How each kind of equation (primitive and parameters) met while one
+    function is emitted is written (:meth:`_find`), found once: a long
+    function repeats a handful of kinds, and each answer costs a parameter
+    scan, a dict and a walk of a tree; the records do not change during
+    one emission."""
 
+    def __init__(self, array_code: bool) -> None:
+        self.array_code = array_code
+        self.known: dict = {}
 
-def reads_twice(e: Eqn, array_code: bool) -> bool:
-    """Does ``e``'s emitted form mention an argument twice?"""
-    tree = formula_of(e, array_code)
-    return tree is not None and any(n > 1 for n in reads(tree).values())
+    def of(self, e: Eqn) -> tuple:
+        key = (e.prim, e.params)
+        try:
+            return self.known[key]
+        except KeyError:
+            found = self.known[key] = self._find(e)
+            return found
+        except TypeError:  # a parameter that cannot be hashed: asked each time
+            return self._find(e)
+
+    def _find(self, e: Eqn) -> tuple:
+        """``(spelled, tree, twice, binop)``: is ``e`` written as the function
+        of the namespace the user's code named (:func:`spelled`); the
+        formula the record defines it by otherwise (:mod:`adcompiler.prims.formula`:
+        ``sign``, the tie weights, IEEE division and power on Python floats,
+        which NumPy arrays do already; None: written as itself); does that
+        formula read an argument twice (then no argument is inlined: it
+        would be evaluated twice); the operator node when
+        :meth:`Expressions.value` writes ``e`` as ``a op b``."""
+        p = PRIMS[e.prim]
+        called = spelled(e)
+        tree = None if called else tree_of(p, dict(e.params), arrays=self.array_code)
+        twice = tree is not None and any(n > 1 for n in reads(tree).values())
+        plain = p.form == "binop" and not called and tree is None and e.prim != "pow"
+        return called, tree, twice, _op(p.op) if plain else None
 
 
 def _is_two(a) -> bool:

@@ -8,14 +8,18 @@ instead (``t *= 2``): that operand stays a statement of its own.
 """
 from __future__ import annotations
 
-from ..core.ir import Block, Eqn, Function, Var, While, stmt_inputs, sub_blocks, uses, walk
-from .expressions import reads_twice
+from collections import Counter
+
+from ..core.ir import Block, Eqn, Function, Var, While, stmt_inputs, sub_blocks
+from .expressions import Forms
 
 #: operators with an augmented form (``+=`` ...)
 AUG_PRIMS = ("add", "sub", "mul", "div")
 #: never inlined: effects, multiple results, statements of their own
 INLINE_NEVER = {"call", "push", "pop", "new_tape", "unpack", "index_add", "setitem",
                 "new_checkpoints", "restore"}
+#: equations the first walk looks for: item writes and module-level reads
+_SCANNED = frozenset(("setitem", "global"))
 #: deepest expression built by inlining (each level may add parentheses)
 MAX_INLINE_DEPTH = 40
 
@@ -28,45 +32,88 @@ class Inlining:
     def __init__(self, fn: Function, owner) -> None:
         self.fn = fn
         self.owner = owner  # liveness.Ownership: shapes, floats, owned arrays
+        self.forms = Forms(owner.shapes is not None)
         self.inline: dict = {}
-        self.depth: dict = {}  # inlined var -> nesting depth of its expression
+        self.depth: dict = {}  # inlined var's name -> nesting depth of its expression
         self.inplace: dict = {}
-        self.user: dict = {}  # inlined var -> the statement it is written into
-        #: module-level names the code reads (global arrays): each read is
-        #: written where it is used (a name costs nothing)
+        self.user: dict = {}  # inlined var -> the statement it is written into (item writes)
         #: arrays item writes go into (prims/writes.py): a value read from one
         #: is not moved past the write, which could then not go in place
-        self.written = {s.args[0] for s in walk(fn.body)
-                        if isinstance(s, Eqn) and s.prim == "setitem"}
-        reads = [s for s in walk(fn.body) if isinstance(s, Eqn) and s.prim == "global"]
+        self.written: set = set()
+        names: list = []
+        reads: list = []
+        self._scan(fn.body, names, reads)
+        #: how many times each variable is read (core/ir.py's ``uses``), by
+        #: name: a Var hashes in Python, its name in C (Vars are equal by name)
+        self.counts: dict = Counter(names)
+        #: module-level names the code reads (global arrays): each read is
+        #: written where it is used (a name costs nothing)
         self.globals = {s.param("name") for s in reads}
         self.inline.update((s.outs[0], s) for s in reads)
+
+    def _scan(self, block: Block, names: list, reads: list) -> None:
+        """Collect the names read (into ``names``), the arrays item writes
+        go into and the module-level reads (into ``reads``, in
+        :func:`walk`'s order): one walk, where three took a tenth of a long
+        function's emission.  The reads of a block's equations are gathered
+        by one comprehension and counted by ``Counter`` (both run in C)."""
+        stmts = block.stmts
+        names += [a.name for s in stmts if isinstance(s, Eqn)
+                  for a in s.args if isinstance(a, Var)]
+        for s in [s for s in stmts if not isinstance(s, Eqn) or s.prim in _SCANNED]:
+            if isinstance(s, Eqn):
+                if s.prim == "setitem":
+                    self.written.add(s.args[0])
+                else:
+                    reads.append(s)
+                continue
+            names += [a.name for a in stmt_inputs(s) if isinstance(a, Var)]
+            for sub in sub_blocks(s):
+                self._scan(sub, names, reads)
+        names += [a.name for a in block.results if isinstance(a, Var)]
 
     def __contains__(self, v) -> bool:
         return v in self.inline
 
     def choose(self, block: Block, is_top: bool, counts: dict | None = None) -> None:
-        counts = uses(self.fn.body) if counts is None else counts
-        local_defs = {s.outs[0]: s for s in block.stmts if isinstance(s, Eqn) and len(s.outs) == 1}
+        """Decide for ``block`` and its nested blocks.  The loop is the
+        emitter's longest per statement: equations are told apart once, a
+        constant is never looked up, a named or shared value is passed over
+        at once, and the block's definitions are keyed by name (see
+        ``counts``)."""
+        counts = self.counts if counts is None else counts
+        local_defs = {s.outs[0].name: s for s in block.stmts
+                      if isinstance(s, Eqn) and len(s.outs) == 1}
+        forms, inline, user = self.forms.of, self.inline, self.user
+        maybe = self._maybe_inline
+        array_code = self.owner.shapes is not None
+        written = bool(self.written)  # else no statement's user is asked
         for s in block.stmts:
-            if isinstance(s, Eqn) and reads_twice(s, self.owner.shapes is not None):
-                continue  # an inlined argument would be evaluated twice
-            target = self._inplace_operand(s, local_defs, counts)
-            if target is not None:
-                self.inplace[s.outs[0]] = target
-            elif isinstance(s, Eqn) and s.prim == "setitem":
-                target = s.args[0]  # the buffer written into: a name of its own
-            for a in stmt_inputs(s):
-                if a is not target:
-                    self._maybe_inline(a, local_defs, counts)
-                    if a in self.inline:
-                        self.user[a] = s
-            for sub in sub_blocks(s):
+            if isinstance(s, Eqn):
+                if forms(s)[2]:
+                    continue  # an inlined argument would be evaluated twice
+                target = self._inplace_operand(s, local_defs, counts) if array_code else None
+                if target is not None:
+                    self.inplace[s.outs[0]] = target
+                elif s.prim == "setitem":
+                    target = s.args[0]  # the buffer written into: a name of its own
+                args, subs = s.args, ()
+            else:
+                target, args, subs = None, stmt_inputs(s), sub_blocks(s)
+            for a in args:
+                if isinstance(a, Var) and not a.hint and a is not target \
+                        and counts.get(a.name) == 1 and a.name in local_defs:
+                    maybe(a, local_defs[a.name])
+                    if written and a in inline:
+                        user[a] = s
+            for sub in subs:
                 self.choose(sub, isinstance(s, While) and sub is s.cond, counts)
         if is_top:
             for a in block.results:
-                self._maybe_inline(a, local_defs, counts)
-        if self.written:
+                if isinstance(a, Var) and not a.hint and counts.get(a.name) == 1 \
+                        and a.name in local_defs:
+                    maybe(a, local_defs[a.name])
+        if written:
             self._keep_before_writes(block)
 
     def _inplace_operand(self, s, local_defs: dict, counts: dict):
@@ -81,9 +128,9 @@ class Inlining:
             return None
         cands = s.args if s.prim in ("add", "mul") else s.args[:1]
         for a in cands:
-            if (isinstance(a, Var) and a in local_defs and counts.get(a, 0) == 1
+            if (isinstance(a, Var) and a.name in local_defs and counts.get(a.name, 0) == 1
                     and a in self.owner.owned and a in self.owner.floats
-                    and shapes.get(a) == out and local_defs[a].prim not in INLINE_NEVER):
+                    and shapes.get(a) == out and local_defs[a.name].prim not in INLINE_NEVER):
                 return a
         return None
 
@@ -107,28 +154,36 @@ class Inlining:
             if any(lo < k < hi and x in s.args for k, x in writes):
                 del self.inline[s.outs[0]]
 
-    def _maybe_inline(self, a, local_defs: dict, counts: dict) -> None:
-        if a in self.inplace:  # computed in place: a statement of its own
-            return
-        e = local_defs.get(a)
-        if e is None or a.hint or counts.get(a, 0) != 1 or e.prim in INLINE_NEVER:
-            return
-        depth = 1 + max((self.depth.get(x, 0) for x in e.args), default=0)
+    def _maybe_inline(self, a: Var, e: Eqn) -> None:
+        """Inline ``a``, a temporary read once, defined in the block by ``e``,
+        unless it is computed in place, is never inlined or would nest too deep."""
+        if (self.inplace and a in self.inplace) or e.prim in INLINE_NEVER:
+            return  # (computed in place: a statement of its own)
+        depth = 0
+        get = self.depth.get
+        for x in e.args:
+            d = get(x.name, 0) if isinstance(x, Var) else 0
+            if d > depth:
+                depth = d
+        depth += 1
         if depth > MAX_INLINE_DEPTH:  # a temporary of its own: Python's parser
             return  # refuses more than 200 nested parentheses
-        self.depth[a] = depth
+        self.depth[a.name] = depth
         self.inline[a] = e
 
     def expand(self, a) -> list:
         """The atoms ``a`` reads once its inlined expression is written out,
         left to right (iterative: the expression may be deep)."""
-        if not isinstance(a, Var) or a not in self.inline:
+        inline = self.inline
+        e = inline.get(a) if isinstance(a, Var) else None
+        if e is None:
             return [a]  # (most atoms: no list to walk)
-        out, todo = [], [a]
+        out, todo = [], list(reversed(e.args))
         while todo:
             x = todo.pop()
-            if isinstance(x, Var) and x in self.inline:
-                todo.extend(reversed(self.inline[x].args))
-            else:
+            e = inline.get(x) if isinstance(x, Var) else None
+            if e is None:
                 out.append(x)
+            else:
+                todo.extend(reversed(e.args))
         return out

@@ -8,7 +8,7 @@ the next value, and ``+=`` may update a value that dies at that statement.
 """
 from __future__ import annotations
 
-from ..core.ir import Block, Function, ForRange, Var, While, stmt_inputs, sub_blocks
+from ..core.ir import Block, Eqn, Function, ForRange, Var, While, stmt_inputs, sub_blocks
 from . import backend
 
 
@@ -20,7 +20,7 @@ class Ownership:
 
     def __init__(self, fn: Function, shapes: dict | None, floats: set | None) -> None:
         from ..arrays.emit import array_views, owned_arrays
-        from ..core.ir import Eqn, walk
+        from ..core.ir import walk
         self.shapes = shapes
         self.floats = floats or set()
         self.owned = owned_arrays(fn) if shapes is not None else set()
@@ -85,11 +85,11 @@ class Ownership:
 
 class Liveness:
     """Positions of statements (``start``/``end`` by statement id), of reads
-    (``reads``, ``last`` by variable) and of blocks (``ranges``).  ``expand``
-    maps an atom to the atoms it reads once inlined expressions are written."""
+    (``reads``, ``last`` by variable) and of blocks (``ranges``).  ``inl``
+    (inlining.Inlining) tells which values are written into their use."""
 
-    def __init__(self, expand) -> None:
-        self.expand = expand
+    def __init__(self, inl) -> None:
+        self.inline = inl.inline
         self.pos = 0
         self.start: dict = {}
         self.end: dict = {}
@@ -99,12 +99,15 @@ class Liveness:
         self.ranges: dict = {}  # block id -> (first, last) position inside it
         self.excluded: list = []  # ranges of sibling branches while emitting a branch
         self.pending: list = []
+        self.inlined: set = set()  # ids of the inlined equations
 
     def run(self, fn: Function) -> None:
         for p in fn.params:
             self.def_loops[p] = ()
+        self.inlined = {id(e) for e in self.inline.values()}
         self.number(fn.body, ())
         self.resolve()
+        self.last = {v: max(seen) for v, seen in self.reads.items()}
         for p in fn.params:
             # an unread parameter is dead at once, but parameters are bound
             # together: keep each alive past the signature so names differ
@@ -112,29 +115,64 @@ class Liveness:
             self.reads.setdefault(p, []).append(1)
 
     def number(self, block: Block, loops: tuple) -> None:
-        """Give statements positions and record where each variable is read."""
+        """Give statements positions and record where each variable is read.
+        An inlined equation is given a position but nothing else: it is not
+        written as a statement, and its user, later in the same block, reads
+        the same values (:meth:`read_atoms` expands it).  Only loops
+        (``end``) and values defined inside one (``def_loops``, else outside
+        all) are looked up later."""
+        def_loops, start, inlined, read = self.def_loops, self.start, self.inlined, self.read_atoms
         for p in block.params:
-            self.def_loops[p] = loops
-        first = self.pos + 1
+            def_loops[p] = loops
+        pos = self.pos
+        first = pos + 1
         for s in block.stmts:
-            self.pos += 1
-            self.start[id(s)] = self.pos
-            self.read_atoms(stmt_inputs(s), loops)
-            inner = loops + (id(s),) if isinstance(s, (ForRange, While)) else loops
+            pos += 1
+            key = id(s)
+            if isinstance(s, Eqn):
+                if key not in inlined:
+                    start[key] = pos
+                    read(s.args, loops, pos)
+                if loops:
+                    for o in s.outs:
+                        def_loops[o] = loops
+                continue
+            start[key] = pos
+            read(stmt_inputs(s), loops, pos)
+            self.pos = pos
+            inner = loops + (key,) if isinstance(s, (ForRange, While)) else loops
             for sub in sub_blocks(s):
                 self.number(sub, inner)
-            self.end[id(s)] = self.pos
-            for o in s.outs:
-                self.def_loops[o] = loops
-        self.pos += 1
-        self.read_atoms(block.results, loops)
-        self.ranges[id(block)] = (first, self.pos)
+            pos = self.end[key] = self.pos
+            if loops:
+                for o in s.outs:
+                    def_loops[o] = loops
+        self.pos = pos = pos + 1
+        read(block.results, loops, pos)
+        self.ranges[id(block)] = (first, pos)
 
-    def read_atoms(self, atoms, loops: tuple) -> None:
-        for a in atoms:
-            for v in self.expand(a):
-                if isinstance(v, Var):
-                    self.pending.append((v, self.pos, loops))
+    def read_atoms(self, atoms, loops: tuple, pos: int) -> None:
+        """Record the reads at ``pos`` of ``atoms`` and of the atoms their
+        inlined expressions read (in any order: reads at one position are
+        a set).  A read at the loop depth of its value's definition (all of
+        straight-line code) is final now; one inside a loop its value is
+        defined outside of counts at that loop's end, not known yet:
+        :meth:`resolve` places it."""
+        inline, def_loops, reads = self.inline, self.def_loops, self.reads
+        todo = [a for a in atoms if isinstance(a, Var)]
+        while todo:
+            v = todo.pop()
+            e = inline.get(v)
+            if e is not None:
+                todo += [x for x in e.args if isinstance(x, Var)]
+            elif loops and def_loops.get(v) is not loops:
+                self.pending.append((v, pos, loops))
+            else:
+                seen = reads.get(v)
+                if seen is None:
+                    reads[v] = [pos]
+                else:
+                    seen.append(pos)
 
     def resolve(self) -> None:
         for v, pos, loops in self.pending:
@@ -144,17 +182,24 @@ class Liveness:
                     pos = max(pos, self.end[lid])
                     break
             self.reads.setdefault(v, []).append(pos)
-            if pos > self.last.get(v, -1):
-                self.last[v] = pos
 
     def live_after(self, v, pos: int) -> bool:
         """Is ``v`` read after ``pos`` on a path that can still run?  Reads in
-        the other branch of an ``if`` being emitted do not count."""
+        the other branch of an ``if`` being emitted do not count.  Outside
+        a branch that is whether its last read comes later (the name
+        allocator asks this for each candidate name)."""
         if v is None:
             return False
+        excluded = self.excluded
+        if not excluded:
+            return self.last.get(v, -1) > pos
         for r in self.reads.get(v, ()):
-            if r > pos and not any(lo <= r <= hi for lo, hi in self.excluded):
-                return True
+            if r > pos:
+                for lo, hi in excluded:
+                    if lo <= r <= hi:
+                        break
+                else:
+                    return True
         return False
 
     def dies_by(self, v, pos: int) -> bool:

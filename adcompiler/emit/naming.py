@@ -13,6 +13,7 @@ dead.
 """
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 
@@ -56,13 +57,14 @@ class Namer:
                 return self.assign(v, pref)
         elif pref is not None and self.dead(pref, pos):  # an array updated in place
             return self.assign(v, pref)
-        for cand in self.candidates(v):
+        holder, slots, live_after = self.holder, self.slot_prev, self.live.live_after
+        for cand in self.candidates(v):  # (dead() unrolled: a loop asks it of many)
             if cand in avoid:
                 continue
-            if cand in self.slot_prev:
+            if cand in slots:
                 if cand == base_name(v) and self.slot_free(cand, pos):
                     return self.assign(v, cand)
-            elif self.dead(cand, pos):
+            elif not live_after(holder.get(cand), pos):
                 return self.assign(v, cand)
         raise AssertionError("unreachable: candidates are endless")
 
@@ -188,13 +190,19 @@ class Namer:
                 self.pref[r] = n
 
 
+_NOT_WORD = re.compile(r"\W")
+
+
 def base_name(v: Var) -> str:
     """The name a value's hint asks for (before any ``_1`` suffix)."""
     return sanitize(v.hint.lstrip("~")) if v.hint else ""
 
 
+@functools.lru_cache(maxsize=4096)
 def sanitize(hint: str) -> str:
-    name = re.sub(r"\W", "_", hint)
+    """``hint`` as an identifier (a long function asks for the same few
+    hints each time it names a value: remembered)."""
+    name = _NOT_WORD.sub("_", hint)
     if not name or name[0].isdigit():
         name = "_" + name
     return name

@@ -28,6 +28,7 @@ with warnings.catch_warnings():  # astor 0.8 touches ast.Num, deprecated on 3.12
 
 #: a comment statement: a name astor writes as it is (:func:`comment_statement`)
 _NAMED = re.compile(r"^([ \t]*)" + re.escape(COMMENT_MARK) + r"(.*)$", re.M)
+_BLANKS = re.compile(r"\n{3,}(?=def )")
 _MARKED = re.compile(r"^(\s*)([rbu]?(?:\"\"\"|'\'\'|\"|'))" + re.escape(COMMENT_MARK) + r".*$", re.M)
 
 
@@ -48,9 +49,16 @@ def to_source(tree: ast.AST) -> str:
                 text = None
     if text is None:
         text = ast.unparse(ast.fix_missing_locations(tree)) + "\n"
-    text = _NAMED.sub(lambda m: m.group(1) + "# " + m.group(2), text)
-    text = _MARKED.sub(_to_comment, text)
-    return re.sub(r"\n{3,}(?=def )", "\n\n\n", text)
+    # each pattern scans the whole text: only where it can match (the
+    # marked literals are left after the names; the blank lines are cut
+    # to two only where there are more)
+    if COMMENT_MARK in text:
+        text = _NAMED.sub(lambda m: m.group(1) + "# " + m.group(2), text)
+        if COMMENT_MARK in text:
+            text = _MARKED.sub(_to_comment, text)
+    if "\n\n\n\n" in text:
+        text = _BLANKS.sub("\n\n\n", text)
+    return text
 
 
 def comment_statement(text: str) -> ast.stmt:
