@@ -27,7 +27,8 @@ from ..prims.shapecalc import (SCALAR, Sym, Tup, broadcast, fixed, is_scalar,  #
 class Inference:
     """Shapes of every variable of one function (``self.shapes``)."""
 
-    def __init__(self, callee_shapes=None) -> None:
+    def __init__(self, callee_shapes=None, dtypes_only: bool = False) -> None:
+        self.dtypes_only = dtypes_only  # only which values are floats, ints, booleans
         self.shapes: dict = {}
         self.dtypes: dict = {}  # var -> 'b' (boolean) or 'i' (integer) where known
         self.pushed: dict = {}  # tape var -> shapes of the pushed values
@@ -101,8 +102,14 @@ class Inference:
                 self.dtypes.pop(o, None)
 
     def loop_shapes(self, s, carried: tuple, mirrors: tuple, is_for: bool) -> list:
-        """The carried values' shapes: the body walked until they settle."""
+        """The carried values' shapes: the body walked until they settle
+        (once, when only dtypes are asked for)."""
         current = [self.of(a) for a in s.inits]
+        if self.dtypes_only:
+            if not is_for:
+                self.block(s.cond)
+            self.block(s.body)
+            return current
         for _ in range(10):
             for k, p in enumerate(carried):
                 self.shapes[p] = current[k]
@@ -118,6 +125,11 @@ class Inference:
         return [None] * len(current)  # pragma: no cover - the lattice is shallow; a safety net
 
     def eqn(self, e: Eqn) -> None:
+        if not self.dtypes_only:
+            self.eqn_shapes(e)
+        self.eqn_dtype(e)
+
+    def eqn_shapes(self, e: Eqn) -> None:
         args = [self.of(a) for a in e.args]
         rule = PRIMS[e.prim].shape
         if e.prim in ("len", "index") and args and args[0] == ():
@@ -148,17 +160,20 @@ class Inference:
         for o, sh in zip(e.outs, shapes):
             self.shapes[o] = sh
         self.sizes.note(e, args)
-        if PRIMS[e.prim].form == "compare" or e.prim in ("and", "or", "not"):
-            self.dtypes[e.outs[0]] = "b"
-        elif PRIMS[e.prim].dtype == "int":
-            self.dtypes[e.outs[0]] = "i"
-        elif e.prim == "global":
+
+    def eqn_dtype(self, e: Eqn) -> None:
+        if not e.outs:
+            return
+        kind, floats = _dtype_kind(e.prim)
+        if kind in ("b", "i"):
+            self.dtypes[e.outs[0]] = kind
+        elif kind == "global":
             self.dtypes[e.outs[0]] = e.param("kind")
-        elif e.prim in _PART_OF_FIRST and self.dtypes.get(e.args[0]) in ("i", "b"):
+        elif kind == "part" and self.dtypes.get(e.args[0]) in ("i", "b"):
             self.dtypes[e.outs[0]] = self.dtypes[e.args[0]]  # c[:, 0] of integers: integers
-        elif e.outs and self.makes_float(e):
+        elif kind != "push" and self.makes_float(e, floats):
             self.dtypes[e.outs[0]] = "f"
-        elif e.outs:  # unknown (a loop's body walked again may have said otherwise)
+        else:  # unknown (a loop's body walked again may have said otherwise)
             self.dtypes.pop(e.outs[0], None)
 
     def check_broadcast(self, e: Eqn, args: list) -> None:
@@ -204,14 +219,15 @@ class Inference:
         from ..errors import not_a_sequence
         raise not_a_sequence(e, self.filename)
 
-    def makes_float(self, e: Eqn) -> bool:
-        """Is the result a float (so ``+=`` of a float into it is allowed)?"""
-        p = PRIMS[e.prim]
-        if p.dtype == "float" or e.param("as_float"):
+    def makes_float(self, e: Eqn, floats: str) -> bool:
+        """Is the result a float (so ``+=`` of a float into it is allowed)?
+        ``floats``: always, when an operand is (``any``), or not by itself
+        (``''``) -- from the record (:func:`_dtype_kind`)."""
+        if floats == "always":
             return True
-        if p.dtype is None and (p.partial is not None or p.extra.get("structural")):
-            return any(self.dtype(a) == "f" for a in e.args[:3])
-        return False
+        if floats == "any" and any(self.dtype(a) == "f" for a in e.args[:3]):
+            return True
+        return bool(e.param("as_float"))
 
     def call(self, e: Eqn, args: list) -> list:
         if self.callee_shapes is not None:
@@ -281,6 +297,28 @@ def infer(fn: Function, params: dict, callee_shapes=None, dtypes: dict | None = 
 
 
 #: primitives whose result is elements of their first argument (its dtype too)
+_KINDS: dict = {}  # primitive name -> (kind, floats, its record): see _dtype_kind
+
+
+def _dtype_kind(prim: str) -> tuple:
+    """What a primitive's result dtype follows, from its record (asked once
+    per primitive: every equation of every function asks): ``(kind,
+    floats)``, see :meth:`Inference.eqn_dtype` and :meth:`Inference.makes_float`."""
+    p = PRIMS[prim]
+    known = _KINDS.get(prim)
+    if known is None or known[2] is not p:  # (a record may be replaced: register)
+        kind = ("push" if prim == "push" else
+                "b" if p.form == "compare" or prim in ("and", "or", "not") else
+                "i" if p.dtype == "int" else
+                "global" if prim == "global" else
+                "part" if prim in _PART_OF_FIRST else "")
+        floats = ("always" if p.dtype == "float" else
+                  "any" if p.dtype is None and (p.partial is not None
+                                                or p.extra.get("structural")) else "")
+        known = _KINDS[prim] = (kind, floats, p)
+    return known[:2]
+
+
 _PART_OF_FIRST = frozenset(("index", "transpose", "reshape", "reshape_like", "expand_dims",
                             "flip", "atleast_1d", "atleast_2d", "atleast_3d"))
 

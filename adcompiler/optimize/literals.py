@@ -69,7 +69,7 @@ def _has_int_operand(fn: Function) -> bool:
 def _float_kinds(fn: Function, floats: tuple) -> dict:
     """``{var: 'f' | 'i' | 'b'}`` where known (scalar code: every parameter a
     scalar)."""
-    inference = Inference()
+    inference = Inference(dtypes_only=True)
     inference.run(fn, {p.name: SCALAR for p in fn.params},
                   {p.name: "f" for p in fn.params if p.name in floats or p.hint in floats})
     return inference.dtypes

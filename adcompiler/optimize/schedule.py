@@ -67,22 +67,24 @@ def _carried_first(body: Block, offset: int) -> Block:
     version's last readers moved above its new version where that frees the
     old name (:func:`_reorder`)."""
     stmts = list(body.stmts)
+    reads = None  # _Reads of the body: the same after any reordering
     for param, result in zip(body.params[offset:], body.results):
         if isinstance(result, Var) and result != param:
-            stmts = _reorder(stmts, param, result, body.results) or stmts
+            reads = _Reads(body) if reads is None else reads
+            stmts = _reorder(stmts, param, result, body.results, reads) or stmts
     if tuple(stmts) == body.stmts:
         return body
     return Block(body.params, tuple(stmts), body.results)
 
 
-def _reorder(stmts: list, old: Var, new: Var, results: tuple):
+def _reorder(stmts: list, old: Var, new: Var, results: tuple, reads: "_Reads"):
     """``stmts`` with the movable statements after ``new``'s definition moved
     just above it, or None when ``old`` would still be read after it."""
-    at = next((k for k, s in enumerate(stmts) if new in s.outs), None)
-    if at is None or not isinstance(stmts[at], Eqn) or old in results:
+    made = reads.defs.get(new)
+    if made is None or old in results:
         return None
-    old_values = _derived(stmts[:at], old, uses(Block((), tuple(stmts), results)))
-    if not any(_reads(s, old_values) for s in stmts[at + 1:]):
+    at = next(k for k in range(len(stmts) - 1, -1, -1) if stmts[k] is made)
+    if not any(reads.reads(s, old) for s in stmts[at + 1:]):
         return None  # no copy to save
     line = stmts[at].loc.line
     moved, kept, stays = [], [], set(stmts[at].outs)
@@ -92,34 +94,44 @@ def _reorder(stmts: list, old: Var, new: Var, results: tuple):
         else:
             kept.append(s)
             stays.update(s.outs)
-    if not moved or any(_reads(s, old_values) for s in kept):
+    if not moved or any(reads.reads(s, old) for s in kept):
         return None
     return stmts[:at] + moved + [stmts[at]] + kept
 
 
-def _derived(stmts: list, old: Var, counts: dict) -> set:
-    """``old`` and the values equations compute from it that are read once:
-    the emitter inlines such a value where it is read, which reads ``old``
-    there (a value read twice is computed once, where it is defined)."""
-    values = {old}
-    for s in stmts:
-        if isinstance(s, Eqn) and len(s.outs) == 1 and counts.get(s.outs[0]) == 1 \
-                and any(a in values for a in s.args):
-            values.add(s.outs[0])
-    return values
+class _Reads:
+    """Where the emitted code reads a value: a statement reads ``old`` when
+    it does, or when it reads a value of its own source line that is read
+    once and computed from ``old`` -- the emitter writes such a value inline
+    where it is read, so ``old`` is read there."""
+
+    def __init__(self, body: Block) -> None:
+        self.counts = uses(body)
+        self.defs = {o: s for s in body.stmts if isinstance(s, Eqn) for o in s.outs}
+
+    def reads(self, s, old: Var) -> bool:
+        line = s.loc.line
+        if any(self._reaches(a, old, line) for a in stmt_inputs(s)):
+            return True
+        if isinstance(s, Eqn):
+            return False
+        blocks = (s.then, s.orelse) if isinstance(s, If) else \
+            (s.body,) if isinstance(s, ForRange) else (s.cond, s.body)
+        return any(old in free_vars(b) for b in blocks)
+
+    def _reaches(self, a, old: Var, line: int) -> bool:
+        todo = [a]
+        while todo:  # through inlined values of one line: a short walk
+            a = todo.pop()
+            if a == old:
+                return True
+            e = self.defs.get(a) if isinstance(a, Var) else None
+            if e is not None and len(e.outs) == 1 and e.loc.line == line \
+                    and self.counts.get(a) == 1:
+                todo.extend(e.args)
+        return False
 
 
 def _movable(s, line: int) -> bool:
     return (isinstance(s, Eqn) and s.loc.line == line and PRIMS[s.prim].pure
             and s.prim not in _STAYS)
-
-
-def _reads(s, values: set) -> bool:
-    """Does statement ``s`` read any of ``values`` (in its nested blocks too)?"""
-    if any(a in values for a in stmt_inputs(s)):
-        return True
-    if isinstance(s, Eqn):
-        return False
-    blocks = (s.then, s.orelse) if isinstance(s, If) else \
-        (s.body,) if isinstance(s, ForRange) else (s.cond, s.body)
-    return any(not values.isdisjoint(free_vars(b)) for b in blocks)
