@@ -271,13 +271,28 @@ class Names:
 
     @staticmethod
     def for_function(fn: Function) -> "Names":
-        names = Names(taken={v.name for v in all_vars(fn)})  # one walk of the IR
-        names.counter = max(map(_index, names.taken), default=0)
+        taken = {v.name for v in fn.params}
+        _bound_names(fn.body, taken)  # one walk of the IR
+        names = Names()
+        names.taken = taken
+        names.counter = max((int(n[1:]) for n in taken if n[:1] == "v" and n[1:].isdigit()),
+                            default=0)
         return names
 
 
-def _index(name: str) -> int:
-    return int(name[1:]) if name.startswith("v") and name[1:].isdigit() else 0
+def _bound_names(block: Block, names: set) -> None:
+    """Add the name of every variable ``block`` binds (recursively) to ``names``
+    (:func:`all_vars`, without a generator per block: every pass that makes
+    fresh names starts with this walk)."""
+    add = names.add
+    for p in block.params:
+        add(p.name)
+    for s in block.stmts:
+        for o in s.outs:
+            add(o.name)
+        if type(s) is not Eqn:
+            for sub in sub_blocks(s):
+                _bound_names(sub, names)
 
 
 def all_vars(fn: Function) -> Iterator[Var]:
