@@ -5,7 +5,8 @@
   a NaN or an infinity into 0) and common-subexpression elimination across the
   primal and adjoint code (an expression computed in an enclosing block is
   reused inside nested blocks);
-* :func:`dce`: dead code, dead branch outputs and dead loop-carried values;
+* :func:`~.dce.dce` (optimize/dce.py): dead code, dead branch outputs and dead
+  loop-carried values;
 * :func:`prune_tapes`: values pushed on a tape that the adjoint no longer reads.
 
 :func:`finish` runs once on the optimised IR, before emission:
@@ -17,8 +18,8 @@ from __future__ import annotations
 
 import math
 
-from ..core.ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, is_number,
-                       reads_and_binds, sub_blocks)
+from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Var, While, is_number
+from .dce import dce
 from ..prims.primitives import PRIMS, evaluate, too_big
 
 # not `and`/`or` (`x and y` is y or x, a value since issue 12) nor the builtin
@@ -338,108 +339,6 @@ _FLOAT_IF_ANY = {"add", "sub", "mul", "neg", "pow"}
 
 def simplify(fn: Function) -> Function:
     return _Simplifier().function(fn)
-
-
-# ---------------------------------------------------------------- dead code
-def _is_effect(s) -> bool:
-    if isinstance(s, Eqn):
-        return s.prim in ("push", "check")
-    return any(_is_effect(x) for b in sub_blocks(s) for x in b.stmts)
-
-
-def dce(fn: Function) -> Function:
-    body = _dce_block(fn.body, set())
-    return Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
-
-
-def _reads(atoms, live: set) -> None:
-    live.update(a for a in atoms if isinstance(a, Var))
-
-
-def _dce_block(block: Block, live_after: set) -> Block:
-    """``live_after``: outer variables needed after this block (they stay live
-    through it).  Returns the block with dead statements removed."""
-    live = set(live_after)
-    _reads(block.results, live)
-    kept: list = []
-    for s in reversed(block.stmts):
-        new = _dce_stmt(s, live)
-        if new is not None:
-            kept.append(new)
-    return Block(block.params, tuple(reversed(kept)), block.results)
-
-
-def _dce_stmt(s, live: set):
-    if isinstance(s, Eqn):
-        for o in s.outs:  # (a loop, not any(): this runs for every statement)
-            if o in live:
-                break
-        else:
-            if not _is_effect(s):
-                return None
-        _reads(s.args, live)
-        return s
-    if isinstance(s, If):
-        keep = [k for k, o in enumerate(s.outs) if o in live]
-        if not keep and not _is_effect(s):
-            return None
-        then = _trim(s.then, keep)
-        orelse = _trim(s.orelse, keep)
-        then = _dce_block(then, live)
-        orelse = _dce_block(orelse, live)
-        new = If(tuple(s.outs[k] for k in keep), s.pred, then, orelse, s.loc)
-        _reads((s.pred,), live)
-        _reads(_free(then) | _free(orelse), live)
-        return new
-    return _dce_loop(s, live)
-
-
-def _trim(block: Block, keep: list) -> Block:
-    return Block(block.params, block.stmts, tuple(block.results[k] for k in keep))
-
-
-def _free(block: Block) -> set:
-    from ..core.ir import free_vars
-    return free_vars(block)
-
-
-def _dce_loop(s, live: set):
-    is_for = isinstance(s, ForRange)
-    n = len(s.inits)
-    off = 1 if is_for else 0
-    needed = {k for k in range(n) if s.outs[k] in live}
-    while True:
-        body = _dce_block(_trim(s.body, sorted(needed)), set())
-        body_reads, binds = reads_and_binds(body)  # (reads of its own parameters included)
-        reads = body_reads if is_for else body_reads | _free_with_params(s.cond)
-        more = {k for k in range(n) if s.body.params[off + k] in reads}
-        if not is_for:
-            more |= {k for k in range(n) if s.cond.params[k] in reads}
-        if more <= needed:
-            break
-        needed |= more
-    if not needed and not any(_is_effect(x) for x in body.stmts):
-        return None
-    keep = sorted(needed)
-    params = s.body.params[:off] + tuple(s.body.params[off + k] for k in keep)
-    body = Block(params, body.stmts, body.results)
-    inits = tuple(s.inits[k] for k in keep)
-    outs = tuple(s.outs[k] for k in keep)
-    _reads(inits, live)
-    _reads(body_reads - binds, live)  # its free variables: the parameters dropped were unread
-    if is_for:
-        _reads((s.start, s.stop, s.step), live)
-        return ForRange(outs, s.start, s.stop, s.step, inits, body, s.loc, s.reverse)
-    cond = Block(tuple(s.cond.params[k] for k in keep), s.cond.stmts, s.cond.results)
-    cond = _dce_block(cond, set())
-    _reads(_free(cond), live)
-    return While(outs, inits, cond, body, s.loc)
-
-
-def _free_with_params(block: Block) -> set:
-    """Variables read in ``block``, including reads of its own parameters."""
-    from ..core.ir import uses
-    return set(uses(block))
 
 
 # ---------------------------------------------------------------- tapes
