@@ -346,9 +346,8 @@ def prune_tapes(fn: Function) -> Function:
     """Drop pushed values whose pop result is unused, and unused tapes.  Only
     tapes created and used up in this function: a tape that leaves it (a
     residual of ``f_fwd``, popped in ``f_bwd``) is left alone."""
-    from .tapes import tape_census
-    from ..core.ir import walk
-    if not any(isinstance(s, Eqn) and s.prim == "new_tape" for s in walk(fn.body)):
+    from .tapes import makes_tape, tape_census
+    if not makes_tape(fn.body):
         return fn  # no tape (most functions): its use counts were the cost of this pass
     local, pops, counts = tape_census(fn)
     plan: dict = {t: [] for t in local}

@@ -111,37 +111,59 @@ def walked_loops(block: Block) -> dict:
     return out
 
 
+def makes_tape(block: Block) -> bool:
+    """Does ``block`` (or a block in it) create a tape?  (A loop, not a
+    generator over :func:`walk`: optimize asks it every round.)"""
+    for s in block.stmts:
+        if type(s) is Eqn:
+            if s.prim == "new_tape":
+                return True
+        elif any(makes_tape(b) for b in sub_blocks(s)):
+            return True
+    return False
+
+
 def tape_census(fn: Function) -> tuple:
     """``(local, pops, counts)`` in one walk of ``fn`` (prune_tapes asks it
     after every optimize round): the tapes created in ``fn`` that never leave
     it (transform/forward.py's ``local_tapes``), the pop of each (the last
     met in :func:`walk`'s order) and how many times each variable is read
-    (core/ir.py's ``uses``)."""
-    made: set = set()
-    escaped = {a for a in fn.body.results if isinstance(a, Var)}
+    (core/ir.py's ``uses``).  A tape leaves when it is read other than as
+    the tape of a ``push``, ``pop`` or ``tape_len`` (an argument, a block's
+    result): when it has more reads than such uses."""
+    made: list = []
+    own: dict = {}  # tape -> reads of it as the tape of push/pop/tape_len
     counts: dict = {}
     pops: dict = {}
+    get, var, eqn = counts.get, Var, Eqn
 
     def visit(b: Block) -> None:
         for s in b.stmts:
-            reads = stmt_inputs(s)
-            for a in reads:
-                if isinstance(a, Var):
-                    counts[a] = counts.get(a, 0) + 1
-            if isinstance(s, Eqn) and s.prim == "new_tape":
-                made.add(s.outs[0])
-            elif isinstance(s, Eqn) and s.prim in ("push", "pop", "tape_len"):
-                if s.prim == "pop":
-                    pops[s.args[0]] = s
-                reads = reads[1:]
-            escaped.update(a for a in reads if isinstance(a, Var))
+            if type(s) is eqn:
+                for a in s.args:
+                    if type(a) is var:
+                        counts[a] = get(a, 0) + 1
+                prim = s.prim
+                if prim in _TAPE_OPS:
+                    tape = s.args[0]
+                    own[tape] = own.get(tape, 0) + 1
+                    if prim == "pop":
+                        pops[tape] = s
+                elif prim == "new_tape":
+                    made.append(s.outs[0])
+                continue
+            for a in stmt_inputs(s):
+                if type(a) is var:
+                    counts[a] = get(a, 0) + 1
             for sub in sub_blocks(s):
-                escaped.update(a for a in sub.results if isinstance(a, Var))
                 visit(sub)
         for a in b.results:
-            if isinstance(a, Var):
-                counts[a] = counts.get(a, 0) + 1
+            if type(a) is var:
+                counts[a] = get(a, 0) + 1
 
     visit(fn.body)
-    local = made - escaped
+    local = {t for t in made if get(t, 0) == own.get(t, 0)}
     return local, {t: pop for t, pop in pops.items() if t in local}, counts
+
+
+_TAPE_OPS = ("push", "pop", "tape_len")
