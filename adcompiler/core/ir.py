@@ -214,24 +214,18 @@ def walk(block: Block) -> Iterator[Stmt]:
 
 def free_vars(block: Block) -> set:
     """Variables read in ``block`` (recursively) but bound outside it."""
-    return set.difference(*reads_and_binds(block))
+    reads: dict = {}
+    bound: set = set()
+    _ordered_reads(block, reads, bound)
+    return reads.keys() - bound
 
 
 def reads_and_binds(block: Block) -> tuple:
     """(variables read in ``block``, recursively; variables it binds), one walk."""
-    bound, used = set(), set()
-    _collect(block, bound, used)
-    return used, bound
-
-
-def _collect(block: Block, bound: set, used: set) -> None:
-    bound.update(block.params)
-    for stmt in block.stmts:
-        used.update(a for a in stmt_inputs(stmt) if isinstance(a, Var))
-        for sub in sub_blocks(stmt):
-            _collect(sub, bound, used)
-        bound.update(stmt.outs)
-    used.update(a for a in block.results if isinstance(a, Var))
+    reads: dict = {}
+    bound: set = set()
+    _ordered_reads(block, reads, bound)
+    return set(reads), bound
 
 
 def uses(block: Block) -> dict:
@@ -467,21 +461,29 @@ def bound_vars(block: Block) -> set:
 
 
 def ordered_free_vars(block: Block) -> list:
-    """:func:`free_vars` in order of first reading, for deterministic output."""
-    free = free_vars(block)
-    seen: dict = {}
+    """:func:`free_vars` in order of first reading, for deterministic output
+    (one walk: the reads in order, then those ``block`` does not bind)."""
+    reads: dict = {}
+    bound: set = set()
+    _ordered_reads(block, reads, bound)
+    return [v for v in reads if v not in bound]
 
-    def visit(b: Block) -> None:
-        for s in b.stmts:
+
+def _ordered_reads(block: Block, reads: dict, bound: set) -> None:
+    bound.update(block.params)
+    var = Var
+    for s in block.stmts:
+        if type(s) is Eqn:
+            for a in s.args:
+                if type(a) is var and a not in reads:
+                    reads[a] = None
+        else:
             for a in stmt_inputs(s):
-                if a in free:
-                    seen.setdefault(a)
-            for sb in sub_blocks(s):
-                visit(sb)
-        for a in b.results:
-            if a in free:
-                seen.setdefault(a)
-
-    visit(block)
-    return list(seen)
-
+                if type(a) is var and a not in reads:
+                    reads[a] = None
+            for sub in sub_blocks(s):
+                _ordered_reads(sub, reads, bound)
+        bound.update(s.outs)
+    for a in block.results:
+        if type(a) is var and a not in reads:
+            reads[a] = None
