@@ -10,6 +10,8 @@ nothing before a definition reads it), so at a block's top the set holds
 what the block reads from outside it: a branch's or a loop's free variables
 come out of the walk itself, with no second walk of the block to find them
 (on a 10 000-statement loop body that second walk was most of the pass).
+The set holds names, a variable's identity: a str hashes in C, a Var through
+its Python ``__hash__``.
 """
 from __future__ import annotations
 
@@ -28,29 +30,31 @@ def _is_effect(s) -> bool:
 
 
 def _dce_block(block: Block, live: set) -> Block:
-    """``block`` with its dead statements removed.  ``live``: on entry, the
-    outer variables needed after the block; on return, also those the kept
-    statements read from outside the block (and reads of its parameters)."""
-    var = Var
-    live.update(a for a in block.results if type(a) is var)
+    """``block`` with its dead statements removed.  ``live`` (names): on
+    entry, the outer variables needed after the block; on return, also those
+    the kept statements read from outside the block (and its parameters read)."""
+    var, add, discard = Var, live.add, live.discard
+    _read(block.results, live)
     kept: list = []
     for s in reversed(block.stmts):
         if type(s) is Eqn:
             outs = s.outs
             for o in outs:  # (a loop, not any(): this runs for every statement)
-                if o in live:
+                if o.name in live:
                     break
             else:
                 if s.prim not in ("push", "check"):
                     continue
             for a in s.args:
                 if type(a) is var:
-                    live.add(a)
-            live.difference_update(outs)
+                    add(a.name)
+            for o in outs:
+                discard(o.name)
             kept.append(s)
             continue
         new = _dce_if(s, live) if type(s) is If else _dce_loop(s, live)
-        live.difference_update(s.outs)
+        for o in s.outs:
+            discard(o.name)
         if new is not None:
             kept.append(new)
     kept.reverse()
@@ -58,14 +62,14 @@ def _dce_block(block: Block, live: set) -> Block:
 
 
 def _dce_if(s: If, live: set):
-    keep = [k for k, o in enumerate(s.outs) if o in live]
+    keep = [k for k, o in enumerate(s.outs) if o.name in live]
     if not keep and not _is_effect(s):
         return None
     # both branches in the one set: neither reads what the other binds
     then = _dce_block(_trim(s.then, keep), live)
     orelse = _dce_block(_trim(s.orelse, keep), live)
     if type(s.pred) is Var:
-        live.add(s.pred)
+        live.add(s.pred.name)
     return If(tuple(s.outs[k] for k in keep), s.pred, then, orelse, s.loc)
 
 
@@ -79,15 +83,16 @@ def _dce_loop(s, live: set):
     is_for = type(s) is ForRange
     n = len(s.inits)
     off = 1 if is_for else 0
-    needed = {k for k in range(n) if s.outs[k] in live}
-    cond_reads = set() if is_for else set(uses(s.cond))  # (its own parameters included)
+    needed = {k for k in range(n) if s.outs[k].name in live}
+    # (its own parameters included)
+    cond_reads = set() if is_for else {v.name for v in uses(s.cond)}
     while True:
         reads: set = set()  # the body's free variables and reads of its parameters
         body = _dce_block(_trim(s.body, sorted(needed)), reads)
         seen = reads if is_for else reads | cond_reads
-        more = {k for k in range(n) if s.body.params[off + k] in seen}
+        more = {k for k in range(n) if s.body.params[off + k].name in seen}
         if not is_for:
-            more |= {k for k in range(n) if s.cond.params[k] in seen}
+            more |= {k for k in range(n) if s.cond.params[k].name in seen}
         if more <= needed:
             break
         needed |= more
@@ -99,16 +104,16 @@ def _dce_loop(s, live: set):
     inits = tuple(s.inits[k] for k in keep)
     outs = tuple(s.outs[k] for k in keep)
     _read(inits, live)
-    live.update(reads.difference(s.body.params))  # the parameters dropped were unread
+    live.update(reads.difference(p.name for p in s.body.params))  # dropped ones: unread
     if is_for:
         _read((s.start, s.stop, s.step), live)
         return ForRange(outs, s.start, s.stop, s.step, inits, body, s.loc, s.reverse)
     cond = Block(tuple(s.cond.params[k] for k in keep), s.cond.stmts, s.cond.results)
     free: set = set()
     cond = _dce_block(cond, free)
-    live.update(free.difference(s.cond.params))
+    live.update(free.difference(p.name for p in s.cond.params))
     return While(outs, inits, cond, body, s.loc)
 
 
 def _read(atoms, live: set) -> None:
-    live.update(a for a in atoms if type(a) is Var)
+    live.update(a.name for a in atoms if type(a) is Var)

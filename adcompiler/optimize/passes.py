@@ -192,14 +192,17 @@ class _Simplifier:
         the arguments (variables by name; commutative ones in a fixed order),
         the parameters and the number of outputs."""
         args = e.args
+        if len(args) == 2:  # (the commonest case: no generator, no sorted())
+            a, b = args
+            a = a.name if type(a) is Var else a
+            b = b.name if type(b) is Var else b
+            # commutative: a Var's repr is its name, and variables sort first
+            if e.prim in _COMMUTATIVE and (type(a) is Const, a if type(a) is str else repr(a)) \
+                    > (type(b) is Const, b if type(b) is str else repr(b)):
+                a, b = b, a
+            return (e.prim, (a, b), e.params, len(e.outs))
         if e.prim in _COMMUTATIVE:
-            if len(args) == 2:  # sorted() of two, without its call per argument
-                a, b = args  # (a Var's repr is its name: no call to it)
-                if (type(a) is Const, a.name if type(a) is Var else repr(a)) > \
-                        (type(b) is Const, b.name if type(b) is Var else repr(b)):
-                    args = (b, a)
-            else:
-                args = tuple(sorted(args, key=lambda a: (isinstance(a, Const), repr(a))))
+            args = tuple(sorted(args, key=lambda a: (isinstance(a, Const), repr(a))))
         return (e.prim, tuple(a.name if type(a) is Var else a for a in args), e.params,
                 len(e.outs))
 
@@ -249,6 +252,8 @@ class _Simplifier:
         (asked only of a candidate, a primitive in :data:`_REWRITTEN`)."""
         prim, args = e.prim, e.args
         const, keeps = _const, self.keeps
+        if prim == "mul" and type(args[0]) is not Const and type(args[1]) is not Const:
+            return None  # (the commonest case: every rewrite of mul has a constant)
         if prim == "add":
             if isinstance(args[0], Var) and args[0] == args[1] and self.numeric(args[0]):
                 # exact; 2.0 * x is CPython's fast float product (2 * x converts the int)

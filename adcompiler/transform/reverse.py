@@ -60,6 +60,11 @@ def _varied_loop(s, varied: set) -> None:
     body = s.body
     carried = body.params[1:] if isinstance(s, ForRange) else body.params
     mirrors = [s.cond.params] if isinstance(s, While) else []
+    for k, p in enumerate(carried):  # (what the first round would find: often no second)
+        if s.inits[k] in varied:
+            varied.add(p)
+            for m in mirrors:
+                varied.add(m[k])
     while True:
         _varied_block(body, varied)
         changed = False
@@ -316,16 +321,16 @@ class Reverser:
         aidx = self.names.fresh(idx.hint if idx is not None else "")
         params = (aidx,) + tuple(slot_params) + tuple(p for _, p in kept)
         adj_body = cb.block(results, params)
-        if idx is not None:
-            adj_body = substitute(adj_body, {idx: aidx})
         before: list = []
         snapshots = snapshots_for(s, id(s) in self.top_loops, self.filename)
+        if idx is not None and snapshots is not None:  # (else tape renames idx)
+            adj_body = substitute(adj_body, {idx: aidx})
         if snapshots is not None and needs_state(body, primal_stmts, adj_body):
             before, new_body, adj_body = checkpointed(self.names, s, primal_stmts, adj_body,
                                                       aidx, snapshots)
         else:
             primal_stmts, adj_body = tape(self.names, self.tapes, body, primal_stmts,
-                                          adj_body, idx, aidx)
+                                          adj_body, idx, aidx, renamed=snapshots is not None)
             new_body = Block(body.params, tuple(primal_stmts), body.results)
         inits = tuple(bars.get(s.outs[k]) or self.zero(s.outs[k], ab) for k in slots) + \
             tuple(bars.get(v) or self.zero(v, ab) for v, _ in kept)
