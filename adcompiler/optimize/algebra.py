@@ -48,7 +48,7 @@ def simplify_algebra(fn: Function, scalars=None) -> Function:
     bools: set = set()
     _count_block(fn.body, uses)
     _bools(fn.body, bools)
-    rw = _Rewriter(Names.for_function(fn), uses, bools, scalars)
+    rw = _Rewriter(fn, uses, bools, scalars)
     body = rw.block(fn.body)
     if not rw.changed:
         return fn
@@ -164,9 +164,11 @@ def _exact_inverse(c) -> float:
 
 # ---------------------------------------------------------------- the pass
 class _Rewriter:
-    def __init__(self, names: Names, uses: dict, bools: set, scalars) -> None:
+    def __init__(self, fn: Function, uses: dict, bools: set, scalars) -> None:
         self.scalars = scalars
-        self.names = names
+        self.fn = fn
+        self.names = None  # the function's Names, made for the first rewrite kept
+        self.skipped = 0  # fresh names the failed rewrites took before that
         self.uses = uses
         self.bools = bools
         self.changed = False
@@ -177,20 +179,27 @@ class _Rewriter:
         """:meth:`_Tree.rewrite` of ``root``, skipped when a tree of the same
         shape (:func:`_shape`) was already found not to be worth rewriting:
         the outcome is a function of the shape, and long functions repeat a
-        few shapes thousands of times.  A skipped attempt still takes the
-        fresh names the failed one did, so later names stay the same."""
+        few shapes thousands of times.  A rewrite is tried with throwaway
+        names and made again with the function's when it is kept; a failed
+        or skipped one still takes the fresh names it would have, so every
+        later name is the same (and a function none of whose trees is
+        rewritten never walks its variables for a :class:`Names`)."""
         shape = _shape(root, defs, absorbed, self.bools, self.scalars)
         if shape is None:
             return None  # a leaf or node the rewrite refuses before building
-        names = self.names
         if shape in self.failed:
-            names.counter += self.failed[shape]
+            self.skipped += self.failed[shape]
             return None
-        before = names.counter
-        new = _Tree(defs, absorbed, names, self.bools, self.scalars).rewrite(root)
-        if new is None:
-            self.failed[shape] = names.counter - before
-        return new
+        trial = Names()
+        if _Tree(defs, absorbed, trial, self.bools, self.scalars).rewrite(root) is None:
+            self.failed[shape] = trial.counter
+            self.skipped += trial.counter
+            return None
+        if self.names is None:
+            self.names = Names.for_function(self.fn)
+        self.names.counter += self.skipped
+        self.skipped = 0
+        return _Tree(defs, absorbed, self.names, self.bools, self.scalars).rewrite(root)
 
     def block(self, block: Block) -> Block:
         defs, absorbed = _defs(block, self.uses)
