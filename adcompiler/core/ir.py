@@ -269,8 +269,8 @@ class Names:
         _bound_names(fn.body, taken)  # one walk of the IR
         names = Names()
         names.taken = taken
-        names.counter = max((int(n[1:]) for n in taken if n[:1] == "v" and n[1:].isdigit()),
-                            default=0)
+        digits = [n[1:] for n in taken if n[:1] == "v" and n[1:].isdigit()]
+        names.counter = max(map(int, digits), default=0)
         return names
 
 

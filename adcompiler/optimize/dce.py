@@ -23,9 +23,12 @@ def dce(fn: Function) -> Function:
     return Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
 
 
+_EFFECTS = ("push", "check")
+
+
 def _is_effect(s) -> bool:
     if type(s) is Eqn:
-        return s.prim in ("push", "check")
+        return s.prim in _EFFECTS
     return any(_is_effect(x) for b in sub_blocks(s) for x in b.stmts)
 
 
@@ -39,17 +42,20 @@ def _dce_block(block: Block, live: set) -> Block:
     for s in reversed(block.stmts):
         if type(s) is Eqn:
             outs = s.outs
-            for o in outs:  # (a loop, not any(): this runs for every statement)
-                if o.name in live:
-                    break
-            else:
-                if s.prim not in ("push", "check"):
+            if len(outs) == 1:  # (the commonest case, first)
+                name = outs[0].name
+                if name in live:
+                    discard(name)
+                elif s.prim not in _EFFECTS:
                     continue
+            elif any(o.name in live for o in outs) or s.prim in _EFFECTS:
+                for o in outs:
+                    discard(o.name)
+            else:
+                continue
             for a in s.args:
                 if type(a) is var:
                     add(a.name)
-            for o in outs:
-                discard(o.name)
             kept.append(s)
             continue
         new = _dce_if(s, live) if type(s) is If else _dce_loop(s, live)
