@@ -217,15 +217,14 @@ def free_vars(block: Block) -> set:
     reads: dict = {}
     bound: set = set()
     _ordered_reads(block, reads, bound)
-    return reads.keys() - bound
+    return {v for name, v in reads.items() if name not in bound}
 
 
 def reads_and_binds(block: Block) -> tuple:
-    """(variables read in ``block``, recursively; variables it binds), one walk."""
+    """(variables read in ``block``, recursively; variables it binds)."""
     reads: dict = {}
-    bound: set = set()
-    _ordered_reads(block, reads, bound)
-    return set(reads), bound
+    _ordered_reads(block, reads, set())
+    return set(reads.values()), bound_vars(block)
 
 
 def uses(block: Block) -> dict:
@@ -466,24 +465,23 @@ def ordered_free_vars(block: Block) -> list:
     reads: dict = {}
     bound: set = set()
     _ordered_reads(block, reads, bound)
-    return [v for v in reads if v not in bound]
+    return [v for name, v in reads.items() if name not in bound]
 
 
 def _ordered_reads(block: Block, reads: dict, bound: set) -> None:
-    bound.update(block.params)
+    """``reads``: name -> the variable, each first read in walk order;
+    ``bound``: the names bound.  (Names, not Vars: a str hashes in C.)"""
+    bound.update(p.name for p in block.params)
     var = Var
     for s in block.stmts:
-        if type(s) is Eqn:
-            for a in s.args:
-                if type(a) is var and a not in reads:
-                    reads[a] = None
-        else:
-            for a in stmt_inputs(s):
-                if type(a) is var and a not in reads:
-                    reads[a] = None
+        for a in (s.args if type(s) is Eqn else stmt_inputs(s)):
+            if type(a) is var and a.name not in reads:
+                reads[a.name] = a
+        if type(s) is not Eqn:
             for sub in sub_blocks(s):
                 _ordered_reads(sub, reads, bound)
-        bound.update(s.outs)
+        for o in s.outs:
+            bound.add(o.name)
     for a in block.results:
-        if type(a) is var and a not in reads:
-            reads[a] = None
+        if type(a) is var and a.name not in reads:
+            reads[a.name] = a
