@@ -120,9 +120,10 @@ class Reverser:
             return vjp(b, e, i, g, self.shape)
         start = len(b.stmts)
         c = partial_times(b, e, i, g)
-        a = e.args[i]
-        if c is None or self.shape(a) == () and self.shape(e.out) == ():
+        if c is None or self.shapes is None or \
+                self.shape(e.args[i]) == () and self.shape(e.out) == ():  # scalars
             return self.guarded(b, g, c, start)
+        a = e.args[i]
         return b.eqn("unbroadcast", c, a)
 
     def guarded(self, b: Builder, g, c, start: int):
@@ -205,8 +206,9 @@ class Reverser:
         args = list(enumerate(e.args))
         if e.prim == "setitem":  # read g at the written part before zeroing it there,
             args.reverse()  # so that the zeroing may write into g (emit/emitter.py)
+        varied = self.varied
         for i, a in args:
-            if self.active(a):
+            if type(a) is Var and a in varied:  # (self.active, inline: every argument)
                 self.add_bar(bars, a, self.contribution(ab, e, i, g), ab)
         return [e]
 
