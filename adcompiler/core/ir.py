@@ -214,24 +214,17 @@ def walk(block: Block) -> Iterator[Stmt]:
 
 def free_vars(block: Block) -> set:
     """Variables read in ``block`` (recursively) but bound outside it."""
-    return set.difference(*reads_and_binds(block))
+    reads: dict = {}
+    bound: set = set()
+    _ordered_reads(block, reads, bound)
+    return {v for name, v in reads.items() if name not in bound}
 
 
 def reads_and_binds(block: Block) -> tuple:
-    """(variables read in ``block``, recursively; variables it binds), one walk."""
-    bound, used = set(), set()
-    _collect(block, bound, used)
-    return used, bound
-
-
-def _collect(block: Block, bound: set, used: set) -> None:
-    bound.update(block.params)
-    for stmt in block.stmts:
-        used.update(a for a in stmt_inputs(stmt) if isinstance(a, Var))
-        for sub in sub_blocks(stmt):
-            _collect(sub, bound, used)
-        bound.update(stmt.outs)
-    used.update(a for a in block.results if isinstance(a, Var))
+    """(variables read in ``block``, recursively; variables it binds)."""
+    reads: dict = {}
+    _ordered_reads(block, reads, set())
+    return set(reads.values()), bound_vars(block)
 
 
 def uses(block: Block) -> dict:
@@ -271,13 +264,28 @@ class Names:
 
     @staticmethod
     def for_function(fn: Function) -> "Names":
-        names = Names(taken={v.name for v in all_vars(fn)})  # one walk of the IR
-        names.counter = max(map(_index, names.taken), default=0)
+        taken = {v.name for v in fn.params}
+        _bound_names(fn.body, taken)  # one walk of the IR
+        names = Names()
+        names.taken = taken
+        digits = [n[1:] for n in taken if n[:1] == "v" and n[1:].isdigit()]
+        names.counter = max(map(int, digits), default=0)
         return names
 
 
-def _index(name: str) -> int:
-    return int(name[1:]) if name.startswith("v") and name[1:].isdigit() else 0
+def _bound_names(block: Block, names: set) -> None:
+    """Add the name of every variable ``block`` binds (recursively) to ``names``
+    (:func:`all_vars`, without a generator per block: every pass that makes
+    fresh names starts with this walk)."""
+    add = names.add
+    for p in block.params:
+        add(p.name)
+    for s in block.stmts:
+        for o in s.outs:
+            add(o.name)
+        if type(s) is not Eqn:
+            for sub in sub_blocks(s):
+                _bound_names(sub, names)
 
 
 def all_vars(fn: Function) -> Iterator[Var]:
@@ -452,21 +460,28 @@ def bound_vars(block: Block) -> set:
 
 
 def ordered_free_vars(block: Block) -> list:
-    """:func:`free_vars` in order of first reading, for deterministic output."""
-    free = free_vars(block)
-    seen: dict = {}
+    """:func:`free_vars` in order of first reading, for deterministic output
+    (one walk: the reads in order, then those ``block`` does not bind)."""
+    reads: dict = {}
+    bound: set = set()
+    _ordered_reads(block, reads, bound)
+    return [v for name, v in reads.items() if name not in bound]
 
-    def visit(b: Block) -> None:
-        for s in b.stmts:
-            for a in stmt_inputs(s):
-                if a in free:
-                    seen.setdefault(a)
-            for sb in sub_blocks(s):
-                visit(sb)
-        for a in b.results:
-            if a in free:
-                seen.setdefault(a)
 
-    visit(block)
-    return list(seen)
-
+def _ordered_reads(block: Block, reads: dict, bound: set) -> None:
+    """``reads``: name -> the variable, each first read in walk order;
+    ``bound``: the names bound.  (Names, not Vars: a str hashes in C.)"""
+    bound.update(p.name for p in block.params)
+    var = Var
+    for s in block.stmts:
+        for a in (s.args if type(s) is Eqn else stmt_inputs(s)):
+            if type(a) is var and a.name not in reads:
+                reads[a.name] = a
+        if type(s) is not Eqn:
+            for sub in sub_blocks(s):
+                _ordered_reads(sub, reads, bound)
+        for o in s.outs:
+            bound.add(o.name)
+    for a in block.results:
+        if type(a) is var and a.name not in reads:
+            reads[a.name] = a

@@ -48,7 +48,7 @@ def simplify_algebra(fn: Function, scalars=None) -> Function:
     bools: set = set()
     _count_block(fn.body, uses)
     _bools(fn.body, bools)
-    rw = _Rewriter(Names.for_function(fn), uses, bools, scalars)
+    rw = _Rewriter(fn, uses, bools, scalars)
     body = rw.block(fn.body)
     if not rw.changed:
         return fn
@@ -164,25 +164,50 @@ def _exact_inverse(c) -> float:
 
 # ---------------------------------------------------------------- the pass
 class _Rewriter:
-    def __init__(self, names: Names, uses: dict, bools: set, scalars) -> None:
+    def __init__(self, fn: Function, uses: dict, bools: set, scalars) -> None:
         self.scalars = scalars
-        self.names = names
+        self.fn = fn
+        self.names = None  # the function's Names, made for the first rewrite kept
+        self.skipped = 0  # fresh names the failed rewrites took before that
         self.uses = uses
         self.bools = bools
         self.changed = False
+        # tree shape -> fresh names a failed rewrite of that shape used up (see attempt)
+        self.failed: dict = {}
+
+    def attempt(self, root: Eqn, defs: dict, absorbed: set):
+        """:meth:`_Tree.rewrite` of ``root``, skipped when a tree of the same
+        shape (:func:`_shape`) was already found not to be worth rewriting:
+        the outcome is a function of the shape, and long functions repeat a
+        few shapes thousands of times.  A rewrite is tried with throwaway
+        names and made again with the function's when it is kept; a failed
+        or skipped one still takes the fresh names it would have, so every
+        later name is the same (and a function none of whose trees is
+        rewritten never walks its variables for a :class:`Names`)."""
+        shape = _shape(root, defs, absorbed, self.bools, self.scalars)
+        if shape is None:
+            return None  # a leaf or node the rewrite refuses before building
+        if shape in self.failed:
+            self.skipped += self.failed[shape]
+            return None
+        trial = Names()
+        if _Tree(defs, absorbed, trial, self.bools, self.scalars).rewrite(root) is None:
+            self.failed[shape] = trial.counter
+            self.skipped += trial.counter
+            return None
+        if self.names is None:
+            self.names = Names.for_function(self.fn)
+        self.names.counter += self.skipped
+        self.skipped = 0
+        return _Tree(defs, absorbed, self.names, self.bools, self.scalars).rewrite(root)
 
     def block(self, block: Block) -> Block:
-        defs = {s.outs[0].name: s for s in block.stmts
-                if type(s) is Eqn and len(s.outs) == 1 and s.prim in _ARITH and not s.params}
-        uses = self.uses
-        absorbed = {a.name for s in defs.values() for a in s.args
-                    if type(a) is Var and a.name in defs and uses.get(a.name) == 1}
+        defs, absorbed = _defs(block, self.uses)
         drop: set = set()
         replace: dict = {}
-        for s in block.stmts:
-            if type(s) is Eqn and s.outs and s.outs[0].name in defs \
-                    and s.outs[0].name not in absorbed and _derivative(s):
-                new = _Tree(defs, absorbed, self.names, self.bools, self.scalars).rewrite(s)
+        for name, s in defs.items():  # (in statement order: the names are taken in it)
+            if name not in absorbed and _derivative(s):
+                new = self.attempt(s, defs, absorbed)
                 if new is not None:
                     eqns, removed = new
                     replace[s.outs[0]] = eqns
@@ -214,6 +239,22 @@ class _Rewriter:
         if isinstance(s, ForRange):
             return ForRange(s.outs, s.start, s.stop, s.step, s.inits, new[0], s.loc, s.reverse)
         return While(s.outs, s.inits, new[0], new[1], s.loc)
+
+
+def _defs(block: Block, uses: dict) -> tuple:
+    """``(defs, absorbed)``: the block's arithmetic statements by output name,
+    and the names of those read once, by another of them (inner tree nodes).
+    One loop: in SSA a value is defined before it is read."""
+    defs: dict = {}
+    absorbed: set = set()
+    get, var, arith = uses.get, Var, _ARITH
+    for s in block.stmts:
+        if type(s) is Eqn and s.prim in arith and len(s.outs) == 1 and not s.params:
+            for a in s.args:
+                if type(a) is var and a.name in defs and get(a.name) == 1:
+                    absorbed.add(a.name)
+            defs[s.outs[0].name] = s
+    return defs, absorbed
 
 
 class _Tree:
@@ -293,6 +334,42 @@ class _Tree:
             out = _mul(args[0], _inverse(args[1]))
         self.removed.add(e.outs[0])
         return out
+
+
+def _shape(root: Eqn, defs: dict, absorbed: set, bools: set, scalars):
+    """What :meth:`_Tree.rewrite` of ``root`` depends on, as a hashable key:
+    the tree's operations, which leaves are the same value (numbered in the
+    order the tree reads them) and the constants (by ``repr``: ``1`` and
+    ``1.0``, ``0.0`` and ``-0.0`` differ).  None where the rewrite would give
+    up before building anything (a bool or array leaf, an odd power): the
+    same walk as :meth:`_Tree.node`, without the polynomials."""
+    numbers: dict = {}
+    line = root.loc.line
+
+    def operand(a):
+        if type(a) is Var and a.name in absorbed and a.name in defs \
+                and defs[a.name].loc.line == line:
+            return node(defs[a.name])
+        if _number(a):
+            return repr(a.value)
+        if isinstance(a, Const) or a in bools or (scalars is not None and a not in scalars):
+            raise _Fail
+        return numbers.setdefault(a.name, len(numbers))
+
+    def node(e: Eqn):
+        if scalars is not None and e.outs[0] not in scalars:
+            raise _Fail
+        if e.prim == "pow":
+            k = e.args[1]
+            if not (_number(k) and isinstance(k.value, int) and 1 <= k.value <= MAX_POWER):
+                raise _Fail
+            return ("pow", operand(e.args[0]), k.value)
+        return (e.prim,) + tuple(operand(a) for a in e.args)
+
+    try:
+        return node(root)
+    except _Fail:
+        return None
 
 
 def _derivative(e: Eqn) -> bool:

@@ -5,7 +5,8 @@
   a NaN or an infinity into 0) and common-subexpression elimination across the
   primal and adjoint code (an expression computed in an enclosing block is
   reused inside nested blocks);
-* :func:`dce`: dead code, dead branch outputs and dead loop-carried values;
+* :func:`~.dce.dce` (optimize/dce.py): dead code, dead branch outputs and dead
+  loop-carried values;
 * :func:`prune_tapes`: values pushed on a tape that the adjoint no longer reads.
 
 :func:`finish` runs once on the optimised IR, before emission:
@@ -17,8 +18,8 @@ from __future__ import annotations
 
 import math
 
-from ..core.ir import (Block, Const, Eqn, ForRange, Function, If, Var, While, is_number,
-                       reads_and_binds, sub_blocks)
+from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Var, While, is_number
+from .dce import dce
 from ..prims.primitives import PRIMS, evaluate, too_big
 
 # not `and`/`or` (`x and y` is y or x, a value since issue 12) nor the builtin
@@ -67,9 +68,12 @@ def finish(fn: Function) -> Function:
 
 # ---------------------------------------------------------------- simplify
 class _Simplifier:
+    # (its maps and sets are keyed by a variable's name, its identity: a str
+    # hashes in C, a Var through its Python __hash__, and these lookups are
+    # most of the pass)
     def __init__(self) -> None:
-        self.subst: dict = {}
-        self.defs: dict = {}
+        self.subst: dict = {}  # name -> the atom that replaces the variable
+        self.defs: dict = {}  # name -> the equation defining it
         self.bools: set = set()  # branch outputs that may carry a comparison's bool
         self.nums: set = set()  # values known never to be a bool (see numeric)
         self.floats: set = set()  # values known to be floats (see float_valued)
@@ -83,15 +87,19 @@ class _Simplifier:
                         fn.source_line)
 
     def atom(self, a):
-        while isinstance(a, Var) and a in self.subst:
-            a = self.subst[a]
+        subst = self.subst
+        while type(a) is Var and a.name in subst:
+            a = subst[a.name]
         return a
 
     def block(self, block: Block, avail: dict) -> Block:
         avail = dict(avail)
         out: list = []
         for s in block.stmts:
-            self.stmt(s, avail, out)
+            if type(s) is Eqn:
+                self.eqn(s, avail, out)
+            else:
+                self.stmt(s, avail, out)
         return Block(block.params, tuple(out), tuple(self.atom(a) for a in block.results))
 
     def stmt(self, s, avail: dict, out: list) -> None:
@@ -104,16 +112,16 @@ class _Simplifier:
                 for inner in taken.stmts:
                     self.stmt(inner, avail, out)
                 for o, r in zip(s.outs, taken.results):
-                    self.subst[o] = self.atom(r)
+                    self.subst[o.name] = self.atom(r)
                 return
             then, orelse = self.block(s.then, avail), self.block(s.orelse, avail)
             for o, *results in zip(s.outs, then.results, orelse.results):
                 if any(self.boolean(r) for r in results):
-                    self.bools.add(o)
+                    self.bools.add(o.name)
                 elif all(self.numeric(r) for r in results):
-                    self.nums.add(o)
+                    self.nums.add(o.name)
                     if all(self.float_valued(r) for r in results):
-                        self.floats.add(o)
+                        self.floats.add(o.name)
             out.append(If(s.outs, pred, then, orelse, s.loc))
         elif isinstance(s, ForRange):
             self.invariant_carried(s, s.body.params[1:])
@@ -141,58 +149,70 @@ class _Simplifier:
         for k, p in enumerate(params):
             if self.atom(loop.body.results[k]) == p:
                 init = self.atom(loop.inits[k])
-                self.subst[p] = init
-                self.subst[loop.outs[k]] = init
+                self.subst[p.name] = init
+                self.subst[loop.outs[k].name] = init
                 if cond_params:
-                    self.subst[cond_params[k]] = init
+                    self.subst[cond_params[k].name] = init
 
     def eqn(self, e: Eqn, avail: dict, out: list) -> None:
         subst = self.subst
         for a in e.args:  # (a loop, not any(): this runs for every equation)
-            if isinstance(a, Var) and a in subst:  # else the same equation
+            if type(a) is Var and a.name in subst:  # else the same equation
                 e = Eqn(e.outs, e.prim, tuple(self.atom(a) for a in e.args), e.params, e.loc)
                 break
-        if len(e.outs) == 1:
-            repl = self.fold(e) or self.identity(e)
+        outs = e.outs
+        if len(outs) == 1:
+            repl = self.fold(e)
+            if repl is None and e.prim in _REWRITTEN:  # (identity has nothing for the rest)
+                repl = self.identity(e)
             if isinstance(repl, Eqn):
                 e = repl
                 self.settled = False  # the new equation is simplified next round
             elif repl is not None:
-                self.subst[e.outs[0]] = repl
+                subst[outs[0].name] = repl
                 return
-        if e.prim not in _NO_CSE and PRIMS[e.prim].pure and e.outs:
+        prim = e.prim
+        if outs and prim not in _NO_CSE and PRIMS[prim].pure:
             key = self.key(e)
-            if key in avail:
-                for o, prev in zip(e.outs, avail[key]):
-                    self.subst[o] = prev
+            prev = avail.setdefault(key, outs)
+            if prev is not outs:
+                for o, p in zip(outs, prev):
+                    subst[o.name] = p
                 return
-            avail[key] = e.outs
-        for o in e.outs:
-            self.defs[o] = e
-        if len(e.outs) == 1:
+        defs = self.defs
+        for o in outs:
+            defs[o.name] = e
+        if len(outs) == 1:
             self.classify(e)
         out.append(e)
 
     @staticmethod
     def key(e: Eqn):
+        """What makes two pure equations the same computation: the primitive,
+        the arguments (variables by name; commutative ones in a fixed order),
+        the parameters and the number of outputs."""
         args = e.args
+        if len(args) == 2:  # (the commonest case: no generator, no sorted())
+            a, b = args
+            a = a.name if type(a) is Var else a
+            b = b.name if type(b) is Var else b
+            # commutative: a Var's repr is its name, and variables sort first
+            if e.prim in _COMMUTATIVE and (type(a) is Const, a if type(a) is str else repr(a)) \
+                    > (type(b) is Const, b if type(b) is str else repr(b)):
+                a, b = b, a
+            return (e.prim, (a, b), e.params, len(e.outs))
         if e.prim in _COMMUTATIVE:
-            if len(args) == 2:  # sorted() of two, without its call per argument
-                a, b = args  # (a Var's repr is its name: no call to it)
-                if (type(a) is Const, a.name if type(a) is Var else repr(a)) > \
-                        (type(b) is Const, b.name if type(b) is Var else repr(b)):
-                    args = (b, a)
-            else:
-                args = tuple(sorted(args, key=lambda a: (isinstance(a, Const), repr(a))))
-        return (e.prim, args, e.params, len(e.outs))
+            args = tuple(sorted(args, key=lambda a: (isinstance(a, Const), repr(a))))
+        return (e.prim, tuple(a.name if type(a) is Var else a for a in args), e.params,
+                len(e.outs))
 
     def fold(self, e: Eqn):
-        p = PRIMS[e.prim]
         if e.prim == "select" and isinstance(e.args[0], Const):
             return e.args[1] if e.args[0].value else e.args[2]
         for a in e.args:  # (most equations read a variable: asked first, no generator)
             if type(a) is not Const:
                 return None
+        p = PRIMS[e.prim]
         if p.impl is None or p.impl_params or not p.pure:
             return None
         if too_big(e.prim, tuple(a.value for a in e.args)):
@@ -213,69 +233,69 @@ class _Simplifier:
             return None  # `b * 1.0` is a float, `b` a bool: the identity changes the type
         return repl
 
+    def defined(self, a):
+        """The equation defining ``a`` in this round, or None."""
+        return self.defs.get(a.name) if type(a) is Var else None
+
+    def keeps(self, e: Eqn, x, c) -> bool:
+        """The user's ``O = X * 1.0`` is a float (array) even for an integer
+        ``X`` (item writes into ``O`` keep their fractions): not ``X`` unless
+        ``X`` is known to hold floats.  (Temporaries and derivative values
+        keep the identity.)"""
+        hint = e.outs[0].hint
+        user = hint and not hint.startswith("~")
+        return not user or self.float_valued(x) or \
+            (e.prim != "div" and not isinstance(c.value, float))
+
     def rewrite(self, e: Eqn):
         """The rewrite :meth:`identity` makes unless an argument is a bool
-        (asked only of a candidate: most equations have none)."""
+        (asked only of a candidate, a primitive in :data:`_REWRITTEN`)."""
         prim, args = e.prim, e.args
-        if prim not in _REWRITTEN:  # (most equations: no closures made for them)
-            return None
-
-        def const(a, *values):
-            return isinstance(a, Const) and is_number(a.value) and a.value in values
-
-        hint = e.outs[0].hint
-
-        def keeps(x, c) -> bool:
-            """The user's ``O = X * 1.0`` is a float (array) even for an integer
-            ``X`` (item writes into ``O`` keep their fractions): not ``X``
-            unless ``X`` is known to hold floats.  (Temporaries and derivative
-            values keep the identity.)"""
-            user = hint and not hint.startswith("~")
-            return not user or self.float_valued(x) or \
-                (prim != "div" and not isinstance(c.value, float))
-
+        const, keeps = _const, self.keeps
+        if prim == "mul" and type(args[0]) is not Const and type(args[1]) is not Const:
+            return None  # (the commonest case: every rewrite of mul has a constant)
         if prim == "add":
             if isinstance(args[0], Var) and args[0] == args[1] and self.numeric(args[0]):
                 # exact; 2.0 * x is CPython's fast float product (2 * x converts the int)
                 two = Const(2.0) if self.float_valued(args[0]) else Const(2)
                 return Eqn(e.outs, "mul", (two, args[0]), (), e.loc)
-            if const(args[1], 0) and keeps(args[0], args[1]):
+            if const(args[1], 0) and keeps(e, args[0], args[1]):
                 return args[0]
-            if const(args[0], 0) and keeps(args[1], args[0]):
+            if const(args[0], 0) and keeps(e, args[1], args[0]):
                 return args[1]
             for x, y in (args, args[::-1]):
-                d = self.defs.get(y)
-                if isinstance(d, Eqn) and d.prim == "neg":
+                d = self.defined(y)
+                if d is not None and d.prim == "neg":
                     return Eqn(e.outs, "sub", (x, d.args[0]), (), e.loc)
         if prim == "sub":
-            if const(args[1], 0) and keeps(args[0], args[1]):
+            if const(args[1], 0) and keeps(e, args[0], args[1]):
                 return args[0]
             if const(args[0], 0) and isinstance(args[0].value, float):
                 return Eqn(e.outs, "neg", (args[1],), (), e.loc)
-            d = self.defs.get(args[1])
-            if isinstance(d, Eqn) and d.prim == "neg":
+            d = self.defined(args[1])
+            if d is not None and d.prim == "neg":
                 return Eqn(e.outs, "add", (args[0], d.args[0]), (), e.loc)
         if prim == "mul":
-            if const(args[1], 1) and keeps(args[0], args[1]):
+            if const(args[1], 1) and keeps(e, args[0], args[1]):
                 return args[0]
-            if const(args[0], 1) and keeps(args[1], args[0]):
+            if const(args[0], 1) and keeps(e, args[1], args[0]):
                 return args[1]
-            if const(args[1], -1) and keeps(args[0], args[1]):
+            if const(args[1], -1) and keeps(e, args[0], args[1]):
                 return Eqn(e.outs, "neg", (args[0],), (), e.loc)
-            if const(args[0], -1) and keeps(args[1], args[0]):
+            if const(args[0], -1) and keeps(e, args[1], args[0]):
                 return Eqn(e.outs, "neg", (args[1],), (), e.loc)
-        if prim == "div" and const(args[1], 1) and keeps(args[0], args[1]):
+        if prim == "div" and const(args[1], 1) and keeps(e, args[0], args[1]):
             return args[0]
-        if prim == "pow" and const(args[1], 1) and keeps(args[0], args[1]):
+        if prim == "pow" and const(args[1], 1) and keeps(e, args[0], args[1]):
             return args[0]
         if prim == "neg":
-            d = self.defs.get(args[0])
-            if isinstance(d, Eqn) and d.prim == "neg":
+            d = self.defined(args[0])
+            if d is not None and d.prim == "neg":
                 return d.args[0]
-            if isinstance(d, Eqn) and d.prim == "mul":  # -((-a) * b) -> a * b (exact)
+            if d is not None and d.prim == "mul":  # -((-a) * b) -> a * b (exact)
                 for k in (0, 1):
-                    inner = self.defs.get(d.args[k])
-                    if isinstance(inner, Eqn) and inner.prim == "neg":
+                    inner = self.defined(d.args[k])
+                    if inner is not None and inner.prim == "neg":
                         rest = d.args[1 - k]
                         pair = (inner.args[0], rest) if k == 0 else (rest, inner.args[0])
                         return Eqn(e.outs, "mul", pair, d.params, e.loc)
@@ -287,20 +307,30 @@ class _Simplifier:
 
     def classify(self, e: Eqn) -> None:
         """Record whether ``e``'s result is known never to be a bool, or a float."""
-        out = e.outs[0]
-        if e.prim in _FLOAT_RESULT or e.prim in _FLOAT_IF_ANY and any(
-                self.float_valued(a) for a in e.args):
-            self.floats.add(out)
-        if out in self.floats or e.prim in _NEVER_BOOL or e.prim in ("add", "mul") and any(
-                self.numeric(a) for a in e.args):
+        out, prim = e.outs[0].name, e.prim
+        floats = self.floats
+        if prim in _FLOAT_RESULT:
+            floats.add(out)
+        elif prim in _FLOAT_IF_ANY:
+            for a in e.args:
+                if self.float_valued(a):
+                    floats.add(out)
+                    break
+        if out in floats or prim in _NEVER_BOOL:
             self.nums.add(out)
+        elif prim == "add" or prim == "mul":
+            for a in e.args:
+                if self.numeric(a):
+                    self.nums.add(out)
+                    break
 
     def float_valued(self, a) -> bool:
         """``a`` is known to be a float (array): a float literal, an adjoint or
         tangent, or the result of a primitive that gives floats."""
         if isinstance(a, Const):
             return isinstance(a.value, float)
-        return a in self.floats or (a.hint.startswith("~") and a.hint.endswith(("_bar", "_dot")))
+        return a.name in self.floats or (a.hint.startswith("~") and
+                                         a.hint.endswith(("_bar", "_dot")))
 
     def numeric(self, a) -> bool:
         """``a`` is known never to be a bool: then ``a + a`` is ``2 * a``
@@ -312,12 +342,18 @@ class _Simplifier:
         floats: ``~x_bar``, ``~x_dot``)."""
         if isinstance(a, Const):
             return is_number(a.value)
-        return not self.boolean(a) and (a in self.nums or self.float_valued(a))
+        return not self.boolean(a) and (a.name in self.nums or self.float_valued(a))
 
     def boolean(self, a) -> bool:
         """``a`` is the result of a comparison or ``not``: a bool (array)."""
-        d = self.defs.get(a)
-        return a in self.bools or (isinstance(d, Eqn) and d.prim in _BOOLEAN)
+        if type(a) is not Var:
+            return False
+        d = self.defs.get(a.name)
+        return a.name in self.bools or (d is not None and d.prim in _BOOLEAN)
+
+
+def _const(a, *values) -> bool:
+    return isinstance(a, Const) and is_number(a.value) and a.value in values
 
 
 _BOOLEAN = {"lt", "le", "gt", "ge", "eq", "ne", "not"}
@@ -340,116 +376,13 @@ def simplify(fn: Function) -> Function:
     return _Simplifier().function(fn)
 
 
-# ---------------------------------------------------------------- dead code
-def _is_effect(s) -> bool:
-    if isinstance(s, Eqn):
-        return s.prim in ("push", "check")
-    return any(_is_effect(x) for b in sub_blocks(s) for x in b.stmts)
-
-
-def dce(fn: Function) -> Function:
-    body = _dce_block(fn.body, set())
-    return Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
-
-
-def _reads(atoms, live: set) -> None:
-    live.update(a for a in atoms if isinstance(a, Var))
-
-
-def _dce_block(block: Block, live_after: set) -> Block:
-    """``live_after``: outer variables needed after this block (they stay live
-    through it).  Returns the block with dead statements removed."""
-    live = set(live_after)
-    _reads(block.results, live)
-    kept: list = []
-    for s in reversed(block.stmts):
-        new = _dce_stmt(s, live)
-        if new is not None:
-            kept.append(new)
-    return Block(block.params, tuple(reversed(kept)), block.results)
-
-
-def _dce_stmt(s, live: set):
-    if isinstance(s, Eqn):
-        for o in s.outs:  # (a loop, not any(): this runs for every statement)
-            if o in live:
-                break
-        else:
-            if not _is_effect(s):
-                return None
-        _reads(s.args, live)
-        return s
-    if isinstance(s, If):
-        keep = [k for k, o in enumerate(s.outs) if o in live]
-        if not keep and not _is_effect(s):
-            return None
-        then = _trim(s.then, keep)
-        orelse = _trim(s.orelse, keep)
-        then = _dce_block(then, live)
-        orelse = _dce_block(orelse, live)
-        new = If(tuple(s.outs[k] for k in keep), s.pred, then, orelse, s.loc)
-        _reads((s.pred,), live)
-        _reads(_free(then) | _free(orelse), live)
-        return new
-    return _dce_loop(s, live)
-
-
-def _trim(block: Block, keep: list) -> Block:
-    return Block(block.params, block.stmts, tuple(block.results[k] for k in keep))
-
-
-def _free(block: Block) -> set:
-    from ..core.ir import free_vars
-    return free_vars(block)
-
-
-def _dce_loop(s, live: set):
-    is_for = isinstance(s, ForRange)
-    n = len(s.inits)
-    off = 1 if is_for else 0
-    needed = {k for k in range(n) if s.outs[k] in live}
-    while True:
-        body = _dce_block(_trim(s.body, sorted(needed)), set())
-        body_reads, binds = reads_and_binds(body)  # (reads of its own parameters included)
-        reads = body_reads if is_for else body_reads | _free_with_params(s.cond)
-        more = {k for k in range(n) if s.body.params[off + k] in reads}
-        if not is_for:
-            more |= {k for k in range(n) if s.cond.params[k] in reads}
-        if more <= needed:
-            break
-        needed |= more
-    if not needed and not any(_is_effect(x) for x in body.stmts):
-        return None
-    keep = sorted(needed)
-    params = s.body.params[:off] + tuple(s.body.params[off + k] for k in keep)
-    body = Block(params, body.stmts, body.results)
-    inits = tuple(s.inits[k] for k in keep)
-    outs = tuple(s.outs[k] for k in keep)
-    _reads(inits, live)
-    _reads(body_reads - binds, live)  # its free variables: the parameters dropped were unread
-    if is_for:
-        _reads((s.start, s.stop, s.step), live)
-        return ForRange(outs, s.start, s.stop, s.step, inits, body, s.loc, s.reverse)
-    cond = Block(tuple(s.cond.params[k] for k in keep), s.cond.stmts, s.cond.results)
-    cond = _dce_block(cond, set())
-    _reads(_free(cond), live)
-    return While(outs, inits, cond, body, s.loc)
-
-
-def _free_with_params(block: Block) -> set:
-    """Variables read in ``block``, including reads of its own parameters."""
-    from ..core.ir import uses
-    return set(uses(block))
-
-
 # ---------------------------------------------------------------- tapes
 def prune_tapes(fn: Function) -> Function:
     """Drop pushed values whose pop result is unused, and unused tapes.  Only
     tapes created and used up in this function: a tape that leaves it (a
     residual of ``f_fwd``, popped in ``f_bwd``) is left alone."""
-    from .tapes import tape_census
-    from ..core.ir import walk
-    if not any(isinstance(s, Eqn) and s.prim == "new_tape" for s in walk(fn.body)):
+    from .tapes import makes_tape, tape_census
+    if not makes_tape(fn.body):
         return fn  # no tape (most functions): its use counts were the cost of this pass
     local, pops, counts = tape_census(fn)
     plan: dict = {t: [] for t in local}

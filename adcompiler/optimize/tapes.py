@@ -20,7 +20,7 @@ the plain primitive it is (``len`` of the list).
 from __future__ import annotations
 
 from ..core.ir import (Block, Const, Eqn, ForRange, Function, Names, Var, While, stmt_inputs,
-                      sub_blocks, uses, walk)
+                      sub_blocks)
 
 
 def walk_tapes(fn: Function) -> Function:
@@ -50,14 +50,29 @@ def walk_tapes(fn: Function) -> Function:
     return Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
 
 
-def _tape_ops(block: Block) -> dict:
+def _tape_ops(block: Block, ops: dict | None = None) -> dict:
     """``{tape: {"push": n, "pop": n, "tape_len": n}}`` over the whole block."""
-    ops: dict = {}
-    for st in walk(block):
-        if isinstance(st, Eqn) and st.prim in ("push", "pop", "tape_len"):
-            counts = ops.setdefault(st.args[0], {"push": 0, "pop": 0, "tape_len": 0})
-            counts[st.prim] += 1
+    ops = {} if ops is None else ops
+    for st in block.stmts:
+        if type(st) is Eqn:
+            if st.prim in _TAPE_OPS:
+                counts = ops.setdefault(st.args[0], {"push": 0, "pop": 0, "tape_len": 0})
+                counts[st.prim] += 1
+        else:
+            for sub in sub_blocks(st):
+                _tape_ops(sub, ops)
     return ops
+
+
+def reads_var(block: Block, v: Var) -> bool:
+    """Does ``block`` (or a block in it) read ``v``?  (Stops at the first
+    read: the loops asked about read their index, if at all, near the top.)"""
+    for s in block.stmts:
+        if v in (s.args if type(s) is Eqn else stmt_inputs(s)):
+            return True
+        if type(s) is not Eqn and any(reads_var(b, v) for b in sub_blocks(s)):
+            return True
+    return v in block.results
 
 
 def _walkable(loop, tapes: set, ops: dict, pusher: dict):
@@ -70,7 +85,7 @@ def _walkable(loop, tapes: set, ops: dict, pusher: dict):
     tape = pop.args[0]
     if (tape not in tapes or tape not in pusher
             or ops.get(tape) != {"push": 1, "pop": 1, "tape_len": 0}
-            or uses(loop.body).get(loop.body.params[0], 0)):
+            or reads_var(loop.body, loop.body.params[0])):
         return None
     return tape if _same_trips(pusher[tape], loop) else None
 
@@ -106,9 +121,21 @@ def walked_loops(block: Block) -> dict:
             continue
         pop = s.body.stmts[0]
         if (isinstance(pop, Eqn) and pop.prim == "pop" and pop.args[0] == lens[s.stop]
-                and not uses(s.body).get(s.body.params[0], 0)):
+                and not reads_var(s.body, s.body.params[0])):
             out[id(s)] = pop
     return out
+
+
+def makes_tape(block: Block) -> bool:
+    """Does ``block`` (or a block in it) create a tape?  (A loop, not a
+    generator over :func:`walk`: optimize asks it every round.)"""
+    for s in block.stmts:
+        if type(s) is Eqn:
+            if s.prim == "new_tape":
+                return True
+        elif any(makes_tape(b) for b in sub_blocks(s)):
+            return True
+    return False
 
 
 def tape_census(fn: Function) -> tuple:
@@ -116,32 +143,42 @@ def tape_census(fn: Function) -> tuple:
     after every optimize round): the tapes created in ``fn`` that never leave
     it (transform/forward.py's ``local_tapes``), the pop of each (the last
     met in :func:`walk`'s order) and how many times each variable is read
-    (core/ir.py's ``uses``)."""
-    made: set = set()
-    escaped = {a for a in fn.body.results if isinstance(a, Var)}
+    (core/ir.py's ``uses``).  A tape leaves when it is read other than as
+    the tape of a ``push``, ``pop`` or ``tape_len`` (an argument, a block's
+    result): when it has more reads than such uses."""
+    made: list = []
+    own: dict = {}  # tape -> reads of it as the tape of push/pop/tape_len
     counts: dict = {}
     pops: dict = {}
+    get, var, eqn = counts.get, Var, Eqn
 
     def visit(b: Block) -> None:
         for s in b.stmts:
-            reads = stmt_inputs(s)
-            for a in reads:
-                if isinstance(a, Var):
-                    counts[a] = counts.get(a, 0) + 1
-            if isinstance(s, Eqn) and s.prim == "new_tape":
-                made.add(s.outs[0])
-            elif isinstance(s, Eqn) and s.prim in ("push", "pop", "tape_len"):
-                if s.prim == "pop":
-                    pops[s.args[0]] = s
-                reads = reads[1:]
-            escaped.update(a for a in reads if isinstance(a, Var))
+            if type(s) is eqn:
+                for a in s.args:
+                    if type(a) is var:
+                        counts[a] = get(a, 0) + 1
+                prim = s.prim
+                if prim in _TAPE_OPS:
+                    tape = s.args[0]
+                    own[tape] = own.get(tape, 0) + 1
+                    if prim == "pop":
+                        pops[tape] = s
+                elif prim == "new_tape":
+                    made.append(s.outs[0])
+                continue
+            for a in stmt_inputs(s):
+                if type(a) is var:
+                    counts[a] = get(a, 0) + 1
             for sub in sub_blocks(s):
-                escaped.update(a for a in sub.results if isinstance(a, Var))
                 visit(sub)
         for a in b.results:
-            if isinstance(a, Var):
-                counts[a] = counts.get(a, 0) + 1
+            if type(a) is var:
+                counts[a] = get(a, 0) + 1
 
     visit(fn.body)
-    local = made - escaped
+    local = {t for t in made if get(t, 0) == own.get(t, 0)}
     return local, {t: pop for t, pop in pops.items() if t in local}, counts
+
+
+_TAPE_OPS = ("push", "pop", "tape_len")

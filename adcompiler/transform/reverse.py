@@ -60,6 +60,11 @@ def _varied_loop(s, varied: set) -> None:
     body = s.body
     carried = body.params[1:] if isinstance(s, ForRange) else body.params
     mirrors = [s.cond.params] if isinstance(s, While) else []
+    for k, p in enumerate(carried):  # (what the first round would find: often no second)
+        if s.inits[k] in varied:
+            varied.add(p)
+            for m in mirrors:
+                varied.add(m[k])
     while True:
         _varied_block(body, varied)
         changed = False
@@ -115,9 +120,10 @@ class Reverser:
             return vjp(b, e, i, g, self.shape)
         start = len(b.stmts)
         c = partial_times(b, e, i, g)
-        a = e.args[i]
-        if c is None or self.shape(a) == () and self.shape(e.out) == ():
+        if c is None or self.shapes is None or \
+                self.shape(e.args[i]) == () and self.shape(e.out) == ():  # scalars
             return self.guarded(b, g, c, start)
+        a = e.args[i]
         return b.eqn("unbroadcast", c, a)
 
     def guarded(self, b: Builder, g, c, start: int):
@@ -200,8 +206,9 @@ class Reverser:
         args = list(enumerate(e.args))
         if e.prim == "setitem":  # read g at the written part before zeroing it there,
             args.reverse()  # so that the zeroing may write into g (emit/emitter.py)
+        varied = self.varied
         for i, a in args:
-            if self.active(a):
+            if type(a) is Var and a in varied:  # (self.active, inline: every argument)
                 self.add_bar(bars, a, self.contribution(ab, e, i, g), ab)
         return [e]
 
@@ -316,16 +323,16 @@ class Reverser:
         aidx = self.names.fresh(idx.hint if idx is not None else "")
         params = (aidx,) + tuple(slot_params) + tuple(p for _, p in kept)
         adj_body = cb.block(results, params)
-        if idx is not None:
-            adj_body = substitute(adj_body, {idx: aidx})
         before: list = []
         snapshots = snapshots_for(s, id(s) in self.top_loops, self.filename)
+        if idx is not None and snapshots is not None:  # (else tape renames idx)
+            adj_body = substitute(adj_body, {idx: aidx})
         if snapshots is not None and needs_state(body, primal_stmts, adj_body):
             before, new_body, adj_body = checkpointed(self.names, s, primal_stmts, adj_body,
                                                       aidx, snapshots)
         else:
             primal_stmts, adj_body = tape(self.names, self.tapes, body, primal_stmts,
-                                          adj_body, idx, aidx)
+                                          adj_body, idx, aidx, renamed=snapshots is not None)
             new_body = Block(body.params, tuple(primal_stmts), body.results)
         inits = tuple(bars.get(s.outs[k]) or self.zero(s.outs[k], ab) for k in slots) + \
             tuple(bars.get(v) or self.zero(v, ab) for v, _ in kept)

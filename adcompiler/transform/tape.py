@@ -31,15 +31,21 @@ def counted(names: Names, s: While) -> tuple:
 
 
 def tape(names: Names, tapes: list, body: Block, primal_stmts: list, adj_body: Block,
-         idx=None, aidx=None) -> tuple:
+         idx=None, aidx=None, renamed: bool = True) -> tuple:
     """Push what the adjoint body reads from the primal body; pop it back.
-    Cheap arithmetic on stored values is recomputed rather than stored."""
+    Cheap arithmetic on stored values is recomputed rather than stored.
+    ``renamed``: False when ``adj_body`` still reads the primal loop's index
+    ``idx`` where it means its own ``aidx`` (renamed here, in the one
+    substitution that also reads the popped values: a walk of the adjoint
+    body saved)."""
     level = set(body.params)
     for st in primal_stmts:
         level.update(st.outs)
-    residuals = [v for v in ordered_free_vars(adj_body) if v in level]
+    residuals = [v for v in ordered_free_vars(adj_body) if v in level and v != idx]
     residuals, recompute = rematerialize(residuals, primal_stmts, level, idx)
     if not residuals and not recompute:
+        if not renamed and idx is not None:
+            adj_body = substitute(adj_body, {idx: aidx})
         return primal_stmts, adj_body
     order = {v: k for k, v in enumerate(body.params)}
     for k, st in enumerate(primal_stmts):
@@ -64,7 +70,8 @@ def tape(names: Names, tapes: list, body: Block, primal_stmts: list, adj_body: B
         args = tuple(mapping.get(a, a) if isinstance(a, Var) else a for a in e.args)
         prefix.append(Eqn((out,), e.prim, args, e.params, e.loc))
         mapping[e.outs[0]] = out
-    mapping.pop(idx, None)
+    if renamed:
+        mapping.pop(idx, None)
     adj = substitute(adj_body, mapping)
     return primal_stmts, Block(adj.params, tuple(prefix) + adj.stmts, adj.results)
 
@@ -108,8 +115,10 @@ def _free_values(primal_stmts: list, level: set, idx) -> set:
     them for nothing stored (Rosenbrock's ``x[i + 1] - x[i] ** 2``)."""
     free: set = set()
     for st in primal_stmts:
-        if isinstance(st, Eqn) and len(st.outs) == 1 and st.prim in _FREE and all(
-                not isinstance(a, Var) or a not in level or a == idx or a in free
-                for a in st.args):
-            free.add(st.outs[0])
+        if type(st) is Eqn and st.prim in _FREE and len(st.outs) == 1:
+            for a in st.args:  # (a loop, not all(): no generator per statement)
+                if type(a) is Var and a in level and a != idx and a not in free:
+                    break
+            else:
+                free.add(st.outs[0])
     return free
