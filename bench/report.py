@@ -219,7 +219,7 @@ def _wrapper_and_jit(r, floors: dict) -> list:
             reason = (f"a numba function's call from Python alone costs {call * 1e6:.2f} µs "
                       f"= {call / r.f_seconds:.2f}× f before any work; f itself compiled "
                       f"by numba costs {fn * 1e6:.2f} µs = {fn / r.f_seconds:.2f}× f, and "
-                      "the gradient runs its forward sweep and an adjoint sweep")
+                      "the gradient computes f's values and their derivatives besides")
         out.append((f"{r.name}: grad(f, jit=True) below {JIT_LIMIT}× f", f"{jit:.3f}×{versus}",
                     jit < JIT_LIMIT, reason))
     return out
