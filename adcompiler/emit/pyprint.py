@@ -24,6 +24,9 @@ import math
 #: the longest line astor leaves as it is
 WIDTH = 79
 
+#: how a comment statement's name begins (emit/printer.py: comment_statement)
+COMMENT_MARK = "\u00a7adc-comment\u00a7 "
+
 # How tightly a position binds its expression (higher: tighter).
 ASSIGN, STATEMENT, HEADER, RETURN, INDEX = 3, 5, 9, 11, 13
 TUPLE, ITEM, TEST, ONE_ARG, IFEXP = 19, 21, 23, 25, 27
@@ -204,6 +207,13 @@ def _block(body: list, depth: int, out: list, state: list) -> None:
     append = out.append
     for node in body:
         kind = type(node)
+        if kind is ast.Expr and type(node.value) is ast.Name:
+            name = node.value.id
+            if name.startswith(COMMENT_MARK) and len(name) <= width and "\n" not in name:
+                # a comment line (printer.comment_statement), written as its
+                # ``#`` line here: the printer's pattern then has none to find
+                _line(indent + "# " + name[len(COMMENT_MARK):], out, state, 1)
+                continue
         try:
             text = _SIMPLE[kind](node)
         except KeyError:
