@@ -79,7 +79,18 @@ class Expressions:
         called, tree, _, binop = self.forms.of(e)
         if binop is not None and not self.masks and not self.ints:
             x, y = e.args  # the commonest form, known from the kind: ``x op y``
-            return ast.BinOp(self.expr(x), binop, self.expr(y))
+            inline, names = self.inline.inline, self.names.names  # (expr, unrolled)
+            if isinstance(x, Const):
+                x = const_node(x.value, self)
+            else:
+                sub = inline.get(x)
+                x = ast.Name(names[x], _LOAD) if sub is None else self.value(sub)
+            if isinstance(y, Const):
+                y = const_node(y.value, self)
+            else:
+                sub = inline.get(y)
+                y = ast.Name(names[y], _LOAD) if sub is None else self.value(sub)
+            return ast.BinOp(x, binop, y)
         if e.prim == "global":  # read where it is used: the live array
             return ast.Name(e.param("name"), ast.Load())
         p = PRIMS[e.prim]
