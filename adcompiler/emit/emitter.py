@@ -33,6 +33,8 @@ from .ufuncs import inplace_ufunc
 from .printer import comment_statement
 
 _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
+#: one node of each (operators have no fields: Python's parser shares them too)
+_AUG_NODES = {prim: op() for prim, op in _AUG_OPS.items()}
 #: operators whose result may update the first operand's name (``x_bar += c``)
 _AUG_PRIMS = frozenset(("add", "sub", "mul"))
 #: the context of every name stored (one node: Python's parser shares it too)
@@ -210,8 +212,7 @@ class Emitter:
                 and isinstance(a, Var) and self.namer.names.get(a) == target.id
                 and a not in self.inl.inline
                 and self.own.may_update(a, outs[0]) and self.own.holds_floats(a)):
-            return [ast.AugAssign(ast.Name(target.id, _STORE), _AUG_OPS[e.prim](),
-                                  self.ex.operand(e, e.args[1]))]
+            return [ast.AugAssign(target, _AUG_NODES[e.prim], self.ex.operand(e, e.args[1]))]
         return [ast.Assign([target], value)]
 
     def push(self, e: Eqn, pos: int) -> list:

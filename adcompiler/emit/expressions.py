@@ -58,6 +58,8 @@ class Expressions:
         self.shapes: dict = {}
         #: var -> dtype kind ('b', 'i', 'f') where known (array-api backend)
         self.kinds: dict = {}
+        #: (namespace, name) -> the node of ``math.sin`` (:meth:`_module_function`)
+        self._functions: dict = {}
 
     def is_float(self, v) -> bool:
         """Is ``v`` known to hold floats (records' emission may ask)?"""
@@ -171,12 +173,9 @@ class Expressions:
         if ns not in ("", "math", "np") and backend.array_api() and any(
                 self.shapes.get(a) not in ((), None) for a in e.args):  # scipy.special.erf(x)
             raise backend.no_spelling(f"{ns}.{name}", e)  # of an array: NumPy's result
-        if ns == "np":
-            self.need("numpy")
-            return ast.Attribute(global_name("np"), name, ast.Load())
-        if ns == "math":
-            self.need("math")
-            return ast.Attribute(global_name("math"), name, ast.Load())
+        if ns == "np" or ns == "math":
+            self.need("numpy" if ns == "np" else "math")
+            return self._module_function(ns, name)
         if not ns:
             return global_name(name)
         self.need(module_import(ns))  # a function of another module
@@ -184,6 +183,17 @@ class Expressions:
         node = global_name(top)
         for part in rest + name.split("."):
             node = ast.Attribute(node, part, ast.Load())
+        return node
+
+    def _module_function(self, ns: str, name: str) -> ast.Attribute:
+        """``math.sin``: one node for every call of it in the function (a
+        long function calls a handful many times).  Sharing is safe: no
+        later step changes the node but :func:`alias_globals`, which renames
+        every marked ``math`` alike, and only once (its alias is not renamed)."""
+        key = (ns, name)
+        node = self._functions.get(key)
+        if node is None:
+            node = self._functions[key] = ast.Attribute(global_name(ns), name, _LOAD)
         return node
 
     def structural(self, e: Eqn, args: list) -> ast.expr:
