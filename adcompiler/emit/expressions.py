@@ -58,7 +58,7 @@ class Expressions:
         self.shapes: dict = {}
         #: var -> dtype kind ('b', 'i', 'f') where known (array-api backend)
         self.kinds: dict = {}
-        #: (namespace, name) -> the node of ``math.sin`` (:meth:`_module_function`)
+        #: (primitive, namespace) -> the node of ``math.sin`` (:meth:`_module_function`)
         self._functions: dict = {}
 
     def is_float(self, v) -> bool:
@@ -169,13 +169,12 @@ class Expressions:
             if not standard:
                 raise backend.no_spelling(f"np.{emitted_name(e.prim, ns)}", e)
             return backend.xp_name(standard[0])
+        if ns == "np" or ns == "math":
+            return self._module_function(e.prim, ns)
         name = emitted_name(e.prim, ns)
         if ns not in ("", "math", "np") and backend.array_api() and any(
                 self.shapes.get(a) not in ((), None) for a in e.args):  # scipy.special.erf(x)
             raise backend.no_spelling(f"{ns}.{name}", e)  # of an array: NumPy's result
-        if ns == "np" or ns == "math":
-            self.need("numpy" if ns == "np" else "math")
-            return self._module_function(ns, name)
         if not ns:
             return global_name(name)
         self.need(module_import(ns))  # a function of another module
@@ -185,15 +184,18 @@ class Expressions:
             node = ast.Attribute(node, part, ast.Load())
         return node
 
-    def _module_function(self, ns: str, name: str) -> ast.Attribute:
+    def _module_function(self, prim: str, ns: str) -> ast.Attribute:
         """``math.sin``: one node for every call of it in the function (a
-        long function calls a handful many times).  Sharing is safe: no
-        later step changes the node but :func:`alias_globals`, which renames
-        every marked ``math`` alike, and only once (its alias is not renamed)."""
-        key = (ns, name)
+        long function calls a handful many times), spelled and its module
+        noted once.  Sharing is safe: no later step changes the node but
+        :func:`alias_globals`, which renames every marked ``math`` alike,
+        and only once (its alias is not renamed)."""
+        key = (prim, ns)
         node = self._functions.get(key)
         if node is None:
-            node = self._functions[key] = ast.Attribute(global_name(ns), name, _LOAD)
+            self.need("numpy" if ns == "np" else "math")
+            node = ast.Attribute(global_name(ns), emitted_name(prim, ns), _LOAD)
+            self._functions[key] = node
         return node
 
     def structural(self, e: Eqn, args: list) -> ast.expr:
