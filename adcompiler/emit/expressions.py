@@ -60,6 +60,8 @@ class Expressions:
         self.kinds: dict = {}
         #: (primitive, namespace) -> the node of ``math.sin`` (:meth:`_module_function`)
         self._functions: dict = {}
+        #: local name -> the node reading it (:meth:`_load`)
+        self._loads: dict = {}
 
     def is_float(self, v) -> bool:
         """Is ``v`` known to hold floats (records' emission may ask)?"""
@@ -75,7 +77,17 @@ class Expressions:
         inlined = self.inline.inline.get(a)  # (the dict itself: this runs per operand)
         if inlined is not None:
             return self.value(inlined)
-        return ast.Name(self.names.names[a], _LOAD)
+        return self._load(self.names.names[a])
+
+    def _load(self, name: str) -> ast.Name:
+        """The read of local ``name``: one node for all of them (nothing
+        changes a local's read once built: :func:`alias_globals` renames
+        only reads made by :func:`global_name`), as Python's parser shares
+        ``Load``; a long function reads each name a few times."""
+        node = self._loads.get(name)
+        if node is None:
+            node = self._loads[name] = ast.Name(name, _LOAD)
+        return node
 
     def value(self, e: Eqn) -> ast.expr:
         called, tree, _, binop = self.forms.of(e)
@@ -86,12 +98,12 @@ class Expressions:
                 x = const_node(x.value, self)
             else:
                 sub = inline.get(x)
-                x = ast.Name(names[x], _LOAD) if sub is None else self.value(sub)
+                x = self._load(names[x]) if sub is None else self.value(sub)
             if isinstance(y, Const):
                 y = const_node(y.value, self)
             else:
                 sub = inline.get(y)
-                y = ast.Name(names[y], _LOAD) if sub is None else self.value(sub)
+                y = self._load(names[y]) if sub is None else self.value(sub)
             return ast.BinOp(x, binop, y)
         if e.prim == "global":  # read where it is used: the live array
             return ast.Name(e.param("name"), ast.Load())
@@ -106,7 +118,7 @@ class Expressions:
                     args.append(const_node(a.value, self))
                     continue
                 inlined = inline.get(a)
-                args.append(ast.Name(names[a], _LOAD) if inlined is None else self.value(inlined))
+                args.append(self._load(names[a]) if inlined is None else self.value(inlined))
         if binop is not None:
             return ast.BinOp(args[0], binop, args[1])
         if tree is not None:
