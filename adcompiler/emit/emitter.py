@@ -61,6 +61,7 @@ class Emitter:
         if shapes is not None and backend.array_api():
             self._standard_kinds(fn, shapes, floats)
         self.control = ControlFlow(self)
+        self._stores: dict = {}  # name -> the node storing to it (:meth:`targets`)
 
     def _standard_kinds(self, fn: Function, shapes: dict, floats) -> None:
         """What the array-api backend must know of the values' kinds: the
@@ -186,8 +187,12 @@ class Emitter:
         return self.control.while_(s)
 
     def targets(self, outs: tuple, pos: int) -> ast.expr:
-        if len(outs) == 1:
-            return ast.Name(self.namer.take(outs[0], pos), _STORE)
+        if len(outs) == 1:  # one node per name stored to (nothing changes it once built)
+            name = self.namer.take(outs[0], pos)
+            node = self._stores.get(name)
+            if node is None:
+                node = self._stores[name] = ast.Name(name, _STORE)
+            return node
         names = [ast.Name(self.namer.take(o, pos), _STORE) for o in outs]
         return ast.Tuple(names, _STORE)
 
