@@ -33,6 +33,8 @@ from .ufuncs import inplace_ufunc
 from .printer import comment_statement
 
 _AUG_OPS = {"add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "div": ast.Div}
+#: one node of each (operators have no fields: Python's parser shares them too)
+_AUG_NODES = {prim: op() for prim, op in _AUG_OPS.items()}
 #: operators whose result may update the first operand's name (``x_bar += c``)
 _AUG_PRIMS = frozenset(("add", "sub", "mul"))
 #: the context of every name stored (one node: Python's parser shares it too)
@@ -59,6 +61,7 @@ class Emitter:
         if shapes is not None and backend.array_api():
             self._standard_kinds(fn, shapes, floats)
         self.control = ControlFlow(self)
+        self._stores: dict = {}  # name -> the node storing to it (:meth:`targets`)
 
     def _standard_kinds(self, fn: Function, shapes: dict, floats) -> None:
         """What the array-api backend must know of the values' kinds: the
@@ -184,8 +187,12 @@ class Emitter:
         return self.control.while_(s)
 
     def targets(self, outs: tuple, pos: int) -> ast.expr:
-        if len(outs) == 1:
-            return ast.Name(self.namer.take(outs[0], pos), _STORE)
+        if len(outs) == 1:  # one node per name stored to (nothing changes it once built)
+            name = self.namer.take(outs[0], pos)
+            node = self._stores.get(name)
+            if node is None:
+                node = self._stores[name] = ast.Name(name, _STORE)
+            return node
         names = [ast.Name(self.namer.take(o, pos), _STORE) for o in outs]
         return ast.Tuple(names, _STORE)
 
@@ -210,8 +217,7 @@ class Emitter:
                 and isinstance(a, Var) and self.namer.names.get(a) == target.id
                 and a not in self.inl.inline
                 and self.own.may_update(a, outs[0]) and self.own.holds_floats(a)):
-            return [ast.AugAssign(ast.Name(target.id, _STORE), _AUG_OPS[e.prim](),
-                                  self.ex.operand(e, e.args[1]))]
+            return [ast.AugAssign(target, _AUG_NODES[e.prim], self.ex.operand(e, e.args[1]))]
         return [ast.Assign([target], value)]
 
     def push(self, e: Eqn, pos: int) -> list:

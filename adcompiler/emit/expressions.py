@@ -58,6 +58,10 @@ class Expressions:
         self.shapes: dict = {}
         #: var -> dtype kind ('b', 'i', 'f') where known (array-api backend)
         self.kinds: dict = {}
+        #: (primitive, namespace) -> the node of ``math.sin`` (:meth:`_module_function`)
+        self._functions: dict = {}
+        #: local name -> the node reading it (:meth:`_load`)
+        self._loads: dict = {}
 
     def is_float(self, v) -> bool:
         """Is ``v`` known to hold floats (records' emission may ask)?"""
@@ -73,13 +77,34 @@ class Expressions:
         inlined = self.inline.inline.get(a)  # (the dict itself: this runs per operand)
         if inlined is not None:
             return self.value(inlined)
-        return ast.Name(self.names.names[a], _LOAD)
+        return self._load(self.names.names[a])
+
+    def _load(self, name: str) -> ast.Name:
+        """The read of local ``name``: one node for all of them (nothing
+        changes a local's read once built: :func:`alias_globals` renames
+        only reads made by :func:`global_name`), as Python's parser shares
+        ``Load``; a long function reads each name a few times."""
+        node = self._loads.get(name)
+        if node is None:
+            node = self._loads[name] = ast.Name(name, _LOAD)
+        return node
 
     def value(self, e: Eqn) -> ast.expr:
         called, tree, _, binop = self.forms.of(e)
         if binop is not None and not self.masks and not self.ints:
             x, y = e.args  # the commonest form, known from the kind: ``x op y``
-            return ast.BinOp(self.expr(x), binop, self.expr(y))
+            inline, names = self.inline.inline, self.names.names  # (expr, unrolled)
+            if isinstance(x, Const):
+                x = const_node(x.value, self)
+            else:
+                sub = inline.get(x)
+                x = self._load(names[x]) if sub is None else self.value(sub)
+            if isinstance(y, Const):
+                y = const_node(y.value, self)
+            else:
+                sub = inline.get(y)
+                y = self._load(names[y]) if sub is None else self.value(sub)
+            return ast.BinOp(x, binop, y)
         if e.prim == "global":  # read where it is used: the live array
             return ast.Name(e.param("name"), ast.Load())
         p = PRIMS[e.prim]
@@ -93,7 +118,7 @@ class Expressions:
                     args.append(const_node(a.value, self))
                     continue
                 inlined = inline.get(a)
-                args.append(ast.Name(names[a], _LOAD) if inlined is None else self.value(inlined))
+                args.append(self._load(names[a]) if inlined is None else self.value(inlined))
         if binop is not None:
             return ast.BinOp(args[0], binop, args[1])
         if tree is not None:
@@ -156,16 +181,12 @@ class Expressions:
             if not standard:
                 raise backend.no_spelling(f"np.{emitted_name(e.prim, ns)}", e)
             return backend.xp_name(standard[0])
+        if ns == "np" or ns == "math":
+            return self._module_function(e.prim, ns)
         name = emitted_name(e.prim, ns)
         if ns not in ("", "math", "np") and backend.array_api() and any(
                 self.shapes.get(a) not in ((), None) for a in e.args):  # scipy.special.erf(x)
             raise backend.no_spelling(f"{ns}.{name}", e)  # of an array: NumPy's result
-        if ns == "np":
-            self.need("numpy")
-            return ast.Attribute(global_name("np"), name, ast.Load())
-        if ns == "math":
-            self.need("math")
-            return ast.Attribute(global_name("math"), name, ast.Load())
         if not ns:
             return global_name(name)
         self.need(module_import(ns))  # a function of another module
@@ -173,6 +194,20 @@ class Expressions:
         node = global_name(top)
         for part in rest + name.split("."):
             node = ast.Attribute(node, part, ast.Load())
+        return node
+
+    def _module_function(self, prim: str, ns: str) -> ast.Attribute:
+        """``math.sin``: one node for every call of it in the function (a
+        long function calls a handful many times), spelled and its module
+        noted once.  Sharing is safe: no later step changes the node but
+        :func:`alias_globals`, which renames every marked ``math`` alike,
+        and only once (its alias is not renamed)."""
+        key = (prim, ns)
+        node = self._functions.get(key)
+        if node is None:
+            self.need("numpy" if ns == "np" else "math")
+            node = ast.Attribute(global_name(ns), emitted_name(prim, ns), _LOAD)
+            self._functions[key] = node
         return node
 
     def structural(self, e: Eqn, args: list) -> ast.expr:

@@ -17,6 +17,8 @@ def opaque_defs(program, functions: list) -> list:
     """Statements (imports first) defining the opaque custom functions that
     ``functions`` call, and what they read from their modules."""
     custom = getattr(program, "custom", None) or {}
+    if not any(info.opaque is not None for info in custom.values()):
+        return []  # nothing to carry: no walk of the functions (a tenth of a long one's writing)
     called = {s.param("fn") for fn in functions for s in walk(fn.body)
               if isinstance(s, Eqn) and s.prim == "call"}
     emitted = {fn.name for fn in functions}

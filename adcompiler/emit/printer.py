@@ -15,9 +15,7 @@ import re
 import warnings
 
 from .jitmodule import decorated
-from .pyprint import module_source
-
-COMMENT_MARK = "\u00a7adc-comment\u00a7 "
+from .pyprint import COMMENT_MARK, module_source
 
 with warnings.catch_warnings():  # astor 0.8 touches ast.Num, deprecated on 3.12+
     warnings.simplefilter("ignore", DeprecationWarning)

@@ -24,6 +24,9 @@ import math
 #: the longest line astor leaves as it is
 WIDTH = 79
 
+#: how a comment statement's name begins (emit/printer.py: comment_statement)
+COMMENT_MARK = "\u00a7adc-comment\u00a7 "
+
 # How tightly a position binds its expression (higher: tighter).
 ASSIGN, STATEMENT, HEADER, RETURN, INDEX = 3, 5, 9, 11, 13
 TUPLE, ITEM, TEST, ONE_ARG, IFEXP = 19, 21, 23, 25, 27
@@ -61,10 +64,12 @@ def expr(node: ast.AST, outer: int = TIGHTEST) -> str:
 
 def _binop(node: ast.BinOp, outer: int) -> str:
     text, own = _BINARY_TEXT[type(node.op)]
+    left, right = node.left, node.right
     if own == POW:
-        text = expr(node.left, POW + 1) + text + expr(node.right, POW_RIGHT)
-    else:
-        text = expr(node.left, own) + text + expr(node.right, own + 1)
+        text = expr(left, POW + 1) + text + expr(right, POW_RIGHT)
+    else:  # a name operand is its text (most operands: no call for it)
+        text = ((left.id if type(left) is ast.Name else expr(left, own)) + text
+                + (right.id if type(right) is ast.Name else expr(right, own + 1)))
     return text if own >= outer else "(" + text + ")"
 
 
@@ -99,7 +104,7 @@ def _ifexp(node: ast.IfExp, outer: int) -> str:
 def _call(node: ast.Call, outer: int) -> str:
     args, keywords = node.args, node.keywords
     each = ITEM if len(args) + len(keywords) > 1 else ONE_ARG
-    parts = [expr(a, each) for a in args]
+    parts = [a.id if type(a) is ast.Name else expr(a, each) for a in args]
     for k in keywords:
         parts.append((k.arg + "=" if k.arg else "**") + expr(k.value, ITEM))
     return expr(node.func) + "(" + ", ".join(parts) + ")"
@@ -198,8 +203,17 @@ def module_source(module: ast.Module) -> str:
 
 def _block(body: list, depth: int, out: list, state: list) -> None:
     indent = "    " * depth
+    width = WIDTH - len(indent)
+    append = out.append
     for node in body:
         kind = type(node)
+        if kind is ast.Expr and type(node.value) is ast.Name:
+            name = node.value.id
+            if name.startswith(COMMENT_MARK) and len(name) <= width and "\n" not in name:
+                # a comment line (printer.comment_statement), written as its
+                # ``#`` line here: the printer's pattern then has none to find
+                _line(indent + "# " + name[len(COMMENT_MARK):], out, state, 1)
+                continue
         try:
             text = _SIMPLE[kind](node)
         except KeyError:
@@ -209,10 +223,14 @@ def _block(body: list, depth: int, out: list, state: list) -> None:
             text = None
         if text is None or "\n" in text:
             _line(_by_astor(node, depth), out, state, 1)
-        elif len(text) + len(indent) > WIDTH:
+        elif len(text) > width:
             _line(_long(node, depth), out, state, 1)
-        else:
+        elif state[0] > 1:
             _line(indent + text, out, state, 1)
+        else:  # (_line, unrolled: the commonest line, no blank line owed)
+            append("\n")
+            append(indent + text)
+            state[0] = 0
 
 
 def _line(text: str, out: list, state: list, newlines: int) -> None:
@@ -332,11 +350,16 @@ def _except_header(node: ast.ExceptHandler) -> str:
 
 
 def _assign(node: ast.Assign) -> str:
-    return "".join([expr(t, ASSIGN) + " = " for t in node.targets]) + expr(node.value, ASSIGN)
+    targets = node.targets
+    if len(targets) == 1 and type(targets[0]) is ast.Name:  # the commonest: ``name = ...``
+        return targets[0].id + " = " + expr(node.value, ASSIGN)
+    return "".join([expr(t, ASSIGN) + " = " for t in targets]) + expr(node.value, ASSIGN)
 
 
 def _augassign(node: ast.AugAssign) -> str:
-    return expr(node.target, STATEMENT) + _AUG_TEXT[type(node.op)] + expr(node.value, STATEMENT)
+    target = node.target
+    return ((target.id if type(target) is ast.Name else expr(target, STATEMENT))
+            + _AUG_TEXT[type(node.op)] + expr(node.value, STATEMENT))
 
 
 def _expr_statement(node: ast.Expr) -> str:
