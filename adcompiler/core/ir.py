@@ -15,6 +15,7 @@ scope), which keeps the IR close to the Python it comes from and goes back to.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterator, Union
 
@@ -228,22 +229,24 @@ def reads_and_binds(block: Block) -> tuple:
 
 
 def uses(block: Block) -> dict:
-    """How many times each variable is read in ``block`` (recursively)."""
-    counts: dict = {}
+    """How many times each variable is read in ``block`` (recursively).
+    (The reads are gathered into one list and counted by ``Counter``'s C
+    loop: at 10 000 statements a dict update per read was most of the
+    schedule pass.)"""
+    reads: list = []
 
     def visit(b: Block) -> None:
         for stmt in b.stmts:
-            for a in stmt_inputs(stmt):
-                if isinstance(a, Var):
-                    counts[a] = counts.get(a, 0) + 1
+            if type(stmt) is Eqn:
+                reads.extend(stmt.args)
+                continue
+            reads.extend(stmt_inputs(stmt))
             for sub in sub_blocks(stmt):
                 visit(sub)
-        for a in b.results:
-            if isinstance(a, Var):
-                counts[a] = counts.get(a, 0) + 1
+        reads.extend(b.results)
 
     visit(block)
-    return counts
+    return dict(Counter([a for a in reads if isinstance(a, Var)]))
 
 
 # ---------------------------------------------------------------- builder
