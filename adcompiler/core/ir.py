@@ -233,6 +233,11 @@ def uses(block: Block) -> dict:
     (The reads are gathered into one list and counted by ``Counter``'s C
     loop: at 10 000 statements a dict update per read was most of the
     schedule pass.)"""
+    return dict(Counter([a for a in reads_in(block) if isinstance(a, Var)]))
+
+
+def reads_in(block: Block) -> list:
+    """Every atom ``block`` reads (recursively; a variable once per read)."""
     reads: list = []
 
     def visit(b: Block) -> None:
@@ -246,7 +251,7 @@ def uses(block: Block) -> dict:
         reads.extend(b.results)
 
     visit(block)
-    return dict(Counter([a for a in reads if isinstance(a, Var)]))
+    return reads
 
 
 # ---------------------------------------------------------------- builder
