@@ -16,11 +16,11 @@ scope), which keeps the IR close to the Python it comes from and goes back to.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator, Union
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Var:
     """An SSA value.  ``name`` is unique in its function and is its identity;
     ``hint`` is the user's name it came from ('' for temporaries), metadata
@@ -28,6 +28,7 @@ class Var:
 
     name: str
     hint: str = ""
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:  # short, for IR dumps and test failures
         return self.name
@@ -88,7 +89,7 @@ class Loc:
 NOLOC = Loc()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Eqn:
     """``outs = prim(*args, **params)``: one primitive, one Wengert-list line."""
 
