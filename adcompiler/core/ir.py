@@ -47,7 +47,7 @@ class Var:
         return Var, (self.name, self.hint)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Const:
     """A literal: a float, int, bool, None or a tuple of those."""
 
@@ -73,7 +73,7 @@ def _same(a: object, b: object) -> bool:
 Atom = Union[Var, Const]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Loc:
     """Where a statement came from: source line and column, and the line's text."""
 
@@ -110,7 +110,7 @@ class Eqn:
         return default
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """A sequence of statements.  ``params`` are bound on entry (loop index and
     carried values); ``results`` are what the block hands to its parent."""
@@ -120,7 +120,7 @@ class Block:
     results: tuple
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class If:
     outs: tuple
     pred: Atom
@@ -129,7 +129,7 @@ class If:
     loc: Loc = NOLOC
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ForRange:
     """``for idx in range(start, stop, step)``; ``body.params`` is
     ``(idx, *carried)`` and ``body.results`` the next carried values."""
@@ -144,7 +144,7 @@ class ForRange:
     reverse: bool = False  # iterate ``reversed(range(...))`` (adjoint loops)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class While:
     """``cond.params`` and ``body.params`` are the carried values;
     ``cond.results`` is ``(predicate,)``."""
