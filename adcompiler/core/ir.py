@@ -19,8 +19,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterator, Union
 
+from .node import node
 
-@dataclass(frozen=True, eq=False, slots=True)
+
+@node(eq=False)
 class Var:
     """An SSA value.  ``name`` is unique in its function and is its identity;
     ``hint`` is the user's name it came from ('' for temporaries), metadata
@@ -47,7 +49,7 @@ class Var:
         return Var, (self.name, self.hint)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Const:
     """A literal: a float, int, bool, None or a tuple of those."""
 
@@ -73,7 +75,7 @@ def _same(a: object, b: object) -> bool:
 Atom = Union[Var, Const]
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Loc:
     """Where a statement came from: source line and column, and the line's text."""
 
@@ -89,7 +91,7 @@ class Loc:
 NOLOC = Loc()
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Eqn:
     """``outs = prim(*args, **params)``: one primitive, one Wengert-list line."""
 
@@ -110,7 +112,7 @@ class Eqn:
         return default
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class Block:
     """A sequence of statements.  ``params`` are bound on entry (loop index and
     carried values); ``results`` are what the block hands to its parent."""
@@ -120,7 +122,7 @@ class Block:
     results: tuple
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class If:
     outs: tuple
     pred: Atom
@@ -129,7 +131,7 @@ class If:
     loc: Loc = NOLOC
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class ForRange:
     """``for idx in range(start, stop, step)``; ``body.params`` is
     ``(idx, *carried)`` and ``body.results`` the next carried values."""
@@ -144,7 +146,7 @@ class ForRange:
     reverse: bool = False  # iterate ``reversed(range(...))`` (adjoint loops)
 
 
-@dataclass(frozen=True, slots=True)
+@node
 class While:
     """``cond.params`` and ``body.params`` are the carried values;
     ``cond.results`` is ``(predicate,)``."""
