@@ -23,7 +23,7 @@ gains little from it.
 from __future__ import annotations
 
 from ..arrays.shapes import SCALAR, Inference
-from ..core.ir import Block, Const, Eqn, ForRange, Function, If, While, walk
+from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Var, While, walk
 
 CONVERTING = frozenset({"add", "sub", "mul", "div"})  # int operand -> float, exactly
 EXACT = 2 ** 53  # every int up to this magnitude is a float exactly
@@ -60,6 +60,8 @@ def _eqn(e: Eqn, kinds: dict) -> Eqn:
     if e.prim not in CONVERTING or len(e.args) != 2:
         return e
     a, b = e.args
+    if type(a) is Var and type(b) is Var:  # (the commonest: no literal)
+        return e
     if _small_int(a) and kinds.get(b) == "f":
         return Eqn(e.outs, e.prim, (Const(float(a.value)), b), e.params, e.loc)
     if _small_int(b) and kinds.get(a) == "f":
