@@ -35,6 +35,7 @@ class Inference:
         self.callee_shapes = callee_shapes  # fn(key, arg shapes) -> result shapes, or None
         self.sizes = Sizes()  # integer values that are sizes: len(x), x.shape[0] - 1
         self.filename = "<unknown>"
+        self.kinds: dict = {}  # primitive -> _dtype_kind(primitive), for this run
 
     def of(self, a):
         if isinstance(a, Const):
@@ -60,7 +61,10 @@ class Inference:
     def block(self, block: Block) -> None:
         for s in block.stmts:
             if isinstance(s, Eqn):
-                self.eqn(s)
+                if self.dtypes_only:
+                    self.eqn_dtype(s)
+                else:
+                    self.eqn(s)
             elif isinstance(s, If):
                 self.block(s.then)
                 self.block(s.orelse)
@@ -162,19 +166,25 @@ class Inference:
         self.sizes.note(e, args)
 
     def eqn_dtype(self, e: Eqn) -> None:
+        # (every equation of a function passes here: the primitive's kind is
+        # looked up once per run, and the common cases decided first)
         if not e.outs:
             return
-        kind, floats = _dtype_kind(e.prim)
+        known = self.kinds.get(e.prim)
+        if known is None:
+            known = self.kinds[e.prim] = _dtype_kind(e.prim)
+        kind, floats = known
+        out, dtypes = e.outs[0], self.dtypes
         if kind in ("b", "i"):
-            self.dtypes[e.outs[0]] = kind
+            dtypes[out] = kind
         elif kind == "global":
-            self.dtypes[e.outs[0]] = e.param("kind")
-        elif kind == "part" and self.dtypes.get(e.args[0]) in ("i", "b"):
-            self.dtypes[e.outs[0]] = self.dtypes[e.args[0]]  # c[:, 0] of integers: integers
-        elif kind != "push" and self.makes_float(e, floats):
-            self.dtypes[e.outs[0]] = "f"
+            dtypes[out] = e.param("kind")
+        elif kind == "part" and dtypes.get(e.args[0]) in ("i", "b"):
+            dtypes[out] = dtypes[e.args[0]]  # c[:, 0] of integers: integers
+        elif kind != "push" and (floats == "always" or self.makes_float(e, floats)):
+            dtypes[out] = "f"
         else:  # unknown (a loop's body walked again may have said otherwise)
-            self.dtypes.pop(e.outs[0], None)
+            dtypes.pop(out, None)
 
     def check_broadcast(self, e: Eqn, args: list) -> None:
         """Operands whose sizes can never broadcast (3 against 4, or two
@@ -225,8 +235,11 @@ class Inference:
         (``''``) -- from the record (:func:`_dtype_kind`)."""
         if floats == "always":
             return True
-        if floats == "any" and any(self.dtype(a) == "f" for a in e.args[:3]):
-            return True
+        if floats == "any":
+            for a in e.args[:3]:
+                if (isinstance(a.value, float) if type(a) is Const
+                        else self.dtypes.get(a) == "f"):
+                    return True
         return bool(e.param("as_float"))
 
     def call(self, e: Eqn, args: list) -> list:

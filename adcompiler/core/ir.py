@@ -15,11 +15,14 @@ scope), which keeps the IR close to the Python it comes from and goes back to.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Iterator, Union
 
+from .node import node
 
-@dataclass(frozen=True, eq=False)
+
+@node(eq=False)
 class Var:
     """An SSA value.  ``name`` is unique in its function and is its identity;
     ``hint`` is the user's name it came from ('' for temporaries), metadata
@@ -27,6 +30,7 @@ class Var:
 
     name: str
     hint: str = ""
+    _hash: int = field(init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:  # short, for IR dumps and test failures
         return self.name
@@ -45,7 +49,7 @@ class Var:
         return Var, (self.name, self.hint)
 
 
-@dataclass(frozen=True)
+@node
 class Const:
     """A literal: a float, int, bool, None or a tuple of those."""
 
@@ -71,7 +75,7 @@ def _same(a: object, b: object) -> bool:
 Atom = Union[Var, Const]
 
 
-@dataclass(frozen=True)
+@node
 class Loc:
     """Where a statement came from: source line and column, and the line's text."""
 
@@ -87,7 +91,7 @@ class Loc:
 NOLOC = Loc()
 
 
-@dataclass(frozen=True)
+@node
 class Eqn:
     """``outs = prim(*args, **params)``: one primitive, one Wengert-list line."""
 
@@ -108,7 +112,7 @@ class Eqn:
         return default
 
 
-@dataclass(frozen=True)
+@node
 class Block:
     """A sequence of statements.  ``params`` are bound on entry (loop index and
     carried values); ``results`` are what the block hands to its parent."""
@@ -118,7 +122,7 @@ class Block:
     results: tuple
 
 
-@dataclass(frozen=True)
+@node
 class If:
     outs: tuple
     pred: Atom
@@ -127,7 +131,7 @@ class If:
     loc: Loc = NOLOC
 
 
-@dataclass(frozen=True)
+@node
 class ForRange:
     """``for idx in range(start, stop, step)``; ``body.params`` is
     ``(idx, *carried)`` and ``body.results`` the next carried values."""
@@ -142,7 +146,7 @@ class ForRange:
     reverse: bool = False  # iterate ``reversed(range(...))`` (adjoint loops)
 
 
-@dataclass(frozen=True)
+@node
 class While:
     """``cond.params`` and ``body.params`` are the carried values;
     ``cond.results`` is ``(predicate,)``."""
@@ -228,22 +232,29 @@ def reads_and_binds(block: Block) -> tuple:
 
 
 def uses(block: Block) -> dict:
-    """How many times each variable is read in ``block`` (recursively)."""
-    counts: dict = {}
+    """How many times each variable is read in ``block`` (recursively).
+    (The reads are gathered into one list and counted by ``Counter``'s C
+    loop: at 10 000 statements a dict update per read was most of the
+    schedule pass.)"""
+    return dict(Counter([a for a in reads_in(block) if isinstance(a, Var)]))
+
+
+def reads_in(block: Block) -> list:
+    """Every atom ``block`` reads (recursively; a variable once per read)."""
+    reads: list = []
 
     def visit(b: Block) -> None:
         for stmt in b.stmts:
-            for a in stmt_inputs(stmt):
-                if isinstance(a, Var):
-                    counts[a] = counts.get(a, 0) + 1
+            if type(stmt) is Eqn:
+                reads.extend(stmt.args)
+                continue
+            reads.extend(stmt_inputs(stmt))
             for sub in sub_blocks(stmt):
                 visit(sub)
-        for a in b.results:
-            if isinstance(a, Var):
-                counts[a] = counts.get(a, 0) + 1
+        reads.extend(b.results)
 
     visit(block)
-    return counts
+    return reads
 
 
 # ---------------------------------------------------------------- builder

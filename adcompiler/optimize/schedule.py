@@ -20,8 +20,10 @@ so does the source order.
 """
 from __future__ import annotations
 
-from ..core.ir import (Block, Eqn, ForRange, Function, If, Var, While, free_vars, stmt_inputs,
-                       uses)
+from collections import Counter
+
+from ..core.ir import (Block, Eqn, ForRange, Function, If, Var, While, free_vars, reads_in,
+                       stmt_inputs)
 from ..prims.primitives import PRIMS
 
 _STAYS = frozenset({"call", "check"})  # a helper may have effects; a check must not move
@@ -40,7 +42,7 @@ def _block(block: Block) -> Block:
     when nothing changed)."""
     out, changed = [], False
     for s in block.stmts:
-        new = _stmt(s)
+        new = s if type(s) is Eqn else _stmt(s)  # (most are equations: no call)
         changed = changed or new is not s
         out.append(new)
     return Block(block.params, tuple(out), block.results) if changed else block
@@ -80,7 +82,7 @@ def _carried_first(body: Block, offset: int) -> Block:
 def _reorder(stmts: list, old: Var, new: Var, results: tuple, reads: "_Reads"):
     """``stmts`` with the movable statements after ``new``'s definition moved
     just above it, or None when ``old`` would still be read after it."""
-    made = reads.defs.get(new)
+    made = reads.defs.get(new.name)
     if made is None or old in results:
         return None
     at = next(k for k in range(len(stmts) - 1, -1, -1) if stmts[k] is made)
@@ -106,8 +108,15 @@ class _Reads:
     where it is read, so ``old`` is read there."""
 
     def __init__(self, body: Block) -> None:
-        self.counts = uses(body)
-        self.defs = {o: s for s in body.stmts if isinstance(s, Eqn) for o in s.outs}
+        # (keyed by name, a variable's identity: a str hashes in C, and a
+        # 10 000-statement body is counted here)
+        var = Var
+        self.counts = Counter([a.name for a in reads_in(body) if type(a) is var])
+        self.defs = defs = {}
+        for s in body.stmts:
+            if type(s) is Eqn:
+                for o in s.outs:
+                    defs[o.name] = s
 
     def reads(self, s, old: Var) -> bool:
         line = s.loc.line
@@ -125,9 +134,9 @@ class _Reads:
             a = todo.pop()
             if a == old:
                 return True
-            e = self.defs.get(a) if isinstance(a, Var) else None
+            e = self.defs.get(a.name) if type(a) is Var else None
             if e is not None and len(e.outs) == 1 and e.loc.line == line \
-                    and self.counts.get(a) == 1:
+                    and self.counts.get(a.name) == 1:
                 todo.extend(e.args)
         return False
 
