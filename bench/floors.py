@@ -1,6 +1,7 @@
 """The measured floors the Targets table gives as reasons where a target is
 not met: what calling any Python object costs over the function it forwards
-to (the least ``grad()`` can add), what testing an array argument costs
+to (the least ``grad()`` can add), what the guarded copy ``grad(f)`` runs
+costs over the emitted function (its tests), what testing an array argument costs
 (its type, dtype and shape: what keeps a call with other shapes from running
 code specialised to these), what calling a numba function costs
 before it does any work, and the time of ``f`` itself compiled by numba
@@ -16,7 +17,9 @@ import functools
 import inspect
 
 EMITTED = "adcompiler"  # the row's column of the emitted gradient
+WRAPPED = "adcompiler grad()"  # the row's column of grad(f): its guarded copy is a floor
 FORWARD = "floor: forwarding instance"
+GUARDED = "floor: guarded copy"
 TESTED, UNTESTED = "floor: array tests", "floor: no array tests"
 NOTHING, NUMBA_F = "floor: numba call", "floor: f by numba"
 
@@ -29,15 +32,31 @@ class _Forward(functools.partial):
 def columns(wl, args: tuple, row_columns: dict) -> dict:
     """``{name: (call, args)}``: the floors' callables for workload ``wl``,
     given the row's own columns (the emitted gradient, when it compiled)."""
+    out = _guarded(row_columns)
     if wl.kind != "scalar":
-        return _array_tests(args)
+        return {**out, **_array_tests(args)}
     if EMITTED not in row_columns:
-        return {}
+        return out
     emitted, emitted_args = row_columns[EMITTED]
-    out = {FORWARD: (_Forward(emitted), emitted_args)}
+    out[FORWARD] = (_Forward(emitted), emitted_args)
     if wl.loop:
         out.update(_numba_floors(wl, args))
     return out
+
+
+def _guarded(row_columns: dict) -> dict:
+    """The function ``grad(f)`` calls once its fast path is installed (the
+    emitted code with the guard's tests in front, api/fused.py), called
+    directly: against the emitted function it measures the guard, against
+    ``grad(f)`` the call of the instance."""
+    if WRAPPED not in row_columns or EMITTED not in row_columns:
+        return {}
+    wrapped, wrapped_args = row_columns[WRAPPED]
+    inner = getattr(wrapped, "func", None)
+    if not isinstance(wrapped, functools.partial) or wrapped.args or wrapped.keywords \
+            or not callable(inner):
+        return {}
+    return {GUARDED: (inner, wrapped_args)}
 
 
 def from_times(times: dict) -> dict:
@@ -46,6 +65,8 @@ def from_times(times: dict) -> dict:
     out = {}
     if FORWARD in times:
         out["instance"] = max(0.0, times[FORWARD] - times[EMITTED])
+    if GUARDED in times:
+        out["guard"] = max(0.0, times[GUARDED] - times[EMITTED])
     if TESTED in times:
         out["array tests"] = max(0.0, times[TESTED] - times[UNTESTED])
     if NOTHING in times:

@@ -184,10 +184,13 @@ def _scalar_reason(r, ours: float) -> str:
 def _numpy_reason(r, floors: dict) -> str:
     emitted = _ratio(r, OURS, "hand-written")
     extra = r.cells[WRAPPED].seconds - r.cells[OURS].seconds
-    tests = floors.get("array tests")
+    tests, guard = floors.get("array tests"), floors.get("guard")
     tested = "" if tests is None else (
         f"; testing each array argument's type, dtype and shape (the code is specialised "
         f"to them) costs {tests * 1e6:.2f} µs")
+    if guard is not None:
+        tested += (f"; the whole guard (those tests, the globals the code read, the result) "
+                   f"{guard * 1e6:.2f} µs, calling the instance the rest")
     return (f"the emitted gradient alone costs {emitted:.2f}× hand-written; grad() adds "
             f"{extra * 1e6:+.2f} µs{tested}")
 
@@ -199,12 +202,13 @@ def _wrapper_and_jit(r, floors: dict) -> list:
     wrapped, emitted = r.cells.get(WRAPPED), r.cells[OURS]
     if wrapped is not None and wrapped.seconds is not None:
         extra = wrapped.seconds - emitted.seconds
-        floor = floors.get("instance")
+        floor, guard = floors.get("instance"), floors.get("guard")
         reason = "" if floor is None else (
             f"calling any instance of a Python class that only forwards the call costs "
             f"{floor * 1e6:+.2f} µs here (measured with a bare functools.partial subclass, "
             "what grad() returns); the guard's tests of the argument types and globals, "
-            "the rest")
+            + ("the rest" if guard is None else
+               f"{guard * 1e6:.2f} µs (its copy of the emitted code called directly)"))
         out.append((f"{r.name}: grad() within 0.1 µs of the emitted function",
                     f"{extra * 1e6:+.2f} µs", extra <= WRAPPER_LIMIT, reason))
     jit = _ratio(r, JIT)

@@ -46,18 +46,20 @@ def test_a_target_not_met_says_the_measured_reason():
     rows = [_row("slow", "scalar", 1 * US, True, hand=2 * US, ours=3 * US, wrapped=3.3 * US,
                  jit=0.5 * US),
             _row("numpy", "numpy", 10 * US, hand=20 * US, ours=25 * US, wrapped=26 * US)]
-    floors = {"slow": {"instance": 0.06 * US, "numba call": 0.1 * US, "f by numba": 0.2 * US},
-              "numpy": {"array tests": 0.4 * US}}
+    floors = {"slow": {"instance": 0.06 * US, "guard": 0.2 * US, "numba call": 0.1 * US,
+                       "f by numba": 0.2 * US},
+              "numpy": {"array tests": 0.4 * US, "guard": 0.7 * US}}
     table = _table(rows, floors)
     fig, ok, why = table["slow: grad() ≤ 2.0× f (loop)"]
     assert not ok and "emitted gradient alone costs 3.00× f" in why and "+0.30 µs" in why
     fig, ok, why = table["slow: grad() within 0.1 µs of the emitted function"]
-    assert not ok and "+0.06 µs" in why
+    assert not ok and "+0.06 µs" in why and "globals, 0.20 µs" in why
     fig, ok, why = table["slow: grad(f, jit=True) below 0.2× f"]
     assert not ok and "0.10 µs = 0.10× f" in why and "0.20 µs = 0.20× f" in why
     fig, ok, why = table["numpy: grad() ≤ 1.0× hand-written"]
     assert not ok and "1.25× hand-written" in why and "+1.00 µs" in why
     assert "type, dtype and shape" in why and "costs 0.40 µs" in why
+    assert "the whole guard" in why and "0.70 µs" in why
     text = report.markdown(rows, SEEDS, {}, {"n": 1, "peak_bytes": 1, "bytes_per_iteration": 8,
                                              "seconds": {"f": 1, "adcompiler": 1,
                                                          "hand-written": 1}}, {}, {}, floors)

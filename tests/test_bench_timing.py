@@ -106,3 +106,21 @@ def test_array_floors_are_the_difference_of_two_columns():
         assert call(*call_args) is True
     got = floors.from_times({floors.TESTED: 1.5e-6, floors.UNTESTED: 1.0e-6})
     assert set(got) == {"array tests"} and abs(got["array tests"] - 0.5e-6) < 1e-15
+
+
+def test_the_guard_is_the_guarded_copy_against_the_emitted_function():
+    """grad(f)'s own fast path, called directly, is a column beside the
+    emitted function: the difference is the guard, the rest of grad()'s
+    extra the call of the instance."""
+    import adcompiler
+    wl = WORKLOADS[0]
+    args = wl.make_args(True)
+    g = adcompiler.grad(wl.f)
+    g(*args)
+    row_columns = {floors.EMITTED: (wl.hand, args), floors.WRAPPED: (g, args)}
+    extra = floors.columns(wl, args, row_columns)
+    call, call_args = extra[floors.GUARDED]
+    assert call is g.func and call(*call_args) == g(*args)
+    got = floors.from_times({floors.EMITTED: 1.0e-6, floors.GUARDED: 1.25e-6})
+    assert abs(got["guard"] - 0.25e-6) < 1e-15
+    assert floors.GUARDED not in floors.columns(wl, args, {floors.EMITTED: (wl.hand, args)})
