@@ -202,6 +202,14 @@ class Liveness:
                     return True
         return False
 
+    def last_read(self, v) -> int | None:
+        """The position of ``v``'s last read (-1: none, as for ``None``),
+        which answers :meth:`live_after` for every position; None while a
+        branch is emitted (then reads in its sibling do not count)."""
+        if self.excluded:
+            return None
+        return self.last.get(v, -1)
+
     def dies_by(self, v, pos: int) -> bool:
         """Is ``pos`` at or after ``v``'s last read?"""
         return self.last.get(v, -1) <= pos
