@@ -94,7 +94,7 @@ class ControlFlow:
         bounds = [self.em.expr(a) for a in (s.start, s.stop, s.step)]
         names, pre = self.loop_slots(s, s.body.params[1:], s.body.results)
         idx = s.body.params[0]
-        pop = self.walks.get(id(s)) if idx not in self.live.last else None
+        pop = self.walks.get(id(s)) if not self.live.is_read(idx) else None
         if pop is not None:  # for v in reversed(tape): no index, no pop() call
             self.walked_pops.add(id(pop))
             target = self.em.targets(pop.outs, self.live.start[id(pop)])
@@ -102,7 +102,7 @@ class ControlFlow:
             body = self.em.block(s.body) + self.copies(names, s.body.results)
             self.namer.release(names, s.outs)
             return pre + [ast.For(target, iterator, body or [ast.Pass()], [])]
-        idx_name = self.namer.take(idx, self.live.start[id(s)]) if idx in self.live.last else "_"
+        idx_name = self.namer.take(idx, self.live.start[id(s)]) if self.live.is_read(idx) else "_"
         body = self.em.block(s.body) + self.copies(names, s.body.results)
         self.namer.release(names, s.outs)
         iterator = ast.Call(global_name("range"), range_args(bounds), [])

@@ -85,7 +85,7 @@ class Ownership:
 
 class Liveness:
     """Positions of statements (``start``/``end`` by statement id), of reads
-    (``reads``, ``last`` by variable) and of blocks (``ranges``).  ``inl``
+    (``reads``, ``last_at`` by variable name) and of blocks (``ranges``).  ``inl``
     (inlining.Inlining) tells which values are written into their use."""
 
     def __init__(self, inl) -> None:
@@ -93,9 +93,11 @@ class Liveness:
         self.pos = 0
         self.start: dict = {}
         self.end: dict = {}
-        self.def_loops: dict = {}  # var -> tuple of enclosing loop ids at definition
-        self.last: dict = {}  # var -> last position it is read
-        self.reads: dict = {}  # var -> positions it is read at
+        # keyed by a variable's name (Vars are equal by name; a Var hashes in
+        # Python, its name in C, and these are asked of every atom):
+        self.def_loops: dict = {}  # name -> tuple of enclosing loop ids at definition
+        self.last_at: dict = {}  # name -> last position it is read
+        self.reads: dict = {}  # name -> positions it is read at
         self.ranges: dict = {}  # block id -> (first, last) position inside it
         self.excluded: list = []  # ranges of sibling branches while emitting a branch
         self.pending: list = []
@@ -103,16 +105,16 @@ class Liveness:
 
     def run(self, fn: Function) -> None:
         for p in fn.params:
-            self.def_loops[p] = ()
+            self.def_loops[p.name] = ()
         self.inlined = {id(e) for e in self.inline.values()}
         self.number(fn.body, ())
         self.resolve()
-        self.last = {v: max(seen) for v, seen in self.reads.items()}
+        self.last_at = {v: max(seen) for v, seen in self.reads.items()}
         for p in fn.params:
             # an unread parameter is dead at once, but parameters are bound
             # together: keep each alive past the signature so names differ
-            self.last[p] = max(self.last.get(p, -1), 1)
-            self.reads.setdefault(p, []).append(1)
+            self.last_at[p.name] = max(self.last_at.get(p.name, -1), 1)
+            self.reads.setdefault(p.name, []).append(1)
 
     def number(self, block: Block, loops: tuple) -> None:
         """Give statements positions and record where each variable is read.
@@ -123,7 +125,7 @@ class Liveness:
         all) are looked up later."""
         def_loops, start, inlined, read = self.def_loops, self.start, self.inlined, self.read_atoms
         for p in block.params:
-            def_loops[p] = loops
+            def_loops[p.name] = loops
         pos = self.pos
         first = pos + 1
         for s in block.stmts:
@@ -135,7 +137,7 @@ class Liveness:
                     read(s.args, loops, pos)
                 if loops:
                     for o in s.outs:
-                        def_loops[o] = loops
+                        def_loops[o.name] = loops
                 continue
             start[key] = pos
             read(stmt_inputs(s), loops, pos)
@@ -146,7 +148,7 @@ class Liveness:
             pos = self.end[key] = self.pos
             if loops:
                 for o in s.outs:
-                    def_loops[o] = loops
+                    def_loops[o.name] = loops
         self.pos = pos = pos + 1
         read(block.results, loops, pos)
         self.ranges[id(block)] = (first, pos)
@@ -165,17 +167,18 @@ class Liveness:
             e = inline.get(v)
             if e is not None:
                 todo += [x for x in e.args if isinstance(x, Var)]
-            elif loops and def_loops.get(v) is not loops:
-                self.pending.append((v, pos, loops))
+            elif loops and def_loops.get(v.name) is not loops:
+                self.pending.append((v.name, pos, loops))
             else:
-                seen = reads.get(v)
+                name = v.name
+                seen = reads.get(name)
                 if seen is None:
-                    reads[v] = [pos]
+                    reads[name] = [pos]
                 else:
                     seen.append(pos)
 
     def resolve(self) -> None:
-        for v, pos, loops in self.pending:
+        for v, pos, loops in self.pending:  # (v: a name)
             defl = self.def_loops.get(v, ())
             for lid in loops:
                 if lid not in defl:
@@ -192,8 +195,8 @@ class Liveness:
             return False
         excluded = self.excluded
         if not excluded:
-            return self.last.get(v, -1) > pos
-        for r in self.reads.get(v, ()):
+            return self.last_at.get(v.name, -1) > pos
+        for r in self.reads.get(v.name, ()):
             if r > pos:
                 for lo, hi in excluded:
                     if lo <= r <= hi:
@@ -202,6 +205,39 @@ class Liveness:
                     return True
         return False
 
+    def last_read(self, v) -> int | None:
+        """The position of ``v``'s last read (-1: none, as for ``None``),
+        which answers :meth:`live_after` for every position; None while a
+        branch is emitted (then reads in its sibling do not count)."""
+        if self.excluded:
+            return None
+        return -1 if v is None else self.last_at.get(v.name, -1)
+
+    @property
+    def last(self) -> "_ByVariable":
+        """The last read's position, asked by variable (``last[v]``)."""
+        return _ByVariable(self.last_at)
+
     def dies_by(self, v, pos: int) -> bool:
-        """Is ``pos`` at or after ``v``'s last read?"""
-        return self.last.get(v, -1) <= pos
+        """Is ``pos`` at or after ``v``'s last read (a constant or None: never read)?"""
+        return self.last_at.get(getattr(v, "name", None), -1) <= pos
+
+    def is_read(self, v: Var) -> bool:
+        """Is ``v`` read anywhere (a loop index may not be)?"""
+        return v.name in self.last_at
+
+
+class _ByVariable:
+    """A dict keyed by names, read by variable (equal by name)."""
+
+    def __init__(self, by_name: dict) -> None:
+        self.by_name = by_name
+
+    def __getitem__(self, v: Var):
+        return self.by_name[v.name]
+
+    def __contains__(self, v) -> bool:
+        return isinstance(v, Var) and v.name in self.by_name
+
+    def get(self, v, default=None):
+        return self.by_name.get(getattr(v, "name", None), default)

@@ -38,6 +38,10 @@ class Namer:
         self.claimed: set = set()  # outputs of branches and loops (they own their slot)
         self.temp_counter = 0
         self.max_suffix: dict = {}  # base name -> largest numeric suffix given out
+        #: base -> (how many small suffixes, position): until that position
+        #: each small suffix of base is held by a live value (:meth:`_small_busy`)
+        self.busy: dict = {}
+        self.busy_names: set = set()  # the small suffixes ``busy`` relies on
 
     def __getitem__(self, v) -> str:
         return self.names[v]
@@ -58,7 +62,7 @@ class Namer:
         elif pref is not None and self.dead(pref, pos):  # an array updated in place
             return self.assign(v, pref)
         holder, slots, live_after = self.holder, self.slot_prev, self.live.live_after
-        for cand in self.candidates(v):  # (dead() unrolled: a loop asks it of many)
+        for cand in self.candidates(v, pos):  # (dead() unrolled: a loop asks it of many)
             if cand in avoid:
                 continue
             if cand in slots:
@@ -80,10 +84,21 @@ class Namer:
 
     def assign(self, v: Var, name: str) -> str:
         self.names[v] = name
-        self.holder[name] = v
+        self._hold(name, v)
         return name
 
-    def candidates(self, v: Var):
+    def _hold(self, name: str, v) -> None:
+        """``v`` holds ``name`` now; what :meth:`_small_busy` knew of the
+        name's holder no longer stands."""
+        self.holder[name] = v
+        if name in self.busy_names:
+            self.busy.clear()
+            self.busy_names.clear()
+
+    def candidates(self, v: Var, pos: int | None = None):
+        """The names ``v`` may take, best first.  ``pos`` (from :meth:`take`
+        only): the small suffixes are passed over when all are held by live
+        values there (:meth:`_small_busy`)."""
         hint = v.hint
         if not hint:
             while True:
@@ -101,10 +116,11 @@ class Namer:
         # long body where every version stays live, scanning them all would
         # make naming quadratic; past them, take a suffix never issued
         top = self.max_suffix.get(base, 0)
-        for k in range(1, min(top, 8) + 1):
-            name = f"{base}_{k}"
-            if name not in self.reserved:
-                yield name
+        if pos is None or not self._small_busy(base, top, pos):
+            for k in range(1, min(top, 8) + 1):
+                name = f"{base}_{k}"
+                if name not in self.reserved:
+                    yield name
         k = top
         while True:
             k += 1
@@ -112,6 +128,40 @@ class Namer:
             if name not in self.reserved:
                 self.max_suffix[base] = k
                 yield name
+
+    def _small_busy(self, base: str, top: int, pos: int) -> bool:
+        """Would :meth:`take` turn down each small suffix of ``base`` at
+        ``pos`` (held by a value read later, or a claimed slot)?  In a loop
+        body whose versions all stay live (taped) it asks this of every
+        statement: the answer is kept until the earliest of those last reads
+        or a change of their holders (:meth:`_hold`).  Only outside a branch
+        (inside one, a read in the sibling does not count), and only when
+        the liveness tells the last read (a test's stand-in may not)."""
+        last_read = getattr(self.live, "last_read", None)
+        if last_read is None or last_read(None) is None:
+            return False
+        top = min(top, 8)
+        known = self.busy.get(base)
+        if known is not None and known[0] == top and pos < known[1]:
+            return True
+        holder, slots = self.holder, self.slot_prev
+        until, small = None, []
+        for k in range(1, top + 1):
+            name = f"{base}_{k}"
+            if name in self.reserved:
+                continue
+            small.append(name)
+            if name in slots:
+                continue  # never taken here, till a release (which changes its holder)
+            at = last_read(holder.get(name))
+            if at <= pos:
+                return False
+            until = at if until is None or at < until else until
+        if until is None:
+            return False
+        self.busy[base] = (top, until)
+        self.busy_names.update(small)
+        return True
 
     # ------------------------------------------------------------ slots
     def slot_names(self, outs: tuple, inits: tuple, start: int, end: int, inline) -> list:
@@ -169,7 +219,7 @@ class Namer:
             if outer and current is not None and current == outer[-1][1]:
                 current = outer[-1][0]  # nested in a branch that fills the same name
             self.slot_prev.setdefault(name, []).append((current, o))
-            self.holder[name] = params[k] if params else o
+            self._hold(name, params[k] if params else o)
             self.claimed.add(o)
             self.names[o] = name
             if params:
@@ -181,7 +231,7 @@ class Namer:
             stack.pop()
             if not stack:
                 del self.slot_prev[name]
-            self.holder[name] = o
+            self._hold(name, o)
 
     def prefer(self, results: tuple, names: list) -> None:
         """Values flowing into slots (a block's results) ask for the slot's name."""
