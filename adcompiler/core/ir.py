@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Union
 
 from .node import node
+from .numbering import highest_number
 
 
 @node(eq=False)
@@ -279,8 +280,7 @@ class Names:
         _bound_names(fn.body, taken)  # one walk of the IR
         names = Names()
         names.taken = taken
-        digits = [n[1:] for n in taken if n[:1] == "v" and n[1:].isdigit()]
-        names.counter = max(map(int, digits), default=0)
+        names.counter = highest_number(taken)
         return names
 
 
