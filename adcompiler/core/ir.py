@@ -16,38 +16,12 @@ scope), which keeps the IR close to the Python it comes from and goes back to.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator, Union
 
 from .node import node
 from .numbering import highest_number
-
-
-@node(eq=False)
-class Var:
-    """An SSA value.  ``name`` is unique in its function and is its identity;
-    ``hint`` is the user's name it came from ('' for temporaries), metadata
-    used only to choose emitted names."""
-
-    name: str
-    hint: str = ""
-    _hash: int = field(init=False, repr=False, compare=False)
-
-    def __repr__(self) -> str:  # short, for IR dumps and test failures
-        return self.name
-
-    def __post_init__(self) -> None:
-        # dict and set lookups of Vars are the passes' commonest step: hash once
-        object.__setattr__(self, "_hash", hash(self.name))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Var) and other.name == self.name
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __reduce__(self):  # unpickled, it hashes again: str hashes differ between processes
-        return Var, (self.name, self.hint)
+from .var import Var
 
 
 @node
