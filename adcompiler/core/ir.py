@@ -241,12 +241,14 @@ class Names:
         self.taken = set(taken)
 
     def fresh(self, hint: str = "") -> Var:
-        while True:
-            self.counter += 1
-            name = f"v{self.counter}"
-            if name not in self.taken:
-                self.taken.add(name)
-                return Var(name, hint)
+        taken, n = self.taken, self.counter + 1  # (locals: the passes' commonest call)
+        name = f"v{n}"
+        while name in taken:
+            n += 1
+            name = f"v{n}"
+        self.counter = n
+        taken.add(name)
+        return Var(name, hint)
 
     @staticmethod
     def for_function(fn: Function) -> "Names":
