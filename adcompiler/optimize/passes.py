@@ -258,7 +258,7 @@ class _Simplifier:
             return None  # (the commonest case: every rewrite of mul has a constant)
         if (prim == "add" or prim == "sub") and type(args[0]) is Var \
                 and type(args[1]) is Var and args[0].name != args[1].name:
-            return self.negated_operand(e)  # (the next commonest: two variables)
+            return _negated_operand(self.defs, e)  # (the next commonest: two variables)
         if prim == "add":
             if isinstance(args[0], Var) and args[0] == args[1] and self.numeric(args[0]):
                 # exact; 2.0 * x is CPython's fast float product (2 * x converts the int)
@@ -310,20 +310,6 @@ class _Simplifier:
             return Const(float(args[0].value))
         return None
 
-    def negated_operand(self, e: Eqn):
-        """:meth:`rewrite` of ``a + b`` or ``a - b``, two different variables:
-        only a negated operand (``a + -c`` is ``a - c``, ``a - -c`` is ``a + c``,
-        ``-c + b`` is ``b - c``) has a rewrite, the constant ones need a literal."""
-        a, b = e.args
-        d = self.defs.get(b.name)
-        if d is not None and d.prim == "neg":
-            return Eqn(e.outs, "sub" if e.prim == "add" else "add", (a, d.args[0]), (), e.loc)
-        if e.prim == "add":
-            d = self.defs.get(a.name)
-            if d is not None and d.prim == "neg":
-                return Eqn(e.outs, "sub", (b, d.args[0]), (), e.loc)
-        return None
-
     def classify(self, e: Eqn) -> None:
         """Record whether ``e``'s result is known never to be a bool, or a float."""
         out, prim = e.outs[0].name, e.prim
@@ -369,6 +355,22 @@ class _Simplifier:
             return False
         d = self.defs.get(a.name)
         return a.name in self.bools or (d is not None and d.prim in _BOOLEAN)
+
+
+def _negated_operand(defs: dict, e: Eqn):
+    """:meth:`_Simplifier.rewrite` of ``a + b`` or ``a - b``, two different
+    variables (``defs``: name -> defining equation): only a negated operand
+    (``a + -c`` is ``a - c``, ``a - -c`` is ``a + c``, ``-c + b`` is ``b - c``)
+    has a rewrite, the constant ones need a literal."""
+    a, b = e.args
+    d = defs.get(b.name)
+    if d is not None and d.prim == "neg":
+        return Eqn(e.outs, "sub" if e.prim == "add" else "add", (a, d.args[0]), (), e.loc)
+    if e.prim == "add":
+        d = defs.get(a.name)
+        if d is not None and d.prim == "neg":
+            return Eqn(e.outs, "sub", (b, d.args[0]), (), e.loc)
+    return None
 
 
 def _const(a, *values) -> bool:
