@@ -16,37 +16,12 @@ scope), which keeps the IR close to the Python it comes from and goes back to.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator, Union
 
 from .node import node
-
-
-@node(eq=False)
-class Var:
-    """An SSA value.  ``name`` is unique in its function and is its identity;
-    ``hint`` is the user's name it came from ('' for temporaries), metadata
-    used only to choose emitted names."""
-
-    name: str
-    hint: str = ""
-    _hash: int = field(init=False, repr=False, compare=False)
-
-    def __repr__(self) -> str:  # short, for IR dumps and test failures
-        return self.name
-
-    def __post_init__(self) -> None:
-        # dict and set lookups of Vars are the passes' commonest step: hash once
-        object.__setattr__(self, "_hash", hash(self.name))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Var) and other.name == self.name
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __reduce__(self):  # unpickled, it hashes again: str hashes differ between processes
-        return Var, (self.name, self.hint)
+from .numbering import highest_number
+from .var import Var
 
 
 @node
@@ -266,12 +241,14 @@ class Names:
         self.taken = set(taken)
 
     def fresh(self, hint: str = "") -> Var:
-        while True:
-            self.counter += 1
-            name = f"v{self.counter}"
-            if name not in self.taken:
-                self.taken.add(name)
-                return Var(name, hint)
+        taken, n = self.taken, self.counter + 1  # (locals: the passes' commonest call)
+        name = f"v{n}"
+        while name in taken:
+            n += 1
+            name = f"v{n}"
+        self.counter = n
+        taken.add(name)
+        return Var(name, hint)
 
     @staticmethod
     def for_function(fn: Function) -> "Names":
@@ -279,8 +256,7 @@ class Names:
         _bound_names(fn.body, taken)  # one walk of the IR
         names = Names()
         names.taken = taken
-        digits = [n[1:] for n in taken if n[:1] == "v" and n[1:].isdigit()]
-        names.counter = max(map(int, digits), default=0)
+        names.counter = highest_number(taken)
         return names
 
 

@@ -162,7 +162,9 @@ class _Simplifier:
                 break
         outs = e.outs
         if len(outs) == 1:
-            repl = self.fold(e)
+            first = e.args[0] if e.args else None
+            # (fold needs every argument a literal, but for select's predicate)
+            repl = None if type(first) is Var and e.prim != "select" else self.fold(e)
             if repl is None and e.prim in _REWRITTEN:  # (identity has nothing for the rest)
                 repl = self.identity(e)
             if isinstance(repl, Eqn):
@@ -254,6 +256,9 @@ class _Simplifier:
         const, keeps = _const, self.keeps
         if prim == "mul" and type(args[0]) is not Const and type(args[1]) is not Const:
             return None  # (the commonest case: every rewrite of mul has a constant)
+        if (prim == "add" or prim == "sub") and type(args[0]) is Var \
+                and type(args[1]) is Var and args[0].name != args[1].name:
+            return _negated_operand(self.defs, e)  # (the next commonest: two variables)
         if prim == "add":
             if isinstance(args[0], Var) and args[0] == args[1] and self.numeric(args[0]):
                 # exact; 2.0 * x is CPython's fast float product (2 * x converts the int)
@@ -350,6 +355,22 @@ class _Simplifier:
             return False
         d = self.defs.get(a.name)
         return a.name in self.bools or (d is not None and d.prim in _BOOLEAN)
+
+
+def _negated_operand(defs: dict, e: Eqn):
+    """:meth:`_Simplifier.rewrite` of ``a + b`` or ``a - b``, two different
+    variables (``defs``: name -> defining equation): only a negated operand
+    (``a + -c`` is ``a - c``, ``a - -c`` is ``a + c``, ``-c + b`` is ``b - c``)
+    has a rewrite, the constant ones need a literal."""
+    a, b = e.args
+    d = defs.get(b.name)
+    if d is not None and d.prim == "neg":
+        return Eqn(e.outs, "sub" if e.prim == "add" else "add", (a, d.args[0]), (), e.loc)
+    if e.prim == "add":
+        d = defs.get(a.name)
+        if d is not None and d.prim == "neg":
+            return Eqn(e.outs, "sub", (b, d.args[0]), (), e.loc)
+    return None
 
 
 def _const(a, *values) -> bool:
