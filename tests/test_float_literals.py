@@ -7,6 +7,7 @@ import random
 import pytest
 
 import adcompiler
+from corpus import logistic_map as logistic
 from adcompiler.arrays.shapes import SCALAR, Inference
 from adcompiler.compiler import lower
 from adcompiler.core.ir import Const, Eqn, walk
@@ -17,13 +18,6 @@ from adcompiler.optimize.passes import optimize
 
 def sines(x):
     return 2 * math.sin(x) + 3 * x
-
-
-def logistic(x, n=4):
-    l = x
-    for i in range(n):
-        l = 4 * l * (1 - l)
-    return l
 
 
 def turns_int(x, n=3):
