@@ -309,29 +309,23 @@ def infer(fn: Function, params: dict, callee_shapes=None, dtypes: dict | None = 
     return Inference(callee_shapes).run(fn, params, dtypes)
 
 
-#: primitives whose result is elements of their first argument (its dtype too)
-_KINDS: dict = {}  # primitive name -> (kind, floats, its record): see _dtype_kind
-
-
 def _dtype_kind(prim: str) -> tuple:
-    """What a primitive's result dtype follows, from its record (asked once
-    per primitive: every equation of every function asks): ``(kind,
-    floats)``, see :meth:`Inference.eqn_dtype` and :meth:`Inference.makes_float`."""
+    """What a primitive's result dtype follows, from its record: ``(kind,
+    floats)``, see :meth:`Inference.eqn_dtype` and :meth:`Inference.makes_float`
+    (each run asks once per primitive: ``Inference.kinds``)."""
     p = PRIMS[prim]
-    known = _KINDS.get(prim)
-    if known is None or known[2] is not p:  # (a record may be replaced: register)
-        kind = ("push" if prim == "push" else
-                "b" if p.form == "compare" or prim in ("and", "or", "not") else
-                "i" if p.dtype == "int" else
-                "global" if prim == "global" else
-                "part" if prim in _PART_OF_FIRST else "")
-        floats = ("always" if p.dtype == "float" else
-                  "any" if p.dtype is None and (p.partial is not None
-                                                or p.extra.get("structural")) else "")
-        known = _KINDS[prim] = (kind, floats, p)
-    return known[:2]
+    kind = ("push" if prim == "push" else
+            "b" if p.form == "compare" or prim in ("and", "or", "not") else
+            "i" if p.dtype == "int" else
+            "global" if prim == "global" else
+            "part" if prim in _PART_OF_FIRST else "")
+    floats = ("always" if p.dtype == "float" else
+              "any" if p.dtype is None and (p.partial is not None
+                                            or p.extra.get("structural")) else "")
+    return kind, floats
 
 
+#: primitives whose result is elements of their first argument (its dtype too)
 _PART_OF_FIRST = frozenset(("index", "transpose", "reshape", "reshape_like", "expand_dims",
                             "flip", "atleast_1d", "atleast_2d", "atleast_3d"))
 

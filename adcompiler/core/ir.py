@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Iterator, Union
 
 from .node import node
-from .numbering import highest_number
 from .var import Var
 
 
@@ -256,7 +255,7 @@ class Names:
         _bound_names(fn.body, taken)  # one walk of the IR
         names = Names()
         names.taken = taken
-        names.counter = highest_number(taken)
+        names.counter = max(map(_index, taken), default=0)
         return names
 
 
@@ -273,6 +272,11 @@ def _bound_names(block: Block, names: set) -> None:
         if type(s) is not Eqn:
             for sub in sub_blocks(s):
                 _bound_names(sub, names)
+
+
+def _index(name: str) -> int:
+    """The number of a name ``v<digits>`` (0 for any other name)."""
+    return int(name[1:]) if name[:1] == "v" and name[1:].isdigit() else 0
 
 
 def all_vars(fn: Function) -> Iterator[Var]:

@@ -23,7 +23,8 @@ gains little from it.
 from __future__ import annotations
 
 from ..arrays.shapes import SCALAR, Inference
-from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Var, While, walk
+from ..core.ir import Block, Const, Eqn, Function, Var, walk
+from ..core.rewrite import map_eqns
 
 CONVERTING = frozenset({"add", "sub", "mul", "div"})  # int operand -> float, exactly
 EXACT = 2 ** 53  # every int up to this magnitude is a float exactly
@@ -36,24 +37,14 @@ def float_literals(fn: Function, floats: tuple = ()) -> Function:
     if not _has_int_operand(fn):
         return fn
     kinds = _float_kinds(fn, floats)
-    body = _block(fn.body, kinds)
+
+    def block(b: Block) -> Block:
+        return map_eqns(b, lambda e: (_eqn(e, kinds),), block)
+
+    body = block(fn.body)
     if body is fn.body:
         return fn
     return Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
-
-
-def _block(block: Block, kinds: dict) -> Block:
-    """``block`` rewritten, the same object when nothing in it changes: most
-    blocks have no literal to rewrite, and rebuilding every statement of a
-    10 000-line body was half of this pass."""
-    out = None
-    for k, s in enumerate(block.stmts):
-        new = _eqn(s, kinds) if type(s) is Eqn else _nested(s, kinds)
-        if new is not s and out is None:
-            out = list(block.stmts[:k])
-        if out is not None:
-            out.append(new)
-    return block if out is None else Block(block.params, tuple(out), block.results)
 
 
 def _eqn(e: Eqn, kinds: dict) -> Eqn:
@@ -67,26 +58,6 @@ def _eqn(e: Eqn, kinds: dict) -> Eqn:
     if _small_int(b) and kinds.get(a) == "f":
         return Eqn(e.outs, e.prim, (a, Const(float(b.value))), e.params, e.loc)
     return e
-
-
-def _nested(s, kinds: dict):
-    """A control-flow statement with its blocks rewritten (the same object
-    when none changes)."""
-    if isinstance(s, Eqn):
-        return _eqn(s, kinds)
-    if isinstance(s, If):
-        then, orelse = _block(s.then, kinds), _block(s.orelse, kinds)
-        if then is s.then and orelse is s.orelse:
-            return s
-        return If(s.outs, s.pred, then, orelse, s.loc)
-    body = _block(s.body, kinds)
-    if isinstance(s, ForRange):
-        return s if body is s.body else ForRange(s.outs, s.start, s.stop, s.step, s.inits,
-                                                  body, s.loc, s.reverse)
-    cond = _block(s.cond, kinds)
-    if body is s.body and cond is s.cond:
-        return s
-    return While(s.outs, s.inits, cond, body, s.loc)
 
 
 def _small_int(a) -> bool:

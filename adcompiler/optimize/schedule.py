@@ -49,8 +49,7 @@ def _block(block: Block) -> Block:
 
 
 def _stmt(s):
-    if isinstance(s, Eqn):
-        return s
+    """A branch or loop with its blocks scheduled (itself when none changes)."""
     if isinstance(s, If):
         then, orelse = _block(s.then), _block(s.orelse)
         if then is s.then and orelse is s.orelse:
@@ -68,15 +67,15 @@ def _carried_first(body: Block, offset: int) -> Block:
     """The loop ``body`` with, for each carried value in turn, its old
     version's last readers moved above its new version where that frees the
     old name (:func:`_reorder`)."""
-    stmts = list(body.stmts)
+    stmts, changed = list(body.stmts), False
     reads = None  # _Reads of the body: the same after any reordering
     for param, result in zip(body.params[offset:], body.results):
         if isinstance(result, Var) and result != param:
             reads = _Reads(body) if reads is None else reads
-            stmts = _reorder(stmts, param, result, body.results, reads) or stmts
-    if tuple(stmts) == body.stmts:
-        return body
-    return Block(body.params, tuple(stmts), body.results)
+            moved = _reorder(stmts, param, result, body.results, reads)
+            if moved is not None:
+                stmts, changed = moved, True
+    return Block(body.params, tuple(stmts), body.results) if changed else body
 
 
 def _reorder(stmts: list, old: Var, new: Var, results: tuple, reads: "_Reads"):
