@@ -216,19 +216,22 @@ def uses(block: Block) -> dict:
 def reads_in(block: Block) -> list:
     """Every atom ``block`` reads (recursively; a variable once per read)."""
     reads: list = []
-
-    def visit(b: Block) -> None:
-        for stmt in b.stmts:
-            if type(stmt) is Eqn:
-                reads.extend(stmt.args)
-                continue
-            reads.extend(stmt_inputs(stmt))
-            for sub in sub_blocks(stmt):
-                visit(sub)
-        reads.extend(b.results)
-
-    visit(block)
+    _add_reads(block, reads)
     return reads
+
+
+def _add_reads(b: Block, reads: list) -> None:
+    """(Module level, not a closure calling itself: such a closure is a
+    reference cycle, freed only by the cyclic collector; see
+    core/gcpause.py.)"""
+    for stmt in b.stmts:
+        if type(stmt) is Eqn:
+            reads.extend(stmt.args)
+            continue
+        reads.extend(stmt_inputs(stmt))
+        for sub in sub_blocks(stmt):
+            _add_reads(sub, reads)
+    reads.extend(b.results)
 
 
 # ---------------------------------------------------------------- builder
@@ -281,15 +284,15 @@ def _index(name: str) -> int:
 
 def all_vars(fn: Function) -> Iterator[Var]:
     yield from fn.params
+    yield from _block_vars(fn.body)
 
-    def visit(b: Block) -> Iterator[Var]:
-        yield from b.params
-        for stmt in b.stmts:
-            yield from stmt.outs
-            for sub in sub_blocks(stmt):
-                yield from visit(sub)
 
-    yield from visit(fn.body)
+def _block_vars(b: Block) -> Iterator[Var]:
+    yield from b.params
+    for stmt in b.stmts:
+        yield from stmt.outs
+        for sub in sub_blocks(stmt):
+            yield from _block_vars(sub)
 
 
 class Builder:
@@ -412,32 +415,43 @@ def derived(hint: str, suffix: str = "") -> str:
 def substitute(block: Block, mapping: dict) -> Block:
     """Replace every *read* of a variable in ``mapping`` (recursively).  An
     equation that reads none is kept as it is (most, in a long loop body)."""
-    if not mapping:
-        return block
+    return _Substitution(mapping).block(block) if mapping else block
 
-    def atom(a):
-        return mapping.get(a, a) if isinstance(a, Var) else a
 
-    def atoms(xs):
-        return tuple(atom(a) for a in xs)
+class _Substitution:
+    """The walk of :func:`substitute` (a class: closures calling each other
+    would form a reference cycle holding ``mapping`` until the cyclic
+    collector runs)."""
 
-    def stmt(s):
+    __slots__ = ("mapping",)
+
+    def __init__(self, mapping: dict) -> None:
+        self.mapping = mapping
+
+    def atom(self, a):
+        return self.mapping.get(a, a) if isinstance(a, Var) else a
+
+    def atoms(self, xs) -> tuple:
+        return tuple(self.atom(a) for a in xs)
+
+    def stmt(self, s):
         if type(s) is Eqn:
+            mapping = self.mapping
             for a in s.args:
                 if type(a) is Var and a in mapping:
-                    return Eqn(s.outs, s.prim, atoms(s.args), s.params, s.loc)
+                    return Eqn(s.outs, s.prim, self.atoms(s.args), s.params, s.loc)
             return s
+        atom, block = self.atom, self.block
         if isinstance(s, If):
-            return If(s.outs, atom(s.pred), sub(s.then), sub(s.orelse), s.loc)
+            return If(s.outs, atom(s.pred), block(s.then), block(s.orelse), s.loc)
         if isinstance(s, ForRange):
-            return ForRange(s.outs, atom(s.start), atom(s.stop), atom(s.step), atoms(s.inits),
-                            sub(s.body), s.loc, s.reverse)
-        return While(s.outs, atoms(s.inits), sub(s.cond), sub(s.body), s.loc)
+            return ForRange(s.outs, atom(s.start), atom(s.stop), atom(s.step),
+                            self.atoms(s.inits), block(s.body), s.loc, s.reverse)
+        return While(s.outs, self.atoms(s.inits), block(s.cond), block(s.body), s.loc)
 
-    def sub(b):
-        return Block(b.params, tuple(stmt(s) for s in b.stmts), atoms(b.results))
-
-    return sub(block)
+    def block(self, b: Block) -> Block:
+        stmt = self.stmt
+        return Block(b.params, tuple(stmt(s) for s in b.stmts), self.atoms(b.results))
 
 
 def bound_vars(block: Block) -> set:

@@ -324,6 +324,10 @@ def emit_function(fn: Function, reserved: set, shapes: dict | None = None,
         node = em.function()
     except CompileError as err:  # a refusal of the array-api backend: name the file
         raise backend.located(err, fn.filename) from None
+    finally:
+        # the emitter and its control-flow writer refer to each other: without
+        # this cut, the function's IR waits for the cyclic collector
+        em.control = None
     if backend.array_api() and backend.uses_xp(node):
         # the namespace of the array parameters (unknown shapes may be arrays)
         arrays = [p for p in fn.params if (shapes or {}).get(p) != ()]

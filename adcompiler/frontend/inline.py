@@ -90,15 +90,29 @@ def _fresh_copy(params: tuple, body: Block, args: tuple, names: Names,
     mapping = {} if mapping is None else mapping
     mapping.update(zip(params, args))
 
-    def atom(a):
-        return mapping.get(a, a) if isinstance(a, Var) else a
+    new = _FreshCopy(names, mapping).block(body)
+    return list(new.stmts), new.results
 
-    def bind(v: Var) -> Var:
-        new = names.fresh(v.hint)
-        mapping[v] = new
+
+class _FreshCopy:
+    """The walk of :func:`_fresh_copy` (a class: closures calling one another
+    form a reference cycle, left to the cyclic collector)."""
+
+    __slots__ = ("names", "mapping")
+
+    def __init__(self, names: Names, mapping: dict) -> None:
+        self.names, self.mapping = names, mapping
+
+    def atom(self, a):
+        return self.mapping.get(a, a) if isinstance(a, Var) else a
+
+    def bind(self, v: Var) -> Var:
+        new = self.names.fresh(v.hint)
+        self.mapping[v] = new
         return new
 
-    def block(b: Block) -> Block:
+    def block(self, b: Block) -> Block:
+        atom, bind, block = self.atom, self.bind, self.block
         ps = tuple(bind(p) for p in b.params)
         stmts = []
         for s in b.stmts:
@@ -115,9 +129,6 @@ def _fresh_copy(params: tuple, body: Block, args: tuple, names: Names,
                 new = While(s.outs, inits, block(s.cond), block(s.body), s.loc)
             stmts.append(_with_outs(new, tuple(bind(o) for o in s.outs)))
         return Block(ps, tuple(stmts), tuple(atom(a) for a in b.results))
-
-    new = block(body)
-    return list(new.stmts), new.results
 
 
 def _with_outs(s, outs: tuple):

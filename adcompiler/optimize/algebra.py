@@ -343,33 +343,45 @@ def _shape(root: Eqn, defs: dict, absorbed: set, bools: set, scalars):
     ``1.0``, ``0.0`` and ``-0.0`` differ).  None where the rewrite would give
     up before building anything (a bool or array leaf, an odd power): the
     same walk as :meth:`_Tree.node`, without the polynomials."""
-    numbers: dict = {}
-    line = root.loc.line
+    try:
+        return _ShapeWalk(root.loc.line, defs, absorbed, bools, scalars).node(root)
+    except _Fail:
+        return None
 
-    def operand(a):
-        if type(a) is Var and a.name in absorbed and a.name in defs \
-                and defs[a.name].loc.line == line:
-            return node(defs[a.name])
+
+class _ShapeWalk:
+    """The walk of :func:`_shape`.  A class, not two closures calling each
+    other: such closures form a reference cycle (through their cells) that
+    keeps ``defs`` (the whole IR) alive until the cyclic collector runs, and
+    that collection was a tenth of compiling a long function."""
+
+    __slots__ = ("line", "defs", "absorbed", "bools", "scalars", "numbers")
+
+    def __init__(self, line, defs: dict, absorbed: set, bools: set, scalars):
+        self.line, self.defs, self.absorbed = line, defs, absorbed
+        self.bools, self.scalars, self.numbers = bools, scalars, {}
+
+    def operand(self, a):
+        defs = self.defs
+        if type(a) is Var and a.name in self.absorbed and a.name in defs \
+                and defs[a.name].loc.line == self.line:
+            return self.node(defs[a.name])
         if _number(a):
             return repr(a.value)
-        if isinstance(a, Const) or a in bools or (scalars is not None and a not in scalars):
+        scalars = self.scalars
+        if isinstance(a, Const) or a in self.bools or (scalars is not None and a not in scalars):
             raise _Fail
-        return numbers.setdefault(a.name, len(numbers))
+        return self.numbers.setdefault(a.name, len(self.numbers))
 
-    def node(e: Eqn):
-        if scalars is not None and e.outs[0] not in scalars:
+    def node(self, e: Eqn):
+        if self.scalars is not None and e.outs[0] not in self.scalars:
             raise _Fail
         if e.prim == "pow":
             k = e.args[1]
             if not (_number(k) and isinstance(k.value, int) and 1 <= k.value <= MAX_POWER):
                 raise _Fail
-            return ("pow", operand(e.args[0]), k.value)
-        return (e.prim,) + tuple(operand(a) for a in e.args)
-
-    try:
-        return node(root)
-    except _Fail:
-        return None
+            return ("pow", self.operand(e.args[0]), k.value)
+        return (e.prim,) + tuple(self.operand(a) for a in e.args)
 
 
 def _derivative(e: Eqn) -> bool:

@@ -36,15 +36,14 @@ def float_literals(fn: Function, floats: tuple = ()) -> Function:
     to be floats (the differentiated ones)."""
     if not _has_int_operand(fn):
         return fn
-    kinds = _float_kinds(fn, floats)
-
-    def block(b: Block) -> Block:
-        return map_eqns(b, lambda e: (_eqn(e, kinds),), block)
-
-    body = block(fn.body)
+    body = _block(fn.body, _float_kinds(fn, floats))
     if body is fn.body:
         return fn
     return Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
+
+
+def _block(b: Block, kinds: dict) -> Block:
+    return map_eqns(b, lambda e: (_eqn(e, kinds),), lambda sub: _block(sub, kinds))
 
 
 def _eqn(e: Eqn, kinds: dict) -> Eqn:

@@ -412,27 +412,30 @@ def prune_tapes(fn: Function) -> Function:
     if all(len(plan[t]) == len(pops[t].outs) for t in pops) and set(pops) == local:
         return fn
 
-    def block(b: Block) -> Block:
-        out = []
-        for s in b.stmts:
-            if isinstance(s, Eqn) and s.prim in ("push", "pop", "new_tape"):
-                tape = s.outs[0] if s.prim == "new_tape" else s.args[0]
-                if tape not in plan:
-                    out.append(s)
-                    continue
-                keep = plan[tape]
-                if not keep:
-                    continue
-                if s.prim == "push":
-                    s = Eqn((), "push", (tape,) + tuple(s.args[1 + k] for k in keep), (), s.loc)
-                elif s.prim == "pop":
-                    s = Eqn(tuple(s.outs[k] for k in keep), "pop", s.args, (), s.loc)
+    body = _prune_block(fn.body, plan)
+    return Function(fn.name, fn.params, body, fn.defaults, fn.filename, fn.source_line)
+
+
+def _prune_block(b: Block, plan: dict) -> Block:
+    """``b`` with each tape in ``plan`` keeping only the pushed positions listed."""
+    out = []
+    for s in b.stmts:
+        if isinstance(s, Eqn) and s.prim in ("push", "pop", "new_tape"):
+            tape = s.outs[0] if s.prim == "new_tape" else s.args[0]
+            if tape not in plan:
                 out.append(s)
                 continue
-            out.append(_map_blocks(s, block))
-        return Block(b.params, tuple(out), b.results)
-
-    return Function(fn.name, fn.params, block(fn.body), fn.defaults, fn.filename, fn.source_line)
+            keep = plan[tape]
+            if not keep:
+                continue
+            if s.prim == "push":
+                s = Eqn((), "push", (tape,) + tuple(s.args[1 + k] for k in keep), (), s.loc)
+            elif s.prim == "pop":
+                s = Eqn(tuple(s.outs[k] for k in keep), "pop", s.args, (), s.loc)
+            out.append(s)
+            continue
+        out.append(_map_blocks(s, lambda sub: _prune_block(sub, plan)))
+    return Block(b.params, tuple(out), b.results)
 
 
 def _map_blocks(s, f):

@@ -146,13 +146,28 @@ def tape_census(fn: Function) -> tuple:
     (core/ir.py's ``uses``).  A tape leaves when it is read other than as
     the tape of a ``push``, ``pop`` or ``tape_len`` (an argument, a block's
     result): when it has more reads than such uses."""
-    made: list = []
-    own: dict = {}  # tape -> reads of it as the tape of push/pop/tape_len
-    counts: dict = {}
-    pops: dict = {}
-    get, var, eqn = counts.get, Var, Eqn
+    census = _Census()
+    census.visit(fn.body)
+    get, own = census.counts.get, census.own
+    local = {t for t in census.made if get(t, 0) == own.get(t, 0)}
+    return local, {t: pop for t, pop in census.pops.items() if t in local}, census.counts
 
-    def visit(b: Block) -> None:
+
+class _Census:
+    """The walk of :func:`tape_census` (a class, not a closure calling itself:
+    that is a reference cycle, left to the cyclic collector)."""
+
+    __slots__ = ("made", "own", "counts", "pops")
+
+    def __init__(self) -> None:
+        self.made: list = []
+        self.own: dict = {}  # tape -> reads of it as the tape of push/pop/tape_len
+        self.counts: dict = {}
+        self.pops: dict = {}
+
+    def visit(self, b: Block) -> None:
+        counts, own = self.counts, self.own
+        get, var, eqn = counts.get, Var, Eqn
         for s in b.stmts:
             if type(s) is eqn:
                 for a in s.args:
@@ -163,22 +178,18 @@ def tape_census(fn: Function) -> tuple:
                     tape = s.args[0]
                     own[tape] = own.get(tape, 0) + 1
                     if prim == "pop":
-                        pops[tape] = s
+                        self.pops[tape] = s
                 elif prim == "new_tape":
-                    made.append(s.outs[0])
+                    self.made.append(s.outs[0])
                 continue
             for a in stmt_inputs(s):
                 if type(a) is var:
                     counts[a] = get(a, 0) + 1
             for sub in sub_blocks(s):
-                visit(sub)
+                self.visit(sub)
         for a in b.results:
             if type(a) is var:
                 counts[a] = get(a, 0) + 1
-
-    visit(fn.body)
-    local = {t for t in made if get(t, 0) == own.get(t, 0)}
-    return local, {t: pop for t, pop in pops.items() if t in local}, counts
 
 
 _TAPE_OPS = ("push", "pop", "tape_len")

@@ -26,8 +26,6 @@ tangent always has the residual's structure.
 """
 from __future__ import annotations
 
-import re
-
 from ..core.ir import (Block, Builder, Const, Eqn, ForRange, Function, If, Names, Var, While,
                  derived, stmt_inputs, sub_blocks, substitute, walk)
 from ..prims.shapecalc import ShapeNeeded
@@ -36,6 +34,7 @@ from ..prims.primitives import PRIMS
 from ..prims.rules import RULES, partial_times
 from . import adjoint_tangents
 from .custom import tangent, with_stubs
+from .jvp_names import jvp_name
 
 ZERO = Const(0.0)
 _TAPE_OPS = ("new_tape", "push", "pop")
@@ -353,19 +352,29 @@ def must_transform(funcs: dict):
     returns a residual tuple.  Pushes and pops of a tape then always agree,
     and the tangent of a residual always has the residual's structure (a
     residual without tangents would be stood for by a scalar zero)."""
-    memo: dict = {}
+    return _MustTransform(funcs)
 
-    def must(name: str) -> bool:
+
+class _MustTransform:
+    """The ``must`` of :func:`must_transform`, memoised (a class: a closure
+    calling itself is a reference cycle, and this one would hold the
+    module's IR until the cyclic collector ran)."""
+
+    __slots__ = ("funcs", "memo")
+
+    def __init__(self, funcs: dict) -> None:
+        self.funcs, self.memo = funcs, {}
+
+    def __call__(self, name: str) -> bool:
+        memo = self.memo
         if name not in memo:
             memo[name] = False  # recursion: assume no until shown otherwise
-            fn = funcs.get(name)
+            fn = self.funcs.get(name)
             if fn is not None:
                 memo[name] = any(isinstance(s, Eqn) and (s.prim in _TAPE_OPS or (
-                    s.prim == "call" and must(s.param("fn")))) for s in walk(fn.body)) or \
-                    _returns_residual(fn, must)
+                    s.prim == "call" and self(s.param("fn")))) for s in walk(fn.body)) or \
+                    _returns_residual(fn, self)
         return memo[name]
-
-    return must
 
 
 def _returns_residual(fn: Function, must) -> bool:
@@ -373,60 +382,18 @@ def _returns_residual(fn: Function, must) -> bool:
     for s in walk(fn.body):
         for o in s.outs:
             defs[o] = s
-
-    def residual(a) -> bool:
-        s = defs.get(a)
-        if isinstance(s, Eqn):
-            return s.prim == "pack" or (s.prim == "call" and must(s.param("fn")))
-        if isinstance(s, If):
-            k = s.outs.index(a)
-            return residual(s.then.results[k]) or residual(s.orelse.results[k])
-        return False
-
-    return any(residual(r) for r in fn.body.results)
+    return any(_residual(r, defs, must) for r in fn.body.results)
 
 
-def jvp_name(funcs: dict, fn: str, mask: tuple) -> str:
-    """``f_jvp`` when every parameter is active, else ``f_jvp_x_y`` naming them.
-
-    The name must determine the mask: versions are merged by name (also
-    across the passes of one module), so two masks with one name would make
-    one call site run the other version's tangent.  Parameters whose labels
-    coincide (``out_bar`` twice) or run together (``a_b`` and ``a``, ``b``)
-    are named by position instead (``f_jvp_args_1_3``)."""
-    if all(mask):
-        return fn + "_jvp"
-    labels = [re.sub(r"\W", "_", (p.hint or p.name).lstrip("~")).strip("_") or p.name
-              for p in funcs[fn].params]
-    active = [lab for lab, m in zip(labels, mask) if m]
-    tail = "_".join(active) if active else "none"
-    if _spellings(labels, tail) > 1:
-        tail = "args_" + "_".join(str(k) for k, m in enumerate(mask) if m)
-        while _spellings(labels, tail):
-            tail += "_x"
-    return fn + "_jvp_" + tail
-
-
-def _spellings(labels: list, tail: str) -> int:
-    """How many masks (capped at 2) spell ``tail``: the empty mask spells
-    ``none``; any other joins its parameters' labels in order with ``_``."""
-    from functools import lru_cache
-
-    @lru_cache(maxsize=None)
-    def count(i: int, j: int) -> int:  # subsequences of labels[i:] that spell tail[j:]
-        total = 0
-        for k in range(i, len(labels)):
-            if tail.startswith(labels[k], j):
-                end = j + len(labels[k])
-                if end == len(tail):
-                    total += 1
-                elif tail[end] == "_":
-                    total += count(k + 1, end + 1)
-            if total > 1:
-                return 2
-        return total
-
-    return min(2, count(0, 0) + (tail == "none"))
+def _residual(a, defs: dict, must) -> bool:
+    s = defs.get(a)
+    if isinstance(s, Eqn):
+        return s.prim == "pack" or (s.prim == "call" and must(s.param("fn")))
+    if isinstance(s, If):
+        k = s.outs.index(a)
+        return _residual(s.then.results[k], defs, must) or \
+            _residual(s.orelse.results[k], defs, must)
+    return False
 
 
 def jvp_module(funcs: dict, entry: str, mask: tuple, name: str, finish,
