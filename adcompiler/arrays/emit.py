@@ -127,9 +127,9 @@ def value(em, e: Eqn, args: list) -> ast.expr:
     if backend.array_api():
         if "array_api" not in record.spellings:
             raise backend.no_spelling(_label(record), e)
-        # a record whose standard call differs from NumPy's (xp.concat,
-        # xp.linalg.vector_norm) says so in ``extra['emit_xp']``
+        # a record whose standard call differs (xp.concat) says so in extra['emit_xp']
         spell = record.extra.get("emit_xp", spell)
+        args = backend.floated(em, e, args)  # np.mean of integers: a float
     else:
         em.need("numpy")
     try:

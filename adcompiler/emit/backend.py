@@ -79,10 +79,17 @@ def copy_of(value: ast.expr) -> ast.expr:
     return ast.Call(xp_name("asarray"), [value], [ast.keyword("copy", ast.Constant(True))])
 
 
+#: array primitives whose NumPy result is a float for integer (or boolean)
+#: input (``np.mean`` of integers is a float64): the standard's functions
+#: are defined for floats only there (PyTorch raises), so such an operand
+#: is cast to the caller's float dtype first (:func:`floated`)
+FLOAT_OF_INTS = frozenset(("mean", "var", "std", "norm", "softmax", "log_softmax",
+                           "logsumexp", "det", "logabsdet", "slogdet_sign", "inv", "solve",
+                           "cholesky", "eigvalsh", "eigh_vectors"))
 #: primitives that read a boolean mask as numbers (the adjoint of np.max
 #: multiplies by the mask of the maxima and counts them): the standard
 #: defines no arithmetic on booleans, so such a mask is cast first
-NUMERIC_USES = frozenset(("add", "sub", "mul", "div", "neg", "sum", "mean"))
+NUMERIC_USES = frozenset(("add", "sub", "mul", "div", "neg", "sum")) | FLOAT_OF_INTS
 #: primitives where an integer array meeting a float is cast first (the
 #: standard defines no promotion between kinds; NumPy gives floats)
 MIXED_USES = frozenset(("add", "sub", "mul", "div", "pow", "where", "matmul"))
@@ -136,6 +143,19 @@ def int_arrays(fn) -> set:
                 all(isinstance(a, Const) and type(a.value) is int for a in s.args):
             out.update(s.outs)
     return out
+
+
+def floated(em, e, args: list) -> list:
+    """``args`` (the expressions of ``e``'s operands) with each integer
+    array among them cast to the caller's float dtype when ``e`` gives
+    floats of integers (:data:`FLOAT_OF_INTS`), so the emitted code
+    computes what NumPy does; float operands are left as they are.  ``em``
+    knows the integer arrays (``em.ints``: emit/emitter.py); masks are cast
+    where they are read (:data:`NUMERIC_USES`)."""
+    ints = getattr(em, "ints", None)
+    if not ints or e.prim not in FLOAT_OF_INTS:
+        return args
+    return [as_number(x) if a in ints else x for a, x in zip(e.args, args)]
 
 
 def as_number(mask: ast.expr) -> ast.expr:
