@@ -430,7 +430,8 @@ def compile_many(requests: list, progress=None) -> str:
     (its shapes differ), scalar code shares one module.  ``progress``: a
     :class:`~adcompiler.cli.progress.Progress` told of each function."""
     try:
-        return _compile_many(requests, progress)
+        with _gc_paused():
+            return _compile_many(requests, progress)
     finally:
         if progress is not None:
             progress.done()

@@ -18,7 +18,8 @@ import numpy as np
 
 from adcompiler.compiler import compile_grad
 from adcompiler.core import passlog
-from adcompiler.frontend.source import find_static, load_file, load_live
+from adcompiler.frontend.source import load_file, load_live
+from adcompiler.cli.commands import compile_file
 from adcompiler.cli.progress import Progress
 
 SIZES = (10, 100, 1000, 3000, 10_000)
@@ -46,16 +47,18 @@ def loop_body(n: int) -> str:
 
 
 def _compile_text(text: str, directory: str, tag: str, phases: dict | None = None) -> str:
-    """Parse, compile and print ``f`` of ``text``, as ``adc compile`` does
-    (passing the text bypasses the parsed-file cache, so each run parses).
-    ``phases``: filled with the CPU seconds of each phase (:func:`timed`)."""
+    """Compile ``f`` of ``text`` as ``adc compile FILE -f f`` does: the file
+    parsed (passing the text bypasses the parsed-file cache, so each run
+    parses), then the command's own work on it (cli/commands.py's
+    ``compile_file``).  ``phases``: filled with the CPU seconds of each phase
+    (:func:`timed`)."""
     path = os.path.join(directory, f"gen_{tag}.py")
     with open(path, "w") as fh:
         fh.write(text)
     with passlog.timing() as laps:
-        sf = find_static(load_file(path, text), "f")
+        load_file(path, text)
         passlog.lap("parse")
-        out = compile_grad(sf, (0,)).source
+        out = compile_file(path, ["f"], None)
     if phases is not None:
         phases.update(laps)
     return out

@@ -77,7 +77,7 @@ def targets(env: StaticEnv, names: list) -> list:
     if decorated:
         return decorated
     from ..frontend.custom_rules import rule_function_names
-    rules = rule_function_names(env.lines)  # custom rules: used by their function
+    rules = rule_function_names(env.tree)  # custom rules: used by their function
     return [(n, None) for n in env.functions if n not in rules]
 
 

@@ -9,13 +9,21 @@ from .ir import Block, Eqn, ForRange, If, While
 def map_eqns(block: Block, eqn, nested) -> Block:
     """``block`` with each equation replaced by the statements ``eqn(e)``
     returns and each nested block (a branch, a loop body or condition) by
-    ``nested(b)``: the walk that rewriting passes share.  What a pass leaves
-    as it was stays the same object, and so does a block where nothing
-    changed: most passes rewrite few statements of a long function, and
-    rebuilding every other one cost more than the rewriting."""
+    ``nested(b)``: the walk that rewriting passes share.  ``eqn(e)`` may
+    return ``e`` itself to keep it (no tuple built: most equations).  What a
+    pass leaves as it was stays the same object, and so does a block where
+    nothing changed: most passes rewrite few statements of a long function,
+    and rebuilding every other one cost more than the rewriting."""
     out = None
     for k, s in enumerate(block.stmts):
-        new = eqn(s) if isinstance(s, Eqn) else (_nested(s, nested),)
+        if type(s) is Eqn:
+            new = eqn(s)
+            if new is s:
+                if out is not None:
+                    out.append(s)
+                continue
+        else:
+            new = (_nested(s, nested),)
         if out is None and (len(new) != 1 or new[0] is not s):
             out = list(block.stmts[:k])
         if out is not None:

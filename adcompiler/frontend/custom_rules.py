@@ -318,14 +318,11 @@ def _unpacked_names(node: ast.FunctionDef, param: str, size: int) -> tuple:
     return tuple(f"{param}{k}" for k in range(size))
 
 
-def rule_function_names(lines: list) -> set:
-    """Names of the functions a module gives as rules (``f.defvjp(a, b)``,
-    ``f.defjvp(r)``, ``@f.defjvp``): the command line does not compile them
-    on their own (they return tuples; their function's derivative uses them)."""
-    try:
-        tree = ast.parse("\n".join(line.rstrip("\r\n") for line in lines))
-    except SyntaxError:
-        return set()
+def rule_function_names(tree: ast.Module) -> set:
+    """Names of the functions a module (its parsed ``tree``) gives as rules
+    (``f.defvjp(a, b)``, ``f.defjvp(r)``, ``@f.defjvp``): the command line
+    does not compile them on their own (they return tuples; their function's
+    derivative uses them)."""
     out: set = set()
     for stmt in tree.body:
         call = stmt.value if isinstance(stmt, ast.Expr) else None

@@ -43,19 +43,20 @@ def float_literals(fn: Function, floats: tuple = ()) -> Function:
 
 
 def _block(b: Block, kinds: dict) -> Block:
-    return map_eqns(b, lambda e: (_eqn(e, kinds),), lambda sub: _block(sub, kinds))
+    return map_eqns(b, lambda e: _eqn(e, kinds), lambda sub: _block(sub, kinds))
 
 
-def _eqn(e: Eqn, kinds: dict) -> Eqn:
+def _eqn(e: Eqn, kinds: dict):
+    """``e`` itself, or ``(e with its int literal a float,)`` (map_eqns)."""
     if e.prim not in CONVERTING or len(e.args) != 2:
         return e
     a, b = e.args
     if type(a) is Var and type(b) is Var:  # (the commonest: no literal)
         return e
     if _small_int(a) and kinds.get(b) == "f":
-        return Eqn(e.outs, e.prim, (Const(float(a.value)), b), e.params, e.loc)
+        return (Eqn(e.outs, e.prim, (Const(float(a.value)), b), e.params, e.loc),)
     if _small_int(b) and kinds.get(a) == "f":
-        return Eqn(e.outs, e.prim, (a, Const(float(b.value))), e.params, e.loc)
+        return (Eqn(e.outs, e.prim, (a, Const(float(b.value))), e.params, e.loc),)
     return e
 
 
