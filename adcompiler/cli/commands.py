@@ -23,6 +23,7 @@ import sys
 from .. import __version__
 from ..compiler import compile_many
 from ..core import passlog
+from ..core.gcpause import gc_paused
 from ..transform import checkpointing
 from .help import FILE_HELP, describe
 from .diagnostics import render
@@ -188,6 +189,11 @@ def _is_decorated(node: ast.FunctionDef) -> bool:
 
 def _emit(requests: list, mode: str, order: int) -> str:
     passlog.restart()  # --dump-ir shows the last compilation, the one printed
+    with gc_paused():  # (see core/gcpause.py: every mode's compile, not only reverse)
+        return _emit_paused(requests, mode, order)
+
+
+def _emit_paused(requests: list, mode: str, order: int) -> str:
     if mode == "reverse" and order == 1:
         return compile_many(requests, progress=Progress(len(requests), "compiling"))
     for sf, _, shapes in requests:
