@@ -100,13 +100,13 @@ def test_the_settled_check_catches_a_round_that_would_change_the_ir(monkeypatch)
 @pytest.mark.parametrize("case", corpus.CORPUS, ids=[c[0].__name__ for c in corpus.CORPUS])
 def test_the_tape_census_is_the_three_walks_it_replaces(case):
     """optimize/tapes.py tape_census: local_tapes, the pops of local tapes
-    and uses, in one walk, on every gradient of the corpus (with tapes)."""
+    and uses (by name), in one walk, on every gradient of the corpus (with tapes)."""
     from adcompiler.core.ir import Eqn, uses, walk
     from adcompiler.optimize.tapes import tape_census
     from adcompiler.transform.forward import local_tapes
     fn, _, wrt = case
     for grad in (reverse_function(fixpoint(lowered(fn)), wrt)[0],):
         local, pops, counts = tape_census(grad)
-        assert local == local_tapes(grad) and counts == uses(grad.body)
+        assert local == local_tapes(grad) and counts == {v.name: n for v, n in uses(grad.body).items()}
         assert pops == {s.args[0]: s for s in walk(grad.body)
                         if isinstance(s, Eqn) and s.prim == "pop" and s.args[0] in local}

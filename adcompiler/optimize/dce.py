@@ -89,7 +89,7 @@ def _dce_loop(s, live: set):
     is_for = type(s) is ForRange
     n = len(s.inits)
     off = 1 if is_for else 0
-    needed = {k for k in range(n) if s.outs[k].name in live}
+    needed = {k for k in range(n) if s.outs[k].name in live} | _pushed_slots(s.body, off)
     # (its own parameters included)
     cond_reads = set() if is_for else {v.name for v in uses(s.cond)}
     while True:
@@ -119,6 +119,20 @@ def _dce_loop(s, live: set):
     cond = _dce_block(cond, free)
     live.update(free.difference(p.name for p in s.cond.params))
     return While(outs, inits, cond, body, s.loc)
+
+
+def _pushed_slots(body: Block, off: int) -> set:
+    """The carried slots whose parameter an effect of ``body`` reads (a loop
+    of the forward sweep pushes its carried values): every walk keeps the
+    effects, so these belong to the fixpoint of :func:`_dce_loop`, and
+    starting from them spares the walk that would find them (on a long
+    loop body, the forward sweep's values are dead after it)."""
+    slot = {p.name: k for k, p in enumerate(body.params[off:])}
+    found: set = set()
+    for s in body.stmts:
+        if type(s) is Eqn and s.prim in _EFFECTS:
+            found.update(slot[a.name] for a in s.args if type(a) is Var and a.name in slot)
+    return found
 
 
 def _read(atoms, live: set) -> None:

@@ -408,7 +408,7 @@ def prune_tapes(fn: Function) -> Function:
     local, pops, counts = tape_census(fn)
     plan: dict = {t: [] for t in local}
     for tape, pop in pops.items():
-        plan[tape] = [k for k, o in enumerate(pop.outs) if counts.get(o, 0) > 0]
+        plan[tape] = [k for k, o in enumerate(pop.outs) if counts.get(o.name, 0) > 0]
     if all(len(plan[t]) == len(pops[t].outs) for t in pops) and set(pops) == local:
         return fn
 

@@ -19,6 +19,8 @@ the plain primitive it is (``len`` of the list).
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from ..core.ir import (Block, Const, Eqn, ForRange, Function, Names, Var, While, stmt_inputs,
                       sub_blocks)
 
@@ -143,53 +145,49 @@ def tape_census(fn: Function) -> tuple:
     after every optimize round): the tapes created in ``fn`` that never leave
     it (transform/forward.py's ``local_tapes``), the pop of each (the last
     met in :func:`walk`'s order) and how many times each variable is read
-    (core/ir.py's ``uses``).  A tape leaves when it is read other than as
+    (core/ir.py's ``uses``, by name).  A tape leaves when it is read other than as
     the tape of a ``push``, ``pop`` or ``tape_len`` (an argument, a block's
     result): when it has more reads than such uses."""
     census = _Census()
     census.visit(fn.body)
-    get, own = census.counts.get, census.own
-    local = {t for t in census.made if get(t, 0) == own.get(t, 0)}
-    return local, {t: pop for t, pop in census.pops.items() if t in local}, census.counts
+    counts, own = Counter(census.names), census.own
+    local = {t for t in census.made if counts.get(t.name, 0) == own.get(t, 0)}
+    return local, {t: pop for t, pop in census.pops.items() if t in local}, counts
 
 
 class _Census:
     """The walk of :func:`tape_census` (a class, not a closure calling itself:
-    that is a reference cycle, left to the cyclic collector)."""
+    that is a reference cycle, left to the cyclic collector).  The names read
+    are gathered by one comprehension per block and counted by ``Counter``
+    (both in C; a Var hashes in Python, its name in C)."""
 
-    __slots__ = ("made", "own", "counts", "pops")
+    __slots__ = ("made", "own", "names", "pops")
 
     def __init__(self) -> None:
         self.made: list = []
         self.own: dict = {}  # tape -> reads of it as the tape of push/pop/tape_len
-        self.counts: dict = {}
+        self.names: list = []  # the name of every variable read, once per read
         self.pops: dict = {}
 
     def visit(self, b: Block) -> None:
-        counts, own = self.counts, self.own
-        get, var, eqn = counts.get, Var, Eqn
-        for s in b.stmts:
+        var, eqn, names = Var, Eqn, self.names
+        stmts = b.stmts
+        names += [a.name for s in stmts if type(s) is eqn for a in s.args if type(a) is var]
+        for s in stmts:
             if type(s) is eqn:
-                for a in s.args:
-                    if type(a) is var:
-                        counts[a] = get(a, 0) + 1
                 prim = s.prim
                 if prim in _TAPE_OPS:
                     tape = s.args[0]
-                    own[tape] = own.get(tape, 0) + 1
+                    self.own[tape] = self.own.get(tape, 0) + 1
                     if prim == "pop":
                         self.pops[tape] = s
                 elif prim == "new_tape":
                     self.made.append(s.outs[0])
                 continue
-            for a in stmt_inputs(s):
-                if type(a) is var:
-                    counts[a] = get(a, 0) + 1
+            names += [a.name for a in stmt_inputs(s) if type(a) is var]
             for sub in sub_blocks(s):
                 self.visit(sub)
-        for a in b.results:
-            if type(a) is var:
-                counts[a] = get(a, 0) + 1
+        names += [a.name for a in b.results if type(a) is var]
 
 
 _TAPE_OPS = ("push", "pop", "tape_len")
