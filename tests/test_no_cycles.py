@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 import adcompiler
+from adcompiler.arrays.forward import cli_source
 from adcompiler.compiler import compile_grad
 from adcompiler.core import passlog
 from adcompiler.frontend.source import load_live
 from adcompiler.transform import composite
-from corpus import CORPUS
+from corpus import ARRAY_CORPUS, CORPUS
 
 PACKAGE = Path(adcompiler.__file__).parent
 #: where the objects a user holds are defined (a gradient object, its
@@ -82,6 +83,17 @@ def _scalar_source(fn, wrt, mode) -> str:
                          ids=[fn.__name__ for fn, _, _ in CORPUS])
 def test_scalar_compile_leaves_no_cycles(fn, wrt, mode):
     garbage = _cyclic_garbage(lambda: _scalar_source(fn, wrt, mode))
+    assert not garbage, _describe(garbage)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("fn,shapes,wrt", ARRAY_CORPUS, ids=[c[0].__name__ for c in ARRAY_CORPUS])
+def test_array_compile_leaves_no_cycles(fn, shapes, wrt, mode):
+    sf = load_live(fn)
+    named = dict(zip((a.arg for a in sf.node.args.args), shapes))
+    sources: list = []
+    garbage = _cyclic_garbage(lambda: sources.append(cli_source(sf, wrt, mode, 1, named)))
+    assert len(sources) == 2 and "import numpy as np" in sources[-1], "no array code was compiled"
     assert not garbage, _describe(garbage)
 
 

@@ -17,9 +17,15 @@ from .shapes import Tup, infer, infer_with_dtypes, join
 
 
 class ArrayContext:
+    """The shapes of one compilation.  It keeps the program's tables of
+    functions and custom rules, not the program: the program keeps it
+    (``program.arrays``), and two objects naming each other are a reference
+    cycle, left to the cyclic collector (core/gcpause.py)."""
+
     def __init__(self, program, params: dict, dtypes: dict | None = None,
                  check: bool = False) -> None:
-        self.program = program
+        self.functions: dict = program.functions  # key -> Function (the same dict)
+        self.custom: dict = getattr(program, "custom", {})
         self.params = params
         self.dtypes = dtypes or {}
         self.check = check
@@ -32,15 +38,15 @@ class ArrayContext:
 
     # ------------------------------------------------------------ callees
     def callee_shapes(self, key: str, args: tuple) -> list:
-        opaque = getattr(self.program, "custom", {}).get(key)
-        if opaque is not None and key not in self.program.functions:
+        opaque = self.custom.get(key)
+        if opaque is not None and key not in self.functions:
             return [None] * opaque.nouts  # a custom function's unreadable body: unknown
-        if key not in self.program.functions and key.endswith("_fwd"):
+        if key not in self.functions and key.endswith("_fwd"):
             return self.callee_shapes(key[:-4], args) + [None]
-        if key not in self.program.functions and key.endswith("_bwd"):
+        if key not in self.functions and key.endswith("_bwd"):
             base = key[:-4]
             joined = self.callee_params.get(base, {})
-            return [joined.get(p.name) for p in self.program.functions[base].params]
+            return [joined.get(p.name) for p in self.functions[base].params]
         fn = self.function(key)
         names = [p.name for p in fn.params]
         joined = self.callee_params.setdefault(key, dict(zip(names, args)))
@@ -62,7 +68,7 @@ class ArrayContext:
         return result
 
     def function(self, key: str) -> Function:
-        return optimize(self.program.functions[key])
+        return optimize(self.functions[key])
 
     def entry_shapes(self, fn: Function) -> dict:
         return infer(fn, self.params, self.callee_shapes, self.dtypes)

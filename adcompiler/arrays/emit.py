@@ -264,23 +264,7 @@ def owned_arrays(fn: Function, through_views: bool = False,
     shared: set = set()
     eqns: list = []
     merges: list = []  # (outs, [(init or None, result) per branch/iteration], params)
-
-    def visit(b: Block) -> None:
-        for s in b.stmts:
-            if isinstance(s, Eqn):
-                eqns.append(s)
-                if eqn_memory(s) == "view" and not (through_views and _is_view(s)):
-                    shared.update(a for a in s.args if isinstance(a, Var))
-            elif isinstance(s, If):
-                merges.append((s.outs, list(zip(s.then.results, s.orelse.results)), None,
-                               None))
-            elif isinstance(s, (ForRange, While)):
-                params = s.body.params[1:] if isinstance(s, ForRange) else s.body.params
-                merges.append((s.outs, list(zip(s.inits, s.body.results)), params, id(s)))
-            for sub in sub_blocks(s):
-                visit(sub)
-
-    visit(fn.body)
+    _gather(fn.body, through_views, eqns, shared, merges)
     # a value flowing into a branch output or a loop-carried value that is
     # also read elsewhere shares its buffer with that output: neither may
     # be written in place while the other can still be read
@@ -309,6 +293,23 @@ def owned_arrays(fn: Function, through_views: bool = False,
                         owned.add(params[k])
                     changed = True
     return owned
+
+
+def _gather(b: Block, through_views: bool, eqns: list, shared: set, merges: list) -> None:
+    """The walk of :func:`owned_arrays` (module level, not a closure calling
+    itself: that is a reference cycle, left to the cyclic collector)."""
+    for s in b.stmts:
+        if isinstance(s, Eqn):
+            eqns.append(s)
+            if eqn_memory(s) == "view" and not (through_views and _is_view(s)):
+                shared.update(a for a in s.args if isinstance(a, Var))
+        elif isinstance(s, If):
+            merges.append((s.outs, list(zip(s.then.results, s.orelse.results)), None, None))
+        elif isinstance(s, (ForRange, While)):
+            params = s.body.params[1:] if isinstance(s, ForRange) else s.body.params
+            merges.append((s.outs, list(zip(s.inits, s.body.results)), params, id(s)))
+        for sub in sub_blocks(s):
+            _gather(sub, through_views, eqns, shared, merges)
 
 
 def _is_view(e: Eqn) -> bool:
@@ -352,32 +353,28 @@ def _element(e: Eqn, shapes: dict) -> bool:
 
 def dynamic_uses(block: Block) -> dict:
     """Like :func:`ir.uses`, but the two branches of an ``if`` count as their
-    maximum: a value read once in each branch is read once per run."""
-    counts: dict = {}
+    maximum: a value read once in each branch is read once per run.  (Module
+    functions, not closures calling themselves: those are reference cycles.)"""
+    local: dict = {}
+    for s in block.stmts:
+        if isinstance(s, If):
+            _count(local, (s.pred,))
+            then, orelse = dynamic_uses(s.then), dynamic_uses(s.orelse)
+            for v in set(then) | set(orelse):
+                local[v] = local.get(v, 0) + max(then.get(v, 0), orelse.get(v, 0))
+            continue
+        _count(local, stmt_inputs(s))
+        for sub in sub_blocks(s):
+            for v, n in dynamic_uses(sub).items():
+                local[v] = local.get(v, 0) + n
+    _count(local, block.results)
+    return local
 
-    def add(into: dict, atoms) -> None:
-        for a in atoms:
-            if isinstance(a, Var):
-                into[a] = into.get(a, 0) + 1
 
-    def visit(b: Block) -> dict:
-        local: dict = {}
-        for s in b.stmts:
-            if isinstance(s, If):
-                add(local, (s.pred,))
-                then, orelse = visit(s.then), visit(s.orelse)
-                for v in set(then) | set(orelse):
-                    local[v] = local.get(v, 0) + max(then.get(v, 0), orelse.get(v, 0))
-                continue
-            add(local, stmt_inputs(s))
-            for sub in sub_blocks(s):
-                for v, n in visit(sub).items():
-                    local[v] = local.get(v, 0) + n
-        add(local, b.results)
-        return local
-
-    counts.update(visit(block))
-    return counts
+def _count(into: dict, atoms) -> None:
+    for a in atoms:
+        if isinstance(a, Var):
+            into[a] = into.get(a, 0) + 1
 
 
 def shape_checks(node: ast.FunctionDef, shapes: dict) -> list:

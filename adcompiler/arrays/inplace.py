@@ -23,6 +23,8 @@ different arrays, and ``x.copy()`` as a new one.
 """
 from __future__ import annotations
 
+from dataclasses import fields, replace
+
 from .aliases import buffer_roots, default_flows, global_roots, param_roots
 from ..errors import CompileError
 from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Var, While, stmt_inputs, sub_blocks
@@ -78,23 +80,24 @@ def writes_kept(fn: Function, ops: dict) -> Function:
     so that dead-code elimination keeps every write: a write nobody reads
     through its own name may still be seen through another (``b = out;
     out[0] = v; return b``)."""
-    from dataclasses import fields, replace
-
-    def block(b: Block) -> Block:
-        stmts = []
-        for st in b.stmts:
-            if isinstance(st, Eqn):
-                stmts.append(st)
-                if st.outs and st.outs[0].name in ops:
-                    stmts.append(Eqn((), "check", (st.outs[0],), (("msg", None),), st.loc))
-                continue
-            changes = {f.name: block(getattr(st, f.name)) for f in fields(st)
-                       if isinstance(getattr(st, f.name), Block)}
-            stmts.append(replace(st, **changes))
-        return Block(b.params, tuple(stmts), b.results)
-
-    return Function(fn.name, fn.params, block(fn.body), fn.defaults, fn.filename,
+    return Function(fn.name, fn.params, _kept_block(fn.body, ops), fn.defaults, fn.filename,
                     fn.source_line)
+
+
+def _kept_block(b: Block, ops: dict) -> Block:
+    """:func:`writes_kept` on one block (module level, not a closure calling
+    itself: that is a reference cycle, left to the cyclic collector)."""
+    stmts = []
+    for st in b.stmts:
+        if isinstance(st, Eqn):
+            stmts.append(st)
+            if st.outs and st.outs[0].name in ops:
+                stmts.append(Eqn((), "check", (st.outs[0],), (("msg", None),), st.loc))
+            continue
+        changes = {f.name: _kept_block(getattr(st, f.name), ops) for f in fields(st)
+                   if isinstance(getattr(st, f.name), Block)}
+        stmts.append(replace(st, **changes))
+    return Block(b.params, tuple(stmts), b.results)
 
 
 def fresh_results(functions: dict):

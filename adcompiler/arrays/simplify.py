@@ -330,23 +330,27 @@ def _readers(body: Block) -> dict:
     """var -> ``_LINEAR_ONLY`` when every statement reading it is a linear map
     of the same block (a factor it carries can move into each of them)."""
     out: dict = {}
-
-    def visit(b: Block, depth: int) -> None:
-        for s in b.stmts:
-            for a in stmt_inputs(s):
-                if isinstance(a, Var):
-                    ok = isinstance(s, Eqn) and s.prim in _LINEAR and a in s.args[:2]
-                    key = (depth, id(b))
-                    prev = out.get(a)
-                    out[a] = key if ok and prev in (None, key) else "no"
-            for sub in sub_blocks(s):
-                visit(sub, depth + 1)
-        for a in b.results:
-            if isinstance(a, Var):
-                out[a] = "no"
-
-    visit(body, 0)
+    _visit_readers(body, 0, out)
     return {v: _LINEAR_ONLY for v, k in out.items() if k != "no"}
+
+
+def _visit_readers(b: Block, depth: int, out: dict) -> None:
+    """Record in ``out`` where each variable of ``b`` is read: the block's key
+    while every read is a linear map's, else ``"no"``.  (Module level, not a
+    closure calling itself: that is a reference cycle, left to the cyclic
+    collector; see core/gcpause.py.)"""
+    for s in b.stmts:
+        for a in stmt_inputs(s):
+            if isinstance(a, Var):
+                ok = isinstance(s, Eqn) and s.prim in _LINEAR and a in s.args[:2]
+                key = (depth, id(b))
+                prev = out.get(a)
+                out[a] = key if ok and prev in (None, key) else "no"
+        for sub in sub_blocks(s):
+            _visit_readers(sub, depth + 1, out)
+    for a in b.results:
+        if isinstance(a, Var):
+            out[a] = "no"
 
 
 def _one(a) -> bool:
