@@ -6,18 +6,19 @@ from __future__ import annotations
 from .ir import Block, Eqn, ForRange, If, While
 
 
-def map_eqns(block: Block, eqn, nested) -> Block:
+def map_eqns(block: Block, eqn, nested, only: frozenset | None = None) -> Block:
     """``block`` with each equation replaced by the statements ``eqn(e)``
     returns and each nested block (a branch, a loop body or condition) by
     ``nested(b)``: the walk that rewriting passes share.  ``eqn(e)`` may
-    return ``e`` itself to keep it (no tuple built: most equations).  What a
-    pass leaves as it was stays the same object, and so does a block where
-    nothing changed: most passes rewrite few statements of a long function,
-    and rebuilding every other one cost more than the rewriting."""
+    return ``e`` itself to keep it (no tuple built: most equations); ``only``:
+    the primitives ``eqn`` may rewrite (the others are kept without a call).
+    What a pass leaves as it was stays the same object, and so does a block
+    where nothing changed: most passes rewrite few statements of a long
+    function, and rebuilding every other one cost more than the rewriting."""
     out = None
     for k, s in enumerate(block.stmts):
         if type(s) is Eqn:
-            new = eqn(s)
+            new = s if only is not None and s.prim not in only else eqn(s)
             if new is s:
                 if out is not None:
                     out.append(s)

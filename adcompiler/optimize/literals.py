@@ -43,12 +43,13 @@ def float_literals(fn: Function, floats: tuple = ()) -> Function:
 
 
 def _block(b: Block, kinds: dict) -> Block:
-    return map_eqns(b, lambda e: _eqn(e, kinds), lambda sub: _block(sub, kinds))
+    return map_eqns(b, lambda e: _eqn(e, kinds), lambda sub: _block(sub, kinds), CONVERTING)
 
 
 def _eqn(e: Eqn, kinds: dict):
-    """``e`` itself, or ``(e with its int literal a float,)`` (map_eqns)."""
-    if e.prim not in CONVERTING or len(e.args) != 2:
+    """``e`` (one of :data:`CONVERTING`) itself, or ``(e with its int literal
+    a float,)`` (map_eqns)."""
+    if len(e.args) != 2:
         return e
     a, b = e.args
     if type(a) is Var and type(b) is Var:  # (the commonest: no literal)
