@@ -323,3 +323,30 @@ def test_the_registry_is_asked_once_per_function_object_in_a_lowering(monkeypatc
     after = lower_program(load_live(user))[0].functions
     assert asked[sin] == 1 and set(asked.values()) == {1} and not real_handles(sin)
     assert {k: str(f) for k, f in after.items()} == {k: str(f) for k, f in before.items()}
+
+
+def test_the_highest_name_index_is_the_largest_v_number():
+    """core/ir.py ``_highest_index`` (filter and map in C) gives what
+    ``max(map(_index, names))`` gave, odd names included."""
+    from adcompiler.core.ir import _highest_index, _index
+    rng = random.Random(5)
+    odd = ["x", "v", "vv2", "v0x", "v007", "w99", "v-3", "_t4", "v12a", "V77"]
+    for size in (0, 1, 5, 50, 500):
+        names = {f"v{rng.randrange(1, 10 ** rng.randrange(1, 6))}" for _ in range(size)}
+        names |= set(rng.sample(odd, min(size, len(odd))))
+        assert _highest_index(names) == max(map(_index, names), default=0), sorted(names)
+
+
+def test_reads_var_finds_every_read_the_scan_by_use_finds():
+    """optimize/tapes.py ``reads_var`` (names compared in one comprehension)
+    agrees with core/ir.py's ``uses`` on every variable of the corpus's
+    reverse-mode gradients, nested blocks included."""
+    from adcompiler.compiler import compile_grad
+    from adcompiler.core.ir import all_vars, uses
+    from adcompiler.optimize.tapes import reads_var
+    from corpus import CORPUS
+    for fn, _, wrt in CORPUS:
+        for grad in compile_grad(load_live(fn), wrt).functions:
+            read = uses(grad.body)
+            for v in all_vars(grad):
+                assert reads_var(grad.body, v) == (read.get(v, 0) > 0), (fn.__name__, v)

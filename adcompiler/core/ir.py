@@ -277,7 +277,7 @@ class Names:
         _bound_names(fn.body, taken)  # one walk of the IR
         names = Names()
         names.taken = taken
-        names.counter = max(map(_index, taken), default=0)
+        names.counter = _highest_index(taken)
         return names
 
 
@@ -299,6 +299,14 @@ def _bound_names(block: Block, names: set) -> None:
 def _index(name: str) -> int:
     """The number of a name ``v<digits>`` (0 for any other name)."""
     return int(name[1:]) if name[:1] == "v" and name[1:].isdigit() else 0
+
+
+def _highest_index(names: set) -> int:
+    """``max(map(_index, names), default=0)``, its per-name work done by
+    ``filter`` and ``map`` in C (every pass that makes fresh names asks it of
+    every name of the function)."""
+    digits = filter(str.isdigit, [n[1:] for n in names if n[:1] == "v"])
+    return max(map(int, digits), default=0)
 
 
 def all_vars(fn: Function) -> Iterator[Var]:

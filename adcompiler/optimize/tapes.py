@@ -67,12 +67,17 @@ def _tape_ops(block: Block, ops: dict | None = None) -> dict:
 
 
 def reads_var(block: Block, v: Var) -> bool:
-    """Does ``block`` (or a block in it) read ``v``?  (Stops at the first
-    read: the loops asked about read their index, if at all, near the top.)"""
-    for s in block.stmts:
-        if v in (s.args if type(s) is Eqn else stmt_inputs(s)):
-            return True
-        if type(s) is not Eqn and any(reads_var(b, v) for b in sub_blocks(s)):
+    """Does ``block`` (or a block in it) read ``v``?  The equations' reads
+    are compared by name in one comprehension (``v in args`` called Var's
+    Python ``__eq__`` for every other variable read: on a long adjoint loop
+    body, which reads no index, that was most of the tape walk)."""
+    name, var, eqn = v.name, Var, Eqn
+    stmts = block.stmts
+    if name in [a.name for s in stmts if type(s) is eqn for a in s.args if type(a) is var]:
+        return True
+    for s in stmts:
+        if type(s) is not eqn and (v in stmt_inputs(s)
+                                   or any(reads_var(b, v) for b in sub_blocks(s))):
             return True
     return v in block.results
 
