@@ -350,3 +350,26 @@ def test_reads_var_finds_every_read_the_scan_by_use_finds():
             read = uses(grad.body)
             for v in all_vars(grad):
                 assert reads_var(grad.body, v) == (read.get(v, 0) > 0), (fn.__name__, v)
+
+
+def test_names_stored_in_a_loop_body_without_walking_its_expressions():
+    """frontend/syntax.py: where the census saw no ``:=`` and no
+    comprehension, the walk of a loop body that skips expressions read finds
+    the same names, in the same order, as the full walk; on every loop of
+    the package's own sources, the examples and the corpus."""
+    from adcompiler.frontend.census import Census
+    from adcompiler.frontend.syntax import assigned_and_loop_targets
+    checked = 0
+    files = sorted((ROOT / "adcompiler").rglob("*.py")) + sorted((ROOT / "examples").glob("*.py"))
+    for tree in [ast.parse(f.read_text()) for f in files + SOURCES]:
+        for fn in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+            if Census(fn).stores_in_expressions():
+                continue
+            for loop in (n for n in ast.walk(fn) if isinstance(n, (ast.For, ast.While))):
+                full = assigned_and_loop_targets(loop.body)
+                assert assigned_and_loop_targets(loop.body, False) == full, fn.name
+                checked += 1
+    assert checked > 200
+    walrus = ast.parse("for i in x:\n    y = (z := i) + 1\n").body[0]
+    assert "z" not in assigned_and_loop_targets(walrus.body, False)[0]  # why the census asks
+    assert assigned_and_loop_targets(walrus.body)[0] == ["y", "z"]

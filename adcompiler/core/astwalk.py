@@ -49,3 +49,31 @@ def ast_walk(node: ast.AST):
                     if isinstance(item, _AST):
                         append(item)
         yield node
+
+
+def ast_walk_stores(node: ast.AST):
+    """The nodes of :func:`ast_walk` that are not inside an expression read
+    (one whose ``ctx`` is not ``Store``, or that has none): the statements
+    and their assignment targets, in the same relative order.  Where no
+    expression can bind a name (no ``:=``, no comprehension: the census
+    says), these hold every name ``node`` stores, for a tenth of the walk."""
+    todo = deque([node])
+    popleft, append = todo.popleft, todo.append
+    expr, store = ast.expr, ast.Store
+    while todo:
+        node = popleft()
+        for field in node._fields:
+            try:
+                value = getattr(node, field)
+            except AttributeError:
+                continue
+            if isinstance(value, _AST):
+                if not isinstance(value, expr) or type(getattr(value, "ctx", None)) is store:
+                    append(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, _AST) and (not isinstance(item, expr)
+                                                   or type(getattr(item, "ctx", None)) is store):
+                        append(item)
+        yield node
+

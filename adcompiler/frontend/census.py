@@ -79,6 +79,10 @@ class Census:
         """Does it hold a construct the prepass rewrites into other constructs?"""
         return not REWRITTEN.isdisjoint(self.kinds)
 
+    def stores_in_expressions(self) -> bool:
+        """Could an expression bind a name (``:=``, a comprehension's target)?"""
+        return ast.NamedExpr in self.kinds or self.rewritten()
+
     def may_ifexp(self) -> bool:
         """Could its desugared body hold a conditional expression (its own,
         or one the comprehension rewrite makes)?"""

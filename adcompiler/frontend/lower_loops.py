@@ -8,6 +8,7 @@ import ast
 
 from ..core.ir import Builder, Const, ForRange, While
 from . import loops
+from .census import census
 from .syntax import (Returned, Unbound, assigned_and_loop_targets, definitely_assigned,
                      has_value, hint, read_before_assigned, unbound_names)
 
@@ -40,7 +41,8 @@ class LoopLowering:
         memo = self.__dict__.setdefault("_body_names", {})
         got = memo.get(id(body))
         if got is None or got[0] is not body:  # (the body is kept: its id stays its own)
-            got = memo[id(body)] = (body, assigned_and_loop_targets(body))
+            walk_all = census(self.sf).stores_in_expressions()
+            got = memo[id(body)] = (body, assigned_and_loop_targets(body, walk_all))
         return got[1]
 
     def refuse_first_iteration_reads(self, names: list, env: dict, loop) -> None:

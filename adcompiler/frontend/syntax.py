@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 
-from ..core.astwalk import ast_walk
+from ..core.astwalk import ast_walk, ast_walk_stores
 from ..core.ir import Const, Var
 
 
@@ -129,14 +129,17 @@ def loop_targets(stmts: list) -> set:
     return assigned_and_loop_targets(stmts)[1]
 
 
-def assigned_and_loop_targets(stmts: list) -> tuple:
+def assigned_and_loop_targets(stmts: list, stores_in_expressions: bool = True) -> tuple:
     """``(assigned(stmts), loop_targets(stmts))`` from one walk (a loop's
-    lowering asks both of its body, which may be long)."""
+    lowering asks both of its body, which may be long).  Without
+    ``stores_in_expressions`` (the census saw no ``:=`` and no comprehension)
+    the expressions read are not walked: no name is stored inside one."""
     found: dict = {}
     targets: set = set()
     name_t, store_t, loops_t = ast.Name, ast.Store, (ast.For, ast.While)
+    walk = ast_walk if stores_in_expressions else ast_walk_stores
     for s in stmts:
-        for node in ast_walk(s):
+        for node in walk(s):
             kind = type(node)
             if kind is name_t:
                 if type(node.ctx) is store_t:
