@@ -39,11 +39,17 @@ class Ownership:
 
     def may_update(self, v: Var, result: Var | None = None) -> bool:
         """May ``v``'s value be overwritten in place (``+=`` on an array writes
-        into it)?  Scalars always; arrays only when owned and when the result
-        has the same shape."""
-        if self.shapes is None or self.shapes.get(v) == ():
+        into it)?  Arrays only when owned and when the result has the same
+        shape.  Scalars always under NumPy (``v[i]`` is a new np.float64,
+        which ``/=`` rebinds); under the array-api backend a scalar may be a
+        0-d array (PyTorch's ``v[i]`` is a VIEW of ``v``, ``e /= t`` would
+        write into it), so it is updated only when owned like an array, and
+        a float (``/=`` into an integer tensor raises)."""
+        shape = self.shapes.get(v) if self.shapes is not None else None
+        if self.shapes is None or shape == () and not backend.array_api():
             return True
-        shape = self.shapes.get(v)
+        if shape == () and v not in self.floats:
+            return False
         same = result is None or (self.shapes.get(result) == shape and shape is not None
                                   and all(d is not None for d in shape))
         return v in self.owned and same
