@@ -6,7 +6,9 @@ only when this function allocated it and nothing else sees it
 (emit/liveness.py, ``Ownership.may_update``); NumPy code keeps its ``/=``.
 Each case runs on PyTorch tensors and ``array_api_strict`` arrays and is
 compared with NumPy's value, the NumPy code's gradient and central
-differences, and the caller's arrays must come back unchanged."""
+differences, and the caller's arrays must come back unchanged.  A Python number pushed
+on a tape (``float(np.sum(x))``) is not copied as a 0-d array (that was a
+float32 ``xp.asarray(1.5, copy=True)`` in PyTorch: fuzz seed 12073)."""
 from __future__ import annotations
 
 import numpy as np
@@ -83,8 +85,16 @@ def reduced_then_kept(v, t):
     return f + e * v[1]
 
 
+def taped_number(v, t):  # float(...) on a tape: a Python float, not copied
+    O = np.ones(3)
+    for i in range(1, 3):
+        O[i] = 0.5
+        O[i] += O[i - 1] * float(np.sum(v * t))
+    return np.sum(O * O) + t
+
+
 CASES = [item_read, item_of_matrix, loop_over_array, after_the_loop, zipped, enumerated,
-         rows_items, reduced, reduced_then_kept]
+         rows_items, reduced, reduced_then_kept, taped_number]
 V = np.array([0.7, -1.3, 2.1])
 M = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75], [2.0, 1.0, -0.5]])
 ARGS = {item_of_matrix: (V, M), rows_items: (M, 0.8)}
