@@ -132,10 +132,25 @@ def argmax_scaled(w, X):  # a 0-d integer array meeting a float
     return np.sum(w) * np.argmax(X[1]) * 0.5
 
 
+def carried_ints(w, X):  # integers in the loop's first iteration only (fuzz seed 20903)
+    t = X[0]
+    for _ in range(2):
+        t = t * 0.5 + np.sqrt(1.5 + t ** 2) * w
+    return np.sum(t * t)
+
+
+def taped_ints(w, X):  # X.T kept on the tape for the adjoint (fuzz seed 22727)
+    A = w
+    for e in w:
+        A = A + X.T @ w
+        e *= 2.0
+    return np.sum(A * A)
+
+
 CASES = [mean0, mean_all, mean_of_part, var1, std0, method_spread, norm, det, slogdet, inv,
          solve, cholesky, eigvalsh, softmax, logsumexp, mask_spread, true_div, div_const,
          sum_div, whole_sum_div, reduced_ints, int_arithmetic, float_power, extremes, joined,
-         argmax_scaled]
+         argmax_scaled, carried_ints, taped_ints]
 #: a symmetric positive definite integer matrix (cholesky, eigvalsh, solve)
 X_INT = np.array([[4, 2, 0], [2, 5, 1], [0, 1, 3]])
 W = np.array([0.5, -1.25, 2.0])

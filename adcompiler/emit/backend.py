@@ -177,6 +177,50 @@ def int_arrays0(fn, shapes: dict, kinds: dict) -> set:
     return out
 
 
+def maybe_ints(fn, ints: set, shapes: dict, kinds: dict) -> set:
+    """``ints`` and the arrays that may hold integers through them: a loop
+    carrying ``t = v`` of integers into ``t = t * s`` (integers in the first
+    iteration only: not known to be integers), a branch, a primitive
+    following its operands (``t[1:]``, ``t + 1``) unless known to give
+    floats or booleans, a tape.  Casting these where they meet floats is right
+    whichever they hold."""
+    from ..core.ir import Eqn, ForRange, If, While, walk
+    from ..prims.primitives import PRIMS
+    out, changed = set(ints), True
+
+    def add(v, flag: bool) -> bool:
+        if not flag or v in out or kinds.get(v) in ("f", "b") or shapes.get(v) in ((), None):
+            return False
+        out.add(v)
+        return True
+
+    taped: dict = {}  # tape -> positions where such an array was pushed
+    while changed:
+        changed = False
+        for s in walk(fn.body):
+            if isinstance(s, Eqn) and s.prim == "push":
+                at = {k for k, a in enumerate(s.args[1:]) if a in out}
+                taped[s.args[0]] = taped.get(s.args[0], set()) | at
+            elif isinstance(s, Eqn) and s.prim == "pop":
+                at = taped.get(s.args[0], ())
+                changed |= any([add(o, k in at) for k, o in enumerate(s.outs)])
+            elif isinstance(s, Eqn):
+                r = PRIMS.get(s.prim)
+                if s.outs and r is not None and r.dtype is None and r.form != "compare" \
+                        and s.prim not in QUERIES and any(a in out for a in s.args):
+                    changed |= any([add(o, True) for o in s.outs])
+            elif isinstance(s, If):
+                for o, a, b in zip(s.outs, s.then.results, s.orelse.results):
+                    changed |= add(o, a in out or b in out)
+            elif isinstance(s, (ForRange, While)):
+                params = s.body.params[1:] if isinstance(s, ForRange) else s.body.params
+                conds = s.cond.params if isinstance(s, While) else params
+                for k, o in enumerate(s.outs):
+                    flag = s.inits[k] in out or s.body.results[k] in out
+                    changed |= any([add(v, flag) for v in (o, params[k], conds[k])])
+    return out
+
+
 def floated(em, e, args: list) -> list:
     """``args`` (the expressions of ``e``'s operands) with each integer
     array among them cast to the caller's float dtype when ``e`` gives
