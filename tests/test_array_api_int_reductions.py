@@ -4,10 +4,18 @@ while the Array API standard defines ``mean`` (``var``, ``std``,
 ``linalg.det`` ...) for floats only (PyTorch raises, ``array_api_strict``
 too).  The array-api backend casts such an operand to the caller's float
 dtype first (emit/backend.py, ``FLOAT_OF_INTS``); float operands keep their
-code.  Each case runs on PyTorch tensors and ``array_api_strict`` arrays
-and is compared with NumPy's value, the NumPy code's gradient and central
-differences."""
+code.  The same class: integers into elementwise functions giving floats
+(``np.exp(X)``, every such record of the registry), true division (``X /
+3``, ``X / X``), a float power, np.maximum/np.minimum with a float, joins
+with floats, and integer-preserving results (``np.sum(X, axis=0)``,
+``np.max(X)``, ``np.abs(X) * 2``: arrays/shapes.py's dtype facts) before
+them -- PyTorch computed those in float32, ``array_api_strict`` raised.
+Each case runs on PyTorch tensors and ``array_api_strict`` arrays and is
+compared with NumPy's value (to 1e-12: float32 fails), the NumPy code's
+gradient and central differences."""
 from __future__ import annotations
+
+import importlib.util
 
 import numpy as np
 import pytest
@@ -16,6 +24,7 @@ import scipy.special
 import adcompiler
 from adcompiler.emit import backend
 from adcompiler.prims.primitives import PRIMS
+from adcompiler.prims.spelling import names
 
 
 def mean0(w, X):
@@ -83,8 +92,65 @@ def mask_spread(w, X):
     return np.sum(w * np.var(X > 2, axis=0)) + np.mean(X > 2) * w[1]
 
 
+def true_div(w, X):  # X / X of integers: floats (PyTorch: float32, strict raises)
+    return np.sum((X / (X + 1)) @ w)
+
+
+def div_const(w, X):
+    return np.sum((X / 3) @ w) + np.sum(w / (2 + X[0] * X[0]))
+
+
+def sum_div(w, X):  # optimised to xp.sum(X, axis=0) * (1/3): a sum of integers
+    return np.sum(np.sum(X / 3, axis=0) * w)
+
+
+def whole_sum_div(w, X):  # a 0-d integer array divided
+    return np.sum(w) * (np.sum(X) / 4) + np.max(X) / 3 * w[0]
+
+
+def reduced_ints(w, X):  # int-preserving reductions, then floats
+    return np.sum(np.cumsum(X, axis=0)[-1] / 2 * w) + np.prod(X[0] + 1) / 7 * w[1]
+
+
+def int_arithmetic(w, X):  # integers through abs, +, *, @ into np.sqrt
+    return np.sum(np.sqrt(np.abs(X - 2) * 2 + X @ X) @ w)
+
+
+def float_power(w, X):
+    return np.sum((X ** 1.5) @ w)
+
+
+def extremes(w, X):  # np.minimum(X, 0.5): PyTorch's is a float32
+    return np.sum(np.minimum(X, 1.5) @ w) + np.sum(np.maximum(X[0], w))
+
+
+def joined(w, X):  # integers joined with floats
+    return np.sum(np.concatenate([X[0], w]) ** 2) + np.sum(np.stack([X[1], w]) ** 2)
+
+
+def argmax_scaled(w, X):  # a 0-d integer array meeting a float
+    return np.sum(w) * np.argmax(X[1]) * 0.5
+
+
+def carried_ints(w, X):  # integers in the loop's first iteration only (fuzz seed 20903)
+    t = X[0]
+    for _ in range(2):
+        t = t * 0.5 + np.sqrt(1.5 + t ** 2) * w
+    return np.sum(t * t)
+
+
+def taped_ints(w, X):  # X.T kept on the tape for the adjoint (fuzz seed 22727)
+    A = w
+    for e in w:
+        A = A + X.T @ w
+        e *= 2.0
+    return np.sum(A * A)
+
+
 CASES = [mean0, mean_all, mean_of_part, var1, std0, method_spread, norm, det, slogdet, inv,
-         solve, cholesky, eigvalsh, softmax, logsumexp, mask_spread]
+         solve, cholesky, eigvalsh, softmax, logsumexp, mask_spread, true_div, div_const,
+         sum_div, whole_sum_div, reduced_ints, int_arithmetic, float_power, extremes, joined,
+         argmax_scaled, carried_ints, taped_ints]
 #: a symmetric positive definite integer matrix (cholesky, eigvalsh, solve)
 X_INT = np.array([[4, 2, 0], [2, 5, 1], [0, 1, 3]])
 W = np.array([0.5, -1.25, 2.0])
@@ -162,3 +228,68 @@ def test_the_cast_list_is_numpys():
             floats.add(name)
     # eigh's vectors and slogdet's sign have no domain of their own
     assert floats == backend.FLOAT_OF_INTS - {"eigh_vectors", "slogdet_sign"}
+
+
+def _float_functions() -> list:
+    """The elementwise records whose NumPy result is a float whatever the
+    operands (``np.exp``, ``np.arctan2``) and that the standard spells."""
+    return sorted(name for name, r in PRIMS.items()
+                  if r.form == "call" and r.dtype == "float" and "array_api" in r.spellings)
+
+
+#: integer matrices inside every such function's domain (np.arccos: |x| <= 1)
+X_POS, X_EYE = np.array([[1, 2, 1], [2, 3, 1], [1, 1, 2]]), np.eye(3, dtype=int)
+
+
+@pytest.mark.parametrize("library", sorted(LIBRARIES))
+@pytest.mark.parametrize("name", _float_functions())
+def test_integer_arrays_into_float_functions(name, library, tmp_path):
+    """``np.NAME(X)`` of an integer ``X`` (both operands of a two-operand
+    one) gives NumPy's float64 numbers, value and gradient."""
+    convert, to_numpy = LIBRARIES[library]()
+    np_name = names(PRIMS[name], "np")[0]
+    call = f"np.{np_name}(X, X + 1)" if PRIMS[name].nargs == 2 else f"np.{np_name}(X)"
+    path = tmp_path / f"float_of_{name}.py"
+    path.write_text(f"import numpy as np\n\n\ndef fn(w, X):\n    return np.sum({call} @ w)\n")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fn = module.fn
+    with np.errstate(all="ignore"):
+        X = X_POS if np.isfinite(fn(W, X_POS)) else X_EYE
+    want_value, want_grad = fn(W, X), adcompiler.grad(fn)(W, X)
+    np.testing.assert_allclose(want_grad, _differences(fn, W, X), rtol=1e-6, atol=1e-6)
+    vg = adcompiler.value_and_grad(fn)
+    value, got = vg(convert(W), convert(X))
+    np.testing.assert_allclose(float(to_numpy(value)), want_value, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(to_numpy(got), want_grad, rtol=1e-12, atol=1e-12)
+    assert to_numpy(got).dtype == np.float64 and "xp.astype(X, dtype)" in vg.source
+
+
+def int_facts(X, w):
+    a = np.sum(X, axis=0)
+    b = np.cumsum(X + 1, axis=1)
+    c = np.max(np.abs(X) * 2)
+    d = np.mean(X)
+    e = a * w
+    return np.sum(e) + np.sum(b) + c + d
+
+
+def test_dtype_facts_of_integer_operands():
+    """Shape inference (arrays/shapes.py) says integers where NumPy gives
+    integers (a sum, a cumsum, a max, arithmetic of integers), a float for
+    np.mean of integers, a float where a float joins in, and nothing where
+    an operand's dtype is not known."""
+    from adcompiler.arrays.shapes import infer_with_dtypes
+    from adcompiler.compiler import lower
+    from adcompiler.core.ir import walk
+    from adcompiler.frontend.source import load_live
+    program, key = lower(load_live(int_facts))
+    fn = program.functions[key]
+    named = {s.outs[0].hint or s.outs[0].name: s.outs[0] for s in walk(fn.body)
+             if hasattr(s, "prim") and s.outs}
+    shapes = {"X": (3, 3), "w": (3,)}
+    _, kinds = infer_with_dtypes(fn, shapes, dtypes={"X": "i", "w": "f"})
+    assert [kinds.get(named[n]) for n in "abcde"] == ["i", "i", "i", "f", "f"]
+    _, kinds = infer_with_dtypes(fn, shapes, dtypes={"w": "f"})  # X's dtype unknown
+    assert [kinds.get(named[n]) for n in "abcde"] == [None, None, None, None, "f"]

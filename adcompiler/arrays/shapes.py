@@ -183,6 +183,8 @@ class Inference:
             dtypes[out] = dtypes[e.args[0]]  # c[:, 0] of integers: integers
         elif kind != "push" and (floats == "always" or self.makes_float(e, floats)):
             dtypes[out] = "f"
+        elif floats == "any" and self.of_ints(e):  # np.sum(X) of integers: integers
+            dtypes[out] = "f" if e.prim in _FLOAT_OF_INTS else "i"
         else:  # unknown (a loop's body walked again may have said otherwise)
             dtypes.pop(out, None)
 
@@ -241,6 +243,25 @@ class Inference:
                         else self.dtypes.get(a) == "f"):
                     return True
         return bool(e.param("as_float"))
+
+    def of_ints(self, e: Eqn) -> bool:
+        """Are ``e``'s operands integers (known integer or boolean values,
+        and integer or structural constants, at least one integer), so that
+        a result following them (``X + 1``, ``np.sum(X, axis=0)``, ``X @ Y``)
+        is integers too, as in NumPy?  Unknown dtypes stay unknown."""
+        dtypes, some = self.dtypes, False
+        for a in e.args:
+            if type(a) is Const:
+                if isinstance(a.value, (float, complex)) or isinstance(a.value, tuple) and any(
+                        not isinstance(x, int) for x in a.value):
+                    return False
+                some = some or type(a.value) is int
+                continue
+            kind = dtypes.get(a)
+            if kind not in ("i", "b"):
+                return False
+            some = some or kind == "i"
+        return some
 
     def call(self, e: Eqn, args: list) -> list:
         if self.callee_shapes is not None:
@@ -325,6 +346,9 @@ def _dtype_kind(prim: str) -> tuple:
     return kind, floats
 
 
+#: primitives following their operands whose NumPy result of integers is
+#: a float nonetheless (``np.mean(X)`` of integers is a float64)
+_FLOAT_OF_INTS = frozenset(("mean",))
 #: primitives whose result is elements of their first argument (its dtype too)
 _PART_OF_FIRST = frozenset(("index", "transpose", "reshape", "reshape_like", "expand_dims",
                             "flip", "atleast_1d", "atleast_2d", "atleast_3d"))

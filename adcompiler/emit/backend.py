@@ -91,8 +91,24 @@ FLOAT_OF_INTS = frozenset(("mean", "var", "std", "norm", "softmax", "log_softmax
 #: defines no arithmetic on booleans, so such a mask is cast first
 NUMERIC_USES = frozenset(("add", "sub", "mul", "div", "neg", "sum")) | FLOAT_OF_INTS
 #: primitives where an integer array meeting a float is cast first (the
-#: standard defines no promotion between kinds; NumPy gives floats)
-MIXED_USES = frozenset(("add", "sub", "mul", "div", "pow", "where", "matmul"))
+#: standard defines no promotion between kinds; NumPy gives floats, PyTorch
+#: float32 for ``xp.minimum(X, 0.5)``): arithmetic, np.maximum/np.minimum,
+#: comparisons (the adjoint of np.maximum), joins of arrays
+MIXED_USES = frozenset(("add", "sub", "mul", "div", "pow", "where", "matmul", "max", "min",
+                        "eq", "ne", "lt", "le", "gt", "ge", "concatenate", "stack", "hstack",
+                        "vstack"))
+
+
+def float_of_ints(prim: str) -> bool:
+    """Does NumPy give floats of integer (or boolean) operands of the
+    elementwise ``prim`` (``np.exp(X)``, ``np.sqrt``, ``X / X``, whose
+    record says its result is a float)?  The standard defines these for
+    floats only (``array_api_strict`` raises, PyTorch computes in float32),
+    so such an operand is cast to the caller's float dtype first."""
+    from ..prims.primitives import PRIMS
+    record = PRIMS.get(prim)
+    return prim == "div" or (record is not None and record.form == "call"
+                             and record.dtype == "float")
 
 
 def masks(fn) -> set:
@@ -142,6 +158,66 @@ def int_arrays(fn) -> set:
                 s.prim == "arange" and \
                 all(isinstance(a, Const) and type(a.value) is int for a in s.args):
             out.update(s.outs)
+    return out
+
+
+def int_arrays0(fn, shapes: dict, kinds: dict) -> set:
+    """The 0-d integer ARRAYS of ``fn`` (``np.sum(X)`` of integers,
+    ``np.argmax(v)``: results of array primitives of an array), cast like
+    integer arrays; not Python integers (``x.shape[0]``, ``len(x)``)."""
+    from ..core.ir import Eqn, Var, walk
+    from ..prims.primitives import PRIMS
+    out = set()
+    for s in walk(fn.body):
+        if (isinstance(s, Eqn) and len(s.outs) == 1 and s.prim not in QUERIES and s.args
+                and kinds.get(s.outs[0]) == "i" and shapes.get(s.outs[0]) == ()
+                and getattr(PRIMS.get(s.prim), "array_only", False)
+                and isinstance(s.args[0], Var) and type(shapes.get(s.args[0])) is tuple):
+            out.add(s.outs[0])
+    return out
+
+
+def maybe_ints(fn, ints: set, shapes: dict, kinds: dict) -> set:
+    """``ints`` and the arrays that may hold integers through them: a loop
+    carrying ``t = v`` of integers into ``t = t * s`` (integers in the first
+    iteration only: not known to be integers), a branch, a primitive
+    following its operands (``t[1:]``, ``t + 1``) unless known to give
+    floats or booleans, a tape.  Casting these where they meet floats is right
+    whichever they hold."""
+    from ..core.ir import Eqn, ForRange, If, While, walk
+    from ..prims.primitives import PRIMS
+    out, changed = set(ints), True
+
+    def add(v, flag: bool) -> bool:
+        if not flag or v in out or kinds.get(v) in ("f", "b") or shapes.get(v) in ((), None):
+            return False
+        out.add(v)
+        return True
+
+    taped: dict = {}  # tape -> positions where such an array was pushed
+    while changed:
+        changed = False
+        for s in walk(fn.body):
+            if isinstance(s, Eqn) and s.prim == "push":
+                at = {k for k, a in enumerate(s.args[1:]) if a in out}
+                taped[s.args[0]] = taped.get(s.args[0], set()) | at
+            elif isinstance(s, Eqn) and s.prim == "pop":
+                at = taped.get(s.args[0], ())
+                changed |= any([add(o, k in at) for k, o in enumerate(s.outs)])
+            elif isinstance(s, Eqn):
+                r = PRIMS.get(s.prim)
+                if s.outs and r is not None and r.dtype is None and r.form != "compare" \
+                        and s.prim not in QUERIES and any(a in out for a in s.args):
+                    changed |= any([add(o, True) for o in s.outs])
+            elif isinstance(s, If):
+                for o, a, b in zip(s.outs, s.then.results, s.orelse.results):
+                    changed |= add(o, a in out or b in out)
+            elif isinstance(s, (ForRange, While)):
+                params = s.body.params[1:] if isinstance(s, ForRange) else s.body.params
+                conds = s.cond.params if isinstance(s, While) else params
+                for k, o in enumerate(s.outs):
+                    flag = s.inits[k] in out or s.body.results[k] in out
+                    changed |= any([add(v, flag) for v in (o, params[k], conds[k])])
     return out
 
 

@@ -74,7 +74,10 @@ class Emitter:
         self.ex.arrays0 = {v for v in backend.array_atoms(fn) if shapes.get(v) == ()}
         self.ex.masks = {v for v in backend.masks(fn) if shapes.get(v) != ()}
         self.ex.ints = {v for v, s in shapes.items() if s != () and self.kinds.get(v) == "i"}
+        self.ex.ints |= backend.int_arrays0(fn, shapes, self.kinds)  # np.sum(X) of integers
         self.ex.ints |= backend.int_arrays(fn) - set(floats or ())
+        if self.ex.ints:  # (and what they may flow into: t = v; t = t * s in a loop)
+            self.ex.ints = backend.maybe_ints(fn, self.ex.ints, shapes, self.kinds)
         self.ex.ints -= self.ex.masks
 
     # ------------------------------------------------ the interface arrays/emit.py uses

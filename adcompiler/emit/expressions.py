@@ -141,12 +141,17 @@ class Expressions:
                 and all(self.shapes.get(a) == () or isinstance(a, Const) for a in e.args))
 
     def operand(self, e: Eqn, a) -> ast.expr:
-        """The expression of ``e``'s argument ``a``; a boolean mask read as
-        numbers is cast under the array-api backend (backend.NUMERIC_USES)."""
+        """The expression of ``e``'s argument ``a``; under the array-api
+        backend a boolean mask read as numbers (backend.NUMERIC_USES), an
+        integer array into a function giving floats (``np.exp(X)``,
+        ``X / 3``: backend.float_of_ints) or meeting a float
+        (backend.MIXED_USES) is cast to the caller's float dtype."""
         node = self.expr(a)
         if not self.masks and not self.ints:  # (NumPy and scalar code: every operand)
             return node
         if a in self.masks and e.prim in backend.NUMERIC_USES:
+            return backend.as_number(node)
+        if (a in self.ints or a in self.masks) and backend.float_of_ints(e.prim):
             return backend.as_number(node)
         if a in self.ints and e.prim in backend.MIXED_USES and any(
                 b is not a and not (b in self.ints or b in self.masks or _int_const(b))

@@ -12,6 +12,10 @@ from ..core.ir import Block, Eqn, Function, ForRange, Var, While, stmt_inputs, s
 from . import backend
 
 
+#: primitives giving Python numbers, whatever their operand (``float(x)``)
+_PYTHON_NUMBERS = frozenset(("float", "int"))
+
+
 class Ownership:
     """What array code may overwrite: ``shapes`` (None: scalar code, see
     :mod:`adcompiler.arrays.shapes`), ``floats`` (values known to be float
@@ -31,6 +35,9 @@ class Ownership:
         self.item_owned = owned_arrays(fn, True, self.init_copies) if self.writes else set()
         self.views, self.escaping = array_views(fn, shapes) if self.writes else ({}, set())
         self.base = {w: x for x, ws in self.views.items() for w in ws}  # view -> its array
+        # float(np.sum(x)): a Python number, immutable (never copied onto a tape)
+        self.numbers = {s.outs[0] for s in walk(fn.body) if isinstance(s, Eqn)
+                        and s.prim in _PYTHON_NUMBERS} if self.writes else set()
 
     def holds_floats(self, v: Var) -> bool:
         """``v += float_array`` keeps NumPy's result only if ``v`` is a float
@@ -39,11 +46,17 @@ class Ownership:
 
     def may_update(self, v: Var, result: Var | None = None) -> bool:
         """May ``v``'s value be overwritten in place (``+=`` on an array writes
-        into it)?  Scalars always; arrays only when owned and when the result
-        has the same shape."""
-        if self.shapes is None or self.shapes.get(v) == ():
+        into it)?  Arrays only when owned and when the result has the same
+        shape.  Scalars always under NumPy (``v[i]`` is a new np.float64,
+        which ``/=`` rebinds); under the array-api backend a scalar may be a
+        0-d array (PyTorch's ``v[i]`` is a VIEW of ``v``, ``e /= t`` would
+        write into it), so it is updated only when owned like an array, and
+        a float (``/=`` into an integer tensor raises)."""
+        shape = self.shapes.get(v) if self.shapes is not None else None
+        if self.shapes is None or shape == () and not backend.array_api():
             return True
-        shape = self.shapes.get(v)
+        if shape == () and v not in self.floats:
+            return False
         same = result is None or (self.shapes.get(result) == shape and shape is not None
                                   and all(d is not None for d in shape))
         return v in self.owned and same
@@ -72,8 +85,8 @@ class Ownership:
         so a NumPy array or scalar, both of which have ``.copy()``)?  One
         element is NumPy's scalar copy, but a 0-d view under the array-api
         backend (PyTorch, CuPy)."""
-        if self.shapes.get(a) == () and not backend.array_api():
-            return False
+        if self.shapes.get(a) == () and (not backend.array_api() or a in self.numbers):
+            return False  # (xp.asarray(1.5, copy=True) would be a float32 in PyTorch)
         seen = set()
         while a in self.base and a not in seen:
             seen.add(a)

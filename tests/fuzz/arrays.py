@@ -12,7 +12,9 @@ itself (``u = np.concatenate([u[1:], u[:1]])``, ``P = np.stack([v, P[1],
 P[2]])``), loops over arrays (also in such rebuilds) and branches on array
 values; loops over an array's rows or elements (plain, ``enumerate``, ``zip``,
 ``reversed``, with ``break``/``continue``/``else``, the loop variable read
-after the loop).  Points may be integer arrays, zeros or large values.
+after the loop), one element updated in place (``e = v[1]; e /= ...``: a 0-d
+view in PyTorch).  Points may be integer arrays (into functions giving
+floats: ``np.sqrt``, ``X / 3``, ``np.sum(X) / 4``), zeros or large values.
 Issue 14's forms (generators, lists, closures, ``while True``, item writes)
 are in :mod:`.arrays_forms`.
 """
@@ -34,10 +36,13 @@ UNARY = [("np.sin({0})", None), ("np.tanh({0})", None), ("np.exp(np.tanh({0}))",
          ("{0} ** 2", None), ("-{0}", None), ("np.sqrt(1.5 + {0} ** 2)", None),
          ("np.log1p({0} ** 2)", None), ("np.cos({0}) * 0.5", None),
          ("np.abs({0})", "kink"), ("np.maximum({0}, 0.0)", "kink"),
-         ("np.where({0} > 0, {0}, 0.5 * {0})", "kink"), ("np.expm1(np.tanh({0}))", "expm1")]
+         ("np.where({0} > 0, {0}, 0.5 * {0})", "kink"), ("np.expm1(np.tanh({0}))", "expm1"),
+         ("np.sqrt(np.abs({0}) + 1)", None), ("{0} / 3", "true_div"),
+         ("np.abs({0}) ** 1.5", "kink")]
 BINARY = [("{0} + {1}", None), ("{0} - {1}", None), ("{0} * {1}", None),
           ("{0} / (1.5 + {1} ** 2)", None), ("np.maximum({0}, {1})", "kink"),
-          ("np.minimum({0}, {1})", "kink"), ("np.where({0} > {1}, {0}, {1} * 2.0)", "kink")]
+          ("np.minimum({0}, {1})", "kink"), ("np.where({0} > {1}, {0}, {1} * 2.0)", "kink"),
+          ("{0} / (2 + {1} * {1})", "true_div")]
 #: operand shapes that broadcast to each result shape
 BROADCAST = {M: [(M, M), (M, S4), (S4, M), (M, C), (C, S4), (S0, M), (M, S0)],
              T: [(T, T), (T, S3), (S0, T)], S3: [(S3, S3), (S3, S0), (S0, S3)],
@@ -49,7 +54,8 @@ STRUCT = {
          ("{0} @ {1}", [S3, S3], None), ("{0}[1, 2]", [M], None), ("{0}[2]", [S4], None),
          ("{0}[-1]", [S3], None), ("np.max({0})", [S4], "kink"), ("np.min({0})", [M], "kink"),
          ("{0}.sum()", [M], "methods"), ("np.sum({0} * {1})", [M, M], None),
-         ("float(np.sum({0}))", [S3], None), ("np.var({0})", [S4], "spread")],
+         ("float(np.sum({0}))", [S3], None), ("np.var({0})", [S4], "spread"),
+         ("np.sum({0}) / 4", [M], "true_div")],
     S3: [("{0} @ {1}", [M, S4], None), ("np.sum({0}, axis=1)", [M], None), ("{0}[:, 1]", [M], None),
          ("np.mean({0}, axis=1)", [M], None), ("np.dot({0}, {1})", [M, S4], None),
          ("{0}[:, 0]", [C], None), ("np.reshape({0}, (3,))", [C], None), ("{0}[::-1]", [S3], None),
@@ -59,7 +65,8 @@ STRUCT = {
          ("{0}.T @ {1}", [M, S3], None), ("np.concatenate([{0}, {1}])", [S2, S2], None),
          ("{0}[::-1]", [S4], None), ("np.concatenate([{0}[1:], {0}[:1]])", [S4], None),
          ("{0}[-1, :]", [M], None), ("np.mean({0}, axis=0)", [M], None),
-         ("np.var({0}, axis=0, ddof=1)", [M], "spread")],
+         ("np.var({0}, axis=0, ddof=1)", [M], "spread"),
+         ("np.sum({0} / 3, axis=0)", [M], "true_div")],
     C: [("np.mean({0}, axis=1, keepdims=True)", [M], None),
         ("np.sum({0}, axis=1, keepdims=True)", [M], None), ("np.reshape({0}, (3, 1))", [S3], None),
         ("{0}[:, None]", [S3], None), ("{0}[:, 1:2]", [M], None),
@@ -193,6 +200,8 @@ class ArrayGrammar(ArrayForms):
         if len(shape) == 2:
             views.append((f"{src}.T", shape[::-1]))
             views.append((f"{src}[0]", shape[1:]))
+        if self.feats.want("item_inplace", 0.3):  # one element: a 0-d view in PyTorch
+            views = [(f"{src}[1]" if len(shape) == 1 else f"{src}[-1, 0]", S0)]
         if shape in (M, T):
             views.append((f"np.reshape({src}, {shape[::-1]})", shape[::-1]))
         view, vshape = c.choice(views)
@@ -428,4 +437,4 @@ ALL_FEATURES = {feat for _, feat in UNARY + BINARY if feat} | \
         "loop_var_after", "loop_break", "loop_else", "array_gen", "array_list", "append",
         "list_comp", "array_closure", "defaults", "kwargs", "kwonly", "while_true", "item_write",
         "float_copy_write",
-        "int_array", "zero_array", "large_array"}
+        "int_array", "zero_array", "large_array", "item_inplace"}

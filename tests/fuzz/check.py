@@ -23,7 +23,8 @@ from adcompiler import (AdcError, CompileError, UsageError, grad, hessian, jacob
 from adcompiler.api.mode_choice import WHY
 
 from .known import KNOWN_OPEN_CHECKS
-from .oracle import Timeout, as_float, budget, copy_args, partials, second_partial
+from .oracle import (Timeout, as_float, budget, copy_args, numpy_mismatch, partials,
+                     second_partial)
 
 _DIR = Path(tempfile.mkdtemp(prefix="adc_fuzz_"))
 _COUNTER = itertools.count()
@@ -292,6 +293,7 @@ def check_array(fn, point, wrt, oracles, value) -> list:
     if finding:
         return [finding]
     got = got if isinstance(got, tuple) else (got,)
+    numpy_grads = got
     for g, i in zip(got, wrt):
         findings.append(compare("reverse", g, oracles[i], point[i]))
         if isinstance(g, np.ndarray) and any(isinstance(a, np.ndarray) and np.shares_memory(g, a)
@@ -307,7 +309,7 @@ def check_array(fn, point, wrt, oracles, value) -> list:
     args = copy_args(point)  # forward mode on arrays (issue 15): one tangent per element
     findings += _gradients("forward", fn, point, wrt, oracles,
                            lambda: grad(fn, wrt=wrt, mode="forward")(*args))
-    return findings + check_array_api(fn, point, wrt, oracles)
+    return findings + check_array_api(fn, point, wrt, oracles, value, numpy_grads)
 
 
 def _tensor():
@@ -325,9 +327,11 @@ def _tensor():
 LEFT_OUT: set = set(KNOWN_OPEN_CHECKS)
 
 
-def check_array_api(fn, point, wrt, oracles) -> list:
+def check_array_api(fn, point, wrt, oracles, value=None, numpy_grads=None) -> list:
     """The same gradient with PyTorch tensors for the array arguments: the
-    array-api backend's code (or a refusal by name)."""
+    array-api backend's code (or a refusal by name), against the oracle and,
+    to rounding, against NumPy's value and NumPy's code's gradient (a float32
+    computation passes the oracle's tolerance)."""
     tensor = _tensor()
     if tensor is None or "array-api" in LEFT_OUT:
         return []
@@ -337,11 +341,26 @@ def check_array_api(fn, point, wrt, oracles) -> list:
         return [finding]
     got = got if isinstance(got, tuple) else (got,)
     out = []
-    for g, i in zip(got, wrt):
+    for k, (g, i) in enumerate(zip(got, wrt)):
         g = np.asarray(g.numpy() if hasattr(g, "numpy") else g)
         out.append(compare("array-api", g if isinstance(point[i], np.ndarray) else float(g),
                            oracles[i], point[i]))
+        if numpy_grads is not None:
+            out.append(same_as_numpy("array-api", g, numpy_grads[k]))
+    if value is not None:
+        args = [tensor(a) if isinstance(a, np.ndarray) else a for a in copy_args(point)]
+        finding, got = guarded("array-api", lambda: value_and_grad(fn, wrt=wrt)(*args))
+        if finding is None:
+            v = got[0]
+            out.append(same_as_numpy("array-api", np.asarray(v.numpy() if hasattr(v, "numpy")
+                                                              else v), value))
     return out
+
+
+def same_as_numpy(checker: str, got, want) -> Finding:
+    """The array-api backend's result against NumPy's (oracle.py)."""
+    problem = numpy_mismatch(got, want)
+    return Finding(checker, "wrong", problem) if problem else Finding(checker, "ok")
 
 
 def check_rebind(fn, mod, program, point, wrt) -> list:

@@ -186,3 +186,21 @@ def second_partial(fn, args, i, j, seconds: float = 10.0):
     smooth = abs(e1 - e2) <= 2e-3 * scale + 4 * noise and \
         abs(r - lf) <= 2e-2 * scale + 4 * noise
     return (4 * e2 - e1) / 3, smooth, n1 + n2 + abs(e1 - e2) / 10
+
+
+def numpy_mismatch(got, want) -> str:
+    """Why the array-api backend's ``got`` is not NumPy's ``want`` (``''``:
+    it is): float64 numbers equal to rounding (1e-9 of the largest
+    magnitude), not float32 ones, which the 1e-5 of the differences lets
+    through."""
+    g, w = np.asarray(got), np.asarray(want)
+    if g.dtype.kind == "f" and w.dtype.kind == "f" and g.dtype.itemsize < w.dtype.itemsize:
+        return f"precision: {g.dtype} where NumPy gives {w.dtype}"
+    g, w = g.astype(float), w.astype(float)
+    finite = np.abs(w[np.isfinite(w)])
+    scale = max(1.0, float(finite.max())) if finite.size else 1.0
+    bad = ~((np.abs(g - w) <= 1e-9 * scale) | (g == w) | (np.isnan(g) & np.isnan(w)))
+    if bad.any():
+        where = tuple(np.argwhere(bad)[0]) if g.shape else ()
+        return f"precision: {g[where]!r} != NumPy's {w[where]!r}"
+    return ""
