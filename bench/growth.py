@@ -23,6 +23,9 @@ from adcompiler.cli.commands import compile_file
 from adcompiler.cli.progress import Progress
 
 SIZES = (10, 100, 1000, 3000, 10_000)
+#: compiles timed per size (the best kept: the compile is deterministic, the
+#: machine's other load is not), at every size alike
+REPEAT = 3
 QUICK_SIZES = (10, 30)
 
 
@@ -84,8 +87,7 @@ def measure_size(kind: str, n: int, directory: str) -> dict:
     text = (straight_line if kind == "straight-line" else loop_body)(n)
     tag = f"{kind}_{n}"
     out = _compile_text(text, directory, tag)
-    best, cpu, phases = timed(lambda laps: _compile_text(text, directory, tag, laps),
-                              1 if n >= 5000 else 3)
+    best, cpu, phases = timed(lambda laps: _compile_text(text, directory, tag, laps), REPEAT)
     tracemalloc.start()
     _compile_text(text, directory, tag)
     peak = tracemalloc.get_traced_memory()[1]

@@ -278,7 +278,8 @@ def markdown(rows, seeds, growth, tape, versions, plots: dict, floors: dict | No
     lines += [f"| {s['name']} | {s['seconds'] * 1e3:.1f} ms | {_ms(s.get('cpu_seconds'))} |"
               for s in seeds]
     lines += ["", "Generated functions of n statements (`bench/growth.py`), compiled from "
-              "source text to printed gradient; peak memory by `tracemalloc`. The exponent "
+              "source text to printed gradient as `adc compile FILE -f f` does (best of "
+              "3 compiles, after one untimed); peak memory by `tracemalloc`. The exponent "
               "is the least-squares slope of log(time) against log(n) for n ≥ 100.", "",
               "| program | n | compile | CPU | peak memory | emitted lines |",
               "|---|---:|---:|---:|---:|---:|"]
