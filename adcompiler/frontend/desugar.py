@@ -297,8 +297,17 @@ def count_returns(fn: ast.FunctionDef) -> int:
     return 1
 
 
+def returns_of(sf) -> int:
+    """:func:`count_returns` of ``sf.node``, found once per node (kept on
+    ``sf``: the program's arity table and the desugaring both ask)."""
+    got = sf.__dict__.get("_returns")
+    if got is None or got[0] is not sf.node:
+        got = sf._returns = (sf.node, count_returns(sf.node))
+    return got[1]
+
+
 def desugar(sf) -> list:
     """The desugared body (after :mod:`.prepass`: comprehensions, closures) of a :class:`SourceFunction`.  Its AST is not
     changed: statements that get new bodies are copied (shallowly; a deep copy
     recursed once per term of a long sum)."""
-    return Desugarer(sf, count_returns(sf.node)).body(prepare(sf))
+    return Desugarer(sf, returns_of(sf)).body(prepare(sf))

@@ -7,7 +7,7 @@ import re
 from ..errors import CompileError
 from .census import census
 from .custom_rules import Custom, custom_kind, lower_rules
-from .desugar import count_returns
+from .desugar import returns_of
 from .lower import Lowerer
 from .source import SourceFunction
 
@@ -39,7 +39,7 @@ class Program:
             key = key + "_" if key in self.sources else "_" + key
         self._by_node[ident] = key
         self.sources[key] = sf
-        self.arity[key] = count_returns(sf.node)
+        self.arity[key] = returns_of(sf)
         kind = custom_kind(sf)
         if not kind:
             self.functions[key] = Lowerer(sf, self, key).lower()
