@@ -11,7 +11,10 @@ the IR interpreter can run them (``impl``) and emission spells them.
   broadcast back over a reduction's axes (``fresh``: a writable copy);
 * ``expand_red(g, axis, keepdims, ndim)``: ``g`` with reduced axes
   re-inserted as size 1;
-* ``reshape_like(g, x)``: ``np.reshape(g, np.shape(x))``.
+* ``reshape_like(g, x)``: ``np.reshape(g, np.shape(x))``;
+* ``mask_like(m, x)``: the boolean mask ``m`` as numbers of ``x``'s dtype
+  (``m.astype(x.dtype)``): a tie weight of a float32 ``np.max`` stays
+  float32, where ``1.0 * m`` would make it float64.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import ast
 
 import numpy as np
 
+from ..core.ir import Const
 from .indexing import index_key
 from .shapecalc import normalize_axis
 from .structural import define, expand_dims_call
@@ -82,6 +86,11 @@ def _unsum_emit(kit, e, args):
         # (of the caller's dtype and device: torch would make a float a float32)
         g = ast.Call(kit.np("asarray"), [g], kit.placed())
     g = _expand_red_emit(kit, e, g)
+    if _fills_like(kit, e) and isinstance(args[1], ast.Name):
+        # a number spread over x, in x's dtype (float32 stays float32); not
+        # when x is an expression only this would compute (a whole matmul
+        # for its dtype): then np.full as before
+        return kit.call(kit.np("full_like"), [args[1], g])
     target = kit.const(shape) if shape is not None else kit.shape(args[1], e.args[1])
     if e.param("fresh"):  # returned to the user: a writable array of its own
         # g as it came (the standard's full takes a Python number: a copy there)
@@ -91,8 +100,38 @@ def _unsum_emit(kit, e, args):
     return kit.call(kit.np("broadcast_to"), [g, target])
 
 
+def _fills_like(kit, e) -> bool:
+    """Is ``unsum(c, x)`` a number ``c`` spread over all of a float ``x``
+    (kept by the rule for its dtype, :func:`dtype_source`)?  Then it is
+    ``np.full_like(x, c)``: NumPy's ``np.full(shape, c)`` is float64."""
+    if getattr(kit, "xp", False) or len(e.args) < 2 or not isinstance(e.args[0], Const):
+        return False
+    x = e.args[1]
+    is_float = getattr(kit.em, "is_float", None)
+    return kit.dims(x) == e.param("shape") and is_float is not None and is_float(x)
+
+
+def dtype_source(g, x, shape) -> dict:
+    """The params that keep ``x`` in ``unsum(g, x)`` when ``g`` is a
+    number: with its shape given, specialisation leaves ``x`` there, and
+    emission takes its dtype (``np.full_like``).  An array ``g`` carries
+    its own dtype: ``x`` is dropped once its shape is known, as before."""
+    sx = shape(x)
+    if isinstance(g, Const) and sx is not None and all(isinstance(d, int) for d in sx):
+        return {"shape": sx}
+    return {}
+
+
 def _unsum_shape(e, args, dtype):
     return e.param("shape") if e.param("shape") is not None else args[1]
+
+
+def _mask_like_emit(kit, e, args):
+    """``m.astype(x.dtype)`` (``xp.astype(m, x.dtype)``)."""
+    dtype = ast.Attribute(args[1], "dtype", ast.Load())
+    if getattr(kit, "xp", False):
+        return kit.call(kit.np("astype"), [args[0], dtype])
+    return kit.call(ast.Attribute(args[0], "astype", ast.Load()), [dtype])
 
 
 define("index_add", -1, differentiable=False, memory="fresh", impl=_index_add,
@@ -109,6 +148,11 @@ define("expand_red", 1, differentiable=False, memory="view", impl=_expand_red,
        spellings={"array_api": ("expand_dims",)},
        shape=_expand_red_shape,
        extra={"emit": lambda kit, e, args: _expand_red_emit(kit, e, args[0]), "shares": (0,)})
+define("mask_like", 2, differentiable=False, memory="fresh",
+       spellings={"array_api": ("astype",)},
+       impl=lambda m, x, **_: np.asarray(m).astype(np.result_type(x)),
+       shape=lambda e, args, dtype: args[0],
+       extra={"emit": _mask_like_emit})
 define("reshape_like", 2, differentiable=False, memory="view",
        spellings={"array_api": ("reshape",)},
        impl=lambda g, x, **_: np.reshape(g, np.shape(x)),

@@ -9,6 +9,7 @@ import ast
 import numpy as np
 
 from ..core.ir import Const
+from .adjoint_helpers import dtype_source
 from .derive import linear
 from .shapecalc import known, reduced, size
 from .structural import Signature, define, red_params, uniform
@@ -68,7 +69,7 @@ def _reduction(name, fn, np_names, methods, label="", **rules):
 
 # ---------------------------------------------------------------- sum, mean
 def _sum_bar(b, e, i, g, shape):
-    return b.eqn("unsum", g, e.args[0], **red_params(e, shape))
+    return b.eqn("unsum", g, e.args[0], **red_params(e, shape), **dtype_source(g, e.args[0], shape))
 
 
 def _count(b, e, shape):
@@ -84,7 +85,8 @@ def _count(b, e, shape):
 
 def _mean_bar(b, e, i, g, shape):
     scaled = b.eqn("div", g, _count(b, e, shape))
-    return b.eqn("unsum", scaled, e.args[0], **red_params(e, shape))
+    keep = dtype_source(g, e.args[0], shape)
+    return b.eqn("unsum", scaled, e.args[0], **red_params(e, shape), **keep)
 
 
 _reduction("sum", np.sum, ("sum",), ("sum",), **linear(_sum_bar))
@@ -93,10 +95,11 @@ _reduction("mean", np.mean, ("mean",), ("mean",), **linear(_mean_bar))
 
 # ---------------------------------------------------------------- max, min
 def _picked(b, e, shape):
-    """The mask of the extreme elements and their count per output (ties)."""
+    """The mask of the extreme elements, as numbers of ``x``'s dtype (a
+    float32 ``x`` keeps float32 tie weights), and the reduction's params."""
     p = red_params(e, shape)
     mask = b.eqn("eq", e.args[0], b.eqn("expand_red", e.out, **p))
-    return p, mask
+    return p, b.eqn("mask_like", mask, e.args[0])
 
 
 def _extreme_jvp(b, e, tangents, shape):
