@@ -33,34 +33,40 @@ def _cases() -> list:
         out += [(r.name, k) for k in range(len(r.domain))]
     return out
 
-# Cases left out: the ones this harness cannot spell from a domain (a
-# tuple or list argument, einsum's subscripts, a keyword only a method
-# takes) and the known gaps of the report (the forward tangent of
-# ``np.linalg.det``/``norm`` and a few tangents in float64: see the branch's
-# report); each is a case ``NAME-k`` of the record's domain.
-NOT_REVERSE = frozenset({
-    'atleast_1d-0', 'atleast_2d-0', 'atleast_3d-0', 'concatenate-0', 'concatenate-1',
-    'concatenate-2', 'cumprod-0', 'cumprod-2', 'cumsum-0', 'cumsum-2', 'einsum-0', 'einsum-1',
-    'einsum-2', 'einsum-3', 'einsum-4', 'einsum-5', 'einsum-6', 'full-0', 'full-1', 'full-2',
-    'hstack-0', 'hstack-1', 'hstack-2', 'hstack-3', 'interp-0', 'interp-1', 'interp-2',
-    'linspace-0', 'linspace-1', 'linspace-2', 'logabsdet-0', 'logabsdet-1', 'logabsdet-2',
-    'mean-1', 'meshgrid-0', 'meshgrid-1', 'meshgrid-2', 'meshgrid-3', 'norm-5', 'norm-6',
-    'polyval-0', 'polyval-1', 'polyval-2', 'polyval-3', 'reshape-0', 'reshape-2', 'stack-0',
-    'stack-1', 'stack-2', 'sum-1', 'trace-0', 'trace-1', 'vstack-0', 'vstack-1', 'vstack-2',
-    'where-0', 'where-1', 'where-2',
+# Cases this harness cannot write as a call from a domain (a tuple or list
+# argument, einsum's subscripts, a shape or a keyword the rules want as a
+# literal): the compile refuses the call it spells, so nothing is checked.
+HARNESS = frozenset({
+    'concatenate-0', 'concatenate-1', 'concatenate-2', 'cumprod-0', 'cumprod-2', 'cumsum-0',
+    'cumsum-2', 'einsum-0', 'einsum-1', 'einsum-2', 'einsum-3', 'einsum-4', 'einsum-5',
+    'einsum-6', 'full-0', 'full-1', 'full-2', 'hstack-0', 'hstack-1', 'hstack-2', 'hstack-3',
+    'interp-0', 'interp-1', 'interp-2', 'logabsdet-0', 'logabsdet-1', 'logabsdet-2',
+    'meshgrid-0', 'meshgrid-1', 'meshgrid-2', 'meshgrid-3', 'reshape-0', 'reshape-2',
+    'stack-0', 'stack-1', 'stack-2', 'vstack-0', 'vstack-1', 'vstack-2', 'where-0', 'where-1',
+    'where-2',
 })
-NOT_FORWARD = frozenset({
-    'amax-1', 'amin-1', 'atleast_1d-0', 'atleast_2d-0', 'atleast_3d-0', 'concatenate-0',
-    'concatenate-1', 'concatenate-2', 'cumprod-0', 'cumprod-2', 'cumsum-0', 'cumsum-2',
-    'det-0', 'det-1', 'det-2', 'einsum-0', 'einsum-1', 'einsum-2', 'einsum-3', 'einsum-4',
-    'einsum-5', 'einsum-6', 'full-0', 'full-1', 'full-2', 'full_like-0', 'hstack-0',
-    'hstack-1', 'hstack-2', 'hstack-3', 'interp-0', 'interp-1', 'interp-2', 'linspace-0',
-    'linspace-1', 'linspace-2', 'logabsdet-0', 'logabsdet-1', 'logabsdet-2', 'matmul-3',
-    'mean-1', 'meshgrid-0', 'meshgrid-1', 'meshgrid-2', 'meshgrid-3', 'norm-0', 'norm-1',
-    'norm-2', 'norm-6', 'norm-7', 'polyval-3', 'prod-1', 'reshape-0', 'reshape-2', 'stack-0',
-    'stack-1', 'stack-2', 'sum-1', 'trace-0', 'trace-1', 'trapezoid-0', 'trapezoid-2',
-    'vstack-0', 'vstack-1', 'vstack-2', 'where-0', 'where-1', 'where-2',
+HARNESS_REVERSE = HARNESS | frozenset({
+    'atleast_1d-0', 'atleast_2d-0', 'atleast_3d-0', 'linspace-0', 'linspace-1', 'linspace-2',
 })
+
+# Known float64 leaks, found by this test and not yet fixed: each must still
+# leak (strict xfail), so a fix shows up as a failure to move it out of here.
+FLOAT64_REVERSE = frozenset({
+    'mean-1', 'norm-5', 'norm-6', 'polyval-0', 'polyval-1', 'polyval-2', 'polyval-3', 'sum-1',
+    'trace-0', 'trace-1',
+})
+FLOAT64_FORWARD = frozenset({
+    'amax-1', 'amin-1', 'atleast_1d-0', 'atleast_2d-0', 'atleast_3d-0', 'det-0', 'det-1',
+    'det-2', 'full_like-0', 'linspace-0', 'linspace-1', 'linspace-2', 'matmul-3', 'mean-1',
+    'norm-0', 'norm-1', 'norm-2', 'norm-6', 'norm-7', 'polyval-3', 'prod-1', 'sum-1',
+    'trace-0', 'trace-1', 'trapezoid-0', 'trapezoid-2',
+})
+
+
+def _params(skip: frozenset, leaks: frozenset) -> list:
+    leak = pytest.mark.xfail(strict=True, reason="a known float64 leak of this rule")
+    return [pytest.param(n, k, marks=leak) if f"{n}-{k}" in leaks else (n, k)
+            for n, k in _cases() if f"{n}-{k}" not in skip]
 
 
 def _source(record, args, kwargs) -> tuple:
@@ -100,7 +106,7 @@ def _low(values):
     return [v.astype(np.float32) for v in values]
 
 
-@pytest.mark.parametrize("name,k", [c for c in _cases() if f"{c[0]}-{c[1]}" not in NOT_REVERSE])
+@pytest.mark.parametrize("name,k", _params(HARNESS_REVERSE, FLOAT64_REVERSE))
 def test_float32_input_gets_a_float32_gradient(module_from_source, name, k):
     """Reverse mode: the gradient with respect to every float array."""
     record, args, kwargs = _case(name, k)
@@ -112,7 +118,7 @@ def test_float32_input_gets_a_float32_gradient(module_from_source, name, k):
         np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5 * np.max(np.abs(want)))
 
 
-@pytest.mark.parametrize("name,k", [c for c in _cases() if f"{c[0]}-{c[1]}" not in NOT_FORWARD])
+@pytest.mark.parametrize("name,k", _params(HARNESS, FLOAT64_FORWARD))
 def test_float32_tangent_is_float32(module_from_source, name, k):
     """Forward mode: the tangent along float32 tangents of float32 primals."""
     record, args, kwargs = _case(name, k)
