@@ -175,8 +175,11 @@ class Reverser:
         """Transform ``block``: returns its new primal statements and appends
         the adjoint statements (in reverse order) to ``ab``."""
         primal: list = []
+        last = made = None  # the statements of one source line share a Loc: one adjoint Loc
         for s in reversed(block.stmts):
-            ab.loc = Loc(s.loc.line, s.loc.col, s.loc.text, "adjoint")
+            if s.loc is not last or ab.loc is not made:
+                last, loc = s.loc, s.loc
+                made = ab.loc = Loc(loc.line, loc.col, loc.text, "adjoint")
             primal.append(self.stmt(s, bars, ab))
         out: list = []
         for part in reversed(primal):
