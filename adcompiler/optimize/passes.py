@@ -81,6 +81,7 @@ class _Simplifier:
         # equation rewritten into another one, which only the next round
         # simplifies, or a loop value found invariant only after its body
         self.settled = True
+        self.cse: dict = {}  # primitive -> may its equations be shared (asked once a run)
 
     def function(self, fn: Function) -> Function:
         return Function(fn.name, fn.params, self.block(fn.body, {}), fn.defaults, fn.filename,
@@ -174,7 +175,10 @@ class _Simplifier:
                 subst[outs[0].name] = repl
                 return
         prim = e.prim
-        if outs and prim not in _NO_CSE and PRIMS[prim].pure:
+        cse = self.cse.get(prim)
+        if cse is None:
+            cse = self.cse[prim] = prim not in _NO_CSE and PRIMS[prim].pure
+        if outs and cse:
             key = self.key(e)
             prev = avail.setdefault(key, outs)
             if prev is not outs:
@@ -191,18 +195,26 @@ class _Simplifier:
     @staticmethod
     def key(e: Eqn):
         """What makes two pure equations the same computation: the primitive,
-        the arguments (variables by name; commutative ones in a fixed order),
-        the parameters and the number of outputs."""
+        the arguments (variables by name; commutative ones in a fixed order:
+        variables first, by name, then literals by ``repr``), the parameters
+        and the number of outputs."""
         args = e.args
         if len(args) == 2:  # (the commonest case: no generator, no sorted())
             a, b = args
             a = a.name if type(a) is Var else a
             b = b.name if type(b) is Var else b
-            # commutative: a Var's repr is its name, and variables sort first
-            if e.prim in _COMMUTATIVE and (type(a) is Const, a if type(a) is str else repr(a)) \
-                    > (type(b) is Const, b if type(b) is str else repr(b)):
-                a, b = b, a
+            if e.prim in _COMMUTATIVE:  # (no tuples built to compare: most are add or mul)
+                if type(a) is str:
+                    if type(b) is str and a > b:
+                        a, b = b, a
+                elif type(b) is str or repr(a) > repr(b):
+                    a, b = b, a
+            if not e.params and len(e.outs) == 1:  # (a flat key: no other has 3 items)
+                return (e.prim, a, b)
             return (e.prim, (a, b), e.params, len(e.outs))
+        if len(args) == 1:  # (sin, cos, neg: no generator)
+            a = args[0]
+            return (e.prim, (a.name if type(a) is Var else a,), e.params, len(e.outs))
         if e.prim in _COMMUTATIVE:
             args = tuple(sorted(args, key=lambda a: (isinstance(a, Const), repr(a))))
         return (e.prim, tuple(a.name if type(a) is Var else a for a in args), e.params,
@@ -254,8 +266,9 @@ class _Simplifier:
         (asked only of a candidate, a primitive in :data:`_REWRITTEN`)."""
         prim, args = e.prim, e.args
         const, keeps = _const, self.keeps
-        if prim == "mul" and type(args[0]) is not Const and type(args[1]) is not Const:
-            return None  # (the commonest case: every rewrite of mul has a constant)
+        if prim == "mul" and not (type(args[0]) is Const and const(args[0], 1, -1)
+                                  or type(args[1]) is Const and const(args[1], 1, -1)):
+            return None  # (the commonest case: every rewrite of mul has a constant 1 or -1)
         if (prim == "add" or prim == "sub") and type(args[0]) is Var \
                 and type(args[1]) is Var and args[0].name != args[1].name:
             return _negated_operand(self.defs, e)  # (the next commonest: two variables)
@@ -311,14 +324,24 @@ class _Simplifier:
         return None
 
     def classify(self, e: Eqn) -> None:
-        """Record whether ``e``'s result is known never to be a bool, or a float."""
+        """Record whether ``e``'s result is known never to be a bool, or a
+        float (:meth:`float_valued` inline, over the arguments: every
+        equation of the function passes here)."""
         out, prim = e.outs[0].name, e.prim
         floats = self.floats
         if prim in _FLOAT_RESULT:
             floats.add(out)
         elif prim in _FLOAT_IF_ANY:
             for a in e.args:
-                if self.float_valued(a):
+                if type(a) is Var:
+                    if a.name in floats:
+                        floats.add(out)
+                        break
+                    hint = a.hint
+                    if hint[:1] == "~" and hint.endswith(("_bar", "_dot")):
+                        floats.add(out)
+                        break
+                elif isinstance(a.value, float):
                     floats.add(out)
                     break
         if out in floats or prim in _NEVER_BOOL:
