@@ -102,6 +102,7 @@ class Reverser:
         self.maybe_zero: set = set()
         self.top_loops: set = set()  # ids of the loops that may be checkpointed
         self.filename = ""
+        self.bar_hints: dict = {}  # a value's hint -> its adjoint's (_bar_hint)
 
     def shape(self, a):
         if self.shapes is None or isinstance(a, Const):
@@ -116,11 +117,13 @@ class Reverser:
 
     def contribution(self, b: Builder, e: Eqn, i: int, g):
         """Argument ``i``'s share of the output adjoint ``g``, of its shape."""
-        vjp = PRIMS[e.prim].vjp
-        if vjp is not None:
-            return vjp(b, e, i, g, self.shape)
+        record = PRIMS[e.prim]
+        if record.vjp is not None:
+            return record.vjp(b, e, i, g, self.shape)
         start = len(b.stmts)
-        c = partial_times(b, e, i, g)
+        # (partial_times, its record already read: this runs for every use of a value)
+        rule = record.partial if record.differentiable else None
+        c = rule(b, e, i, g) if rule is not None else partial_times(b, e, i, g)
         if c is None or self.shapes is None or \
                 self.shape(e.args[i]) == () and self.shape(e.out) == ():  # scalars
             return self.guarded(b, g, c, start)
@@ -161,9 +164,17 @@ class Reverser:
 
     def add_bar(self, bars: dict, v, contrib, b: Builder) -> None:
         """``v_bar += contrib``, naming the result after ``v``."""
-        if not self.active(v) or contrib is None:
+        if self.active(v):
+            self.add_active_bar(bars, v, contrib, b)
+
+    def add_active_bar(self, bars: dict, v: Var, contrib, b: Builder) -> None:
+        """:meth:`add_bar` of a ``v`` known to be active (an equation's
+        arguments were just asked)."""
+        if contrib is None:
             return
-        hint = _bar_hint(v)
+        hint = self.bar_hints.get(v.hint)
+        if hint is None:  # (one per user name: this runs for every use of a value)
+            hint = self.bar_hints[v.hint] = _bar_hint(v)
         old = bars.get(v)
         if old is None:
             bars[v] = b.named(contrib, hint)
@@ -213,7 +224,7 @@ class Reverser:
         varied = self.varied
         for i, a in args:
             if type(a) is Var and a in varied:  # (self.active, inline: every argument)
-                self.add_bar(bars, a, self.contribution(ab, e, i, g), ab)
+                self.add_active_bar(bars, a, self.contribution(ab, e, i, g), ab)
         return [e]
 
     def call(self, e: Eqn, bars: dict, ab: Builder) -> list:

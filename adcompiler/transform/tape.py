@@ -91,8 +91,7 @@ def _substituted(block: Block, mapping: dict) -> Block:
         if type(s) is eqn:
             for a in s.args:
                 if type(a) is var and a.name in mapping:
-                    s = Eqn(s.outs, s.prim, tuple(mapping.get(a.name, a) if type(a) is var
-                                                  else a for a in s.args), s.params, s.loc)
+                    s = Eqn(s.outs, s.prim, _mapped(s.args, mapping), s.params, s.loc)
                     break
         else:
             alone = Block((), (s,), ())
@@ -100,6 +99,15 @@ def _substituted(block: Block, mapping: dict) -> Block:
         stmts.append(s)
     results = tuple(mapping.get(a.name, a) if type(a) is var else a for a in block.results)
     return Block(block.params, tuple(stmts), results)
+
+
+def _mapped(args: tuple, mapping: dict) -> tuple:
+    """``args`` with each variable in ``mapping`` (by name) replaced."""
+    if len(args) == 2:  # (most: no generator)
+        a, b = args
+        return (mapping.get(a.name, a) if type(a) is Var else a,
+                mapping.get(b.name, b) if type(b) is Var else b)
+    return tuple(mapping.get(a.name, a) if type(a) is Var else a for a in args)
 
 
 def _by_var(block: Block, mapping: dict) -> dict:
@@ -128,9 +136,16 @@ def rematerialize(residuals: list, primal_stmts: list, level: set, skip) -> tupl
             continue
         seen.add(name)
         e = defs[name][1]
-        leaves = {a.name: a for a in e.args
-                  if type(a) is Var and a.name in level and a.name != skip}
-        if sum(1 for a in leaves if a not in stored and a not in free) > 1:
+        leaves: dict = {}
+        missing = 0  # leaves neither stored already nor free (a loop: no generators)
+        for a in e.args:
+            if type(a) is Var:
+                a_name = a.name
+                if a_name in level and a_name != skip and a_name not in leaves:
+                    leaves[a_name] = a
+                    if a_name not in stored and a_name not in free:
+                        missing += 1
+        if missing > 1:
             continue  # would store more values than it saves
         del stored[name]
         recompute.append(e)
