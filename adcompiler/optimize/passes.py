@@ -166,7 +166,10 @@ class _Simplifier:
             first = e.args[0] if e.args else None
             # (fold needs every argument a literal, but for select's predicate)
             repl = None if type(first) is Var and e.prim != "select" else self.fold(e)
-            if repl is None and e.prim in _REWRITTEN:  # (identity has nothing for the rest)
+            # (identity has nothing for the other primitives, nor for a product
+            # of two variables, the commonest equation)
+            if repl is None and e.prim in _REWRITTEN and not (
+                    e.prim == "mul" and type(first) is Var and type(e.args[1]) is Var):
                 repl = self.identity(e)
             if isinstance(repl, Eqn):
                 e = repl
