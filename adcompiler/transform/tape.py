@@ -43,7 +43,7 @@ def tape(names: Names, tapes: list, body: Block, primal_stmts: list, adj_body: B
     level = {p.name for p in body.params}
     level.update([o.name for st in primal_stmts for o in st.outs])
     skip = idx.name if idx is not None else None
-    residuals = [v for v in ordered_free_vars(adj_body) if v.name in level and v.name != skip]
+    residuals = [v for v in _reads_of(adj_body, level) if v.name != skip]
     residuals, recompute = rematerialize(residuals, primal_stmts, level, skip)
     if not residuals and not recompute:
         if not renamed and idx is not None:
@@ -77,6 +77,20 @@ def tape(names: Names, tapes: list, body: Block, primal_stmts: list, adj_body: B
         mapping.pop(idx.name, None)
     adj = _substituted(adj_body, mapping)
     return primal_stmts, Block(adj.params, tuple(prefix) + adj.stmts, adj.results)
+
+
+def _reads_of(block: Block, level: set) -> list:
+    """The variables named in ``level`` that ``block`` reads, in the order
+    of :func:`ordered_free_vars` (none is bound in ``block``: SSA).  Of a
+    block of equations alone (an adjoint loop body, mostly) by two
+    comprehensions rather than a walk statement by statement."""
+    stmts, var = block.stmts, Var
+    if any(type(s) is not Eqn for s in stmts):
+        return [v for v in ordered_free_vars(block) if v.name in level]
+    pairs = [(a.name, a) for s in stmts for a in s.args if type(a) is var and a.name in level]
+    pairs += [(a.name, a) for a in block.results if type(a) is var and a.name in level]
+    first = dict(reversed(pairs))  # name -> the variable first read under it
+    return [first[name] for name in dict.fromkeys([name for name, _ in pairs])]
 
 
 def _substituted(block: Block, mapping: dict) -> Block:
