@@ -182,7 +182,7 @@ class _Simplifier:
         if cse is None:
             cse = self.cse[prim] = prim not in _NO_CSE and PRIMS[prim].pure
         if outs and cse:
-            key = self.key(e)
+            key = _key(e)
             prev = avail.setdefault(key, outs)
             if prev is not outs:
                 for o, p in zip(outs, prev):
@@ -194,34 +194,6 @@ class _Simplifier:
         if len(outs) == 1:
             self.classify(e)
         out.append(e)
-
-    @staticmethod
-    def key(e: Eqn):
-        """What makes two pure equations the same computation: the primitive,
-        the arguments (variables by name; commutative ones in a fixed order:
-        variables first, by name, then literals by ``repr``), the parameters
-        and the number of outputs."""
-        args = e.args
-        if len(args) == 2:  # (the commonest case: no generator, no sorted())
-            a, b = args
-            a = a.name if type(a) is Var else a
-            b = b.name if type(b) is Var else b
-            if e.prim in _COMMUTATIVE:  # (no tuples built to compare: most are add or mul)
-                if type(a) is str:
-                    if type(b) is str and a > b:
-                        a, b = b, a
-                elif type(b) is str or repr(a) > repr(b):
-                    a, b = b, a
-            if not e.params and len(e.outs) == 1:  # (a flat key: no other has 3 items)
-                return (e.prim, a, b)
-            return (e.prim, (a, b), e.params, len(e.outs))
-        if len(args) == 1:  # (sin, cos, neg: no generator)
-            a = args[0]
-            return (e.prim, (a.name if type(a) is Var else a,), e.params, len(e.outs))
-        if e.prim in _COMMUTATIVE:
-            args = tuple(sorted(args, key=lambda a: (isinstance(a, Const), repr(a))))
-        return (e.prim, tuple(a.name if type(a) is Var else a for a in args), e.params,
-                len(e.outs))
 
     def fold(self, e: Eqn):
         if e.prim == "select" and isinstance(e.args[0], Const):
@@ -381,6 +353,34 @@ class _Simplifier:
             return False
         d = self.defs.get(a.name)
         return a.name in self.bools or (d is not None and d.prim in _BOOLEAN)
+
+
+def _key(e: Eqn):
+    """:class:`_Simplifier`'s common-subexpression key, what makes two pure
+    equations the same computation: the primitive, the arguments (variables
+    by name; commutative ones in a fixed order: variables first, by name,
+    then literals by ``repr``), the parameters and the number of outputs."""
+    args = e.args
+    if len(args) == 2:  # (the commonest case: no generator, no sorted())
+        a, b = args
+        a = a.name if type(a) is Var else a
+        b = b.name if type(b) is Var else b
+        if e.prim in _COMMUTATIVE:  # (no tuples built to compare: most are add or mul)
+            if type(a) is str:
+                if type(b) is str and a > b:
+                    a, b = b, a
+            elif type(b) is str or repr(a) > repr(b):
+                a, b = b, a
+        if not e.params and len(e.outs) == 1:  # (a flat key: no other has 3 items)
+            return (e.prim, a, b)
+        return (e.prim, (a, b), e.params, len(e.outs))
+    if len(args) == 1:  # (sin, cos, neg: no generator)
+        a = args[0]
+        return (e.prim, (a.name if type(a) is Var else a,), e.params, len(e.outs))
+    if e.prim in _COMMUTATIVE:
+        args = tuple(sorted(args, key=lambda a: (isinstance(a, Const), repr(a))))
+    return (e.prim, tuple(a.name if type(a) is Var else a for a in args), e.params,
+            len(e.outs))
 
 
 def _negated_operand(defs: dict, e: Eqn):
