@@ -29,6 +29,7 @@ notion of what is safe to reassociate.
 from __future__ import annotations
 
 from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Names, Var, While, sub_blocks
+from .freshnames import names_past
 
 _ARITH = {"add", "sub", "mul", "neg", "div", "pow"}
 _BOOLEAN = {"lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or"}
@@ -196,12 +197,14 @@ class _Rewriter:
             self.skipped += trial.counter
             return None
         if self.names is None:
-            self.names = Names.for_function(self.fn)
+            self.names = names_past(self.fn)
         self.names.counter += self.skipped
         self.skipped = 0
         return _Tree(defs, absorbed, self.names, self.bools, self.scalars).rewrite(root)
 
     def block(self, block: Block) -> Block:
+        if not _has_root(block):  # (a primal loop body: no tree to rewrite, no _defs)
+            return self.controls(block)
         defs, absorbed = _defs(block, self.uses)
         drop: set = set()
         replace: dict = {}
@@ -213,9 +216,7 @@ class _Rewriter:
                     replace[s.outs[0]] = eqns
                     drop |= removed
         if not replace:  # (the block is kept: only its control statements may change)
-            stmts = [s if type(s) is Eqn else self.control(s) for s in block.stmts]
-            same = all(a is b for a, b in zip(stmts, block.stmts))
-            return block if same else Block(block.params, tuple(stmts), block.results)
+            return self.controls(block)
         stmts: list = []
         for s in block.stmts:
             if isinstance(s, Eqn) and s.outs and s.outs[0] in replace:
@@ -229,6 +230,15 @@ class _Rewriter:
         self.changed = True
         return Block(block.params, tuple(stmts), block.results)
 
+    def controls(self, block: Block) -> Block:
+        """``block`` with its control statements' blocks rewritten (itself if none changed)."""
+        eqn = Eqn
+        new = {k: self.control(s) for k, s in enumerate(block.stmts) if type(s) is not eqn}
+        if all(new[k] is block.stmts[k] for k in new):
+            return block
+        stmts = tuple(new.get(k, s) for k, s in enumerate(block.stmts))
+        return Block(block.params, stmts, block.results)
+
     def control(self, s):
         """``s`` with its blocks rewritten (``s`` itself when none changed)."""
         new = [self.block(b) for b in sub_blocks(s)]
@@ -239,6 +249,16 @@ class _Rewriter:
         if isinstance(s, ForRange):
             return ForRange(s.outs, s.start, s.stop, s.step, s.inits, new[0], s.loc, s.reverse)
         return While(s.outs, s.inits, new[0], new[1], s.loc)
+
+
+def _has_root(block: Block) -> bool:
+    """Has ``block`` a tree's root (an arithmetic adjoint or tangent statement)?"""
+    eqn, arith = Eqn, _ARITH
+    for s in block.stmts:
+        if type(s) is eqn and s.prim in arith and len(s.outs) == 1 and not s.params \
+                and _derivative(s):
+            return True
+    return False
 
 
 def _defs(block: Block, uses: dict) -> tuple:

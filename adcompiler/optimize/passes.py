@@ -81,6 +81,7 @@ class _Simplifier:
         # equation rewritten into another one, which only the next round
         # simplifies, or a loop value found invariant only after its body
         self.settled = True
+        self.cse: dict = {}  # primitive -> may its equations be shared (asked once a run)
 
     def function(self, fn: Function) -> Function:
         return Function(fn.name, fn.params, self.block(fn.body, {}), fn.defaults, fn.filename,
@@ -165,7 +166,10 @@ class _Simplifier:
             first = e.args[0] if e.args else None
             # (fold needs every argument a literal, but for select's predicate)
             repl = None if type(first) is Var and e.prim != "select" else self.fold(e)
-            if repl is None and e.prim in _REWRITTEN:  # (identity has nothing for the rest)
+            # (identity has nothing for the other primitives, nor for a product
+            # of two variables, the commonest equation)
+            if repl is None and e.prim in _REWRITTEN and not (
+                    e.prim == "mul" and type(first) is Var and type(e.args[1]) is Var):
                 repl = self.identity(e)
             if isinstance(repl, Eqn):
                 e = repl
@@ -174,8 +178,11 @@ class _Simplifier:
                 subst[outs[0].name] = repl
                 return
         prim = e.prim
-        if outs and prim not in _NO_CSE and PRIMS[prim].pure:
-            key = self.key(e)
+        cse = self.cse.get(prim)
+        if cse is None:
+            cse = self.cse[prim] = prim not in _NO_CSE and PRIMS[prim].pure
+        if outs and cse:
+            key = _key(e)
             prev = avail.setdefault(key, outs)
             if prev is not outs:
                 for o, p in zip(outs, prev):
@@ -187,26 +194,6 @@ class _Simplifier:
         if len(outs) == 1:
             self.classify(e)
         out.append(e)
-
-    @staticmethod
-    def key(e: Eqn):
-        """What makes two pure equations the same computation: the primitive,
-        the arguments (variables by name; commutative ones in a fixed order),
-        the parameters and the number of outputs."""
-        args = e.args
-        if len(args) == 2:  # (the commonest case: no generator, no sorted())
-            a, b = args
-            a = a.name if type(a) is Var else a
-            b = b.name if type(b) is Var else b
-            # commutative: a Var's repr is its name, and variables sort first
-            if e.prim in _COMMUTATIVE and (type(a) is Const, a if type(a) is str else repr(a)) \
-                    > (type(b) is Const, b if type(b) is str else repr(b)):
-                a, b = b, a
-            return (e.prim, (a, b), e.params, len(e.outs))
-        if e.prim in _COMMUTATIVE:
-            args = tuple(sorted(args, key=lambda a: (isinstance(a, Const), repr(a))))
-        return (e.prim, tuple(a.name if type(a) is Var else a for a in args), e.params,
-                len(e.outs))
 
     def fold(self, e: Eqn):
         if e.prim == "select" and isinstance(e.args[0], Const):
@@ -254,8 +241,9 @@ class _Simplifier:
         (asked only of a candidate, a primitive in :data:`_REWRITTEN`)."""
         prim, args = e.prim, e.args
         const, keeps = _const, self.keeps
-        if prim == "mul" and type(args[0]) is not Const and type(args[1]) is not Const:
-            return None  # (the commonest case: every rewrite of mul has a constant)
+        if prim == "mul" and not (type(args[0]) is Const and const(args[0], 1, -1)
+                                  or type(args[1]) is Const and const(args[1], 1, -1)):
+            return None  # (the commonest case: every rewrite of mul has a constant 1 or -1)
         if (prim == "add" or prim == "sub") and type(args[0]) is Var \
                 and type(args[1]) is Var and args[0].name != args[1].name:
             return _negated_operand(self.defs, e)  # (the next commonest: two variables)
@@ -311,14 +299,24 @@ class _Simplifier:
         return None
 
     def classify(self, e: Eqn) -> None:
-        """Record whether ``e``'s result is known never to be a bool, or a float."""
+        """Record whether ``e``'s result is known never to be a bool, or a
+        float (:meth:`float_valued` inline, over the arguments: every
+        equation of the function passes here)."""
         out, prim = e.outs[0].name, e.prim
         floats = self.floats
         if prim in _FLOAT_RESULT:
             floats.add(out)
         elif prim in _FLOAT_IF_ANY:
             for a in e.args:
-                if self.float_valued(a):
+                if type(a) is Var:
+                    if a.name in floats:
+                        floats.add(out)
+                        break
+                    hint = a.hint
+                    if hint[:1] == "~" and hint.endswith(("_bar", "_dot")):
+                        floats.add(out)
+                        break
+                elif isinstance(a.value, float):
                     floats.add(out)
                     break
         if out in floats or prim in _NEVER_BOOL:
@@ -355,6 +353,34 @@ class _Simplifier:
             return False
         d = self.defs.get(a.name)
         return a.name in self.bools or (d is not None and d.prim in _BOOLEAN)
+
+
+def _key(e: Eqn):
+    """:class:`_Simplifier`'s common-subexpression key, what makes two pure
+    equations the same computation: the primitive, the arguments (variables
+    by name; commutative ones in a fixed order: variables first, by name,
+    then literals by ``repr``), the parameters and the number of outputs."""
+    args = e.args
+    if len(args) == 2:  # (the commonest case: no generator, no sorted())
+        a, b = args
+        a = a.name if type(a) is Var else a
+        b = b.name if type(b) is Var else b
+        if e.prim in _COMMUTATIVE:  # (no tuples built to compare: most are add or mul)
+            if type(a) is str:
+                if type(b) is str and a > b:
+                    a, b = b, a
+            elif type(b) is str or repr(a) > repr(b):
+                a, b = b, a
+        if not e.params and len(e.outs) == 1:  # (a flat key: no other has 3 items)
+            return (e.prim, a, b)
+        return (e.prim, (a, b), e.params, len(e.outs))
+    if len(args) == 1:  # (sin, cos, neg: no generator)
+        a = args[0]
+        return (e.prim, (a.name if type(a) is Var else a,), e.params, len(e.outs))
+    if e.prim in _COMMUTATIVE:
+        args = tuple(sorted(args, key=lambda a: (isinstance(a, Const), repr(a))))
+    return (e.prim, tuple(a.name if type(a) is Var else a for a in args), e.params,
+            len(e.outs))
 
 
 def _negated_operand(defs: dict, e: Eqn):

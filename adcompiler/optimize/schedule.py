@@ -111,11 +111,8 @@ class _Reads:
         # 10 000-statement body is counted here)
         var = Var
         self.counts = Counter([a.name for a in reads_in(body) if type(a) is var])
-        self.defs = defs = {}
-        for s in body.stmts:
-            if type(s) is Eqn:
-                for o in s.outs:
-                    defs[o.name] = s
+        eqn = Eqn  # (a comprehension: a loop of statements in Python was half of this)
+        self.defs = {o.name: s for s in body.stmts if type(s) is eqn for o in s.outs}
 
     def reads(self, s, old: Var) -> bool:
         line = s.loc.line

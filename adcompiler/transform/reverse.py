@@ -28,6 +28,7 @@ from ..prims.primitives import PRIMS
 from ..prims.rules import partial_times
 from .checkpointing import checkpointed, needs_state, snapshots_for
 from .tape import counted, tape
+from ..optimize.freshnames import names_past
 
 
 # ---------------------------------------------------------------- activity
@@ -101,6 +102,7 @@ class Reverser:
         self.maybe_zero: set = set()
         self.top_loops: set = set()  # ids of the loops that may be checkpointed
         self.filename = ""
+        self.bar_hints: dict = {}  # a value's hint -> its adjoint's (_bar_hint)
 
     def shape(self, a):
         if self.shapes is None or isinstance(a, Const):
@@ -115,11 +117,13 @@ class Reverser:
 
     def contribution(self, b: Builder, e: Eqn, i: int, g):
         """Argument ``i``'s share of the output adjoint ``g``, of its shape."""
-        vjp = PRIMS[e.prim].vjp
-        if vjp is not None:
-            return vjp(b, e, i, g, self.shape)
+        record = PRIMS[e.prim]
+        if record.vjp is not None:
+            return record.vjp(b, e, i, g, self.shape)
         start = len(b.stmts)
-        c = partial_times(b, e, i, g)
+        # (partial_times, its record already read: this runs for every use of a value)
+        rule = record.partial if record.differentiable else None
+        c = rule(b, e, i, g) if rule is not None else partial_times(b, e, i, g)
         if c is None or self.shapes is None or \
                 self.shape(e.args[i]) == () and self.shape(e.out) == ():  # scalars
             return self.guarded(b, g, c, start)
@@ -160,9 +164,17 @@ class Reverser:
 
     def add_bar(self, bars: dict, v, contrib, b: Builder) -> None:
         """``v_bar += contrib``, naming the result after ``v``."""
-        if not self.active(v) or contrib is None:
+        if self.active(v):
+            self.add_active_bar(bars, v, contrib, b)
+
+    def add_active_bar(self, bars: dict, v: Var, contrib, b: Builder) -> None:
+        """:meth:`add_bar` of a ``v`` known to be active (an equation's
+        arguments were just asked)."""
+        if contrib is None:
             return
-        hint = _bar_hint(v)
+        hint = self.bar_hints.get(v.hint)
+        if hint is None:  # (one per user name: this runs for every use of a value)
+            hint = self.bar_hints[v.hint] = _bar_hint(v)
         old = bars.get(v)
         if old is None:
             bars[v] = b.named(contrib, hint)
@@ -175,8 +187,11 @@ class Reverser:
         """Transform ``block``: returns its new primal statements and appends
         the adjoint statements (in reverse order) to ``ab``."""
         primal: list = []
+        last = made = None  # the statements of one source line share a Loc: one adjoint Loc
         for s in reversed(block.stmts):
-            ab.loc = Loc(s.loc.line, s.loc.col, s.loc.text, "adjoint")
+            if s.loc is not last or ab.loc is not made:
+                last, loc = s.loc, s.loc
+                made = ab.loc = Loc(loc.line, loc.col, loc.text, "adjoint")
             primal.append(self.stmt(s, bars, ab))
         out: list = []
         for part in reversed(primal):
@@ -209,7 +224,7 @@ class Reverser:
         varied = self.varied
         for i, a in args:
             if type(a) is Var and a in varied:  # (self.active, inline: every argument)
-                self.add_bar(bars, a, self.contribution(ab, e, i, g), ab)
+                self.add_active_bar(bars, a, self.contribution(ab, e, i, g), ab)
         return [e]
 
     def call(self, e: Eqn, bars: dict, ab: Builder) -> list:
@@ -381,7 +396,7 @@ def reverse_function(fn: Function, wrt: tuple, with_value: bool = False,
     the function returns the outputs, then the cotangents of ``wrt``.
     ``aux``: how many trailing outputs are auxiliary (``has_aux``): returned
     last, as they are, never differentiated."""
-    names = Names.for_function(fn)
+    names = names_past(fn)
     varied = activity(fn, [fn.params[i] for i in wrt])
     rev = Reverser(names, varied, shapes)
     rev.top_loops = {id(s) for s in fn.body.stmts if isinstance(s, ForRange)}
@@ -407,7 +422,7 @@ def reverse_function(fn: Function, wrt: tuple, with_value: bool = False,
 @located_refusals
 def reverse_callee(fn: Function, shapes: dict | None = None) -> tuple:
     """``fn_fwd(*args) -> (*outs, res)`` and ``fn_bwd(res, *out_bars) -> arg_bars``."""
-    names = Names.for_function(fn)
+    names = names_past(fn)
     varied = activity(fn, fn.params)
     rev = Reverser(names, varied, shapes)
     rev.top_loops = {id(s) for s in fn.body.stmts if isinstance(s, ForRange)}
