@@ -46,3 +46,26 @@ def test_last_reads_without_the_record_of_every_read(monkeypatch, case):
         _, short = _liveness(fn, False)
         assert short.last_at == full.last_at and not short.reads
         assert short.start == full.start and short.end == full.end
+
+
+def test_literals_share_one_node_per_type_and_value():
+    """``const_node`` shares the node of a non-negative int or float literal
+    within one emitter; other values, types and signs each keep their own."""
+    import ast
+    import math
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from adcompiler.emit.expressions import const_node
+
+    em = SimpleNamespace(constants={}, need=lambda module: None)
+    two = const_node(2.0, em)
+    assert const_node(2.0, em) is two and const_node(2, em) is not two
+    assert type(const_node(2, em).value) is int
+    assert const_node(True, em).value is True and const_node(1, em).value == 1
+    zero, minus = const_node(0.0, em), const_node(-0.0, em)
+    assert math.copysign(1.0, zero.value) == 1.0 and isinstance(minus, ast.UnaryOp)
+    assert type(const_node(np.float64(2.0), em).value) is np.float64
+    assert isinstance(const_node(-3, em), ast.UnaryOp) and const_node(math.inf, em) is not None
+    assert const_node(2.0) is not const_node(2.0)  # no emitter: nothing shared
