@@ -157,27 +157,28 @@ class Emitter:
     # ------------------------------------------------------------ statements
     def block(self, block: Block) -> list:
         """The statements of ``block`` (an inlined equation is written at its
-        use; a pop that a loop's header does is not written)."""
+        use; a pop that a loop's header does is not written).  The liveness
+        gave a position to each statement written (:meth:`Liveness.number`),
+        so an equation without one is inlined: one look-up by ``id``, where
+        asking the inlining of each output hashed a Var (in Python)."""
         out: list = []
         last_loc = None
-        inlined = self.inl.inline
+        start = self.live.start
         walked = self.control.walked_pops
         for s in block.stmts:
             is_eqn = isinstance(s, Eqn)
             if is_eqn:
-                outs = s.outs
-                if outs and (outs[0] in inlined if len(outs) == 1
-                             else all(o in inlined for o in outs)):
-                    continue
-                if walked and s.prim == "pop" and id(s) in walked:
+                key = id(s)
+                pos = start.get(key)
+                if pos is None or (walked and key in walked):
                     continue
             loc = s.loc
             if loc.line:
-                key = (loc.line, loc.role)
-                if key != last_loc:
+                where = (loc.line, loc.role)
+                if where != last_loc:
                     out.append(_comment(loc))
-                last_loc = key
-            out.extend(self.eqn(s) if is_eqn else self.stmt(s))
+                last_loc = where
+            out.extend(self.eqn(s, pos) if is_eqn else self.stmt(s))
         return out
 
     def stmt(self, s) -> list:
@@ -199,8 +200,10 @@ class Emitter:
         names = [ast.Name(self.namer.take(o, pos), _STORE) for o in outs]
         return ast.Tuple(names, _STORE)
 
-    def eqn(self, e: Eqn) -> list:
-        pos = self.live.start[id(e)]
+    def eqn(self, e: Eqn, pos: int | None = None) -> list:
+        """The statements writing ``e`` (``pos``: its position, when known)."""
+        if pos is None:
+            pos = self.live.start[id(e)]
         if e.prim in _OWN_FORMS:
             return _OWN_FORMS[e.prim](self, e, pos)
         outs, inplace, arrays = e.outs, self.inl.inplace, self.own.shapes is not None

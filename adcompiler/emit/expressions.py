@@ -62,6 +62,8 @@ class Expressions:
         self._functions: dict = {}
         #: local name -> the node reading it (:meth:`_load`)
         self._loads: dict = {}
+        #: (type, value) -> the node of a non-negative int or float literal (:func:`const_node`)
+        self.constants: dict = {}
 
     def is_float(self, v) -> bool:
         """Is ``v`` known to hold floats (records' emission may ask)?"""
@@ -295,6 +297,17 @@ def const_node(value, em=None) -> ast.expr:
         node = ast.Attribute(global_name("math"), "nan" if math.isnan(value) else "inf",
                              ast.Load())
         return ast.UnaryOp(ast.USub(), node) if value < 0 else node
+    kind = type(value)
+    if (kind is float or kind is int) and value >= 0 and em is not None and (
+            kind is int or math.copysign(1.0, value) > 0):
+        # one node per literal of the function, as for the names it reads
+        # (nothing changes a literal's node once built): a long function
+        # repeats a few, and each node is some 240 bytes
+        key = (kind, value)
+        node = em.constants.get(key)
+        if node is None:
+            node = em.constants[key] = ast.Constant(value)
+        return node
     if isinstance(value, (int, float)) and not isinstance(value, bool) and (
             value < 0 or (isinstance(value, float) and math.copysign(1.0, value) < 0)):
         return ast.UnaryOp(ast.USub(), ast.Constant(-value))

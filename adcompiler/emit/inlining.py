@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..core.ir import Block, Eqn, Function, Var, While, stmt_inputs, sub_blocks
+from ..core.ir import Block, Eqn, Function, If, Var, While, stmt_inputs, sub_blocks
 from .expressions import Forms
 
 #: operators with an augmented form (``+=`` ...)
@@ -34,12 +34,17 @@ class Inlining:
         self.owner = owner  # liveness.Ownership: shapes, floats, owned arrays
         self.forms = Forms(owner.shapes is not None)
         self.inline: dict = {}
+        #: the same decisions keyed by the inlined var's name (a Var hashes in
+        #: Python, its name in C): what the liveness expands every read by
+        self.by_name: dict = {}
         self.depth: dict = {}  # inlined var's name -> nesting depth of its expression
         self.inplace: dict = {}
         self.user: dict = {}  # inlined var -> the statement it is written into (item writes)
         #: arrays item writes go into (prims/writes.py): a value read from one
         #: is not moved past the write, which could then not go in place
         self.written: set = set()
+        #: does the function hold an ``if`` (then the liveness keeps every read)?
+        self.branches = False
         names: list = []
         reads: list = []
         self._scan(fn.body, names, reads)
@@ -50,6 +55,7 @@ class Inlining:
         #: written where it is used (a name costs nothing)
         self.globals = {s.param("name") for s in reads}
         self.inline.update((s.outs[0], s) for s in reads)
+        self.by_name.update((s.outs[0].name, s) for s in reads)
 
     def _scan(self, block: Block, names: list, reads: list) -> None:
         """Collect the names read (into ``names``), the arrays item writes
@@ -67,6 +73,8 @@ class Inlining:
                 else:
                     reads.append(s)
                 continue
+            if isinstance(s, If):
+                self.branches = True
             names += [a.name for a in stmt_inputs(s) if isinstance(a, Var)]
             for sub in sub_blocks(s):
                 self._scan(sub, names, reads)
@@ -153,6 +161,7 @@ class Inlining:
             lo, hi = where[id(s)], where[id(final)]
             if any(lo < k < hi and x in s.args for k, x in writes):
                 del self.inline[s.outs[0]]
+                del self.by_name[s.outs[0].name]
 
     def _maybe_inline(self, a: Var, e: Eqn) -> None:
         """Inline ``a``, a temporary read once, defined in the block by ``e``,
@@ -170,6 +179,7 @@ class Inlining:
             return  # refuses more than 200 nested parentheses
         self.depth[a.name] = depth
         self.inline[a] = e
+        self.by_name[a.name] = e
 
     def expand(self, a) -> list:
         """The atoms ``a`` reads once its inlined expression is written out,

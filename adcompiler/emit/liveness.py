@@ -103,6 +103,7 @@ class Liveness:
 
     def __init__(self, inl) -> None:
         self.inline = inl.inline
+        self.by_name = inl.by_name  # name -> the inlined Eqn (read_atoms)
         self.pos = 0
         self.start: dict = {}
         self.end: dict = {}
@@ -110,7 +111,10 @@ class Liveness:
         # Python, its name in C, and these are asked of every atom):
         self.def_loops: dict = {}  # name -> tuple of enclosing loop ids at definition
         self.last_at: dict = {}  # name -> last position it is read
-        self.reads: dict = {}  # name -> positions it is read at
+        #: name -> positions it is read at: asked only while a branch is
+        #: emitted (:meth:`live_after`), so kept only when the function has one
+        self.reads: dict = {}
+        self.keep_reads = inl.branches
         self.ranges: dict = {}  # block id -> (first, last) position inside it
         self.excluded: list = []  # ranges of sibling branches while emitting a branch
         self.pending: list = []
@@ -119,15 +123,15 @@ class Liveness:
     def run(self, fn: Function) -> None:
         for p in fn.params:
             self.def_loops[p.name] = ()
-        self.inlined = {id(e) for e in self.inline.values()}
+        self.inlined = {id(e) for e in self.by_name.values()}
         self.number(fn.body, ())
         self.resolve()
-        self.last_at = {v: max(seen) for v, seen in self.reads.items()}
         for p in fn.params:
             # an unread parameter is dead at once, but parameters are bound
             # together: keep each alive past the signature so names differ
             self.last_at[p.name] = max(self.last_at.get(p.name, -1), 1)
-            self.reads.setdefault(p.name, []).append(1)
+            if self.keep_reads:
+                self.reads.setdefault(p.name, []).append(1)
 
     def number(self, block: Block, loops: tuple) -> None:
         """Give statements positions and record where each variable is read.
@@ -135,22 +139,24 @@ class Liveness:
         written as a statement, and its user, later in the same block, reads
         the same values (:meth:`read_atoms` expands it).  Only loops
         (``end``) and values defined inside one (``def_loops``, else outside
-        all) are looked up later."""
+        all) are looked up later; inside a loop, the block's definitions are
+        noted at once, by one comprehension (SSA: none is read before it is
+        defined, nor inside the statement defining it)."""
         def_loops, start, inlined, read = self.def_loops, self.start, self.inlined, self.read_atoms
         for p in block.params:
             def_loops[p.name] = loops
+        stmts = block.stmts
+        if loops:
+            def_loops.update(dict.fromkeys([o.name for s in stmts for o in s.outs], loops))
         pos = self.pos
         first = pos + 1
-        for s in block.stmts:
+        for s in stmts:
             pos += 1
             key = id(s)
             if isinstance(s, Eqn):
                 if key not in inlined:
                     start[key] = pos
                     read(s.args, loops, pos)
-                if loops:
-                    for o in s.outs:
-                        def_loops[o.name] = loops
                 continue
             start[key] = pos
             read(stmt_inputs(s), loops, pos)
@@ -159,9 +165,6 @@ class Liveness:
             for sub in sub_blocks(s):
                 self.number(sub, inner)
             pos = self.end[key] = self.pos
-            if loops:
-                for o in s.outs:
-                    def_loops[o.name] = loops
         self.pos = pos = pos + 1
         read(block.results, loops, pos)
         self.ranges[id(block)] = (first, pos)
@@ -169,35 +172,43 @@ class Liveness:
     def read_atoms(self, atoms, loops: tuple, pos: int) -> None:
         """Record the reads at ``pos`` of ``atoms`` and of the atoms their
         inlined expressions read (in any order: reads at one position are
-        a set).  A read at the loop depth of its value's definition (all of
-        straight-line code) is final now; one inside a loop its value is
+        a set), all by name.  A read at the loop depth of its value's
+        definition (all of straight-line code) is final now, and the latest
+        yet (:meth:`number` goes forward); one inside a loop its value is
         defined outside of counts at that loop's end, not known yet:
         :meth:`resolve` places it."""
-        inline, def_loops, reads = self.inline, self.def_loops, self.reads
-        todo = [a for a in atoms if isinstance(a, Var)]
-        while todo:
-            v = todo.pop()
-            e = inline.get(v)
+        inline, def_loops, last = self.by_name, self.def_loops, self.last_at
+        reads = self.reads if self.keep_reads else None
+        todo = [a.name for a in atoms if isinstance(a, Var)]
+        for name in todo:  # (grows while it is read: each expansion once)
+            e = inline.get(name)
             if e is not None:
-                todo += [x for x in e.args if isinstance(x, Var)]
-            elif loops and def_loops.get(v.name) is not loops:
-                self.pending.append((v.name, pos, loops))
+                todo += [x.name for x in e.args if isinstance(x, Var)]
+            elif loops and def_loops.get(name) is not loops:
+                self.pending.append((name, pos, loops))
             else:
-                name = v.name
-                seen = reads.get(name)
-                if seen is None:
-                    reads[name] = [pos]
-                else:
-                    seen.append(pos)
+                last[name] = pos
+                if reads is not None:
+                    seen = reads.get(name)
+                    if seen is None:
+                        reads[name] = [pos]
+                    else:
+                        seen.append(pos)
 
     def resolve(self) -> None:
+        """Place the reads inside loops of values defined outside them (at
+        the end of the outermost such loop) once every loop's end is known."""
+        last, keep = self.last_at, self.keep_reads
         for v, pos, loops in self.pending:  # (v: a name)
             defl = self.def_loops.get(v, ())
             for lid in loops:
                 if lid not in defl:
                     pos = max(pos, self.end[lid])
                     break
-            self.reads.setdefault(v, []).append(pos)
+            if last.get(v, -1) < pos:
+                last[v] = pos
+            if keep:
+                self.reads.setdefault(v, []).append(pos)
 
     def live_after(self, v, pos: int) -> bool:
         """Is ``v`` read after ``pos`` on a path that can still run?  Reads in

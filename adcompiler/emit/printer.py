@@ -65,7 +65,11 @@ def comment_statement(text: str) -> ast.stmt:
     marked text, which the printer writes as it is.  (A string constant,
     the former form, went through astor's choice of quotes, which evaluates
     each candidate, and a parse back for each comment line.)"""
-    return ast.Expr(ast.Name(COMMENT_MARK + comment_text(text), ast.Load()))
+    return ast.Expr(ast.Name(COMMENT_MARK + comment_text(text), _LOAD))
+
+
+#: the context of every comment's name (one node: Python's parser shares it too)
+_LOAD = ast.Load()
 
 
 def _to_comment(match: re.Match) -> str:
