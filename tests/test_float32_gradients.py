@@ -21,6 +21,12 @@ from adcompiler.prims.spelling import names
 from adcompiler.prims.structural import array_records
 
 
+#: NumPy 1.x (value-based casting): a float32 scalar with a Python float is
+#: float64 in NumPy's own arithmetic, so a 0-d float64 tangent is what NumPy
+#: computes there, and a known leak may pass (not strict there)
+LEGACY = np.lib.NumpyVersion(np.__version__) < "2.0.0"
+
+
 def _is_float_array(v) -> bool:
     return isinstance(v, np.ndarray) and v.dtype.kind == "f" and v.ndim > 0
 
@@ -64,7 +70,7 @@ FLOAT64_FORWARD = frozenset({
 
 
 def _params(skip: frozenset, leaks: frozenset) -> list:
-    leak = pytest.mark.xfail(strict=True, reason="a known float64 leak of this rule")
+    leak = pytest.mark.xfail(strict=not LEGACY, reason="a known float64 leak of this rule")
     return [pytest.param(n, k, marks=leak) if f"{n}-{k}" in leaks else (n, k)
             for n, k in _cases() if f"{n}-{k}" not in skip]
 
@@ -127,7 +133,11 @@ def test_float32_tangent_is_float32(module_from_source, name, k):
     tangents = [np.cos(np.arange(v.size)).reshape(v.shape) for v in values]
     want = adcompiler.jvp(f, tuple(values), tuple(tangents))[1]
     got = adcompiler.jvp(f, tuple(_low(values)), tuple(_low(tangents)))[1]
-    assert np.asarray(got).dtype == np.float32
+    # NumPy 1.x promotes a float32 *scalar* with a Python float to float64
+    # (value-based casting, before NEP 50): there NumPy's own arithmetic on
+    # the 0-d intermediates of a tangent (var, std) is float64 as well
+    legacy = LEGACY and np.ndim(got) == 0
+    assert np.asarray(got).dtype == np.float32 or (legacy and np.asarray(got).dtype == np.float64)
     np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5 * max(abs(want), 1e-30))
 
 

@@ -236,7 +236,15 @@ def inplace_on_a_folded_constant(x, y):
     return y
 
 
+def tuple_target_rebinds_the_iterated_name(x, y):
+    t = (x, y * x)
+    for t in t:
+        x = x * t
+    return x + t
+
+
 SCALAR = [
+    (tuple_target_rebinds_the_iterated_name, [(0.5, 1.5)]),
     (inplace_on_a_folded_constant, [(0.5, 1.5)]),
     (tuple_loop_in_guarded_while_body, [(0.4, 0.13), (-0.7, 1.1)]),
     (tuple_built_in_loop_body, [(0.5, 1.5), (-0.3, 0.8)]),
@@ -467,7 +475,29 @@ def loop_variable_after_loop(X, v):
     return np.sum(row * v)
 
 
+def target_rebinds_the_iterated_name(X, v):
+    """Found by the fuzzer (seed 20303): Python evaluates ``zip(X, row)``
+    once, before the target ``row`` is rebound; the loop indexed the
+    rebound ``row`` (a gradient of 0)."""
+    row = np.sin(v)
+    e = 0.0
+    for row, e in zip(X, row):
+        e = e * np.sum(row)
+    return e
+
+
+def target_rebinds_the_sequence(v):
+    v2 = v * 2.0
+    acc = 0.0
+    for k, v2 in enumerate(reversed(v2)):
+        acc = acc + v2 * (k + 1)
+    return acc
+
+
 ARRAYS = [
+    (target_rebinds_the_iterated_name, [(np.array([[0.3, -1.2], [2.0, 0.5], [1.1, 0.7]]),
+                                         np.array([0.4, -0.9, 1.3, 0.2]))]),
+    (target_rebinds_the_sequence, [(np.array([0.3, -1.2, 2.0]),)]),
     (rows_sum, [(np.array([[0.3, -1.2], [2.0, 0.5], [1.1, 0.7]]),)]),
     (elements, [(np.array([0.3, -1.2, 2.0, 0.5]),)]),
     (list_argument, [([0.5, 1.5, -2.0], 0.7)]),

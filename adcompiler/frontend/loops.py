@@ -63,7 +63,9 @@ class LoopRewriter:
         self.assigned: set = set()
 
     def rewrite(self, s: ast.For) -> list:
-        self.assigned = {n.id for st in s.body for n in ast_walk(st)
+        # the loop's own target rebinds too: ``for row, e in zip(X, row)``
+        # must index the ``row`` bound before the loop, not the target
+        self.assigned = {n.id for st in [s.target] + s.body for n in ast_walk(st)
                          if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         if is_call_of(s.iter, "reversed"):
             arg = self.one_arg(s.iter, "reversed")
