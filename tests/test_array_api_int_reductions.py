@@ -15,13 +15,14 @@ compared with NumPy's value (to 1e-12: float32 fails), the NumPy code's
 gradient and central differences."""
 from __future__ import annotations
 
-import importlib.util
 
 import numpy as np
 import pytest
 import scipy.special
 
 import adcompiler
+from oracles import central_diff
+from test_array_api_libraries import LIBRARIES as EVERY_LIBRARY
 from adcompiler.emit import backend
 from adcompiler.prims.primitives import PRIMS
 from adcompiler.prims.spelling import names
@@ -156,39 +157,29 @@ X_INT = np.array([[4, 2, 0], [2, 5, 1], [0, 1, 3]])
 W = np.array([0.5, -1.25, 2.0])
 
 
-def _torch():
-    torch = pytest.importorskip("torch")
-    return torch.asarray, lambda g: g.numpy()
+#: the libraries the array-api code runs on here (test_array_api_libraries.py's)
+LIBRARIES = {name: EVERY_LIBRARY[name] for name in ("strict", "torch")}
 
 
-def _strict():
-    xs = pytest.importorskip("array_api_strict")
-    return xs.asarray, np.asarray
-
-
-LIBRARIES = {"torch": _torch, "strict": _strict}
-
-
-def _differences(fn, w, X, h=1e-6):
-    """Central differences of ``fn`` in ``w`` (the oracle NumPy computes)."""
-    out = np.zeros_like(w)
-    for i in range(w.size):
-        step = np.zeros_like(w)
-        step[i] = h
-        out[i] = (fn(w + step, X) - fn(w - step, X)) / (2 * h)
-    return out
+def _agrees_with_numpy(fn, X, library):
+    """``value_and_grad(fn)`` at ``(W, X)`` on ``library``'s arrays gives
+    NumPy's value and gradient (NumPy's checked against central
+    differences); returns it (its ``.source`` is the code that ran) and the
+    gradient as NumPy's array."""
+    lib = LIBRARIES[library]()
+    want_value, want_grad = fn(W, X), adcompiler.grad(fn)(W, X)
+    np.testing.assert_allclose(want_grad, central_diff(fn, (W, X), 0), rtol=1e-6, atol=1e-6)
+    vg = adcompiler.value_and_grad(fn)
+    value, got = vg(lib.convert(W), lib.convert(X))
+    np.testing.assert_allclose(float(lib.to_numpy(value)), want_value, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(lib.to_numpy(got), want_grad, rtol=1e-12, atol=1e-12)
+    return vg, lib.to_numpy(got)
 
 
 @pytest.mark.parametrize("library", sorted(LIBRARIES))
 @pytest.mark.parametrize("fn", CASES, ids=lambda f: f.__name__)
 def test_integer_operands_give_numpys_value_and_gradient(fn, library):
-    convert, to_numpy = LIBRARIES[library]()
-    want_value, want_grad = fn(W, X_INT), adcompiler.grad(fn)(W, X_INT)
-    np.testing.assert_allclose(want_grad, _differences(fn, W, X_INT), rtol=1e-6, atol=1e-6)
-    vg = adcompiler.value_and_grad(fn)
-    value, got = vg(convert(W), convert(X_INT))
-    np.testing.assert_allclose(float(to_numpy(value)), want_value, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(to_numpy(got), want_grad, rtol=1e-12, atol=1e-12)
+    vg, _ = _agrees_with_numpy(fn, X_INT, library)
     assert "xp.astype(" in vg.source  # (the cast: NumPy's code has none)
 
 
@@ -243,27 +234,17 @@ X_POS, X_EYE = np.array([[1, 2, 1], [2, 3, 1], [1, 1, 2]]), np.eye(3, dtype=int)
 
 @pytest.mark.parametrize("library", sorted(LIBRARIES))
 @pytest.mark.parametrize("name", _float_functions())
-def test_integer_arrays_into_float_functions(name, library, tmp_path):
+def test_integer_arrays_into_float_functions(name, library, module_from_source):
     """``np.NAME(X)`` of an integer ``X`` (both operands of a two-operand
     one) gives NumPy's float64 numbers, value and gradient."""
-    convert, to_numpy = LIBRARIES[library]()
     np_name = names(PRIMS[name], "np")[0]
     call = f"np.{np_name}(X, X + 1)" if PRIMS[name].nargs == 2 else f"np.{np_name}(X)"
-    path = tmp_path / f"float_of_{name}.py"
-    path.write_text(f"import numpy as np\n\n\ndef fn(w, X):\n    return np.sum({call} @ w)\n")
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    fn = module.fn
+    src = f"import numpy as np\n\n\ndef fn(w, X):\n    return np.sum({call} @ w)\n"
+    fn = module_from_source(src, f"float_of_{name}").fn
     with np.errstate(all="ignore"):
         X = X_POS if np.isfinite(fn(W, X_POS)) else X_EYE
-    want_value, want_grad = fn(W, X), adcompiler.grad(fn)(W, X)
-    np.testing.assert_allclose(want_grad, _differences(fn, W, X), rtol=1e-6, atol=1e-6)
-    vg = adcompiler.value_and_grad(fn)
-    value, got = vg(convert(W), convert(X))
-    np.testing.assert_allclose(float(to_numpy(value)), want_value, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(to_numpy(got), want_grad, rtol=1e-12, atol=1e-12)
-    assert to_numpy(got).dtype == np.float64 and "xp.astype(X, dtype)" in vg.source
+    vg, got = _agrees_with_numpy(fn, X, library)
+    assert got.dtype == np.float64 and "xp.astype(X, dtype)" in vg.source
 
 
 def int_facts(X, w):

@@ -1,20 +1,29 @@
-"""optimize/freshnames.py's ``names_past`` makes the names
-``Names.for_function`` makes (issue 18: it skips the set of every name), on
-every corpus function, its gradient, and IR built to trip its shortcut
-(names with leading zeros, names longer than the numbered ones, none)."""
+"""``Names.for_function`` makes the names the set of every name the function
+binds would allow (issue 18: it keeps no such set, and reads only the
+longest names as numbers), on every corpus function, its gradient, and IR
+built to trip its shortcut (names with leading zeros, names longer than the
+numbered ones, none)."""
 import pytest
 
-from adcompiler.core.ir import Block, Const, Eqn, Function, Names, Var
+from adcompiler.core.ir import Block, Const, Eqn, Function, Names, Var, _index, all_vars
 from adcompiler.frontend.program import lower_program
 from adcompiler.frontend.source import load_live
-from adcompiler.optimize.freshnames import names_past
 from adcompiler.transform.reverse import reverse_function
 
 import corpus
 
 
+def _with_every_name(fn) -> Names:
+    """The reference: the set of every name ``fn`` binds, counting on past the
+    highest ``v<digits>`` of them (what ``for_function`` did before)."""
+    taken = {v.name for v in all_vars(fn)}
+    names = Names(tuple(taken))
+    names.counter = max(map(_index, taken), default=0)
+    return names
+
+
 def same_names(fn, count=5):
-    ours, theirs = names_past(fn), Names.for_function(fn)
+    ours, theirs = Names.for_function(fn), _with_every_name(fn)
     assert [ours.fresh("h") for _ in range(count)] == [theirs.fresh("h") for _ in range(count)]
 
 

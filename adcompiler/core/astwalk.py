@@ -33,22 +33,7 @@ def ast_walk(node: ast.AST):
     """Every node under ``node`` (itself first), in :func:`ast.walk`'s order.
     The loop repeats :func:`children` inline: calling it per node costs
     about half as much time again (measured on a long module)."""
-    todo = deque([node])
-    popleft, append = todo.popleft, todo.append
-    while todo:
-        node = popleft()
-        for field in node._fields:
-            try:
-                value = getattr(node, field)
-            except AttributeError:
-                continue
-            if isinstance(value, _AST):
-                append(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, _AST):
-                        append(item)
-        yield node
+    return _breadth_first(node, False)
 
 
 def ast_walk_stores(node: ast.AST):
@@ -57,6 +42,11 @@ def ast_walk_stores(node: ast.AST):
     and their assignment targets, in the same relative order.  Where no
     expression can bind a name (no ``:=``, no comprehension: the census
     says), these hold every name ``node`` stores, for a tenth of the walk."""
+    return _breadth_first(node, True)
+
+
+def _breadth_first(node: ast.AST, stores_only: bool):
+    """The walk of both: ``stores_only`` passes over expressions read."""
     todo = deque([node])
     popleft, append = todo.popleft, todo.append
     expr, store = ast.expr, ast.Store
@@ -68,12 +58,15 @@ def ast_walk_stores(node: ast.AST):
             except AttributeError:
                 continue
             if isinstance(value, _AST):
-                if not isinstance(value, expr) or type(getattr(value, "ctx", None)) is store:
+                if not stores_only or _kept(value, expr, store):
                     append(value)
             elif isinstance(value, list):
                 for item in value:
-                    if isinstance(item, _AST) and (not isinstance(item, expr)
-                                                   or type(getattr(item, "ctx", None)) is store):
+                    if isinstance(item, _AST) and (not stores_only or _kept(item, expr, store)):
                         append(item)
         yield node
 
+
+def _kept(node: ast.AST, expr, store) -> bool:
+    """Not an expression read (a statement, or a target whose ``ctx`` is Store)."""
+    return not isinstance(node, expr) or type(getattr(node, "ctx", None)) is store

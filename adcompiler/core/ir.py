@@ -273,27 +273,28 @@ class Names:
 
     @staticmethod
     def for_function(fn: Function) -> "Names":
-        taken = {v.name for v in fn.params}
-        _bound_names(fn.body, taken)  # one walk of the IR
+        """Fresh names for ``fn``: counting on past its highest ``v<digits>``
+        name.  A name past the highest is never one ``fn`` binds, nor is any
+        later one (the counter only grows), so no set of ``fn``'s names is
+        kept: ``taken`` starts empty (a caller adds names it must avoid)."""
+        found = [v.name for v in fn.params]
+        _bound_names(fn.body, found)  # one walk of the IR
         names = Names()
-        names.taken = taken
-        names.counter = _highest_index(taken)
+        names.counter = _highest_index(found)
         return names
 
 
-def _bound_names(block: Block, names: set) -> None:
-    """Add the name of every variable ``block`` binds (recursively) to ``names``
-    (:func:`all_vars`, without a generator per block: every pass that makes
-    fresh names starts with this walk)."""
-    add = names.add
-    for p in block.params:
-        add(p.name)
-    for s in block.stmts:
-        for o in s.outs:
-            add(o.name)
+def _bound_names(block: Block, found: list) -> None:
+    """Add the name of every variable ``block`` binds (recursively) to
+    ``found``: one comprehension per block (every pass that makes fresh
+    names starts with this walk)."""
+    stmts = block.stmts
+    found += [p.name for p in block.params]
+    found += [o.name for s in stmts for o in s.outs]
+    for s in stmts:
         if type(s) is not Eqn:
             for sub in sub_blocks(s):
-                _bound_names(sub, names)
+                _bound_names(sub, found)
 
 
 def _index(name: str) -> int:
@@ -301,10 +302,16 @@ def _index(name: str) -> int:
     return int(name[1:]) if name[:1] == "v" and name[1:].isdigit() else 0
 
 
-def _highest_index(names: set) -> int:
-    """``max(map(_index, names), default=0)``, its per-name work done by
-    ``filter`` and ``map`` in C (every pass that makes fresh names asks it of
-    every name of the function)."""
+def _highest_index(names) -> int:
+    """``max(map(_index, names), default=0)``, read from the longest names
+    alone when they are all ``v<digits>`` without a leading zero (then the
+    longest is the highest), else from every name by ``filter`` and ``map``
+    in C."""
+    names = list(names)
+    size = max(map(len, names), default=0)
+    top = [n for n in names if len(n) == size]
+    if size > 1 and all(n[:1] == "v" and n[1:].isdigit() and n[1:2] != "0" for n in top):
+        return max(map(int, [n[1:] for n in top]))
     digits = filter(str.isdigit, [n[1:] for n in names if n[:1] == "v"])
     return max(map(int, digits), default=0)
 

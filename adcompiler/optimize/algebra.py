@@ -29,7 +29,6 @@ notion of what is safe to reassociate.
 from __future__ import annotations
 
 from ..core.ir import Block, Const, Eqn, ForRange, Function, If, Names, Var, While, sub_blocks
-from .freshnames import names_past
 
 _ARITH = {"add", "sub", "mul", "neg", "div", "pow"}
 _BOOLEAN = {"lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or"}
@@ -197,7 +196,7 @@ class _Rewriter:
             self.skipped += trial.counter
             return None
         if self.names is None:
-            self.names = names_past(self.fn)
+            self.names = Names.for_function(self.fn)
         self.names.counter += self.skipped
         self.skipped = 0
         return _Tree(defs, absorbed, self.names, self.bools, self.scalars).rewrite(root)

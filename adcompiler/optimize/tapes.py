@@ -21,9 +21,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..core.ir import (Block, Const, Eqn, ForRange, Function, Var, While, stmt_inputs,
+from ..core.ir import (Block, Const, Eqn, ForRange, Function, Names, Var, While, stmt_inputs,
                       sub_blocks)
-from .freshnames import names_past
 
 
 def walk_tapes(fn: Function) -> Function:
@@ -39,7 +38,7 @@ def walk_tapes(fn: Function) -> Function:
         if isinstance(s, (ForRange, While)):
             tape = _walkable(s, tapes, ops, pusher)
             if tape is not None:
-                names = names or names_past(fn)
+                names = names or Names.for_function(fn)
                 n = names.fresh()
                 out.append(Eqn((n,), "tape_len", (tape,), (), s.loc))
                 s = ForRange(s.outs, Const(0), n, Const(1), s.inits, s.body, s.loc, s.reverse)

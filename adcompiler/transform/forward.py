@@ -35,7 +35,6 @@ from ..prims.rules import RULES, partial_times
 from . import adjoint_tangents
 from .custom import tangent, with_stubs
 from .jvp_names import jvp_name
-from ..optimize.freshnames import names_past
 
 ZERO = Const(0.0)
 _TAPE_OPS = ("new_tape", "push", "pop")
@@ -332,7 +331,7 @@ def _tangent_function(fn: Function, mask: tuple, name: str, must, callee_name,
     """``name(*params, *dots of the active params) -> (*outs, *out dots)`` and
     the set of (callee, mask) pairs it calls.  ``shape(var)``: the primal
     shapes of array code (the structural jvp rules that need them)."""
-    names = names_past(fn)
+    names = Names.for_function(fn)
     active = [p for p, m in zip(fn.params, mask) if m]
     act = Activity(fn, active, must)
     dot_params = tuple(names.fresh(derived(p.hint or p.name, "_dot")) for p in active)

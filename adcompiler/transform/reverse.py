@@ -28,7 +28,6 @@ from ..prims.primitives import PRIMS
 from ..prims.rules import partial_times
 from .checkpointing import checkpointed, needs_state, snapshots_for
 from .tape import counted, tape
-from ..optimize.freshnames import names_past
 
 
 # ---------------------------------------------------------------- activity
@@ -396,7 +395,7 @@ def reverse_function(fn: Function, wrt: tuple, with_value: bool = False,
     the function returns the outputs, then the cotangents of ``wrt``.
     ``aux``: how many trailing outputs are auxiliary (``has_aux``): returned
     last, as they are, never differentiated."""
-    names = names_past(fn)
+    names = Names.for_function(fn)
     varied = activity(fn, [fn.params[i] for i in wrt])
     rev = Reverser(names, varied, shapes)
     rev.top_loops = {id(s) for s in fn.body.stmts if isinstance(s, ForRange)}
@@ -422,7 +421,7 @@ def reverse_function(fn: Function, wrt: tuple, with_value: bool = False,
 @located_refusals
 def reverse_callee(fn: Function, shapes: dict | None = None) -> tuple:
     """``fn_fwd(*args) -> (*outs, res)`` and ``fn_bwd(res, *out_bars) -> arg_bars``."""
-    names = names_past(fn)
+    names = Names.for_function(fn)
     varied = activity(fn, fn.params)
     rev = Reverser(names, varied, shapes)
     rev.top_loops = {id(s) for s in fn.body.stmts if isinstance(s, ForRange)}
